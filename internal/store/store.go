@@ -1,0 +1,54 @@
+// Package store defines the small key-value contract the control plane keeps
+// its state in.
+//
+// Keys are strings and values are opaque bytes; the ARM layer decides what
+// goes in them. Implementations live in sub-packages (bolt is the embedded
+// default). Every implementation must give:
+//
+//   - serializable read-write transactions: each Update function sees the
+//     writes of every Update acknowledged before it started;
+//   - all-or-nothing updates: when the function returns an error none of its
+//     writes are kept;
+//   - durability: Update returns nil only once the writes are on stable storage.
+package store
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrClosed is returned by Update and View once the store has been closed.
+var ErrClosed = errors.New("store closed")
+
+// Reader reads a consistent snapshot.
+//
+// Byte slices handed out by a Reader are valid only until the surrounding View
+// or Update function returns; callers that keep them must copy.
+type Reader interface {
+	// Get returns the value stored at key, and whether it exists.
+	Get(key string) ([]byte, bool)
+	// Scan calls fn for every key that starts with prefix, in ascending byte
+	// order, until fn returns false.
+	Scan(prefix string, fn func(key string, value []byte) bool)
+}
+
+// Tx is a read-write transaction. Reads see the transaction's own writes.
+type Tx interface {
+	Reader
+	// Put stores a copy of value at key.
+	Put(key string, value []byte)
+	// Delete removes key; deleting an absent key is not an error.
+	Delete(key string)
+}
+
+// Store is a durable, transactional key-value store.
+type Store interface {
+	// View runs fn against a read-only snapshot.
+	View(fn func(Reader) error) error
+	// Update runs fn in a read-write transaction and returns after the
+	// transaction is durable, or with fn's error and no writes kept. fn may be
+	// called at most once.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// Close waits for pending updates and releases the store.
+	Close() error
+}
