@@ -259,4 +259,3 @@ func (o *overlay) apply() error {
 }
 
 var _ store.Store = (*Store)(nil)
-

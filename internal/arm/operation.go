@@ -1,0 +1,184 @@
+package arm
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aksnet/aksnet/internal/azerr"
+	"github.com/aksnet/aksnet/internal/store"
+)
+
+// Operation statuses, as ARM's async-operation resource reports them.
+const (
+	StatusInProgress = "InProgress"
+	StatusSucceeded  = "Succeeded"
+	StatusFailed     = "Failed"
+	StatusCanceled   = "Canceled"
+)
+
+// Operation is the status resource behind an Azure-AsyncOperation URL.
+type Operation struct {
+	ID        string       `json:"id"`
+	Name      string       `json:"name"`
+	Status    string       `json:"status"`
+	StartTime time.Time    `json:"startTime"`
+	EndTime   *time.Time   `json:"endTime,omitempty"`
+	Error     *azerr.Error `json:"error,omitempty"`
+}
+
+// storedOperation is an Operation plus what the front door needs to answer
+// its operationResults URL.
+type storedOperation struct {
+	Operation
+	ResourceID string `json:"resourceId"`
+	Method     string `json:"method"`
+	Namespace  string `json:"namespace"`
+	Location   string `json:"location"`
+}
+
+func opKey(name string) string { return "o/" + strings.ToLower(name) }
+
+// StartOperation records a new in-progress operation on the call's target and
+// makes the response carry its Azure-AsyncOperation and Location headers. It
+// returns the operation's name, which controllers pass to FinishOperation.
+func (c *Call) StartOperation(location string) string {
+	name := NewUUID()
+	c.putOperation(name, location, StatusInProgress, nil)
+	c.operationID = name
+	return name
+}
+
+func (c *Call) putOperation(name, location, status string, opErr *azerr.Error) {
+	if location == "" {
+		location = "global"
+	}
+	ns := c.Kind.ns
+	sub := c.Parsed.Subscription
+	now := time.Now().UTC()
+	op := storedOperation{
+		Operation: Operation{
+			ID:        fmt.Sprintf("/subscriptions/%s/providers/%s/locations/%s/operations/%s", sub, ns, location, name),
+			Name:      name,
+			Status:    status,
+			StartTime: now,
+			Error:     opErr,
+		},
+		ResourceID: c.ID,
+		Method:     c.Method,
+		Namespace:  ns,
+		Location:   location,
+	}
+	if status != StatusInProgress {
+		op.EndTime = &now
+	}
+	raw, _ := json.Marshal(op)
+	c.Tx.Put(opKey(name), raw)
+	c.operationID = name
+}
+
+// FinishOperation marks operation name as Succeeded (err nil) or Failed.
+// A Failed operation's error is err's ARM form.
+func FinishOperation(tx store.Tx, name string, err error) error {
+	raw, ok := tx.Get(opKey(name))
+	if !ok {
+		return fmt.Errorf("operation %s not found", name)
+	}
+	var op storedOperation
+	if uerr := json.Unmarshal(raw, &op); uerr != nil {
+		return fmt.Errorf("decode operation %s: %w", name, uerr)
+	}
+	now := time.Now().UTC()
+	op.EndTime = &now
+	op.Status = StatusSucceeded
+	if err != nil {
+		op.Status = StatusFailed
+		e, ok := azerr.As(err)
+		if !ok {
+			e = azerr.New(http.StatusInternalServerError, "InternalOperationError", "", "%s", err.Error())
+		}
+		op.Error = e
+	}
+	out, _ := json.Marshal(op)
+	tx.Put(opKey(name), out)
+	return nil
+}
+
+// OperationStatus returns the status of operation name.
+func OperationStatus(r store.Reader, name string) (Operation, bool) {
+	raw, ok := r.Get(opKey(name))
+	if !ok {
+		return Operation{}, false
+	}
+	var op storedOperation
+	if json.Unmarshal(raw, &op) != nil {
+		return Operation{}, false
+	}
+	return op.Operation, true
+}
+
+// serveOperation answers GET …/locations/{loc}/operations/{name} and
+// …/operationresults/{name}.
+func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, p ResourceID) {
+	if r.Method != http.MethodGet {
+		WriteError(w, r, azerr.New(http.StatusMethodNotAllowed, "MethodNotAllowed", "", "The method '%s' is not allowed on an operation.", r.Method))
+		return
+	}
+	name := p.Names[len(p.Names)-1]
+	var op storedOperation
+	var found bool
+	_ = s.store.View(func(rd store.Reader) error {
+		raw, ok := rd.Get(opKey(name))
+		if ok && json.Unmarshal(raw, &op) == nil {
+			found = true
+		}
+		return nil
+	})
+	if !found || !strings.EqualFold(op.Namespace, p.Namespace) {
+		WriteError(w, r, azerr.NotFound("OperationNotFound", "", "The operation '%s' could not be found.", name))
+		return
+	}
+	results := strings.EqualFold(p.Types[len(p.Types)-1], "operationresults")
+	if op.Status == StatusInProgress {
+		w.Header().Set("Retry-After", "1")
+		if results {
+			s.setAsyncHeaders(w, r, op.Namespace, op.Location, op.Name, p.Subscription)
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+	}
+	if !results {
+		WriteJSON(w, r, http.StatusOK, op.Operation)
+		return
+	}
+	switch {
+	case op.Status == StatusFailed && op.Error != nil:
+		WriteError(w, r, op.Error)
+	case op.Method == http.MethodDelete:
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		var raw []byte
+		_ = s.store.View(func(rd store.Reader) error {
+			if v, ok := rd.Get(KeyOf(op.ResourceID)); ok {
+				raw = append([]byte(nil), v...)
+			}
+			return nil
+		})
+		if raw == nil {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		writeBody(w, http.StatusOK, raw)
+	}
+}
+
+func (s *Server) setAsyncHeaders(w http.ResponseWriter, r *http.Request, ns, location, name, sub string) {
+	v := r.URL.Query().Get("api-version")
+	base := externalBase(r)
+	prefix := fmt.Sprintf("%s/subscriptions/%s/providers/%s/locations/%s", base, sub, ns, location)
+	w.Header().Set("Azure-AsyncOperation", prefix+"/operations/"+name+"?api-version="+v)
+	w.Header().Set("Location", prefix+"/operationresults/"+name+"?api-version="+v)
+	w.Header().Set("Retry-After", "1")
+}

@@ -1,0 +1,114 @@
+package controlplane
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/directory"
+	"github.com/aksnet/aksnet/internal/identity"
+	"github.com/aksnet/aksnet/internal/pki"
+	"github.com/aksnet/aksnet/internal/provider/authorization"
+	"github.com/aksnet/aksnet/internal/provider/resources"
+	"github.com/aksnet/aksnet/internal/rbac"
+	"github.com/aksnet/aksnet/internal/store"
+)
+
+// CredentialsFile is the admin principal's credentials file in the state dir.
+const CredentialsFile = "admin.json"
+
+// Credentials is what a client needs to sign in as the admin principal.
+type Credentials struct {
+	TenantID       string `json:"tenantId"`
+	SubscriptionID string `json:"subscriptionId"`
+	AppID          string `json:"appId"`
+	Password       string `json:"password"`
+	ObjectID       string `json:"objectId"`
+}
+
+// bootstrapKey holds the ids chosen on first start.
+const bootstrapKey = "m/bootstrap"
+
+// bootstrapWith makes sure the state has a tenant, a subscription and an admin
+// principal with Owner on it, writing the admin's credentials file (0600)
+// the first time. Later starts reuse the stored ids.
+func bootstrapWith(ctx context.Context, srv *arm.Server, dir string, register func(tenantID string)) (*Credentials, error) {
+	credPath := filepath.Join(dir, CredentialsFile)
+	var creds Credentials
+	var stored []byte
+	_ = srv.Store().View(func(r store.Reader) error {
+		if raw, ok := r.Get(bootstrapKey); ok {
+			stored = append([]byte(nil), raw...)
+		}
+		return nil
+	})
+	if stored != nil {
+		if err := json.Unmarshal(stored, &creds); err != nil {
+			return nil, fmt.Errorf("bootstrap: decode stored ids: %w", err)
+		}
+		if err := readJSON(credPath, &creds); err != nil {
+			return nil, fmt.Errorf("read %s: %w", credPath, err)
+		}
+		register(creds.TenantID)
+		return &creds, nil
+	}
+	plain, secret := identity.NewSecret()
+	creds = Credentials{TenantID: arm.NewUUID(), SubscriptionID: arm.NewUUID(), AppID: arm.NewUUID(), ObjectID: arm.NewUUID(), Password: plain}
+	// Providers must know the tenant before anything is created through them.
+	register(creds.TenantID)
+	err := srv.Update(ctx, func(c *arm.Call) error {
+		p := &identity.Principal{ObjectID: creds.ObjectID, AppID: creds.AppID, DisplayName: "aksnet-admin", Type: identity.PrincipalTypeServicePrincipal,
+			TenantID: creds.TenantID, Secrets: []identity.Secret{secret}, ServicePrincipalNames: []string{creds.AppID}}
+		if err := directory.PutPrincipal(c.Tx, p); err != nil {
+			return err
+		}
+		if err := resources.EnsureSubscription(c.Tx, resources.NewSubscription(creds.SubscriptionID, creds.TenantID, "aksnet")); err != nil {
+			return err
+		}
+		if err := authorization.Assign(c, arm.SubscriptionID(creds.SubscriptionID), rbac.OwnerRoleID, creds.ObjectID); err != nil {
+			return err
+		}
+		// The store keeps only the password's hash; the plaintext lives in
+		// the credentials file alone.
+		ids := creds
+		ids.Password = ""
+		raw, _ := json.Marshal(ids)
+		c.Tx.Put(bootstrapKey, raw)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bootstrap: %w", err)
+	}
+	if err := writeCredentials(credPath, creds); err != nil {
+		return nil, fmt.Errorf("write %s: %w", credPath, err)
+	}
+	return &creds, nil
+}
+
+func writeCredentials(path string, c Credentials) error {
+	raw, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	return pki.WriteFileAtomic(path, append(raw, '\n'), 0o600)
+}
+
+func readJSON(path string, v any) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, v)
+}
+
+// LoadCredentials reads the admin credentials of a state dir.
+func LoadCredentials(dir string) (*Credentials, error) {
+	var c Credentials
+	if err := readJSON(filepath.Join(dir, CredentialsFile), &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}

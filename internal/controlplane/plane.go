@@ -1,0 +1,217 @@
+package controlplane
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/directory"
+	"github.com/aksnet/aksnet/internal/identity"
+	"github.com/aksnet/aksnet/internal/pki"
+	"github.com/aksnet/aksnet/internal/provider/authorization"
+	"github.com/aksnet/aksnet/internal/provider/managedidentity"
+	"github.com/aksnet/aksnet/internal/provider/network"
+	"github.com/aksnet/aksnet/internal/provider/resources"
+	"github.com/aksnet/aksnet/internal/store/bolt"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// DefaultListen is where aksnet serves by default.
+const DefaultListen = "127.0.0.1:8443"
+
+// Config configures a control plane.
+type Config struct {
+	// StateDir holds the database, certificates, keys and credentials.
+	StateDir string
+	// MaxRoutesPerTable is Azure's route limit (default 400).
+	MaxRoutesPerTable int
+	// PageSize is the number of items per LIST page (default 100).
+	PageSize int
+	// Logger receives structured logs; slog.Default() when nil.
+	Logger *slog.Logger
+}
+
+// Plane is an assembled control plane.
+type Plane struct {
+	ARM         *arm.Server
+	Credentials *Credentials
+	TLS         *pki.Bundle
+	Issuer      *identity.Issuer
+	cfg         Config
+	db          *bolt.Store
+	handler     http.Handler
+	log         *slog.Logger
+	tokenMu     sync.Mutex
+	tokens      map[string]*identity.TokenService
+	directory   *directory.Store
+}
+
+// Open opens (creating on first start) the state in cfg.StateDir and
+// assembles the control plane.
+func Open(ctx context.Context, cfg Config) (*Plane, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create state dir: %w", err)
+	}
+	bundle, err := pki.Ensure(cfg.StateDir)
+	if err != nil {
+		return nil, fmt.Errorf("certificates: %w", err)
+	}
+	db, err := bolt.Open(filepath.Join(cfg.StateDir, "aksnet.db"))
+	if err != nil {
+		return nil, err
+	}
+	issuer, err := identity.NewIssuer(filepath.Join(cfg.StateDir, "token-key.pem"), "https://localhost/adfs")
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("token issuer: %w", err)
+	}
+	p := &Plane{cfg: cfg, db: db, TLS: bundle, Issuer: issuer, log: cfg.Logger, tokens: map[string]*identity.TokenService{}, directory: directory.New(db)}
+	reg := arm.NewRegistry()
+	promReg := prometheus.NewRegistry()
+	promReg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	authn := &authenticator{issuer: issuer, store: db}
+	srv := arm.NewServer(arm.Config{Store: db, Registry: reg, Authn: authn, Observer: newMetrics(promReg), PageSize: cfg.PageSize})
+	p.ARM = srv
+	az := authorization.NewAuthorizer(srv)
+	srv.SetAuthorizer(az)
+
+	// Tenant id is needed by the providers; read or create it first.
+	creds, err := bootstrapWith(ctx, srv, cfg.StateDir, func(tenantID string) {
+		resources.Register(reg)
+		network.Register(reg, network.Options{MaxRoutesPerTable: cfg.MaxRoutesPerTable})
+		managedidentity.Register(reg, tenantID)
+		authorization.Register(reg, tenantID)
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	p.Credentials = creds
+
+	graph := &directory.Graph{Store: db, TenantID: creds.TenantID, Authn: authn}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(promReg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /metadata/endpoints", p.serveMetadata)
+	p.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case identity.IsIdentityPath(r.URL.Path):
+			p.tokenService(r.Host).Handler().ServeHTTP(w, r)
+		case directory.IsGraphPath(r.URL.Path):
+			graph.ServeHTTP(w, r)
+		case r.URL.Path == "/healthz" || r.URL.Path == "/metrics" || r.URL.Path == "/metadata/endpoints":
+			mux.ServeHTTP(w, r)
+		default:
+			srv.ServeHTTP(w, r)
+		}
+	})
+	return p, nil
+}
+
+// tokenService returns the token service for the host a client used, so
+// that discovery documents name the same host as the client's authority.
+func (p *Plane) tokenService(host string) *identity.TokenService {
+	p.tokenMu.Lock()
+	defer p.tokenMu.Unlock()
+	ts, ok := p.tokens[host]
+	if !ok {
+		if len(p.tokens) > 64 { // bound the map against arbitrary Host headers
+			p.tokens = map[string]*identity.TokenService{}
+		}
+		ts = identity.NewTokenService(p.Issuer, p.directory, "https://"+host)
+		p.tokens[host] = ts
+	}
+	return ts
+}
+
+// Handler returns the whole HTTP surface.
+func (p *Plane) Handler() http.Handler { return p.handler }
+
+// Close closes the store.
+func (p *Plane) Close() error { return p.db.Close() }
+
+// TLSConfig returns the server TLS configuration.
+func (p *Plane) TLSConfig() *tls.Config { return p.TLS.TLSConfig() }
+
+// Serve serves HTTPS on ln until ctx ends, then shuts down gracefully,
+// letting requests in flight finish (at most 10 s).
+func (p *Plane) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           p.handler,
+		TLSConfig:         p.TLSConfig(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(p.log.Handler(), slog.LevelDebug),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(tls.NewListener(ln, hs.TLSConfig)) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// serveMetadata answers the ARM metadata endpoint that `az cloud register
+// --endpoint-resource-manager` reads: a list of clouds for api-version
+// 2019-05-01 and later, one cloud object for older versions.
+func (p *Plane) serveMetadata(w http.ResponseWriter, r *http.Request) {
+	base := "https://" + r.Host
+	cloud := map[string]any{
+		"name":                     "aksnet",
+		"portal":                   base,
+		"resourceManager":          base + "/",
+		"microsoftGraphResourceId": base + "/",
+		"graph":                    base + "/",
+		"graphAudience":            base + "/",
+		"gallery":                  "",
+		"batch":                    "",
+		"sqlManagement":            "",
+		"activeDirectoryDataLake":  "",
+		"authentication": map[string]any{
+			"loginEndpoint":    base + "/adfs",
+			"audiences":        []string{base + "/"},
+			"tenant":           "adfs",
+			"identityProvider": "ADFS",
+		},
+		"suffixes": map[string]any{
+			"storage": "core.windows.net", "keyVaultDns": "vault.azure.net", "acrLoginServer": "azurecr.io",
+			"sqlServerHostname": "database.windows.net", "azureDataLakeStoreFileSystem": "", "azureDataLakeAnalyticsCatalogAndJob": "",
+		},
+	}
+	v := r.URL.Query().Get("api-version")
+	if v == "" || strings.Compare(v, "2019-05-01") < 0 {
+		arm.WriteJSON(w, r, http.StatusOK, map[string]any{
+			"galleryEndpoint": "", "graphEndpoint": base + "/", "portalEndpoint": base,
+			"authentication": map[string]any{"loginEndpoint": base + "/adfs", "audiences": []string{base + "/"}},
+		})
+		return
+	}
+	arm.WriteJSON(w, r, http.StatusOK, []any{cloud})
+}

@@ -1,0 +1,183 @@
+// Package directory keeps aksnet's Entra ID objects — service principals and
+// applications — in the store, and serves the Microsoft Graph subset the
+// Azure CLI uses to find principals and to create service principals with
+// secrets (az ad sp create-for-rbac).
+//
+// Keys:
+//
+//	d/sp/{objectId}       service principal (identity.Principal)
+//	d/app/{appId}         objectId of the service principal with that appId
+//	d/application/{id}    application object
+//	d/appid/{appId}       id of the application object with that appId
+package directory
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/identity"
+	"github.com/aksnet/aksnet/internal/store"
+)
+
+// Application is an app registration: its appId and password credentials.
+type Application struct {
+	ID          string            `json:"id"`
+	AppID       string            `json:"appId"`
+	DisplayName string            `json:"displayName"`
+	Secrets     []identity.Secret `json:"secrets,omitempty"`
+}
+
+// Store reads and writes directory objects in a store.
+type Store struct {
+	s store.Store
+}
+
+// New returns a Store over s.
+func New(s store.Store) *Store { return &Store{s: s} }
+
+// PrincipalByAppID implements identity.Directory. The returned principal
+// carries its application's secrets too, since az adds passwords to the
+// application and signs in as the service principal.
+func (d *Store) PrincipalByAppID(_ context.Context, appID string) (*identity.Principal, error) {
+	var p *identity.Principal
+	err := d.s.View(func(r store.Reader) error {
+		p = PrincipalByAppID(r, appID)
+		return nil
+	})
+	return p, err
+}
+
+func spKey(objectID string) string    { return "d/sp/" + strings.ToLower(objectID) }
+func appIDKey(appID string) string    { return "d/app/" + strings.ToLower(appID) }
+func applicationKey(id string) string { return "d/application/" + strings.ToLower(id) }
+func appRegKey(appID string) string   { return "d/appid/" + strings.ToLower(appID) }
+
+// PutPrincipal stores p and its appId index.
+func PutPrincipal(tx store.Tx, p *identity.Principal) error {
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode principal: %w", err)
+	}
+	tx.Put(spKey(p.ObjectID), raw)
+	tx.Put(appIDKey(p.AppID), []byte(p.ObjectID))
+	return nil
+}
+
+// GetPrincipal returns the principal with objectID.
+func GetPrincipal(r store.Reader, objectID string) (*identity.Principal, bool) {
+	raw, ok := r.Get(spKey(objectID))
+	if !ok {
+		return nil, false
+	}
+	var p identity.Principal
+	if json.Unmarshal(raw, &p) != nil {
+		return nil, false
+	}
+	return &p, true
+}
+
+// PrincipalByAppID returns the principal signing in with appID, with its
+// application's secrets merged in, or nil.
+func PrincipalByAppID(r store.Reader, appID string) *identity.Principal {
+	oid, ok := r.Get(appIDKey(appID))
+	if !ok {
+		return nil
+	}
+	p, ok := GetPrincipal(r, string(oid))
+	if !ok {
+		return nil
+	}
+	if app, ok := ApplicationByAppID(r, appID); ok {
+		p.Secrets = append(p.Secrets, app.Secrets...)
+	}
+	return p
+}
+
+// DeletePrincipal removes the principal with objectID.
+func DeletePrincipal(tx store.Tx, objectID string) {
+	if p, ok := GetPrincipal(tx, objectID); ok {
+		tx.Delete(appIDKey(p.AppID))
+	}
+	tx.Delete(spKey(objectID))
+}
+
+// Principals calls fn for every principal.
+func Principals(r store.Reader, fn func(*identity.Principal) bool) {
+	r.Scan("d/sp/", func(_ string, v []byte) bool {
+		var p identity.Principal
+		if json.Unmarshal(v, &p) != nil {
+			return true
+		}
+		return fn(&p)
+	})
+}
+
+// NewManagedPrincipal returns the service principal behind a managed
+// identity (user-assigned, or a cluster's system-assigned one).
+func NewManagedPrincipal(tenantID, displayName, resourceID string) *identity.Principal {
+	appID := arm.NewUUID()
+	return &identity.Principal{
+		ObjectID:                  arm.NewUUID(),
+		AppID:                     appID,
+		DisplayName:               displayName,
+		Type:                      identity.PrincipalTypeServicePrincipal,
+		TenantID:                  tenantID,
+		ServicePrincipalNames:     []string{appID, "https://identity.azure.net/" + resourceID},
+		ManagedIdentityResourceID: resourceID,
+	}
+}
+
+// PutApplication stores an application and its appId index.
+func PutApplication(tx store.Tx, a *Application) error {
+	raw, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("encode application: %w", err)
+	}
+	tx.Put(applicationKey(a.ID), raw)
+	tx.Put(appRegKey(a.AppID), []byte(a.ID))
+	return nil
+}
+
+// GetApplication returns the application with object id.
+func GetApplication(r store.Reader, id string) (*Application, bool) {
+	raw, ok := r.Get(applicationKey(id))
+	if !ok {
+		return nil, false
+	}
+	var a Application
+	if json.Unmarshal(raw, &a) != nil {
+		return nil, false
+	}
+	return &a, true
+}
+
+// ApplicationByAppID returns the application with appID.
+func ApplicationByAppID(r store.Reader, appID string) (*Application, bool) {
+	id, ok := r.Get(appRegKey(appID))
+	if !ok {
+		return nil, false
+	}
+	return GetApplication(r, string(id))
+}
+
+// Applications calls fn for every application.
+func Applications(r store.Reader, fn func(*Application) bool) {
+	r.Scan("d/application/", func(_ string, v []byte) bool {
+		var a Application
+		if json.Unmarshal(v, &a) != nil {
+			return true
+		}
+		return fn(&a)
+	})
+}
+
+// DeleteApplication removes the application with object id.
+func DeleteApplication(tx store.Tx, id string) {
+	if a, ok := GetApplication(tx, id); ok {
+		tx.Delete(appRegKey(a.AppID))
+	}
+	tx.Delete(applicationKey(id))
+}

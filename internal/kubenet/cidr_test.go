@@ -1,0 +1,183 @@
+package kubenet
+
+import (
+	"net/netip"
+	"testing"
+)
+
+func TestParsePrefix(t *testing.T) {
+	const target = "properties.addressPrefix"
+	tests := []struct {
+		name string
+		in   string
+		want netip.Prefix
+		err  wantErr
+	}{
+		{name: "PodDefault", in: "10.244.0.0/16", want: mp("10.244.0.0/16")},
+		{name: "Host", in: "10.1.2.3/32", want: mp("10.1.2.3/32")},
+		{name: "Everything", in: "0.0.0.0/0", want: mp("0.0.0.0/0")},
+		{name: "HostBitsSet", in: "192.168.1.5/24", err: wantErr{CodeInvalidCIDRNotation, target,
+			[]string{"The address prefix 192.168.1.5/24 has host bits set; did you mean 192.168.1.0/24?"}}},
+		{name: "HostBitsSetWide", in: "10.244.1.0/16", err: wantErr{CodeInvalidCIDRNotation, target, []string{"did you mean 10.244.0.0/16?"}}},
+		{name: "NoLength", in: "10.0.0.0", err: wantErr{CodeCidrStringParseError, target, []string{`"10.0.0.0"`}}},
+		{name: "Garbage", in: "not-a-cidr", err: wantErr{CodeCidrStringParseError, target, []string{`"not-a-cidr"`}}},
+		{name: "Empty", in: "", err: wantErr{CodeCidrStringParseError, target, nil}},
+		{name: "LengthTooLong", in: "10.0.0.0/33", err: wantErr{CodeCidrStringParseError, target, nil}},
+		{name: "OctetTooBig", in: "10.0.0.256/24", err: wantErr{CodeCidrStringParseError, target, nil}},
+		{name: "SpaceAround", in: " 10.0.0.0/8", err: wantErr{CodeCidrStringParseError, target, nil}},
+		{name: "IPv6", in: "fd00::/64", err: wantErr{CodeCidrStringParseError, target, []string{"IPv6", "fd00::/64"}}},
+		{name: "IPv4MappedIPv6", in: "::ffff:10.0.0.0/104", err: wantErr{CodeCidrStringParseError, target, []string{"IPv6"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParsePrefix(tt.in, target)
+			tt.err.check(t, err)
+			if got != tt.want {
+				t.Errorf("ParsePrefix(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseAddr(t *testing.T) {
+	const target = "properties.networkProfile.dnsServiceIP"
+	tests := []struct {
+		name string
+		in   string
+		want netip.Addr
+		err  wantErr
+	}{
+		{name: "DNSDefault", in: "10.0.0.10", want: ma("10.0.0.10")},
+		{name: "OctetTooBig", in: "10.0.0.256", err: wantErr{CodeCidrStringParseError, target, []string{`"10.0.0.256"`}}},
+		{name: "Prefix", in: "10.0.0.0/8", err: wantErr{CodeCidrStringParseError, target, nil}},
+		{name: "Empty", in: "", err: wantErr{CodeCidrStringParseError, target, nil}},
+		{name: "IPv6", in: "fe80::1", err: wantErr{CodeCidrStringParseError, target, []string{"IPv6"}}},
+		{name: "IPv4MappedIPv6", in: "::ffff:10.0.0.10", err: wantErr{CodeCidrStringParseError, target, []string{"IPv6"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseAddr(tt.in, target)
+			tt.err.check(t, err)
+			if got != tt.want {
+				t.Errorf("ParseAddr(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestOverlaps(t *testing.T) {
+	tests := []struct {
+		name string
+		a, b netip.Prefix
+		want bool
+	}{
+		{"Same", mp("10.0.0.0/16"), mp("10.0.0.0/16"), true},
+		{"Inside", mp("10.0.0.0/8"), mp("10.244.0.0/16"), true},
+		{"InsideReversed", mp("10.244.0.0/16"), mp("10.0.0.0/8"), true},
+		{"Adjacent", mp("10.0.0.0/16"), mp("10.1.0.0/16"), false},
+		{"Disjoint", mp("192.168.0.0/16"), mp("10.0.0.0/8"), false},
+		{"LastAddress", mp("10.0.255.255/32"), mp("10.0.0.0/16"), true},
+		{"HostBitsIgnored", mp("10.0.0.5/24"), mp("10.0.0.128/25"), true},
+		{"Invalid", netip.Prefix{}, mp("0.0.0.0/0"), false},
+		{"Families", mp("::/0"), mp("0.0.0.0/0"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Overlaps(tt.a, tt.b); got != tt.want {
+				t.Errorf("Overlaps(%v, %v) = %v, want %v", tt.a, tt.b, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestContains(t *testing.T) {
+	tests := []struct {
+		name         string
+		outer, inner netip.Prefix
+		want         bool
+	}{
+		{"Itself", mp("10.0.0.0/16"), mp("10.0.0.0/16"), true},
+		{"Subnet", mp("192.168.0.0/16"), mp("192.168.1.0/24"), true},
+		{"Reversed", mp("192.168.1.0/24"), mp("192.168.0.0/16"), false},
+		{"Outside", mp("192.168.0.0/16"), mp("192.169.0.0/24"), false},
+		{"PartlyOutside", mp("10.0.0.0/24"), mp("10.0.0.0/23"), false},
+		{"Host", mp("10.0.0.0/24"), mp("10.0.0.255/32"), true},
+		{"Everything", mp("0.0.0.0/0"), mp("203.0.113.0/24"), true},
+		{"Invalid", mp("10.0.0.0/8"), netip.Prefix{}, false},
+		{"Families", mp("0.0.0.0/0"), mp("fd00::/64"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Contains(tt.outer, tt.inner); got != tt.want {
+				t.Errorf("Contains(%v, %v) = %v, want %v", tt.outer, tt.inner, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSize(t *testing.T) {
+	tests := []struct {
+		p    netip.Prefix
+		want uint64
+	}{
+		{mp("10.0.0.0/24"), 256},
+		{mp("10.0.0.0/27"), 32},
+		{mp("10.0.0.0/32"), 1},
+		{mp("10.0.0.0/8"), 1 << 24},
+		{mp("0.0.0.0/0"), 1 << 32},
+		{netip.Prefix{}, 0},
+		{mp("fd00::/120"), 0},
+	}
+	for _, tt := range tests {
+		if got := Size(tt.p); got != tt.want {
+			t.Errorf("Size(%v) = %d, want %d", tt.p, got, tt.want)
+		}
+	}
+}
+
+func TestLastAddr(t *testing.T) {
+	tests := []struct {
+		p    netip.Prefix
+		want netip.Addr
+	}{
+		{mp("10.0.0.0/16"), ma("10.0.255.255")},
+		{mp("192.168.1.0/24"), ma("192.168.1.255")},
+		{mp("192.168.1.0/29"), ma("192.168.1.7")},
+		{mp("192.168.1.9/32"), ma("192.168.1.9")},
+		{mp("0.0.0.0/0"), ma("255.255.255.255")},
+		{mp("10.0.0.77/24"), ma("10.0.0.255")},
+		{netip.Prefix{}, netip.Addr{}},
+		{mp("fd00::/64"), netip.Addr{}},
+	}
+	for _, tt := range tests {
+		if got := LastAddr(tt.p); got != tt.want {
+			t.Errorf("LastAddr(%v) = %v, want %v", tt.p, got, tt.want)
+		}
+	}
+}
+
+func TestNthAddr(t *testing.T) {
+	tests := []struct {
+		p      netip.Prefix
+		n      int
+		want   netip.Addr
+		wantOK bool
+	}{
+		{mp("10.0.0.0/16"), 10, ma("10.0.0.10"), true},
+		{mp("10.0.0.0/16"), 0, ma("10.0.0.0"), true},
+		{mp("10.0.0.0/16"), 256, ma("10.0.1.0"), true},
+		{mp("10.0.0.0/16"), 65535, ma("10.0.255.255"), true},
+		{mp("10.0.0.0/16"), 65536, netip.Addr{}, false},
+		{mp("10.0.0.0/16"), -1, netip.Addr{}, false},
+		{mp("192.168.1.0/29"), 4, ma("192.168.1.4"), true},
+		{mp("192.168.1.0/29"), 10, netip.Addr{}, false},
+		{mp("255.255.255.0/24"), 255, ma("255.255.255.255"), true},
+		{netip.Prefix{}, 0, netip.Addr{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := NthAddr(tt.p, tt.n)
+		if got != tt.want || ok != tt.wantOK {
+			t.Errorf("NthAddr(%v, %d) = %v, %v; want %v, %v", tt.p, tt.n, got, ok, tt.want, tt.wantOK)
+		}
+	}
+}

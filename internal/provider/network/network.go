@@ -1,0 +1,207 @@
+package network
+
+import (
+	"encoding/json"
+	"net/netip"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
+	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/azerr"
+	"github.com/aksnet/aksnet/internal/kubenet"
+	"github.com/aksnet/aksnet/internal/provider/resources"
+)
+
+// Resource types of this provider.
+const (
+	TypeVirtualNetwork   = "Microsoft.Network/virtualNetworks"
+	TypeSubnet           = "Microsoft.Network/virtualNetworks/subnets"
+	TypeRouteTable       = "Microsoft.Network/routeTables"
+	TypeRoute            = "Microsoft.Network/routeTables/routes"
+	TypeNSG              = "Microsoft.Network/networkSecurityGroups"
+	TypeSecurityRule     = "Microsoft.Network/networkSecurityGroups/securityRules"
+	TypeNetworkInterface = "Microsoft.Network/networkInterfaces"
+	TypeLoadBalancer     = "Microsoft.Network/loadBalancers"
+	TypePublicIP         = "Microsoft.Network/publicIPAddresses"
+	typeManagedCluster   = "Microsoft.ContainerService/managedClusters"
+)
+
+// Options tunes the provider.
+type Options struct {
+	// MaxRoutesPerTable is Azure's route limit per route table (400).
+	MaxRoutesPerTable int
+}
+
+// Provider holds the provider's options.
+type Provider struct {
+	opts Options
+}
+
+// Register adds the Microsoft.Network kinds to reg and returns the provider.
+func Register(reg *arm.Registry, opts Options) *Provider {
+	if opts.MaxRoutesPerTable <= 0 {
+		opts.MaxRoutesPerTable = 400
+	}
+	p := &Provider{opts: opts}
+	reg.Register(p.virtualNetworkKind())
+	reg.Register(p.subnetKind())
+	reg.Register(p.routeTableKind())
+	reg.Register(p.routeKind())
+	reg.Register(p.nsgKind())
+	reg.Register(p.securityRuleKind())
+	reg.Register(p.defaultSecurityRuleKind())
+	reg.Register(p.networkInterfaceKind())
+	reg.Register(trackedKind(TypeLoadBalancer, lbNameRule))
+	reg.Register(trackedKind(TypePublicIP, pipNameRule))
+	return p
+}
+
+// MaxRoutes returns the configured route limit per table.
+func (p *Provider) MaxRoutes() int { return p.opts.MaxRoutesPerTable }
+
+// Azure's naming rules for network resources.
+var (
+	vnetNameRule = arm.NameRule{Type: "virtual network", Min: 2, Max: 64,
+		Pattern: regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$`),
+		Explain: "alphanumerics, underscores, periods and hyphens; start with an alphanumeric and end with an alphanumeric or underscore"}
+	childNameRule = func(t string) arm.NameRule {
+		return arm.NameRule{Type: t, Min: 1, Max: 80,
+			Pattern: regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$`),
+			Explain: "alphanumerics, underscores, periods and hyphens; start with an alphanumeric and end with an alphanumeric or underscore"}
+	}
+	subnetNameRule = childNameRule("subnet")
+	rtNameRule     = childNameRule("route table")
+	routeNameRule  = childNameRule("route")
+	nsgNameRule    = childNameRule("network security group")
+	ruleNameRule   = childNameRule("security rule")
+	nicNameRule    = childNameRule("network interface")
+	lbNameRule     = childNameRule("load balancer")
+	pipNameRule    = childNameRule("public IP address")
+)
+
+func succeeded() *armnetwork.ProvisioningState {
+	return to.Ptr(armnetwork.ProvisioningStateSucceeded)
+}
+
+// trackedEnvelope checks and normalises a tracked resource's location.
+func trackedEnvelope(c *arm.Call, loc *string) (string, error) {
+	if err := resources.RequireLocation(loc); err != nil {
+		return "", err
+	}
+	l := resources.NormalizeLocation(*loc)
+	if c.Existing != nil {
+		var old struct {
+			Location string `json:"location"`
+		}
+		_ = json.Unmarshal(c.Existing, &old)
+		if old.Location != "" && old.Location != l {
+			return "", azerr.BadRequest("InvalidResourceLocation", "location",
+				"The resource '%s' already exists in location '%s'. A resource with the same name cannot be created in location '%s'.", c.Name, old.Location, l)
+		}
+	}
+	return l, nil
+}
+
+// parseRefID checks that a linked id at target is a well-formed id of type
+// wantType, and that it exists.
+func parseRefID(c *arm.Call, id, target, wantType, owner string) (string, error) {
+	p, err := arm.ParseID(id)
+	if err != nil || p.Subscription == "" || !strings.HasPrefix(id, "/") || p.IsCollection() || !strings.EqualFold(p.FullType(), wantType) {
+		return "", azerr.BadRequest("LinkedInvalidPropertyId", target,
+			"Property id '%s' at path '%s' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{subscriptionId}' or '/providers/{resourceProviderNamespace}/'.", id, target)
+	}
+	raw := c.StoredDoc(id)
+	if raw == nil {
+		return "", azerr.BadRequest("InvalidResourceReference", target,
+			"Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists, and that both resources are in the same region.", id, owner)
+	}
+	var doc struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(raw, &doc)
+	return doc.ID, nil
+}
+
+// idRefs renders ids as a list of {"id": …} sub-resources, sorted.
+func sortedIDs(ids []string) []string {
+	out := append([]string(nil), ids...)
+	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i]) < strings.ToLower(out[j]) })
+	return out
+}
+
+// refsOfType returns the ids referring to target whose type is t.
+func refsOfType(c *arm.Call, target, t string) []string {
+	var out []string
+	for _, id := range c.RefsTo(target) {
+		if strings.EqualFold(arm.TypeOfID(id), t) {
+			out = append(out, id)
+		}
+	}
+	return sortedIDs(out)
+}
+
+// refsOfTypePrefix is refsOfType for ids of t or of t's children (an IP
+// configuration of a network interface).
+func refsUnderType(c *arm.Call, target, t string) []string {
+	var out []string
+	for _, id := range c.RefsTo(target) {
+		ty := arm.TypeOfID(id)
+		if strings.EqualFold(ty, t) || strings.HasPrefix(strings.ToLower(ty), strings.ToLower(t)+"/") {
+			out = append(out, id)
+		}
+	}
+	return sortedIDs(out)
+}
+
+func prefixesOf(ss []*string, target string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(ss))
+	for i, s := range ss {
+		if s == nil {
+			continue
+		}
+		p, err := kubenet.ParsePrefix(*s, target+"["+itoa(i)+"]")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func itoa(i int) string {
+	b, _ := json.Marshal(i)
+	return string(b)
+}
+
+// trackedKind is a resource AKS provisions (load balancer, public IP) that
+// aksnet stores as given, with ARM's envelope fields set.
+func trackedKind(t string, rule arm.NameRule) *arm.Kind {
+	return &arm.Kind{
+		Type:               t,
+		Tracked:            true,
+		ListBySubscription: true,
+		ValidName:          rule.Check,
+		Put: func(c *arm.Call) ([]byte, error) {
+			var doc map[string]any
+			if err := c.Decode(&doc); err != nil {
+				return nil, err
+			}
+			loc, _ := doc["location"].(string)
+			l, err := trackedEnvelope(c, &loc)
+			if err != nil {
+				return nil, err
+			}
+			props, _ := doc["properties"].(map[string]any)
+			if props == nil {
+				props = map[string]any{}
+			}
+			props["provisioningState"] = "Succeeded"
+			doc["properties"] = props
+			doc["id"], doc["name"], doc["type"], doc["etag"], doc["location"] = c.ID, arm.LastName(c.ID), t, arm.NewETag(), l
+			return json.Marshal(doc)
+		},
+	}
+}

@@ -1,0 +1,288 @@
+package network
+
+import (
+	"encoding/json"
+	"net/netip"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
+	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/azerr"
+	"github.com/aksnet/aksnet/internal/kubenet"
+)
+
+func (p *Provider) networkInterfaceKind() *arm.Kind {
+	return &arm.Kind{
+		Type:               TypeNetworkInterface,
+		Tracked:            true,
+		ListBySubscription: true,
+		ValidName:          nicNameRule.Check,
+		Put:                p.putNetworkInterface,
+		AfterPut:           func(c *arm.Call) error { return renderNICLinks(c, c.StoredDoc(c.ID)) },
+		AfterDelete: func(c *arm.Call) error {
+			releaseNICAddresses(c, c.Existing)
+			return renderNICLinks(c, c.Existing)
+		},
+	}
+}
+
+// NICSpec is a network interface as the cluster provisioner creates it: one
+// primary IP configuration in a subnet.
+type NICSpec struct {
+	ID            string
+	Location      string
+	SubnetID      string
+	IP            netip.Addr
+	IPForwarding  bool
+	NSGID         string
+	VirtualMachID string
+	Tags          map[string]*string
+}
+
+func (p *Provider) putNetworkInterface(c *arm.Call) ([]byte, error) {
+	var n armnetwork.Interface
+	if err := c.Decode(&n); err != nil {
+		return nil, err
+	}
+	loc, err := trackedEnvelope(c, n.Location)
+	if err != nil {
+		return nil, err
+	}
+	if n.Properties == nil || len(n.Properties.IPConfigurations) != 1 || n.Properties.IPConfigurations[0] == nil {
+		return nil, azerr.BadRequest("InvalidRequestFormat", "properties.ipConfigurations",
+			"Network interface %s must have exactly one IP configuration (aksnet models the primary configuration only).", c.Name)
+	}
+	ipc := n.Properties.IPConfigurations[0]
+	const t = "properties.ipConfigurations[0]"
+	if ipc.Properties == nil || ipc.Properties.Subnet == nil || ipc.Properties.Subnet.ID == nil {
+		return nil, azerr.BadRequest("InvalidRequestFormat", t+".properties.subnet.id", "IP configuration of %s must name a subnet.", c.Name)
+	}
+	subnetID, err := parseRefID(c, *ipc.Properties.Subnet.ID, t+".properties.subnet.id", TypeSubnet, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	sn, err := LookupSubnet(c, subnetID, t+".properties.subnet.id")
+	if err != nil {
+		return nil, err
+	}
+	var nsgID string
+	if n.Properties.NetworkSecurityGroup != nil && n.Properties.NetworkSecurityGroup.ID != nil {
+		if nsgID, err = parseRefID(c, *n.Properties.NetworkSecurityGroup.ID, "properties.networkSecurityGroup.id", TypeNSG, c.ID); err != nil {
+			return nil, err
+		}
+	}
+	// Keep the current address unless the request moves or pins it.
+	var cur netip.Addr
+	var curSubnet string
+	if c.Existing != nil {
+		curSubnet, cur = primaryIP(c.Existing)
+	}
+	want := netip.Addr{}
+	static := ipc.Properties.PrivateIPAllocationMethod != nil && strings.EqualFold(string(*ipc.Properties.PrivateIPAllocationMethod), "Static")
+	if static {
+		if ipc.Properties.PrivateIPAddress == nil {
+			return nil, azerr.BadRequest("PrivateIPAddressRequired", t+".properties.privateIPAddress", "A static IP configuration must name its privateIPAddress.")
+		}
+		a, err := kubenet.ParseAddr(*ipc.Properties.PrivateIPAddress, t+".properties.privateIPAddress")
+		if err != nil {
+			return nil, err
+		}
+		want = a
+	}
+	var ip netip.Addr
+	sameSubnet := strings.EqualFold(curSubnet, sn.ID)
+	switch {
+	case sameSubnet && (!want.IsValid() || want == cur):
+		ip = cur
+	default:
+		if cur.IsValid() {
+			ReleaseIP(c, curSubnet, cur)
+		}
+		if want.IsValid() {
+			if err := ClaimIP(c, sn, want, c.ID, t+".properties.privateIPAddress"); err != nil {
+				return nil, err
+			}
+			ip = want
+		} else {
+			ips, err := AllocateIPs(c, sn, []string{c.ID}, t+".properties.subnet.id")
+			if err != nil {
+				return nil, err
+			}
+			ip = ips[0]
+		}
+	}
+	spec := NICSpec{ID: c.ID, Location: loc, SubnetID: sn.ID, IP: ip, NSGID: nsgID, Tags: n.Tags}
+	if n.Properties.EnableIPForwarding != nil {
+		spec.IPForwarding = *n.Properties.EnableIPForwarding
+	}
+	ipcName := "ipconfig1"
+	if ipc.Name != nil && *ipc.Name != "" {
+		ipcName = *ipc.Name
+	}
+	old := c.Existing
+	if err := saveNIC(c, spec, ipcName, static); err != nil {
+		return nil, err
+	}
+	if err := renderNICLinks(c, old); err != nil {
+		return nil, err
+	}
+	return c.StoredDoc(c.ID), nil
+}
+
+// SaveNIC stores a network interface built by the cluster provisioner. The
+// caller has already claimed spec.IP; it renders the subnet once afterwards.
+func SaveNIC(c *arm.Call, spec NICSpec) error {
+	return saveNIC(c, spec, "ipconfig1", false)
+}
+
+func saveNIC(c *arm.Call, spec NICSpec, ipcName string, static bool) error {
+	method := armnetwork.IPAllocationMethodDynamic
+	if static {
+		method = armnetwork.IPAllocationMethodStatic
+	}
+	n := armnetwork.Interface{
+		ID:       to.Ptr(spec.ID),
+		Name:     to.Ptr(arm.LastName(spec.ID)),
+		Type:     to.Ptr(TypeNetworkInterface),
+		Location: to.Ptr(spec.Location),
+		Tags:     spec.Tags,
+		Etag:     to.Ptr(arm.NewETag()),
+		Properties: &armnetwork.InterfacePropertiesFormat{
+			EnableIPForwarding:          to.Ptr(spec.IPForwarding),
+			EnableAcceleratedNetworking: to.Ptr(false),
+			Primary:                     to.Ptr(true),
+			ProvisioningState:           succeeded(),
+			MacAddress:                  to.Ptr(macFor(spec.IP)),
+			IPConfigurations: []*armnetwork.InterfaceIPConfiguration{{
+				ID:   to.Ptr(spec.ID + "/ipConfigurations/" + ipcName),
+				Name: to.Ptr(ipcName),
+				Type: to.Ptr("Microsoft.Network/networkInterfaces/ipConfigurations"),
+				Properties: &armnetwork.InterfaceIPConfigurationPropertiesFormat{
+					Subnet:                    &armnetwork.Subnet{ID: to.Ptr(spec.SubnetID)},
+					PrivateIPAddress:          to.Ptr(spec.IP.String()),
+					PrivateIPAllocationMethod: to.Ptr(method),
+					PrivateIPAddressVersion:   to.Ptr(armnetwork.IPVersionIPv4),
+					Primary:                   to.Ptr(true),
+					ProvisioningState:         succeeded(),
+				},
+			}},
+		},
+	}
+	if spec.NSGID != "" {
+		n.Properties.NetworkSecurityGroup = &armnetwork.SecurityGroup{ID: to.Ptr(spec.NSGID)}
+	}
+	if spec.VirtualMachID != "" {
+		n.Properties.VirtualMachine = &armnetwork.SubResource{ID: to.Ptr(spec.VirtualMachID)}
+	}
+	c.SetRefs(spec.ID, spec.SubnetID, spec.NSGID)
+	return c.Save(spec.ID, n)
+}
+
+// macFor derives a stable, locally administered MAC from the node IP.
+func macFor(a netip.Addr) string {
+	b := a.As4()
+	return strings.ToUpper(strings.Join([]string{"7C", "1E", hex2(b[0]), hex2(b[1]), hex2(b[2]), hex2(b[3])}, "-"))
+}
+
+func hex2(b byte) string {
+	const h = "0123456789ABCDEF"
+	return string([]byte{h[b>>4], h[b&15]})
+}
+
+// primaryIP returns the subnet and address of a stored NIC document.
+func primaryIP(raw []byte) (string, netip.Addr) {
+	var n armnetwork.Interface
+	if json.Unmarshal(raw, &n) != nil || n.Properties == nil || len(n.Properties.IPConfigurations) == 0 {
+		return "", netip.Addr{}
+	}
+	p := n.Properties.IPConfigurations[0].Properties
+	if p == nil || p.Subnet == nil || p.Subnet.ID == nil || p.PrivateIPAddress == nil {
+		return "", netip.Addr{}
+	}
+	a, _ := netip.ParseAddr(*p.PrivateIPAddress)
+	return *p.Subnet.ID, a
+}
+
+func nsgOf(raw []byte) string {
+	var n armnetwork.Interface
+	if json.Unmarshal(raw, &n) != nil || n.Properties == nil || n.Properties.NetworkSecurityGroup == nil {
+		return ""
+	}
+	return deref(n.Properties.NetworkSecurityGroup.ID)
+}
+
+// renderNICLinks refreshes the subnet and NSG a NIC document names.
+func renderNICLinks(c *arm.Call, raw []byte) error {
+	if raw == nil {
+		return nil
+	}
+	if sub, _ := primaryIP(raw); sub != "" {
+		if err := RenderSubnet(c, sub); err != nil {
+			return err
+		}
+	}
+	if nsg := nsgOf(raw); nsg != "" {
+		return RenderNSG(c, nsg)
+	}
+	return nil
+}
+
+func releaseNICAddresses(c *arm.Call, raw []byte) {
+	if sub, ip := primaryIP(raw); sub != "" && ip.IsValid() {
+		ReleaseIP(c, sub, ip)
+	}
+}
+
+// ipKey indexes the address a in subnet subnetID; its value is the owner id.
+func ipKey(subnetID string, a netip.Addr) string {
+	return "ip/" + strings.ToLower(subnetID) + "|" + a.String()
+}
+
+// UsedIPs returns the addresses taken in subnet subnetID.
+func UsedIPs(c *arm.Call, subnetID string) []netip.Addr {
+	prefix := "ip/" + strings.ToLower(subnetID) + "|"
+	var out []netip.Addr
+	c.R.Scan(prefix, func(k string, _ []byte) bool {
+		if a, err := netip.ParseAddr(k[len(prefix):]); err == nil {
+			out = append(out, a)
+		}
+		return true
+	})
+	return out
+}
+
+// AllocateIPs takes the lowest free addresses of subnet sn, one per owner
+// (the owner id is recorded), or fails with SubnetIsFull naming target.
+func AllocateIPs(c *arm.Call, sn SubnetInfo, owners []string, target string) ([]netip.Addr, error) {
+	ipam := kubenet.NewSubnetIPAM(sn.Prefix, UsedIPs(c, sn.ID))
+	ips, err := ipam.Allocate(len(owners), target)
+	if err != nil {
+		return nil, err
+	}
+	for i, a := range ips {
+		c.Tx.Put(ipKey(sn.ID, a), []byte(owners[i]))
+	}
+	return ips, nil
+}
+
+// ClaimIP takes a specific address of subnet sn for owner.
+func ClaimIP(c *arm.Call, sn SubnetInfo, a netip.Addr, owner, target string) error {
+	if !sn.Prefix.Contains(a) {
+		return azerr.BadRequest("PrivateIPAddressNotInSubnet", target, "IP address %s is not in subnet %s (%s).", a, sn.Name, sn.Prefix)
+	}
+	ipam := kubenet.NewSubnetIPAM(sn.Prefix, nil)
+	if ipam.Capacity() == 0 || a == kubenet.LastAddr(sn.Prefix) || a.Less(kubenet.FirstUsable(sn.Prefix)) {
+		return azerr.BadRequest("PrivateIPAddressIsReserved", target, "IP address %s is reserved by Azure in subnet %s; the first usable address is %s.", a, sn.Prefix, kubenet.FirstUsable(sn.Prefix))
+	}
+	if v, taken := c.R.Get(ipKey(sn.ID, a)); taken && !strings.EqualFold(string(v), owner) {
+		return azerr.BadRequest("PrivateIPAddressInUse", target, "IP address %s is already in use by %s.", a, string(v))
+	}
+	c.Tx.Put(ipKey(sn.ID, a), []byte(owner))
+	return nil
+}
+
+// ReleaseIP frees address a of subnet subnetID.
+func ReleaseIP(c *arm.Call, subnetID string, a netip.Addr) {
+	c.Tx.Delete(ipKey(subnetID, a))
+}

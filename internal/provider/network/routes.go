@@ -1,0 +1,183 @@
+package network
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
+	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/azerr"
+	"github.com/aksnet/aksnet/internal/kubenet"
+)
+
+// RouteSpec is a validated route.
+type RouteSpec struct {
+	Name          string
+	AddressPrefix string
+	NextHopType   string
+	NextHopIP     string
+}
+
+var nextHopTypes = []string{
+	string(armnetwork.RouteNextHopTypeVirtualAppliance),
+	string(armnetwork.RouteNextHopTypeVnetLocal),
+	string(armnetwork.RouteNextHopTypeInternet),
+	string(armnetwork.RouteNextHopTypeVirtualNetworkGateway),
+	string(armnetwork.RouteNextHopTypeNone),
+}
+
+// routeSpec validates a route body. Codes: InvalidCIDRNotation and
+// CidrStringParseError from the CIDR parser; InvalidRouteNextHopType for an
+// unknown type; NextHopIpAddressRequired and NextHopIpAddressNotAllowed for
+// the rule that only VirtualAppliance routes carry nextHopIpAddress (the
+// network RP's wording; no public code was found, so the codes are named for
+// what they mean).
+func routeSpec(name string, props *armnetwork.RoutePropertiesFormat, target string) (RouteSpec, error) {
+	s := RouteSpec{Name: name}
+	if props == nil || props.AddressPrefix == nil || *props.AddressPrefix == "" {
+		return s, azerr.BadRequest("InvalidRequestFormat", joinTarget(target, "properties.addressPrefix"), "Route %s must have an addressPrefix.", name)
+	}
+	p, err := kubenet.ParsePrefix(*props.AddressPrefix, joinTarget(target, "properties.addressPrefix"))
+	if err != nil {
+		return s, err
+	}
+	s.AddressPrefix = p.String()
+	nht := ""
+	if props.NextHopType != nil {
+		nht = string(*props.NextHopType)
+	}
+	for _, t := range nextHopTypes {
+		if strings.EqualFold(t, nht) {
+			s.NextHopType = t
+		}
+	}
+	if s.NextHopType == "" {
+		return s, azerr.BadRequest("InvalidRouteNextHopType", joinTarget(target, "properties.nextHopType"),
+			"Route %s has next hop type '%s'; it must be one of %s.", name, nht, strings.Join(nextHopTypes, ", "))
+	}
+	ip := ""
+	if props.NextHopIPAddress != nil {
+		ip = strings.TrimSpace(*props.NextHopIPAddress)
+	}
+	ipTarget := joinTarget(target, "properties.nextHopIpAddress")
+	switch {
+	case s.NextHopType == "VirtualAppliance" && ip == "":
+		return s, azerr.BadRequest("NextHopIpAddressRequired", ipTarget,
+			"NextHopIpAddress cannot be null or empty in route %s when NextHopType is VirtualAppliance.", name)
+	case s.NextHopType != "VirtualAppliance" && ip != "":
+		return s, azerr.BadRequest("NextHopIpAddressNotAllowed", ipTarget,
+			"Route %s has nextHopIpAddress %s, which is only allowed with next hop type VirtualAppliance, not %s.", name, ip, s.NextHopType)
+	case ip != "":
+		a, err := kubenet.ParseAddr(ip, ipTarget)
+		if err != nil {
+			return s, err
+		}
+		s.NextHopIP = a.String()
+	}
+	return s, nil
+}
+
+// checkRouteConflicts refuses two routes with one address prefix.
+func checkRouteConflicts(table string, specs []RouteSpec) error {
+	seen := map[string]string{}
+	for i, s := range specs {
+		if other, dup := seen[s.AddressPrefix]; dup {
+			return azerr.BadRequest("RouteConflict", "properties.routes["+itoa(i)+"].properties.addressPrefix",
+				"Routes %s and %s of route table %s have the same address prefix %s.", other, s.Name, table, s.AddressPrefix)
+		}
+		seen[s.AddressPrefix] = s.Name
+	}
+	return nil
+}
+
+func specOf(r *armnetwork.Route) RouteSpec {
+	s := RouteSpec{Name: deref(r.Name)}
+	if r.Properties != nil {
+		s.AddressPrefix = deref(r.Properties.AddressPrefix)
+		s.NextHopIP = deref(r.Properties.NextHopIPAddress)
+		if r.Properties.NextHopType != nil {
+			s.NextHopType = string(*r.Properties.NextHopType)
+		}
+	}
+	return s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// SaveRoute stores route s in table rtID without re-rendering the table;
+// callers writing many routes render once at the end.
+func SaveRoute(c *arm.Call, rtID string, s RouteSpec) error {
+	id := rtID + "/routes/" + s.Name
+	var old armnetwork.Route
+	if ok, _ := c.Load(id, &old); ok && old.ID != nil {
+		id = *old.ID
+	}
+	r := armnetwork.Route{
+		ID:   to.Ptr(id),
+		Name: to.Ptr(arm.LastName(id)),
+		Type: to.Ptr(TypeRoute),
+		Etag: to.Ptr(arm.NewETag()),
+		Properties: &armnetwork.RoutePropertiesFormat{
+			AddressPrefix:     to.Ptr(s.AddressPrefix),
+			NextHopType:       to.Ptr(armnetwork.RouteNextHopType(s.NextHopType)),
+			HasBgpOverride:    to.Ptr(false),
+			ProvisioningState: succeeded(),
+		},
+	}
+	if s.NextHopIP != "" {
+		r.Properties.NextHopIPAddress = to.Ptr(s.NextHopIP)
+	}
+	return c.Save(id, r)
+}
+
+func (p *Provider) routeKind() *arm.Kind {
+	return &arm.Kind{
+		Type:         TypeRoute,
+		ValidName:    routeNameRule.Check,
+		NotFoundCode: "NotFound",
+		Put:          p.putRoute,
+		AfterPut:     func(c *arm.Call) error { return RenderRouteTable(c, c.Parent) },
+		AfterDelete:  func(c *arm.Call) error { return RenderRouteTable(c, c.Parent) },
+	}
+}
+
+func (p *Provider) putRoute(c *arm.Call) ([]byte, error) {
+	var r armnetwork.Route
+	if err := c.Decode(&r); err != nil {
+		return nil, err
+	}
+	s, err := routeSpec(c.Name, r.Properties, "")
+	if err != nil {
+		return nil, err
+	}
+	table := arm.LastName(c.Parent)
+	specs := []RouteSpec{}
+	count := 0
+	c.ScanChildren(c.Parent, "routes", func(raw []byte) bool {
+		var o armnetwork.Route
+		if json.Unmarshal(raw, &o) == nil && !strings.EqualFold(deref(o.Name), c.Name) {
+			specs = append(specs, specOf(&o))
+			count++
+		}
+		return true
+	})
+	if count+1 > p.opts.MaxRoutesPerTable {
+		return nil, routeLimitError(table, count+1, p.opts.MaxRoutesPerTable, "name")
+	}
+	for _, o := range specs {
+		if o.AddressPrefix == s.AddressPrefix {
+			return nil, azerr.BadRequest("RouteConflict", "properties.addressPrefix",
+				"Routes %s and %s of route table %s have the same address prefix %s.", o.Name, s.Name, table, s.AddressPrefix)
+		}
+	}
+	if err := SaveRoute(c, c.Parent, s); err != nil {
+		return nil, err
+	}
+	return c.StoredDoc(c.ID), nil
+}

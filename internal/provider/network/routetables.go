@@ -1,0 +1,172 @@
+package network
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
+	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/azerr"
+	"github.com/aksnet/aksnet/internal/kubenet"
+)
+
+func (p *Provider) routeTableKind() *arm.Kind {
+	return &arm.Kind{
+		Type:               TypeRouteTable,
+		Tracked:            true,
+		ListBySubscription: true,
+		ValidName:          rtNameRule.Check,
+		Display:            "Route table",
+		InUseCode:          "InUseRouteTableCannotBeDeleted",
+		Put:                p.putRouteTable,
+	}
+}
+
+// putRouteTable creates or replaces a route table. As with a VNet's subnets,
+// the body's routes are the complete set.
+func (p *Provider) putRouteTable(c *arm.Call) ([]byte, error) {
+	var rt armnetwork.RouteTable
+	if err := c.Decode(&rt); err != nil {
+		return nil, err
+	}
+	loc, err := trackedEnvelope(c, rt.Location)
+	if err != nil {
+		return nil, err
+	}
+	props := rt.Properties
+	if props == nil {
+		props = &armnetwork.RouteTablePropertiesFormat{}
+	}
+	if len(props.Routes) > p.opts.MaxRoutesPerTable {
+		return nil, routeLimitError(c.Name, len(props.Routes), p.opts.MaxRoutesPerTable, "properties.routes")
+	}
+	specs := make([]RouteSpec, 0, len(props.Routes))
+	seen := map[string]bool{}
+	for i, r := range props.Routes {
+		t := "properties.routes[" + itoa(i) + "]"
+		if r == nil || r.Name == nil || *r.Name == "" {
+			return nil, azerr.BadRequest("InvalidRequestFormat", t+".name", "The route at %s has no name.", t)
+		}
+		if err := routeNameRule.Check(*r.Name); err != nil {
+			return nil, err
+		}
+		if seen[strings.ToLower(*r.Name)] {
+			return nil, azerr.BadRequest("InvalidRequestFormat", t+".name", "Route name %s appears more than once in route table %s.", *r.Name, c.Name)
+		}
+		seen[strings.ToLower(*r.Name)] = true
+		spec, err := routeSpec(*r.Name, r.Properties, t)
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, spec)
+	}
+	if err := checkRouteConflicts(c.Name, specs); err != nil {
+		return nil, err
+	}
+	var drop []string
+	c.ScanChildren(c.ID, "routes", func(raw []byte) bool {
+		var r armnetwork.Route
+		if json.Unmarshal(raw, &r) == nil && r.Name != nil && !seen[strings.ToLower(*r.Name)] {
+			drop = append(drop, *r.ID)
+		}
+		return true
+	})
+	for _, id := range drop {
+		if err := c.Delete(id, c.ID); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range specs {
+		if err := SaveRoute(c, c.ID, s); err != nil {
+			return nil, err
+		}
+	}
+	out := armnetwork.RouteTable{
+		ID:       to.Ptr(c.ID),
+		Name:     to.Ptr(arm.LastName(c.ID)),
+		Type:     to.Ptr(TypeRouteTable),
+		Location: to.Ptr(loc),
+		Tags:     rt.Tags,
+		Etag:     to.Ptr(arm.NewETag()),
+		Properties: &armnetwork.RouteTablePropertiesFormat{
+			DisableBgpRoutePropagation: orDefault(props.DisableBgpRoutePropagation, false),
+			ProvisioningState:          succeeded(),
+			ResourceGUID:               to.Ptr(resourceGUID(c)),
+		},
+	}
+	return renderRouteTable(c, &out)
+}
+
+func routeLimitError(table string, n, limit int, target string) error {
+	return azerr.BadRequest(kubenet.CodeRoutesPerRouteTableLimitExceeded, target,
+		"Route table %s would have %d routes; a route table can have at most %d routes.", table, n, limit)
+}
+
+// renderRouteTable stores rt with its routes and subnets inline.
+func renderRouteTable(c *arm.Call, rt *armnetwork.RouteTable) ([]byte, error) {
+	routes := []*armnetwork.Route{}
+	c.ScanChildren(*rt.ID, "routes", func(raw []byte) bool {
+		var r armnetwork.Route
+		if json.Unmarshal(raw, &r) == nil {
+			routes = append(routes, &r)
+		}
+		return true
+	})
+	rt.Properties.Routes = routes
+	subnets := []*armnetwork.Subnet{}
+	for _, id := range refsOfType(c, *rt.ID, TypeSubnet) {
+		subnets = append(subnets, &armnetwork.Subnet{ID: to.Ptr(id)})
+	}
+	rt.Properties.Subnets = subnets
+	raw, err := json.Marshal(rt)
+	if err != nil {
+		return nil, err
+	}
+	c.SaveRaw(*rt.ID, raw)
+	return raw, nil
+}
+
+// RenderRouteTable re-renders the stored route table id.
+func RenderRouteTable(c *arm.Call, id string) error {
+	var rt armnetwork.RouteTable
+	ok, err := c.Load(id, &rt)
+	if err != nil || !ok {
+		return err
+	}
+	if rt.Properties == nil {
+		rt.Properties = &armnetwork.RouteTablePropertiesFormat{}
+	}
+	_, err = renderRouteTable(c, &rt)
+	return err
+}
+
+// RouteTableInfo is what other providers need to know of a route table.
+type RouteTableInfo struct {
+	ID       string
+	Location string
+	Routes   []RouteSpec
+	Subnets  []string
+}
+
+// LookupRouteTable reads a stored route table, reporting whether it exists.
+func LookupRouteTable(c *arm.Call, id string) (RouteTableInfo, bool) {
+	var rt armnetwork.RouteTable
+	ok, err := c.Load(id, &rt)
+	if err != nil || !ok {
+		return RouteTableInfo{}, false
+	}
+	info := RouteTableInfo{ID: *rt.ID}
+	if rt.Location != nil {
+		info.Location = *rt.Location
+	}
+	c.ScanChildren(*rt.ID, "routes", func(raw []byte) bool {
+		var r armnetwork.Route
+		if json.Unmarshal(raw, &r) == nil {
+			info.Routes = append(info.Routes, specOf(&r))
+		}
+		return true
+	})
+	info.Subnets = refsOfType(c, *rt.ID, TypeSubnet)
+	return info, true
+}

@@ -1,0 +1,238 @@
+package network
+
+import (
+	"encoding/json"
+	"net/netip"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
+	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/azerr"
+	"github.com/aksnet/aksnet/internal/kubenet"
+)
+
+func (p *Provider) virtualNetworkKind() *arm.Kind {
+	return &arm.Kind{
+		Type:               TypeVirtualNetwork,
+		Tracked:            true,
+		ListBySubscription: true,
+		ValidName:          vnetNameRule.Check,
+		Put:                p.putVirtualNetwork,
+	}
+}
+
+// putVirtualNetwork creates or replaces a VNet. As in Azure, the body's
+// subnets are the complete set: subnets it leaves out are deleted (refused
+// while in use), the others are created or updated.
+func (p *Provider) putVirtualNetwork(c *arm.Call) ([]byte, error) {
+	var v armnetwork.VirtualNetwork
+	if err := c.Decode(&v); err != nil {
+		return nil, err
+	}
+	loc, err := trackedEnvelope(c, v.Location)
+	if err != nil {
+		return nil, err
+	}
+	if v.Properties == nil || v.Properties.AddressSpace == nil || len(v.Properties.AddressSpace.AddressPrefixes) == 0 {
+		return nil, azerr.BadRequest("InvalidAddressSpace", "properties.addressSpace.addressPrefixes",
+			"Virtual network %s must have at least one address prefix in properties.addressSpace.addressPrefixes.", c.Name)
+	}
+	const spaceTarget = "properties.addressSpace.addressPrefixes"
+	prefixes, err := prefixesOf(v.Properties.AddressSpace.AddressPrefixes, spaceTarget)
+	if err != nil {
+		return nil, err
+	}
+	for i := range prefixes {
+		for j := range i {
+			if prefixes[i].Overlaps(prefixes[j]) {
+				return nil, azerr.BadRequest("VnetAddressSpacesOverlap", spaceTarget,
+					"The address prefixes %s and %s of virtual network %s overlap.", prefixes[j], prefixes[i], c.Name)
+			}
+		}
+	}
+	if c.Existing != nil {
+		if err := p.checkAddressSpaceChange(c, prefixes); err != nil {
+			return nil, err
+		}
+	}
+	inline := v.Properties.Subnets
+	final := map[string]namedPrefix{}
+	names := map[string]string{}
+	for i, s := range inline {
+		t := "properties.subnets[" + itoa(i) + "]"
+		if s == nil || s.Name == nil || *s.Name == "" {
+			return nil, azerr.BadRequest("InvalidRequestFormat", t+".name", "Subnet at %s has no name.", t)
+		}
+		if err := subnetNameRule.Check(*s.Name); err != nil {
+			return nil, err
+		}
+		lower := strings.ToLower(*s.Name)
+		if _, dup := names[lower]; dup {
+			return nil, azerr.BadRequest("InvalidRequestFormat", t+".name", "Subnet name %s appears more than once in virtual network %s.", *s.Name, c.Name)
+		}
+		names[lower] = *s.Name
+		pref, err := subnetPrefix(s.Properties, t)
+		if err != nil {
+			return nil, err
+		}
+		final[lower] = namedPrefix{*s.Name, pref}
+	}
+	// Subnets left out of the body are deleted, as in Azure.
+	var drop []string
+	c.ScanChildren(c.ID, "subnets", func(raw []byte) bool {
+		var s armnetwork.Subnet
+		if json.Unmarshal(raw, &s) == nil && s.Name != nil {
+			if _, keep := final[strings.ToLower(*s.Name)]; !keep {
+				drop = append(drop, *s.ID)
+			}
+		}
+		return true
+	})
+	for _, id := range drop {
+		if err := c.Delete(id, ""); err != nil {
+			return nil, err
+		}
+	}
+	for i, s := range inline {
+		t := "properties.subnets[" + itoa(i) + "]"
+		id := c.ID + "/subnets/" + *s.Name
+		if err := p.writeSubnet(c, c.Name, id, s, t, prefixes, final); err != nil {
+			return nil, err
+		}
+	}
+	out := armnetwork.VirtualNetwork{
+		ID:       to.Ptr(c.ID),
+		Name:     to.Ptr(arm.LastName(c.ID)),
+		Type:     to.Ptr(TypeVirtualNetwork),
+		Location: to.Ptr(loc),
+		Tags:     v.Tags,
+		Etag:     to.Ptr(arm.NewETag()),
+		Properties: &armnetwork.VirtualNetworkPropertiesFormat{
+			AddressSpace:         &armnetwork.AddressSpace{AddressPrefixes: toPtrs(prefixStrings(prefixes))},
+			DhcpOptions:          v.Properties.DhcpOptions,
+			EnableDdosProtection: to.Ptr(false),
+			ProvisioningState:    succeeded(),
+			ResourceGUID:         to.Ptr(resourceGUID(c)),
+		},
+	}
+	return renderVirtualNetwork(c, &out)
+}
+
+// checkAddressSpaceChange refuses a change of address space that would leave
+// a subnet outside it, or that touches a VNet a kubenet cluster uses: the
+// article fixes the cluster's ranges, VNet included, at creation.
+func (p *Provider) checkAddressSpaceChange(c *arm.Call, prefixes []netip.Prefix) error {
+	var old armnetwork.VirtualNetwork
+	if err := json.Unmarshal(c.Existing, &old); err != nil || old.Properties == nil || old.Properties.AddressSpace == nil {
+		return nil
+	}
+	oldS := prefixStrings(mustPrefixes(old.Properties.AddressSpace.AddressPrefixes))
+	newS := prefixStrings(prefixes)
+	if strings.Join(oldS, ",") == strings.Join(newS, ",") {
+		return nil
+	}
+	var user string
+	c.ScanChildren(c.ID, "subnets", func(raw []byte) bool {
+		var s armnetwork.Subnet
+		if json.Unmarshal(raw, &s) == nil && s.ID != nil {
+			if cl := refsOfType(c, *s.ID, typeManagedCluster); len(cl) > 0 {
+				user = cl[0]
+				return false
+			}
+		}
+		return true
+	})
+	if user != "" {
+		return azerr.BadRequest(kubenet.CodePropertyChangeNotAllowed, "properties.addressSpace.addressPrefixes",
+			"The address space of virtual network %s can't change from %s to %s while kubenet cluster %s uses it: the cluster's ranges are fixed at creation.",
+			c.Name, strings.Join(oldS, ","), strings.Join(newS, ","), user)
+	}
+	return nil
+}
+
+// renderVirtualNetwork stores v with its subnets inline and returns the document.
+func renderVirtualNetwork(c *arm.Call, v *armnetwork.VirtualNetwork) ([]byte, error) {
+	subnets := []*armnetwork.Subnet{}
+	c.ScanChildren(*v.ID, "subnets", func(raw []byte) bool {
+		var s armnetwork.Subnet
+		if json.Unmarshal(raw, &s) == nil {
+			subnets = append(subnets, &s)
+		}
+		return true
+	})
+	v.Properties.Subnets = subnets
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	c.SaveRaw(*v.ID, raw)
+	return raw, nil
+}
+
+// RenderVirtualNetwork re-renders the stored VNet id after a subnet change.
+func RenderVirtualNetwork(c *arm.Call, id string) error {
+	var v armnetwork.VirtualNetwork
+	ok, err := c.Load(id, &v)
+	if err != nil || !ok {
+		return err
+	}
+	if v.Properties == nil {
+		v.Properties = &armnetwork.VirtualNetworkPropertiesFormat{}
+	}
+	_, err = renderVirtualNetwork(c, &v)
+	return err
+}
+
+// VNetPrefixes returns the address prefixes of the stored VNet id.
+func VNetPrefixes(c *arm.Call, id string) []netip.Prefix {
+	var v armnetwork.VirtualNetwork
+	if ok, err := c.Load(id, &v); !ok || err != nil || v.Properties == nil || v.Properties.AddressSpace == nil {
+		return nil
+	}
+	return mustPrefixes(v.Properties.AddressSpace.AddressPrefixes)
+}
+
+func mustPrefixes(ss []*string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range ss {
+		if s == nil {
+			continue
+		}
+		if p, err := netip.ParsePrefix(*s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func prefixStrings(ps []netip.Prefix) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
+}
+
+func toPtrs(ss []string) []*string {
+	out := make([]*string, len(ss))
+	for i := range ss {
+		out[i] = &ss[i]
+	}
+	return out
+}
+
+// resourceGUID keeps a resource's GUID across updates.
+func resourceGUID(c *arm.Call) string {
+	if c.Existing != nil {
+		var old struct {
+			Properties struct {
+				ResourceGUID string `json:"resourceGuid"`
+			} `json:"properties"`
+		}
+		if json.Unmarshal(c.Existing, &old) == nil && old.Properties.ResourceGUID != "" {
+			return old.Properties.ResourceGUID
+		}
+	}
+	return arm.NewUUID()
+}

@@ -1,0 +1,124 @@
+package resources
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
+	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/azerr"
+)
+
+// rgNameRE is ARM's rule: letters (any script), digits, '_', '-', '.', '(' and
+// ')', not ending in '.'.
+var rgNameRE = regexp.MustCompile(`^[\p{L}\p{N}_\-.()]*[\p{L}\p{N}_\-()]$`)
+
+// ValidResourceGroupName answers InvalidResourceGroup, as ARM does.
+func ValidResourceGroupName(name string) error {
+	if len(name) == 0 || len([]rune(name)) > 90 || !rgNameRE.MatchString(name) {
+		return azerr.BadRequest("InvalidResourceGroup", "resourceGroupName",
+			"The provided resource group name '%s' is invalid. The name must be 1 to 90 characters and can only be a letter, digit, '-', '.', '(', ')' or '_', and can't end in '.'.", name)
+	}
+	return nil
+}
+
+// RequireLocation answers LocationRequired when a tracked resource has none.
+func RequireLocation(loc *string) error {
+	if loc == nil || strings.TrimSpace(*loc) == "" {
+		return azerr.BadRequest("LocationRequired", "location", "The location property is required for this definition.")
+	}
+	return nil
+}
+
+// NormalizeLocation lowercases and strips spaces, as ARM stores locations
+// ("East US" → "eastus").
+func NormalizeLocation(loc string) string {
+	return strings.ToLower(strings.ReplaceAll(loc, " ", ""))
+}
+
+func resourceGroupKind() *arm.Kind {
+	return &arm.Kind{
+		Type:      "Microsoft.Resources/subscriptions/resourceGroups",
+		ValidName: ValidResourceGroupName,
+		Tracked:   true,
+		Put:       putResourceGroup,
+		Delete:    deleteResourceGroup,
+	}
+}
+
+func putResourceGroup(c *arm.Call) ([]byte, error) {
+	var rg armresources.ResourceGroup
+	if err := c.Decode(&rg); err != nil {
+		return nil, err
+	}
+	if err := RequireLocation(rg.Location); err != nil {
+		return nil, err
+	}
+	loc := NormalizeLocation(*rg.Location)
+	if c.Existing != nil {
+		var old armresources.ResourceGroup
+		if err := json.Unmarshal(c.Existing, &old); err == nil && old.Location != nil && *old.Location != loc {
+			return nil, azerr.Conflict("InvalidResourceGroupLocation", "location",
+				"Invalid resource group location '%s'. The Resource group already exists in location '%s'.", loc, *old.Location)
+		}
+		if rg.ManagedBy == nil {
+			rg.ManagedBy = old.ManagedBy
+		}
+	}
+	out := armresources.ResourceGroup{
+		ID:         to.Ptr(c.ID),
+		Name:       to.Ptr(arm.LastName(c.ID)),
+		Type:       to.Ptr("Microsoft.Resources/resourceGroups"),
+		Location:   to.Ptr(loc),
+		Tags:       rg.Tags,
+		ManagedBy:  rg.ManagedBy,
+		Properties: &armresources.ResourceGroupProperties{ProvisioningState: to.Ptr("Succeeded")},
+	}
+	return json.Marshal(out)
+}
+
+// deleteResourceGroup deletes every resource in the group through its own
+// kind, so each provider's cascade (a cluster's node resource group, managed
+// routes in a bring-your-own table) runs, then the group itself.
+func deleteResourceGroup(c *arm.Call) error {
+	var tops []string
+	c.ScanTopLevel(c.ID, func(id string, _ []byte) bool {
+		tops = append(tops, id)
+		return true
+	})
+	for _, id := range tops {
+		if !c.Exists(id) {
+			continue // removed by an earlier resource's cascade
+		}
+		if err := c.Delete(id, c.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Register adds the Microsoft.Resources kinds to reg.
+func Register(reg *arm.Registry) {
+	reg.Register(subscriptionKind())
+	reg.Register(resourceGroupKind())
+	reg.Register(genericResourcesKind())
+}
+
+func genericResourcesKind() *arm.Kind {
+	return &arm.Kind{
+		Type: "Microsoft.Resources/resources",
+		List: func(c *arm.Call) ([][]byte, error) {
+			if !c.Exists(c.Parent) {
+				return nil, azerr.NotFound("ResourceGroupNotFound", "resourceGroupName", "Resource group '%s' could not be found.", c.Parsed.ResourceGroup)
+			}
+			var out [][]byte
+			c.ScanTopLevel(c.Parent, func(_ string, raw []byte) bool {
+				out = append(out, append([]byte(nil), raw...))
+				return true
+			})
+			return out, nil
+		},
+	}
+}
