@@ -145,4 +145,3 @@ func (e *Env) CredentialFor(t testing.TB, appID, secret string) azcore.TokenCred
 	}
 	return cred
 }
-
