@@ -55,6 +55,47 @@ type Call struct {
 	operationID string
 	after       []func()
 	changed     []string
+	deferred    *deferredWork
+}
+
+// deferredWork is work registered with Once, shared by a call and the
+// sub-calls its hooks make.
+type deferredWork struct {
+	keys map[string]bool
+	fns  []func() error
+}
+
+// Once registers fn to run once, under key, at the end of the write
+// transaction, after every hook has run and before the commit. Renders of
+// derived documents (a VNet's inline subnets, a route table's routes) use it
+// so that a transaction touching hundreds of children renders each parent
+// once, from the final state.
+func (c *Call) Once(key string, fn func() error) error {
+	if c.deferred == nil {
+		return fn()
+	}
+	if c.deferred.keys[key] {
+		return nil
+	}
+	c.deferred.keys[key] = true
+	c.deferred.fns = append(c.deferred.fns, fn)
+	return nil
+}
+
+// runDeferred runs the work registered with Once until none is left (a
+// render may register more).
+func (c *Call) runDeferred() error {
+	if c.deferred == nil {
+		return nil
+	}
+	for len(c.deferred.fns) > 0 {
+		fn := c.deferred.fns[0]
+		c.deferred.fns = c.deferred.fns[1:]
+		if err := fn(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Decode unmarshals the request body into v, answering ARM's

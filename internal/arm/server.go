@@ -594,6 +594,9 @@ func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 		WriteError(w, r, err)
 		return
 	}
+	if final := s.finalDoc(c.ID); final != nil {
+		out = final
+	}
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
@@ -837,7 +840,11 @@ func (s *Server) serveAction(w http.ResponseWriter, r *http.Request, c *Call, rt
 func (s *Server) update(ctx context.Context, c *Call, fn func(store.Tx) error) error {
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		c.Tx, c.R, c.after, c.changed = tx, tx, nil, nil
-		return fn(tx)
+		c.deferred = &deferredWork{keys: map[string]bool{}}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return c.runDeferred()
 	})
 	if err != nil {
 		return err
@@ -942,3 +949,16 @@ func (p ResourceID) lastName() string {
 
 // SetAuthorizer sets the authorizer; it must be called before serving.
 func (s *Server) SetAuthorizer(a Authorizer) { s.authz = a }
+
+// finalDoc reads the committed document of id, which deferred renders may
+// have refreshed after the kind's hook returned.
+func (s *Server) finalDoc(id string) []byte {
+	var out []byte
+	_ = s.store.View(func(r store.Reader) error {
+		if v, ok := r.Get(KeyOf(id)); ok {
+			out = append([]byte(nil), v...)
+		}
+		return nil
+	})
+	return out
+}

@@ -90,6 +90,11 @@ func (p *Provider) putNetworkInterface(c *arm.Call) ([]byte, error) {
 		}
 		want = a
 	}
+	ipcName := "ipconfig1"
+	if ipc.Name != nil && *ipc.Name != "" {
+		ipcName = *ipc.Name
+	}
+	owner := c.ID + "/ipConfigurations/" + ipcName
 	var ip netip.Addr
 	sameSubnet := strings.EqualFold(curSubnet, sn.ID)
 	switch {
@@ -100,12 +105,12 @@ func (p *Provider) putNetworkInterface(c *arm.Call) ([]byte, error) {
 			ReleaseIP(c, curSubnet, cur)
 		}
 		if want.IsValid() {
-			if err := ClaimIP(c, sn, want, c.ID, t+".properties.privateIPAddress"); err != nil {
+			if err := ClaimIP(c, sn, want, owner, t+".properties.privateIPAddress"); err != nil {
 				return nil, err
 			}
 			ip = want
 		} else {
-			ips, err := AllocateIPs(c, sn, []string{c.ID}, t+".properties.subnet.id")
+			ips, err := AllocateIPs(c, sn, []string{owner}, t+".properties.subnet.id")
 			if err != nil {
 				return nil, err
 			}
@@ -115,10 +120,6 @@ func (p *Provider) putNetworkInterface(c *arm.Call) ([]byte, error) {
 	spec := NICSpec{ID: c.ID, Location: loc, SubnetID: sn.ID, IP: ip, NSGID: nsgID, Tags: n.Tags}
 	if n.Properties.EnableIPForwarding != nil {
 		spec.IPForwarding = *n.Properties.EnableIPForwarding
-	}
-	ipcName := "ipconfig1"
-	if ipc.Name != nil && *ipc.Name != "" {
-		ipcName = *ipc.Name
 	}
 	old := c.Existing
 	if err := saveNIC(c, spec, ipcName, static); err != nil {
@@ -253,7 +254,8 @@ func UsedIPs(c *arm.Call, subnetID string) []netip.Addr {
 }
 
 // AllocateIPs takes the lowest free addresses of subnet sn, one per owner
-// (the owner id is recorded), or fails with SubnetIsFull naming target.
+// (an IP configuration id, recorded in the index), or fails with
+// SubnetIsFull naming target.
 func AllocateIPs(c *arm.Call, sn SubnetInfo, owners []string, target string) ([]netip.Addr, error) {
 	ipam := kubenet.NewSubnetIPAM(sn.Prefix, UsedIPs(c, sn.ID))
 	ips, err := ipam.Allocate(len(owners), target)

@@ -249,6 +249,10 @@ func renderNSG(c *arm.Call, g *armnetwork.SecurityGroup) ([]byte, error) {
 
 // RenderNSG re-renders the stored NSG id.
 func RenderNSG(c *arm.Call, id string) error {
+	return c.Once("render "+strings.ToLower(id), func() error { return renderNSGNow(c, id) })
+}
+
+func renderNSGNow(c *arm.Call, id string) error {
 	var g armnetwork.SecurityGroup
 	ok, err := c.Load(id, &g)
 	if err != nil || !ok {

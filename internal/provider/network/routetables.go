@@ -129,6 +129,10 @@ func renderRouteTable(c *arm.Call, rt *armnetwork.RouteTable) ([]byte, error) {
 
 // RenderRouteTable re-renders the stored route table id.
 func RenderRouteTable(c *arm.Call, id string) error {
+	return c.Once("render "+strings.ToLower(id), func() error { return renderRouteTableNow(c, id) })
+}
+
+func renderRouteTableNow(c *arm.Call, id string) error {
 	var rt armnetwork.RouteTable
 	ok, err := c.Load(id, &rt)
 	if err != nil || !ok {

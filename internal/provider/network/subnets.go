@@ -245,28 +245,23 @@ func renderAssociations(c *arm.Call, subnetDoc []byte) error {
 	return nil
 }
 
-// ipConfigurationsOf lists the NIC IP configurations placed in subnet id.
+// ipConfigurationsOf lists the NIC IP configurations placed in subnet id,
+// from the address index (whose values are the IP configuration ids).
 func ipConfigurationsOf(c *arm.Call, subnetID string) []*armnetwork.IPConfiguration {
 	out := []*armnetwork.IPConfiguration{}
-	for _, nicID := range refsOfType(c, subnetID, TypeNetworkInterface) {
-		var nic armnetwork.Interface
-		if ok, err := c.Load(nicID, &nic); !ok || err != nil || nic.Properties == nil {
-			continue
-		}
-		for _, ipc := range nic.Properties.IPConfigurations {
-			if ipc == nil || ipc.Properties == nil || ipc.Properties.Subnet == nil || ipc.Properties.Subnet.ID == nil {
-				continue
-			}
-			if strings.EqualFold(*ipc.Properties.Subnet.ID, subnetID) {
-				out = append(out, &armnetwork.IPConfiguration{ID: ipc.ID})
-			}
-		}
-	}
+	c.R.Scan("ip/"+strings.ToLower(subnetID)+"|", func(_ string, v []byte) bool {
+		out = append(out, &armnetwork.IPConfiguration{ID: to.Ptr(string(v))})
+		return true
+	})
 	return out
 }
 
 // RenderSubnet refreshes a stored subnet's IP configurations and its VNet.
 func RenderSubnet(c *arm.Call, subnetID string) error {
+	return c.Once("render "+strings.ToLower(subnetID), func() error { return renderSubnetNow(c, subnetID) })
+}
+
+func renderSubnetNow(c *arm.Call, subnetID string) error {
 	var s armnetwork.Subnet
 	ok, err := c.Load(subnetID, &s)
 	if err != nil || !ok {

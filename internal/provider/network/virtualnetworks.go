@@ -172,6 +172,10 @@ func renderVirtualNetwork(c *arm.Call, v *armnetwork.VirtualNetwork) ([]byte, er
 
 // RenderVirtualNetwork re-renders the stored VNet id after a subnet change.
 func RenderVirtualNetwork(c *arm.Call, id string) error {
+	return c.Once("render "+strings.ToLower(id), func() error { return renderVirtualNetworkNow(c, id) })
+}
+
+func renderVirtualNetworkNow(c *arm.Call, id string) error {
 	var v armnetwork.VirtualNetwork
 	ok, err := c.Load(id, &v)
 	if err != nil || !ok {
