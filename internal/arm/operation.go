@@ -106,6 +106,24 @@ func FinishOperation(tx store.Tx, name string, err error) error {
 	return nil
 }
 
+// FinishOperationStatus ends operation name with status (for example
+// Canceled) and no error.
+func FinishOperationStatus(tx store.Tx, name, status string) error {
+	raw, ok := tx.Get(opKey(name))
+	if !ok {
+		return fmt.Errorf("operation %s not found", name)
+	}
+	var op storedOperation
+	if err := json.Unmarshal(raw, &op); err != nil {
+		return fmt.Errorf("decode operation %s: %w", name, err)
+	}
+	now := time.Now().UTC()
+	op.EndTime, op.Status = &now, status
+	out, _ := json.Marshal(op)
+	tx.Put(opKey(name), out)
+	return nil
+}
+
 // OperationStatus returns the status of operation name.
 func OperationStatus(r store.Reader, name string) (Operation, bool) {
 	raw, ok := r.Get(opKey(name))
@@ -175,6 +193,9 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, p Resour
 }
 
 func (s *Server) setAsyncHeaders(w http.ResponseWriter, r *http.Request, ns, location, name, sub string) {
+	if location == "" {
+		location = "global" // as putOperation records it
+	}
 	v := r.URL.Query().Get("api-version")
 	base := externalBase(r)
 	prefix := fmt.Sprintf("%s/subscriptions/%s/providers/%s/locations/%s", base, sub, ns, location)

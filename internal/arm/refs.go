@@ -70,3 +70,6 @@ func within(id, outer string) bool {
 	l, o := strings.ToLower(id), strings.ToLower(strings.TrimRight(outer, "/"))
 	return l == o || strings.HasPrefix(l, o+"/")
 }
+
+// Within reports whether id is outer or lies under it, case-insensitively.
+func Within(id, outer string) bool { return within(id, outer) }

@@ -374,6 +374,11 @@ func (s *Server) serveGet(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 		WriteError(w, r, err)
 		return
 	}
+	if r.Method == http.MethodHead {
+		// ARM's existence checks (az group exists) answer 204, or 404.
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	writeBody(w, http.StatusOK, body)
 }
 

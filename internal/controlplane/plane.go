@@ -19,6 +19,8 @@ import (
 	"github.com/aksnet/aksnet/internal/identity"
 	"github.com/aksnet/aksnet/internal/pki"
 	"github.com/aksnet/aksnet/internal/provider/authorization"
+	"github.com/aksnet/aksnet/internal/provider/compute"
+	"github.com/aksnet/aksnet/internal/provider/containerservice"
 	"github.com/aksnet/aksnet/internal/provider/managedidentity"
 	"github.com/aksnet/aksnet/internal/provider/network"
 	"github.com/aksnet/aksnet/internal/provider/resources"
@@ -39,6 +41,12 @@ type Config struct {
 	MaxRoutesPerTable int
 	// PageSize is the number of items per LIST page (default 100).
 	PageSize int
+	// PermissionWait bounds how long cluster provisioning waits for the role
+	// assignment az makes for a system-assigned identity (default 2m).
+	PermissionWait time.Duration
+	// PropagationDelay emulates role assignment propagation: a permission
+	// counts only this long after it first appears (default 0).
+	PropagationDelay time.Duration
 	// Logger receives structured logs; slog.Default() when nil.
 	Logger *slog.Logger
 }
@@ -53,6 +61,7 @@ type Plane struct {
 	db          *bolt.Store
 	handler     http.Handler
 	log         *slog.Logger
+	stop        context.CancelFunc
 	tokenMu     sync.Mutex
 	tokens      map[string]*identity.TokenService
 	directory   *directory.Store
@@ -91,17 +100,25 @@ func Open(ctx context.Context, cfg Config) (*Plane, error) {
 	srv.SetAuthorizer(az)
 
 	// Tenant id is needed by the providers; read or create it first.
+	var clusters *containerservice.Provider
 	creds, err := bootstrapWith(ctx, srv, cfg.StateDir, func(tenantID string) {
 		resources.Register(reg)
 		network.Register(reg, network.Options{MaxRoutesPerTable: cfg.MaxRoutesPerTable})
 		managedidentity.Register(reg, tenantID)
 		authorization.Register(reg, tenantID)
+		compute.Register(reg)
+		clusters = containerservice.Register(reg, containerservice.Options{TenantID: tenantID, MaxRoutesPerTable: cfg.MaxRoutesPerTable,
+			PermissionWait: cfg.PermissionWait, PropagationDelay: cfg.PropagationDelay})
 	})
 	if err != nil {
 		_ = db.Close()
 		return nil, err
 	}
 	p.Credentials = creds
+	// Controllers live as long as the plane, not as the caller's context.
+	cctx, stop := context.WithCancel(context.Background())
+	p.stop = stop
+	clusters.Start(cctx, srv)
 
 	graph := &directory.Graph{Store: db, TenantID: creds.TenantID, Authn: authn}
 	mux := http.NewServeMux()
@@ -145,8 +162,11 @@ func (p *Plane) tokenService(host string) *identity.TokenService {
 // Handler returns the whole HTTP surface.
 func (p *Plane) Handler() http.Handler { return p.handler }
 
-// Close closes the store.
-func (p *Plane) Close() error { return p.db.Close() }
+// Close stops the controllers and closes the store.
+func (p *Plane) Close() error {
+	p.stop()
+	return p.db.Close()
+}
 
 // TLSConfig returns the server TLS configuration.
 func (p *Plane) TLSConfig() *tls.Config { return p.TLS.TLSConfig() }

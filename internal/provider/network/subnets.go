@@ -323,7 +323,10 @@ func SetSubnetRouteTable(c *arm.Call, subnetID, rtID string) error {
 		return err
 	}
 	old := c.StoredDoc(subnetID)
-	s.Properties.RouteTable = &armnetwork.RouteTable{ID: to.Ptr(rtID)}
+	s.Properties.RouteTable = nil
+	if rtID != "" {
+		s.Properties.RouteTable = &armnetwork.RouteTable{ID: to.Ptr(rtID)}
+	}
 	s.Etag = to.Ptr(arm.NewETag())
 	nsg := ""
 	if s.Properties.NetworkSecurityGroup != nil && s.Properties.NetworkSecurityGroup.ID != nil {

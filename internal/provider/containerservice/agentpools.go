@@ -1,0 +1,222 @@
+package containerservice
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
+	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/azerr"
+	"github.com/aksnet/aksnet/internal/kubenet"
+	"github.com/aksnet/aksnet/internal/provider/network"
+)
+
+func (p *Provider) agentPoolKind() *arm.Kind {
+	return &arm.Kind{
+		Type:      TypeAgentPool,
+		ValidName: arm.NameRule{Type: "agent pool", Min: 1, Max: 12, Pattern: regexp.MustCompile(`^[a-z][a-z0-9]*$`), Explain: "lowercase letters and digits, starting with a letter"}.Check,
+		Put:       p.putAgentPool,
+		Delete:    p.deleteAgentPool,
+	}
+}
+
+// savePoolDoc stores the agentPools child document of a pool profile.
+func (p *Provider) savePoolDoc(c *arm.Call, st *clusterState, ap *armcontainerservice.ManagedClusterAgentPoolProfile) error {
+	raw, err := json.Marshal(ap)
+	if err != nil {
+		return err
+	}
+	var props armcontainerservice.ManagedClusterAgentPoolProfileProperties
+	if err := json.Unmarshal(raw, &props); err != nil {
+		return err
+	}
+	id := st.ClusterID + "/agentPools/" + str(ap.Name)
+	return c.Save(id, armcontainerservice.AgentPool{ID: to.Ptr(id), Name: ap.Name, Type: to.Ptr(TypeAgentPool), Properties: &props})
+}
+
+// putAgentPool adds a pool (az aks nodepool add) or changes a pool's count
+// (az aks nodepool scale).
+func (p *Provider) putAgentPool(c *arm.Call) ([]byte, error) {
+	var ap armcontainerservice.AgentPool
+	if err := c.Decode(&ap); err != nil {
+		return nil, err
+	}
+	clusterID := c.Parent
+	st, ok := loadState(c.R, clusterID)
+	if !ok {
+		return nil, fmt.Errorf("cluster %s has no state", clusterID)
+	}
+	if st.Operation != "" {
+		return nil, operationInProgress(st)
+	}
+	props := ap.Properties
+	if props == nil {
+		props = &armcontainerservice.ManagedClusterAgentPoolProfileProperties{}
+	}
+	if pool := st.pool(c.Name); pool != nil {
+		if s := str(props.VnetSubnetID); s != "" && !strings.EqualFold(s, pool.SubnetID) {
+			return nil, azerr.BadRequest(kubenet.CodePropertyChangeNotAllowed, "properties.vnetSubnetID",
+				"Changing property 'vnetSubnetID' of agent pool %s from '%s' to '%s' is not allowed.", pool.Name, pool.SubnetID, s)
+		}
+		if err := p.scale(c, st, map[string]int{pool.Name: i32(props.Count, len(pool.Nodes))}, "properties"); err != nil {
+			return nil, err
+		}
+	} else if err := p.addPool(c, st, props); err != nil {
+		return nil, err
+	}
+	if st.Operation == "" {
+		st.Operation, st.OperationKind = c.StartOperation(st.Location), "Updating"
+	}
+	if _, err := p.reconcile(c, st, time.Now()); err != nil {
+		return nil, err
+	}
+	saveState(c.Tx, st)
+	c.AfterCommit(func() { p.ctrl.enqueue(clusterID) })
+	if _, err := p.renderCluster(c, st, nil); err != nil {
+		return nil, err
+	}
+	return c.StoredDoc(c.ID), nil
+}
+
+// addPool adds a new agent pool to the cluster, in the cluster's subnet
+// unless the request names another subnet of the same VNet with the same
+// route table.
+func (p *Provider) addPool(c *arm.Call, st *clusterState, props *armcontainerservice.ManagedClusterAgentPoolProfileProperties) error {
+	osType := "Linux"
+	if props.OSType != nil {
+		osType = string(*props.OSType)
+	}
+	if err := checkPoolName(c.Name, osType, "name"); err != nil {
+		return err
+	}
+	subnetID := str(props.VnetSubnetID)
+	if subnetID == "" {
+		subnetID = st.Pools[0].SubnetID
+	}
+	sn, err := network.LookupSubnet(c, subnetID, "properties.vnetSubnetID")
+	if err != nil {
+		return err
+	}
+	if !strings.EqualFold(sn.RouteTableID, st.RouteTableID) {
+		return azerr.BadRequest("ExistingRouteTableNotAssociatedWithSubnet", "properties.vnetSubnetID",
+			"All subnets of a kubenet cluster must use one route table: subnet %s has route table '%s' but the cluster uses '%s'.", sn.Name, sn.RouteTableID, st.RouteTableID)
+	}
+	var old armcontainerservice.ManagedCluster
+	if _, err := c.Load(st.ClusterID, &old); err != nil {
+		return err
+	}
+	prof := networkProfileOf(old.Properties.NetworkProfile)
+	pool := kubenet.Pool{Name: c.Name, Count: i32(props.Count, 1), MaxPods: i32(props.MaxPods, 0), OSType: osType, SubnetPrefix: sn.Prefix}
+	kubenet.ApplyPoolDefaults(&pool, prof.NetworkPlugin)
+	spec := kubenet.ClusterSpec{Profile: prof, VNetPrefixes: sn.VNetPrefixes, MaxRoutes: p.opts.MaxRoutesPerTable, Pools: []kubenet.Pool{pool}}
+	for _, existing := range st.Pools {
+		spec.Pools = append(spec.Pools, kubenet.Pool{Name: existing.Name, Count: len(existing.Nodes), MaxPods: existing.MaxPods, Index: len(spec.Pools)})
+	}
+	if err := kubenet.Validate(spec); err != nil {
+		if e, ok := azerr.As(err); ok && strings.HasPrefix(e.Target, "properties.agentPoolProfiles[0]") {
+			e.Target = "properties" + strings.TrimPrefix(e.Target, "properties.agentPoolProfiles[0]")
+		}
+		return err
+	}
+	if owner, ok := c.R.Get(subnetOwnerKey(sn.ID)); ok && !strings.EqualFold(string(owner), st.ClusterID) {
+		return azerr.BadRequest(CodeSubnetInUseByAnotherCluster, "properties.vnetSubnetID",
+			"Subnet %s is already used by kubenet cluster %s; kubenet clusters can't share a subnet.", sn.ID, string(owner))
+	}
+	mode := "User"
+	if props.Mode != nil {
+		mode = string(*props.Mode)
+	}
+	vmSize := str(props.VMSize)
+	if vmSize == "" {
+		vmSize = "Standard_DS2_v2"
+	}
+	ps := poolState{Name: c.Name, SubnetID: sn.ID, VMSize: vmSize, MaxPods: pool.MaxPods, Mode: mode,
+		VMSSID: st.NodeRGID + "/providers/Microsoft.Compute/virtualMachineScaleSets/" + kubenet.VMSSName(c.Name, st.ID8)}
+	st.Pools = append(st.Pools, ps)
+	if err := p.addNodes(c, st, &st.Pools[len(st.Pools)-1], pool.Count, "properties.count"); err != nil {
+		return err
+	}
+	if !containsFold(st.SubnetIDs, sn.ID) {
+		st.SubnetIDs = append(st.SubnetIDs, sn.ID)
+		c.Tx.Put(subnetOwnerKey(sn.ID), []byte(st.ClusterID))
+		c.SetRefs(st.ClusterID, st.SubnetIDs...)
+	}
+	// Record the request's profile so the rendered pool keeps its fields.
+	raw, _ := json.Marshal(props)
+	var prof2 armcontainerservice.ManagedClusterAgentPoolProfile
+	_ = json.Unmarshal(raw, &prof2)
+	prof2.Name = to.Ptr(c.Name)
+	old.Properties.AgentPoolProfiles = append(old.Properties.AgentPoolProfiles, &prof2)
+	return c.Save(st.ClusterID, old)
+}
+
+func containsFold(ss []string, s string) bool {
+	for _, x := range ss {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// deleteAgentPool removes a pool and its nodes. The last System pool can't
+// go, as in AKS.
+func (p *Provider) deleteAgentPool(c *arm.Call) error {
+	clusterID := arm.ParentOf(c.ID)
+	st, ok := loadState(c.R, clusterID)
+	if !ok {
+		return nil
+	}
+	if st.Operation != "" {
+		return operationInProgress(st)
+	}
+	pool := st.pool(c.Name)
+	if pool == nil {
+		return nil
+	}
+	if strings.EqualFold(pool.Mode, "System") {
+		systems := 0
+		for _, q := range st.Pools {
+			if strings.EqualFold(q.Mode, "System") {
+				systems++
+			}
+		}
+		if systems == 1 {
+			return azerr.BadRequest("OperationNotAllowed", "name", "Agent pool %s is the cluster's only System pool and can't be deleted.", pool.Name)
+		}
+	}
+	if err := p.removeNodes(c, st, pool, len(pool.Nodes)); err != nil {
+		return err
+	}
+	if err := c.Delete(pool.VMSSID, ""); err != nil {
+		return err
+	}
+	kept := st.Pools[:0]
+	for _, q := range st.Pools {
+		if !strings.EqualFold(q.Name, c.Name) {
+			kept = append(kept, q)
+		}
+	}
+	st.Pools = kept
+	var mc armcontainerservice.ManagedCluster
+	if _, err := c.Load(clusterID, &mc); err != nil {
+		return err
+	}
+	profiles := mc.Properties.AgentPoolProfiles[:0]
+	for _, ap := range mc.Properties.AgentPoolProfiles {
+		if ap != nil && !strings.EqualFold(str(ap.Name), c.Name) {
+			profiles = append(profiles, ap)
+		}
+	}
+	mc.Properties.AgentPoolProfiles = profiles
+	if _, err := p.reconcile(c, st, time.Now()); err != nil {
+		return err
+	}
+	saveState(c.Tx, st)
+	_, err := p.renderCluster(c, st, &mc)
+	return err
+}

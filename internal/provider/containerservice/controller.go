@@ -1,0 +1,256 @@
+package containerservice
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/azerr"
+	"github.com/aksnet/aksnet/internal/kubenet"
+	"github.com/aksnet/aksnet/internal/provider/authorization"
+	"github.com/aksnet/aksnet/internal/provider/network"
+	"github.com/aksnet/aksnet/internal/store"
+)
+
+// reconcile converges cluster st inside the write transaction c: it waits
+// for the cluster identity's permissions, keeps one route per node in the
+// cluster's route table (restoring edited or deleted managed routes,
+// removing those of deleted nodes, never touching custom routes), and ends
+// the operation in flight once every node has its route. It reports whether
+// st changed; the caller saves it.
+func (p *Provider) reconcile(c *arm.Call, st *clusterState, now time.Time) (bool, error) {
+	changed := false
+	if !st.PermissionsOK {
+		ok := true
+		for _, sn := range st.SubnetIDs {
+			if !authorization.HasPermissions(c.R, st.PrincipalID, sn, subnetActions...) {
+				ok = false
+			}
+		}
+		if ok && p.opts.PropagationDelay > 0 {
+			if st.PermissionSeen.IsZero() {
+				st.PermissionSeen, changed = now, true
+			}
+			ok = !now.Before(st.PermissionSeen.Add(p.opts.PropagationDelay))
+		}
+		switch {
+		case ok:
+			st.PermissionsOK, changed = true, true
+		case st.Operation != "" && now.After(st.PermissionDeadline):
+			err := linkedAuthorizationFailed(st.PrincipalID, subnetActions[0], strings.Join(st.SubnetIDs, ","), "identity")
+			if e, ok := azerr.As(err); ok {
+				e.Message += " No role assignment arrived within " + p.opts.PermissionWait.String() + "."
+			}
+			if ferr := arm.FinishOperation(c.Tx, st.Operation, err); ferr != nil {
+				return changed, ferr
+			}
+			st.Operation, st.Failed = "", true
+			return true, nil
+		default:
+			return changed, nil
+		}
+	}
+	done, routesChanged, err := p.reconcileRoutes(c, st)
+	if err != nil {
+		return changed, err
+	}
+	if st.Operation != "" && done {
+		if err := arm.FinishOperation(c.Tx, st.Operation, nil); err != nil {
+			return changed, err
+		}
+		st.Operation, st.OperationKind, st.Failed = "", "", false
+		changed = true
+	}
+	return changed || routesChanged, nil
+}
+
+// desiredRoutes lists the route each node needs.
+func desiredRoutes(st *clusterState) []kubenet.NodeRoute {
+	var out []kubenet.NodeRoute
+	for _, pool := range st.Pools {
+		for _, n := range pool.Nodes {
+			ip, _ := netip.ParseAddr(n.IP)
+			pc, _ := netip.ParsePrefix(n.PodCIDR)
+			out = append(out, kubenet.NodeRoute{Node: n.Name, PodCIDR: pc, NodeIP: ip})
+		}
+	}
+	return out
+}
+
+// reconcileRoutes applies kubenet.Reconcile to the cluster's route table.
+// It reports whether every node now has its route, and whether it wrote.
+func (p *Provider) reconcileRoutes(c *arm.Call, st *clusterState) (done, wrote bool, err error) {
+	info, ok := network.LookupRouteTable(c, st.RouteTableID)
+	if !ok {
+		// The table is gone (deleted with its group); nothing to route.
+		return false, false, nil
+	}
+	observed := make([]kubenet.Route, 0, len(info.Routes))
+	for _, r := range info.Routes {
+		observed = append(observed, kubenet.Route{Name: r.Name, AddressPrefix: r.AddressPrefix, NextHopType: r.NextHopType, NextHopIP: r.NextHopIP})
+	}
+	add, update, remove := kubenet.Reconcile(desiredRoutes(st), observed)
+	for _, r := range append(add, update...) {
+		if err := network.SaveRoute(c, st.RouteTableID, network.RouteSpec{Name: r.Name, AddressPrefix: r.AddressPrefix, NextHopType: r.NextHopType, NextHopIP: r.NextHopIP}); err != nil {
+			return false, false, err
+		}
+	}
+	for _, name := range remove {
+		if err := network.DeleteRoute(c, st.RouteTableID, name); err != nil {
+			return false, false, err
+		}
+	}
+	wrote = len(add)+len(update)+len(remove) > 0
+	if wrote {
+		if err := network.RenderRouteTable(c, st.RouteTableID); err != nil {
+			return false, false, err
+		}
+	}
+	return true, wrote, nil
+}
+
+// removeRoutes deletes the cluster's managed routes from its route table.
+func (p *Provider) removeRoutes(c *arm.Call, st *clusterState) error {
+	info, ok := network.LookupRouteTable(c, st.RouteTableID)
+	if !ok {
+		return nil
+	}
+	for _, r := range info.Routes {
+		if kubenet.BelongsToCluster(r.Name, st.ID8) {
+			if err := network.DeleteRoute(c, st.RouteTableID, r.Name); err != nil {
+				return err
+			}
+		}
+	}
+	return network.RenderRouteTable(c, st.RouteTableID)
+}
+
+// controller runs reconcile outside requests: when a route table, route,
+// role assignment or cluster changes, and every resyncEvery while an
+// operation waits.
+type controller struct {
+	p       *Provider
+	srv     *arm.Server
+	mu      sync.Mutex
+	pending map[string]bool
+	all     bool
+	wake    chan struct{}
+}
+
+const resyncEvery = 250 * time.Millisecond
+
+func newController(p *Provider) *controller {
+	return &controller{p: p, pending: map[string]bool{}, wake: make(chan struct{}, 1)}
+}
+
+// Start runs the controller until ctx ends.
+func (p *Provider) Start(ctx context.Context, srv *arm.Server) {
+	p.ctrl.srv = srv
+	srv.Watch(p.ctrl.onChange)
+	go p.ctrl.run(ctx)
+}
+
+func (k *controller) enqueue(id string) {
+	k.mu.Lock()
+	k.pending[strings.ToLower(id)] = true
+	k.mu.Unlock()
+	select {
+	case k.wake <- struct{}{}:
+	default:
+	}
+}
+
+// onChange maps changed resources to the clusters that care.
+func (k *controller) onChange(ids []string) {
+	for _, id := range ids {
+		t := strings.ToLower(arm.TypeOfID(id))
+		switch t {
+		case strings.ToLower(TypeManagedCluster):
+			k.enqueue(id)
+		case strings.ToLower(network.TypeRoute), strings.ToLower(network.TypeRouteTable):
+			rt := id
+			if t == strings.ToLower(network.TypeRoute) {
+				rt = arm.ParentOf(id)
+			}
+			_ = k.srv.Store().View(func(r store.Reader) error {
+				if owner, ok := r.Get(routeTableOwnerKey(rt)); ok {
+					k.enqueue(string(owner))
+				}
+				return nil
+			})
+		case "microsoft.authorization/roleassignments":
+			k.mu.Lock()
+			k.all = true
+			k.mu.Unlock()
+			select {
+			case k.wake <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+func (k *controller) run(ctx context.Context) {
+	t := time.NewTicker(resyncEvery)
+	defer t.Stop()
+	for {
+		tick := false
+		select {
+		case <-ctx.Done():
+			return
+		case <-k.wake:
+		case <-t.C:
+			tick = true
+		}
+		k.mu.Lock()
+		ids := k.pending
+		all := k.all || tick
+		k.pending, k.all = map[string]bool{}, false
+		k.mu.Unlock()
+		if all {
+			// Clusters whose operation waits (for a role assignment, or to
+			// time out) are looked at on every tick.
+			_ = k.srv.Store().View(func(r store.Reader) error {
+				r.Scan("cs/", func(_ string, v []byte) bool {
+					if strings.Contains(string(v), `"operation":"`) {
+						var st clusterState
+						if json.Unmarshal(v, &st) == nil && st.Operation != "" {
+							ids[strings.ToLower(st.ClusterID)] = true
+						}
+					}
+					return true
+				})
+				return nil
+			})
+		}
+		for id := range ids {
+			if err := k.reconcileOne(ctx, id); err != nil && ctx.Err() == nil {
+				slog.Error("reconcile cluster", "cluster", id, "err", err)
+			}
+		}
+	}
+}
+
+// reconcileOne reconciles one cluster in its own transaction. When nothing
+// changes the transaction writes nothing, so the notifications of the
+// controller's own writes settle after one more pass.
+func (k *controller) reconcileOne(ctx context.Context, id string) error {
+	return k.srv.Update(ctx, func(c *arm.Call) error {
+		st, ok := loadState(c.R, id)
+		if !ok {
+			return nil
+		}
+		changed, err := k.p.reconcile(c, st, time.Now())
+		if err != nil || !changed {
+			return err
+		}
+		saveState(c.Tx, st)
+		_, err = k.p.renderCluster(c, st, nil)
+		return err
+	})
+}

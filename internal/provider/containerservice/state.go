@@ -1,0 +1,166 @@
+package containerservice
+
+import (
+	"encoding/json"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/aksnet/aksnet/internal/store"
+)
+
+// clusterState is what the provider and its controller remember about a
+// cluster besides its ARM document: the allocation of nodes, addresses and
+// pod CIDRs, and the progress of the operation in flight.
+type clusterState struct {
+	ClusterID     string      `json:"clusterId"`
+	ID8           string      `json:"id8"`
+	Location      string      `json:"location"`
+	NodeRGID      string      `json:"nodeResourceGroupId"`
+	PodCIDR       string      `json:"podCidr"`
+	ServiceCIDR   string      `json:"serviceCidr"`
+	DNSServiceIP  string      `json:"dnsServiceIP"`
+	RouteTableID  string      `json:"routeTableId"`
+	BYORouteTable bool        `json:"byoRouteTable"`
+	NSGID         string      `json:"nsgId"`
+	SubnetIDs     []string    `json:"subnetIds"`
+	PrincipalID   string      `json:"principalId"`
+	UserAssigned  bool        `json:"userAssigned"`
+	Pools         []poolState `json:"pools"`
+
+	// Operation is the in-flight long-running operation, "" when idle.
+	Operation string `json:"operation,omitempty"`
+	// OperationKind is the provisioning state shown while it runs
+	// (Creating, Updating, Scaling).
+	OperationKind string `json:"operationKind,omitempty"`
+	// PermissionsOK is set once the cluster identity holds what AKS needs.
+	PermissionsOK bool `json:"permissionsOk"`
+	// PermissionSeen is when the permissions were first seen, for the
+	// optional propagation delay.
+	PermissionSeen time.Time `json:"permissionSeen,omitzero"`
+	// PermissionDeadline is when waiting for a role assignment gives up.
+	PermissionDeadline time.Time `json:"permissionDeadline,omitzero"`
+	// Failed is the provisioning state after a failed operation.
+	Failed bool `json:"failed,omitempty"`
+}
+
+// poolState is one agent pool's nodes.
+type poolState struct {
+	Name      string      `json:"name"`
+	VMSSID    string      `json:"vmssId"`
+	SubnetID  string      `json:"subnetId"`
+	VMSize    string      `json:"vmSize"`
+	MaxPods   int         `json:"maxPods"`
+	Mode      string      `json:"mode"`
+	NextIndex int         `json:"nextIndex"`
+	Nodes     []nodeState `json:"nodes"`
+}
+
+// nodeState is one node: its instance, NIC, address and pod CIDR.
+type nodeState struct {
+	Name    string `json:"name"`
+	Index   int    `json:"index"`
+	IP      string `json:"ip"`
+	PodCIDR string `json:"podCidr"`
+	NICID   string `json:"nicId"`
+	VMID    string `json:"vmId"`
+}
+
+func stateKey(clusterID string) string { return "cs/" + strings.ToLower(clusterID) }
+
+// subnetOwnerKey records which cluster uses a subnet: kubenet clusters
+// don't share subnets.
+func subnetOwnerKey(subnetID string) string { return "cs-subnet/" + strings.ToLower(subnetID) }
+
+// routeTableOwnerKey records which cluster uses a route table.
+func routeTableOwnerKey(rtID string) string { return "cs-rt/" + strings.ToLower(rtID) }
+
+func loadState(r store.Reader, clusterID string) (*clusterState, bool) {
+	raw, ok := r.Get(stateKey(clusterID))
+	if !ok {
+		return nil, false
+	}
+	var st clusterState
+	if json.Unmarshal(raw, &st) != nil {
+		return nil, false
+	}
+	return &st, true
+}
+
+func saveState(tx store.Tx, st *clusterState) {
+	raw, _ := json.Marshal(st)
+	tx.Put(stateKey(st.ClusterID), raw)
+}
+
+func (st *clusterState) pool(name string) *poolState {
+	for i := range st.Pools {
+		if strings.EqualFold(st.Pools[i].Name, name) {
+			return &st.Pools[i]
+		}
+	}
+	return nil
+}
+
+func (st *clusterState) nodeCount() int {
+	n := 0
+	for _, p := range st.Pools {
+		n += len(p.Nodes)
+	}
+	return n
+}
+
+// usedPodCIDRs lists the pod CIDRs the cluster's nodes hold.
+func (st *clusterState) usedPodCIDRs() []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range st.Pools {
+		for _, n := range p.Nodes {
+			if pc, err := netip.ParsePrefix(n.PodCIDR); err == nil {
+				out = append(out, pc)
+			}
+		}
+	}
+	return out
+}
+
+// Node is a cluster node as other parts of aksnet (the data plane, the
+// planner, the trace) see it.
+type Node struct {
+	Name     string
+	Pool     string
+	IP       netip.Addr
+	PodCIDR  netip.Prefix
+	NICID    string
+	SubnetID string
+}
+
+// ClusterInfo is a cluster's network layout.
+type ClusterInfo struct {
+	ID           string
+	PodCIDR      netip.Prefix
+	ServiceCIDR  netip.Prefix
+	DNSServiceIP netip.Addr
+	RouteTableID string
+	NSGID        string
+	NodeRGID     string
+	Nodes        []Node
+}
+
+// Lookup returns the layout of the cluster id as stored in r.
+func Lookup(r store.Reader, id string) (ClusterInfo, bool) {
+	st, ok := loadState(r, id)
+	if !ok {
+		return ClusterInfo{}, false
+	}
+	info := ClusterInfo{ID: st.ClusterID, RouteTableID: st.RouteTableID, NSGID: st.NSGID, NodeRGID: st.NodeRGID}
+	info.PodCIDR, _ = netip.ParsePrefix(st.PodCIDR)
+	info.ServiceCIDR, _ = netip.ParsePrefix(st.ServiceCIDR)
+	info.DNSServiceIP, _ = netip.ParseAddr(st.DNSServiceIP)
+	for _, p := range st.Pools {
+		for _, n := range p.Nodes {
+			ip, _ := netip.ParseAddr(n.IP)
+			pc, _ := netip.ParsePrefix(n.PodCIDR)
+			info.Nodes = append(info.Nodes, Node{Name: n.Name, Pool: p.Name, IP: ip, PodCIDR: pc, NICID: n.NICID, SubnetID: p.SubnetID})
+		}
+	}
+	return info, true
+}

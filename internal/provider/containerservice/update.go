@@ -1,0 +1,155 @@
+package containerservice
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
+	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/azerr"
+	"github.com/aksnet/aksnet/internal/kubenet"
+	"github.com/aksnet/aksnet/internal/provider/network"
+)
+
+// operationInProgress is AKS's answer to a change while another runs.
+func operationInProgress(st *clusterState) error {
+	return azerr.New(http.StatusConflict, "OperationNotAllowed", "",
+		"Operation is not allowed because there's an in progress %s operation on managed cluster %s. Please wait for it to finish before starting a new operation.",
+		strings.ToLower(st.OperationKind), arm.LastName(st.ClusterID))
+}
+
+// updateCluster applies a PUT to an existing cluster: tags, and agent pool
+// counts (scale). The network ranges, plugin and the pools' subnets are fixed
+// at creation.
+func (p *Provider) updateCluster(c *arm.Call, mc *armcontainerservice.ManagedCluster) ([]byte, error) {
+	st, ok := loadState(c.R, c.ID)
+	if !ok {
+		return nil, fmt.Errorf("cluster %s has no state", c.ID)
+	}
+	if st.Operation != "" {
+		return nil, operationInProgress(st)
+	}
+	var old armcontainerservice.ManagedCluster
+	if err := json.Unmarshal(c.Existing, &old); err != nil {
+		return nil, fmt.Errorf("decode stored cluster: %w", err)
+	}
+	oldProf := networkProfileOf(old.Properties.NetworkProfile)
+	if err := kubenet.ValidateUpdate(oldProf, networkProfileOf(mc.Properties.NetworkProfile)); err != nil {
+		return nil, err
+	}
+	counts := map[string]int{}
+	for i, ap := range mc.Properties.AgentPoolProfiles {
+		if ap == nil {
+			continue
+		}
+		t := fmt.Sprintf("properties.agentPoolProfiles[%d]", i)
+		pool := st.pool(str(ap.Name))
+		if pool == nil {
+			return nil, azerr.BadRequest("InvalidParameter", t+".name",
+				"Agent pool '%s' does not exist; add agent pools through the agentPools resource (az aks nodepool add).", str(ap.Name))
+		}
+		if s := str(ap.VnetSubnetID); s != "" && pool.SubnetID != "" && !strings.EqualFold(s, pool.SubnetID) {
+			return nil, azerr.BadRequest(kubenet.CodePropertyChangeNotAllowed, t+".vnetSubnetID",
+				"Changing property 'vnetSubnetID' of agent pool %s from '%s' to '%s' is not allowed.", pool.Name, pool.SubnetID, s)
+		}
+		counts[pool.Name] = i32(ap.Count, len(pool.Nodes))
+	}
+	if err := p.scale(c, st, counts, "properties.agentPoolProfiles"); err != nil {
+		return nil, err
+	}
+	// Keep the stored document, taking the request's tags.
+	old.Tags = mc.Tags
+	if st.Operation == "" {
+		st.Operation = c.StartOperation(st.Location)
+		st.OperationKind = "Updating"
+	}
+	if _, err := p.reconcile(c, st, time.Now()); err != nil {
+		return nil, err
+	}
+	saveState(c.Tx, st)
+	c.AfterCommit(func() { p.ctrl.enqueue(c.ID) })
+	return p.renderCluster(c, st, &old)
+}
+
+// scale sets the node count of the named pools, validating the cluster's
+// capacity rules for the new total first (pod CIDR, subnet, route limit).
+func (p *Provider) scale(c *arm.Call, st *clusterState, counts map[string]int, target string) error {
+	changed := false
+	for name, n := range counts {
+		if pool := st.pool(name); pool != nil && len(pool.Nodes) != n {
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	if err := p.validateCapacity(c, st, counts, target); err != nil {
+		return err
+	}
+	for i := range st.Pools {
+		pool := &st.Pools[i]
+		n, ok := counts[pool.Name]
+		if !ok || n == len(pool.Nodes) {
+			continue
+		}
+		idx := poolIndex(st, pool.Name)
+		t := fmt.Sprintf("%s[%d].count", target, idx)
+		if n > len(pool.Nodes) {
+			if err := p.addNodes(c, st, pool, n-len(pool.Nodes), t); err != nil {
+				return err
+			}
+		} else if err := p.removeNodes(c, st, pool, len(pool.Nodes)-n); err != nil {
+			return err
+		}
+	}
+	st.Operation = c.StartOperation(st.Location)
+	st.OperationKind = "Scaling"
+	return nil
+}
+
+func poolIndex(st *clusterState, name string) int {
+	for i, p := range st.Pools {
+		if strings.EqualFold(p.Name, name) {
+			return i
+		}
+	}
+	return 0
+}
+
+// validateCapacity runs the kubenet capacity rules on the cluster with the
+// given pool counts. The subnet check counts only addresses the new nodes
+// need beyond what the cluster already holds.
+func (p *Provider) validateCapacity(c *arm.Call, st *clusterState, counts map[string]int, target string) error {
+	var old armcontainerservice.ManagedCluster
+	if _, err := c.Load(st.ClusterID, &old); err != nil {
+		return err
+	}
+	prof := networkProfileOf(old.Properties.NetworkProfile)
+	spec := kubenet.ClusterSpec{Profile: prof, MaxRoutes: p.opts.MaxRoutesPerTable}
+	for i, pool := range st.Pools {
+		n, ok := counts[pool.Name]
+		if !ok {
+			n = len(pool.Nodes)
+		}
+		kp := kubenet.Pool{Name: pool.Name, Count: n, MaxPods: pool.MaxPods, Index: i}
+		spec.Pools = append(spec.Pools, kp)
+	}
+	if info, ok := network.LookupRouteTable(c, st.RouteTableID); ok {
+		for _, r := range info.Routes {
+			if !kubenet.IsManagedRouteName(r.Name) {
+				spec.CustomRoutes++
+			}
+		}
+	}
+	if err := kubenet.Validate(spec); err != nil {
+		if e, ok := azerr.As(err); ok && strings.HasPrefix(e.Target, "properties.agentPoolProfiles") && target != "properties.agentPoolProfiles" {
+			e.Target = target + e.Target[strings.Index(e.Target, "]")+1:]
+		}
+		return err
+	}
+	return nil
+}
+
