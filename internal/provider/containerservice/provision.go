@@ -212,4 +212,3 @@ func createManagedVNet(c *arm.Call, st *clusterState) (string, error) {
 	}
 	return subnetID, nil
 }
-

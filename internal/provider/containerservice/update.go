@@ -152,4 +152,3 @@ func (p *Provider) validateCapacity(c *arm.Call, st *clusterState, counts map[st
 	}
 	return nil
 }
-

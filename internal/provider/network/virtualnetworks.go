@@ -76,6 +76,14 @@ func (p *Provider) putVirtualNetwork(c *arm.Call) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		// The later of two overlapping subnets is the one at fault, as in Azure.
+		for _, other := range final {
+			if other.prefix.Overlaps(pref) {
+				return nil, azerr.BadRequest("NetcfgSubnetRangesOverlap", t+".properties.addressPrefix",
+					"Subnet '%s' is not valid because its IP address range %s overlaps with that of an existing subnet '%s' (%s) in virtual network '%s'.",
+					*s.Name, pref, other.name, other.prefix, c.Name)
+			}
+		}
 		final[lower] = namedPrefix{*s.Name, pref}
 	}
 	// Subnets left out of the body are deleted, as in Azure.
