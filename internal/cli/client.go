@@ -1,0 +1,251 @@
+package cli
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aksnet/aksnet/internal/cli/output"
+	"github.com/aksnet/aksnet/internal/controlplane"
+)
+
+// DefaultEndpoint is where the CLI looks for the server.
+const DefaultEndpoint = "https://localhost:8443"
+
+// profile is who the CLI signs in as: the admin principal by default, or
+// the service principal of the last `aksnet login`.
+type profile struct {
+	TenantID       string `json:"tenantId"`
+	SubscriptionID string `json:"subscriptionId"`
+	AppID          string `json:"appId"`
+	Password       string `json:"password"`
+}
+
+type cachedToken struct {
+	Endpoint  string    `json:"endpoint"`
+	AppID     string    `json:"appId"`
+	Token     string    `json:"accessToken"`
+	ExpiresOn time.Time `json:"expiresOn"`
+}
+
+// Client calls the aksnet server as the CLI's signed-in principal.
+type Client struct {
+	Endpoint string
+	StateDir string
+	// Subscription is the subscription commands act on.
+	Subscription string
+	http         *http.Client
+	prof         profile
+	log          *output.Logger
+}
+
+func cliDir(stateDir string) string { return filepath.Join(stateDir, "cli") }
+
+// loadProfile returns the login profile, or the admin credentials.
+func loadProfile(stateDir string) (profile, error) {
+	var p profile
+	raw, err := os.ReadFile(filepath.Join(cliDir(stateDir), "profile.json"))
+	if err == nil && json.Unmarshal(raw, &p) == nil && p.AppID != "" {
+		return p, nil
+	}
+	creds, err := controlplane.LoadCredentials(stateDir)
+	if err != nil {
+		return p, &output.Error{Code: 1, Message: fmt.Sprintf("no aksnet credentials in %s (%v). Start a server with: aksnet serve --state-dir %s", stateDir, err, stateDir)}
+	}
+	return profile{TenantID: creds.TenantID, SubscriptionID: creds.SubscriptionID, AppID: creds.AppID, Password: creds.Password}, nil
+}
+
+// newClient builds a client from the global flags.
+func newClient(g *globalFlags, log *output.Logger) (*Client, error) {
+	prof, err := loadProfile(g.stateDir)
+	if err != nil {
+		return nil, err
+	}
+	ca, err := os.ReadFile(filepath.Join(g.stateDir, "ca.pem"))
+	if err != nil {
+		return nil, &output.Error{Code: 1, Message: fmt.Sprintf("no aksnet CA in %s: start a server with: aksnet serve --state-dir %s", g.stateDir, g.stateDir)}
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca)
+	c := &Client{
+		Endpoint:     strings.TrimRight(g.endpoint, "/"),
+		StateDir:     g.stateDir,
+		Subscription: prof.SubscriptionID,
+		prof:         prof,
+		log:          log,
+		http: &http.Client{Timeout: 5 * time.Minute, Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+			Proxy:           nil,
+		}},
+	}
+	if g.subscription != "" {
+		c.Subscription = g.subscription
+	}
+	return c, nil
+}
+
+// token returns a bearer token, from the cache when it is still valid.
+func (c *Client) token() (string, error) {
+	cachePath := filepath.Join(cliDir(c.StateDir), "token.json")
+	var ct cachedToken
+	if raw, err := os.ReadFile(cachePath); err == nil && json.Unmarshal(raw, &ct) == nil &&
+		ct.Endpoint == c.Endpoint && ct.AppID == c.prof.AppID && time.Until(ct.ExpiresOn) > time.Minute {
+		return ct.Token, nil
+	}
+	form := url.Values{
+		"grant_type":    {"client_credentials"},
+		"client_id":     {c.prof.AppID},
+		"client_secret": {c.prof.Password},
+		"scope":         {c.Endpoint + "//.default"},
+	}
+	resp, err := c.http.PostForm(c.Endpoint+"/adfs/oauth2/token", form)
+	if err != nil {
+		return "", c.unreachable(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var tr struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int    `json:"expires_in"`
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	_ = json.Unmarshal(body, &tr)
+	if resp.StatusCode != http.StatusOK || tr.AccessToken == "" {
+		return "", &output.Error{Code: 1, Message: fmt.Sprintf("sign-in as %s failed: %s %s. Run 'aksnet login' again or 'aksnet logout' to use the admin principal.", c.prof.AppID, tr.Error, tr.Description)}
+	}
+	ct = cachedToken{Endpoint: c.Endpoint, AppID: c.prof.AppID, Token: tr.AccessToken, ExpiresOn: time.Now().Add(time.Duration(tr.ExpiresIn) * time.Second)}
+	if raw, err := json.Marshal(ct); err == nil {
+		_ = os.MkdirAll(cliDir(c.StateDir), 0o700)
+		_ = os.WriteFile(cachePath, raw, 0o600)
+	}
+	return ct.Token, nil
+}
+
+func (c *Client) unreachable(err error) error {
+	var ne net.Error
+	var oe *net.OpError
+	if errors.As(err, &oe) || errors.As(err, &ne) {
+		return &output.Error{Code: 1, Message: fmt.Sprintf("cannot reach the aksnet server at %s (%v). Start one with: aksnet serve", c.Endpoint, err)}
+	}
+	return &output.Error{Code: 1, Message: fmt.Sprintf("request to %s failed: %v", c.Endpoint, err)}
+}
+
+// Response is a completed call.
+type Response struct {
+	Status int
+	Body   []byte
+	Header http.Header
+}
+
+// Do sends one request. path is an ARM path (or full URL); apiVersion is
+// added unless empty or already present.
+func (c *Client) Do(method, path, apiVersion string, body any) (*Response, error) {
+	tok, err := c.token()
+	if err != nil {
+		return nil, err
+	}
+	u := path
+	if !strings.HasPrefix(u, "https://") {
+		u = c.Endpoint + path
+	}
+	if apiVersion != "" && !strings.Contains(u, "api-version=") {
+		sep := "?"
+		if strings.Contains(u, "?") {
+			sep = "&"
+		}
+		u += sep + "api-version=" + apiVersion
+	}
+	var rd io.Reader
+	if body != nil {
+		raw, ok := body.([]byte)
+		if !ok {
+			if raw, err = json.Marshal(body); err != nil {
+				return nil, err
+			}
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, u, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	c.log.Debug("Request URL: '%s %s'", method, u)
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, c.unreachable(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	c.log.Debug("Response status: %d (%s)", resp.StatusCode, time.Since(start).Round(time.Microsecond))
+	return &Response{Status: resp.StatusCode, Body: b, Header: resp.Header}, nil
+}
+
+// Call is Do that turns error statuses into output.ARMError.
+func (c *Client) Call(method, path, apiVersion string, body any) (*Response, error) {
+	r, err := c.Do(method, path, apiVersion, body)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status >= 400 {
+		return nil, output.ParseARMError(r.Status, r.Body)
+	}
+	return r, nil
+}
+
+// Wait polls a long-running operation until it ends, returning its error
+// when it failed. progress, when set, is told the status after each poll.
+func (c *Client) Wait(r *Response, progress func(status string)) error {
+	op := r.Header.Get("Azure-AsyncOperation")
+	if op == "" {
+		return nil
+	}
+	delay := 10 * time.Millisecond
+	for {
+		pr, err := c.Do(http.MethodGet, op, "", nil)
+		if err != nil {
+			return err
+		}
+		var st struct {
+			Status string          `json:"status"`
+			Error  json.RawMessage `json:"error"`
+		}
+		_ = json.Unmarshal(pr.Body, &st)
+		if progress != nil {
+			progress(st.Status)
+		}
+		switch st.Status {
+		case "Succeeded":
+			return nil
+		case "Failed", "Canceled":
+			e := output.ParseARMError(http.StatusBadRequest, pr.Body)
+			if e.Code == "" {
+				e.Code, e.Message = st.Status, "The operation "+strings.ToLower(st.Status)+"."
+			}
+			return e
+		}
+		time.Sleep(delay)
+		if delay < 500*time.Millisecond {
+			delay *= 2
+		}
+	}
+}

@@ -1,0 +1,255 @@
+package output
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"unicode/utf8"
+)
+
+// pyJSON mirrors Python's json.dumps with an indent (separators ',' and ': ').
+type pyJSON struct {
+	indent      int
+	sortKeys    bool
+	ensureASCII bool
+}
+
+// dumps is json.dumps(v, indent=..., sort_keys=..., ensure_ascii=...).
+func (p pyJSON) dumps(v any) string {
+	var b strings.Builder
+	p.encode(&b, v, 0)
+	return b.String()
+}
+
+func (p pyJSON) newline(b *strings.Builder, level int) {
+	b.WriteByte('\n')
+	b.WriteString(strings.Repeat(" ", p.indent*level))
+}
+
+func (p pyJSON) encode(b *strings.Builder, v any, level int) {
+	switch v := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		if v {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case string:
+		p.encodeString(b, v)
+	case json.Number:
+		n := parseNumber(v)
+		switch {
+		case !n.isFloat:
+			b.WriteString(n.text)
+		case math.IsNaN(n.f):
+			b.WriteString("NaN")
+		case math.IsInf(n.f, 1):
+			b.WriteString("Infinity")
+		case math.IsInf(n.f, -1):
+			b.WriteString("-Infinity")
+		default:
+			b.WriteString(pyFloatRepr(n.f))
+		}
+	case []any:
+		if len(v) == 0 {
+			b.WriteString("[]")
+			return
+		}
+		b.WriteByte('[')
+		for i, e := range v {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			p.newline(b, level+1)
+			p.encode(b, e, level+1)
+		}
+		p.newline(b, level)
+		b.WriteByte(']')
+	case *Object:
+		if v.Len() == 0 {
+			b.WriteString("{}")
+			return
+		}
+		keys := v.keys
+		if p.sortKeys {
+			keys = v.sortedKeys()
+		}
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			p.newline(b, level+1)
+			p.encodeString(b, k)
+			b.WriteString(": ")
+			p.encode(b, v.values[k], level+1)
+		}
+		p.newline(b, level)
+		b.WriteByte('}')
+	default:
+		// Not JSON-shaped; the package normalises results before this.
+		p.encodeString(b, fmt.Sprint(v))
+	}
+}
+
+// encodeString escapes like Python's json: control characters, '"' and '\\'
+// always; with ensure_ascii everything outside ' '..'~' as \uXXXX.
+func (p pyJSON) encodeString(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		default:
+			switch {
+			case r < 0x20:
+				fmt.Fprintf(b, `\u%04x`, r)
+			case p.ensureASCII && r > 0x7e:
+				if r > 0xffff {
+					r -= 0x10000
+					fmt.Fprintf(b, `\u%04x\u%04x`, 0xd800+(r>>10), 0xdc00+(r&0x3ff))
+				} else {
+					fmt.Fprintf(b, `\u%04x`, r)
+				}
+			default:
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
+}
+
+// formatJSON is knack's format_json.
+func formatJSON(v any) string {
+	return pyJSON{indent: 2, sortKeys: true}.dumps(v) + "\n"
+}
+
+// ANSI codes of pygments' console module.
+const (
+	ansiReset      = "\x1b[39;49;00m"
+	ansiGray       = "\x1b[37m"
+	ansiBlue       = "\x1b[34m"
+	ansiYellow     = "\x1b[33m"
+	ansiBrightBlue = "\x1b[94m"
+)
+
+// colorizeJSON is pygments.highlight(text, JsonLexer(), TerminalFormatter())
+// (pygments 2.14, light background) for the JSON that formatJSON writes:
+// object keys bright blue, strings yellow, numbers and true/false/null blue,
+// whitespace gray, punctuation plain. The formatter ends colour sequences at
+// every newline.
+func colorizeJSON(text string) string {
+	// Lexer.get_tokens strips leading and trailing newlines, then ensures one.
+	text = strings.Trim(text, "\n") + "\n"
+	var out strings.Builder
+	emit := func(color, value string) {
+		for _, line := range splitlinesKeepEnds(value) {
+			content := strings.TrimRight(line, "\n")
+			if color != "" {
+				out.WriteString(color + content + ansiReset)
+			} else {
+				out.WriteString(content)
+			}
+			if strings.HasSuffix(line, "\n") {
+				out.WriteByte('\n')
+			}
+		}
+	}
+	isWS := func(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
+	i := 0
+	for i < len(text) {
+		c := text[i]
+		switch {
+		case c == '"':
+			j := i + 1
+			for j < len(text) && text[j] != '"' {
+				if text[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			j++ // closing quote
+			if j > len(text) {
+				j = len(text)
+			}
+			// A string followed (after whitespace) by ':' is an object key.
+			k := j
+			for k < len(text) && isWS(text[k]) {
+				k++
+			}
+			color := ansiYellow
+			if k < len(text) && text[k] == ':' {
+				color = ansiBrightBlue
+			}
+			emit(color, text[i:j])
+			i = j
+		case isWS(c):
+			j := i
+			for j < len(text) && isWS(text[j]) {
+				j++
+			}
+			emit(ansiGray, text[i:j])
+			i = j
+		case c == '-' || (c >= '0' && c <= '9'):
+			j := i
+			for j < len(text) && strings.IndexByte("-0123456789.eE+", text[j]) >= 0 {
+				j++
+			}
+			emit(ansiBlue, text[i:j])
+			i = j
+		case c == 't' || c == 'f' || c == 'n':
+			j := i
+			for j < len(text) && strings.IndexByte("truefalsn", text[j]) >= 0 {
+				j++
+			}
+			emit(ansiBlue, text[i:j])
+			i = j
+		default:
+			// Punctuation ({}[],:) has no colour in the terminal scheme.
+			_, size := utf8.DecodeRuneInString(text[i:])
+			emit("", text[i:i+size])
+			i += size
+		}
+	}
+	return out.String()
+}
+
+// splitlinesKeepEnds is Python's str.splitlines(keepends=True).
+func splitlinesKeepEnds(s string) []string {
+	var lines []string
+	start := 0
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch r {
+		case '\n', '\r', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
+			end := i + size
+			if r == '\r' && end < len(s) && s[end] == '\n' {
+				end++
+			}
+			lines = append(lines, s[start:end])
+			start = end
+			i = end
+			continue
+		}
+		i += size
+	}
+	if start < len(s) {
+		lines = append(lines, s[start:])
+	}
+	return lines
+}

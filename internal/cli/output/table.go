@@ -1,0 +1,264 @@
+package output
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/width"
+)
+
+// errTableUnavailable is knack's error when no table can be built.
+var errTableUnavailable = &Error{
+	Message: "Table output unavailable. Use the --query option to specify an appropriate query. Use --debug for more info.",
+	Code:    1,
+}
+
+// tableSkipKeys are the keys knack never shows in a table.
+var tableSkipKeys = map[string]bool{"id": true, "type": true, "etag": true}
+
+// formatTable is knack's format_table with _TableOutput and
+// tabulate(headers="keys", tablefmt="simple", disable_numparse=True).
+func formatTable(v any, queryActive bool, transformer func(any) any) (string, error) {
+	if transformer != nil && !queryActive {
+		t, err := normalize(transformer(v))
+		if err != nil {
+			return "", errTableUnavailable
+		}
+		v = t
+	}
+	items, ok := v.([]any)
+	if !ok {
+		items = []any{v}
+	}
+	sortKeys := !queryActive && transformer == nil
+	rows := make([]*Object, len(items))
+	for i, item := range items {
+		rows[i] = autoTableItem(item, sortKeys)
+	}
+	table := ""
+	if len(rows) > 0 {
+		table = tabulate(rows)
+	}
+	if table == "\n" {
+		return "", errTableUnavailable
+	}
+	return table + "\n", nil
+}
+
+// autoTableItem is knack's _TableOutput._auto_table_item.
+func autoTableItem(item any, sortKeys bool) *Object {
+	row := NewObject()
+	switch item := item.(type) {
+	case *Object:
+		keys := item.keys
+		if sortKeys {
+			keys = item.sortedKeys()
+		}
+		for _, k := range keys {
+			if tableSkipKeys[k] {
+				continue
+			}
+			switch v := item.values[k].(type) {
+			case nil, []any, *Object:
+			default:
+				row.Set(capitalizeFirst(k), v)
+			}
+		}
+	case []any:
+		for i, v := range item {
+			row.Set(fmt.Sprintf("Column%d", i+1), v)
+		}
+	default:
+		row.Set("Result", item)
+	}
+	return row
+}
+
+// capitalizeFirst is x[0].upper() + x[1:].
+func capitalizeFirst(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	if size == 0 {
+		return s
+	}
+	return strings.ToUpper(string(r)) + s[size:]
+}
+
+// tabulateLineBreak is tabulate's _multiline_codes; tabulateLineSplit is
+// the pattern it measures multiline cells with.
+var (
+	tabulateLineBreak = regexp.MustCompile(`\r|\n|\r\n`)
+	tabulateLineSplit = regexp.MustCompile(`[\r\n]`)
+)
+
+// tabulate renders rows in tabulate's "simple" format: headers, a dashed
+// line, then the rows; columns left-aligned, two spaces apart, each at least
+// two wider than its header; trailing whitespace trimmed from every line.
+// Cells that contain line breaks spread over several lines.
+func tabulate(rows []*Object) string {
+	// headers="keys": every key of every row, in order of first appearance.
+	var headers []string
+	seen := map[string]bool{}
+	for _, r := range rows {
+		for _, k := range r.keys {
+			if !seen[k] {
+				seen[k] = true
+				headers = append(headers, k)
+			}
+		}
+	}
+	if len(headers) == 0 {
+		return "" // no columns: no header and no rows
+	}
+	cells := make([][]string, len(rows))
+	multiline := false
+	for _, h := range headers {
+		multiline = multiline || strings.ContainsAny(h, "\r\n")
+	}
+	for i, r := range rows {
+		cells[i] = make([]string, len(headers))
+		for j, h := range headers {
+			v, ok := r.Get(h)
+			if !ok || v == nil {
+				continue // missing values print as ""
+			}
+			s := pyStr(v)
+			multiline = multiline || strings.ContainsAny(s, "\r\n")
+			cells[i][j] = pyStrip(s) // PRESERVE_WHITESPACE is False
+		}
+	}
+	// width is tabulate's width function with wcwidth installed: wcswidth,
+	// or the widest line of a multiline cell.
+	width := func(s string) int {
+		if !multiline {
+			return wcswidth(s)
+		}
+		w := 0
+		for i, l := range tabulateLineSplit.Split(s, -1) {
+			if lw := wcswidth(l); i == 0 || lw > w {
+				w = lw
+			}
+		}
+		return w
+	}
+	// pad left-aligns s in a column maxwidth wide, correcting for the
+	// difference between its display width and its length as tabulate does
+	// (a control character makes wcswidth -1, so such cells come out wider).
+	pad := func(s string, maxwidth int) string {
+		target := maxwidth - (wcswidth(s) - runeLen(s))
+		if n := target - runeLen(s); n > 0 {
+			return s + strings.Repeat(" ", n)
+		}
+		return s
+	}
+	padCell := func(s string, maxwidth int) string {
+		if !multiline {
+			return pad(s, maxwidth)
+		}
+		lines := pySplitlines(s)
+		for k, l := range lines {
+			lines[k] = pad(l, maxwidth)
+		}
+		return strings.Join(lines, "\n")
+	}
+	widths := make([]int, len(headers))
+	for j, h := range headers {
+		maxwidth := width(h) + 2 // MIN_PADDING
+		for i := range rows {
+			maxwidth = max(maxwidth, width(cells[i][j]))
+		}
+		widths[j] = maxwidth
+		for i := range rows {
+			cells[i][j] = padCell(cells[i][j], maxwidth)
+			widths[j] = max(widths[j], width(cells[i][j]))
+		}
+	}
+	paddedHeaders := make([]string, len(headers))
+	for j, h := range headers {
+		if multiline {
+			lines := tabulateLineBreak.Split(h, -1)
+			for k, l := range lines {
+				lines[k] = pad(l, widths[j])
+			}
+			paddedHeaders[j] = strings.Join(lines, "\n")
+		} else {
+			paddedHeaders[j] = pad(h, widths[j])
+		}
+	}
+
+	var lines []string
+	appendRow := func(row []string) {
+		if !multiline {
+			lines = append(lines, pyRstrip(strings.Join(row, "  ")))
+			return
+		}
+		split := make([][]string, len(row))
+		n := 0
+		for j, c := range row {
+			split[j] = pySplitlines(c)
+			n = max(n, len(split[j]))
+		}
+		for k := 0; k < n; k++ {
+			parts := make([]string, len(row))
+			for j := range row {
+				if k < len(split[j]) {
+					parts[j] = split[j][k]
+				} else {
+					parts[j] = strings.Repeat(" ", widths[j])
+				}
+			}
+			lines = append(lines, pyRstrip(strings.Join(parts, "  ")))
+		}
+	}
+	appendRow(paddedHeaders)
+	dashes := make([]string, len(headers))
+	for j, w := range widths {
+		dashes[j] = strings.Repeat("-", w)
+	}
+	lines = append(lines, pyRstrip(strings.Join(dashes, "  ")))
+	for _, r := range cells {
+		appendRow(r)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wcwidth is Python wcwidth's display width of one character: 0 for NUL and
+// zero-width characters, -1 for other control characters, 2 for wide East
+// Asian characters, 1 otherwise.
+func wcwidth(r rune) int {
+	switch {
+	case r == 0:
+		return 0
+	case r < 0x20 || (r >= 0x7f && r < 0xa0):
+		return -1
+	case r == 0xad || (r >= 0x600 && r <= 0x605):
+		return 1
+	case unicode.In(r, unicode.Mn, unicode.Me, unicode.Mc, unicode.Cf, unicode.Zl, unicode.Zp) ||
+		(r >= 0x1160 && r <= 0x11ff):
+		return 0
+	}
+	switch width.LookupRune(r).Kind() {
+	case width.EastAsianWide, width.EastAsianFullwidth:
+		return 2
+	}
+	if r >= 0x1f1e6 && r <= 0x1f1ff { // regional indicators
+		return 2
+	}
+	return 1
+}
+
+// wcswidth is Python wcwidth's wcswidth: the sum, or -1 when any character
+// is a control character.
+func wcswidth(s string) int {
+	n := 0
+	for _, r := range s {
+		w := wcwidth(r)
+		if w < 0 {
+			return -1
+		}
+		n += w
+	}
+	return n
+}

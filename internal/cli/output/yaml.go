@@ -1,0 +1,579 @@
+package output
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+)
+
+// formatYAML is az's format_yaml: yaml.safe_dump(result,
+// default_flow_style=False) with PyYAML's defaults (sorted keys, indent 2,
+// width 80, allow_unicode off).
+func formatYAML(v any) string {
+	e := &yamlEmitter{indent: -1, whitespace: true, indention: true}
+	e.node(v, true, false, false, false)
+	// DOCUMENT-END (implicit), then STREAM-END.
+	e.writeIndent()
+	if e.openEnded {
+		e.writeIndicator("...", true, false, false)
+		e.writeIndent()
+	}
+	return e.b.String()
+}
+
+// YAML tags of the scalars safe_dump writes.
+const (
+	tagStr   = "tag:yaml.org,2002:str"
+	tagNull  = "tag:yaml.org,2002:null"
+	tagBool  = "tag:yaml.org,2002:bool"
+	tagInt   = "tag:yaml.org,2002:int"
+	tagFloat = "tag:yaml.org,2002:float"
+)
+
+type yamlResolver struct {
+	tag   string
+	re    *regexp.Regexp
+	first string // the first characters the resolver is registered for
+}
+
+// yamlResolvers are PyYAML's implicit resolvers, in registration order.
+var yamlResolvers = []yamlResolver{
+	{tagBool, regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`), "yYnNtTfFoO"},
+	{tagFloat, regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`), "-+0123456789."},
+	{tagInt, regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`), "-+0123456789"},
+	{"tag:yaml.org,2002:merge", regexp.MustCompile(`^(?:<<)$`), "<"},
+	{tagNull, regexp.MustCompile(`^(?:~|null|Null|NULL|)$`), "~nN"},
+	{"tag:yaml.org,2002:timestamp", regexp.MustCompile(`^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$`), "0123456789"},
+	{"tag:yaml.org,2002:value", regexp.MustCompile(`^(?:=)$`), "="},
+	{"tag:yaml.org,2002:yaml", regexp.MustCompile(`^(?:!|&|\*)$`), "!&*"},
+}
+
+// yamlResolve is the tag PyYAML's resolver gives a plain scalar.
+func yamlResolve(value string) string {
+	if value == "" {
+		return tagNull
+	}
+	first := []rune(value)[0]
+	for _, r := range yamlResolvers {
+		if !strings.ContainsRune(r.first, first) {
+			continue
+		}
+		// Python's '$' also matches before a final newline.
+		if r.re.MatchString(value) || (strings.HasSuffix(value, "\n") && r.re.MatchString(value[:len(value)-1])) {
+			return r.tag
+		}
+	}
+	return tagStr
+}
+
+// yamlScalar is SafeRepresenter's representation of a scalar.
+func yamlScalar(v any) (tag, value string) {
+	switch v := v.(type) {
+	case nil:
+		return tagNull, "null"
+	case bool:
+		if v {
+			return tagBool, "true"
+		}
+		return tagBool, "false"
+	case json.Number:
+		n := parseNumber(v)
+		if !n.isFloat {
+			return tagInt, n.text
+		}
+		switch {
+		case math.IsNaN(n.f):
+			return tagFloat, ".nan"
+		case math.IsInf(n.f, 1):
+			return tagFloat, ".inf"
+		case math.IsInf(n.f, -1):
+			return tagFloat, "-.inf"
+		}
+		s := strings.ToLower(pyFloatRepr(n.f))
+		if !strings.Contains(s, ".") && strings.Contains(s, "e") {
+			s = strings.Replace(s, "e", ".0e", 1)
+		}
+		return tagFloat, s
+	case string:
+		return tagStr, v
+	}
+	return tagStr, fmt.Sprint(v)
+}
+
+// yamlEmitter is PyYAML's Emitter, reduced to what safe_dump with
+// default_flow_style=False produces: block collections, flow only for empty
+// ones, and plain, single-quoted or double-quoted scalars.
+type yamlEmitter struct {
+	b strings.Builder
+
+	indents   []int
+	indent    int // -1 is Python's None
+	flowLevel int
+
+	rootContext, sequenceContext, mappingContext, simpleKeyContext bool
+
+	column     int
+	whitespace bool
+	indention  bool
+	openEnded  bool
+}
+
+const (
+	yamlBestIndent = 2
+	yamlBestWidth  = 80
+)
+
+func (e *yamlEmitter) increaseIndent(flow, indentless bool) {
+	e.indents = append(e.indents, e.indent)
+	if e.indent < 0 {
+		if flow {
+			e.indent = yamlBestIndent
+		} else {
+			e.indent = 0
+		}
+	} else if !indentless {
+		e.indent += yamlBestIndent
+	}
+}
+
+func (e *yamlEmitter) popIndent() {
+	e.indent = e.indents[len(e.indents)-1]
+	e.indents = e.indents[:len(e.indents)-1]
+}
+
+// node is expect_node for one value and everything under it.
+func (e *yamlEmitter) node(v any, root, sequence, mapping, simpleKey bool) {
+	e.rootContext, e.sequenceContext, e.mappingContext, e.simpleKeyContext = root, sequence, mapping, simpleKey
+	switch v := v.(type) {
+	case []any:
+		if e.flowLevel > 0 || len(v) == 0 {
+			e.writeIndicator("[", true, true, false)
+			e.flowLevel++
+			e.increaseIndent(true, false)
+			for i, item := range v { // only reached inside flow collections
+				if i > 0 {
+					e.writeIndicator(",", false, false, false)
+				}
+				e.node(item, false, true, false, false)
+			}
+			e.popIndent()
+			e.flowLevel--
+			e.writeIndicator("]", false, false, false)
+			return
+		}
+		indentless := e.mappingContext && !e.indention
+		e.increaseIndent(false, indentless)
+		for _, item := range v {
+			e.writeIndent()
+			e.writeIndicator("-", true, false, true)
+			e.node(item, false, true, false, false)
+		}
+		e.popIndent()
+	case *Object:
+		keys := v.sortedKeys()
+		if e.flowLevel > 0 || len(keys) == 0 {
+			e.writeIndicator("{", true, true, false)
+			e.flowLevel++
+			e.increaseIndent(true, false)
+			for i, k := range keys { // only reached inside flow collections
+				if i > 0 {
+					e.writeIndicator(",", false, false, false)
+				}
+				e.node(k, false, false, true, true)
+				e.writeIndicator(":", false, false, false)
+				e.node(v.values[k], false, false, true, false)
+			}
+			e.popIndent()
+			e.flowLevel--
+			e.writeIndicator("}", false, false, false)
+			return
+		}
+		e.increaseIndent(false, false)
+		for _, k := range keys {
+			e.writeIndent()
+			if yamlSimpleKey(k) {
+				e.node(k, false, false, true, true)
+				e.writeIndicator(":", false, false, false)
+				e.node(v.values[k], false, false, true, false)
+			} else {
+				e.writeIndicator("?", true, false, true)
+				e.node(k, false, false, true, false)
+				e.writeIndent()
+				e.writeIndicator(":", true, false, true)
+				e.node(v.values[k], false, false, true, false)
+			}
+		}
+		e.popIndent()
+	default:
+		tag, value := yamlScalar(v)
+		a := analyzeScalar(value)
+		implicitPlain := yamlResolve(value) == tag // implicit[0]
+		implicitQuoted := tag == tagStr            // implicit[1]
+		style := e.chooseStyle(a, implicitPlain)
+		// process_tag: a tag is only written when the style hides the type.
+		if !(style == ' ' && implicitPlain) && !(style != ' ' && implicitQuoted) {
+			e.writeIndicator("!!"+strings.TrimPrefix(tag, "tag:yaml.org,2002:"), true, false, false)
+		}
+		e.increaseIndent(true, false)
+		split := !e.simpleKeyContext
+		runes := []rune(value)
+		switch style {
+		case '"':
+			e.writeDoubleQuoted(runes, split)
+		case '\'':
+			e.writeSingleQuoted(runes, split)
+		default:
+			e.writePlain(runes, split)
+		}
+		e.popIndent()
+	}
+}
+
+// yamlSimpleKey is check_simple_key for a string key: its "!!str" tag and
+// text must be shorter than 128 characters, and it must be one non-empty line.
+func yamlSimpleKey(k string) bool {
+	a := analyzeScalar(k)
+	return len("!!str")+len(a.scalar) < 128 && !a.empty && !a.multiline
+}
+
+// chooseStyle is choose_scalar_style; ' ' stands for plain.
+func (e *yamlEmitter) chooseStyle(a scalarAnalysis, implicitPlain bool) rune {
+	if implicitPlain && !(e.simpleKeyContext && (a.empty || a.multiline)) &&
+		((e.flowLevel > 0 && a.allowFlowPlain) || (e.flowLevel == 0 && a.allowBlockPlain)) {
+		return ' '
+	}
+	if a.allowSingleQuoted && !(e.simpleKeyContext && a.multiline) {
+		return '\''
+	}
+	return '"'
+}
+
+type scalarAnalysis struct {
+	scalar                            []rune
+	empty, multiline                  bool
+	allowFlowPlain, allowBlockPlain   bool
+	allowSingleQuoted, allowBlock     bool
+	allowDoubleQuoted, specialOrBreak bool
+}
+
+func isYAMLBreak(r rune) bool { return r == '\n' || r == 0x85 || r == 0x2028 || r == 0x2029 }
+
+func isYAMLSpaceOrBreak(r rune) bool {
+	return r == 0 || r == ' ' || r == '\t' || r == '\r' || isYAMLBreak(r)
+}
+
+// analyzeScalar is Emitter.analyze_scalar with allow_unicode off.
+func analyzeScalar(s string) scalarAnalysis {
+	sc := []rune(s)
+	if len(sc) == 0 {
+		return scalarAnalysis{scalar: sc, empty: true, allowBlockPlain: true,
+			allowSingleQuoted: true, allowDoubleQuoted: true}
+	}
+	var blockIndicators, flowIndicators, lineBreaks, special bool
+	var leadingSpace, leadingBreak, trailingSpace, trailingBreak, breakSpace, spaceBreak bool
+	if strings.HasPrefix(s, "---") || strings.HasPrefix(s, "...") {
+		blockIndicators, flowIndicators = true, true
+	}
+	precededByWS := true
+	followedByWS := len(sc) == 1 || isYAMLSpaceOrBreak(sc[1])
+	previousSpace, previousBreak := false, false
+	for i, ch := range sc {
+		if i == 0 {
+			if strings.ContainsRune("#,[]{}&*!|>'\"%@`", ch) {
+				flowIndicators, blockIndicators = true, true
+			}
+			if ch == '?' || ch == ':' {
+				flowIndicators = true
+				if followedByWS {
+					blockIndicators = true
+				}
+			}
+			if ch == '-' && followedByWS {
+				flowIndicators, blockIndicators = true, true
+			}
+		} else {
+			if strings.ContainsRune(",?[]{}", ch) {
+				flowIndicators = true
+			}
+			if ch == ':' {
+				flowIndicators = true
+				if followedByWS {
+					blockIndicators = true
+				}
+			}
+			if ch == '#' && precededByWS {
+				flowIndicators, blockIndicators = true, true
+			}
+		}
+		if isYAMLBreak(ch) {
+			lineBreaks = true
+		}
+		if !(ch == '\n' || (ch >= 0x20 && ch <= 0x7e)) {
+			// Printable non-ASCII is special too, as allow_unicode is off.
+			special = true
+		}
+		switch {
+		case ch == ' ':
+			if i == 0 {
+				leadingSpace = true
+			}
+			if i == len(sc)-1 {
+				trailingSpace = true
+			}
+			if previousBreak {
+				breakSpace = true
+			}
+			previousSpace, previousBreak = true, false
+		case isYAMLBreak(ch):
+			if i == 0 {
+				leadingBreak = true
+			}
+			if i == len(sc)-1 {
+				trailingBreak = true
+			}
+			if previousSpace {
+				spaceBreak = true
+			}
+			previousSpace, previousBreak = false, true
+		default:
+			previousSpace, previousBreak = false, false
+		}
+		precededByWS = isYAMLSpaceOrBreak(ch)
+		followedByWS = i+2 >= len(sc) || isYAMLSpaceOrBreak(sc[i+2])
+	}
+	a := scalarAnalysis{scalar: sc, multiline: lineBreaks, allowFlowPlain: true, allowBlockPlain: true,
+		allowSingleQuoted: true, allowDoubleQuoted: true, allowBlock: true}
+	if leadingSpace || leadingBreak || trailingSpace || trailingBreak {
+		a.allowFlowPlain, a.allowBlockPlain = false, false
+	}
+	if trailingSpace {
+		a.allowBlock = false
+	}
+	if breakSpace {
+		a.allowFlowPlain, a.allowBlockPlain, a.allowSingleQuoted = false, false, false
+	}
+	if spaceBreak || special {
+		a.allowFlowPlain, a.allowBlockPlain, a.allowSingleQuoted, a.allowBlock = false, false, false, false
+	}
+	if lineBreaks {
+		a.allowFlowPlain, a.allowBlockPlain = false, false
+	}
+	if flowIndicators {
+		a.allowFlowPlain = false
+	}
+	if blockIndicators {
+		a.allowBlockPlain = false
+	}
+	return a
+}
+
+func (e *yamlEmitter) write(s string) {
+	e.b.WriteString(s)
+}
+
+func (e *yamlEmitter) writeRunes(r []rune) {
+	e.column += len(r)
+	e.b.WriteString(string(r))
+}
+
+func (e *yamlEmitter) writeIndicator(indicator string, needWhitespace, whitespace, indention bool) {
+	data := indicator
+	if !e.whitespace && needWhitespace {
+		data = " " + indicator
+	}
+	e.whitespace = whitespace
+	e.indention = e.indention && indention
+	e.column += len([]rune(data))
+	e.openEnded = false
+	e.write(data)
+}
+
+func (e *yamlEmitter) writeIndent() {
+	indent := max(e.indent, 0)
+	if !e.indention || e.column > indent || (e.column == indent && !e.whitespace) {
+		e.writeLineBreak("")
+	}
+	if e.column < indent {
+		e.whitespace = true
+		e.write(strings.Repeat(" ", indent-e.column))
+		e.column = indent
+	}
+}
+
+func (e *yamlEmitter) writeLineBreak(data string) {
+	if data == "" {
+		data = "\n"
+	}
+	e.whitespace = true
+	e.indention = true
+	e.column = 0
+	e.write(data)
+}
+
+func (e *yamlEmitter) writeBreaks(text []rune) {
+	for _, br := range text {
+		if br == '\n' {
+			e.writeLineBreak("")
+		} else {
+			e.writeLineBreak(string(br))
+		}
+	}
+}
+
+func (e *yamlEmitter) writePlain(text []rune, split bool) {
+	if e.rootContext {
+		e.openEnded = true
+	}
+	if len(text) == 0 {
+		return
+	}
+	if !e.whitespace {
+		e.column++
+		e.write(" ")
+	}
+	e.whitespace, e.indention = false, false
+	spaces, breaks := false, false
+	start := 0
+	for end := 0; end <= len(text); end++ {
+		var ch rune = -1
+		if end < len(text) {
+			ch = text[end]
+		}
+		switch {
+		case spaces:
+			if ch != ' ' {
+				if start+1 == end && e.column > yamlBestWidth && split {
+					e.writeIndent()
+					e.whitespace, e.indention = false, false
+				} else {
+					e.writeRunes(text[start:end])
+				}
+				start = end
+			}
+		case breaks:
+			if !isYAMLBreak(ch) {
+				if text[start] == '\n' {
+					e.writeLineBreak("")
+				}
+				e.writeBreaks(text[start:end])
+				e.writeIndent()
+				e.whitespace, e.indention = false, false
+				start = end
+			}
+		default:
+			if ch == -1 || ch == ' ' || isYAMLBreak(ch) {
+				e.writeRunes(text[start:end])
+				start = end
+			}
+		}
+		if ch != -1 {
+			spaces = ch == ' '
+			breaks = isYAMLBreak(ch)
+		}
+	}
+}
+
+func (e *yamlEmitter) writeSingleQuoted(text []rune, split bool) {
+	e.writeIndicator("'", true, false, false)
+	spaces, breaks := false, false
+	start := 0
+	for end := 0; end <= len(text); end++ {
+		var ch rune = -1
+		if end < len(text) {
+			ch = text[end]
+		}
+		switch {
+		case spaces:
+			if ch == -1 || ch != ' ' {
+				if start+1 == end && e.column > yamlBestWidth && split && start != 0 && end != len(text) {
+					e.writeIndent()
+				} else {
+					e.writeRunes(text[start:end])
+				}
+				start = end
+			}
+		case breaks:
+			if ch == -1 || !isYAMLBreak(ch) {
+				if text[start] == '\n' {
+					e.writeLineBreak("")
+				}
+				e.writeBreaks(text[start:end])
+				e.writeIndent()
+				start = end
+			}
+		default:
+			if ch == -1 || ch == ' ' || isYAMLBreak(ch) || ch == '\'' {
+				if start < end {
+					e.writeRunes(text[start:end])
+					start = end
+				}
+			}
+		}
+		if ch == '\'' {
+			e.column += 2
+			e.write("''")
+			start = end + 1
+		}
+		if ch != -1 {
+			spaces = ch == ' '
+			breaks = isYAMLBreak(ch)
+		}
+	}
+	e.writeIndicator("'", false, false, false)
+}
+
+var yamlEscapes = map[rune]string{
+	0: "0", 0x07: "a", 0x08: "b", 0x09: "t", 0x0a: "n", 0x0b: "v", 0x0c: "f", 0x0d: "r",
+	0x1b: "e", '"': "\"", '\\': "\\", 0x85: "N", 0xa0: "_", 0x2028: "L", 0x2029: "P",
+}
+
+func (e *yamlEmitter) writeDoubleQuoted(text []rune, split bool) {
+	e.writeIndicator("\"", true, false, false)
+	start := 0
+	for end := 0; end <= len(text); end++ {
+		var ch rune = -1
+		if end < len(text) {
+			ch = text[end]
+		}
+		if ch == -1 || ch == '"' || ch == '\\' || ch == 0xfeff || !(ch >= 0x20 && ch <= 0x7e) {
+			if start < end {
+				e.writeRunes(text[start:end])
+				start = end
+			}
+			if ch != -1 {
+				var data string
+				switch esc, ok := yamlEscapes[ch]; {
+				case ok:
+					data = "\\" + esc
+				case ch <= 0xff:
+					data = fmt.Sprintf("\\x%02X", ch)
+				case ch <= 0xffff:
+					data = fmt.Sprintf("\\u%04X", ch)
+				default:
+					data = fmt.Sprintf("\\U%08X", ch)
+				}
+				e.column += len(data)
+				e.write(data)
+				start = end + 1
+			}
+		}
+		if 0 < end && end < len(text)-1 && (ch == ' ' || start >= end) &&
+			e.column+(end-start) > yamlBestWidth && split {
+			data := string(text[start:end]) + "\\"
+			if start < end {
+				start = end
+			}
+			e.column += len([]rune(data))
+			e.write(data)
+			e.writeIndent()
+			e.whitespace, e.indention = false, false
+			if text[start] == ' ' {
+				e.column++
+				e.write("\\")
+			}
+		}
+	}
+	e.writeIndicator("\"", false, false, false)
+}
