@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The kubenet article, step by step, with the real Azure CLI against a
+# running aksnet server. Every step is asserted on what az printed.
+#
+# Needs: AKSNET (the aksnet binary), AKSNET_ENDPOINT and AKSNET_STATE_DIR of a
+# running server, and az on PATH.
+set -euo pipefail
+AKSNET=${AKSNET:-aksnet}
+eval "$("$AKSNET" az-env)"
+
+pass() { printf 'ok   %s\n' "$*"; }
+fail() { printf 'FAIL %s\n' "$*" >&2; exit 1; }
+expect_eq() { [[ "$1" == "$2" ]] || fail "$3: got '$1', want '$2'"; pass "$3 = $2"; }
+
+RG=myResourceGroup
+az group create --name $RG --location eastus --query properties.provisioningState -o tsv | grep -qx Succeeded || fail "group create"
+pass "group create"
+
+az network vnet create --resource-group $RG --name myAKSVnet --address-prefixes 192.168.0.0/16 \
+  --subnet-name myAKSSubnet --subnet-prefix 192.168.1.0/24 --location eastus -o none
+SUBNET_ID=$(az network vnet subnet show --resource-group $RG --vnet-name myAKSVnet --name myAKSSubnet --query id -o tsv)
+[[ $SUBNET_ID == /subscriptions/*/resourceGroups/$RG/providers/Microsoft.Network/virtualNetworks/myAKSVnet/subnets/myAKSSubnet ]] || fail "SUBNET_ID=$SUBNET_ID"
+pass "SUBNET_ID=$SUBNET_ID"
+
+# A system-assigned cluster: az assigns Network Contributor on the subnet itself.
+out=$(az aks create --resource-group $RG --name myAKSCluster --network-plugin kubenet --service-cidr 10.0.0.0/16 \
+  --dns-service-ip 10.0.0.10 --pod-cidr 10.244.0.0/16 --vnet-subnet-id "$SUBNET_ID" --generate-ssh-keys \
+  --query '[provisioningState, networkProfile.networkPlugin, networkProfile.podCidr, networkProfile.dnsServiceIp, identity.principalId]' -o tsv)
+read -r state plugin pod dns principal <<<"$(echo $out)"
+expect_eq "$state" Succeeded "aks create (system-assigned) provisioningState"
+expect_eq "$plugin/$pod/$dns" "kubenet/10.244.0.0/16/10.0.0.10" "aks create network profile"
+assigned=$(az role assignment list --scope "$SUBNET_ID" --assignee "$principal" --query "[?roleDefinitionName=='Network Contributor'] | length(@)" -o tsv)
+expect_eq "$assigned" 1 "Network Contributor assignment az made on the subnet"
+MC=$(az aks show -g $RG -n myAKSCluster --query nodeResourceGroup -o tsv)
+expect_eq "$MC" MC_${RG}_myAKSCluster_eastus "node resource group"
+expect_eq "$(az network nic list -g $MC --query "sort([].ipConfigurations[0].privateIpAddress) | join(',', @)" -o tsv)" \
+  "192.168.1.4,192.168.1.5,192.168.1.6" "node IPs"
+RT=$(az network route-table list -g $MC --query [0].name -o tsv)
+[[ $RT =~ ^aks-agentpool-[0-9]{8}-routetable$ ]] || fail "route table name $RT"
+expect_eq "$(az network route-table route list -g $MC --route-table-name $RT --query "sort([].addressPrefix) | join(',', @)" -o tsv)" \
+  "10.244.0.0/24,10.244.1.0/24,10.244.2.0/24" "routes"
+
+# Failures users must see.
+if err=$(az aks create -g $RG -n badCluster --network-plugin kubenet --service-cidr 192.168.0.0/16 \
+  --dns-service-ip 192.168.0.10 --vnet-subnet-id "$SUBNET_ID" --generate-ssh-keys 2>&1 >/dev/null); then fail "overlapping service CIDR was accepted"; fi
+grep -q 'ERROR: (ServiceCidrOverlapExistingSubnetsCidr)' <<<"$err" || fail "overlap error: $err"
+pass "overlapping service CIDR refused: ServiceCidrOverlapExistingSubnetsCidr"
+if err=$(az aks create -g $RG -n sameSubnet --network-plugin kubenet --vnet-subnet-id "$SUBNET_ID" --generate-ssh-keys 2>&1 >/dev/null); then fail "second cluster on one subnet was accepted"; fi
+grep -q 'ERROR: (SubnetInUseByAnotherCluster)' <<<"$err" || fail "shared subnet error: $err"
+pass "second cluster on the same subnet refused"
+
+# A user-assigned identity with Network Contributor on the VNet.
+read -r IDENTITY_ID PRINCIPAL_ID <<<"$(az identity create --name myIdentity --resource-group $RG --query '[id, principalId]' -o tsv | tr '\n' ' ')"
+[[ -n $PRINCIPAL_ID ]] || fail "identity create"
+pass "identity create: $PRINCIPAL_ID"
+VNET_ID=$(az network vnet show --resource-group $RG --name myAKSVnet --query id -o tsv)
+az role assignment create --assignee "$PRINCIPAL_ID" --scope "$VNET_ID" --role "Network Contributor" -o none
+pass "role assignment create"
+
+# Kubenet clusters can't share a subnet, so the second cluster gets its own.
+az network vnet subnet create -g $RG --vnet-name myAKSVnet -n myAKSSubnet2 --address-prefixes 192.168.2.0/24 -o none
+SUBNET2_ID=$(az network vnet subnet show -g $RG --vnet-name myAKSVnet -n myAKSSubnet2 --query id -o tsv)
+expect_eq "$(az aks create -g $RG -n myAKSCluster2 --node-count 3 --network-plugin kubenet --vnet-subnet-id "$SUBNET2_ID" \
+  --assign-identity "$IDENTITY_ID" --generate-ssh-keys --query '[provisioningState, identity.type]' -o tsv | tr '\n' ' ')" \
+  "Succeeded UserAssigned " "aks create --assign-identity"
+
+expect_eq "$(az network vnet subnet list --resource-group $RG --vnet-name myAKSVnet --query "sort([].name) | join(',', @)" -o tsv)" \
+  "myAKSSubnet,myAKSSubnet2" "subnet list"
+
+# Bring your own route table, associated before the cluster exists.
+az network route-table create -g $RG -n myRouteTable -o none
+RT_ID=$(az network route-table show -g $RG -n myRouteTable --query id -o tsv)
+az network vnet subnet create -g $RG --vnet-name myAKSVnet -n myAKSSubnet3 --address-prefixes 192.168.3.0/24 -o none
+az network vnet subnet update -g $RG --vnet-name myAKSVnet -n myAKSSubnet3 --route-table myRouteTable -o none
+SUBNET3_ID=$(az network vnet subnet show -g $RG --vnet-name myAKSVnet -n myAKSSubnet3 --query id -o tsv)
+expect_eq "$(az network vnet subnet show -g $RG --vnet-name myAKSVnet -n myAKSSubnet3 --query routeTable.id -o tsv)" "$RT_ID" "subnet update --route-table"
+# A user-assigned identity needs write access to a bring-your-own route table.
+az role assignment create --assignee "$PRINCIPAL_ID" --scope "$RT_ID" --role "Network Contributor" -o none
+expect_eq "$(az aks create -g $RG -n myManagedCluster --vnet-subnet-id "$SUBNET3_ID" --enable-managed-identity \
+  --assign-identity "$IDENTITY_ID" --generate-ssh-keys --query provisioningState -o tsv)" Succeeded "aks create on a subnet with its own route table"
+expect_eq "$(az network route-table route list -g $RG --route-table-name myRouteTable --query 'length(@)' -o tsv)" 3 "managed routes in the bring-your-own table"
+
+# Show, scale, delete.
+expect_eq "$(az aks show -g $RG -n myAKSCluster --query servicePrincipalProfile.clientId -o tsv)" msi "aks show"
+expect_eq "$(az aks scale -g $RG -n myAKSCluster --node-count 5 --query 'agentPoolProfiles[0].count' -o tsv)" 5 "aks scale"
+expect_eq "$(az network route-table route list -g $MC --route-table-name $RT --query 'length(@)' -o tsv)" 5 "routes after scale"
+az aks delete -g $RG -n myManagedCluster --yes
+expect_eq "$(az network route-table route list -g $RG --route-table-name myRouteTable --query 'length(@)' -o tsv)" 0 "managed routes removed from the bring-your-own table"
+az aks delete -g $RG -n myAKSCluster --yes
+if az group show -n $MC -o none 2>/dev/null; then fail "node resource group survived the cluster"; fi
+pass "aks delete removed $MC"
+echo "walkthrough passed"

@@ -1,0 +1,47 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aksnet/aksnet/internal/armtest"
+)
+
+// TestIntegrationAzArticle runs the article with the real az against an
+// aksnet server, through eval "$(aksnet az-env)".
+func TestIntegrationAzArticle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: skipped with -short")
+	}
+	if _, err := exec.LookPath("az"); err != nil {
+		t.Skip("the Azure CLI is not installed (apt-get install azure-cli); .ci/run installs it")
+	}
+	bin := filepath.Join(t.TempDir(), "aksnet")
+	build := exec.Command("go", "build", "-o", bin, "../cmd/aksnet")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build aksnet: %v\n%s", err, out)
+	}
+	e := armtest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "az-article.sh")
+	cmd.Env = append(os.Environ(), "AKSNET="+bin, "AKSNET_ENDPOINT="+e.URL, "AKSNET_STATE_DIR="+e.StateDir)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	took := time.Since(start)
+	t.Logf("walkthrough took %s\n%s", took.Round(time.Millisecond), out.String())
+	if err != nil {
+		t.Fatalf("walkthrough failed: %v", err)
+	}
+	if !strings.Contains(out.String(), "walkthrough passed") {
+		t.Fatal("walkthrough did not reach its end")
+	}
+}

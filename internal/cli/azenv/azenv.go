@@ -1,0 +1,317 @@
+// Package azenv prepares an isolated Azure CLI configuration that points the
+// real `az` at an aksnet server, and renders the shell code that
+// `eval "$(aksnet az-env)"` runs.
+//
+// Setup runs az itself (cloud register, config set, login) once per state
+// dir, endpoint and principal, and records what it did; later runs find the
+// record and return at once. For Debian's azure-cli 2.45.0 it also writes
+// the compatibility layer in sitecustomize.py (see that file for why) and
+// adds it to PYTHONPATH; for any other az version the layer is absent.
+package azenv
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+//go:embed sitecustomize.py
+var sitecustomize []byte
+
+// CompatVersion is the az version whose packaging bugs the layer works
+// around.
+const CompatVersion = "2.45.0"
+
+// CloudName is the name the cloud is registered under.
+const CloudName = "aksnet"
+
+// Options describe the server and principal to set az up for.
+type Options struct {
+	StateDir string
+	Endpoint string
+	TenantID string
+	AppID    string
+	Password string
+	// KeepHome keeps the caller's HOME instead of a separate one (which
+	// protects ~/.ssh from --generate-ssh-keys).
+	KeepHome bool
+	// Az is the az executable; "az" when empty.
+	Az string
+	// Env is the caller's environment (os.Environ() when nil).
+	Env []string
+}
+
+// Env is the environment az needs, as computed by Setup.
+type Env struct {
+	ConfigDir string
+	CABundle  string
+	Home      string // "" when KeepHome
+	CompatDir string // "" unless az is 2.45.0
+	AzVersion string
+	// Reused is true when an earlier Setup's configuration was reused.
+	Reused bool
+}
+
+type marker struct {
+	Endpoint  string `json:"endpoint"`
+	AppID     string `json:"appId"`
+	AzVersion string `json:"azVersion"`
+	CAMod     int64  `json:"caModTime"`
+}
+
+// Dirs returns the directories az-env uses under stateDir.
+func Dirs(stateDir string) (configDir, home, compat string) {
+	base := filepath.Join(stateDir, "az")
+	return filepath.Join(base, "config"), filepath.Join(base, "home"), filepath.Join(base, "compat")
+}
+
+// Setup prepares az's configuration, reusing a previous one when nothing
+// it depends on changed.
+func Setup(ctx context.Context, o Options) (*Env, error) {
+	if o.Az == "" {
+		o.Az = "az"
+	}
+	if o.Env == nil {
+		o.Env = os.Environ()
+	}
+	azPath, err := exec.LookPath(o.Az)
+	if err != nil {
+		return nil, fmt.Errorf("the Azure CLI (%s) is not installed: install it (Debian: apt-get install azure-cli) or use aksnet's own commands", o.Az)
+	}
+	configDir, home, compat := Dirs(o.StateDir)
+	ca := filepath.Join(o.StateDir, "ca.pem")
+	st, err := os.Stat(ca)
+	if err != nil {
+		return nil, fmt.Errorf("no aksnet CA at %s: start a server with aksnet serve --state-dir %s: %w", ca, o.StateDir, err)
+	}
+	version := DetectVersion(ctx, azPath)
+	env := &Env{ConfigDir: configDir, CABundle: ca, AzVersion: version}
+	if !o.KeepHome {
+		env.Home = home
+	}
+	if version == CompatVersion {
+		env.CompatDir = compat
+		if err := os.MkdirAll(compat, 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(compat, "sitecustomize.py"), sitecustomize, 0o644); err != nil {
+			return nil, fmt.Errorf("write compatibility layer: %w", err)
+		}
+	} else {
+		_ = os.RemoveAll(compat)
+	}
+	want := marker{Endpoint: strings.TrimRight(o.Endpoint, "/"), AppID: o.AppID, AzVersion: version, CAMod: st.ModTime().UnixNano()}
+	markerPath := filepath.Join(configDir, "aksnet-env.json")
+	if raw, err := os.ReadFile(markerPath); err == nil {
+		var have marker
+		if json.Unmarshal(raw, &have) == nil && have == want {
+			env.Reused = true
+			return env, nil
+		}
+	}
+	// Start from a clean configuration: az keeps clouds and logins there.
+	if err := os.RemoveAll(configDir); err != nil {
+		return nil, err
+	}
+	for _, d := range []string{configDir, home} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	base := strings.TrimRight(o.Endpoint, "/")
+	cloud := map[string]any{
+		"endpoints": map[string]string{
+			"resourceManager":                base + "/",
+			"management":                     base + "/",
+			"activeDirectory":                base + "/adfs",
+			"activeDirectoryResourceId":      base + "/",
+			"activeDirectoryGraphResourceId": base + "/",
+			"microsoftGraphResourceId":       base + "/",
+		},
+		"suffixes": map[string]string{"storageEndpoint": "core.windows.net", "keyvaultDns": ".vault.azure.net", "acrLoginServerEndpoint": ".azurecr.io"},
+		"profile":  "latest",
+	}
+	cloudJSON, _ := json.MarshalIndent(cloud, "", "  ")
+	cloudPath := filepath.Join(configDir, "aksnet-cloud.json")
+	if err := os.WriteFile(cloudPath, cloudJSON, 0o600); err != nil {
+		return nil, err
+	}
+	runEnv := env.Apply(o.Env)
+	steps := [][]string{
+		{"config", "set", "core.collect_telemetry=false", "core.error_recommendation=off", "core.survey_message=false", "core.no_color=true", "--only-show-errors"},
+		{"cloud", "register", "-n", CloudName, "--cloud-config", "@" + cloudPath, "--only-show-errors"},
+		{"cloud", "set", "-n", CloudName, "--only-show-errors"},
+		{"login", "--service-principal", "-u", o.AppID, "-p", o.Password, "--tenant", o.TenantID, "-o", "none", "--only-show-errors"},
+	}
+	for _, args := range steps {
+		cmd := exec.CommandContext(ctx, azPath, args...)
+		cmd.Env = runEnv
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		cmd.Stdin = nil
+		if err := cmd.Run(); err != nil {
+			shown := strings.Join(args[:min(len(args), 3)], " ")
+			return nil, fmt.Errorf("az %s failed: %w\n%s", shown, err, strings.ReplaceAll(out.String(), o.Password, "***"))
+		}
+	}
+	raw, _ := json.Marshal(want)
+	if err := os.WriteFile(markerPath, raw, 0o600); err != nil {
+		return nil, err
+	}
+	return env, nil
+}
+
+var versionRE = regexp.MustCompile(`__version__\s*=\s*["']([^"']+)["']`)
+
+// DetectVersion returns az's version: from azure.cli.core's source when it
+// can be found next to the az script (no Python start-up), else from
+// `az version`. It returns "" when it can't tell.
+func DetectVersion(ctx context.Context, azPath string) string {
+	candidates := []string{"/usr/lib/python3/dist-packages/azure/cli/core/__init__.py"}
+	if real, err := filepath.EvalSymlinks(azPath); err == nil {
+		root := filepath.Dir(filepath.Dir(real))
+		m, _ := filepath.Glob(filepath.Join(root, "lib", "python3*", "site-packages", "azure", "cli", "core", "__init__.py"))
+		candidates = append(m, candidates...)
+	}
+	for _, c := range candidates {
+		if raw, err := os.ReadFile(c); err == nil {
+			if m := versionRE.FindSubmatch(raw); m != nil {
+				return string(m[1])
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, azPath, "version", "-o", "json").Output()
+	if err != nil {
+		return ""
+	}
+	var v map[string]any
+	if json.Unmarshal(out, &v) == nil {
+		if s, ok := v["azure-cli"].(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// Apply returns environ with az's variables set.
+func (e *Env) Apply(environ []string) []string {
+	vars := e.Vars(lookup(environ))
+	out := make([]string, 0, len(environ)+len(vars))
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, set := vars[k]; !set {
+			out = append(out, kv)
+		}
+	}
+	for k, v := range vars {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+func lookup(environ []string) func(string) string {
+	m := map[string]string{}
+	for _, kv := range environ {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return func(k string) string { return m[k] }
+}
+
+// HomeSaveVar remembers the caller's HOME while az-env replaces it.
+const HomeSaveVar = "AKSNET_AZ_ENV_SAVED_HOME"
+
+// Vars returns the variables to set, given the caller's environment.
+func (e *Env) Vars(getenv func(string) string) map[string]string {
+	v := map[string]string{
+		"AZURE_CONFIG_DIR":                e.ConfigDir,
+		"REQUESTS_CA_BUNDLE":              e.CABundle,
+		"AZURE_CORE_COLLECT_TELEMETRY":    "false",
+		"AZURE_CORE_SURVEY_MESSAGE":       "false",
+		"AZURE_CORE_ERROR_RECOMMENDATION": "off",
+	}
+	if e.Home != "" {
+		saved := getenv(HomeSaveVar)
+		if saved == "" {
+			saved = getenv("HOME")
+		}
+		v[HomeSaveVar] = saved
+		v["HOME"] = e.Home
+	}
+	pp := withoutEntry(getenv("PYTHONPATH"), e.compatCandidates()...)
+	if e.CompatDir != "" {
+		pp = strings.Trim(e.CompatDir+":"+pp, ":")
+	}
+	v["PYTHONPATH"] = pp
+	return v
+}
+
+func (e *Env) compatCandidates() []string {
+	_, _, compat := Dirs(filepath.Dir(filepath.Dir(e.ConfigDir)))
+	return []string{compat, e.CompatDir}
+}
+
+func withoutEntry(path string, drop ...string) string {
+	var keep []string
+	for _, p := range strings.Split(path, ":") {
+		skip := p == ""
+		for _, d := range drop {
+			if d != "" && p == d {
+				skip = true
+			}
+		}
+		if !skip {
+			keep = append(keep, p)
+		}
+	}
+	return strings.Join(keep, ":")
+}
+
+// Script renders shell code that exports the variables.
+func (e *Env) Script(getenv func(string) string) string {
+	vars := e.Vars(getenv)
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
+		if vars[k] == "" && k == "PYTHONPATH" {
+			b.WriteString("unset PYTHONPATH\n")
+			continue
+		}
+		fmt.Fprintf(&b, "export %s=%s\n", k, shellQuote(vars[k]))
+	}
+	return b.String()
+}
+
+// UndoScript renders shell code that reverts Script, given the current
+// environment (the one az-env set up).
+func UndoScript(stateDir string, getenv func(string) string) string {
+	var b strings.Builder
+	for _, k := range []string{"AZURE_CONFIG_DIR", "REQUESTS_CA_BUNDLE", "AZURE_CORE_COLLECT_TELEMETRY", "AZURE_CORE_SURVEY_MESSAGE", "AZURE_CORE_ERROR_RECOMMENDATION"} {
+		fmt.Fprintf(&b, "unset %s\n", k)
+	}
+	if saved := getenv(HomeSaveVar); saved != "" {
+		fmt.Fprintf(&b, "export HOME=%s\nunset %s\n", shellQuote(saved), HomeSaveVar)
+	}
+	_, _, compat := Dirs(stateDir)
+	if pp := withoutEntry(getenv("PYTHONPATH"), compat); pp != "" {
+		fmt.Fprintf(&b, "export PYTHONPATH=%s\n", shellQuote(pp))
+	} else {
+		b.WriteString("unset PYTHONPATH\n")
+	}
+	return b.String()
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aksnet/aksnet/internal/cli/azenv"
+	"github.com/aksnet/aksnet/internal/cli/output"
+	"github.com/aksnet/aksnet/internal/controlplane"
+	"github.com/spf13/cobra"
+)
+
+func init() { rootCommands = append(rootCommands, newAzEnvCommand) }
+
+// newAzEnvCommand is `aksnet az-env`: eval "$(aksnet az-env)" points the
+// real Azure CLI at the running server.
+func newAzEnvCommand(s Streams, g *globalFlags) *cobra.Command {
+	var undo, keepHome bool
+	var az string
+	cmd := &cobra.Command{
+		Use:   "az-env",
+		Short: "Print shell code that points the real Azure CLI at this aksnet server.",
+		Long: `Prepare an isolated Azure CLI configuration for the aksnet server and print the
+shell code that selects it:
+
+    eval "$(aksnet az-env)"
+
+It registers the server as a cloud (ADFS-style authority, Microsoft Graph
+resource id, latest profile) and selects it, turns off telemetry, surveys and
+error recommendations, trusts aksnet's CA through REQUESTS_CA_BUNDLE, signs in
+as the admin service principal, and gives az a separate HOME so that
+--generate-ssh-keys does not touch yours (--keep-home to opt out). For
+Debian's azure-cli 2.45.0 it adds a small compatibility layer to PYTHONPATH
+that works around two packaging bugs (see the README). Running it again is
+fast: the configuration is reused. --undo prints the code that reverts it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if undo {
+				fmt.Fprint(s.Out, azenv.UndoScript(g.stateDir, os.Getenv))
+				return nil
+			}
+			creds, err := controlplane.LoadCredentials(g.stateDir)
+			if err != nil {
+				return &output.Error{Code: 1, Message: fmt.Sprintf("no aksnet credentials in %s: start a server with: aksnet serve --state-dir %s", g.stateDir, g.stateDir)}
+			}
+			env, err := azenv.Setup(cmd.Context(), azenv.Options{StateDir: g.stateDir, Endpoint: g.endpoint, TenantID: creds.TenantID,
+				AppID: creds.AppID, Password: creds.Password, KeepHome: keepHome, Az: az})
+			if err != nil {
+				return &output.Error{Code: 1, Message: err.Error()}
+			}
+			fmt.Fprint(s.Out, env.Script(os.Getenv))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&undo, "undo", false, "Print shell code that undoes a previous az-env.")
+	cmd.Flags().BoolVar(&keepHome, "keep-home", false, "Keep your HOME for az (az aks create --generate-ssh-keys then writes ~/.ssh).")
+	cmd.Flags().StringVar(&az, "az", "az", "The Azure CLI executable.")
+	return cmd
+}
