@@ -349,7 +349,7 @@ func (s *Server) serveGet(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 			if b == nil {
 				return s.notFound(c, rt.path)
 			}
-			body = b
+			body = bytes.Clone(b) // it may be the store's, valid only in this View
 			return nil
 		}
 		v, ok := rd.Get(Key(rt.path))
@@ -590,6 +590,9 @@ func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 			return err
 		}
 		c.SaveRaw(c.ID, out)
+		// out may be a stored document (an unchanged re-PUT), valid only
+		// inside the transaction; the answer is written after it.
+		out = bytes.Clone(out)
 		if c.Kind.AfterPut != nil {
 			return c.Kind.AfterPut(c)
 		}
@@ -704,7 +707,9 @@ func (s *Server) serveDelete(w http.ResponseWriter, r *http.Request, c *Call, rt
 			Location string `json:"location"`
 		}
 		_ = json.Unmarshal(existing, &doc)
-		c.ID, c.Existing, location = doc.ID, existing, doc.Location
+		// A copy: the store's bytes are valid only inside the transaction,
+		// and a synchronous delete answers with them after it.
+		c.ID, c.Existing, location = doc.ID, bytes.Clone(existing), doc.Location
 		if err := s.deleteResource(c, c.ID, ""); err != nil {
 			return err
 		}

@@ -38,6 +38,9 @@ type Options struct {
 	StateDir          string
 	MaxRoutesPerTable int
 	PageSize          int
+	// PermissionWait and PropagationDelay are passed to controlplane.Config.
+	PermissionWait   time.Duration
+	PropagationDelay time.Duration
 }
 
 // Start runs a control plane for the test and stops it in t.Cleanup.
@@ -61,7 +64,8 @@ func Start(t testing.TB, opts ...Options) *Env {
 // StartDir runs a control plane on a free loopback port.
 func StartDir(o Options) (*Env, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	plane, err := controlplane.Open(ctx, controlplane.Config{StateDir: o.StateDir, MaxRoutesPerTable: o.MaxRoutesPerTable, PageSize: o.PageSize})
+	plane, err := controlplane.Open(ctx, controlplane.Config{StateDir: o.StateDir, MaxRoutesPerTable: o.MaxRoutesPerTable, PageSize: o.PageSize,
+		PermissionWait: o.PermissionWait, PropagationDelay: o.PropagationDelay})
 	if err != nil {
 		cancel()
 		return nil, err

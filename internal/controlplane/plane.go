@@ -181,7 +181,7 @@ func (p *Plane) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(p.log.Handler(), slog.LevelDebug),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(tls.NewListener(ln, hs.TLSConfig)) }()
+	go func() { errc <- hs.Serve(lenientListener{tls.NewListener(ln, hs.TLSConfig)}) }()
 	select {
 	case err := <-errc:
 		return err

@@ -17,15 +17,17 @@ import (
 
 // Graph serves the Microsoft Graph v1.0 subset the Azure CLI uses:
 //
-//	GET  /v1.0/servicePrincipals?$filter=servicePrincipalNames/any(c:c eq '…') | appId eq '…' | displayName eq '…'
+//	GET  /v1.0/servicePrincipals?$filter=servicePrincipalNames/any(c:c eq '…') | appId eq '…' | displayName eq '…' | startswith(displayName,'…')
 //	GET  /v1.0/servicePrincipals/{id}
 //	POST /v1.0/servicePrincipals                 {"appId": …}
 //	DELETE /v1.0/servicePrincipals/{id}
 //	POST /v1.0/directoryObjects/getByIds         {"ids": […]}
-//	GET  /v1.0/applications?$filter=displayName eq '…' | appId eq '…'
+//	GET  /v1.0/applications?$filter=displayName eq '…' | appId eq '…' | startswith(displayName,'…')
 //	GET  /v1.0/applications/{id}
 //	POST /v1.0/applications                      {"displayName": …}
+//	PATCH /v1.0/applications/{id}                {"displayName": …}
 //	POST /v1.0/applications/{id}/addPassword     {"passwordCredential": {…}}
+//	POST /v1.0/applications/{id}/removePassword  {"keyId": …}
 //	DELETE /v1.0/applications/{id}
 //
 // Errors use Graph's envelope {"error":{"code","message"}}.
@@ -114,7 +116,14 @@ func writeGraph(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(body)
 }
 
-var eqFilter = regexp.MustCompile(`^\s*(?i:(servicePrincipalNames/any\(\w+:\w+ eq '([^']*)'\))|(appId eq '([^']*)')|(displayName eq '([^']*)'))\s*$`)
+// eqFilter matches the $filter clauses az sends; startswith is what az ad
+// app/sp list --display-name and ad sp create-for-rbac use.
+var eqFilter = regexp.MustCompile(`^\s*(?i:(servicePrincipalNames/any\(\w+:\w+ eq '([^']*)'\))|(appId eq '([^']*)')|(displayName eq '([^']*)')|(startswith\(displayName,\s*'([^']*)'\)))\s*$`)
+
+// hasPrefixFold is Graph's startswith, which ignores case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
 
 // ServeHTTP implements http.Handler.
 func (g *Graph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -235,6 +244,8 @@ func matchSP(m []string, p *identity.Principal) bool {
 		return strings.EqualFold(p.AppID, m[2])
 	case m[3] != "":
 		return strings.EqualFold(p.AppID, m[4])
+	case m[7] != "":
+		return hasPrefixFold(p.DisplayName, m[8])
 	default:
 		return p.DisplayName == m[6]
 	}
@@ -271,7 +282,8 @@ func (g *Graph) applications(w http.ResponseWriter, r *http.Request, rest []stri
 		out := []graphApp{}
 		g.view(func(rd store.Reader) {
 			Applications(rd, func(a *Application) bool {
-				if m == nil || (m[3] != "" && strings.EqualFold(a.AppID, m[4])) || (m[5] != "" && a.DisplayName == m[6]) {
+				if m == nil || (m[3] != "" && strings.EqualFold(a.AppID, m[4])) || (m[5] != "" && a.DisplayName == m[6]) ||
+					(m[7] != "" && hasPrefixFold(a.DisplayName, m[8])) {
 					out = append(out, appJSON(a))
 				}
 				return true
@@ -301,6 +313,32 @@ func (g *Graph) applications(w http.ResponseWriter, r *http.Request, rest []stri
 			return
 		}
 		writeGraph(w, http.StatusOK, appJSON(a))
+	case len(rest) == 1 && r.Method == http.MethodPatch:
+		var req struct {
+			DisplayName *string `json:"displayName"`
+		}
+		_ = json.Unmarshal(body, &req)
+		if req.DisplayName != nil && strings.TrimSpace(*req.DisplayName) == "" {
+			graphError(w, http.StatusBadRequest, "Request_BadRequest", "Property 'displayName' cannot be empty.")
+			return
+		}
+		found := false
+		_ = g.Store.Update(context.Background(), func(tx store.Tx) error {
+			a, ok := GetApplication(tx, rest[0])
+			if !ok {
+				return nil
+			}
+			found = true
+			if req.DisplayName != nil {
+				a.DisplayName = *req.DisplayName
+			}
+			return PutApplication(tx, a)
+		})
+		if !found {
+			graphError(w, http.StatusNotFound, "Request_ResourceNotFound", "Resource '%s' does not exist or one of its queried reference-property objects are not present.", rest[0])
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	case len(rest) == 1 && r.Method == http.MethodDelete:
 		found := false
 		_ = g.Store.Update(context.Background(), func(tx store.Tx) error {
@@ -318,6 +356,40 @@ func (g *Graph) applications(w http.ResponseWriter, r *http.Request, rest []stri
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
+	case len(rest) == 2 && strings.EqualFold(rest[1], "removePassword") && r.Method == http.MethodPost:
+		var req struct {
+			KeyID string `json:"keyId"`
+		}
+		_ = json.Unmarshal(body, &req)
+		found, removed := false, false
+		_ = g.Store.Update(context.Background(), func(tx store.Tx) error {
+			a, ok := GetApplication(tx, rest[0])
+			if !ok {
+				return nil
+			}
+			found = true
+			kept := a.Secrets[:0]
+			for _, sec := range a.Secrets {
+				if strings.EqualFold(sec.KeyID, req.KeyID) {
+					removed = true
+					continue
+				}
+				kept = append(kept, sec)
+			}
+			if !removed {
+				return nil
+			}
+			a.Secrets = kept
+			return PutApplication(tx, a)
+		})
+		switch {
+		case !found:
+			graphError(w, http.StatusNotFound, "Request_ResourceNotFound", "Resource '%s' does not exist or one of its queried reference-property objects are not present.", rest[0])
+		case !removed:
+			graphError(w, http.StatusBadRequest, "Request_BadRequest", "No password credential with keyId '%s' exists on the application.", req.KeyID)
+		default:
+			w.WriteHeader(http.StatusNoContent)
+		}
 	case len(rest) == 2 && strings.EqualFold(rest[1], "addPassword") && r.Method == http.MethodPost:
 		var req struct {
 			PasswordCredential struct {

@@ -183,14 +183,11 @@ func (c *jpConverter) to(v any) any {
 func (c *jpConverter) number(f float64) json.Number {
 	if forms := c.numbers[f]; len(forms) == 1 {
 		for form := range forms {
-			if rest, ok := strings.CutPrefix(form, "float:"); ok {
+			if repr, ok := strings.CutPrefix(form, "float:"); ok {
 				if !c.keepFloats {
 					break
 				}
-				if !strings.ContainsAny(rest, ".en") { // keep it a float: 1e+16 has no '.'
-					rest += ".0"
-				}
-				return json.Number(rest)
+				return json.Number(repr) // "1.0", "1e+16", "inf": read back as floats
 			}
 			return json.Number(form)
 		}

@@ -172,7 +172,6 @@ func tabulate(rows []*Object) string {
 		widths[j] = maxwidth
 		for i := range rows {
 			cells[i][j] = padCell(cells[i][j], maxwidth)
-			widths[j] = max(widths[j], width(cells[i][j]))
 		}
 	}
 	paddedHeaders := make([]string, len(headers))

@@ -251,11 +251,11 @@ func (e *yamlEmitter) chooseStyle(a scalarAnalysis, implicitPlain bool) rune {
 }
 
 type scalarAnalysis struct {
-	scalar                            []rune
-	empty, multiline                  bool
-	allowFlowPlain, allowBlockPlain   bool
-	allowSingleQuoted, allowBlock     bool
-	allowDoubleQuoted, specialOrBreak bool
+	scalar                          []rune
+	empty, multiline                bool
+	allowFlowPlain, allowBlockPlain bool
+	allowSingleQuoted, allowBlock   bool
+	allowDoubleQuoted               bool
 }
 
 func isYAMLBreak(r rune) bool { return r == '\n' || r == 0x85 || r == 0x2028 || r == 0x2029 }
@@ -561,7 +561,7 @@ func (e *yamlEmitter) writeDoubleQuoted(text []rune, split bool) {
 		}
 		if 0 < end && end < len(text)-1 && (ch == ' ' || start >= end) &&
 			e.column+(end-start) > yamlBestWidth && split {
-			data := string(text[start:end]) + "\\"
+			data := string(pySlice(text, start, end)) + "\\"
 			if start < end {
 				start = end
 			}
@@ -576,4 +576,12 @@ func (e *yamlEmitter) writeDoubleQuoted(text []rune, split bool) {
 		}
 	}
 	e.writeIndicator("\"", false, false, false)
+}
+
+// pySlice is Python's text[start:end], which is empty when start >= end.
+func pySlice(text []rune, start, end int) []rune {
+	if start >= end {
+		return nil
+	}
+	return text[start:end]
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aksnet/aksnet/internal/arm"
 	"github.com/aksnet/aksnet/internal/azerr"
 	"github.com/aksnet/aksnet/internal/kubenet"
+	"github.com/aksnet/aksnet/internal/provider/authorization"
 	"github.com/aksnet/aksnet/internal/provider/network"
 )
 
@@ -125,6 +126,15 @@ func (p *Provider) addPool(c *arm.Call, st *clusterState, props *armcontainerser
 	if owner, ok := c.R.Get(subnetOwnerKey(sn.ID)); ok && !strings.EqualFold(string(owner), st.ClusterID) {
 		return azerr.BadRequest(CodeSubnetInUseByAnotherCluster, "properties.vnetSubnetID",
 			"Subnet %s is already used by kubenet cluster %s; kubenet clusters can't share a subnet.", sn.ID, string(owner))
+	}
+	if !containsFold(st.SubnetIDs, sn.ID) {
+		// A new subnet needs the cluster identity's permission, as the
+		// cluster's first did.
+		for _, a := range subnetActions {
+			if !authorization.HasPermissions(c.R, st.PrincipalID, sn.ID, a) {
+				return linkedAuthorizationFailed(st.PrincipalID, a, sn.ID, "properties.vnetSubnetID")
+			}
+		}
 	}
 	mode := "User"
 	if props.Mode != nil {

@@ -668,6 +668,7 @@ func (p *Provider) deleteManagedCluster(c *arm.Call) error {
 		c.Tx.Delete(subnetOwnerKey(sn))
 	}
 	c.Tx.Delete(routeTableOwnerKey(st.RouteTableID))
+	releasePublicIPs(c, st.NodeRGID)
 	if err := c.Delete(st.NodeRGID, ""); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package containerservice
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -112,6 +113,23 @@ func (p *Provider) allocatePublicIP(c *arm.Call, st *clusterState) (netip.Addr, 
 	}
 	return netip.Addr{}, azerr.Conflict("PublicIPCountLimitReached", "properties.networkProfile.loadBalancerProfile",
 		"No free public IP is left in %s for the outbound load balancer of cluster %s.", publicIPRange, arm.LastName(st.ClusterID))
+}
+
+// releasePublicIPs frees the outbound addresses of the public IPs in the
+// node resource group, which goes with the cluster.
+func releasePublicIPs(c *arm.Call, nodeRGID string) {
+	c.ScanTopLevel(nodeRGID, func(id string, raw []byte) bool {
+		if !strings.EqualFold(arm.TypeOfID(id), network.TypePublicIP) {
+			return true
+		}
+		var pip armnetwork.PublicIPAddress
+		if json.Unmarshal(raw, &pip) == nil && pip.Properties != nil && pip.Properties.IPAddress != nil {
+			if a, err := netip.ParseAddr(*pip.Properties.IPAddress); err == nil {
+				c.Tx.Delete(pipKey(a))
+			}
+		}
+		return true
+	})
 }
 
 // addNodes adds n nodes to pool, allocating their addresses from the pool's

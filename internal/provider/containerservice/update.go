@@ -95,8 +95,12 @@ func (p *Provider) scale(c *arm.Call, st *clusterState, counts map[string]int, t
 		if !ok || n == len(pool.Nodes) {
 			continue
 		}
-		idx := poolIndex(st, pool.Name)
-		t := fmt.Sprintf("%s[%d].count", target, idx)
+		// An agent pool resource's count is properties.count; a cluster's
+		// is properties.agentPoolProfiles[i].count.
+		t := target + ".count"
+		if target == "properties.agentPoolProfiles" {
+			t = fmt.Sprintf("%s[%d].count", target, poolIndex(st, pool.Name))
+		}
 		if n > len(pool.Nodes) {
 			if err := p.addNodes(c, st, pool, n-len(pool.Nodes), t); err != nil {
 				return err

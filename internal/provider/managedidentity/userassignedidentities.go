@@ -26,6 +26,9 @@ func Register(reg *arm.Registry, tenantID string) {
 		Tracked:            true,
 		ListBySubscription: true,
 		ValidName:          nameRule.Check,
+		// The MSI API deletes synchronously (200 or 204); its clients
+		// refuse a 202.
+		SyncDelete: true,
 		Put: func(c *arm.Call) ([]byte, error) {
 			return putIdentity(c, tenantID)
 		},
