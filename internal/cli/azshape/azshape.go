@@ -23,17 +23,17 @@ import (
 // Shape converts one decoded ARM JSON value (maps, slices, scalars as
 // encoding/json produces them) to az's shape.
 func Shape(v any) any {
-	return shape(v, true)
+	return shape(v)
 }
 
-func shape(v any, top bool) any {
+func shape(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
 		return shapeObject(t)
 	case []any:
 		out := make([]any, len(t))
 		for i, e := range t {
-			out[i] = shape(e, false)
+			out[i] = shape(e)
 		}
 		return out
 	default:
@@ -80,12 +80,12 @@ func shapeValue(key string, v any) any {
 		if mm, ok := v.(map[string]any); ok {
 			cp := make(map[string]any, len(mm))
 			for k, x := range mm {
-				cp[k] = shape(x, false)
+				cp[k] = shape(x)
 			}
 			return cp
 		}
 	}
-	return shape(v, false)
+	return shape(v)
 }
 
 // isResource reports whether m is an ARM resource or sub-resource whose

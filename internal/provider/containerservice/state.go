@@ -101,14 +101,6 @@ func (st *clusterState) pool(name string) *poolState {
 	return nil
 }
 
-func (st *clusterState) nodeCount() int {
-	n := 0
-	for _, p := range st.Pools {
-		n += len(p.Nodes)
-	}
-	return n
-}
-
 // usedPodCIDRs lists the pod CIDRs the cluster's nodes hold.
 func (st *clusterState) usedPodCIDRs() []netip.Prefix {
 	var out []netip.Prefix

@@ -143,19 +143,6 @@ func refsOfType(c *arm.Call, target, t string) []string {
 	return sortedIDs(out)
 }
 
-// refsOfTypePrefix is refsOfType for ids of t or of t's children (an IP
-// configuration of a network interface).
-func refsUnderType(c *arm.Call, target, t string) []string {
-	var out []string
-	for _, id := range c.RefsTo(target) {
-		ty := arm.TypeOfID(id)
-		if strings.EqualFold(ty, t) || strings.HasPrefix(strings.ToLower(ty), strings.ToLower(t)+"/") {
-			out = append(out, id)
-		}
-	}
-	return sortedIDs(out)
-}
-
 func prefixesOf(ss []*string, target string) ([]netip.Prefix, error) {
 	out := make([]netip.Prefix, 0, len(ss))
 	for i, s := range ss {
