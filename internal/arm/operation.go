@@ -1,8 +1,10 @@
 package arm
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -160,7 +162,7 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, p Resour
 	}
 	results := strings.EqualFold(p.Types[len(p.Types)-1], "operationresults")
 	if op.Status == StatusInProgress {
-		w.Header().Set("Retry-After", "1")
+		s.setRetryAfter(w, op.Name)
 		if results {
 			s.setAsyncHeaders(w, r, op.Namespace, op.Location, op.Name, p.Subscription)
 			w.WriteHeader(http.StatusAccepted)
@@ -193,13 +195,75 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, p Resour
 }
 
 func (s *Server) setAsyncHeaders(w http.ResponseWriter, r *http.Request, ns, location, name, sub string) {
-	if location == "" {
-		location = "global" // as putOperation records it
-	}
 	v := r.URL.Query().Get("api-version")
 	base := externalBase(r)
 	prefix := fmt.Sprintf("%s/subscriptions/%s/providers/%s/locations/%s", base, sub, ns, location)
 	w.Header().Set("Azure-AsyncOperation", prefix+"/operations/"+name+"?api-version="+v)
 	w.Header().Set("Location", prefix+"/operationresults/"+name+"?api-version="+v)
+	s.setRetryAfter(w, name)
+}
+
+// setRetryAfter tells pollers when to come back. Python's azure-core (az)
+// reads Retry-After first and needs it to be at least 1: without it, or at
+// 0, it waits its 30 s default. The Go SDK reads retry-after-ms first, so it
+// gets a short delay: 1 ms when the operation has already ended (a delete,
+// or a create that finished inside its PUT), 50 ms while it runs.
+func (s *Server) setRetryAfter(w http.ResponseWriter, opName string) {
 	w.Header().Set("Retry-After", "1")
+	ms := "50"
+	var done bool
+	_ = s.store.View(func(rd store.Reader) error {
+		op, ok := OperationStatus(rd, opName)
+		done = ok && op.Status != StatusInProgress
+		return nil
+	})
+	if done {
+		ms = "1"
+	}
+	w.Header().Set("retry-after-ms", ms)
+}
+
+// PruneOperations deletes finished operations that ended more than maxAge
+// ago, so operation records don't pile up in the store. Azure keeps an
+// operation's status for a while after it ends; clients poll within seconds.
+func (s *Server) PruneOperations(ctx context.Context, maxAge time.Duration) (int, error) {
+	cutoff := time.Now().Add(-maxAge)
+	var stale []string
+	_ = s.store.View(func(r store.Reader) error {
+		r.Scan("o/", func(k string, v []byte) bool {
+			var op storedOperation
+			if json.Unmarshal(v, &op) == nil && op.EndTime != nil && op.EndTime.Before(cutoff) {
+				stale = append(stale, k)
+			}
+			return true
+		})
+		return nil
+	})
+	if len(stale) == 0 {
+		return 0, nil
+	}
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		for _, k := range stale {
+			tx.Delete(k)
+		}
+		return nil
+	})
+	return len(stale), err
+}
+
+// RunJanitor prunes finished operations older than maxAge every interval
+// until ctx ends.
+func (s *Server) RunJanitor(ctx context.Context, interval, maxAge time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.PruneOperations(ctx, maxAge); err != nil && ctx.Err() == nil {
+				slog.Warn("prune operations", "err", err)
+			}
+		}
+	}
 }

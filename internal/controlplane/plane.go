@@ -119,6 +119,7 @@ func Open(ctx context.Context, cfg Config) (*Plane, error) {
 	cctx, stop := context.WithCancel(context.Background())
 	p.stop = stop
 	clusters.Start(cctx, srv)
+	go srv.RunJanitor(cctx, time.Minute, 15*time.Minute)
 
 	graph := &directory.Graph{Store: db, TenantID: creds.TenantID, Authn: authn}
 	mux := http.NewServeMux()

@@ -1,0 +1,258 @@
+// Command memload measures the aksnet server's resident memory: it starts
+// `aksnet serve` on a fresh state dir, creates kubenet clusters of 3 nodes
+// (each on its own subnet, as kubenet requires) and reads the server's
+// VmRSS, then again after a burst of GETs, and optionally after create/delete
+// cycles. It prints one JSON object.
+package main
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+type result struct {
+	Clusters        int     `json:"clusters"`
+	Resources       int     `json:"resources"`
+	RSSIdleMiB      float64 `json:"rssIdleMiB"`
+	RSSClustersMiB  float64 `json:"rssAfterClustersMiB"`
+	RSSGetsMiB      float64 `json:"rssAfterGetsMiB"`
+	Gets            int     `json:"gets"`
+	CycleRSSMiB     []float64 `json:"rssAfterCyclesMiB,omitempty"`
+	CreateSeconds   float64 `json:"createSeconds"`
+}
+
+func main() {
+	bin := flag.String("aksnet", "aksnet", "aksnet binary")
+	clusters := flag.Int("clusters", 100, "kubenet clusters of 3 nodes to create")
+	gets := flag.Int("gets", 10000, "GETs to send after creating the clusters")
+	cycles := flag.Int("cycles", 0, "create/delete cycles of 10 clusters after the GETs")
+	flag.Parse()
+	if err := run(*bin, *clusters, *gets, *cycles); err != nil {
+		fmt.Fprintln(os.Stderr, "memload:", err)
+		os.Exit(1)
+	}
+}
+
+type client struct {
+	base, sub, token string
+	http             *http.Client
+}
+
+func (c *client) do(method, path string, body any) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		raw, _ := json.Marshal(body)
+		rd = bytes.NewReader(raw)
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	req, _ := http.NewRequest(method, c.base+path+sep+"api-version=2024-05-01", rd)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, nil
+}
+
+func (c *client) must(method, path string, body any) []byte {
+	st, b, err := c.do(method, path, body)
+	if err != nil || st >= 300 {
+		panic(fmt.Sprintf("%s %s: %d %v %s", method, path, st, err, b))
+	}
+	return b
+}
+
+func rssMiB(pid int) float64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			f := strings.Fields(line)
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return -1
+}
+
+func freePort() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	_, p, _ := net.SplitHostPort(ln.Addr().String())
+	return p
+}
+
+func run(bin string, nClusters, nGets, cycles int) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%v", p)
+		}
+	}()
+	dir, err := os.MkdirTemp("", "aksnet-memload-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	port := freePort()
+	srv := exec.Command(bin, "serve", "--state-dir", dir, "--listen", "127.0.0.1:"+port, "--log-level", "error")
+	srv.Stdout, srv.Stderr = io.Discard, os.Stderr
+	srv.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
+	c := &client{base: "https://localhost:" + port}
+	var creds struct{ AppID, Password, SubscriptionID string }
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		raw, rerr := os.ReadFile(filepath.Join(dir, "admin.json"))
+		ca, cerr := os.ReadFile(filepath.Join(dir, "ca.pem"))
+		if rerr == nil && cerr == nil && json.Unmarshal(raw, &creds) == nil {
+			pool := x509.NewCertPool()
+			pool.AppendCertsFromPEM(ca)
+			c.http = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, MaxIdleConnsPerHost: 32}}
+			if resp, herr := c.http.Get(c.base + "/healthz"); herr == nil {
+				resp.Body.Close()
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("server did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	c.sub = creds.SubscriptionID
+	resp, err := c.http.PostForm(c.base+"/adfs/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {creds.AppID},
+		"client_secret": {creds.Password}, "scope": {c.base + "//.default"}})
+	if err != nil {
+		return err
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	c.token = tok.AccessToken
+	res := result{Clusters: nClusters, Gets: nGets}
+	res.RSSIdleMiB = rssMiB(srv.Process.Pid)
+
+	rg := "/subscriptions/" + c.sub + "/resourceGroups/mem"
+	c.must("PUT", rg, map[string]any{"location": "eastus"})
+	vnet := rg + "/providers/Microsoft.Network/virtualNetworks/vnet"
+	c.must("PUT", vnet, map[string]any{"location": "eastus", "properties": map[string]any{"addressSpace": map[string]any{"addressPrefixes": []string{"172.16.0.0/13"}}}})
+	idDoc := c.must("PUT", rg+"/providers/Microsoft.ManagedIdentity/userAssignedIdentities/memload-id", map[string]any{"location": "eastus"})
+	var ident struct {
+		ID         string `json:"id"`
+		Properties struct {
+			PrincipalID string `json:"principalId"`
+		} `json:"properties"`
+	}
+	_ = json.Unmarshal(idDoc, &ident)
+	c.must("PUT", vnet+"/providers/Microsoft.Authorization/roleAssignments/"+uuid(), map[string]any{"properties": map[string]any{
+		"roleDefinitionId": "/subscriptions/" + c.sub + "/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7",
+		"principalId":      ident.Properties.PrincipalID}})
+	create := func(i int) {
+		subnet := fmt.Sprintf("%s/subnets/s%d", vnet, i)
+		c.must("PUT", subnet, map[string]any{"properties": map[string]any{"addressPrefix": fmt.Sprintf("172.%d.%d.0/24", 16+i/256, i%256)}})
+		c.must("PUT", fmt.Sprintf("%s/providers/Microsoft.ContainerService/managedClusters/c%d", rg, i), map[string]any{
+			"location": "eastus",
+			"identity": map[string]any{"type": "UserAssigned", "userAssignedIdentities": map[string]any{ident.ID: map[string]any{}}},
+			"properties": map[string]any{
+				"agentPoolProfiles": []any{map[string]any{"name": "nodepool1", "count": 3, "vnetSubnetID": subnet, "mode": "System"}},
+				"networkProfile":    map[string]any{"networkPlugin": "kubenet"},
+			}})
+	}
+	start := time.Now()
+	for i := range nClusters {
+		create(i)
+	}
+	res.CreateSeconds = time.Since(start).Seconds()
+	_, body, _ := c.do("GET", "/subscriptions/"+c.sub+"/resources", nil)
+	_ = body
+	res.Resources = countResources(c, nClusters)
+	res.RSSClustersMiB = rssMiB(srv.Process.Pid)
+
+	var wg sync.WaitGroup
+	per := nGets / 8
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range per {
+				c.must("GET", fmt.Sprintf("%s/providers/Microsoft.ContainerService/managedClusters/c%d", rg, (w*per+i)%max(nClusters, 1)), nil)
+			}
+		}()
+	}
+	wg.Wait()
+	res.RSSGetsMiB = rssMiB(srv.Process.Pid)
+	for cy := range cycles {
+		for i := range 10 {
+			create(nClusters + i)
+		}
+		for i := range 10 {
+			c.must("DELETE", fmt.Sprintf("%s/providers/Microsoft.ContainerService/managedClusters/c%d", rg, nClusters+i), nil)
+			c.must("DELETE", fmt.Sprintf("%s/subnets/s%d", vnet, nClusters+i), nil)
+		}
+		_ = cy
+		res.CycleRSSMiB = append(res.CycleRSSMiB, rssMiB(srv.Process.Pid))
+	}
+	out, _ := json.MarshalIndent(res, "", "  ")
+	fmt.Println(string(out))
+	return nil
+}
+
+// countResources counts the ARM resources in the subscription: the user's
+// group plus each cluster's node resource group.
+func countResources(c *client, n int) int {
+	total := 0
+	groups := []string{"mem"}
+	for i := range n {
+		groups = append(groups, fmt.Sprintf("MC_mem_c%d_eastus", i))
+	}
+	for _, g := range groups {
+		_, b, _ := c.do("GET", "/subscriptions/"+c.sub+"/resourceGroups/"+g+"/resources", nil)
+		var page struct {
+			Value []json.RawMessage `json:"value"`
+		}
+		_ = json.Unmarshal(b, &page)
+		total += len(page.Value) + 1
+	}
+	return total
+}
+
+func uuid() string {
+	var b [16]byte
+	f, _ := os.Open("/dev/urandom")
+	_, _ = io.ReadFull(f, b[:])
+	f.Close()
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
