@@ -27,14 +27,14 @@ import (
 )
 
 type result struct {
-	Clusters        int     `json:"clusters"`
-	Resources       int     `json:"resources"`
-	RSSIdleMiB      float64 `json:"rssIdleMiB"`
-	RSSClustersMiB  float64 `json:"rssAfterClustersMiB"`
-	RSSGetsMiB      float64 `json:"rssAfterGetsMiB"`
-	Gets            int     `json:"gets"`
-	CycleRSSMiB     []float64 `json:"rssAfterCyclesMiB,omitempty"`
-	CreateSeconds   float64 `json:"createSeconds"`
+	Clusters       int       `json:"clusters"`
+	Resources      int       `json:"resources"`
+	RSSIdleMiB     float64   `json:"rssIdleMiB"`
+	RSSClustersMiB float64   `json:"rssAfterClustersMiB"`
+	RSSGetsMiB     float64   `json:"rssAfterGetsMiB"`
+	Gets           int       `json:"gets"`
+	CycleRSSMiB    []float64 `json:"rssAfterCyclesMiB,omitempty"`
+	CreateSeconds  float64   `json:"createSeconds"`
 }
 
 func main() {
