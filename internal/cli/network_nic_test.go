@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/aksnet/aksnet/internal/cli/output"
+)
+
+func TestNetworkNICGolden(t *testing.T) {
+	c := newNetCLI(t)
+	c.ok("group", "create", "-n", "nicrg", "-l", "eastus", "-o", "none")
+	c.ok("network", "vnet", "create", "-g", "nicrg", "-n", "vnet", "--address-prefixes", "192.168.0.0/16",
+		"--subnet-name", "nodes", "--subnet-prefixes", "192.168.1.0/24", "-o", "none")
+	subnetID := c.ok("network", "vnet", "subnet", "show", "-g", "nicrg", "--vnet-name", "vnet", "-n", "nodes", "--query", "id", "-o", "tsv")
+	subnetID = subnetID[:len(subnetID)-1]
+
+	// NICs are the cluster provisioner's; put two as it would, through the
+	// CLI's own client.
+	cl, err := newClient(&globalFlags{endpoint: c.e.URL, stateDir: c.e.StateDir}, output.NewLogger(io.Discard, output.LevelWarning, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"aks-nodepool1-12345678-vmss000000-nic", "aks-nodepool1-12345678-vmss000001-nic"} {
+		body := map[string]any{"location": "eastus", "properties": map[string]any{
+			"enableIPForwarding": true,
+			"ipConfigurations": []any{map[string]any{"name": "ipconfig1", "properties": map[string]any{
+				"subnet":                    map[string]any{"id": subnetID},
+				"privateIPAllocationMethod": "Dynamic",
+				"primary":                   true,
+			}}},
+		}}
+		r, err := cl.Call(http.MethodPut, "/subscriptions/"+cl.Subscription+"/resourceGroups/nicrg/providers/Microsoft.Network/networkInterfaces/"+name, apiNetwork, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cl.Wait(r, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// az's casing: privateIPAddress prints as privateIpAddress,
+	// enableIPForwarding as enableIpForwarding.
+	nics := c.array("network", "nic", "list", "-g", "nicrg")
+	if len(nics) != 2 {
+		t.Fatalf("nic list = %v", nics)
+	}
+	nic := netObj(t, nics[0], "nic")
+	for _, k := range []string{"id", "name", "location", "resourceGroup", "type", "ipConfigurations", "enableIpForwarding", "provisioningState"} {
+		if _, ok := nic[k]; !ok {
+			t.Errorf("nic has no %s: %v", k, netKeys(nic))
+		}
+	}
+	if _, ok := nic["properties"]; ok {
+		t.Errorf("nic not flattened: %v", netKeys(nic))
+	}
+	ipcs, _ := nic["ipConfigurations"].([]any)
+	if len(ipcs) != 1 {
+		t.Fatalf("ipConfigurations = %v", nic["ipConfigurations"])
+	}
+	ipc := netObj(t, ipcs[0], "ipConfiguration")
+	if _, ok := ipc["privateIpAddress"]; !ok {
+		t.Errorf("ip configuration keys %v lack privateIpAddress", netKeys(ipc))
+	}
+	if _, ok := ipc["properties"]; ok {
+		t.Errorf("ip configuration not flattened: %v", netKeys(ipc))
+	}
+	// The first node is .4: Azure reserves .0 to .3.
+	if got := c.ok("network", "nic", "list", "-g", "nicrg", "--query", "[].ipConfigurations[0].privateIpAddress", "-o", "tsv"); got != "192.168.1.4\n192.168.1.5\n" {
+		t.Errorf("node IPs = %q", got)
+	}
+	if got := c.ok("network", "nic", "list", "--query", "length(@)"); got != "2\n" {
+		t.Errorf("subscription nic list = %q", got)
+	}
+	show := c.object("network", "nic", "show", "-g", "nicrg", "-n", "aks-nodepool1-12345678-vmss000000-nic")
+	if show["name"] != "aks-nodepool1-12345678-vmss000000-nic" || show["resourceGroup"] != "nicrg" {
+		t.Errorf("nic show = %v", show)
+	}
+	id := show["id"].(string)
+	if got := c.ok("network", "nic", "show", "--ids", id, "--query", "id", "-o", "tsv"); got != id+"\n" {
+		t.Errorf("nic show --ids = %q", got)
+	}
+	c.fails(3, "network", "nic", "show", "-g", "nicrg", "-n", "nope")
+	if got := c.fails(1, "network", "nic", "show", "-g", "nicrg"); got != "ERROR: (-n | --ids) are required\n" {
+		t.Errorf("nic show required: %q", got)
+	}
+	// A subnet with NICs can't be deleted.
+	wantARMError(t, c.fails(1, "network", "vnet", "subnet", "delete", "-g", "nicrg", "--vnet-name", "vnet", "-n", "nodes"), "InUseSubnetCannotBeDeleted")
+}

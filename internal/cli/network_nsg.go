@@ -1,0 +1,259 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aksnet/aksnet/internal/cli/output"
+	"github.com/spf13/cobra"
+)
+
+func init() { networkCommands = append(networkCommands, newNSGCommand) }
+
+// newNSGCommand mirrors `az network nsg`.
+func newNSGCommand(s Streams, g *globalFlags) *cobra.Command {
+	return group("nsg", "Manage Azure Network Security Groups (NSGs).",
+		nsgCreateCommand(s, g), nsgShowCommand(s, g), nsgListCommand(s, g), nsgDeleteCommand(s, g),
+		group("rule", "Manage network security group rules.",
+			nsgRuleCreateCommand(s, g), nsgRuleListCommand(s, g), nsgRuleDeleteCommand(s, g)))
+}
+
+func nsgCreateCommand(s Streams, g *globalFlags) *cobra.Command {
+	var rg, name, location string
+	var tags []string
+	var noWait bool
+	c, a := newNetCommand("create", "Create a network security group.")
+	a.resourceGroup(&rg).req()
+	a.str(&name, "Name of the network security group.", "-n", "--name").req()
+	a.str(&location, "Location. Default: the resource group's location.", "--location", "-l")
+	a.list(&tags, "Space-separated tags: key[=value] [key[=value] ...].", "--tags")
+	a.noWait(&noWait)
+	netRun(s, g, a, func(e *env) error {
+		loc, err := e.netLocation(location, rg)
+		if err != nil {
+			return err
+		}
+		body := map[string]any{"location": loc}
+		if len(tags) > 0 {
+			body["tags"] = tagsArg(tags)
+		}
+		raw, err := e.netPut(e.netPath(rg, "networkSecurityGroups", name), body, noWait)
+		if err != nil || raw == nil {
+			return err
+		}
+		v, err := netShape(raw)
+		if err != nil {
+			return err
+		}
+		// az's NSGCreate wraps the result.
+		return e.printValue(map[string]any{"NewNSG": v})
+	})
+	return c
+}
+
+func nsgShowCommand(s Streams, g *globalFlags) *cobra.Command {
+	var rg, name string
+	var ids []string
+	c, a := newNetCommand("show", "Get information about a network security group.")
+	a.resourceGroup(&rg).req().id()
+	a.str(&name, "Name of the network security group.", "-n", "--name").req().id()
+	a.withIDs(&ids)
+	netRun(s, g, a, func(e *env) error {
+		return e.netShowIDs(netTargets(ids, func() string { return e.netPath(rg, "networkSecurityGroups", name) }))
+	})
+	return c
+}
+
+func nsgListCommand(s Streams, g *globalFlags) *cobra.Command {
+	var rg string
+	c, a := newNetCommand("list", "List network security groups.")
+	a.resourceGroup(&rg)
+	netRun(s, g, a, func(e *env) error {
+		if rg == "" {
+			return e.list(e.netSubscriptionPath("networkSecurityGroups"), apiNetwork)
+		}
+		return e.list(e.netPath(rg, "networkSecurityGroups"), apiNetwork)
+	})
+	return c
+}
+
+func nsgDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
+	var rg, name string
+	var ids []string
+	var noWait bool
+	c, a := newNetCommand("delete", "Delete a network security group.")
+	a.resourceGroup(&rg).req().id()
+	a.str(&name, "Name of the network security group.", "-n", "--name").req().id()
+	a.withIDs(&ids)
+	a.noWait(&noWait)
+	netRun(s, g, a, func(e *env) error {
+		return e.netDelete(netTargets(ids, func() string { return e.netPath(rg, "networkSecurityGroups", name) }), noWait)
+	})
+	return c
+}
+
+// nsgRuleProp sets az's singular property for one value and the plural
+// one for several (_handle_plural_or_singular).
+func nsgRuleProp(props map[string]any, plural, singular string, values []string) {
+	switch len(values) {
+	case 0:
+	case 1:
+		props[singular] = values[0]
+	default:
+		props[plural] = values
+	}
+}
+
+func nsgRuleCreateCommand(s Streams, g *globalFlags) *cobra.Command {
+	var nsg, rg, name, priority, description string
+	access, direction, protocol := "Allow", "Inbound", "*"
+	srcAddr, srcPorts := []string{"*"}, []string{"*"}
+	dstAddr, dstPorts := []string{"*"}, []string{"80"}
+	var noWait bool
+	c, a := newNetCommand("create", "Create a network security group rule.")
+	a.str(&nsg, "Name of the network security group.", "--nsg-name").req()
+	a.resourceGroup(&rg).req()
+	a.str(&name, "Name of the network security group rule.", "-n", "--name").req()
+	a.list(&dstAddr, "Space-separated list of CIDR prefixes or IP ranges. Alternatively, specify ONE of 'VirtualNetwork', 'AzureLoadBalancer', 'Internet' or '*' to match all IPs. Default: *.", "--destination-address-prefixes")
+	a.list(&dstPorts, "Space-separated list of ports or port ranges between 0-65535. Use '*' to match all ports.  Default: 80.", "--destination-port-ranges")
+	a.choice(&access, []string{"Allow", "Deny"}, "Default: Allow.", "--access")
+	a.str(&description, "Rule description.", "--description")
+	a.choice(&direction, []string{"Inbound", "Outbound"}, "Default: Inbound.", "--direction")
+	a.str(&priority, "Rule priority, between 100 (highest priority) and 4096 (lowest priority). Must be unique for each rule in the collection.", "--priority").req()
+	a.choice(&protocol, []string{"*", "Ah", "Esp", "Icmp", "Tcp", "Udp"}, "Network protocol this rule applies to. Default: *.", "--protocol")
+	a.list(&srcAddr, "Space-separated list of CIDR prefixes or IP ranges. Alternatively, specify ONE of 'VirtualNetwork', 'AzureLoadBalancer', 'Internet' or '*' to match all IPs. Default: *.", "--source-address-prefixes")
+	a.list(&srcPorts, "Space-separated list of ports or port ranges between 0-65535. Use '*' to match all ports.  Default: *.", "--source-port-ranges")
+	a.noWait(&noWait)
+	netRun(s, g, a, func(e *env) error {
+		p, err := strconv.Atoi(strings.TrimSpace(priority))
+		if err != nil {
+			return output.UsageError(fmt.Sprintf("argument --priority: invalid int value: '%s'", priority))
+		}
+		props := map[string]any{
+			"access":    access,
+			"direction": direction,
+			"priority":  p,
+			"protocol":  protocol,
+		}
+		if description != "" {
+			props["description"] = description
+		}
+		nsgRuleProp(props, "sourceAddressPrefixes", "sourceAddressPrefix", srcAddr)
+		nsgRuleProp(props, "sourcePortRanges", "sourcePortRange", srcPorts)
+		nsgRuleProp(props, "destinationAddressPrefixes", "destinationAddressPrefix", dstAddr)
+		nsgRuleProp(props, "destinationPortRanges", "destinationPortRange", dstPorts)
+		path := e.netPath(rg, "networkSecurityGroups", nsg, "securityRules", name)
+		raw, err := e.netPut(path, map[string]any{"name": name, "properties": props}, noWait)
+		if err != nil || raw == nil {
+			return err
+		}
+		return e.print(raw)
+	})
+	return c
+}
+
+func nsgRuleListCommand(s Streams, g *globalFlags) *cobra.Command {
+	var rg, nsg string
+	var ids []string
+	var includeDefault bool
+	c, a := newNetCommand("list", "List all rules in a network security group.")
+	a.resourceGroup(&rg).req().id()
+	a.str(&nsg, "Name of the network security group.", "--nsg-name").req().id()
+	a.withIDs(&ids)
+	a.boolean(&includeDefault, "Include default security rules in the output.", "--include-default")
+	netRun(s, g, a, func(e *env) error {
+		e.table = nsgRuleTable
+		// az's list_nsg_rules reads the rules from the NSG.
+		var rules []json.RawMessage
+		for _, path := range netTargets(ids, func() string { return e.netPath(rg, "networkSecurityGroups", nsg) }) {
+			raw, err := e.netGet(path)
+			if err != nil {
+				return err
+			}
+			var doc struct {
+				Properties struct {
+					SecurityRules        []json.RawMessage `json:"securityRules"`
+					DefaultSecurityRules []json.RawMessage `json:"defaultSecurityRules"`
+				} `json:"properties"`
+			}
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				return fmt.Errorf("decode response: %w", err)
+			}
+			rules = append(rules, doc.Properties.SecurityRules...)
+			if includeDefault {
+				rules = append(rules, doc.Properties.DefaultSecurityRules...)
+			}
+		}
+		if rules == nil {
+			rules = []json.RawMessage{}
+		}
+		raw, _ := json.Marshal(rules)
+		return e.print(raw)
+	})
+	return c
+}
+
+// nsgRuleTable is az's table for `nsg rule list`, transform_nsg_rule_table_output
+// applied to each rule.
+func nsgRuleTable(result any) any {
+	l, ok := result.([]any)
+	if !ok {
+		return result
+	}
+	out := make([]any, len(l))
+	for i, item := range l {
+		o, ok := item.(*output.Object)
+		if !ok {
+			out[i] = item
+			continue
+		}
+		get := func(k string) any { v, _ := o.Get(k); return v }
+		oneOrJoined := func(one, many string) any {
+			if v, ok := o.Get(one); ok && v != nil {
+				return v
+			}
+			return strings.Join(netStrings(get(many)), " ")
+		}
+		orNone := func(k string) any {
+			if v, ok := o.Get(k); ok && v != nil {
+				return v
+			}
+			return "None"
+		}
+		r := output.NewObject()
+		r.Set("Name", get("name"))
+		r.Set("ResourceGroup", get("resourceGroup"))
+		r.Set("Priority", get("priority"))
+		r.Set("SourcePortRanges", oneOrJoined("sourcePortRange", "sourcePortRanges"))
+		r.Set("SourceAddressPrefixes", oneOrJoined("sourceAddressPrefix", "sourceAddressPrefixes"))
+		r.Set("SourceASG", orNone("sourceApplicationSecurityGroups"))
+		r.Set("Access", get("access"))
+		r.Set("Protocol", get("protocol"))
+		r.Set("Direction", get("direction"))
+		r.Set("DestinationPortRanges", oneOrJoined("destinationPortRange", "destinationPortRanges"))
+		r.Set("DestinationAddressPrefixes", oneOrJoined("destinationAddressPrefix", "destinationAddressPrefixes"))
+		r.Set("DestinationASG", orNone("destinationApplicationSecurityGroups"))
+		out[i] = r
+	}
+	return out
+}
+
+func nsgRuleDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
+	var nsg, rg, name string
+	var ids []string
+	var noWait bool
+	c, a := newNetCommand("delete", "Delete a network security group rule.")
+	a.str(&nsg, "Name of the network security group.", "--nsg-name").req().id()
+	a.resourceGroup(&rg).req().id()
+	a.str(&name, "Name of the network security group rule.", "-n", "--name").req().id()
+	a.withIDs(&ids)
+	a.noWait(&noWait)
+	netRun(s, g, a, func(e *env) error {
+		return e.netDelete(netTargets(ids, func() string {
+			return e.netPath(rg, "networkSecurityGroups", nsg, "securityRules", name)
+		}), noWait)
+	})
+	return c
+}

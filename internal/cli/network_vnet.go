@@ -1,0 +1,399 @@
+package cli
+
+import (
+	"strings"
+
+	"github.com/aksnet/aksnet/internal/cli/output"
+	"github.com/spf13/cobra"
+)
+
+func init() { networkCommands = append(networkCommands, newVNetCommand) }
+
+// newVNetCommand mirrors `az network vnet`.
+func newVNetCommand(s Streams, g *globalFlags) *cobra.Command {
+	return group("vnet", "Manage Azure Virtual Networks.",
+		vnetCreateCommand(s, g), vnetShowCommand(s, g), vnetListCommand(s, g), vnetDeleteCommand(s, g),
+		group("subnet", "Manage subnets in an Azure Virtual Network.",
+			subnetCreateCommand(s, g), subnetShowCommand(s, g), subnetListCommand(s, g),
+			subnetUpdateCommand(s, g), subnetDeleteCommand(s, g)))
+}
+
+// vnetDefaultSubnetPrefix is az's default for --subnet-prefixes: the first
+// address prefix's address with a /24, or the prefix itself when it is
+// already /24 or longer.
+func vnetDefaultSubnetPrefix(vnetPrefix string) string {
+	addr, bits, ok := strings.Cut(vnetPrefix, "/")
+	if !ok {
+		return vnetPrefix
+	}
+	n := 0
+	for _, c := range bits {
+		if c < '0' || c > '9' {
+			return vnetPrefix
+		}
+		n = n*10 + int(c-'0')
+	}
+	if n < 24 {
+		return addr + "/24"
+	}
+	return addr + "/" + bits
+}
+
+func vnetCreateCommand(s Streams, g *globalFlags) *cobra.Command {
+	var rg, name, location, subnetName, nsg string
+	prefixes := []string{"10.0.0.0/16"}
+	var subnetPrefixes, dnsServers, tags []string
+	var noWait bool
+	c, a := newNetCommand("create", "Create a virtual network.")
+	a.resourceGroup(&rg).req()
+	a.str(&name, "The virtual network (VNet) name.", "-n", "--name").req()
+	a.str(&location, "Resource location. Default: the resource group's location.", "--location", "-l")
+	a.list(&prefixes, "Space-separated list of IP address prefixes for the VNet. Default: 10.0.0.0/16.", "--address-prefixes")
+	a.list(&dnsServers, "Space-separated list of DNS server IP addresses.", "--dns-servers")
+	a.list(&tags, "Space-separated tags: key[=value] [key[=value] ...].", "--tags")
+	a.str(&subnetName, "Name of a new subnet to create within the VNet.", "--subnet-name")
+	a.list(&subnetPrefixes, "Space-separated list of address prefixes in CIDR format for the new subnet. If omitted, automatically reserves a /24 (or as large as available) block within the VNet address space.", "--subnet-prefixes")
+	a.str(&nsg, "Name or ID of a network security group (NSG) for the new subnet.", "--nsg", "--network-security-group")
+	a.noWait(&noWait)
+	netRun(s, g, a, func(e *env) error {
+		loc, err := e.netLocation(location, rg)
+		if err != nil {
+			return err
+		}
+		props := map[string]any{
+			"addressSpace":         map[string]any{"addressPrefixes": prefixes},
+			"enableDdosProtection": false,
+			"enableVmProtection":   false,
+		}
+		if len(dnsServers) > 0 {
+			props["dhcpOptions"] = map[string]any{"dnsServers": dnsServers}
+		}
+		if subnetName != "" {
+			sp := map[string]any{
+				"privateEndpointNetworkPolicies":    "Disabled",
+				"privateLinkServiceNetworkPolicies": "Enabled",
+			}
+			switch {
+			case len(subnetPrefixes) == 0:
+				sp["addressPrefix"] = vnetDefaultSubnetPrefix(prefixes[0])
+			case len(subnetPrefixes) == 1:
+				sp["addressPrefix"] = subnetPrefixes[0]
+			default:
+				sp["addressPrefixes"] = subnetPrefixes
+			}
+			if nsg != "" {
+				sp["networkSecurityGroup"] = map[string]any{"id": e.netRef(nsg, rg, "networkSecurityGroups")}
+			}
+			props["subnets"] = []any{map[string]any{"name": subnetName, "properties": sp}}
+		}
+		body := map[string]any{"location": loc, "properties": props}
+		if len(tags) > 0 {
+			body["tags"] = tagsArg(tags)
+		}
+		raw, err := e.netPut(e.netPath(rg, "virtualNetworks", name), body, noWait)
+		if err != nil || raw == nil {
+			return err
+		}
+		v, err := netShape(raw)
+		if err != nil {
+			return err
+		}
+		return e.printValue(map[string]any{"newVNet": v})
+	})
+	return c
+}
+
+func vnetShowCommand(s Streams, g *globalFlags) *cobra.Command {
+	var rg, name string
+	var ids []string
+	c, a := newNetCommand("show", "Get the details of a virtual network.")
+	a.resourceGroup(&rg).req().id()
+	a.str(&name, "The virtual network (VNet) name.", "-n", "--name").req().id()
+	a.withIDs(&ids)
+	netRun(s, g, a, func(e *env) error {
+		return e.netShowIDs(netTargets(ids, func() string { return e.netPath(rg, "virtualNetworks", name) }))
+	})
+	return c
+}
+
+func vnetListCommand(s Streams, g *globalFlags) *cobra.Command {
+	var rg string
+	c, a := newNetCommand("list", "List virtual networks.")
+	a.resourceGroup(&rg)
+	netRun(s, g, a, func(e *env) error {
+		e.table = vnetTable
+		if rg == "" {
+			return e.list(e.netSubscriptionPath("virtualNetworks"), apiNetwork)
+		}
+		return e.list(e.netPath(rg, "virtualNetworks"), apiNetwork)
+	})
+	return c
+}
+
+// vnetTable is az's transform_vnet_table_output.
+func vnetTable(result any) any {
+	row := func(item any) any {
+		o, ok := item.(*output.Object)
+		if !ok {
+			return item
+		}
+		r := output.NewObject()
+		get := func(k string) any { v, _ := o.Get(k); return v }
+		r.Set("Name", get("name"))
+		r.Set("ResourceGroup", get("resourceGroup"))
+		r.Set("Location", get("location"))
+		subnets, _ := get("subnets").([]any)
+		r.Set("NumSubnets", len(subnets))
+		var prefixes []string
+		if sp, ok := get("addressSpace").(*output.Object); ok {
+			if l, ok := sp.Get("addressPrefixes"); ok {
+				prefixes = netStrings(l)
+			}
+		}
+		r.Set("Prefixes", netJoinOrSpace(prefixes, ", "))
+		var dns []string
+		if d, ok := get("dhcpOptions").(*output.Object); ok {
+			if l, ok := d.Get("dnsServers"); ok {
+				dns = netStrings(l)
+			}
+		}
+		r.Set("DnsServers", netJoinOrSpace(dns, ", "))
+		r.Set("DDOSProtection", netBoolOr(get("enableDdosProtection")))
+		r.Set("VMProtection", netBoolOr(get("enableVmProtection")))
+		return r
+	}
+	if l, ok := result.([]any); ok {
+		out := make([]any, len(l))
+		for i, item := range l {
+			out[i] = row(item)
+		}
+		return out
+	}
+	return row(result)
+}
+
+func netStrings(v any) []string {
+	l, _ := v.([]any)
+	out := make([]string, 0, len(l))
+	for _, x := range l {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func netJoinOrSpace(ss []string, sep string) string {
+	if j := strings.Join(ss, sep); j != "" {
+		return j
+	}
+	return " "
+}
+
+// netBoolOr is v, or false for a flag the server left out.
+func netBoolOr(v any) any {
+	if v == nil {
+		return false
+	}
+	return v
+}
+
+func vnetDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
+	var rg, name string
+	var ids []string
+	var noWait bool
+	c, a := newNetCommand("delete", "Delete a virtual network.")
+	a.resourceGroup(&rg).req().id()
+	a.str(&name, "The virtual network (VNet) name.", "-n", "--name").req().id()
+	a.withIDs(&ids)
+	a.noWait(&noWait)
+	netRun(s, g, a, func(e *env) error {
+		return e.netDelete(netTargets(ids, func() string { return e.netPath(rg, "virtualNetworks", name) }), noWait)
+	})
+	return c
+}
+
+// subnetPath is the id of subnet name in VNet vnet.
+func (e *env) subnetPath(rg, vnet, name string) string {
+	return e.netPath(rg, "virtualNetworks", vnet, "subnets", name)
+}
+
+func subnetCreateCommand(s Streams, g *globalFlags) *cobra.Command {
+	var rg, name, vnet, prefix, nsg, rt string
+	var prefixes []string
+	var noWait bool
+	c, a := newNetCommand("create", "Create a subnet and associate an existing NSG and route table.")
+	a.resourceGroup(&rg).req()
+	a.str(&name, "The subnet name.", "-n", "--name").req()
+	a.str(&vnet, "The virtual network (VNet) name.", "--vnet-name").req()
+	a.str(&prefix, "The address prefix for the subnet.", "--address-prefix")
+	a.list(&prefixes, "Space-separated list of address prefixes in CIDR format.", "--address-prefixes")
+	a.str(&nsg, "Name or ID of a network security group (NSG).", "--nsg", "--network-security-group")
+	a.str(&rt, "Name or ID of a route table to associate with the subnet.", "--route-table")
+	a.noWait(&noWait)
+	netRun(s, g, a, func(e *env) error {
+		props := map[string]any{
+			"privateEndpointNetworkPolicies":    "Disabled",
+			"privateLinkServiceNetworkPolicies": "Enabled",
+		}
+		all := prefixes
+		if prefix != "" {
+			all = append([]string{prefix}, prefixes...)
+		}
+		switch {
+		case len(all) == 1:
+			props["addressPrefix"] = all[0]
+		case len(all) > 1:
+			props["addressPrefixes"] = all
+		}
+		if nsg != "" {
+			props["networkSecurityGroup"] = map[string]any{"id": e.netRef(nsg, rg, "networkSecurityGroups")}
+		}
+		if rt != "" {
+			props["routeTable"] = map[string]any{"id": e.netRef(rt, rg, "routeTables")}
+		}
+		raw, err := e.netPut(e.subnetPath(rg, vnet, name), map[string]any{"name": name, "properties": props}, noWait)
+		if err != nil || raw == nil {
+			return err
+		}
+		return e.print(raw)
+	})
+	return c
+}
+
+func subnetShowCommand(s Streams, g *globalFlags) *cobra.Command {
+	var rg, name, vnet string
+	var ids []string
+	c, a := newNetCommand("show", "Show details of a subnet.")
+	a.resourceGroup(&rg).req().id()
+	a.str(&name, "The subnet name.", "-n", "--name").req().id()
+	a.str(&vnet, "The virtual network (VNet) name.", "--vnet-name").req().id()
+	a.withIDs(&ids)
+	netRun(s, g, a, func(e *env) error {
+		return e.netShowIDs(netTargets(ids, func() string { return e.subnetPath(rg, vnet, name) }))
+	})
+	return c
+}
+
+func subnetListCommand(s Streams, g *globalFlags) *cobra.Command {
+	var rg, vnet string
+	c, a := newNetCommand("list", "List the subnets in a virtual network.")
+	a.resourceGroup(&rg).req()
+	a.str(&vnet, "The virtual network (VNet) name.", "--vnet-name").req()
+	netRun(s, g, a, func(e *env) error {
+		return e.list(e.netPath(rg, "virtualNetworks", vnet, "subnets"), apiNetwork)
+	})
+	return c
+}
+
+// netRGOf returns the resource group named in a resource id.
+func netRGOf(id string) string {
+	segs := strings.Split(strings.Trim(id, "/"), "/")
+	for i := 0; i+1 < len(segs); i++ {
+		if strings.EqualFold(segs[i], "resourceGroups") {
+			return segs[i+1]
+		}
+	}
+	return ""
+}
+
+// netClears reports whether an AAZ nullable reference argument asks to
+// remove the reference ("" or null).
+func netClears(v string) bool { return v == "" || strings.EqualFold(v, "null") }
+
+func subnetUpdateCommand(s Streams, g *globalFlags) *cobra.Command {
+	var rg, name, vnet, nsg, rt string
+	var ids, prefixes []string
+	var noWait bool
+	c, a := newNetCommand("update", "Update a subnet.")
+	a.resourceGroup(&rg).req().id()
+	a.str(&name, "The subnet name.", "-n", "--name").req().id()
+	a.str(&vnet, "The virtual network (VNet) name.", "--vnet-name").req().id()
+	a.withIDs(&ids)
+	prefixArg := a.list(&prefixes, "Space-separated list of address prefixes in CIDR format.", "--address-prefixes")
+	nsgArg := a.str(&nsg, "Name or ID of a network security group (NSG). Use \"\" to detach it.", "--nsg", "--network-security-group")
+	rtArg := a.str(&rt, "Name or ID of a route table to associate with the subnet. Use \"\" to detach it.", "--route-table")
+	a.noWait(&noWait)
+	netRun(s, g, a, func(e *env) error {
+		var out []any
+		for _, path := range netTargets(ids, func() string { return e.subnetPath(rg, vnet, name) }) {
+			group := rg
+			if len(ids) > 0 {
+				group = netRGOf(path)
+			}
+			// az's generic update: GET the subnet, change it, PUT it back.
+			raw, err := e.netGet(path)
+			if err != nil {
+				return err
+			}
+			doc, err := netJSONObject(raw)
+			if err != nil {
+				return err
+			}
+			props, _ := doc["properties"].(map[string]any)
+			if props == nil {
+				props = map[string]any{}
+				doc["properties"] = props
+			}
+			if rtArg.set {
+				if netClears(rt) {
+					delete(props, "routeTable")
+				} else {
+					props["routeTable"] = map[string]any{"id": e.netRef(rt, group, "routeTables")}
+				}
+			}
+			if nsgArg.set {
+				if netClears(nsg) {
+					delete(props, "networkSecurityGroup")
+				} else {
+					props["networkSecurityGroup"] = map[string]any{"id": e.netRef(nsg, group, "networkSecurityGroups")}
+				}
+			}
+			if prefixArg.set {
+				delete(props, "addressPrefix")
+				delete(props, "addressPrefixes")
+				if len(prefixes) == 1 {
+					props["addressPrefix"] = prefixes[0]
+				} else {
+					props["addressPrefixes"] = prefixes
+				}
+			}
+			res, err := e.netPut(path, doc, noWait)
+			if err != nil {
+				return err
+			}
+			if res == nil {
+				continue
+			}
+			v, err := netShape(res)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		switch len(out) {
+		case 0:
+			return nil
+		case 1:
+			return e.printValue(out[0])
+		}
+		return e.printValue(out)
+	})
+	return c
+}
+
+func subnetDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
+	var rg, name, vnet string
+	var ids []string
+	var noWait bool
+	c, a := newNetCommand("delete", "Delete a subnet.")
+	a.resourceGroup(&rg).req().id()
+	a.str(&name, "The subnet name.", "-n", "--name").req().id()
+	a.str(&vnet, "The virtual network (VNet) name.", "--vnet-name").req().id()
+	a.withIDs(&ids)
+	a.noWait(&noWait)
+	netRun(s, g, a, func(e *env) error {
+		return e.netDelete(netTargets(ids, func() string { return e.subnetPath(rg, vnet, name) }), noWait)
+	})
+	return c
+}
