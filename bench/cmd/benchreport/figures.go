@@ -1,0 +1,40 @@
+package main
+
+// figures lists every figure the issues ask for, each with its same-run
+// baseline and goal.
+func figures() []figure {
+	atLeast := func(min float64) func(v, r float64) bool { return func(v, _ float64) bool { return v >= min } }
+	atMost := func(max float64) func(v, r float64) bool { return func(v, _ float64) bool { return v <= max } }
+	ratioAtMost := func(max float64) func(v, r float64) bool { return func(_, r float64) bool { return r > 0 && r <= max } }
+	const arm = "./internal/armtest"
+	return []figure{
+		{Issue: 2, Name: "ARM GET of a VNet (TLS, auth, store) vs bare Go TLS handler, time per request", Value: source{Pkg: arm, Bench: "BenchmarkARM_GetVNet", Metric: "ns/op"},
+			Baseline: &source{Pkg: arm, Bench: "BenchmarkBareTLS_Get", Metric: "ns/op"}, Goal: "throughput ≥ 50% of bare (time ratio ≤ 2×)", Pass: ratioAtMost(2)},
+		{Issue: 2, Name: "ARM GET allocations", Value: source{Pkg: arm, Bench: "BenchmarkARM_GetVNet", Metric: "allocs/op"}, Goal: "recorded", Pass: atLeast(0)},
+		{Issue: 2, Name: "ARM PUT of a VNet, sequential", Value: source{Pkg: arm, Bench: "BenchmarkARM_PutVNet", Metric: "ns/op"}, Goal: "recorded", Pass: atLeast(0)},
+		{Issue: 2, Name: "ARM PUT allocations", Value: source{Pkg: arm, Bench: "BenchmarkARM_PutVNet", Metric: "allocs/op"}, Goal: "recorded", Pass: atLeast(0)},
+		{Issue: 2, Name: "Durable PUTs under concurrency (route tables)", Value: source{Pkg: arm, Bench: "BenchmarkARM_PutRouteTableParallel", Metric: "req/s"}, Higher: true,
+			Goal: "≥ 2,000 PUT/s", Pass: atLeast(2000)},
+		{Issue: 2, Name: "Store: concurrent durable puts vs one writer (time per put)", Value: source{Pkg: "./internal/store/bolt", Bench: "BenchmarkStore_Update_Concurrent", Metric: "ns/op"},
+			Baseline: &source{Pkg: "./internal/store/bolt", Bench: "BenchmarkStore_Update_Sequential", Metric: "ns/op"}, Goal: "group commit ≥ 4× faster (ratio ≤ 0.25)", Pass: ratioAtMost(0.25)},
+		{Issue: 2, Name: "Token verification, cached vs uncached", Value: source{Pkg: "./internal/identity", Bench: "BenchmarkVerifyCached", Metric: "ns/op"},
+			Baseline: &source{Pkg: "./internal/identity", Bench: "BenchmarkVerifyUncached", Metric: "ns/op"}, Goal: "cache ≥ 10× faster (ratio ≤ 0.1)", Pass: ratioAtMost(0.1)},
+		{Issue: 3, Name: "Create a 3-node kubenet cluster → Succeeded (SDK)", Value: source{Pkg: "./internal/provider/containerservice", Bench: "BenchmarkCreateCluster3Nodes", Metric: "ns/op"},
+			Goal: "≤ 50 ms", Pass: atMost(50e6)},
+		{Issue: 3, Name: "Create a 400-node kubenet cluster with 400 routes → Succeeded (SDK)", Value: source{Pkg: "./internal/provider/containerservice", Bench: "BenchmarkCreateCluster400Nodes", Metric: "ns/op"},
+			Goal: "≤ 1 s", Pass: atMost(1e9)},
+		{Issue: 3, Name: "Pod-CIDR allocator (4,096 /24s) vs plain bitmap scan", Value: source{Pkg: "./internal/kubenet", Bench: "BenchmarkPodCIDRAllocator", Metric: "ns/op"},
+			Baseline: &source{Pkg: "./internal/kubenet", Bench: "BenchmarkPodCIDRAllocatorBitmapScan", Metric: "ns/op"}, Goal: "faster than the scan (ratio < 1)", Pass: ratioAtMost(0.99)},
+		{Issue: 7, Name: "Next-hop lookup over 400 UDRs + system routes: LPM vs linear scan", Value: source{Pkg: "./internal/fabric", Bench: "BenchmarkNextHopLPM", Metric: "ns/op"},
+			Baseline: &source{Pkg: "./internal/fabric", Bench: "BenchmarkNextHopLinear", Metric: "ns/op"}, Goal: "≥ 10× faster (ratio ≤ 0.1)", Pass: ratioAtMost(0.1)},
+		{Issue: 2, Name: "RBAC check with 1,000 assignments", Value: source{Pkg: "./internal/rbac", Bench: "BenchmarkAuthorizerCheck/allowed", Metric: "ns/op"}, Goal: "recorded", Pass: atLeast(0)},
+		{Issue: 8, Name: "Server RSS after 100 kubenet clusters of 3 nodes", Value: source{Script: "bench/memory.sh", Key: "rss_after_clusters_mib"}, Goal: "≤ 64 MiB", Pass: atMost(64)},
+		{Issue: 8, Name: "Server RSS after 10,000 GETs", Value: source{Script: "bench/memory.sh", Key: "rss_after_gets_mib"}, Goal: "≤ 64 MiB", Pass: atMost(64)},
+		{Issue: 8, Name: "RSS growth over 5 create/delete cycles of 10 clusters", Value: source{Script: "bench/memory.sh", Key: "rss_cycle_growth_mib"}, Goal: "≤ 4 MiB", Pass: atMost(4)},
+		{Issue: 8, Name: "ARM GET throughput, whole process vs bare TLS server", Value: source{Script: "bench/arm.sh", Key: "get_ratio"}, Higher: true, Goal: "≥ 0.5", Pass: atLeast(0.5)},
+		{Issue: 8, Name: "ARM durable PUT throughput, whole process", Value: source{Script: "bench/arm.sh", Key: "put_rps"}, Higher: true, Goal: "≥ 2,000 /s", Pass: atLeast(2000)},
+		{Issue: 4, Name: "aksnet CLI, median wall time per command of the article script", Value: source{Script: "bench/cli.sh", Key: "aksnet_median_ms"}, Goal: "≤ 20 ms", Pass: atMost(20)},
+		{Issue: 4, Name: "real az, median wall time per command (same server)", Value: source{Script: "bench/cli.sh", Key: "az_median_ms"}, Goal: "recorded (baseline)", Pass: atLeast(0)},
+		{Issue: 4, Name: "az / aksnet wall-time ratio", Value: source{Script: "bench/cli.sh", Key: "az_over_aksnet"}, Higher: true, Goal: "recorded", Pass: atLeast(0)},
+	}
+}

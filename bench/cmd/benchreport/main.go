@@ -1,0 +1,310 @@
+// Command benchreport runs every benchmark of aksnet — the Go Benchmark
+// functions and the whole-process scripts under bench/ — several times, sets
+// each figure beside its baseline measured in the same run, and writes
+// docs/performance.md with the median, the spread, the ratio to the
+// baseline, the goal and a pass/fail mark.
+//
+//	go run ./bench/cmd/benchreport            # full run, rewrites docs/performance.md
+//	go run ./bench/cmd/benchreport -short     # CI: every benchmark runs once, nothing is judged
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// source names one measured value: a metric of a Go benchmark, or a key a
+// script prints as a line "BENCH <key> <value> <unit>".
+type source struct {
+	Pkg, Bench, Metric string
+	Script, Key        string
+}
+
+func (s source) String() string {
+	if s.Script != "" {
+		return "bash " + s.Script + " (" + s.Key + ")"
+	}
+	return fmt.Sprintf("go test -run '^$' -bench '^%s$' -benchmem %s (%s)", s.Bench, s.Pkg, s.Metric)
+}
+
+// figure is one line of the report.
+type figure struct {
+	Issue    int
+	Name     string
+	Value    source
+	Baseline *source
+	// Higher is true when a larger value is better (throughput).
+	Higher bool
+	// Goal describes the target; Pass judges value (and the ratio to the
+	// baseline, value/baseline) against it.
+	Goal     string
+	Pass     func(v, ratio float64) bool
+	RootOnly bool
+}
+
+type samples map[string][]float64 // key: source.String()
+
+func main() {
+	short := flag.Bool("short", false, "run every benchmark once and judge nothing (CI)")
+	count := flag.Int("count", 5, "runs per benchmark")
+	out := flag.String("out", "docs/performance.md", "report to write (empty: stdout only)")
+	only := flag.String("only", "", "regexp: run only figures whose name matches")
+	flag.Parse()
+	if *short {
+		*count = 1
+	}
+	figs := figures()
+	if *only != "" {
+		re := regexp.MustCompile(*only)
+		figs = slices.DeleteFunc(figs, func(f figure) bool { return !re.MatchString(f.Name) })
+	}
+	root := os.Geteuid() == 0
+	got := samples{}
+	var failed []string
+	// Go benchmarks, grouped by package so each package builds once.
+	byPkg := map[string][]string{}
+	scripts := map[string]bool{}
+	for _, f := range figs {
+		if f.RootOnly && !root {
+			continue
+		}
+		for _, s := range f.sources() {
+			if s.Script != "" {
+				scripts[s.Script] = true
+			} else if !slices.Contains(byPkg[s.Pkg], s.Bench) {
+				byPkg[s.Pkg] = append(byPkg[s.Pkg], s.Bench)
+			}
+		}
+	}
+	for _, pkg := range sortedKeys(byPkg) {
+		benches := byPkg[pkg]
+		args := []string{"test", "-run", "^$", "-bench", "^(" + strings.Join(benches, "|") + ")$", "-benchmem", "-count", strconv.Itoa(*count), "-timeout", "30m"}
+		if *short {
+			args = append(args, "-benchtime", "1x")
+		}
+		args = append(args, pkg)
+		fmt.Fprintf(os.Stderr, "== go %s\n", strings.Join(args, " "))
+		cmd := exec.Command("go", args...)
+		var buf bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &buf, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprint(os.Stderr, buf.String())
+			failed = append(failed, fmt.Sprintf("%s: %v", pkg, err))
+			continue
+		}
+		parseBench(pkg, buf.String(), got)
+	}
+	for _, script := range sortedKeys(scripts) {
+		for i := 0; i < *count; i++ {
+			fmt.Fprintf(os.Stderr, "== bash %s (run %d)\n", script, i+1)
+			cmd := exec.Command("bash", script)
+			cmd.Env = append(os.Environ(), "BENCH_LINES=1")
+			if *short {
+				cmd.Env = append(cmd.Env, "BENCH_SHORT=1")
+			}
+			var buf bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &buf, os.Stderr
+			if err := cmd.Run(); err != nil {
+				failed = append(failed, fmt.Sprintf("%s: %v", script, err))
+				break
+			}
+			parseLines(script, buf.String(), got)
+		}
+	}
+	report, missing := render(figs, got, *count, *short, root)
+	failed = append(failed, missing...)
+	fmt.Print(report)
+	if *out != "" && !*short {
+		if err := os.WriteFile(*out, []byte(report), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "benchreport:", err)
+			os.Exit(1)
+		}
+	}
+	if len(failed) > 0 {
+		fmt.Fprintln(os.Stderr, "benchreport: failed:\n  "+strings.Join(failed, "\n  "))
+		os.Exit(1)
+	}
+}
+
+func (f figure) sources() []source {
+	if f.Baseline != nil {
+		return []source{f.Value, *f.Baseline}
+	}
+	return []source{f.Value}
+}
+
+var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+(.*)$`)
+
+// parseBench reads `go test -bench` output: "BenchmarkX-2  N  v unit  v unit…".
+func parseBench(pkg, out string, got samples) {
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		m := benchLine.FindStringSubmatch(strings.TrimSpace(sc.Text()))
+		if m == nil {
+			continue
+		}
+		f := strings.Fields(m[3])
+		for i := 0; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				continue
+			}
+			key := source{Pkg: pkg, Bench: m[1], Metric: f[i+1]}.String()
+			got[key] = append(got[key], v)
+		}
+	}
+}
+
+// parseLines reads "BENCH <key> <value> <unit>" lines from a script.
+func parseLines(script, out string, got samples) {
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 3 || f[0] != "BENCH" {
+			continue
+		}
+		v, err := strconv.ParseFloat(f[2], 64)
+		if err != nil {
+			continue
+		}
+		key := source{Script: script, Key: f[1]}.String()
+		got[key] = append(got[key], v)
+	}
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+func spread(v []float64) string {
+	if len(v) < 2 {
+		return "–"
+	}
+	lo, hi := slices.Min(v), slices.Max(v)
+	m := median(v)
+	if m == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("±%.0f%%", 100*(hi-lo)/2/m)
+}
+
+func fmtNum(v float64, unit string) string {
+	switch {
+	case unit == "ns/op" && v >= 1e6:
+		return fmt.Sprintf("%.2f ms", v/1e6)
+	case unit == "ns/op" && v >= 1e3:
+		return fmt.Sprintf("%.1f µs", v/1e3)
+	case v >= 100:
+		return fmt.Sprintf("%.0f %s", v, unit)
+	default:
+		return fmt.Sprintf("%.3g %s", v, unit)
+	}
+}
+
+func unitOf(s source) string {
+	if s.Script != "" {
+		return ""
+	}
+	return s.Metric
+}
+
+func render(figs []figure, got samples, count int, short, root bool) (string, []string) {
+	var b strings.Builder
+	var missing []string
+	cpu := cpuModel()
+	fmt.Fprintf(&b, "# Performance\n\nRegenerated by `make bench` (`go run ./bench/cmd/benchreport`) on %s.\n\n", time.Now().UTC().Format("2006-01-02"))
+	fmt.Fprintf(&b, "Machine: %d × %s, %s, %s/%s, running as %s. Each figure is the median of %d runs; the spread is half the range as a share of the median. Baselines are measured in the same run.\n\n",
+		runtime.NumCPU(), cpu, runtime.Version(), runtime.GOOS, runtime.GOARCH, map[bool]string{true: "root", false: "a regular user (root-only figures skipped)"}[root], count)
+	issue := -1
+	for _, f := range figs {
+		if f.Issue != issue {
+			issue = f.Issue
+			fmt.Fprintf(&b, "\n## Issue %d\n\n| figure | median | spread | baseline | ratio | goal | result |\n| --- | --- | --- | --- | --- | --- | --- |\n", issue)
+		}
+		if f.RootOnly && !root {
+			fmt.Fprintf(&b, "| %s | – | – | – | – | %s | skipped (needs root) |\n", f.Name, f.Goal)
+			continue
+		}
+		v := got[f.Value.String()]
+		if len(v) == 0 {
+			missing = append(missing, "no value for "+f.Name)
+			fmt.Fprintf(&b, "| %s | missing | | | | %s | FAIL |\n", f.Name, f.Goal)
+			continue
+		}
+		med := median(v)
+		base, ratio := "–", 0.0
+		if f.Baseline != nil {
+			bv := got[f.Baseline.String()]
+			if len(bv) == 0 {
+				missing = append(missing, "no baseline for "+f.Name)
+			} else {
+				bm := median(bv)
+				base = fmtNum(bm, unitOf(*f.Baseline))
+				if bm != 0 {
+					ratio = med / bm
+				}
+			}
+		}
+		ratioS := "–"
+		if f.Baseline != nil && ratio != 0 {
+			ratioS = fmt.Sprintf("%.2f×", ratio)
+		}
+		result := "not judged (-short)"
+		if !short {
+			result = "FAIL"
+			if f.Pass(med, ratio) {
+				result = "pass"
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", f.Name, fmtNum(med, unitOf(f.Value)), spread(v), base, ratioS, f.Goal, result)
+	}
+	b.WriteString("\n## How each figure is measured\n\n")
+	for _, f := range figs {
+		fmt.Fprintf(&b, "- **%s**: `%s`", f.Name, f.Value)
+		if f.Baseline != nil {
+			fmt.Fprintf(&b, " against `%s`", *f.Baseline)
+		}
+		b.WriteString("\n")
+	}
+	return b.String(), missing
+}
+
+func cpuModel() string {
+	raw, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if strings.HasPrefix(line, "model name") {
+			_, v, _ := strings.Cut(line, ":")
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
