@@ -1,0 +1,21 @@
+# Convenience targets; the README's two commands need none of them.
+.PHONY: build test bench bench-short lint
+
+build:
+	go build -o aksnet ./cmd/aksnet
+
+test:
+	go test ./...
+
+# Every benchmark with its same-run baseline; rewrites docs/performance.md.
+bench:
+	go run ./bench/cmd/benchreport
+
+# CI's short form: every benchmark runs once, nothing is judged.
+bench-short:
+	go run ./bench/cmd/benchreport -short
+
+lint:
+	gofmt -l $$(git ls-files '*.go')
+	go vet ./...
+	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
