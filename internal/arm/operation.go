@@ -195,6 +195,9 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, p Resour
 }
 
 func (s *Server) setAsyncHeaders(w http.ResponseWriter, r *http.Request, ns, location, name, sub string) {
+	if location == "" {
+		location = "global" // as putOperation records it (child resources have none)
+	}
 	v := r.URL.Query().Get("api-version")
 	base := externalBase(r)
 	prefix := fmt.Sprintf("%s/subscriptions/%s/providers/%s/locations/%s", base, sub, ns, location)

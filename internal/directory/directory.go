@@ -28,6 +28,9 @@ type Application struct {
 	AppID       string            `json:"appId"`
 	DisplayName string            `json:"displayName"`
 	Secrets     []identity.Secret `json:"secrets,omitempty"`
+	// Owners are the object ids of the principals that may change the
+	// application and its service principal: its creator.
+	Owners []string `json:"owners,omitempty"`
 }
 
 // Store reads and writes directory objects in a store.

@@ -36,6 +36,10 @@ type Graph struct {
 	TenantID string
 	// Authn checks the bearer token; Graph accepts the same tokens as ARM.
 	Authn arm.Authenticator
+	// IsAdmin reports whether a principal may change any application (it
+	// administers role assignments in the subscription). Others may change
+	// only applications they own, as Entra ID's default policy allows.
+	IsAdmin func(objectID string) bool
 }
 
 // IsGraphPath reports whether path belongs to Graph.
@@ -127,11 +131,17 @@ func hasPrefixFold(s, prefix string) bool {
 
 // ServeHTTP implements http.Handler.
 func (g *Graph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if _, err := g.Authn.Authenticate(r); err != nil {
+	caller, err := g.Authn.Authenticate(r)
+	if err != nil {
 		graphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token validation failure. %s", err.Error())
 		return
 	}
 	segs := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, "/v1.0/"), "/"), "/")
+	if r.Method != http.MethodGet && !g.mayChange(caller.ObjectID, segs, r) {
+		graphError(w, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+		return
+	}
+	r = r.WithContext(context.WithValue(r.Context(), callerKey{}, caller.ObjectID))
 	var body []byte
 	if r.Method == http.MethodPost || r.Method == http.MethodPatch {
 		var err error
@@ -151,6 +161,53 @@ func (g *Graph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		graphError(w, http.StatusBadRequest, "BadRequest", "Resource not found for the segment '%s'.", segs[0])
 	}
+}
+
+type callerKey struct{}
+
+// mayChange reports whether caller may make a change to the object the
+// path names: anyone may register an application; changing an existing
+// application, or its service principal, takes ownership or admin rights.
+func (g *Graph) mayChange(caller string, segs []string, r *http.Request) bool {
+	if g.IsAdmin != nil && g.IsAdmin(caller) {
+		return true
+	}
+	var app *Application
+	switch {
+	case strings.EqualFold(segs[0], "applications") && len(segs) >= 2:
+		g.view(func(rd store.Reader) { app, _ = GetApplication(rd, segs[1]) })
+	case strings.EqualFold(segs[0], "servicePrincipals") && len(segs) >= 2:
+		g.view(func(rd store.Reader) {
+			if p, ok := GetPrincipal(rd, segs[1]); ok {
+				app, _ = ApplicationByAppID(rd, p.AppID)
+			}
+		})
+	case strings.EqualFold(segs[0], "servicePrincipals") && r.Method == http.MethodPost:
+		// Creating the service principal of an application: the body names
+		// it; the handler checks ownership once it has read the body.
+		return true
+	default:
+		return true
+	}
+	if app == nil {
+		return true // the handler answers 404
+	}
+	return owns(app, caller)
+}
+
+func owns(app *Application, caller string) bool {
+	for _, o := range app.Owners {
+		if strings.EqualFold(o, caller) {
+			return true
+		}
+	}
+	return false
+}
+
+// ownsApp reports whether the request's caller owns app or is an admin.
+func (g *Graph) ownsApp(r *http.Request, app *Application) bool {
+	caller, _ := r.Context().Value(callerKey{}).(string)
+	return (g.IsAdmin != nil && g.IsAdmin(caller)) || owns(app, caller)
 }
 
 func (g *Graph) view(fn func(store.Reader)) {
@@ -188,6 +245,10 @@ func (g *Graph) servicePrincipals(w http.ResponseWriter, r *http.Request, rest [
 			if !ok {
 				status = http.StatusBadRequest
 				return azerr.BadRequest("Request_BadRequest", "appId", "The appId '%s' of the service principal does not reference a valid application object.", req.AppID)
+			}
+			if !g.ownsApp(r, app) {
+				status = http.StatusForbidden
+				return azerr.Forbidden("Authorization_RequestDenied", "appId", "Insufficient privileges to complete the operation.")
 			}
 			if existing := PrincipalByAppID(tx, req.AppID); existing != nil {
 				status = http.StatusConflict
@@ -299,7 +360,8 @@ func (g *Graph) applications(w http.ResponseWriter, r *http.Request, rest []stri
 			graphError(w, http.StatusBadRequest, "Request_BadRequest", "Property 'displayName' is required.")
 			return
 		}
-		a := &Application{ID: arm.NewUUID(), AppID: arm.NewUUID(), DisplayName: req.DisplayName}
+		caller, _ := r.Context().Value(callerKey{}).(string)
+		a := &Application{ID: arm.NewUUID(), AppID: arm.NewUUID(), DisplayName: req.DisplayName, Owners: []string{caller}}
 		if err := g.Store.Update(context.Background(), func(tx store.Tx) error { return PutApplication(tx, a) }); err != nil {
 			graphError(w, http.StatusInternalServerError, "InternalServerError", "The application could not be stored.")
 			return

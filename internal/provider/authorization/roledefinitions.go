@@ -2,6 +2,7 @@ package authorization
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"time"
 
@@ -199,5 +200,7 @@ func putCustomRole(c *arm.Call) ([]byte, error) {
 		doc.Properties.Permissions = append(doc.Properties.Permissions, permission{nonNil(pm.Actions), nonNil(pm.NotActions), nonNil(pm.DataActions), nonNil(pm.NotDataActions)})
 	}
 	c.Tx.Put(customKey(doc.Name), []byte(c.ID))
+	// Azure answers 201 to an update too, and the SDK accepts nothing else.
+	c.Status = http.StatusCreated
 	return json.Marshal(doc)
 }

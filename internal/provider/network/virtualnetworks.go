@@ -19,7 +19,27 @@ func (p *Provider) virtualNetworkKind() *arm.Kind {
 		ListBySubscription: true,
 		ValidName:          vnetNameRule.Check,
 		Put:                p.putVirtualNetwork,
+		AfterDelete:        afterDeleteVirtualNetwork,
 	}
+}
+
+// afterDeleteVirtualNetwork re-renders the route tables and NSGs the VNet's
+// subnets named: the subnets went with it, so they no longer list them.
+func afterDeleteVirtualNetwork(c *arm.Call) error {
+	var v armnetwork.VirtualNetwork
+	if err := json.Unmarshal(c.Existing, &v); err != nil || v.Properties == nil {
+		return nil
+	}
+	for _, s := range v.Properties.Subnets {
+		raw, err := json.Marshal(s)
+		if err != nil {
+			return err
+		}
+		if err := renderAssociations(c, raw); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // putVirtualNetwork creates or replaces a VNet. As in Azure, the body's

@@ -67,6 +67,13 @@ func subscriptionKind() *arm.Kind {
 		Put: func(c *arm.Call) ([]byte, error) {
 			return nil, azerr.New(http.StatusMethodNotAllowed, "MethodNotAllowed", "", "Subscriptions are created by the aksnet server, not through ARM.")
 		},
+		// A DELETE would otherwise take everything in the subscription with it.
+		Delete: func(c *arm.Call) error {
+			return azerr.New(http.StatusMethodNotAllowed, "MethodNotAllowed", "", "Subscription %s can't be deleted through ARM.", c.Parsed.Subscription)
+		},
+		Patch: func(c *arm.Call) ([]byte, error) {
+			return nil, azerr.New(http.StatusMethodNotAllowed, "MethodNotAllowed", "", "Subscription %s can't be changed through ARM.", c.Parsed.Subscription)
+		},
 		List: func(c *arm.Call) ([][]byte, error) {
 			var out [][]byte
 			prefix := arm.Key("/subscriptions") + "/"

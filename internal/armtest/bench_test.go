@@ -1,0 +1,254 @@
+package armtest
+
+import (
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The ARM benchmarks drive an in-process server through the whole stack —
+// TLS on loopback, bearer-token authentication, authorisation, the provider
+// and the durable store — with the same http.Client (e.HTTP) a test uses.
+// BenchmarkBareTLS_Get is their baseline: a bare net/http handler behind the
+// same certificate and TLS settings, answering the very bytes of the VNet
+// GET, so that GET throughput can be set against it from one run:
+//
+//	go test -run x -bench 'ARM|BareTLS' -benchmem ./internal/armtest
+//
+// Allocations are counted for the whole process, client and server alike;
+// the difference between an ARM benchmark and the baseline is what aksnet
+// itself adds per request.
+
+const (
+	benchNetAPIVersion = "2024-05-01"
+	benchRGAPIVersion  = "2021-04-01"
+	// benchClients is the number of concurrent clients of the "c32"
+	// sub-benchmarks, the connection count of the design's wrk baseline.
+	benchClients = 32
+)
+
+const benchVNetBody = `{"location":"eastus","properties":{"addressSpace":{"addressPrefixes":["192.168.0.0/16"]},` +
+	`"subnets":[{"name":"s1","properties":{"addressPrefix":"192.168.1.0/24"}},{"name":"s2","properties":{"addressPrefix":"192.168.2.0/24"}}]}}`
+
+const benchRouteTableBody = `{"location":"eastus","properties":{"routes":[{"name":"r1","properties":` +
+	`{"addressPrefix":"10.244.0.0/24","nextHopType":"VirtualAppliance","nextHopIpAddress":"10.240.0.4"}}]}}`
+
+// benchEnv is a running control plane with an admin token and a resource
+// group "bench".
+type benchEnv struct {
+	*Env
+	token string
+	rg    string // request path of the resource group
+}
+
+func startBench(b *testing.B) *benchEnv {
+	b.Helper()
+	e := Start(b)
+	tok, err := clientCredentialsToken(e.HTTP, e.URL, e.Creds.AppID, e.Creds.Password)
+	if err != nil {
+		b.Fatal(err)
+	}
+	be := &benchEnv{Env: e, token: tok, rg: "/subscriptions/" + e.Creds.SubscriptionID + "/resourceGroups/bench"}
+	be.mustDo(b, http.MethodPut, be.rg+"?api-version="+benchRGAPIVersion, `{"location":"eastus"}`)
+	b.Cleanup(e.HTTP.CloseIdleConnections)
+	return be
+}
+
+func (e *benchEnv) vnetPath(name string) string {
+	return e.rg + "/providers/Microsoft.Network/virtualNetworks/" + name + "?api-version=" + benchNetAPIVersion
+}
+
+func (e *benchEnv) routeTablePath(name string) string {
+	return e.rg + "/providers/Microsoft.Network/routeTables/" + name + "?api-version=" + benchNetAPIVersion
+}
+
+// do sends one authenticated request, drains the answer and returns its
+// status and body.
+func (e *benchEnv) do(method, path, body string) (int, []byte, error) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.URL+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := e.HTTP.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, out, err
+}
+
+// hit is the measured request of every benchmark, ARM and baseline alike:
+// the same headers (bearer token included), the answer drained and
+// discarded, an error unless the status is want.
+func (e *benchEnv) hit(method, url, body string, want int) error {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := e.HTTP.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != want {
+		out, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("%s %s: %d %s", method, url, resp.StatusCode, out)
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
+}
+
+// mustDo is do that fails the benchmark on a transport error or a status
+// other than 200 or 201.
+func (e *benchEnv) mustDo(b *testing.B, method, path, body string) []byte {
+	code, out, err := e.do(method, path, body)
+	if err != nil {
+		b.Fatalf("%s %s: %v", method, path, err)
+	}
+	if code != http.StatusOK && code != http.StatusCreated {
+		b.Fatalf("%s %s: %d %s", method, path, code, out)
+	}
+	return out
+}
+
+// reportRate reports n requests over the benchmark's elapsed time as req/s.
+func reportRate(b *testing.B, n int) {
+	if s := b.Elapsed().Seconds(); s > 0 {
+		b.ReportMetric(float64(n)/s, "req/s")
+	}
+}
+
+// runClients runs op b.N times in total, from one client or from
+// benchClients concurrent ones, and reports req/s.
+func runClients(b *testing.B, clients int, op func() error) {
+	b.ReportAllocs()
+	if clients == 1 {
+		n := 0
+		for b.Loop() {
+			if err := op(); err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		reportRate(b, n)
+		return
+	}
+	b.SetParallelism(max(1, clients/runtime.GOMAXPROCS(0)))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := op(); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	reportRate(b, b.N)
+}
+
+// clientCounts are the concurrency levels of the GET benchmarks.
+var clientCounts = []int{1, benchClients}
+
+// BenchmarkARM_GetVNet reads one VNet with two subnets.
+func BenchmarkARM_GetVNet(b *testing.B) {
+	e := startBench(b)
+	e.mustDo(b, http.MethodPut, e.vnetPath("vnet1"), benchVNetBody)
+	url := e.URL + e.vnetPath("vnet1")
+	get := func() error { return e.hit(http.MethodGet, url, "", http.StatusOK) }
+	for _, c := range clientCounts {
+		b.Run(fmt.Sprintf("c%d", c), func(b *testing.B) { runClients(b, c, get) })
+	}
+}
+
+// BenchmarkBareTLS_Get is the baseline of BenchmarkARM_GetVNet: a bare
+// net/http handler, behind the same certificate and TLS settings, answering
+// the stored VNet's JSON to the same client.
+func BenchmarkBareTLS_Get(b *testing.B) {
+	e := startBench(b)
+	e.mustDo(b, http.MethodPut, e.vnetPath("vnet1"), benchVNetBody)
+	body := e.mustDo(b, http.MethodGet, e.vnetPath("vnet1"), "")
+	url := startBareTLS(b, e.Env, body) + e.vnetPath("vnet1")
+	get := func() error { return e.hit(http.MethodGet, url, "", http.StatusOK) }
+	for _, c := range clientCounts {
+		b.Run(fmt.Sprintf("c%d", c), func(b *testing.B) { runClients(b, c, get) })
+	}
+}
+
+// startBareTLS serves body, whatever the path, on loopback with e's TLS
+// configuration and returns its base URL.
+func startBareTLS(b *testing.B, e *Env, body []byte) string {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			_, _ = w.Write(body)
+		}),
+		TLSConfig:         e.Plane.TLSConfig(),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() { _ = hs.Serve(tls.NewListener(ln, hs.TLSConfig)) }()
+	b.Cleanup(func() { _ = hs.Close() })
+	return "https://localhost:" + portOf(ln.Addr())
+}
+
+// BenchmarkARM_PutVNet creates VNets one after another: every PUT is
+// acknowledged only once it is durable, so this is one fsync per request.
+func BenchmarkARM_PutVNet(b *testing.B) {
+	e := startBench(b)
+	var i int
+	runClients(b, 1, func() error {
+		i++
+		return e.hit(http.MethodPut, e.URL+e.vnetPath(fmt.Sprintf("vnet-%07d", i)), benchVNetBody, http.StatusCreated)
+	})
+}
+
+// BenchmarkARM_PutRouteTableParallel creates route tables with unique names
+// from benchClients concurrent clients: durable PUTs per second under
+// concurrency, where the store's group commit shares fsyncs (target ≥ 2,000).
+func BenchmarkARM_PutRouteTableParallel(b *testing.B) {
+	e := startBench(b)
+	var seq atomic.Int64
+	runClients(b, benchClients, func() error {
+		name := fmt.Sprintf("rt-%08d", seq.Add(1))
+		return e.hit(http.MethodPut, e.URL+e.routeTablePath(name), benchRouteTableBody, http.StatusCreated)
+	})
+}
+
+// BenchmarkARM_PutVNetParallel is BenchmarkARM_PutRouteTableParallel for
+// VNets with two inline subnets, the heavier document.
+func BenchmarkARM_PutVNetParallel(b *testing.B) {
+	e := startBench(b)
+	var seq atomic.Int64
+	runClients(b, benchClients, func() error {
+		name := fmt.Sprintf("vnet-%08d", seq.Add(1))
+		return e.hit(http.MethodPut, e.URL+e.vnetPath(name), benchVNetBody, http.StatusCreated)
+	})
+}

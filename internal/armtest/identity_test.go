@@ -1,0 +1,232 @@
+package armtest
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/msi/armmsi"
+)
+
+// graphSP is a service principal as Graph answers it.
+type graphSP struct {
+	OdataType             string   `json:"@odata.type"`
+	ID                    string   `json:"id"`
+	AppID                 string   `json:"appId"`
+	DisplayName           string   `json:"displayName"`
+	ServicePrincipalNames []string `json:"servicePrincipalNames"`
+	ServicePrincipalType  string   `json:"servicePrincipalType"`
+}
+
+// spsByName runs az's Graph lookup of a principal by one of its names.
+func (h *harness) spsByName(name string) []graphSP {
+	h.t.Helper()
+	q := url.Values{"$filter": {"servicePrincipalNames/any(c:c eq '" + name + "')"}}
+	r := h.do(http.MethodGet, "/v1.0/servicePrincipals?"+q.Encode(), nil)
+	if r.Status != http.StatusOK {
+		h.t.Fatalf("Graph lookup of %s: %d %s", name, r.Status, r.Body)
+	}
+	var out struct {
+		Value []graphSP `json:"value"`
+	}
+	r.decode(h.t, &out)
+	return out.Value
+}
+
+func isGUID(s string) bool {
+	if len(s) != 36 || strings.Count(s, "-") != 4 {
+		return false
+	}
+	for _, c := range strings.ReplaceAll(s, "-", "") {
+		if !strings.ContainsRune("0123456789abcdef", c) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestUserAssignedIdentity_Lifecycle(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	rg := h.newRG()
+
+	ctx, resp := captured(h.ctx)
+	created, err := h.msi.CreateOrUpdate(ctx, rg, "myIdentity", armmsi.Identity{Location: to.Ptr("eastus"), Tags: map[string]*string{"a": to.Ptr("b")}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if (*resp).StatusCode != http.StatusCreated {
+		t.Errorf("create answered %d, want 201", (*resp).StatusCode)
+	}
+	id := h.rgID(rg) + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/myIdentity"
+	p := created.Properties
+	if *created.ID != id || *created.Type != "Microsoft.ManagedIdentity/userAssignedIdentities" || p == nil {
+		t.Fatalf("identity %s %s %+v", *created.ID, *created.Type, p)
+	}
+	if !isGUID(*p.PrincipalID) || !isGUID(*p.ClientID) || *p.TenantID != h.e.Creds.TenantID || *p.PrincipalID == *p.ClientID {
+		t.Errorf("principalId %s clientId %s tenantId %s (want GUIDs and tenant %s)", *p.PrincipalID, *p.ClientID, *p.TenantID, h.e.Creds.TenantID)
+	}
+
+	// A second PUT is an update: same principal.
+	ctx, resp = captured(h.ctx)
+	again, err := h.msi.CreateOrUpdate(ctx, rg, "myIdentity", armmsi.Identity{Location: to.Ptr("eastus")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if (*resp).StatusCode != http.StatusOK || *again.Properties.PrincipalID != *p.PrincipalID || *again.Properties.ClientID != *p.ClientID {
+		t.Errorf("re-PUT: %d, principal %s client %s", (*resp).StatusCode, *again.Properties.PrincipalID, *again.Properties.ClientID)
+	}
+
+	// az reads it back through a lower-cased path.
+	r := h.do(http.MethodGet, strings.ToLower(id)+"?api-version=2022-01-31-preview", nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("lower-cased GET: %d %s", r.Status, r.Body)
+	}
+	var got armmsi.Identity
+	r.decode(t, &got)
+	if *got.ID != id || *got.Properties.ClientID != *p.ClientID {
+		t.Errorf("lower-cased GET: id %s clientId %s", *got.ID, *got.Properties.ClientID)
+	}
+
+	// The identity's service principal is in Graph under its clientId.
+	sps := h.spsByName(*p.ClientID)
+	if len(sps) != 1 {
+		t.Fatalf("Graph found %d principals named %s, want 1", len(sps), *p.ClientID)
+	}
+	if sps[0].ID != *p.PrincipalID || sps[0].AppID != *p.ClientID || sps[0].ServicePrincipalType != "ManagedIdentity" || sps[0].DisplayName != "myIdentity" {
+		t.Errorf("Graph principal %+v, want id %s appId %s", sps[0], *p.PrincipalID, *p.ClientID)
+	}
+	r = h.do(http.MethodPost, "/v1.0/directoryObjects/getByIds", map[string]any{"ids": []string{*p.PrincipalID, "00000000-0000-0000-0000-00000000dead"}, "types": []string{"servicePrincipal"}})
+	var objs struct {
+		Value []graphSP `json:"value"`
+	}
+	r.decode(t, &objs)
+	if r.Status != http.StatusOK || len(objs.Value) != 1 || objs.Value[0].ID != *p.PrincipalID || objs.Value[0].OdataType != "#microsoft.graph.servicePrincipal" {
+		t.Errorf("getByIds: %d %s", r.Status, r.Body)
+	}
+
+	var listed []string
+	pager := h.msi.NewListByResourceGroupPager(rg, nil)
+	for pager.More() {
+		page, err := pager.NextPage(h.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed = append(listed, names(page.Value, func(i *armmsi.Identity) *string { return i.ID })...)
+	}
+	if len(listed) != 1 || listed[0] != id {
+		t.Errorf("list by group %v", listed)
+	}
+
+	// Bad input.
+	_, err = h.msi.CreateOrUpdate(h.ctx, rg, "ab", armmsi.Identity{Location: to.Ptr("eastus")}, nil)
+	wantSDKErr(t, err, want{Status: http.StatusBadRequest, Code: "InvalidResourceName", Target: "name", Mentions: []string{"'ab'"}})
+	_, err = h.msi.CreateOrUpdate(h.ctx, rg, "no-location", armmsi.Identity{}, nil)
+	wantSDKErr(t, err, want{Status: http.StatusBadRequest, Code: "LocationRequired", Target: "location"})
+
+	// Deleting the identity (a synchronous delete in the MSI API) removes
+	// its principal.
+	if _, err := h.msi.Delete(h.ctx, rg, "myIdentity", nil); err != nil {
+		t.Fatalf("delete identity: %v", err)
+	}
+	_, err = h.msi.Get(h.ctx, rg, "myIdentity", nil)
+	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceNotFound", Mentions: []string{"myIdentity"}})
+	if sps := h.spsByName(*p.ClientID); len(sps) != 0 {
+		t.Errorf("deleted identity's principal still in Graph: %+v", sps)
+	}
+	if _, err := h.msi.Delete(h.ctx, rg, "myIdentity", nil); err != nil {
+		t.Errorf("delete of a missing identity: %v", err)
+	}
+}
+
+func TestGraph_ApplicationsAndServicePrincipals(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+
+	// No token, no Graph.
+	r := doRaw(t, h.e, http.MethodGet, "/v1.0/servicePrincipals", nil)
+	if r.Status != http.StatusUnauthorized {
+		t.Errorf("Graph without a token: %d %s", r.Status, r.Body)
+	}
+
+	app, sp, _ := h.newServicePrincipal("graph-test-app")
+	if sps := h.spsByName(app.AppID); len(sps) != 1 || sps[0].ID != sp {
+		t.Errorf("lookup by appId as a name: %+v", sps)
+	}
+	r = h.do(http.MethodGet, "/v1.0/servicePrincipals?"+url.Values{"$filter": {"appId eq '" + app.AppID + "'"}}.Encode(), nil)
+	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), sp) {
+		t.Errorf("appId filter: %d %s", r.Status, r.Body)
+	}
+	r = h.do(http.MethodGet, "/v1.0/servicePrincipals/"+sp, nil)
+	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), app.AppID) {
+		t.Errorf("GET servicePrincipals/%s: %d %s", sp, r.Status, r.Body)
+	}
+	r = h.do(http.MethodGet, "/v1.0/applications?"+url.Values{"$filter": {"appId eq '" + app.AppID + "'"}}.Encode(), nil)
+	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), app.ID) {
+		t.Errorf("applications by appId: %d %s", r.Status, r.Body)
+	}
+
+	// A second principal for the same app, or one for no app, is refused.
+	r = h.do(http.MethodPost, "/v1.0/servicePrincipals", map[string]string{"appId": app.AppID})
+	if r.Status != http.StatusConflict {
+		t.Errorf("duplicate service principal: %d %s", r.Status, r.Body)
+	}
+	r = h.do(http.MethodPost, "/v1.0/servicePrincipals", map[string]string{"appId": "00000000-0000-0000-0000-000000000000"})
+	if r.Status != http.StatusBadRequest {
+		t.Errorf("service principal of no application: %d %s", r.Status, r.Body)
+	}
+	r = h.do(http.MethodGet, "/v1.0/servicePrincipals?$filter="+url.QueryEscape("accountEnabled eq true"), nil)
+	if r.Status != http.StatusBadRequest {
+		t.Errorf("unsupported filter: %d %s", r.Status, r.Body)
+	}
+	r = h.do(http.MethodPost, "/v1.0/applications", "{not json")
+	if r.Status != http.StatusBadRequest {
+		t.Errorf("malformed JSON: %d %s", r.Status, r.Body)
+	}
+
+	// Deleting the application removes its principal.
+	if r := h.do(http.MethodDelete, "/v1.0/applications/"+app.ID, nil); r.Status != http.StatusNoContent {
+		t.Fatalf("delete application: %d %s", r.Status, r.Body)
+	}
+	if r := h.do(http.MethodGet, "/v1.0/servicePrincipals/"+sp, nil); r.Status != http.StatusNotFound {
+		t.Errorf("principal of a deleted application: %d %s", r.Status, r.Body)
+	}
+}
+
+type graphApp struct {
+	ID    string `json:"id"`
+	AppID string `json:"appId"`
+}
+
+// newServicePrincipal makes the Graph calls of az ad sp create-for-rbac: an
+// application, its service principal and a password. It returns the
+// application, the principal's object id and the secret.
+func (h *harness) newServicePrincipal(name string) (graphApp, string, string) {
+	h.t.Helper()
+	r := h.do(http.MethodPost, "/v1.0/applications", map[string]string{"displayName": name})
+	if r.Status != http.StatusCreated {
+		h.t.Fatalf("create application: %d %s", r.Status, r.Body)
+	}
+	var app graphApp
+	r.decode(h.t, &app)
+	r = h.do(http.MethodPost, "/v1.0/servicePrincipals", map[string]string{"appId": app.AppID})
+	if r.Status != http.StatusCreated {
+		h.t.Fatalf("create service principal: %d %s", r.Status, r.Body)
+	}
+	var sp graphSP
+	r.decode(h.t, &sp)
+	r = h.do(http.MethodPost, "/v1.0/applications/"+app.ID+"/addPassword", map[string]any{"passwordCredential": map[string]string{"displayName": "rbac"}})
+	if r.Status != http.StatusOK {
+		h.t.Fatalf("add password: %d %s", r.Status, r.Body)
+	}
+	var pw struct {
+		SecretText string `json:"secretText"`
+	}
+	r.decode(h.t, &pw)
+	if !isGUID(app.AppID) || !isGUID(sp.ID) || pw.SecretText == "" || sp.AppID != app.AppID {
+		h.t.Fatalf("application %+v principal %+v secret %q", app, sp, pw.SecretText)
+	}
+	return app, sp.ID, pw.SecretText
+}

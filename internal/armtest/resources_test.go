@@ -1,0 +1,355 @@
+package armtest
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
+)
+
+func TestSubscriptions_ListAndGet(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+
+	// az login lists subscriptions with this api-version and needs id,
+	// displayName, state and tenantId on each.
+	r := h.do(http.MethodGet, "/subscriptions?api-version=2019-11-01", nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("list subscriptions: %d %s", r.Status, r.Body)
+	}
+	var list struct {
+		Value []struct {
+			ID, SubscriptionID, DisplayName, State, TenantID string
+		} `json:"value"`
+	}
+	r.decode(t, &list)
+	if len(list.Value) != 1 {
+		t.Fatalf("got %d subscriptions, want 1: %s", len(list.Value), r.Body)
+	}
+	s := list.Value[0]
+	if s.ID != "/subscriptions/"+h.sub || s.SubscriptionID != h.sub || s.DisplayName == "" || s.State != "Enabled" || s.TenantID != h.e.Creds.TenantID {
+		t.Errorf("subscription %+v: want id /subscriptions/%s, state Enabled, tenant %s and a display name", s, h.sub, h.e.Creds.TenantID)
+	}
+
+	r = h.do(http.MethodGet, "/subscriptions/"+h.sub+"?api-version=2022-12-01", nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("get subscription: %d %s", r.Status, r.Body)
+	}
+	var got struct{ ID, SubscriptionID, State, TenantID string }
+	r.decode(t, &got)
+	if got.ID != "/subscriptions/"+h.sub || got.TenantID != h.e.Creds.TenantID || got.State != "Enabled" {
+		t.Errorf("get subscription = %+v", got)
+	}
+
+	const missing = "00000000-0000-0000-0000-000000000001"
+	r = h.do(http.MethodGet, "/subscriptions/"+missing+"?api-version=2022-12-01", nil)
+	want{Status: http.StatusNotFound, Code: "SubscriptionNotFound", Mentions: []string{missing}}.check(t, r.apiErr(t))
+	r = h.do(http.MethodGet, "/subscriptions/"+missing+"/resourcegroups?api-version=2021-04-01", nil)
+	want{Status: http.StatusNotFound, Code: "SubscriptionNotFound", Mentions: []string{missing}}.check(t, r.apiErr(t))
+}
+
+func TestResourceGroups_Lifecycle(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	name := uniqueRG(t)
+
+	ctx, resp := captured(h.ctx)
+	created, err := h.rg.CreateOrUpdate(ctx, name, armresources.ResourceGroup{Location: to.Ptr("East US"), Tags: map[string]*string{"env": to.Ptr("test")}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if (*resp).StatusCode != http.StatusCreated {
+		t.Errorf("first PUT answered %d, want 201", (*resp).StatusCode)
+	}
+	if *created.ID != h.rgID(name) || *created.Name != name || *created.Location != "eastus" || *created.Type != "Microsoft.Resources/resourceGroups" {
+		t.Errorf("created %+v", created.ResourceGroup)
+	}
+	if created.Properties == nil || *created.Properties.ProvisioningState != "Succeeded" {
+		t.Errorf("provisioningState not Succeeded: %+v", created.Properties)
+	}
+
+	ctx, resp = captured(h.ctx)
+	if _, err := h.rg.CreateOrUpdate(ctx, name, armresources.ResourceGroup{Location: to.Ptr("eastus")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if (*resp).StatusCode != http.StatusOK {
+		t.Errorf("second PUT answered %d, want 200", (*resp).StatusCode)
+	}
+
+	// A group can't move.
+	_, err = h.rg.CreateOrUpdate(h.ctx, name, armresources.ResourceGroup{Location: to.Ptr("westeurope")}, nil)
+	wantSDKErr(t, err, want{Status: http.StatusConflict, Code: "InvalidResourceGroupLocation", Target: "location", Mentions: []string{"westeurope", "eastus"}})
+
+	got, err := h.rg.Get(h.ctx, name, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *got.ID != h.rgID(name) || *got.Location != "eastus" {
+		t.Errorf("get %+v", got.ResourceGroup)
+	}
+
+	ex, err := h.rg.CheckExistence(h.ctx, name, nil)
+	if err != nil || !ex.Success {
+		t.Errorf("CheckExistence(%s) = %v, %v; want true", name, ex.Success, err)
+	}
+	ex, err = h.rg.CheckExistence(h.ctx, name+"-nope", nil)
+	if err != nil || ex.Success {
+		t.Errorf("CheckExistence(missing) = %v, %v; want false", ex.Success, err)
+	}
+
+	upd, err := h.rg.Update(h.ctx, name, armresources.ResourceGroupPatchable{Tags: map[string]*string{"team": to.Ptr("net")}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(upd.Tags) != 1 || upd.Tags["team"] == nil || *upd.Tags["team"] != "net" || *upd.Location != "eastus" {
+		t.Errorf("after PATCH: tags %v location %v", upd.Tags, *upd.Location)
+	}
+	got, _ = h.rg.Get(h.ctx, name, nil)
+	if got.Tags["team"] == nil || *got.Tags["team"] != "net" {
+		t.Errorf("PATCHed tags not stored: %v", got.Tags)
+	}
+
+	var listed []string
+	pager := h.rg.NewListPager(nil)
+	for pager.More() {
+		page, err := pager.NextPage(h.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed = append(listed, names(page.Value, func(g *armresources.ResourceGroup) *string { return g.Name })...)
+	}
+	if !slices.Contains(listed, name) {
+		t.Errorf("list does not contain %s: %v", name, listed)
+	}
+}
+
+func TestResourceGroups_DeleteRemovesContents(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	rg := h.newRG()
+	other := uniqueRG(t) + "-other"
+	h.mkRG(other)
+
+	v := h.vnet(rg, "vnet1", "10.10.0.0/16", "s1=10.10.1.0/24")
+	rt, err := h.putRouteTable(rg, "rt1", armnetwork.RouteTable{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nsg, err := h.putNSG(rg, "nsg1", armnetwork.SecurityGroup{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// In-use links inside the group do not block deleting the group.
+	if _, err := h.putSubnet(rg, "vnet1", "s1", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{
+		AddressPrefix:        to.Ptr("10.10.1.0/24"),
+		RouteTable:           &armnetwork.RouteTable{ID: rt.ID},
+		NetworkSecurityGroup: &armnetwork.SecurityGroup{ID: nsg.ID},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	nic, err := h.putNIC(rg, "nic1", *v.Properties.Subnets[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherVNet := h.vnet(other, "vnet1", "10.10.0.0/16")
+
+	var inRG []string
+	pager := h.res.NewListByResourceGroupPager(rg, nil)
+	for pager.More() {
+		page, err := pager.NextPage(h.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inRG = append(inRG, names(page.Value, func(r *armresources.GenericResourceExpanded) *string { return r.ID })...)
+	}
+	for _, id := range []string{*v.ID, *rt.ID, *nsg.ID, *nic.ID} {
+		if !slices.Contains(inRG, id) {
+			t.Errorf("resources of %s do not list %s: %v", rg, id, inRG)
+		}
+	}
+
+	p, err := h.rg.BeginDelete(h.ctx, rg, nil)
+	if err := deleteLRO(h.ctx, p, err); err != nil {
+		t.Fatalf("delete group: %v", err)
+	}
+
+	_, err = h.rg.Get(h.ctx, rg, nil)
+	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceGroupNotFound", Target: "resourceGroupName", Mentions: []string{rg}})
+	_, err = h.net.NewVirtualNetworksClient().Get(h.ctx, rg, "vnet1", nil)
+	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceGroupNotFound", Mentions: []string{rg}})
+
+	// Subscription-wide lists no longer show the group's contents.
+	var vnets []string
+	vp := h.net.NewVirtualNetworksClient().NewListAllPager(nil)
+	for vp.More() {
+		page, err := vp.NextPage(h.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vnets = append(vnets, names(page.Value, func(v *armnetwork.VirtualNetwork) *string { return v.ID })...)
+	}
+	if slices.Contains(vnets, *v.ID) {
+		t.Errorf("deleted VNet %s still listed in the subscription", *v.ID)
+	}
+	if !slices.Contains(vnets, *otherVNet.ID) {
+		t.Errorf("VNet %s of another group is gone: %v", *otherVNet.ID, vnets)
+	}
+
+	// Recreating the group starts empty, and the subnet's addresses are free.
+	h.mkRG(rg)
+	for _, id := range []string{*v.ID, *rt.ID, *nsg.ID, *nic.ID} {
+		if h.exists(id) {
+			t.Errorf("%s survived its group's deletion", id)
+		}
+	}
+	v = h.vnet(rg, "vnet1", "10.10.0.0/16", "s1=10.10.1.0/24")
+	nic, err = h.putNIC(rg, "nic1", *v.Properties.Subnets[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ip := *nic.Properties.IPConfigurations[0].Properties.PrivateIPAddress; ip != "10.10.1.4" {
+		t.Errorf("first NIC after recreation got %s, want 10.10.1.4", ip)
+	}
+}
+
+func TestResourceGroups_InvalidNames(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for _, name := range []string{
+		"ends-with-dot.",
+		"bad!name",
+		"has space",
+		"slash\\back",
+		strings.Repeat("a", 91),
+	} {
+		t.Run(name[:min(len(name), 20)], func(t *testing.T) {
+			_, err := h.rg.CreateOrUpdate(h.ctx, name, armresources.ResourceGroup{Location: to.Ptr("eastus")}, nil)
+			wantSDKErr(t, err, want{Status: http.StatusBadRequest, Code: "InvalidResourceGroup", Target: "resourceGroupName", Mentions: []string{name}})
+			ex, err := h.rg.CheckExistence(h.ctx, name, nil)
+			if err != nil || ex.Success {
+				t.Errorf("refused group %q exists (%v, %v)", name, ex.Success, err)
+			}
+		})
+	}
+	// The longest name and every allowed character are accepted.
+	for _, name := range []string{strings.Repeat("b", 90), "Ok_name-(1).x", "grüße"} {
+		if _, err := h.rg.CreateOrUpdate(h.ctx, name, armresources.ResourceGroup{Location: to.Ptr("eastus")}, nil); err != nil {
+			t.Errorf("valid name %q refused: %v", name, err)
+		}
+	}
+}
+
+func TestResourceGroups_NotFound(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	const rg = "rg-does-not-exist"
+	_, err := h.rg.Get(h.ctx, rg, nil)
+	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceGroupNotFound", Target: "resourceGroupName", Mentions: []string{rg}})
+	_, err = h.rg.Update(h.ctx, rg, armresources.ResourceGroupPatchable{Tags: map[string]*string{}}, nil)
+	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceGroupNotFound", Mentions: []string{rg}})
+	// Writing into, reading from and listing a missing group all name it.
+	_, err = h.putVNet(rg, "vnet1", vnetBody("10.0.0.0/16"))
+	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceGroupNotFound", Target: "resourceGroupName", Mentions: []string{rg}})
+	_, err = h.net.NewVirtualNetworksClient().Get(h.ctx, rg, "vnet1", nil)
+	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceGroupNotFound", Mentions: []string{rg}})
+	_, err = h.net.NewVirtualNetworksClient().NewListPager(rg, nil).NextPage(h.ctx)
+	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceGroupNotFound", Mentions: []string{rg}})
+	_, err = h.res.NewListByResourceGroupPager(rg, nil).NextPage(h.ctx)
+	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceGroupNotFound", Mentions: []string{rg}})
+	// A missing resource in an existing group is ResourceNotFound.
+	h.newRG()
+	_, err = h.net.NewVirtualNetworksClient().Get(h.ctx, uniqueRG(t), "nope", nil)
+	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceNotFound", Mentions: []string{"nope", "Microsoft.Network/virtualNetworks"}})
+}
+
+func TestResourceIDs_CaseInsensitive(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	rg := uniqueRG(t) // mixed case
+	canonRG := "/subscriptions/" + h.sub + "/resourceGroups/" + rg
+
+	// az lowercases resourcegroups.
+	r := h.do(http.MethodPut, "/subscriptions/"+h.sub+"/resourcegroups/"+rg+"?api-version=2021-04-01", map[string]any{"location": "eastus"})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("PUT …/resourcegroups/%s: %d %s", rg, r.Status, r.Body)
+	}
+	var doc struct{ ID, Name string }
+	r.decode(t, &doc)
+	if doc.ID != canonRG || doc.Name != rg {
+		t.Errorf("id %q name %q, want %q %q", doc.ID, doc.Name, canonRG, rg)
+	}
+	r = h.do(http.MethodGet, "/SUBSCRIPTIONS/"+strings.ToUpper(h.sub)+"/RESOURCEGROUPS/"+strings.ToLower(rg)+"?api-version=2021-04-01", nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET upper-cased path: %d %s", r.Status, r.Body)
+	}
+	r.decode(t, &doc)
+	if doc.ID != canonRG || doc.Name != rg {
+		t.Errorf("GET with other casing: id %q name %q, want %q %q", doc.ID, doc.Name, canonRG, rg)
+	}
+
+	// Lower-cased provider and type names, and a lower-cased group.
+	lower := "/subscriptions/" + h.sub + "/resourcegroups/" + strings.ToLower(rg) + "/providers/microsoft.network/virtualnetworks/MyVnet"
+	r = h.do(http.MethodPut, lower+"?api-version=2022-01-01", vnetBody("192.168.0.0/16", "mySubnet=192.168.1.0/24"))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("PUT %s: %d %s", lower, r.Status, r.Body)
+	}
+	canonVNet := canonRG + "/providers/Microsoft.Network/virtualNetworks/MyVnet"
+	var v armnetwork.VirtualNetwork
+	r.decode(t, &v)
+	if *v.ID != canonVNet || *v.Type != "Microsoft.Network/virtualNetworks" || *v.Name != "MyVnet" {
+		t.Errorf("VNet id %q type %q name %q, want %q", *v.ID, *v.Type, *v.Name, canonVNet)
+	}
+	if len(v.Properties.Subnets) != 1 || *v.Properties.Subnets[0].ID != canonVNet+"/subnets/mySubnet" {
+		t.Errorf("inline subnet ids %v, want %s/subnets/mySubnet", names(v.Properties.Subnets, func(s *armnetwork.Subnet) *string { return s.ID }), canonVNet)
+	}
+
+	// The SDK reaches it by any casing and sees canonical ids.
+	got, err := h.net.NewVirtualNetworksClient().Get(h.ctx, strings.ToUpper(rg), "myvnet", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *got.ID != canonVNet || *got.Name != "MyVnet" {
+		t.Errorf("GET myvnet: id %q name %q", *got.ID, *got.Name)
+	}
+	sn, err := h.net.NewSubnetsClient().Get(h.ctx, rg, "MYVNET", "MYSUBNET", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *sn.ID != canonVNet+"/subnets/mySubnet" || *sn.Type != "Microsoft.Network/virtualNetworks/subnets" {
+		t.Errorf("subnet id %q type %q", *sn.ID, *sn.Type)
+	}
+
+	// Writing through another casing updates the same resource (200, not a
+	// second VNet) and keeps the original name.
+	ctx, resp := captured(h.ctx)
+	upd, err := h.net.NewVirtualNetworksClient().BeginCreateOrUpdate(ctx, strings.ToLower(rg), "MYVNET", vnetBody("192.168.0.0/16", "MYSUBNET=192.168.1.0/24"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if (*resp).StatusCode != http.StatusOK {
+		t.Errorf("PUT with other casing answered %d, want 200", (*resp).StatusCode)
+	}
+	res, err := upd.PollUntilDone(h.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *res.ID != canonVNet || len(res.Properties.Subnets) != 1 || *res.Properties.Subnets[0].ID != canonVNet+"/subnets/mySubnet" {
+		t.Errorf("after update: id %q subnets %v", *res.ID, names(res.Properties.Subnets, func(s *armnetwork.Subnet) *string { return s.ID }))
+	}
+	var all []string
+	pager := h.net.NewVirtualNetworksClient().NewListPager(rg, nil)
+	for pager.More() {
+		page, err := pager.NextPage(h.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, names(page.Value, func(v *armnetwork.VirtualNetwork) *string { return v.ID })...)
+	}
+	if len(all) != 1 || all[0] != canonVNet {
+		t.Errorf("group lists %v, want only %s", all, canonVNet)
+	}
+}
