@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/aksnet/aksnet/internal/arm"
-	"github.com/aksnet/aksnet/internal/dataplane"
 	"github.com/aksnet/aksnet/internal/directory"
 	"github.com/aksnet/aksnet/internal/identity"
 	"github.com/aksnet/aksnet/internal/pki"
@@ -50,10 +49,6 @@ type Config struct {
 	PropagationDelay time.Duration
 	// Logger receives structured logs; slog.Default() when nil.
 	Logger *slog.Logger
-	// Dataplane, when set, is kept equal to the store (see dataplane.go);
-	// DataplaneResync is how often drift is repaired (default 1s).
-	Dataplane       dataplane.Plane
-	DataplaneResync time.Duration
 }
 
 // Plane is an assembled control plane.
@@ -70,7 +65,6 @@ type Plane struct {
 	tokenMu     sync.Mutex
 	tokens      map[string]*identity.TokenService
 	directory   *directory.Store
-	dataplane   *dataplaneController
 }
 
 // Open opens (creating on first start) the state in cfg.StateDir and
@@ -126,7 +120,6 @@ func Open(ctx context.Context, cfg Config) (*Plane, error) {
 	cctx, stop := context.WithCancel(context.Background())
 	p.stop = stop
 	clusters.Start(cctx, srv)
-	p.startDataplane(cctx)
 	go srv.RunJanitor(cctx, time.Minute, 15*time.Minute)
 
 	graph := &directory.Graph{Store: db, TenantID: creds.TenantID, Authn: authn,
@@ -177,7 +170,6 @@ func (p *Plane) Handler() http.Handler { return p.handler }
 // Close stops the controllers and closes the store.
 func (p *Plane) Close() error {
 	p.stop()
-	p.waitDataplane()
 	return p.db.Close()
 }
 
