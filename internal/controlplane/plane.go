@@ -109,7 +109,6 @@ func Open(ctx context.Context, cfg Config) (*Plane, error) {
 		compute.Register(reg)
 		clusters = containerservice.Register(reg, containerservice.Options{TenantID: tenantID, MaxRoutesPerTable: cfg.MaxRoutesPerTable,
 			PermissionWait: cfg.PermissionWait, PropagationDelay: cfg.PropagationDelay})
-		containerservice.RegisterWorkloads(reg, workloadOptions(cfg))
 	})
 	if err != nil {
 		_ = db.Close()
