@@ -6,6 +6,7 @@ import (
 	"math"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // formatYAML is az's format_yaml: yaml.safe_dump(result,
@@ -39,16 +40,20 @@ type yamlResolver struct {
 }
 
 // yamlResolvers are PyYAML's implicit resolvers, in registration order.
-var yamlResolvers = []yamlResolver{
-	{tagBool, regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`), "yYnNtTfFoO"},
-	{tagFloat, regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`), "-+0123456789."},
-	{tagInt, regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`), "-+0123456789"},
-	{"tag:yaml.org,2002:merge", regexp.MustCompile(`^(?:<<)$`), "<"},
-	{tagNull, regexp.MustCompile(`^(?:~|null|Null|NULL|)$`), "~nN"},
-	{"tag:yaml.org,2002:timestamp", regexp.MustCompile(`^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$`), "0123456789"},
-	{"tag:yaml.org,2002:value", regexp.MustCompile(`^(?:=)$`), "="},
-	{"tag:yaml.org,2002:yaml", regexp.MustCompile(`^(?:!|&|\*)$`), "!&*"},
-}
+// They are compiled on first use: every CLI invocation pays package
+// initialisation, and few print YAML.
+var yamlResolvers = sync.OnceValue(func() []yamlResolver {
+	return []yamlResolver{
+		{tagBool, regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`), "yYnNtTfFoO"},
+		{tagFloat, regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`), "-+0123456789."},
+		{tagInt, regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`), "-+0123456789"},
+		{"tag:yaml.org,2002:merge", regexp.MustCompile(`^(?:<<)$`), "<"},
+		{tagNull, regexp.MustCompile(`^(?:~|null|Null|NULL|)$`), "~nN"},
+		{"tag:yaml.org,2002:timestamp", regexp.MustCompile(`^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$`), "0123456789"},
+		{"tag:yaml.org,2002:value", regexp.MustCompile(`^(?:=)$`), "="},
+		{"tag:yaml.org,2002:yaml", regexp.MustCompile(`^(?:!|&|\*)$`), "!&*"},
+	}
+})
 
 // yamlResolve is the tag PyYAML's resolver gives a plain scalar.
 func yamlResolve(value string) string {
@@ -56,7 +61,7 @@ func yamlResolve(value string) string {
 		return tagNull
 	}
 	first := []rune(value)[0]
-	for _, r := range yamlResolvers {
+	for _, r := range yamlResolvers() {
 		if !strings.ContainsRune(r.first, first) {
 			continue
 		}

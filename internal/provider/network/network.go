@@ -64,12 +64,14 @@ func (p *Provider) MaxRoutes() int { return p.opts.MaxRoutesPerTable }
 
 // Azure's naming rules for network resources.
 var (
-	vnetNameRule = arm.NameRule{Type: "virtual network", Min: 2, Max: 64,
-		Pattern: regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$`),
+	// networkNameRE is the network RP's rule for every name it owns.
+	networkNameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$`)
+	vnetNameRule  = arm.NameRule{Type: "virtual network", Min: 2, Max: 64,
+		Pattern: networkNameRE,
 		Explain: "alphanumerics, underscores, periods and hyphens; start with an alphanumeric and end with an alphanumeric or underscore"}
 	childNameRule = func(t string) arm.NameRule {
 		return arm.NameRule{Type: t, Min: 1, Max: 80,
-			Pattern: regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$`),
+			Pattern: networkNameRE,
 			Explain: "alphanumerics, underscores, periods and hyphens; start with an alphanumeric and end with an alphanumeric or underscore"}
 	}
 	subnetNameRule = childNameRule("subnet")
