@@ -8,6 +8,21 @@ set -euo pipefail
 AKSNET=${AKSNET:-aksnet}
 eval "$("$AKSNET" az-env)"
 
+# Every az invocation goes through the az function, which records its wall time in
+# a file; assertions that only read state use aksnet (same server,
+# same output shape) so that the walkthrough's time is the article's.
+AZ_TIMES=$(mktemp)
+trap 'rm -f "$AZ_TIMES"' EXIT
+az() {
+  local t0 t1 rc=0
+  t0=$(date +%s%N)
+  command az "$@" || rc=$?
+  t1=$(date +%s%N)
+  echo $(( (t1 - t0) / 1000000 )) >>"$AZ_TIMES"  # a file: most calls run in subshells
+  return $rc
+}
+check() { "$AKSNET" "$@"; }
+
 pass() { printf 'ok   %s\n' "$*"; }
 fail() { printf 'FAIL %s\n' "$*" >&2; exit 1; }
 expect_eq() { [[ "$1" == "$2" ]] || fail "$3: got '$1', want '$2'"; pass "$3 = $2"; }
@@ -29,15 +44,15 @@ out=$(az aks create --resource-group $RG --name myAKSCluster --network-plugin ku
 read -r state plugin pod dns principal <<<"$(echo $out)"
 expect_eq "$state" Succeeded "aks create (system-assigned) provisioningState"
 expect_eq "$plugin/$pod/$dns" "kubenet/10.244.0.0/16/10.0.0.10" "aks create network profile"
-assigned=$(az role assignment list --scope "$SUBNET_ID" --assignee "$principal" --query "[?roleDefinitionName=='Network Contributor'] | length(@)" -o tsv)
+assigned=$(check role assignment list --scope "$SUBNET_ID" --assignee "$principal" --query "[?roleDefinitionName=='Network Contributor'] | length(@)" -o tsv)
 expect_eq "$assigned" 1 "Network Contributor assignment az made on the subnet"
-MC=$(az aks show -g $RG -n myAKSCluster --query nodeResourceGroup -o tsv)
+MC=$(check aks show -g $RG -n myAKSCluster --query nodeResourceGroup -o tsv)
 expect_eq "$MC" MC_${RG}_myAKSCluster_eastus "node resource group"
-expect_eq "$(az network nic list -g $MC --query "sort([].ipConfigurations[0].privateIpAddress) | join(',', @)" -o tsv)" \
+expect_eq "$(check network nic list -g $MC --query "sort([].ipConfigurations[0].privateIpAddress) | join(',', @)" -o tsv)" \
   "192.168.1.4,192.168.1.5,192.168.1.6" "node IPs"
-RT=$(az network route-table list -g $MC --query [0].name -o tsv)
+RT=$(check network route-table list -g $MC --query [0].name -o tsv)
 [[ $RT =~ ^aks-agentpool-[0-9]{8}-routetable$ ]] || fail "route table name $RT"
-expect_eq "$(az network route-table route list -g $MC --route-table-name $RT --query "sort([].addressPrefix) | join(',', @)" -o tsv)" \
+expect_eq "$(check network route-table route list -g $MC --route-table-name $RT --query "sort([].addressPrefix) | join(',', @)" -o tsv)" \
   "10.244.0.0/24,10.244.1.0/24,10.244.2.0/24" "routes"
 
 # Failures users must see.
@@ -59,7 +74,7 @@ pass "role assignment create"
 
 # Kubenet clusters can't share a subnet, so the second cluster gets its own.
 az network vnet subnet create -g $RG --vnet-name myAKSVnet -n myAKSSubnet2 --address-prefixes 192.168.2.0/24 -o none
-SUBNET2_ID=$(az network vnet subnet show -g $RG --vnet-name myAKSVnet -n myAKSSubnet2 --query id -o tsv)
+SUBNET2_ID=$(check network vnet subnet show -g $RG --vnet-name myAKSVnet -n myAKSSubnet2 --query id -o tsv)
 expect_eq "$(az aks create -g $RG -n myAKSCluster2 --node-count 3 --network-plugin kubenet --vnet-subnet-id "$SUBNET2_ID" \
   --assign-identity "$IDENTITY_ID" --generate-ssh-keys --query '[provisioningState, identity.type]' -o tsv | tr '\n' ' ')" \
   "Succeeded UserAssigned " "aks create --assign-identity"
@@ -69,24 +84,25 @@ expect_eq "$(az network vnet subnet list --resource-group $RG --vnet-name myAKSV
 
 # Bring your own route table, associated before the cluster exists.
 az network route-table create -g $RG -n myRouteTable -o none
-RT_ID=$(az network route-table show -g $RG -n myRouteTable --query id -o tsv)
+RT_ID=$(check network route-table show -g $RG -n myRouteTable --query id -o tsv)
 az network vnet subnet create -g $RG --vnet-name myAKSVnet -n myAKSSubnet3 --address-prefixes 192.168.3.0/24 -o none
 az network vnet subnet update -g $RG --vnet-name myAKSVnet -n myAKSSubnet3 --route-table myRouteTable -o none
-SUBNET3_ID=$(az network vnet subnet show -g $RG --vnet-name myAKSVnet -n myAKSSubnet3 --query id -o tsv)
-expect_eq "$(az network vnet subnet show -g $RG --vnet-name myAKSVnet -n myAKSSubnet3 --query routeTable.id -o tsv)" "$RT_ID" "subnet update --route-table"
+SUBNET3_ID=$(check network vnet subnet show -g $RG --vnet-name myAKSVnet -n myAKSSubnet3 --query id -o tsv)
+expect_eq "$(check network vnet subnet show -g $RG --vnet-name myAKSVnet -n myAKSSubnet3 --query routeTable.id -o tsv)" "$RT_ID" "subnet update --route-table"
 # A user-assigned identity needs write access to a bring-your-own route table.
 az role assignment create --assignee "$PRINCIPAL_ID" --scope "$RT_ID" --role "Network Contributor" -o none
 expect_eq "$(az aks create -g $RG -n myManagedCluster --vnet-subnet-id "$SUBNET3_ID" --enable-managed-identity \
   --assign-identity "$IDENTITY_ID" --generate-ssh-keys --query provisioningState -o tsv)" Succeeded "aks create on a subnet with its own route table"
-expect_eq "$(az network route-table route list -g $RG --route-table-name myRouteTable --query 'length(@)' -o tsv)" 3 "managed routes in the bring-your-own table"
+expect_eq "$(check network route-table route list -g $RG --route-table-name myRouteTable --query 'length(@)' -o tsv)" 3 "managed routes in the bring-your-own table"
 
 # Show, scale, delete.
 expect_eq "$(az aks show -g $RG -n myAKSCluster --query servicePrincipalProfile.clientId -o tsv)" msi "aks show"
 expect_eq "$(az aks scale -g $RG -n myAKSCluster --node-count 5 --query 'agentPoolProfiles[0].count' -o tsv)" 5 "aks scale"
-expect_eq "$(az network route-table route list -g $MC --route-table-name $RT --query 'length(@)' -o tsv)" 5 "routes after scale"
+expect_eq "$(check network route-table route list -g $MC --route-table-name $RT --query 'length(@)' -o tsv)" 5 "routes after scale"
 az aks delete -g $RG -n myManagedCluster --yes
-expect_eq "$(az network route-table route list -g $RG --route-table-name myRouteTable --query 'length(@)' -o tsv)" 0 "managed routes removed from the bring-your-own table"
+expect_eq "$(check network route-table route list -g $RG --route-table-name myRouteTable --query 'length(@)' -o tsv)" 0 "managed routes removed from the bring-your-own table"
 az aks delete -g $RG -n myAKSCluster --yes
-if az group show -n $MC -o none 2>/dev/null; then fail "node resource group survived the cluster"; fi
+if check group show -n $MC -o none 2>/dev/null; then fail "node resource group survived the cluster"; fi
 pass "aks delete removed $MC"
+echo "az time: $(awk '{s+=$1} END {print s}' "$AZ_TIMES") ms in $(wc -l <"$AZ_TIMES") az commands"
 echo "walkthrough passed"

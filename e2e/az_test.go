@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -43,5 +44,11 @@ func TestIntegrationAzArticle(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "walkthrough passed") {
 		t.Fatal("walkthrough did not reach its end")
+	}
+	// The issue's budget is 30 s for the walkthrough, mostly az's start-up;
+	// the figure is recorded in docs/performance.md rather than asserted,
+	// because a loaded CI machine would make the test flaky.
+	if m := regexp.MustCompile(`az time: (\d+) ms in (\d+) az commands`).FindStringSubmatch(out.String()); m != nil {
+		t.Logf("time spent in az: %s ms over %s commands, of %s", m[1], m[2], took.Round(time.Second))
 	}
 }
