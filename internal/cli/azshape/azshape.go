@@ -101,8 +101,12 @@ func isResource(m map[string]any) bool {
 }
 
 // resourceGroupOf extracts the resource group of an id, as az's
-// parse_resource_id does.
+// parse_resource_id does: only ids that name a provider's resource have
+// one (a resource group's own id does not).
 func resourceGroupOf(id string) string {
+	if !strings.Contains(strings.ToLower(id), "/providers/") {
+		return ""
+	}
 	segs := strings.Split(strings.Trim(id, "/"), "/")
 	for i := 0; i+1 < len(segs); i++ {
 		if strings.EqualFold(segs[i], "resourceGroups") {
