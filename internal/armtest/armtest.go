@@ -16,6 +16,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/aksnet/aksnet/internal/controlplane"
+	"github.com/aksnet/aksnet/internal/dataplane"
 )
 
 // Env is a running control plane.
@@ -41,6 +42,8 @@ type Options struct {
 	// PermissionWait and PropagationDelay are passed to controlplane.Config.
 	PermissionWait   time.Duration
 	PropagationDelay time.Duration
+	// Dataplane turns the data plane on (see controlplane.Config).
+	Dataplane dataplane.Plane
 }
 
 // Start runs a control plane for the test and stops it in t.Cleanup.
@@ -65,7 +68,7 @@ func Start(t testing.TB, opts ...Options) *Env {
 func StartDir(o Options) (*Env, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	plane, err := controlplane.Open(ctx, controlplane.Config{StateDir: o.StateDir, MaxRoutesPerTable: o.MaxRoutesPerTable, PageSize: o.PageSize,
-		PermissionWait: o.PermissionWait, PropagationDelay: o.PropagationDelay})
+		PermissionWait: o.PermissionWait, PropagationDelay: o.PropagationDelay, Dataplane: o.Dataplane})
 	if err != nil {
 		cancel()
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -142,22 +143,47 @@ func reportRate(b *testing.B, n int) {
 	}
 }
 
+// reportCPU reports the process's CPU time per request (client and server
+// together) as cpu-µs/op. It holds steady when other processes share the
+// machine: GOMAXPROCS·10⁶ / cpu-µs/op is the rate the machine would reach
+// with its cores to itself, if CPU is the bottleneck.
+func reportCPU(b *testing.B, n int, cpu time.Duration) {
+	if n > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/float64(n), "cpu-µs/op")
+	}
+}
+
+// processCPU returns the user and system CPU time the process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // runClients runs op b.N times in total, from one client or from
 // benchClients concurrent ones, and reports req/s.
 func runClients(b *testing.B, clients int, op func() error) {
 	b.ReportAllocs()
 	if clients == 1 {
 		n := 0
+		var cpu0 time.Duration
 		for b.Loop() {
+			if n == 0 {
+				cpu0 = processCPU()
+			}
 			if err := op(); err != nil {
 				b.Fatal(err)
 			}
 			n++
 		}
 		reportRate(b, n)
+		reportCPU(b, n, processCPU()-cpu0)
 		return
 	}
 	b.SetParallelism(max(1, clients/runtime.GOMAXPROCS(0)))
+	cpu0 := processCPU()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -167,7 +193,9 @@ func runClients(b *testing.B, clients int, op func() error) {
 			}
 		}
 	})
+	b.StopTimer()
 	reportRate(b, b.N)
+	reportCPU(b, b.N, processCPU()-cpu0)
 }
 
 // clientCounts are the concurrency levels of the GET benchmarks.

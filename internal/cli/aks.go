@@ -37,7 +37,8 @@ var (
 func newAKSCommand(s Streams, g *globalFlags) *cobra.Command {
 	aks := group("aks", "Manage Azure Kubernetes Services.",
 		newAKSCreateCommand(s, g), newAKSShowCommand(s, g), newAKSListCommand(s, g),
-		newAKSScaleCommand(s, g), newAKSDeleteCommand(s, g), newAKSNodepoolCommand(s, g))
+		newAKSScaleCommand(s, g), newAKSDeleteCommand(s, g), newAKSNodepoolCommand(s, g), newAKSTraceCommand(s, g))
+	aks.AddCommand(aksDataplaneCommands(s, g)...)
 	return aks
 }
 

@@ -18,6 +18,7 @@ type serveFlags struct {
 	stateDir  string
 	maxRoutes int
 	logLevel  string
+	dp        serveDataplaneFlags
 }
 
 func newServeCommand(s Streams) *cobra.Command {
@@ -40,6 +41,7 @@ credentials are written to admin.json (mode 0600).`,
 	cmd.Flags().StringVar(&f.stateDir, "state-dir", DefaultStateDir(), "directory holding aksnet's state (env AKSNET_STATE_DIR)")
 	cmd.Flags().IntVar(&f.maxRoutes, "max-routes-per-table", 400, "Azure's route limit per route table (and so nodes per kubenet cluster)")
 	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.dp.bind(cmd)
 	return cmd
 }
 
@@ -55,7 +57,14 @@ func runServe(ctx context.Context, s Streams, f *serveFlags) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	plane, err := controlplane.Open(ctx, controlplane.Config{StateDir: f.stateDir, MaxRoutesPerTable: f.maxRoutes, Logger: log})
+	dp, done, err := f.dp.open(ctx, s, log)
+	if err != nil || done {
+		return err
+	}
+	if dp != nil {
+		defer dp.Close()
+	}
+	plane, err := controlplane.Open(ctx, controlplane.Config{StateDir: f.stateDir, MaxRoutesPerTable: f.maxRoutes, Logger: log, Dataplane: dp})
 	if err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("ERROR: %w", err)}
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/dataplane"
 	"github.com/aksnet/aksnet/internal/directory"
 	"github.com/aksnet/aksnet/internal/identity"
 	"github.com/aksnet/aksnet/internal/pki"
@@ -49,6 +50,10 @@ type Config struct {
 	PropagationDelay time.Duration
 	// Logger receives structured logs; slog.Default() when nil.
 	Logger *slog.Logger
+	// Dataplane, when set, is kept equal to the store (see dataplane.go);
+	// DataplaneResync is how often drift is repaired (default 1s).
+	Dataplane       dataplane.Plane
+	DataplaneResync time.Duration
 }
 
 // Plane is an assembled control plane.
@@ -65,6 +70,7 @@ type Plane struct {
 	tokenMu     sync.Mutex
 	tokens      map[string]*identity.TokenService
 	directory   *directory.Store
+	dataplane   *dataplaneController
 }
 
 // Open opens (creating on first start) the state in cfg.StateDir and
@@ -109,6 +115,7 @@ func Open(ctx context.Context, cfg Config) (*Plane, error) {
 		compute.Register(reg)
 		clusters = containerservice.Register(reg, containerservice.Options{TenantID: tenantID, MaxRoutesPerTable: cfg.MaxRoutesPerTable,
 			PermissionWait: cfg.PermissionWait, PropagationDelay: cfg.PropagationDelay})
+		containerservice.RegisterWorkloads(reg, workloadOptions(cfg))
 	})
 	if err != nil {
 		_ = db.Close()
@@ -119,6 +126,7 @@ func Open(ctx context.Context, cfg Config) (*Plane, error) {
 	cctx, stop := context.WithCancel(context.Background())
 	p.stop = stop
 	clusters.Start(cctx, srv)
+	p.startDataplane(cctx)
 	go srv.RunJanitor(cctx, time.Minute, 15*time.Minute)
 
 	graph := &directory.Graph{Store: db, TenantID: creds.TenantID, Authn: authn,
@@ -169,6 +177,7 @@ func (p *Plane) Handler() http.Handler { return p.handler }
 // Close stops the controllers and closes the store.
 func (p *Plane) Close() error {
 	p.stop()
+	p.waitDataplane()
 	return p.db.Close()
 }
 

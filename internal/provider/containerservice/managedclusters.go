@@ -90,6 +90,7 @@ func Register(reg *arm.Registry, opts Options) *Provider {
 		ValidName:          clusterNameRule.Check,
 		Put:                p.putManagedCluster,
 		Delete:             p.deleteManagedCluster,
+		Actions:            map[string]func(*arm.Call) (int, any, error){"trace": p.trace},
 	})
 	reg.Register(p.agentPoolKind())
 	return p

@@ -54,6 +54,7 @@ func Register(reg *arm.Registry, opts Options) *Provider {
 	reg.Register(p.securityRuleKind())
 	reg.Register(p.defaultSecurityRuleKind())
 	reg.Register(p.networkInterfaceKind())
+	reg.Register(p.networkWatcherKind())
 	reg.Register(trackedKind(TypeLoadBalancer, lbNameRule))
 	reg.Register(trackedKind(TypePublicIP, pipNameRule))
 	return p

@@ -19,6 +19,7 @@ func (p *Provider) networkInterfaceKind() *arm.Kind {
 		ListBySubscription: true,
 		ValidName:          nicNameRule.Check,
 		Put:                p.putNetworkInterface,
+		Actions:            map[string]func(*arm.Call) (int, any, error){"effectiveroutetable": p.effectiveRouteTable},
 		AfterPut:           func(c *arm.Call) error { return renderNICLinks(c, c.StoredDoc(c.ID)) },
 		AfterDelete: func(c *arm.Call) error {
 			releaseNICAddresses(c, c.Existing)

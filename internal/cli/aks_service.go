@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/spf13/cobra"
+)
+
+// aksServiceView is how the service commands print a service.
+type aksServiceView struct {
+	Name       string `json:"name"`
+	ClusterIP  string `json:"clusterIP"`
+	Protocol   string `json:"protocol"`
+	Port       int    `json:"port"`
+	TargetPort int    `json:"targetPort"`
+	Selector   string `json:"selector"`
+}
+
+func aksServiceOf(raw []byte) (aksServiceView, error) {
+	var d struct {
+		Name       string `json:"name"`
+		Properties struct {
+			ClusterIP  string `json:"clusterIP"`
+			Protocol   string `json:"protocol"`
+			Port       int    `json:"port"`
+			TargetPort int    `json:"targetPort"`
+			Selector   string `json:"selector"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return aksServiceView{}, fmt.Errorf("decode service: %w", err)
+	}
+	p := d.Properties
+	return aksServiceView{Name: d.Name, ClusterIP: p.ClusterIP, Protocol: p.Protocol, Port: p.Port, TargetPort: p.TargetPort, Selector: p.Selector}, nil
+}
+
+func (e *env) aksServicePath(rg, cluster, name string) string {
+	return e.aksClusterPath(rg, cluster) + "/services/" + name
+}
+
+func newAKSServiceCreateCommand(s Streams, g *globalFlags) *cobra.Command {
+	f := &aksPodFlags{}
+	var selector, protocol string
+	var port, targetPort int
+	cmd := &cobra.Command{
+		Use: "create", Short: "Create a ClusterIP service selecting pods by name prefix.", Args: cobra.NoArgs,
+		Example: "  aksnet aks service create -g myResourceGroup -n myAKSCluster --name web --selector web- --port 80 --target-port 8080",
+		RunE: cmdRun(s, g, func(e *env, cmd *cobra.Command, _ []string) error {
+			portArg := ""
+			if cmd.Flags().Changed("port") {
+				portArg = "set"
+			}
+			if err := required("--resource-group/-g", f.rg, "--cluster-name/-n", f.cluster, "--name", f.name, "--selector", selector, "--port", portArg); err != nil {
+				return err
+			}
+			body := map[string]any{"properties": map[string]any{"selector": selector, "port": port, "targetPort": targetPort, "protocol": protocol}}
+			r, err := e.client.Call(http.MethodPut, e.aksServicePath(f.rg, f.cluster, f.name), apiAKS, body)
+			if err != nil {
+				return err
+			}
+			v, err := aksServiceOf(r.Body)
+			if err != nil {
+				return err
+			}
+			return e.printValue(v)
+		}),
+	}
+	f.bind(cmd, true)
+	fl := cmd.Flags()
+	fl.StringVar(&selector, "selector", "", "Prefix of the names of the pods the service sends to.")
+	fl.IntVar(&port, "port", 0, "Port of the service's ClusterIP.")
+	fl.IntVar(&targetPort, "target-port", 8080, "Port of the pods (their echo listens on 8080).")
+	fl.StringVar(&protocol, "protocol", "TCP", "TCP or UDP.")
+	return cmd
+}
+
+func newAKSServiceListCommand(s Streams, g *globalFlags) *cobra.Command {
+	f := &aksPodFlags{}
+	cmd := &cobra.Command{
+		Use: "list", Short: "List a cluster's services.", Args: cobra.NoArgs,
+		RunE: cmdRun(s, g, func(e *env, _ *cobra.Command, _ []string) error {
+			if err := f.check(false); err != nil {
+				return err
+			}
+			items, err := e.listItems(e.aksClusterPath(f.rg, f.cluster)+"/services", apiAKS)
+			if err != nil {
+				return err
+			}
+			out := make([]aksServiceView, 0, len(items))
+			for _, raw := range items {
+				v, err := aksServiceOf(raw)
+				if err != nil {
+					return err
+				}
+				out = append(out, v)
+			}
+			return e.printValue(out)
+		}),
+	}
+	f.bind(cmd, false)
+	return cmd
+}
+
+func newAKSServiceShowCommand(s Streams, g *globalFlags) *cobra.Command {
+	f := &aksPodFlags{}
+	cmd := &cobra.Command{
+		Use: "show", Short: "Show a service.", Args: cobra.NoArgs,
+		RunE: cmdRun(s, g, func(e *env, _ *cobra.Command, _ []string) error {
+			if err := f.check(true); err != nil {
+				return err
+			}
+			r, err := e.client.Call(http.MethodGet, e.aksServicePath(f.rg, f.cluster, f.name), apiAKS, nil)
+			if err != nil {
+				return err
+			}
+			v, err := aksServiceOf(r.Body)
+			if err != nil {
+				return err
+			}
+			return e.printValue(v)
+		}),
+	}
+	f.bind(cmd, true)
+	return cmd
+}
+
+func newAKSServiceDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
+	f := &aksPodFlags{}
+	cmd := &cobra.Command{
+		Use: "delete", Short: "Delete a service.", Args: cobra.NoArgs,
+		RunE: cmdRun(s, g, func(e *env, _ *cobra.Command, _ []string) error {
+			if err := f.check(true); err != nil {
+				return err
+			}
+			return e.del(e.aksServicePath(f.rg, f.cluster, f.name), apiAKS, false)
+		}),
+	}
+	f.bind(cmd, true)
+	return cmd
+}

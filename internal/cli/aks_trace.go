@@ -1,0 +1,195 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/aksnet/aksnet/internal/cli/output"
+	"github.com/spf13/cobra"
+)
+
+// newAKSTraceCommand is aksnet's `aks trace`: the hop-by-hop path of one
+// packet from a pod or node of a kubenet cluster, with the table or rule that
+// decided each step, computed by the server from the cluster's model (POST
+// …/managedClusters/{name}/trace). It needs no root and no data plane.
+//
+// -o table (the default here) prints the path as a table, with the outcome
+// and notes below it; -o json prints the server's answer (with a
+// "verification" object under --verify).
+func newAKSTraceCommand(s Streams, g *globalFlags) *cobra.Command {
+	var rg, name, from, to, protocol string
+	var port, sourcePort int
+	var verify bool
+	cmd := &cobra.Command{
+		Use:   "trace",
+		Short: "Trace a packet from a pod or node through the node, NSGs and Azure fabric.",
+		Long: `Trace a packet from a pod or node of a kubenet cluster, hop by hop: pod → cbr0 →
+node; masquerade or not, with the translated source; the NIC's IP-forwarding
+check; NSG verdicts with rule name and priority; the fabric's effective route;
+then the destination node → cbr0 → pod, the internet, or a blackhole.
+
+--from is a node name, a pod name, or a node or pod IP. --to is IP[:PORT], or
+a node or pod name. The path is computed from the cluster's model, so it
+works without root and without the data plane.
+
+--verify also sends the packet for real from the source's network namespace
+(an HTTP request to the destination's echo for TCP, a DNS query for UDP 53)
+and compares what happened with the prediction: it must get through exactly
+when the trace says Delivered or Internet, and the echo must see the
+predicted source address. It needs root and a server running --dataplane
+netns on this machine; a mismatch exits with code 1.`,
+		Example: `  aksnet aks trace -g myResourceGroup -n myAKSCluster --from aks-nodepool1-12345678-vmss000000 --to 10.244.1.5:8080
+  aksnet aks trace -g myResourceGroup -n myAKSCluster --from 10.244.0.7 --to 203.0.113.10:80 -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			gg := *g
+			if f := cmd.Flag("output"); f != nil && !f.Changed {
+				gg.output = string(output.Table)
+			}
+			e, err := newEnv(cmd, s, &gg, true)
+			if err != nil {
+				return err
+			}
+			if err := required("--resource-group/-g", rg, "--name/-n", name, "--from", from, "--to", to); err != nil {
+				return err
+			}
+			body := map[string]any{"from": from, "to": to}
+			if port != 0 {
+				body["port"] = port
+			}
+			if sourcePort != 0 {
+				body["sourcePort"] = sourcePort
+			}
+			if protocol != "" {
+				body["protocol"] = protocol
+			}
+			r, err := e.client.Call(http.MethodPost, e.aksClusterPath(rg, name)+"/trace", apiAKS, body)
+			if err != nil {
+				return err
+			}
+			var ver *verification
+			if verify {
+				var a traceAnswer
+				if err := json.Unmarshal(r.Body, &a); err != nil {
+					return fmt.Errorf("decode response: %w", err)
+				}
+				v, err := e.verifyTrace(rg, name, a, a.Protocol)
+				if err != nil {
+					var oe *output.Error
+					var ae output.ARMError
+					if !errors.As(err, &oe) && !errors.As(err, &ae) {
+						err = &output.Error{Code: 1, Message: err.Error()}
+					}
+					return err
+				}
+				ver = &v
+			}
+			if e.format == output.Table && e.g.query == "" {
+				err = writeTraceTable(e, r.Body, ver)
+			} else {
+				var v any
+				if v, err = output.Decode(r.Body); err != nil {
+					return fmt.Errorf("decode response: %w", err)
+				}
+				if o, ok := v.(*output.Object); ok && ver != nil {
+					raw, _ := json.Marshal(ver)
+					vv, _ := output.Decode(raw)
+					o.Set("verification", vv)
+				}
+				err = e.printValue(v)
+			}
+			if err != nil {
+				return err
+			}
+			if ver != nil && !ver.Match {
+				return &output.Error{Code: 1, Message: ver.Verdict}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&rg, "resource-group", "g", "", "Name of resource group.")
+	f.StringVarP(&name, "name", "n", "", "Name of the managed cluster.")
+	f.StringVar(&from, "from", "", "Source: a node name, a pod name, or a node or pod IP address.")
+	f.StringVar(&to, "to", "", "Destination: IP[:PORT], or a node or pod name.")
+	f.IntVar(&port, "port", 0, "Destination port (overrides a port in --to).")
+	f.IntVar(&sourcePort, "source-port", 0, "Source port (default 50000, an ephemeral port).")
+	f.StringVar(&protocol, "protocol", "Tcp", "Protocol: Tcp, Udp or Icmp.")
+	f.BoolVar(&verify, "verify", false, "Also send the packet for real from the source's network namespace and compare with the prediction (needs root and aksnet serve --dataplane netns on this machine; TCP to an echo port, or UDP 53).")
+	return cmd
+}
+
+// traceAnswer is the part of the server's answer the table shows.
+type traceAnswer struct {
+	From struct {
+		Kind, Name, IP, Node string
+		Port                 int
+	} `json:"from"`
+	To struct {
+		Kind, Name, IP, Node string
+		Port                 int
+	} `json:"to"`
+	Protocol string `json:"protocol"`
+	Hops     []struct {
+		Step, Detail, Decision string
+	} `json:"hops"`
+	Outcome          string   `json:"outcome"`
+	TranslatedSource string   `json:"translatedSource"`
+	Notes            []string `json:"notes"`
+}
+
+// routeTableID matches a route table id in a decision, which the table
+// shortens to the table's name.
+var routeTableID = regexp.MustCompile(`/subscriptions/[^ ]+/providers/Microsoft\.Network/routeTables/([^ /]+)`)
+
+func writeTraceTable(e *env, raw []byte, ver *verification) error {
+	var a traceAnswer
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return fmt.Errorf("decode response: %w", err)
+	}
+	rows := make([]any, 0, len(a.Hops))
+	for i, h := range a.Hops {
+		r := output.NewObject()
+		r.Set("#", fmt.Sprint(i+1))
+		r.Set("Step", h.Step)
+		r.Set("Decided by", routeTableID.ReplaceAllString(h.Decision, "$1"))
+		r.Set("What happens", h.Detail)
+		rows = append(rows, r)
+	}
+	table, err := output.Render(rows, output.Options{Format: output.Table, TableTransformer: func(v any) any { return v }})
+	if err != nil {
+		return err
+	}
+	who := func(kind, name, ip, node string, port int) string {
+		s := kind + " " + ip
+		if port != 0 {
+			s += fmt.Sprintf(":%d", port)
+		}
+		switch {
+		case name != "" && node != "" && name != node:
+			s += " (" + name + " on " + node + ")"
+		case name != "":
+			s += " (" + name + ")"
+		case node != "":
+			s += " (on " + node + ")"
+		}
+		return s
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s → %s\n\n", a.Protocol, who(a.From.Kind, a.From.Name, a.From.IP, a.From.Node, 0),
+		who(a.To.Kind, a.To.Name, a.To.IP, a.To.Node, a.To.Port))
+	b.WriteString(table)
+	fmt.Fprintf(&b, "\nOutcome: %s (source %s)\n", a.Outcome, a.TranslatedSource)
+	for _, n := range a.Notes {
+		fmt.Fprintf(&b, "Note: %s\n", n)
+	}
+	if ver != nil {
+		fmt.Fprintf(&b, "Probe: %s\nVerify: %s\n", ver.Probe, ver.Verdict)
+	}
+	_, err = fmt.Fprint(e.s.Out, b.String())
+	return err
+}

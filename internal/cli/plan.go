@@ -1,0 +1,670 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/aksnet/aksnet/internal/cli/output"
+	"github.com/aksnet/aksnet/internal/kubenet"
+	"github.com/aksnet/aksnet/internal/planview"
+	"github.com/spf13/cobra"
+)
+
+func init() { rootCommands = append(rootCommands, newPlanCommand) }
+
+// planFlags are the inputs of `aksnet plan`.
+type planFlags struct {
+	plugin                              string
+	subnet, podCIDR, serviceCIDR, dnsIP string
+	vnet, avoid                         []string
+	maxPods, nodeCount, maxSurge        int
+	maxRoutes                           int
+	fromCluster                         bool
+	rg, name                            string
+}
+
+// svgFormat is plan's extra output format.
+const svgFormat = "svg"
+
+// newPlanCommand is aksnet's capacity planner: how many nodes and pods a
+// layout holds, what it wastes and what Azure would refuse, with the API's
+// error codes and concrete fixes. Pure arithmetic (kubenet.PlanCapacity):
+// it needs no server, except with --from-cluster, which reads a live
+// cluster's layout through the API.
+func newPlanCommand(s Streams, g *globalFlags) *cobra.Command {
+	f := &planFlags{}
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Plan the address space of an AKS cluster: capacity, headroom, conflicts and fixes.",
+		Long: `Plan the address space of an AKS cluster (kubenet, Azure CNI or Azure CNI overlay).
+
+It reports the most nodes and pods the layout holds and what limits them (the
+subnet, the pod CIDR or the route table), the IPs used and free, the node
+count to stay within to keep room for scaling and a surge upgrade, every rule
+Azure would refuse the layout for (with the API's error codes) or that would
+hurt later, and concrete fixes, such as a free private range to use instead
+of one in use on-premises.
+
+-o table (the default), json (maxNodes, maxPods and the rest) or svg (a
+picture of the address space). The exit code is 1 when Azure would refuse
+the layout. With --from-cluster -g RG -n NAME the live cluster's layout is
+read through the API (its subnet, VNet, nodes and pod CIDRs).`,
+		Example: `  aksnet plan --subnet-prefix 192.168.1.0/24 --vnet-prefix 192.168.0.0/16
+  aksnet plan --network-plugin azure --subnet-prefix 192.168.1.0/24 --max-pods 30
+  aksnet plan --subnet-prefix 10.1.0.0/24 --vnet-prefix 10.1.0.0/16 --avoid 10.0.0.0/8 -o json
+  aksnet plan --subnet-prefix 192.168.1.0/27 --node-count 3 -o svg > plan.svg
+  aksnet plan --from-cluster -g myResourceGroup -n myAKSCluster`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runPlan(cmd, s, g, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.plugin, "network-plugin", kubenet.PlanPluginKubenet, "Network plugin: kubenet, azure (Azure CNI) or azure-overlay.")
+	fl.StringVar(&f.subnet, "subnet-prefix", "", "Address prefix of the node subnet, e.g. 192.168.1.0/24.")
+	fl.IntVar(&f.maxPods, "max-pods", 0, "Maximum pods per node (default 110 for kubenet, 30 for azure, 250 for azure-overlay).")
+	fl.IntVar(&f.nodeCount, "node-count", 0, "Nodes the cluster will run.")
+	fl.IntVar(&f.maxSurge, "max-surge", 0, "Extra nodes an upgrade adds at once (default 2).")
+	fl.StringVar(&f.podCIDR, "pod-cidr", "", "Pod CIDR (kubenet and overlay; default 10.244.0.0/16).")
+	fl.StringVar(&f.serviceCIDR, "service-cidr", "", "Service CIDR (default 10.0.0.0/16).")
+	fl.StringVar(&f.dnsIP, "dns-service-ip", "", "DNS service IP (default the .10 of the service CIDR).")
+	fl.StringSliceVar(&f.vnet, "vnet-prefix", nil, "Address prefix of the VNet; repeat for several.")
+	fl.StringSliceVar(&f.avoid, "avoid", nil, "A range in use elsewhere (on-premises, peered networks) that the layout must not overlap; repeat for several.")
+	fl.IntVar(&f.maxRoutes, "max-routes", 0, "Routes a route table may hold (default 400).")
+	fl.BoolVar(&f.fromCluster, "from-cluster", false, "Evaluate the layout of the live cluster named by -g and -n.")
+	fl.StringVarP(&f.rg, "resource-group", "g", "", "Resource group of the cluster (with --from-cluster).")
+	fl.StringVarP(&f.name, "name", "n", "", "Name of the cluster (with --from-cluster).")
+	return cmd
+}
+
+// planInput is a layout to evaluate: the planner's input, the picture's
+// extras, and where it came from.
+type planInput struct {
+	plan       kubenet.Plan
+	subnetName string
+	others     []planview.Subnet
+	nodes      []planview.Node // live nodes; planned ones when nil
+	clusterID  string
+}
+
+func runPlan(cmd *cobra.Command, s Streams, g *globalFlags, f *planFlags) error {
+	format := strings.ToLower(g.output)
+	if fl := cmd.Flag("output"); fl != nil && !fl.Changed {
+		format = string(output.Table)
+	}
+	gg := *g
+	if format == svgFormat {
+		gg.output = string(output.JSON)
+	} else {
+		gg.output = format
+	}
+	e, err := newEnv(cmd, s, &gg, false)
+	if err != nil {
+		var oe *output.Error
+		if format != svgFormat && strings.Contains(err.Error(), "is not a valid value for '--output'") {
+			oe = &output.Error{Code: 2, Message: fmt.Sprintf("%s: '%s' is not a valid value for '--output'. Allowed values: json, jsonc, yaml, yamlc, table, tsv, none, svg.", cmd.CommandPath(), format)}
+			return oe
+		}
+		return err
+	}
+	plugin, err := aksEnum(e, "--network-plugin", f.plugin, []string{kubenet.PlanPluginKubenet, kubenet.PlanPluginAzure, kubenet.PlanPluginAzureOverlay})
+	if err != nil {
+		return err
+	}
+	var in planInput
+	if f.fromCluster {
+		if err := required("--resource-group/-g", f.rg, "--name/-n", f.name); err != nil {
+			return err
+		}
+		for _, name := range []string{"subnet-prefix", "vnet-prefix", "pod-cidr", "service-cidr", "dns-service-ip", "network-plugin", "max-pods", "node-count"} {
+			if cmd.Flag(name).Changed {
+				return output.UsageError(fmt.Sprintf("usage error: --%s can't be combined with --from-cluster, which reads it from the cluster", name))
+			}
+		}
+		if e.client, err = newClient(g, e.log); err != nil {
+			return err
+		}
+		if in, err = e.clusterPlan(f.rg, f.name); err != nil {
+			return err
+		}
+	} else {
+		if f.rg != "" || f.name != "" {
+			return output.UsageError("usage error: -g/--resource-group and -n/--name go with --from-cluster")
+		}
+		if err := required("--subnet-prefix", f.subnet); err != nil {
+			return err
+		}
+		in.plan.Plugin = plugin
+		in.plan.MaxPods, in.plan.NodeCount = f.maxPods, f.nodeCount
+		if in.plan.SubnetPrefix, err = planPrefix("--subnet-prefix", f.subnet); err != nil {
+			return err
+		}
+		if in.plan.PodCIDR, err = planPrefix("--pod-cidr", f.podCIDR); err != nil {
+			return err
+		}
+		if in.plan.ServiceCIDR, err = planPrefix("--service-cidr", f.serviceCIDR); err != nil {
+			return err
+		}
+		if f.dnsIP != "" {
+			if in.plan.DNSServiceIP, err = netip.ParseAddr(f.dnsIP); err != nil || !in.plan.DNSServiceIP.Is4() {
+				return output.UsageError(fmt.Sprintf("argument --dns-service-ip: '%s' is not an IPv4 address", f.dnsIP))
+			}
+		}
+		for _, v := range f.vnet {
+			p, err := planPrefix("--vnet-prefix", v)
+			if err != nil {
+				return err
+			}
+			in.plan.VNetPrefixes = append(in.plan.VNetPrefixes, p)
+		}
+	}
+	for _, a := range f.avoid {
+		p, err := planPrefix("--avoid", a)
+		if err != nil {
+			return err
+		}
+		in.plan.Avoid = append(in.plan.Avoid, p)
+	}
+	if cmd.Flag("max-surge").Changed {
+		in.plan.MaxSurge = f.maxSurge
+	}
+	if f.maxRoutes != 0 {
+		in.plan.MaxRoutes = f.maxRoutes
+	}
+	if in.plan.MaxPods < 0 || in.plan.NodeCount < 0 || in.plan.MaxSurge < 0 || in.plan.MaxRoutes < 0 {
+		return output.UsageError("usage error: --max-pods, --node-count, --max-surge and --max-routes can't be negative")
+	}
+
+	res := kubenet.PlanCapacity(in.plan)
+	rep := newPlanReport(in, res)
+	switch {
+	case format == svgFormat:
+		if _, err := s.Out.Write(planview.SVG(planLayout(in, res, rep))); err != nil {
+			return err
+		}
+	case e.format == output.Table && g.query == "":
+		if _, err := fmt.Fprint(s.Out, planTable(rep)); err != nil {
+			return err
+		}
+	default:
+		if err := e.printValue(rep); err != nil {
+			return err
+		}
+	}
+	if !rep.Valid {
+		var codes []string
+		for _, f := range rep.Findings {
+			if f.Severity == kubenet.SeverityError {
+				codes = append(codes, f.Code)
+			}
+		}
+		return &output.Error{Code: 1, Message: fmt.Sprintf("Azure would refuse this layout: %s.", strings.Join(codes, ", "))}
+	}
+	return nil
+}
+
+// planPrefix parses a CIDR flag; "" is no prefix. Host bits are allowed
+// (the planner masks them), as in az's own arguments.
+func planPrefix(flag, v string) (netip.Prefix, error) {
+	if strings.TrimSpace(v) == "" {
+		return netip.Prefix{}, nil
+	}
+	p, err := netip.ParsePrefix(strings.TrimSpace(v))
+	if err != nil {
+		return netip.Prefix{}, output.UsageError(fmt.Sprintf("argument %s: '%s' is not a CIDR such as 10.244.0.0/16", flag, v))
+	}
+	return p, nil
+}
+
+// planRange is a low–high pair.
+type planRange struct {
+	Low  int `json:"low"`
+	High int `json:"high"`
+}
+
+type planFinding struct {
+	Severity string `json:"severity"`
+	Code     string `json:"code"`
+	Target   string `json:"target"`
+	Message  string `json:"message"`
+}
+
+type planIPs struct {
+	Total    int `json:"total"`
+	Reserved int `json:"reserved"`
+	Usable   int `json:"usable"`
+	Used     int `json:"used"`
+	Free     int `json:"free"`
+}
+
+type planHeadroom struct {
+	// ScaleNodes is how many nodes can still be added with room left for
+	// a surge upgrade.
+	ScaleNodes int `json:"scaleNodes"`
+	// SurgeNodes is the room kept for an upgrade.
+	SurgeNodes int `json:"surgeNodes"`
+	// SurgeFits says whether NodeCount nodes can be upgraded.
+	SurgeFits bool `json:"surgeFits"`
+}
+
+// planReport is plan's answer (-o json).
+type planReport struct {
+	Cluster          string        `json:"cluster,omitempty"`
+	NetworkPlugin    string        `json:"networkPlugin"`
+	SubnetPrefix     string        `json:"subnetPrefix"`
+	VNetPrefixes     []string      `json:"vnetPrefixes"`
+	PodCIDR          string        `json:"podCidr,omitempty"`
+	ServiceCIDR      string        `json:"serviceCidr"`
+	DNSServiceIP     string        `json:"dnsServiceIP"`
+	Avoid            []string      `json:"avoid"`
+	MaxPodsPerNode   int           `json:"maxPodsPerNode"`
+	NodeCount        int           `json:"nodeCount"`
+	MaxSurge         int           `json:"maxSurge"`
+	MaxNodes         int           `json:"maxNodes"`
+	MaxPods          int           `json:"maxPods"`
+	LimitedBy        string        `json:"limitedBy"`
+	IPs              planIPs       `json:"ips"`
+	RecommendedNodes planRange     `json:"recommendedNodes"`
+	RecommendedPods  planRange     `json:"recommendedPods"`
+	Headroom         planHeadroom  `json:"headroom"`
+	RouteTableLimit  int           `json:"routeTableLimit"`
+	PodCIDRCapacity  int           `json:"podCidrCapacity"`
+	Findings         []planFinding `json:"findings"`
+	Recommendations  []string      `json:"recommendations"`
+	Valid            bool          `json:"valid"`
+}
+
+func newPlanReport(in planInput, r kubenet.PlanResult) planReport {
+	p := in.plan
+	rep := planReport{Cluster: in.clusterID, NetworkPlugin: r.Plugin, VNetPrefixes: []string{}, Avoid: []string{},
+		MaxPodsPerNode: r.PodsPerNode, NodeCount: p.NodeCount, MaxNodes: r.MaxNodes, MaxPods: r.MaxPods, LimitedBy: r.LimitedBy,
+		RecommendedNodes: planRange{r.RecommendedNodesLow, r.RecommendedNodesHigh}, RecommendedPods: planRange{r.PodsLow, r.PodsHigh},
+		RouteTableLimit: r.RouteLimit, PodCIDRCapacity: r.PodCIDRCapacity, Findings: []planFinding{}, Recommendations: []string{}, Valid: true}
+	if rep.NetworkPlugin == "" {
+		rep.NetworkPlugin = kubenet.PlanPluginKubenet
+	}
+	if p.SubnetPrefix.IsValid() {
+		rep.SubnetPrefix = p.SubnetPrefix.Masked().String()
+		rep.IPs.Total = int(kubenet.Size(p.SubnetPrefix.Masked()))
+		rep.IPs.Reserved = min(kubenet.SubnetReservedAddresses, rep.IPs.Total)
+	}
+	for _, v := range p.VNetPrefixes {
+		rep.VNetPrefixes = append(rep.VNetPrefixes, v.Masked().String())
+	}
+	for _, a := range p.Avoid {
+		rep.Avoid = append(rep.Avoid, a.Masked().String())
+	}
+	pod, svc, dns := planDefaults(p, r)
+	if pod.IsValid() {
+		rep.PodCIDR = pod.String()
+	}
+	rep.ServiceCIDR = svc.String()
+	if dns.IsValid() {
+		rep.DNSServiceIP = dns.String()
+	}
+	rep.MaxSurge = planSurge(p)
+	rep.IPs.Usable, rep.IPs.Used, rep.IPs.Free = r.UsableIPs, r.UsedIPs, r.FreeIPs
+	rep.Headroom = planHeadroom{SurgeNodes: rep.MaxSurge, ScaleNodes: max(r.MaxNodes-p.NodeCount-rep.MaxSurge, 0),
+		SurgeFits: p.NodeCount+rep.MaxSurge <= r.MaxNodes}
+	for _, f := range r.Findings {
+		rep.Findings = append(rep.Findings, planFinding{Severity: f.Severity, Code: f.Code, Target: f.Target, Message: f.Message})
+		if f.Severity == kubenet.SeverityError {
+			rep.Valid = false
+		}
+	}
+	rep.Recommendations = append(rep.Recommendations, r.Recommendations...)
+	return rep
+}
+
+// planDefaults are the pod CIDR, service CIDR and DNS IP the planner used.
+func planDefaults(p kubenet.Plan, r kubenet.PlanResult) (pod, svc netip.Prefix, dns netip.Addr) {
+	if r.Plugin != kubenet.PlanPluginAzure {
+		pod = p.PodCIDR.Masked()
+		if !p.PodCIDR.IsValid() {
+			pod = netip.MustParsePrefix(kubenet.DefaultPodCIDR)
+		}
+	}
+	svc = p.ServiceCIDR.Masked()
+	if !p.ServiceCIDR.IsValid() {
+		svc = netip.MustParsePrefix(kubenet.DefaultServiceCIDR)
+	}
+	dns = p.DNSServiceIP
+	if !dns.IsValid() {
+		dns, _ = kubenet.NthAddr(svc, kubenet.DNSServiceIPOffset)
+	}
+	return pod, svc, dns
+}
+
+func planSurge(p kubenet.Plan) int {
+	if p.MaxSurge > 0 {
+		return p.MaxSurge
+	}
+	return kubenet.DefaultSurgeHeadroom
+}
+
+// planLayout is what the picture shows.
+func planLayout(in planInput, r kubenet.PlanResult, rep planReport) planview.Layout {
+	pod, svc, dns := planDefaults(in.plan, r)
+	l := planview.Layout{Plugin: rep.NetworkPlugin, VNetPrefixes: in.plan.VNetPrefixes, Subnet: in.plan.SubnetPrefix.Masked(),
+		SubnetName: in.subnetName, OtherSubnets: in.others, PodCIDR: pod, ServiceCIDR: svc, DNSServiceIP: dns, Avoid: in.plan.Avoid,
+		Surge: rep.MaxSurge, Nodes: in.nodes, Result: r}
+	if l.Nodes == nil {
+		l.Nodes = planview.PlannedNodes(rep.NetworkPlugin, l.Subnet, pod, r.PodsPerNode, in.plan.NodeCount)
+	}
+	if in.clusterID != "" {
+		l.Title = "aksnet plan: cluster " + in.clusterID[strings.LastIndexByte(in.clusterID, '/')+1:] + " (" + rep.NetworkPlugin + ", subnet " + rep.SubnetPrefix + ")"
+	}
+	return l
+}
+
+// planTable is the default output: the figures, then the findings and the
+// recommendations.
+func planTable(rep planReport) string {
+	count := planview.Count
+	var b strings.Builder
+	vnet := "no VNet given"
+	if len(rep.VNetPrefixes) > 0 {
+		vnet = "VNet " + strings.Join(rep.VNetPrefixes, ", ")
+	}
+	pod := ""
+	if rep.PodCIDR != "" {
+		pod = " · pod CIDR " + rep.PodCIDR
+	}
+	if rep.Cluster != "" {
+		fmt.Fprintf(&b, "Cluster %s\n", rep.Cluster)
+	}
+	fmt.Fprintf(&b, "Layout: %s · subnet %s · %s%s · service CIDR %s (DNS %s) · maxPods %d\n\n",
+		rep.NetworkPlugin, rep.SubnetPrefix, vnet, pod, rep.ServiceCIDR, rep.DNSServiceIP, rep.MaxPodsPerNode)
+	limit := map[string]string{kubenet.LimitSubnet: "the subnet", kubenet.LimitPodCIDR: "the pod CIDR", kubenet.LimitRouteTable: "the route table"}[rep.LimitedBy]
+	span := func(lo, hi int) string {
+		if lo == hi {
+			return count(lo)
+		}
+		return count(lo) + "–" + count(hi)
+	}
+	verdict := "accepted: no rule is broken"
+	if !rep.Valid {
+		var codes []string
+		for _, f := range rep.Findings {
+			if f.Severity == kubenet.SeverityError {
+				codes = append(codes, f.Code)
+			}
+		}
+		verdict = "refused by Azure: " + strings.Join(codes, ", ")
+	}
+	rows := [][2]string{
+		{"Verdict", verdict},
+		{"Max nodes", fmt.Sprintf("%s (limited by %s)", count(rep.MaxNodes), limit)},
+		{"Max pods", fmt.Sprintf("%s (%d per node)", count(rep.MaxPods), rep.MaxPodsPerNode)},
+		{"Recommended nodes", fmt.Sprintf("%s, leaving room to scale and a surge of %d for upgrades", span(rep.RecommendedNodes.Low, rep.RecommendedNodes.High), rep.MaxSurge)},
+		{"Recommended pods", span(rep.RecommendedPods.Low, rep.RecommendedPods.High)},
+		{"Subnet IPs", fmt.Sprintf("%s in %s: %d reserved, %s usable, %s used, %s free", count(rep.IPs.Total), rep.SubnetPrefix, rep.IPs.Reserved, count(rep.IPs.Usable), count(rep.IPs.Used), count(rep.IPs.Free))},
+	}
+	head := fmt.Sprintf("%s more nodes, keeping %d for a surge upgrade", count(rep.Headroom.ScaleNodes), rep.Headroom.SurgeNodes)
+	if rep.NodeCount > 0 && !rep.Headroom.SurgeFits {
+		head = fmt.Sprintf("none: %d nodes plus a surge of %d exceed the %s nodes the layout holds", rep.NodeCount, rep.MaxSurge, count(rep.MaxNodes))
+	}
+	rows = append(rows, [2]string{"Headroom", head})
+	if rep.RouteTableLimit > 0 {
+		rows = append(rows, [2]string{"Route table", fmt.Sprintf("%s routes at most, one per node: %s used, %s free", count(rep.RouteTableLimit), count(rep.NodeCount), count(max(rep.RouteTableLimit-rep.NodeCount, 0)))})
+	}
+	if rep.PodCIDRCapacity > 0 {
+		rows = append(rows, [2]string{"Pod CIDR", fmt.Sprintf("%s holds %s /24 node ranges: %s used, %s free", rep.PodCIDR, count(rep.PodCIDRCapacity), count(rep.NodeCount), count(max(rep.PodCIDRCapacity-rep.NodeCount, 0)))})
+	} else if rep.NetworkPlugin == kubenet.PlanPluginAzure {
+		rows = append(rows, [2]string{"Pod IPs", fmt.Sprintf("from the subnet: each node takes 1+%d addresses", rep.MaxPodsPerNode)})
+	}
+	var table []any
+	for _, r := range rows {
+		o := output.NewObject()
+		o.Set("Capacity", r[0])
+		o.Set("Value", r[1])
+		table = append(table, o)
+	}
+	keep := func(v any) any { return v }
+	t, _ := output.Render(table, output.Options{Format: output.Table, TableTransformer: keep})
+	b.WriteString(t)
+	if len(rep.Findings) == 0 {
+		b.WriteString("\nNo problems found: Azure would accept this layout.\n")
+	} else {
+		var ft []any
+		fs := append([]planFinding(nil), rep.Findings...)
+		sort.SliceStable(fs, func(i, j int) bool {
+			return fs[i].Severity == kubenet.SeverityError && fs[j].Severity != kubenet.SeverityError
+		})
+		for _, f := range fs {
+			o := output.NewObject()
+			o.Set("Severity", f.Severity)
+			o.Set("Code", f.Code)
+			o.Set("Target", f.Target)
+			o.Set("Message", f.Message)
+			ft = append(ft, o)
+		}
+		t, _ := output.Render(ft, output.Options{Format: output.Table, TableTransformer: keep})
+		b.WriteString("\n")
+		b.WriteString(t)
+	}
+	if len(rep.Recommendations) > 0 {
+		b.WriteString("\nRecommendations:\n")
+		for _, r := range rep.Recommendations {
+			fmt.Fprintf(&b, "  - %s\n", r)
+		}
+	}
+	return b.String()
+}
+
+// clusterPlan reads a live cluster's layout through the API: its network
+// profile and pools, its node subnet and VNet, its nodes' NICs, and the
+// pod CIDRs its route table gives them.
+func (e *env) clusterPlan(rg, name string) (planInput, error) {
+	var in planInput
+	r, err := e.client.Call(http.MethodGet, e.aksClusterPath(rg, name), apiAKS, nil)
+	if err != nil {
+		return in, err
+	}
+	var mc struct {
+		ID         string `json:"id"`
+		Properties struct {
+			NodeResourceGroup string `json:"nodeResourceGroup"`
+			NetworkProfile    struct {
+				NetworkPlugin     string `json:"networkPlugin"`
+				NetworkPluginMode string `json:"networkPluginMode"`
+				PodCidr           string `json:"podCidr"`
+				ServiceCidr       string `json:"serviceCidr"`
+				DNSServiceIP      string `json:"dnsServiceIP"`
+			} `json:"networkProfile"`
+			AgentPoolProfiles []struct {
+				Count           int    `json:"count"`
+				MaxPods         int    `json:"maxPods"`
+				VnetSubnetID    string `json:"vnetSubnetID"`
+				UpgradeSettings *struct {
+					MaxSurge string `json:"maxSurge"`
+				} `json:"upgradeSettings"`
+			} `json:"agentPoolProfiles"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(r.Body, &mc); err != nil {
+		return in, fmt.Errorf("decode cluster: %w", err)
+	}
+	in.clusterID = mc.ID
+	np := mc.Properties.NetworkProfile
+	in.plan.Plugin = strings.ToLower(np.NetworkPlugin)
+	if in.plan.Plugin == kubenet.PluginAzure && strings.EqualFold(np.NetworkPluginMode, "overlay") {
+		in.plan.Plugin = kubenet.PlanPluginAzureOverlay
+	}
+	in.plan.PodCIDR, _ = netip.ParsePrefix(np.PodCidr)
+	in.plan.ServiceCIDR, _ = netip.ParsePrefix(np.ServiceCidr)
+	in.plan.DNSServiceIP, _ = netip.ParseAddr(np.DNSServiceIP)
+	pools := mc.Properties.AgentPoolProfiles
+	subnetID := ""
+	if len(pools) > 0 {
+		subnetID = pools[0].VnetSubnetID
+		in.plan.MaxPods = pools[0].MaxPods
+	}
+	if subnetID == "" {
+		// AKS made the VNet: it lives in the node resource group.
+		items, err := e.listItems(e.netPath(mc.Properties.NodeResourceGroup, "virtualNetworks"), apiNetwork)
+		if err != nil {
+			return in, err
+		}
+		for _, it := range items {
+			var v struct {
+				Properties struct {
+					Subnets []struct {
+						ID string `json:"id"`
+					} `json:"subnets"`
+				} `json:"properties"`
+			}
+			if json.Unmarshal(it, &v) == nil && len(v.Properties.Subnets) > 0 {
+				subnetID = v.Properties.Subnets[0].ID
+				break
+			}
+		}
+		if subnetID == "" {
+			return in, &output.Error{Code: 1, Message: "cluster " + name + " has no node subnet to plan"}
+		}
+	}
+	surge := 0
+	for _, p := range pools {
+		if !strings.EqualFold(p.VnetSubnetID, pools[0].VnetSubnetID) {
+			continue
+		}
+		in.plan.NodeCount += p.Count
+		if p.UpgradeSettings != nil {
+			surge = max(surge, parseMaxSurge(p.UpgradeSettings.MaxSurge, p.Count))
+		}
+	}
+	in.plan.MaxSurge = surge
+	sr, err := e.client.Call(http.MethodGet, subnetID, apiNetwork, nil)
+	if err != nil {
+		return in, err
+	}
+	var sn struct {
+		Name       string `json:"name"`
+		Properties struct {
+			AddressPrefix string `json:"addressPrefix"`
+			RouteTable    *struct {
+				ID string `json:"id"`
+			} `json:"routeTable"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(sr.Body, &sn); err != nil {
+		return in, fmt.Errorf("decode subnet: %w", err)
+	}
+	in.subnetName = sn.Name
+	if in.plan.SubnetPrefix, err = netip.ParsePrefix(sn.Properties.AddressPrefix); err != nil {
+		return in, &output.Error{Code: 1, Message: fmt.Sprintf("subnet %s has no address prefix", subnetID)}
+	}
+	vr, err := e.client.Call(http.MethodGet, subnetID[:strings.LastIndex(strings.ToLower(subnetID), "/subnets/")], apiNetwork, nil)
+	if err != nil {
+		return in, err
+	}
+	var vnet struct {
+		Properties struct {
+			AddressSpace struct {
+				AddressPrefixes []string `json:"addressPrefixes"`
+			} `json:"addressSpace"`
+			Subnets []struct {
+				Name       string `json:"name"`
+				Properties struct {
+					AddressPrefix string `json:"addressPrefix"`
+				} `json:"properties"`
+			} `json:"subnets"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(vr.Body, &vnet); err != nil {
+		return in, fmt.Errorf("decode vnet: %w", err)
+	}
+	for _, s := range vnet.Properties.AddressSpace.AddressPrefixes {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			in.plan.VNetPrefixes = append(in.plan.VNetPrefixes, p)
+		}
+	}
+	for _, s := range vnet.Properties.Subnets {
+		if p, err := netip.ParsePrefix(s.Properties.AddressPrefix); err == nil && !strings.EqualFold(s.Name, sn.Name) {
+			in.others = append(in.others, planview.Subnet{Name: s.Name, Prefix: p})
+		}
+	}
+	in.nodes, err = e.clusterNodes(mc.Properties.NodeResourceGroup, sn.Properties.RouteTable)
+	return in, err
+}
+
+// clusterNodes lists the nodes (NICs) of a node resource group with the pod
+// CIDRs the route table's managed routes give them.
+func (e *env) clusterNodes(nodeRG string, rt *struct {
+	ID string `json:"id"`
+}) ([]planview.Node, error) {
+	items, err := e.listItems(e.netPath(nodeRG, "networkInterfaces"), apiNetwork)
+	if err != nil {
+		return nil, err
+	}
+	podCIDRs := map[string]netip.Prefix{} // node IP → pod CIDR
+	if rt != nil && rt.ID != "" {
+		r, err := e.client.Call(http.MethodGet, rt.ID, apiNetwork, nil)
+		if err != nil {
+			return nil, err
+		}
+		var doc struct {
+			Properties struct {
+				Routes []struct {
+					Name       string `json:"name"`
+					Properties struct {
+						AddressPrefix    string `json:"addressPrefix"`
+						NextHopIPAddress string `json:"nextHopIpAddress"`
+					} `json:"properties"`
+				} `json:"routes"`
+			} `json:"properties"`
+		}
+		if err := json.Unmarshal(r.Body, &doc); err == nil {
+			for _, rr := range doc.Properties.Routes {
+				if !strings.Contains(rr.Name, kubenet.ManagedRouteSeparator) {
+					continue
+				}
+				if p, err := netip.ParsePrefix(rr.Properties.AddressPrefix); err == nil {
+					podCIDRs[rr.Properties.NextHopIPAddress] = p
+				}
+			}
+		}
+	}
+	nodes := []planview.Node{}
+	for _, it := range items {
+		var nic struct {
+			Name       string `json:"name"`
+			Properties struct {
+				IPConfigurations []struct {
+					Properties struct {
+						PrivateIPAddress string `json:"privateIPAddress"`
+					} `json:"properties"`
+				} `json:"ipConfigurations"`
+			} `json:"properties"`
+		}
+		if json.Unmarshal(it, &nic) != nil || len(nic.Properties.IPConfigurations) == 0 {
+			continue
+		}
+		ip, err := netip.ParseAddr(nic.Properties.IPConfigurations[0].Properties.PrivateIPAddress)
+		if err != nil {
+			continue
+		}
+		nodes = append(nodes, planview.Node{Name: nic.Name, IP: ip, PodCIDR: podCIDRs[ip.String()]})
+	}
+	sort.Slice(nodes, func(i, j int) bool { return nodes[i].IP.Less(nodes[j].IP) })
+	return nodes, nil
+}
+
+// parseMaxSurge reads an agent pool's maxSurge ("1", "33%") as a node
+// count for count nodes.
+func parseMaxSurge(v string, count int) int {
+	v = strings.TrimSpace(v)
+	if pct, ok := strings.CutSuffix(v, "%"); ok {
+		n, err := strconv.ParseFloat(pct, 64)
+		if err != nil {
+			return 0
+		}
+		return int(math.Ceil(float64(count) * n / 100))
+	}
+	n, _ := strconv.Atoi(v)
+	return max(n, 0)
+}

@@ -1,0 +1,238 @@
+package controlplane
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
+	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/dataplane"
+	"github.com/aksnet/aksnet/internal/fabric"
+	"github.com/aksnet/aksnet/internal/provider/containerservice"
+	"github.com/aksnet/aksnet/internal/provider/network"
+)
+
+// The data-plane controller keeps a dataplane.Plane equal to the store: it
+// builds the Desired data plane (VNets, subnets with their effective routes
+// and NSGs, NICs, clusters with their nodes, pods and services) and calls
+// Set right after every commit that the ARM server reports (Watch) and
+// every DataplaneResync besides, which repairs drift: a route or namespace
+// deleted by hand is back within a resync.
+//
+// Races: a commit that lands while Set runs leaves a wake-up pending, so
+// the next pass sees it; passes never overlap because one goroutine runs
+// them. Set itself reads the kernel back each time, so a pass after a
+// failed one starts from what the kernel holds, not from what the last pass
+// believed.
+
+// defaultDataplaneResync is how often the controller repairs drift.
+const defaultDataplaneResync = time.Second
+
+// podNetnser is what a Plane implements when it can name a pod's namespace.
+type podNetnser interface {
+	PodNetns(clusterID, pod, node string, hostNetwork bool) string
+}
+
+// workloadOptions wires the pods kind to the data plane's naming.
+func workloadOptions(cfg Config) containerservice.WorkloadOptions {
+	var o containerservice.WorkloadOptions
+	if n, ok := cfg.Dataplane.(podNetnser); ok {
+		o.PodNetns = n.PodNetns
+	}
+	return o
+}
+
+type dataplaneController struct {
+	plane  dataplane.Plane
+	srv    *arm.Server
+	log    *slog.Logger
+	resync time.Duration
+	wake   chan struct{}
+	done   chan struct{}
+}
+
+// startDataplane runs the data-plane controller until ctx ends, when the
+// configuration has a data plane.
+func (p *Plane) startDataplane(ctx context.Context) {
+	if p.cfg.Dataplane == nil {
+		return
+	}
+	dc := &dataplaneController{plane: p.cfg.Dataplane, srv: p.ARM, log: p.log, resync: p.cfg.DataplaneResync,
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	if dc.resync <= 0 {
+		dc.resync = defaultDataplaneResync
+	}
+	p.dataplane = dc
+	p.ARM.Watch(func([]string) {
+		select {
+		case dc.wake <- struct{}{}:
+		default:
+		}
+	})
+	go dc.run(ctx)
+}
+
+// waitDataplane waits for the controller to stop after the plane's context
+// ended.
+func (p *Plane) waitDataplane() {
+	if p.dataplane != nil {
+		<-p.dataplane.done
+	}
+}
+
+func (dc *dataplaneController) run(ctx context.Context) {
+	defer close(dc.done)
+	t := time.NewTicker(dc.resync)
+	defer t.Stop()
+	for {
+		dc.pass(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-dc.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// pass makes the data plane equal to the store once.
+func (dc *dataplaneController) pass(ctx context.Context) {
+	var d dataplane.Desired
+	if err := dc.srv.View(func(c *arm.Call) error {
+		d = BuildDesired(c)
+		return nil
+	}); err != nil {
+		dc.log.Error("dataplane: read store", "err", err)
+		return
+	}
+	sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := dc.plane.Set(sctx, d); err != nil && ctx.Err() == nil {
+		dc.log.Error("dataplane: set", "err", err)
+	}
+}
+
+// BuildDesired reads the data plane the store describes: every kubenet
+// cluster with nodes, the VNets and subnets its nodes are in, their
+// effective routes and NSGs, the nodes' NICs, the cluster's pods (plus its
+// cluster-DNS pod on the first node) and services.
+func BuildDesired(c *arm.Call) dataplane.Desired {
+	var ids []string
+	c.ScanType(containerservice.TypeManagedCluster, "", func(id string, _ []byte) bool {
+		ids = append(ids, id)
+		return true
+	})
+	var d dataplane.Desired
+	vnets := map[string]int{}
+	subnets := map[string]bool{}
+	for _, id := range ids {
+		info, ok := containerservice.Lookup(c.R, id)
+		if !ok || len(info.Nodes) == 0 {
+			continue
+		}
+		cl := dataplane.Cluster{ID: info.ID, PodCIDR: info.PodCIDR, ServiceCIDR: info.ServiceCIDR, DNSServiceIP: info.DNSServiceIP,
+			PublicIP: containerservice.OutboundIP(c, info.ID)}
+		nodes := map[string]dataplane.Node{}
+		for _, n := range info.Nodes {
+			sn, err := network.LookupSubnet(c, n.SubnetID, "")
+			if err != nil || !n.IP.IsValid() || !n.PodCIDR.IsValid() {
+				continue
+			}
+			vi, ok := vnets[strings.ToLower(sn.VNetID)]
+			if !ok {
+				vi = len(d.VNets)
+				vnets[strings.ToLower(sn.VNetID)] = vi
+				d.VNets = append(d.VNets, dataplane.VNet{ID: sn.VNetID, Prefixes: sn.VNetPrefixes})
+			}
+			v := &d.VNets[vi]
+			if !subnets[strings.ToLower(sn.ID)] {
+				subnets[strings.ToLower(sn.ID)] = true
+				v.Subnets = append(v.Subnets, dataplane.Subnet{ID: sn.ID, Prefix: sn.Prefix, Routes: effectiveRoutes(c, sn), NSG: nsgOf(c, sn.NSGID)})
+			}
+			fwd, nsgID := nicOf(c, n.NICID)
+			v.NICs = append(v.NICs, dataplane.NIC{ID: n.NICID, Subnet: sn.ID, IP: n.IP, IPForwarding: fwd, NSG: nsgOf(c, nsgID)})
+			cl.VNet = sn.VNetID
+			node := dataplane.Node{Name: n.Name, NIC: n.NICID, IP: n.IP, PodCIDR: n.PodCIDR, Gateway: sn.Prefix.Masked().Addr().Next()}
+			cl.Nodes = append(cl.Nodes, node)
+			nodes[n.Name] = node
+		}
+		if len(cl.Nodes) == 0 {
+			continue
+		}
+		first := cl.Nodes[0]
+		cl.Pods = append(cl.Pods, dataplane.Pod{Name: containerservice.DNSPodName, Node: first.Name,
+			IP: containerservice.PodRange(first.PodCIDR).Last(), DNS: true})
+		for _, p := range containerservice.Pods(c.R, info.ID) {
+			if _, ok := nodes[p.Node]; ok && p.IP.IsValid() {
+				cl.Pods = append(cl.Pods, dataplane.Pod{Name: p.Name, Node: p.Node, IP: p.IP, HostNetwork: p.HostNetwork})
+			}
+		}
+		for _, s := range containerservice.Services(c.R, info.ID) {
+			if info.ServiceCIDR.Contains(s.ClusterIP) {
+				cl.Services = append(cl.Services, dataplane.Service{Name: s.Name, ClusterIP: s.ClusterIP, Protocol: s.Protocol,
+					Port: s.Port, TargetPort: s.TargetPort, Selector: s.Selector})
+			}
+		}
+		d.Clusters = append(d.Clusters, cl)
+	}
+	return d
+}
+
+// effectiveRoutes is the subnet's effective route table: system routes and
+// the UDRs of its route table.
+func effectiveRoutes(c *arm.Call, sn network.SubnetInfo) []fabric.Route {
+	var udrs []fabric.Route
+	if sn.RouteTableID != "" {
+		if rt, ok := network.LookupRouteTable(c, sn.RouteTableID); ok {
+			for _, r := range rt.Routes {
+				p, err := netip.ParsePrefix(r.AddressPrefix)
+				if err != nil {
+					continue
+				}
+				hop, _ := netip.ParseAddr(r.NextHopIP)
+				udrs = append(udrs, fabric.Route{Name: r.Name, Source: fabric.SourceUser, Prefix: p,
+					NextHopType: nextHopType(r.NextHopType), NextHopIP: hop, RouteTableID: rt.ID})
+			}
+		}
+	}
+	return fabric.EffectiveRoutes(sn.VNetPrefixes, udrs)
+}
+
+func nextHopType(s string) fabric.NextHopType {
+	for _, t := range []fabric.NextHopType{fabric.VirtualAppliance, fabric.VnetLocal, fabric.Internet, fabric.VirtualNetworkGateway, fabric.None} {
+		if strings.EqualFold(s, string(t)) {
+			return t
+		}
+	}
+	return fabric.None
+}
+
+func nsgOf(c *arm.Call, id string) *dataplane.NSG {
+	if id == "" || !c.Exists(id) {
+		return nil
+	}
+	return &dataplane.NSG{ID: id, Rules: network.NSGRules(c, id)}
+}
+
+// nicOf reads a NIC's IP forwarding flag and NSG.
+func nicOf(c *arm.Call, id string) (ipForwarding bool, nsgID string) {
+	raw := c.StoredDoc(id)
+	if raw == nil {
+		return false, ""
+	}
+	var n armnetwork.Interface
+	if json.Unmarshal(raw, &n) != nil || n.Properties == nil {
+		return false, ""
+	}
+	if n.Properties.EnableIPForwarding != nil {
+		ipForwarding = *n.Properties.EnableIPForwarding
+	}
+	if g := n.Properties.NetworkSecurityGroup; g != nil && g.ID != nil {
+		nsgID = *g.ID
+	}
+	return ipForwarding, nsgID
+}

@@ -1,0 +1,391 @@
+package dataplane
+
+import (
+	"cmp"
+	"fmt"
+	"hash/fnv"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/aksnet/aksnet/internal/fabric"
+)
+
+// Fixed addresses of the model.
+var (
+	// InternetHost is the test host in the internet namespace.
+	InternetHost = netip.MustParseAddr("203.0.113.10")
+	// transitInet and transitFabric address the two ends of every
+	// fabric–internet link. They come from 169.254.0.0/16, which no VNet,
+	// pod or service range may use.
+	transitInet   = netip.MustParseAddr("169.254.0.1")
+	transitFabric = netip.MustParseAddr("169.254.0.2")
+)
+
+// Ports of the workloads.
+const (
+	EchoPort         = 8080
+	InternetEchoPort = 80
+	DNSPort          = 53
+)
+
+// ruleBase is the priority of the fabric's iif rules; aksnet owns the
+// priorities [ruleBase, ruleBase+1000).
+const ruleBase = 1000
+
+// sysctl keys (paths below /proc/sys).
+const (
+	sysForward       = "net/ipv4/ip_forward"
+	sysRPFilterAll   = "net/ipv4/conf/all/rp_filter"
+	sysRPFilterDef   = "net/ipv4/conf/default/rp_filter"
+	sysProxyARPAll   = "net/ipv4/conf/all/proxy_arp"
+	sysProxyDelayFmt = "net/ipv4/neigh/%s/proxy_delay"
+	// IPv6 is off in every namespace: the model is IPv4, and IPv6
+	// autoconfiguration of every new link (link-local addresses, DAD,
+	// router solicitations) would only slow the kernel's rtnl work down.
+	sysIPv6OffAll = "net/ipv6/conf/all/disable_ipv6"
+	sysIPv6OffDef = "net/ipv6/conf/default/disable_ipv6"
+)
+
+// compile turns d into the state of every namespace.
+func compile(d Desired, names Names) (World, error) {
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	w := World{}
+	// Which NICs are realised: those of nodes.
+	used := map[string]*Node{}
+	nodeCluster := map[string]*Cluster{}
+	for ci := range d.Clusters {
+		c := &d.Clusters[ci]
+		for ni := range c.Nodes {
+			used[strings.ToLower(c.Nodes[ni].NIC)] = &c.Nodes[ni]
+			nodeCluster[strings.ToLower(c.Nodes[ni].NIC)] = c
+		}
+	}
+	subnetOfNIC := map[string]*Subnet{}
+	fabricOfNIC := map[string]string{}
+	inet := &NSState{Level: levelInet, Sysctls: map[string]string{sysRPFilterAll: "0", sysRPFilterDef: "0"},
+		Links:     []Link{{Name: linkLo, Kind: "loopback", MTU: 65536}},
+		Addrs:     []Addr{{Dev: linkLo, Prefix: host(InternetHost)}},
+		Workloads: []Workload{{Kind: WorkEcho, Port: InternetEchoPort, Name: "internet"}}}
+	for vi := range d.VNets {
+		v := &d.VNets[vi]
+		var nics []nicRef
+		subnets := map[string]*Subnet{}
+		for si := range v.Subnets {
+			subnets[strings.ToLower(v.Subnets[si].ID)] = &v.Subnets[si]
+		}
+		for i := range v.NICs {
+			n := &v.NICs[i]
+			if used[strings.ToLower(n.ID)] == nil {
+				continue
+			}
+			s := subnets[strings.ToLower(n.Subnet)]
+			nics = append(nics, nicRef{n, s})
+			subnetOfNIC[strings.ToLower(n.ID)] = s
+		}
+		if len(nics) == 0 {
+			continue
+		}
+		slices.SortFunc(nics, func(a, b nicRef) int { return a.nic.IP.Compare(b.nic.IP) })
+		fname := names.VNet(v.ID)
+		f := &NSState{Level: levelFabric, Sysctls: map[string]string{
+			sysForward: "1", sysRPFilterAll: "0", sysRPFilterDef: "0", sysProxyARPAll: "1",
+		}}
+		f.Links = append(f.Links, Link{Name: linkLo, Kind: "loopback", MTU: 65536},
+			Link{Name: linkInet, Kind: KindVeth, MTU: MTU})
+		f.Addrs = append(f.Addrs, Addr{Dev: linkInet, Prefix: host(transitFabric)})
+		byIP := map[netip.Addr]string{}
+		for _, r := range nics {
+			node := used[strings.ToLower(r.nic.ID)]
+			l := addrLink(r.nic.IP)
+			byIP[r.nic.IP] = l
+			_ = node
+			f.Links = append(f.Links, Link{Name: l, Kind: KindVeth, MTU: MTU})
+			fabricOfNIC[strings.ToLower(r.nic.ID)] = fname
+			f.Sysctls[fmt.Sprintf(sysProxyDelayFmt, l)] = "0"
+			f.Addrs = append(f.Addrs, Addr{Dev: l, Prefix: host(gatewayOf(r.subnet.Prefix))})
+			f.Routes = append(f.Routes, Route{Table: MainTable, Dst: host(r.nic.IP), Type: RouteUnicast, Dev: l})
+		}
+		// One table per subnet holding a NIC, chosen by ingress interface.
+		tables := subnetTables(nics, func(r nicRef) string { return r.subnet.ID })
+		for sid, tid := range tables {
+			s := subnets[sid]
+			f.Routes = append(f.Routes, lpmRoutes(s.Routes, tid, byIP)...)
+		}
+		for i, r := range nics {
+			f.Rules = append(f.Rules, Rule{Priority: ruleBase + i%1000, IIF: addrLink(r.nic.IP), Table: tables[strings.ToLower(r.subnet.ID)]})
+		}
+		f.NFT = fabricRules(nics, used, nodeCluster)
+		w[fname] = f
+		// The internet side of the fabric's link.
+		il := vnetLink(v.ID)
+		inet.Links = append(inet.Links, Link{Name: il, Kind: KindVeth, Owner: true, PeerNS: fname, Peer: linkInet, MTU: MTU})
+		inet.Addrs = append(inet.Addrs, Addr{Dev: il, Prefix: host(transitInet)})
+		for ci := range d.Clusters {
+			c := &d.Clusters[ci]
+			if strings.EqualFold(c.VNet, v.ID) && c.PublicIP.IsValid() && len(c.Nodes) > 0 {
+				inet.Routes = append(inet.Routes, Route{Table: MainTable, Dst: host(c.PublicIP), Type: RouteUnicast, Gw: transitFabric, Dev: il})
+			}
+		}
+	}
+	if len(w) > 0 {
+		w[names.Inet()] = inet
+	}
+	for ci := range d.Clusters {
+		c := &d.Clusters[ci]
+		if len(c.Nodes) == 0 {
+			continue
+		}
+		compileCluster(w, c, names, subnetOfNIC, fabricOfNIC)
+	}
+	for _, ns := range w {
+		if ns.Sysctls == nil {
+			ns.Sysctls = map[string]string{}
+		}
+		ns.InitSysctls = map[string]string{sysIPv6OffAll: "1", sysIPv6OffDef: "1"}
+		ns.sortState()
+	}
+	return w, nil
+}
+
+// nicRef is a realised NIC and its subnet.
+type nicRef struct {
+	nic    *NIC
+	subnet *Subnet
+}
+
+// gatewayOf is a subnet's gateway, its first address after the network (.1).
+func gatewayOf(p netip.Prefix) netip.Addr { return p.Masked().Addr().Next() }
+
+// subnetTables gives each subnet of nics a routing table id, stable for a
+// subnet id: 10000 + a hash, probing past collisions in id order.
+func subnetTables[T any](nics []T, subnetID func(T) string) map[string]int {
+	var ids []string
+	for _, n := range nics {
+		id := strings.ToLower(subnetID(n))
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	out := map[string]int{}
+	taken := map[int]bool{}
+	for _, id := range ids {
+		h := fnv.New32a()
+		_, _ = h.Write([]byte(id))
+		t := 10000 + int(h.Sum32()%1000000)
+		for taken[t] {
+			t++
+		}
+		taken[t] = true
+		out[id] = t
+	}
+	return out
+}
+
+// sourceRank orders route sources at equal prefix, as Azure does: user
+// routes beat BGP routes, which beat system routes.
+func sourceRank(source string) int {
+	switch source {
+	case fabric.SourceUser:
+		return 2
+	case fabric.SourceVirtualNetworkGateway:
+		return 1
+	}
+	return 0
+}
+
+// lpmRoutes installs in table tid exactly the longest-prefix-match result of
+// the effective routes: for each prefix only the route Azure selects, and a
+// /32 to every realised NIC whose address Azure would deliver VnetLocal (so
+// a covering UDR, a 0.0.0.0/0 to None included, can never override VNet
+// delivery, and a more specific UDR still wins over it). byIP maps realised
+// NIC addresses to their fabric link.
+func lpmRoutes(routes []fabric.Route, tid int, byIP map[netip.Addr]string) []Route {
+	win := map[netip.Prefix]fabric.Route{}
+	var order []netip.Prefix
+	for _, r := range routes {
+		if r.State == fabric.StateInvalid || !r.Prefix.IsValid() || !r.Prefix.Addr().Is4() {
+			continue
+		}
+		p := r.Prefix.Masked()
+		cur, ok := win[p]
+		if !ok {
+			order = append(order, p)
+		}
+		if !ok || sourceRank(r.Source) > sourceRank(cur.Source) {
+			win[p] = r
+		}
+	}
+	out := map[netip.Prefix]Route{}
+	for _, p := range order {
+		r := win[p]
+		kr := Route{Table: tid, Dst: p, Type: RouteBlackhole}
+		switch r.NextHopType {
+		case fabric.Internet:
+			kr = Route{Table: tid, Dst: p, Type: RouteUnicast, Gw: transitInet, Dev: linkInet}
+		case fabric.VirtualAppliance:
+			if l, ok := byIP[r.NextHopIP]; ok {
+				kr = Route{Table: tid, Dst: p, Type: RouteUnicast, Gw: r.NextHopIP, Dev: l}
+			}
+		}
+		// VnetLocal, None, VirtualNetworkGateway and an appliance no NIC
+		// holds drop: the NIC /32s below carry VNet delivery.
+		out[p] = kr
+	}
+	t := fabric.NewTable(routes)
+	for ip, l := range byIP {
+		if r, ok := t.Lookup(ip); ok && r.NextHopType == fabric.VnetLocal {
+			out[host(ip)] = Route{Table: tid, Dst: host(ip), Type: RouteUnicast, Dev: l}
+		}
+	}
+	res := make([]Route, 0, len(out))
+	for _, r := range out {
+		res = append(res, r)
+	}
+	slices.SortFunc(res, func(a, b Route) int {
+		return cmp.Or(a.Dst.Addr().Compare(b.Dst.Addr()), cmp.Compare(a.Dst.Bits(), b.Dst.Bits()))
+	})
+	return res
+}
+
+// compileCluster adds the namespaces of c's nodes and pods.
+func compileCluster(w World, c *Cluster, names Names, subnetOfNIC map[string]*Subnet, fabricOfNIC map[string]string) {
+	nodeNS := map[string]*NSState{}
+	nodes := map[string]*Node{}
+	for i := range c.Nodes {
+		n := &c.Nodes[i]
+		nodes[n.Name] = n
+		s := subnetOfNIC[strings.ToLower(n.NIC)]
+		bits := 24
+		if s != nil {
+			bits = s.Prefix.Bits()
+		}
+		gw := n.Gateway
+		if !gw.IsValid() && s != nil {
+			gw = gatewayOf(s.Prefix)
+		}
+		ns := &NSState{Level: levelNode, Sysctls: map[string]string{sysForward: "1", sysRPFilterAll: "0", sysRPFilterDef: "0"}}
+		ns.Links = []Link{{Name: linkLo, Kind: "loopback", MTU: 65536}, {Name: linkCbr0, Kind: KindBridge, MTU: MTU},
+			{Name: linkEth0, Kind: KindVeth, Owner: true, PeerNS: fabricOfNIC[strings.ToLower(n.NIC)], Peer: addrLink(n.IP), MTU: MTU}}
+		ns.Addrs = []Addr{{Dev: linkEth0, Prefix: netip.PrefixFrom(n.IP, bits)}, {Dev: linkCbr0, Prefix: netip.PrefixFrom(gatewayOf(n.PodCIDR), n.PodCIDR.Bits())}}
+		ns.Routes = []Route{{Table: MainTable, Dst: netip.MustParsePrefix("0.0.0.0/0"), Type: RouteUnicast, Gw: gw, Dev: linkEth0}}
+		ns.NFT = nodeRules(c, n)
+		nodeNS[n.Name] = ns
+		w[names.Node(n.Name)] = ns
+	}
+	for _, p := range c.Pods {
+		n := nodes[p.Node]
+		node := nodeNS[p.Node]
+		echo := Workload{Kind: WorkEcho, Port: EchoPort, Name: p.Name}
+		if p.HostNetwork {
+			node.Workloads = append(node.Workloads, echo)
+			continue
+		}
+		pname := names.Pod(c.ID, p.Name)
+		l := addrLink(p.IP)
+		node.Links = append(node.Links, Link{Name: l, Kind: KindVeth, Owner: true, PeerNS: pname, Peer: linkEth0, Master: linkCbr0, MTU: MTU})
+		ps := &NSState{Level: levelPod, Sysctls: map[string]string{}}
+		ps.Links = []Link{{Name: linkLo, Kind: "loopback", MTU: 65536}, {Name: linkEth0, Kind: KindVeth, MTU: MTU}}
+		ps.Addrs = []Addr{{Dev: linkEth0, Prefix: netip.PrefixFrom(p.IP, n.PodCIDR.Bits())}}
+		ps.Routes = []Route{{Table: MainTable, Dst: netip.MustParsePrefix("0.0.0.0/0"), Type: RouteUnicast, Gw: gatewayOf(n.PodCIDR), Dev: linkEth0}}
+		ps.Workloads = []Workload{echo}
+		if p.DNS {
+			ps.Workloads = append(ps.Workloads, Workload{Kind: WorkDNS, Port: DNSPort, Zone: dnsZone(c)})
+		}
+		w[pname] = ps
+	}
+}
+
+// ClusterDomain is the cluster's DNS domain.
+const ClusterDomain = "cluster.local"
+
+// dnsZone is what the cluster DNS answers: kubernetes.default at the
+// service CIDR's .1, kube-dns.kube-system at the DNS service IP, and every
+// service in the default namespace by name.
+func dnsZone(c *Cluster) map[string]netip.Addr {
+	z := map[string]netip.Addr{}
+	if c.ServiceCIDR.IsValid() {
+		z["kubernetes.default.svc."+ClusterDomain+"."] = c.ServiceCIDR.Masked().Addr().Next()
+	}
+	if c.DNSServiceIP.IsValid() {
+		z["kube-dns.kube-system.svc."+ClusterDomain+"."] = c.DNSServiceIP
+	}
+	for _, s := range c.Services {
+		z[strings.ToLower(s.Name)+".default.svc."+ClusterDomain+"."] = s.ClusterIP
+	}
+	return z
+}
+
+// serviceBackend is one service port with its endpoints.
+type serviceBackend struct {
+	vip       netip.Addr
+	proto     uint8
+	port, tp  uint16
+	endpoints []netip.Addr
+	name      string
+}
+
+// backends lists the cluster's service ports: the DNS service (UDP and TCP
+// 53 to the DNS pod) and every service, with the pods its selector picks.
+func backends(c *Cluster) []serviceBackend {
+	var out []serviceBackend
+	var dnsPods []netip.Addr
+	for _, p := range c.Pods {
+		if p.DNS {
+			dnsPods = append(dnsPods, p.IP)
+		}
+	}
+	if c.DNSServiceIP.IsValid() && len(dnsPods) > 0 {
+		for _, proto := range []uint8{17, 6} {
+			out = append(out, serviceBackend{vip: c.DNSServiceIP, proto: proto, port: DNSPort, tp: DNSPort, endpoints: dnsPods, name: "kube-dns"})
+		}
+	}
+	for _, s := range c.Services {
+		var eps []netip.Addr
+		pods := slices.Clone(c.Pods)
+		slices.SortFunc(pods, func(a, b Pod) int { return cmp.Compare(a.Name, b.Name) })
+		for _, p := range pods {
+			if !p.DNS && s.Selector != "" && strings.HasPrefix(p.Name, s.Selector) {
+				eps = append(eps, p.IP)
+			}
+		}
+		proto := uint8(6)
+		if strings.EqualFold(s.Protocol, "UDP") {
+			proto = 17
+		}
+		out = append(out, serviceBackend{vip: s.ClusterIP, proto: proto, port: uint16(s.Port), tp: uint16(s.TargetPort), endpoints: eps, name: s.Name})
+	}
+	return out
+}
+
+// nodeRules is a node's nftables table: masquerade of pod traffic leaving
+// the cluster's pod CIDR, masquerade of service traffic DNATed back onto
+// the node's own bridge (its reply would otherwise bypass the NAT), and
+// ClusterIP DNAT for pods (prerouting) and the node itself (output).
+func nodeRules(c *Cluster, n *Node) *Ruleset {
+	_ = n
+	rs := &Ruleset{}
+	svc := &Chain{Name: "services"}
+	for _, b := range backends(c) {
+		k := len(b.endpoints)
+		for i, ep := range b.endpoints {
+			m := []Match{daddr(host(b.vip)), {Kind: MProto, Proto: b.proto}, {Kind: MDport, Lo: b.port, Hi: b.port}}
+			if k-i > 1 {
+				m = append(m, Match{Kind: MNumgen, Mod: uint32(k - i)})
+			}
+			svc.Rules = append(svc.Rules, NFRule{Match: m, Action: Action{Verdict: VDNAT, Addr: ep, Port: b.tp}})
+		}
+	}
+	rs.Chains = append(rs.Chains,
+		&Chain{Name: "prerouting", Type: "nat", Hook: "prerouting", Priority: -100, Rules: []NFRule{{Action: Action{Verdict: VJump, Chain: "services"}}}},
+		&Chain{Name: "output", Type: "nat", Hook: "output", Priority: -100, Rules: []NFRule{{Action: Action{Verdict: VJump, Chain: "services"}}}},
+		&Chain{Name: "postrouting", Type: "nat", Hook: "postrouting", Priority: 100, Rules: []NFRule{
+			{Match: []Match{saddr(c.PodCIDR.Masked()), {Kind: MDaddr, Neg: true, Prefix: c.PodCIDR.Masked()}}, Action: Action{Verdict: VMasquerade}},
+			{Match: []Match{oif(linkCbr0), {Kind: MCtDNAT}}, Action: Action{Verdict: VMasquerade}},
+		}},
+		svc)
+	return rs
+}

@@ -1,0 +1,328 @@
+package dataplane
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Fake is a Plane over an in-memory kernel. It keeps real state: veth
+// pairs exist in two namespaces and vanish together, deleting a namespace
+// takes its links' peers with it, addresses and routes need their link. Its
+// String prints the state as `ip`-like lines, so tests can compare states
+// with cmp.Diff.
+type Fake struct {
+	*reconciler
+	k *fakeKernel
+}
+
+// NewFake returns a Fake with the given options (Prefix defaults to
+// DefaultPrefix).
+func NewFake(opts Options) (*Fake, error) {
+	if err := opts.fill(); err != nil {
+		return nil, err
+	}
+	k := &fakeKernel{ns: map[string]*fakeNS{}}
+	return &Fake{reconciler: &reconciler{k: k, names: Names{Prefix: opts.Prefix}, log: opts.Logger, workers: opts.Workers}, k: k}, nil
+}
+
+// Set implements Plane.
+func (f *Fake) Set(ctx context.Context, d Desired) error { return f.set(ctx, d) }
+
+// Close implements Plane: the fake's workloads stop, its namespaces stay.
+func (f *Fake) Close() error {
+	f.k.mu.Lock()
+	defer f.k.mu.Unlock()
+	for _, ns := range f.k.ns {
+		ns.Workloads = nil
+	}
+	return nil
+}
+
+// Cleanup deletes every namespace.
+func (f *Fake) Cleanup(ctx context.Context) error { return f.cleanup(ctx) }
+
+// String prints the fake kernel's state.
+func (f *Fake) String() string {
+	f.k.mu.Lock()
+	defer f.k.mu.Unlock()
+	w := World{}
+	for name, ns := range f.k.ns {
+		s := ns.NSState.clone()
+		for i := range s.Links {
+			if !ns.up[s.Links[i].Name] {
+				s.Links[i].Kind += " (down)"
+			}
+		}
+		if ns.nftHash != "" && ns.NFT == nil {
+			s.Workloads = append(s.Workloads, Workload{Kind: "nft-foreign"})
+		}
+		w[name] = s
+	}
+	return w.String()
+}
+
+// Neighbours returns the neighbour-table size the fake was asked for.
+func (f *Fake) Neighbours() int {
+	f.k.mu.Lock()
+	defer f.k.mu.Unlock()
+	return f.k.neigh
+}
+
+// Namespaces lists the fake's namespaces.
+func (f *Fake) Namespaces() []string {
+	f.k.mu.Lock()
+	defer f.k.mu.Unlock()
+	return slices.Sorted(maps.Keys(f.k.ns))
+}
+
+// Mutate runs fn on the state of namespace ns, as a person editing the
+// kernel by hand would (tests use it to make drift). It reports whether ns
+// exists.
+func (f *Fake) Mutate(ns string, fn func(s *NSState)) bool {
+	f.k.mu.Lock()
+	defer f.k.mu.Unlock()
+	n, ok := f.k.ns[ns]
+	if ok {
+		fn(&n.NSState)
+		n.nftHash = n.NFT.Fingerprint()
+	}
+	return ok
+}
+
+// DeleteNamespace deletes ns by hand, as `ip netns del` would.
+func (f *Fake) DeleteNamespace(ns string) {
+	f.k.mu.Lock()
+	defer f.k.mu.Unlock()
+	f.k.deleteLocked(ns)
+}
+
+// PodNetns returns the namespace path a pod's processes run in.
+func (f *Fake) PodNetns(clusterID, pod, node string, hostNetwork bool) string {
+	return f.names.PodNetns(clusterID, pod, node, hostNetwork)
+}
+
+type fakeNS struct {
+	NSState
+	up      map[string]bool
+	peer    map[string][2]string // link → peer namespace, peer link
+	nftHash string
+}
+
+type fakeKernel struct {
+	mu    sync.Mutex
+	ns    map[string]*fakeNS
+	neigh int
+}
+
+func (k *fakeKernel) ListNS(prefix string) ([]string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var out []string
+	for name := range k.ns {
+		if strings.HasPrefix(name, prefix) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (k *fakeKernel) CreateNS(name string, sysctls map[string]string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if _, ok := k.ns[name]; ok {
+		return fmt.Errorf("namespace %s exists", name)
+	}
+	k.ns[name] = &fakeNS{NSState: NSState{Sysctls: maps.Clone(sysctls), InitSysctls: map[string]string{}, Links: []Link{{Name: linkLo, Kind: "loopback", MTU: 65536}}},
+		up: map[string]bool{linkLo: true}, peer: map[string][2]string{}}
+	return nil
+}
+
+func (k *fakeKernel) DeleteNS(name string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if _, ok := k.ns[name]; !ok {
+		return fmt.Errorf("namespace %s: no such namespace", name)
+	}
+	k.deleteLocked(name)
+	return nil
+}
+
+func (k *fakeKernel) deleteLocked(name string) {
+	ns := k.ns[name]
+	if ns == nil {
+		return
+	}
+	for l := range ns.peer {
+		k.delLinkLocked(name, l)
+	}
+	delete(k.ns, name)
+}
+
+// delLinkLocked deletes a link and, for a veth, its peer.
+func (k *fakeKernel) delLinkLocked(nsName, link string) {
+	ns := k.ns[nsName]
+	if ns == nil {
+		return
+	}
+	p, hasPeer := ns.peer[link]
+	ns.Links = slices.DeleteFunc(ns.Links, func(l Link) bool { return l.Name == link })
+	ns.Addrs = slices.DeleteFunc(ns.Addrs, func(a Addr) bool { return a.Dev == link })
+	ns.Routes = slices.DeleteFunc(ns.Routes, func(r Route) bool { return r.Dev == link })
+	for k2 := range ns.Sysctls {
+		if strings.Contains(k2, "/"+link+"/") {
+			delete(ns.Sysctls, k2)
+		}
+	}
+	for i := range ns.Links {
+		if ns.Links[i].Master == link {
+			ns.Links[i].Master = ""
+		}
+	}
+	delete(ns.peer, link)
+	delete(ns.up, link)
+	if hasPeer {
+		k.delLinkLocked(p[0], p[1])
+	}
+}
+
+func (k *fakeKernel) Read(name string, want *NSState, _ bool) (*Observed, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	ns, ok := k.ns[name]
+	if !ok {
+		return nil, fmt.Errorf("namespace %s: no such namespace", name)
+	}
+	o := &Observed{NSState: *ns.NSState.clone(), LinkUp: maps.Clone(ns.up), NFTHash: ns.nftHash}
+	o.Sysctls = map[string]string{}
+	for key := range want.Sysctls {
+		if v, ok := ns.Sysctls[key]; ok {
+			o.Sysctls[key] = v
+		}
+	}
+	for i := range o.Links {
+		o.Links[i].Owner, o.Links[i].PeerNS, o.Links[i].Peer = false, "", ""
+	}
+	return o, nil
+}
+
+func (k *fakeKernel) hasLink(ns *fakeNS, name string) bool {
+	return slices.ContainsFunc(ns.Links, func(l Link) bool { return l.Name == name })
+}
+
+func (k *fakeKernel) Apply(name string, ops []Op) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	ns, ok := k.ns[name]
+	if !ok {
+		return fmt.Errorf("namespace %s: no such namespace", name)
+	}
+	for _, op := range ops {
+		if err := k.apply(name, ns, op); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+	}
+	return nil
+}
+
+func (k *fakeKernel) apply(name string, ns *fakeNS, op Op) error {
+	switch op.Kind {
+	case OpDelLink:
+		if !k.hasLink(ns, op.Link.Name) {
+			return fmt.Errorf("no such link")
+		}
+		k.delLinkLocked(name, op.Link.Name)
+	case OpAddLink:
+		l := op.Link
+		if k.hasLink(ns, l.Name) {
+			return fmt.Errorf("link exists")
+		}
+		if l.Master != "" && !k.hasLink(ns, l.Master) {
+			return fmt.Errorf("no master %s", l.Master)
+		}
+		if l.Kind == KindVeth {
+			peer, ok := k.ns[l.PeerNS]
+			if !ok {
+				return fmt.Errorf("peer namespace %s missing", l.PeerNS)
+			}
+			if k.hasLink(peer, l.Peer) {
+				return fmt.Errorf("peer link %s exists in %s", l.Peer, l.PeerNS)
+			}
+			peer.Links = append(peer.Links, Link{Name: l.Peer, Kind: KindVeth, MTU: l.MTU})
+			peer.peer[l.Peer] = [2]string{name, l.Name}
+			ns.peer[l.Name] = [2]string{l.PeerNS, l.Peer}
+		}
+		stored := l
+		stored.Owner, stored.PeerNS, stored.Peer = false, "", ""
+		ns.Links = append(ns.Links, stored)
+		ns.up[l.Name] = true
+	case OpSetLink:
+		for i := range ns.Links {
+			if ns.Links[i].Name == op.Link.Name {
+				ns.Links[i].MTU, ns.Links[i].Master = op.Link.MTU, op.Link.Master
+				ns.up[op.Link.Name] = true
+				return nil
+			}
+		}
+		return fmt.Errorf("no such link")
+	case OpSysctl, OpLinkSysctl:
+		if dev, per := sysctlLink(op.Key, ns.Links); per && !k.hasLink(ns, dev) {
+			return fmt.Errorf("no such file")
+		}
+		ns.Sysctls[op.Key] = op.Value
+	case OpAddAddr:
+		if !k.hasLink(ns, op.Addr.Dev) {
+			return fmt.Errorf("no such device")
+		}
+		if slices.Contains(ns.Addrs, op.Addr) {
+			return fmt.Errorf("address exists")
+		}
+		ns.Addrs = append(ns.Addrs, op.Addr)
+	case OpDelAddr:
+		i := slices.Index(ns.Addrs, op.Addr)
+		if i < 0 {
+			return fmt.Errorf("no such address")
+		}
+		ns.Addrs = slices.Delete(ns.Addrs, i, i+1)
+	case OpAddRoute:
+		if op.Route.Dev != "" && !k.hasLink(ns, op.Route.Dev) {
+			return fmt.Errorf("no such device")
+		}
+		ns.Routes = slices.DeleteFunc(ns.Routes, func(r Route) bool { return r.key() == op.Route.key() })
+		ns.Routes = append(ns.Routes, op.Route)
+	case OpDelRoute:
+		n := len(ns.Routes)
+		ns.Routes = slices.DeleteFunc(ns.Routes, func(r Route) bool { return r == op.Route })
+		if len(ns.Routes) == n {
+			return fmt.Errorf("no such route")
+		}
+	case OpAddRule:
+		ns.Rules = append(ns.Rules, op.Rule)
+	case OpDelRule:
+		i := slices.Index(ns.Rules, op.Rule)
+		if i < 0 {
+			return fmt.Errorf("no such rule")
+		}
+		ns.Rules = slices.Delete(ns.Rules, i, i+1)
+	case OpNFT:
+		ns.NFT, ns.nftHash = op.NFT, op.NFT.Fingerprint()
+	case OpStartWork:
+		ns.Workloads = slices.DeleteFunc(ns.Workloads, func(w Workload) bool { return workKey(w) == workKey(op.Work) })
+		ns.Workloads = append(ns.Workloads, op.Work)
+	case OpStopWork:
+		ns.Workloads = slices.DeleteFunc(ns.Workloads, func(w Workload) bool { return workKey(w) == workKey(op.Work) })
+	}
+	ns.sortState()
+	return nil
+}
+
+func (k *fakeKernel) EnsureNeighbours(n int) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.neigh = max(k.neigh, n)
+	return nil
+}

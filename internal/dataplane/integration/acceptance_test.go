@@ -1,0 +1,295 @@
+package integration
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/dataplane"
+	"github.com/aksnet/aksnet/internal/provider/containerservice"
+)
+
+// TestIntegrationPodToPod: a pod on node 1 reaches a pod on node 2 and the
+// echo reports the pod IP (no NAT). Deleting node 2's route through the
+// API breaks it; the route controller restores the route and it works
+// again.
+func TestIntegrationPodToPod(t *testing.T) {
+	e := start(t)
+	c := e.articleCluster("rg-p2p", e.articleNetwork("rg-p2p"))
+	a := c.run("pod-a", 0, false)
+	b := c.run("pod-b", 1, false)
+	if a.PodIP != "10.244.0.2" || b.PodIP != "10.244.1.2" || a.Node != c.nodes[0].name {
+		t.Fatalf("pods %+v %+v: want 10.244.0.2 on node 0 and 10.244.1.2 on node 1 (host-local's first address)", a, b)
+	}
+	sees(t, a, b.PodIP+":8080", "pod-b", a.PodIP)
+
+	// While node 1's route is gone from the store, the data plane must
+	// drop the traffic; the recorder checks it right after the data plane
+	// applied such a state, before the controller moves on.
+	var gapSeen, gapLeaked atomic.Int32
+	e.dp.onSet(func(d dataplane.Desired) {
+		if hasRoute(d, c.nodes[1].podCIDR) {
+			return
+		}
+		gapSeen.Add(1)
+		if _, err := quick(a, b.PodIP+":8080"); err == nil {
+			gapLeaked.Add(1)
+		}
+	})
+	for try := 0; try < 10 && gapSeen.Load() == 0; try++ {
+		e.az("network", "route-table", "route", "delete", "-g", c.routeTableRG, "--route-table-name", c.routeTable, "-n", c.nodes[1].route)
+		eventually(t, 5*time.Second, "route controller restores the route", func() error {
+			if out, _, code := e.try("network", "route-table", "route", "show", "-g", c.routeTableRG, "--route-table-name", c.routeTable, "-n", c.nodes[1].route); code != 0 {
+				return fmt.Errorf("route still missing: %s", out)
+			}
+			return nil
+		})
+	}
+	e.dp.onSet(nil)
+	if gapSeen.Load() == 0 {
+		t.Fatal("the data plane never applied a state without node 1's route")
+	}
+	if gapLeaked.Load() != 0 {
+		t.Fatalf("pod-a reached pod-b %d times while node 1's route was gone", gapLeaked.Load())
+	}
+	sees(t, a, b.PodIP+":8080", "pod-b", a.PodIP)
+}
+
+func hasRoute(d dataplane.Desired, prefix string) bool {
+	p := netip.MustParsePrefix(prefix)
+	for _, v := range d.VNets {
+		for _, s := range v.Subnets {
+			for _, r := range s.Routes {
+				if r.Prefix == p && r.Source == "User" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// TestIntegrationBYORouteTableDefaultNone: a bring-your-own route table
+// with a custom 0.0.0.0/0 → None blocks internet egress, and the VNet
+// (pod to pod across nodes) still works.
+func TestIntegrationBYORouteTableDefaultNone(t *testing.T) {
+	e := start(t)
+	rg := "rg-byo"
+	subnet := e.articleNetwork(rg)
+	e.az("network", "route-table", "create", "-g", rg, "-n", "myRouteTable")
+	e.az("network", "route-table", "route", "create", "-g", rg, "--route-table-name", "myRouteTable", "-n", "default-none",
+		"--address-prefix", "0.0.0.0/0", "--next-hop-type", "None")
+	e.az("network", "vnet", "subnet", "update", "-g", rg, "--vnet-name", "myAKSVnet", "-n", "myAKSSubnet", "--route-table", "myRouteTable")
+	c := e.articleCluster(rg, subnet)
+	if c.routeTable != "myRouteTable" {
+		t.Fatalf("cluster uses route table %s, want the BYO myRouteTable", c.routeTable)
+	}
+	a := c.run("pod-a", 0, false)
+	b := c.run("pod-b", 1, false)
+	sees(t, a, b.PodIP+":8080", "pod-b", a.PodIP)
+	blocked(t, a, "203.0.113.10:80")
+	// Removing the custom route gives the internet back.
+	e.az("network", "route-table", "route", "delete", "-g", rg, "--route-table-name", "myRouteTable", "-n", "default-none")
+	sees(t, a, "203.0.113.10:80", "internet", c.publicIP())
+}
+
+// publicIP is the address of the cluster's outbound public IP resource.
+func (c cluster) publicIP() string {
+	var ip netip.Addr
+	must(c.e.t, c.e.arm.Plane.ARM.View(func(call *arm.Call) error {
+		ip = containerservice.OutboundIP(call, c.id)
+		return nil
+	}))
+	return ip.String()
+}
+
+// TestIntegrationNAT: a pod reaches 203.0.113.10, which reports the
+// cluster's outbound public IP; a pod reaching a host-network pod on
+// another node is seen as its node's IP.
+func TestIntegrationNAT(t *testing.T) {
+	e := start(t)
+	c := e.articleCluster("rg-nat", e.articleNetwork("rg-nat"))
+	pip := c.publicIP()
+	if !strings.HasPrefix(pip, "198.51.100.") {
+		t.Fatalf("outbound public IP %q, want one from 198.51.100.0/24", pip)
+	}
+	a := c.run("pod-a", 0, false)
+	k := c.run("konnectivity", 2, true)
+	if k.PodIP != c.nodes[2].ip || !k.HostNetwork {
+		t.Fatalf("host-network pod %+v: want node 2's IP %s", k, c.nodes[2].ip)
+	}
+	sees(t, a, "203.0.113.10:80", "internet", pip)
+	sees(t, a, k.PodIP+":8080", "konnectivity", c.nodes[0].ip)
+	// The host-network pod itself reaches the internet as the public IP too.
+	sees(t, k, "203.0.113.10:80", "internet", pip)
+}
+
+// TestIntegrationNSG: an NSG on the subnet denying the pod CIDR blocks
+// cross-node pod traffic; removing it restores it.
+func TestIntegrationNSG(t *testing.T) {
+	e := start(t)
+	rg := "rg-nsg"
+	c := e.articleCluster(rg, e.articleNetwork(rg))
+	a := c.run("pod-a", 0, false)
+	b := c.run("pod-b", 1, false)
+	sees(t, a, b.PodIP+":8080", "pod-b", a.PodIP)
+	e.az("network", "nsg", "create", "-g", rg, "-n", "deny-pods")
+	e.az("network", "nsg", "rule", "create", "-g", rg, "--nsg-name", "deny-pods", "-n", "deny-pod-cidr", "--priority", "100",
+		"--direction", "Inbound", "--access", "Deny", "--protocol", "*", "--source-address-prefixes", "10.244.0.0/16",
+		"--destination-address-prefixes", "*", "--destination-port-ranges", "*")
+	// The association must reach the kernel within a second: the recorder
+	// notes when the data plane has applied a state with the NSG.
+	applied := make(chan time.Time, 1)
+	e.dp.onSet(func(d dataplane.Desired) {
+		for _, v := range d.VNets {
+			for _, s := range v.Subnets {
+				if s.NSG != nil && strings.HasSuffix(s.NSG.ID, "/deny-pods") {
+					select {
+					case applied <- time.Now():
+					default:
+					}
+				}
+			}
+		}
+	})
+	start := time.Now()
+	e.az("network", "vnet", "subnet", "update", "-g", rg, "--vnet-name", "myAKSVnet", "-n", "myAKSSubnet", "--network-security-group", "deny-pods")
+	select {
+	case at := <-applied:
+		if d := at.Sub(start); d > time.Second {
+			t.Errorf("the NSG association reached the kernel %s after the request, want within 1 s", d)
+		} else {
+			t.Logf("NSG association in the kernel %s after the request", d.Round(time.Millisecond))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the data plane never applied the NSG association")
+	}
+	e.dp.onSet(nil)
+	blocked(t, a, b.PodIP+":8080")
+	e.az("network", "vnet", "subnet", "update", "-g", rg, "--vnet-name", "myAKSVnet", "-n", "myAKSSubnet", "--network-security-group", "")
+	sees(t, a, b.PodIP+":8080", "pod-b", a.PodIP)
+}
+
+// TestIntegrationDNSAndServices: from a pod, DNS at 10.0.0.10 answers
+// kubernetes.default.svc.cluster.local with 10.0.0.1 and a service by
+// name; the ClusterIP service reaches each of its pods.
+func TestIntegrationDNSAndServices(t *testing.T) {
+	e := start(t)
+	rg := "rg-svc"
+	c := e.articleCluster(rg, e.articleNetwork(rg))
+	client := c.run("client", 2, false)
+	c.run("web-1", 0, false)
+	c.run("web-2", 1, false)
+	var svc struct {
+		ClusterIP string `json:"clusterIP"`
+	}
+	must(t, json.Unmarshal([]byte(e.az("aks", "service", "create", "-g", rg, "-n", c.name, "--name", "web", "--selector", "web-",
+		"--port", "80", "--target-port", "8080")), &svc))
+	if svc.ClusterIP != "10.0.0.2" {
+		t.Fatalf("service ClusterIP %s, want 10.0.0.2 (the first free address after .1)", svc.ClusterIP)
+	}
+	for name, want := range map[string]string{
+		"kubernetes.default.svc.cluster.local":   "10.0.0.1",
+		"web.default.svc.cluster.local":          "10.0.0.2",
+		"kube-dns.kube-system.svc.cluster.local": "10.0.0.10",
+	} {
+		eventually(t, 5*time.Second, "DNS "+name, func() error {
+			got, err := lookup(client, name)
+			if err != nil {
+				return err
+			}
+			if len(got) != 1 || got[0].String() != want {
+				return fmt.Errorf("got %v, want %s", got, want)
+			}
+			return nil
+		})
+	}
+	seen := map[string]bool{}
+	eventually(t, 10*time.Second, "service reaches web-1 and web-2", func() error {
+		r, err := echo(client, "10.0.0.2:80")
+		if err != nil {
+			return err
+		}
+		if r.Client != client.PodIP {
+			return fmt.Errorf("service traffic was NATed: echo saw %s, want %s", r.Client, client.PodIP)
+		}
+		seen[r.Pod] = true
+		if !seen["web-1"] || !seen["web-2"] {
+			return fmt.Errorf("seen %v", seen)
+		}
+		return nil
+	})
+	// Deleting a pod takes it out of the service.
+	e.az("aks", "pod", "delete", "-g", rg, "-n", c.name, "--name", "web-1")
+	eventually(t, 5*time.Second, "web-1 leaves the service", func() error {
+		for range 6 {
+			r, err := echo(client, "10.0.0.2:80")
+			if err != nil {
+				return err
+			}
+			if r.Pod != "web-2" {
+				return fmt.Errorf("answered by %s", r.Pod)
+			}
+		}
+		return nil
+	})
+}
+
+// TestIntegrationDriftRestartCleanup: a namespace and a route deleted by
+// hand come back within 2 s; a restarted server adopts the namespaces
+// without re-creating them; deleting the cluster and cleaning up leave
+// nothing behind.
+func TestIntegrationDriftRestartCleanup(t *testing.T) {
+	e := start(t)
+	rg := "rg-drift"
+	c := e.articleCluster(rg, e.articleNetwork(rg))
+	a := c.run("pod-a", 0, false)
+	b := c.run("pod-b", 1, false)
+	sees(t, a, b.PodIP+":8080", "pod-b", a.PodIP)
+
+	// Drift: pod-b's namespace and the fabric's route to node 1's pods.
+	names := e.linux.Names()
+	must(t, deleteNetns(names.Pod(c.id, "pod-b")))
+	must(t, deleteFabricRoute(names.VNet(strings.TrimSuffix(c.subnet, "/subnets/myAKSSubnet")), c.nodes[1].podCIDR))
+	start := time.Now()
+	eventually(t, 2*time.Second, "drift repaired", func() error {
+		r, err := quick(a, b.PodIP+":8080")
+		if err != nil {
+			return err
+		}
+		if r.Pod != "pod-b" {
+			return fmt.Errorf("answered %+v", r)
+		}
+		return nil
+	})
+	t.Logf("drift repaired in %s", time.Since(start).Round(time.Millisecond))
+
+	// Restart: the next server adopts what exists.
+	before := inodes(t, e)
+	e.stopServer()
+	e.startServer()
+	sees(t, a, b.PodIP+":8080", "pod-b", a.PodIP)
+	after := inodes(t, e)
+	for name, ino := range before {
+		if after[name] != ino {
+			t.Errorf("namespace %s was re-created on restart (inode %d → %d)", name, ino, after[name])
+		}
+	}
+	if len(after) != len(before) {
+		t.Errorf("namespaces changed on restart: %d → %d", len(before), len(after))
+	}
+
+	// Deleting the cluster leaves no namespace (and so no link) behind.
+	e.az("aks", "delete", "-g", rg, "-n", c.name, "--yes")
+	eventually(t, 10*time.Second, "cluster's namespaces removed", func() error {
+		if left := e.namespaces(); len(left) > 0 {
+			return fmt.Errorf("left: %v", left)
+		}
+		return nil
+	})
+}

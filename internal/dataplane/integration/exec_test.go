@@ -1,0 +1,47 @@
+package integration
+
+import (
+	"bytes"
+	"errors"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestIntegrationPodExec runs the aksnet binary's `aks pod exec`: the
+// program runs in the pod's namespace and its exit code comes through.
+func TestIntegrationPodExec(t *testing.T) {
+	e := start(t)
+	c := e.articleCluster("rg-exec", e.articleNetwork("rg-exec"))
+	a := c.run("pod-a", 0, false)
+	bin := filepath.Join(t.TempDir(), "aksnet")
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
+	must(t, err)
+	build := exec.Command("go", "build", "-o", bin, "./cmd/aksnet")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	run := func(args ...string) (string, int) {
+		cmd := exec.Command(bin, append([]string{"--endpoint", e.arm.URL, "--state-dir", e.dir, "aks", "pod", "exec",
+			"-g", c.rg, "-n", c.name, "--name", "pod-a", "--"}, args...)...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return out.String(), ee.ExitCode()
+		}
+		must(t, err)
+		return out.String(), 0
+	}
+	// fib_trie lists the namespace's own addresses: the pod's, not the host's.
+	out, code := run("sh", "-c", "grep -c '"+a.PodIP+"' /proc/net/fib_trie; exit 7")
+	if code != 7 || strings.TrimSpace(out) == "0" {
+		t.Fatalf("exec: exit %d, output %q; want exit 7 and the pod IP %s among the namespace's addresses", code, out, a.PodIP)
+	}
+	if out, code := run("no-such-program-aksnet"); code != 127 {
+		t.Fatalf("missing program: exit %d (%s), want 127", code, out)
+	}
+}

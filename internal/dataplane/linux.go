@@ -1,0 +1,557 @@
+//go:build linux
+
+package dataplane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/google/nftables"
+	mnl "github.com/mdlayher/netlink"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+)
+
+// routeProtocol marks the routes aksnet installs (rtm_protocol), so that
+// reading back ignores the kernel's own connected and local routes.
+const routeProtocol = netlink.RouteProtocol(79)
+
+// Linux is the Plane over the real kernel.
+type Linux struct {
+	*reconciler
+	k *linuxKernel
+}
+
+// NewLinux returns the Linux data plane. It fails when the process lacks
+// the privileges (see CheckPrivileges).
+func NewLinux(opts Options) (*Linux, error) {
+	if err := opts.fill(); err != nil {
+		return nil, err
+	}
+	if err := CheckPrivileges(); err != nil {
+		return nil, err
+	}
+	k := &linuxKernel{handles: map[string]*nsHandle{}, work: newWorkloads(opts.Logger)}
+	return &Linux{reconciler: &reconciler{k: k, names: Names{Prefix: opts.Prefix}, log: opts.Logger, workers: opts.Workers}, k: k}, nil
+}
+
+// Set implements Plane.
+func (l *Linux) Set(ctx context.Context, d Desired) error { return l.set(ctx, d) }
+
+// Close implements Plane: workloads stop and handles close; namespaces stay
+// for the next process to adopt. A raised neighbour table is restored.
+func (l *Linux) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.k.work.stopAll()
+	l.k.closeHandles()
+	return l.k.releaseNeighbours()
+}
+
+// Cleanup deletes every namespace with the plane's prefix (and so every
+// link in them) and restores the neighbour table.
+func (l *Linux) Cleanup(ctx context.Context) error {
+	err := l.cleanup(ctx)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.k.work.stopAll()
+	l.k.closeHandles()
+	return errors.Join(err, l.k.releaseNeighbours())
+}
+
+// PodNetns returns the path of the namespace a pod's processes run in.
+func (l *Linux) PodNetns(clusterID, pod, node string, hostNetwork bool) string {
+	return l.names.PodNetns(clusterID, pod, node, hostNetwork)
+}
+
+// Names returns the plane's naming.
+func (l *Linux) Names() Names { return l.names }
+
+// Cleanup removes every namespace whose name starts with prefix (default
+// DefaultPrefix), for `aksnet serve --dataplane netns --cleanup`, and
+// restores neighbour-table thresholds a crashed process left raised.
+func Cleanup(ctx context.Context, prefix string) error {
+	l, err := NewLinux(Options{Prefix: prefix})
+	if err != nil {
+		return err
+	}
+	return errors.Join(l.Cleanup(ctx), restoreNeighboursFromFile())
+}
+
+// nsHandle holds a namespace's file descriptor and the sockets opened in it.
+type nsHandle struct {
+	ino uint64
+	fd  netns.NsHandle
+	nl  *netlink.Handle
+	nft *nftables.Conn
+}
+
+func (h *nsHandle) close() {
+	if h.nl != nil {
+		h.nl.Close()
+	}
+	if h.nft != nil {
+		_ = h.nft.CloseLasting()
+	}
+	_ = h.fd.Close()
+}
+
+type linuxKernel struct {
+	mu      sync.Mutex
+	handles map[string]*nsHandle
+	work    *workloads
+	raised  bool
+}
+
+// handle returns the open handle of namespace name, reopening it when the
+// namespace bound under that name changed.
+func (k *linuxKernel) handle(name string) (*nsHandle, error) {
+	ino, err := nsInode(name)
+	if err != nil {
+		return nil, err
+	}
+	k.mu.Lock()
+	h := k.handles[name]
+	k.mu.Unlock()
+	if h != nil && h.ino == ino {
+		return h, nil
+	}
+	if h != nil {
+		k.forget(name)
+	}
+	fd, err := netns.GetFromPath(filepath.Join(NetnsDir, name))
+	if err != nil {
+		return nil, err
+	}
+	nh := &nsHandle{ino: ino, fd: fd}
+	if nh.nl, err = netlink.NewHandleAt(fd, unix.NETLINK_ROUTE); err != nil {
+		nh.close()
+		return nil, fmt.Errorf("netlink handle in %s: %w", name, err)
+	}
+	if nh.nft, err = nftables.New(nftables.WithNetNSFd(int(fd)), nftables.AsLasting(), nftables.WithSockOptions(bigBuffers)); err != nil {
+		nh.close()
+		return nil, fmt.Errorf("nftables in %s: %w", name, err)
+	}
+	k.mu.Lock()
+	if old := k.handles[name]; old != nil && old.ino == ino {
+		k.mu.Unlock()
+		nh.close()
+		return old, nil
+	}
+	k.handles[name] = nh
+	k.mu.Unlock()
+	return nh, nil
+}
+
+// forget stops the workloads of namespace name and closes its handle, so
+// that a namespace deleted by hand is really freed (its sockets would keep
+// it, and its veths, alive).
+func (k *linuxKernel) forget(name string) {
+	k.work.stopNS(name)
+	k.mu.Lock()
+	h := k.handles[name]
+	delete(k.handles, name)
+	k.mu.Unlock()
+	if h != nil {
+		h.close()
+	}
+}
+
+func (k *linuxKernel) closeHandles() {
+	k.mu.Lock()
+	hs := k.handles
+	k.handles = map[string]*nsHandle{}
+	k.mu.Unlock()
+	for _, h := range hs {
+		h.close()
+	}
+}
+
+func (k *linuxKernel) ListNS(prefix string) ([]string, error) {
+	names, err := listNamedNS(prefix)
+	if err != nil {
+		return nil, err
+	}
+	k.mu.Lock()
+	var stale []string
+	for name, h := range k.handles {
+		if !strings.HasPrefix(name, prefix) {
+			continue
+		}
+		if ino, err := nsInode(name); err != nil || ino != h.ino {
+			stale = append(stale, name)
+		}
+	}
+	k.mu.Unlock()
+	for _, name := range stale {
+		k.forget(name)
+	}
+	return names, nil
+}
+
+func (k *linuxKernel) CreateNS(name string, sysctls map[string]string) error {
+	return createNamedNS(name, sysctls)
+}
+
+func (k *linuxKernel) DeleteNS(name string) error {
+	k.forget(name)
+	return deleteNamedNS(name)
+}
+
+func (k *linuxKernel) Read(name string, want *NSState, fresh bool) (*Observed, error) {
+	h, err := k.handle(name)
+	if err != nil {
+		return nil, err
+	}
+	o := &Observed{LinkUp: map[string]bool{}, NSState: NSState{Sysctls: map[string]string{}}}
+	links, err := h.nl.LinkList()
+	if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
+		return nil, fmt.Errorf("links: %w", err)
+	}
+	byIndex := map[int]string{}
+	for _, l := range links {
+		byIndex[l.Attrs().Index] = l.Attrs().Name
+	}
+	for _, l := range links {
+		a := l.Attrs()
+		kind := l.Type()
+		if a.Name == linkLo {
+			kind = "loopback"
+		}
+		o.Links = append(o.Links, Link{Name: a.Name, Kind: kind, MTU: a.MTU, Master: byIndex[a.MasterIndex]})
+		o.LinkUp[a.Name] = a.Flags&net.FlagUp != 0
+	}
+	if fresh {
+		// Nothing but links (veth ends other levels made), lo's address
+		// and the creation-time sysctls can be there yet.
+		o.Addrs = []Addr{{Dev: linkLo, Prefix: netip.MustParsePrefix("127.0.0.1/8")}}
+		for k, v := range nsSysctls(want) {
+			o.Sysctls[k] = v
+		}
+		return o, nil
+	}
+	addrs, err := h.nl.AddrList(nil, netlink.FAMILY_V4)
+	if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
+		return nil, fmt.Errorf("addresses: %w", err)
+	}
+	for _, a := range addrs {
+		ip, ok := netip.AddrFromSlice(a.IP.To4())
+		if !ok {
+			continue
+		}
+		ones, _ := a.Mask.Size()
+		o.Addrs = append(o.Addrs, Addr{Dev: byIndex[a.LinkIndex], Prefix: netip.PrefixFrom(ip, ones)})
+	}
+	routes, err := h.nl.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Protocol: routeProtocol}, netlink.RT_FILTER_PROTOCOL|netlink.RT_FILTER_TABLE)
+	if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
+		return nil, fmt.Errorf("routes: %w", err)
+	}
+	for _, r := range routes {
+		kr := Route{Table: r.Table, Type: RouteUnicast, Dev: byIndex[r.LinkIndex], Dst: netip.MustParsePrefix("0.0.0.0/0")}
+		if r.Dst != nil {
+			ip, _ := netip.AddrFromSlice(r.Dst.IP.To4())
+			ones, _ := r.Dst.Mask.Size()
+			kr.Dst = netip.PrefixFrom(ip, ones)
+		}
+		if r.Type == unix.RTN_BLACKHOLE {
+			kr.Type, kr.Dev = RouteBlackhole, ""
+		}
+		if gw, ok := netip.AddrFromSlice(r.Gw.To4()); ok {
+			kr.Gw = gw
+		}
+		o.Routes = append(o.Routes, kr)
+	}
+	rules, err := h.nl.RuleList(netlink.FAMILY_V4)
+	if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
+		return nil, fmt.Errorf("rules: %w", err)
+	}
+	for _, r := range rules {
+		if r.Priority >= ruleBase && r.Priority < ruleBase+1000 {
+			o.Rules = append(o.Rules, Rule{Priority: r.Priority, IIF: r.IifName, Table: r.Table})
+		}
+	}
+	if len(want.Sysctls) > 0 {
+		keys := make([]string, 0, len(want.Sysctls))
+		for key := range want.Sysctls {
+			keys = append(keys, key)
+		}
+		vals := make([]string, len(keys))
+		if err := inNS(h.fd, func() error {
+			for i, key := range keys {
+				vals[i], _ = readSysctl(key) // a missing per-link key reads as ""
+			}
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		for i, key := range keys {
+			switch {
+			case vals[i] != "":
+				o.Sysctls[key] = vals[i]
+			case strings.HasPrefix(key, "net/ipv6/") && !ipv6Available():
+				o.Sysctls[key] = want.Sysctls[key] // a kernel without IPv6 has nothing to turn off
+			}
+		}
+	}
+	if o.NFTHash, err = readNFTHash(h.nft); err != nil {
+		return nil, fmt.Errorf("nftables: %w", err)
+	}
+	o.Workloads = k.work.list(name, h.ino)
+	return o, nil
+}
+
+func (k *linuxKernel) Apply(name string, ops []Op) error {
+	h, err := k.handle(name)
+	if err != nil {
+		return err
+	}
+	lc := &linkCache{h: h}
+	for i := 0; i < len(ops); i++ {
+		op := ops[i]
+		if op.Kind == OpSysctl || op.Kind == OpLinkSysctl {
+			// One visit to the namespace for a run of sysctls.
+			j := i
+			for j < len(ops) && ops[j].Kind == op.Kind {
+				j++
+			}
+			batch := ops[i:j]
+			if err := inNS(h.fd, func() error {
+				for _, o := range batch {
+					if err := writeSysctl(o.Key, o.Value); err != nil {
+						return fmt.Errorf("%s: %w", o, err)
+					}
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			i = j - 1
+			continue
+		}
+		if err := k.apply(name, h, lc, op); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+	}
+	return nil
+}
+
+// linkCache holds a namespace's links by name during one Apply, read with
+// one dump instead of a lookup per operation.
+type linkCache struct {
+	h     *nsHandle
+	links map[string]netlink.Link
+}
+
+func (c *linkCache) get(name string) (netlink.Link, error) {
+	if c.links == nil {
+		ls, err := c.h.nl.LinkList()
+		if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
+			return nil, err
+		}
+		c.links = map[string]netlink.Link{}
+		for _, l := range ls {
+			c.links[l.Attrs().Name] = l
+		}
+	}
+	if l, ok := c.links[name]; ok {
+		return l, nil
+	}
+	return c.h.nl.LinkByName(name)
+}
+
+func (c *linkCache) put(l netlink.Link) {
+	if c.links != nil {
+		c.links[l.Attrs().Name] = l
+	}
+}
+
+func (c *linkCache) drop(name string) {
+	if c.links != nil {
+		delete(c.links, name)
+	}
+}
+
+func (k *linuxKernel) apply(name string, h *nsHandle, lc *linkCache, op Op) error {
+	switch op.Kind {
+	case OpDelLink:
+		l, err := lc.get(op.Link.Name)
+		if err != nil {
+			return err
+		}
+		lc.drop(op.Link.Name)
+		return h.nl.LinkDel(l)
+	case OpAddLink:
+		l, err := k.addLink(h, lc, op.Link)
+		if err == nil {
+			lc.put(l)
+		}
+		return err
+	case OpSetLink:
+		l, err := lc.get(op.Link.Name)
+		if err != nil {
+			return err
+		}
+		a := l.Attrs()
+		if a.MTU != op.Link.MTU {
+			if err := h.nl.LinkSetMTU(l, op.Link.MTU); err != nil {
+				return err
+			}
+		}
+		if op.Link.Master == "" && a.MasterIndex != 0 {
+			if err := h.nl.LinkSetNoMaster(l); err != nil {
+				return err
+			}
+		} else if op.Link.Master != "" {
+			m, err := lc.get(op.Link.Master)
+			if err != nil {
+				return err
+			}
+			if a.MasterIndex != m.Attrs().Index {
+				if err := h.nl.LinkSetMasterByIndex(l, m.Attrs().Index); err != nil {
+					return err
+				}
+			}
+		}
+		return h.nl.LinkSetUp(l)
+	case OpAddAddr, OpDelAddr:
+		l, err := lc.get(op.Addr.Dev)
+		if err != nil {
+			return err
+		}
+		a := &netlink.Addr{IPNet: ipNet(op.Addr.Prefix)}
+		if op.Kind == OpDelAddr {
+			return h.nl.AddrDel(l, a)
+		}
+		return h.nl.AddrAdd(l, a)
+	case OpAddRoute, OpDelRoute:
+		r, err := netlinkRoute(lc, op.Route)
+		if err != nil {
+			return err
+		}
+		if op.Kind == OpDelRoute {
+			return h.nl.RouteDel(r)
+		}
+		return h.nl.RouteReplace(r)
+	case OpAddRule, OpDelRule:
+		r := netlink.NewRule()
+		r.Family, r.Priority, r.IifName, r.Table = netlink.FAMILY_V4, op.Rule.Priority, op.Rule.IIF, op.Rule.Table
+		if op.Kind == OpDelRule {
+			return h.nl.RuleDel(r)
+		}
+		return h.nl.RuleAdd(r)
+	case OpNFT:
+		return loadNFT(h.nft, op.NFT, op.Value != "")
+	case OpStartWork:
+		return k.work.start(name, h, op.Work)
+	case OpStopWork:
+		k.work.stop(name, op.Work)
+		return nil
+	}
+	return fmt.Errorf("unknown operation %d", op.Kind)
+}
+
+func (k *linuxKernel) addLink(h *nsHandle, lc *linkCache, l Link) (netlink.Link, error) {
+	attrs := netlink.LinkAttrs{Name: l.Name, MTU: l.MTU, Flags: net.FlagUp}
+	if l.Master != "" {
+		m, err := lc.get(l.Master)
+		if err != nil {
+			return nil, fmt.Errorf("master %s: %w", l.Master, err)
+		}
+		attrs.MasterIndex = m.Attrs().Index
+	}
+	switch l.Kind {
+	case KindBridge:
+		br := &netlink.Bridge{LinkAttrs: attrs}
+		return br, h.nl.LinkAdd(br)
+	case KindVeth:
+		peer, err := k.handle(l.PeerNS)
+		if err != nil {
+			return nil, fmt.Errorf("peer namespace %s: %w", l.PeerNS, err)
+		}
+		// A stale end of an earlier pair in the peer namespace blocks the
+		// name; remove it (deleting it also removes its own peer).
+		if old, err := peer.nl.LinkByName(l.Peer); err == nil {
+			if err := peer.nl.LinkDel(old); err != nil {
+				return nil, fmt.Errorf("remove stale %s in %s: %w", l.Peer, l.PeerNS, err)
+			}
+		}
+		// Both ends start down; the peer comes up first, then this end,
+		// so that neither end is ever up without carrier: the kernel
+		// deactivates such a device (linkwatch, a synchronize_rcu under
+		// rtnl), which would serialise hundreds of veths.
+		attrs.Flags = 0
+		veth := &netlink.Veth{LinkAttrs: attrs, PeerName: l.Peer, PeerNamespace: netlink.NsFd(int(peer.fd)), PeerMTU: uint32(l.MTU)}
+		if err := h.nl.LinkAdd(veth); err != nil {
+			return nil, err
+		}
+		pl, err := peer.nl.LinkByName(l.Peer)
+		if err != nil {
+			return nil, fmt.Errorf("peer %s in %s: %w", l.Peer, l.PeerNS, err)
+		}
+		if err := peer.nl.LinkSetUp(pl); err != nil {
+			return nil, fmt.Errorf("peer %s up: %w", l.Peer, err)
+		}
+		if err := h.nl.LinkSetUp(veth); err != nil {
+			return nil, err
+		}
+		if l.Master != "" {
+			// Hairpin, as kubenet sets it: a pod reaching itself through
+			// a service comes back out of its own bridge port.
+			return veth, h.nl.LinkSetHairpin(veth, true)
+		}
+		return veth, nil
+	}
+	return nil, fmt.Errorf("cannot create a %s link", l.Kind)
+}
+
+// nftBuffer sizes the nftables socket's buffers: a 400-node fabric's table
+// goes to the kernel as one atomic batch of a few megabytes. The FORCE
+// variants (CAP_NET_ADMIN) pass the host's wmem_max/rmem_max without
+// changing them.
+const nftBuffer = 32 << 20
+
+func bigBuffers(c *mnl.Conn) error {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		serr = errors.Join(unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, nftBuffer),
+			unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, nftBuffer))
+	}); err != nil {
+		return err
+	}
+	return serr
+}
+
+func ipNet(p netip.Prefix) *net.IPNet {
+	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
+}
+
+func netlinkRoute(lc *linkCache, r Route) (*netlink.Route, error) {
+	nr := &netlink.Route{Table: r.Table, Dst: ipNet(r.Dst), Protocol: routeProtocol, Family: netlink.FAMILY_V4}
+	if r.Type == RouteBlackhole {
+		nr.Type = unix.RTN_BLACKHOLE
+		return nr, nil
+	}
+	l, err := lc.get(r.Dev)
+	if err != nil {
+		return nil, fmt.Errorf("device %s: %w", r.Dev, err)
+	}
+	nr.LinkIndex = l.Attrs().Index
+	if r.Gw.IsValid() {
+		nr.Gw = r.Gw.AsSlice()
+		nr.Flags = int(netlink.FLAG_ONLINK)
+	} else {
+		nr.Scope = netlink.SCOPE_LINK
+	}
+	return nr, nil
+}

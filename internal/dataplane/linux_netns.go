@@ -1,0 +1,237 @@
+//go:build linux
+
+package dataplane
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/aksnet/aksnet/internal/dataplane/caps"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+)
+
+// Network namespaces and goroutines. A Go program runs goroutines on any OS
+// thread, and a network namespace belongs to a thread. So, following the
+// containernetworking pkg/ns rules:
+//
+//   - netlink and nftables work goes through sockets opened in the target
+//     namespace (netlink.NewHandleAt, nftables.WithNetNSFd); a socket keeps
+//     its namespace whatever thread later uses it;
+//   - the few things that need a thread inside a namespace (creating it,
+//     /proc/sys writes, opening a workload's listening sockets) run on a
+//     dedicated goroutine that locks its OS thread first and either
+//     switches the thread back before unlocking it or, when that is not
+//     possible (a new namespace made by unshare), exits while still locked,
+//     so Go destroys the thread instead of reusing it.
+
+// nsfsMagic is the filesystem magic of a bound namespace file.
+const nsfsMagic = 0x6e736673
+
+// createNamedNS creates a network namespace bound at NetnsDir/name, sets
+// the given sysctls in it and brings lo up, all on the thread that made it
+// (which then dies).
+func createNamedNS(name string, sysctls map[string]string) error {
+	if err := os.MkdirAll(NetnsDir, 0o755); err != nil {
+		return err
+	}
+	path := filepath.Join(NetnsDir, name)
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o444)
+	if err != nil {
+		return err
+	}
+	_ = f.Close()
+	host, err := hostNS()
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		err := func() error {
+			if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+				return fmt.Errorf("unshare: %w", err)
+			}
+			src := fmt.Sprintf("/proc/%d/task/%d/ns/net", os.Getpid(), unix.Gettid())
+			if err := unix.Mount(src, path, "none", unix.MS_BIND, ""); err != nil {
+				return fmt.Errorf("bind %s: %w", path, err)
+			}
+			for _, k := range sortedKeys(sysctls) {
+				if strings.HasPrefix(k, "net/ipv6/") && !ipv6Available() {
+					continue
+				}
+				if err := writeSysctl(k, sysctls[k]); err != nil {
+					return fmt.Errorf("sysctl %s: %w", k, err)
+				}
+			}
+			return loUp()
+		}()
+		// Back to the process's namespace, so the thread can be reused;
+		// if that fails the thread stays locked and dies with us.
+		if serr := unix.Setns(int(host), unix.CLONE_NEWNET); serr != nil {
+			errc <- errors.Join(err, fmt.Errorf("setns back: %w", serr))
+			return
+		}
+		runtime.UnlockOSThread()
+		errc <- err
+	}()
+	if err := <-errc; err != nil {
+		_ = os.Remove(path)
+		return err
+	}
+	return nil
+}
+
+// deleteNamedNS unbinds and removes NetnsDir/name; the kernel frees the
+// namespace once nothing else refers to it.
+func deleteNamedNS(name string) error {
+	path := filepath.Join(NetnsDir, name)
+	if err := unix.Unmount(path, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("unmount %s: %w", path, err)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// listNamedNS lists the bound namespaces in NetnsDir starting with prefix.
+// A file left without its bind mount (a crash between create and bind) is
+// removed.
+func listNamedNS(prefix string) ([]string, error) {
+	entries, err := os.ReadDir(NetnsDir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), prefix) {
+			continue
+		}
+		var st unix.Statfs_t
+		path := filepath.Join(NetnsDir, e.Name())
+		if err := unix.Statfs(path, &st); err == nil && st.Type != nsfsMagic {
+			_ = os.Remove(path)
+			continue
+		}
+		out = append(out, e.Name())
+	}
+	return out, nil
+}
+
+// nsInode identifies the namespace bound at NetnsDir/name.
+func nsInode(name string) (uint64, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(filepath.Join(NetnsDir, name), &st); err != nil {
+		return 0, err
+	}
+	return st.Ino, nil
+}
+
+// hostNS is the namespace the process runs in, opened once. Only a
+// thread known to be in it may call this first: every unlocked thread is,
+// since threads are only moved while locked and moved back before being
+// unlocked.
+var hostNS = sync.OnceValues(func() (netns.NsHandle, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	return netns.Get()
+})
+
+// inNS runs fn on a locked OS thread inside the namespace fd and switches
+// the thread back before releasing it. If switching back fails the thread
+// is left locked and dies with its goroutine.
+func inNS(fd netns.NsHandle, fn func() error) error {
+	orig, err := hostNS()
+	if err != nil {
+		return fmt.Errorf("current namespace: %w", err)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		if err := netns.Set(fd); err != nil {
+			runtime.UnlockOSThread()
+			errc <- fmt.Errorf("setns: %w", err)
+			return
+		}
+		ferr := fn()
+		if err := netns.Set(orig); err != nil {
+			errc <- errors.Join(ferr, fmt.Errorf("setns back: %w", err))
+			return // thread stays locked and is destroyed
+		}
+		runtime.UnlockOSThread()
+		errc <- ferr
+	}()
+	return <-errc
+}
+
+func readSysctl(key string) (string, error) {
+	b, err := os.ReadFile("/proc/sys/" + key)
+	return strings.TrimSpace(string(b)), err
+}
+
+func writeSysctl(key, value string) error {
+	return os.WriteFile("/proc/sys/"+key, []byte(value), 0o644)
+}
+
+// CheckPrivileges reports, with a clear error, when the process can't run
+// the data plane: it must be root with CAP_NET_ADMIN and CAP_SYS_ADMIN.
+func CheckPrivileges() error { return caps.Check() }
+
+// openNS opens the namespace bound at path (a file in NetnsDir, or
+// /proc/PID/ns/net).
+func openNS(path string) (netns.NsHandle, error) {
+	fd, err := netns.GetFromPath(path)
+	if err != nil {
+		return fd, fmt.Errorf("open namespace %s: %w", path, err)
+	}
+	return fd, nil
+}
+
+// loUp brings the calling thread's namespace's lo up, with an ioctl on a
+// socket made in that namespace.
+func loUp() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return err
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return fmt.Errorf("lo flags: %w", err)
+	}
+	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
+		return fmt.Errorf("lo up: %w", err)
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+var ipv6Once = sync.OnceValue(func() bool {
+	_, err := os.Stat("/proc/sys/net/ipv6")
+	return err == nil
+})
+
+// ipv6Available reports whether the kernel has IPv6 (its sysctls exist).
+func ipv6Available() bool { return ipv6Once() }

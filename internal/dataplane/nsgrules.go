@@ -1,0 +1,245 @@
+package dataplane
+
+import (
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aksnet/aksnet/internal/fabric"
+)
+
+// fabricRules is the fabric's nftables table:
+//
+//   - forward: established and related traffic passes; a NIC without IP
+//     forwarding may not send with a foreign source; every new flow leaving
+//     a NIC runs the NIC's then the subnet's outbound NSG, and every flow
+//     reaching a NIC the subnet's then the NIC's inbound NSG (Azure's
+//     order). An NSG chain returns on Allow and drops on Deny.
+//   - postrouting: the outbound load balancer SNATs node traffic to the
+//     internet to the cluster's public IP.
+func fabricRules(nics []nicRef, used map[string]*Node, nodeCluster map[string]*Cluster) *Ruleset {
+	rs := &Ruleset{}
+	fwd := &Chain{Name: "forward", Type: "filter", Hook: "forward", Priority: 0}
+	fwd.Rules = append(fwd.Rules, NFRule{Match: []Match{{Kind: MCtState}}, Action: Action{Verdict: VAccept}})
+	var nsgChains []*Chain
+	chainFor := func(g *NSG, s *Subnet, dir string) string {
+		name := "nsg-" + strings.ToLower(dir[:1]) + "-" + hash8(g.ID+"|"+s.ID)
+		for _, c := range nsgChains {
+			if c.Name == name {
+				return name
+			}
+		}
+		nsgChains = append(nsgChains, nsgChain(name, g, tagsOf(s), dir))
+		return name
+	}
+	for _, r := range nics {
+		if !r.nic.IPForwarding {
+			fwd.Rules = append(fwd.Rules, NFRule{Match: []Match{iif(addrLink(r.nic.IP)), {Kind: MSaddr, Neg: true, Prefix: host(r.nic.IP)}}, Action: Action{Verdict: VDrop}})
+		}
+	}
+	for _, r := range nics {
+		l := addrLink(r.nic.IP)
+		if r.nic.NSG != nil {
+			fwd.Rules = append(fwd.Rules, NFRule{Match: []Match{iif(l)}, Action: Action{Verdict: VJump, Chain: chainFor(r.nic.NSG, r.subnet, fabric.Outbound)}})
+		}
+		if r.subnet.NSG != nil {
+			fwd.Rules = append(fwd.Rules, NFRule{Match: []Match{iif(l)}, Action: Action{Verdict: VJump, Chain: chainFor(r.subnet.NSG, r.subnet, fabric.Outbound)}})
+		}
+	}
+	for _, r := range nics {
+		l := addrLink(r.nic.IP)
+		if r.subnet.NSG != nil {
+			fwd.Rules = append(fwd.Rules, NFRule{Match: []Match{oif(l)}, Action: Action{Verdict: VJump, Chain: chainFor(r.subnet.NSG, r.subnet, fabric.Inbound)}})
+		}
+		if r.nic.NSG != nil {
+			fwd.Rules = append(fwd.Rules, NFRule{Match: []Match{oif(l)}, Action: Action{Verdict: VJump, Chain: chainFor(r.nic.NSG, r.subnet, fabric.Inbound)}})
+		}
+	}
+	post := &Chain{Name: "postrouting", Type: "nat", Hook: "postrouting", Priority: 100}
+	for _, r := range nics {
+		c := nodeCluster[strings.ToLower(r.nic.ID)]
+		if c != nil && c.PublicIP.IsValid() {
+			post.Rules = append(post.Rules, NFRule{Match: []Match{oif(linkInet), saddr(host(r.nic.IP))}, Action: Action{Verdict: VSNAT, Addr: c.PublicIP}})
+		}
+	}
+	rs.Chains = append(rs.Chains, fwd, post)
+	rs.Chains = append(rs.Chains, nsgChains...)
+	return rs
+}
+
+// tagsOf is the service-tag context of a subnet: the VirtualNetwork tag
+// covers the VNet's address space (its VnetLocal system routes) and the
+// prefixes of the subnet's user-defined routes.
+func tagsOf(s *Subnet) fabric.TagContext {
+	var vnet []netip.Prefix
+	var udrs []fabric.Route
+	for _, r := range s.Routes {
+		switch {
+		case r.Source == fabric.SourceUser:
+			udrs = append(udrs, r)
+		case r.Source == fabric.SourceDefault && r.NextHopType == fabric.VnetLocal:
+			vnet = append(vnet, r.Prefix)
+		}
+	}
+	return fabric.NewTagContext(vnet, udrs)
+}
+
+// nsgChain renders the rules of g for one direction, custom rules then
+// Azure's defaults, in priority order: Allow returns, Deny drops.
+func nsgChain(name string, g *NSG, tags fabric.TagContext, dir string) *Chain {
+	c := &Chain{Name: name}
+	type prio struct {
+		r   fabric.SecurityRule
+		def bool
+	}
+	var rules []prio
+	for _, r := range g.Rules {
+		if strings.EqualFold(r.Direction, dir) {
+			rules = append(rules, prio{r, false})
+		}
+	}
+	for _, r := range fabric.DefaultRules() {
+		if r.Direction == dir {
+			rules = append(rules, prio{r, true})
+		}
+	}
+	slices.SortStableFunc(rules, func(a, b prio) int { return a.r.Priority - b.r.Priority })
+	for _, p := range rules {
+		verdict := VReturn
+		if strings.EqualFold(p.r.Access, fabric.Deny) {
+			verdict = VDrop
+		}
+		for _, m := range expandRule(p.r, tags) {
+			c.Rules = append(c.Rules, NFRule{Match: m, Action: Action{Verdict: verdict}})
+		}
+	}
+	return c
+}
+
+// expandRule turns one security rule into nft match lists (one per rule;
+// any of them matching means the security rule matches), with the same
+// semantics as fabric.Evaluate: ports only for TCP and UDP, a "*" rule
+// limited to some ports covers only TCP and UDP, the Internet tag is every
+// address outside VirtualNetwork.
+func expandRule(r fabric.SecurityRule, tags fabric.TagContext) [][]Match {
+	var protos [][]Match
+	allPorts := coversAll(r.SourcePorts) && coversAll(r.DestPorts)
+	ported := false
+	switch strings.ToLower(r.Protocol) {
+	case "tcp":
+		protos, ported = [][]Match{{{Kind: MProto, Proto: 6}}}, true
+	case "udp":
+		protos, ported = [][]Match{{{Kind: MProto, Proto: 17}}}, true
+	case "icmp":
+		protos = [][]Match{{{Kind: MProto, Proto: 1}}}
+	case "esp":
+		protos = [][]Match{{{Kind: MProto, Proto: 50}}}
+	case "ah":
+		protos = [][]Match{{{Kind: MProto, Proto: 51}}}
+	default:
+		if allPorts {
+			protos = [][]Match{nil}
+		} else {
+			protos, ported = [][]Match{{{Kind: MProto, Proto: 6}}, {{Kind: MProto, Proto: 17}}}, true
+		}
+	}
+	out := protos
+	out = product(out, addrAlternatives(MSaddr, r.SourcePrefixes, tags))
+	out = product(out, addrAlternatives(MDaddr, r.DestPrefixes, tags))
+	if ported {
+		out = product(out, portAlternatives(MSport, r.SourcePorts))
+		out = product(out, portAlternatives(MDport, r.DestPorts))
+	}
+	return out
+}
+
+func product(a, b [][]Match) [][]Match {
+	var out [][]Match
+	for _, x := range a {
+		for _, y := range b {
+			m := append(slices.Clone(x), y...)
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// addrAlternatives lists the ways an address field can match specs: the
+// union of the prefixes and tags named (one interval set), and the
+// Internet tag (every address outside VirtualNetwork) as a second way. A
+// rule with tags thus stays one or two nft rules however many prefixes the
+// VirtualNetwork tag holds (a 400-node cluster has 400 UDRs in it).
+func addrAlternatives(kind string, specs []string, tags fabric.TagContext) [][]Match {
+	var union []netip.Prefix
+	internet := false
+	for _, s := range specs {
+		switch {
+		case s == fabric.AnyAddress:
+			return [][]Match{nil}
+		case strings.EqualFold(s, fabric.TagVirtualNetwork):
+			union = append(union, tags.VirtualNetwork...)
+		case strings.EqualFold(s, fabric.TagInternet):
+			internet = true
+		case strings.EqualFold(s, fabric.TagAzureLoadBalancer):
+			union = append(union, host(fabric.HostVIP))
+		default:
+			if p, err := netip.ParsePrefix(s); err == nil {
+				if p.Bits() == 0 {
+					return [][]Match{nil}
+				}
+				union = append(union, p.Masked())
+			} else if a, err := netip.ParseAddr(s); err == nil && a.Is4() {
+				union = append(union, host(a))
+			}
+		}
+	}
+	var out [][]Match
+	if len(union) > 0 {
+		out = append(out, []Match{addrMatch(kind, union, false)})
+	}
+	if internet {
+		out = append(out, []Match{addrMatch(kind, tags.VirtualNetwork, true)})
+	}
+	return out
+}
+
+func portRange(s string) (lo, hi int, ok bool) {
+	if s == "*" {
+		return 0, 65535, true
+	}
+	a, b, isRange := strings.Cut(s, "-")
+	if !isRange {
+		b = a
+	}
+	l, err1 := strconv.Atoi(a)
+	h, err2 := strconv.Atoi(b)
+	if err1 != nil || err2 != nil || l < 0 || h > 65535 || l > h {
+		return 0, 0, false
+	}
+	return l, h, true
+}
+
+func coversAll(specs []string) bool {
+	for _, s := range specs {
+		if lo, hi, ok := portRange(s); ok && lo == 0 && hi == 65535 {
+			return true
+		}
+	}
+	return false
+}
+
+func portAlternatives(kind string, specs []string) [][]Match {
+	var out [][]Match
+	for _, s := range specs {
+		lo, hi, ok := portRange(s)
+		if !ok {
+			continue
+		}
+		if lo == 0 && hi == 65535 {
+			return [][]Match{nil}
+		}
+		out = append(out, []Match{{Kind: kind, Lo: uint16(lo), Hi: uint16(hi)}})
+	}
+	return out
+}

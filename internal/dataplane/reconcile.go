@@ -1,0 +1,496 @@
+package dataplane
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// kernel is the seam between the reconciler and a kernel: the real one
+// (linux.go) or the in-memory fake (fake.go). Names passed in are full
+// namespace names.
+type kernel interface {
+	// ListNS returns the namespaces whose name starts with prefix.
+	ListNS(prefix string) ([]string, error)
+	// CreateNS creates a namespace with lo up and the namespace-wide
+	// sysctls set (links' sysctls are set once the links exist).
+	CreateNS(name string, sysctls map[string]string) error
+	// DeleteNS removes a namespace, its links (and their veth peers) and
+	// the workloads running in it.
+	DeleteNS(name string) error
+	// Read returns what ns holds of the things want names: all links,
+	// addresses, aksnet's routes and rules, the sysctls in want, the hash of
+	// aksnet's nftables table ("" when absent) and the running workloads.
+	// fresh says the namespace was created in this pass: it can hold no
+	// routes, rules, nftables table or workloads yet, and its sysctls are
+	// what CreateNS set, so a kernel may skip reading those.
+	Read(ns string, want *NSState, fresh bool) (*Observed, error)
+	// Apply carries out ops in order, stopping at the first error.
+	Apply(ns string, ops []Op) error
+	// EnsureNeighbours makes the host's neighbour table hold at least n
+	// entries without garbage collection pressure.
+	EnsureNeighbours(n int) error
+}
+
+// Observed is a namespace as read back.
+type Observed struct {
+	NSState
+	// LinkUp says which links are up.
+	LinkUp map[string]bool
+	// NFTHash is the hash of the aksnet table, "" when there is none.
+	NFTHash string
+}
+
+// OpKind orders operations: deletions first, then creations, then
+// settings that refer to what was created.
+type OpKind int
+
+// Operation kinds, in the order Apply runs them.
+const (
+	OpStopWork OpKind = iota
+	OpDelRule
+	OpDelRoute
+	OpDelAddr
+	OpDelLink
+	OpSysctl
+	OpAddLink
+	OpSetLink
+	OpLinkSysctl
+	OpAddAddr
+	OpAddRoute
+	OpAddRule
+	OpNFT
+	OpStartWork
+)
+
+var opNames = map[OpKind]string{
+	OpStopWork: "stop", OpDelRule: "del", OpDelRoute: "del", OpDelAddr: "del", OpDelLink: "del",
+	OpSysctl: "set", OpAddLink: "add", OpSetLink: "set", OpLinkSysctl: "set", OpAddAddr: "add",
+	OpAddRoute: "replace", OpAddRule: "add", OpNFT: "load", OpStartWork: "start",
+}
+
+// Op is one change to a namespace.
+type Op struct {
+	Kind  OpKind
+	Link  Link
+	Addr  Addr
+	Route Route
+	Rule  Rule
+	Key   string
+	Value string
+	// NFT is the table to load; nil deletes the table.
+	NFT  *Ruleset
+	Work Workload
+}
+
+func (o Op) String() string {
+	s := opNames[o.Kind] + " "
+	switch o.Kind {
+	case OpDelRule, OpAddRule:
+		return s + o.Rule.String()
+	case OpDelRoute, OpAddRoute:
+		return s + o.Route.String()
+	case OpDelAddr, OpAddAddr:
+		return s + o.Addr.String()
+	case OpDelLink, OpAddLink, OpSetLink:
+		return s + o.Link.String()
+	case OpSysctl, OpLinkSysctl:
+		return s + "sysctl " + o.Key + "=" + o.Value
+	case OpNFT:
+		if o.NFT == nil {
+			return "delete nft table"
+		}
+		return s + "nft table " + o.NFT.Hash()
+	case OpStopWork, OpStartWork:
+		return s + o.Work.String()
+	}
+	return s + "?"
+}
+
+// diff returns the operations that turn have into want. recreated lists
+// namespaces created in this pass: owner veths towards them are
+// re-created even if they still seem to exist, since their old peer went
+// with the old namespace.
+func diff(want *NSState, have *Observed, recreated map[string]bool) []Op {
+	var ops []Op
+	haveLinks := map[string]Link{}
+	for _, l := range have.Links {
+		haveLinks[l.Name] = l
+	}
+	present := map[string]bool{} // links that exist once the ops ran
+	for _, l := range want.Links {
+		h, ok := haveLinks[l.Name]
+		switch {
+		case ok && (h.Kind != l.Kind && l.Kind != "loopback" || l.Owner && recreated[l.PeerNS]):
+			ops = append(ops, Op{Kind: OpDelLink, Link: h}, Op{Kind: OpAddLink, Link: l})
+			present[l.Name] = true
+		case ok:
+			present[l.Name] = true
+			if h.MTU != l.MTU || h.Master != l.Master || !have.LinkUp[l.Name] {
+				ops = append(ops, Op{Kind: OpSetLink, Link: l})
+			}
+		case l.Owner || l.Kind == KindBridge:
+			ops = append(ops, Op{Kind: OpAddLink, Link: l})
+			present[l.Name] = true
+		}
+		// A veth end that its owner has not made yet is left for later.
+	}
+	for _, h := range have.Links {
+		if h.Name == linkLo {
+			continue
+		}
+		if !slices.ContainsFunc(want.Links, func(l Link) bool { return l.Name == h.Name }) {
+			ops = append(ops, Op{Kind: OpDelLink, Link: h})
+		}
+	}
+	// A re-created link lost its addresses and routes: treat them as absent.
+	fresh := map[string]bool{}
+	for _, o := range ops {
+		if o.Kind == OpAddLink {
+			fresh[o.Link.Name] = true
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(want.Sysctls)) {
+		v := want.Sysctls[k]
+		dev, perLink := sysctlLink(k, want.Links)
+		if perLink && !present[dev] {
+			continue
+		}
+		if have.Sysctls[k] != v || fresh[dev] {
+			kind := OpSysctl
+			if perLink {
+				kind = OpLinkSysctl
+			}
+			ops = append(ops, Op{Kind: kind, Key: k, Value: v})
+		}
+	}
+	haveAddr := map[Addr]bool{}
+	for _, a := range have.Addrs {
+		if !fresh[a.Dev] {
+			haveAddr[a] = true
+		}
+	}
+	wantAddr := map[Addr]bool{}
+	for _, a := range want.Addrs {
+		wantAddr[a] = true
+		if !haveAddr[a] && present[a.Dev] {
+			ops = append(ops, Op{Kind: OpAddAddr, Addr: a})
+		}
+	}
+	for _, a := range have.Addrs {
+		if !wantAddr[a] && !fresh[a.Dev] && haveLinks[a.Dev].Name != "" && !(a.Dev == linkLo && a.Prefix.Addr().IsLoopback()) {
+			ops = append(ops, Op{Kind: OpDelAddr, Addr: a})
+		}
+	}
+	haveRoute := map[string]Route{}
+	for _, r := range have.Routes {
+		if r.Dev == "" || !fresh[r.Dev] {
+			haveRoute[r.key()] = r
+		}
+	}
+	wantRoute := map[string]bool{}
+	for _, r := range want.Routes {
+		wantRoute[r.key()] = true
+		if r.Dev != "" && !present[r.Dev] {
+			continue
+		}
+		if h, ok := haveRoute[r.key()]; !ok || h != r {
+			ops = append(ops, Op{Kind: OpAddRoute, Route: r})
+		}
+	}
+	for _, r := range have.Routes {
+		if !wantRoute[r.key()] {
+			ops = append(ops, Op{Kind: OpDelRoute, Route: r})
+		}
+	}
+	haveRule := map[Rule]bool{}
+	for _, r := range have.Rules {
+		haveRule[r] = true
+	}
+	wantRule := map[Rule]bool{}
+	for _, r := range want.Rules {
+		wantRule[r] = true
+		if !haveRule[r] {
+			ops = append(ops, Op{Kind: OpAddRule, Rule: r})
+		}
+	}
+	for _, r := range have.Rules {
+		if !wantRule[r] {
+			ops = append(ops, Op{Kind: OpDelRule, Rule: r})
+		}
+	}
+	// An OpNFT's Value is the fingerprint of the table it replaces ("" when
+	// there is none).
+	switch {
+	case want.NFT == nil && have.NFTHash != "":
+		ops = append(ops, Op{Kind: OpNFT, Value: have.NFTHash})
+	case want.NFT != nil && have.NFTHash != want.NFT.Fingerprint():
+		ops = append(ops, Op{Kind: OpNFT, NFT: want.NFT, Value: have.NFTHash})
+	}
+	haveWork := map[string]Workload{}
+	for _, wl := range have.Workloads {
+		haveWork[workKey(wl)] = wl
+	}
+	wantWork := map[string]bool{}
+	for _, wl := range want.Workloads {
+		wantWork[workKey(wl)] = true
+		if h, ok := haveWork[workKey(wl)]; !ok || h.String() != wl.String() {
+			ops = append(ops, Op{Kind: OpStartWork, Work: wl})
+		}
+	}
+	for _, wl := range have.Workloads {
+		if !wantWork[workKey(wl)] {
+			ops = append(ops, Op{Kind: OpStopWork, Work: wl})
+		}
+	}
+	slices.SortStableFunc(ops, func(a, b Op) int {
+		if a.Kind == OpAddLink && b.Kind == OpAddLink {
+			// Bridges first: ports name them as master.
+			return cmp.Compare(b2i(a.Link.Kind == KindBridge), b2i(b.Link.Kind == KindBridge)) * -1
+		}
+		return int(a.Kind) - int(b.Kind)
+	})
+	return ops
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func workKey(w Workload) string { return fmt.Sprintf("%s/%d", w.Kind, w.Port) }
+
+// nsSysctls are the namespace-wide sysctls of s (not those of a link), the
+// creation-time ones included.
+func nsSysctls(s *NSState) map[string]string {
+	out := maps.Clone(s.InitSysctls)
+	if out == nil {
+		out = map[string]string{}
+	}
+	for k, v := range s.Sysctls {
+		if _, perLink := sysctlLink(k, s.Links); !perLink {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// sysctlLink reports whether key is a per-link setting of one of links, and
+// which.
+func sysctlLink(key string, links []Link) (string, bool) {
+	parts := strings.Split(key, "/")
+	if len(parts) < 4 {
+		return "", false
+	}
+	dev := parts[len(parts)-2]
+	for _, l := range links {
+		if l.Name == dev {
+			return dev, true
+		}
+	}
+	return "", false
+}
+
+// reconciler drives a kernel towards a World.
+type reconciler struct {
+	k       kernel
+	names   Names
+	log     *slog.Logger
+	workers int
+
+	mu      sync.Mutex   // serialises set and cleanup
+	applied atomic.Int64 // operations applied since the start
+	last    Stats
+}
+
+// Stats describes the last Set: how many namespaces it deleted and
+// created, and how long each phase took.
+type Stats struct {
+	Deleted, Created int
+	Compile          time.Duration
+	Delete, Create   time.Duration
+	// Levels is the time spent reading back and applying each level of
+	// namespaces: internet; nodes; fabrics and pods.
+	Levels [levelLast + 1]time.Duration
+	Total  time.Duration
+}
+
+// LastStats returns the statistics of the last Set.
+func (r *reconciler) LastStats() Stats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last
+}
+
+// set makes the kernel hold exactly what d describes, for the namespaces
+// carrying the reconciler's prefix. It goes on past errors and reports all
+// of them; what succeeded stays applied.
+func (r *reconciler) set(ctx context.Context, d Desired) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t0 := time.Now()
+	st := Stats{}
+	defer func() { st.Total = time.Since(t0); r.last = st }()
+	world, err := compile(d, r.names)
+	if err != nil {
+		return fmt.Errorf("dataplane: %w", err)
+	}
+	st.Compile = time.Since(t0)
+	existing, err := r.k.ListNS(r.names.Prefix)
+	if err != nil {
+		return fmt.Errorf("dataplane: list namespaces: %w", err)
+	}
+	var errs []error
+	var emu sync.Mutex
+	fail := func(err error) {
+		emu.Lock()
+		errs = append(errs, err)
+		emu.Unlock()
+	}
+	var gone []string
+	for _, name := range existing {
+		if _, ok := world[name]; !ok {
+			gone = append(gone, name)
+		}
+	}
+	st.Deleted = len(gone)
+	tp := time.Now()
+	r.parallel(ctx, gone, func(name string) {
+		if err := r.k.DeleteNS(name); err != nil {
+			fail(fmt.Errorf("delete namespace %s: %w", name, err))
+		}
+		r.count(1)
+	})
+	st.Delete = time.Since(tp)
+	var missing []string
+	for name := range world {
+		if !slices.Contains(existing, name) {
+			missing = append(missing, name)
+		}
+	}
+	slices.Sort(missing)
+	recreated := map[string]bool{}
+	for _, m := range missing {
+		recreated[m] = true
+	}
+	if err := r.k.EnsureNeighbours(neighbourEstimate(world)); err != nil {
+		fail(fmt.Errorf("neighbour table: %w", err))
+	}
+	st.Created = len(missing)
+	tp = time.Now()
+	r.parallel(ctx, missing, func(name string) {
+		if err := r.k.CreateNS(name, nsSysctls(world[name])); err != nil {
+			fail(fmt.Errorf("create namespace %s: %w", name, err))
+		}
+		r.count(1)
+	})
+	st.Create = time.Since(tp)
+	for level := levelInet; level <= levelLast; level++ {
+		tp = time.Now()
+		var names []string
+		for name, ns := range world {
+			if ns.Level == level {
+				names = append(names, name)
+			}
+		}
+		slices.Sort(names)
+		r.parallel(ctx, names, func(name string) {
+			want := world[name]
+			have, err := r.k.Read(name, want, recreated[name])
+			if err != nil {
+				fail(fmt.Errorf("read namespace %s: %w", name, err))
+				return
+			}
+			ops := diff(want, have, recreated)
+			if len(ops) == 0 {
+				return
+			}
+			if r.log != nil {
+				r.log.Debug("dataplane apply", "netns", name, "ops", len(ops))
+			}
+			if err := r.k.Apply(name, ops); err != nil {
+				fail(fmt.Errorf("namespace %s: %w", name, err))
+			}
+			r.count(len(ops))
+		})
+		st.Levels[level] = time.Since(tp)
+	}
+	if err := ctx.Err(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (r *reconciler) count(n int) { r.applied.Add(int64(n)) }
+
+// Applied returns how many operations Set has applied since the start. Two
+// Sets with the same Desired leave it unchanged the second time.
+func (r *reconciler) Applied() int { return int(r.applied.Load()) }
+
+// parallel runs fn for every item on r.workers goroutines.
+func (r *reconciler) parallel(ctx context.Context, items []string, fn func(string)) {
+	n := r.workers
+	if n <= 0 {
+		n = 1
+	}
+	ch := make(chan string)
+	var wg sync.WaitGroup
+	for range min(n, len(items)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range ch {
+				fn(it)
+			}
+		}()
+	}
+	for _, it := range items {
+		if ctx.Err() != nil {
+			break
+		}
+		ch <- it
+	}
+	close(ch)
+	wg.Wait()
+}
+
+// neighbourEstimate is how many neighbour entries the world can need: two
+// per link (a veth end learns its peer and, through proxy ARP or a
+// bridge, a few more).
+func neighbourEstimate(w World) int {
+	n := 0
+	for _, ns := range w {
+		n += 2 * len(ns.Links)
+	}
+	return n
+}
+
+// cleanup deletes every namespace with the reconciler's prefix.
+func (r *reconciler) cleanup(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	existing, err := r.k.ListNS(r.names.Prefix)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	var emu sync.Mutex
+	r.parallel(ctx, existing, func(name string) {
+		if err := r.k.DeleteNS(name); err != nil {
+			emu.Lock()
+			errs = append(errs, fmt.Errorf("delete namespace %s: %w", name, err))
+			emu.Unlock()
+		}
+	})
+	return errors.Join(errs...)
+}

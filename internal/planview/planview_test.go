@@ -1,0 +1,247 @@
+package planview
+
+import (
+	"bytes"
+	"encoding/xml"
+	"io"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/aksnet/aksnet/internal/kubenet"
+	"github.com/google/go-cmp/cmp"
+)
+
+// svgDoc is a parsed picture: its root attributes, every label and every
+// hover title.
+type svgDoc struct {
+	root   xml.StartElement
+	texts  []string
+	titles []string
+	rects  int
+}
+
+// parseSVG checks that b is well-formed XML with an <svg> root in the SVG
+// namespace and collects its labels.
+func parseSVG(t *testing.T, b []byte) svgDoc {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(b))
+	var doc svgDoc
+	var stack []string
+	var text strings.Builder
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("not well-formed XML: %v", err)
+		}
+		switch x := tok.(type) {
+		case xml.StartElement:
+			if len(stack) == 0 {
+				doc.root = x
+			}
+			stack = append(stack, x.Name.Local)
+			text.Reset()
+			if x.Name.Local == "rect" {
+				doc.rects++
+			}
+		case xml.CharData:
+			text.Write(x)
+		case xml.EndElement:
+			switch x.Name.Local {
+			case "text":
+				doc.texts = append(doc.texts, text.String())
+			case "title":
+				doc.titles = append(doc.titles, text.String())
+			}
+			stack = stack[:len(stack)-1]
+			text.Reset()
+		}
+	}
+	if doc.root.Name.Local != "svg" || doc.root.Name.Space != "http://www.w3.org/2000/svg" {
+		t.Fatalf("root element %v, want svg in the SVG namespace", doc.root.Name)
+	}
+	attrs := map[string]string{}
+	for _, a := range doc.root.Attr {
+		attrs[a.Name.Local] = a.Value
+	}
+	for _, k := range []string{"width", "height", "viewBox"} {
+		if attrs[k] == "" {
+			t.Errorf("svg has no %s", k)
+		}
+	}
+	return doc
+}
+
+func (d svgDoc) hasText(sub string) bool {
+	for _, s := range d.texts {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func (d svgDoc) countTitles(prefix string) int {
+	n := 0
+	for _, s := range d.titles {
+		if strings.HasPrefix(s, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+func mp(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+
+func layoutFor(plan kubenet.Plan, nodes int) Layout {
+	r := kubenet.PlanCapacity(plan)
+	pod := plan.PodCIDR
+	if !pod.IsValid() && r.Plugin != kubenet.PlanPluginAzure {
+		pod = mp(kubenet.DefaultPodCIDR)
+	}
+	svc := plan.ServiceCIDR
+	if !svc.IsValid() {
+		svc = mp(kubenet.DefaultServiceCIDR)
+	}
+	dns := plan.DNSServiceIP
+	if !dns.IsValid() {
+		dns, _ = kubenet.NthAddr(svc, 10)
+	}
+	return Layout{Plugin: r.Plugin, VNetPrefixes: plan.VNetPrefixes, Subnet: plan.SubnetPrefix, PodCIDR: pod, ServiceCIDR: svc,
+		DNSServiceIP: dns, Avoid: plan.Avoid, Surge: 2, Result: r,
+		Nodes: PlannedNodes(r.Plugin, plan.SubnetPrefix, pod, r.PodsPerNode, nodes)}
+}
+
+func TestSVG_Article(t *testing.T) {
+	l := layoutFor(kubenet.Plan{SubnetPrefix: mp("192.168.1.0/24"), VNetPrefixes: []netip.Prefix{mp("192.168.0.0/16")}, NodeCount: 3}, 3)
+	doc := parseSVG(t, SVG(l))
+	for _, want := range []string{
+		"VNet 192.168.0.0/16", "subnet 192.168.1.0/24", "pod CIDR 10.244.0.0/16", "service CIDR 10.0.0.0/16",
+		"reserved: 192.168.1.0 (network), 192.168.1.1 (default gateway), 192.168.1.2 and 192.168.1.3 (Azure DNS), 192.168.1.255 (broadcast)",
+		"node IPs: 192.168.1.4, 192.168.1.5, 192.168.1.6",
+		"pod CIDR blocks in use: 10.244.0.0/24, 10.244.1.0/24, 10.244.2.0/24",
+		"kubernetes 10.0.0.1", "DNS 10.0.0.10",
+		"Max 251 nodes and 27,610 pods at 110 pods per node",
+		"Findings: none",
+	} {
+		if !doc.hasText(want) {
+			t.Errorf("no label %q in %q", want, doc.texts)
+		}
+	}
+	// One cell per subnet address: 5 reserved, 3 nodes, 2 kept for surge.
+	if got := doc.countTitles("192.168.1."); got != 256 {
+		t.Errorf("%d subnet cells, want 256", got)
+	}
+	if got := len(filter(doc.titles, ": reserved (")); got != 5 {
+		t.Errorf("%d reserved cells, want 5", got)
+	}
+	if got := len(filter(doc.titles, "(node IP)")); got != 3 {
+		t.Errorf("%d node cells, want 3", got)
+	}
+	if got := len(filter(doc.titles, "kept free for a surge upgrade")); got != 2 {
+		t.Errorf("%d surge cells, want 2", got)
+	}
+	// One cell per /24 of the pod CIDR, three of them used.
+	if got := doc.countTitles("10.244."); got != 256 {
+		t.Errorf("%d pod CIDR cells, want 256", got)
+	}
+	if diff := cmp.Diff([]string{"10.244.0.0/24: node 0", "10.244.1.0/24: node 1", "10.244.2.0/24: node 2"}, filter(doc.titles, "/24: node ")); diff != "" {
+		t.Errorf("used pod CIDR blocks (-want +got):\n%s", diff)
+	}
+	if !bytes.Equal(SVG(l), SVG(l)) {
+		t.Error("SVG is not deterministic")
+	}
+}
+
+func filter(ss []string, sub string) []string {
+	var out []string
+	for _, s := range ss {
+		if strings.Contains(s, sub) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func TestSVG_Findings(t *testing.T) {
+	l := layoutFor(kubenet.Plan{SubnetPrefix: mp("10.1.0.0/24"), VNetPrefixes: []netip.Prefix{mp("10.1.0.0/16")},
+		ServiceCIDR: mp("172.30.0.0/16"), DNSServiceIP: netip.MustParseAddr("10.2.0.10"), Avoid: []netip.Prefix{mp("10.0.0.0/8")}}, 0)
+	doc := parseSVG(t, SVG(l))
+	for _, want := range []string{
+		"in use elsewhere 10.0.0.0/8", "reserved by AKS 172.30.0.0/16", "DNS 10.2.0.10 is outside the service CIDR",
+		"error ReservedAddressRangeConflict", "error DnsServiceIpOutOfServiceCidr", "warning AddressRangeInUse",
+		"→ 10.0.0.0/8 is in use on-premises: use 172.16.0.0/16 for the virtual network instead of 10.1.0.0/16.",
+		"node IPs: none planned",
+	} {
+		if !doc.hasText(want) {
+			t.Errorf("no label %q in %q", want, doc.texts)
+		}
+	}
+}
+
+func TestSVG_AzureCNIAndLargeSubnet(t *testing.T) {
+	// Azure CNI: each node takes 1+30 addresses of the subnet.
+	l := layoutFor(kubenet.Plan{Plugin: "azure", SubnetPrefix: mp("192.168.1.0/24"), MaxPods: 30, NodeCount: 2}, 2)
+	doc := parseSVG(t, SVG(l))
+	if got := len(filter(doc.titles, "(node IP)")); got != 2 {
+		t.Errorf("%d node cells, want 2", got)
+	}
+	if got := len(filter(doc.titles, "pod IP of node")); got != 60 {
+		t.Errorf("%d pod IP cells, want 60", got)
+	}
+	if got := len(filter(doc.titles, "kept free for a surge upgrade")); got != 62 {
+		t.Errorf("%d surge cells, want 62 (2 nodes of 31 addresses)", got)
+	}
+	if !doc.hasText("Pod IPs: Azure CNI takes them from the node subnet") {
+		t.Error("no Azure CNI pod IP label")
+	}
+	// A /16 is drawn as a proportional bar, not 65,536 cells.
+	l = layoutFor(kubenet.Plan{SubnetPrefix: mp("10.240.0.0/16"), PodCIDR: mp("10.0.0.0/12"), ServiceCIDR: mp("10.16.0.0/16"), NodeCount: 10}, 10)
+	b := SVG(l)
+	doc = parseSVG(t, b)
+	if doc.rects > 6000 || len(b) > 1<<20 {
+		t.Errorf("%d rects, %d bytes for a /16", doc.rects, len(b))
+	}
+	for _, want := range []string{"Node subnet 10.240.0.0/16: 65,536 addresses, 5 reserved, 65,531 usable", "pod CIDR 10.0.0.0/12: 4,096 /24 blocks, one per node", "node IPs: 10 nodes, 10.240.0.4 … 10.240.0.13"} {
+		if !doc.hasText(want) {
+			t.Errorf("no label %q", want)
+		}
+	}
+}
+
+func TestSVG_EscapesText(t *testing.T) {
+	l := layoutFor(kubenet.Plan{SubnetPrefix: mp("192.168.1.0/24")}, 0)
+	l.Title = `a <b> & "c"`
+	doc := parseSVG(t, SVG(l))
+	if !doc.hasText(`a <b> & "c"`) {
+		t.Errorf("title not escaped and restored: %q", doc.texts[:1])
+	}
+}
+
+func TestPlannedNodes(t *testing.T) {
+	got := PlannedNodes("kubenet", mp("192.168.1.0/29"), mp("10.244.0.0/16"), 110, 5)
+	if len(got) != 3 { // a /29 has 3 usable addresses
+		t.Fatalf("%d nodes in a /29, want 3", len(got))
+	}
+	if got[2].IP != netip.MustParseAddr("192.168.1.6") || got[2].PodCIDR != mp("10.244.2.0/24") {
+		t.Errorf("third node %+v", got[2])
+	}
+	az := PlannedNodes("azure", mp("192.168.1.0/24"), netip.Prefix{}, 30, 10)
+	if len(az) != 8 || az[1].IP != netip.MustParseAddr("192.168.1.35") || az[1].PodCIDR.IsValid() {
+		t.Errorf("Azure CNI nodes %+v", az)
+	}
+	if n := PlannedNodes("kubenet", mp("192.168.0.0/22"), mp("10.244.0.0/23"), 110, 10); len(n) != 2 {
+		t.Errorf("%d nodes with a /23 pod CIDR, want 2", len(n))
+	}
+}
+
+func TestCount(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 27610: "27,610", 1022750: "1,022,750", -4096: "-4,096"} {
+		if got := Count(n); got != want {
+			t.Errorf("Count(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -1,0 +1,121 @@
+package containerservice
+
+import (
+	"encoding/json"
+	"errors"
+	"net/netip"
+	"strings"
+
+	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/azerr"
+	"github.com/aksnet/aksnet/internal/dataplane/hostlocal"
+	"github.com/aksnet/aksnet/internal/kubenet"
+)
+
+// podIPAMKey keeps the last address host-local reserved on a node.
+func podIPAMKey(clusterID, node string) string {
+	return "cs-podipam/" + strings.ToLower(clusterID) + "|" + strings.ToLower(node)
+}
+
+// PodRange is the host-local range of a node: its pod CIDR, without the
+// last usable address, which the cluster-DNS pod of the first node uses
+// (reserved on every node so that node order never matters).
+func PodRange(podCIDR netip.Prefix) hostlocal.Range {
+	r := hostlocal.Range{Subnet: podCIDR}
+	r.Reserved = []netip.Addr{r.Last()}
+	return r
+}
+
+// putPod creates a pod (pods are immutable: a PUT of an existing pod with
+// the same node and network mode answers it unchanged). The node is the
+// one asked for, or the one with the fewest pods; the address comes from
+// the node's pod CIDR by host-local's rules, or is the node's IP for a
+// host-network pod.
+func (w *workloads) putPod(c *arm.Call) ([]byte, error) {
+	var req podDoc
+	if err := c.Decode(&req); err != nil {
+		return nil, err
+	}
+	if strings.EqualFold(c.Name, DNSPodName) {
+		return nil, azerr.BadRequest(CodeReservedName, "name", "Pod name '%s' is reserved for the cluster-DNS pod.", c.Name)
+	}
+	info, ok := Lookup(c.R, c.Parent)
+	if !ok {
+		return nil, azerr.BadRequest(CodeNotKubenetCluster, "name", "Cluster %s has no kubenet layout to run pods on.", arm.LastName(c.Parent))
+	}
+	p := req.Properties
+	if c.Existing != nil {
+		var old podDoc
+		if err := json.Unmarshal(c.Existing, &old); err != nil {
+			return nil, err
+		}
+		if (p.NodeName != "" && !strings.EqualFold(p.NodeName, old.Properties.NodeName)) || p.HostNetwork != old.Properties.HostNetwork {
+			return nil, azerr.BadRequest(kubenet.CodePropertyChangeNotAllowed, "properties", "Pod %s is immutable: delete it and create it again to move it.", c.Name)
+		}
+		return c.Existing, nil
+	}
+	pods := Pods(c.R, c.Parent)
+	var node *Node
+	if p.NodeName != "" {
+		for i := range info.Nodes {
+			if strings.EqualFold(info.Nodes[i].Name, p.NodeName) {
+				node = &info.Nodes[i]
+			}
+		}
+		if node == nil {
+			return nil, azerr.BadRequest(CodeNodeNotFound, "properties.nodeName", "Cluster %s has no node '%s'.", arm.LastName(c.Parent), p.NodeName)
+		}
+	} else {
+		best := -1
+		for i := range info.Nodes {
+			n := 0
+			for _, q := range pods {
+				if q.Node == info.Nodes[i].Name {
+					n++
+				}
+			}
+			if best < 0 || n < best {
+				best, node = n, &info.Nodes[i]
+			}
+		}
+		if node == nil {
+			return nil, azerr.BadRequest(CodeNodeNotFound, "properties.nodeName", "Cluster %s has no nodes.", arm.LastName(c.Parent))
+		}
+	}
+	var ip netip.Addr
+	if p.HostNetwork {
+		for _, q := range pods {
+			if q.HostNetwork && q.Node == node.Name {
+				return nil, azerr.Conflict(CodeHostPortConflict, "properties.hostNetwork",
+					"Node %s already runs host-network pod %s, whose echo holds the node's port 8080.", node.Name, q.Name)
+			}
+		}
+		ip = node.IP
+	} else {
+		var used []netip.Addr
+		for _, q := range pods {
+			if q.Node == node.Name && !q.HostNetwork {
+				used = append(used, q.IP)
+			}
+		}
+		var last netip.Addr
+		if raw, ok := c.R.Get(podIPAMKey(c.Parent, node.Name)); ok {
+			last, _ = netip.ParseAddr(string(raw))
+		}
+		a, err := PodRange(node.PodCIDR).Next(used, last)
+		if errors.Is(err, hostlocal.ErrFull) {
+			return nil, azerr.Conflict(CodePodCIDRFull, "properties.nodeName", "Node %s has no free address left in its pod CIDR %s.", node.Name, node.PodCIDR)
+		}
+		if err != nil {
+			return nil, err
+		}
+		ip = a
+		c.Tx.Put(podIPAMKey(c.Parent, node.Name), []byte(a.String()))
+	}
+	doc := podDoc{ID: c.ID, Name: c.Name, Type: TypePod, Properties: podProps{NodeName: node.Name, PodIP: ip.String(),
+		HostNetwork: p.HostNetwork, ProvisioningState: "Succeeded"}}
+	if w.opts.PodNetns != nil {
+		doc.Properties.Netns = w.opts.PodNetns(c.Parent, c.Name, node.Name, p.HostNetwork)
+	}
+	return json.Marshal(doc)
+}

@@ -1,0 +1,185 @@
+package containerservice
+
+import (
+	"encoding/json"
+	"net/netip"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/provider/network"
+	"github.com/aksnet/aksnet/internal/store"
+)
+
+// Pods and services are aksnet's own child kinds of a managed cluster:
+// test workloads the netns data plane runs on the cluster's nodes, and
+// ClusterIP services in front of them. Real AKS keeps them in the
+// Kubernetes API; aksnet keeps them next to the cluster so that one API
+// drives both.
+
+// The resource types are TypePod and TypeService (see trace.go, which reads
+// the same documents).
+
+// Error codes of the workload kinds (aksnet's own; Kubernetes reports these
+// conditions in its own words).
+const (
+	// CodeNodeNotFound: a pod names a node the cluster doesn't have.
+	CodeNodeNotFound = "NodeNotFound"
+	// CodePodCIDRFull: the node's pod CIDR has no free address.
+	CodePodCIDRFull = "PodCidrFull"
+	// CodeHostPortConflict: a node runs one host-network pod (its echo
+	// listens on the node's port 8080).
+	CodeHostPortConflict = "HostPortConflict"
+	// CodeServiceCIDRFull: the service CIDR has no free ClusterIP.
+	CodeServiceCIDRFull = "ServiceCidrFull"
+	// CodeReservedName: a name the cluster's system workloads use.
+	CodeReservedName = "ReservedResourceName"
+	// CodeNotKubenetCluster: the parent has no kubenet layout.
+	CodeNotKubenetCluster = "ClusterNotReady"
+)
+
+// DNSPodName is the cluster-DNS pod every cluster has on its first node.
+const DNSPodName = "coredns"
+
+// WorkloadOptions configure the workload kinds.
+type WorkloadOptions struct {
+	// PodNetns, when set (the data plane is on), names the network
+	// namespace a pod's processes run in; it is shown as properties.netns.
+	PodNetns func(clusterID, pod, node string, hostNetwork bool) string
+}
+
+type workloads struct {
+	opts WorkloadOptions
+}
+
+// RegisterWorkloads adds the pods and services kinds to reg.
+func RegisterWorkloads(reg *arm.Registry, opts WorkloadOptions) {
+	w := &workloads{opts: opts}
+	reg.Register(&arm.Kind{Type: TypePod, ValidName: dnsLabelRule("pod").Check, Put: w.putPod, SyncDelete: true, Display: "Pod"})
+	reg.Register(&arm.Kind{Type: TypeService, ValidName: dnsLabelRule("service").Check, Put: w.putService, SyncDelete: true, Display: "Service"})
+}
+
+// dnsLabelRule is Kubernetes' DNS-1123 label: what pod and service names
+// must be.
+func dnsLabelRule(t string) arm.NameRule {
+	return arm.NameRule{Type: t, Min: 1, Max: 63, Pattern: regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`),
+		Explain: "lowercase letters, digits and hyphens, starting and ending with a letter or digit (a DNS-1123 label)"}
+}
+
+// PodInfo is a pod as the data plane sees it.
+type PodInfo struct {
+	Name        string
+	Node        string
+	IP          netip.Addr
+	HostNetwork bool
+}
+
+// ServiceInfo is a service as the data plane sees it.
+type ServiceInfo struct {
+	Name       string
+	ClusterIP  netip.Addr
+	Protocol   string
+	Port       int
+	TargetPort int
+	Selector   string
+}
+
+type podDoc struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	Type       string   `json:"type"`
+	Properties podProps `json:"properties"`
+}
+
+type podProps struct {
+	NodeName          string `json:"nodeName,omitempty"`
+	PodIP             string `json:"podIP,omitempty"`
+	HostNetwork       bool   `json:"hostNetwork"`
+	Netns             string `json:"netns,omitempty"`
+	ProvisioningState string `json:"provisioningState,omitempty"`
+}
+
+type serviceDoc struct {
+	ID         string       `json:"id"`
+	Name       string       `json:"name"`
+	Type       string       `json:"type"`
+	Properties serviceProps `json:"properties"`
+}
+
+type serviceProps struct {
+	Selector          string `json:"selector"`
+	Port              int    `json:"port"`
+	TargetPort        int    `json:"targetPort,omitempty"`
+	Protocol          string `json:"protocol,omitempty"`
+	ClusterIP         string `json:"clusterIP,omitempty"`
+	ProvisioningState string `json:"provisioningState,omitempty"`
+}
+
+// Pods lists the pods of cluster clusterID, sorted by name.
+func Pods(r store.Reader, clusterID string) []PodInfo {
+	var out []PodInfo
+	scanChildDocs(r, clusterID, "pods", func(raw []byte) {
+		var d podDoc
+		if json.Unmarshal(raw, &d) != nil {
+			return
+		}
+		ip, _ := netip.ParseAddr(d.Properties.PodIP)
+		out = append(out, PodInfo{Name: d.Name, Node: d.Properties.NodeName, IP: ip, HostNetwork: d.Properties.HostNetwork})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Services lists the services of cluster clusterID, sorted by name.
+func Services(r store.Reader, clusterID string) []ServiceInfo {
+	var out []ServiceInfo
+	scanChildDocs(r, clusterID, "services", func(raw []byte) {
+		var d serviceDoc
+		if json.Unmarshal(raw, &d) != nil {
+			return
+		}
+		ip, _ := netip.ParseAddr(d.Properties.ClusterIP)
+		out = append(out, ServiceInfo{Name: d.Name, ClusterIP: ip, Protocol: d.Properties.Protocol, Port: d.Properties.Port,
+			TargetPort: d.Properties.TargetPort, Selector: d.Properties.Selector})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func scanChildDocs(r store.Reader, parent, childType string, fn func([]byte)) {
+	prefix := arm.KeyOf(parent) + "/" + strings.ToLower(childType) + "/"
+	r.Scan(prefix, func(k string, v []byte) bool {
+		if !strings.Contains(k[len(prefix):], "/") {
+			fn(v)
+		}
+		return true
+	})
+}
+
+// OutboundIP returns the address of the cluster's outbound public IP (the
+// load balancer's frontend AKS creates in the node resource group).
+func OutboundIP(c *arm.Call, clusterID string) netip.Addr {
+	info, ok := Lookup(c.R, clusterID)
+	if !ok {
+		return netip.Addr{}
+	}
+	var best netip.Addr
+	c.ScanTopLevel(info.NodeRGID, func(id string, raw []byte) bool {
+		if !strings.EqualFold(arm.TypeOfID(id), network.TypePublicIP) {
+			return true
+		}
+		var doc struct {
+			Properties struct {
+				IPAddress string `json:"ipAddress"`
+			} `json:"properties"`
+		}
+		if json.Unmarshal(raw, &doc) == nil {
+			if a, err := netip.ParseAddr(doc.Properties.IPAddress); err == nil && (!best.IsValid() || a.Less(best)) {
+				best = a
+			}
+		}
+		return true
+	})
+	return best
+}
