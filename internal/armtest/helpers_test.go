@@ -514,10 +514,10 @@ func (h *harness) unchanged(before map[string]string) {
 	}
 }
 
-// status runs an SDK call capturing the HTTP status of its response.
+// captured returns a context that captures the HTTP response of an SDK call.
 func captured(ctx context.Context) (context.Context, **http.Response) {
 	var resp *http.Response
-	return runtime.WithCaptureResponse(ctx, &resp), &resp
+	return policy.WithCaptureResponse(ctx, &resp), &resp
 }
 
 func names[T any](items []*T, name func(*T) *string) []string {

@@ -30,15 +30,6 @@ func (e *env) resourcePath(rg, t, name string) string {
 	return e.rgPath(rg) + "/providers/" + t + "/" + name
 }
 
-// idOrName returns v when it is already a resource id, else the id of the
-// resource of type t named v in rg — az accepts both for references.
-func (e *env) idOrName(v, rg, t string) string {
-	if v == "" || strings.HasPrefix(v, "/") {
-		return v
-	}
-	return e.resourcePath(rg, t, v)
-}
-
 // show GETs path and prints it.
 func (e *env) show(path, api string) error {
 	r, err := e.client.Call(http.MethodGet, path, api, nil)

@@ -34,6 +34,8 @@ type fixture struct {
 	// big lays nodes out for hundreds of nodes: subnet 192.168.0.0/20 and
 	// pod CIDR 10.244.0.0/14.
 	big bool
+	// noForward lists nodes whose NIC has IP forwarding off.
+	noForward map[int]bool
 }
 
 func nodeName(i int) string { return fmt.Sprintf("aks-nodepool1-12345678-vmss%06d", i) }
@@ -75,7 +77,7 @@ func (f fixture) desired() Desired {
 		DNSServiceIP: ma("10.0.0.10"), PublicIP: ma("198.51.100.1")}
 	for i := range f.nodes {
 		nic := fmt.Sprintf("/subscriptions/s/resourceGroups/MC_rg/providers/Microsoft.Network/networkInterfaces/%s", nodeName(i))
-		v.NICs = append(v.NICs, NIC{ID: nic, Subnet: testSubnet, IP: nodeIP(i), IPForwarding: true, NSG: nsg})
+		v.NICs = append(v.NICs, NIC{ID: nic, Subnet: testSubnet, IP: nodeIP(i), IPForwarding: !f.noForward[i], NSG: nsg})
 		c.Nodes = append(c.Nodes, Node{Name: nodeName(i), NIC: nic, IP: nodeIP(i), PodCIDR: podCIDR(i), Gateway: gatewayOf(subnet)})
 	}
 	if !f.noDNS && f.nodes > 0 {

@@ -192,6 +192,30 @@ func TestIntegrationLinux_RouteAndNSG(t *testing.T) {
 	expectEcho(t, "VNet still works with 0.0.0.0/0 → None", call, "pod-b", "10.244.0.2")
 }
 
+// TestIntegrationLinux_IPForwardingCheck: with IP forwarding off on node
+// 0's NIC, Azure drops what the NIC sends with a foreign source: pod
+// traffic to another node's pod (source: the pod IP) fails, while traffic
+// to a node (masqueraded to the node's own IP) still passes.
+func TestIntegrationLinux_IPForwardingCheck(t *testing.T) {
+	l := newLinux(t)
+	ctx := context.Background()
+	pods := states()["pods"].Clusters[0].Pods[1:] // without the DNS pod, which the fixture adds
+	off := fixture{nodes: 3, skipNode: -1, pods: pods, noForward: map[int]bool{0: true}}.desired()
+	if err := l.Set(ctx, off); err != nil {
+		t.Fatal(err)
+	}
+	n0 := nodeName(0)
+	expectEcho(t, "pod-a → host-network pod (SNATed to node 0's IP)", echoFrom(l, "pod-a", n0, false, "192.168.1.6:8080"), "konnectivity", "192.168.1.4")
+	never(t, 300*time.Millisecond, "pod-a → pod-b from a NIC without IP forwarding", func() error {
+		_, err := echoQuick(l, "pod-a", n0, false, "10.244.1.2:8080")()
+		return err
+	})
+	if err := l.Set(ctx, fixture{nodes: 3, skipNode: -1, pods: pods}.desired()); err != nil {
+		t.Fatal(err)
+	}
+	expectEcho(t, "pod-a → pod-b with IP forwarding on", echoFrom(l, "pod-a", n0, false, "10.244.1.2:8080"), "pod-b", "10.244.0.2")
+}
+
 func TestIntegrationLinux_DriftAdoptCleanup(t *testing.T) {
 	l := newLinux(t)
 	ctx := context.Background()

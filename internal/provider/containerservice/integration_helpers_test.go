@@ -404,8 +404,6 @@ func kubenetCluster(subnetID, identityID string, count int32) armcontainerservic
 	return mc
 }
 
-type clusterPoller = *runtime.Poller[armcontainerservice.ManagedClustersClientCreateOrUpdateResponse]
-
 // putCluster PUTs a cluster and drives its operation to the end.
 func (h *harness) putCluster(rg, name string, mc armcontainerservice.ManagedCluster) (armcontainerservice.ManagedCluster, error) {
 	p, err := h.aks.BeginCreateOrUpdate(h.ctx, rg, name, mc, nil)
@@ -622,7 +620,6 @@ type layout struct {
 	Routes  map[string]armnetwork.Route
 }
 
-var vmssName = regexp.MustCompile(`^aks-([a-z0-9]+)-(\d{8})-vmss$`)
 var instanceName = regexp.MustCompile(`^aks-([a-z0-9]+)-(\d{8})-vmss[0-9a-z]{6}$`)
 
 // layoutOf reads a cluster, the NICs in its node resource group and the
