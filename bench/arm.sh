@@ -17,6 +17,7 @@ set -euo pipefail
 
 CONC=${CONC:-32}
 DUR=${DUR:-3s}
+if [ "${BENCH_SHORT:-0}" = 1 ]; then DUR=500ms; fi
 WARMUP=${WARMUP:-500ms}
 JSON=${JSON:-0}
 
@@ -127,4 +128,11 @@ echo "(the CPU table ignores fsync waits, so for PUT only the measured rate coun
 if [ "$JSON" = 1 ]; then
 	echo
 	cat "$work/results.json"
+fi
+if [ "${BENCH_LINES:-0}" = 1 ]; then
+	# Lines for bench/cmd/benchreport.
+	awk -v a="${rate[get-aksnet]}" -v b="${rate[get-bare]}" 'BEGIN{ if (b > 0) printf "BENCH get_ratio %.3f ratio\n", a/b }'
+	echo "BENCH get_rps ${rate[get-aksnet]} req/s"
+	echo "BENCH bare_get_rps ${rate[get-bare]} req/s"
+	echo "BENCH put_rps ${rate[put-aksnet]} req/s"
 fi

@@ -128,3 +128,43 @@ rename() { awk -F'\t' -v OFS='\t' -v name="$2" '{ $3 = name; print }' "$1"; }
 	rename "$base.list" "aksnet group list (one GET)"
 } | summarize /dev/stdin | grep -v '^ALL'
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+
+# Baseline: the real az (when installed) and aksnet on the same read-only
+# commands against the same server, interleaved.
+same_cmds=(
+	"group show -n myResourceGroup"
+	"network vnet show -g myResourceGroup -n myAKSVnet"
+	"network vnet subnet show -g myResourceGroup --vnet-name myAKSVnet -n myAKSSubnet --query id -o tsv"
+	"identity show -g myResourceGroup -n myIdentity"
+)
+AZ_N=${AZ_N:-3}
+if [ "${BENCH_SHORT:-0}" = 1 ]; then AZ_N=1; fi
+aks_ms=() az_ms=()
+if command -v az >/dev/null; then
+	export AKSNET_ENDPOINT=$ENDPOINT AKSNET_STATE_DIR=$state
+	eval "$("$work/aksnet" az-env)"
+	for ((i = 0; i < AZ_N; i++)); do
+		for c in "${same_cmds[@]}"; do
+			t0=$(date +%s%N); "$work/aksnet" $c >/dev/null; t1=$(date +%s%N)
+			aks_ms+=($(((t1 - t0) / 1000)))
+			t0=$(date +%s%N); az $c >/dev/null; t1=$(date +%s%N)
+			az_ms+=($(((t1 - t0) / 1000)))
+		done
+	done
+	eval "$("$work/aksnet" az-env --undo)"
+	med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.1f", m/1000}'; }
+	echo
+	echo "Same read-only commands, aksnet vs the real az ($(command az version --query '\"azure-cli\"' -o tsv 2>/dev/null)), ${#aks_ms[@]} each:"
+	echo "  aksnet median $(med "${aks_ms[@]}") ms, az median $(med "${az_ms[@]}") ms"
+fi
+
+if [ "${BENCH_LINES:-0}" = 1 ]; then
+	all=$(summarize "$log" | awk '/^ALL COMMANDS/ {sub("ms", "", $4); print $4}')
+	echo "BENCH aksnet_median_ms $all ms"
+	if ((${#az_ms[@]})); then
+		a=$(med "${aks_ms[@]}") z=$(med "${az_ms[@]}")
+		echo "BENCH aksnet_same_median_ms $a ms"
+		echo "BENCH az_median_ms $z ms"
+		awk -v a="$a" -v z="$z" 'BEGIN { if (a > 0) printf "BENCH az_over_aksnet %.1f ratio\n", z/a }'
+	fi
+fi
