@@ -135,4 +135,5 @@ if [ "${BENCH_LINES:-0}" = 1 ]; then
 	echo "BENCH get_rps ${rate[get-aksnet]} req/s"
 	echo "BENCH bare_get_rps ${rate[get-bare]} req/s"
 	echo "BENCH put_rps ${rate[put-aksnet]} req/s"
+	echo "BENCH bare_put_rps ${rate[put-bare]} req/s"
 fi

@@ -82,8 +82,10 @@ func main() {
 		for _, s := range f.sources() {
 			if s.Script != "" {
 				scripts[s.Script] = true
-			} else if !slices.Contains(byPkg[s.Pkg], s.Bench) {
-				byPkg[s.Pkg] = append(byPkg[s.Pkg], s.Bench)
+			} else if top, _, _ := strings.Cut(s.Bench, "/"); !slices.Contains(byPkg[s.Pkg], top) {
+				// -bench splits its pattern at slashes, one part per
+				// level: select top-level benchmarks and all their subs.
+				byPkg[s.Pkg] = append(byPkg[s.Pkg], top)
 			}
 		}
 	}
@@ -276,12 +278,18 @@ func render(figs []figure, got samples, count int, short, root bool) (string, []
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", f.Name, fmtNum(med, unitOf(f.Value)), spread(v), base, ratioS, f.Goal, result)
 	}
 	b.WriteString("\n## How each figure is measured\n\n")
+
 	for _, f := range figs {
 		fmt.Fprintf(&b, "- **%s**: `%s`", f.Name, f.Value)
 		if f.Baseline != nil {
 			fmt.Fprintf(&b, " against `%s`", *f.Baseline)
 		}
 		b.WriteString("\n")
+	}
+	// Hand-written notes on method and findings follow the tables.
+	if notes, err := os.ReadFile("docs/performance-notes.md"); err == nil {
+		b.WriteString("\n")
+		b.Write(notes)
 	}
 	return b.String(), missing
 }
