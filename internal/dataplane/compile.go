@@ -98,10 +98,10 @@ func compile(d Desired, names Names) (World, error) {
 		f.Addrs = append(f.Addrs, Addr{Dev: linkInet, Prefix: host(transitFabric)})
 		byIP := map[netip.Addr]string{}
 		for _, r := range nics {
-			node := used[strings.ToLower(r.nic.ID)]
 			l := addrLink(r.nic.IP)
 			byIP[r.nic.IP] = l
-			_ = node
+			// The node creates this veth (it owns the pair); the fabric
+			// configures its end.
 			f.Links = append(f.Links, Link{Name: l, Kind: KindVeth, MTU: MTU})
 			fabricOfNIC[strings.ToLower(r.nic.ID)] = fname
 			f.Sysctls[fmt.Sprintf(sysProxyDelayFmt, l)] = "0"

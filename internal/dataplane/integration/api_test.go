@@ -60,6 +60,9 @@ func TestAPIPods_HostLocalAllocation(t *testing.T) {
 		if p.Name == "" || p.Node == "" || p.PodIP == "" {
 			t.Fatalf("pod list entry lacks name, node or podIP: %+v", p)
 		}
+		if p.Netns != "" {
+			t.Fatalf("pod %s has netns %q on a server without a data plane", p.Name, p.Netns)
+		}
 	}
 	raw := e.az("aks", "pod", "list", "-g", c.rg, "-n", c.name, "--query", "[?name=='konnectivity'].hostNetwork | [0]")
 	if strings.TrimSpace(raw) != "true" {

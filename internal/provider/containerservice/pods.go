@@ -52,7 +52,7 @@ func (w *workloads) putPod(c *arm.Call) ([]byte, error) {
 		if (p.NodeName != "" && !strings.EqualFold(p.NodeName, old.Properties.NodeName)) || p.HostNetwork != old.Properties.HostNetwork {
 			return nil, azerr.BadRequest(kubenet.CodePropertyChangeNotAllowed, "properties", "Pod %s is immutable: delete it and create it again to move it.", c.Name)
 		}
-		return c.Existing, nil
+		return w.render(c.Existing), nil
 	}
 	pods := Pods(c.R, c.Parent)
 	var node *Node
@@ -114,8 +114,46 @@ func (w *workloads) putPod(c *arm.Call) ([]byte, error) {
 	}
 	doc := podDoc{ID: c.ID, Name: c.Name, Type: TypePod, Properties: podProps{NodeName: node.Name, PodIP: ip.String(),
 		HostNetwork: p.HostNetwork, ProvisioningState: "Succeeded"}}
-	if w.opts.PodNetns != nil {
-		doc.Properties.Netns = w.opts.PodNetns(c.Parent, c.Name, node.Name, p.HostNetwork)
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
 	}
-	return json.Marshal(doc)
+	return w.render(raw), nil
+}
+
+// render sets properties.netns of a pod document to the namespace this
+// server's data plane runs the pod in, and clears it when the server runs
+// no data plane: it is rendered on every read, never taken from the store,
+// so a server restarted with or without --dataplane answers right.
+func (w *workloads) render(raw []byte) []byte {
+	var d podDoc
+	if json.Unmarshal(raw, &d) != nil {
+		return raw
+	}
+	d.Properties.Netns = ""
+	if w.opts.PodNetns != nil {
+		d.Properties.Netns = w.opts.PodNetns(arm.ParentOf(d.ID), d.Name, d.Properties.NodeName, d.Properties.HostNetwork)
+	}
+	out, err := json.Marshal(d)
+	if err != nil {
+		return raw
+	}
+	return out
+}
+
+func (w *workloads) getPod(c *arm.Call) ([]byte, error) {
+	if c.Existing == nil {
+		return nil, nil
+	}
+	return w.render(c.Existing), nil
+}
+
+func (w *workloads) listPods(c *arm.Call) ([][]byte, error) {
+	if _, ok := c.R.Get(arm.Key(c.Parent)); !ok {
+		return nil, azerr.NotFound("ParentResourceNotFound", "id",
+			"Can not perform requested operation on nested resource. Parent resource '%s' not found.", arm.LastName(c.Parent))
+	}
+	var out [][]byte
+	scanChildDocs(c.R, c.Parent, "pods", func(raw []byte) { out = append(out, w.render(raw)) })
+	return out, nil
 }

@@ -56,7 +56,8 @@ type workloads struct {
 // RegisterWorkloads adds the pods and services kinds to reg.
 func RegisterWorkloads(reg *arm.Registry, opts WorkloadOptions) {
 	w := &workloads{opts: opts}
-	reg.Register(&arm.Kind{Type: TypePod, ValidName: dnsLabelRule("pod").Check, Put: w.putPod, SyncDelete: true, Display: "Pod"})
+	reg.Register(&arm.Kind{Type: TypePod, ValidName: dnsLabelRule("pod").Check, Put: w.putPod, Get: w.getPod, List: w.listPods,
+		SyncDelete: true, Display: "Pod"})
 	reg.Register(&arm.Kind{Type: TypeService, ValidName: dnsLabelRule("service").Check, Put: w.putService, SyncDelete: true, Display: "Service"})
 }
 
