@@ -65,6 +65,7 @@ func main() {
 		*count = 1
 	}
 	figs := figures()
+	sort.SliceStable(figs, func(i, j int) bool { return figs[i].Issue < figs[j].Issue })
 	if *only != "" {
 		re := regexp.MustCompile(*only)
 		figs = slices.DeleteFunc(figs, func(f figure) bool { return !re.MatchString(f.Name) })
