@@ -11,7 +11,9 @@ bugs that also break it against real Azure:
    Fix: import requests for azure.mgmt.network.v2022_01_01[.*] are served
    by v2022_07_01, the nearest version the package has, and the network
    client, whose per-operation version checks list only the versions it
-   ships, asks for 2022-07-01 where the profile says 2022-01-01.
+   ships, asks for 2022-07-01 where the profile says 2022-01-01. Those
+   checks also hide the operations' signatures from az's command loader,
+   so the wrappers get functools.wraps.
 
 2. It ships azure-mgmt-authorization 3.0.0, whose operation classes keep
    their configuration in `_config` while az's role and aks code reads
@@ -59,7 +61,13 @@ class _AliasLoader(importlib.abc.Loader):
         return None
 
     def exec_module(self, module):
-        real = importlib.import_module(_NET_NEW + module.__name__[len(_NET_OLD):])
+        rest = module.__name__[len(_NET_OLD):]
+        try:
+            real = importlib.import_module(_NET_NEW + rest)
+        except ModuleNotFoundError:
+            # This build of the package keeps only models per version; the
+            # operations live at its top level.
+            real = importlib.import_module("azure.mgmt.network" + rest)
         module.__dict__.update({k: v for k, v in real.__dict__.items() if k not in _SKIP})
         if hasattr(real, "__path__"):
             module.__path__ = []
@@ -106,6 +114,24 @@ def _patch_operations(module):
         obj._aksnet_patched = True
 
 
+def _patch_network_validation(module):
+    """Keep operation signatures visible through api_version_validation.
+
+    The package's decorator returns a bare wrapper(self, *args, **kwargs), so
+    az's command loader, which reads operation signatures, asks for a
+    required "--args" (az network nic show-effective-route-table)."""
+    cls = getattr(module, "api_version_validation", None)
+    if cls is None or getattr(cls, "_aksnet_patched", False):
+        return
+    original = cls.__call__
+
+    def __call__(self, func):
+        return functools.wraps(func)(original(self, func))
+
+    cls.__call__ = __call__
+    cls._aksnet_patched = True
+
+
 def _patch_network_client(module):
     cls = getattr(module, "NetworkManagementClient", None)
     if cls is None or getattr(cls, "_aksnet_patched", False):
@@ -131,6 +157,8 @@ class _Finder(importlib.abc.MetaPathFinder):
             patch = _patch_operations
         elif fullname == "azure.mgmt.network._client":
             patch = _patch_network_client
+        elif fullname == "azure.mgmt.network._validation":
+            patch = _patch_network_validation
         if patch is None:
             return None
         spec = _find_real_spec(self, fullname, path, target)
