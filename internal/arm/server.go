@@ -62,6 +62,8 @@ type Server struct {
 
 	watchMu  sync.Mutex
 	watchers []func(ids []string)
+
+	knownSubs sync.Map // lowercased subscription id → true
 }
 
 // NewServer returns a Server.
@@ -307,7 +309,13 @@ func actionFor(method string, rt route) string {
 	}
 }
 
+// requireSubscription answers SubscriptionNotFound for an unknown
+// subscription. Subscriptions are never deleted (ARM refuses it), so a
+// subscription once found is remembered and costs no store read again.
 func (s *Server) requireSubscription(sub string) error {
+	if _, ok := s.knownSubs.Load(strings.ToLower(sub)); ok {
+		return nil
+	}
 	found := false
 	_ = s.store.View(func(r store.Reader) error {
 		_, found = r.Get(KeyOf(SubscriptionID(sub)))
@@ -316,6 +324,7 @@ func (s *Server) requireSubscription(sub string) error {
 	if !found {
 		return azerr.NotFound("SubscriptionNotFound", "subscriptionId", "The subscription '%s' could not be found.", sub)
 	}
+	s.knownSubs.Store(strings.ToLower(sub), true)
 	return nil
 }
 
