@@ -73,7 +73,8 @@ az role assignment create --assignee "$PRINCIPAL_ID" --scope "$VNET_ID" --role "
 pass "role assignment create"
 
 # Kubenet clusters can't share a subnet, so the second cluster gets its own.
-az network vnet subnet create -g $RG --vnet-name myAKSVnet -n myAKSSubnet2 --address-prefixes 192.168.2.0/24 -o none
+# (Setup the article doesn't have goes through aksnet.)
+check network vnet subnet create -g $RG --vnet-name myAKSVnet -n myAKSSubnet2 --address-prefixes 192.168.2.0/24 -o none
 SUBNET2_ID=$(check network vnet subnet show -g $RG --vnet-name myAKSVnet -n myAKSSubnet2 --query id -o tsv)
 expect_eq "$(az aks create -g $RG -n myAKSCluster2 --node-count 3 --network-plugin kubenet --vnet-subnet-id "$SUBNET2_ID" \
   --assign-identity "$IDENTITY_ID" --generate-ssh-keys --query '[provisioningState, identity.type]' -o tsv | tr '\n' ' ')" \
@@ -85,12 +86,12 @@ expect_eq "$(az network vnet subnet list --resource-group $RG --vnet-name myAKSV
 # Bring your own route table, associated before the cluster exists.
 az network route-table create -g $RG -n myRouteTable -o none
 RT_ID=$(check network route-table show -g $RG -n myRouteTable --query id -o tsv)
-az network vnet subnet create -g $RG --vnet-name myAKSVnet -n myAKSSubnet3 --address-prefixes 192.168.3.0/24 -o none
+check network vnet subnet create -g $RG --vnet-name myAKSVnet -n myAKSSubnet3 --address-prefixes 192.168.3.0/24 -o none
 az network vnet subnet update -g $RG --vnet-name myAKSVnet -n myAKSSubnet3 --route-table myRouteTable -o none
 SUBNET3_ID=$(check network vnet subnet show -g $RG --vnet-name myAKSVnet -n myAKSSubnet3 --query id -o tsv)
 expect_eq "$(check network vnet subnet show -g $RG --vnet-name myAKSVnet -n myAKSSubnet3 --query routeTable.id -o tsv)" "$RT_ID" "subnet update --route-table"
 # A user-assigned identity needs write access to a bring-your-own route table.
-az role assignment create --assignee "$PRINCIPAL_ID" --scope "$RT_ID" --role "Network Contributor" -o none
+check role assignment create --assignee "$PRINCIPAL_ID" --scope "$RT_ID" --role "Network Contributor" -o none
 expect_eq "$(az aks create -g $RG -n myManagedCluster --vnet-subnet-id "$SUBNET3_ID" --enable-managed-identity \
   --assign-identity "$IDENTITY_ID" --generate-ssh-keys --query provisioningState -o tsv)" Succeeded "aks create on a subnet with its own route table"
 expect_eq "$(check network route-table route list -g $RG --route-table-name myRouteTable --query 'length(@)' -o tsv)" 3 "managed routes in the bring-your-own table"
@@ -99,7 +100,7 @@ expect_eq "$(check network route-table route list -g $RG --route-table-name myRo
 expect_eq "$(az aks show -g $RG -n myAKSCluster --query servicePrincipalProfile.clientId -o tsv)" msi "aks show"
 expect_eq "$(az aks scale -g $RG -n myAKSCluster --node-count 5 --query 'agentPoolProfiles[0].count' -o tsv)" 5 "aks scale"
 expect_eq "$(check network route-table route list -g $MC --route-table-name $RT --query 'length(@)' -o tsv)" 5 "routes after scale"
-az aks delete -g $RG -n myManagedCluster --yes
+check aks delete -g $RG -n myManagedCluster --yes
 expect_eq "$(check network route-table route list -g $RG --route-table-name myRouteTable --query 'length(@)' -o tsv)" 0 "managed routes removed from the bring-your-own table"
 az aks delete -g $RG -n myAKSCluster --yes
 if check group show -n $MC -o none 2>/dev/null; then fail "node resource group survived the cluster"; fi
