@@ -65,7 +65,7 @@ func (a *authenticator) Authenticate(r *http.Request) (*arm.Caller, error) {
 	}
 	exists := false
 	_ = a.store.View(func(rd store.Reader) error {
-		_, exists = directory.GetPrincipal(rd, claims.ObjectID)
+		exists = directory.PrincipalExists(rd, claims.ObjectID)
 		return nil
 	})
 	if !exists {

@@ -82,6 +82,13 @@ func GetPrincipal(r store.Reader, objectID string) (*identity.Principal, bool) {
 	return &p, true
 }
 
+// PrincipalExists reports whether a principal with objectID exists,
+// without decoding it (the token check asks on every request).
+func PrincipalExists(r store.Reader, objectID string) bool {
+	_, ok := r.Get(spKey(objectID))
+	return ok
+}
+
 // PrincipalByAppID returns the principal signing in with appID, with its
 // application's secrets merged in, or nil.
 func PrincipalByAppID(r store.Reader, appID string) *identity.Principal {
