@@ -166,6 +166,29 @@ func itoa(i int) string {
 	return string(b)
 }
 
+// deleteChildrenExcept deletes the children of c.ID of the given type whose
+// lowercased names are not in keep: a parent PUT's inline children are the
+// complete set, as in Azure. outer is passed to Call.Delete.
+func deleteChildrenExcept(c *arm.Call, childType string, keep map[string]bool, outer string) error {
+	var drop []string
+	c.ScanChildren(c.ID, childType, func(raw []byte) bool {
+		var doc struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		}
+		if json.Unmarshal(raw, &doc) == nil && doc.Name != "" && !keep[strings.ToLower(doc.Name)] {
+			drop = append(drop, doc.ID)
+		}
+		return true
+	})
+	for _, id := range drop {
+		if err := c.Delete(id, outer); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // trackedKind is a resource AKS provisions (load balancer, public IP) that
 // aksnet stores as given, with ARM's envelope fields set.
 func trackedKind(t string, rule arm.NameRule) *arm.Kind {

@@ -61,18 +61,8 @@ func (p *Provider) putNSG(c *arm.Call) ([]byte, error) {
 	if err := checkPriorityConflicts(rules); err != nil {
 		return nil, err
 	}
-	var drop []string
-	c.ScanChildren(c.ID, "securityRules", func(raw []byte) bool {
-		var r armnetwork.SecurityRule
-		if json.Unmarshal(raw, &r) == nil && r.Name != nil && !seen[strings.ToLower(*r.Name)] {
-			drop = append(drop, *r.ID)
-		}
-		return true
-	})
-	for _, id := range drop {
-		if err := c.Delete(id, c.ID); err != nil {
-			return nil, err
-		}
+	if err := deleteChildrenExcept(c, "securityRules", seen, c.ID); err != nil {
+		return nil, err
 	}
 	for _, r := range rules {
 		if err := saveSecurityRule(c, c.ID+"/securityRules/"+*r.Name, TypeSecurityRule, r.Properties); err != nil {

@@ -64,18 +64,8 @@ func (p *Provider) putRouteTable(c *arm.Call) ([]byte, error) {
 	if err := checkRouteConflicts(c.Name, specs); err != nil {
 		return nil, err
 	}
-	var drop []string
-	c.ScanChildren(c.ID, "routes", func(raw []byte) bool {
-		var r armnetwork.Route
-		if json.Unmarshal(raw, &r) == nil && r.Name != nil && !seen[strings.ToLower(*r.Name)] {
-			drop = append(drop, *r.ID)
-		}
-		return true
-	})
-	for _, id := range drop {
-		if err := c.Delete(id, c.ID); err != nil {
-			return nil, err
-		}
+	if err := deleteChildrenExcept(c, "routes", seen, c.ID); err != nil {
+		return nil, err
 	}
 	for _, s := range specs {
 		if err := SaveRoute(c, c.ID, s); err != nil {

@@ -107,20 +107,14 @@ func (p *Provider) putVirtualNetwork(c *arm.Call) ([]byte, error) {
 		final[lower] = namedPrefix{*s.Name, pref}
 	}
 	// Subnets left out of the body are deleted, as in Azure.
-	var drop []string
-	c.ScanChildren(c.ID, "subnets", func(raw []byte) bool {
-		var s armnetwork.Subnet
-		if json.Unmarshal(raw, &s) == nil && s.Name != nil {
-			if _, keep := final[strings.ToLower(*s.Name)]; !keep {
-				drop = append(drop, *s.ID)
-			}
-		}
-		return true
-	})
-	for _, id := range drop {
-		if err := c.Delete(id, ""); err != nil {
-			return nil, err
-		}
+	keep := make(map[string]bool, len(final))
+	for k := range final {
+		keep[k] = true
+	}
+	// A subnet still in use refuses to go, so outer is "": references from
+	// the VNet's other children count.
+	if err := deleteChildrenExcept(c, "subnets", keep, ""); err != nil {
+		return nil, err
 	}
 	for i, s := range inline {
 		t := "properties.subnets[" + itoa(i) + "]"
