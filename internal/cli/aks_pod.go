@@ -22,9 +22,9 @@ import (
 func aksDataplaneCommands(s Streams, g *globalFlags) []*cobra.Command {
 	return []*cobra.Command{
 		group("pod", "Manage aksnet test pods on a cluster's nodes (needs aksnet serve --dataplane netns to carry traffic).",
-			newAKSPodRunCommand(s, g), newAKSPodListCommand(s, g), newAKSPodShowCommand(s, g), newAKSPodExecCommand(s, g), newAKSPodDeleteCommand(s, g)),
+			newAKSPodRunCommand(s, g), aksPods.list(s, g), aksPods.show(s, g), newAKSPodExecCommand(s, g), aksPods.delete(s, g)),
 		group("service", "Manage ClusterIP services in front of aksnet test pods.",
-			newAKSServiceCreateCommand(s, g), newAKSServiceListCommand(s, g), newAKSServiceShowCommand(s, g), newAKSServiceDeleteCommand(s, g)),
+			newAKSServiceCreateCommand(s, g), aksServices.list(s, g), aksServices.show(s, g), aksServices.delete(s, g)),
 	}
 }
 
@@ -55,8 +55,13 @@ func aksPodOf(raw []byte) (aksPodView, error) {
 }
 
 func (e *env) aksPodPath(rg, cluster, pod string) string {
-	return e.aksClusterPath(rg, cluster) + "/pods/" + pod
+	return aksPods.path(e, rg, cluster, pod)
 }
+
+// aksPods is the list, show and delete half of `aks pod`.
+var aksPods = aksWorkload[aksPodView]{collection: "pods", view: aksPodOf,
+	listShort: "List a cluster's test pods.", showShort: "Show a test pod.",
+	deleteShort: "Delete a test pod; its address returns to the node's pool."}
 
 type aksPodFlags struct{ rg, cluster, name string }
 
@@ -101,71 +106,6 @@ func newAKSPodRunCommand(s Streams, g *globalFlags) *cobra.Command {
 	f.bind(cmd, true)
 	cmd.Flags().StringVar(&node, "node", "", "Node to run on; the node with the fewest pods when omitted.")
 	cmd.Flags().BoolVar(&hostNetwork, "host-network", false, "Use the node's network namespace and IP, as konnectivity does.")
-	return cmd
-}
-
-func newAKSPodListCommand(s Streams, g *globalFlags) *cobra.Command {
-	f := &aksPodFlags{}
-	cmd := &cobra.Command{
-		Use: "list", Short: "List a cluster's test pods.", Args: cobra.NoArgs,
-		RunE: cmdRun(s, g, func(e *env, _ *cobra.Command, _ []string) error {
-			if err := f.check(false); err != nil {
-				return err
-			}
-			items, err := e.listItems(e.aksClusterPath(f.rg, f.cluster)+"/pods", apiAKS)
-			if err != nil {
-				return err
-			}
-			out := make([]aksPodView, 0, len(items))
-			for _, raw := range items {
-				v, err := aksPodOf(raw)
-				if err != nil {
-					return err
-				}
-				out = append(out, v)
-			}
-			return e.printValue(out)
-		}),
-	}
-	f.bind(cmd, false)
-	return cmd
-}
-
-func newAKSPodShowCommand(s Streams, g *globalFlags) *cobra.Command {
-	f := &aksPodFlags{}
-	cmd := &cobra.Command{
-		Use: "show", Short: "Show a test pod.", Args: cobra.NoArgs,
-		RunE: cmdRun(s, g, func(e *env, _ *cobra.Command, _ []string) error {
-			if err := f.check(true); err != nil {
-				return err
-			}
-			r, err := e.client.Call(http.MethodGet, e.aksPodPath(f.rg, f.cluster, f.name), apiAKS, nil)
-			if err != nil {
-				return err
-			}
-			v, err := aksPodOf(r.Body)
-			if err != nil {
-				return err
-			}
-			return e.printValue(v)
-		}),
-	}
-	f.bind(cmd, true)
-	return cmd
-}
-
-func newAKSPodDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
-	f := &aksPodFlags{}
-	cmd := &cobra.Command{
-		Use: "delete", Short: "Delete a test pod; its address returns to the node's pool.", Args: cobra.NoArgs,
-		RunE: cmdRun(s, g, func(e *env, _ *cobra.Command, _ []string) error {
-			if err := f.check(true); err != nil {
-				return err
-			}
-			return e.del(e.aksPodPath(f.rg, f.cluster, f.name), apiAKS, false)
-		}),
-	}
-	f.bind(cmd, true)
 	return cmd
 }
 

@@ -37,8 +37,12 @@ func aksServiceOf(raw []byte) (aksServiceView, error) {
 }
 
 func (e *env) aksServicePath(rg, cluster, name string) string {
-	return e.aksClusterPath(rg, cluster) + "/services/" + name
+	return aksServices.path(e, rg, cluster, name)
 }
+
+// aksServices is the list, show and delete half of `aks service`.
+var aksServices = aksWorkload[aksServiceView]{collection: "services", view: aksServiceOf,
+	listShort: "List a cluster's services.", showShort: "Show a service.", deleteShort: "Delete a service."}
 
 func newAKSServiceCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 	f := &aksPodFlags{}
@@ -73,70 +77,5 @@ func newAKSServiceCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 	fl.IntVar(&port, "port", 0, "Port of the service's ClusterIP.")
 	fl.IntVar(&targetPort, "target-port", 8080, "Port of the pods (their echo listens on 8080).")
 	fl.StringVar(&protocol, "protocol", "TCP", "TCP or UDP.")
-	return cmd
-}
-
-func newAKSServiceListCommand(s Streams, g *globalFlags) *cobra.Command {
-	f := &aksPodFlags{}
-	cmd := &cobra.Command{
-		Use: "list", Short: "List a cluster's services.", Args: cobra.NoArgs,
-		RunE: cmdRun(s, g, func(e *env, _ *cobra.Command, _ []string) error {
-			if err := f.check(false); err != nil {
-				return err
-			}
-			items, err := e.listItems(e.aksClusterPath(f.rg, f.cluster)+"/services", apiAKS)
-			if err != nil {
-				return err
-			}
-			out := make([]aksServiceView, 0, len(items))
-			for _, raw := range items {
-				v, err := aksServiceOf(raw)
-				if err != nil {
-					return err
-				}
-				out = append(out, v)
-			}
-			return e.printValue(out)
-		}),
-	}
-	f.bind(cmd, false)
-	return cmd
-}
-
-func newAKSServiceShowCommand(s Streams, g *globalFlags) *cobra.Command {
-	f := &aksPodFlags{}
-	cmd := &cobra.Command{
-		Use: "show", Short: "Show a service.", Args: cobra.NoArgs,
-		RunE: cmdRun(s, g, func(e *env, _ *cobra.Command, _ []string) error {
-			if err := f.check(true); err != nil {
-				return err
-			}
-			r, err := e.client.Call(http.MethodGet, e.aksServicePath(f.rg, f.cluster, f.name), apiAKS, nil)
-			if err != nil {
-				return err
-			}
-			v, err := aksServiceOf(r.Body)
-			if err != nil {
-				return err
-			}
-			return e.printValue(v)
-		}),
-	}
-	f.bind(cmd, true)
-	return cmd
-}
-
-func newAKSServiceDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
-	f := &aksPodFlags{}
-	cmd := &cobra.Command{
-		Use: "delete", Short: "Delete a service.", Args: cobra.NoArgs,
-		RunE: cmdRun(s, g, func(e *env, _ *cobra.Command, _ []string) error {
-			if err := f.check(true); err != nil {
-				return err
-			}
-			return e.del(e.aksServicePath(f.rg, f.cluster, f.name), apiAKS, false)
-		}),
-	}
-	f.bind(cmd, true)
 	return cmd
 }
