@@ -2,6 +2,7 @@ package network
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"regexp"
 	"sort"
@@ -164,6 +165,31 @@ func prefixesOf(ss []*string, target string) ([]netip.Prefix, error) {
 func itoa(i int) string {
 	b, _ := json.Marshal(i)
 	return string(b)
+}
+
+// childDocs decodes the stored children of parent with the given type
+// segment, for rendering them inline; the list is never nil, as ARM prints
+// an empty array.
+func childDocs[T any](c *arm.Call, parent, childType string) []*T {
+	out := []*T{}
+	c.ScanChildren(parent, childType, func(raw []byte) bool {
+		var v T
+		if json.Unmarshal(raw, &v) == nil {
+			out = append(out, &v)
+		}
+		return true
+	})
+	return out
+}
+
+// saveDoc stores v as the document of id and returns its bytes.
+func saveDoc(c *arm.Call, id string, v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", id, err)
+	}
+	c.SaveRaw(id, raw)
+	return raw, nil
 }
 
 // deleteChildrenExcept deletes the children of c.ID of the given type whose

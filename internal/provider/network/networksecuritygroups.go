@@ -207,19 +207,8 @@ func canon(s string, values ...string) string {
 }
 
 func renderNSG(c *arm.Call, g *armnetwork.SecurityGroup) ([]byte, error) {
-	load := func(child string) []*armnetwork.SecurityRule {
-		out := []*armnetwork.SecurityRule{}
-		c.ScanChildren(*g.ID, child, func(raw []byte) bool {
-			var r armnetwork.SecurityRule
-			if json.Unmarshal(raw, &r) == nil {
-				out = append(out, &r)
-			}
-			return true
-		})
-		return out
-	}
-	g.Properties.SecurityRules = load("securityRules")
-	g.Properties.DefaultSecurityRules = load("defaultSecurityRules")
+	g.Properties.SecurityRules = childDocs[armnetwork.SecurityRule](c, *g.ID, "securityRules")
+	g.Properties.DefaultSecurityRules = childDocs[armnetwork.SecurityRule](c, *g.ID, "defaultSecurityRules")
 	subnets := []*armnetwork.Subnet{}
 	for _, id := range refsOfType(c, *g.ID, TypeSubnet) {
 		subnets = append(subnets, &armnetwork.Subnet{ID: to.Ptr(id)})
@@ -229,12 +218,7 @@ func renderNSG(c *arm.Call, g *armnetwork.SecurityGroup) ([]byte, error) {
 		nics = append(nics, &armnetwork.Interface{ID: to.Ptr(id)})
 	}
 	g.Properties.Subnets, g.Properties.NetworkInterfaces = subnets, nics
-	raw, err := json.Marshal(g)
-	if err != nil {
-		return nil, err
-	}
-	c.SaveRaw(*g.ID, raw)
-	return raw, nil
+	return saveDoc(c, *g.ID, g)
 }
 
 // RenderNSG re-renders the stored NSG id.

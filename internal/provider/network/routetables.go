@@ -95,26 +95,13 @@ func routeLimitError(table string, n, limit int, target string) error {
 
 // renderRouteTable stores rt with its routes and subnets inline.
 func renderRouteTable(c *arm.Call, rt *armnetwork.RouteTable) ([]byte, error) {
-	routes := []*armnetwork.Route{}
-	c.ScanChildren(*rt.ID, "routes", func(raw []byte) bool {
-		var r armnetwork.Route
-		if json.Unmarshal(raw, &r) == nil {
-			routes = append(routes, &r)
-		}
-		return true
-	})
-	rt.Properties.Routes = routes
+	rt.Properties.Routes = childDocs[armnetwork.Route](c, *rt.ID, "routes")
 	subnets := []*armnetwork.Subnet{}
 	for _, id := range refsOfType(c, *rt.ID, TypeSubnet) {
 		subnets = append(subnets, &armnetwork.Subnet{ID: to.Ptr(id)})
 	}
 	rt.Properties.Subnets = subnets
-	raw, err := json.Marshal(rt)
-	if err != nil {
-		return nil, err
-	}
-	c.SaveRaw(*rt.ID, raw)
-	return raw, nil
+	return saveDoc(c, *rt.ID, rt)
 }
 
 // RenderRouteTable re-renders the stored route table id.

@@ -175,21 +175,8 @@ func (p *Provider) checkAddressSpaceChange(c *arm.Call, prefixes []netip.Prefix)
 
 // renderVirtualNetwork stores v with its subnets inline and returns the document.
 func renderVirtualNetwork(c *arm.Call, v *armnetwork.VirtualNetwork) ([]byte, error) {
-	subnets := []*armnetwork.Subnet{}
-	c.ScanChildren(*v.ID, "subnets", func(raw []byte) bool {
-		var s armnetwork.Subnet
-		if json.Unmarshal(raw, &s) == nil {
-			subnets = append(subnets, &s)
-		}
-		return true
-	})
-	v.Properties.Subnets = subnets
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	c.SaveRaw(*v.ID, raw)
-	return raw, nil
+	v.Properties.Subnets = childDocs[armnetwork.Subnet](c, *v.ID, "subnets")
+	return saveDoc(c, *v.ID, v)
 }
 
 // RenderVirtualNetwork re-renders the stored VNet id after a subnet change.
