@@ -15,7 +15,7 @@ func init() { networkCommands = append(networkCommands, newNSGCommand) }
 // newNSGCommand mirrors `az network nsg`.
 func newNSGCommand(s Streams, g *globalFlags) *cobra.Command {
 	return group("nsg", "Manage Azure Network Security Groups (NSGs).",
-		nsgCreateCommand(s, g), nsgShowCommand(s, g), nsgListCommand(s, g), nsgDeleteCommand(s, g),
+		nsgCreateCommand(s, g), netNSGs.show(s, g), netNSGs.list(s, g), netNSGs.delete(s, g),
 		group("rule", "Manage network security group rules.",
 			nsgRuleCreateCommand(s, g), nsgRuleListCommand(s, g), nsgRuleDeleteCommand(s, g)))
 }
@@ -49,47 +49,6 @@ func nsgCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 		}
 		// az's NSGCreate wraps the result.
 		return e.printValue(map[string]any{"NewNSG": v})
-	})
-	return c
-}
-
-func nsgShowCommand(s Streams, g *globalFlags) *cobra.Command {
-	var rg, name string
-	var ids []string
-	c, a := newNetCommand("show", "Get information about a network security group.")
-	a.resourceGroup(&rg).req().id()
-	a.str(&name, "Name of the network security group.", "-n", "--name").req().id()
-	a.withIDs(&ids)
-	netRun(s, g, a, func(e *env) error {
-		return e.netShowIDs(netTargets(ids, func() string { return e.netPath(rg, "networkSecurityGroups", name) }))
-	})
-	return c
-}
-
-func nsgListCommand(s Streams, g *globalFlags) *cobra.Command {
-	var rg string
-	c, a := newNetCommand("list", "List network security groups.")
-	a.resourceGroup(&rg)
-	netRun(s, g, a, func(e *env) error {
-		if rg == "" {
-			return e.list(e.netSubscriptionPath("networkSecurityGroups"), apiNetwork)
-		}
-		return e.list(e.netPath(rg, "networkSecurityGroups"), apiNetwork)
-	})
-	return c
-}
-
-func nsgDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
-	var rg, name string
-	var ids []string
-	var noWait bool
-	c, a := newNetCommand("delete", "Delete a network security group.")
-	a.resourceGroup(&rg).req().id()
-	a.str(&name, "Name of the network security group.", "-n", "--name").req().id()
-	a.withIDs(&ids)
-	a.noWait(&noWait)
-	netRun(s, g, a, func(e *env) error {
-		return e.netDelete(netTargets(ids, func() string { return e.netPath(rg, "networkSecurityGroups", name) }), noWait)
 	})
 	return c
 }

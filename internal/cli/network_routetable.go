@@ -12,7 +12,7 @@ var routeNextHopTypes = []string{"Internet", "None", "VirtualAppliance", "Virtua
 // newRouteTableCommand mirrors `az network route-table`.
 func newRouteTableCommand(s Streams, g *globalFlags) *cobra.Command {
 	return group("route-table", "Manage route tables.",
-		routeTableCreateCommand(s, g), routeTableShowCommand(s, g), routeTableListCommand(s, g), routeTableDeleteCommand(s, g),
+		routeTableCreateCommand(s, g), netRouteTables.show(s, g), netRouteTables.list(s, g), netRouteTables.delete(s, g),
 		group("route", "Manage routes in a route table.",
 			routeCreateCommand(s, g), routeShowCommand(s, g), routeListCommand(s, g), routeDeleteCommand(s, g)))
 }
@@ -46,47 +46,6 @@ func routeTableCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 			return err
 		}
 		return e.print(raw)
-	})
-	return c
-}
-
-func routeTableShowCommand(s Streams, g *globalFlags) *cobra.Command {
-	var rg, name string
-	var ids []string
-	c, a := newNetCommand("show", "Get the details of a route table.")
-	a.resourceGroup(&rg).req().id()
-	a.str(&name, "Name of the route table.", "-n", "--name").req().id()
-	a.withIDs(&ids)
-	netRun(s, g, a, func(e *env) error {
-		return e.netShowIDs(netTargets(ids, func() string { return e.netPath(rg, "routeTables", name) }))
-	})
-	return c
-}
-
-func routeTableListCommand(s Streams, g *globalFlags) *cobra.Command {
-	var rg string
-	c, a := newNetCommand("list", "List route tables.")
-	a.resourceGroup(&rg)
-	netRun(s, g, a, func(e *env) error {
-		if rg == "" {
-			return e.list(e.netSubscriptionPath("routeTables"), apiNetwork)
-		}
-		return e.list(e.netPath(rg, "routeTables"), apiNetwork)
-	})
-	return c
-}
-
-func routeTableDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
-	var rg, name string
-	var ids []string
-	var noWait bool
-	c, a := newNetCommand("delete", "Delete a route table.")
-	a.resourceGroup(&rg).req().id()
-	a.str(&name, "Name of the route table.", "-n", "--name").req().id()
-	a.withIDs(&ids)
-	a.noWait(&noWait)
-	netRun(s, g, a, func(e *env) error {
-		return e.netDelete(netTargets(ids, func() string { return e.netPath(rg, "routeTables", name) }), noWait)
 	})
 	return c
 }

@@ -12,7 +12,7 @@ func init() { networkCommands = append(networkCommands, newVNetCommand) }
 // newVNetCommand mirrors `az network vnet`.
 func newVNetCommand(s Streams, g *globalFlags) *cobra.Command {
 	return group("vnet", "Manage Azure Virtual Networks.",
-		vnetCreateCommand(s, g), vnetShowCommand(s, g), vnetListCommand(s, g), vnetDeleteCommand(s, g),
+		vnetCreateCommand(s, g), netVNets.show(s, g), vnetListCommand(s, g), netVNets.delete(s, g),
 		group("subnet", "Manage subnets in an Azure Virtual Network.",
 			subnetCreateCommand(s, g), subnetShowCommand(s, g), subnetListCommand(s, g),
 			subnetUpdateCommand(s, g), subnetDeleteCommand(s, g)))
@@ -103,19 +103,6 @@ func vnetCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 	return c
 }
 
-func vnetShowCommand(s Streams, g *globalFlags) *cobra.Command {
-	var rg, name string
-	var ids []string
-	c, a := newNetCommand("show", "Get the details of a virtual network.")
-	a.resourceGroup(&rg).req().id()
-	a.str(&name, "The virtual network (VNet) name.", "-n", "--name").req().id()
-	a.withIDs(&ids)
-	netRun(s, g, a, func(e *env) error {
-		return e.netShowIDs(netTargets(ids, func() string { return e.netPath(rg, "virtualNetworks", name) }))
-	})
-	return c
-}
-
 func vnetListCommand(s Streams, g *globalFlags) *cobra.Command {
 	var rg string
 	c, a := newNetCommand("list", "List virtual networks.")
@@ -196,21 +183,6 @@ func netBoolOr(v any) any {
 		return false
 	}
 	return v
-}
-
-func vnetDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
-	var rg, name string
-	var ids []string
-	var noWait bool
-	c, a := newNetCommand("delete", "Delete a virtual network.")
-	a.resourceGroup(&rg).req().id()
-	a.str(&name, "The virtual network (VNet) name.", "-n", "--name").req().id()
-	a.withIDs(&ids)
-	a.noWait(&noWait)
-	netRun(s, g, a, func(e *env) error {
-		return e.netDelete(netTargets(ids, func() string { return e.netPath(rg, "virtualNetworks", name) }), noWait)
-	})
-	return c
 }
 
 // subnetPath is the id of subnet name in VNet vnet.
