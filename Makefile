@@ -1,8 +1,9 @@
 # Convenience targets; the README's two commands need none of them.
 .PHONY: build test bench bench-short lint
 
+# The CLI and the server; aksnet serve runs the aksnetd next to it.
 build:
-	go build -o aksnet ./cmd/aksnet
+	go build -o bin/ ./cmd/aksnet ./cmd/aksnetd
 
 test:
 	go test ./...

@@ -1,5 +1,6 @@
 // Command aksnet is AKS kubenet networking on one machine: an ARM-compatible
-// control plane (aksnet serve) and an az-compatible command line.
+// control plane (aksnet serve, which runs aksnetd) and an az-compatible
+// command line.
 package main
 
 import (

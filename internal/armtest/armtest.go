@@ -17,6 +17,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/aksnet/aksnet/internal/controlplane"
 	"github.com/aksnet/aksnet/internal/dataplane"
+	"github.com/aksnet/aksnet/internal/statedir"
 )
 
 // Env is a running control plane.
@@ -26,7 +27,7 @@ type Env struct {
 	StateDir string
 	Plane    *controlplane.Plane
 	// Creds are the admin principal's credentials.
-	Creds *controlplane.Credentials
+	Creds *statedir.Credentials
 	// HTTP trusts the server's CA.
 	HTTP *http.Client
 

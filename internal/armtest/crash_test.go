@@ -22,8 +22,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aksnet/aksnet/internal/controlplane"
 	"github.com/aksnet/aksnet/internal/pki"
+	"github.com/aksnet/aksnet/internal/statedir"
 	bbolt "go.etcd.io/bbolt"
 )
 
@@ -41,7 +41,7 @@ func TestIntegrationCrash_KillDuringWrites(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: builds and runs the aksnet binary")
 	}
-	bin := buildAksnetBinary(t)
+	bin := buildAksnetd(t)
 	dir := t.TempDir()
 
 	srv := startAksnet(t, bin, dir)
@@ -131,21 +131,21 @@ func TestIntegrationCrash_KillDuringWrites(t *testing.T) {
 	}
 }
 
-// buildAksnetBinary builds the aksnet binary into a temporary directory.
-func buildAksnetBinary(t testing.TB) string {
+// buildAksnetd builds the aksnet binary into a temporary directory.
+func buildAksnetd(t testing.TB) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "aksnet")
+	bin := filepath.Join(t.TempDir(), "aksnetd")
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
 	}
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/aksnet/aksnet/cmd/aksnet")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/aksnet/aksnet/cmd/aksnetd")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
 }
 
-// aksnetProcess is an `aksnet serve` subprocess.
+// aksnetProcess is an aksnetd (`aksnet serve`) subprocess.
 type aksnetProcess struct {
 	cmd      *exec.Cmd
 	url      string
@@ -166,7 +166,7 @@ func freeLoopbackPort(t testing.TB) string {
 	return portOf(ln.Addr())
 }
 
-// startAksnet runs `aksnet serve` on dir and waits for /healthz. The process
+// startAksnet runs aksnetd on dir and waits for /healthz. The process
 // is killed in t.Cleanup if it is still running.
 func startAksnet(t testing.TB, bin, dir string) *aksnetProcess {
 	t.Helper()
@@ -176,7 +176,7 @@ func startAksnet(t testing.TB, bin, dir string) *aksnetProcess {
 		t.Fatal(err)
 	}
 	defer logf.Close()
-	cmd := exec.Command(bin, "serve", "--state-dir", dir, "--listen", "127.0.0.1:"+port, "--log-level", "warn")
+	cmd := exec.Command(bin, "--state-dir", dir, "--listen", "127.0.0.1:"+port, "--log-level", "warn")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start aksnet: %v", err)
@@ -272,14 +272,14 @@ func (p *aksnetProcess) stop(t testing.TB) {
 type procClient struct {
 	base  string
 	hc    *http.Client
-	creds *controlplane.Credentials
+	creds *statedir.Credentials
 	token string
 }
 
 // client signs in as the admin principal of the state dir.
 func (p *aksnetProcess) client(t testing.TB) *procClient {
 	t.Helper()
-	creds, err := controlplane.LoadCredentials(p.dir)
+	creds, err := statedir.LoadCredentials(p.dir)
 	if err != nil {
 		t.Fatalf("read admin credentials: %v", err)
 	}

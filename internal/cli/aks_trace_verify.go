@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/aksnet/aksnet/internal/dataplane"
+	"github.com/aksnet/aksnet/internal/dataplane/nsprobe"
 	"github.com/aksnet/aksnet/internal/fabric"
 )
 
@@ -130,7 +130,7 @@ func sourceNetns(a traceAnswer, pods []tracePod) (string, error) {
 	}
 	// A node: its namespace sits next to the pods', with the data plane's
 	// prefix (the pod namespaces show it).
-	dir, prefix := dataplane.NetnsDir, dataplane.DefaultPrefix
+	dir, prefix := nsprobe.NetnsDir, nsprobe.DefaultPrefix
 	for _, p := range pods {
 		if p.Netns == "" {
 			continue
@@ -144,7 +144,7 @@ func sourceNetns(a traceAnswer, pods []tracePod) (string, error) {
 		}
 		break
 	}
-	return filepath.Join(dir, dataplane.Names{Prefix: prefix}.Node(a.From.Node)), nil
+	return filepath.Join(dir, nsprobe.NodeName(prefix, a.From.Node)), nil
 }
 
 // probe sends one real packet: an HTTP request to the echo for TCP, a DNS
@@ -159,7 +159,7 @@ func probe(netns, ip string, port int, protocol string) (probeResult, error) {
 			return probeResult{}, errors.New("--verify: give the destination port (--to IP:PORT); pods echo on 8080, the internet host on 80")
 		}
 		r := probeResult{Probe: "HTTP GET " + addr + " from " + netns}
-		rep, err := dataplane.Echo(ctx, netns, addr)
+		rep, err := nsprobe.Echo(ctx, netns, addr)
 		switch {
 		case err == nil:
 			r.Reached, r.SeenSource, r.Pod = true, rep.Client, rep.Pod
@@ -175,7 +175,7 @@ func probe(netns, ip string, port int, protocol string) (probeResult, error) {
 		return r, nil
 	case strings.EqualFold(protocol, fabric.ProtocolUdp) && port == 53:
 		r := probeResult{Probe: "DNS query for kubernetes.default.svc.cluster.local to " + addr + " from " + netns}
-		ips, err := dataplane.LookupIn(ctx, netns, addr, "kubernetes.default.svc.cluster.local")
+		ips, err := nsprobe.LookupIn(ctx, netns, addr, "kubernetes.default.svc.cluster.local")
 		if err != nil {
 			r.Detail = "no answer: " + err.Error()
 			return r, nil

@@ -6,7 +6,7 @@ import (
 
 	"github.com/aksnet/aksnet/internal/cli/azenv"
 	"github.com/aksnet/aksnet/internal/cli/output"
-	"github.com/aksnet/aksnet/internal/controlplane"
+	"github.com/aksnet/aksnet/internal/statedir"
 	"github.com/spf13/cobra"
 )
 
@@ -39,7 +39,7 @@ fast: the configuration is reused. --undo prints the code that reverts it.`,
 				fmt.Fprint(s.Out, azenv.UndoScript(g.stateDir, os.Getenv))
 				return nil
 			}
-			creds, err := controlplane.LoadCredentials(g.stateDir)
+			creds, err := statedir.LoadCredentials(g.stateDir)
 			if err != nil {
 				return &output.Error{Code: 1, Message: fmt.Sprintf("no aksnet credentials in %s: start a server with: aksnet serve --state-dir %s", g.stateDir, g.stateDir)}
 			}

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/aksnet/aksnet/internal/cli/output"
-	"github.com/aksnet/aksnet/internal/controlplane"
+	"github.com/aksnet/aksnet/internal/statedir"
 )
 
 // DefaultEndpoint is where the CLI looks for the server.
@@ -59,7 +59,7 @@ func loadProfile(stateDir string) (profile, error) {
 	if err == nil && json.Unmarshal(raw, &p) == nil && p.AppID != "" {
 		return p, nil
 	}
-	creds, err := controlplane.LoadCredentials(stateDir)
+	creds, err := statedir.LoadCredentials(stateDir)
 	if err != nil {
 		return p, &output.Error{Code: 1, Message: fmt.Sprintf("no aksnet credentials in %s (%v). Start a server with: aksnet serve --state-dir %s", stateDir, err, stateDir)}
 	}

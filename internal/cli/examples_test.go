@@ -34,10 +34,12 @@ func TestIntegrationExampleScript(t *testing.T) {
 	script := filepath.Join(root, "examples", "kubenet-article.sh")
 	work := t.TempDir()
 	bin := filepath.Join(work, "aksnet")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/aksnet")
+	// Both programs in one directory: `aksnet serve` runs the aksnetd next
+	// to it.
+	build := exec.Command("go", "build", "-o", work+string(filepath.Separator), "./cmd/aksnet", "./cmd/aksnetd")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/aksnet: %v\n%s", err, out)
+		t.Fatalf("go build ./cmd/aksnet ./cmd/aksnetd: %v\n%s", err, out)
 	}
 
 	// A free loopback port for the server.

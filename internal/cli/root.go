@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/aksnet/aksnet/internal/cli/azshape"
 	"github.com/aksnet/aksnet/internal/cli/output"
+	"github.com/aksnet/aksnet/internal/statedir"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 )
@@ -28,18 +28,11 @@ type exitError struct {
 	err  error
 }
 
-func (e *exitError) Error() string { return e.err.Error() }
-
-// DefaultStateDir returns $AKSNET_STATE_DIR, or ~/.aksnet.
-func DefaultStateDir() string {
-	if d := os.Getenv("AKSNET_STATE_DIR"); d != "" {
-		return d
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return ".aksnet"
-	}
-	return filepath.Join(home, ".aksnet")
+	return e.err.Error()
 }
 
 func defaultEndpoint() string {
@@ -171,7 +164,7 @@ article works with az replaced by aksnet.`,
 	pf.BoolVar(&g.verbose, "verbose", false, "Increase logging verbosity. Use --debug for full debug logs.")
 	pf.BoolVar(&g.debug, "debug", false, "Increase logging verbosity to show all debug logs.")
 	pf.StringVar(&g.endpoint, "endpoint", defaultEndpoint(), "aksnet server URL (env AKSNET_ENDPOINT).")
-	pf.StringVar(&g.stateDir, "state-dir", DefaultStateDir(), "aksnet state directory (env AKSNET_STATE_DIR).")
+	pf.StringVar(&g.stateDir, "state-dir", statedir.Default(), "aksnet state directory (env AKSNET_STATE_DIR).")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return output.UsageError(fmt.Sprintf("%s: %s", c.CommandPath(), err))
 	})

@@ -1,94 +1,87 @@
 package cli
 
 import (
-	"context"
+	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"os"
-	"os/signal"
+	"os/exec"
+	"path/filepath"
 	"syscall"
 
-	"github.com/aksnet/aksnet/internal/controlplane"
+	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 )
 
-type serveFlags struct {
-	listen    string
-	stateDir  string
-	maxRoutes int
-	logLevel  string
-	dp        serveDataplaneFlags
-}
+// daemonName is the server's executable, built from cmd/aksnetd.
+const daemonName = "aksnetd"
 
+// newServeCommand is `aksnet serve`: it runs aksnetd, the server, with the
+// same arguments. The server is a separate program so that this CLI links
+// none of it and starts in a fraction of the time (see internal/daemon).
 func newServeCommand(s Streams) *cobra.Command {
-	f := &serveFlags{}
-	cmd := &cobra.Command{
+	return &cobra.Command{
 		Use:   "serve",
-		Short: "Run the ARM-compatible control plane",
-		Long: `Serve the ARM-compatible HTTPS API for resource groups, virtual networks, route
-tables, NSGs, managed identities, role assignments and AKS kubenet clusters.
+		Short: "Run the aksnet server (aksnetd): the ARM-compatible control plane",
+		Long: `Run aksnetd, the aksnet server, with these arguments: 'aksnet serve --help'
+shows its flags. aksnet looks for aksnetd in $AKSNETD, next to its own
+executable, then on PATH. Build both with:
 
-On first start it creates, in the state dir, a CA and a server certificate, a
-tenant, a subscription and an admin service principal with Owner on it, whose
-credentials are written to admin.json (mode 0600).`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runServe(cmd.Context(), s, f)
+    go build -o bin/ ./cmd/aksnet ./cmd/aksnetd`,
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path, err := findDaemon()
+			if err != nil {
+				return err
+			}
+			return runDaemon(s, path, args)
 		},
 	}
-	cmd.Flags().StringVar(&f.listen, "listen", controlplane.DefaultListen, "address to serve HTTPS on")
-	cmd.Flags().StringVar(&f.stateDir, "state-dir", DefaultStateDir(), "directory holding aksnet's state (env AKSNET_STATE_DIR)")
-	cmd.Flags().IntVar(&f.maxRoutes, "max-routes-per-table", 400, "Azure's route limit per route table (and so nodes per kubenet cluster)")
-	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	f.dp.bind(cmd)
-	return cmd
 }
 
-func runServe(ctx context.Context, s Streams, f *serveFlags) error {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("ERROR: argument --log-level: invalid choice: '%s'", f.logLevel)}
+// findDaemon locates aksnetd: $AKSNETD, then the directory of this
+// executable (so a pair built together stays together), then PATH.
+func findDaemon() (string, error) {
+	if p := os.Getenv("AKSNETD"); p != "" {
+		return p, nil
 	}
-	log := slog.New(slog.NewJSONHandler(s.Err, &slog.HandlerOptions{Level: level}))
-	slog.SetDefault(log)
-	if ctx == nil {
-		ctx = context.Background()
+	self, err := os.Executable()
+	if err == nil {
+		if real, err := filepath.EvalSymlinks(self); err == nil {
+			self = real
+		}
+		p := filepath.Join(filepath.Dir(self), daemonName)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	dp, done, err := f.dp.open(ctx, s, log)
-	if err != nil || done {
-		return err
+	if p, err := exec.LookPath(daemonName); err == nil {
+		return p, nil
 	}
-	if dp != nil {
-		defer dp.Close()
-	}
-	plane, err := controlplane.Open(ctx, controlplane.Config{StateDir: f.stateDir, MaxRoutesPerTable: f.maxRoutes, Logger: log, Dataplane: dp})
-	if err != nil {
-		return &exitError{code: 1, err: fmt.Errorf("ERROR: %w", err)}
-	}
-	defer plane.Close()
-	ln, err := net.Listen("tcp", f.listen)
-	if err != nil {
-		return &exitError{code: 1, err: fmt.Errorf("ERROR: listen on %s: %w", f.listen, err)}
-	}
-	c := plane.Credentials
-	fmt.Fprintf(s.Out, `aksnet is serving https://%s
-  state dir:     %s
-  CA:            %s
-  tenant:        %s
-  subscription:  %s
-  admin login:   appId %s, password in %s (mode 0600)
+	return "", &output.Error{Code: 1, Message: fmt.Sprintf(
+		"aksnet serve runs %s, the server, and found none in $AKSNETD, next to %s or on PATH. "+
+			"Install it with: go install github.com/aksnet/aksnet/cmd/aksnetd@latest "+
+			"(from a checkout: go build -o bin/ ./cmd/aksnet ./cmd/aksnetd, or go run ./cmd/aksnetd)", daemonName, self)}
+}
 
-Use it:
-  aksnet group create --name myResourceGroup --location eastus
-  eval "$(aksnet az-env)"    # point the real az CLI at this server
-`, ln.Addr(), f.stateDir, plane.TLS.CAPath, c.TenantID, c.SubscriptionID, c.AppID, f.stateDir+"/"+controlplane.CredentialsFile)
-	log.Info("serving", "addr", ln.Addr().String(), "stateDir", f.stateDir)
-	if err := plane.Serve(ctx, ln); err != nil {
-		return &exitError{code: 1, err: fmt.Errorf("ERROR: %w", err)}
+// runDaemon runs aksnetd with args. With the process's own standard streams
+// it replaces this process (exec), so signals and the process id go straight
+// to the server; otherwise (in tests) it runs it as a child and returns its
+// exit code.
+func runDaemon(s Streams, path string, args []string) error {
+	argv := append([]string{path}, args...)
+	if s.Out == os.Stdout && s.Err == os.Stderr {
+		err := syscall.Exec(path, argv, os.Environ())
+		return &output.Error{Code: 1, Message: fmt.Sprintf("run %s: %v", path, err)}
 	}
-	log.Info("stopped")
+	cmd := exec.Command(path, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = s.In, s.Out, s.Err
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return &exitError{code: ee.ExitCode()}
+	}
+	if err != nil {
+		return &output.Error{Code: 1, Message: fmt.Sprintf("run %s: %v", path, err)}
+	}
 	return nil
 }

@@ -14,20 +14,9 @@ import (
 	"github.com/aksnet/aksnet/internal/provider/authorization"
 	"github.com/aksnet/aksnet/internal/provider/resources"
 	"github.com/aksnet/aksnet/internal/rbac"
+	"github.com/aksnet/aksnet/internal/statedir"
 	"github.com/aksnet/aksnet/internal/store"
 )
-
-// CredentialsFile is the admin principal's credentials file in the state dir.
-const CredentialsFile = "admin.json"
-
-// Credentials is what a client needs to sign in as the admin principal.
-type Credentials struct {
-	TenantID       string `json:"tenantId"`
-	SubscriptionID string `json:"subscriptionId"`
-	AppID          string `json:"appId"`
-	Password       string `json:"password"`
-	ObjectID       string `json:"objectId"`
-}
 
 // bootstrapKey holds the ids chosen on first start.
 const bootstrapKey = "m/bootstrap"
@@ -35,9 +24,9 @@ const bootstrapKey = "m/bootstrap"
 // bootstrapWith makes sure the state has a tenant, a subscription and an admin
 // principal with Owner on it, writing the admin's credentials file (0600)
 // the first time. Later starts reuse the stored ids.
-func bootstrapWith(ctx context.Context, srv *arm.Server, dir string, register func(tenantID string)) (*Credentials, error) {
-	credPath := filepath.Join(dir, CredentialsFile)
-	var creds Credentials
+func bootstrapWith(ctx context.Context, srv *arm.Server, dir string, register func(tenantID string)) (*statedir.Credentials, error) {
+	credPath := filepath.Join(dir, statedir.CredentialsFile)
+	var creds statedir.Credentials
 	var stored []byte
 	_ = srv.Store().View(func(r store.Reader) error {
 		if raw, ok := r.Get(bootstrapKey); ok {
@@ -56,7 +45,7 @@ func bootstrapWith(ctx context.Context, srv *arm.Server, dir string, register fu
 		return &creds, nil
 	}
 	plain, secret := identity.NewSecret()
-	creds = Credentials{TenantID: arm.NewUUID(), SubscriptionID: arm.NewUUID(), AppID: arm.NewUUID(), ObjectID: arm.NewUUID(), Password: plain}
+	creds = statedir.Credentials{TenantID: arm.NewUUID(), SubscriptionID: arm.NewUUID(), AppID: arm.NewUUID(), ObjectID: arm.NewUUID(), Password: plain}
 	// Providers must know the tenant before anything is created through them.
 	register(creds.TenantID)
 	err := srv.Update(ctx, func(c *arm.Call) error {
@@ -88,7 +77,7 @@ func bootstrapWith(ctx context.Context, srv *arm.Server, dir string, register fu
 	return &creds, nil
 }
 
-func writeCredentials(path string, c Credentials) error {
+func writeCredentials(path string, c statedir.Credentials) error {
 	raw, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return err
@@ -102,13 +91,4 @@ func readJSON(path string, v any) error {
 		return err
 	}
 	return json.Unmarshal(raw, v)
-}
-
-// LoadCredentials reads the admin credentials of a state dir.
-func LoadCredentials(dir string) (*Credentials, error) {
-	var c Credentials
-	if err := readJSON(filepath.Join(dir, CredentialsFile), &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/aksnet/aksnet/internal/provider/managedidentity"
 	"github.com/aksnet/aksnet/internal/provider/network"
 	"github.com/aksnet/aksnet/internal/provider/resources"
+	"github.com/aksnet/aksnet/internal/statedir"
 	"github.com/aksnet/aksnet/internal/store/bolt"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -59,7 +60,7 @@ type Config struct {
 // Plane is an assembled control plane.
 type Plane struct {
 	ARM         *arm.Server
-	Credentials *Credentials
+	Credentials *statedir.Credentials
 	TLS         *pki.Bundle
 	Issuer      *identity.Issuer
 	cfg         Config

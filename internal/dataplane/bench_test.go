@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/aksnet/aksnet/internal/dataplane/nsprobe"
 	"io"
 	"net"
 	"os"
@@ -306,7 +307,7 @@ func dialPod(b *testing.B, netns, addr string) net.Conn {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		var err error
-		c, err = DialIn(context.Background(), netns, "tcp4", addr)
+		c, err = nsprobe.DialIn(context.Background(), netns, "tcp4", addr)
 		if err == nil {
 			break
 		}

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/aksnet/aksnet/internal/dataplane/caps"
+	"github.com/aksnet/aksnet/internal/dataplane/nsprobe"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
@@ -147,32 +148,9 @@ var hostNS = sync.OnceValues(func() (netns.NsHandle, error) {
 	return netns.Get()
 })
 
-// inNS runs fn on a locked OS thread inside the namespace fd and switches
-// the thread back before releasing it. If switching back fails the thread
-// is left locked and dies with its goroutine.
-func inNS(fd netns.NsHandle, fn func() error) error {
-	orig, err := hostNS()
-	if err != nil {
-		return fmt.Errorf("current namespace: %w", err)
-	}
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		if err := netns.Set(fd); err != nil {
-			runtime.UnlockOSThread()
-			errc <- fmt.Errorf("setns: %w", err)
-			return
-		}
-		ferr := fn()
-		if err := netns.Set(orig); err != nil {
-			errc <- errors.Join(ferr, fmt.Errorf("setns back: %w", err))
-			return // thread stays locked and is destroyed
-		}
-		runtime.UnlockOSThread()
-		errc <- ferr
-	}()
-	return <-errc
-}
+// inNS runs fn on a locked OS thread inside the namespace fd (see
+// nsprobe.Enter).
+func inNS(fd netns.NsHandle, fn func() error) error { return nsprobe.Enter(fd, fn) }
 
 func readSysctl(key string) (string, error) {
 	b, err := os.ReadFile("/proc/sys/" + key)
@@ -187,15 +165,8 @@ func writeSysctl(key, value string) error {
 // the data plane: it must be root with CAP_NET_ADMIN and CAP_SYS_ADMIN.
 func CheckPrivileges() error { return caps.Check() }
 
-// openNS opens the namespace bound at path (a file in NetnsDir, or
-// /proc/PID/ns/net).
-func openNS(path string) (netns.NsHandle, error) {
-	fd, err := netns.GetFromPath(path)
-	if err != nil {
-		return fd, fmt.Errorf("open namespace %s: %w", path, err)
-	}
-	return fd, nil
-}
+// openNS opens the namespace bound at path (see nsprobe.Open).
+func openNS(path string) (netns.NsHandle, error) { return nsprobe.Open(path) }
 
 // loUp brings the calling thread's namespace's lo up, with an ioctl on a
 // socket made in that namespace.

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/aksnet/aksnet/internal/dataplane/nsprobe"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -76,24 +77,24 @@ func never(t testing.TB, d time.Duration, what string, fn func() error) {
 	}
 }
 
-func echoFrom(l *Linux, pod, node string, hostNet bool, target string) func() (EchoReply, error) {
+func echoFrom(l *Linux, pod, node string, hostNet bool, target string) func() (nsprobe.EchoReply, error) {
 	return echoWithin(time.Second, l, pod, node, hostNet, target)
 }
 
 // echoQuick gives up after 300 ms, for checks that traffic is blocked.
-func echoQuick(l *Linux, pod, node string, hostNet bool, target string) func() (EchoReply, error) {
+func echoQuick(l *Linux, pod, node string, hostNet bool, target string) func() (nsprobe.EchoReply, error) {
 	return echoWithin(300*time.Millisecond, l, pod, node, hostNet, target)
 }
 
-func echoWithin(d time.Duration, l *Linux, pod, node string, hostNet bool, target string) func() (EchoReply, error) {
-	return func() (EchoReply, error) {
+func echoWithin(d time.Duration, l *Linux, pod, node string, hostNet bool, target string) func() (nsprobe.EchoReply, error) {
+	return func() (nsprobe.EchoReply, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), d)
 		defer cancel()
-		return Echo(ctx, l.PodNetns(testCluster, pod, node, hostNet), target)
+		return nsprobe.Echo(ctx, l.PodNetns(testCluster, pod, node, hostNet), target)
 	}
 }
 
-func expectEcho(t *testing.T, what string, call func() (EchoReply, error), pod, client string) {
+func expectEcho(t *testing.T, what string, call func() (nsprobe.EchoReply, error), pod, client string) {
 	t.Helper()
 	eventually(t, 5*time.Second, what, func() error {
 		r, err := call()
@@ -131,7 +132,7 @@ func TestIntegrationLinux_ArticleCluster(t *testing.T) {
 	eventually(t, 5*time.Second, "DNS", func() error {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
-		got, err := LookupIn(ctx, l.PodNetns(testCluster, "pod-b", n1, false), "10.0.0.10:53", "kubernetes.default.svc.cluster.local")
+		got, err := nsprobe.LookupIn(ctx, l.PodNetns(testCluster, "pod-b", n1, false), "10.0.0.10:53", "kubernetes.default.svc.cluster.local")
 		if err != nil {
 			return err
 		}

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/aksnet/aksnet/internal/dataplane/nsprobe"
 )
 
 // DefaultPrefix starts the name of every namespace the data plane creates.
-const DefaultPrefix = "aksnet-"
+const DefaultPrefix = nsprobe.DefaultPrefix
 
 // Names derives namespace and link names. Every namespace name starts with
 // Prefix; every link created outside the model's fixed names (eth0, cbr0)
@@ -30,7 +32,7 @@ func (n Names) VNet(id string) string { return n.Prefix + "vnet-" + hash8(id) }
 func (n Names) Inet() string { return n.Prefix + "inet" }
 
 // Node names a node's namespace.
-func (n Names) Node(name string) string { return n.Prefix + "node-" + strings.ToLower(name) }
+func (n Names) Node(name string) string { return nsprobe.NodeName(n.Prefix, name) }
 
 // Pod names a pod's namespace.
 func (n Names) Pod(clusterID, pod string) string {
@@ -47,7 +49,7 @@ func (n Names) PodNetns(clusterID, pod, node string, hostNetwork bool) string {
 }
 
 // NetnsDir is where named network namespaces are bound, as with `ip netns`.
-const NetnsDir = "/run/netns"
+const NetnsDir = nsprobe.NetnsDir
 
 // Link names.
 const (

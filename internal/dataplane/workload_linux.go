@@ -3,7 +3,6 @@
 package dataplane
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,25 +10,18 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/aksnet/aksnet/internal/dataplane/nsprobe"
 	"github.com/miekg/dns"
 )
 
 // Workloads run as goroutines of this process. Their listening sockets are
 // opened inside the namespace (on a locked thread, see inNS) and keep
 // working from any thread afterwards.
-
-// EchoReply is what the HTTP echo answers: the caller's source address as
-// the pod sees it, and the pod's name.
-type EchoReply struct {
-	Client string `json:"client"`
-	Pod    string `json:"pod"`
-}
 
 type running struct {
 	ino     uint64
@@ -184,7 +176,7 @@ func echoHandler(r *running) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		host, _, _ := net.SplitHostPort(req.RemoteAddr)
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(EchoReply{Client: host, Pod: r.w.Load().Name})
+		_ = json.NewEncoder(w).Encode(nsprobe.EchoReply{Client: host, Pod: r.w.Load().Name})
 	})
 }
 
@@ -212,93 +204,6 @@ func dnsHandler(r *running) dns.Handler {
 		}
 		_ = w.WriteMsg(m)
 	})
-}
-
-// Echo asks the HTTP echo at addr (host:port) who it is and who it sees,
-// dialling from inside namespace netnsPath. It is what tests and
-// `aksnet aks pod exec` users do with curl.
-func Echo(ctx context.Context, netnsPath string, addr string) (EchoReply, error) {
-	var reply EchoReply
-	conn, err := DialIn(ctx, netnsPath, "tcp4", addr)
-	if err != nil {
-		return reply, err
-	}
-	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	host, _, _ := net.SplitHostPort(addr)
-	if _, err := fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", host); err != nil {
-		return reply, err
-	}
-	body, err := io.ReadAll(conn)
-	if err != nil {
-		return reply, err
-	}
-	_, payload, ok := strings.Cut(string(body), "\r\n\r\n")
-	if !ok {
-		return reply, fmt.Errorf("echo %s: malformed reply %q", addr, body)
-	}
-	if err := json.Unmarshal([]byte(payload), &reply); err != nil {
-		return reply, fmt.Errorf("echo %s: %w (reply %q)", addr, err, payload)
-	}
-	return reply, nil
-}
-
-// DialIn connects to addr from inside the namespace bound at netnsPath. The
-// socket is created on a thread inside the namespace; once connected it can
-// be used from any goroutine.
-func DialIn(ctx context.Context, netnsPath, network, addr string) (net.Conn, error) {
-	fd, err := openNS(netnsPath)
-	if err != nil {
-		return nil, err
-	}
-	defer fd.Close()
-	var conn net.Conn
-	err = inNS(fd, func() error {
-		d := net.Dialer{Timeout: 2 * time.Second}
-		c, err := d.DialContext(ctx, network, addr)
-		conn = c
-		return err
-	})
-	return conn, err
-}
-
-// LookupIn asks the DNS server at server (ip:53) for the A record of name,
-// from inside the namespace bound at netnsPath.
-func LookupIn(ctx context.Context, netnsPath, server, name string) ([]netip.Addr, error) {
-	conn, err := DialIn(ctx, netnsPath, "udp4", server)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	} else {
-		_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
-	}
-	m := new(dns.Msg)
-	m.SetQuestion(dns.Fqdn(name), dns.TypeA)
-	dc := &dns.Conn{Conn: conn}
-	if err := dc.WriteMsg(m); err != nil {
-		return nil, err
-	}
-	resp, err := dc.ReadMsg()
-	if err != nil {
-		return nil, err
-	}
-	if resp.Rcode != dns.RcodeSuccess {
-		return nil, fmt.Errorf("dns %s: %s", name, dns.RcodeToString[resp.Rcode])
-	}
-	var out []netip.Addr
-	for _, rr := range resp.Answer {
-		if a, ok := rr.(*dns.A); ok {
-			if ip, ok := netip.AddrFromSlice(a.A.To4()); ok {
-				out = append(out, ip)
-			}
-		}
-	}
-	return out, nil
 }
 
 // ListenIn opens a listening socket inside the namespace bound at

@@ -25,11 +25,13 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/aksnet/aksnet/internal/statedir"
 )
 
 // File names inside the directory given to Ensure.
 const (
-	CAFile        = "ca.pem"
+	CAFile        = statedir.CAFile
 	CAKeyFile     = "ca-key.pem"
 	ServerFile    = "server.pem"
 	ServerKeyFile = "server-key.pem"

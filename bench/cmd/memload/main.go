@@ -1,5 +1,5 @@
 // Command memload measures the aksnet server's resident memory: it starts
-// `aksnet serve` on a fresh state dir, creates kubenet clusters of 3 nodes
+// aksnetd (`aksnet serve`) on a fresh state dir, creates kubenet clusters of 3 nodes
 // (each on its own subnet, as kubenet requires) and reads the server's
 // VmRSS, then again after a burst of GETs, and optionally after create/delete
 // cycles. It prints one JSON object.
@@ -38,7 +38,7 @@ type result struct {
 }
 
 func main() {
-	bin := flag.String("aksnet", "aksnet", "aksnet binary")
+	bin := flag.String("aksnetd", "aksnetd", "the aksnetd binary (the server aksnet serve runs)")
 	clusters := flag.Int("clusters", 100, "kubenet clusters of 3 nodes to create")
 	gets := flag.Int("gets", 10000, "GETs to send after creating the clusters")
 	cycles := flag.Int("cycles", 0, "create/delete cycles of 10 clusters after the GETs")
@@ -121,7 +121,7 @@ func run(bin string, nClusters, nGets, cycles int) (err error) {
 	}
 	defer os.RemoveAll(dir)
 	port := freePort()
-	srv := exec.Command(bin, "serve", "--state-dir", dir, "--listen", "127.0.0.1:"+port, "--log-level", "error")
+	srv := exec.Command(bin, "--state-dir", dir, "--listen", "127.0.0.1:"+port, "--log-level", "error")
 	srv.Stdout, srv.Stderr = io.Discard, os.Stderr
 	srv.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := srv.Start(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/aksnet/aksnet/internal/dataplane/nsprobe"
 	"os"
 	"slices"
 	"strings"
@@ -239,10 +240,10 @@ func must(t *testing.T, err error) {
 }
 
 // echo asks the echo at addr from inside p's namespace.
-func echo(p pod, addr string) (dataplane.EchoReply, error) {
+func echo(p pod, addr string) (nsprobe.EchoReply, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	return dataplane.Echo(ctx, p.Netns, addr)
+	return nsprobe.Echo(ctx, p.Netns, addr)
 }
 
 // eventually polls fn until it returns nil, failing after timeout.
@@ -294,8 +295,8 @@ func blocked(t *testing.T, p pod, addr string) {
 	}
 }
 
-func quick(p pod, addr string) (dataplane.EchoReply, error) {
+func quick(p pod, addr string) (nsprobe.EchoReply, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	return dataplane.Echo(ctx, p.Netns, addr)
+	return nsprobe.Echo(ctx, p.Netns, addr)
 }

@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"github.com/aksnet/aksnet/internal/dataplane/nsprobe"
 	"net"
 	"net/netip"
 	"os"
@@ -76,5 +77,5 @@ func inodes(t *testing.T, e *env) map[string]uint64 {
 func lookup(p pod, name string) ([]netip.Addr, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	return dataplane.LookupIn(ctx, p.Netns, net.JoinHostPort("10.0.0.10", "53"), name)
+	return nsprobe.LookupIn(ctx, p.Netns, net.JoinHostPort("10.0.0.10", "53"), name)
 }

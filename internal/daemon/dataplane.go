@@ -1,8 +1,9 @@
-package cli
+package daemon
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"github.com/aksnet/aksnet/internal/cli/output"
@@ -10,14 +11,14 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// serveDataplaneFlags are `aksnet serve`'s data-plane flags.
-type serveDataplaneFlags struct {
+// dataplaneFlags are aksnetd's data-plane flags.
+type dataplaneFlags struct {
 	mode    string
 	cleanup bool
 	prefix  string
 }
 
-func (d *serveDataplaneFlags) bind(cmd *cobra.Command) {
+func (d *dataplaneFlags) bind(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&d.mode, "dataplane", "", "Realise kubenet clusters as a real data plane: netns (Linux network namespaces; needs root).")
 	fl.BoolVar(&d.cleanup, "cleanup", false, "With --dataplane netns: remove every network namespace and link aksnet created, then exit.")
@@ -27,7 +28,7 @@ func (d *serveDataplaneFlags) bind(cmd *cobra.Command) {
 
 // open starts the data plane the flags ask for: nil when none. With
 // --cleanup it removes the data plane instead and reports done.
-func (d *serveDataplaneFlags) open(ctx context.Context, s Streams, log *slog.Logger) (dataplane.Plane, bool, error) {
+func (d *dataplaneFlags) open(ctx context.Context, out io.Writer, log *slog.Logger) (dataplane.Plane, bool, error) {
 	switch d.mode {
 	case "":
 		if d.cleanup {
@@ -39,18 +40,18 @@ func (d *serveDataplaneFlags) open(ctx context.Context, s Streams, log *slog.Log
 		return nil, false, output.UsageError(fmt.Sprintf("argument --dataplane: invalid choice: '%s' (choose from 'netns')", d.mode))
 	}
 	if err := dataplane.CheckPrivileges(); err != nil {
-		return nil, false, &exitError{code: 1, err: fmt.Errorf("ERROR: --dataplane netns: %w", err)}
+		return nil, false, &output.Error{Code: 1, Message: fmt.Sprintf("--dataplane netns: %v", err)}
 	}
 	if d.cleanup {
 		if err := dataplane.Cleanup(ctx, d.prefix); err != nil {
-			return nil, true, &exitError{code: 1, err: fmt.Errorf("ERROR: --dataplane netns --cleanup: %w", err)}
+			return nil, true, &output.Error{Code: 1, Message: fmt.Sprintf("--dataplane netns --cleanup: %v", err)}
 		}
-		fmt.Fprintf(s.Out, "removed every network namespace named %s* and its links\n", d.prefix)
+		fmt.Fprintf(out, "removed every network namespace named %s* and its links\n", d.prefix)
 		return nil, true, nil
 	}
 	p, err := dataplane.NewLinux(dataplane.Options{Prefix: d.prefix, Logger: log})
 	if err != nil {
-		return nil, false, &exitError{code: 1, err: fmt.Errorf("ERROR: --dataplane netns: %w", err)}
+		return nil, false, &output.Error{Code: 1, Message: fmt.Sprintf("--dataplane netns: %v", err)}
 	}
 	log.Info("data plane on", "mode", d.mode, "namespaces", d.prefix+"*")
 	return p, false, nil

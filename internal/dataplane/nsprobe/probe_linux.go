@@ -1,0 +1,197 @@
+//go:build linux
+
+package nsprobe
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vishvananda/netns"
+	"golang.org/x/net/dns/dnsmessage"
+)
+
+// hostNS is the namespace the process runs in, opened once. Only a thread
+// known to be in it may call this first: every unlocked thread is, since
+// Enter moves threads only while they are locked and moves them back before
+// unlocking them.
+var hostNS = sync.OnceValues(func() (netns.NsHandle, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	return netns.Get()
+})
+
+// Enter runs fn on a locked OS thread inside the namespace fd and switches
+// the thread back before releasing it. If switching back fails the thread
+// is left locked and dies with its goroutine, so no goroutine ever runs in
+// a namespace it did not ask for.
+func Enter(fd netns.NsHandle, fn func() error) error {
+	orig, err := hostNS()
+	if err != nil {
+		return fmt.Errorf("current namespace: %w", err)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		if err := netns.Set(fd); err != nil {
+			runtime.UnlockOSThread()
+			errc <- fmt.Errorf("setns: %w", err)
+			return
+		}
+		ferr := fn()
+		if err := netns.Set(orig); err != nil {
+			errc <- errors.Join(ferr, fmt.Errorf("setns back: %w", err))
+			return // thread stays locked and is destroyed
+		}
+		runtime.UnlockOSThread()
+		errc <- ferr
+	}()
+	return <-errc
+}
+
+// Open opens the namespace bound at path (a file in NetnsDir, or
+// /proc/PID/ns/net).
+func Open(path string) (netns.NsHandle, error) {
+	fd, err := netns.GetFromPath(path)
+	if err != nil {
+		return fd, fmt.Errorf("open namespace %s: %w", path, err)
+	}
+	return fd, nil
+}
+
+// DialIn connects to addr from inside the namespace bound at netnsPath. The
+// socket is created on a thread inside the namespace; once connected it can
+// be used from any goroutine.
+func DialIn(ctx context.Context, netnsPath, network, addr string) (net.Conn, error) {
+	fd, err := Open(netnsPath)
+	if err != nil {
+		return nil, err
+	}
+	defer fd.Close()
+	var conn net.Conn
+	err = Enter(fd, func() error {
+		d := net.Dialer{Timeout: 2 * time.Second}
+		c, err := d.DialContext(ctx, network, addr)
+		conn = c
+		return err
+	})
+	return conn, err
+}
+
+// Echo asks the HTTP echo at addr (host:port) who it is and who it sees,
+// dialling from inside namespace netnsPath: what a user does with curl from
+// a pod.
+func Echo(ctx context.Context, netnsPath string, addr string) (EchoReply, error) {
+	var reply EchoReply
+	conn, err := DialIn(ctx, netnsPath, "tcp4", addr)
+	if err != nil {
+		return reply, err
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	if _, err := fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", host); err != nil {
+		return reply, err
+	}
+	body, err := io.ReadAll(conn)
+	if err != nil {
+		return reply, err
+	}
+	_, payload, ok := strings.Cut(string(body), "\r\n\r\n")
+	if !ok {
+		return reply, fmt.Errorf("echo %s: malformed reply %q", addr, body)
+	}
+	if err := json.Unmarshal([]byte(payload), &reply); err != nil {
+		return reply, fmt.Errorf("echo %s: %w (reply %q)", addr, err, payload)
+	}
+	return reply, nil
+}
+
+// LookupIn asks the DNS server at server (ip:53) for the A records of name,
+// from inside the namespace bound at netnsPath. An answer other than
+// NOERROR is an error naming the rcode (for example RCodeNameError).
+func LookupIn(ctx context.Context, netnsPath, server, name string) ([]netip.Addr, error) {
+	conn, err := DialIn(ctx, netnsPath, "udp4", server)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	} else {
+		_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+	}
+	if !strings.HasSuffix(name, ".") {
+		name += "."
+	}
+	qname, err := dnsmessage.NewName(name)
+	if err != nil {
+		return nil, fmt.Errorf("dns %s: %w", name, err)
+	}
+	id := uint16(time.Now().UnixNano())
+	b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: id, RecursionDesired: true})
+	b.EnableCompression()
+	q := dnsmessage.Question{Name: qname, Type: dnsmessage.TypeA, Class: dnsmessage.ClassINET}
+	if err := b.StartQuestions(); err != nil {
+		return nil, err
+	}
+	if err := b.Question(q); err != nil {
+		return nil, err
+	}
+	msg, err := b.Finish()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Write(msg); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, 1500)
+	for {
+		n, err := conn.Read(buf)
+		if err != nil {
+			return nil, err
+		}
+		var p dnsmessage.Parser
+		h, err := p.Start(buf[:n])
+		if err != nil || h.ID != id || !h.Response {
+			continue // not the answer to our query
+		}
+		if h.RCode != dnsmessage.RCodeSuccess {
+			return nil, fmt.Errorf("dns %s: %s", strings.TrimSuffix(name, "."), h.RCode)
+		}
+		if err := p.SkipAllQuestions(); err != nil {
+			return nil, fmt.Errorf("dns %s: %w", name, err)
+		}
+		var out []netip.Addr
+		for {
+			rh, err := p.AnswerHeader()
+			if errors.Is(err, dnsmessage.ErrSectionDone) {
+				return out, nil
+			}
+			if err != nil {
+				return nil, fmt.Errorf("dns %s: %w", name, err)
+			}
+			if rh.Type != dnsmessage.TypeA {
+				if err := p.SkipAnswer(); err != nil {
+					return nil, fmt.Errorf("dns %s: %w", name, err)
+				}
+				continue
+			}
+			a, err := p.AResource()
+			if err != nil {
+				return nil, fmt.Errorf("dns %s: %w", name, err)
+			}
+			out = append(out, netip.AddrFrom4(a.A))
+		}
+	}
+}
