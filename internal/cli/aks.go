@@ -2,13 +2,9 @@ package cli
 
 import (
 	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -18,7 +14,6 @@ import (
 
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
-	"golang.org/x/crypto/ssh"
 )
 
 func init() { rootCommands = append(rootCommands, newAKSCommand) }
@@ -253,63 +248,17 @@ func aksSSHKey(e *env, value string, generate bool) (string, error) {
 	if strings.HasSuffix(strings.ToLower(path), ".pub") {
 		priv = path[:len(path)-4]
 	}
-	pub, err := aksGenerateSSHKeys(priv, path)
+	pub, reused, err := aksGenerateSSHKeys(priv, path)
 	if err != nil {
 		return "", &output.Error{Code: 1, Message: fmt.Sprintf("Unable to generate SSH keys: %v", err)}
+	}
+	if reused {
+		e.log.Warn("Private SSH key file '%s' was found in the directory: '%s'. A paired public key file '%s' will be generated.", priv, filepath.Dir(priv), path)
+		return pub, nil
 	}
 	e.log.Warn("SSH key files '%s' and '%s' have been generated under ~/.ssh to allow SSH access to the VM. "+
 		"If using machines without permanent storage like Azure Cloud Shell without an attached file share, back up your keys to a safe location", priv, path)
 	return pub, nil
-}
-
-// aksGenerateSSHKeys writes an RSA 2048 key pair as az does (paramiko):
-// the private key as a PKCS#1 PEM file (0600), the public key as
-// "ssh-rsa BASE64" (0644), in a 0700 directory. A private key already there
-// is kept and its public half written.
-func aksGenerateSSHKeys(privPath, pubPath string) (string, error) {
-	dir := filepath.Dir(privPath)
-	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return "", err
-		}
-	}
-	var signer any
-	if raw, err := os.ReadFile(privPath); err == nil {
-		if k, err := ssh.ParseRawPrivateKey(raw); err == nil {
-			signer = k
-		}
-	}
-	if signer == nil {
-		key, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			return "", err
-		}
-		block := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
-		if err := os.WriteFile(privPath, block, 0o600); err != nil {
-			return "", err
-		}
-		signer = key
-	}
-	var pub ssh.PublicKey
-	var err error
-	switch k := signer.(type) {
-	case *rsa.PrivateKey:
-		pub, err = ssh.NewPublicKey(&k.PublicKey)
-	default:
-		s, serr := ssh.NewSignerFromKey(k)
-		if serr != nil {
-			return "", serr
-		}
-		pub = s.PublicKey()
-	}
-	if err != nil {
-		return "", err
-	}
-	line := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub)))
-	if err := os.WriteFile(pubPath, []byte(line), 0o644); err != nil {
-		return "", err
-	}
-	return line, nil
 }
 
 func runAKSCreate(e *env, cmd *cobra.Command, f *aksCreateFlags) error {

@@ -42,7 +42,7 @@ func newAKSTest(t *testing.T) *aksTest {
 func (a *aksTest) sshKeys() {
 	a.t.Helper()
 	home := os.Getenv("HOME")
-	if _, err := aksGenerateSSHKeys(filepath.Join(home, ".ssh", "id_rsa"), filepath.Join(home, ".ssh", "id_rsa.pub")); err != nil {
+	if _, _, err := aksGenerateSSHKeys(filepath.Join(home, ".ssh", "id_rsa"), filepath.Join(home, ".ssh", "id_rsa.pub")); err != nil {
 		a.t.Fatal(err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
@@ -144,7 +145,10 @@ type traceAnswer struct {
 
 // routeTableID matches a route table id in a decision, which the table
 // shortens to the table's name.
-var routeTableID = regexp.MustCompile(`/subscriptions/[^ ]+/providers/Microsoft\.Network/routeTables/([^ /]+)`)
+// It is compiled on first use: package-level work slows every command.
+var routeTableID = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`/subscriptions/[^ ]+/providers/Microsoft\.Network/routeTables/([^ /]+)`)
+})
 
 func writeTraceTable(e *env, raw []byte, ver *verification) error {
 	var a traceAnswer
@@ -156,7 +160,7 @@ func writeTraceTable(e *env, raw []byte, ver *verification) error {
 		r := output.NewObject()
 		r.Set("#", fmt.Sprint(i+1))
 		r.Set("Step", h.Step)
-		r.Set("Decided by", routeTableID.ReplaceAllString(h.Decision, "$1"))
+		r.Set("Decided by", routeTableID().ReplaceAllString(h.Decision, "$1"))
 		r.Set("What happens", h.Detail)
 		rows = append(rows, r)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aksnet/aksnet/internal/cli/azshape"
@@ -327,10 +328,14 @@ func rbacNewGUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-var rbacGUIDPattern = regexp.MustCompile(`^(?i:\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?)$`)
+// The patterns are compiled on first use: package-level work slows every
+// command.
+var rbacGUIDPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?i:\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?)$`)
+})
 
 // rbacIsGUID is az's is_guid.
-func rbacIsGUID(s string) bool { return rbacGUIDPattern.MatchString(s) }
+func rbacIsGUID(s string) bool { return rbacGUIDPattern().MatchString(s) }
 
 // rbacValidResourceID is a structural check of an ARM id, as
 // is_valid_resource_id: /subscriptions/{id}[/resourceGroups/{rg}]
@@ -400,12 +405,14 @@ func (e *env) rbacBuildScope(rg, scope string) (string, error) {
 	return "/subscriptions/" + e.client.Subscription, nil
 }
 
-var rbacRoleIDPattern = regexp.MustCompile(`(?i)^/subscriptions/.+/providers/Microsoft.Authorization/roleDefinitions/`)
+var rbacRoleIDPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^/subscriptions/.+/providers/Microsoft.Authorization/roleDefinitions/`)
+})
 
 // rbacResolveRoleID is az's _resolve_role_id: a full role definition id as
 // it is, a GUID under the subscription, else a name looked up at scope.
 func (e *env) rbacResolveRoleID(role, scope string) (string, error) {
-	if rbacRoleIDPattern.MatchString(role) {
+	if rbacRoleIDPattern().MatchString(role) {
 		return role, nil
 	}
 	if rbacIsGUID(role) {

@@ -14,7 +14,6 @@ package planview
 
 import (
 	"encoding/binary"
-	"encoding/xml"
 	"fmt"
 	"math"
 	"net/netip"
@@ -141,10 +140,46 @@ type svg struct {
 	y int
 }
 
+// esc escapes text for SVG as encoding/xml's EscapeText does. It is written
+// out because importing encoding/xml costs every aksnet command its package
+// initialisation.
 func esc(s string) string {
 	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(s))
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString("&#34;")
+		case '\'':
+			b.WriteString("&#39;")
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '\t':
+			b.WriteString("&#x9;")
+		case '\n':
+			b.WriteString("&#xA;")
+		case '\r':
+			b.WriteString("&#xD;")
+		default:
+			if !xmlChar(r) {
+				r = '\uFFFD'
+			}
+			b.WriteRune(r)
+		}
+	}
 	return b.String()
+}
+
+// xmlChar reports whether r may appear in XML text (the Char production of
+// XML 1.0).
+func xmlChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D ||
+		r >= 0x20 && r <= 0xD7FF ||
+		r >= 0xE000 && r <= 0xFFFD ||
+		r >= 0x10000 && r <= 0x10FFFF
 }
 
 func (s *svg) printf(format string, args ...any) { fmt.Fprintf(&s.b, format, args...) }

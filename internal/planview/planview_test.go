@@ -245,3 +245,15 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
+
+// TestEscMatchesEncodingXML checks the hand-written escaper against
+// encoding/xml's on text with every special and some invalid characters.
+func TestEscMatchesEncodingXML(t *testing.T) {
+	for _, s := range []string{"", "plain 10.244.0.0/16", `a<b>&"c"'d'`, "tab\tnl\ncr\r", "bell\x07 nul\x00", "bad utf8 \xff\xfe", "snow ☃ \U0001F600", "\uFFFE"} {
+		var want strings.Builder
+		_ = xml.EscapeText(&want, []byte(s))
+		if got := esc(s); got != want.String() {
+			t.Errorf("esc(%q) = %q, want %q", s, got, want.String())
+		}
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -171,7 +172,11 @@ func Setup(ctx context.Context, o Options) (*Env, error) {
 	return env, nil
 }
 
-var versionRE = regexp.MustCompile(`__version__\s*=\s*["']([^"']+)["']`)
+// versionRE is compiled on first use: the aksnet CLI links this package, and
+// package-level work slows every command.
+var versionRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`__version__\s*=\s*["']([^"']+)["']`)
+})
 
 // DetectVersion returns az's version: from azure.cli.core's source when it
 // can be found next to the az script (no Python start-up), else from
@@ -185,7 +190,7 @@ func DetectVersion(ctx context.Context, azPath string) string {
 	}
 	for _, c := range candidates {
 		if raw, err := os.ReadFile(c); err == nil {
-			if m := versionRE.FindSubmatch(raw); m != nil {
+			if m := versionRE().FindSubmatch(raw); m != nil {
 				return string(m[1])
 			}
 		}

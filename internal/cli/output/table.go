@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -88,9 +89,10 @@ func capitalizeFirst(s string) string {
 
 // tabulateLineBreak is tabulate's _multiline_codes; tabulateLineSplit is
 // the pattern it measures multiline cells with.
+// Both are compiled on first use: package-level work slows every command.
 var (
-	tabulateLineBreak = regexp.MustCompile(`\r|\n|\r\n`)
-	tabulateLineSplit = regexp.MustCompile(`[\r\n]`)
+	tabulateLineBreak = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\r|\n|\r\n`) })
+	tabulateLineSplit = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[\r\n]`) })
 )
 
 // tabulate renders rows in tabulate's "simple" format: headers, a dashed
@@ -136,7 +138,7 @@ func tabulate(rows []*Object) string {
 			return wcswidth(s)
 		}
 		w := 0
-		for i, l := range tabulateLineSplit.Split(s, -1) {
+		for i, l := range tabulateLineSplit().Split(s, -1) {
 			if lw := wcswidth(l); i == 0 || lw > w {
 				w = lw
 			}
@@ -177,7 +179,7 @@ func tabulate(rows []*Object) string {
 	paddedHeaders := make([]string, len(headers))
 	for j, h := range headers {
 		if multiline {
-			lines := tabulateLineBreak.Split(h, -1)
+			lines := tabulateLineBreak().Split(h, -1)
 			for k, l := range lines {
 				lines[k] = pad(l, widths[j])
 			}
