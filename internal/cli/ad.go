@@ -11,7 +11,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { rootCommands = append(rootCommands, newADCommand) }
+func init() {
+	rootCommands = append(rootCommands, lazyCommand{"ad", newADCommand})
+}
 
 // adCredentialWarning is az's CREDENTIAL_WARNING.
 const adCredentialWarning = "The output includes credentials that you must protect. Be sure that you do not include these " +

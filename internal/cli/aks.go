@@ -16,7 +16,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { rootCommands = append(rootCommands, newAKSCommand) }
+func init() {
+	rootCommands = append(rootCommands, lazyCommand{"aks", newAKSCommand})
+}
 
 // aksNetworkContributor is the built-in Network Contributor role, the role
 // az grants the cluster identity on the cluster's subnet.

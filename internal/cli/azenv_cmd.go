@@ -10,7 +10,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { rootCommands = append(rootCommands, newAzEnvCommand) }
+func init() {
+	rootCommands = append(rootCommands, lazyCommand{"az-env", newAzEnvCommand})
+}
 
 // newAzEnvCommand is `aksnet az-env`: eval "$(aksnet az-env)" points the
 // real Azure CLI at the running server.

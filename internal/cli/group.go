@@ -4,7 +4,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { rootCommands = append(rootCommands, newGroupCommand) }
+func init() {
+	rootCommands = append(rootCommands, lazyCommand{"group", newGroupCommand})
+}
 
 // newGroupCommand mirrors `az group`.
 func newGroupCommand(s Streams, g *globalFlags) *cobra.Command {

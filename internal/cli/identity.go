@@ -8,7 +8,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { rootCommands = append(rootCommands, newIdentityCommand) }
+func init() {
+	rootCommands = append(rootCommands, lazyCommand{"identity", newIdentityCommand})
+}
 
 const typeUserAssignedIdentity = "Microsoft.ManagedIdentity/userAssignedIdentities"
 

@@ -20,7 +20,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func init() { rootCommands = append(rootCommands, newLoginCommand, newLogoutCommand) }
+func init() {
+	rootCommands = append(rootCommands, lazyCommand{"login", newLoginCommand}, lazyCommand{"logout", newLogoutCommand})
+}
 
 // apiSubscriptions is the api-version az login lists subscriptions with.
 const apiSubscriptions = "2019-11-01"

@@ -13,14 +13,20 @@ import (
 	"github.com/spf13/pflag"
 )
 
-func init() { rootCommands = append(rootCommands, newNetworkCommand) }
+func init() {
+	rootCommands = append(rootCommands, lazyCommand{"network", newNetworkCommand})
+}
 
 // newNetworkCommand mirrors `az network`; its groups register themselves in
 // networkCommands.
 func newNetworkCommand(s Streams, g *globalFlags) *cobra.Command {
+	var line []string
+	if len(g.line) > 0 && g.line[0] == "network" {
+		line = g.line[1:]
+	}
 	var children []*cobra.Command
-	for _, mk := range networkCommands {
-		children = append(children, mk(s, g))
+	for _, c := range pick(networkCommands, line) {
+		children = append(children, c.build(s, g))
 	}
 	return group("network", "Manage Azure Network resources.", children...)
 }

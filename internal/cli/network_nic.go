@@ -4,7 +4,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { networkCommands = append(networkCommands, newNICCommand) }
+func init() { networkCommands = append(networkCommands, lazyCommand{"nic", newNICCommand}) }
 
 // newNICCommand mirrors `az network nic` list and show: the network
 // interfaces are the nodes' NICs, created by the cluster provisioner.

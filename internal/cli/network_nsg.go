@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { networkCommands = append(networkCommands, newNSGCommand) }
+func init() { networkCommands = append(networkCommands, lazyCommand{"nsg", newNSGCommand}) }
 
 // newNSGCommand mirrors `az network nsg`.
 func newNSGCommand(s Streams, g *globalFlags) *cobra.Command {

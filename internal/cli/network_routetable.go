@@ -4,7 +4,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { networkCommands = append(networkCommands, newRouteTableCommand) }
+func init() {
+	networkCommands = append(networkCommands, lazyCommand{"route-table", newRouteTableCommand})
+}
 
 // routeNextHopTypes are the values az accepts for --next-hop-type.
 var routeNextHopTypes = []string{"Internet", "None", "VirtualAppliance", "VirtualNetworkGateway", "VnetLocal"}

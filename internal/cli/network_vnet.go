@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { networkCommands = append(networkCommands, newVNetCommand) }
+func init() { networkCommands = append(networkCommands, lazyCommand{"vnet", newVNetCommand}) }
 
 // newVNetCommand mirrors `az network vnet`.
 func newVNetCommand(s Streams, g *globalFlags) *cobra.Command {

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { networkCommands = append(networkCommands, newWatcherCommand) }
+func init() { networkCommands = append(networkCommands, lazyCommand{"watcher", newWatcherCommand}) }
 
 // Where Azure keeps the regional Network Watcher it enables by itself.
 const (

@@ -16,7 +16,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { rootCommands = append(rootCommands, newPlanCommand) }
+func init() {
+	rootCommands = append(rootCommands, lazyCommand{"plan", newPlanCommand})
+}
 
 // planFlags are the inputs of `aksnet plan`.
 type planFlags struct {

@@ -18,7 +18,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { rootCommands = append(rootCommands, newRoleCommand) }
+func init() {
+	rootCommands = append(rootCommands, lazyCommand{"role", newRoleCommand})
+}
 
 const (
 	rbacAssignmentsSegment = "/providers/Microsoft.Authorization/roleAssignments"

@@ -52,6 +52,8 @@ type globalFlags struct {
 	debug          bool
 	endpoint       string
 	stateDir       string
+	// line is the command line the tree is built for (nil: all of it).
+	line []string
 }
 
 // env is one command invocation's context.
@@ -118,7 +120,7 @@ func (e *env) printValue(v any) error {
 // Main runs the command line and returns the exit code.
 func Main(args []string, in io.Reader, out, errw io.Writer) int {
 	s := Streams{In: in, Out: out, Err: errw}
-	root := NewRootCommand(s)
+	root := newRootCommandFor(s, args)
 	root.SetArgs(args)
 	root.SetIn(in)
 	root.SetOut(out)
@@ -144,9 +146,16 @@ func Main(args []string, in io.Reader, out, errw io.Writer) int {
 	return output.HandleError(log, output.UsageError(err.Error()))
 }
 
-// NewRootCommand returns the aksnet command tree.
-func NewRootCommand(s Streams) *cobra.Command {
-	g := &globalFlags{}
+// NewRootCommand returns the whole aksnet command tree.
+func NewRootCommand(s Streams) *cobra.Command { return newRootCommandFor(s, nil) }
+
+// newRootCommandFor returns the command tree for the command line args. When
+// args starts with a command group's name ("group", "network vnet") only
+// that branch is built: building all of it is a measurable part of a
+// command's run time. Anything else (help, a misspelt command that cobra
+// suggests fixes for, flags first) gets the whole tree.
+func newRootCommandFor(s Streams, args []string) *cobra.Command {
+	g := &globalFlags{line: args}
 	root := &cobra.Command{
 		Use:   "aksnet",
 		Short: "AKS kubenet networking on one machine",
@@ -169,19 +178,37 @@ article works with az replaced by aksnet.`,
 		return output.UsageError(fmt.Sprintf("%s: %s", c.CommandPath(), err))
 	})
 	root.AddCommand(newServeCommand(s))
-	for _, mk := range rootCommands {
-		root.AddCommand(mk(s, g))
+	for _, c := range pick(rootCommands, args) {
+		root.AddCommand(c.build(s, g))
 	}
 	return root
+}
+
+// lazyCommand is a command group, built only when the command line needs it.
+type lazyCommand struct {
+	name  string
+	build func(Streams, *globalFlags) *cobra.Command
 }
 
 // rootCommands and networkCommands collect the command groups; each file
 // registers its own in init, so groups can be added without touching this
 // one.
 var (
-	rootCommands    []func(Streams, *globalFlags) *cobra.Command
-	networkCommands []func(Streams, *globalFlags) *cobra.Command
+	rootCommands    []lazyCommand
+	networkCommands []lazyCommand
 )
+
+// pick returns the command of cmds that args starts with, or all of them.
+func pick(cmds []lazyCommand, args []string) []lazyCommand {
+	if len(args) > 0 {
+		for _, c := range cmds {
+			if c.name == args[0] {
+				return []lazyCommand{c}
+			}
+		}
+	}
+	return cmds
+}
 
 // group returns a command that only holds subcommands, answering az's
 // usage error when called bare.
