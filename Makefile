@@ -1,9 +1,10 @@
 # Convenience targets; the README's two commands need none of them.
 .PHONY: build test bench bench-short lint
 
-# The CLI and the server; aksnet serve runs the aksnetd next to it.
+# The CLI and the server; aksnet serve runs the aksnetd next to it. Static
+# (no cgo) binaries start faster: no dynamic loader, no libc threads.
 build:
-	go build -o bin/ ./cmd/aksnet ./cmd/aksnetd
+	CGO_ENABLED=0 go build -o bin/ ./cmd/aksnet ./cmd/aksnetd
 
 test:
 	go test ./...

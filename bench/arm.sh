@@ -40,7 +40,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "building aksnet and armload…" >&2
-(cd "$root" && go build -o "$work/" ./cmd/aksnet ./cmd/aksnetd && go build -o "$work/armload" ./bench/cmd/armload)
+(cd "$root" && CGO_ENABLED=0 go build -o "$work/" ./cmd/aksnet ./cmd/aksnetd && go build -o "$work/armload" ./bench/cmd/armload)
 load="$work/armload"
 
 "$work/aksnet" serve --state-dir "$state" --listen 127.0.0.1:0 --log-level warn >"$work/aksnet.out" 2>"$work/aksnet.log" &

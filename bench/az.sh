@@ -9,7 +9,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/aksnet-az.XXXXXX")
 pid=""
 cleanup() { [[ -n $pid ]] && { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }; rm -rf "$work"; }
 trap cleanup EXIT
-(cd "$root" && go build -o "$work/" ./cmd/aksnet ./cmd/aksnetd)
+(cd "$root" && CGO_ENABLED=0 go build -o "$work/" ./cmd/aksnet ./cmd/aksnetd)
 "$work/aksnet" serve --state-dir "$work/state" --listen 127.0.0.1:0 --log-level error >"$work/serve.out" 2>&1 &
 pid=$!
 for _ in $(seq 1 200); do grep -q '^aksnet is serving' "$work/serve.out" && break; sleep 0.05; done

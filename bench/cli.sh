@@ -35,7 +35,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-(cd "$root" && go build -o "$work/" ./cmd/aksnet ./cmd/aksnetd && go build -o "$work/cmdtime" ./bench/cmd/cmdtime)
+(cd "$root" && CGO_ENABLED=0 go build -o "$work/" ./cmd/aksnet ./cmd/aksnetd && go build -o "$work/cmdtime" ./bench/cmd/cmdtime)
 
 log="$work/times.log"
 cat >"$work/aksnet-timed" <<EOF

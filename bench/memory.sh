@@ -6,7 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/aksnet-mem.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-(cd "$root" && go build -o "$work/aksnetd" ./cmd/aksnetd && go build -o "$work/memload" ./bench/cmd/memload)
+(cd "$root" && CGO_ENABLED=0 go build -o "$work/aksnetd" ./cmd/aksnetd && go build -o "$work/memload" ./bench/cmd/memload)
 clusters=100 gets=10000 cycles=5
 if [[ ${BENCH_SHORT:-0} == 1 ]]; then clusters=5 gets=200 cycles=2; fi
 out=$("$work/memload" -aksnetd "$work/aksnetd" -clusters $clusters -gets $gets -cycles $cycles)

@@ -84,10 +84,7 @@ func newClient(g *globalFlags, log *output.Logger) (*Client, error) {
 		Subscription: prof.SubscriptionID,
 		prof:         prof,
 		log:          log,
-		http: &http.Client{Timeout: 5 * time.Minute, Transport: &http.Transport{
-			TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
-			Proxy:           nil,
-		}},
+		http:         &http.Client{Transport: newOneConn(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, 5*time.Minute)},
 	}
 	if g.subscription != "" {
 		c.Subscription = g.subscription

@@ -38,6 +38,7 @@ func TestIntegrationExampleScript(t *testing.T) {
 	// to it.
 	build := exec.Command("go", "build", "-o", work+string(filepath.Separator), "./cmd/aksnet", "./cmd/aksnetd")
 	build.Dir = root
+	build.Env = append(os.Environ(), "CGO_ENABLED=0") // as the README builds them
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/aksnet ./cmd/aksnetd: %v\n%s", err, out)
 	}

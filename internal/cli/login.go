@@ -189,10 +189,7 @@ func newLoginClient(g *globalFlags, log *output.Logger) (*Client, error) {
 		Endpoint: strings.TrimRight(g.endpoint, "/"),
 		StateDir: g.stateDir,
 		log:      log,
-		http: &http.Client{Timeout: time.Minute, Transport: &http.Transport{
-			TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
-			Proxy:           nil,
-		}},
+		http:     &http.Client{Transport: newOneConn(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, time.Minute)},
 	}, nil
 }
 

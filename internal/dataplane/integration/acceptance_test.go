@@ -209,6 +209,9 @@ func TestIntegrationDNSAndServices(t *testing.T) {
 			return nil
 		})
 	}
+	if got, err := lookup(client, "nope.default.svc.cluster.local"); err == nil || !strings.Contains(err.Error(), "no such host") {
+		t.Fatalf("unknown service name: got %v, err %v; want NXDOMAIN (no such host)", got, err)
+	}
 	seen := map[string]bool{}
 	eventually(t, 10*time.Second, "service reaches web-1 and web-2", func() error {
 		r, err := echo(client, "10.0.0.2:80")

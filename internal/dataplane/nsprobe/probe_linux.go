@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/vishvananda/netns"
-	"golang.org/x/net/dns/dnsmessage"
 )
 
 // hostNS is the namespace the process runs in, opened once. Only a thread
@@ -118,80 +117,33 @@ func Echo(ctx context.Context, netnsPath string, addr string) (EchoReply, error)
 }
 
 // LookupIn asks the DNS server at server (ip:53) for the A records of name,
-// from inside the namespace bound at netnsPath. An answer other than
-// NOERROR is an error naming the rcode (for example RCodeNameError).
+// from inside the namespace bound at netnsPath, with Go's own resolver: no
+// search domains (the name is made absolute), no /etc/resolv.conf servers.
+// A name the server doesn't know is an error ending in "no such host".
 func LookupIn(ctx context.Context, netnsPath, server, name string) ([]netip.Addr, error) {
-	conn, err := DialIn(ctx, netnsPath, "udp4", server)
-	if err != nil {
-		return nil, err
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
 	}
-	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	} else {
-		_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
-	}
+	r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		// The resolver names the server of /etc/resolv.conf; ask server.
+		return DialIn(ctx, netnsPath, network+"4", server)
+	}}
 	if !strings.HasSuffix(name, ".") {
 		name += "."
 	}
-	qname, err := dnsmessage.NewName(name)
+	addrs, err := r.LookupNetIP(ctx, "ip4", name)
 	if err != nil {
-		return nil, fmt.Errorf("dns %s: %w", name, err)
-	}
-	id := uint16(time.Now().UnixNano())
-	b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: id, RecursionDesired: true})
-	b.EnableCompression()
-	q := dnsmessage.Question{Name: qname, Type: dnsmessage.TypeA, Class: dnsmessage.ClassINET}
-	if err := b.StartQuestions(); err != nil {
-		return nil, err
-	}
-	if err := b.Question(q); err != nil {
-		return nil, err
-	}
-	msg, err := b.Finish()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := conn.Write(msg); err != nil {
-		return nil, err
-	}
-	buf := make([]byte, 1500)
-	for {
-		n, err := conn.Read(buf)
-		if err != nil {
-			return nil, err
+		var de *net.DNSError
+		if errors.As(err, &de) {
+			// Say which server answered, not the one resolv.conf names.
+			de.Server = server
 		}
-		var p dnsmessage.Parser
-		h, err := p.Start(buf[:n])
-		if err != nil || h.ID != id || !h.Response {
-			continue // not the answer to our query
-		}
-		if h.RCode != dnsmessage.RCodeSuccess {
-			return nil, fmt.Errorf("dns %s: %s", strings.TrimSuffix(name, "."), h.RCode)
-		}
-		if err := p.SkipAllQuestions(); err != nil {
-			return nil, fmt.Errorf("dns %s: %w", name, err)
-		}
-		var out []netip.Addr
-		for {
-			rh, err := p.AnswerHeader()
-			if errors.Is(err, dnsmessage.ErrSectionDone) {
-				return out, nil
-			}
-			if err != nil {
-				return nil, fmt.Errorf("dns %s: %w", name, err)
-			}
-			if rh.Type != dnsmessage.TypeA {
-				if err := p.SkipAnswer(); err != nil {
-					return nil, fmt.Errorf("dns %s: %w", name, err)
-				}
-				continue
-			}
-			a, err := p.AResource()
-			if err != nil {
-				return nil, fmt.Errorf("dns %s: %w", name, err)
-			}
-			out = append(out, netip.AddrFrom4(a.A))
-		}
+		return nil, fmt.Errorf("dns %s: %w", strings.TrimSuffix(name, "."), err)
 	}
+	for i, a := range addrs {
+		addrs[i] = a.Unmap()
+	}
+	return addrs, nil
 }
