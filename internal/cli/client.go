@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
@@ -84,7 +83,7 @@ func newClient(g *globalFlags, log *output.Logger) (*Client, error) {
 		Subscription: prof.SubscriptionID,
 		prof:         prof,
 		log:          log,
-		http:         &http.Client{Transport: newOneConn(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, 5*time.Minute)},
+		http:         &http.Client{Transport: newOneConn(pool, 5*time.Minute)},
 	}
 	if g.subscription != "" {
 		c.Subscription = g.subscription

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
@@ -189,7 +188,7 @@ func newLoginClient(g *globalFlags, log *output.Logger) (*Client, error) {
 		Endpoint: strings.TrimRight(g.endpoint, "/"),
 		StateDir: g.stateDir,
 		log:      log,
-		http:     &http.Client{Transport: newOneConn(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, time.Minute)},
+		http:     &http.Client{Transport: newOneConn(pool, time.Minute)},
 	}, nil
 }
 

@@ -178,9 +178,13 @@ article works with az replaced by aksnet.`,
 		return output.UsageError(fmt.Sprintf("%s: %s", c.CommandPath(), err))
 	})
 	root.AddCommand(newServeCommand(s))
-	for _, c := range pick(rootCommands, args) {
+	picked := pick(rootCommands, args)
+	for _, c := range picked {
 		root.AddCommand(c.build(s, g))
 	}
+	// A command line that names a group can't be running cobra's
+	// completion command: don't build it.
+	root.CompletionOptions.DisableDefaultCmd = len(picked) == 1
 	return root
 }
 
