@@ -209,16 +209,5 @@ func dnsHandler(r *running) dns.Handler {
 // ListenIn opens a listening socket inside the namespace bound at
 // netnsPath; it keeps working from any goroutine.
 func ListenIn(netnsPath, network, addr string) (net.Listener, error) {
-	fd, err := openNS(netnsPath)
-	if err != nil {
-		return nil, err
-	}
-	defer fd.Close()
-	var ln net.Listener
-	err = inNS(fd, func() error {
-		l, err := net.Listen(network, addr)
-		ln = l
-		return err
-	})
-	return ln, err
+	return nsprobe.In(netnsPath, func() (net.Listener, error) { return net.Listen(network, addr) })
 }

@@ -66,23 +66,31 @@ func Open(path string) (netns.NsHandle, error) {
 	return fd, nil
 }
 
-// DialIn connects to addr from inside the namespace bound at netnsPath. The
-// socket is created on a thread inside the namespace; once connected it can
-// be used from any goroutine.
-func DialIn(ctx context.Context, netnsPath, network, addr string) (net.Conn, error) {
+// In opens the namespace bound at netnsPath and runs fn inside it (see
+// Enter), returning what fn returns. Sockets fn opens keep their namespace
+// and work from any goroutine afterwards.
+func In[T any](netnsPath string, fn func() (T, error)) (T, error) {
+	var out T
 	fd, err := Open(netnsPath)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
 	defer fd.Close()
-	var conn net.Conn
 	err = Enter(fd, func() error {
-		d := net.Dialer{Timeout: 2 * time.Second}
-		c, err := d.DialContext(ctx, network, addr)
-		conn = c
-		return err
+		var ferr error
+		out, ferr = fn()
+		return ferr
 	})
-	return conn, err
+	return out, err
+}
+
+// DialIn connects to addr from inside the namespace bound at netnsPath; once
+// connected the socket can be used from any goroutine.
+func DialIn(ctx context.Context, netnsPath, network, addr string) (net.Conn, error) {
+	return In(netnsPath, func() (net.Conn, error) {
+		d := net.Dialer{Timeout: 2 * time.Second}
+		return d.DialContext(ctx, network, addr)
+	})
 }
 
 // Echo asks the HTTP echo at addr (host:port) who it is and who it sees,
