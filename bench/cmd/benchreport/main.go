@@ -192,8 +192,14 @@ func parseLines(script, out string, got samples) {
 		}
 		key := source{Script: script, Key: f[1]}.String()
 		got[key] = append(got[key], v)
+		if len(f) > 3 {
+			scriptUnits[key] = f[3]
+		}
 	}
 }
+
+// scriptUnits holds the unit each script printed for its keys.
+var scriptUnits = map[string]string{}
 
 func median(v []float64) float64 {
 	s := slices.Clone(v)
@@ -232,7 +238,7 @@ func fmtNum(v float64, unit string) string {
 
 func unitOf(s source) string {
 	if s.Script != "" {
-		return ""
+		return scriptUnits[s.String()]
 	}
 	return s.Metric
 }
