@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,19 +70,17 @@ func newClient(g *globalFlags, log *output.Logger) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	ca, err := os.ReadFile(filepath.Join(g.stateDir, "ca.pem"))
+	conn, err := stateDirConn(g.stateDir, 5*time.Minute)
 	if err != nil {
-		return nil, &output.Error{Code: 1, Message: fmt.Sprintf("no aksnet CA in %s: start a server with: aksnet serve --state-dir %s", g.stateDir, g.stateDir)}
+		return nil, err
 	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(ca)
 	c := &Client{
 		Endpoint:     strings.TrimRight(g.endpoint, "/"),
 		StateDir:     g.stateDir,
 		Subscription: prof.SubscriptionID,
 		prof:         prof,
 		log:          log,
-		http:         &http.Client{Transport: newOneConn(pool, 5*time.Minute)},
+		http:         &http.Client{Transport: conn},
 	}
 	if g.subscription != "" {
 		c.Subscription = g.subscription

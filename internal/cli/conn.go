@@ -11,9 +11,14 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/aksnet/aksnet/internal/cli/output"
+	"github.com/aksnet/aksnet/internal/statedir"
 )
 
 // oneConn is the http.RoundTripper of a command: one TLS connection to the
@@ -39,6 +44,21 @@ type oneConn struct {
 // pool.
 func newOneConn(pool *x509.CertPool, timeout time.Duration) *oneConn {
 	return &oneConn{tls: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, timeout: timeout}
+}
+
+// stateDirConn returns the transport for the server whose CA is in
+// stateDir: its requests time out after timeout.
+func stateDirConn(stateDir string, timeout time.Duration) (*oneConn, error) {
+	path := filepath.Join(stateDir, statedir.CAFile)
+	ca, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &output.Error{Code: 1, Message: fmt.Sprintf("no aksnet CA in %s: start a server with: aksnet serve --state-dir %s", stateDir, stateDir)}
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(ca) {
+		return nil, &output.Error{Code: 1, Message: fmt.Sprintf("%s holds no PEM certificate: restart the server (aksnet serve --state-dir %s) to write it again", path, stateDir)}
+	}
+	return newOneConn(pool, timeout), nil
 }
 
 // loopbackCurves are the key exchanges offered to a server on this machine.

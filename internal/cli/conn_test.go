@@ -6,10 +6,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aksnet/aksnet/internal/statedir"
 )
 
 // tlsServer starts a TLS test server and returns it, a transport that
@@ -113,5 +117,18 @@ func TestIsLoopback(t *testing.T) {
 		if got := isLoopback(host); got != want {
 			t.Errorf("isLoopback(%q) = %v, want %v", host, got, want)
 		}
+	}
+}
+
+func TestStateDirConnBadCA(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := stateDirConn(dir, time.Second); err == nil || !strings.Contains(err.Error(), "no aksnet CA in "+dir) {
+		t.Fatalf("missing CA: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, statedir.CAFile), []byte("not a certificate"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stateDirConn(dir, time.Second); err == nil || !strings.Contains(err.Error(), "holds no PEM certificate") {
+		t.Fatalf("garbage CA: %v", err)
 	}
 }

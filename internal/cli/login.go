@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -178,17 +177,15 @@ func rbacPromptPassword(e *env) (string, error) {
 // newLoginClient is a client for the server that has no principal yet:
 // login needs only the CA, not the admin credentials.
 func newLoginClient(g *globalFlags, log *output.Logger) (*Client, error) {
-	ca, err := os.ReadFile(filepath.Join(g.stateDir, "ca.pem"))
+	conn, err := stateDirConn(g.stateDir, time.Minute)
 	if err != nil {
-		return nil, &output.Error{Code: 1, Message: fmt.Sprintf("no aksnet CA in %s: start a server with: aksnet serve --state-dir %s", g.stateDir, g.stateDir)}
+		return nil, err
 	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(ca)
 	return &Client{
 		Endpoint: strings.TrimRight(g.endpoint, "/"),
 		StateDir: g.stateDir,
 		log:      log,
-		http:     &http.Client{Transport: newOneConn(pool, time.Minute)},
+		http:     &http.Client{Transport: conn},
 	}, nil
 }
 

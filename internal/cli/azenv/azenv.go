@@ -24,6 +24,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/aksnet/aksnet/internal/statedir"
 )
 
 //go:embed sitecustomize.py
@@ -90,7 +92,7 @@ func Setup(ctx context.Context, o Options) (*Env, error) {
 		return nil, fmt.Errorf("the Azure CLI (%s) is not installed: install it (Debian: apt-get install azure-cli) or use aksnet's own commands", o.Az)
 	}
 	configDir, home, compat := Dirs(o.StateDir)
-	ca := filepath.Join(o.StateDir, "ca.pem")
+	ca := filepath.Join(o.StateDir, statedir.CAFile)
 	st, err := os.Stat(ca)
 	if err != nil {
 		return nil, fmt.Errorf("no aksnet CA at %s: start a server with aksnet serve --state-dir %s: %w", ca, o.StateDir, err)
