@@ -182,6 +182,21 @@ func childDocs[T any](c *arm.Call, parent, childType string) []*T {
 	return out
 }
 
+// rerender renders the stored document id again, at most once per
+// transaction (see arm.Call.Once): it loads the document into a T and hands
+// it to render. A document that is gone is skipped.
+func rerender[T any](c *arm.Call, id string, render func(*arm.Call, *T) ([]byte, error)) error {
+	return c.Once("render "+strings.ToLower(id), func() error {
+		var v T
+		ok, err := c.Load(id, &v)
+		if err != nil || !ok {
+			return err
+		}
+		_, err = render(c, &v)
+		return err
+	})
+}
+
 // saveDoc stores v as the document of id and returns its bytes.
 func saveDoc(c *arm.Call, id string, v any) ([]byte, error) {
 	raw, err := json.Marshal(v)

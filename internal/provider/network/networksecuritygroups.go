@@ -206,7 +206,11 @@ func canon(s string, values ...string) string {
 	return s
 }
 
+// renderNSG stores g with its rules, subnets and NICs inline.
 func renderNSG(c *arm.Call, g *armnetwork.SecurityGroup) ([]byte, error) {
+	if g.Properties == nil {
+		g.Properties = &armnetwork.SecurityGroupPropertiesFormat{}
+	}
 	g.Properties.SecurityRules = childDocs[armnetwork.SecurityRule](c, *g.ID, "securityRules")
 	g.Properties.DefaultSecurityRules = childDocs[armnetwork.SecurityRule](c, *g.ID, "defaultSecurityRules")
 	subnets := []*armnetwork.Subnet{}
@@ -222,22 +226,7 @@ func renderNSG(c *arm.Call, g *armnetwork.SecurityGroup) ([]byte, error) {
 }
 
 // RenderNSG re-renders the stored NSG id.
-func RenderNSG(c *arm.Call, id string) error {
-	return c.Once("render "+strings.ToLower(id), func() error { return renderNSGNow(c, id) })
-}
-
-func renderNSGNow(c *arm.Call, id string) error {
-	var g armnetwork.SecurityGroup
-	ok, err := c.Load(id, &g)
-	if err != nil || !ok {
-		return err
-	}
-	if g.Properties == nil {
-		g.Properties = &armnetwork.SecurityGroupPropertiesFormat{}
-	}
-	_, err = renderNSG(c, &g)
-	return err
-}
+func RenderNSG(c *arm.Call, id string) error { return rerender(c, id, renderNSG) }
 
 // NSGRules returns the custom rules of the stored NSG id in the fabric model.
 func NSGRules(c *arm.Call, id string) []fabric.SecurityRule {

@@ -95,6 +95,9 @@ func routeLimitError(table string, n, limit int, target string) error {
 
 // renderRouteTable stores rt with its routes and subnets inline.
 func renderRouteTable(c *arm.Call, rt *armnetwork.RouteTable) ([]byte, error) {
+	if rt.Properties == nil {
+		rt.Properties = &armnetwork.RouteTablePropertiesFormat{}
+	}
 	rt.Properties.Routes = childDocs[armnetwork.Route](c, *rt.ID, "routes")
 	subnets := []*armnetwork.Subnet{}
 	for _, id := range refsOfType(c, *rt.ID, TypeSubnet) {
@@ -105,22 +108,7 @@ func renderRouteTable(c *arm.Call, rt *armnetwork.RouteTable) ([]byte, error) {
 }
 
 // RenderRouteTable re-renders the stored route table id.
-func RenderRouteTable(c *arm.Call, id string) error {
-	return c.Once("render "+strings.ToLower(id), func() error { return renderRouteTableNow(c, id) })
-}
-
-func renderRouteTableNow(c *arm.Call, id string) error {
-	var rt armnetwork.RouteTable
-	ok, err := c.Load(id, &rt)
-	if err != nil || !ok {
-		return err
-	}
-	if rt.Properties == nil {
-		rt.Properties = &armnetwork.RouteTablePropertiesFormat{}
-	}
-	_, err = renderRouteTable(c, &rt)
-	return err
-}
+func RenderRouteTable(c *arm.Call, id string) error { return rerender(c, id, renderRouteTable) }
 
 // RouteTableInfo is what other providers need to know of a route table.
 type RouteTableInfo struct {

@@ -258,23 +258,19 @@ func ipConfigurationsOf(c *arm.Call, subnetID string) []*armnetwork.IPConfigurat
 
 // RenderSubnet refreshes a stored subnet's IP configurations and its VNet.
 func RenderSubnet(c *arm.Call, subnetID string) error {
-	return c.Once("render "+strings.ToLower(subnetID), func() error { return renderSubnetNow(c, subnetID) })
+	return rerender(c, subnetID, renderSubnetIPConfigurations)
 }
 
-func renderSubnetNow(c *arm.Call, subnetID string) error {
-	var s armnetwork.Subnet
-	ok, err := c.Load(subnetID, &s)
-	if err != nil || !ok {
-		return err
-	}
+func renderSubnetIPConfigurations(c *arm.Call, s *armnetwork.Subnet) ([]byte, error) {
 	if s.Properties == nil {
 		s.Properties = &armnetwork.SubnetPropertiesFormat{}
 	}
-	s.Properties.IPConfigurations = ipConfigurationsOf(c, subnetID)
-	if err := c.Save(*s.ID, s); err != nil {
-		return err
+	s.Properties.IPConfigurations = ipConfigurationsOf(c, *s.ID)
+	raw, err := saveDoc(c, *s.ID, s)
+	if err != nil {
+		return nil, err
 	}
-	return RenderVirtualNetwork(c, arm.ParentOf(*s.ID))
+	return raw, RenderVirtualNetwork(c, arm.ParentOf(*s.ID))
 }
 
 // SubnetInfo is what other providers need to know of a subnet.

@@ -175,27 +175,15 @@ func (p *Provider) checkAddressSpaceChange(c *arm.Call, prefixes []netip.Prefix)
 
 // renderVirtualNetwork stores v with its subnets inline and returns the document.
 func renderVirtualNetwork(c *arm.Call, v *armnetwork.VirtualNetwork) ([]byte, error) {
+	if v.Properties == nil {
+		v.Properties = &armnetwork.VirtualNetworkPropertiesFormat{}
+	}
 	v.Properties.Subnets = childDocs[armnetwork.Subnet](c, *v.ID, "subnets")
 	return saveDoc(c, *v.ID, v)
 }
 
 // RenderVirtualNetwork re-renders the stored VNet id after a subnet change.
-func RenderVirtualNetwork(c *arm.Call, id string) error {
-	return c.Once("render "+strings.ToLower(id), func() error { return renderVirtualNetworkNow(c, id) })
-}
-
-func renderVirtualNetworkNow(c *arm.Call, id string) error {
-	var v armnetwork.VirtualNetwork
-	ok, err := c.Load(id, &v)
-	if err != nil || !ok {
-		return err
-	}
-	if v.Properties == nil {
-		v.Properties = &armnetwork.VirtualNetworkPropertiesFormat{}
-	}
-	_, err = renderVirtualNetwork(c, &v)
-	return err
-}
+func RenderVirtualNetwork(c *arm.Call, id string) error { return rerender(c, id, renderVirtualNetwork) }
 
 // VNetPrefixes returns the address prefixes of the stored VNet id.
 func VNetPrefixes(c *arm.Call, id string) []netip.Prefix {
