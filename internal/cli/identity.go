@@ -79,14 +79,20 @@ func (e *env) identityIDs(ids []string, rg, name string) ([]string, error) {
 	return ids, nil
 }
 
+// identityIDArgs declares az's arguments that name identities: -n and -g,
+// or --ids (see identityIDs).
+func identityIDArgs(a *rbacArgs, name, rg *string, ids *[]string) {
+	a.String(name, "name", "n", "The name of the identity resource.")
+	a.String(rg, "resource-group", "g", "Name of resource group.")
+	a.Nargs(ids, "ids", "", "One or more resource IDs (space-delimited). It should be a complete resource ID containing all information of 'Resource Id' arguments. You should provide either --ids or other 'Resource Id' arguments.")
+}
+
 func newIdentityShowCommand(s Streams, g *globalFlags) *cobra.Command {
 	var name, rg string
 	var ids []string
 	cmd := &cobra.Command{Use: "show", Short: "Get an identity."}
 	a := newRbacArgs(cmd)
-	a.String(&name, "name", "n", "The name of the identity resource.")
-	a.String(&rg, "resource-group", "g", "Name of resource group.")
-	a.Nargs(&ids, "ids", "", "One or more resource IDs (space-delimited). It should be a complete resource ID containing all information of 'Resource Id' arguments. You should provide either --ids or other 'Resource Id' arguments.")
+	identityIDArgs(a, &name, &rg, &ids)
 	a.done()
 	cmd.RunE = cmdRun(s, g, func(e *env, _ *cobra.Command, _ []string) error {
 		list, err := e.identityIDs(ids, rg, name)
@@ -146,9 +152,7 @@ func newIdentityDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
 	var ids []string
 	cmd := &cobra.Command{Use: "delete", Short: "Delete an identity."}
 	a := newRbacArgs(cmd)
-	a.String(&name, "name", "n", "The name of the identity resource.")
-	a.String(&rg, "resource-group", "g", "Name of resource group.")
-	a.Nargs(&ids, "ids", "", "One or more resource IDs (space-delimited). It should be a complete resource ID containing all information of 'Resource Id' arguments. You should provide either --ids or other 'Resource Id' arguments.")
+	identityIDArgs(a, &name, &rg, &ids)
 	a.done()
 	cmd.RunE = cmdRun(s, g, func(e *env, _ *cobra.Command, _ []string) error {
 		list, err := e.identityIDs(ids, rg, name)
