@@ -22,15 +22,15 @@ func TestARM_APIVersion(t *testing.T) {
 	path := h.rgID(rg)
 
 	r := h.do(http.MethodGet, path, nil)
-	want{Status: http.StatusBadRequest, Code: "MissingApiVersionParameter", Target: "api-version", Mentions: []string{"api-version"}}.check(t, r.apiErr(t))
+	want{Status: http.StatusBadRequest, Code: "MissingApiVersionParameter", Target: "api-version", Mentions: []string{"api-version"}}.Check(t, r.apiErr(t))
 	r = h.do(http.MethodPut, path+"/providers/Microsoft.Network/virtualNetworks/vnet1", vnetBody("10.0.0.0/16"))
-	want{Status: http.StatusBadRequest, Code: "MissingApiVersionParameter"}.check(t, r.apiErr(t))
+	want{Status: http.StatusBadRequest, Code: "MissingApiVersionParameter"}.Check(t, r.apiErr(t))
 	if h.exists(path + "/providers/Microsoft.Network/virtualNetworks/vnet1") {
 		t.Error("a PUT without api-version created the VNet")
 	}
 	for _, v := range []string{"banana", "2021-13-01", "1999-01-01", "2021-04-01-nightly", "3021-01-01"} {
 		r = h.do(http.MethodGet, path+"?api-version="+v, nil)
-		want{Status: http.StatusBadRequest, Code: "InvalidApiVersionParameter", Target: "api-version", Mentions: []string{v}}.check(t, r.apiErr(t))
+		want{Status: http.StatusBadRequest, Code: "InvalidApiVersionParameter", Target: "api-version", Mentions: []string{v}}.Check(t, r.apiErr(t))
 	}
 	// Every plausible version of a family is served: clients pick them by
 	// profile and SDK release.
@@ -59,7 +59,7 @@ func TestARM_BadRequestsGetTheEnvelope(t *testing.T) {
 		want   want
 	}{
 		{"malformed JSON", http.MethodPut, vnet + av, `{"location": "eastus",`, want{Status: http.StatusBadRequest, Code: "InvalidRequestContent"}},
-		{"wrong JSON type", http.MethodPut, vnet + av, `{"location": 5}`, want{Status: http.StatusBadRequest, Code: "InvalidRequestContent", Mentions: []string{fold("location")}}},
+		{"wrong JSON type", http.MethodPut, vnet + av, `{"location": 5}`, want{Status: http.StatusBadRequest, Code: "InvalidRequestContent", Mentions: []string{Fold("location")}}},
 		{"JSON array", http.MethodPut, vnet + av, `[1,2]`, want{Status: http.StatusBadRequest, Code: "InvalidRequestContent"}},
 		{"empty body", http.MethodPut, vnet + av, "", want{Status: http.StatusBadRequest, Code: "InvalidRequestContent"}},
 		{"oversized body", http.MethodPut, vnet + av, big, want{Status: http.StatusRequestEntityTooLarge, Code: "RequestEntityTooLarge", Mentions: []string{"4194304"}}},
@@ -89,7 +89,7 @@ func TestARM_BadRequestsGetTheEnvelope(t *testing.T) {
 			if r.Status < 400 || r.Status >= 500 {
 				t.Fatalf("%s %s answered %d, want a 4xx: %s", tc.method, tc.path, r.Status, r.Body)
 			}
-			tc.want.check(t, r.apiErr(t))
+			tc.want.Check(t, r.apiErr(t))
 		})
 	}
 	if h.exists(vnet) {
@@ -135,7 +135,7 @@ func TestARM_ETags(t *testing.T) {
 				b = nil
 			}
 			r := h.do(tc.method, id+av, b, tc.headers...)
-			want{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"}.check(t, r.apiErr(t))
+			want{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"}.Check(t, r.apiErr(t))
 			h.unchanged(before)
 		})
 	}
@@ -155,7 +155,7 @@ func TestARM_ETags(t *testing.T) {
 	}
 	// The old ETag no longer matches.
 	r = h.do(http.MethodPut, id+av, body, "If-Match", etag)
-	want{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"}.check(t, r.apiErr(t))
+	want{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"}.Check(t, r.apiErr(t))
 	if r := h.do(http.MethodPatch, id+av, map[string]any{"tags": map[string]string{"x": "y"}}, "If-Match", *after.Etag); r.Status != http.StatusOK {
 		t.Errorf("PATCH with the current ETag: %d %s", r.Status, r.Body)
 	}
@@ -175,14 +175,14 @@ func TestARM_ETags(t *testing.T) {
 		t.Errorf("create with If-None-Match *: %d %s", r.Status, r.Body)
 	}
 	r = h.do(http.MethodPut, h.rgID(rg)+"/providers/Microsoft.Network/virtualNetworks/vnet3"+av, vnetBody("10.62.0.0/16"), "If-Match", "*")
-	want{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"}.check(t, r.apiErr(t))
+	want{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"}.Check(t, r.apiErr(t))
 	// Child resources carry ETags too.
 	s, err := h.net.NewSubnetsClient().Get(h.ctx, rg, "vnet1", "s1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r = h.do(http.MethodPut, *s.ID+av, map[string]any{"properties": map[string]string{"addressPrefix": "10.60.1.0/24"}}, "If-Match", stale)
-	want{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"}.check(t, r.apiErr(t))
+	want{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"}.Check(t, r.apiErr(t))
 	if r := h.do(http.MethodPut, *s.ID+av, map[string]any{"properties": map[string]string{"addressPrefix": "10.60.1.0/24"}}, "If-Match", *s.Etag); r.Status != http.StatusOK {
 		t.Errorf("subnet PUT with its ETag: %d %s", r.Status, r.Body)
 	}
@@ -409,7 +409,7 @@ func TestARM_SubscriptionCannotBeDeletedThroughARM(t *testing.T) {
 	before := h.snapshot(sub, h.rgID(rg))
 	for _, m := range []string{http.MethodDelete, http.MethodPut, http.MethodPatch} {
 		r := h.do(m, sub+"?api-version=2022-12-01", `{}`)
-		want{Status: http.StatusMethodNotAllowed, Code: "MethodNotAllowed"}.check(t, r.apiErr(t))
+		want{Status: http.StatusMethodNotAllowed, Code: "MethodNotAllowed"}.Check(t, r.apiErr(t))
 	}
 	h.unchanged(before)
 	// The admin's Owner assignment survived too.

@@ -97,7 +97,7 @@ func TestAuth_RequestsWithoutAValidTokenFail(t *testing.T) {
 					body = map[string]string{"location": "eastus"}
 				}
 				r := doRaw(t, h.e, req.method, req.path, body, hdr...)
-				want{Status: http.StatusUnauthorized, Code: tc.code}.check(t, r.apiErr(t))
+				want{Status: http.StatusUnauthorized, Code: tc.code}.Check(t, r.apiErr(t))
 				if !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer ") {
 					t.Errorf("%s %s: WWW-Authenticate %q", req.method, req.path, r.Header.Get("WWW-Authenticate"))
 				}
@@ -130,7 +130,7 @@ func TestAuth_LeastPrivilegeServicePrincipal(t *testing.T) {
 	// Signed in, but with no role: nothing.
 	_, err := sp.rg.Get(sp.ctx, rgA, nil)
 	wantSDKErr(t, err, want{Status: http.StatusForbidden, Code: "AuthorizationFailed",
-		Mentions: []string{spID, "Microsoft.Resources/subscriptions/resourceGroups/read", fold(admin.rgID(rgA))}})
+		Mentions: []string{spID, "Microsoft.Resources/subscriptions/resourceGroups/read", Fold(admin.rgID(rgA))}})
 
 	// Reader on the subscription: reads succeed, writes fail.
 	admin.mustAssign("/subscriptions/"+admin.sub, readerRole, spID)
@@ -180,7 +180,7 @@ func TestAuth_LeastPrivilegeServicePrincipal(t *testing.T) {
 	}
 	for _, tc := range denied {
 		t.Run("reader "+tc.name, func(t *testing.T) {
-			wantSDKErr(t, tc.call(), want{Status: http.StatusForbidden, Code: "AuthorizationFailed", Mentions: []string{spID, tc.action, fold(tc.scope)}})
+			wantSDKErr(t, tc.call(), want{Status: http.StatusForbidden, Code: "AuthorizationFailed", Mentions: []string{spID, tc.action, Fold(tc.scope)}})
 		})
 	}
 	admin.unchanged(before)

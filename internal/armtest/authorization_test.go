@@ -297,7 +297,7 @@ func TestRoleAssignments_ScopesFiltersDuplicates(t *testing.T) {
 		})
 	}
 	_, err = h.assign(*v.ID+"/subnets/nope", readerRole, pid)
-	if e := sdkError(t, err); e.Status != http.StatusNotFound && e.Status != http.StatusBadRequest {
+	if e := SDKError(t, err); e.Status != http.StatusNotFound && e.Status != http.StatusBadRequest {
 		t.Errorf("assignment at a missing scope: %d %s", e.Status, e.Raw)
 	}
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -291,99 +290,13 @@ func deleteLRO[T any](ctx context.Context, p *runtime.Poller[T], err error) erro
 	return err
 }
 
-// apiError is ARM's error envelope as a test sees it.
-type apiError struct {
-	Status  int
-	Code    string
-	Message string
-	Target  string
-	Raw     string
-}
-
-func parseEnvelope(status int, body []byte) (apiError, error) {
-	var env struct {
-		Error *struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-			Target  string `json:"target"`
-		} `json:"error"`
-	}
-	if err := json.Unmarshal(body, &env); err != nil {
-		return apiError{}, fmt.Errorf("error body is not JSON: %v: %q", err, body)
-	}
-	if env.Error == nil || env.Error.Code == "" || env.Error.Message == "" {
-		return apiError{}, fmt.Errorf("error body is not ARM's envelope: %s", body)
-	}
-	return apiError{Status: status, Code: env.Error.Code, Message: env.Error.Message, Target: env.Error.Target, Raw: string(body)}, nil
-}
-
-// sdkError unwraps the ARM error behind an SDK call's error.
-func sdkError(t testing.TB, err error) apiError {
-	t.Helper()
-	if err == nil {
-		t.Fatal("call succeeded; want an error")
-	}
-	var re *azcore.ResponseError
-	if !errors.As(err, &re) {
-		t.Fatalf("error is not an *azcore.ResponseError: %v", err)
-	}
-	body, perr := runtime.Payload(re.RawResponse)
-	if perr != nil {
-		t.Fatalf("read error body: %v", perr)
-	}
-	ae, perr := parseEnvelope(re.StatusCode, body)
-	if perr != nil {
-		t.Fatal(perr)
-	}
-	if ae.Code != re.ErrorCode {
-		t.Errorf("SDK read code %q, envelope has %q", re.ErrorCode, ae.Code)
-	}
-	return ae
-}
-
-// want describes an expected ARM error. Empty fields are not checked; every
-// string in Mentions must appear in the message.
-type want struct {
-	Status   int
-	Code     string
-	Target   string
-	Mentions []string
-}
-
-// fold marks a mention to be matched ignoring case: ARM echoes ids in the
-// casing of the request, which SDKs sometimes lower-case.
-func fold(s string) string { return foldMark + s }
-
-const foldMark = "\x00fold:"
-
-func (w want) check(t testing.TB, got apiError) {
-	t.Helper()
-	if w.Status != 0 && got.Status != w.Status {
-		t.Errorf("status %d, want %d (%s)", got.Status, w.Status, got.Raw)
-	}
-	if got.Code != w.Code {
-		t.Errorf("code %q, want %q (%s)", got.Code, w.Code, got.Raw)
-	}
-	if w.Target != "" && got.Target != w.Target {
-		t.Errorf("target %q, want %q (%s)", got.Target, w.Target, got.Raw)
-	}
-	for _, m := range w.Mentions {
-		if f, ok := strings.CutPrefix(m, foldMark); ok {
-			if !strings.Contains(strings.ToLower(got.Message), strings.ToLower(f)) {
-				t.Errorf("message %q does not mention %q (ignoring case)", got.Message, f)
-			}
-			continue
-		}
-		if !strings.Contains(got.Message, m) {
-			t.Errorf("message %q does not mention %q", got.Message, m)
-		}
-	}
-}
+// want is an expected ARM error (errors.go).
+type want = WantError
 
 // wantSDKErr checks that err is the ARM error w.
 func wantSDKErr(t testing.TB, err error, w want) {
 	t.Helper()
-	w.check(t, sdkError(t, err))
+	w.Check(t, SDKError(t, err))
 }
 
 // rawResp is an answer to a plain HTTP request.
@@ -393,12 +306,12 @@ type rawResp struct {
 	Body   []byte
 }
 
-func (r rawResp) apiErr(t testing.TB) apiError {
+func (r rawResp) apiErr(t testing.TB) APIError {
 	t.Helper()
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("error Content-Type %q, want application/json", ct)
 	}
-	ae, err := parseEnvelope(r.Status, r.Body)
+	ae, err := ParseEnvelope(r.Status, r.Body)
 	if err != nil {
 		t.Fatalf("status %d: %v", r.Status, err)
 	}

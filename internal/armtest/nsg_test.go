@@ -128,7 +128,7 @@ func TestNSG_DefaultAndCustomRules(t *testing.T) {
 	if r.Status < 400 || r.Status >= 500 {
 		t.Errorf("DELETE of a default rule answered %d", r.Status)
 	} else {
-		want{Status: http.StatusBadRequest, Code: "CannotModifyDefaultSecurityRule", Mentions: []string{"DenyAllInBound"}}.check(t, r.apiErr(t))
+		want{Status: http.StatusBadRequest, Code: "CannotModifyDefaultSecurityRule", Mentions: []string{"DenyAllInBound"}}.Check(t, r.apiErr(t))
 	}
 }
 

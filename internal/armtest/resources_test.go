@@ -47,9 +47,9 @@ func TestSubscriptions_ListAndGet(t *testing.T) {
 
 	const missing = "00000000-0000-0000-0000-000000000001"
 	r = h.do(http.MethodGet, "/subscriptions/"+missing+"?api-version=2022-12-01", nil)
-	want{Status: http.StatusNotFound, Code: "SubscriptionNotFound", Mentions: []string{missing}}.check(t, r.apiErr(t))
+	want{Status: http.StatusNotFound, Code: "SubscriptionNotFound", Mentions: []string{missing}}.Check(t, r.apiErr(t))
 	r = h.do(http.MethodGet, "/subscriptions/"+missing+"/resourcegroups?api-version=2021-04-01", nil)
-	want{Status: http.StatusNotFound, Code: "SubscriptionNotFound", Mentions: []string{missing}}.check(t, r.apiErr(t))
+	want{Status: http.StatusNotFound, Code: "SubscriptionNotFound", Mentions: []string{missing}}.Check(t, r.apiErr(t))
 }
 
 func TestResourceGroups_Lifecycle(t *testing.T) {

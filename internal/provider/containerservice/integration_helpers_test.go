@@ -2,7 +2,6 @@ package containerservice_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -538,70 +537,13 @@ func eventually(t testing.TB, timeout time.Duration, cond func() string) {
 	}
 }
 
-// apiError is ARM's error envelope as a test sees it.
-type apiError struct {
-	Status                int
-	Code, Message, Target string
-	Raw                   string
-}
-
-// errorOf unwraps the ARM error behind an SDK error (a refused request or a
-// failed operation).
-func errorOf(t testing.TB, err error) apiError {
-	t.Helper()
-	if err == nil {
-		t.Fatal("call succeeded; want an error")
-	}
-	var re *azcore.ResponseError
-	if !errors.As(err, &re) {
-		t.Fatalf("error is not an *azcore.ResponseError: %v", err)
-	}
-	body, perr := runtime.Payload(re.RawResponse)
-	if perr != nil {
-		t.Fatalf("read error body: %v", perr)
-	}
-	var env struct {
-		Error *struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-			Target  string `json:"target"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(body, &env) != nil || env.Error == nil || env.Error.Code == "" || env.Error.Message == "" {
-		t.Fatalf("status %d: error body is not ARM's envelope: %s", re.StatusCode, body)
-	}
-	if re.ErrorCode != env.Error.Code {
-		t.Errorf("SDK read code %q, the envelope has %q", re.ErrorCode, env.Error.Code)
-	}
-	return apiError{Status: re.StatusCode, Code: env.Error.Code, Message: env.Error.Message, Target: env.Error.Target, Raw: string(body)}
-}
-
-// want is an expected ARM error; every string of Mentions must appear in
-// the message. Empty fields are not checked.
-type want struct {
-	Status   int
-	Code     string
-	Target   string
-	Mentions []string
-}
+// want is an expected ARM error (armtest.WantError), checked against the
+// error of an SDK call.
+type want armtest.WantError
 
 func (w want) check(t testing.TB, err error) {
 	t.Helper()
-	got := errorOf(t, err)
-	if w.Status != 0 && got.Status != w.Status {
-		t.Errorf("status %d, want %d (%s)", got.Status, w.Status, got.Raw)
-	}
-	if got.Code != w.Code {
-		t.Errorf("code %q, want %q (%s)", got.Code, w.Code, got.Raw)
-	}
-	if w.Target != "" && got.Target != w.Target {
-		t.Errorf("target %q, want %q (%s)", got.Target, w.Target, got.Raw)
-	}
-	for _, m := range w.Mentions {
-		if !strings.Contains(got.Message, m) {
-			t.Errorf("message %q does not mention %q", got.Message, m)
-		}
-	}
+	armtest.WantError(w).Check(t, armtest.SDKError(t, err))
 }
 
 // node is a cluster node as its NIC shows it.

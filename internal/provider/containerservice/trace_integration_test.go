@@ -13,13 +13,14 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
 	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/armtest"
 	"github.com/aksnet/aksnet/internal/provider/containerservice"
 	"github.com/google/go-cmp/cmp"
 )
 
 // traceCall POSTs a trace request to the cluster and returns the status and
 // the decoded answer (or the error envelope's code and target).
-func (h *harness) traceCall(rg, cluster string, req containerservice.TraceRequest) (int, containerservice.TraceAnswer, apiError) {
+func (h *harness) traceCall(rg, cluster string, req containerservice.TraceRequest) (int, containerservice.TraceAnswer, armtest.APIError) {
 	h.t.Helper()
 	tok, err := h.cred.GetToken(h.ctx, policy.TokenRequestOptions{Scopes: []string{h.e.URL + "/.default"}})
 	if err != nil {
@@ -44,7 +45,7 @@ func (h *harness) traceCall(rg, cluster string, req containerservice.TraceReques
 	}
 	var ans containerservice.TraceAnswer
 	var env struct {
-		Error apiError `json:"error"`
+		Error armtest.APIError `json:"error"`
 	}
 	if resp.StatusCode == http.StatusOK {
 		if err := json.Unmarshal(raw, &ans); err != nil {
