@@ -96,26 +96,11 @@ func (c *Client) token() (string, error) {
 		ct.Endpoint == c.Endpoint && ct.AppID == c.prof.AppID && time.Until(ct.ExpiresOn) > time.Minute {
 		return ct.Token, nil
 	}
-	form := url.Values{
-		"grant_type":    {"client_credentials"},
-		"client_id":     {c.prof.AppID},
-		"client_secret": {c.prof.Password},
-		"scope":         {c.Endpoint + "//.default"},
-	}
-	resp, err := c.http.PostForm(c.Endpoint+"/adfs/oauth2/token", form)
+	tr, status, err := c.requestToken(c.prof.AppID, c.prof.Password)
 	if err != nil {
-		return "", c.unreachable(err)
+		return "", err
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	var tr struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int    `json:"expires_in"`
-		Error       string `json:"error"`
-		Description string `json:"error_description"`
-	}
-	_ = json.Unmarshal(body, &tr)
-	if resp.StatusCode != http.StatusOK || tr.AccessToken == "" {
+	if status != http.StatusOK || tr.AccessToken == "" {
 		return "", &output.Error{Code: 1, Message: fmt.Sprintf("sign-in as %s failed: %s %s. Run 'aksnet login' again or 'aksnet logout' to use the admin principal.", c.prof.AppID, tr.Error, tr.Description)}
 	}
 	ct = cachedToken{Endpoint: c.Endpoint, AppID: c.prof.AppID, Token: tr.AccessToken, ExpiresOn: time.Now().Add(time.Duration(tr.ExpiresIn) * time.Second)}
@@ -124,6 +109,35 @@ func (c *Client) token() (string, error) {
 		_ = os.WriteFile(cachePath, raw, 0o600)
 	}
 	return ct.Token, nil
+}
+
+// tokenResponse is the token endpoint's answer, or its OAuth error.
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	ExpiresIn   int    `json:"expires_in"`
+	Error       string `json:"error"`
+	Description string `json:"error_description"`
+}
+
+// requestToken asks the server's ADFS token endpoint for a token with a
+// client secret, as az (MSAL) does. Only an unreachable server is an error;
+// a refusal comes back as the status and the response's OAuth error.
+func (c *Client) requestToken(appID, secret string) (tokenResponse, int, error) {
+	var tr tokenResponse
+	form := url.Values{
+		"grant_type":    {"client_credentials"},
+		"client_id":     {appID},
+		"client_secret": {secret},
+		"scope":         {c.Endpoint + "//.default"},
+	}
+	resp, err := c.http.PostForm(c.Endpoint+"/adfs/oauth2/token", form)
+	if err != nil {
+		return tr, 0, c.unreachable(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	_ = json.Unmarshal(body, &tr)
+	return tr, resp.StatusCode, nil
 }
 
 func (c *Client) unreachable(err error) error {

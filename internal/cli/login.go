@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -193,26 +192,12 @@ func newLoginClient(g *globalFlags, log *output.Logger) (*Client, error) {
 // az (MSAL) does. A refusal is az's AuthenticationError: the server's
 // error_description, then how to sign in again; exit code 1.
 func (c *Client) loginToken(appID, secret, prog string) (string, error) {
-	form := url.Values{
-		"grant_type":    {"client_credentials"},
-		"client_id":     {appID},
-		"client_secret": {secret},
-		"scope":         {c.Endpoint + "//.default"},
-	}
 	c.log.Debug("Request URL: 'POST %s/adfs/oauth2/token'", c.Endpoint)
-	resp, err := c.http.PostForm(c.Endpoint+"/adfs/oauth2/token", form)
+	tr, status, err := c.requestToken(appID, secret)
 	if err != nil {
-		return "", c.unreachable(err)
+		return "", err
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	var tr struct {
-		AccessToken string `json:"access_token"`
-		Error       string `json:"error"`
-		Description string `json:"error_description"`
-	}
-	_ = json.Unmarshal(body, &tr)
-	if resp.StatusCode == http.StatusOK && tr.AccessToken != "" {
+	if status == http.StatusOK && tr.AccessToken != "" {
 		return tr.AccessToken, nil
 	}
 	msg := tr.Description
@@ -220,7 +205,7 @@ func (c *Client) loginToken(appID, secret, prog string) (string, error) {
 		msg = tr.Error
 	}
 	if msg == "" {
-		msg = fmt.Sprintf("token request failed with status %d", resp.StatusCode)
+		msg = fmt.Sprintf("token request failed with status %d", status)
 	}
 	return "", &output.Error{Code: 1, Message: msg,
 		Recommendations: []string{"To re-authenticate, please run:\n" + prog + " login"}}
