@@ -87,7 +87,7 @@ func Open(ctx context.Context, cfg Config) (*Plane, error) {
 	if err != nil {
 		return nil, fmt.Errorf("certificates: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(cfg.StateDir, "aksnet.db"))
+	db, err := bolt.Open(filepath.Join(cfg.StateDir, "aksnet.db"), bolt.Options{})
 	if err != nil {
 		return nil, err
 	}

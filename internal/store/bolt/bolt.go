@@ -5,14 +5,24 @@
 // fsyncs once, then acknowledges them all. Unlike bbolt's own Batch, it never
 // waits for a timer, so a lone writer pays one fsync and many concurrent
 // writers share one. Each Update function writes into its own overlay that is
-// applied to the bbolt transaction only when the function succeeds, so one
-// failing function never leaks writes into its neighbours.
+// checked and then applied to the bbolt transaction only when the function
+// succeeds; if applying still fails part-way, the whole bbolt transaction is
+// rolled back and rebuilt without that update, so a request's writes are kept
+// entirely or not at all and never harm its neighbours.
+//
+// Values are stored as records carrying the schema version and a checksum
+// (record.go). Open refuses a database that is damaged or from a newer schema
+// (verify.go) and migrates an older one forward (schema.go).
 package bolt
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"os"
 	"sort"
 	"sync"
 	"time"
@@ -34,32 +44,80 @@ type Store struct {
 	mu     sync.RWMutex // guards closed against sends on reqs
 	closed bool
 	done   chan struct{}
+
+	// applyHook, when set (by tests only), runs before every bbolt write
+	// the committer makes and may fail or panic to inject a storage fault.
+	applyHook func(key string) error
 }
 
 type request struct {
 	fn  func(store.Tx) error
 	err chan error
+
+	// Committer state for the group being committed.
+	ran bool     // fn has run
+	ov  *overlay // fn's checked writes; nil once the request has failed
+	res error    // the request's own outcome when it failed
 }
 
-// Open opens (creating if needed) the database file at path.
-func Open(path string) (*Store, error) {
+// Options configures Open.
+type Options struct {
+	// CheckRecord, when set, is called by Open for every stored key and
+	// value (the value as the store's users wrote it) and returns an error
+	// for a value that its kind cannot read.
+	CheckRecord func(key string, value []byte) error
+}
+
+// Open opens the database file at path, creating it when it does not exist.
+//
+// An existing file is first verified without being modified (see Verify): a
+// file that is empty, truncated, damaged or from a newer schema is refused
+// with an error wrapping ErrDamaged or ErrNewerSchema. A file from an older
+// schema is then migrated forward in one transaction.
+func Open(path string, opts Options) (*Store, error) {
+	from := uint64(SchemaVersion)
+	_, err := os.Stat(path)
+	fresh := errors.Is(err, fs.ErrNotExist)
+	switch {
+	case fresh:
+	case err != nil:
+		return nil, fmt.Errorf("open database: %w", err)
+	default:
+		if from, err = Verify(path, opts.CheckRecord); err != nil {
+			return nil, err
+		}
+	}
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{
-		Timeout:      5 * time.Second,
+		// Callers hold the state directory's lock (statedir.Lock), so
+		// waiting for bbolt's own file lock would only hide a bug.
+		Timeout:      time.Second,
 		FreelistType: bbolt.FreelistMapType,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open bolt %s: %w", path, err)
 	}
-	if err := db.Update(func(tx *bbolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucket)
-		return err
-	}); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("create bucket: %w", err)
+	if fresh || from < SchemaVersion {
+		if err := db.Update(func(tx *bbolt.Tx) error { return migrate(tx, from) }); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
 	}
 	s := &Store{db: db, reqs: make(chan *request, maxGroup), done: make(chan struct{})}
 	go s.commitLoop()
 	return s, nil
+}
+
+// Backup writes a consistent copy of the whole database to w, taken in one
+// read transaction while writers carry on, and returns the bytes written.
+// The copy is a database file that Open and Verify accept.
+func (s *Store) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
 }
 
 // View implements store.Store.
@@ -105,7 +163,6 @@ func (s *Store) Close() error {
 func (s *Store) commitLoop() {
 	defer close(s.done)
 	group := make([]*request, 0, maxGroup)
-	errs := make([]error, 0, maxGroup)
 	for first := range s.reqs {
 		group = append(group[:0], first)
 	drain:
@@ -120,25 +177,72 @@ func (s *Store) commitLoop() {
 				break drain
 			}
 		}
-		errs = errs[:0]
-		err := s.db.Update(func(tx *bbolt.Tx) error {
+		s.commitGroup(group)
+	}
+}
+
+// errApplyFailed aborts a bbolt transaction in which a checked write still
+// failed to apply, so that nothing of the failing request is committed.
+var errApplyFailed = errors.New("apply failed")
+
+// commitGroup runs every request of group in one bbolt transaction and
+// answers each of them.
+//
+// A request's function runs once, into its overlay, whose writes are checked
+// (overlay.check) before any is applied; a function that fails, panics or
+// wrote something bbolt would refuse leaves nothing behind. If a checked
+// write still fails while being applied (a storage fault), part of the
+// request is already in the transaction and cannot be taken out, so the
+// whole transaction is rolled back and rebuilt: the requests before the
+// failed one are re-applied from their overlays (their functions saw only
+// those writes, so their results still hold), the failed one is answered
+// with its error, and the rest run as usual. Each rebuild drops one request,
+// so the loop ends.
+func (s *Store) commitGroup(group []*request) {
+	for _, r := range group {
+		r.ran, r.ov, r.res = false, nil, nil
+	}
+	var err error
+	for {
+		err = s.db.Update(func(tx *bbolt.Tx) error {
 			b := tx.Bucket(bucket)
 			for _, r := range group {
-				ov := &overlay{b: b}
-				ferr := runSafely(r.fn, ov)
-				if ferr == nil {
-					ferr = ov.apply()
+				if !r.ran {
+					r.ran = true
+					ov := &overlay{b: b}
+					if ferr := runSafely(r.fn, ov); ferr != nil {
+						r.res = ferr
+						continue
+					}
+					if cerr := ov.check(); cerr != nil {
+						r.res = cerr
+						continue
+					}
+					r.ov = ov
 				}
-				errs = append(errs, ferr)
+				if r.ov == nil {
+					continue
+				}
+				r.ov.b = b
+				if aerr := r.ov.apply(s.applyHook); aerr != nil {
+					r.ov, r.res = nil, aerr
+					return errApplyFailed
+				}
 			}
 			return nil
 		})
-		for i, r := range group {
-			if err != nil {
-				r.err <- fmt.Errorf("commit: %w", err)
-				continue
-			}
-			r.err <- errs[i]
+		if !errors.Is(err, errApplyFailed) {
+			break
+		}
+	}
+	for _, r := range group {
+		switch {
+		case err != nil && (r.ov != nil || !r.ran):
+			r.err <- fmt.Errorf("commit: %w", err)
+		case r.ov != nil:
+			r.err <- nil
+		default:
+			r.err <- r.res
 		}
 	}
 }
@@ -158,41 +262,39 @@ type reader struct{ b *bbolt.Bucket }
 
 func (r reader) Get(key string) ([]byte, bool) {
 	v := r.b.Get([]byte(key))
-	return v, v != nil
+	return recordValue(v), v != nil
 }
 
 func (r reader) Scan(prefix string, fn func(string, []byte) bool) {
 	c := r.b.Cursor()
 	p := []byte(prefix)
 	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-		if !fn(string(k), v) {
+		if !fn(string(k), recordValue(v)) {
 			return
 		}
 	}
 }
 
-// overlay buffers one update's writes over the shared bbolt transaction.
-// A nil value in writes marks a deletion.
+// overlay buffers one update's writes over the shared bbolt transaction, as
+// encoded records. A nil record in writes marks a deletion.
 type overlay struct {
 	b      *bbolt.Bucket
 	writes map[string][]byte
 }
 
 func (o *overlay) Get(key string) ([]byte, bool) {
-	if v, ok := o.writes[key]; ok {
-		return v, v != nil
+	if rec, ok := o.writes[key]; ok {
+		return recordValue(rec), rec != nil
 	}
 	v := o.b.Get([]byte(key))
-	return v, v != nil
+	return recordValue(v), v != nil
 }
 
 func (o *overlay) Put(key string, value []byte) {
 	if o.writes == nil {
 		o.writes = make(map[string][]byte)
 	}
-	v := make([]byte, len(value), len(value)+1)
-	copy(v, value)
-	o.writes[key] = v
+	o.writes[key] = encodeRecord(key, value)
 }
 
 func (o *overlay) Delete(key string) {
@@ -221,35 +323,63 @@ func (o *overlay) Scan(prefix string, fn func(string, []byte) bool) {
 			return
 		}
 		var key string
-		var val []byte
+		var rec []byte
 		switch {
 		case haveBolt && (i >= len(pending) || string(k) < pending[i]):
-			key, val = string(k), v
+			key, rec = string(k), v
 			k, v = c.Next()
 		case haveBolt && string(k) == pending[i]:
-			key, val = pending[i], o.writes[pending[i]]
+			key, rec = pending[i], o.writes[pending[i]]
 			i++
 			k, v = c.Next()
 		default:
-			key, val = pending[i], o.writes[pending[i]]
+			key, rec = pending[i], o.writes[pending[i]]
 			i++
 		}
-		if _, written := o.writes[key]; written && val == nil {
+		if _, written := o.writes[key]; written && rec == nil {
 			continue // deleted in this update
 		}
-		if !fn(key, val) {
+		if !fn(key, recordValue(rec)) {
 			return
 		}
 	}
 }
 
-func (o *overlay) apply() error {
-	for k, v := range o.writes {
-		var err error
-		if v == nil {
+// check refuses, before anything is applied, every write that bbolt would
+// refuse, so that a bad key or value fails its own request alone.
+func (o *overlay) check() error {
+	for k, rec := range o.writes {
+		switch {
+		case k == "":
+			return errors.New("invalid write: empty key")
+		case len(k) > bbolt.MaxKeySize:
+			return fmt.Errorf("invalid write: key %.64q... is %d bytes, over bbolt's limit of %d", k, len(k), bbolt.MaxKeySize)
+		case len(rec) > bbolt.MaxValueSize:
+			return fmt.Errorf("invalid write: value of %q is %d bytes, over bbolt's limit of %d", k, len(rec), bbolt.MaxValueSize)
+		}
+	}
+	return nil
+}
+
+// apply writes the overlay into the bbolt transaction. On error some writes
+// may already be applied: the caller must roll the transaction back. A panic
+// inside bbolt is returned as an error for the same treatment.
+func (o *overlay) apply(hook func(string) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("apply panicked: %v", p)
+		}
+	}()
+	for k, rec := range o.writes {
+		if hook != nil {
+			if err := hook(k); err != nil {
+				return fmt.Errorf("apply %q: %w", k, err)
+			}
+		}
+		if rec == nil {
 			err = o.b.Delete([]byte(k))
 		} else {
-			err = o.b.Put([]byte(k), v)
+			err = o.b.Put([]byte(k), rec)
 		}
 		if err != nil {
 			return fmt.Errorf("apply %q: %w", k, err)
