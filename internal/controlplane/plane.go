@@ -26,6 +26,7 @@ import (
 	"github.com/aksnet/aksnet/internal/provider/network"
 	"github.com/aksnet/aksnet/internal/provider/resources"
 	"github.com/aksnet/aksnet/internal/statedir"
+	"github.com/aksnet/aksnet/internal/store"
 	"github.com/aksnet/aksnet/internal/store/bolt"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -123,6 +124,14 @@ func Open(ctx context.Context, cfg Config) (*Plane, error) {
 		return nil, err
 	}
 	p.Credentials = creds
+	// The bootstrap admin administers the directory too (states made before
+	// directory roles existed get the role on their next start).
+	if err := db.Update(ctx, func(tx store.Tx) error {
+		return directory.AssignDirectoryRole(tx, creds.ObjectID, directory.GlobalAdministratorRoleID)
+	}); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("bootstrap: directory role: %w", err)
+	}
 	// Controllers live as long as the plane, not as the caller's context.
 	cctx, stop := context.WithCancel(context.Background())
 	p.stop = stop
@@ -130,10 +139,7 @@ func Open(ctx context.Context, cfg Config) (*Plane, error) {
 	p.startDataplane(cctx)
 	go srv.RunJanitor(cctx, time.Minute, 15*time.Minute)
 
-	graph := &directory.Graph{Store: db, TenantID: creds.TenantID, Authn: authn,
-		IsAdmin: func(objectID string) bool {
-			return az.Authorize(&arm.Caller{ObjectID: objectID}, "Microsoft.Authorization/roleAssignments/write", arm.SubscriptionID(creds.SubscriptionID)) == nil
-		}}
+	graph := &directory.Graph{Store: db, TenantID: creds.TenantID, Authn: authn}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")

@@ -9,6 +9,18 @@
 //	d/app/{appId}         objectId of the service principal with that appId
 //	d/application/{id}    application object
 //	d/appid/{appId}       id of the application object with that appId
+//	d/role/{objectId}     directory roles the principal holds (role template ids)
+//
+// # Who may change what
+//
+// Microsoft Graph lets a principal change an application, or the service
+// principal of one, when it owns the application or holds a directory role
+// that manages every application. aksnet models three such roles (see
+// ManagesApplications); the admin principal made at bootstrap holds Global
+// Administrator. Anyone signed in may register an application, as Entra ID's
+// default user setting allows, and becomes its owner. A service principal
+// without an application (the bootstrap admin, managed identities) can be
+// changed only by a directory administrator.
 package directory
 
 import (
@@ -53,10 +65,88 @@ func (d *Store) PrincipalByAppID(_ context.Context, appID string) (*identity.Pri
 	return p, err
 }
 
-func spKey(objectID string) string    { return "d/sp/" + strings.ToLower(objectID) }
-func appIDKey(appID string) string    { return "d/app/" + strings.ToLower(appID) }
-func applicationKey(id string) string { return "d/application/" + strings.ToLower(id) }
-func appRegKey(appID string) string   { return "d/appid/" + strings.ToLower(appID) }
+func spKey(objectID string) string      { return "d/sp/" + strings.ToLower(objectID) }
+func appIDKey(appID string) string      { return "d/app/" + strings.ToLower(appID) }
+func applicationKey(id string) string   { return "d/application/" + strings.ToLower(id) }
+func appRegKey(appID string) string     { return "d/appid/" + strings.ToLower(appID) }
+func dirRoleKey(objectID string) string { return "d/role/" + strings.ToLower(objectID) }
+
+// Template ids of the Entra ID directory roles aksnet knows. They are
+// Microsoft's own and the same in every tenant.
+const (
+	GlobalAdministratorRoleID           = "62e90394-69f5-4237-9190-012177145e10"
+	ApplicationAdministratorRoleID      = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
+	CloudApplicationAdministratorRoleID = "158c047a-c907-4556-b7ef-446551a6b5f7"
+)
+
+// AssignDirectoryRole gives the principal objectID the directory role
+// roleID (a template id), once.
+func AssignDirectoryRole(tx store.Tx, objectID, roleID string) error {
+	roles := DirectoryRoles(tx, objectID)
+	for _, r := range roles {
+		if strings.EqualFold(r, roleID) {
+			return nil
+		}
+	}
+	raw, err := json.Marshal(append(roles, strings.ToLower(roleID)))
+	if err != nil {
+		return fmt.Errorf("encode directory roles: %w", err)
+	}
+	tx.Put(dirRoleKey(objectID), raw)
+	return nil
+}
+
+// DirectoryRoles returns the template ids of the directory roles objectID
+// holds.
+func DirectoryRoles(r store.Reader, objectID string) []string {
+	raw, ok := r.Get(dirRoleKey(objectID))
+	if !ok {
+		return nil
+	}
+	var roles []string
+	if json.Unmarshal(raw, &roles) != nil {
+		return nil
+	}
+	return roles
+}
+
+// ManagesApplications reports whether objectID holds a directory role that
+// may change every application and service principal: Global
+// Administrator, Application Administrator or Cloud Application
+// Administrator.
+func ManagesApplications(r store.Reader, objectID string) bool {
+	for _, role := range DirectoryRoles(r, objectID) {
+		switch strings.ToLower(role) {
+		case GlobalAdministratorRoleID, ApplicationAdministratorRoleID, CloudApplicationAdministratorRoleID:
+			return true
+		}
+	}
+	return false
+}
+
+// MayChange reports whether caller may change or delete app and its
+// service principal: it owns app or manages every application. app is nil
+// for a service principal that has no application object; only an
+// administrator may change one.
+func MayChange(r store.Reader, caller string, app *Application) bool {
+	if caller == "" {
+		return false
+	}
+	if ManagesApplications(r, caller) {
+		return true
+	}
+	return app != nil && app.OwnedBy(caller)
+}
+
+// OwnedBy reports whether objectID is one of a's owners.
+func (a *Application) OwnedBy(objectID string) bool {
+	for _, o := range a.Owners {
+		if strings.EqualFold(o, objectID) {
+			return true
+		}
+	}
+	return false
+}
 
 // PutPrincipal stores p and its appId index.
 func PutPrincipal(tx store.Tx, p *identity.Principal) error {
@@ -106,12 +196,14 @@ func PrincipalByAppID(r store.Reader, appID string) *identity.Principal {
 	return p
 }
 
-// DeletePrincipal removes the principal with objectID.
+// DeletePrincipal removes the principal with objectID and its directory
+// roles.
 func DeletePrincipal(tx store.Tx, objectID string) {
 	if p, ok := GetPrincipal(tx, objectID); ok {
 		tx.Delete(appIDKey(p.AppID))
 	}
 	tx.Delete(spKey(objectID))
+	tx.Delete(dirRoleKey(objectID))
 }
 
 // Principals calls fn for every principal.

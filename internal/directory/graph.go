@@ -1,8 +1,8 @@
 package directory
 
 import (
-	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -29,17 +29,22 @@ import (
 //	POST /v1.0/applications/{id}/addPassword     {"passwordCredential": {…}}
 //	POST /v1.0/applications/{id}/removePassword  {"keyId": …}
 //	DELETE /v1.0/applications/{id}
+//	GET  /v1.0/applications/{id}/owners
+//	POST /v1.0/applications/{id}/owners/$ref     {"@odata.id": "…/directoryObjects/{id}"}
+//	DELETE /v1.0/applications/{id}/owners/{ownerId}/$ref
 //
-// Errors use Graph's envelope {"error":{"code","message"}}.
+// Every change to an existing application or service principal is
+// authorized inside the transaction that makes it (see MayChange); a caller
+// that may not make it gets Graph's 403 Authorization_RequestDenied. Reads
+// are open to every signed-in principal, as Entra ID's default lets members
+// read the directory.
+//
+// Errors use Graph's envelope {"error":{"code","message","innerError":{…}}}.
 type Graph struct {
 	Store    store.Store
 	TenantID string
 	// Authn checks the bearer token; Graph accepts the same tokens as ARM.
 	Authn arm.Authenticator
-	// IsAdmin reports whether a principal may change any application (it
-	// administers role assignments in the subscription). Others may change
-	// only applications they own, as Entra ID's default policy allows.
-	IsAdmin func(objectID string) bool
 }
 
 // IsGraphPath reports whether path belongs to Graph.
@@ -105,19 +110,60 @@ func fmtTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func graphError(w http.ResponseWriter, status int, code, format string, args ...any) {
-	e := azerr.New(status, code, "", format, args...)
-	body, _ := json.Marshal(map[string]any{"error": map[string]any{"code": e.Code, "message": e.Message, "innerError": map[string]string{"date": time.Now().UTC().Format(time.RFC3339)}}})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+// call is one Graph request: the writer, the request, the signed-in caller's
+// object id and the ids Graph echoes in headers and errors.
+type call struct {
+	w               http.ResponseWriter
+	r               *http.Request
+	caller          string
+	body            []byte
+	requestID       string
+	clientRequestID string
 }
 
-func writeGraph(w http.ResponseWriter, status int, v any) {
+// fail writes Graph's error envelope with status, code and message. Graph
+// puts the time (without zone) and the request ids in innerError.
+func (c *call) fail(status int, code, format string, args ...any) {
+	body, _ := json.Marshal(map[string]any{"error": map[string]any{
+		"code":    code,
+		"message": fmt.Sprintf(format, args...),
+		"innerError": map[string]string{
+			"date":              time.Now().UTC().Format("2006-01-02T15:04:05"),
+			"request-id":        c.requestID,
+			"client-request-id": c.clientRequestID,
+		},
+	}})
+	c.w.Header().Set("Content-Type", "application/json")
+	c.w.WriteHeader(status)
+	_, _ = c.w.Write(body)
+}
+
+// failWith writes err: an *azerr.Error as itself, anything else as a 500
+// that names what could not be done (the cause stays on the server).
+func (c *call) failWith(err error, what string) {
+	if e, ok := azerr.As(err); ok {
+		c.fail(e.Status, e.Code, "%s", e.Message)
+		return
+	}
+	c.fail(http.StatusInternalServerError, "InternalServerError", "%s could not be stored.", what)
+}
+
+func (c *call) write(status int, v any) {
 	body, _ := json.Marshal(v)
-	w.Header().Set("Content-Type", "application/json;odata.metadata=minimal")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	c.w.Header().Set("Content-Type", "application/json;odata.metadata=minimal")
+	c.w.WriteHeader(status)
+	_, _ = c.w.Write(body)
+}
+
+// notFound is Graph's answer for an object id that names nothing.
+func notFound(id string) *azerr.Error {
+	return azerr.NotFound("Request_ResourceNotFound", "",
+		"Resource '%s' does not exist or one of its queried reference-property objects are not present.", id)
+}
+
+// denied is Graph's answer to a change the caller may not make.
+func denied() *azerr.Error {
+	return azerr.Forbidden("Authorization_RequestDenied", "", "Insufficient privileges to complete the operation.")
 }
 
 // eqFilter matches the $filter clauses az sends; startswith is what az ad
@@ -131,96 +177,79 @@ func hasPrefixFold(s, prefix string) bool {
 
 // ServeHTTP implements http.Handler.
 func (g *Graph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c := &call{w: w, r: r, requestID: arm.NewUUID()}
+	// Graph echoes the client's client-request-id, or uses its own id.
+	c.clientRequestID = r.Header.Get("client-request-id")
+	if c.clientRequestID == "" || !isGUIDish(c.clientRequestID) {
+		c.clientRequestID = c.requestID
+	}
+	w.Header().Set("request-id", c.requestID)
+	w.Header().Set("client-request-id", c.clientRequestID)
 	caller, err := g.Authn.Authenticate(r)
 	if err != nil {
-		graphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token validation failure. %s", err.Error())
+		c.fail(http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token validation failure. %s", err.Error())
 		return
 	}
+	c.caller = caller.ObjectID
 	segs := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, "/v1.0/"), "/"), "/")
-	if r.Method != http.MethodGet && !g.mayChange(caller.ObjectID, segs, r) {
-		graphError(w, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
-		return
-	}
-	r = r.WithContext(context.WithValue(r.Context(), callerKey{}, caller.ObjectID))
-	var body []byte
 	if r.Method == http.MethodPost || r.Method == http.MethodPatch {
-		var err error
-		body, err = io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		if err != nil || (len(body) > 0 && !json.Valid(body)) {
-			graphError(w, http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload.")
+			c.fail(http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload.")
 			return
 		}
+		c.body = body
 	}
 	switch {
 	case strings.EqualFold(segs[0], "servicePrincipals"):
-		g.servicePrincipals(w, r, segs[1:], body)
+		g.servicePrincipals(c, segs[1:])
 	case strings.EqualFold(segs[0], "applications"):
-		g.applications(w, r, segs[1:], body)
+		g.applications(c, segs[1:])
 	case len(segs) == 2 && strings.EqualFold(segs[0], "directoryObjects") && strings.EqualFold(segs[1], "getByIds") && r.Method == http.MethodPost:
-		g.getByIDs(w, body)
+		g.getByIDs(c)
 	default:
-		graphError(w, http.StatusBadRequest, "BadRequest", "Resource not found for the segment '%s'.", segs[0])
+		c.fail(http.StatusBadRequest, "BadRequest", "Resource not found for the segment '%s'.", segs[0])
 	}
 }
 
-type callerKey struct{}
-
-// mayChange reports whether caller may make a change to the object the
-// path names: anyone may register an application; changing an existing
-// application, or its service principal, takes ownership or admin rights.
-func (g *Graph) mayChange(caller string, segs []string, r *http.Request) bool {
-	if g.IsAdmin != nil && g.IsAdmin(caller) {
-		return true
+// isGUIDish reports whether s is short and printable enough to echo in a
+// header: a client-request-id is a GUID, never free text.
+func isGUIDish(s string) bool {
+	if len(s) > 64 {
+		return false
 	}
-	var app *Application
-	switch {
-	case strings.EqualFold(segs[0], "applications") && len(segs) >= 2:
-		g.view(func(rd store.Reader) { app, _ = GetApplication(rd, segs[1]) })
-	case strings.EqualFold(segs[0], "servicePrincipals") && len(segs) >= 2:
-		g.view(func(rd store.Reader) {
-			if p, ok := GetPrincipal(rd, segs[1]); ok {
-				app, _ = ApplicationByAppID(rd, p.AppID)
-			}
-		})
-	case strings.EqualFold(segs[0], "servicePrincipals") && r.Method == http.MethodPost:
-		// Creating the service principal of an application: the body names
-		// it; the handler checks ownership once it has read the body.
-		return true
-	default:
-		return true
-	}
-	if app == nil {
-		return true // the handler answers 404
-	}
-	return owns(app, caller)
-}
-
-func owns(app *Application, caller string) bool {
-	for _, o := range app.Owners {
-		if strings.EqualFold(o, caller) {
-			return true
+	for i := 0; i < len(s); i++ {
+		if ch := s[i]; !(ch == '-' || '0' <= ch && ch <= '9' || 'a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z') {
+			return false
 		}
 	}
-	return false
-}
-
-// ownsApp reports whether the request's caller owns app or is an admin.
-func (g *Graph) ownsApp(r *http.Request, app *Application) bool {
-	caller, _ := r.Context().Value(callerKey{}).(string)
-	return (g.IsAdmin != nil && g.IsAdmin(caller)) || owns(app, caller)
+	return true
 }
 
 func (g *Graph) view(fn func(store.Reader)) {
 	_ = g.Store.View(func(r store.Reader) error { fn(r); return nil })
 }
 
-func (g *Graph) servicePrincipals(w http.ResponseWriter, r *http.Request, rest []string, body []byte) {
+// change runs fn in a transaction and answers err's status, or ok when fn
+// succeeds.
+func (g *Graph) change(c *call, what string, fn func(tx store.Tx) error, ok func()) {
+	if err := g.Store.Update(c.r.Context(), fn); err != nil {
+		c.failWith(err, what)
+		return
+	}
+	ok()
+}
+
+func noContent(c *call) func() { return func() { c.w.WriteHeader(http.StatusNoContent) } }
+
+func (g *Graph) servicePrincipals(c *call, rest []string) {
+	r := c.r
 	switch {
 	case len(rest) == 0 && r.Method == http.MethodGet:
 		f := r.URL.Query().Get("$filter")
 		m := eqFilter.FindStringSubmatch(f)
 		if f != "" && m == nil {
-			graphError(w, http.StatusBadRequest, "BadRequest", "Invalid filter clause: '%s' is not supported by aksnet.", f)
+			c.fail(http.StatusBadRequest, "BadRequest", "Invalid filter clause: '%s' is not supported by aksnet.", f)
 			return
 		}
 		out := []graphSP{}
@@ -232,65 +261,54 @@ func (g *Graph) servicePrincipals(w http.ResponseWriter, r *http.Request, rest [
 				return true
 			})
 		})
-		writeGraph(w, http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals", "value": out})
+		c.write(http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals", "value": out})
 	case len(rest) == 0 && r.Method == http.MethodPost:
 		var req struct {
 			AppID string `json:"appId"`
 		}
-		_ = json.Unmarshal(body, &req)
+		_ = json.Unmarshal(c.body, &req)
 		var out *identity.Principal
-		var status int
-		err := g.Store.Update(context.Background(), func(tx store.Tx) error {
+		g.change(c, "The service principal", func(tx store.Tx) error {
 			app, ok := ApplicationByAppID(tx, req.AppID)
 			if !ok {
-				status = http.StatusBadRequest
 				return azerr.BadRequest("Request_BadRequest", "appId", "The appId '%s' of the service principal does not reference a valid application object.", req.AppID)
 			}
-			if !g.ownsApp(r, app) {
-				status = http.StatusForbidden
-				return azerr.Forbidden("Authorization_RequestDenied", "appId", "Insufficient privileges to complete the operation.")
+			if !MayChange(tx, c.caller, app) {
+				return denied()
 			}
 			if existing := PrincipalByAppID(tx, req.AppID); existing != nil {
-				status = http.StatusConflict
 				return azerr.Conflict("Request_MultipleObjectsWithSameKeyValue", "appId", "The service principal cannot be created, updated, or restored because the service principal name %s is already in use.", req.AppID)
 			}
 			out = &identity.Principal{ObjectID: arm.NewUUID(), AppID: app.AppID, DisplayName: app.DisplayName, Type: identity.PrincipalTypeServicePrincipal,
 				TenantID: g.TenantID, ServicePrincipalNames: []string{app.AppID}}
 			return PutPrincipal(tx, out)
-		})
-		if err != nil {
-			if e, ok := azerr.As(err); ok {
-				graphError(w, status, e.Code, "%s", e.Message)
-				return
-			}
-			graphError(w, http.StatusInternalServerError, "InternalServerError", "The service principal could not be stored.")
-			return
-		}
-		writeGraph(w, http.StatusCreated, spJSON(out, false))
+		}, func() { c.write(http.StatusCreated, spJSON(out, false)) })
 	case len(rest) == 1 && r.Method == http.MethodGet:
 		var p *identity.Principal
 		g.view(func(rd store.Reader) { p, _ = GetPrincipal(rd, rest[0]) })
 		if p == nil {
-			graphError(w, http.StatusNotFound, "Request_ResourceNotFound", "Resource '%s' does not exist or one of its queried reference-property objects are not present.", rest[0])
+			c.failWith(notFound(rest[0]), "")
 			return
 		}
-		writeGraph(w, http.StatusOK, spJSON(p, false))
+		c.write(http.StatusOK, spJSON(p, false))
 	case len(rest) == 1 && r.Method == http.MethodDelete:
-		found := false
-		_ = g.Store.Update(context.Background(), func(tx store.Tx) error {
-			if _, ok := GetPrincipal(tx, rest[0]); ok {
-				found = true
-				DeletePrincipal(tx, rest[0])
+		g.change(c, "The service principal", func(tx store.Tx) error {
+			p, ok := GetPrincipal(tx, rest[0])
+			if !ok {
+				return notFound(rest[0])
 			}
+			// The principal's application decides who owns it; one with
+			// none (the admin, a managed identity) only an administrator
+			// may delete.
+			app, _ := ApplicationByAppID(tx, p.AppID)
+			if !MayChange(tx, c.caller, app) {
+				return denied()
+			}
+			DeletePrincipal(tx, p.ObjectID)
 			return nil
-		})
-		if !found {
-			graphError(w, http.StatusNotFound, "Request_ResourceNotFound", "Resource '%s' does not exist or one of its queried reference-property objects are not present.", rest[0])
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
+		}, noContent(c))
 	default:
-		graphError(w, http.StatusMethodNotAllowed, "Request_BadRequest", "Unsupported request %s %s.", r.Method, r.URL.Path)
+		c.fail(http.StatusMethodNotAllowed, "Request_BadRequest", "Unsupported request %s %s.", r.Method, r.URL.Path)
 	}
 }
 
@@ -312,12 +330,12 @@ func matchSP(m []string, p *identity.Principal) bool {
 	}
 }
 
-func (g *Graph) getByIDs(w http.ResponseWriter, body []byte) {
+func (g *Graph) getByIDs(c *call) {
 	var req struct {
 		IDs []string `json:"ids"`
 	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		graphError(w, http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload.")
+	if err := json.Unmarshal(c.body, &req); err != nil {
+		c.fail(http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload.")
 		return
 	}
 	out := []graphSP{}
@@ -328,16 +346,37 @@ func (g *Graph) getByIDs(w http.ResponseWriter, body []byte) {
 			}
 		}
 	})
-	writeGraph(w, http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#directoryObjects", "value": out})
+	c.write(http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#directoryObjects", "value": out})
 }
 
-func (g *Graph) applications(w http.ResponseWriter, r *http.Request, rest []string, body []byte) {
+// changeApp loads the application with id inside a transaction, checks that
+// the caller may change it, and runs fn on it; fn returns whether to store
+// the application again.
+func (g *Graph) changeApp(c *call, id string, fn func(tx store.Tx, a *Application) (bool, error), ok func()) {
+	g.change(c, "The application", func(tx store.Tx) error {
+		a, found := GetApplication(tx, id)
+		if !found {
+			return notFound(id)
+		}
+		if !MayChange(tx, c.caller, a) {
+			return denied()
+		}
+		save, err := fn(tx, a)
+		if err != nil || !save {
+			return err
+		}
+		return PutApplication(tx, a)
+	}, ok)
+}
+
+func (g *Graph) applications(c *call, rest []string) {
+	r := c.r
 	switch {
 	case len(rest) == 0 && r.Method == http.MethodGet:
 		f := r.URL.Query().Get("$filter")
 		m := eqFilter.FindStringSubmatch(f)
 		if f != "" && (m == nil || m[1] != "") {
-			graphError(w, http.StatusBadRequest, "BadRequest", "Invalid filter clause: '%s' is not supported by aksnet.", f)
+			c.fail(http.StatusBadRequest, "BadRequest", "Invalid filter clause: '%s' is not supported by aksnet.", f)
 			return
 		}
 		out := []graphApp{}
@@ -350,108 +389,77 @@ func (g *Graph) applications(w http.ResponseWriter, r *http.Request, rest []stri
 				return true
 			})
 		})
-		writeGraph(w, http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#applications", "value": out})
+		c.write(http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#applications", "value": out})
 	case len(rest) == 0 && r.Method == http.MethodPost:
 		var req struct {
 			DisplayName string `json:"displayName"`
 		}
-		_ = json.Unmarshal(body, &req)
+		_ = json.Unmarshal(c.body, &req)
 		if strings.TrimSpace(req.DisplayName) == "" {
-			graphError(w, http.StatusBadRequest, "Request_BadRequest", "Property 'displayName' is required.")
+			c.fail(http.StatusBadRequest, "Request_BadRequest", "Property 'displayName' is required.")
 			return
 		}
-		caller, _ := r.Context().Value(callerKey{}).(string)
-		a := &Application{ID: arm.NewUUID(), AppID: arm.NewUUID(), DisplayName: req.DisplayName, Owners: []string{caller}}
-		if err := g.Store.Update(context.Background(), func(tx store.Tx) error { return PutApplication(tx, a) }); err != nil {
-			graphError(w, http.StatusInternalServerError, "InternalServerError", "The application could not be stored.")
-			return
-		}
-		writeGraph(w, http.StatusCreated, appJSON(a))
+		// Registering an application is open to every member, as in Entra
+		// ID's default; the creator owns it.
+		a := &Application{ID: arm.NewUUID(), AppID: arm.NewUUID(), DisplayName: req.DisplayName, Owners: []string{c.caller}}
+		g.change(c, "The application", func(tx store.Tx) error { return PutApplication(tx, a) },
+			func() { c.write(http.StatusCreated, appJSON(a)) })
 	case len(rest) == 1 && r.Method == http.MethodGet:
 		var a *Application
 		g.view(func(rd store.Reader) { a, _ = GetApplication(rd, rest[0]) })
 		if a == nil {
-			graphError(w, http.StatusNotFound, "Request_ResourceNotFound", "Resource '%s' does not exist or one of its queried reference-property objects are not present.", rest[0])
+			c.failWith(notFound(rest[0]), "")
 			return
 		}
-		writeGraph(w, http.StatusOK, appJSON(a))
+		c.write(http.StatusOK, appJSON(a))
 	case len(rest) == 1 && r.Method == http.MethodPatch:
 		var req struct {
 			DisplayName *string `json:"displayName"`
 		}
-		_ = json.Unmarshal(body, &req)
+		_ = json.Unmarshal(c.body, &req)
 		if req.DisplayName != nil && strings.TrimSpace(*req.DisplayName) == "" {
-			graphError(w, http.StatusBadRequest, "Request_BadRequest", "Property 'displayName' cannot be empty.")
+			c.fail(http.StatusBadRequest, "Request_BadRequest", "Property 'displayName' cannot be empty.")
 			return
 		}
-		found := false
-		_ = g.Store.Update(context.Background(), func(tx store.Tx) error {
-			a, ok := GetApplication(tx, rest[0])
-			if !ok {
-				return nil
-			}
-			found = true
+		g.changeApp(c, rest[0], func(_ store.Tx, a *Application) (bool, error) {
 			if req.DisplayName != nil {
 				a.DisplayName = *req.DisplayName
 			}
-			return PutApplication(tx, a)
-		})
-		if !found {
-			graphError(w, http.StatusNotFound, "Request_ResourceNotFound", "Resource '%s' does not exist or one of its queried reference-property objects are not present.", rest[0])
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
+			return true, nil
+		}, noContent(c))
 	case len(rest) == 1 && r.Method == http.MethodDelete:
-		found := false
-		_ = g.Store.Update(context.Background(), func(tx store.Tx) error {
-			if a, ok := GetApplication(tx, rest[0]); ok {
-				found = true
-				if p := PrincipalByAppID(tx, a.AppID); p != nil {
-					DeletePrincipal(tx, p.ObjectID)
-				}
-				DeleteApplication(tx, rest[0])
+		g.change(c, "The application", func(tx store.Tx) error {
+			a, ok := GetApplication(tx, rest[0])
+			if !ok {
+				return notFound(rest[0])
 			}
+			if !MayChange(tx, c.caller, a) {
+				return denied()
+			}
+			if p := PrincipalByAppID(tx, a.AppID); p != nil {
+				DeletePrincipal(tx, p.ObjectID)
+			}
+			DeleteApplication(tx, a.ID)
 			return nil
-		})
-		if !found {
-			graphError(w, http.StatusNotFound, "Request_ResourceNotFound", "Resource '%s' does not exist or one of its queried reference-property objects are not present.", rest[0])
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
+		}, noContent(c))
 	case len(rest) == 2 && strings.EqualFold(rest[1], "removePassword") && r.Method == http.MethodPost:
 		var req struct {
 			KeyID string `json:"keyId"`
 		}
-		_ = json.Unmarshal(body, &req)
-		found, removed := false, false
-		_ = g.Store.Update(context.Background(), func(tx store.Tx) error {
-			a, ok := GetApplication(tx, rest[0])
-			if !ok {
-				return nil
-			}
-			found = true
-			kept := a.Secrets[:0]
+		_ = json.Unmarshal(c.body, &req)
+		g.changeApp(c, rest[0], func(_ store.Tx, a *Application) (bool, error) {
+			kept := make([]identity.Secret, 0, len(a.Secrets))
 			for _, sec := range a.Secrets {
-				if strings.EqualFold(sec.KeyID, req.KeyID) {
-					removed = true
-					continue
+				if !strings.EqualFold(sec.KeyID, req.KeyID) {
+					kept = append(kept, sec)
 				}
-				kept = append(kept, sec)
 			}
-			if !removed {
-				return nil
+			if len(kept) == len(a.Secrets) {
+				return false, azerr.BadRequest("Request_BadRequest", "keyId", "No password credential with keyId '%s' exists on the application.", req.KeyID)
 			}
 			a.Secrets = kept
-			return PutApplication(tx, a)
-		})
-		switch {
-		case !found:
-			graphError(w, http.StatusNotFound, "Request_ResourceNotFound", "Resource '%s' does not exist or one of its queried reference-property objects are not present.", rest[0])
-		case !removed:
-			graphError(w, http.StatusBadRequest, "Request_BadRequest", "No password credential with keyId '%s' exists on the application.", req.KeyID)
-		default:
-			w.WriteHeader(http.StatusNoContent)
-		}
+			return true, nil
+		}, noContent(c))
 	case len(rest) == 2 && strings.EqualFold(rest[1], "addPassword") && r.Method == http.MethodPost:
 		var req struct {
 			PasswordCredential struct {
@@ -459,27 +467,86 @@ func (g *Graph) applications(w http.ResponseWriter, r *http.Request, rest []stri
 				EndDateTime time.Time `json:"endDateTime"`
 			} `json:"passwordCredential"`
 		}
-		_ = json.Unmarshal(body, &req)
+		_ = json.Unmarshal(c.body, &req)
 		plain, secret := identity.NewSecret()
 		secret.DisplayName = req.PasswordCredential.DisplayName
 		secret.EndDateTime = req.PasswordCredential.EndDateTime
-		found := false
-		_ = g.Store.Update(context.Background(), func(tx store.Tx) error {
-			a, ok := GetApplication(tx, rest[0])
-			if !ok {
-				return nil
-			}
-			found = true
+		g.changeApp(c, rest[0], func(_ store.Tx, a *Application) (bool, error) {
 			a.Secrets = append(a.Secrets, secret)
-			return PutApplication(tx, a)
+			return true, nil
+		}, func() {
+			c.write(http.StatusOK, passwordCredential{KeyID: secret.KeyID, DisplayName: secret.DisplayName, Hint: secret.Hint, SecretText: &plain,
+				StartDateTime: time.Now().UTC().Format(time.RFC3339), EndDateTime: fmtTime(secret.EndDateTime)})
 		})
-		if !found {
-			graphError(w, http.StatusNotFound, "Request_ResourceNotFound", "Resource '%s' does not exist or one of its queried reference-property objects are not present.", rest[0])
+	case len(rest) == 2 && strings.EqualFold(rest[1], "owners") && r.Method == http.MethodGet:
+		g.listOwners(c, rest[0])
+	case len(rest) == 3 && strings.EqualFold(rest[1], "owners") && rest[2] == "$ref" && r.Method == http.MethodPost:
+		g.addOwner(c, rest[0])
+	case len(rest) == 4 && strings.EqualFold(rest[1], "owners") && rest[3] == "$ref" && r.Method == http.MethodDelete:
+		owner := rest[2]
+		g.changeApp(c, rest[0], func(_ store.Tx, a *Application) (bool, error) {
+			kept := make([]string, 0, len(a.Owners))
+			for _, o := range a.Owners {
+				if !strings.EqualFold(o, owner) {
+					kept = append(kept, o)
+				}
+			}
+			if len(kept) == len(a.Owners) {
+				return false, notFound(owner)
+			}
+			a.Owners = kept
+			return true, nil
+		}, noContent(c))
+	default:
+		c.fail(http.StatusMethodNotAllowed, "Request_BadRequest", "Unsupported request %s %s.", r.Method, r.URL.Path)
+	}
+}
+
+// listOwners answers the owners of application id that are still in the
+// directory.
+func (g *Graph) listOwners(c *call, id string) {
+	var a *Application
+	out := []graphSP{}
+	g.view(func(rd store.Reader) {
+		if a, _ = GetApplication(rd, id); a == nil {
 			return
 		}
-		writeGraph(w, http.StatusOK, passwordCredential{KeyID: secret.KeyID, DisplayName: secret.DisplayName, Hint: secret.Hint, SecretText: &plain,
-			StartDateTime: time.Now().UTC().Format(time.RFC3339), EndDateTime: fmtTime(secret.EndDateTime)})
-	default:
-		graphError(w, http.StatusMethodNotAllowed, "Request_BadRequest", "Unsupported request %s %s.", r.Method, r.URL.Path)
+		for _, o := range a.Owners {
+			if p, ok := GetPrincipal(rd, o); ok {
+				out = append(out, spJSON(p, true))
+			}
+		}
+	})
+	if a == nil {
+		c.failWith(notFound(id), "")
+		return
 	}
+	c.write(http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#directoryObjects", "value": out})
+}
+
+// addOwner adds the directory object the body's @odata.id names as an owner
+// of application id.
+func (g *Graph) addOwner(c *call, id string) {
+	var req struct {
+		ODataID string `json:"@odata.id"`
+	}
+	_ = json.Unmarshal(c.body, &req)
+	i := strings.LastIndex(req.ODataID, "/")
+	owner := req.ODataID[i+1:]
+	if owner == "" {
+		c.fail(http.StatusBadRequest, "Request_BadRequest", "Invalid object identifier '%s'.", req.ODataID)
+		return
+	}
+	g.changeApp(c, id, func(tx store.Tx, a *Application) (bool, error) {
+		p, ok := GetPrincipal(tx, owner)
+		if !ok {
+			return false, notFound(owner)
+		}
+		if a.OwnedBy(p.ObjectID) {
+			return false, azerr.BadRequest("Request_BadRequest", "owners",
+				"One or more added object references already exist for the following modified properties: 'owners'.")
+		}
+		a.Owners = append(a.Owners, p.ObjectID)
+		return true, nil
+	}, noContent(c))
 }
