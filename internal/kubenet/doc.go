@@ -9,6 +9,9 @@
 //     the first node gets .4, and lowest-free allocation.
 //   - The pod-CIDR allocator (podcidr.go): one /24 of the cluster pod CIDR
 //     per node, lowest free block first (10.244.0.0/24, 10.244.1.0/24, …).
+//   - Pod IP allocation within a node's pod CIDR (podrange.go), by the CNI
+//     host-local plugin's rules: round robin after the last address handed
+//     out, never the network, gateway (.1) or broadcast address.
 //   - Network-profile validation (profile.go): defaults (ApplyDefaults) and
 //     the create-time (Validate) and update-time (ValidateUpdate) rules.
 //   - The capacity planner (capacity.go): how many nodes and pods a layout

@@ -8,7 +8,6 @@ import (
 
 	"github.com/aksnet/aksnet/internal/arm"
 	"github.com/aksnet/aksnet/internal/azerr"
-	"github.com/aksnet/aksnet/internal/dataplane/hostlocal"
 	"github.com/aksnet/aksnet/internal/kubenet"
 )
 
@@ -20,8 +19,8 @@ func podIPAMKey(clusterID, node string) string {
 // PodRange is the host-local range of a node: its pod CIDR, without the
 // last usable address, which the cluster-DNS pod of the first node uses
 // (reserved on every node so that node order never matters).
-func PodRange(podCIDR netip.Prefix) hostlocal.Range {
-	r := hostlocal.Range{Subnet: podCIDR}
+func PodRange(podCIDR netip.Prefix) kubenet.PodRange {
+	r := kubenet.PodRange{Subnet: podCIDR}
 	r.Reserved = []netip.Addr{r.Last()}
 	return r
 }
@@ -103,7 +102,7 @@ func (w *workloads) putPod(c *arm.Call) ([]byte, error) {
 			last, _ = netip.ParseAddr(string(raw))
 		}
 		a, err := PodRange(node.PodCIDR).Next(used, last)
-		if errors.Is(err, hostlocal.ErrFull) {
+		if errors.Is(err, kubenet.ErrPodRangeFull) {
 			return nil, azerr.Conflict(CodePodCIDRFull, "properties.nodeName", "Node %s has no free address left in its pod CIDR %s.", node.Name, node.PodCIDR)
 		}
 		if err != nil {

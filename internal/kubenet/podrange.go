@@ -1,13 +1,4 @@
-// Package hostlocal allocates pod IPs from a node's pod CIDR the way the CNI
-// host-local IPAM plugin does: the network address, the gateway (.1) and the
-// broadcast address are never handed out; allocation is round robin, starting
-// after the last address reserved and wrapping to the start of the range; an
-// address is free again once its pod is deleted.
-//
-// The allocator is pure: the caller keeps the addresses in use and the last
-// reserved address (host-local keeps them on disk; aksnet keeps them in its
-// store) and passes them in.
-package hostlocal
+package kubenet
 
 import (
 	"errors"
@@ -15,11 +6,20 @@ import (
 	"net/netip"
 )
 
-// ErrFull is returned when every usable address of the range is taken.
-var ErrFull = errors.New("hostlocal: no free address in range")
+// ErrPodRangeFull is returned when every usable address of a pod range is
+// taken.
+var ErrPodRangeFull = errors.New("no free pod address in range")
 
-// Range is one node's pod CIDR.
-type Range struct {
+// PodRange is one node's pod CIDR as the CNI host-local IPAM plugin, which
+// kubenet uses, hands it out: the network address, the gateway (.1) and the
+// broadcast address are never handed out; allocation is round robin,
+// starting after the last address reserved and wrapping to the start of the
+// range; an address is free again once its pod is deleted.
+//
+// It is pure: the caller keeps the addresses in use and the last reserved
+// address (host-local keeps them on disk; aksnet keeps them in its store)
+// and passes them in.
+type PodRange struct {
 	// Subnet is the pod CIDR, e.g. 10.244.1.0/24.
 	Subnet netip.Prefix
 	// Reserved are addresses that are never allocated besides the network,
@@ -30,23 +30,16 @@ type Range struct {
 
 // Gateway returns the range's gateway, the first address after the network
 // address (.1), which the node's bridge holds.
-func (r Range) Gateway() netip.Addr { return r.Subnet.Masked().Addr().Next() }
+func (r PodRange) Gateway() netip.Addr { return r.Subnet.Masked().Addr().Next() }
 
 // First returns the first allocatable address (.2 in a /24).
-func (r Range) First() netip.Addr { return r.Gateway().Next() }
+func (r PodRange) First() netip.Addr { return r.Gateway().Next() }
 
 // Last returns the last allocatable address: the one before broadcast.
-func (r Range) Last() netip.Addr {
-	p := r.Subnet.Masked()
-	a := p.Addr().As4()
-	host := uint32(1)<<(32-p.Bits()) - 1
-	v := (uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])) | host
-	v--
-	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
-}
+func (r PodRange) Last() netip.Addr { return LastAddr(r.Subnet).Prev() }
 
 // Contains reports whether a is an allocatable address of the range.
-func (r Range) Contains(a netip.Addr) bool {
+func (r PodRange) Contains(a netip.Addr) bool {
 	if !r.Subnet.Contains(a) || a.Less(r.First()) || r.Last().Less(a) {
 		return false
 	}
@@ -61,9 +54,9 @@ func (r Range) Contains(a netip.Addr) bool {
 // Next returns the address host-local hands out next: the first free
 // allocatable address after last (or from the start of the range when last
 // is not in it), wrapping around once. used holds the addresses taken.
-func (r Range) Next(used []netip.Addr, last netip.Addr) (netip.Addr, error) {
+func (r PodRange) Next(used []netip.Addr, last netip.Addr) (netip.Addr, error) {
 	if !r.Subnet.Addr().Is4() || r.Subnet.Bits() > 30 {
-		return netip.Addr{}, fmt.Errorf("hostlocal: range %s has no room for pods", r.Subnet)
+		return netip.Addr{}, fmt.Errorf("pod range %s has no room for pods", r.Subnet)
 	}
 	taken := make(map[netip.Addr]bool, len(used))
 	for _, a := range used {
@@ -83,7 +76,7 @@ func (r Range) Next(used []netip.Addr, last netip.Addr) (netip.Addr, error) {
 			a = r.First()
 		}
 		if a == start {
-			return netip.Addr{}, fmt.Errorf("%w %s", ErrFull, r.Subnet)
+			return netip.Addr{}, fmt.Errorf("%w %s", ErrPodRangeFull, r.Subnet)
 		}
 	}
 }

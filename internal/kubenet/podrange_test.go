@@ -1,4 +1,4 @@
-package hostlocal
+package kubenet
 
 import (
 	"errors"
@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-func TestRange_Next_RoundRobin(t *testing.T) {
-	r := Range{Subnet: netip.MustParsePrefix("10.244.1.0/29")}
+func TestPodRange_Next_RoundRobin(t *testing.T) {
+	r := PodRange{Subnet: netip.MustParsePrefix("10.244.1.0/29")}
 	var used []netip.Addr
 	last := netip.Addr{}
 	var got []string
@@ -25,8 +25,8 @@ func TestRange_Next_RoundRobin(t *testing.T) {
 			t.Fatalf("allocation %d = %s, want %s (all %v)", i, got[i], want[i], got)
 		}
 	}
-	if _, err := r.Next(used, last); !errors.Is(err, ErrFull) {
-		t.Fatalf("full range: err = %v, want ErrFull", err)
+	if _, err := r.Next(used, last); !errors.Is(err, ErrPodRangeFull) {
+		t.Fatalf("full range: err = %v, want ErrPodRangeFull", err)
 	}
 	// Release .3: round robin wraps to it, not back to .2's neighbour order.
 	used = []netip.Addr{used[0], used[2], used[3], used[4]}
@@ -36,8 +36,8 @@ func TestRange_Next_RoundRobin(t *testing.T) {
 	}
 }
 
-func TestRange_Next_ContinuesAfterLast(t *testing.T) {
-	r := Range{Subnet: netip.MustParsePrefix("10.244.0.0/24"), Reserved: []netip.Addr{netip.MustParseAddr("10.244.0.254")}}
+func TestPodRange_Next_ContinuesAfterLast(t *testing.T) {
+	r := PodRange{Subnet: netip.MustParsePrefix("10.244.0.0/24"), Reserved: []netip.Addr{netip.MustParseAddr("10.244.0.254")}}
 	// .2 was released, .3 still used, last reserved .3: next is .4, not .2.
 	a, err := r.Next([]netip.Addr{netip.MustParseAddr("10.244.0.3")}, netip.MustParseAddr("10.244.0.3"))
 	if err != nil || a.String() != "10.244.0.4" {
