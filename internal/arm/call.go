@@ -253,11 +253,6 @@ func typeOfID(id string) string {
 // TypeOfID returns the full resource type of a canonical id.
 func TypeOfID(id string) string { return typeOfID(id) }
 
-// BadValue returns a 400 InvalidParameter-style error naming field and value.
-func BadValue(code, target, format string, args ...any) error {
-	return azerr.BadRequest(code, target, format, args...)
-}
-
 // ScanTopLevel calls fn with the id and document of every top-level resource
 // directly in scope (a resource group or subscription), of any type.
 func (c *Call) ScanTopLevel(scope string, fn func(id string, raw []byte) bool) {

@@ -124,11 +124,6 @@ func Key(path string) string {
 // KeyOf returns the store key of a canonical resource id string.
 func KeyOf(id string) string { return Key(id) }
 
-// Join builds "{parent}/{seg}/{seg}…".
-func Join(parent string, segs ...string) string {
-	return strings.TrimRight(parent, "/") + "/" + strings.Join(segs, "/")
-}
-
 // SubscriptionID returns "/subscriptions/{sub}".
 func SubscriptionID(sub string) string { return "/subscriptions/" + sub }
 

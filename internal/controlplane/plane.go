@@ -178,9 +178,6 @@ func (p *Plane) tokenService(host string) *identity.TokenService {
 	return ts
 }
 
-// Handler returns the whole HTTP surface.
-func (p *Plane) Handler() http.Handler { return p.handler }
-
 // Close stops the controllers and closes the store.
 func (p *Plane) Close() error {
 	p.stop()

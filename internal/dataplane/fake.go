@@ -65,13 +65,6 @@ func (f *Fake) String() string {
 	return w.String()
 }
 
-// Neighbours returns the neighbour-table size the fake was asked for.
-func (f *Fake) Neighbours() int {
-	f.k.mu.Lock()
-	defer f.k.mu.Unlock()
-	return f.k.neigh
-}
-
 // Namespaces lists the fake's namespaces.
 func (f *Fake) Namespaces() []string {
 	f.k.mu.Lock()
@@ -113,9 +106,8 @@ type fakeNS struct {
 }
 
 type fakeKernel struct {
-	mu    sync.Mutex
-	ns    map[string]*fakeNS
-	neigh int
+	mu sync.Mutex
+	ns map[string]*fakeNS
 }
 
 func (k *fakeKernel) ListNS(prefix string) ([]string, error) {
@@ -320,9 +312,5 @@ func (k *fakeKernel) apply(name string, ns *fakeNS, op Op) error {
 	return nil
 }
 
-func (k *fakeKernel) EnsureNeighbours(n int) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.neigh = max(k.neigh, n)
-	return nil
-}
+// EnsureNeighbours does nothing: the fake has no neighbour table.
+func (k *fakeKernel) EnsureNeighbours(int) error { return nil }

@@ -63,9 +63,6 @@ func NewSubnetIPAM(prefix netip.Prefix, used []netip.Addr) *SubnetIPAM {
 	return s
 }
 
-// Prefix returns the subnet's (masked) prefix.
-func (s *SubnetIPAM) Prefix() netip.Prefix { return s.prefix }
-
 // Capacity returns how many addresses of the subnet are usable: UsableHosts.
 func (s *SubnetIPAM) Capacity() int { return int(s.end - firstUsableOffset) }
 

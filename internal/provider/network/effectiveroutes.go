@@ -187,13 +187,6 @@ func routingSubnet(c *arm.Call, id, target string) (SubnetInfo, error) {
 	return info, nil
 }
 
-// SubnetEffectiveRoutes returns the effective routes of subnet sn and the
-// user-defined routes of its route table (none when it has no route table).
-func SubnetEffectiveRoutes(c *arm.Call, sn SubnetInfo) (effective, udrs []fabric.Route) {
-	effective, udrs, _ = subnetRouting3(c, sn)
-	return effective, udrs
-}
-
 // subnetRouting3 returns a subnet's effective routes, its UDRs and the
 // lookup table over the effective routes. The slices are the caller's; the
 // table is shared (it is immutable).
@@ -277,26 +270,6 @@ func tableRoutes(c *arm.Call, rtID string) []fabric.Route {
 		out = append(out, fr)
 		return true
 	})
-	return out
-}
-
-// FabricRoutes converts the routes of a route table to the fabric model.
-// Routes whose prefix or next hop does not parse are left out (the provider
-// never stores such routes).
-func FabricRoutes(rt RouteTableInfo) []fabric.Route {
-	out := make([]fabric.Route, 0, len(rt.Routes))
-	for _, r := range rt.Routes {
-		p, err := netip.ParsePrefix(r.AddressPrefix)
-		if err != nil {
-			continue
-		}
-		fr := fabric.Route{Name: r.Name, Source: fabric.SourceUser, State: fabric.StateActive, Prefix: p,
-			NextHopType: fabric.NextHopType(r.NextHopType), RouteTableID: rt.ID}
-		if r.NextHopIP != "" {
-			fr.NextHopIP, _ = netip.ParseAddr(r.NextHopIP)
-		}
-		out = append(out, fr)
-	}
 	return out
 }
 

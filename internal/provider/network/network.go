@@ -61,9 +61,6 @@ func Register(reg *arm.Registry, opts Options) *Provider {
 	return p
 }
 
-// MaxRoutes returns the configured route limit per table.
-func (p *Provider) MaxRoutes() int { return p.opts.MaxRoutesPerTable }
-
 // Azure's naming rules for network resources.
 var (
 	// networkNameRE is the network RP's rule for every name it owns.
