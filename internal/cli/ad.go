@@ -7,12 +7,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 )
 
 func init() {
-	rootCommands = append(rootCommands, lazyCommand{"ad", newADCommand})
+	rootCommands = append(rootCommands, command.Lazy{Name: "ad", Build: newADCommand})
 }
 
 // adCredentialWarning is az's CREDENTIAL_WARNING.
@@ -20,12 +21,12 @@ const adCredentialWarning = "The output includes credentials that you must prote
 	"credentials in your code or check the credentials into your source control. For more information, see https://aka.ms/azadsp-cli"
 
 // newADCommand mirrors the part of `az ad` aksnet serves.
-func newADCommand(s Streams, g *globalFlags) *cobra.Command {
-	sp := group("sp", "Manage Microsoft Entra service principals.", newADSPCreateForRBACCommand(s, g))
-	return group("ad", "Manage Microsoft Entra ID (formerly known as Azure Active Directory, Azure AD, AAD) entities needed for Azure role-based access control (Azure RBAC) through Microsoft Graph API.", sp)
+func newADCommand(s Streams, g *command.Globals) *cobra.Command {
+	sp := command.Group("sp", "Manage Microsoft Entra service principals.", newADSPCreateForRBACCommand(s, g))
+	return command.Group("ad", "Manage Microsoft Entra ID (formerly known as Azure Active Directory, Azure AD, AAD) entities needed for Azure role-based access control (Azure RBAC) through Microsoft Graph API.", sp)
 }
 
-func newADSPCreateForRBACCommand(s Streams, g *globalFlags) *cobra.Command {
+func newADSPCreateForRBACCommand(s Streams, g *command.Globals) *cobra.Command {
 	var name, role string
 	var scopes []string
 	var years int
@@ -96,39 +97,39 @@ func newADSPCreateForRBACCommand(s Streams, g *globalFlags) *cobra.Command {
 		if len(existingSPs) > 0 {
 			sp = existingSPs[0]
 		} else if sp, err = e.adGraphObject(http.MethodPost, "/v1.0/servicePrincipals", map[string]any{"appId": appID, "accountEnabled": true}); err != nil {
-			e.log.Warn("Creating service principal failed for '%s'. Trace followed:\n%s", appID, err)
+			e.Log.Warn("Creating service principal failed for '%s'. Trace followed:\n%s", appID, err)
 			return err
 		}
 		spObjectID := rbacStr(sp, "id")
 		if role != "" {
 			for _, scope := range scopes {
-				e.log.Warn("Creating '%s' role assignment under scope '%s'", role, scope)
+				e.Log.Warn("Creating '%s' role assignment under scope '%s'", role, scope)
 				_, err := e.rbacCreateAssignment(role, spObjectID, "", scope, "ServicePrincipal", "", "", "", "")
 				switch {
 				case err == nil:
 				case rbacAssignmentExists(err):
-					e.log.Warn("  Role assignment already exists.\n")
+					e.Log.Warn("  Role assignment already exists.\n")
 				default:
-					e.log.Warn("  Role assignment creation failed.\n")
+					e.Log.Warn("  Role assignment creation failed.\n")
 					return err
 				}
 			}
 		}
-		e.log.Warn("%s", adCredentialWarning)
-		tenant := e.client.prof.TenantID
-		e.log.Info("To log in with this service principal, run:\n%s login --service-principal --username %s --password %s --tenant %s",
+		e.Log.Warn("%s", adCredentialWarning)
+		tenant := e.Client.TenantID()
+		e.Log.Info("To log in with this service principal, run:\n%s login --service-principal --username %s --password %s --tenant %s",
 			e.rbacProgName(), appID, password, tenant)
-		return e.printValue(map[string]any{"appId": appID, "password": password, "displayName": displayName, "tenant": tenant})
+		return e.PrintValue(map[string]any{"appId": appID, "password": password, "displayName": displayName, "tenant": tenant})
 	})
 	return cmd
 }
 
 // rbacProgName is the program name as typed ("aksnet").
 func (e *env) rbacProgName() string {
-	if i := strings.IndexByte(e.prog, ' '); i > 0 {
-		return e.prog[:i]
+	if i := strings.IndexByte(e.Prog, ' '); i > 0 {
+		return e.Prog[:i]
 	}
-	return e.prog
+	return e.Prog
 }
 
 // adCreateApplication is az's create_application for a display name: an
@@ -149,7 +150,7 @@ func (e *env) adCreateApplication(displayName string) (map[string]any, error) {
 		return e.adGraphObject(http.MethodPost, "/v1.0/applications", map[string]any{"displayName": displayName, "keyCredentials": []any{}})
 	case 1:
 		id := rbacStr(same[0], "id")
-		e.log.Warn("Found an existing application instance: (id) %s. We will patch it.", id)
+		e.Log.Warn("Found an existing application instance: (id) %s. We will patch it.", id)
 		if _, err := e.adGraphObject(http.MethodPatch, "/v1.0/applications/"+id, map[string]any{"displayName": displayName}); err != nil {
 			return nil, err
 		}

@@ -12,12 +12,14 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 )
 
 func init() {
-	rootCommands = append(rootCommands, lazyCommand{"aks", newAKSCommand})
+	rootCommands = append(rootCommands, command.Lazy{Name: "aks", Build: newAKSCommand})
 }
 
 // aksNetworkContributor is the built-in Network Contributor role, the role
@@ -31,8 +33,8 @@ var (
 )
 
 // newAKSCommand mirrors `az aks`.
-func newAKSCommand(s Streams, g *globalFlags) *cobra.Command {
-	aks := group("aks", "Manage Azure Kubernetes Services.",
+func newAKSCommand(s Streams, g *command.Globals) *cobra.Command {
+	aks := command.Group("aks", "Manage Azure Kubernetes Services.",
 		newAKSCreateCommand(s, g), newAKSShowCommand(s, g), newAKSListCommand(s, g),
 		newAKSScaleCommand(s, g), newAKSDeleteCommand(s, g), newAKSNodepoolCommand(s, g), newAKSTraceCommand(s, g))
 	aks.AddCommand(aksDataplaneCommands(s, g)...)
@@ -58,7 +60,7 @@ type aksCreateFlags struct {
 	nodeResourceGroup, loadBalancerSKU string
 }
 
-func newAKSCreateCommand(s Streams, g *globalFlags) *cobra.Command {
+func newAKSCreateCommand(s Streams, g *command.Globals) *cobra.Command {
 	f := &aksCreateFlags{}
 	cmd := &cobra.Command{
 		Use: "create", Short: "Create a new managed Kubernetes cluster.", Args: cobra.NoArgs,
@@ -135,7 +137,7 @@ func aksEnum(e *env, flag, value string, choices []string) (string, error) {
 		}
 	}
 	return "", output.UsageError(fmt.Sprintf("%s: '%s' is not a valid value for '%s'. Allowed values: %s.",
-		e.prog, value, flag, strings.Join(choices, ", ")))
+		e.Prog, value, flag, strings.Join(choices, ", ")))
 }
 
 // aksValidNodepoolName is az's _validate_nodepool_name.
@@ -183,7 +185,7 @@ func aksSubscriptionOf(id string) string {
 
 // aksClusterPath is the id of cluster name in rg.
 func (e *env) aksClusterPath(rg, name string) string {
-	return e.resourcePath(rg, "Microsoft.ContainerService/managedClusters", name)
+	return e.Client.ResourcePath(rg, "Microsoft.ContainerService/managedClusters", name)
 }
 
 // aksDefaultDNSPrefix is az's _get_default_dns_prefix: up to 10 characters
@@ -237,7 +239,7 @@ func aksSSHKey(e *env, value string, generate bool) (string, error) {
 	}
 	path := aksExpandHome(value)
 	if raw, err := os.ReadFile(path); err == nil {
-		e.log.Info("Use existing SSH public key file: %s", path)
+		e.Log.Info("Use existing SSH public key file: %s", path)
 		return strings.TrimSpace(string(raw)), nil
 	}
 	if aksIsSSHRSAPublicKey(value) {
@@ -255,10 +257,10 @@ func aksSSHKey(e *env, value string, generate bool) (string, error) {
 		return "", &output.Error{Code: 1, Message: fmt.Sprintf("Unable to generate SSH keys: %v", err)}
 	}
 	if reused {
-		e.log.Warn("Private SSH key file '%s' was found in the directory: '%s'. A paired public key file '%s' will be generated.", priv, filepath.Dir(priv), path)
+		e.Log.Warn("Private SSH key file '%s' was found in the directory: '%s'. A paired public key file '%s' will be generated.", priv, filepath.Dir(priv), path)
 		return pub, nil
 	}
-	e.log.Warn("SSH key files '%s' and '%s' have been generated under ~/.ssh to allow SSH access to the VM. "+
+	e.Log.Warn("SSH key files '%s' and '%s' have been generated under ~/.ssh to allow SSH access to the VM. "+
 		"If using machines without permanent storage like Azure Cloud Shell without an attached file share, back up your keys to a safe location", priv, path)
 	return pub, nil
 }
@@ -326,7 +328,7 @@ func runAKSCreate(e *env, cmd *cobra.Command, f *aksCreateFlags) error {
 	location := f.location
 	if location == "" {
 		var err error
-		if location, err = e.rgLocation(f.rg); err != nil {
+		if location, err = e.Client.RGLocation(f.rg); err != nil {
 			return err
 		}
 	}
@@ -362,7 +364,7 @@ func runAKSCreate(e *env, cmd *cobra.Command, f *aksCreateFlags) error {
 	}
 	dnsPrefix := f.dnsNamePrefix
 	if dnsPrefix == "" {
-		dnsPrefix = aksDefaultDNSPrefix(f.name, f.rg, e.client.Subscription)
+		dnsPrefix = aksDefaultDNSPrefix(f.name, f.rg, e.Client.Subscription)
 	}
 	props := map[string]any{
 		"kubernetesVersion": k8s, "dnsPrefix": dnsPrefix, "agentPoolProfiles": []any{pool},
@@ -382,7 +384,7 @@ func runAKSCreate(e *env, cmd *cobra.Command, f *aksCreateFlags) error {
 	}
 	body := map[string]any{"location": location, "identity": identity, "properties": props}
 	if len(f.tags) > 0 {
-		body["tags"] = tagsArg(f.tags)
+		body["tags"] = flags.Tags(f.tags)
 	}
 
 	grant := f.vnetSubnetID != "" && !f.skipSubnetRoleAssignment
@@ -392,7 +394,7 @@ func runAKSCreate(e *env, cmd *cobra.Command, f *aksCreateFlags) error {
 		e.aksEnsureSubnetRole(f.vnetSubnetID, uamiPrincipal)
 	}
 	path := e.aksClusterPath(f.rg, f.name)
-	r, err := e.client.Call(http.MethodPut, path, apiAKS, body)
+	r, err := e.Client.Call(http.MethodPut, path, apiAKS, body)
 	if err != nil {
 		return err
 	}
@@ -400,7 +402,7 @@ func runAKSCreate(e *env, cmd *cobra.Command, f *aksCreateFlags) error {
 	// its principal and grant it the subnet role right away, while AKS
 	// waits for it.
 	if grant && uamiPrincipal == "" {
-		gr, err := e.client.Call(http.MethodGet, path, apiAKS, nil)
+		gr, err := e.Client.Call(http.MethodGet, path, apiAKS, nil)
 		if err != nil {
 			return err
 		}
@@ -417,10 +419,10 @@ func runAKSCreate(e *env, cmd *cobra.Command, f *aksCreateFlags) error {
 	if f.noWait {
 		return nil
 	}
-	if err := e.wait(r); err != nil {
+	if err := e.Wait(r); err != nil {
 		return err
 	}
-	return e.show(path, apiAKS)
+	return e.Show(path, apiAKS)
 }
 
 // aksUserAssignedIdentity GETs a user-assigned identity by id and returns
@@ -431,7 +433,7 @@ func (e *env) aksUserAssignedIdentity(id string) (string, error) {
 	if m == nil {
 		return "", aksCLIError("Cannot parse identity name from provided resource id '%s'.", lower)
 	}
-	r, err := e.client.Do(http.MethodGet, lower, apiMSI, nil)
+	r, err := e.Client.Do(http.MethodGet, lower, apiMSI, nil)
 	if err != nil {
 		return "", err
 	}
@@ -455,7 +457,7 @@ func (e *env) aksUserAssignedIdentity(id string) (string, error) {
 // only warns when the assignment can't be made; a duplicate (409
 // RoleAssignmentExists) is success.
 func (e *env) aksEnsureSubnetRole(subnet, principal string) {
-	items, err := e.listItems(subnet+"/providers/Microsoft.Authorization/roleAssignments?$filter=atScope()", apiAuthorization)
+	items, err := e.Client.ListItems(subnet+"/providers/Microsoft.Authorization/roleAssignments?$filter=atScope()", apiAuthorization)
 	if err == nil {
 		for _, raw := range items {
 			var a struct {
@@ -466,7 +468,7 @@ func (e *env) aksEnsureSubnetRole(subnet, principal string) {
 			}
 			if json.Unmarshal(raw, &a) == nil && strings.EqualFold(a.Properties.PrincipalID, principal) &&
 				strings.HasSuffix(strings.ToLower(a.Properties.RoleDefinitionID), aksNetworkContributor) {
-				e.log.Info("The cluster identity %s already holds Network Contributor on %s", principal, subnet)
+				e.Log.Info("The cluster identity %s already holds Network Contributor on %s", principal, subnet)
 				return
 			}
 		}
@@ -475,7 +477,7 @@ func (e *env) aksEnsureSubnetRole(subnet, principal string) {
 		"roleDefinitionId": "/subscriptions/" + aksSubscriptionOf(subnet) + "/providers/Microsoft.Authorization/roleDefinitions/" + aksNetworkContributor,
 		"principalId":      principal, "principalType": "ServicePrincipal",
 	}}
-	r, err := e.client.Do(http.MethodPut, subnet+"/providers/Microsoft.Authorization/roleAssignments/"+aksNewUUID(), apiAuthorization, body)
+	r, err := e.Client.Do(http.MethodPut, subnet+"/providers/Microsoft.Authorization/roleAssignments/"+aksNewUUID(), apiAuthorization, body)
 	if err == nil && r.Status < 400 {
 		return
 	}
@@ -483,9 +485,9 @@ func (e *env) aksEnsureSubnetRole(subnet, principal string) {
 		return
 	}
 	if err == nil {
-		e.log.Debug("role assignment failed: %s", output.ParseARMError(r.Status, r.Body).Error())
+		e.Log.Debug("role assignment failed: %s", output.ParseARMError(r.Status, r.Body).Error())
 	}
-	e.log.Warn("Could not create a role assignment for subnet. Are you an Owner on this subscription?")
+	e.Log.Warn("Could not create a role assignment for subnet. Are you an Owner on this subscription?")
 }
 
 // aksNewUUID returns a random (version 4) UUID, the name az gives a new role
@@ -527,7 +529,7 @@ func aksClusterTable(v any) any {
 	return []any{row(v)}
 }
 
-func newAKSShowCommand(s Streams, g *globalFlags) *cobra.Command {
+func newAKSShowCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg, name string
 	cmd := &cobra.Command{
 		Use: "show", Short: "Show the details for a managed Kubernetes cluster.", Args: cobra.NoArgs,
@@ -535,8 +537,8 @@ func newAKSShowCommand(s Streams, g *globalFlags) *cobra.Command {
 			if err := required("--resource-group/-g", rg, "--name/-n", name); err != nil {
 				return err
 			}
-			e.table = aksClusterTable
-			return e.show(e.aksClusterPath(rg, name), apiAKS)
+			e.Table = aksClusterTable
+			return e.Show(e.aksClusterPath(rg, name), apiAKS)
 		}),
 	}
 	cmd.Flags().StringVarP(&rg, "resource-group", "g", "", "Name of resource group.")
@@ -544,23 +546,23 @@ func newAKSShowCommand(s Streams, g *globalFlags) *cobra.Command {
 	return cmd
 }
 
-func newAKSListCommand(s Streams, g *globalFlags) *cobra.Command {
+func newAKSListCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg string
 	cmd := &cobra.Command{
 		Use: "list", Short: "List managed Kubernetes clusters.", Args: cobra.NoArgs,
 		RunE: cmdRun(s, g, func(e *env, _ *cobra.Command, _ []string) error {
-			e.table = aksClusterTable
+			e.Table = aksClusterTable
 			if rg != "" {
-				return e.list(e.rgPath(rg)+"/providers/Microsoft.ContainerService/managedClusters", apiAKS)
+				return e.List(e.Client.RGPath(rg)+"/providers/Microsoft.ContainerService/managedClusters", apiAKS)
 			}
-			return e.list("/subscriptions/"+e.client.Subscription+"/providers/Microsoft.ContainerService/managedClusters", apiAKS)
+			return e.List("/subscriptions/"+e.Client.Subscription+"/providers/Microsoft.ContainerService/managedClusters", apiAKS)
 		}),
 	}
 	cmd.Flags().StringVarP(&rg, "resource-group", "g", "", "Name of resource group. You can configure the default group using `az configure --defaults group=<name>`.")
 	return cmd
 }
 
-func newAKSScaleCommand(s Streams, g *globalFlags) *cobra.Command {
+func newAKSScaleCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg, name, pool string
 	var count int
 	var noWait bool
@@ -593,7 +595,7 @@ func newAKSScaleCommand(s Streams, g *globalFlags) *cobra.Command {
 // it back without its service principal profile, wait, and print it.
 func runAKSScale(e *env, rg, name, pool string, count int, noWait bool) error {
 	path := e.aksClusterPath(rg, name)
-	r, err := e.client.Call(http.MethodGet, path, apiAKS, nil)
+	r, err := e.Client.Call(http.MethodGet, path, apiAKS, nil)
 	if err != nil {
 		return err
 	}
@@ -623,23 +625,23 @@ func runAKSScale(e *env, rg, name, pool string, count int, noWait bool) error {
 			ap["count"] = count
 			delete(props, "servicePrincipalProfile")
 			delete(props, "aadProfile")
-			pr, err := e.client.Call(http.MethodPut, path, apiAKS, mc)
+			pr, err := e.Client.Call(http.MethodPut, path, apiAKS, mc)
 			if err != nil {
 				return err
 			}
 			if noWait {
 				return nil
 			}
-			if err := e.wait(pr); err != nil {
+			if err := e.Wait(pr); err != nil {
 				return err
 			}
-			return e.show(path, apiAKS)
+			return e.Show(path, apiAKS)
 		}
 	}
 	return aksCLIError("The nodepool \"%s\" was not found.", pool)
 }
 
-func newAKSDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
+func newAKSDeleteCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg, name string
 	var yes, noWait bool
 	cmd := &cobra.Command{
@@ -648,10 +650,10 @@ func newAKSDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
 			if err := required("--resource-group/-g", rg, "--name/-n", name); err != nil {
 				return err
 			}
-			if err := e.confirm(yes); err != nil {
+			if err := e.Confirm(yes); err != nil {
 				return err
 			}
-			return e.del(e.aksClusterPath(rg, name), apiAKS, noWait)
+			return e.Delete(e.aksClusterPath(rg, name), apiAKS, noWait)
 		}),
 	}
 	fl := cmd.Flags()

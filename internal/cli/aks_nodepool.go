@@ -5,14 +5,16 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 )
 
 // newAKSNodepoolCommand mirrors `az aks nodepool`, over the cluster's
 // agentPools child resources.
-func newAKSNodepoolCommand(s Streams, g *globalFlags) *cobra.Command {
-	return group("nodepool", "Commands to manage node pools in Kubernetes kubernetes cluster.",
+func newAKSNodepoolCommand(s Streams, g *command.Globals) *cobra.Command {
+	return command.Group("nodepool", "Commands to manage node pools in Kubernetes kubernetes cluster.",
 		newAKSNodepoolAddCommand(s, g), newAKSNodepoolListCommand(s, g), newAKSNodepoolShowCommand(s, g),
 		newAKSNodepoolScaleCommand(s, g), newAKSNodepoolDeleteCommand(s, g))
 }
@@ -74,7 +76,7 @@ func aksPoolTable(v any) any {
 
 // aksPoolNames lists the names of a cluster's pools.
 func (e *env) aksPoolNames(rg, cluster string) ([]string, error) {
-	items, err := e.listItems(e.aksPoolsPath(rg, cluster), apiAKS)
+	items, err := e.Client.ListItems(e.aksPoolsPath(rg, cluster), apiAKS)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +92,7 @@ func (e *env) aksPoolNames(rg, cluster string) ([]string, error) {
 	return names, nil
 }
 
-func newAKSNodepoolAddCommand(s Streams, g *globalFlags) *cobra.Command {
+func newAKSNodepoolAddCommand(s Streams, g *command.Globals) *cobra.Command {
 	p := &aksPoolFlags{}
 	var count, maxPods int
 	var mode, vmSize, osType, subnet, k8s string
@@ -148,9 +150,9 @@ func newAKSNodepoolAddCommand(s Streams, g *globalFlags) *cobra.Command {
 				props["maxPods"] = maxPods
 			}
 			if len(tags) > 0 {
-				props["tags"] = tagsArg(tags)
+				props["tags"] = flags.Tags(tags)
 			}
-			return e.put(e.aksPoolsPath(p.rg, p.cluster)+"/"+p.name, apiAKS, map[string]any{"properties": props}, noWait)
+			return e.Put(e.aksPoolsPath(p.rg, p.cluster)+"/"+p.name, apiAKS, map[string]any{"properties": props}, noWait)
 		}),
 	}
 	p.bind(cmd, true)
@@ -167,7 +169,7 @@ func newAKSNodepoolAddCommand(s Streams, g *globalFlags) *cobra.Command {
 	return cmd
 }
 
-func newAKSNodepoolListCommand(s Streams, g *globalFlags) *cobra.Command {
+func newAKSNodepoolListCommand(s Streams, g *command.Globals) *cobra.Command {
 	p := &aksPoolFlags{}
 	cmd := &cobra.Command{
 		Use: "list", Short: "List node pools in the managed Kubernetes cluster.", Args: cobra.NoArgs,
@@ -175,15 +177,15 @@ func newAKSNodepoolListCommand(s Streams, g *globalFlags) *cobra.Command {
 			if err := p.check(false); err != nil {
 				return err
 			}
-			e.table = aksPoolTable
-			return e.list(e.aksPoolsPath(p.rg, p.cluster), apiAKS)
+			e.Table = aksPoolTable
+			return e.List(e.aksPoolsPath(p.rg, p.cluster), apiAKS)
 		}),
 	}
 	p.bind(cmd, false)
 	return cmd
 }
 
-func newAKSNodepoolShowCommand(s Streams, g *globalFlags) *cobra.Command {
+func newAKSNodepoolShowCommand(s Streams, g *command.Globals) *cobra.Command {
 	p := &aksPoolFlags{}
 	cmd := &cobra.Command{
 		Use: "show", Short: "Show the details for a node pool in the managed Kubernetes cluster.", Args: cobra.NoArgs,
@@ -191,15 +193,15 @@ func newAKSNodepoolShowCommand(s Streams, g *globalFlags) *cobra.Command {
 			if err := p.check(true); err != nil {
 				return err
 			}
-			e.table = aksPoolTable
-			return e.show(e.aksPoolsPath(p.rg, p.cluster)+"/"+p.name, apiAKS)
+			e.Table = aksPoolTable
+			return e.Show(e.aksPoolsPath(p.rg, p.cluster)+"/"+p.name, apiAKS)
 		}),
 	}
 	p.bind(cmd, true)
 	return cmd
 }
 
-func newAKSNodepoolScaleCommand(s Streams, g *globalFlags) *cobra.Command {
+func newAKSNodepoolScaleCommand(s Streams, g *command.Globals) *cobra.Command {
 	p := &aksPoolFlags{}
 	var count int
 	var noWait bool
@@ -210,7 +212,7 @@ func newAKSNodepoolScaleCommand(s Streams, g *globalFlags) *cobra.Command {
 				return err
 			}
 			path := e.aksPoolsPath(p.rg, p.cluster) + "/" + p.name
-			r, err := e.client.Call(http.MethodGet, path, apiAKS, nil)
+			r, err := e.Client.Call(http.MethodGet, path, apiAKS, nil)
 			if err != nil {
 				return err
 			}
@@ -232,7 +234,7 @@ func newAKSNodepoolScaleCommand(s Streams, g *globalFlags) *cobra.Command {
 				return aksCLIError("The new node count is the same as the current node count.")
 			}
 			props["count"] = count
-			return e.put(path, apiAKS, pool, noWait)
+			return e.Put(path, apiAKS, pool, noWait)
 		}),
 	}
 	p.bind(cmd, true)
@@ -246,7 +248,7 @@ func aksJSONInt(n int) string {
 	return string(b)
 }
 
-func newAKSNodepoolDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
+func newAKSNodepoolDeleteCommand(s Streams, g *command.Globals) *cobra.Command {
 	p := &aksPoolFlags{}
 	var noWait bool
 	cmd := &cobra.Command{
@@ -268,7 +270,7 @@ func newAKSNodepoolDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
 			if !found {
 				return aksCLIError("Node pool %s doesnt exist, use 'aks nodepool list' to get current node pool list", p.name)
 			}
-			return e.del(e.aksPoolsPath(p.rg, p.cluster)+"/"+p.name, apiAKS, noWait)
+			return e.Delete(e.aksPoolsPath(p.rg, p.cluster)+"/"+p.name, apiAKS, noWait)
 		}),
 	}
 	p.bind(cmd, true)

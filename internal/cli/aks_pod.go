@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"runtime"
 
+	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -19,11 +20,11 @@ import (
 // kubectl); they follow az's flag style.
 
 // aksDataplaneCommands returns the `aks pod` and `aks service` groups.
-func aksDataplaneCommands(s Streams, g *globalFlags) []*cobra.Command {
+func aksDataplaneCommands(s Streams, g *command.Globals) []*cobra.Command {
 	return []*cobra.Command{
-		group("pod", "Manage aksnet test pods on a cluster's nodes (needs aksnet serve --dataplane netns to carry traffic).",
+		command.Group("pod", "Manage aksnet test pods on a cluster's nodes (needs aksnet serve --dataplane netns to carry traffic).",
 			newAKSPodRunCommand(s, g), aksPods.list(s, g), aksPods.show(s, g), newAKSPodExecCommand(s, g), aksPods.delete(s, g)),
-		group("service", "Manage ClusterIP services in front of aksnet test pods.",
+		command.Group("service", "Manage ClusterIP services in front of aksnet test pods.",
 			newAKSServiceCreateCommand(s, g), aksServices.list(s, g), aksServices.show(s, g), aksServices.delete(s, g)),
 	}
 }
@@ -80,7 +81,7 @@ func (f *aksPodFlags) check(withName bool) error {
 	return required("--resource-group/-g", f.rg, "--cluster-name/-n", f.cluster)
 }
 
-func newAKSPodRunCommand(s Streams, g *globalFlags) *cobra.Command {
+func newAKSPodRunCommand(s Streams, g *command.Globals) *cobra.Command {
 	f := &aksPodFlags{}
 	var node string
 	var hostNetwork bool
@@ -92,7 +93,7 @@ func newAKSPodRunCommand(s Streams, g *globalFlags) *cobra.Command {
 				return err
 			}
 			body := map[string]any{"properties": map[string]any{"nodeName": node, "hostNetwork": hostNetwork}}
-			r, err := e.client.Call(http.MethodPut, e.aksPodPath(f.rg, f.cluster, f.name), apiAKS, body)
+			r, err := e.Client.Call(http.MethodPut, e.aksPodPath(f.rg, f.cluster, f.name), apiAKS, body)
 			if err != nil {
 				return err
 			}
@@ -100,7 +101,7 @@ func newAKSPodRunCommand(s Streams, g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.printValue(v)
+			return e.PrintValue(v)
 		}),
 	}
 	f.bind(cmd, true)
@@ -109,7 +110,7 @@ func newAKSPodRunCommand(s Streams, g *globalFlags) *cobra.Command {
 	return cmd
 }
 
-func newAKSPodExecCommand(s Streams, g *globalFlags) *cobra.Command {
+func newAKSPodExecCommand(s Streams, g *command.Globals) *cobra.Command {
 	f := &aksPodFlags{}
 	cmd := &cobra.Command{
 		Use:   "exec -g RG -n CLUSTER --name POD -- CMD [ARGS...]",
@@ -123,7 +124,7 @@ code is the command's. Needs root and a server running --dataplane netns.`,
 			if err := f.check(true); err != nil {
 				return err
 			}
-			r, err := e.client.Call(http.MethodGet, e.aksPodPath(f.rg, f.cluster, f.name), apiAKS, nil)
+			r, err := e.Client.Call(http.MethodGet, e.aksPodPath(f.rg, f.cluster, f.name), apiAKS, nil)
 			if err != nil {
 				return err
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/spf13/cobra"
 )
 
@@ -44,7 +45,7 @@ func (e *env) aksServicePath(rg, cluster, name string) string {
 var aksServices = aksWorkload[aksServiceView]{collection: "services", view: aksServiceOf,
 	listShort: "List a cluster's services.", showShort: "Show a service.", deleteShort: "Delete a service."}
 
-func newAKSServiceCreateCommand(s Streams, g *globalFlags) *cobra.Command {
+func newAKSServiceCreateCommand(s Streams, g *command.Globals) *cobra.Command {
 	f := &aksPodFlags{}
 	var selector, protocol string
 	var port, targetPort int
@@ -60,7 +61,7 @@ func newAKSServiceCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 				return err
 			}
 			body := map[string]any{"properties": map[string]any{"selector": selector, "port": port, "targetPort": targetPort, "protocol": protocol}}
-			r, err := e.client.Call(http.MethodPut, e.aksServicePath(f.rg, f.cluster, f.name), apiAKS, body)
+			r, err := e.Client.Call(http.MethodPut, e.aksServicePath(f.rg, f.cluster, f.name), apiAKS, body)
 			if err != nil {
 				return err
 			}
@@ -68,7 +69,7 @@ func newAKSServiceCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.printValue(v)
+			return e.PrintValue(v)
 		}),
 	}
 	f.bind(cmd, true)

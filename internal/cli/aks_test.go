@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/aksnet/aksnet/internal/armtest"
+	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/aksnet/aksnet/internal/kubenet"
 )
@@ -21,7 +22,7 @@ import (
 type aksTest struct {
 	t   *testing.T
 	env *armtest.Env
-	c   *Client
+	c   *client.Client
 }
 
 func newAKSTest(t *testing.T) *aksTest {
@@ -30,7 +31,7 @@ func newAKSTest(t *testing.T) *aksTest {
 	t.Setenv("HOME", t.TempDir())
 	t.Setenv("AKSNET_ENDPOINT", "")
 	t.Setenv("AKSNET_STATE_DIR", "")
-	c, err := newClient(&globalFlags{endpoint: env.URL, stateDir: env.StateDir}, output.NewLogger(nil, output.LevelError, false))
+	c, err := client.New(env.URL, env.StateDir, "", output.NewLogger(nil, output.LevelError, false))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 )
@@ -21,7 +22,7 @@ import (
 // -o table (the default here) prints the path as a table, with the outcome
 // and notes below it; -o json prints the server's answer (with a
 // "verification" object under --verify).
-func newAKSTraceCommand(s Streams, g *globalFlags) *cobra.Command {
+func newAKSTraceCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg, name, from, to, protocol string
 	var port, sourcePort int
 	var verify bool
@@ -49,7 +50,7 @@ netns on this machine; a mismatch exits with code 1.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			gg := *g
 			if f := cmd.Flag("output"); f != nil && !f.Changed {
-				gg.output = string(output.Table)
+				gg.Output = string(output.Table)
 			}
 			e, err := newEnv(cmd, s, &gg, true)
 			if err != nil {
@@ -68,7 +69,7 @@ netns on this machine; a mismatch exits with code 1.`,
 			if protocol != "" {
 				body["protocol"] = protocol
 			}
-			r, err := e.client.Call(http.MethodPost, e.aksClusterPath(rg, name)+"/trace", apiAKS, body)
+			r, err := e.Client.Call(http.MethodPost, e.aksClusterPath(rg, name)+"/trace", apiAKS, body)
 			if err != nil {
 				return err
 			}
@@ -89,7 +90,7 @@ netns on this machine; a mismatch exits with code 1.`,
 				}
 				ver = &v
 			}
-			if e.format == output.Table && e.g.query == "" {
+			if e.Format == output.Table && e.Globals.Query == "" {
 				err = writeTraceTable(e, r.Body, ver)
 			} else {
 				var v any
@@ -101,7 +102,7 @@ netns on this machine; a mismatch exits with code 1.`,
 					vv, _ := output.Decode(raw)
 					o.Set("verification", vv)
 				}
-				err = e.printValue(v)
+				err = e.PrintValue(v)
 			}
 			if err != nil {
 				return err
@@ -194,6 +195,6 @@ func writeTraceTable(e *env, raw []byte, ver *verification) error {
 	if ver != nil {
 		fmt.Fprintf(&b, "Probe: %s\nVerify: %s\n", ver.Probe, ver.Verdict)
 	}
-	_, err = fmt.Fprint(e.s.Out, b.String())
+	_, err = fmt.Fprint(e.Streams.Out, b.String())
 	return err
 }

@@ -79,7 +79,7 @@ type tracePod struct {
 // namespace (the netns data plane must be on, and the command must run as
 // root) and compares the outcome with the trace's prediction.
 func (e *env) verifyTrace(rg, cluster string, a traceAnswer, protocol string) (verification, error) {
-	items, err := e.listItems(e.aksClusterPath(rg, cluster)+"/pods", apiAKS)
+	items, err := e.Client.ListItems(e.aksClusterPath(rg, cluster)+"/pods", apiAKS)
 	if err != nil {
 		return verification{}, err
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"net/http"
 
+	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/spf13/cobra"
 )
 
@@ -19,7 +20,7 @@ func (w aksWorkload[V]) path(e *env, rg, cluster, name string) string {
 	return e.aksClusterPath(rg, cluster) + "/" + w.collection + "/" + name
 }
 
-func (w aksWorkload[V]) list(s Streams, g *globalFlags) *cobra.Command {
+func (w aksWorkload[V]) list(s Streams, g *command.Globals) *cobra.Command {
 	f := &aksPodFlags{}
 	cmd := &cobra.Command{
 		Use: "list", Short: w.listShort, Args: cobra.NoArgs,
@@ -27,7 +28,7 @@ func (w aksWorkload[V]) list(s Streams, g *globalFlags) *cobra.Command {
 			if err := f.check(false); err != nil {
 				return err
 			}
-			items, err := e.listItems(e.aksClusterPath(f.rg, f.cluster)+"/"+w.collection, apiAKS)
+			items, err := e.Client.ListItems(e.aksClusterPath(f.rg, f.cluster)+"/"+w.collection, apiAKS)
 			if err != nil {
 				return err
 			}
@@ -39,14 +40,14 @@ func (w aksWorkload[V]) list(s Streams, g *globalFlags) *cobra.Command {
 				}
 				out = append(out, v)
 			}
-			return e.printValue(out)
+			return e.PrintValue(out)
 		}),
 	}
 	f.bind(cmd, false)
 	return cmd
 }
 
-func (w aksWorkload[V]) show(s Streams, g *globalFlags) *cobra.Command {
+func (w aksWorkload[V]) show(s Streams, g *command.Globals) *cobra.Command {
 	f := &aksPodFlags{}
 	cmd := &cobra.Command{
 		Use: "show", Short: w.showShort, Args: cobra.NoArgs,
@@ -54,7 +55,7 @@ func (w aksWorkload[V]) show(s Streams, g *globalFlags) *cobra.Command {
 			if err := f.check(true); err != nil {
 				return err
 			}
-			r, err := e.client.Call(http.MethodGet, w.path(e, f.rg, f.cluster, f.name), apiAKS, nil)
+			r, err := e.Client.Call(http.MethodGet, w.path(e, f.rg, f.cluster, f.name), apiAKS, nil)
 			if err != nil {
 				return err
 			}
@@ -62,14 +63,14 @@ func (w aksWorkload[V]) show(s Streams, g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.printValue(v)
+			return e.PrintValue(v)
 		}),
 	}
 	f.bind(cmd, true)
 	return cmd
 }
 
-func (w aksWorkload[V]) delete(s Streams, g *globalFlags) *cobra.Command {
+func (w aksWorkload[V]) delete(s Streams, g *command.Globals) *cobra.Command {
 	f := &aksPodFlags{}
 	cmd := &cobra.Command{
 		Use: "delete", Short: w.deleteShort, Args: cobra.NoArgs,
@@ -77,7 +78,7 @@ func (w aksWorkload[V]) delete(s Streams, g *globalFlags) *cobra.Command {
 			if err := f.check(true); err != nil {
 				return err
 			}
-			return e.del(w.path(e, f.rg, f.cluster, f.name), apiAKS, false)
+			return e.Delete(w.path(e, f.rg, f.cluster, f.name), apiAKS, false)
 		}),
 	}
 	f.bind(cmd, true)

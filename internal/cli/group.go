@@ -1,15 +1,17 @@
 package cli
 
 import (
+	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/spf13/cobra"
 )
 
 func init() {
-	rootCommands = append(rootCommands, lazyCommand{"group", newGroupCommand})
+	rootCommands = append(rootCommands, command.Lazy{Name: "group", Build: newGroupCommand})
 }
 
 // newGroupCommand mirrors `az group`.
-func newGroupCommand(s Streams, g *globalFlags) *cobra.Command {
+func newGroupCommand(s Streams, g *command.Globals) *cobra.Command {
 	var name, location string
 	var tags []string
 	create := &cobra.Command{
@@ -20,9 +22,9 @@ func newGroupCommand(s Streams, g *globalFlags) *cobra.Command {
 			}
 			body := map[string]any{"location": location}
 			if len(tags) > 0 {
-				body["tags"] = tagsArg(tags)
+				body["tags"] = flags.Tags(tags)
 			}
-			return e.put(e.rgPath(name), apiResources, body, false)
+			return e.Put(e.Client.RGPath(name), apiResources, body, false)
 		}),
 	}
 	create.Flags().StringVarP(&name, "name", "n", "", "Name of the new resource group.")
@@ -37,7 +39,7 @@ func newGroupCommand(s Streams, g *globalFlags) *cobra.Command {
 			if err := required("--name/--resource-group/-n/-g", showName); err != nil {
 				return err
 			}
-			return e.show(e.rgPath(showName), apiResources)
+			return e.Show(e.Client.RGPath(showName), apiResources)
 		}),
 	}
 	show.Flags().StringVarP(&showName, "name", "n", "", "Name of the resource group.")
@@ -46,7 +48,7 @@ func newGroupCommand(s Streams, g *globalFlags) *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List resource groups.", Args: cobra.NoArgs,
 		RunE: cmdRun(s, g, func(e *env, _ *cobra.Command, _ []string) error {
-			return e.list("/subscriptions/"+e.client.Subscription+"/resourcegroups", apiResources)
+			return e.List("/subscriptions/"+e.Client.Subscription+"/resourcegroups", apiResources)
 		}),
 	}
 
@@ -58,15 +60,15 @@ func newGroupCommand(s Streams, g *globalFlags) *cobra.Command {
 			if err := required("--name/--resource-group/-n/-g", delName); err != nil {
 				return err
 			}
-			if err := e.confirm(yes); err != nil {
+			if err := e.Confirm(yes); err != nil {
 				return err
 			}
-			return e.del(e.rgPath(delName), apiResources, noWait)
+			return e.Delete(e.Client.RGPath(delName), apiResources, noWait)
 		}),
 	}
 	del.Flags().StringVarP(&delName, "name", "n", "", "Name of the resource group.")
 	del.Flags().StringVarP(&delName, "resource-group", "g", "", "Name of the resource group.")
 	del.Flags().BoolVarP(&yes, "yes", "y", false, "Do not prompt for confirmation.")
 	del.Flags().BoolVar(&noWait, "no-wait", false, "Do not wait for the long-running operation to finish.")
-	return group("group", "Manage resource groups.", create, show, list, del)
+	return command.Group("group", "Manage resource groups.", create, show, list, del)
 }

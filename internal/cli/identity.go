@@ -5,22 +5,24 @@ import (
 	"strings"
 
 	"github.com/aksnet/aksnet/internal/cli/azshape"
+	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/spf13/cobra"
 )
 
 func init() {
-	rootCommands = append(rootCommands, lazyCommand{"identity", newIdentityCommand})
+	rootCommands = append(rootCommands, command.Lazy{Name: "identity", Build: newIdentityCommand})
 }
 
 const typeUserAssignedIdentity = "Microsoft.ManagedIdentity/userAssignedIdentities"
 
 // newIdentityCommand mirrors `az identity` (managed service identities).
-func newIdentityCommand(s Streams, g *globalFlags) *cobra.Command {
-	return group("identity", "Managed Identities.",
+func newIdentityCommand(s Streams, g *command.Globals) *cobra.Command {
+	return command.Group("identity", "Managed Identities.",
 		newIdentityCreateCommand(s, g), newIdentityShowCommand(s, g), newIdentityListCommand(s, g), newIdentityDeleteCommand(s, g))
 }
 
-func newIdentityCreateCommand(s Streams, g *globalFlags) *cobra.Command {
+func newIdentityCreateCommand(s Streams, g *command.Globals) *cobra.Command {
 	var name, rg, location string
 	var tags []string
 	cmd := &cobra.Command{Use: "create", Short: "Create Identities."}
@@ -36,7 +38,7 @@ func newIdentityCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 		}
 		if location == "" {
 			// az's get_default_location_from_resource_group.
-			l, err := e.rgLocation(rg)
+			l, err := e.Client.RGLocation(rg)
 			if err != nil {
 				return err
 			}
@@ -44,9 +46,9 @@ func newIdentityCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 		}
 		body := map[string]any{"location": location}
 		if tags != nil {
-			body["tags"] = tagsArg(tags)
+			body["tags"] = flags.Tags(tags)
 		}
-		r, err := e.client.Call(http.MethodPut, e.resourcePath(rg, typeUserAssignedIdentity, name), apiMSI, body)
+		r, err := e.Client.Call(http.MethodPut, e.Client.ResourcePath(rg, typeUserAssignedIdentity, name), apiMSI, body)
 		if err != nil {
 			return err
 		}
@@ -68,13 +70,13 @@ func (e *env) identityIDs(ids []string, rg, name string) ([]string, error) {
 		if len(missing) > 0 {
 			return nil, rbacCLIError("(%s | --ids) are required", strings.Join(missing, " "))
 		}
-		return []string{e.resourcePath(rg, typeUserAssignedIdentity, name)}, nil
+		return []string{e.Client.ResourcePath(rg, typeUserAssignedIdentity, name)}, nil
 	}
 	if rg != "" {
-		e.log.Warn("option '--resource-group' will be ignored due to use of '--ids'.")
+		e.Log.Warn("option '--resource-group' will be ignored due to use of '--ids'.")
 	}
 	if name != "" {
-		e.log.Warn("option '--name' will be ignored due to use of '--ids'.")
+		e.Log.Warn("option '--name' will be ignored due to use of '--ids'.")
 	}
 	return ids, nil
 }
@@ -87,7 +89,7 @@ func identityIDArgs(a *rbacArgs, name, rg *string, ids *[]string) {
 	a.Nargs(ids, "ids", "", "One or more resource IDs (space-delimited). It should be a complete resource ID containing all information of 'Resource Id' arguments. You should provide either --ids or other 'Resource Id' arguments.")
 }
 
-func newIdentityShowCommand(s Streams, g *globalFlags) *cobra.Command {
+func newIdentityShowCommand(s Streams, g *command.Globals) *cobra.Command {
 	var name, rg string
 	var ids []string
 	cmd := &cobra.Command{Use: "show", Short: "Get an identity."}
@@ -101,7 +103,7 @@ func newIdentityShowCommand(s Streams, g *globalFlags) *cobra.Command {
 		}
 		var out []any
 		for _, id := range list {
-			r, err := e.client.Call(http.MethodGet, id, apiMSI, nil)
+			r, err := e.Client.Call(http.MethodGet, id, apiMSI, nil)
 			if err != nil {
 				return err
 			}
@@ -112,25 +114,25 @@ func newIdentityShowCommand(s Streams, g *globalFlags) *cobra.Command {
 			out = append(out, v)
 		}
 		if len(out) == 1 {
-			return e.printValue(out[0])
+			return e.PrintValue(out[0])
 		}
-		return e.printValue(out)
+		return e.PrintValue(out)
 	})
 	return cmd
 }
 
-func newIdentityListCommand(s Streams, g *globalFlags) *cobra.Command {
+func newIdentityListCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg string
 	cmd := &cobra.Command{Use: "list", Short: "List user assigned identities."}
 	a := newRbacArgs(cmd)
 	a.String(&rg, "resource-group", "g", "Name of resource group. You can configure the default group using `az configure --defaults group=<name>`.")
 	a.done()
 	cmd.RunE = cmdRun(s, g, func(e *env, _ *cobra.Command, _ []string) error {
-		path := "/subscriptions/" + e.client.Subscription + "/providers/" + typeUserAssignedIdentity
+		path := "/subscriptions/" + e.Client.Subscription + "/providers/" + typeUserAssignedIdentity
 		if rg != "" {
-			path = e.rgPath(rg) + "/providers/" + typeUserAssignedIdentity
+			path = e.Client.RGPath(rg) + "/providers/" + typeUserAssignedIdentity
 		}
-		items, err := e.listItems(path, apiMSI)
+		items, err := e.Client.ListItems(path, apiMSI)
 		if err != nil {
 			return err
 		}
@@ -142,12 +144,12 @@ func newIdentityListCommand(s Streams, g *globalFlags) *cobra.Command {
 			}
 			out = append(out, v)
 		}
-		return e.printValue(out)
+		return e.PrintValue(out)
 	})
 	return cmd
 }
 
-func newIdentityDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
+func newIdentityDeleteCommand(s Streams, g *command.Globals) *cobra.Command {
 	var name, rg string
 	var ids []string
 	cmd := &cobra.Command{Use: "delete", Short: "Delete an identity."}
@@ -162,7 +164,7 @@ func newIdentityDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
 		for _, id := range list {
 			// The MSI API deletes synchronously (200 or 204); az prints
 			// nothing.
-			if _, err := e.client.Call(http.MethodDelete, id, apiMSI, nil); err != nil {
+			if _, err := e.Client.Call(http.MethodDelete, id, apiMSI, nil); err != nil {
 				return err
 			}
 		}
@@ -192,5 +194,5 @@ func (e *env) printIdentity(raw []byte) error {
 	if err != nil {
 		return err
 	}
-	return e.printValue(v)
+	return e.PrintValue(v)
 }

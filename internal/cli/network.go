@@ -1,34 +1,32 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 
-	"github.com/aksnet/aksnet/internal/cli/azshape"
+	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
 func init() {
-	rootCommands = append(rootCommands, lazyCommand{"network", newNetworkCommand})
+	rootCommands = append(rootCommands, command.Lazy{Name: "network", Build: newNetworkCommand})
 }
 
 // newNetworkCommand mirrors `az network`; its groups register themselves in
 // networkCommands.
-func newNetworkCommand(s Streams, g *globalFlags) *cobra.Command {
+func newNetworkCommand(s Streams, g *command.Globals) *cobra.Command {
 	var line []string
-	if len(g.line) > 0 && g.line[0] == "network" {
-		line = g.line[1:]
+	if len(g.Line) > 0 && g.Line[0] == "network" {
+		line = g.Line[1:]
 	}
 	var children []*cobra.Command
-	for _, c := range pick(networkCommands, line) {
-		children = append(children, c.build(s, g))
+	for _, c := range command.Pick(networkCommands, line) {
+		children = append(children, c.Build(s, g))
 	}
-	return group("network", "Manage Azure Network resources.", children...)
+	return command.Group("network", "Manage Azure Network resources.", children...)
 }
 
 // The network commands parse their arguments as az's argparse does where
@@ -371,7 +369,7 @@ func netMatchChoice(v string, values []string) (string, bool) {
 }
 
 // netRun checks the arguments, connects and runs fn.
-func netRun(s Streams, g *globalFlags, a *netArgs, fn func(e *env) error) {
+func netRun(s Streams, g *command.Globals, a *netArgs, fn func(e *env) error) {
 	a.done()
 	a.cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		e, err := newEnv(cmd, s, g, false)
@@ -381,125 +379,9 @@ func netRun(s Streams, g *globalFlags, a *netArgs, fn func(e *env) error) {
 		if err := a.bind(cmd.CommandPath(), args); err != nil {
 			return err
 		}
-		if e.client, err = newClient(g, e.log); err != nil {
+		if err = e.Connect(); err != nil {
 			return err
 		}
 		return fn(e)
 	}
-}
-
-// netPath returns the id of a Microsoft.Network resource in rg from the
-// path pieces after the provider: "virtualNetworks", vnet, "subnets", name.
-func (e *env) netPath(rg string, parts ...string) string {
-	return e.rgPath(rg) + "/providers/Microsoft.Network/" + strings.Join(parts, "/")
-}
-
-// netSubscriptionPath returns the subscription-wide collection of type t.
-func (e *env) netSubscriptionPath(t string) string {
-	return "/subscriptions/" + e.client.Subscription + "/providers/Microsoft.Network/" + t
-}
-
-// netRef returns v when it is a resource id, else the id of the network
-// resource of collection t named v in rg (az's AAZResourceIdArg format).
-func (e *env) netRef(v, rg, t string) string {
-	if v == "" || strings.HasPrefix(v, "/") {
-		return v
-	}
-	return e.netPath(rg, t, v)
-}
-
-// netGet GETs path and returns the body.
-func (e *env) netGet(path string) ([]byte, error) {
-	r, err := e.client.Call(http.MethodGet, path, apiNetwork, nil)
-	if err != nil {
-		return nil, err
-	}
-	return r.Body, nil
-}
-
-// netPut PUTs body and returns the final resource, following a
-// long-running operation; nothing with noWait.
-func (e *env) netPut(path string, body any, noWait bool) ([]byte, error) {
-	r, err := e.client.Call(http.MethodPut, path, apiNetwork, body)
-	if err != nil || noWait {
-		return nil, err
-	}
-	if err := e.wait(r); err != nil {
-		return nil, err
-	}
-	if r.Header.Get("Azure-AsyncOperation") != "" || len(r.Body) == 0 {
-		return e.netGet(path)
-	}
-	return r.Body, nil
-}
-
-// netShape decodes and shapes one ARM document.
-func netShape(raw []byte) (any, error) {
-	v, err := azshape.ShapeJSON(raw)
-	if err != nil {
-		return nil, fmt.Errorf("decode response: %w", err)
-	}
-	return v, nil
-}
-
-// netShowIDs prints the resources at paths: one object for one path, a
-// list for several, as az does with --ids.
-func (e *env) netShowIDs(paths []string) error {
-	var out []any
-	for _, p := range paths {
-		raw, err := e.netGet(p)
-		if err != nil {
-			return err
-		}
-		v, err := netShape(raw)
-		if err != nil {
-			return err
-		}
-		out = append(out, v)
-	}
-	if len(out) == 1 {
-		return e.printValue(out[0])
-	}
-	return e.printValue(out)
-}
-
-// netDelete deletes every path.
-func (e *env) netDelete(paths []string, noWait bool) error {
-	for _, p := range paths {
-		if err := e.del(p, apiNetwork, noWait); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// netTargets returns the --ids values, or the one id built from names.
-func netTargets(ids []string, build func() string) []string {
-	if len(ids) > 0 {
-		out := make([]string, len(ids))
-		for i, id := range ids {
-			out[i] = strings.TrimRight(strings.TrimSpace(id), "/")
-		}
-		return out
-	}
-	return []string{build()}
-}
-
-// netLocation returns l, or the resource group's location as az defaults it.
-func (e *env) netLocation(l, rg string) (string, error) {
-	if l != "" {
-		return l, nil
-	}
-	return e.rgLocation(rg)
-}
-
-// netJSONObject decodes raw into a generic object.
-func netJSONObject(raw []byte) (map[string]any, error) {
-	var m map[string]any
-	d := json.NewDecoder(strings.NewReader(string(raw)))
-	d.UseNumber()
-	if err := d.Decode(&m); err != nil {
-		return nil, fmt.Errorf("decode response: %w", err)
-	}
-	return m, nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 )
@@ -15,7 +17,7 @@ import (
 // show-effective-route-table`: the routes the fabric applies to a NIC, the
 // system routes of its VNet merged with its subnet's route table. az's table
 // output shows Source, State, Address Prefix, Next Hop Type and Next Hop IP.
-func newNICShowEffectiveRouteTableCommand(s Streams, g *globalFlags) *cobra.Command {
+func newNICShowEffectiveRouteTableCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg, name string
 	var ids []string
 	cmd, a := newNetCommand("show-effective-route-table", "Show the effective route table applied to a network interface.")
@@ -24,9 +26,9 @@ func newNICShowEffectiveRouteTableCommand(s Streams, g *globalFlags) *cobra.Comm
 	a.str(&name, "Name of the network interface (NIC).", "-n", "--name").req().id()
 	a.withIDs(&ids)
 	netRun(s, g, a, func(e *env) error {
-		e.table = effectiveRouteTable
+		e.Table = effectiveRouteTable
 		var out []any
-		for _, nic := range netTargets(ids, func() string { return e.netPath(rg, "networkInterfaces", name) }) {
+		for _, nic := range flags.Targets(ids, func() string { return e.Client.NetPath(rg, "networkInterfaces", name) }) {
 			raw, err := e.netPostAction(nic+"/effectiveRouteTable", nil)
 			if err != nil {
 				return err
@@ -38,9 +40,9 @@ func newNICShowEffectiveRouteTableCommand(s Streams, g *globalFlags) *cobra.Comm
 			out = append(out, v)
 		}
 		if len(out) == 1 {
-			return e.printValue(out[0])
+			return e.PrintValue(out[0])
 		}
-		return e.printValue(out)
+		return e.PrintValue(out)
 	})
 	return cmd
 }
@@ -106,7 +108,7 @@ func effectiveRouteTable(v any) any {
 // form of these operations) is followed through its Azure-AsyncOperation or
 // Location header until the result is there.
 func (e *env) netPostAction(path string, body any) ([]byte, error) {
-	r, err := e.client.Call(http.MethodPost, path, apiNetwork, body)
+	r, err := e.Client.Call(http.MethodPost, path, apiNetwork, body)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +116,7 @@ func (e *env) netPostAction(path string, body any) ([]byte, error) {
 		return r.Body, nil
 	}
 	if r.Header.Get("Azure-AsyncOperation") != "" {
-		if err := e.wait(r); err != nil {
+		if err := e.Wait(r); err != nil {
 			return nil, err
 		}
 	}
@@ -124,7 +126,7 @@ func (e *env) netPostAction(path string, body any) ([]byte, error) {
 	}
 	delay := 10 * time.Millisecond
 	for range 600 {
-		pr, err := e.client.Call(http.MethodGet, loc, "", nil)
+		pr, err := e.Client.Call(http.MethodGet, loc, "", nil)
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/output"
 )
 
@@ -18,7 +19,7 @@ func TestNetworkNICGolden(t *testing.T) {
 
 	// NICs are the cluster provisioner's; put two as it would, through the
 	// CLI's own client.
-	cl, err := newClient(&globalFlags{endpoint: c.e.URL, stateDir: c.e.StateDir}, output.NewLogger(io.Discard, output.LevelWarning, false))
+	cl, err := client.New(c.e.URL, c.e.StateDir, "", output.NewLogger(io.Discard, output.LevelWarning, false))
 	if err != nil {
 		t.Fatal(err)
 	}

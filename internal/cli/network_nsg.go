@@ -6,21 +6,25 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 )
 
-func init() { networkCommands = append(networkCommands, lazyCommand{"nsg", newNSGCommand}) }
+func init() {
+	networkCommands = append(networkCommands, command.Lazy{Name: "nsg", Build: newNSGCommand})
+}
 
 // newNSGCommand mirrors `az network nsg`.
-func newNSGCommand(s Streams, g *globalFlags) *cobra.Command {
-	return group("nsg", "Manage Azure Network Security Groups (NSGs).",
+func newNSGCommand(s Streams, g *command.Globals) *cobra.Command {
+	return command.Group("nsg", "Manage Azure Network Security Groups (NSGs).",
 		nsgCreateCommand(s, g), netNSGs.show(s, g), netNSGs.list(s, g), netNSGs.delete(s, g),
-		group("rule", "Manage network security group rules.",
+		command.Group("rule", "Manage network security group rules.",
 			nsgRuleCreateCommand(s, g), nsgRuleListCommand(s, g), nsgRuleDeleteCommand(s, g)))
 }
 
-func nsgCreateCommand(s Streams, g *globalFlags) *cobra.Command {
+func nsgCreateCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg, name, location string
 	var tags []string
 	var noWait bool
@@ -31,24 +35,24 @@ func nsgCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 	a.list(&tags, "Space-separated tags: key[=value] [key[=value] ...].", "--tags")
 	a.noWait(&noWait)
 	netRun(s, g, a, func(e *env) error {
-		loc, err := e.netLocation(location, rg)
+		loc, err := e.Location(location, rg)
 		if err != nil {
 			return err
 		}
 		body := map[string]any{"location": loc}
 		if len(tags) > 0 {
-			body["tags"] = tagsArg(tags)
+			body["tags"] = flags.Tags(tags)
 		}
-		raw, err := e.netPut(e.netPath(rg, "networkSecurityGroups", name), body, noWait)
+		raw, err := e.PutResource(e.Client.NetPath(rg, "networkSecurityGroups", name), apiNetwork, body, noWait)
 		if err != nil || raw == nil {
 			return err
 		}
-		v, err := netShape(raw)
+		v, err := command.Shape(raw)
 		if err != nil {
 			return err
 		}
 		// az's NSGCreate wraps the result.
-		return e.printValue(map[string]any{"NewNSG": v})
+		return e.PrintValue(map[string]any{"NewNSG": v})
 	})
 	return c
 }
@@ -65,7 +69,7 @@ func nsgRuleProp(props map[string]any, plural, singular string, values []string)
 	}
 }
 
-func nsgRuleCreateCommand(s Streams, g *globalFlags) *cobra.Command {
+func nsgRuleCreateCommand(s Streams, g *command.Globals) *cobra.Command {
 	var nsg, rg, name, priority, description string
 	access, direction, protocol := "Allow", "Inbound", "*"
 	srcAddr, srcPorts := []string{"*"}, []string{"*"}
@@ -103,17 +107,17 @@ func nsgRuleCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 		nsgRuleProp(props, "sourcePortRanges", "sourcePortRange", srcPorts)
 		nsgRuleProp(props, "destinationAddressPrefixes", "destinationAddressPrefix", dstAddr)
 		nsgRuleProp(props, "destinationPortRanges", "destinationPortRange", dstPorts)
-		path := e.netPath(rg, "networkSecurityGroups", nsg, "securityRules", name)
-		raw, err := e.netPut(path, map[string]any{"name": name, "properties": props}, noWait)
+		path := e.Client.NetPath(rg, "networkSecurityGroups", nsg, "securityRules", name)
+		raw, err := e.PutResource(path, apiNetwork, map[string]any{"name": name, "properties": props}, noWait)
 		if err != nil || raw == nil {
 			return err
 		}
-		return e.print(raw)
+		return e.Print(raw)
 	})
 	return c
 }
 
-func nsgRuleListCommand(s Streams, g *globalFlags) *cobra.Command {
+func nsgRuleListCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg, nsg string
 	var ids []string
 	var includeDefault bool
@@ -123,11 +127,11 @@ func nsgRuleListCommand(s Streams, g *globalFlags) *cobra.Command {
 	a.withIDs(&ids)
 	a.boolean(&includeDefault, "Include default security rules in the output.", "--include-default")
 	netRun(s, g, a, func(e *env) error {
-		e.table = nsgRuleTable
+		e.Table = nsgRuleTable
 		// az's list_nsg_rules reads the rules from the NSG.
 		var rules []json.RawMessage
-		for _, path := range netTargets(ids, func() string { return e.netPath(rg, "networkSecurityGroups", nsg) }) {
-			raw, err := e.netGet(path)
+		for _, path := range flags.Targets(ids, func() string { return e.Client.NetPath(rg, "networkSecurityGroups", nsg) }) {
+			raw, err := e.Get(path, apiNetwork)
 			if err != nil {
 				return err
 			}
@@ -149,7 +153,7 @@ func nsgRuleListCommand(s Streams, g *globalFlags) *cobra.Command {
 			rules = []json.RawMessage{}
 		}
 		raw, _ := json.Marshal(rules)
-		return e.print(raw)
+		return e.Print(raw)
 	})
 	return c
 }
@@ -199,7 +203,7 @@ func nsgRuleTable(result any) any {
 	return out
 }
 
-func nsgRuleDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
+func nsgRuleDeleteCommand(s Streams, g *command.Globals) *cobra.Command {
 	var nsg, rg, name string
 	var ids []string
 	var noWait bool
@@ -210,9 +214,9 @@ func nsgRuleDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
 	a.withIDs(&ids)
 	a.noWait(&noWait)
 	netRun(s, g, a, func(e *env) error {
-		return e.netDelete(netTargets(ids, func() string {
-			return e.netPath(rg, "networkSecurityGroups", nsg, "securityRules", name)
-		}), noWait)
+		return e.DeleteAll(flags.Targets(ids, func() string {
+			return e.Client.NetPath(rg, "networkSecurityGroups", nsg, "securityRules", name)
+		}), apiNetwork, noWait)
 	})
 	return c
 }

@@ -1,25 +1,27 @@
 package cli
 
 import (
+	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/spf13/cobra"
 )
 
 func init() {
-	networkCommands = append(networkCommands, lazyCommand{"route-table", newRouteTableCommand})
+	networkCommands = append(networkCommands, command.Lazy{Name: "route-table", Build: newRouteTableCommand})
 }
 
 // routeNextHopTypes are the values az accepts for --next-hop-type.
 var routeNextHopTypes = []string{"Internet", "None", "VirtualAppliance", "VirtualNetworkGateway", "VnetLocal"}
 
 // newRouteTableCommand mirrors `az network route-table`.
-func newRouteTableCommand(s Streams, g *globalFlags) *cobra.Command {
-	return group("route-table", "Manage route tables.",
+func newRouteTableCommand(s Streams, g *command.Globals) *cobra.Command {
+	return command.Group("route-table", "Manage route tables.",
 		routeTableCreateCommand(s, g), netRouteTables.show(s, g), netRouteTables.list(s, g), netRouteTables.delete(s, g),
-		group("route", "Manage routes in a route table.",
+		command.Group("route", "Manage routes in a route table.",
 			routeCreateCommand(s, g), routeShowCommand(s, g), routeListCommand(s, g), routeDeleteCommand(s, g)))
 }
 
-func routeTableCreateCommand(s Streams, g *globalFlags) *cobra.Command {
+func routeTableCreateCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg, name, location string
 	var tags []string
 	var disableBGP, noWait bool
@@ -31,7 +33,7 @@ func routeTableCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 	a.list(&tags, "Space-separated tags: key[=value] [key[=value] ...].", "--tags")
 	a.noWait(&noWait)
 	netRun(s, g, a, func(e *env) error {
-		loc, err := e.netLocation(location, rg)
+		loc, err := e.Location(location, rg)
 		if err != nil {
 			return err
 		}
@@ -41,23 +43,23 @@ func routeTableCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 		}
 		body := map[string]any{"location": loc, "properties": props}
 		if len(tags) > 0 {
-			body["tags"] = tagsArg(tags)
+			body["tags"] = flags.Tags(tags)
 		}
-		raw, err := e.netPut(e.netPath(rg, "routeTables", name), body, noWait)
+		raw, err := e.PutResource(e.Client.NetPath(rg, "routeTables", name), apiNetwork, body, noWait)
 		if err != nil || raw == nil {
 			return err
 		}
-		return e.print(raw)
+		return e.Print(raw)
 	})
 	return c
 }
 
 // routePath is the id of route name in route table table.
 func (e *env) routePath(rg, table, name string) string {
-	return e.netPath(rg, "routeTables", table, "routes", name)
+	return e.Client.NetPath(rg, "routeTables", table, "routes", name)
 }
 
-func routeCreateCommand(s Streams, g *globalFlags) *cobra.Command {
+func routeCreateCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg, name, table, prefix, hopType, hopIP string
 	var noWait bool
 	c, a := newNetCommand("create", "Create a route in a route table.")
@@ -79,16 +81,16 @@ func routeCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 		if hopIP != "" {
 			props["nextHopIpAddress"] = hopIP
 		}
-		raw, err := e.netPut(e.routePath(rg, table, name), map[string]any{"name": name, "properties": props}, noWait)
+		raw, err := e.PutResource(e.routePath(rg, table, name), apiNetwork, map[string]any{"name": name, "properties": props}, noWait)
 		if err != nil || raw == nil {
 			return err
 		}
-		return e.print(raw)
+		return e.Print(raw)
 	})
 	return c
 }
 
-func routeShowCommand(s Streams, g *globalFlags) *cobra.Command {
+func routeShowCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg, name, table string
 	var ids []string
 	c, a := newNetCommand("show", "Get the details of a route in a route table.")
@@ -97,23 +99,23 @@ func routeShowCommand(s Streams, g *globalFlags) *cobra.Command {
 	a.str(&table, "Route table name.", "--route-table-name").req().id()
 	a.withIDs(&ids)
 	netRun(s, g, a, func(e *env) error {
-		return e.netShowIDs(netTargets(ids, func() string { return e.routePath(rg, table, name) }))
+		return e.ShowIDs(flags.Targets(ids, func() string { return e.routePath(rg, table, name) }), apiNetwork)
 	})
 	return c
 }
 
-func routeListCommand(s Streams, g *globalFlags) *cobra.Command {
+func routeListCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg, table string
 	c, a := newNetCommand("list", "List routes in a route table.")
 	a.resourceGroup(&rg).req()
 	a.str(&table, "Route table name.", "--route-table-name").req()
 	netRun(s, g, a, func(e *env) error {
-		return e.list(e.netPath(rg, "routeTables", table, "routes"), apiNetwork)
+		return e.List(e.Client.NetPath(rg, "routeTables", table, "routes"), apiNetwork)
 	})
 	return c
 }
 
-func routeDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
+func routeDeleteCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg, name, table string
 	var ids []string
 	var noWait bool
@@ -124,7 +126,7 @@ func routeDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
 	a.withIDs(&ids)
 	a.noWait(&noWait)
 	netRun(s, g, a, func(e *env) error {
-		return e.netDelete(netTargets(ids, func() string { return e.routePath(rg, table, name) }), noWait)
+		return e.DeleteAll(flags.Targets(ids, func() string { return e.routePath(rg, table, name) }), apiNetwork, noWait)
 	})
 	return c
 }

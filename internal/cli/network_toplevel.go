@@ -1,6 +1,10 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
+	"github.com/spf13/cobra"
+)
 
 // netTopLevel is a top-level network resource type whose show, list and
 // delete commands az builds the same way: -g/-n or --ids, a subscription
@@ -11,7 +15,7 @@ type netTopLevel struct {
 	showShort, listShort, delShort string
 }
 
-func (r netTopLevel) show(s Streams, g *globalFlags) *cobra.Command {
+func (r netTopLevel) show(s Streams, g *command.Globals) *cobra.Command {
 	var rg, name string
 	var ids []string
 	c, a := newNetCommand("show", r.showShort)
@@ -19,25 +23,25 @@ func (r netTopLevel) show(s Streams, g *globalFlags) *cobra.Command {
 	a.str(&name, r.nameHelp, "-n", "--name").req().id()
 	a.withIDs(&ids)
 	netRun(s, g, a, func(e *env) error {
-		return e.netShowIDs(netTargets(ids, func() string { return e.netPath(rg, r.typ, name) }))
+		return e.ShowIDs(flags.Targets(ids, func() string { return e.Client.NetPath(rg, r.typ, name) }), apiNetwork)
 	})
 	return c
 }
 
-func (r netTopLevel) list(s Streams, g *globalFlags) *cobra.Command {
+func (r netTopLevel) list(s Streams, g *command.Globals) *cobra.Command {
 	var rg string
 	c, a := newNetCommand("list", r.listShort)
 	a.resourceGroup(&rg)
 	netRun(s, g, a, func(e *env) error {
 		if rg == "" {
-			return e.list(e.netSubscriptionPath(r.typ), apiNetwork)
+			return e.List(e.Client.NetSubscriptionPath(r.typ), apiNetwork)
 		}
-		return e.list(e.netPath(rg, r.typ), apiNetwork)
+		return e.List(e.Client.NetPath(rg, r.typ), apiNetwork)
 	})
 	return c
 }
 
-func (r netTopLevel) delete(s Streams, g *globalFlags) *cobra.Command {
+func (r netTopLevel) delete(s Streams, g *command.Globals) *cobra.Command {
 	var rg, name string
 	var ids []string
 	var noWait bool
@@ -47,7 +51,7 @@ func (r netTopLevel) delete(s Streams, g *globalFlags) *cobra.Command {
 	a.withIDs(&ids)
 	a.noWait(&noWait)
 	netRun(s, g, a, func(e *env) error {
-		return e.netDelete(netTargets(ids, func() string { return e.netPath(rg, r.typ, name) }), noWait)
+		return e.DeleteAll(flags.Targets(ids, func() string { return e.Client.NetPath(rg, r.typ, name) }), apiNetwork, noWait)
 	})
 	return c
 }

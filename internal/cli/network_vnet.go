@@ -3,17 +3,21 @@ package cli
 import (
 	"strings"
 
+	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 )
 
-func init() { networkCommands = append(networkCommands, lazyCommand{"vnet", newVNetCommand}) }
+func init() {
+	networkCommands = append(networkCommands, command.Lazy{Name: "vnet", Build: newVNetCommand})
+}
 
 // newVNetCommand mirrors `az network vnet`.
-func newVNetCommand(s Streams, g *globalFlags) *cobra.Command {
-	return group("vnet", "Manage Azure Virtual Networks.",
+func newVNetCommand(s Streams, g *command.Globals) *cobra.Command {
+	return command.Group("vnet", "Manage Azure Virtual Networks.",
 		vnetCreateCommand(s, g), netVNets.show(s, g), vnetListCommand(s, g), netVNets.delete(s, g),
-		group("subnet", "Manage subnets in an Azure Virtual Network.",
+		command.Group("subnet", "Manage subnets in an Azure Virtual Network.",
 			subnetCreateCommand(s, g), subnetShowCommand(s, g), subnetListCommand(s, g),
 			subnetUpdateCommand(s, g), subnetDeleteCommand(s, g)))
 }
@@ -39,7 +43,7 @@ func vnetDefaultSubnetPrefix(vnetPrefix string) string {
 	return addr + "/" + bits
 }
 
-func vnetCreateCommand(s Streams, g *globalFlags) *cobra.Command {
+func vnetCreateCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg, name, location, subnetName, nsg string
 	prefixes := []string{"10.0.0.0/16"}
 	var subnetPrefixes, dnsServers, tags []string
@@ -56,7 +60,7 @@ func vnetCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 	a.str(&nsg, "Name or ID of a network security group (NSG) for the new subnet.", "--nsg", "--network-security-group")
 	a.noWait(&noWait)
 	netRun(s, g, a, func(e *env) error {
-		loc, err := e.netLocation(location, rg)
+		loc, err := e.Location(location, rg)
 		if err != nil {
 			return err
 		}
@@ -82,37 +86,37 @@ func vnetCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 				sp["addressPrefixes"] = subnetPrefixes
 			}
 			if nsg != "" {
-				sp["networkSecurityGroup"] = map[string]any{"id": e.netRef(nsg, rg, "networkSecurityGroups")}
+				sp["networkSecurityGroup"] = map[string]any{"id": e.Client.NetRef(nsg, rg, "networkSecurityGroups")}
 			}
 			props["subnets"] = []any{map[string]any{"name": subnetName, "properties": sp}}
 		}
 		body := map[string]any{"location": loc, "properties": props}
 		if len(tags) > 0 {
-			body["tags"] = tagsArg(tags)
+			body["tags"] = flags.Tags(tags)
 		}
-		raw, err := e.netPut(e.netPath(rg, "virtualNetworks", name), body, noWait)
+		raw, err := e.PutResource(e.Client.NetPath(rg, "virtualNetworks", name), apiNetwork, body, noWait)
 		if err != nil || raw == nil {
 			return err
 		}
-		v, err := netShape(raw)
+		v, err := command.Shape(raw)
 		if err != nil {
 			return err
 		}
-		return e.printValue(map[string]any{"newVNet": v})
+		return e.PrintValue(map[string]any{"newVNet": v})
 	})
 	return c
 }
 
-func vnetListCommand(s Streams, g *globalFlags) *cobra.Command {
+func vnetListCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg string
 	c, a := newNetCommand("list", "List virtual networks.")
 	a.resourceGroup(&rg)
 	netRun(s, g, a, func(e *env) error {
-		e.table = vnetTable
+		e.Table = vnetTable
 		if rg == "" {
-			return e.list(e.netSubscriptionPath("virtualNetworks"), apiNetwork)
+			return e.List(e.Client.NetSubscriptionPath("virtualNetworks"), apiNetwork)
 		}
-		return e.list(e.netPath(rg, "virtualNetworks"), apiNetwork)
+		return e.List(e.Client.NetPath(rg, "virtualNetworks"), apiNetwork)
 	})
 	return c
 }
@@ -187,10 +191,10 @@ func netBoolOr(v any) any {
 
 // subnetPath is the id of subnet name in VNet vnet.
 func (e *env) subnetPath(rg, vnet, name string) string {
-	return e.netPath(rg, "virtualNetworks", vnet, "subnets", name)
+	return e.Client.NetPath(rg, "virtualNetworks", vnet, "subnets", name)
 }
 
-func subnetCreateCommand(s Streams, g *globalFlags) *cobra.Command {
+func subnetCreateCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg, name, vnet, prefix, nsg, rt string
 	var prefixes []string
 	var noWait bool
@@ -219,21 +223,21 @@ func subnetCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 			props["addressPrefixes"] = all
 		}
 		if nsg != "" {
-			props["networkSecurityGroup"] = map[string]any{"id": e.netRef(nsg, rg, "networkSecurityGroups")}
+			props["networkSecurityGroup"] = map[string]any{"id": e.Client.NetRef(nsg, rg, "networkSecurityGroups")}
 		}
 		if rt != "" {
-			props["routeTable"] = map[string]any{"id": e.netRef(rt, rg, "routeTables")}
+			props["routeTable"] = map[string]any{"id": e.Client.NetRef(rt, rg, "routeTables")}
 		}
-		raw, err := e.netPut(e.subnetPath(rg, vnet, name), map[string]any{"name": name, "properties": props}, noWait)
+		raw, err := e.PutResource(e.subnetPath(rg, vnet, name), apiNetwork, map[string]any{"name": name, "properties": props}, noWait)
 		if err != nil || raw == nil {
 			return err
 		}
-		return e.print(raw)
+		return e.Print(raw)
 	})
 	return c
 }
 
-func subnetShowCommand(s Streams, g *globalFlags) *cobra.Command {
+func subnetShowCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg, name, vnet string
 	var ids []string
 	c, a := newNetCommand("show", "Show details of a subnet.")
@@ -242,18 +246,18 @@ func subnetShowCommand(s Streams, g *globalFlags) *cobra.Command {
 	a.str(&vnet, "The virtual network (VNet) name.", "--vnet-name").req().id()
 	a.withIDs(&ids)
 	netRun(s, g, a, func(e *env) error {
-		return e.netShowIDs(netTargets(ids, func() string { return e.subnetPath(rg, vnet, name) }))
+		return e.ShowIDs(flags.Targets(ids, func() string { return e.subnetPath(rg, vnet, name) }), apiNetwork)
 	})
 	return c
 }
 
-func subnetListCommand(s Streams, g *globalFlags) *cobra.Command {
+func subnetListCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg, vnet string
 	c, a := newNetCommand("list", "List the subnets in a virtual network.")
 	a.resourceGroup(&rg).req()
 	a.str(&vnet, "The virtual network (VNet) name.", "--vnet-name").req()
 	netRun(s, g, a, func(e *env) error {
-		return e.list(e.netPath(rg, "virtualNetworks", vnet, "subnets"), apiNetwork)
+		return e.List(e.Client.NetPath(rg, "virtualNetworks", vnet, "subnets"), apiNetwork)
 	})
 	return c
 }
@@ -273,7 +277,7 @@ func netRGOf(id string) string {
 // remove the reference ("" or null).
 func netClears(v string) bool { return v == "" || strings.EqualFold(v, "null") }
 
-func subnetUpdateCommand(s Streams, g *globalFlags) *cobra.Command {
+func subnetUpdateCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg, name, vnet, nsg, rt string
 	var ids, prefixes []string
 	var noWait bool
@@ -288,17 +292,17 @@ func subnetUpdateCommand(s Streams, g *globalFlags) *cobra.Command {
 	a.noWait(&noWait)
 	netRun(s, g, a, func(e *env) error {
 		var out []any
-		for _, path := range netTargets(ids, func() string { return e.subnetPath(rg, vnet, name) }) {
+		for _, path := range flags.Targets(ids, func() string { return e.subnetPath(rg, vnet, name) }) {
 			group := rg
 			if len(ids) > 0 {
 				group = netRGOf(path)
 			}
 			// az's generic update: GET the subnet, change it, PUT it back.
-			raw, err := e.netGet(path)
+			raw, err := e.Get(path, apiNetwork)
 			if err != nil {
 				return err
 			}
-			doc, err := netJSONObject(raw)
+			doc, err := command.Object(raw)
 			if err != nil {
 				return err
 			}
@@ -311,14 +315,14 @@ func subnetUpdateCommand(s Streams, g *globalFlags) *cobra.Command {
 				if netClears(rt) {
 					delete(props, "routeTable")
 				} else {
-					props["routeTable"] = map[string]any{"id": e.netRef(rt, group, "routeTables")}
+					props["routeTable"] = map[string]any{"id": e.Client.NetRef(rt, group, "routeTables")}
 				}
 			}
 			if nsgArg.set {
 				if netClears(nsg) {
 					delete(props, "networkSecurityGroup")
 				} else {
-					props["networkSecurityGroup"] = map[string]any{"id": e.netRef(nsg, group, "networkSecurityGroups")}
+					props["networkSecurityGroup"] = map[string]any{"id": e.Client.NetRef(nsg, group, "networkSecurityGroups")}
 				}
 			}
 			if prefixArg.set {
@@ -330,14 +334,14 @@ func subnetUpdateCommand(s Streams, g *globalFlags) *cobra.Command {
 					props["addressPrefixes"] = prefixes
 				}
 			}
-			res, err := e.netPut(path, doc, noWait)
+			res, err := e.PutResource(path, apiNetwork, doc, noWait)
 			if err != nil {
 				return err
 			}
 			if res == nil {
 				continue
 			}
-			v, err := netShape(res)
+			v, err := command.Shape(res)
 			if err != nil {
 				return err
 			}
@@ -347,14 +351,14 @@ func subnetUpdateCommand(s Streams, g *globalFlags) *cobra.Command {
 		case 0:
 			return nil
 		case 1:
-			return e.printValue(out[0])
+			return e.PrintValue(out[0])
 		}
-		return e.printValue(out)
+		return e.PrintValue(out)
 	})
 	return c
 }
 
-func subnetDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
+func subnetDeleteCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg, name, vnet string
 	var ids []string
 	var noWait bool
@@ -365,7 +369,7 @@ func subnetDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
 	a.withIDs(&ids)
 	a.noWait(&noWait)
 	netRun(s, g, a, func(e *env) error {
-		return e.netDelete(netTargets(ids, func() string { return e.subnetPath(rg, vnet, name) }), noWait)
+		return e.DeleteAll(flags.Targets(ids, func() string { return e.subnetPath(rg, vnet, name) }), apiNetwork, noWait)
 	})
 	return c
 }

@@ -6,11 +6,14 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 )
 
-func init() { networkCommands = append(networkCommands, lazyCommand{"watcher", newWatcherCommand}) }
+func init() {
+	networkCommands = append(networkCommands, command.Lazy{Name: "watcher", Build: newWatcherCommand})
+}
 
 // Where Azure keeps the regional Network Watcher it enables by itself.
 const (
@@ -19,12 +22,12 @@ const (
 )
 
 // newWatcherCommand mirrors `az network watcher` list and show-next-hop.
-func newWatcherCommand(s Streams, g *globalFlags) *cobra.Command {
+func newWatcherCommand(s Streams, g *command.Globals) *cobra.Command {
 	list, la := newNetCommand("list", "List Network Watchers.")
 	netRun(s, g, la, func(e *env) error {
-		return e.list(e.netSubscriptionPath("networkWatchers"), apiNetwork)
+		return e.List(e.Client.NetSubscriptionPath("networkWatchers"), apiNetwork)
 	})
-	return group("watcher", "Manage the Azure Network Watcher.", list, newWatcherShowNextHopCommand(s, g))
+	return command.Group("watcher", "Manage the Azure Network Watcher.", list, newWatcherShowNextHopCommand(s, g))
 }
 
 // newWatcherShowNextHopCommand mirrors `az network watcher show-next-hop`:
@@ -34,7 +37,7 @@ func newWatcherCommand(s Streams, g *globalFlags) *cobra.Command {
 // a NIC anywhere in the subscription, which finds AKS nodes by node name).
 // As in Azure, the watcher of the target's region (NetworkWatcher_<location>
 // in NetworkWatcherRG) is used, and created when the region has none.
-func newWatcherShowNextHopCommand(s Streams, g *globalFlags) *cobra.Command {
+func newWatcherShowNextHopCommand(s Streams, g *command.Globals) *cobra.Command {
 	var rg, vm, src, dst, nic string
 	cmd, a := newNetCommand("show-next-hop", "Get information on the 'next hop' of a VM.")
 	cmd.Long = `Get information on the 'next hop' of a VM.
@@ -59,7 +62,7 @@ when it is not, as Azure does when a virtual network is created.`
 			if !strings.HasPrefix(nic, "/") && rg == "" {
 				return &output.Error{Code: 1, Message: "usage error: --nic ID | --nic NAME --resource-group NAME"}
 			}
-			body["targetNicResourceId"] = e.netRef(nic, rg, "networkInterfaces")
+			body["targetNicResourceId"] = e.Client.NetRef(nic, rg, "networkInterfaces")
 		}
 		w, err := e.regionalWatcher(loc)
 		if err != nil {
@@ -81,7 +84,7 @@ when it is not, as Azure does when a virtual network is created.`
 		o.Set("nextHopIpAddress", ptrOrNil(res.NextHopIPAddress))
 		o.Set("nextHopType", ptrOrNil(res.NextHopType))
 		o.Set("routeTableId", ptrOrNil(res.RouteTableID))
-		return e.printValue(o)
+		return e.PrintValue(o)
 	})
 	return cmd
 }
@@ -102,11 +105,11 @@ func (e *env) watcherTarget(rg, vm string) (id, location string, err error) {
 		if rg == "" {
 			return "", "", &output.Error{Code: 1, Message: "usage error: --vm ID | --vm NAME --resource-group NAME"}
 		}
-		cands = []string{e.resourcePath(rg, "Microsoft.Compute/virtualMachines", vm), e.netPath(rg, "networkInterfaces", vm)}
+		cands = []string{e.Client.ResourcePath(rg, "Microsoft.Compute/virtualMachines", vm), e.Client.NetPath(rg, "networkInterfaces", vm)}
 	}
 	var firstErr error
 	for _, c := range cands {
-		r, err := e.client.Do(http.MethodGet, c, apiForID(c), nil)
+		r, err := e.Client.Do(http.MethodGet, c, apiForID(c), nil)
 		if err != nil {
 			return "", "", err
 		}
@@ -127,7 +130,7 @@ func (e *env) watcherTarget(rg, vm string) (id, location string, err error) {
 	}
 	if !strings.HasPrefix(vm, "/") {
 		// An AKS node: its NIC is named after it, in the node resource group.
-		items, err := e.listItems(e.netSubscriptionPath("networkInterfaces"), apiNetwork)
+		items, err := e.Client.ListItems(e.Client.NetSubscriptionPath("networkInterfaces"), apiNetwork)
 		if err != nil {
 			return "", "", err
 		}
@@ -163,7 +166,7 @@ func apiForID(id string) string {
 // location, creating NetworkWatcher_<location> in NetworkWatcherRG (and the
 // group) when there is none.
 func (e *env) regionalWatcher(location string) (string, error) {
-	items, err := e.listItems(e.netSubscriptionPath("networkWatchers"), apiNetwork)
+	items, err := e.Client.ListItems(e.Client.NetSubscriptionPath("networkWatchers"), apiNetwork)
 	if err != nil {
 		return "", err
 	}
@@ -177,19 +180,19 @@ func (e *env) regionalWatcher(location string) (string, error) {
 			return w.ID, nil
 		}
 	}
-	r, err := e.client.Do(http.MethodGet, e.rgPath(watcherRG), apiResources, nil)
+	r, err := e.Client.Do(http.MethodGet, e.Client.RGPath(watcherRG), apiResources, nil)
 	if err != nil {
 		return "", err
 	}
 	if r.Status == http.StatusNotFound {
-		if _, err := e.client.Call(http.MethodPut, e.rgPath(watcherRG), apiResources, map[string]any{"location": location}); err != nil {
+		if _, err := e.Client.Call(http.MethodPut, e.Client.RGPath(watcherRG), apiResources, map[string]any{"location": location}); err != nil {
 			return "", err
 		}
 	}
-	id := e.netPath(watcherRG, "networkWatchers", watcherPrefix+norm(location))
-	if _, err := e.client.Call(http.MethodPut, id, apiNetwork, map[string]any{"location": location, "properties": map[string]any{}}); err != nil {
+	id := e.Client.NetPath(watcherRG, "networkWatchers", watcherPrefix+norm(location))
+	if _, err := e.Client.Call(http.MethodPut, id, apiNetwork, map[string]any{"location": location, "properties": map[string]any{}}); err != nil {
 		return "", err
 	}
-	e.log.Info("Network Watcher was not enabled for region '%s': created %s in %s.", location, watcherPrefix+norm(location), watcherRG)
+	e.Log.Info("Network Watcher was not enabled for region '%s': created %s in %s.", location, watcherPrefix+norm(location), watcherRG)
 	return id, nil
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/aksnet/aksnet/internal/kubenet"
 	"github.com/aksnet/aksnet/internal/planview"
@@ -17,7 +18,7 @@ import (
 )
 
 func init() {
-	rootCommands = append(rootCommands, lazyCommand{"plan", newPlanCommand})
+	rootCommands = append(rootCommands, command.Lazy{Name: "plan", Build: newPlanCommand})
 }
 
 // planFlags are the inputs of `aksnet plan`.
@@ -39,7 +40,7 @@ const svgFormat = "svg"
 // error codes and concrete fixes. Pure arithmetic (kubenet.PlanCapacity):
 // it needs no server, except with --from-cluster, which reads a live
 // cluster's layout through the API.
-func newPlanCommand(s Streams, g *globalFlags) *cobra.Command {
+func newPlanCommand(s Streams, g *command.Globals) *cobra.Command {
 	f := &planFlags{}
 	cmd := &cobra.Command{
 		Use:   "plan",
@@ -93,16 +94,16 @@ type planInput struct {
 	clusterID  string
 }
 
-func runPlan(cmd *cobra.Command, s Streams, g *globalFlags, f *planFlags) error {
-	format := strings.ToLower(g.output)
+func runPlan(cmd *cobra.Command, s Streams, g *command.Globals, f *planFlags) error {
+	format := strings.ToLower(g.Output)
 	if fl := cmd.Flag("output"); fl != nil && !fl.Changed {
 		format = string(output.Table)
 	}
 	gg := *g
 	if format == svgFormat {
-		gg.output = string(output.JSON)
+		gg.Output = string(output.JSON)
 	} else {
-		gg.output = format
+		gg.Output = format
 	}
 	e, err := newEnv(cmd, s, &gg, false)
 	if err != nil {
@@ -127,7 +128,7 @@ func runPlan(cmd *cobra.Command, s Streams, g *globalFlags, f *planFlags) error 
 				return output.UsageError(fmt.Sprintf("usage error: --%s can't be combined with --from-cluster, which reads it from the cluster", name))
 			}
 		}
-		if e.client, err = newClient(g, e.log); err != nil {
+		if err = e.Connect(); err != nil {
 			return err
 		}
 		if in, err = e.clusterPlan(f.rg, f.name); err != nil {
@@ -188,12 +189,12 @@ func runPlan(cmd *cobra.Command, s Streams, g *globalFlags, f *planFlags) error 
 		if _, err := s.Out.Write(planview.SVG(planLayout(in, res, rep))); err != nil {
 			return err
 		}
-	case e.format == output.Table && g.query == "":
+	case e.Format == output.Table && g.Query == "":
 		if _, err := fmt.Fprint(s.Out, planTable(rep)); err != nil {
 			return err
 		}
 	default:
-		if err := e.printValue(rep); err != nil {
+		if err := e.PrintValue(rep); err != nil {
 			return err
 		}
 	}
@@ -463,7 +464,7 @@ func planTable(rep planReport) string {
 // pod CIDRs its route table gives them.
 func (e *env) clusterPlan(rg, name string) (planInput, error) {
 	var in planInput
-	r, err := e.client.Call(http.MethodGet, e.aksClusterPath(rg, name), apiAKS, nil)
+	r, err := e.Client.Call(http.MethodGet, e.aksClusterPath(rg, name), apiAKS, nil)
 	if err != nil {
 		return in, err
 	}
@@ -508,7 +509,7 @@ func (e *env) clusterPlan(rg, name string) (planInput, error) {
 	}
 	if subnetID == "" {
 		// AKS made the VNet: it lives in the node resource group.
-		items, err := e.listItems(e.netPath(mc.Properties.NodeResourceGroup, "virtualNetworks"), apiNetwork)
+		items, err := e.Client.ListItems(e.Client.NetPath(mc.Properties.NodeResourceGroup, "virtualNetworks"), apiNetwork)
 		if err != nil {
 			return in, err
 		}
@@ -540,7 +541,7 @@ func (e *env) clusterPlan(rg, name string) (planInput, error) {
 		}
 	}
 	in.plan.MaxSurge = surge
-	sr, err := e.client.Call(http.MethodGet, subnetID, apiNetwork, nil)
+	sr, err := e.Client.Call(http.MethodGet, subnetID, apiNetwork, nil)
 	if err != nil {
 		return in, err
 	}
@@ -560,7 +561,7 @@ func (e *env) clusterPlan(rg, name string) (planInput, error) {
 	if in.plan.SubnetPrefix, err = netip.ParsePrefix(sn.Properties.AddressPrefix); err != nil {
 		return in, &output.Error{Code: 1, Message: fmt.Sprintf("subnet %s has no address prefix", subnetID)}
 	}
-	vr, err := e.client.Call(http.MethodGet, subnetID[:strings.LastIndex(strings.ToLower(subnetID), "/subnets/")], apiNetwork, nil)
+	vr, err := e.Client.Call(http.MethodGet, subnetID[:strings.LastIndex(strings.ToLower(subnetID), "/subnets/")], apiNetwork, nil)
 	if err != nil {
 		return in, err
 	}
@@ -599,13 +600,13 @@ func (e *env) clusterPlan(rg, name string) (planInput, error) {
 func (e *env) clusterNodes(nodeRG string, rt *struct {
 	ID string `json:"id"`
 }) ([]planview.Node, error) {
-	items, err := e.listItems(e.netPath(nodeRG, "networkInterfaces"), apiNetwork)
+	items, err := e.Client.ListItems(e.Client.NetPath(nodeRG, "networkInterfaces"), apiNetwork)
 	if err != nil {
 		return nil, err
 	}
 	podCIDRs := map[string]netip.Prefix{} // node IP → pod CIDR
 	if rt != nil && rt.ID != "" {
-		r, err := e.client.Call(http.MethodGet, rt.ID, apiNetwork, nil)
+		r, err := e.Client.Call(http.MethodGet, rt.ID, apiNetwork, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -14,12 +14,14 @@ import (
 	"time"
 
 	"github.com/aksnet/aksnet/internal/cli/azshape"
+	"github.com/aksnet/aksnet/internal/cli/client"
+	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 )
 
 func init() {
-	rootCommands = append(rootCommands, lazyCommand{"role", newRoleCommand})
+	rootCommands = append(rootCommands, command.Lazy{Name: "role", Build: newRoleCommand})
 }
 
 const (
@@ -43,11 +45,11 @@ var rbacODataTypes = map[string]string{
 }
 
 // newRoleCommand mirrors `az role`.
-func newRoleCommand(s Streams, g *globalFlags) *cobra.Command {
-	assignment := group("assignment", "Manage role assignments.",
+func newRoleCommand(s Streams, g *command.Globals) *cobra.Command {
+	assignment := command.Group("assignment", "Manage role assignments.",
 		newRoleAssignmentCreateCommand(s, g), newRoleAssignmentListCommand(s, g), newRoleAssignmentDeleteCommand(s, g))
-	definition := group("definition", "Manage role definitions.", newRoleDefinitionListCommand(s, g))
-	return group("role", "Manage Azure role-based access control (Azure RBAC).", assignment, definition)
+	definition := command.Group("definition", "Manage role definitions.", newRoleDefinitionListCommand(s, g))
+	return command.Group("role", "Manage Azure role-based access control (Azure RBAC).", assignment, definition)
 }
 
 const (
@@ -59,7 +61,7 @@ const (
 	rbacAssigneeHelp = "Represent a user, group, or service principal. Supported format: object id, user sign-in name, or service principal name."
 )
 
-func newRoleAssignmentCreateCommand(s Streams, g *globalFlags) *cobra.Command {
+func newRoleAssignmentCreateCommand(s Streams, g *command.Globals) *cobra.Command {
 	var role, assignee, objectID, principalType, scope, rg, description, condition, conditionVersion, name string
 	cmd := &cobra.Command{Use: "create", Short: "Create a new role assignment for a user, group, or service principal."}
 	a := newRbacArgs(cmd)
@@ -77,7 +79,7 @@ func newRoleAssignmentCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 	a.String(&name, "name", "n", "A GUID for the role assignment. It must be unique and different for each role assignment. If omitted, a new GUID is generated.")
 	a.done()
 	cmd.RunE = cmdRun(s, g, func(e *env, _ *cobra.Command, _ []string) error {
-		pt, err := rbacEnumArg(e.prog, "--assignee-principal-type", principalType, rbacPrincipalTypes...)
+		pt, err := rbacEnumArg(e.Prog, "--assignee-principal-type", principalType, rbacPrincipalTypes...)
 		if err != nil {
 			return err
 		}
@@ -85,7 +87,7 @@ func newRoleAssignmentCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 			return err
 		}
 		if scope == "" {
-			e.log.Warn("%s", rbacScopeWarning)
+			e.Log.Warn("%s", rbacScopeWarning)
 		}
 		if (assignee != "") == (objectID != "") {
 			return rbacCLIError("usage error: --assignee STRING | --assignee-object-id GUID")
@@ -105,7 +107,7 @@ func newRoleAssignmentCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 				return err
 			}
 		} else if pt == "" {
-			e.log.Warn("RBAC service might reject creating role assignment without --assignee-principal-type in the future. " +
+			e.Log.Warn("RBAC service might reject creating role assignment without --assignee-principal-type in the future. " +
 				"Better to specify --assignee-principal-type manually.")
 			pt = e.rbacPrincipalTypeOf(oid)
 		}
@@ -121,24 +123,24 @@ func newRoleAssignmentCreateCommand(s Streams, g *globalFlags) *cobra.Command {
 			}
 			for _, f := range found {
 				if strings.EqualFold(rbacStr(f, "principalId"), oid) {
-					return e.printValue(f)
+					return e.PrintValue(f)
 				}
 			}
 			if len(found) == 0 {
 				return err
 			}
-			return e.printValue(found[0])
+			return e.PrintValue(found[0])
 		}
 		v, err := rbacShapeObject(raw)
 		if err != nil {
 			return err
 		}
-		return e.printValue(v)
+		return e.PrintValue(v)
 	})
 	return cmd
 }
 
-func newRoleAssignmentListCommand(s Streams, g *globalFlags) *cobra.Command {
+func newRoleAssignmentListCommand(s Streams, g *command.Globals) *cobra.Command {
 	var assignee, role, scope, rg string
 	var inherited, all, groups, classic bool
 	cmd := &cobra.Command{Use: "list", Short: "List role assignments."}
@@ -158,17 +160,17 @@ func newRoleAssignmentListCommand(s Streams, g *globalFlags) *cobra.Command {
 			return err
 		}
 		// Classic administrators are not modelled: there are none to add.
-		e.table = rbacTable([2]string{"Principal", "principalName"}, [2]string{"Role", "roleDefinitionName"}, [2]string{"Scope", "scope"})
+		e.Table = rbacTable([2]string{"Principal", "principalName"}, [2]string{"Role", "roleDefinitionName"}, [2]string{"Scope", "scope"})
 		list := make([]any, len(out))
 		for i, o := range out {
 			list[i] = o
 		}
-		return e.printValue(list)
+		return e.PrintValue(list)
 	})
 	return cmd
 }
 
-func newRoleAssignmentDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
+func newRoleAssignmentDeleteCommand(s Streams, g *command.Globals) *cobra.Command {
 	var ids []string
 	var assignee, role, scope, rg string
 	var inherited, yes bool
@@ -189,23 +191,23 @@ func newRoleAssignmentDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
 				name string
 			}{{assignee != "", "--assignee"}, {role != "", "--role"}, {rg != "", "--resource-group"}, {scope != "", "--scope"}, {inherited, "--include-inherited"}} {
 				if o.set {
-					e.log.Warn("option '%s' will be ignored due to use of '--ids'.", o.name)
+					e.Log.Warn("option '%s' will be ignored due to use of '--ids'.", o.name)
 				}
 			}
 			for _, id := range ids {
-				if err := e.del(rbacScopePath(id), apiAuthorization, false); err != nil {
+				if err := e.Delete(rbacScopePath(id), apiAuthorization, false); err != nil {
 					return err
 				}
 			}
 			return nil
 		}
 		if assignee == "" && role == "" && rg == "" && scope == "" && !yes {
-			if !isTerminal(e.s.In) {
+			if !command.IsTerminal(e.Streams.In) {
 				return rbacCLIError("Unable to prompt for confirmation as no tty available. Use --yes.")
 			}
-			fmt.Fprint(e.s.Err, "This will delete all role assignments under the subscription. Are you sure? (y/N): ")
+			fmt.Fprint(e.Streams.Err, "This will delete all role assignments under the subscription. Are you sure? (y/N): ")
 			var answer string
-			_, _ = fmt.Fscanln(e.s.In, &answer)
+			_, _ = fmt.Fscanln(e.Streams.In, &answer)
 			if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
 				return nil
 			}
@@ -222,7 +224,7 @@ func newRoleAssignmentDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
 			return rbacCLIError("No matched assignments were found to delete")
 		}
 		for _, f := range found {
-			if err := e.del(rbacStr(f, "id"), apiAuthorization, false); err != nil {
+			if err := e.Delete(rbacStr(f, "id"), apiAuthorization, false); err != nil {
 				return err
 			}
 		}
@@ -231,7 +233,7 @@ func newRoleAssignmentDeleteCommand(s Streams, g *globalFlags) *cobra.Command {
 	return cmd
 }
 
-func newRoleDefinitionListCommand(s Streams, g *globalFlags) *cobra.Command {
+func newRoleDefinitionListCommand(s Streams, g *command.Globals) *cobra.Command {
 	var name, scope, rg string
 	var customOnly bool
 	cmd := &cobra.Command{Use: "list", Short: "List role definitions."}
@@ -260,8 +262,8 @@ func newRoleDefinitionListCommand(s Streams, g *globalFlags) *cobra.Command {
 			}
 			out = append(out, d)
 		}
-		e.table = rbacTable([2]string{"Name", "roleName"}, [2]string{"Type", "type"}, [2]string{"Description", "description"})
-		return e.printValue(out)
+		e.Table = rbacTable([2]string{"Name", "roleName"}, [2]string{"Type", "type"}, [2]string{"Description", "description"})
+		return e.PrintValue(out)
 	})
 	return cmd
 }
@@ -402,9 +404,9 @@ func (e *env) rbacBuildScope(rg, scope string) (string, error) {
 		}
 		return scope, nil
 	case rg != "":
-		return e.rgPath(rg), nil
+		return e.Client.RGPath(rg), nil
 	}
-	return "/subscriptions/" + e.client.Subscription, nil
+	return "/subscriptions/" + e.Client.Subscription, nil
 }
 
 var rbacRoleIDPattern = sync.OnceValue(func() *regexp.Regexp {
@@ -418,10 +420,10 @@ func (e *env) rbacResolveRoleID(role, scope string) (string, error) {
 		return role, nil
 	}
 	if rbacIsGUID(role) {
-		return "/subscriptions/" + e.client.Subscription + rbacDefinitionsSegment + "/" + role, nil
+		return "/subscriptions/" + e.Client.Subscription + rbacDefinitionsSegment + "/" + role, nil
 	}
 	if scope == "" {
-		scope = "/subscriptions/" + e.client.Subscription
+		scope = "/subscriptions/" + e.Client.Subscription
 	}
 	defs, err := e.rbacRoleDefinitions(scope, fmt.Sprintf("roleName eq '%s'", role))
 	if err != nil {
@@ -447,7 +449,7 @@ func (e *env) rbacRoleDefinitions(scope, filter string) ([]map[string]any, error
 	if filter != "" {
 		path += "?" + url.Values{"$filter": {filter}}.Encode()
 	}
-	items, err := e.listItems(path, apiAuthorization)
+	items, err := e.Client.ListItems(path, apiAuthorization)
 	if err != nil {
 		return nil, err
 	}
@@ -476,8 +478,8 @@ func (e *env) rbacRoleDefinitions(scope, filter string) ([]map[string]any, error
 
 // rbacGraph sends a Microsoft Graph request. Transport failures are
 // errors; Graph's answers, errors included, are returned.
-func (e *env) rbacGraph(method, path string, body any) (*Response, error) {
-	return e.client.Do(method, path, "", body)
+func (e *env) rbacGraph(method, path string, body any) (*client.Response, error) {
+	return e.Client.Do(method, path, "", body)
 }
 
 // rbacGraphErr is az's GraphError: Graph's message, exit code 1. It
@@ -487,7 +489,7 @@ type rbacGraphErr struct{ err *output.Error }
 func (g *rbacGraphErr) Error() string { return g.err.Error() }
 func (g *rbacGraphErr) Unwrap() error { return g.err }
 
-func rbacGraphError(r *Response) error {
+func rbacGraphError(r *client.Response) error {
 	ae := output.ParseARMError(r.Status, r.Body)
 	msg := ae.Message
 	if msg == "" {
@@ -497,7 +499,7 @@ func rbacGraphError(r *Response) error {
 }
 
 // rbacGraphValues calls Graph and returns its "value" list.
-func (e *env) rbacGraphValues(method, path string, body any) ([]map[string]any, *Response, error) {
+func (e *env) rbacGraphValues(method, path string, body any) ([]map[string]any, *client.Response, error) {
 	r, err := e.rbacGraph(method, path, body)
 	if err != nil {
 		return nil, nil, err
@@ -548,10 +550,10 @@ func (e *env) rbacResolveAssignee(assignee string, fallbackToObjectID bool) (str
 	if !errors.As(err, &ge) {
 		return "", "", err
 	}
-	e.log.Warn("Failed to query %s by invoking Graph API. If you don't have permission to query Graph API, please "+
+	e.Log.Warn("Failed to query %s by invoking Graph API. If you don't have permission to query Graph API, please "+
 		"specify --assignee-object-id and --assignee-principal-type.", assignee)
 	if fallbackToObjectID && rbacIsGUID(assignee) {
-		e.log.Warn("Assuming %s as an object ID.", assignee)
+		e.Log.Warn("Assuming %s as an object ID.", assignee)
 		return assignee, "", nil
 	}
 	return "", "", err
@@ -583,7 +585,7 @@ func (e *env) rbacLookupAssignee(assignee string) (string, string, error) {
 func (e *env) rbacPrincipalTypeOf(objectID string) string {
 	objs, err := e.rbacObjectStubs([]string{objectID})
 	if err != nil {
-		e.log.Warn("Failed to query --assignee-principal-type for --assignee-object-id %s by invoking Graph API.", objectID)
+		e.Log.Warn("Failed to query --assignee-principal-type for --assignee-object-id %s by invoking Graph API.", objectID)
 		return ""
 	}
 	if len(objs) > 0 {
@@ -618,7 +620,7 @@ func (e *env) rbacCreateAssignment(role, principalID, rg, scope, principalType, 
 		props["conditionVersion"] = conditionVersion
 	}
 	path := rbacScopePath(sc) + rbacAssignmentsSegment + "/" + name
-	r, err := e.client.Call(http.MethodPut, path, apiAuthorization, map[string]any{"properties": props})
+	r, err := e.Client.Call(http.MethodPut, path, apiAuthorization, map[string]any{"properties": props})
 	if err != nil {
 		return nil, err
 	}
@@ -657,11 +659,11 @@ func (e *env) rbacSearchAssignments(scope, assignee, role string, inherited, gro
 		if groups {
 			f = fmt.Sprintf("assignedTo('%s')", objectID)
 		}
-		path = "/subscriptions/" + e.client.Subscription + rbacAssignmentsSegment + "?" + url.Values{"$filter": {f}}.Encode()
+		path = "/subscriptions/" + e.Client.Subscription + rbacAssignmentsSegment + "?" + url.Values{"$filter": {f}}.Encode()
 	default:
-		path = "/subscriptions/" + e.client.Subscription + rbacAssignmentsSegment
+		path = "/subscriptions/" + e.Client.Subscription + rbacAssignmentsSegment
 	}
-	items, err := e.listItems(path, apiAuthorization)
+	items, err := e.Client.ListItems(path, apiAuthorization)
 	if err != nil {
 		return nil, err
 	}
@@ -726,7 +728,7 @@ func (e *env) rbacListAssignments(assignee, role, rg, scope string, inherited, a
 	}
 	defScope := scope
 	if defScope == "" {
-		defScope = "/subscriptions/" + e.client.Subscription
+		defScope = "/subscriptions/" + e.Client.Subscription
 	}
 	defs, err := e.rbacRoleDefinitions(defScope, "")
 	if err != nil {
@@ -751,7 +753,7 @@ func (e *env) rbacListAssignments(assignee, role, rg, scope string, inherited, a
 		stubs, err := e.rbacObjectStubs(principals)
 		if err != nil {
 			// Failing to name principals must not fail the listing.
-			e.log.Info("Failed to resolve graph object information per error '%s'", err)
+			e.Log.Info("Failed to resolve graph object information per error '%s'", err)
 		} else {
 			display := map[string]string{}
 			for _, s := range stubs {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 )
@@ -78,7 +79,7 @@ func runDaemon(s Streams, path string, args []string) error {
 	err := cmd.Run()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
-		return &exitError{code: ee.ExitCode()}
+		return &command.ExitError{Code: ee.ExitCode()}
 	}
 	if err != nil {
 		return &output.Error{Code: 1, Message: fmt.Sprintf("run %s: %v", path, err)}

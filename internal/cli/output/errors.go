@@ -341,3 +341,9 @@ func seqRatio(a, b []rune) float64 {
 	}
 	return 2 * float64(matches) / float64(len(a)+len(b))
 }
+
+// CLIError is a knack CLIError, as az raises for bad argument values once
+// parsing is done: "ERROR: message", exit code 1.
+func CLIError(format string, args ...any) error {
+	return &Error{Code: 1, Message: fmt.Sprintf(format, args...)}
+}

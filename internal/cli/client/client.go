@@ -1,4 +1,8 @@
-package cli
+// Package client is the CLI's ARM client: it signs in as the CLI's
+// principal, sends requests to the aksnet server over one TLS connection,
+// follows long-running operations and list pages, and builds the resource
+// ids the commands address. Commands call it; it prints nothing.
+package client
 
 import (
 	"bytes"
@@ -21,9 +25,20 @@ import (
 // DefaultEndpoint is where the CLI looks for the server.
 const DefaultEndpoint = "https://localhost:8443"
 
-// profile is who the CLI signs in as: the admin principal by default, or
+// API versions the CLI speaks, as az 2.45's latest profile does.
+const (
+	APIResources     = "2021-04-01"
+	APINetwork       = "2022-01-01"
+	APIMSI           = "2023-01-31"
+	APIAuthorization = "2022-04-01"
+	APIAKS           = "2024-05-01"
+	// APISubscriptions is the api-version az login lists subscriptions with.
+	APISubscriptions = "2019-11-01"
+)
+
+// Profile is who the CLI signs in as: the admin principal by default, or
 // the service principal of the last `aksnet login`.
-type profile struct {
+type Profile struct {
 	TenantID       string `json:"tenantId"`
 	SubscriptionID string `json:"subscriptionId"`
 	AppID          string `json:"appId"`
@@ -44,16 +59,20 @@ type Client struct {
 	// Subscription is the subscription commands act on.
 	Subscription string
 	http         *http.Client
-	prof         profile
+	prof         Profile
 	log          *output.Logger
 }
 
-func cliDir(stateDir string) string { return filepath.Join(stateDir, "cli") }
+// Dir is where the CLI keeps its login profile and token cache.
+func Dir(stateDir string) string { return filepath.Join(stateDir, "cli") }
+
+// TenantID is the tenant of the signed-in principal.
+func (c *Client) TenantID() string { return c.prof.TenantID }
 
 // loadProfile returns the login profile, or the admin credentials.
-func loadProfile(stateDir string) (profile, error) {
-	var p profile
-	raw, err := os.ReadFile(filepath.Join(cliDir(stateDir), "profile.json"))
+func loadProfile(stateDir string) (Profile, error) {
+	var p Profile
+	raw, err := os.ReadFile(filepath.Join(Dir(stateDir), "profile.json"))
 	if err == nil && json.Unmarshal(raw, &p) == nil && p.AppID != "" {
 		return p, nil
 	}
@@ -61,36 +80,38 @@ func loadProfile(stateDir string) (profile, error) {
 	if err != nil {
 		return p, &output.Error{Code: 1, Message: fmt.Sprintf("no aksnet credentials in %s (%v). Start a server with: aksnet serve --state-dir %s", stateDir, err, stateDir)}
 	}
-	return profile{TenantID: creds.TenantID, SubscriptionID: creds.SubscriptionID, AppID: creds.AppID, Password: creds.Password}, nil
+	return Profile{TenantID: creds.TenantID, SubscriptionID: creds.SubscriptionID, AppID: creds.AppID, Password: creds.Password}, nil
 }
 
-// newClient builds a client from the global flags.
-func newClient(g *globalFlags, log *output.Logger) (*Client, error) {
-	prof, err := loadProfile(g.stateDir)
+// New returns a client for the server at endpoint whose state (CA,
+// credentials, login profile) is in stateDir, signed in as the logged-in
+// principal or the admin. subscription, when set, overrides the profile's.
+func New(endpoint, stateDir, subscription string, log *output.Logger) (*Client, error) {
+	prof, err := loadProfile(stateDir)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := stateDirConn(g.stateDir, 5*time.Minute)
+	conn, err := stateDirConn(stateDir, 5*time.Minute)
 	if err != nil {
 		return nil, err
 	}
 	c := &Client{
-		Endpoint:     strings.TrimRight(g.endpoint, "/"),
-		StateDir:     g.stateDir,
+		Endpoint:     strings.TrimRight(endpoint, "/"),
+		StateDir:     stateDir,
 		Subscription: prof.SubscriptionID,
 		prof:         prof,
 		log:          log,
 		http:         &http.Client{Transport: conn},
 	}
-	if g.subscription != "" {
-		c.Subscription = g.subscription
+	if subscription != "" {
+		c.Subscription = subscription
 	}
 	return c, nil
 }
 
 // token returns a bearer token, from the cache when it is still valid.
 func (c *Client) token() (string, error) {
-	cachePath := filepath.Join(cliDir(c.StateDir), "token.json")
+	cachePath := filepath.Join(Dir(c.StateDir), "token.json")
 	var ct cachedToken
 	if raw, err := os.ReadFile(cachePath); err == nil && json.Unmarshal(raw, &ct) == nil &&
 		ct.Endpoint == c.Endpoint && ct.AppID == c.prof.AppID && time.Until(ct.ExpiresOn) > time.Minute {
@@ -105,7 +126,7 @@ func (c *Client) token() (string, error) {
 	}
 	ct = cachedToken{Endpoint: c.Endpoint, AppID: c.prof.AppID, Token: tr.AccessToken, ExpiresOn: time.Now().Add(time.Duration(tr.ExpiresIn) * time.Second)}
 	if raw, err := json.Marshal(ct); err == nil {
-		_ = os.MkdirAll(cliDir(c.StateDir), 0o700)
+		_ = os.MkdirAll(Dir(c.StateDir), 0o700)
 		_ = os.WriteFile(cachePath, raw, 0o600)
 	}
 	return ct.Token, nil

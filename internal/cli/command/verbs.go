@@ -1,0 +1,207 @@
+package command
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/aksnet/aksnet/internal/cli/azshape"
+	"github.com/aksnet/aksnet/internal/cli/client"
+	"github.com/aksnet/aksnet/internal/cli/output"
+)
+
+// Print shapes an ARM JSON document (or list page) as az does and writes it.
+func (e *Env) Print(raw []byte) error {
+	v, err := azshape.ShapeJSON(raw)
+	if err != nil {
+		return fmt.Errorf("decode response: %w", err)
+	}
+	return e.PrintValue(v)
+}
+
+// PrintValue writes an already shaped value.
+func (e *Env) PrintValue(v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return output.Print(e.Streams.Out, raw, output.Options{Format: e.Format, Query: e.Globals.Query, Color: IsTerminal(e.Streams.Out) && IsTerminal(e.Streams.Err), TableTransformer: e.Table})
+}
+
+// Shape decodes and shapes one ARM document as az prints it.
+func Shape(raw []byte) (any, error) {
+	v, err := azshape.ShapeJSON(raw)
+	if err != nil {
+		return nil, fmt.Errorf("decode response: %w", err)
+	}
+	return v, nil
+}
+
+// Object decodes raw into a generic object, keeping numbers as written.
+func Object(raw []byte) (map[string]any, error) {
+	var m map[string]any
+	d := json.NewDecoder(strings.NewReader(string(raw)))
+	d.UseNumber()
+	if err := d.Decode(&m); err != nil {
+		return nil, fmt.Errorf("decode response: %w", err)
+	}
+	return m, nil
+}
+
+// Show GETs path and prints it.
+func (e *Env) Show(path, api string) error {
+	r, err := e.Client.Call(http.MethodGet, path, api, nil)
+	if err != nil {
+		return err
+	}
+	return e.Print(r.Body)
+}
+
+// List GETs every page of a collection and prints the items as one list.
+func (e *Env) List(path, api string) error {
+	items, err := e.Client.ListItems(path, api)
+	if err != nil {
+		return err
+	}
+	raw, _ := json.Marshal(items)
+	return e.Print(raw)
+}
+
+// Put PUTs body, waits for a long-running operation unless noWait, and
+// prints the final resource (nothing with --no-wait, as az).
+func (e *Env) Put(path, api string, body any, noWait bool) error {
+	r, err := e.Client.Call(http.MethodPut, path, api, body)
+	if err != nil {
+		return err
+	}
+	if noWait {
+		return nil
+	}
+	if err := e.Wait(r); err != nil {
+		return err
+	}
+	if r.Header.Get("Azure-AsyncOperation") != "" {
+		return e.Show(path, api)
+	}
+	return e.Print(r.Body)
+}
+
+// PutResource PUTs body and returns the final resource, following a
+// long-running operation; nothing with noWait.
+func (e *Env) PutResource(path, api string, body any, noWait bool) ([]byte, error) {
+	r, err := e.Client.Call(http.MethodPut, path, api, body)
+	if err != nil || noWait {
+		return nil, err
+	}
+	if err := e.Wait(r); err != nil {
+		return nil, err
+	}
+	if r.Header.Get("Azure-AsyncOperation") != "" || len(r.Body) == 0 {
+		return e.Get(path, api)
+	}
+	return r.Body, nil
+}
+
+// Get GETs path and returns the body.
+func (e *Env) Get(path, api string) ([]byte, error) {
+	r, err := e.Client.Call(http.MethodGet, path, api, nil)
+	if err != nil {
+		return nil, err
+	}
+	return r.Body, nil
+}
+
+// ShowIDs prints the resources at paths: one object for one path, a list
+// for several, as az does with --ids.
+func (e *Env) ShowIDs(paths []string, api string) error {
+	var out []any
+	for _, p := range paths {
+		raw, err := e.Get(p, api)
+		if err != nil {
+			return err
+		}
+		v, err := Shape(raw)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+	}
+	if len(out) == 1 {
+		return e.PrintValue(out[0])
+	}
+	return e.PrintValue(out)
+}
+
+// Wait follows a long-running operation, showing az's progress line on a
+// terminal and nothing when stderr is piped.
+func (e *Env) Wait(r *client.Response) error {
+	tty := IsTerminal(e.Streams.Err)
+	spin := []string{"|", "/", "-", "\\"}
+	n := 0
+	err := e.Client.Wait(r, func(status string) {
+		if tty && status == "InProgress" {
+			fmt.Fprintf(e.Streams.Err, "\r%s Running ..", spin[n%len(spin)])
+			n++
+		}
+	})
+	if tty && n > 0 {
+		fmt.Fprint(e.Streams.Err, "\r               \r")
+	}
+	return err
+}
+
+// Delete DELETEs path and waits unless noWait. A missing resource is not
+// an error, as with az's delete commands.
+func (e *Env) Delete(path, api string, noWait bool) error {
+	r, err := e.Client.Do(http.MethodDelete, path, api, nil)
+	if err != nil {
+		return err
+	}
+	if r.Status == http.StatusNotFound {
+		return nil
+	}
+	if r.Status >= 400 {
+		return output.ParseARMError(r.Status, r.Body)
+	}
+	if noWait {
+		return nil
+	}
+	return e.Wait(r)
+}
+
+// DeleteAll deletes every path, in order.
+func (e *Env) DeleteAll(paths []string, api string, noWait bool) error {
+	for _, p := range paths {
+		if err := e.Delete(p, api, noWait); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Location returns l, or the resource group's location as az defaults it.
+func (e *Env) Location(l, rg string) (string, error) {
+	if l != "" {
+		return l, nil
+	}
+	return e.Client.RGLocation(rg)
+}
+
+// Confirm asks az's question unless yes; without a terminal it fails as az
+// does.
+func (e *Env) Confirm(yes bool) error {
+	if yes {
+		return nil
+	}
+	if !IsTerminal(e.Streams.In) {
+		return &output.Error{Code: 1, Message: "Unable to prompt for confirmation as no tty available. Use --yes."}
+	}
+	fmt.Fprint(e.Streams.Err, "Are you sure you want to perform this operation? (y/n): ")
+	var answer string
+	_, _ = fmt.Fscanln(e.Streams.In, &answer)
+	if !strings.EqualFold(strings.TrimSpace(answer), "y") && !strings.EqualFold(strings.TrimSpace(answer), "yes") {
+		return &output.Error{Code: 1, Message: "Operation cancelled."}
+	}
+	return nil
+}
