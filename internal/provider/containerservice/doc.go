@@ -1,6 +1,7 @@
 // Package containerservice is the Microsoft.ContainerService provider:
 // AKS managed clusters and their agent pools, with the kubenet network
-// plugin behaving as docs/use-kubenet.md describes.
+// plugin behaving as Azure's article "Configure kubenet networking in Azure
+// Kubernetes Service (AKS)" describes.
 //
 // A PUT validates the request against the kubenet rules (package kubenet),
 // allocates node IPs from the subnet and a /24 of the pod CIDR per node, and
