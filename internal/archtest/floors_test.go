@@ -1,8 +1,11 @@
 package archtest
 
 import (
+	"io/fs"
 	"maps"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -91,6 +94,7 @@ func floorOf(rel string) (int, bool) {
 // as go list reports them.
 func imports(t *testing.T) map[string][]string {
 	t.Helper()
+	readSources(t)
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, module+"/...").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
@@ -101,6 +105,28 @@ func imports(t *testing.T) map[string][]string {
 		graph[f[0]] = f[1:]
 	}
 	return graph
+}
+
+// readSources reads every Go file of the module. go test caches a passing
+// result by the files the test opened, and it cannot see what go list
+// read: without this, a new import would not run the test again.
+func readSources(t *testing.T) {
+	t.Helper()
+	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && strings.HasPrefix(d.Name(), ".") && path != "../.." {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && (strings.HasSuffix(path, ".go") || d.Name() == "go.mod") {
+			_, err = os.ReadFile(path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("read the module's sources: %v", err)
+	}
 }
 
 func rel(pkg string) (string, bool) { return strings.CutPrefix(pkg, module+"/") }
