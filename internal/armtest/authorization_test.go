@@ -377,7 +377,7 @@ func TestRoleDefinitions_CustomRoleLifecycle(t *testing.T) {
 
 	// Built-ins can't be changed, names can't be taken twice.
 	_, err = rd.CreateOrUpdate(h.ctx, scope, readerRole, def("mine now"), nil)
-	wantSDKErr(t, err, want{Status: http.StatusBadRequest, Code: "RoleDefinitionUpdateNotPermitted", Mentions: []string{readerRole}})
+	wantSDKErr(t, err, want{Status: http.StatusConflict, Code: "RoleDefinitionExists", Mentions: []string{readerRole}})
 	dup := def("dup")
 	_, err = rd.CreateOrUpdate(h.ctx, scope, newGUID(t), dup, nil)
 	wantSDKErr(t, err, want{Status: http.StatusConflict, Code: "RoleDefinitionWithSameNameExists", Target: "properties.roleName", Mentions: []string{name}})

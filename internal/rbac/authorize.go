@@ -50,7 +50,8 @@ type Authorizer struct {
 // definitions by GUID; nil means built-in roles only (BuiltInByID). An
 // assignment whose RoleDefinitionID is malformed, or whose role resolve does
 // not know, grants nothing, as an assignment of a deleted role grants nothing
-// in Azure. Assignments without a PrincipalID or Scope are ignored.
+// in Azure; so does one at a scope outside the role's AssignableScopes.
+// Assignments without a PrincipalID or Scope are ignored.
 func NewAuthorizer(assignments []Assignment, resolve Resolver) *Authorizer {
 	if resolve == nil {
 		resolve = BuiltInByID
@@ -74,7 +75,9 @@ func NewAuthorizer(assignments []Assignment, resolve Resolver) *Authorizer {
 			}
 			roles[guid] = role // nil records "unknown" so it is resolved once
 		}
-		if role == nil {
+		// An assignment outside its role's assignable scopes grants
+		// nothing, even one stored before the scopes were narrowed.
+		if role == nil || !role.AssignableAt(scope) {
 			continue
 		}
 		key := strings.ToLower(as.PrincipalID)

@@ -35,7 +35,14 @@
 //     returned but never checked.
 //   - Principals are matched by object id only. Group membership is not
 //     modelled, so assignedTo('X') behaves like principalId eq 'X'.
+//   - A custom role grants only within its assignable scopes: an assignment
+//     outside them grants nothing (NewAuthorizer) and is refused when made
+//     (RoleDefinitionNotAssignable). Writing a custom role takes
+//     roleDefinitions/write at every assignable scope it has and had
+//     (DefinitionWriteScopes).
 //   - Error codes are Azure's: AuthorizationFailed (403), RoleAssignmentExists
-//     (409), InvalidRoleAssignmentId (400) and UnsupportedQuery (400, target
-//     "$filter").
+//     (409), InvalidRoleAssignmentId (400), UnsupportedQuery (400, target
+//     "$filter"), and for custom roles RoleDefinitionExists (409),
+//     MissingAssignableScopes and LinkedInvalidPropertyId (400),
+//     RoleDefinitionDoesNotExist and RoleDefinitionHasAssignments.
 package rbac

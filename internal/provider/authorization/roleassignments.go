@@ -116,8 +116,9 @@ func putAssignment(c *arm.Call, tenantID string) ([]byte, error) {
 	if !ok {
 		return nil, azerr.BadRequest("InvalidRoleDefinitionId", "properties.roleDefinitionId", "The role definition ID '%s' is not valid.", p.RoleDefinitionID)
 	}
-	if _, ok := Resolver(c.R)(guid); !ok {
-		return nil, azerr.BadRequest("RoleDefinitionDoesNotExist", "properties.roleDefinitionId", "The specified role definition with ID '%s' does not exist.", guid)
+	def, ok := Resolver(c.R)(guid)
+	if !ok {
+		return nil, azerr.BadRequest(rbac.CodeRoleDefinitionDoesNotExist, "properties.roleDefinitionId", "The specified role definition with ID '%s' does not exist.", guid)
 	}
 	principal, ok := directory.GetPrincipal(c.R, p.PrincipalID)
 	if !ok {
@@ -128,6 +129,12 @@ func putAssignment(c *arm.Call, tenantID string) ([]byte, error) {
 	scope := c.Parent
 	if scope == "" {
 		scope = "/"
+	}
+	// A custom role grants only within its assignable scopes: an
+	// assignment outside them would let whoever may assign there use a
+	// role its owners never meant for that scope.
+	if !def.AssignableAt(scope) {
+		return nil, rbac.RoleDefinitionNotAssignable(guid, scope)
 	}
 	sub := c.Parsed.Subscription
 	a := rbac.Assignment{ID: c.ID, Name: arm.LastName(c.ID), Scope: scope, RoleDefinitionID: rbac.RoleDefinitionID(sub, guid), PrincipalID: principal.ObjectID}

@@ -2,6 +2,7 @@ package authorization
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -87,16 +88,8 @@ func Resolver(r store.Reader) rbac.Resolver {
 		if d, ok := rbac.BuiltInByID(guid); ok {
 			return d, true
 		}
-		id, ok := r.Get(customKey(guid))
+		doc, ok := customRole(r, guid)
 		if !ok {
-			return rbac.RoleDefinition{}, false
-		}
-		raw, ok := r.Get(arm.KeyOf(string(id)))
-		if !ok {
-			return rbac.RoleDefinition{}, false
-		}
-		var doc roleDefinitionDoc
-		if json.Unmarshal(raw, &doc) != nil {
 			return rbac.RoleDefinition{}, false
 		}
 		return defOf(doc), true
@@ -133,10 +126,12 @@ func roleDefinitionKind() *arm.Kind {
 			if d, ok := rbac.BuiltInByID(name); ok {
 				return json.Marshal(docOf(d, c.Parsed.Subscription))
 			}
-			if id, ok := c.R.Get(customKey(name)); ok {
-				return c.StoredDoc(string(id)), nil
+			// A custom role is seen within its assignable scopes (and from
+			// above them) only, as ARM resolves roles at a scope.
+			if doc, ok := customRole(c.R, name); ok && defOf(doc).VisibleAt(readScope(c)) {
+				return c.StoredDoc(doc.ID), nil
 			}
-			return nil, azerr.NotFound("RoleDefinitionDoesNotExist", "name", "The specified role definition with ID '%s' does not exist.", name)
+			return nil, azerr.NotFound(rbac.CodeRoleDefinitionDoesNotExist, "name", "The specified role definition with ID '%s' does not exist.", name)
 		},
 		List: func(c *arm.Call) ([][]byte, error) {
 			f, err := rbac.ParseRoleDefinitionFilter(c.Query.Get("$filter"))
@@ -150,24 +145,117 @@ func roleDefinitionKind() *arm.Kind {
 					out = append(out, raw)
 				}
 			}
+			scope := readScope(c)
 			for _, doc := range customRoles(c.R) {
-				if f.Matches(defOf(doc)) {
+				if d := defOf(doc); f.Matches(d) && d.VisibleAt(scope) {
 					raw, _ := json.Marshal(doc)
 					out = append(out, raw)
 				}
 			}
 			return out, nil
 		},
-		Put:         putCustomRole,
-		AfterDelete: func(c *arm.Call) error { c.Tx.Delete(customKey(arm.LastName(c.ID))); return nil },
-		SyncDelete:  true,
+		Put:    putCustomRole,
+		Delete: deleteCustomRole,
+		AfterDelete: func(c *arm.Call) error {
+			// The index names one definition per GUID; drop it only if it
+			// names this one.
+			key := customKey(arm.LastName(c.ID))
+			if id, ok := c.Tx.Get(key); ok && strings.EqualFold(string(id), c.ID) {
+				c.Tx.Delete(key)
+			}
+			return nil
+		},
+		SyncDelete: true,
 	}
 }
 
-// putCustomRole stores a custom role definition.
+// readScope is the scope a role definition read names: the part of the path
+// before /providers/Microsoft.Authorization, "/" for none.
+func readScope(c *arm.Call) string {
+	if c.Parsed.Scope == "" {
+		return rbac.RootScope
+	}
+	return c.Parsed.Scope
+}
+
+// scopeOf returns the scope a role definition id is defined at.
+func scopeOf(id string) string {
+	i := strings.LastIndex(strings.ToLower(id), "/providers/microsoft.authorization/roledefinitions/")
+	if i <= 0 {
+		return rbac.RootScope
+	}
+	return id[:i]
+}
+
+// customRole returns the stored custom role with guid, wherever it is
+// defined.
+func customRole(r store.Reader, guid string) (roleDefinitionDoc, bool) {
+	id, ok := r.Get(customKey(guid))
+	if !ok {
+		return roleDefinitionDoc{}, false
+	}
+	raw, ok := r.Get(arm.KeyOf(string(id)))
+	if !ok {
+		return roleDefinitionDoc{}, false
+	}
+	var doc roleDefinitionDoc
+	if json.Unmarshal(raw, &doc) != nil {
+		return roleDefinitionDoc{}, false
+	}
+	return doc, true
+}
+
+// requireEverywhere returns ARM's 403 unless the caller holds action at
+// every one of scopes. A call without a caller comes from inside the server
+// and is trusted.
+func requireEverywhere(c *arm.Call, action string, scopes []string) error {
+	if c.Caller == nil {
+		return nil
+	}
+	for _, s := range scopes {
+		if !HasPermissions(c.R, c.Caller.ObjectID, s, action) {
+			return rbac.AuthorizationFailed(c.Caller.ObjectID, action, s)
+		}
+	}
+	return nil
+}
+
+// subscriptionExists reports whether the store holds subscription sub.
+func subscriptionExists(r store.Reader) func(string) bool {
+	return func(sub string) bool {
+		_, ok := r.Get(arm.KeyOf(arm.SubscriptionID(sub)))
+		return ok
+	}
+}
+
+// deleteCustomRole lets a custom role go only when the caller may delete it
+// at every assignable scope and no assignment uses it.
+func deleteCustomRole(c *arm.Call) error {
+	var doc roleDefinitionDoc
+	if err := json.Unmarshal(c.Existing, &doc); err != nil {
+		return fmt.Errorf("decode stored role definition %s: %w", c.ID, err)
+	}
+	if err := requireEverywhere(c, rbac.ActionRoleDefinitionsDelete, doc.Properties.AssignableScopes); err != nil {
+		return err
+	}
+	for _, a := range Assignments(c.R) {
+		if g, ok := rbac.RoleDefinitionGUID(a.RoleDefinitionID); ok && strings.EqualFold(g, doc.Name) {
+			return azerr.Conflict(rbac.CodeRoleDefinitionHasAssignments, "name",
+				"There are existing role assignments referencing role '%s', for example '%s'.", doc.Name, a.ID)
+		}
+	}
+	return nil
+}
+
+// putCustomRole stores a custom role definition. A role definition id is
+// unique in the tenant: a built-in's id, or the id of a custom role defined
+// at another scope, is refused. Creating or changing a role takes
+// roleDefinitions/write at every assignable scope it has and had, so that
+// the Owner of one resource group cannot widen, or rewrite, a role that
+// grants elsewhere.
 func putCustomRole(c *arm.Call) ([]byte, error) {
 	if _, ok := rbac.BuiltInByID(c.Name); ok {
-		return nil, azerr.BadRequest("RoleDefinitionUpdateNotPermitted", "name", "Built-in role definition %s cannot be changed.", c.Name)
+		return nil, rbac.RoleDefinitionExists(c.Name, "", true)
 	}
 	var in roleDefinitionDoc
 	if err := c.Decode(&in); err != nil {
@@ -177,11 +265,24 @@ func putCustomRole(c *arm.Call) ([]byte, error) {
 	if strings.TrimSpace(p.RoleName) == "" {
 		return nil, azerr.BadRequest("RoleDefinitionNameNullOrEmpty", "properties.roleName", "The role definition name cannot be null or empty.")
 	}
-	if len(p.AssignableScopes) == 0 {
-		return nil, azerr.BadRequest("InvalidAssignableScopes", "properties.assignableScopes", "A custom role must have at least one assignable scope.")
+	if p.Type != "" && !strings.EqualFold(p.Type, rbac.RoleTypeCustom) {
+		return nil, azerr.BadRequest(rbac.CodeInvalidRoleDefinitionType, "properties.type", "The role definition type '%s' is not valid: only '%s' can be created.", p.Type, rbac.RoleTypeCustom)
+	}
+	if err := rbac.ValidateAssignableScopes(p.AssignableScopes, subscriptionExists(c.R)); err != nil {
+		return nil, err
 	}
 	if len(p.Permissions) == 0 {
 		return nil, azerr.BadRequest("InvalidPermissions", "properties.permissions", "A custom role must have at least one permission.")
+	}
+	var oldScopes []string
+	if existing, ok := customRole(c.R, c.Name); ok {
+		if !strings.EqualFold(existing.ID, c.ID) {
+			return nil, rbac.RoleDefinitionExists(c.Name, scopeOf(existing.ID), false)
+		}
+		oldScopes = existing.Properties.AssignableScopes
+	}
+	if err := requireEverywhere(c, rbac.ActionRoleDefinitionsWrite, rbac.DefinitionWriteScopes(oldScopes, p.AssignableScopes)); err != nil {
+		return nil, err
 	}
 	if d, ok := rbac.BuiltInByName(p.RoleName); ok {
 		return nil, azerr.Conflict("RoleDefinitionWithSameNameExists", "properties.roleName", "A role definition named '%s' already exists (%s).", p.RoleName, d.ID)
@@ -194,8 +295,11 @@ func putCustomRole(c *arm.Call) ([]byte, error) {
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	doc := roleDefinitionDoc{ID: c.ID, Name: arm.LastName(c.ID), Type: TypeRoleDefinition, Properties: roleDefinitionP{
 		RoleName: p.RoleName, Type: rbac.RoleTypeCustom, Description: p.Description, AssignableScopes: p.AssignableScopes,
-		CreatedOn: now, UpdatedOn: now, CreatedBy: &c.Caller.ObjectID, UpdatedBy: &c.Caller.ObjectID,
+		CreatedOn: now, UpdatedOn: now,
 	}}
+	if c.Caller != nil {
+		doc.Properties.CreatedBy, doc.Properties.UpdatedBy = &c.Caller.ObjectID, &c.Caller.ObjectID
+	}
 	for _, pm := range p.Permissions {
 		doc.Properties.Permissions = append(doc.Properties.Permissions, permission{nonNil(pm.Actions), nonNil(pm.NotActions), nonNil(pm.DataActions), nonNil(pm.NotDataActions)})
 	}
