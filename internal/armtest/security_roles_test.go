@@ -243,3 +243,26 @@ func TestSecurity_Roles_DeleteOfARoleInUse(t *testing.T) {
 	wantSDKErr(t, err, want{Status: http.StatusConflict, Code: "RoleDefinitionHasAssignments", Mentions: []string{s.readRole}})
 	s.admin.unchanged(before)
 }
+
+func TestSecurity_Roles_CustomRoleIsSeenOnlyWhereItApplies(t *testing.T) {
+	t.Parallel()
+	s := newRoleSetup(t)
+	guid := newGUID(t)
+	name := "Only in A " + guid[:8]
+	s.admin.mustPutRoleDef(s.rgA, guid, roleDef(name, []string{"*"}, s.rgA))
+
+	// The attacker reads role definitions in its own group: the role of
+	// group A is not there, by id or by name.
+	_, err := s.attacker.auth.NewRoleDefinitionsClient().Get(s.attacker.ctx, s.rgB, guid, nil)
+	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "RoleDefinitionDoesNotExist", Mentions: []string{guid}})
+	defs, err := s.attacker.roleDefs(s.rgB, "roleName eq '"+name+"'")
+	if err != nil || len(defs) != 0 {
+		t.Errorf("list in group B: %d definitions, %v", len(defs), err)
+	}
+	// Where it applies, and from the subscription above, it is seen.
+	for _, scope := range []string{s.rgA, s.sub} {
+		if defs, err := s.admin.roleDefs(scope, "roleName eq '"+name+"'"); err != nil || len(defs) != 1 {
+			t.Errorf("list at %s: %d definitions, %v", scope, len(defs), err)
+		}
+	}
+}

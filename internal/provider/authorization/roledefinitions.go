@@ -212,9 +212,11 @@ func requireEverywhere(c *arm.Call, action string, scopes []string) error {
 	if c.Caller == nil {
 		return nil
 	}
+	// Read inside the transaction: a grant revoked a moment ago counts.
+	az := rbac.NewAuthorizer(Assignments(c.R), Resolver(c.R))
 	for _, s := range scopes {
-		if !HasPermissions(c.R, c.Caller.ObjectID, s, action) {
-			return rbac.AuthorizationFailed(c.Caller.ObjectID, action, s)
+		if err := az.Check(c.Caller.ObjectID, action, s); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -275,7 +277,8 @@ func putCustomRole(c *arm.Call) ([]byte, error) {
 		return nil, azerr.BadRequest("InvalidPermissions", "properties.permissions", "A custom role must have at least one permission.")
 	}
 	var oldScopes []string
-	if existing, ok := customRole(c.R, c.Name); ok {
+	existing, updating := customRole(c.R, c.Name)
+	if updating {
 		if !strings.EqualFold(existing.ID, c.ID) {
 			return nil, rbac.RoleDefinitionExists(c.Name, scopeOf(existing.ID), false)
 		}
@@ -299,6 +302,9 @@ func putCustomRole(c *arm.Call) ([]byte, error) {
 	}}
 	if c.Caller != nil {
 		doc.Properties.CreatedBy, doc.Properties.UpdatedBy = &c.Caller.ObjectID, &c.Caller.ObjectID
+	}
+	if updating {
+		doc.Properties.CreatedOn, doc.Properties.CreatedBy = existing.Properties.CreatedOn, existing.Properties.CreatedBy
 	}
 	for _, pm := range p.Permissions {
 		doc.Properties.Permissions = append(doc.Properties.Permissions, permission{nonNil(pm.Actions), nonNil(pm.NotActions), nonNil(pm.DataActions), nonNil(pm.NotDataActions)})
