@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/group"
+	"github.com/aksnet/aksnet/internal/cli/identity"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/aksnet/aksnet/internal/statedir"
 	"github.com/spf13/cobra"
@@ -90,7 +92,10 @@ article works with az replaced by aksnet.`,
 // registers its own in init, so groups can be added without touching this
 // one.
 var (
-	rootCommands    []command.Lazy
+	rootCommands = []command.Lazy{
+		{Name: "group", Build: group.NewCommand},
+		{Name: "identity", Build: identity.NewCommand},
+	}
 	networkCommands []command.Lazy
 )
 

@@ -130,3 +130,37 @@ func Run(s Streams, g *Globals, fn func(e *Env, cmd *cobra.Command, args []strin
 		return fn(e, cmd, args)
 	}
 }
+
+// Args are a command's declared arguments (a flags.Set).
+type Args interface {
+	// ChecksFirst reports whether Check runs before the command connects.
+	ChecksFirst() bool
+	// Check validates the parsed arguments and the positional words.
+	Check(prog string, positional []string) error
+}
+
+// RunE returns the RunE of a command with arguments a: it checks them,
+// connects (in the order a's style has always had) and runs fn.
+func RunE(s Streams, g *Globals, a Args, fn func(e *Env) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		e, err := NewEnv(cmd, s, g, false)
+		if err != nil {
+			return err
+		}
+		first := a.ChecksFirst()
+		if first {
+			if err := a.Check(cmd.CommandPath(), args); err != nil {
+				return err
+			}
+		}
+		if err := e.Connect(); err != nil {
+			return err
+		}
+		if !first {
+			if err := a.Check(cmd.CommandPath(), args); err != nil {
+				return err
+			}
+		}
+		return fn(e)
+	}
+}

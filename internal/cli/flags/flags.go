@@ -286,8 +286,12 @@ func matchChoice(v string, values []string) (string, bool) {
 	return "", false
 }
 
-// Tags turns az's --tags k=v k2=v2 into a map.
+// Tags turns az's --tags k=v k2=v2 into a map: nil when no tags are
+// given, empty when the words name none (--tags "").
 func Tags(tags []string) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
 	out := map[string]string{}
 	for _, t := range tags {
 		k, v, _ := strings.Cut(t, "=")

@@ -1,0 +1,82 @@
+// Package group is `aksnet group`, az's resource group commands.
+package group
+
+import (
+	"github.com/aksnet/aksnet/internal/cli/client"
+	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
+	"github.com/spf13/cobra"
+)
+
+// NewCommand mirrors `az group`.
+func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
+	return command.Group("group", "Manage resource groups.",
+		newCreateCommand(s, g), newShowCommand(s, g), newListCommand(s, g), newDeleteCommand(s, g))
+}
+
+type createFlags struct {
+	name, location string
+	tags           []string
+}
+
+func newCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
+	f := &createFlags{}
+	cmd := &cobra.Command{Use: "create", Short: "Create a new resource group.", Args: cobra.NoArgs}
+	a := flags.New(cmd, flags.Cobra)
+	a.String(&f.name, "Name of the new resource group.", "--name", "--resource-group", "-n", "-g").Required()
+	a.String(&f.location, "Location.", "--location", "-l").Required()
+	a.List(&f.tags, "Space-separated tags: key[=value].", "--tags")
+	a.Done()
+	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+		return e.Put(e.Client.RGPath(f.name), client.APIResources, client.ResourceGroup(f.location, flags.Tags(f.tags)), false)
+	})
+	return cmd
+}
+
+// nameArg declares the -n/-g of the commands that address one group.
+func nameArg(cmd *cobra.Command, name *string) *flags.Set {
+	a := flags.New(cmd, flags.Cobra)
+	a.String(name, "Name of the resource group.", "--name", "--resource-group", "-n", "-g").Required()
+	return a
+}
+
+func newShowCommand(s command.Streams, g *command.Globals) *cobra.Command {
+	var name string
+	cmd := &cobra.Command{Use: "show", Short: "Gets a resource group.", Args: cobra.NoArgs}
+	a := nameArg(cmd, &name)
+	a.Done()
+	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+		return e.Show(e.Client.RGPath(name), client.APIResources)
+	})
+	return cmd
+}
+
+func newListCommand(s command.Streams, g *command.Globals) *cobra.Command {
+	return &cobra.Command{
+		Use: "list", Short: "List resource groups.", Args: cobra.NoArgs,
+		RunE: command.Run(s, g, func(e *command.Env, _ *cobra.Command, _ []string) error {
+			return e.List(e.Client.SubscriptionPath()+"/resourcegroups", client.APIResources)
+		}),
+	}
+}
+
+type deleteFlags struct {
+	name        string
+	yes, noWait bool
+}
+
+func newDeleteCommand(s command.Streams, g *command.Globals) *cobra.Command {
+	f := &deleteFlags{}
+	cmd := &cobra.Command{Use: "delete", Short: "Delete a resource group.", Args: cobra.NoArgs}
+	a := nameArg(cmd, &f.name)
+	a.Switch(&f.yes, "Do not prompt for confirmation.", "--yes", "-y")
+	a.NoWait(&f.noWait)
+	a.Done()
+	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+		if err := e.Confirm(f.yes); err != nil {
+			return err
+		}
+		return e.Delete(e.Client.RGPath(f.name), client.APIResources, f.noWait)
+	})
+	return cmd
+}
