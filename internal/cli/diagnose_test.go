@@ -1,9 +1,11 @@
-package cli
+package cli_test
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/aksnet/aksnet/internal/cli/clitest"
 )
 
 // TestDiagnoseCommands drives the diagnosis commands against the article's
@@ -11,20 +13,20 @@ import (
 // next hop (creating the regional watcher as Azure does), the packet trace,
 // and the planner on the live cluster.
 func TestDiagnoseCommands(t *testing.T) {
-	a := newAKSTest(t)
-	a.sshKeys()
-	subnet := a.network("myResourceGroup", "myAKSSubnet=192.168.1.0/24")["myAKSSubnet"]
-	a.ok("aks", "create", "-g", "myResourceGroup", "-n", "myAKSCluster", "--network-plugin", "kubenet", "--service-cidr", "10.0.0.0/16",
+	a := clitest.New(t)
+	a.SSHKeys()
+	subnet := a.Network("myResourceGroup", "myAKSSubnet=192.168.1.0/24")["myAKSSubnet"]
+	a.OK("aks", "create", "-g", "myResourceGroup", "-n", "myAKSCluster", "--network-plugin", "kubenet", "--service-cidr", "10.0.0.0/16",
 		"--dns-service-ip", "10.0.0.10", "--pod-cidr", "10.244.0.0/16", "--vnet-subnet-id", subnet, "--generate-ssh-keys", "-o", "none")
 	const mc = "MC_myResourceGroup_myAKSCluster_eastus"
-	nics := strings.Fields(a.ok("network", "nic", "list", "-g", mc, "--query", "sort([].name)", "-o", "tsv"))
+	nics := strings.Fields(a.OK("network", "nic", "list", "-g", mc, "--query", "sort([].name)", "-o", "tsv"))
 	if len(nics) != 3 {
 		t.Fatalf("nodes %q", nics)
 	}
 	n0, n1 := nics[0], nics[1]
 
 	t.Run("EffectiveRouteTable", func(t *testing.T) {
-		table := a.ok("network", "nic", "show-effective-route-table", "-g", mc, "-n", n0, "-o", "table")
+		table := a.OK("network", "nic", "show-effective-route-table", "-g", mc, "-n", n0, "-o", "table")
 		lines := strings.Split(strings.TrimRight(table, "\n"), "\n")
 		want := []string{
 			"Source    State    Address Prefix    Next Hop Type     Next Hop IP",
@@ -45,7 +47,7 @@ func TestDiagnoseCommands(t *testing.T) {
 			NextLink *string          `json:"nextLink"`
 			Value    []map[string]any `json:"value"`
 		}
-		out := a.ok("network", "nic", "show-effective-route-table", "-g", mc, "-n", n0)
+		out := a.OK("network", "nic", "show-effective-route-table", "-g", mc, "-n", n0)
 		if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Value) != 8 || !strings.Contains(out, `"nextLink": null`) {
 			t.Fatalf("json output (%v):\n%s", err, out)
 		}
@@ -53,18 +55,18 @@ func TestDiagnoseCommands(t *testing.T) {
 		if last["name"] != nics[2]+"____102442024" || last["source"] != "User" || last["state"] != "Active" {
 			t.Errorf("last route %v", last)
 		}
-		_, errs, code := a.run("network", "nic", "show-effective-route-table", "-g", mc)
+		_, errs, code := a.Run("network", "nic", "show-effective-route-table", "-g", mc)
 		if code != 1 || !strings.Contains(errs, "(-n | --ids) are required") {
 			t.Errorf("missing -n: exit %d %q", code, errs)
 		}
 	})
 
 	t.Run("ShowNextHop", func(t *testing.T) {
-		if got := a.ok("network", "watcher", "list", "--query", "length(@)"); got != "0\n" {
+		if got := a.OK("network", "watcher", "list", "--query", "length(@)"); got != "0\n" {
 			t.Fatalf("watchers before: %q", got)
 		}
 		var hop map[string]any
-		out := a.ok("network", "watcher", "show-next-hop", "-g", mc, "--vm", n0, "--source-ip", "192.168.1.4", "--dest-ip", "10.244.1.5")
+		out := a.OK("network", "watcher", "show-next-hop", "-g", mc, "--vm", n0, "--source-ip", "192.168.1.4", "--dest-ip", "10.244.1.5")
 		if err := json.Unmarshal([]byte(out), &hop); err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +74,7 @@ func TestDiagnoseCommands(t *testing.T) {
 			t.Errorf("next hop %v", hop)
 		}
 		// The regional watcher now exists, where Azure keeps it.
-		if got := a.ok("network", "watcher", "list", "--query", "[].[name, resourceGroup, location]", "-o", "tsv"); got != "NetworkWatcher_eastus\tNetworkWatcherRG\teastus\n" {
+		if got := a.OK("network", "watcher", "list", "--query", "[].[name, resourceGroup, location]", "-o", "tsv"); got != "NetworkWatcher_eastus\tNetworkWatcherRG\teastus\n" {
 			t.Errorf("watchers after: %q", got)
 		}
 		// A node name in the cluster's resource group, and the other types.
@@ -81,23 +83,23 @@ func TestDiagnoseCommands(t *testing.T) {
 			{"192.168.1.6", "VnetLocal None System Route"},
 			{"10.99.0.1", "None None System Route"},
 		} {
-			got := a.ok("network", "watcher", "show-next-hop", "-g", "myResourceGroup", "--vm", n1, "--source-ip", "192.168.1.5", "--dest-ip", c.dst,
+			got := a.OK("network", "watcher", "show-next-hop", "-g", "myResourceGroup", "--vm", n1, "--source-ip", "192.168.1.5", "--dest-ip", c.dst,
 				"--query", "join(' ', [nextHopType, nextHopIpAddress || 'None', routeTableId])", "-o", "tsv")
 			if got != c.want+"\n" {
 				t.Errorf("next hop to %s: %q, want %q", c.dst, got, c.want)
 			}
 		}
-		if got := a.ok("network", "watcher", "list", "--query", "length(@)"); got != "1\n" {
+		if got := a.OK("network", "watcher", "list", "--query", "length(@)"); got != "1\n" {
 			t.Errorf("a second watcher was created: %q", got)
 		}
-		_, errs, code := a.run("network", "watcher", "show-next-hop", "-g", mc, "--vm", n0, "--source-ip", "192.168.1.4")
+		_, errs, code := a.Run("network", "watcher", "show-next-hop", "-g", mc, "--vm", n0, "--source-ip", "192.168.1.4")
 		if code != 2 || !strings.Contains(errs, "the following arguments are required: --dest-ip") {
 			t.Errorf("missing --dest-ip: exit %d %q", code, errs)
 		}
 	})
 
 	t.Run("Trace", func(t *testing.T) {
-		out := a.ok("aks", "trace", "-g", "myResourceGroup", "-n", "myAKSCluster", "--from", "10.244.0.7", "--to", "10.244.1.5:8080")
+		out := a.OK("aks", "trace", "-g", "myResourceGroup", "-n", "myAKSCluster", "--from", "10.244.0.7", "--to", "10.244.1.5:8080")
 		for _, want := range []string{
 			"Tcp pod 10.244.0.7 (on " + n0 + ") → pod 10.244.1.5:8080 (on " + n1 + ")",
 			"masquerade         no masquerade inside cluster pod CIDR 10.244.0.0/16",
@@ -114,18 +116,18 @@ func TestDiagnoseCommands(t *testing.T) {
 			TranslatedSource string `json:"translatedSource"`
 			Hops             []struct{ Step, Decision string }
 		}
-		js := a.ok("aks", "trace", "-g", "myResourceGroup", "-n", "myAKSCluster", "--from", n0, "--to", "203.0.113.10:80", "-o", "json")
+		js := a.OK("aks", "trace", "-g", "myResourceGroup", "-n", "myAKSCluster", "--from", n0, "--to", "203.0.113.10:80", "-o", "json")
 		if err := json.Unmarshal([]byte(js), &ans); err != nil {
 			t.Fatal(err)
 		}
 		if ans.Outcome != "Internet" || !strings.HasPrefix(ans.TranslatedSource, "198.51.100.") || ans.Hops[len(ans.Hops)-1].Step != "snat" {
 			t.Errorf("trace to the internet: %+v", ans)
 		}
-		_, errs, code := a.run("aks", "trace", "-g", "myResourceGroup", "-n", "myAKSCluster", "--from", "nope", "--to", "10.244.1.5")
+		_, errs, code := a.Run("aks", "trace", "-g", "myResourceGroup", "-n", "myAKSCluster", "--from", "nope", "--to", "10.244.1.5")
 		if code != 3 || !strings.Contains(errs, "(NotFound)") {
 			t.Errorf("unknown source: exit %d %q", code, errs)
 		}
-		_, errs, code = a.run("aks", "trace", "-g", "myResourceGroup", "-n", "myAKSCluster", "--from", n0, "--to", "10.244.1.5", "--verify")
+		_, errs, code = a.Run("aks", "trace", "-g", "myResourceGroup", "-n", "myAKSCluster", "--from", n0, "--to", "10.244.1.5", "--verify")
 		if code != 1 || !strings.Contains(errs, "is the server running --dataplane netns") {
 			t.Errorf("--verify: exit %d %q", code, errs)
 		}
@@ -143,7 +145,7 @@ func TestDiagnoseCommands(t *testing.T) {
 			Findings     []struct{ Code string }
 			Valid        bool `json:"valid"`
 		}
-		out := a.ok("plan", "--from-cluster", "-g", "myResourceGroup", "-n", "myAKSCluster", "-o", "json")
+		out := a.OK("plan", "--from-cluster", "-g", "myResourceGroup", "-n", "myAKSCluster", "-o", "json")
 		if err := json.Unmarshal([]byte(out), &rep); err != nil {
 			t.Fatal(err)
 		}
@@ -152,12 +154,12 @@ func TestDiagnoseCommands(t *testing.T) {
 			t.Errorf("plan of the live cluster: %+v", rep)
 		}
 		// What is in use on-premises is the caller's to say.
-		_, _, code := a.run("plan", "--from-cluster", "-g", "myResourceGroup", "-n", "myAKSCluster", "--avoid", "10.244.0.0/16", "-o", "none")
+		_, _, code := a.Run("plan", "--from-cluster", "-g", "myResourceGroup", "-n", "myAKSCluster", "--avoid", "10.244.0.0/16", "-o", "none")
 		if code != 0 {
 			t.Errorf("--avoid with --from-cluster: exit %d", code)
 		}
-		svg := a.ok("plan", "--from-cluster", "-g", "myResourceGroup", "-n", "myAKSCluster", "-o", "svg")
-		_, texts := svgLabels(t, svg)
+		svg := a.OK("plan", "--from-cluster", "-g", "myResourceGroup", "-n", "myAKSCluster", "-o", "svg")
+		_, texts := clitest.SVGLabels(t, svg)
 		all := strings.Join(texts, "\n")
 		for _, want := range []string{"aksnet plan: cluster myAKSCluster", "subnets: myAKSSubnet 192.168.1.0/24 (nodes)",
 			"node IPs: 192.168.1.4, 192.168.1.5, 192.168.1.6", "pod CIDR blocks in use: 10.244.0.0/24, 10.244.1.0/24, 10.244.2.0/24", "DNS 10.0.0.10"} {
@@ -165,7 +167,7 @@ func TestDiagnoseCommands(t *testing.T) {
 				t.Errorf("SVG of the live cluster lacks %q", want)
 			}
 		}
-		_, errs, code := a.run("plan", "--from-cluster", "-g", "myResourceGroup", "-n", "nope")
+		_, errs, code := a.Run("plan", "--from-cluster", "-g", "myResourceGroup", "-n", "nope")
 		if code != 3 || !strings.Contains(errs, "ResourceNotFound") {
 			t.Errorf("missing cluster: exit %d %q", code, errs)
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/aksnet/aksnet/internal/kubenet"
 	"github.com/aksnet/aksnet/internal/planview"
@@ -114,7 +115,7 @@ func runPlan(cmd *cobra.Command, s Streams, g *command.Globals, f *planFlags) er
 		}
 		return err
 	}
-	plugin, err := aksEnum(e, "--network-plugin", f.plugin, []string{kubenet.PlanPluginKubenet, kubenet.PlanPluginAzure, kubenet.PlanPluginAzureOverlay})
+	plugin, err := flags.Enum(e.Prog, "--network-plugin", f.plugin, []string{kubenet.PlanPluginKubenet, kubenet.PlanPluginAzure, kubenet.PlanPluginAzureOverlay})
 	if err != nil {
 		return err
 	}
@@ -464,7 +465,7 @@ func planTable(rep planReport) string {
 // pod CIDRs its route table gives them.
 func (e *env) clusterPlan(rg, name string) (planInput, error) {
 	var in planInput
-	r, err := e.Client.Call(http.MethodGet, e.aksClusterPath(rg, name), apiAKS, nil)
+	r, err := e.Client.Call(http.MethodGet, e.Client.ClusterPath(rg, name), apiAKS, nil)
 	if err != nil {
 		return in, err
 	}

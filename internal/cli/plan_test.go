@@ -1,17 +1,17 @@
-package cli
+package cli_test
 
 import (
 	"bytes"
 	"encoding/json"
-	"encoding/xml"
 	"flag"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/aksnet/aksnet/internal/cli"
+	"github.com/aksnet/aksnet/internal/cli/clitest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -23,7 +23,7 @@ func runPlanCLI(t *testing.T, args ...string) (stdout, stderr string, code int) 
 	t.Helper()
 	var out, errb bytes.Buffer
 	full := append(append([]string{"plan"}, args...), "--endpoint", "https://127.0.0.1:1", "--state-dir", t.TempDir())
-	code = Main(full, strings.NewReader(""), &out, &errb)
+	code = cli.Main(full, strings.NewReader(""), &out, &errb)
 	return out.String(), errb.String(), code
 }
 
@@ -222,42 +222,6 @@ func TestPlanCommand_Usage(t *testing.T) {
 
 // svgLabels parses an SVG answer as XML and returns its root element name
 // and every <text> label.
-func svgLabels(t *testing.T, b string) (string, []string) {
-	t.Helper()
-	d := xml.NewDecoder(strings.NewReader(b))
-	root := ""
-	var texts []string
-	var cur strings.Builder
-	inText := false
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("SVG is not well-formed XML: %v", err)
-		}
-		switch x := tok.(type) {
-		case xml.StartElement:
-			if root == "" {
-				root = x.Name.Space + " " + x.Name.Local
-			}
-			inText = x.Name.Local == "text"
-			cur.Reset()
-		case xml.CharData:
-			if inText {
-				cur.Write(x)
-			}
-		case xml.EndElement:
-			if x.Name.Local == "text" {
-				texts = append(texts, cur.String())
-				inText = false
-			}
-		}
-	}
-	return root, texts
-}
-
 func TestPlanCommand_SVG(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -279,7 +243,7 @@ func TestPlanCommand_SVG(t *testing.T) {
 			if code != c.exit {
 				t.Fatalf("exit %d, want %d: %s", code, c.exit, errs)
 			}
-			root, texts := svgLabels(t, out)
+			root, texts := clitest.SVGLabels(t, out)
 			if root != "http://www.w3.org/2000/svg svg" {
 				t.Errorf("root element %q", root)
 			}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/aksnet/aksnet/internal/cli/aks"
 	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/group"
 	"github.com/aksnet/aksnet/internal/cli/identity"
@@ -93,6 +94,7 @@ article works with az replaced by aksnet.`,
 // one.
 var (
 	rootCommands = []command.Lazy{
+		{Name: "aks", Build: aks.NewCommand},
 		{Name: "group", Build: group.NewCommand},
 		{Name: "identity", Build: identity.NewCommand},
 	}

@@ -10,8 +10,9 @@
 //	a.Int(&f.nodeCount, "Number of nodes.", "--node-count", "-c")
 //	a.Done()
 //
-// The i-th one-letter option is the shorthand of the i-th long option; the
-// others are aliases. A required argument is named in az's words: its
+// A one-letter option written right after a long option is its shorthand
+// (the others go, in order, to the long options without one); further long
+// options are aliases. A required argument is named in az's words: its
 // options joined by "/".
 //
 // How the words of a command line are parsed is the command's Style; the
@@ -112,14 +113,28 @@ func New(cmd *cobra.Command, style Style) *Set {
 	return s
 }
 
-// split returns the long options (without "--") and their shorthands.
+// split returns the long options (without "--") and their shorthands
+// ("" for none): a one-letter option written right after a long option is
+// its shorthand; the others go, in order, to the long options still
+// without one.
 func split(opts []string) (longs, shorts []string) {
-	for _, o := range opts {
+	var loose []string
+	for i, o := range opts {
 		switch {
 		case strings.HasPrefix(o, "--"):
 			longs = append(longs, strings.TrimPrefix(o, "--"))
+			shorts = append(shorts, "")
 		case strings.HasPrefix(o, "-") && len(o) == 2:
-			shorts = append(shorts, o[1:])
+			if i > 0 && strings.HasPrefix(opts[i-1], "--") {
+				shorts[len(shorts)-1] = o[1:]
+			} else {
+				loose = append(loose, o[1:])
+			}
+		}
+	}
+	for i := range shorts {
+		if shorts[i] == "" && len(loose) > 0 {
+			shorts[i], loose = loose[0], loose[1:]
 		}
 	}
 	return longs, shorts
@@ -130,10 +145,7 @@ func (s *Set) add(x *Flag) *Flag {
 	s.args = append(s.args, x)
 	longs, shorts := split(x.opts)
 	for i, l := range longs {
-		sh := ""
-		if i < len(shorts) {
-			sh = shorts[i]
-		}
+		sh := shorts[i]
 		s.long[l] = true
 		switch s.style {
 		case Cobra:
@@ -209,8 +221,22 @@ func (x *Flag) Required() *Flag { x.required = true; return x }
 func (x *Flag) ID() *Flag { x.idPart = true; return x }
 
 // display is how az names the argument in "the following arguments are
-// required": its options joined by "/".
-func (x *Flag) display() string { return strings.Join(x.opts, "/") }
+// required": its options joined by "/", as declared in AAZ style, long
+// options first in the others.
+func (x *Flag) display() string {
+	if x.s.style == AAZ {
+		return strings.Join(x.opts, "/")
+	}
+	var longs, shorts []string
+	for _, o := range x.opts {
+		if strings.HasPrefix(o, "--") {
+			longs = append(longs, o)
+		} else {
+			shorts = append(shorts, o)
+		}
+	}
+	return strings.Join(append(longs, shorts...), "/")
+}
 
 // Changed reports whether the command line gave x.
 func (x *Flag) Changed() bool {

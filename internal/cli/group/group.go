@@ -23,7 +23,7 @@ func newCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	f := &createFlags{}
 	cmd := &cobra.Command{Use: "create", Short: "Create a new resource group.", Args: cobra.NoArgs}
 	a := flags.New(cmd, flags.Cobra)
-	a.String(&f.name, "Name of the new resource group.", "--name", "--resource-group", "-n", "-g").Required()
+	a.String(&f.name, "Name of the new resource group.", "--name", "-n", "--resource-group", "-g").Required()
 	a.String(&f.location, "Location.", "--location", "-l").Required()
 	a.List(&f.tags, "Space-separated tags: key[=value].", "--tags")
 	a.Done()
@@ -36,7 +36,7 @@ func newCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 // nameArg declares the -n/-g of the commands that address one group.
 func nameArg(cmd *cobra.Command, name *string) *flags.Set {
 	a := flags.New(cmd, flags.Cobra)
-	a.String(name, "Name of the resource group.", "--name", "--resource-group", "-n", "-g").Required()
+	a.String(name, "Name of the resource group.", "--name", "-n", "--resource-group", "-g").Required()
 	return a
 }
 

@@ -1,4 +1,4 @@
-package cli
+package workload
 
 import (
 	"encoding/json"
@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"runtime"
 
+	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -19,8 +21,8 @@ import (
 // front of them. They have no az counterpart (az drives pods through
 // kubectl); they follow az's flag style.
 
-// aksDataplaneCommands returns the `aks pod` and `aks service` groups.
-func aksDataplaneCommands(s Streams, g *command.Globals) []*cobra.Command {
+// NewCommands returns the `aks pod` and `aks service` groups.
+func NewCommands(s command.Streams, g *command.Globals) []*cobra.Command {
 	return []*cobra.Command{
 		command.Group("pod", "Manage aksnet test pods on a cluster's nodes (needs aksnet serve --dataplane netns to carry traffic).",
 			newAKSPodRunCommand(s, g), aksPods.list(s, g), aksPods.show(s, g), newAKSPodExecCommand(s, g), aksPods.delete(s, g)),
@@ -55,7 +57,7 @@ func aksPodOf(raw []byte) (aksPodView, error) {
 	return aksPodView{Name: d.Name, Node: p.NodeName, PodIP: p.PodIP, HostNetwork: p.HostNetwork, Netns: p.Netns}, nil
 }
 
-func (e *env) aksPodPath(rg, cluster, pod string) string {
+func aksPodPath(e *command.Env, rg, cluster, pod string) string {
 	return aksPods.path(e, rg, cluster, pod)
 }
 
@@ -66,51 +68,46 @@ var aksPods = aksWorkload[aksPodView]{collection: "pods", view: aksPodOf,
 
 type aksPodFlags struct{ rg, cluster, name string }
 
-func (f *aksPodFlags) bind(cmd *cobra.Command, withName bool) {
-	cmd.Flags().StringVarP(&f.rg, "resource-group", "g", "", "Name of resource group.")
-	cmd.Flags().StringVarP(&f.cluster, "cluster-name", "n", "", "Name of the managed cluster.")
+// declare declares the cluster's -g and -n, and the workload's --name
+// when withName.
+func (f *aksPodFlags) declare(cmd *cobra.Command, withName bool) *flags.Set {
+	a := flags.New(cmd, flags.Cobra)
+	a.String(&f.rg, "Name of resource group.", "--resource-group", "-g").Required()
+	a.String(&f.cluster, "Name of the managed cluster.", "--cluster-name", "-n").Required()
 	if withName {
-		cmd.Flags().StringVar(&f.name, "name", "", "Name of the pod (a DNS-1123 label).")
+		a.String(&f.name, "Name of the pod (a DNS-1123 label).", "--name").Required()
 	}
+	return a
 }
 
-func (f *aksPodFlags) check(withName bool) error {
-	if withName {
-		return required("--resource-group/-g", f.rg, "--cluster-name/-n", f.cluster, "--name", f.name)
-	}
-	return required("--resource-group/-g", f.rg, "--cluster-name/-n", f.cluster)
-}
-
-func newAKSPodRunCommand(s Streams, g *command.Globals) *cobra.Command {
+func newAKSPodRunCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	f := &aksPodFlags{}
 	var node string
 	var hostNetwork bool
 	cmd := &cobra.Command{
 		Use: "run", Short: "Run a test pod (an HTTP echo on port 8080) on a node.", Args: cobra.NoArgs,
 		Example: "  aksnet aks pod run -g myResourceGroup -n myAKSCluster --name web-1 --node aks-nodepool1-12345678-vmss000001",
-		RunE: cmdRun(s, g, func(e *env, _ *cobra.Command, _ []string) error {
-			if err := f.check(true); err != nil {
-				return err
-			}
-			body := map[string]any{"properties": map[string]any{"nodeName": node, "hostNetwork": hostNetwork}}
-			r, err := e.Client.Call(http.MethodPut, e.aksPodPath(f.rg, f.cluster, f.name), apiAKS, body)
-			if err != nil {
-				return err
-			}
-			v, err := aksPodOf(r.Body)
-			if err != nil {
-				return err
-			}
-			return e.PrintValue(v)
-		}),
 	}
-	f.bind(cmd, true)
-	cmd.Flags().StringVar(&node, "node", "", "Node to run on; the node with the fewest pods when omitted.")
-	cmd.Flags().BoolVar(&hostNetwork, "host-network", false, "Use the node's network namespace and IP, as konnectivity does.")
+	a := f.declare(cmd, true)
+	a.String(&node, "Node to run on; the node with the fewest pods when omitted.", "--node")
+	a.Switch(&hostNetwork, "Use the node's network namespace and IP, as konnectivity does.", "--host-network")
+	a.Done()
+	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+		body := map[string]any{"properties": map[string]any{"nodeName": node, "hostNetwork": hostNetwork}}
+		r, err := e.Client.Call(http.MethodPut, aksPodPath(e, f.rg, f.cluster, f.name), client.APIAKS, body)
+		if err != nil {
+			return err
+		}
+		v, err := aksPodOf(r.Body)
+		if err != nil {
+			return err
+		}
+		return e.PrintValue(v)
+	})
 	return cmd
 }
 
-func newAKSPodExecCommand(s Streams, g *command.Globals) *cobra.Command {
+func newAKSPodExecCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	f := &aksPodFlags{}
 	cmd := &cobra.Command{
 		Use:   "exec -g RG -n CLUSTER --name POD -- CMD [ARGS...]",
@@ -120,11 +117,12 @@ host-network pod). aksnet replaces itself with the program, so the program's exi
 code is the command's. Needs root and a server running --dataplane netns.`,
 		Example: "  aksnet aks pod exec -g myResourceGroup -n myAKSCluster --name web-1 -- curl -s 203.0.113.10",
 		Args:    cobra.MinimumNArgs(1),
-		RunE: cmdRun(s, g, func(e *env, _ *cobra.Command, args []string) error {
-			if err := f.check(true); err != nil {
-				return err
-			}
-			r, err := e.Client.Call(http.MethodGet, e.aksPodPath(f.rg, f.cluster, f.name), apiAKS, nil)
+	}
+	a := f.declare(cmd, true)
+	a.Done()
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		return command.RunE(s, g, a, func(e *command.Env) error {
+			r, err := e.Client.Call(http.MethodGet, aksPodPath(e, f.rg, f.cluster, f.name), client.APIAKS, nil)
 			if err != nil {
 				return err
 			}
@@ -133,12 +131,11 @@ code is the command's. Needs root and a server running --dataplane netns.`,
 				return err
 			}
 			if v.Netns == "" {
-				return aksCLIError("Pod %s has no network namespace: the server runs no data plane (start it with aksnet serve --dataplane netns).", f.name)
+				return output.CLIError("Pod %s has no network namespace: the server runs no data plane (start it with aksnet serve --dataplane netns).", f.name)
 			}
 			return execInNetns(v.Netns, args)
-		}),
+		})(cmd, args)
 	}
-	f.bind(cmd, true)
 	return cmd
 }
 
@@ -157,10 +154,10 @@ func execInNetns(path string, args []string) error {
 	// setns the thread must not go back to the pool.
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return aksCLIError("open %s: %v", path, err)
+		return output.CLIError("open %s: %v", path, err)
 	}
 	if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
-		return aksCLIError("enter %s: %v (aks pod exec needs root)", path, err)
+		return output.CLIError("enter %s: %v (aks pod exec needs root)", path, err)
 	}
 	_ = unix.Close(fd)
 	err = unix.Exec(bin, args, os.Environ())

@@ -1,4 +1,7 @@
-package cli
+// Package trace is aksnet's `aks trace`: the path of one packet through a
+// kubenet cluster, as the server computes it, optionally verified by
+// sending it for real.
+package trace
 
 import (
 	"encoding/json"
@@ -9,23 +12,23 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 )
 
-// newAKSTraceCommand is aksnet's `aks trace`: the hop-by-hop path of one
-// packet from a pod or node of a kubenet cluster, with the table or rule that
+// NewCommand is aksnet's `aks trace`: the hop-by-hop path of one packet
+// from a pod or node of a kubenet cluster, with the table or rule that
 // decided each step, computed by the server from the cluster's model (POST
 // …/managedClusters/{name}/trace). It needs no root and no data plane.
 //
 // -o table (the default here) prints the path as a table, with the outcome
 // and notes below it; -o json prints the server's answer (with a
 // "verification" object under --verify).
-func newAKSTraceCommand(s Streams, g *command.Globals) *cobra.Command {
-	var rg, name, from, to, protocol string
-	var port, sourcePort int
-	var verify bool
+func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
+	f := &traceFlags{protocol: "Tcp"}
 	cmd := &cobra.Command{
 		Use:   "trace",
 		Short: "Trace a packet from a pod or node through the node, NSGs and Azure fabric.",
@@ -47,82 +50,115 @@ netns on this machine; a mismatch exits with code 1.`,
 		Example: `  aksnet aks trace -g myResourceGroup -n myAKSCluster --from aks-nodepool1-12345678-vmss000000 --to 10.244.1.5:8080
   aksnet aks trace -g myResourceGroup -n myAKSCluster --from 10.244.0.7 --to 203.0.113.10:80 -o json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			gg := *g
-			if f := cmd.Flag("output"); f != nil && !f.Changed {
-				gg.Output = string(output.Table)
-			}
-			e, err := newEnv(cmd, s, &gg, true)
-			if err != nil {
-				return err
-			}
-			if err := required("--resource-group/-g", rg, "--name/-n", name, "--from", from, "--to", to); err != nil {
-				return err
-			}
-			body := map[string]any{"from": from, "to": to}
-			if port != 0 {
-				body["port"] = port
-			}
-			if sourcePort != 0 {
-				body["sourcePort"] = sourcePort
-			}
-			if protocol != "" {
-				body["protocol"] = protocol
-			}
-			r, err := e.Client.Call(http.MethodPost, e.aksClusterPath(rg, name)+"/trace", apiAKS, body)
-			if err != nil {
-				return err
-			}
-			var ver *verification
-			if verify {
-				var a traceAnswer
-				if err := json.Unmarshal(r.Body, &a); err != nil {
-					return fmt.Errorf("decode response: %w", err)
-				}
-				v, err := e.verifyTrace(rg, name, a, a.Protocol)
-				if err != nil {
-					var oe *output.Error
-					var ae output.ARMError
-					if !errors.As(err, &oe) && !errors.As(err, &ae) {
-						err = &output.Error{Code: 1, Message: err.Error()}
-					}
-					return err
-				}
-				ver = &v
-			}
-			if e.Format == output.Table && e.Globals.Query == "" {
-				err = writeTraceTable(e, r.Body, ver)
-			} else {
-				var v any
-				if v, err = output.Decode(r.Body); err != nil {
-					return fmt.Errorf("decode response: %w", err)
-				}
-				if o, ok := v.(*output.Object); ok && ver != nil {
-					raw, _ := json.Marshal(ver)
-					vv, _ := output.Decode(raw)
-					o.Set("verification", vv)
-				}
-				err = e.PrintValue(v)
-			}
-			if err != nil {
-				return err
-			}
-			if ver != nil && !ver.Match {
-				return &output.Error{Code: 1, Message: ver.Verdict}
-			}
-			return nil
-		},
 	}
-	f := cmd.Flags()
-	f.StringVarP(&rg, "resource-group", "g", "", "Name of resource group.")
-	f.StringVarP(&name, "name", "n", "", "Name of the managed cluster.")
-	f.StringVar(&from, "from", "", "Source: a node name, a pod name, or a node or pod IP address.")
-	f.StringVar(&to, "to", "", "Destination: IP[:PORT], or a node or pod name.")
-	f.IntVar(&port, "port", 0, "Destination port (overrides a port in --to).")
-	f.IntVar(&sourcePort, "source-port", 0, "Source port (default 50000, an ephemeral port).")
-	f.StringVar(&protocol, "protocol", "Tcp", "Protocol: Tcp, Udp or Icmp.")
-	f.BoolVar(&verify, "verify", false, "Also send the packet for real from the source's network namespace and compare with the prediction (needs root and aksnet serve --dataplane netns on this machine; TCP to an echo port, or UDP 53).")
+	a := flags.New(cmd, flags.Cobra)
+	a.String(&f.rg, "Name of resource group.", "--resource-group", "-g").Required()
+	a.String(&f.name, "Name of the managed cluster.", "--name", "-n").Required()
+	a.String(&f.from, "Source: a node name, a pod name, or a node or pod IP address.", "--from").Required()
+	a.String(&f.to, "Destination: IP[:PORT], or a node or pod name.", "--to").Required()
+	a.Int(&f.port, "Destination port (overrides a port in --to).", "--port")
+	a.Int(&f.sourcePort, "Source port (default 50000, an ephemeral port).", "--source-port")
+	a.String(&f.protocol, "Protocol: Tcp, Udp or Icmp.", "--protocol")
+	a.Switch(&f.verify, "Also send the packet for real from the source's network namespace and compare with the prediction (needs root and aksnet serve --dataplane netns on this machine; TCP to an echo port, or UDP 53).", "--verify")
+	a.Done()
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		gg := *g
+		if f := cmd.Flag("output"); f != nil && !f.Changed {
+			gg.Output = string(output.Table)
+		}
+		e, err := command.NewEnv(cmd, s, &gg, true)
+		if err != nil {
+			return err
+		}
+		if err := a.Check(e.Prog, nil); err != nil {
+			return err
+		}
+		return run(e, f)
+	}
 	return cmd
+}
+
+// traceFlags are the arguments of `aks trace`.
+type traceFlags struct {
+	rg, name, from, to, protocol string
+	port, sourcePort             int
+	verify                       bool
+}
+
+// body is the trace request.
+func (f *traceFlags) body() map[string]any {
+	body := map[string]any{"from": f.from, "to": f.to}
+	if f.port != 0 {
+		body["port"] = f.port
+	}
+	if f.sourcePort != 0 {
+		body["sourcePort"] = f.sourcePort
+	}
+	if f.protocol != "" {
+		body["protocol"] = f.protocol
+	}
+	return body
+}
+
+// run asks the server for the trace, verifies it with --verify, and prints
+// it; a verification that does not match the prediction exits 1.
+func run(e *command.Env, f *traceFlags) error {
+	r, err := e.Client.Call(http.MethodPost, e.Client.ClusterPath(f.rg, f.name)+"/trace", client.APIAKS, f.body())
+	if err != nil {
+		return err
+	}
+	var ver *verification
+	if f.verify {
+		if ver, err = verifyAnswer(e, f, r.Body); err != nil {
+			return err
+		}
+	}
+	if e.Format == output.Table && e.Globals.Query == "" {
+		err = writeTraceTable(e, r.Body, ver)
+	} else {
+		err = printAnswer(e, r.Body, ver)
+	}
+	if err != nil {
+		return err
+	}
+	if ver != nil && !ver.Match {
+		return &output.Error{Code: 1, Message: ver.Verdict}
+	}
+	return nil
+}
+
+// verifyAnswer sends the traced packet for real (see verifyTrace); errors
+// that are not already az's come out as "ERROR: …", exit 1.
+func verifyAnswer(e *command.Env, f *traceFlags, raw []byte) (*verification, error) {
+	var a traceAnswer
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, fmt.Errorf("decode response: %w", err)
+	}
+	v, err := verifyTrace(e, f.rg, f.name, a, a.Protocol)
+	if err != nil {
+		var oe *output.Error
+		var ae output.ARMError
+		if !errors.As(err, &oe) && !errors.As(err, &ae) {
+			err = &output.Error{Code: 1, Message: err.Error()}
+		}
+		return nil, err
+	}
+	return &v, nil
+}
+
+// printAnswer prints the server's answer in the chosen format, with the
+// verification under "verification".
+func printAnswer(e *command.Env, raw []byte, ver *verification) error {
+	v, err := output.Decode(raw)
+	if err != nil {
+		return fmt.Errorf("decode response: %w", err)
+	}
+	if o, ok := v.(*output.Object); ok && ver != nil {
+		vraw, _ := json.Marshal(ver)
+		vv, _ := output.Decode(vraw)
+		o.Set("verification", vv)
+	}
+	return e.PrintValue(v)
 }
 
 // traceAnswer is the part of the server's answer the table shows.
@@ -151,7 +187,7 @@ var routeTableID = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`/subscriptions/[^ ]+/providers/Microsoft\.Network/routeTables/([^ /]+)`)
 })
 
-func writeTraceTable(e *env, raw []byte, ver *verification) error {
+func writeTraceTable(e *command.Env, raw []byte, ver *verification) error {
 	var a traceAnswer
 	if err := json.Unmarshal(raw, &a); err != nil {
 		return fmt.Errorf("decode response: %w", err)

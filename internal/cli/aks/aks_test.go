@@ -1,7 +1,6 @@
-package cli
+package aks_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -10,158 +9,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aksnet/aksnet/internal/armtest"
+	"github.com/aksnet/aksnet/internal/cli/aks"
 	"github.com/aksnet/aksnet/internal/cli/client"
-	"github.com/aksnet/aksnet/internal/cli/output"
+	"github.com/aksnet/aksnet/internal/cli/clitest"
 	"github.com/aksnet/aksnet/internal/kubenet"
 )
 
-// aksTest is a control plane for aks command tests, with a client for
-// setting up what the aks commands need (resource groups, VNets) without
-// going through other command groups.
-type aksTest struct {
-	t   *testing.T
-	env *armtest.Env
-	c   *client.Client
-}
-
-func newAKSTest(t *testing.T) *aksTest {
-	t.Helper()
-	env := armtest.Start(t)
-	t.Setenv("HOME", t.TempDir())
-	t.Setenv("AKSNET_ENDPOINT", "")
-	t.Setenv("AKSNET_STATE_DIR", "")
-	c, err := client.New(env.URL, env.StateDir, "", output.NewLogger(nil, output.LevelError, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &aksTest{t: t, env: env, c: c}
-}
-
-// sshKeys creates ~/.ssh/id_rsa{,.pub} so that --generate-ssh-keys stays
-// quiet.
-func (a *aksTest) sshKeys() {
-	a.t.Helper()
-	home := os.Getenv("HOME")
-	if _, _, err := aksGenerateSSHKeys(filepath.Join(home, ".ssh", "id_rsa"), filepath.Join(home, ".ssh", "id_rsa.pub")); err != nil {
-		a.t.Fatal(err)
-	}
-}
-
-// run runs the aksnet command line against the test's server.
-func (a *aksTest) run(args ...string) (stdout, stderr string, code int) {
-	a.t.Helper()
-	var out, errb bytes.Buffer
-	args = append(args, "--endpoint", a.env.URL, "--state-dir", a.env.StateDir)
-	code = Main(args, strings.NewReader(""), &out, &errb)
-	return out.String(), errb.String(), code
-}
-
-// ok runs a command that must succeed and returns its stdout.
-func (a *aksTest) ok(args ...string) string {
-	a.t.Helper()
-	out, errs, code := a.run(args...)
-	if code != 0 {
-		a.t.Fatalf("aksnet %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errs)
-	}
-	return out
-}
-
-// put PUTs an ARM resource directly and waits for it.
-func (a *aksTest) put(path, api string, body any) {
-	a.t.Helper()
-	r, err := a.c.Call(http.MethodPut, path, api, body)
-	if err != nil {
-		a.t.Fatalf("PUT %s: %v", path, err)
-	}
-	if err := a.c.Wait(r, nil); err != nil {
-		a.t.Fatalf("PUT %s: %v", path, err)
-	}
-}
-
-func (a *aksTest) rgID(rg string) string {
-	return "/subscriptions/" + a.env.Creds.SubscriptionID + "/resourceGroups/" + rg
-}
-
-// network creates resource group rg in eastus and VNet myAKSVnet
-// 192.168.0.0/16 with the given subnets (name=prefix); it returns the
-// subnet ids by name.
-func (a *aksTest) network(rg string, subnets ...string) map[string]string {
-	a.t.Helper()
-	a.put(a.rgID(rg), apiResources, map[string]any{"location": "eastus"})
-	var sn []any
-	ids := map[string]string{}
-	vnet := a.rgID(rg) + "/providers/Microsoft.Network/virtualNetworks/myAKSVnet"
-	for _, s := range subnets {
-		n, p, _ := strings.Cut(s, "=")
-		sn = append(sn, map[string]any{"name": n, "properties": map[string]any{"addressPrefix": p}})
-		ids[n] = vnet + "/subnets/" + n
-	}
-	a.put(vnet, apiNetwork, map[string]any{"location": "eastus", "properties": map[string]any{
-		"addressSpace": map[string]any{"addressPrefixes": []string{"192.168.0.0/16"}}, "subnets": sn}})
-	return ids
-}
-
-// subnetAssignments counts the Network Contributor assignments of principal
-// at or above scope.
-func (a *aksTest) subnetAssignments(scope, principal string) int {
-	a.t.Helper()
-	r, err := a.c.Call(http.MethodGet, scope+"/providers/Microsoft.Authorization/roleAssignments?$filter=atScope()", apiAuthorization, nil)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	var page struct {
-		Value []struct {
-			Properties struct {
-				RoleDefinitionID, PrincipalID string
-			} `json:"properties"`
-		} `json:"value"`
-	}
-	if err := json.Unmarshal(r.Body, &page); err != nil {
-		a.t.Fatal(err)
-	}
-	n := 0
-	for _, v := range page.Value {
-		if v.Properties.PrincipalID == principal && strings.HasSuffix(v.Properties.RoleDefinitionID, aksNetworkContributor) {
-			n++
-		}
-	}
-	return n
-}
-
-func decodeJSON(t *testing.T, s string) any {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
-		t.Fatalf("output is not JSON: %v\n%s", err, s)
-	}
-	return v
-}
-
-// at walks a decoded JSON value along keys and list indexes.
-func at(v any, path ...any) any {
-	for _, p := range path {
-		switch k := p.(type) {
-		case string:
-			m, _ := v.(map[string]any)
-			v = m[k]
-		case int:
-			l, _ := v.([]any)
-			if k >= len(l) {
-				return nil
-			}
-			v = l[k]
-		}
-	}
-	return v
-}
-
 func TestAKSCreateShowScaleDelete(t *testing.T) {
-	a := newAKSTest(t)
-	subnets := a.network("myResourceGroup", "myAKSSubnet=192.168.1.0/24")
+	a := clitest.New(t)
+	subnets := a.Network("myResourceGroup", "myAKSSubnet=192.168.1.0/24")
 	subnet := subnets["myAKSSubnet"]
 
-	out, errs, code := a.run("aks", "create", "--resource-group", "myResourceGroup", "--name", "myAKSCluster",
+	out, errs, code := a.Run("aks", "create", "--resource-group", "myResourceGroup", "--name", "myAKSCluster",
 		"--network-plugin", "kubenet", "--service-cidr", "10.0.0.0/16", "--dns-service-ip", "10.0.0.10",
 		"--pod-cidr", "10.244.0.0/16", "--vnet-subnet-id", subnet, "--generate-ssh-keys")
 	if code != 0 {
@@ -180,11 +39,11 @@ func TestAKSCreateShowScaleDelete(t *testing.T) {
 		t.Errorf("private key mode: %v %v", err, st)
 	}
 	pubKey, err := os.ReadFile(pub)
-	if err != nil || !aksIsSSHRSAPublicKey(string(pubKey)) || !strings.HasPrefix(string(pubKey), "ssh-rsa ") {
+	if err != nil || !aks.IsSSHRSAPublicKey(string(pubKey)) || !strings.HasPrefix(string(pubKey), "ssh-rsa ") {
 		t.Errorf("public key: %v %q", err, pubKey)
 	}
 
-	mc := decodeJSON(t, out)
+	mc := clitest.DecodeJSON(t, out)
 	// The keys and casing az prints for a managed cluster: properties
 	// flattened, acronyms re-cased, resourceGroup added.
 	for _, c := range []struct {
@@ -200,7 +59,7 @@ func TestAKSCreateShowScaleDelete(t *testing.T) {
 		{[]any{"servicePrincipalProfile", "clientId"}, "msi"},
 		{[]any{"identity", "type"}, "SystemAssigned"},
 		{[]any{"enableRbac"}, true},
-		{[]any{"dnsPrefix"}, aksDefaultDNSPrefix("myAKSCluster", "myResourceGroup", a.env.Creds.SubscriptionID)},
+		{[]any{"dnsPrefix"}, client.DefaultDNSPrefix("myAKSCluster", "myResourceGroup", a.Env.Creds.SubscriptionID)},
 		{[]any{"networkProfile", "networkPlugin"}, "kubenet"},
 		{[]any{"networkProfile", "podCidr"}, "10.244.0.0/16"},
 		{[]any{"networkProfile", "serviceCidr"}, "10.0.0.0/16"},
@@ -220,16 +79,16 @@ func TestAKSCreateShowScaleDelete(t *testing.T) {
 		{[]any{"linuxProfile", "adminUsername"}, "azureuser"},
 		{[]any{"linuxProfile", "ssh", "publicKeys", 0, "keyData"}, string(pubKey)},
 	} {
-		if got := at(mc, c.path...); got != c.want {
+		if got := clitest.At(mc, c.path...); got != c.want {
 			t.Errorf("%v = %#v, want %#v", c.path, got, c.want)
 		}
 	}
 	for _, k := range []string{"id", "fqdn", "azurePortalFqdn", "kubernetesVersion", "currentKubernetesVersion", "maxAgentPools", "powerState", "sku", "identityProfile"} {
-		if at(mc, k) == nil {
+		if clitest.At(mc, k) == nil {
 			t.Errorf("cluster lacks %q", k)
 		}
 	}
-	if p, _ := at(mc, "identity", "principalId").(string); p == "" {
+	if p, _ := clitest.At(mc, "identity", "principalId").(string); p == "" {
 		t.Errorf("identity.principalId is empty")
 	}
 	// Wire spellings must not leak into az's shape.
@@ -242,25 +101,25 @@ func TestAKSCreateShowScaleDelete(t *testing.T) {
 
 	// The CLI granted Network Contributor on the subnet to the cluster
 	// identity (the cluster could not have succeeded otherwise).
-	principal := at(mc, "identity", "principalId").(string)
-	r, err := a.c.Call(http.MethodGet, subnet+"/providers/Microsoft.Authorization/roleAssignments?$filter=atScope()", apiAuthorization, nil)
+	principal := clitest.At(mc, "identity", "principalId").(string)
+	r, err := a.C.Call(http.MethodGet, subnet+"/providers/Microsoft.Authorization/roleAssignments?$filter=atScope()", client.APIAuthorization, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(r.Body), principal) || !strings.Contains(string(r.Body), aksNetworkContributor) {
+	if !strings.Contains(string(r.Body), principal) || !strings.Contains(string(r.Body), client.NetworkContributor) {
 		t.Errorf("no Network Contributor assignment for %s on the subnet:\n%s", principal, r.Body)
 	}
 
-	if got := a.ok("aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster", "--query", "nodeResourceGroup", "-o", "tsv"); got != "MC_myResourceGroup_myAKSCluster_eastus\n" {
+	if got := a.OK("aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster", "--query", "nodeResourceGroup", "-o", "tsv"); got != "MC_myResourceGroup_myAKSCluster_eastus\n" {
 		t.Errorf("--query nodeResourceGroup -o tsv = %q", got)
 	}
-	if got := a.ok("aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster", "--query", "networkProfile.dnsServiceIp", "-o", "tsv"); got != "10.0.0.10\n" {
+	if got := a.OK("aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster", "--query", "networkProfile.dnsServiceIp", "-o", "tsv"); got != "10.0.0.10\n" {
 		t.Errorf("--query networkProfile.dnsServiceIp -o tsv = %q", got)
 	}
-	if got := a.ok("aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster", "--query", "agentPoolProfiles[0].vnetSubnetId", "-o", "tsv"); got != subnet+"\n" {
+	if got := a.OK("aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster", "--query", "agentPoolProfiles[0].vnetSubnetId", "-o", "tsv"); got != subnet+"\n" {
 		t.Errorf("--query agentPoolProfiles[0].vnetSubnetId -o tsv = %q", got)
 	}
-	table := a.ok("aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster", "-o", "table")
+	table := a.OK("aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster", "-o", "table")
 	lines := strings.Split(table, "\n")
 	if hdr := strings.Fields(lines[0]); strings.Join(hdr, " ") != "Name Location ResourceGroup KubernetesVersion CurrentKubernetesVersion ProvisioningState Fqdn" {
 		t.Errorf("table header = %q", lines[0])
@@ -269,134 +128,134 @@ func TestAKSCreateShowScaleDelete(t *testing.T) {
 		t.Errorf("table row = %q", lines[2])
 	}
 
-	list := decodeJSON(t, a.ok("aks", "list", "-g", "myResourceGroup"))
-	if l, _ := list.([]any); len(l) != 1 || at(l, 0, "name") != "myAKSCluster" || at(l, 0, "networkProfile", "podCidr") != "10.244.0.0/16" {
+	list := clitest.DecodeJSON(t, a.OK("aks", "list", "-g", "myResourceGroup"))
+	if l, _ := list.([]any); len(l) != 1 || clitest.At(l, 0, "name") != "myAKSCluster" || clitest.At(l, 0, "networkProfile", "podCidr") != "10.244.0.0/16" {
 		t.Errorf("aks list -g = %v", list)
 	}
-	if got := a.ok("aks", "list", "--query", "[].name", "-o", "tsv"); got != "myAKSCluster\n" {
+	if got := a.OK("aks", "list", "--query", "[].name", "-o", "tsv"); got != "myAKSCluster\n" {
 		t.Errorf("aks list --query [].name = %q", got)
 	}
 
 	// Scale: GET, count, PUT, wait; the output is the scaled cluster.
-	scaled := decodeJSON(t, a.ok("aks", "scale", "-g", "myResourceGroup", "-n", "myAKSCluster", "--node-count", "4"))
-	if at(scaled, "agentPoolProfiles", 0, "count") != 4.0 || at(scaled, "provisioningState") != "Succeeded" {
-		t.Errorf("after scale: count %v state %v", at(scaled, "agentPoolProfiles", 0, "count"), at(scaled, "provisioningState"))
+	scaled := clitest.DecodeJSON(t, a.OK("aks", "scale", "-g", "myResourceGroup", "-n", "myAKSCluster", "--node-count", "4"))
+	if clitest.At(scaled, "agentPoolProfiles", 0, "count") != 4.0 || clitest.At(scaled, "provisioningState") != "Succeeded" {
+		t.Errorf("after scale: count %v state %v", clitest.At(scaled, "agentPoolProfiles", 0, "count"), clitest.At(scaled, "provisioningState"))
 	}
-	_, errs, code = a.run("aks", "scale", "-g", "myResourceGroup", "-n", "myAKSCluster", "-c", "2", "--nodepool-name", "nopool")
+	_, errs, code = a.Run("aks", "scale", "-g", "myResourceGroup", "-n", "myAKSCluster", "-c", "2", "--nodepool-name", "nopool")
 	if code != 1 || errs != "ERROR: The nodepool \"nopool\" was not found.\n" {
 		t.Errorf("scale of a missing pool: exit %d %q", code, errs)
 	}
 
 	// Node pools, as agentPools children.
-	pool := decodeJSON(t, a.ok("aks", "nodepool", "add", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "-n", "userpool", "--node-count", "2", "--max-pods", "50"))
+	pool := clitest.DecodeJSON(t, a.OK("aks", "nodepool", "add", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "-n", "userpool", "--node-count", "2", "--max-pods", "50"))
 	for _, c := range []struct {
 		k    string
 		want any
 	}{{"name", "userpool"}, {"count", 2.0}, {"maxPods", 50.0}, {"mode", "User"}, {"osType", "Linux"}, {"vnetSubnetId", subnet},
 		{"resourceGroup", "myResourceGroup"}, {"type", "Microsoft.ContainerService/managedClusters/agentPools"}} {
-		if got := at(pool, c.k); got != c.want {
+		if got := clitest.At(pool, c.k); got != c.want {
 			t.Errorf("nodepool add: %s = %#v, want %#v", c.k, got, c.want)
 		}
 	}
-	_, errs, code = a.run("aks", "nodepool", "add", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "-n", "userpool")
+	_, errs, code = a.Run("aks", "nodepool", "add", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "-n", "userpool")
 	if code != 1 || !strings.Contains(errs, "ERROR: Node pool userpool already exists, please try a different name") {
 		t.Errorf("second nodepool add: exit %d %q", code, errs)
 	}
-	names := a.ok("aks", "nodepool", "list", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "--query", "[].name", "-o", "tsv")
+	names := a.OK("aks", "nodepool", "list", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "--query", "[].name", "-o", "tsv")
 	got := strings.Fields(names)
 	sort.Strings(got)
 	if strings.Join(got, ",") != "nodepool1,userpool" {
 		t.Errorf("nodepool list = %q", names)
 	}
-	ptable := a.ok("aks", "nodepool", "show", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "-n", "userpool", "-o", "table")
+	ptable := a.OK("aks", "nodepool", "show", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "-n", "userpool", "-o", "table")
 	if hdr := strings.Fields(strings.Split(ptable, "\n")[0]); strings.Join(hdr, " ") != "Name OsType KubernetesVersion VmSize Count MaxPods ProvisioningState Mode" {
 		t.Errorf("nodepool table header = %q", hdr)
 	}
-	if got := a.ok("aks", "nodepool", "scale", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "-n", "userpool", "-c", "3", "--query", "count", "-o", "tsv"); got != "3\n" {
+	if got := a.OK("aks", "nodepool", "scale", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "-n", "userpool", "-c", "3", "--query", "count", "-o", "tsv"); got != "3\n" {
 		t.Errorf("nodepool scale count = %q", got)
 	}
-	_, errs, code = a.run("aks", "nodepool", "scale", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "-n", "userpool", "-c", "3")
+	_, errs, code = a.Run("aks", "nodepool", "scale", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "-n", "userpool", "-c", "3")
 	if code != 1 || errs != "ERROR: The new node count is the same as the current node count.\n" {
 		t.Errorf("nodepool scale to the same count: exit %d %q", code, errs)
 	}
-	_, errs, code = a.run("aks", "nodepool", "add", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "-n", "win", "--os-type", "Windows")
+	_, errs, code = a.Run("aks", "nodepool", "add", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "-n", "win", "--os-type", "Windows")
 	if code != 1 || !strings.Contains(errs, "ERROR: ("+kubenet.CodeAzureCNIOnlyForWindows+") ") || !strings.Contains(errs, "\nCode: "+kubenet.CodeAzureCNIOnlyForWindows+"\nMessage: ") {
 		t.Errorf("windows pool on kubenet: exit %d %q", code, errs)
 	}
-	a.ok("aks", "nodepool", "delete", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "-n", "userpool")
-	_, errs, code = a.run("aks", "nodepool", "delete", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "-n", "userpool")
+	a.OK("aks", "nodepool", "delete", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "-n", "userpool")
+	_, errs, code = a.Run("aks", "nodepool", "delete", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "-n", "userpool")
 	if code != 1 || errs != "ERROR: Node pool userpool doesnt exist, use 'aks nodepool list' to get current node pool list\n" {
 		t.Errorf("delete of a missing pool: exit %d %q", code, errs)
 	}
 
 	// A second kubenet cluster can't share the subnet.
-	_, errs, code = a.run("aks", "create", "-g", "myResourceGroup", "-n", "second", "--vnet-subnet-id", subnet)
+	_, errs, code = a.Run("aks", "create", "-g", "myResourceGroup", "-n", "second", "--vnet-subnet-id", subnet)
 	if code != 1 || !strings.Contains(errs, "ERROR: (SubnetInUseByAnotherCluster) ") {
 		t.Errorf("second cluster on the subnet: exit %d %q", code, errs)
 	}
 
 	// Delete prompts without --yes (no terminal here: az's NoTTY error).
-	_, errs, code = a.run("aks", "delete", "-g", "myResourceGroup", "-n", "myAKSCluster")
+	_, errs, code = a.Run("aks", "delete", "-g", "myResourceGroup", "-n", "myAKSCluster")
 	if code != 1 || !strings.Contains(errs, "Unable to prompt for confirmation as no tty available. Use --yes.") {
 		t.Errorf("delete without --yes: exit %d %q", code, errs)
 	}
-	if out := a.ok("aks", "delete", "-g", "myResourceGroup", "-n", "myAKSCluster", "--yes"); out != "" {
+	if out := a.OK("aks", "delete", "-g", "myResourceGroup", "-n", "myAKSCluster", "--yes"); out != "" {
 		t.Errorf("delete printed %q", out)
 	}
-	_, errs, code = a.run("aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster")
+	_, errs, code = a.Run("aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster")
 	if code != 3 || !strings.HasPrefix(errs, "ERROR: (ResourceNotFound) ") {
 		t.Errorf("show after delete: exit %d %q", code, errs)
 	}
 }
 
 func TestAKSCreateUserAssignedIdentity(t *testing.T) {
-	a := newAKSTest(t)
-	a.sshKeys()
-	subnets := a.network("rg", "s1=192.168.1.0/24")
-	idPath := a.rgID("rg") + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/myIdentity"
-	a.put(idPath, apiMSI, map[string]any{"location": "eastus"})
+	a := clitest.New(t)
+	a.SSHKeys()
+	subnets := a.Network("rg", "s1=192.168.1.0/24")
+	idPath := a.RGID("rg") + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/myIdentity"
+	a.Put(idPath, client.APIMSI, map[string]any{"location": "eastus"})
 
 	// A missing identity is az's ResourceNotFoundError, before any PUT.
-	_, errs, code := a.run("aks", "create", "-g", "rg", "-n", "c1", "--vnet-subnet-id", subnets["s1"],
-		"--assign-identity", a.rgID("rg")+"/providers/Microsoft.ManagedIdentity/userAssignedIdentities/nope", "--generate-ssh-keys")
+	_, errs, code := a.Run("aks", "create", "-g", "rg", "-n", "c1", "--vnet-subnet-id", subnets["s1"],
+		"--assign-identity", a.RGID("rg")+"/providers/Microsoft.ManagedIdentity/userAssignedIdentities/nope", "--generate-ssh-keys")
 	if code != 3 || errs != "ERROR: Identity 'nope' not found.\n" {
 		t.Errorf("missing identity: exit %d %q", code, errs)
 	}
 	// The identity holds no role yet: like az, the CLI grants Network
 	// Contributor on the subnet before creating the cluster.
-	out, errs, code := a.run("aks", "create", "-g", "rg", "-n", "c1", "--node-count", "3", "--network-plugin", "kubenet",
+	out, errs, code := a.Run("aks", "create", "-g", "rg", "-n", "c1", "--node-count", "3", "--network-plugin", "kubenet",
 		"--vnet-subnet-id", subnets["s1"], "--assign-identity", idPath, "--enable-managed-identity", "--generate-ssh-keys", "-o", "json")
 	if code != 0 {
 		t.Fatalf("create with --assign-identity: exit %d\n%s\n%s", code, out, errs)
 	}
-	mc := decodeJSON(t, out)
-	if at(mc, "identity", "type") != "UserAssigned" || at(mc, "provisioningState") != "Succeeded" ||
-		at(mc, "networkProfile", "podCidr") != "10.244.0.0/16" || at(mc, "networkProfile", "dnsServiceIp") != "10.0.0.10" {
-		t.Errorf("cluster: identity %v state %v network %v", at(mc, "identity"), at(mc, "provisioningState"), at(mc, "networkProfile"))
+	mc := clitest.DecodeJSON(t, out)
+	if clitest.At(mc, "identity", "type") != "UserAssigned" || clitest.At(mc, "provisioningState") != "Succeeded" ||
+		clitest.At(mc, "networkProfile", "podCidr") != "10.244.0.0/16" || clitest.At(mc, "networkProfile", "dnsServiceIp") != "10.0.0.10" {
+		t.Errorf("cluster: identity %v state %v network %v", clitest.At(mc, "identity"), clitest.At(mc, "provisioningState"), clitest.At(mc, "networkProfile"))
 	}
-	uai, _ := at(mc, "identity", "userAssignedIdentities").(map[string]any)
+	uai, _ := clitest.At(mc, "identity", "userAssignedIdentities").(map[string]any)
 	if len(uai) != 1 {
 		t.Errorf("userAssignedIdentities = %v", uai)
 	}
 	for k, v := range uai {
-		if !strings.EqualFold(k, idPath) || at(v, "principalId") == nil || at(v, "clientId") == nil {
+		if !strings.EqualFold(k, idPath) || clitest.At(v, "principalId") == nil || clitest.At(v, "clientId") == nil {
 			t.Errorf("userAssignedIdentities entry %s = %v", k, v)
 		}
 	}
 
 	principal := ""
 	for _, v := range uai {
-		principal, _ = at(v, "principalId").(string)
+		principal, _ = clitest.At(v, "principalId").(string)
 	}
-	if n := a.subnetAssignments(subnets["s1"], principal); n != 1 {
+	if n := a.SubnetAssignments(subnets["s1"], principal); n != 1 {
 		t.Errorf("%d Network Contributor assignments for %s on s1, want the one the CLI made", n, principal)
 	}
 
 	// An identity that already holds the role above the subnet (on the
 	// VNet, as the article assigns it) gets no second assignment.
-	id2 := a.rgID("rg") + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id2"
-	a.put(id2, apiMSI, map[string]any{"location": "eastus"})
-	r, err := a.c.Call(http.MethodGet, id2, apiMSI, nil)
+	id2 := a.RGID("rg") + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id2"
+	a.Put(id2, client.APIMSI, map[string]any{"location": "eastus"})
+	r, err := a.C.Call(http.MethodGet, id2, client.APIMSI, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -404,28 +263,28 @@ func TestAKSCreateUserAssignedIdentity(t *testing.T) {
 		Properties struct{ PrincipalID string } `json:"properties"`
 	}
 	_ = json.Unmarshal(r.Body, &idDoc)
-	vnet := a.rgID("rg") + "/providers/Microsoft.Network/virtualNetworks/myAKSVnet"
-	a.put(vnet+"/providers/Microsoft.Authorization/roleAssignments/"+aksNewUUID(), apiAuthorization, map[string]any{"properties": map[string]any{
-		"roleDefinitionId": "/subscriptions/" + a.env.Creds.SubscriptionID + "/providers/Microsoft.Authorization/roleDefinitions/" + aksNetworkContributor,
+	vnet := a.RGID("rg") + "/providers/Microsoft.Network/virtualNetworks/myAKSVnet"
+	a.Put(vnet+"/providers/Microsoft.Authorization/roleAssignments/"+client.NewUUID(), client.APIAuthorization, map[string]any{"properties": map[string]any{
+		"roleDefinitionId": "/subscriptions/" + a.Env.Creds.SubscriptionID + "/providers/Microsoft.Authorization/roleDefinitions/" + client.NetworkContributor,
 		"principalId":      idDoc.Properties.PrincipalID, "principalType": "ServicePrincipal"}})
-	a.put(vnet+"/subnets/s2", apiNetwork, map[string]any{"properties": map[string]any{"addressPrefix": "192.168.2.0/24"}})
-	a.ok("aks", "create", "-g", "rg", "-n", "c3", "--vnet-subnet-id", vnet+"/subnets/s2", "--assign-identity", id2, "-o", "none")
-	if n := a.subnetAssignments(vnet+"/subnets/s2", idDoc.Properties.PrincipalID); n != 1 {
+	a.Put(vnet+"/subnets/s2", client.APINetwork, map[string]any{"properties": map[string]any{"addressPrefix": "192.168.2.0/24"}})
+	a.OK("aks", "create", "-g", "rg", "-n", "c3", "--vnet-subnet-id", vnet+"/subnets/s2", "--assign-identity", id2, "-o", "none")
+	if n := a.SubnetAssignments(vnet+"/subnets/s2", idDoc.Properties.PrincipalID); n != 1 {
 		t.Errorf("%d Network Contributor assignments at or above s2 for id2, want only the VNet's", n)
 	}
 
 	// --no-wait prints nothing and returns while the cluster provisions.
-	subnets2 := a.network("rg2", "s1=192.168.1.0/24")
-	out, errs, code = a.run("aks", "create", "-g", "rg2", "-n", "c2", "--vnet-subnet-id", subnets2["s1"], "--no-wait")
+	subnets2 := a.Network("rg2", "s1=192.168.1.0/24")
+	out, errs, code = a.Run("aks", "create", "-g", "rg2", "-n", "c2", "--vnet-subnet-id", subnets2["s1"], "--no-wait")
 	if code != 0 || out != "" {
 		t.Errorf("--no-wait: exit %d %q %q", code, out, errs)
 	}
 }
 
 func TestAKSErrors(t *testing.T) {
-	a := newAKSTest(t)
-	a.sshKeys()
-	subnet := a.network("rg", "s1=192.168.1.0/24")["s1"]
+	a := clitest.New(t)
+	a.SSHKeys()
+	subnet := a.Network("rg", "s1=192.168.1.0/24")["s1"]
 	base := []string{"aks", "create", "-g", "rg", "-n", "c", "--vnet-subnet-id", subnet, "--generate-ssh-keys", "--network-plugin", "kubenet"}
 
 	// Each kubenet validation rule surfaces as az prints an ARM error:
@@ -448,7 +307,7 @@ func TestAKSErrors(t *testing.T) {
 		{kubenet.CodeMaxPodsLimitExceeded, []string{"--max-pods", "251"}},
 	} {
 		t.Run(c.code, func(t *testing.T) {
-			out, errs, code := a.run(append(append([]string{}, base...), c.args...)...)
+			out, errs, code := a.Run(append(append([]string{}, base...), c.args...)...)
 			if code != 1 || out != "" {
 				t.Fatalf("exit %d stdout %q stderr %q", code, out, errs)
 			}
@@ -477,33 +336,33 @@ func TestAKSErrors(t *testing.T) {
 		{"name", "ERROR: --name cannot exceed 63 characters and can only contain letters, numbers, underscores (_) or dashes (-).\n", []string{"-n", "bad.name"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			out, errs, code := a.run(append(append([]string{}, base...), c.args...)...)
+			out, errs, code := a.Run(append(append([]string{}, base...), c.args...)...)
 			if code != 1 || out != "" || errs != c.msg {
 				t.Errorf("exit %d stdout %q stderr %q, want %q", code, out, errs, c.msg)
 			}
 		})
 	}
 	t.Run("plugin-required", func(t *testing.T) {
-		_, errs, code := a.run("aks", "create", "-g", "rg", "-n", "c", "--pod-cidr", "10.244.0.0/16", "--generate-ssh-keys")
+		_, errs, code := a.Run("aks", "create", "-g", "rg", "-n", "c", "--pod-cidr", "10.244.0.0/16", "--generate-ssh-keys")
 		if code != 1 || errs != "ERROR: Please explicitly specify the network plugin type\n" {
 			t.Errorf("exit %d %q", code, errs)
 		}
 	})
 	t.Run("azure-pod-cidr", func(t *testing.T) {
-		_, errs, code := a.run("aks", "create", "-g", "rg", "-n", "c", "--network-plugin", "azure", "--pod-cidr", "10.244.0.0/16", "--generate-ssh-keys")
+		_, errs, code := a.Run("aks", "create", "-g", "rg", "-n", "c", "--network-plugin", "azure", "--pod-cidr", "10.244.0.0/16", "--generate-ssh-keys")
 		if code != 1 || errs != "ERROR: Please use kubenet as the network plugin type when pod_cidr is specified\n" {
 			t.Errorf("exit %d %q", code, errs)
 		}
 	})
 	t.Run("no-ssh-key", func(t *testing.T) {
 		t.Setenv("HOME", t.TempDir())
-		_, errs, code := a.run("aks", "create", "-g", "rg", "-n", "c")
+		_, errs, code := a.Run("aks", "create", "-g", "rg", "-n", "c")
 		if code != 1 || errs != "ERROR: An RSA key file or key value must be supplied to SSH Key Value. You can use --generate-ssh-keys to let CLI generate one for you\n" {
 			t.Errorf("exit %d %q", code, errs)
 		}
 	})
 	t.Run("missing-group", func(t *testing.T) {
-		_, errs, code := a.run("aks", "create", "-g", "nogroup", "-n", "c", "--generate-ssh-keys")
+		_, errs, code := a.Run("aks", "create", "-g", "nogroup", "-n", "c", "--generate-ssh-keys")
 		if code != 3 || !strings.HasPrefix(errs, "ERROR: (ResourceGroupNotFound) ") {
 			t.Errorf("exit %d %q", code, errs)
 		}
@@ -527,33 +386,10 @@ func TestAKSErrors(t *testing.T) {
 		{"unknown-command", "", []string{"aks", "upgradex"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			out, errs, code := a.run(c.args...)
+			out, errs, code := a.Run(c.args...)
 			if code != 2 || out != "" || !strings.HasPrefix(errs, "ERROR: ") || (c.want != "" && errs != c.want) {
 				t.Errorf("exit %d stdout %q stderr %q, want %q", code, out, errs, c.want)
 			}
 		})
-	}
-}
-
-func TestAKSHelpers(t *testing.T) {
-	for id, want := range map[string]bool{
-		"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s":      true,
-		"/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/i": true,
-		"/subscriptions/s/resourceGroups/rg": false, "mySubnet": false, "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks": false,
-	} {
-		if got := aksIsResourceID(id); got != want {
-			t.Errorf("aksIsResourceID(%q) = %v", id, got)
-		}
-	}
-	for in, want := range map[[3]string]string{
-		{"myAKSCluster", "myResourceGroup", "00000000-1111"}:             "myAKSClust-myResourceGroup-000000",
-		{"1cluster", "my_rg.with.dots-and-a-very-long-name", "abcdef12"}: "a1cluster-myrgwithdots-and-abcdef",
-	} {
-		if got := aksDefaultDNSPrefix(in[0], in[1], in[2]); got != want {
-			t.Errorf("aksDefaultDNSPrefix(%v) = %q, want %q", in, got, want)
-		}
-	}
-	if aksIsSSHRSAPublicKey("ssh-rsa notbase64") || !aksIsSSHRSAPublicKey("ssh-rsa AAAAB3NzaC1yc2E=") {
-		t.Errorf("aksIsSSHRSAPublicKey")
 	}
 }

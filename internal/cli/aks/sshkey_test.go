@@ -1,4 +1,4 @@
-package cli
+package aks
 
 import (
 	"crypto/ecdsa"
@@ -112,7 +112,7 @@ func TestGenerateSSHKeysKeepsUnusableKey(t *testing.T) {
 	if err := os.WriteFile(priv, junk, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := aksGenerateSSHKeys(priv, pub); err == nil {
+	if _, _, err := GenerateSSHKeys(priv, pub); err == nil {
 		t.Fatal("no error for an unreadable private key")
 	}
 	if b, _ := os.ReadFile(priv); string(b) != string(junk) {
@@ -134,7 +134,7 @@ func TestGenerateSSHKeysKeepsUnusableKey(t *testing.T) {
 	if err := os.WriteFile(priv, pem.EncodeToMemory(block), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	line, reused, err := aksGenerateSSHKeys(priv, pub)
+	line, reused, err := GenerateSSHKeys(priv, pub)
 	if err != nil || !reused || line != sshRSAPublicKey(&k.PublicKey) {
 		t.Fatalf("reuse: line %q reused %v err %v", line, reused, err)
 	}

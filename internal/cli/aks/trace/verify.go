@@ -1,4 +1,4 @@
-package cli
+package trace
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aksnet/aksnet/internal/cli/client"
+	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/dataplane/nsprobe"
 	"github.com/aksnet/aksnet/internal/fabric"
 )
@@ -78,8 +80,8 @@ type tracePod struct {
 // verifyTrace sends the traced packet for real from the source's network
 // namespace (the netns data plane must be on, and the command must run as
 // root) and compares the outcome with the trace's prediction.
-func (e *env) verifyTrace(rg, cluster string, a traceAnswer, protocol string) (verification, error) {
-	items, err := e.Client.ListItems(e.aksClusterPath(rg, cluster)+"/pods", apiAKS)
+func verifyTrace(e *command.Env, rg, cluster string, a traceAnswer, protocol string) (verification, error) {
+	items, err := e.Client.ListItems(e.Client.ClusterPath(rg, cluster)+"/pods", client.APIAKS)
 	if err != nil {
 		return verification{}, err
 	}

@@ -1,10 +1,11 @@
-package cli
+package workload
 
 import (
 	"encoding/json"
 	"fmt"
 	"net/http"
 
+	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/spf13/cobra"
 )
@@ -37,7 +38,7 @@ func aksServiceOf(raw []byte) (aksServiceView, error) {
 	return aksServiceView{Name: d.Name, ClusterIP: p.ClusterIP, Protocol: p.Protocol, Port: p.Port, TargetPort: p.TargetPort, Selector: p.Selector}, nil
 }
 
-func (e *env) aksServicePath(rg, cluster, name string) string {
+func aksServicePath(e *command.Env, rg, cluster, name string) string {
 	return aksServices.path(e, rg, cluster, name)
 }
 
@@ -45,38 +46,33 @@ func (e *env) aksServicePath(rg, cluster, name string) string {
 var aksServices = aksWorkload[aksServiceView]{collection: "services", view: aksServiceOf,
 	listShort: "List a cluster's services.", showShort: "Show a service.", deleteShort: "Delete a service."}
 
-func newAKSServiceCreateCommand(s Streams, g *command.Globals) *cobra.Command {
+func newAKSServiceCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	f := &aksPodFlags{}
 	var selector, protocol string
-	var port, targetPort int
+	var port int
+	targetPort := 8080
+	protocol = "TCP"
 	cmd := &cobra.Command{
 		Use: "create", Short: "Create a ClusterIP service selecting pods by name prefix.", Args: cobra.NoArgs,
 		Example: "  aksnet aks service create -g myResourceGroup -n myAKSCluster --name web --selector web- --port 80 --target-port 8080",
-		RunE: cmdRun(s, g, func(e *env, cmd *cobra.Command, _ []string) error {
-			portArg := ""
-			if cmd.Flags().Changed("port") {
-				portArg = "set"
-			}
-			if err := required("--resource-group/-g", f.rg, "--cluster-name/-n", f.cluster, "--name", f.name, "--selector", selector, "--port", portArg); err != nil {
-				return err
-			}
-			body := map[string]any{"properties": map[string]any{"selector": selector, "port": port, "targetPort": targetPort, "protocol": protocol}}
-			r, err := e.Client.Call(http.MethodPut, e.aksServicePath(f.rg, f.cluster, f.name), apiAKS, body)
-			if err != nil {
-				return err
-			}
-			v, err := aksServiceOf(r.Body)
-			if err != nil {
-				return err
-			}
-			return e.PrintValue(v)
-		}),
 	}
-	f.bind(cmd, true)
-	fl := cmd.Flags()
-	fl.StringVar(&selector, "selector", "", "Prefix of the names of the pods the service sends to.")
-	fl.IntVar(&port, "port", 0, "Port of the service's ClusterIP.")
-	fl.IntVar(&targetPort, "target-port", 8080, "Port of the pods (their echo listens on 8080).")
-	fl.StringVar(&protocol, "protocol", "TCP", "TCP or UDP.")
+	a := f.declare(cmd, true)
+	a.String(&selector, "Prefix of the names of the pods the service sends to.", "--selector").Required()
+	a.Int(&port, "Port of the service's ClusterIP.", "--port").Required()
+	a.Int(&targetPort, "Port of the pods (their echo listens on 8080).", "--target-port")
+	a.String(&protocol, "TCP or UDP.", "--protocol")
+	a.Done()
+	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+		body := map[string]any{"properties": map[string]any{"selector": selector, "port": port, "targetPort": targetPort, "protocol": protocol}}
+		r, err := e.Client.Call(http.MethodPut, aksServicePath(e, f.rg, f.cluster, f.name), client.APIAKS, body)
+		if err != nil {
+			return err
+		}
+		v, err := aksServiceOf(r.Body)
+		if err != nil {
+			return err
+		}
+		return e.PrintValue(v)
+	})
 	return cmd
 }

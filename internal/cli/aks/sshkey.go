@@ -1,4 +1,4 @@
-package cli
+package aks
 
 import (
 	"crypto/rand"
@@ -12,6 +12,9 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/aksnet/aksnet/internal/cli/output"
 )
 
 // SSH keys for `aks create --generate-ssh-keys`, written as az writes them
@@ -19,13 +22,13 @@ import (
 // rather than through golang.org/x/crypto/ssh, whose package initialisation
 // would slow every aksnet command.
 
-// aksGenerateSSHKeys is az's generate_ssh_keys for a missing public key
+// GenerateSSHKeys is az's generate_ssh_keys for a missing public key
 // file: it reuses the RSA private key at privPath (reused is true) or writes
 // a new RSA 2048 key there as PKCS#1 PEM (0600, in a 0700 directory), then
 // writes the public key as "ssh-rsa BASE64" (0644) and returns that line. A
 // private key that is there but can't be used (encrypted, not RSA,
 // malformed) is an error, never overwritten.
-func aksGenerateSSHKeys(privPath, pubPath string) (line string, reused bool, err error) {
+func GenerateSSHKeys(privPath, pubPath string) (line string, reused bool, err error) {
 	dir := filepath.Dir(privPath)
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -188,4 +191,63 @@ func (r *sshReader) fail() {
 	if r.err == nil {
 		r.err = errors.New("corrupt key (truncated)")
 	}
+}
+
+// aksIsSSHRSAPublicKey is az's is_valid_ssh_rsa_public_key: the key type
+// is repeated at the start of the decoded key blob.
+func aksIsSSHRSAPublicKey(s string) bool {
+	parts := strings.Fields(s)
+	if len(parts) < 2 {
+		return false
+	}
+	data, err := base64.StdEncoding.DecodeString(parts[1])
+	if err != nil || len(data) < 4 {
+		return false
+	}
+	n := int(binary.BigEndian.Uint32(data[:4]))
+	return n <= len(data)-4 && string(data[4:4+n]) == parts[0]
+}
+
+// aksExpandHome is os.path.expanduser for a leading "~".
+func aksExpandHome(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, strings.TrimPrefix(p, "~"))
+		}
+	}
+	return p
+}
+
+// aksSSHKey is az's validate_ssh_key: the public key from a file or the
+// value itself, generating ~/.ssh/id_rsa{,.pub} with --generate-ssh-keys.
+func aksSSHKey(log *output.Logger, value string, generate bool) (string, error) {
+	if value == "" {
+		value = "~/.ssh/id_rsa.pub"
+	}
+	path := aksExpandHome(value)
+	if raw, err := os.ReadFile(path); err == nil {
+		log.Info("Use existing SSH public key file: %s", path)
+		return strings.TrimSpace(string(raw)), nil
+	}
+	if aksIsSSHRSAPublicKey(value) {
+		return value, nil
+	}
+	if !generate {
+		return "", output.CLIError("An RSA key file or key value must be supplied to SSH Key Value. You can use --generate-ssh-keys to let CLI generate one for you")
+	}
+	priv := path + ".private"
+	if strings.HasSuffix(strings.ToLower(path), ".pub") {
+		priv = path[:len(path)-4]
+	}
+	pub, reused, err := GenerateSSHKeys(priv, path)
+	if err != nil {
+		return "", &output.Error{Code: 1, Message: fmt.Sprintf("Unable to generate SSH keys: %v", err)}
+	}
+	if reused {
+		log.Warn("Private SSH key file '%s' was found in the directory: '%s'. A paired public key file '%s' will be generated.", priv, filepath.Dir(priv), path)
+		return pub, nil
+	}
+	log.Warn("SSH key files '%s' and '%s' have been generated under ~/.ssh to allow SSH access to the VM. "+
+		"If using machines without permanent storage like Azure Cloud Shell without an attached file share, back up your keys to a safe location", priv, path)
+	return pub, nil
 }

@@ -1,0 +1,164 @@
+// Package nodepool is `aksnet aks nodepool`, az's node pool commands over a
+// cluster's agentPools child resources.
+package nodepool
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/aksnet/aksnet/internal/cli/client"
+	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
+	"github.com/aksnet/aksnet/internal/cli/output"
+	"github.com/spf13/cobra"
+)
+
+// NewCommand mirrors `az aks nodepool`.
+func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
+	return command.Group("nodepool", "Commands to manage node pools in Kubernetes kubernetes cluster.",
+		newAddCommand(s, g), newListCommand(s, g), newShowCommand(s, g),
+		newScaleCommand(s, g), newDeleteCommand(s, g))
+}
+
+// poolFlags are the arguments every nodepool command has.
+type poolFlags struct{ rg, cluster, name string }
+
+// declare declares -g and --cluster-name, and the pool's name when
+// withName.
+func (p *poolFlags) declare(cmd *cobra.Command, withName bool) *flags.Set {
+	a := flags.New(cmd, flags.Cobra)
+	a.String(&p.rg, "Name of resource group.", "--resource-group", "-g").Required()
+	a.String(&p.cluster, "The cluster name.", "--cluster-name").Required()
+	if withName {
+		a.String(&p.name, "The node pool name.", "--nodepool-name", "--name", "-n").Required()
+	}
+	return a
+}
+
+// path is the pool's id.
+func (p *poolFlags) path(e *command.Env) string {
+	return e.Client.PoolsPath(p.rg, p.cluster) + "/" + p.name
+}
+
+// poolTable is az's aks_agentpool_show_table_format. Like az it asks for
+// osDiskSizeGB, a key the printed pool spells osDiskSizeGb.
+func poolTable(v any) any {
+	row := func(item any) any {
+		o, ok := item.(*output.Object)
+		if !ok {
+			return item
+		}
+		r := output.NewObject()
+		for _, kv := range [][2]string{{"name", "name"}, {"osType", "osType"}, {"kubernetesVersion", "orchestratorVersion"},
+			{"vmSize", "vmSize"}, {"osDiskSizeGB", "osDiskSizeGB"}, {"count", "count"}, {"maxPods", "maxPods"},
+			{"provisioningState", "provisioningState"}, {"mode", "mode"}} {
+			x, _ := o.Get(kv[1])
+			r.Set(kv[0], x)
+		}
+		return r
+	}
+	if l, ok := v.([]any); ok {
+		out := make([]any, len(l))
+		for i, x := range l {
+			out[i] = row(x)
+		}
+		return out
+	}
+	return []any{row(v)}
+}
+
+// poolNames lists the names of a cluster's pools.
+func poolNames(e *command.Env, rg, cluster string) ([]string, error) {
+	items, err := e.Client.ListItems(e.Client.PoolsPath(rg, cluster), client.APIAKS)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, raw := range items {
+		var p struct {
+			Name string `json:"name"`
+		}
+		if json.Unmarshal(raw, &p) == nil {
+			names = append(names, p.Name)
+		}
+	}
+	return names, nil
+}
+
+func newListCommand(s command.Streams, g *command.Globals) *cobra.Command {
+	p := &poolFlags{}
+	cmd := &cobra.Command{Use: "list", Short: "List node pools in the managed Kubernetes cluster.", Args: cobra.NoArgs}
+	a := p.declare(cmd, false)
+	a.Done()
+	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+		e.Table = poolTable
+		return e.List(e.Client.PoolsPath(p.rg, p.cluster), client.APIAKS)
+	})
+	return cmd
+}
+
+func newShowCommand(s command.Streams, g *command.Globals) *cobra.Command {
+	p := &poolFlags{}
+	cmd := &cobra.Command{Use: "show", Short: "Show the details for a node pool in the managed Kubernetes cluster.", Args: cobra.NoArgs}
+	a := p.declare(cmd, true)
+	a.Done()
+	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+		if err := client.ValidNodepoolName(p.name); err != nil {
+			return err
+		}
+		e.Table = poolTable
+		return e.Show(p.path(e), client.APIAKS)
+	})
+	return cmd
+}
+
+func newScaleCommand(s command.Streams, g *command.Globals) *cobra.Command {
+	p := &poolFlags{}
+	count := 3
+	var noWait bool
+	cmd := &cobra.Command{Use: "scale", Short: "Scale the node pool in a managed Kubernetes cluster.", Args: cobra.NoArgs}
+	a := p.declare(cmd, true)
+	a.Int(&count, "Number of nodes in the Kubernetes node pool.", "--node-count", "-c")
+	a.NoWait(&noWait)
+	a.Done()
+	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+		if err := client.ValidNodepoolName(p.name); err != nil {
+			return err
+		}
+		pool, err := e.Client.ScaledPool(p.path(e), count)
+		if err != nil {
+			return err
+		}
+		return e.Put(p.path(e), client.APIAKS, pool, noWait)
+	})
+	return cmd
+}
+
+func newDeleteCommand(s command.Streams, g *command.Globals) *cobra.Command {
+	p := &poolFlags{}
+	var noWait bool
+	cmd := &cobra.Command{Use: "delete", Short: "Delete the agent pool in the managed Kubernetes cluster.", Args: cobra.NoArgs}
+	a := p.declare(cmd, true)
+	a.NoWait(&noWait)
+	a.Done()
+	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+		if err := client.ValidNodepoolName(p.name); err != nil {
+			return err
+		}
+		names, err := poolNames(e, p.rg, p.cluster)
+		if err != nil {
+			return err
+		}
+		found := false
+		for _, n := range names {
+			if strings.EqualFold(n, p.name) {
+				found = true
+			}
+		}
+		if !found {
+			return output.CLIError("Node pool %s doesnt exist, use 'aks nodepool list' to get current node pool list", p.name)
+		}
+		return e.Delete(p.path(e), client.APIAKS, noWait)
+	})
+	return cmd
+}

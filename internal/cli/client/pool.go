@@ -1,0 +1,133 @@
+package client
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/aksnet/aksnet/internal/cli/output"
+)
+
+// PoolSpec is what `az aks nodepool add` asks for, as given on the command
+// line.
+type PoolSpec struct {
+	Name           string
+	Count, MaxPods int
+	// Mode is checked against NodepoolModes when ModeGiven.
+	Mode              string
+	ModeGiven         bool
+	VMSize, OSType    string
+	VNetSubnetID      string
+	KubernetesVersion string
+	// Tags are nil when none are given.
+	Tags map[string]string
+}
+
+// Validate checks s with az's validators, in az's order, for command prog,
+// and sets the canonical mode and Kubernetes version.
+func (s *PoolSpec) Validate(prog string) error {
+	if err := ValidNodepoolName(s.Name); err != nil {
+		return err
+	}
+	if s.ModeGiven {
+		mode, err := enum(prog, "--mode", s.Mode, NodepoolModes)
+		if err != nil {
+			return err
+		}
+		s.Mode = mode
+	}
+	if s.VNetSubnetID != "" && !IsResourceID(s.VNetSubnetID) {
+		return output.CLIError("--vnet-subnet-id is not a valid Azure resource ID.")
+	}
+	if s.KubernetesVersion != "" {
+		v, err := K8sVersion(s.KubernetesVersion)
+		if err != nil {
+			return err
+		}
+		s.KubernetesVersion = v
+	}
+	return nil
+}
+
+// Body is the agent pool PUT az sends for s (validated), given the names of
+// the cluster's pools: adding one that exists is an error.
+func (s *PoolSpec) Body(existing []string) (map[string]any, error) {
+	for _, n := range existing {
+		if n == s.Name {
+			return nil, output.CLIError("Node pool %s already exists, please try a different name, use 'aks nodepool list' to get current list of node pool", s.Name)
+		}
+	}
+	windows := strings.EqualFold(s.OSType, "windows")
+	if windows && len(s.Name) > 6 {
+		return nil, output.CLIError("Windows nodepool name cannot be longer than 6 characters")
+	}
+	vmSize := s.VMSize
+	if vmSize == "" {
+		vmSize = "Standard_DS2_v2"
+		if windows {
+			vmSize = "Standard_D2s_v3"
+		}
+	}
+	props := map[string]any{
+		"count": s.Count, "vmSize": vmSize, "osType": s.OSType, "type": "VirtualMachineScaleSets", "mode": s.Mode,
+		"orchestratorVersion": s.KubernetesVersion, "enableAutoScaling": false, "scaleSetPriority": "Regular",
+		"scaleSetEvictionPolicy": "Delete", "spotMaxPrice": -1.0, "nodeTaints": []string{}, "upgradeSettings": map[string]any{},
+		"enableNodePublicIP": false, "enableEncryptionAtHost": false, "enableUltraSSD": false, "enableFIPS": false,
+	}
+	if s.VNetSubnetID != "" {
+		props["vnetSubnetID"] = s.VNetSubnetID
+	}
+	if s.MaxPods != 0 {
+		props["maxPods"] = s.MaxPods
+	}
+	if s.Tags != nil {
+		props["tags"] = s.Tags
+	}
+	return map[string]any{"properties": props}, nil
+}
+
+// ScaledPool GETs the agent pool at path and returns it with its count set
+// to count, as az's aks_agentpool_scale: a pool with the autoscaler, or
+// already at count, is an error.
+func (c *Client) ScaledPool(path string, count int) (map[string]any, error) {
+	r, err := c.Call(http.MethodGet, path, APIAKS, nil)
+	if err != nil {
+		return nil, err
+	}
+	var pool map[string]any
+	d := json.NewDecoder(strings.NewReader(string(r.Body)))
+	d.UseNumber()
+	if err := d.Decode(&pool); err != nil {
+		return nil, err
+	}
+	props, _ := pool["properties"].(map[string]any)
+	if props == nil {
+		props = map[string]any{}
+		pool["properties"] = props
+	}
+	if auto, _ := props["enableAutoScaling"].(bool); auto {
+		return nil, output.CLIError("Cannot scale cluster autoscaler enabled node pool.")
+	}
+	if n, ok := props["count"].(json.Number); ok && n.String() == jsonInt(count) {
+		return nil, output.CLIError("The new node count is the same as the current node count.")
+	}
+	props["count"] = count
+	return pool, nil
+}
+
+func jsonInt(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+// enum is az's get_enum_type (see flags.Enum).
+func enum(prog, option, value string, choices []string) (string, error) {
+	for _, c := range choices {
+		if strings.EqualFold(c, value) {
+			return c, nil
+		}
+	}
+	return "", output.UsageError(fmt.Sprintf("%s: '%s' is not a valid value for '%s'. Allowed values: %s.",
+		prog, value, option, strings.Join(choices, ", ")))
+}

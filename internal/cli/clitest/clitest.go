@@ -1,0 +1,202 @@
+// Package clitest runs aksnet command lines against an in-process control
+// plane, for the tests of every command group.
+package clitest
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aksnet/aksnet/internal/armtest"
+	"github.com/aksnet/aksnet/internal/cli"
+	"github.com/aksnet/aksnet/internal/cli/aks"
+	"github.com/aksnet/aksnet/internal/cli/client"
+	"github.com/aksnet/aksnet/internal/cli/output"
+)
+
+// AKS is a control plane for aks command tests, with a client for
+// setting up what the aks commands need (resource groups, VNets) without
+// going through other command groups.
+type AKS struct {
+	T   *testing.T
+	Env *armtest.Env
+	C   *client.Client
+}
+
+// New starts a control plane with a fresh HOME and a client for it.
+func New(t *testing.T) *AKS {
+	t.Helper()
+	env := armtest.Start(t)
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("AKSNET_ENDPOINT", "")
+	t.Setenv("AKSNET_STATE_DIR", "")
+	c, err := client.New(env.URL, env.StateDir, "", output.NewLogger(nil, output.LevelError, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &AKS{T: t, Env: env, C: c}
+}
+
+// SSHKeys creates ~/.ssh/id_rsa{,.pub} so that --generate-ssh-keys stays
+// quiet.
+func (a *AKS) SSHKeys() {
+	a.T.Helper()
+	home := os.Getenv("HOME")
+	if _, _, err := aks.GenerateSSHKeys(filepath.Join(home, ".ssh", "id_rsa"), filepath.Join(home, ".ssh", "id_rsa.pub")); err != nil {
+		a.T.Fatal(err)
+	}
+}
+
+// Run runs the aksnet command line against the test's server.
+func (a *AKS) Run(args ...string) (stdout, stderr string, code int) {
+	a.T.Helper()
+	var out, errb bytes.Buffer
+	args = append(args, "--endpoint", a.Env.URL, "--state-dir", a.Env.StateDir)
+	code = cli.Main(args, strings.NewReader(""), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+// OK runs a command that must succeed and returns its stdout.
+func (a *AKS) OK(args ...string) string {
+	a.T.Helper()
+	out, errs, code := a.Run(args...)
+	if code != 0 {
+		a.T.Fatalf("aksnet %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errs)
+	}
+	return out
+}
+
+// Put PUTs an ARM resource directly and waits for it.
+func (a *AKS) Put(path, api string, body any) {
+	a.T.Helper()
+	r, err := a.C.Call(http.MethodPut, path, api, body)
+	if err != nil {
+		a.T.Fatalf("PUT %s: %v", path, err)
+	}
+	if err := a.C.Wait(r, nil); err != nil {
+		a.T.Fatalf("PUT %s: %v", path, err)
+	}
+}
+
+// RGID is the id of resource group rg.
+func (a *AKS) RGID(rg string) string {
+	return "/subscriptions/" + a.Env.Creds.SubscriptionID + "/resourceGroups/" + rg
+}
+
+// Network creates resource group rg in eastus and VNet myAKSVnet
+// 192.168.0.0/16 with the given subnets (name=prefix); it returns the
+// subnet ids by name.
+func (a *AKS) Network(rg string, subnets ...string) map[string]string {
+	a.T.Helper()
+	a.Put(a.RGID(rg), client.APIResources, map[string]any{"location": "eastus"})
+	var sn []any
+	ids := map[string]string{}
+	vnet := a.RGID(rg) + "/providers/Microsoft.Network/virtualNetworks/myAKSVnet"
+	for _, s := range subnets {
+		n, p, _ := strings.Cut(s, "=")
+		sn = append(sn, map[string]any{"name": n, "properties": map[string]any{"addressPrefix": p}})
+		ids[n] = vnet + "/subnets/" + n
+	}
+	a.Put(vnet, client.APINetwork, map[string]any{"location": "eastus", "properties": map[string]any{
+		"addressSpace": map[string]any{"addressPrefixes": []string{"192.168.0.0/16"}}, "subnets": sn}})
+	return ids
+}
+
+// SubnetAssignments counts the Network Contributor assignments of principal
+// at or above scope.
+func (a *AKS) SubnetAssignments(scope, principal string) int {
+	a.T.Helper()
+	r, err := a.C.Call(http.MethodGet, scope+"/providers/Microsoft.Authorization/roleAssignments?$filter=atScope()", client.APIAuthorization, nil)
+	if err != nil {
+		a.T.Fatal(err)
+	}
+	var page struct {
+		Value []struct {
+			Properties struct {
+				RoleDefinitionID, PrincipalID string
+			} `json:"properties"`
+		} `json:"value"`
+	}
+	if err := json.Unmarshal(r.Body, &page); err != nil {
+		a.T.Fatal(err)
+	}
+	n := 0
+	for _, v := range page.Value {
+		if v.Properties.PrincipalID == principal && strings.HasSuffix(v.Properties.RoleDefinitionID, client.NetworkContributor) {
+			n++
+		}
+	}
+	return n
+}
+
+// DecodeJSON decodes a command's JSON output.
+func DecodeJSON(t *testing.T, s string) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, s)
+	}
+	return v
+}
+
+// At walks a decoded JSON value along keys and list indexes.
+func At(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			l, _ := v.([]any)
+			if k >= len(l) {
+				return nil
+			}
+			v = l[k]
+		}
+	}
+	return v
+}
+
+// SVGLabels returns the root element of an SVG document ("namespace
+// local") and the text of its <text> elements, in order.
+func SVGLabels(t *testing.T, b string) (string, []string) {
+	t.Helper()
+	d := xml.NewDecoder(strings.NewReader(b))
+	root := ""
+	var texts []string
+	var cur strings.Builder
+	inText := false
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("SVG is not well-formed XML: %v", err)
+		}
+		switch x := tok.(type) {
+		case xml.StartElement:
+			if root == "" {
+				root = x.Name.Space + " " + x.Name.Local
+			}
+			inText = x.Name.Local == "text"
+			cur.Reset()
+		case xml.CharData:
+			if inText {
+				cur.Write(x)
+			}
+		case xml.EndElement:
+			if x.Name.Local == "text" {
+				texts = append(texts, cur.String())
+				inText = false
+			}
+		}
+	}
+	return root, texts
+}
