@@ -21,8 +21,11 @@ type envelope struct {
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e, ok := azerr.As(err)
 	if !ok {
-		slog.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-		e = azerr.New(http.StatusInternalServerError, "InternalServerError", "", "The server encountered an internal error. Correlation: %s", r.Header.Get("x-ms-client-request-id"))
+		// The request id, not the request, goes to the log: bodies and
+		// headers may carry secrets.
+		slog.Error("internal error", "requestId", RequestID(w), "method", r.Method, "path", r.URL.Path, "err", err)
+		e = azerr.New(http.StatusInternalServerError, "InternalServerError", "", "The server encountered an internal error. Request: %s, correlation: %s",
+			RequestID(w), w.Header().Get(HeaderCorrelationRequestID))
 	}
 	status := e.Status
 	if status == 0 {

@@ -141,9 +141,19 @@ func OperationStatus(r store.Reader, name string) (Operation, bool) {
 
 // serveOperation answers GET …/locations/{loc}/operations/{name} and
 // …/operationresults/{name}.
-func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, p ResourceID) {
+//
+// As in ARM, polling is an authorized read: the caller (already
+// authenticated, so no token is a 401) must poll through the subscription
+// the operation belongs to, and needs read access to the resource the
+// operation is about, else 403 AuthorizationFailed. An operation of another
+// subscription or namespace is not found.
+func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, p ResourceID, caller *Caller) {
 	if r.Method != http.MethodGet {
 		WriteError(w, r, azerr.New(http.StatusMethodNotAllowed, "MethodNotAllowed", "", "The method '%s' is not allowed on an operation.", r.Method))
+		return
+	}
+	if err := s.requireSubscription(p.Subscription); err != nil {
+		WriteError(w, r, err)
 		return
 	}
 	name := p.Names[len(p.Names)-1]
@@ -156,8 +166,13 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, p Resour
 		}
 		return nil
 	})
-	if !found || !strings.EqualFold(op.Namespace, p.Namespace) {
+	if !found || !strings.EqualFold(op.Namespace, p.Namespace) || !strings.EqualFold(op.subscription(), p.Subscription) {
 		WriteError(w, r, azerr.NotFound("OperationNotFound", "", "The operation '%s' could not be found.", name))
+		return
+	}
+	action, scope := op.readAction()
+	if err := s.authz.Authorize(caller, action, scope); err != nil {
+		WriteError(w, r, err)
 		return
 	}
 	results := strings.EqualFold(p.Types[len(p.Types)-1], "operationresults")
@@ -192,6 +207,26 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, p Resour
 		}
 		writeBody(w, http.StatusOK, raw)
 	}
+}
+
+// subscription is the subscription the operation belongs to.
+func (op *storedOperation) subscription() string {
+	for _, id := range []string{op.ResourceID, op.ID} {
+		if p, err := ParseID(id); err == nil && p.Subscription != "" {
+			return p.Subscription
+		}
+	}
+	return ""
+}
+
+// readAction is what a poller needs: read on the operation's resource, or,
+// for a record without one, read on the provider's operations at the
+// subscription.
+func (op *storedOperation) readAction() (action, scope string) {
+	if t := typeOfID(op.ResourceID); op.ResourceID != "" && t != "" {
+		return t + "/read", op.ResourceID
+	}
+	return op.Namespace + "/locations/operations/read", SubscriptionID(op.subscription())
 }
 
 func (s *Server) setAsyncHeaders(w http.ResponseWriter, r *http.Request, ns, location, name, sub string) {

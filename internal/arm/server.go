@@ -109,7 +109,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	kindName := ""
 	defer func() {
 		if p := recover(); p != nil {
-			slog.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
+			slog.Error("panic serving request", "requestId", RequestID(w), "method", r.Method, "path", r.URL.Path, "panic", p)
 			if w.status == 0 {
 				WriteError(w, r, fmt.Errorf("panic: %v", p))
 			}
@@ -118,10 +118,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			s.obs.Observe(r.Method, kindName, w.status, time.Since(start))
 		}
 	}()
-	if rid := r.Header.Get("x-ms-client-request-id"); rid != "" {
-		w.Header().Set("x-ms-client-request-id", rid)
-	}
-	w.Header().Set("x-ms-request-id", NewUUID())
+	setRequestIDs(w, r)
 	kindName = s.serve(w, r)
 }
 
@@ -151,9 +148,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) string {
 		WriteError(w, r, err)
 		return ""
 	}
+	if isLocationList(p) {
+		s.serveLocations(w, r, caller, p)
+		return "locations"
+	}
 	if p.Namespace != "" && len(p.Types) >= 2 && strings.EqualFold(p.Types[0], "locations") &&
 		(strings.EqualFold(p.Types[1], "operations") || strings.EqualFold(p.Types[1], "operationresults")) && len(p.Names) == 2 {
-		s.serveOperation(w, r, p)
+		s.serveOperation(w, r, p, caller)
 		return "operations"
 	}
 	rt, err := s.resolve(r, p)
@@ -569,6 +570,10 @@ func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 			return
 		}
 	}
+	if err := checkRequestBody(c.Kind, body); err != nil {
+		WriteError(w, r, err)
+		return
+	}
 	var out []byte
 	created := false
 	err = s.update(r.Context(), c, func(tx store.Tx) error {
@@ -631,6 +636,10 @@ func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 func (s *Server) servePatch(w http.ResponseWriter, r *http.Request, c *Call, rt route) {
 	body, err := readBody(r)
 	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	if err := checkRequestBody(c.Kind, body); err != nil {
 		WriteError(w, r, err)
 		return
 	}

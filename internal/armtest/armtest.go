@@ -45,6 +45,10 @@ type Options struct {
 	PropagationDelay time.Duration
 	// Dataplane turns the data plane on (see controlplane.Config).
 	Dataplane dataplane.Plane
+	// HTTP, TokenRate and TokenBurst are passed to controlplane.Config.
+	HTTP       controlplane.HTTPLimits
+	TokenRate  float64
+	TokenBurst int
 }
 
 // Start runs a control plane for the test and stops it in t.Cleanup.
@@ -69,7 +73,8 @@ func Start(t testing.TB, opts ...Options) *Env {
 func StartDir(o Options) (*Env, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	plane, err := controlplane.Open(ctx, controlplane.Config{StateDir: o.StateDir, MaxRoutesPerTable: o.MaxRoutesPerTable, PageSize: o.PageSize,
-		PermissionWait: o.PermissionWait, PropagationDelay: o.PropagationDelay, Dataplane: o.Dataplane})
+		PermissionWait: o.PermissionWait, PropagationDelay: o.PropagationDelay, Dataplane: o.Dataplane,
+		HTTP: o.HTTP, TokenRate: o.TokenRate, TokenBurst: o.TokenBurst})
 	if err != nil {
 		cancel()
 		return nil, err

@@ -56,6 +56,14 @@ type Config struct {
 	// DataplaneResync is how often drift is repaired (default 1s).
 	Dataplane       dataplane.Plane
 	DataplaneResync time.Duration
+	// HTTP bounds what one client can hold of the HTTPS server; zero fields
+	// take DefaultHTTPLimits' values.
+	HTTP HTTPLimits
+	// TokenRate and TokenBurst bound token requests per client (remote
+	// address and client_id): TokenBurst at once, refilled at TokenRate per
+	// second (defaults 20/s and 200).
+	TokenRate  float64
+	TokenBurst int
 }
 
 // Plane is an assembled control plane.
@@ -71,6 +79,7 @@ type Plane struct {
 	stop        context.CancelFunc
 	tokenMu     sync.Mutex
 	tokens      map[string]*identity.TokenService
+	tokenLimit  *identity.RateLimiter
 	directory   *directory.Store
 	dataplane   *dataplaneController
 }
@@ -98,6 +107,14 @@ func Open(ctx context.Context, cfg Config) (*Plane, error) {
 		return nil, fmt.Errorf("token issuer: %w", err)
 	}
 	p := &Plane{cfg: cfg, db: db, TLS: bundle, Issuer: issuer, log: cfg.Logger, tokens: map[string]*identity.TokenService{}, directory: directory.New(db)}
+	rate, burst := cfg.TokenRate, cfg.TokenBurst
+	if rate <= 0 {
+		rate = 20
+	}
+	if burst <= 0 {
+		burst = 200
+	}
+	p.tokenLimit = identity.NewRateLimiter(rate, burst)
 	reg := arm.NewRegistry()
 	promReg := prometheus.NewRegistry()
 	promReg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -147,7 +164,7 @@ func Open(ctx context.Context, cfg Config) (*Plane, error) {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(promReg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /metadata/endpoints", p.serveMetadata)
-	p.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	p.handler = arm.Outermost(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case identity.IsIdentityPath(r.URL.Path):
 			p.tokenService(r.Host).Handler().ServeHTTP(w, r)
@@ -158,7 +175,7 @@ func Open(ctx context.Context, cfg Config) (*Plane, error) {
 		default:
 			srv.ServeHTTP(w, r)
 		}
-	})
+	}))
 	return p, nil
 }
 
@@ -173,6 +190,9 @@ func (p *Plane) tokenService(host string) *identity.TokenService {
 			p.tokens = map[string]*identity.TokenService{}
 		}
 		ts = identity.NewTokenService(p.Issuer, p.directory, "https://"+host)
+		// One limiter for every host name, so a client can't reset its
+		// budget by sending another Host header.
+		ts.Limiter = p.tokenLimit
 		p.tokens[host] = ts
 	}
 	return ts
@@ -191,14 +211,21 @@ func (p *Plane) TLSConfig() *tls.Config { return p.TLS.TLSConfig() }
 // Serve serves HTTPS on ln until ctx ends, then shuts down gracefully,
 // letting requests in flight finish (at most 10 s).
 func (p *Plane) Serve(ctx context.Context, ln net.Listener) error {
+	lim := p.cfg.HTTP.withDefaults()
 	hs := &http.Server{
 		Handler:           p.handler,
 		TLSConfig:         p.TLSConfig(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		ReadTimeout:       lim.ReadTimeout,
+		WriteTimeout:      lim.WriteTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		MaxHeaderBytes:    lim.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(p.log.Handler(), slog.LevelDebug),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(lenientListener{tls.NewListener(ln, hs.TLSConfig)}) }()
+	go func() {
+		errc <- hs.Serve(lenientListener{tls.NewListener(newLimitListener(ln, lim.MaxConns), hs.TLSConfig)})
+	}()
 	select {
 	case err := <-errc:
 		return err

@@ -44,6 +44,10 @@ type TokenService struct {
 	// resource; the token endpoint refuses others with AADSTS500011 at sign-in
 	// rather than letting every later request fail.
 	KnownResource func(resource string) bool
+	// Limiter, when set, bounds token requests per client: a client over its
+	// rate gets 429 temporarily_unavailable with Retry-After, which MSAL
+	// honours.
+	Limiter *RateLimiter
 }
 
 // NewTokenService returns a token service issuing tokens with issuer for
@@ -325,6 +329,13 @@ func (s *TokenService) token(w http.ResponseWriter, r *http.Request) (*tokenResp
 				"Invalid input received from the user: client_id differs from the Authorization header.")
 		}
 		clientID, secret = basicID, basicSecret
+	}
+	if s.Limiter != nil {
+		if ok, wait := s.Limiter.Allow(clientKey(r, clientID)); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
+			return nil, newOAuthError(http.StatusTooManyRequests, "temporarily_unavailable", 50196,
+				"The server terminated an operation because it encountered a client request loop. Please contact your app vendor.")
+		}
 	}
 	if clientID == "" {
 		return nil, missingParam("client_id")

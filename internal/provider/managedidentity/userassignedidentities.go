@@ -78,9 +78,14 @@ func putIdentity(c *arm.Call, tenantID string) ([]byte, error) {
 
 // Lookup returns the principal and client ids of the stored identity id.
 func Lookup(c *arm.Call, id string) (principalID, clientID, canonicalID string, ok bool) {
+	// Only an identity's id may be loaded as one: another resource's
+	// document decodes without its principal and client ids.
+	if !arm.IsUserAssignedIdentityID(id) {
+		return "", "", "", false
+	}
 	var m armmsi.Identity
 	found, err := c.Load(id, &m)
-	if err != nil || !found || m.Properties == nil {
+	if err != nil || !found || m.ID == nil || m.Properties == nil || m.Properties.PrincipalID == nil || m.Properties.ClientID == nil {
 		return "", "", "", false
 	}
 	return *m.Properties.PrincipalID, *m.Properties.ClientID, *m.ID, true

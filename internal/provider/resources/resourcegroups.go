@@ -34,9 +34,7 @@ func RequireLocation(loc *string) error {
 
 // NormalizeLocation lowercases and strips spaces, as ARM stores locations
 // ("East US" → "eastus").
-func NormalizeLocation(loc string) string {
-	return strings.ToLower(strings.ReplaceAll(loc, " ", ""))
-}
+func NormalizeLocation(loc string) string { return arm.NormalizeLocation(loc) }
 
 func resourceGroupKind() *arm.Kind {
 	return &arm.Kind{
