@@ -94,6 +94,9 @@ func (p *Provider) addPool(c *arm.Call, st *clusterState, props *armcontainerser
 	if err := checkPoolName(c.Name, osType, "name"); err != nil {
 		return err
 	}
+	if err := checkPoolCount(arm.LastName(st.ClusterID), len(st.Pools)+1, "name"); err != nil {
+		return err
+	}
 	subnetID := str(props.VnetSubnetID)
 	if subnetID == "" {
 		subnetID = st.Pools[0].SubnetID

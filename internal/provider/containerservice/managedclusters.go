@@ -183,6 +183,9 @@ func resolvePools(c *arm.Call, profiles []*armcontainerservice.ManagedClusterAge
 	if len(profiles) == 0 {
 		return nil, nil, azerr.BadRequest("InvalidParameter", "properties.agentPoolProfiles", "A managed cluster needs at least one agent pool in properties.agentPoolProfiles.")
 	}
+	if err := checkPoolCount(arm.LastName(c.ID), len(profiles), "properties.agentPoolProfiles"); err != nil {
+		return nil, nil, err
+	}
 	var out []poolRequest
 	var vnetID string
 	var vnetPrefixes []netip.Prefix
