@@ -117,8 +117,10 @@ func newADSPCreateForRBACCommand(s Streams, g *command.Globals) *cobra.Command {
 		}
 		e.Log.Warn("%s", adCredentialWarning)
 		tenant := e.Client.TenantID()
-		e.Log.Info("To log in with this service principal, run:\n%s login --service-principal --username %s --password %s --tenant %s",
-			e.rbacProgName(), appID, password, tenant)
+		// The password goes to the result only: --verbose and --debug output
+		// end up in CI logs.
+		e.Log.Info("To log in with this service principal, run:\n%s login --service-principal --username %s --password <password from the output> --tenant %s",
+			e.rbacProgName(), appID, tenant)
 		return e.PrintValue(map[string]any{"appId": appID, "password": password, "displayName": displayName, "tenant": tenant})
 	})
 	return cmd
