@@ -103,7 +103,7 @@ func (dc *dataplaneController) run(ctx context.Context) {
 func (dc *dataplaneController) pass(ctx context.Context) {
 	var d dataplane.Desired
 	if err := dc.srv.View(func(c *arm.Call) error {
-		d = BuildDesired(c)
+		d = buildDesired(c)
 		return nil
 	}); err != nil {
 		dc.log.Error("dataplane: read store", "err", err)
@@ -116,11 +116,11 @@ func (dc *dataplaneController) pass(ctx context.Context) {
 	}
 }
 
-// BuildDesired reads the data plane the store describes: every kubenet
+// buildDesired reads the data plane the store describes: every kubenet
 // cluster with nodes, the VNets and subnets its nodes are in, their
 // effective routes and NSGs, the nodes' NICs, the cluster's pods (plus its
 // cluster-DNS pod on the first node) and services.
-func BuildDesired(c *arm.Call) dataplane.Desired {
+func buildDesired(c *arm.Call) dataplane.Desired {
 	var ids []string
 	c.ScanType(containerservice.TypeManagedCluster, "", func(id string, _ []byte) bool {
 		ids = append(ids, id)

@@ -284,7 +284,7 @@ func twoNodePods(b *testing.B, serve func(net.Conn)) (l *Linux, a string) {
 		b.Fatal(err)
 	}
 	for _, p := range []string{"b", "c"} {
-		ln, err := ListenIn(l.PodNetns(testCluster, p, "", false), "tcp4", ":9000")
+		ln, err := listenIn(l.PodNetns(testCluster, p, "", false), "tcp4", ":9000")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -14,7 +14,7 @@ import (
 // Each kind of kernel object has its own diff below. Links come first
 // because the others depend on them: nothing is added on a link that will
 // not exist, and a link that is (re)created holds nothing yet.
-func diff(want *NSState, have *Observed, recreated map[string]bool) []Op {
+func diff(want *NSState, have *observed, recreated map[string]bool) []nsOp {
 	ls := diffLinks(want.Links, have, recreated)
 	ops := ls.ops
 	ops = append(ops, diffSysctls(want.Sysctls, want.Links, have.Sysctls, ls)...)
@@ -30,7 +30,7 @@ func diff(want *NSState, have *Observed, recreated map[string]bool) []Op {
 // linkDiff is the outcome of diffing links, which the diffs of the things
 // that live on links depend on.
 type linkDiff struct {
-	ops []Op
+	ops []nsOp
 	// had holds the links that exist before the operations run.
 	had map[string]bool
 	// present holds the links that exist once the operations ran.
@@ -45,7 +45,7 @@ type linkDiff struct {
 // MTU, master and up state of the others, and deletes the links nobody
 // wants (except lo). A veth end that its owner has not made yet is left
 // for later: its owner's namespace, in a lower level, makes it.
-func diffLinks(want []Link, have *Observed, recreated map[string]bool) linkDiff {
+func diffLinks(want []Link, have *observed, recreated map[string]bool) linkDiff {
 	ld := linkDiff{had: map[string]bool{}, present: map[string]bool{}, fresh: map[string]bool{}}
 	haveLinks := map[string]Link{}
 	for _, h := range have.Links {
@@ -53,19 +53,19 @@ func diffLinks(want []Link, have *Observed, recreated map[string]bool) linkDiff 
 		ld.had[h.Name] = true
 	}
 	add := func(l Link) {
-		ld.ops = append(ld.ops, Op{Kind: OpAddLink, Link: l})
+		ld.ops = append(ld.ops, nsOp{Kind: opAddLink, Link: l})
 		ld.present[l.Name], ld.fresh[l.Name] = true, true
 	}
 	for _, l := range want {
 		h, ok := haveLinks[l.Name]
 		switch {
 		case ok && mustRecreate(h, l, recreated):
-			ld.ops = append(ld.ops, Op{Kind: OpDelLink, Link: h})
+			ld.ops = append(ld.ops, nsOp{Kind: opDelLink, Link: h})
 			add(l)
 		case ok:
 			ld.present[l.Name] = true
 			if h.MTU != l.MTU || h.Master != l.Master || !have.LinkUp[l.Name] {
-				ld.ops = append(ld.ops, Op{Kind: OpSetLink, Link: l})
+				ld.ops = append(ld.ops, nsOp{Kind: opSetLink, Link: l})
 			}
 		case l.Owner || l.Kind == KindBridge:
 			add(l)
@@ -73,7 +73,7 @@ func diffLinks(want []Link, have *Observed, recreated map[string]bool) linkDiff 
 	}
 	for _, h := range have.Links {
 		if h.Name != linkLo && !slices.ContainsFunc(want, func(l Link) bool { return l.Name == h.Name }) {
-			ld.ops = append(ld.ops, Op{Kind: OpDelLink, Link: h})
+			ld.ops = append(ld.ops, nsOp{Kind: opDelLink, Link: h})
 		}
 	}
 	return ld
@@ -91,8 +91,8 @@ func mustRecreate(h, want Link, recreated map[string]bool) bool {
 
 // diffSysctls sets the sysctls whose value differs, in key order, and
 // those of fresh links. A link's sysctl waits until the link exists.
-func diffSysctls(want map[string]string, links []Link, have map[string]string, ls linkDiff) []Op {
-	var ops []Op
+func diffSysctls(want map[string]string, links []Link, have map[string]string, ls linkDiff) []nsOp {
+	var ops []nsOp
 	for _, k := range slices.Sorted(maps.Keys(want)) {
 		v := want[k]
 		dev, perLink := sysctlLink(k, links)
@@ -102,11 +102,11 @@ func diffSysctls(want map[string]string, links []Link, have map[string]string, l
 		if have[k] == v && !ls.fresh[dev] {
 			continue
 		}
-		kind := OpSysctl
+		kind := opSysctl
 		if perLink {
-			kind = OpLinkSysctl
+			kind = opLinkSysctl
 		}
-		ops = append(ops, Op{Kind: kind, Key: k, Value: v})
+		ops = append(ops, nsOp{Kind: kind, Key: k, Value: v})
 	}
 	return ops
 }
@@ -114,8 +114,8 @@ func diffSysctls(want map[string]string, links []Link, have map[string]string, l
 // diffAddrs adds the wanted addresses missing from links that will exist
 // and deletes the unwanted ones from links that stay. lo's loopback
 // addresses are the kernel's and stay.
-func diffAddrs(want, have []Addr, ls linkDiff) []Op {
-	var ops []Op
+func diffAddrs(want, have []Addr, ls linkDiff) []nsOp {
+	var ops []nsOp
 	haveAddr := map[Addr]bool{}
 	for _, a := range have {
 		if !ls.fresh[a.Dev] {
@@ -126,13 +126,13 @@ func diffAddrs(want, have []Addr, ls linkDiff) []Op {
 	for _, a := range want {
 		wantAddr[a] = true
 		if !haveAddr[a] && ls.present[a.Dev] {
-			ops = append(ops, Op{Kind: OpAddAddr, Addr: a})
+			ops = append(ops, nsOp{Kind: opAddAddr, Addr: a})
 		}
 	}
 	for _, a := range have {
 		kernels := a.Dev == linkLo && a.Prefix.Addr().IsLoopback()
 		if !wantAddr[a] && !ls.fresh[a.Dev] && ls.had[a.Dev] && !kernels {
-			ops = append(ops, Op{Kind: OpDelAddr, Addr: a})
+			ops = append(ops, nsOp{Kind: opDelAddr, Addr: a})
 		}
 	}
 	return ops
@@ -141,8 +141,8 @@ func diffAddrs(want, have []Addr, ls linkDiff) []Op {
 // diffRoutes replaces the routes that are missing or differ (a route is
 // identified by table and destination) and deletes those nobody wants. A
 // route through a link waits until the link exists.
-func diffRoutes(want, have []Route, ls linkDiff) []Op {
-	var ops []Op
+func diffRoutes(want, have []Route, ls linkDiff) []nsOp {
+	var ops []nsOp
 	haveRoute := map[string]Route{}
 	for _, r := range have {
 		if r.Dev == "" || !ls.fresh[r.Dev] {
@@ -156,52 +156,52 @@ func diffRoutes(want, have []Route, ls linkDiff) []Op {
 			continue
 		}
 		if h, ok := haveRoute[r.key()]; !ok || h != r {
-			ops = append(ops, Op{Kind: OpAddRoute, Route: r})
+			ops = append(ops, nsOp{Kind: opAddRoute, Route: r})
 		}
 	}
 	for _, r := range have {
 		if !wantRoute[r.key()] {
-			ops = append(ops, Op{Kind: OpDelRoute, Route: r})
+			ops = append(ops, nsOp{Kind: opDelRoute, Route: r})
 		}
 	}
 	return ops
 }
 
 // diffRules adds the missing rules and deletes the unwanted ones.
-func diffRules(want, have []Rule) []Op {
-	var ops []Op
+func diffRules(want, have []Rule) []nsOp {
+	var ops []nsOp
 	haveRule := setOf(have)
 	for _, r := range want {
 		if !haveRule[r] {
-			ops = append(ops, Op{Kind: OpAddRule, Rule: r})
+			ops = append(ops, nsOp{Kind: opAddRule, Rule: r})
 		}
 	}
 	wantRule := setOf(want)
 	for _, r := range have {
 		if !wantRule[r] {
-			ops = append(ops, Op{Kind: OpDelRule, Rule: r})
+			ops = append(ops, nsOp{Kind: opDelRule, Rule: r})
 		}
 	}
 	return ops
 }
 
 // diffNFT loads want when the table's fingerprint differs, or deletes the
-// table (an OpNFT with a nil NFT) when none is wanted. The OpNFT's Value is
+// table (an opNFT with a nil NFT) when none is wanted. The opNFT's Value is
 // the fingerprint of the table it replaces ("" when there is none).
-func diffNFT(want *Ruleset, haveHash string) []Op {
+func diffNFT(want *Ruleset, haveHash string) []nsOp {
 	switch {
 	case want == nil && haveHash != "":
-		return []Op{{Kind: OpNFT, Value: haveHash}}
+		return []nsOp{{Kind: opNFT, Value: haveHash}}
 	case want != nil && haveHash != want.Fingerprint():
-		return []Op{{Kind: OpNFT, NFT: want, Value: haveHash}}
+		return []nsOp{{Kind: opNFT, NFT: want, Value: haveHash}}
 	}
 	return nil
 }
 
 // diffWorkloads (re)starts the workloads that are missing or differ (one
 // runs per kind and port) and stops those nobody wants.
-func diffWorkloads(want, have []Workload) []Op {
-	var ops []Op
+func diffWorkloads(want, have []Workload) []nsOp {
+	var ops []nsOp
 	haveWork := map[string]Workload{}
 	for _, wl := range have {
 		haveWork[workKey(wl)] = wl
@@ -210,12 +210,12 @@ func diffWorkloads(want, have []Workload) []Op {
 	for _, wl := range want {
 		wantWork[workKey(wl)] = true
 		if h, ok := haveWork[workKey(wl)]; !ok || h.String() != wl.String() {
-			ops = append(ops, Op{Kind: OpStartWork, Work: wl})
+			ops = append(ops, nsOp{Kind: opStartWork, Work: wl})
 		}
 	}
 	for _, wl := range have {
 		if !wantWork[workKey(wl)] {
-			ops = append(ops, Op{Kind: OpStopWork, Work: wl})
+			ops = append(ops, nsOp{Kind: opStopWork, Work: wl})
 		}
 	}
 	return ops
@@ -225,9 +225,9 @@ func diffWorkloads(want, have []Workload) []Op {
 // creations, then what refers to them), bridges before the other new links
 // since ports name them as master, and otherwise in the order the diffs
 // made them.
-func sortOps(ops []Op) {
-	slices.SortStableFunc(ops, func(a, b Op) int {
-		if a.Kind == OpAddLink && b.Kind == OpAddLink {
+func sortOps(ops []nsOp) {
+	slices.SortStableFunc(ops, func(a, b nsOp) int {
+		if a.Kind == opAddLink && b.Kind == opAddLink {
 			return -cmp.Compare(b2i(a.Link.Kind == KindBridge), b2i(b.Link.Kind == KindBridge))
 		}
 		return int(a.Kind) - int(b.Kind)

@@ -15,7 +15,7 @@ type diffCase struct {
 	want, have NSState
 	down       []string        // links read back down
 	recreated  map[string]bool // namespaces created in this pass
-	ops        []string        // the kind's operations, as Op.String
+	ops        []string        // the kind's operations, as nsOp.String
 }
 
 const (
@@ -38,8 +38,8 @@ var (
 
 // observed is have as a kernel reads it back: every link up but those in
 // down, the nftables table as its fingerprint.
-func (c diffCase) observed() *Observed {
-	o := &Observed{NSState: *c.have.clone(), LinkUp: map[string]bool{}, NFTHash: c.have.NFT.Fingerprint()}
+func (c diffCase) observed() *observed {
+	o := &observed{NSState: *c.have.clone(), LinkUp: map[string]bool{}, NFTHash: c.have.NFT.Fingerprint()}
 	for _, l := range o.Links {
 		o.LinkUp[l.Name] = true
 	}
@@ -56,7 +56,7 @@ func (c diffCase) observed() *Observed {
 // that the whole diff, applied to the fake kernel holding have, succeeds
 // and leaves nothing to do: the fake refuses what a kernel refuses
 // (an address on a missing link, a port before its bridge).
-func runDiffCases(t *testing.T, cases []diffCase, kind func(want *NSState, have *Observed, ls linkDiff) []Op) {
+func runDiffCases(t *testing.T, cases []diffCase, kind func(want *NSState, have *observed, ls linkDiff) []nsOp) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -137,7 +137,7 @@ func TestDiffLinks(t *testing.T) {
 		want: NSState{},
 		have: NSState{Links: []Link{lo, cbr0}},
 		ops:  []string{"del " + cbr0.String()},
-	}}, func(_ *NSState, _ *Observed, ls linkDiff) []Op { sortOps(ls.ops); return ls.ops })
+	}}, func(_ *NSState, _ *observed, ls linkDiff) []nsOp { sortOps(ls.ops); return ls.ops })
 }
 
 func TestDiffSysctls(t *testing.T) {
@@ -162,7 +162,7 @@ func TestDiffSysctls(t *testing.T) {
 		want: NSState{Links: []Link{cbr0}, Sysctls: map[string]string{proxy: "1"}},
 		have: NSState{Links: []Link{{Name: linkCbr0, Kind: "dummy", MTU: MTU}}, Sysctls: map[string]string{proxy: "1"}},
 		ops:  []string{"set sysctl " + proxy + "=1"},
-	}}, func(want *NSState, have *Observed, ls linkDiff) []Op {
+	}}, func(want *NSState, have *observed, ls linkDiff) []nsOp {
 		return diffSysctls(want.Sysctls, want.Links, have.Sysctls, ls)
 	})
 }
@@ -186,7 +186,7 @@ func TestDiffAddrs(t *testing.T) {
 		want: NSState{Links: []Link{cbr0}, Addrs: []Addr{cbrAddr}},
 		have: NSState{Links: []Link{{Name: linkCbr0, Kind: "dummy", MTU: MTU}}, Addrs: []Addr{cbrAddr}},
 		ops:  []string{"add " + cbrAddr.String()},
-	}}, func(want *NSState, have *Observed, ls linkDiff) []Op { return diffAddrs(want.Addrs, have.Addrs, ls) })
+	}}, func(want *NSState, have *observed, ls linkDiff) []nsOp { return diffAddrs(want.Addrs, have.Addrs, ls) })
 }
 
 func TestDiffRoutes(t *testing.T) {
@@ -210,7 +210,9 @@ func TestDiffRoutes(t *testing.T) {
 		name: "a route waits for its link",
 		want: NSState{Links: []Link{eth0}, Routes: []Route{dflt}},
 		have: NSState{},
-	}}, func(want *NSState, have *Observed, ls linkDiff) []Op { return diffRoutes(want.Routes, have.Routes, ls) })
+	}}, func(want *NSState, have *observed, ls linkDiff) []nsOp {
+		return diffRoutes(want.Routes, have.Routes, ls)
+	})
 }
 
 func TestDiffRules(t *testing.T) {
@@ -225,7 +227,7 @@ func TestDiffRules(t *testing.T) {
 		want: NSState{Rules: []Rule{r1}},
 		have: NSState{Rules: []Rule{r2}},
 		ops:  []string{"add " + r1.String(), "del " + r2.String()},
-	}}, func(want *NSState, have *Observed, _ linkDiff) []Op { return diffRules(want.Rules, have.Rules) })
+	}}, func(want *NSState, have *observed, _ linkDiff) []nsOp { return diffRules(want.Rules, have.Rules) })
 }
 
 func TestDiffNFT(t *testing.T) {
@@ -247,7 +249,7 @@ func TestDiffNFT(t *testing.T) {
 		ops:  []string{"delete nft table"},
 	}, {
 		name: "no table, none wanted",
-	}}, func(want *NSState, have *Observed, _ linkDiff) []Op {
+	}}, func(want *NSState, have *observed, _ linkDiff) []nsOp {
 		ops := diffNFT(want.NFT, have.NFTHash)
 		for _, op := range ops {
 			if op.Value != have.NFTHash {
@@ -271,7 +273,7 @@ func TestDiffWorkloads(t *testing.T) {
 		want: NSState{Workloads: []Workload{renamed}},
 		have: NSState{Workloads: []Workload{echo, dns}},
 		ops:  []string{"start " + renamed.String(), "stop " + dns.String()},
-	}}, func(want *NSState, have *Observed, _ linkDiff) []Op {
+	}}, func(want *NSState, have *observed, _ linkDiff) []nsOp {
 		return diffWorkloads(want.Workloads, have.Workloads)
 	})
 }

@@ -182,14 +182,14 @@ func (k *fakeKernel) delLinkLocked(nsName, link string) {
 	}
 }
 
-func (k *fakeKernel) Read(name string, want *NSState, _ bool) (*Observed, error) {
+func (k *fakeKernel) Read(name string, want *NSState, _ bool) (*observed, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	ns, ok := k.ns[name]
 	if !ok {
 		return nil, fmt.Errorf("namespace %s: no such namespace", name)
 	}
-	o := &Observed{NSState: *ns.NSState.clone(), LinkUp: maps.Clone(ns.up), NFTHash: ns.nftHash}
+	o := &observed{NSState: *ns.NSState.clone(), LinkUp: maps.Clone(ns.up), NFTHash: ns.nftHash}
 	o.Sysctls = map[string]string{}
 	for key := range want.Sysctls {
 		if v, ok := ns.Sysctls[key]; ok {
@@ -206,7 +206,7 @@ func (k *fakeKernel) hasLink(ns *fakeNS, name string) bool {
 	return slices.ContainsFunc(ns.Links, func(l Link) bool { return l.Name == name })
 }
 
-func (k *fakeKernel) Apply(name string, ops []Op) error {
+func (k *fakeKernel) Apply(name string, ops []nsOp) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	ns, ok := k.ns[name]
@@ -221,14 +221,14 @@ func (k *fakeKernel) Apply(name string, ops []Op) error {
 	return nil
 }
 
-func (k *fakeKernel) apply(name string, ns *fakeNS, op Op) error {
+func (k *fakeKernel) apply(name string, ns *fakeNS, op nsOp) error {
 	switch op.Kind {
-	case OpDelLink:
+	case opDelLink:
 		if !k.hasLink(ns, op.Link.Name) {
 			return fmt.Errorf("no such link")
 		}
 		k.delLinkLocked(name, op.Link.Name)
-	case OpAddLink:
+	case opAddLink:
 		l := op.Link
 		if k.hasLink(ns, l.Name) {
 			return fmt.Errorf("link exists")
@@ -252,7 +252,7 @@ func (k *fakeKernel) apply(name string, ns *fakeNS, op Op) error {
 		stored.Owner, stored.PeerNS, stored.Peer = false, "", ""
 		ns.Links = append(ns.Links, stored)
 		ns.up[l.Name] = true
-	case OpSetLink:
+	case opSetLink:
 		for i := range ns.Links {
 			if ns.Links[i].Name == op.Link.Name {
 				ns.Links[i].MTU, ns.Links[i].Master = op.Link.MTU, op.Link.Master
@@ -261,12 +261,12 @@ func (k *fakeKernel) apply(name string, ns *fakeNS, op Op) error {
 			}
 		}
 		return fmt.Errorf("no such link")
-	case OpSysctl, OpLinkSysctl:
+	case opSysctl, opLinkSysctl:
 		if dev, per := sysctlLink(op.Key, ns.Links); per && !k.hasLink(ns, dev) {
 			return fmt.Errorf("no such file")
 		}
 		ns.Sysctls[op.Key] = op.Value
-	case OpAddAddr:
+	case opAddAddr:
 		if !k.hasLink(ns, op.Addr.Dev) {
 			return fmt.Errorf("no such device")
 		}
@@ -274,38 +274,38 @@ func (k *fakeKernel) apply(name string, ns *fakeNS, op Op) error {
 			return fmt.Errorf("address exists")
 		}
 		ns.Addrs = append(ns.Addrs, op.Addr)
-	case OpDelAddr:
+	case opDelAddr:
 		i := slices.Index(ns.Addrs, op.Addr)
 		if i < 0 {
 			return fmt.Errorf("no such address")
 		}
 		ns.Addrs = slices.Delete(ns.Addrs, i, i+1)
-	case OpAddRoute:
+	case opAddRoute:
 		if op.Route.Dev != "" && !k.hasLink(ns, op.Route.Dev) {
 			return fmt.Errorf("no such device")
 		}
 		ns.Routes = slices.DeleteFunc(ns.Routes, func(r Route) bool { return r.key() == op.Route.key() })
 		ns.Routes = append(ns.Routes, op.Route)
-	case OpDelRoute:
+	case opDelRoute:
 		n := len(ns.Routes)
 		ns.Routes = slices.DeleteFunc(ns.Routes, func(r Route) bool { return r == op.Route })
 		if len(ns.Routes) == n {
 			return fmt.Errorf("no such route")
 		}
-	case OpAddRule:
+	case opAddRule:
 		ns.Rules = append(ns.Rules, op.Rule)
-	case OpDelRule:
+	case opDelRule:
 		i := slices.Index(ns.Rules, op.Rule)
 		if i < 0 {
 			return fmt.Errorf("no such rule")
 		}
 		ns.Rules = slices.Delete(ns.Rules, i, i+1)
-	case OpNFT:
+	case opNFT:
 		ns.NFT, ns.nftHash = op.NFT, op.NFT.Fingerprint()
-	case OpStartWork:
+	case opStartWork:
 		ns.Workloads = slices.DeleteFunc(ns.Workloads, func(w Workload) bool { return workKey(w) == workKey(op.Work) })
 		ns.Workloads = append(ns.Workloads, op.Work)
-	case OpStopWork:
+	case opStopWork:
 		ns.Workloads = slices.DeleteFunc(ns.Workloads, func(w Workload) bool { return workKey(w) == workKey(op.Work) })
 	}
 	ns.sortState()

@@ -205,12 +205,12 @@ func (k *linuxKernel) DeleteNS(name string) error {
 	return deleteNamedNS(name)
 }
 
-func (k *linuxKernel) Read(name string, want *NSState, fresh bool) (*Observed, error) {
+func (k *linuxKernel) Read(name string, want *NSState, fresh bool) (*observed, error) {
 	h, err := k.handle(name)
 	if err != nil {
 		return nil, err
 	}
-	o := &Observed{LinkUp: map[string]bool{}, NSState: NSState{Sysctls: map[string]string{}}}
+	o := &observed{LinkUp: map[string]bool{}, NSState: NSState{Sysctls: map[string]string{}}}
 	links, err := h.nl.LinkList()
 	if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
 		return nil, fmt.Errorf("links: %w", err)
@@ -307,7 +307,7 @@ func (k *linuxKernel) Read(name string, want *NSState, fresh bool) (*Observed, e
 	return o, nil
 }
 
-func (k *linuxKernel) Apply(name string, ops []Op) error {
+func (k *linuxKernel) Apply(name string, ops []nsOp) error {
 	h, err := k.handle(name)
 	if err != nil {
 		return err
@@ -315,7 +315,7 @@ func (k *linuxKernel) Apply(name string, ops []Op) error {
 	lc := &linkCache{h: h}
 	for i := 0; i < len(ops); i++ {
 		op := ops[i]
-		if op.Kind == OpSysctl || op.Kind == OpLinkSysctl {
+		if op.Kind == opSysctl || op.Kind == opLinkSysctl {
 			// One visit to the namespace for a run of sysctls.
 			j := i
 			for j < len(ops) && ops[j].Kind == op.Kind {
@@ -378,22 +378,22 @@ func (c *linkCache) drop(name string) {
 	}
 }
 
-func (k *linuxKernel) apply(name string, h *nsHandle, lc *linkCache, op Op) error {
+func (k *linuxKernel) apply(name string, h *nsHandle, lc *linkCache, op nsOp) error {
 	switch op.Kind {
-	case OpDelLink:
+	case opDelLink:
 		l, err := lc.get(op.Link.Name)
 		if err != nil {
 			return err
 		}
 		lc.drop(op.Link.Name)
 		return h.nl.LinkDel(l)
-	case OpAddLink:
+	case opAddLink:
 		l, err := k.addLink(h, lc, op.Link)
 		if err == nil {
 			lc.put(l)
 		}
 		return err
-	case OpSetLink:
+	case opSetLink:
 		l, err := lc.get(op.Link.Name)
 		if err != nil {
 			return err
@@ -420,37 +420,37 @@ func (k *linuxKernel) apply(name string, h *nsHandle, lc *linkCache, op Op) erro
 			}
 		}
 		return h.nl.LinkSetUp(l)
-	case OpAddAddr, OpDelAddr:
+	case opAddAddr, opDelAddr:
 		l, err := lc.get(op.Addr.Dev)
 		if err != nil {
 			return err
 		}
 		a := &netlink.Addr{IPNet: ipNet(op.Addr.Prefix)}
-		if op.Kind == OpDelAddr {
+		if op.Kind == opDelAddr {
 			return h.nl.AddrDel(l, a)
 		}
 		return h.nl.AddrAdd(l, a)
-	case OpAddRoute, OpDelRoute:
+	case opAddRoute, opDelRoute:
 		r, err := netlinkRoute(lc, op.Route)
 		if err != nil {
 			return err
 		}
-		if op.Kind == OpDelRoute {
+		if op.Kind == opDelRoute {
 			return h.nl.RouteDel(r)
 		}
 		return h.nl.RouteReplace(r)
-	case OpAddRule, OpDelRule:
+	case opAddRule, opDelRule:
 		r := netlink.NewRule()
 		r.Family, r.Priority, r.IifName, r.Table = netlink.FAMILY_V4, op.Rule.Priority, op.Rule.IIF, op.Rule.Table
-		if op.Kind == OpDelRule {
+		if op.Kind == opDelRule {
 			return h.nl.RuleDel(r)
 		}
 		return h.nl.RuleAdd(r)
-	case OpNFT:
+	case opNFT:
 		return loadNFT(h.nft, op.NFT, op.Value != "")
-	case OpStartWork:
+	case opStartWork:
 		return k.work.start(name, h, op.Work)
-	case OpStopWork:
+	case opStopWork:
 		k.work.stop(name, op.Work)
 		return nil
 	}

@@ -31,16 +31,16 @@ type kernel interface {
 	// fresh says the namespace was created in this pass: it can hold no
 	// routes, rules, nftables table or workloads yet, and its sysctls are
 	// what CreateNS set, so a kernel may skip reading those.
-	Read(ns string, want *NSState, fresh bool) (*Observed, error)
+	Read(ns string, want *NSState, fresh bool) (*observed, error)
 	// Apply carries out ops in order, stopping at the first error.
-	Apply(ns string, ops []Op) error
+	Apply(ns string, ops []nsOp) error
 	// EnsureNeighbours makes the host's neighbour table hold at least n
 	// entries without garbage collection pressure.
 	EnsureNeighbours(n int) error
 }
 
-// Observed is a namespace as read back.
-type Observed struct {
+// observed is a namespace as read back.
+type observed struct {
 	NSState
 	// LinkUp says which links are up.
 	LinkUp map[string]bool
@@ -48,37 +48,37 @@ type Observed struct {
 	NFTHash string
 }
 
-// OpKind orders operations: deletions first, then creations, then
+// nsOpKind orders operations: deletions first, then creations, then
 // settings that refer to what was created.
-type OpKind int
+type nsOpKind int
 
 // Operation kinds, in the order Apply runs them.
 const (
-	OpStopWork OpKind = iota
-	OpDelRule
-	OpDelRoute
-	OpDelAddr
-	OpDelLink
-	OpSysctl
-	OpAddLink
-	OpSetLink
-	OpLinkSysctl
-	OpAddAddr
-	OpAddRoute
-	OpAddRule
-	OpNFT
-	OpStartWork
+	opStopWork nsOpKind = iota
+	opDelRule
+	opDelRoute
+	opDelAddr
+	opDelLink
+	opSysctl
+	opAddLink
+	opSetLink
+	opLinkSysctl
+	opAddAddr
+	opAddRoute
+	opAddRule
+	opNFT
+	opStartWork
 )
 
-var opNames = map[OpKind]string{
-	OpStopWork: "stop", OpDelRule: "del", OpDelRoute: "del", OpDelAddr: "del", OpDelLink: "del",
-	OpSysctl: "set", OpAddLink: "add", OpSetLink: "set", OpLinkSysctl: "set", OpAddAddr: "add",
-	OpAddRoute: "replace", OpAddRule: "add", OpNFT: "load", OpStartWork: "start",
+var opNames = map[nsOpKind]string{
+	opStopWork: "stop", opDelRule: "del", opDelRoute: "del", opDelAddr: "del", opDelLink: "del",
+	opSysctl: "set", opAddLink: "add", opSetLink: "set", opLinkSysctl: "set", opAddAddr: "add",
+	opAddRoute: "replace", opAddRule: "add", opNFT: "load", opStartWork: "start",
 }
 
-// Op is one change to a namespace.
-type Op struct {
-	Kind  OpKind
+// nsOp is one change to a namespace.
+type nsOp struct {
+	Kind  nsOpKind
 	Link  Link
 	Addr  Addr
 	Route Route
@@ -90,25 +90,25 @@ type Op struct {
 	Work Workload
 }
 
-func (o Op) String() string {
+func (o nsOp) String() string {
 	s := opNames[o.Kind] + " "
 	switch o.Kind {
-	case OpDelRule, OpAddRule:
+	case opDelRule, opAddRule:
 		return s + o.Rule.String()
-	case OpDelRoute, OpAddRoute:
+	case opDelRoute, opAddRoute:
 		return s + o.Route.String()
-	case OpDelAddr, OpAddAddr:
+	case opDelAddr, opAddAddr:
 		return s + o.Addr.String()
-	case OpDelLink, OpAddLink, OpSetLink:
+	case opDelLink, opAddLink, opSetLink:
 		return s + o.Link.String()
-	case OpSysctl, OpLinkSysctl:
+	case opSysctl, opLinkSysctl:
 		return s + "sysctl " + o.Key + "=" + o.Value
-	case OpNFT:
+	case opNFT:
 		if o.NFT == nil {
 			return "delete nft table"
 		}
 		return s + "nft table " + o.NFT.Hash()
-	case OpStopWork, OpStartWork:
+	case opStopWork, opStartWork:
 		return s + o.Work.String()
 	}
 	return s + "?"

@@ -206,8 +206,8 @@ func dnsHandler(r *running) dns.Handler {
 	})
 }
 
-// ListenIn opens a listening socket inside the namespace bound at
+// listenIn opens a listening socket inside the namespace bound at
 // netnsPath; it keeps working from any goroutine.
-func ListenIn(netnsPath, network, addr string) (net.Listener, error) {
+func listenIn(netnsPath, network, addr string) (net.Listener, error) {
 	return nsprobe.In(netnsPath, func() (net.Listener, error) { return net.Listen(network, addr) })
 }

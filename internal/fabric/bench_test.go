@@ -79,7 +79,7 @@ func BenchmarkNextHopLinear(b *testing.B) {
 	routes := benchRoutes()
 	dsts := benchDsts()
 	for i := 0; b.Loop(); i++ {
-		sinkResult = nextHopFor(LinearLookup(routes, dsts[i&(len(dsts)-1)]))
+		sinkResult = nextHopFor(linearLookup(routes, dsts[i&(len(dsts)-1)]))
 	}
 }
 

@@ -225,7 +225,7 @@ func compareRoutes(a, b Route) int {
 // one with the longest prefix wins; at equal prefix a user route beats a BGP
 // route, which beats a system route; among routes equal in both, the first in
 // the input order wins. Routes with State "Invalid" or an invalid prefix never
-// win. LinearLookup applies the same rule by scanning.
+// win. The tests check it against a linear scan with the same rule.
 //
 // The index keeps one hash map per prefix length in use and probes them from
 // the longest length down, so a lookup costs one map probe per distinct prefix
@@ -336,38 +336,4 @@ func (t *Table) Len() int {
 		return 0
 	}
 	return len(t.v4) + len(t.v6)
-}
-
-// LinearLookup selects a route for dst by scanning routes once, with the same
-// rule as Table.Lookup. It is the simple baseline the Table is tested and
-// benchmarked against.
-func LinearLookup(routes []Route, dst netip.Addr) (Route, bool) {
-	if !dst.IsValid() {
-		return Route{}, false
-	}
-	dst = dst.Unmap().WithZone("")
-	best := -1
-	var bestPrefix netip.Prefix
-	for i, r := range routes {
-		if !r.active() {
-			continue
-		}
-		p := r.Prefix
-		if p.Addr().Is4In6() {
-			p, _ = normalizePrefix(p)
-		}
-		if !p.Contains(dst) {
-			continue
-		}
-		if best < 0 || p.Bits() > bestPrefix.Bits() ||
-			(p.Bits() == bestPrefix.Bits() && sourceRank(r.Source) > sourceRank(routes[best].Source)) {
-			best, bestPrefix = i, p
-		}
-	}
-	if best < 0 {
-		return Route{}, false
-	}
-	r := routes[best]
-	r.Prefix, _ = normalizePrefix(bestPrefix)
-	return r, true
 }

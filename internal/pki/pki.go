@@ -32,9 +32,9 @@ import (
 // File names inside the directory given to Ensure.
 const (
 	CAFile        = statedir.CAFile
-	CAKeyFile     = "ca-key.pem"
-	ServerFile    = "server.pem"
-	ServerKeyFile = "server-key.pem"
+	caKeyFile     = "ca-key.pem"
+	serverFile    = "server.pem"
+	serverKeyFile = "server-key.pem"
 )
 
 const (
@@ -94,10 +94,10 @@ func Ensure(dir string) (*Bundle, error) {
 	}
 	b := &Bundle{
 		CAPath:        filepath.Join(dir, CAFile),
-		ServerPath:    filepath.Join(dir, ServerFile),
-		ServerKeyPath: filepath.Join(dir, ServerKeyFile),
+		ServerPath:    filepath.Join(dir, serverFile),
+		ServerKeyPath: filepath.Join(dir, serverKeyFile),
 	}
-	caKey, err := b.ensureCA(filepath.Join(dir, CAKeyFile))
+	caKey, err := b.ensureCA(filepath.Join(dir, caKeyFile))
 	if err != nil {
 		return nil, err
 	}

@@ -87,7 +87,7 @@ func TestEnsure_Certificates(t *testing.T) {
 func TestEnsure_KeyFileModes(t *testing.T) {
 	dir := t.TempDir()
 	mustEnsure(t, dir)
-	for _, name := range []string{CAKeyFile, ServerKeyFile} {
+	for _, name := range []string{caKeyFile, serverKeyFile} {
 		fi, err := os.Stat(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
@@ -202,7 +202,7 @@ func TestEnsure_ServerFromOtherCA_Reissued(t *testing.T) {
 	dir, other := t.TempDir(), t.TempDir()
 	b1 := mustEnsure(t, dir)
 	mustEnsure(t, other)
-	for _, name := range []string{ServerFile, ServerKeyFile} {
+	for _, name := range []string{serverFile, serverKeyFile} {
 		data, err := os.ReadFile(filepath.Join(other, name))
 		if err != nil {
 			t.Fatal(err)
@@ -220,7 +220,7 @@ func TestEnsure_ServerFromOtherCA_Reissued(t *testing.T) {
 func TestEnsure_CorruptCAKey_Error(t *testing.T) {
 	dir := t.TempDir()
 	mustEnsure(t, dir)
-	keyPath := filepath.Join(dir, CAKeyFile)
+	keyPath := filepath.Join(dir, caKeyFile)
 	if err := os.WriteFile(keyPath, []byte("garbage"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -236,11 +236,11 @@ func TestEnsure_CAKeyMismatch_Error(t *testing.T) {
 	dir, other := t.TempDir(), t.TempDir()
 	mustEnsure(t, dir)
 	mustEnsure(t, other)
-	data, err := os.ReadFile(filepath.Join(other, CAKeyFile))
+	data, err := os.ReadFile(filepath.Join(other, caKeyFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, CAKeyFile), data, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, caKeyFile), data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Ensure(dir); err == nil {
@@ -295,7 +295,7 @@ func TestCreateOrLoad_ExistingNotRegenerated(t *testing.T) {
 }
 
 func loadCAKey(dir string) (crypto.Signer, error) {
-	data, err := os.ReadFile(filepath.Join(dir, CAKeyFile))
+	data, err := os.ReadFile(filepath.Join(dir, caKeyFile))
 	if err != nil {
 		return nil, err
 	}
