@@ -10,6 +10,7 @@ import (
 	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/group"
 	"github.com/aksnet/aksnet/internal/cli/identity"
+	"github.com/aksnet/aksnet/internal/cli/network"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/aksnet/aksnet/internal/statedir"
 	"github.com/spf13/cobra"
@@ -89,16 +90,15 @@ article works with az replaced by aksnet.`,
 	return root
 }
 
-// rootCommands and networkCommands collect the command groups; each file
-// registers its own in init, so groups can be added without touching this
-// one.
+// rootCommands are the command groups; the files still in this package
+// register theirs in init.
 var (
 	rootCommands = []command.Lazy{
 		{Name: "aks", Build: aks.NewCommand},
 		{Name: "group", Build: group.NewCommand},
 		{Name: "identity", Build: identity.NewCommand},
+		{Name: "network", Build: network.NewCommand},
 	}
-	networkCommands []command.Lazy
 )
 
 // required checks az-style required arguments, naming all that are missing.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -199,4 +200,112 @@ func SVGLabels(t *testing.T, b string) (string, []string) {
 		}
 	}
 	return root, texts
+}
+
+// CLI runs the real command tree against an in-process control plane.
+type CLI struct {
+	T   *testing.T
+	Env *armtest.Env
+}
+
+// Start starts a control plane for t's command lines.
+func Start(t *testing.T) *CLI {
+	t.Helper()
+	return &CLI{T: t, Env: armtest.Start(t)}
+}
+
+// Run runs `aksnet args...` and returns stdout, stderr and the exit code.
+func (c *CLI) Run(args ...string) (string, string, int) {
+	c.T.Helper()
+	var out, errb bytes.Buffer
+	full := append(append([]string{}, args...), "--endpoint", c.Env.URL, "--state-dir", c.Env.StateDir)
+	code := cli.Main(full, strings.NewReader(""), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+// OK runs a command that must succeed and returns its stdout.
+func (c *CLI) OK(args ...string) string {
+	c.T.Helper()
+	out, errs, code := c.Run(args...)
+	if code != 0 {
+		c.T.Fatalf("aksnet %s: exit %d\nstderr: %s", strings.Join(args, " "), code, errs)
+	}
+	return out
+}
+
+// Object runs a command that must succeed and decodes its JSON object.
+func (c *CLI) Object(args ...string) map[string]any {
+	c.T.Helper()
+	out := c.OK(args...)
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		c.T.Fatalf("aksnet %s: output is not a JSON object: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return m
+}
+
+// Array runs a command that must succeed and decodes its JSON array.
+func (c *CLI) Array(args ...string) []any {
+	c.T.Helper()
+	out := c.OK(args...)
+	var l []any
+	if err := json.Unmarshal([]byte(out), &l); err != nil {
+		c.T.Fatalf("aksnet %s: output is not a JSON array: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return l
+}
+
+// Fails runs a command that must fail with code and returns its stderr.
+func (c *CLI) Fails(code int, args ...string) string {
+	c.T.Helper()
+	out, errs, got := c.Run(args...)
+	if got != code {
+		c.T.Fatalf("aksnet %s: exit %d, want %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), got, code, out, errs)
+	}
+	if out != "" {
+		c.T.Errorf("aksnet %s: failed but printed %q", strings.Join(args, " "), out)
+	}
+	return errs
+}
+
+// Keys returns the sorted keys of m.
+func Keys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// WantKeys checks that m has exactly the keys want (az's shape: flattened,
+// az casing, resourceGroup added).
+func WantKeys(t *testing.T, what string, m map[string]any, want ...string) {
+	t.Helper()
+	sort.Strings(want)
+	if got := Keys(m); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("%s keys:\n got  %v\n want %v", what, got, want)
+	}
+	if _, ok := m["properties"]; ok {
+		t.Errorf("%s still has a properties object", what)
+	}
+}
+
+// WantARMError checks az's printing of a server error: ERROR: (Code) …,
+// then the Code: line.
+func WantARMError(t *testing.T, stderr, code string) {
+	t.Helper()
+	if !strings.HasPrefix(stderr, "ERROR: ("+code+") ") || !strings.Contains(stderr, "\nCode: "+code+"\nMessage: ") {
+		t.Errorf("stderr is not az's %s error:\n%s", code, stderr)
+	}
+}
+
+// Obj is v as a JSON object, or a fatal error naming what.
+func Obj(t *testing.T, v any, what string) map[string]any {
+	t.Helper()
+	m, ok := v.(map[string]any)
+	if !ok {
+		t.Fatalf("%s is %T, not an object", what, v)
+	}
+	return m
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aksnet/aksnet/internal/cli/azshape"
 	"github.com/aksnet/aksnet/internal/cli/client"
@@ -204,4 +205,39 @@ func (e *Env) Confirm(yes bool) error {
 		return &output.Error{Code: 1, Message: "Operation cancelled."}
 	}
 	return nil
+}
+
+// PostAction POSTs a resource action and returns its result. A 200 carries the result; a 202 (Azure's long-running
+// form of these operations) is followed through its Azure-AsyncOperation or
+// Location header until the result is there.
+func (e *Env) PostAction(path, api string, body any) ([]byte, error) {
+	r, err := e.Client.Call(http.MethodPost, path, api, body)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status != http.StatusAccepted {
+		return r.Body, nil
+	}
+	if r.Header.Get("Azure-AsyncOperation") != "" {
+		if err := e.Wait(r); err != nil {
+			return nil, err
+		}
+	}
+	loc := r.Header.Get("Location")
+	if loc == "" {
+		return r.Body, nil
+	}
+	delay := 10 * time.Millisecond
+	for range 600 {
+		pr, err := e.Client.Call(http.MethodGet, loc, "", nil)
+		if err != nil {
+			return nil, err
+		}
+		if pr.Status != http.StatusAccepted {
+			return pr.Body, nil
+		}
+		time.Sleep(delay)
+		delay = min(2*delay, 500*time.Millisecond)
+	}
+	return nil, &output.Error{Code: 1, Message: "the operation at " + loc + " did not finish"}
 }

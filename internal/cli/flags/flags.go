@@ -209,8 +209,8 @@ func (s *Set) NoWait(p *bool) *Flag {
 }
 
 // IDs declares az's --ids, which may replace the arguments marked ID.
-func (s *Set) IDs(p *[]string, help string) *Flag {
-	s.ids = s.List(p, help, "--ids")
+func (s *Set) IDs(p *[]string) *Flag {
+	s.ids = s.List(p, "One or more resource IDs (space-delimited). If provided, no other 'Resource Id' arguments should be specified.", "--ids")
 	return s.ids
 }
 

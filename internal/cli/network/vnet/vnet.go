@@ -1,22 +1,21 @@
-package cli
+// Package vnet is `aksnet network vnet`, az network vnet: virtual networks and their subnets.
+package vnet
 
 import (
 	"strings"
 
+	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/flags"
+	"github.com/aksnet/aksnet/internal/cli/network/resource"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 )
 
-func init() {
-	networkCommands = append(networkCommands, command.Lazy{Name: "vnet", Build: newVNetCommand})
-}
-
-// newVNetCommand mirrors `az network vnet`.
-func newVNetCommand(s Streams, g *command.Globals) *cobra.Command {
+// NewCommand mirrors `az network vnet`.
+func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	return command.Group("vnet", "Manage Azure Virtual Networks.",
-		vnetCreateCommand(s, g), netVNets.show(s, g), vnetListCommand(s, g), netVNets.delete(s, g),
+		vnetCreateCommand(s, g), vnets.Show(s, g), vnetListCommand(s, g), vnets.Delete(s, g),
 		command.Group("subnet", "Manage subnets in an Azure Virtual Network.",
 			subnetCreateCommand(s, g), subnetShowCommand(s, g), subnetListCommand(s, g),
 			subnetUpdateCommand(s, g), subnetDeleteCommand(s, g)))
@@ -43,23 +42,25 @@ func vnetDefaultSubnetPrefix(vnetPrefix string) string {
 	return addr + "/" + bits
 }
 
-func vnetCreateCommand(s Streams, g *command.Globals) *cobra.Command {
+func vnetCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg, name, location, subnetName, nsg string
 	prefixes := []string{"10.0.0.0/16"}
 	var subnetPrefixes, dnsServers, tags []string
 	var noWait bool
-	c, a := newNetCommand("create", "Create a virtual network.")
-	a.resourceGroup(&rg).req()
-	a.str(&name, "The virtual network (VNet) name.", "-n", "--name").req()
-	a.str(&location, "Resource location. Default: the resource group's location.", "--location", "-l")
-	a.list(&prefixes, "Space-separated list of IP address prefixes for the VNet. Default: 10.0.0.0/16.", "--address-prefixes")
-	a.list(&dnsServers, "Space-separated list of DNS server IP addresses.", "--dns-servers")
-	a.list(&tags, "Space-separated tags: key[=value] [key[=value] ...].", "--tags")
-	a.str(&subnetName, "Name of a new subnet to create within the VNet.", "--subnet-name")
-	a.list(&subnetPrefixes, "Space-separated list of address prefixes in CIDR format for the new subnet. If omitted, automatically reserves a /24 (or as large as available) block within the VNet address space.", "--subnet-prefixes")
-	a.str(&nsg, "Name or ID of a network security group (NSG) for the new subnet.", "--nsg", "--network-security-group")
-	a.noWait(&noWait)
-	netRun(s, g, a, func(e *env) error {
+	c := &cobra.Command{Use: "create", Short: "Create a virtual network."}
+	a := flags.New(c, flags.AAZ)
+	a.ResourceGroup(&rg).Required()
+	a.String(&name, "The virtual network (VNet) name.", "-n", "--name").Required()
+	a.String(&location, "Resource location. Default: the resource group's location.", "--location", "-l")
+	a.List(&prefixes, "Space-separated list of IP address prefixes for the VNet. Default: 10.0.0.0/16.", "--address-prefixes")
+	a.List(&dnsServers, "Space-separated list of DNS server IP addresses.", "--dns-servers")
+	a.List(&tags, "Space-separated tags: key[=value] [key[=value] ...].", "--tags")
+	a.String(&subnetName, "Name of a new subnet to create within the VNet.", "--subnet-name")
+	a.List(&subnetPrefixes, "Space-separated list of address prefixes in CIDR format for the new subnet. If omitted, automatically reserves a /24 (or as large as available) block within the VNet address space.", "--subnet-prefixes")
+	a.String(&nsg, "Name or ID of a network security group (NSG) for the new subnet.", "--nsg", "--network-security-group")
+	a.NoWait(&noWait)
+	a.Done()
+	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
 		loc, err := e.Location(location, rg)
 		if err != nil {
 			return err
@@ -94,7 +95,7 @@ func vnetCreateCommand(s Streams, g *command.Globals) *cobra.Command {
 		if len(tags) > 0 {
 			body["tags"] = flags.Tags(tags)
 		}
-		raw, err := e.PutResource(e.Client.NetPath(rg, "virtualNetworks", name), apiNetwork, body, noWait)
+		raw, err := e.PutResource(e.Client.NetPath(rg, "virtualNetworks", name), client.APINetwork, body, noWait)
 		if err != nil || raw == nil {
 			return err
 		}
@@ -107,16 +108,18 @@ func vnetCreateCommand(s Streams, g *command.Globals) *cobra.Command {
 	return c
 }
 
-func vnetListCommand(s Streams, g *command.Globals) *cobra.Command {
+func vnetListCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg string
-	c, a := newNetCommand("list", "List virtual networks.")
-	a.resourceGroup(&rg)
-	netRun(s, g, a, func(e *env) error {
+	c := &cobra.Command{Use: "list", Short: "List virtual networks."}
+	a := flags.New(c, flags.AAZ)
+	a.ResourceGroup(&rg)
+	a.Done()
+	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
 		e.Table = vnetTable
 		if rg == "" {
-			return e.List(e.Client.NetSubscriptionPath("virtualNetworks"), apiNetwork)
+			return e.List(e.Client.NetSubscriptionPath("virtualNetworks"), client.APINetwork)
 		}
-		return e.List(e.Client.NetPath(rg, "virtualNetworks"), apiNetwork)
+		return e.List(e.Client.NetPath(rg, "virtualNetworks"), client.APINetwork)
 	})
 	return c
 }
@@ -138,14 +141,14 @@ func vnetTable(result any) any {
 		var prefixes []string
 		if sp, ok := get("addressSpace").(*output.Object); ok {
 			if l, ok := sp.Get("addressPrefixes"); ok {
-				prefixes = netStrings(l)
+				prefixes = resource.Strings(l)
 			}
 		}
 		r.Set("Prefixes", netJoinOrSpace(prefixes, ", "))
 		var dns []string
 		if d, ok := get("dhcpOptions").(*output.Object); ok {
 			if l, ok := d.Get("dnsServers"); ok {
-				dns = netStrings(l)
+				dns = resource.Strings(l)
 			}
 		}
 		r.Set("DnsServers", netJoinOrSpace(dns, ", "))
@@ -161,17 +164,6 @@ func vnetTable(result any) any {
 		return out
 	}
 	return row(result)
-}
-
-func netStrings(v any) []string {
-	l, _ := v.([]any)
-	out := make([]string, 0, len(l))
-	for _, x := range l {
-		if s, ok := x.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 func netJoinOrSpace(ss []string, sep string) string {
@@ -190,24 +182,26 @@ func netBoolOr(v any) any {
 }
 
 // subnetPath is the id of subnet name in VNet vnet.
-func (e *env) subnetPath(rg, vnet, name string) string {
+func subnetPath(e *command.Env, rg, vnet, name string) string {
 	return e.Client.NetPath(rg, "virtualNetworks", vnet, "subnets", name)
 }
 
-func subnetCreateCommand(s Streams, g *command.Globals) *cobra.Command {
+func subnetCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg, name, vnet, prefix, nsg, rt string
 	var prefixes []string
 	var noWait bool
-	c, a := newNetCommand("create", "Create a subnet and associate an existing NSG and route table.")
-	a.resourceGroup(&rg).req()
-	a.str(&name, "The subnet name.", "-n", "--name").req()
-	a.str(&vnet, "The virtual network (VNet) name.", "--vnet-name").req()
-	a.str(&prefix, "The address prefix for the subnet.", "--address-prefix")
-	a.list(&prefixes, "Space-separated list of address prefixes in CIDR format.", "--address-prefixes")
-	a.str(&nsg, "Name or ID of a network security group (NSG).", "--nsg", "--network-security-group")
-	a.str(&rt, "Name or ID of a route table to associate with the subnet.", "--route-table")
-	a.noWait(&noWait)
-	netRun(s, g, a, func(e *env) error {
+	c := &cobra.Command{Use: "create", Short: "Create a subnet and associate an existing NSG and route table."}
+	a := flags.New(c, flags.AAZ)
+	a.ResourceGroup(&rg).Required()
+	a.String(&name, "The subnet name.", "-n", "--name").Required()
+	a.String(&vnet, "The virtual network (VNet) name.", "--vnet-name").Required()
+	a.String(&prefix, "The address prefix for the subnet.", "--address-prefix")
+	a.List(&prefixes, "Space-separated list of address prefixes in CIDR format.", "--address-prefixes")
+	a.String(&nsg, "Name or ID of a network security group (NSG).", "--nsg", "--network-security-group")
+	a.String(&rt, "Name or ID of a route table to associate with the subnet.", "--route-table")
+	a.NoWait(&noWait)
+	a.Done()
+	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
 		props := map[string]any{
 			"privateEndpointNetworkPolicies":    "Disabled",
 			"privateLinkServiceNetworkPolicies": "Enabled",
@@ -228,7 +222,7 @@ func subnetCreateCommand(s Streams, g *command.Globals) *cobra.Command {
 		if rt != "" {
 			props["routeTable"] = map[string]any{"id": e.Client.NetRef(rt, rg, "routeTables")}
 		}
-		raw, err := e.PutResource(e.subnetPath(rg, vnet, name), apiNetwork, map[string]any{"name": name, "properties": props}, noWait)
+		raw, err := e.PutResource(subnetPath(e, rg, vnet, name), client.APINetwork, map[string]any{"name": name, "properties": props}, noWait)
 		if err != nil || raw == nil {
 			return err
 		}
@@ -237,27 +231,31 @@ func subnetCreateCommand(s Streams, g *command.Globals) *cobra.Command {
 	return c
 }
 
-func subnetShowCommand(s Streams, g *command.Globals) *cobra.Command {
+func subnetShowCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg, name, vnet string
 	var ids []string
-	c, a := newNetCommand("show", "Show details of a subnet.")
-	a.resourceGroup(&rg).req().id()
-	a.str(&name, "The subnet name.", "-n", "--name").req().id()
-	a.str(&vnet, "The virtual network (VNet) name.", "--vnet-name").req().id()
-	a.withIDs(&ids)
-	netRun(s, g, a, func(e *env) error {
-		return e.ShowIDs(flags.Targets(ids, func() string { return e.subnetPath(rg, vnet, name) }), apiNetwork)
+	c := &cobra.Command{Use: "show", Short: "Show details of a subnet."}
+	a := flags.New(c, flags.AAZ)
+	a.ResourceGroup(&rg).Required().ID()
+	a.String(&name, "The subnet name.", "-n", "--name").Required().ID()
+	a.String(&vnet, "The virtual network (VNet) name.", "--vnet-name").Required().ID()
+	a.IDs(&ids)
+	a.Done()
+	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+		return e.ShowIDs(flags.Targets(ids, func() string { return subnetPath(e, rg, vnet, name) }), client.APINetwork)
 	})
 	return c
 }
 
-func subnetListCommand(s Streams, g *command.Globals) *cobra.Command {
+func subnetListCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg, vnet string
-	c, a := newNetCommand("list", "List the subnets in a virtual network.")
-	a.resourceGroup(&rg).req()
-	a.str(&vnet, "The virtual network (VNet) name.", "--vnet-name").req()
-	netRun(s, g, a, func(e *env) error {
-		return e.List(e.Client.NetPath(rg, "virtualNetworks", vnet, "subnets"), apiNetwork)
+	c := &cobra.Command{Use: "list", Short: "List the subnets in a virtual network."}
+	a := flags.New(c, flags.AAZ)
+	a.ResourceGroup(&rg).Required()
+	a.String(&vnet, "The virtual network (VNet) name.", "--vnet-name").Required()
+	a.Done()
+	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+		return e.List(e.Client.NetPath(rg, "virtualNetworks", vnet, "subnets"), client.APINetwork)
 	})
 	return c
 }
@@ -277,28 +275,30 @@ func netRGOf(id string) string {
 // remove the reference ("" or null).
 func netClears(v string) bool { return v == "" || strings.EqualFold(v, "null") }
 
-func subnetUpdateCommand(s Streams, g *command.Globals) *cobra.Command {
+func subnetUpdateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg, name, vnet, nsg, rt string
 	var ids, prefixes []string
 	var noWait bool
-	c, a := newNetCommand("update", "Update a subnet.")
-	a.resourceGroup(&rg).req().id()
-	a.str(&name, "The subnet name.", "-n", "--name").req().id()
-	a.str(&vnet, "The virtual network (VNet) name.", "--vnet-name").req().id()
-	a.withIDs(&ids)
-	prefixArg := a.list(&prefixes, "Space-separated list of address prefixes in CIDR format.", "--address-prefixes")
-	nsgArg := a.str(&nsg, "Name or ID of a network security group (NSG). Use \"\" to detach it.", "--nsg", "--network-security-group")
-	rtArg := a.str(&rt, "Name or ID of a route table to associate with the subnet. Use \"\" to detach it.", "--route-table")
-	a.noWait(&noWait)
-	netRun(s, g, a, func(e *env) error {
+	c := &cobra.Command{Use: "update", Short: "Update a subnet."}
+	a := flags.New(c, flags.AAZ)
+	a.ResourceGroup(&rg).Required().ID()
+	a.String(&name, "The subnet name.", "-n", "--name").Required().ID()
+	a.String(&vnet, "The virtual network (VNet) name.", "--vnet-name").Required().ID()
+	a.IDs(&ids)
+	prefixArg := a.List(&prefixes, "Space-separated list of address prefixes in CIDR format.", "--address-prefixes")
+	nsgArg := a.String(&nsg, "Name or ID of a network security group (NSG). Use \"\" to detach it.", "--nsg", "--network-security-group")
+	rtArg := a.String(&rt, "Name or ID of a route table to associate with the subnet. Use \"\" to detach it.", "--route-table")
+	a.NoWait(&noWait)
+	a.Done()
+	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
 		var out []any
-		for _, path := range flags.Targets(ids, func() string { return e.subnetPath(rg, vnet, name) }) {
+		for _, path := range flags.Targets(ids, func() string { return subnetPath(e, rg, vnet, name) }) {
 			group := rg
 			if len(ids) > 0 {
 				group = netRGOf(path)
 			}
 			// az's generic update: GET the subnet, change it, PUT it back.
-			raw, err := e.Get(path, apiNetwork)
+			raw, err := e.Get(path, client.APINetwork)
 			if err != nil {
 				return err
 			}
@@ -311,21 +311,21 @@ func subnetUpdateCommand(s Streams, g *command.Globals) *cobra.Command {
 				props = map[string]any{}
 				doc["properties"] = props
 			}
-			if rtArg.set {
+			if rtArg.Changed() {
 				if netClears(rt) {
 					delete(props, "routeTable")
 				} else {
 					props["routeTable"] = map[string]any{"id": e.Client.NetRef(rt, group, "routeTables")}
 				}
 			}
-			if nsgArg.set {
+			if nsgArg.Changed() {
 				if netClears(nsg) {
 					delete(props, "networkSecurityGroup")
 				} else {
 					props["networkSecurityGroup"] = map[string]any{"id": e.Client.NetRef(nsg, group, "networkSecurityGroups")}
 				}
 			}
-			if prefixArg.set {
+			if prefixArg.Changed() {
 				delete(props, "addressPrefix")
 				delete(props, "addressPrefixes")
 				if len(prefixes) == 1 {
@@ -334,7 +334,7 @@ func subnetUpdateCommand(s Streams, g *command.Globals) *cobra.Command {
 					props["addressPrefixes"] = prefixes
 				}
 			}
-			res, err := e.PutResource(path, apiNetwork, doc, noWait)
+			res, err := e.PutResource(path, client.APINetwork, doc, noWait)
 			if err != nil {
 				return err
 			}
@@ -358,18 +358,24 @@ func subnetUpdateCommand(s Streams, g *command.Globals) *cobra.Command {
 	return c
 }
 
-func subnetDeleteCommand(s Streams, g *command.Globals) *cobra.Command {
+func subnetDeleteCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg, name, vnet string
 	var ids []string
 	var noWait bool
-	c, a := newNetCommand("delete", "Delete a subnet.")
-	a.resourceGroup(&rg).req().id()
-	a.str(&name, "The subnet name.", "-n", "--name").req().id()
-	a.str(&vnet, "The virtual network (VNet) name.", "--vnet-name").req().id()
-	a.withIDs(&ids)
-	a.noWait(&noWait)
-	netRun(s, g, a, func(e *env) error {
-		return e.DeleteAll(flags.Targets(ids, func() string { return e.subnetPath(rg, vnet, name) }), apiNetwork, noWait)
+	c := &cobra.Command{Use: "delete", Short: "Delete a subnet."}
+	a := flags.New(c, flags.AAZ)
+	a.ResourceGroup(&rg).Required().ID()
+	a.String(&name, "The subnet name.", "-n", "--name").Required().ID()
+	a.String(&vnet, "The virtual network (VNet) name.", "--vnet-name").Required().ID()
+	a.IDs(&ids)
+	a.NoWait(&noWait)
+	a.Done()
+	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+		return e.DeleteAll(flags.Targets(ids, func() string { return subnetPath(e, rg, vnet, name) }), client.APINetwork, noWait)
 	})
 	return c
 }
+
+// vnets is az network vnet's show and delete.
+var vnets = resource.TopLevel{Type: "virtualNetworks", NameHelp: "The virtual network (VNet) name.",
+	ShowShort: "Get the details of a virtual network.", DelShort: "Delete a virtual network."}

@@ -1,4 +1,4 @@
-package cli
+package nic_test
 
 import (
 	"io"
@@ -6,20 +6,21 @@ import (
 	"testing"
 
 	"github.com/aksnet/aksnet/internal/cli/client"
+	"github.com/aksnet/aksnet/internal/cli/clitest"
 	"github.com/aksnet/aksnet/internal/cli/output"
 )
 
 func TestNetworkNICGolden(t *testing.T) {
-	c := newNetCLI(t)
-	c.ok("group", "create", "-n", "nicrg", "-l", "eastus", "-o", "none")
-	c.ok("network", "vnet", "create", "-g", "nicrg", "-n", "vnet", "--address-prefixes", "192.168.0.0/16",
+	c := clitest.Start(t)
+	c.OK("group", "create", "-n", "nicrg", "-l", "eastus", "-o", "none")
+	c.OK("network", "vnet", "create", "-g", "nicrg", "-n", "vnet", "--address-prefixes", "192.168.0.0/16",
 		"--subnet-name", "nodes", "--subnet-prefixes", "192.168.1.0/24", "-o", "none")
-	subnetID := c.ok("network", "vnet", "subnet", "show", "-g", "nicrg", "--vnet-name", "vnet", "-n", "nodes", "--query", "id", "-o", "tsv")
+	subnetID := c.OK("network", "vnet", "subnet", "show", "-g", "nicrg", "--vnet-name", "vnet", "-n", "nodes", "--query", "id", "-o", "tsv")
 	subnetID = subnetID[:len(subnetID)-1]
 
 	// NICs are the cluster provisioner's; put two as it would, through the
 	// CLI's own client.
-	cl, err := client.New(c.e.URL, c.e.StateDir, "", output.NewLogger(io.Discard, output.LevelWarning, false))
+	cl, err := client.New(c.Env.URL, c.Env.StateDir, "", output.NewLogger(io.Discard, output.LevelWarning, false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +33,7 @@ func TestNetworkNICGolden(t *testing.T) {
 				"primary":                   true,
 			}}},
 		}}
-		r, err := cl.Call(http.MethodPut, "/subscriptions/"+cl.Subscription+"/resourceGroups/nicrg/providers/Microsoft.Network/networkInterfaces/"+name, apiNetwork, body)
+		r, err := cl.Call(http.MethodPut, "/subscriptions/"+cl.Subscription+"/resourceGroups/nicrg/providers/Microsoft.Network/networkInterfaces/"+name, client.APINetwork, body)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,49 +44,49 @@ func TestNetworkNICGolden(t *testing.T) {
 
 	// az's casing: privateIPAddress prints as privateIpAddress,
 	// enableIPForwarding as enableIpForwarding.
-	nics := c.array("network", "nic", "list", "-g", "nicrg")
+	nics := c.Array("network", "nic", "list", "-g", "nicrg")
 	if len(nics) != 2 {
 		t.Fatalf("nic list = %v", nics)
 	}
-	nic := netObj(t, nics[0], "nic")
+	nic := clitest.Obj(t, nics[0], "nic")
 	for _, k := range []string{"id", "name", "location", "resourceGroup", "type", "ipConfigurations", "enableIpForwarding", "provisioningState"} {
 		if _, ok := nic[k]; !ok {
-			t.Errorf("nic has no %s: %v", k, netKeys(nic))
+			t.Errorf("nic has no %s: %v", k, clitest.Keys(nic))
 		}
 	}
 	if _, ok := nic["properties"]; ok {
-		t.Errorf("nic not flattened: %v", netKeys(nic))
+		t.Errorf("nic not flattened: %v", clitest.Keys(nic))
 	}
 	ipcs, _ := nic["ipConfigurations"].([]any)
 	if len(ipcs) != 1 {
 		t.Fatalf("ipConfigurations = %v", nic["ipConfigurations"])
 	}
-	ipc := netObj(t, ipcs[0], "ipConfiguration")
+	ipc := clitest.Obj(t, ipcs[0], "ipConfiguration")
 	if _, ok := ipc["privateIpAddress"]; !ok {
-		t.Errorf("ip configuration keys %v lack privateIpAddress", netKeys(ipc))
+		t.Errorf("ip configuration keys %v lack privateIpAddress", clitest.Keys(ipc))
 	}
 	if _, ok := ipc["properties"]; ok {
-		t.Errorf("ip configuration not flattened: %v", netKeys(ipc))
+		t.Errorf("ip configuration not flattened: %v", clitest.Keys(ipc))
 	}
 	// The first node is .4: Azure reserves .0 to .3.
-	if got := c.ok("network", "nic", "list", "-g", "nicrg", "--query", "[].ipConfigurations[0].privateIpAddress", "-o", "tsv"); got != "192.168.1.4\n192.168.1.5\n" {
+	if got := c.OK("network", "nic", "list", "-g", "nicrg", "--query", "[].ipConfigurations[0].privateIpAddress", "-o", "tsv"); got != "192.168.1.4\n192.168.1.5\n" {
 		t.Errorf("node IPs = %q", got)
 	}
-	if got := c.ok("network", "nic", "list", "--query", "length(@)"); got != "2\n" {
+	if got := c.OK("network", "nic", "list", "--query", "length(@)"); got != "2\n" {
 		t.Errorf("subscription nic list = %q", got)
 	}
-	show := c.object("network", "nic", "show", "-g", "nicrg", "-n", "aks-nodepool1-12345678-vmss000000-nic")
+	show := c.Object("network", "nic", "show", "-g", "nicrg", "-n", "aks-nodepool1-12345678-vmss000000-nic")
 	if show["name"] != "aks-nodepool1-12345678-vmss000000-nic" || show["resourceGroup"] != "nicrg" {
 		t.Errorf("nic show = %v", show)
 	}
 	id := show["id"].(string)
-	if got := c.ok("network", "nic", "show", "--ids", id, "--query", "id", "-o", "tsv"); got != id+"\n" {
+	if got := c.OK("network", "nic", "show", "--ids", id, "--query", "id", "-o", "tsv"); got != id+"\n" {
 		t.Errorf("nic show --ids = %q", got)
 	}
-	c.fails(3, "network", "nic", "show", "-g", "nicrg", "-n", "nope")
-	if got := c.fails(1, "network", "nic", "show", "-g", "nicrg"); got != "ERROR: (-n | --ids) are required\n" {
+	c.Fails(3, "network", "nic", "show", "-g", "nicrg", "-n", "nope")
+	if got := c.Fails(1, "network", "nic", "show", "-g", "nicrg"); got != "ERROR: (-n | --ids) are required\n" {
 		t.Errorf("nic show required: %q", got)
 	}
 	// A subnet with NICs can't be deleted.
-	wantARMError(t, c.fails(1, "network", "vnet", "subnet", "delete", "-g", "nicrg", "--vnet-name", "vnet", "-n", "nodes"), "InUseSubnetCannotBeDeleted")
+	clitest.WantARMError(t, c.Fails(1, "network", "vnet", "subnet", "delete", "-g", "nicrg", "--vnet-name", "vnet", "-n", "nodes"), "InUseSubnetCannotBeDeleted")
 }

@@ -1,19 +1,21 @@
-package cli
+package nsg_test
 
 import (
 	"testing"
+
+	"github.com/aksnet/aksnet/internal/cli/clitest"
 )
 
 func TestNetworkNSGGolden(t *testing.T) {
-	c := newNetCLI(t)
-	c.ok("group", "create", "-n", "nsgrg", "-l", "eastus", "-o", "none")
-	prefix := "/subscriptions/" + c.e.Creds.SubscriptionID + "/resourceGroups/nsgrg/providers/Microsoft.Network/networkSecurityGroups/"
+	c := clitest.Start(t)
+	c.OK("group", "create", "-n", "nsgrg", "-l", "eastus", "-o", "none")
+	prefix := "/subscriptions/" + c.Env.Creds.SubscriptionID + "/resourceGroups/nsgrg/providers/Microsoft.Network/networkSecurityGroups/"
 
 	// az's NSGCreate wraps the result in NewNSG.
-	out := c.object("network", "nsg", "create", "-g", "nsgrg", "-n", "myNsg")
-	wantKeys(t, "nsg create", out, "NewNSG")
-	nsg := netObj(t, out["NewNSG"], "NewNSG")
-	wantKeys(t, "NewNSG", nsg, "defaultSecurityRules", "etag", "id", "location", "name", "networkInterfaces",
+	out := c.Object("network", "nsg", "create", "-g", "nsgrg", "-n", "myNsg")
+	clitest.WantKeys(t, "nsg create", out, "NewNSG")
+	nsg := clitest.Obj(t, out["NewNSG"], "NewNSG")
+	clitest.WantKeys(t, "NewNSG", nsg, "defaultSecurityRules", "etag", "id", "location", "name", "networkInterfaces",
 		"provisioningState", "resourceGroup", "resourceGuid", "securityRules", "subnets", "type")
 	if nsg["id"] != prefix+"myNsg" || nsg["location"] != "eastus" {
 		t.Errorf("nsg = %v", nsg)
@@ -22,20 +24,20 @@ func TestNetworkNSGGolden(t *testing.T) {
 	if len(defaults) != 6 {
 		t.Fatalf("default rules = %v", nsg["defaultSecurityRules"])
 	}
-	wantKeys(t, "default rule", netObj(t, defaults[0], "default rule"), "access", "description", "destinationAddressPrefix",
+	clitest.WantKeys(t, "default rule", clitest.Obj(t, defaults[0], "default rule"), "access", "description", "destinationAddressPrefix",
 		"destinationPortRange", "direction", "etag", "id", "name", "priority", "protocol", "provisioningState",
 		"resourceGroup", "sourceAddressPrefix", "sourcePortRange", "type")
-	if got := c.ok("network", "nsg", "show", "-g", "nsgrg", "-n", "myNsg", "--query", "id", "-o", "tsv"); got != prefix+"myNsg\n" {
+	if got := c.OK("network", "nsg", "show", "-g", "nsgrg", "-n", "myNsg", "--query", "id", "-o", "tsv"); got != prefix+"myNsg\n" {
 		t.Errorf("show id = %q", got)
 	}
-	if got := c.ok("network", "nsg", "list", "--query", "[].name", "-o", "tsv"); got != "myNsg\n" {
+	if got := c.OK("network", "nsg", "list", "--query", "[].name", "-o", "tsv"); got != "myNsg\n" {
 		t.Errorf("list = %q", got)
 	}
 
 	// az's defaults: Allow, Inbound, *, source * and *, destination * and 80;
 	// one value goes in the singular property.
-	rule := c.object("network", "nsg", "rule", "create", "-g", "nsgrg", "--nsg-name", "myNsg", "-n", "allow-http", "--priority", "100")
-	wantKeys(t, "rule create", rule, "access", "destinationAddressPrefix", "destinationPortRange", "direction", "etag", "id",
+	rule := c.Object("network", "nsg", "rule", "create", "-g", "nsgrg", "--nsg-name", "myNsg", "-n", "allow-http", "--priority", "100")
+	clitest.WantKeys(t, "rule create", rule, "access", "destinationAddressPrefix", "destinationPortRange", "direction", "etag", "id",
 		"name", "priority", "protocol", "provisioningState", "resourceGroup", "sourceAddressPrefix", "sourcePortRange", "type")
 	for k, want := range map[string]any{"access": "Allow", "direction": "Inbound", "protocol": "*", "sourceAddressPrefix": "*",
 		"sourcePortRange": "*", "destinationAddressPrefix": "*", "destinationPortRange": "80", "priority": float64(100),
@@ -46,7 +48,7 @@ func TestNetworkNSGGolden(t *testing.T) {
 	}
 	// Several values go in the plural property; enums are matched without
 	// regard to case.
-	rule = c.object("network", "nsg", "rule", "create", "-g", "nsgrg", "--nsg-name", "myNsg", "-n", "pods", "--priority", "200",
+	rule = c.Object("network", "nsg", "rule", "create", "-g", "nsgrg", "--nsg-name", "myNsg", "-n", "pods", "--priority", "200",
 		"--direction", "outbound", "--access", "deny", "--protocol", "tcp", "--source-address-prefixes", "10.244.0.0/16", "192.168.0.0/16",
 		"--destination-port-ranges", "80", "443", "--description", "pods to web")
 	for k, want := range map[string]any{"access": "Deny", "direction": "Outbound", "protocol": "Tcp", "description": "pods to web"} {
@@ -54,7 +56,7 @@ func TestNetworkNSGGolden(t *testing.T) {
 			t.Errorf("rule %s = %v, want %v", k, rule[k], want)
 		}
 	}
-	if got := c.ok("network", "nsg", "rule", "list", "-g", "nsgrg", "--nsg-name", "myNsg", "--query", "[?name=='pods'].sourceAddressPrefixes[]", "-o", "tsv"); got != "10.244.0.0/16\n192.168.0.0/16\n" {
+	if got := c.OK("network", "nsg", "rule", "list", "-g", "nsgrg", "--nsg-name", "myNsg", "--query", "[?name=='pods'].sourceAddressPrefixes[]", "-o", "tsv"); got != "10.244.0.0/16\n192.168.0.0/16\n" {
 		t.Errorf("plural prefixes = %q", got)
 	}
 
@@ -63,19 +65,19 @@ func TestNetworkNSGGolden(t *testing.T) {
 		"----------  ---------------  ----------  ------------------  ----------------------------  -----------  --------  ----------  -----------  -----------------------  ----------------------------  ----------------\n" +
 		"allow-http  nsgrg            100         *                   *                             None         Allow     *           Inbound      80                       *                             None\n" +
 		"pods        nsgrg            200         *                   10.244.0.0/16 192.168.0.0/16  None         Deny      Tcp         Outbound     80 443                   *                             None\n"
-	if got := c.ok("network", "nsg", "rule", "list", "-g", "nsgrg", "--nsg-name", "myNsg", "-o", "table"); got != wantTable {
+	if got := c.OK("network", "nsg", "rule", "list", "-g", "nsgrg", "--nsg-name", "myNsg", "-o", "table"); got != wantTable {
 		t.Errorf("rule list -o table:\n%s\nwant:\n%s", got, wantTable)
 	}
-	if got := c.ok("network", "nsg", "rule", "list", "-g", "nsgrg", "--nsg-name", "myNsg", "--include-default", "--query", "length(@)"); got != "8\n" {
+	if got := c.OK("network", "nsg", "rule", "list", "-g", "nsgrg", "--nsg-name", "myNsg", "--include-default", "--query", "length(@)"); got != "8\n" {
 		t.Errorf("with defaults = %q", got)
 	}
-	if got := c.ok("network", "nsg", "rule", "list", "--ids", prefix+"myNsg", "--query", "[].name", "-o", "tsv"); got != "allow-http\npods\n" {
+	if got := c.OK("network", "nsg", "rule", "list", "--ids", prefix+"myNsg", "--query", "[].name", "-o", "tsv"); got != "allow-http\npods\n" {
 		t.Errorf("list --ids = %q", got)
 	}
 
 	// Server validation.
-	wantARMError(t, c.fails(1, "network", "nsg", "rule", "create", "-g", "nsgrg", "--nsg-name", "myNsg", "-n", "dup", "--priority", "100"), "SecurityRuleConflict")
-	if errs := c.fails(1, "network", "nsg", "rule", "create", "-g", "nsgrg", "--nsg-name", "myNsg", "-n", "low", "--priority", "50"); len(errs) < 8 || errs[:8] != "ERROR: (" {
+	clitest.WantARMError(t, c.Fails(1, "network", "nsg", "rule", "create", "-g", "nsgrg", "--nsg-name", "myNsg", "-n", "dup", "--priority", "100"), "SecurityRuleConflict")
+	if errs := c.Fails(1, "network", "nsg", "rule", "create", "-g", "nsgrg", "--nsg-name", "myNsg", "-n", "low", "--priority", "50"); len(errs) < 8 || errs[:8] != "ERROR: (" {
 		t.Errorf("priority 50: %s", errs)
 	}
 
@@ -95,26 +97,26 @@ func TestNetworkNSGGolden(t *testing.T) {
 		{[]string{"network", "nsg", "rule", "delete", "-g", "nsgrg"}, 1, "ERROR: (--nsg-name -n | --ids) are required\n"},
 		{[]string{"network", "nsg", "show"}, 1, "ERROR: (--resource-group -n | --ids) are required\n"},
 	} {
-		if got := c.fails(tc.code, tc.args...); got != tc.want {
+		if got := c.Fails(tc.code, tc.args...); got != tc.want {
 			t.Errorf("%v:\n got  %q\n want %q", tc.args, got, tc.want)
 		}
 	}
-	c.fails(3, "network", "nsg", "show", "-g", "nsgrg", "-n", "nope")
-	c.fails(3, "network", "nsg", "rule", "list", "-g", "nsgrg", "--nsg-name", "nope")
+	c.Fails(3, "network", "nsg", "show", "-g", "nsgrg", "-n", "nope")
+	c.Fails(3, "network", "nsg", "rule", "list", "-g", "nsgrg", "--nsg-name", "nope")
 
 	// An NSG on a subnet is in use.
-	c.ok("network", "vnet", "create", "-g", "nsgrg", "-n", "vnet", "--subnet-name", "nodes", "--nsg", "myNsg", "-o", "none")
-	if got := c.ok("network", "vnet", "subnet", "show", "-g", "nsgrg", "--vnet-name", "vnet", "-n", "nodes", "--query", "networkSecurityGroup.id", "-o", "tsv"); got != prefix+"myNsg\n" {
+	c.OK("network", "vnet", "create", "-g", "nsgrg", "-n", "vnet", "--subnet-name", "nodes", "--nsg", "myNsg", "-o", "none")
+	if got := c.OK("network", "vnet", "subnet", "show", "-g", "nsgrg", "--vnet-name", "vnet", "-n", "nodes", "--query", "networkSecurityGroup.id", "-o", "tsv"); got != prefix+"myNsg\n" {
 		t.Errorf("subnet nsg = %q", got)
 	}
-	wantARMError(t, c.fails(1, "network", "nsg", "delete", "-g", "nsgrg", "-n", "myNsg"), "InUseNetworkSecurityGroupCannotBeDeleted")
+	clitest.WantARMError(t, c.Fails(1, "network", "nsg", "delete", "-g", "nsgrg", "-n", "myNsg"), "InUseNetworkSecurityGroupCannotBeDeleted")
 
 	// Delete.
-	c.ok("network", "nsg", "rule", "delete", "-g", "nsgrg", "--nsg-name", "myNsg", "-n", "pods")
-	if got := c.ok("network", "nsg", "rule", "list", "-g", "nsgrg", "--nsg-name", "myNsg", "--query", "[].name", "-o", "tsv"); got != "allow-http\n" {
+	c.OK("network", "nsg", "rule", "delete", "-g", "nsgrg", "--nsg-name", "myNsg", "-n", "pods")
+	if got := c.OK("network", "nsg", "rule", "list", "-g", "nsgrg", "--nsg-name", "myNsg", "--query", "[].name", "-o", "tsv"); got != "allow-http\n" {
 		t.Errorf("rules after delete = %q", got)
 	}
-	c.ok("network", "vnet", "delete", "-g", "nsgrg", "-n", "vnet")
-	c.ok("network", "nsg", "delete", "-g", "nsgrg", "-n", "myNsg")
-	c.fails(3, "network", "nsg", "show", "-g", "nsgrg", "-n", "myNsg")
+	c.OK("network", "vnet", "delete", "-g", "nsgrg", "-n", "vnet")
+	c.OK("network", "nsg", "delete", "-g", "nsgrg", "-n", "myNsg")
+	c.Fails(3, "network", "nsg", "show", "-g", "nsgrg", "-n", "myNsg")
 }

@@ -1,4 +1,5 @@
-package cli
+// Package watcher is `aksnet network watcher`, az network watcher: the regional Network Watcher and its next-hop query.
+package watcher
 
 import (
 	"encoding/json"
@@ -6,14 +7,12 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 )
-
-func init() {
-	networkCommands = append(networkCommands, command.Lazy{Name: "watcher", Build: newWatcherCommand})
-}
 
 // Where Azure keeps the regional Network Watcher it enables by itself.
 const (
@@ -21,11 +20,13 @@ const (
 	watcherPrefix = "NetworkWatcher_"
 )
 
-// newWatcherCommand mirrors `az network watcher` list and show-next-hop.
-func newWatcherCommand(s Streams, g *command.Globals) *cobra.Command {
-	list, la := newNetCommand("list", "List Network Watchers.")
-	netRun(s, g, la, func(e *env) error {
-		return e.List(e.Client.NetSubscriptionPath("networkWatchers"), apiNetwork)
+// NewCommand mirrors `az network watcher` list and show-next-hop.
+func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
+	list := &cobra.Command{Use: "list", Short: "List Network Watchers."}
+	la := flags.New(list, flags.AAZ)
+	la.Done()
+	list.RunE = command.RunE(s, g, la, func(e *command.Env) error {
+		return e.List(e.Client.NetSubscriptionPath("networkWatchers"), client.APINetwork)
 	})
 	return command.Group("watcher", "Manage the Azure Network Watcher.", list, newWatcherShowNextHopCommand(s, g))
 }
@@ -37,9 +38,10 @@ func newWatcherCommand(s Streams, g *command.Globals) *cobra.Command {
 // a NIC anywhere in the subscription, which finds AKS nodes by node name).
 // As in Azure, the watcher of the target's region (NetworkWatcher_<location>
 // in NetworkWatcherRG) is used, and created when the region has none.
-func newWatcherShowNextHopCommand(s Streams, g *command.Globals) *cobra.Command {
+func newWatcherShowNextHopCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg, vm, src, dst, nic string
-	cmd, a := newNetCommand("show-next-hop", "Get information on the 'next hop' of a VM.")
+	cmd := &cobra.Command{Use: "show-next-hop", Short: "Get information on the 'next hop' of a VM."}
+	a := flags.New(cmd, flags.AAZ)
 	cmd.Long = `Get information on the 'next hop' of a VM.
 
 Requires that Network Watcher is enabled for the region in which the VM is
@@ -47,13 +49,14 @@ located; aksnet enables it (NetworkWatcher_<location> in NetworkWatcherRG)
 when it is not, as Azure does when a virtual network is created.`
 	cmd.Example = "  aksnet network watcher show-next-hop -g MC_myResourceGroup_myAKSCluster_eastus \\\n" +
 		"      --vm aks-nodepool1-12345678-vmss000000 --source-ip 192.168.1.4 --dest-ip 10.244.1.5"
-	a.resourceGroup(&rg)
-	a.str(&vm, "Name or ID of the VM (or network interface) to target. If the name of the VM is provided, the --resource-group is required.", "--vm").req()
-	a.str(&src, "Source IPv4 address.", "--source-ip").req()
-	a.str(&dst, "Destination IPv4 address.", "--dest-ip").req()
-	a.str(&nic, "Name or ID of the NIC resource to test. If the VM has multiple NICs and IP forwarding is enabled on any of them, this parameter is required.", "--nic")
-	netRun(s, g, a, func(e *env) error {
-		target, loc, err := e.watcherTarget(rg, vm)
+	a.ResourceGroup(&rg)
+	a.String(&vm, "Name or ID of the VM (or network interface) to target. If the name of the VM is provided, the --resource-group is required.", "--vm").Required()
+	a.String(&src, "Source IPv4 address.", "--source-ip").Required()
+	a.String(&dst, "Destination IPv4 address.", "--dest-ip").Required()
+	a.String(&nic, "Name or ID of the NIC resource to test. If the VM has multiple NICs and IP forwarding is enabled on any of them, this parameter is required.", "--nic")
+	a.Done()
+	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+		target, loc, err := watcherTarget(e, rg, vm)
 		if err != nil {
 			return err
 		}
@@ -64,11 +67,11 @@ when it is not, as Azure does when a virtual network is created.`
 			}
 			body["targetNicResourceId"] = e.Client.NetRef(nic, rg, "networkInterfaces")
 		}
-		w, err := e.regionalWatcher(loc)
+		w, err := regionalWatcher(e, loc)
 		if err != nil {
 			return err
 		}
-		raw, err := e.netPostAction(w+"/nextHop", body)
+		raw, err := e.PostAction(w+"/nextHop", client.APINetwork, body)
 		if err != nil {
 			return err
 		}
@@ -97,7 +100,7 @@ func ptrOrNil(p *string) any {
 }
 
 // watcherTarget resolves --vm to a resource id and its location.
-func (e *env) watcherTarget(rg, vm string) (id, location string, err error) {
+func watcherTarget(e *command.Env, rg, vm string) (id, location string, err error) {
 	var cands []string
 	if strings.HasPrefix(vm, "/") {
 		cands = []string{strings.TrimRight(vm, "/")}
@@ -130,7 +133,7 @@ func (e *env) watcherTarget(rg, vm string) (id, location string, err error) {
 	}
 	if !strings.HasPrefix(vm, "/") {
 		// An AKS node: its NIC is named after it, in the node resource group.
-		items, err := e.Client.ListItems(e.Client.NetSubscriptionPath("networkInterfaces"), apiNetwork)
+		items, err := e.Client.ListItems(e.Client.NetSubscriptionPath("networkInterfaces"), client.APINetwork)
 		if err != nil {
 			return "", "", err
 		}
@@ -159,14 +162,14 @@ func apiForID(id string) string {
 	if strings.Contains(strings.ToLower(id), "/providers/microsoft.compute/") {
 		return "2023-03-01"
 	}
-	return apiNetwork
+	return client.APINetwork
 }
 
 // regionalWatcher returns the id of the subscription's Network Watcher in
 // location, creating NetworkWatcher_<location> in NetworkWatcherRG (and the
 // group) when there is none.
-func (e *env) regionalWatcher(location string) (string, error) {
-	items, err := e.Client.ListItems(e.Client.NetSubscriptionPath("networkWatchers"), apiNetwork)
+func regionalWatcher(e *command.Env, location string) (string, error) {
+	items, err := e.Client.ListItems(e.Client.NetSubscriptionPath("networkWatchers"), client.APINetwork)
 	if err != nil {
 		return "", err
 	}
@@ -180,17 +183,17 @@ func (e *env) regionalWatcher(location string) (string, error) {
 			return w.ID, nil
 		}
 	}
-	r, err := e.Client.Do(http.MethodGet, e.Client.RGPath(watcherRG), apiResources, nil)
+	r, err := e.Client.Do(http.MethodGet, e.Client.RGPath(watcherRG), client.APIResources, nil)
 	if err != nil {
 		return "", err
 	}
 	if r.Status == http.StatusNotFound {
-		if _, err := e.Client.Call(http.MethodPut, e.Client.RGPath(watcherRG), apiResources, map[string]any{"location": location}); err != nil {
+		if _, err := e.Client.Call(http.MethodPut, e.Client.RGPath(watcherRG), client.APIResources, map[string]any{"location": location}); err != nil {
 			return "", err
 		}
 	}
 	id := e.Client.NetPath(watcherRG, "networkWatchers", watcherPrefix+norm(location))
-	if _, err := e.Client.Call(http.MethodPut, id, apiNetwork, map[string]any{"location": location, "properties": map[string]any{}}); err != nil {
+	if _, err := e.Client.Call(http.MethodPut, id, client.APINetwork, map[string]any{"location": location, "properties": map[string]any{}}); err != nil {
 		return "", err
 	}
 	e.Log.Info("Network Watcher was not enabled for region '%s': created %s in %s.", location, watcherPrefix+norm(location), watcherRG)

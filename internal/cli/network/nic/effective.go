@@ -1,12 +1,11 @@
-package cli
+package nic
 
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
-	"time"
 
+	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/aksnet/aksnet/internal/cli/output"
@@ -17,19 +16,21 @@ import (
 // show-effective-route-table`: the routes the fabric applies to a NIC, the
 // system routes of its VNet merged with its subnet's route table. az's table
 // output shows Source, State, Address Prefix, Next Hop Type and Next Hop IP.
-func newNICShowEffectiveRouteTableCommand(s Streams, g *command.Globals) *cobra.Command {
+func newNICShowEffectiveRouteTableCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg, name string
 	var ids []string
-	cmd, a := newNetCommand("show-effective-route-table", "Show the effective route table applied to a network interface.")
+	cmd := &cobra.Command{Use: "show-effective-route-table", Short: "Show the effective route table applied to a network interface."}
+	a := flags.New(cmd, flags.AAZ)
 	cmd.Example = "  aksnet network nic show-effective-route-table -g MC_myResourceGroup_myAKSCluster_eastus -n aks-nodepool1-12345678-vmss000000 -o table"
-	a.resourceGroup(&rg).req().id()
-	a.str(&name, "Name of the network interface (NIC).", "-n", "--name").req().id()
-	a.withIDs(&ids)
-	netRun(s, g, a, func(e *env) error {
+	a.ResourceGroup(&rg).Required().ID()
+	a.String(&name, "Name of the network interface (NIC).", "-n", "--name").Required().ID()
+	a.IDs(&ids)
+	a.Done()
+	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
 		e.Table = effectiveRouteTable
 		var out []any
 		for _, nic := range flags.Targets(ids, func() string { return e.Client.NetPath(rg, "networkInterfaces", name) }) {
-			raw, err := e.netPostAction(nic+"/effectiveRouteTable", nil)
+			raw, err := e.PostAction(nic+"/effectiveRouteTable", client.APINetwork, nil)
 			if err != nil {
 				return err
 			}
@@ -101,40 +102,4 @@ func effectiveRouteTable(v any) any {
 		rows = append(rows, r)
 	}
 	return rows
-}
-
-// netPostAction POSTs a resource action with the network API version and
-// returns its result. A 200 carries the result; a 202 (Azure's long-running
-// form of these operations) is followed through its Azure-AsyncOperation or
-// Location header until the result is there.
-func (e *env) netPostAction(path string, body any) ([]byte, error) {
-	r, err := e.Client.Call(http.MethodPost, path, apiNetwork, body)
-	if err != nil {
-		return nil, err
-	}
-	if r.Status != http.StatusAccepted {
-		return r.Body, nil
-	}
-	if r.Header.Get("Azure-AsyncOperation") != "" {
-		if err := e.Wait(r); err != nil {
-			return nil, err
-		}
-	}
-	loc := r.Header.Get("Location")
-	if loc == "" {
-		return r.Body, nil
-	}
-	delay := 10 * time.Millisecond
-	for range 600 {
-		pr, err := e.Client.Call(http.MethodGet, loc, "", nil)
-		if err != nil {
-			return nil, err
-		}
-		if pr.Status != http.StatusAccepted {
-			return pr.Body, nil
-		}
-		time.Sleep(delay)
-		delay = min(2*delay, 500*time.Millisecond)
-	}
-	return nil, &output.Error{Code: 1, Message: "the operation at " + loc + " did not finish"}
 }

@@ -1,4 +1,5 @@
-package cli
+// Package nsg is `aksnet network nsg`, az network nsg: network security groups and their rules.
+package nsg
 
 import (
 	"encoding/json"
@@ -6,35 +7,35 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/flags"
+	"github.com/aksnet/aksnet/internal/cli/network/resource"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 )
 
-func init() {
-	networkCommands = append(networkCommands, command.Lazy{Name: "nsg", Build: newNSGCommand})
-}
-
-// newNSGCommand mirrors `az network nsg`.
-func newNSGCommand(s Streams, g *command.Globals) *cobra.Command {
+// NewCommand mirrors `az network nsg`.
+func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	return command.Group("nsg", "Manage Azure Network Security Groups (NSGs).",
-		nsgCreateCommand(s, g), netNSGs.show(s, g), netNSGs.list(s, g), netNSGs.delete(s, g),
+		nsgCreateCommand(s, g), nsgs.Show(s, g), nsgs.List(s, g), nsgs.Delete(s, g),
 		command.Group("rule", "Manage network security group rules.",
 			nsgRuleCreateCommand(s, g), nsgRuleListCommand(s, g), nsgRuleDeleteCommand(s, g)))
 }
 
-func nsgCreateCommand(s Streams, g *command.Globals) *cobra.Command {
+func nsgCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg, name, location string
 	var tags []string
 	var noWait bool
-	c, a := newNetCommand("create", "Create a network security group.")
-	a.resourceGroup(&rg).req()
-	a.str(&name, "Name of the network security group.", "-n", "--name").req()
-	a.str(&location, "Location. Default: the resource group's location.", "--location", "-l")
-	a.list(&tags, "Space-separated tags: key[=value] [key[=value] ...].", "--tags")
-	a.noWait(&noWait)
-	netRun(s, g, a, func(e *env) error {
+	c := &cobra.Command{Use: "create", Short: "Create a network security group."}
+	a := flags.New(c, flags.AAZ)
+	a.ResourceGroup(&rg).Required()
+	a.String(&name, "Name of the network security group.", "-n", "--name").Required()
+	a.String(&location, "Location. Default: the resource group's location.", "--location", "-l")
+	a.List(&tags, "Space-separated tags: key[=value] [key[=value] ...].", "--tags")
+	a.NoWait(&noWait)
+	a.Done()
+	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
 		loc, err := e.Location(location, rg)
 		if err != nil {
 			return err
@@ -43,7 +44,7 @@ func nsgCreateCommand(s Streams, g *command.Globals) *cobra.Command {
 		if len(tags) > 0 {
 			body["tags"] = flags.Tags(tags)
 		}
-		raw, err := e.PutResource(e.Client.NetPath(rg, "networkSecurityGroups", name), apiNetwork, body, noWait)
+		raw, err := e.PutResource(e.Client.NetPath(rg, "networkSecurityGroups", name), client.APINetwork, body, noWait)
 		if err != nil || raw == nil {
 			return err
 		}
@@ -69,27 +70,29 @@ func nsgRuleProp(props map[string]any, plural, singular string, values []string)
 	}
 }
 
-func nsgRuleCreateCommand(s Streams, g *command.Globals) *cobra.Command {
+func nsgRuleCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var nsg, rg, name, priority, description string
 	access, direction, protocol := "Allow", "Inbound", "*"
 	srcAddr, srcPorts := []string{"*"}, []string{"*"}
 	dstAddr, dstPorts := []string{"*"}, []string{"80"}
 	var noWait bool
-	c, a := newNetCommand("create", "Create a network security group rule.")
-	a.str(&nsg, "Name of the network security group.", "--nsg-name").req()
-	a.resourceGroup(&rg).req()
-	a.str(&name, "Name of the network security group rule.", "-n", "--name").req()
-	a.list(&dstAddr, "Space-separated list of CIDR prefixes or IP ranges. Alternatively, specify ONE of 'VirtualNetwork', 'AzureLoadBalancer', 'Internet' or '*' to match all IPs. Default: *.", "--destination-address-prefixes")
-	a.list(&dstPorts, "Space-separated list of ports or port ranges between 0-65535. Use '*' to match all ports.  Default: 80.", "--destination-port-ranges")
-	a.choice(&access, []string{"Allow", "Deny"}, "Default: Allow.", "--access")
-	a.str(&description, "Rule description.", "--description")
-	a.choice(&direction, []string{"Inbound", "Outbound"}, "Default: Inbound.", "--direction")
-	a.str(&priority, "Rule priority, between 100 (highest priority) and 4096 (lowest priority). Must be unique for each rule in the collection.", "--priority").req()
-	a.choice(&protocol, []string{"*", "Ah", "Esp", "Icmp", "Tcp", "Udp"}, "Network protocol this rule applies to. Default: *.", "--protocol")
-	a.list(&srcAddr, "Space-separated list of CIDR prefixes or IP ranges. Alternatively, specify ONE of 'VirtualNetwork', 'AzureLoadBalancer', 'Internet' or '*' to match all IPs. Default: *.", "--source-address-prefixes")
-	a.list(&srcPorts, "Space-separated list of ports or port ranges between 0-65535. Use '*' to match all ports.  Default: *.", "--source-port-ranges")
-	a.noWait(&noWait)
-	netRun(s, g, a, func(e *env) error {
+	c := &cobra.Command{Use: "create", Short: "Create a network security group rule."}
+	a := flags.New(c, flags.AAZ)
+	a.String(&nsg, "Name of the network security group.", "--nsg-name").Required()
+	a.ResourceGroup(&rg).Required()
+	a.String(&name, "Name of the network security group rule.", "-n", "--name").Required()
+	a.List(&dstAddr, "Space-separated list of CIDR prefixes or IP ranges. Alternatively, specify ONE of 'VirtualNetwork', 'AzureLoadBalancer', 'Internet' or '*' to match all IPs. Default: *.", "--destination-address-prefixes")
+	a.List(&dstPorts, "Space-separated list of ports or port ranges between 0-65535. Use '*' to match all ports.  Default: 80.", "--destination-port-ranges")
+	a.Choice(&access, []string{"Allow", "Deny"}, "Default: Allow.", "--access")
+	a.String(&description, "Rule description.", "--description")
+	a.Choice(&direction, []string{"Inbound", "Outbound"}, "Default: Inbound.", "--direction")
+	a.String(&priority, "Rule priority, between 100 (highest priority) and 4096 (lowest priority). Must be unique for each rule in the collection.", "--priority").Required()
+	a.Choice(&protocol, []string{"*", "Ah", "Esp", "Icmp", "Tcp", "Udp"}, "Network protocol this rule applies to. Default: *.", "--protocol")
+	a.List(&srcAddr, "Space-separated list of CIDR prefixes or IP ranges. Alternatively, specify ONE of 'VirtualNetwork', 'AzureLoadBalancer', 'Internet' or '*' to match all IPs. Default: *.", "--source-address-prefixes")
+	a.List(&srcPorts, "Space-separated list of ports or port ranges between 0-65535. Use '*' to match all ports.  Default: *.", "--source-port-ranges")
+	a.NoWait(&noWait)
+	a.Done()
+	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
 		p, err := strconv.Atoi(strings.TrimSpace(priority))
 		if err != nil {
 			return output.UsageError(fmt.Sprintf("argument --priority: invalid int value: '%s'", priority))
@@ -108,7 +111,7 @@ func nsgRuleCreateCommand(s Streams, g *command.Globals) *cobra.Command {
 		nsgRuleProp(props, "destinationAddressPrefixes", "destinationAddressPrefix", dstAddr)
 		nsgRuleProp(props, "destinationPortRanges", "destinationPortRange", dstPorts)
 		path := e.Client.NetPath(rg, "networkSecurityGroups", nsg, "securityRules", name)
-		raw, err := e.PutResource(path, apiNetwork, map[string]any{"name": name, "properties": props}, noWait)
+		raw, err := e.PutResource(path, client.APINetwork, map[string]any{"name": name, "properties": props}, noWait)
 		if err != nil || raw == nil {
 			return err
 		}
@@ -117,21 +120,23 @@ func nsgRuleCreateCommand(s Streams, g *command.Globals) *cobra.Command {
 	return c
 }
 
-func nsgRuleListCommand(s Streams, g *command.Globals) *cobra.Command {
+func nsgRuleListCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg, nsg string
 	var ids []string
 	var includeDefault bool
-	c, a := newNetCommand("list", "List all rules in a network security group.")
-	a.resourceGroup(&rg).req().id()
-	a.str(&nsg, "Name of the network security group.", "--nsg-name").req().id()
-	a.withIDs(&ids)
-	a.boolean(&includeDefault, "Include default security rules in the output.", "--include-default")
-	netRun(s, g, a, func(e *env) error {
+	c := &cobra.Command{Use: "list", Short: "List all rules in a network security group."}
+	a := flags.New(c, flags.AAZ)
+	a.ResourceGroup(&rg).Required().ID()
+	a.String(&nsg, "Name of the network security group.", "--nsg-name").Required().ID()
+	a.IDs(&ids)
+	a.Bool(&includeDefault, "Include default security rules in the output.", "--include-default")
+	a.Done()
+	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
 		e.Table = nsgRuleTable
 		// az's list_nsg_rules reads the rules from the NSG.
 		var rules []json.RawMessage
 		for _, path := range flags.Targets(ids, func() string { return e.Client.NetPath(rg, "networkSecurityGroups", nsg) }) {
-			raw, err := e.Get(path, apiNetwork)
+			raw, err := e.Get(path, client.APINetwork)
 			if err != nil {
 				return err
 			}
@@ -177,7 +182,7 @@ func nsgRuleTable(result any) any {
 			if v, ok := o.Get(one); ok && v != nil {
 				return v
 			}
-			return strings.Join(netStrings(get(many)), " ")
+			return strings.Join(resource.Strings(get(many)), " ")
 		}
 		orNone := func(k string) any {
 			if v, ok := o.Get(k); ok && v != nil {
@@ -203,20 +208,26 @@ func nsgRuleTable(result any) any {
 	return out
 }
 
-func nsgRuleDeleteCommand(s Streams, g *command.Globals) *cobra.Command {
+func nsgRuleDeleteCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var nsg, rg, name string
 	var ids []string
 	var noWait bool
-	c, a := newNetCommand("delete", "Delete a network security group rule.")
-	a.str(&nsg, "Name of the network security group.", "--nsg-name").req().id()
-	a.resourceGroup(&rg).req().id()
-	a.str(&name, "Name of the network security group rule.", "-n", "--name").req().id()
-	a.withIDs(&ids)
-	a.noWait(&noWait)
-	netRun(s, g, a, func(e *env) error {
+	c := &cobra.Command{Use: "delete", Short: "Delete a network security group rule."}
+	a := flags.New(c, flags.AAZ)
+	a.String(&nsg, "Name of the network security group.", "--nsg-name").Required().ID()
+	a.ResourceGroup(&rg).Required().ID()
+	a.String(&name, "Name of the network security group rule.", "-n", "--name").Required().ID()
+	a.IDs(&ids)
+	a.NoWait(&noWait)
+	a.Done()
+	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
 		return e.DeleteAll(flags.Targets(ids, func() string {
 			return e.Client.NetPath(rg, "networkSecurityGroups", nsg, "securityRules", name)
-		}), apiNetwork, noWait)
+		}), client.APINetwork, noWait)
 	})
 	return c
 }
+
+// nsgs is az network nsg's show, list and delete.
+var nsgs = resource.TopLevel{Type: "networkSecurityGroups", NameHelp: "Name of the network security group.",
+	ShowShort: "Get information about a network security group.", ListShort: "List network security groups.", DelShort: "Delete a network security group."}
