@@ -27,7 +27,10 @@ type ResourceID struct {
 }
 
 // ParseID parses an ARM request path. Segment keywords ("subscriptions",
-// "resourceGroups", "providers") match case-insensitively, as ARM does.
+// "resourceGroups", "providers") match case-insensitively, as ARM does, in
+// ASCII only: Unicode folding would let "ſubscriptions" (long s) name a
+// subscription while store keys (Key) and RBAC scopes, which fold
+// differently, still tell the two apart.
 func ParseID(path string) (ResourceID, error) {
 	var id ResourceID
 	p := strings.Trim(path, "/")
@@ -41,19 +44,19 @@ func ParseID(path string) (ResourceID, error) {
 		}
 	}
 	i := 0
-	if !strings.EqualFold(segs[0], "subscriptions") {
-		if !strings.EqualFold(segs[0], "providers") {
+	if !isKeyword(segs[0], "subscriptions") {
+		if !isKeyword(segs[0], "providers") {
 			return id, badID(path)
 		}
 	}
-	if strings.EqualFold(segs[0], "subscriptions") {
+	if isKeyword(segs[0], "subscriptions") {
 		if len(segs) < 2 {
 			id.Types = []string{"subscriptions"}
 			return id, nil
 		}
 		id.Subscription = segs[1]
 		i = 2
-		if i < len(segs) && strings.EqualFold(segs[i], "resourceGroups") {
+		if i < len(segs) && isKeyword(segs[i], "resourceGroups") {
 			if i+1 >= len(segs) {
 				id.Types = []string{"resourceGroups"}
 				return id, nil
@@ -65,7 +68,7 @@ func ParseID(path string) (ResourceID, error) {
 	// Find the last "providers" keyword: everything before it is the scope.
 	last := -1
 	for j := i; j < len(segs)-1; j++ {
-		if strings.EqualFold(segs[j], "providers") {
+		if isKeyword(segs[j], "providers") {
 			last = j
 		}
 	}
@@ -96,6 +99,26 @@ func ParseID(path string) (ResourceID, error) {
 		return id, badID(path)
 	}
 	return id, nil
+}
+
+// isKeyword reports whether seg is the keyword kw, ignoring ASCII case.
+func isKeyword(seg, kw string) bool {
+	if len(seg) != len(kw) {
+		return false
+	}
+	for i := 0; i < len(seg); i++ {
+		a, b := seg[i], kw[i]
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
 }
 
 func badID(path string) error {
@@ -136,7 +159,7 @@ func ResourceGroupID(sub, rg string) string {
 // resource its parent resource, for a top-level resource its scope.
 func ParentOf(id string) string {
 	segs := strings.Split(strings.Trim(id, "/"), "/")
-	if len(segs) >= 4 && strings.EqualFold(segs[len(segs)-4], "providers") {
+	if len(segs) >= 4 && isKeyword(segs[len(segs)-4], "providers") {
 		return "/" + strings.Join(segs[:len(segs)-4], "/")
 	}
 	if len(segs) >= 2 {
