@@ -51,12 +51,16 @@ func (p *Provider) putAgentPool(c *arm.Call) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("cluster %s has no state", clusterID)
 	}
-	if st.Operation != "" {
-		return nil, operationInProgress(st)
-	}
 	props := ap.Properties
 	if props == nil {
 		props = &armcontainerservice.ManagedClusterAgentPoolProfileProperties{}
+	}
+	// ARM checks linked access before AKS sees the request.
+	if err := c.AuthorizeLinked(poolLinks(props, st.pool(c.Name))...); err != nil {
+		return nil, err
+	}
+	if st.Operation != "" {
+		return nil, operationInProgress(st)
 	}
 	if pool := st.pool(c.Name); pool != nil {
 		if s := str(props.VnetSubnetID); s != "" && !strings.EqualFold(s, pool.SubnetID) {

@@ -297,6 +297,9 @@ func linkedAuthorizationFailed(principal, action, scope, target string) error {
 }
 
 func (p *Provider) createCluster(c *arm.Call, mc *armcontainerservice.ManagedCluster, loc string) ([]byte, error) {
+	if err := c.AuthorizeLinked(clusterLinks(mc)...); err != nil {
+		return nil, err
+	}
 	props := mc.Properties
 	if sp := props.ServicePrincipalProfile; sp != nil && sp.ClientID != nil && *sp.ClientID != "" && !strings.EqualFold(*sp.ClientID, "msi") {
 		return nil, azerr.BadRequest("InvalidParameter", "properties.servicePrincipalProfile.clientId",

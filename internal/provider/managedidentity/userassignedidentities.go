@@ -14,6 +14,11 @@ import (
 // TypeUserAssignedIdentity is the resource type of user-assigned identities.
 const TypeUserAssignedIdentity = "Microsoft.ManagedIdentity/userAssignedIdentities"
 
+// ActionAssign is what ARM requires of a caller on a user-assigned identity
+// that a request attaches to a resource (see arm.Link). Managed Identity
+// Operator, Contributor and Owner grant it; Reader does not.
+const ActionAssign = "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"
+
 var nameRule = arm.NameRule{Type: "user-assigned identity", Min: 3, Max: 128,
 	Pattern: regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`),
 	Explain: "alphanumerics, hyphens and underscores, starting with a letter or number"}

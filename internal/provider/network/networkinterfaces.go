@@ -46,6 +46,9 @@ func (p *Provider) putNetworkInterface(c *arm.Call) ([]byte, error) {
 	if err := c.Decode(&n); err != nil {
 		return nil, err
 	}
+	if err := c.AuthorizeLinked(nicLinks(c, &n)...); err != nil {
+		return nil, err
+	}
 	loc, err := trackedEnvelope(c, n.Location)
 	if err != nil {
 		return nil, err

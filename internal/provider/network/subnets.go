@@ -46,6 +46,9 @@ func (p *Provider) putSubnet(c *arm.Call) ([]byte, error) {
 	if err := c.Decode(&s); err != nil {
 		return nil, err
 	}
+	if err := c.AuthorizeLinked(subnetLinks(c, c.ID, s.Properties, "")...); err != nil {
+		return nil, err
+	}
 	vnetID := c.Parent
 	var vnet armnetwork.VirtualNetwork
 	if _, err := c.Load(vnetID, &vnet); err != nil {

@@ -50,6 +50,18 @@ func (p *Provider) putVirtualNetwork(c *arm.Call) ([]byte, error) {
 	if err := c.Decode(&v); err != nil {
 		return nil, err
 	}
+	// ARM checks linked access before the network RP validates anything.
+	if v.Properties != nil {
+		var links []arm.Link
+		for i, s := range v.Properties.Subnets {
+			if s != nil && s.Name != nil && *s.Name != "" {
+				links = append(links, subnetLinks(c, c.ID+"/subnets/"+*s.Name, s.Properties, "properties.subnets["+itoa(i)+"]")...)
+			}
+		}
+		if err := c.AuthorizeLinked(links...); err != nil {
+			return nil, err
+		}
+	}
 	loc, err := trackedEnvelope(c, v.Location)
 	if err != nil {
 		return nil, err

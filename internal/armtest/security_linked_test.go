@@ -1,0 +1,331 @@
+package armtest
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/msi/armmsi"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
+)
+
+// Security tests for issue 13, point 3: linked-resource authorization. ARM checks the caller's rights on every
+// resource a request links to, not only on the resource it writes:
+//
+//	LinkedAuthorizationFailed: The client '…' with object id '…' has
+//	permission to perform action 'Microsoft.ContainerService/managedClusters/write'
+//	on scope '…'; however, it does not have permission to perform action(s)
+//	'Microsoft.Network/virtualNetworks/subnets/join/action' on the linked
+//	scope(s) '…' (respectively) or the linked scope(s) are invalid.
+//
+// (Azure/mpf, pkg/domain authorizationErrorParser tests; aad-pod-identity#613
+// shows the same for userAssignedIdentities/assign/action.) The attacker in
+// every test is a service principal with Contributor on its own resource
+// group A and Reader on the victim's group B, which holds the subnet, route
+// table, NSG and identity it tries to use.
+
+const (
+	managedIdentityOperatorRole = "f1a07417-d97a-45cb-824c-7a7467783830"
+
+	joinSubnet     = "Microsoft.Network/virtualNetworks/subnets/join/action"
+	joinRouteTable = "Microsoft.Network/routeTables/join/action"
+	joinNSG        = "Microsoft.Network/networkSecurityGroups/join/action"
+	assignIdentity = "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"
+	aksAPIVersion  = "?api-version=2024-05-01"
+)
+
+// linkedFixture is the attacker, its group A and the victim's group B.
+type linkedFixture struct {
+	t        *testing.T
+	admin    *harness
+	attacker *harness
+	spID     string
+	rgA, rgB string
+	// In A: a VNet with subnet s1.
+	vnetA, subnetA string
+	// In B: a VNet with subnet sb, a route table, an NSG and an identity.
+	subnetB, rtB, nsgB, idB string
+}
+
+func newLinkedFixture(t *testing.T) *linkedFixture {
+	t.Helper()
+	admin := newHarness(t)
+	f := &linkedFixture{t: t, admin: admin, rgA: uniqueRG(t) + "-a", rgB: uniqueRG(t) + "-b"}
+	admin.mkRG(f.rgA)
+	admin.mkRG(f.rgB)
+	f.vnetA = *admin.vnet(f.rgA, "vnetA", "10.1.0.0/16", "s1=10.1.1.0/24").ID
+	f.subnetA = f.vnetA + "/subnets/s1"
+	f.subnetB = *admin.vnet(f.rgB, "vnetB", "10.2.0.0/16", "sb=10.2.1.0/24").ID + "/subnets/sb"
+	rt, err := admin.putRouteTable(f.rgB, "rtB", armnetwork.RouteTable{})
+	if err != nil {
+		t.Fatalf("route table: %v", err)
+	}
+	f.rtB = *rt.ID
+	nsg, err := admin.putNSG(f.rgB, "nsgB", armnetwork.SecurityGroup{})
+	if err != nil {
+		t.Fatalf("nsg: %v", err)
+	}
+	f.nsgB = *nsg.ID
+	id, err := admin.msi.CreateOrUpdate(admin.ctx, f.rgB, "idB", armmsi.Identity{Location: to.Ptr("eastus")}, nil)
+	if err != nil {
+		t.Fatalf("identity: %v", err)
+	}
+	f.idB = *id.ID
+
+	app, spID, secret := admin.newServicePrincipal("linked-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")))
+	f.spID = spID
+	admin.mustAssign(admin.rgID(f.rgA), contributorRole, spID)
+	admin.mustAssign(admin.rgID(f.rgB), readerRole, spID)
+	f.attacker = admin.as(admin.e.CredentialFor(t, app.AppID, secret))
+	return f
+}
+
+// wantLinked checks a 403 LinkedAuthorizationFailed answer naming the
+// attacker, the write it was allowed and every refused linked action and
+// scope.
+func (f *linkedFixture) wantLinked(r rawResp, write string, linked ...string) {
+	f.t.Helper()
+	if r.Status != http.StatusForbidden {
+		f.t.Fatalf("status %d, want 403: %s", r.Status, r.Body)
+	}
+	mentions := []string{"The client '" + f.spID + "' with object id '" + f.spID + "'", "has permission to perform action '" + write + "'", "or the linked scope(s) are invalid"}
+	for _, l := range linked {
+		mentions = append(mentions, Fold(l))
+	}
+	WantError{Status: http.StatusForbidden, Code: "LinkedAuthorizationFailed", Mentions: mentions}.Check(f.t, r.apiErr(f.t))
+}
+
+func (f *linkedFixture) path(rg, rest string) string {
+	return f.admin.rgID(rg) + "/providers/" + rest
+}
+
+func subnetJSON(prefix string, extra map[string]any) map[string]any {
+	props := map[string]any{"addressPrefix": prefix}
+	for k, v := range extra {
+		props[k] = v
+	}
+	return map[string]any{"properties": props}
+}
+
+func ref(id string) map[string]string { return map[string]string{"id": id} }
+
+func nicJSON(subnetID, nsgID string) map[string]any {
+	props := map[string]any{"ipConfigurations": []any{map[string]any{"name": "ipconfig1",
+		"properties": map[string]any{"subnet": ref(subnetID), "privateIPAllocationMethod": "Dynamic"}}}}
+	if nsgID != "" {
+		props["networkSecurityGroup"] = ref(nsgID)
+	}
+	return map[string]any{"location": "eastus", "properties": props}
+}
+
+// clusterJSON is a one-node kubenet cluster, in subnetID (AKS's own VNet
+// when ""), with user-assigned identity identityID (system-assigned when "").
+func clusterJSON(subnetID, identityID string) map[string]any {
+	pool := map[string]any{"name": "nodepool1", "count": 1, "vmSize": "Standard_DS2_v2", "mode": "System", "osType": "Linux"}
+	if subnetID != "" {
+		pool["vnetSubnetID"] = subnetID
+	}
+	mc := map[string]any{"location": "eastus", "properties": map[string]any{
+		"agentPoolProfiles": []any{pool},
+		"networkProfile":    map[string]any{"networkPlugin": "kubenet"},
+	}}
+	if identityID != "" {
+		mc["identity"] = map[string]any{"type": "UserAssigned", "userAssignedIdentities": map[string]any{identityID: map[string]any{}}}
+	} else {
+		mc["identity"] = map[string]any{"type": "SystemAssigned"}
+	}
+	return mc
+}
+
+func (f *linkedFixture) clusterPath(rg, name string) string {
+	return f.path(rg, "Microsoft.ContainerService/managedClusters/"+name)
+}
+
+func TestSecurity_LinkedAccess_SubnetRouteTable(t *testing.T) {
+	t.Parallel()
+	f := newLinkedFixture(t)
+	before := f.admin.snapshot(f.rtB, f.vnetA, f.subnetA)
+
+	// A new subnet in the attacker's VNet, and its existing subnet, pointed
+	// at the victim's route table.
+	for _, name := range []string{"s2", "s1"} {
+		id := f.vnetA + "/subnets/" + name
+		prefix := map[string]string{"s1": "10.1.1.0/24", "s2": "10.1.2.0/24"}[name]
+		r := f.attacker.do(http.MethodPut, id+"?api-version=2024-05-01", subnetJSON(prefix, map[string]any{"routeTable": ref(f.rtB)}))
+		f.wantLinked(r, "Microsoft.Network/virtualNetworks/subnets/write", joinRouteTable, f.rtB)
+	}
+	f.admin.unchanged(before)
+	if f.admin.exists(f.vnetA + "/subnets/s2") {
+		t.Error("a refused subnet was stored")
+	}
+}
+
+func TestSecurity_LinkedAccess_SubnetNSG(t *testing.T) {
+	t.Parallel()
+	f := newLinkedFixture(t)
+	before := f.admin.snapshot(f.nsgB, f.vnetA, f.subnetA)
+	r := f.attacker.do(http.MethodPut, f.subnetA+"?api-version=2024-05-01", subnetJSON("10.1.1.0/24", map[string]any{"networkSecurityGroup": ref(f.nsgB)}))
+	f.wantLinked(r, "Microsoft.Network/virtualNetworks/subnets/write", joinNSG, f.nsgB)
+	f.admin.unchanged(before)
+}
+
+func TestSecurity_LinkedAccess_VNetInlineSubnets(t *testing.T) {
+	t.Parallel()
+	f := newLinkedFixture(t)
+	before := f.admin.snapshot(f.rtB, f.nsgB, f.vnetA, f.subnetA)
+	// A VNet PUT names both links of its inline subnet; the answer names
+	// both refusals, respectively.
+	body := map[string]any{"location": "eastus", "properties": map[string]any{
+		"addressSpace": map[string]any{"addressPrefixes": []string{"10.1.0.0/16"}},
+		"subnets": []any{map[string]any{"name": "s1", "properties": map[string]any{
+			"addressPrefix": "10.1.1.0/24", "routeTable": ref(f.rtB), "networkSecurityGroup": ref(f.nsgB)}}},
+	}}
+	r := f.attacker.do(http.MethodPut, f.vnetA+"?api-version=2024-05-01", body)
+	f.wantLinked(r, "Microsoft.Network/virtualNetworks/write", joinRouteTable+","+joinNSG, f.rtB+","+f.nsgB)
+	f.admin.unchanged(before)
+}
+
+func TestSecurity_LinkedAccess_NICSubnet(t *testing.T) {
+	t.Parallel()
+	f := newLinkedFixture(t)
+	before := f.admin.snapshot(f.subnetB)
+	nic := f.path(f.rgA, "Microsoft.Network/networkInterfaces/nic1")
+	// The request's spelling of the id does not matter: the stored subnet
+	// is what is checked.
+	for _, id := range []string{f.subnetB, strings.ToLower(f.subnetB)} {
+		r := f.attacker.do(http.MethodPut, nic+"?api-version=2024-05-01", nicJSON(id, ""))
+		f.wantLinked(r, "Microsoft.Network/networkInterfaces/write", joinSubnet, f.subnetB)
+	}
+	// A subnet that does not exist answers the same, so the refusal tells
+	// nothing about what B holds.
+	missing := f.admin.rgID(f.rgB) + "/providers/Microsoft.Network/virtualNetworks/vnetB/subnets/nope"
+	r := f.attacker.do(http.MethodPut, nic+"?api-version=2024-05-01", nicJSON(missing, ""))
+	f.wantLinked(r, "Microsoft.Network/networkInterfaces/write", joinSubnet, missing)
+	f.admin.unchanged(before)
+	if f.admin.exists(nic) {
+		t.Error("a refused NIC was stored")
+	}
+}
+
+func TestSecurity_LinkedAccess_NICNSG(t *testing.T) {
+	t.Parallel()
+	f := newLinkedFixture(t)
+	before := f.admin.snapshot(f.nsgB, f.subnetA)
+	nic := f.path(f.rgA, "Microsoft.Network/networkInterfaces/nic1")
+	r := f.attacker.do(http.MethodPut, nic+"?api-version=2024-05-01", nicJSON(f.subnetA, f.nsgB))
+	f.wantLinked(r, "Microsoft.Network/networkInterfaces/write", joinNSG, f.nsgB)
+	f.admin.unchanged(before)
+	if f.admin.exists(nic) {
+		t.Error("a refused NIC was stored")
+	}
+}
+
+func TestSecurity_LinkedAccess_ClusterSubnet(t *testing.T) {
+	t.Parallel()
+	f := newLinkedFixture(t)
+	before := f.admin.snapshot(f.subnetB)
+	cl := f.clusterPath(f.rgA, "aks1")
+	r := f.attacker.do(http.MethodPut, cl+aksAPIVersion, clusterJSON(f.subnetB, ""))
+	f.wantLinked(r, "Microsoft.ContainerService/managedClusters/write", joinSubnet, f.subnetB)
+	f.admin.unchanged(before)
+	if f.admin.exists(cl) || f.admin.exists(f.admin.rgID("MC_"+f.rgA+"_aks1_eastus")) {
+		t.Error("a refused cluster, or its node resource group, was stored")
+	}
+}
+
+func TestSecurity_LinkedAccess_ClusterIdentity(t *testing.T) {
+	t.Parallel()
+	f := newLinkedFixture(t)
+	before := f.admin.snapshot(f.idB)
+	cl := f.clusterPath(f.rgA, "aks1")
+	r := f.attacker.do(http.MethodPut, cl+aksAPIVersion, clusterJSON("", f.idB))
+	f.wantLinked(r, "Microsoft.ContainerService/managedClusters/write", assignIdentity, f.idB)
+
+	// A kubelet identity brought in identityProfile is linked too.
+	body := clusterJSON("", "")
+	body["properties"].(map[string]any)["identityProfile"] = map[string]any{"kubeletidentity": map[string]any{"resourceId": f.idB}}
+	r = f.attacker.do(http.MethodPut, cl+aksAPIVersion, body)
+	f.wantLinked(r, "Microsoft.ContainerService/managedClusters/write", assignIdentity, f.idB)
+
+	f.admin.unchanged(before)
+	if f.admin.exists(cl) {
+		t.Error("a refused cluster was stored")
+	}
+}
+
+func TestSecurity_LinkedAccess_AgentPoolSubnet(t *testing.T) {
+	t.Parallel()
+	f := newLinkedFixture(t)
+	// The attacker's own cluster, in a VNet AKS makes: no link.
+	cl := f.clusterPath(f.rgA, "aks1")
+	if r := f.attacker.do(http.MethodPut, cl+aksAPIVersion, clusterJSON("", "")); r.Status != http.StatusCreated {
+		t.Fatalf("create own cluster: %d %s", r.Status, r.Body)
+	}
+	before := f.admin.snapshot(f.subnetB)
+	pool := cl + "/agentPools/pool2"
+	r := f.attacker.do(http.MethodPut, pool+aksAPIVersion, map[string]any{"properties": map[string]any{"count": 1, "vnetSubnetID": f.subnetB}})
+	f.wantLinked(r, "Microsoft.ContainerService/managedClusters/agentPools/write", joinSubnet, f.subnetB)
+	f.admin.unchanged(before)
+	if f.admin.exists(pool) {
+		t.Error("a refused agent pool was stored")
+	}
+}
+
+// A link that a request repeats unchanged is not checked again: the
+// attacker may update its subnet, which an Owner associated with B's route
+// table, without rights on the table.
+func TestSecurity_LinkedAccess_UnchangedLinkIsNotRechecked(t *testing.T) {
+	t.Parallel()
+	f := newLinkedFixture(t)
+	withRT := subnetJSON("10.1.1.0/24", map[string]any{"routeTable": ref(f.rtB)})
+	if r := f.admin.do(http.MethodPut, f.subnetA+"?api-version=2024-05-01", withRT); r.Status != http.StatusOK {
+		t.Fatalf("owner associates the route table: %d %s", r.Status, r.Body)
+	}
+	if r := f.attacker.do(http.MethodPut, f.subnetA+"?api-version=2024-05-01", withRT); r.Status != http.StatusOK {
+		t.Errorf("re-PUT of an unchanged link: %d %s", r.Status, r.Body)
+	}
+	vnet := map[string]any{"location": "eastus", "tags": map[string]string{"team": "a"}, "properties": map[string]any{
+		"addressSpace": map[string]any{"addressPrefixes": []string{"10.1.0.0/16"}},
+		"subnets":      []any{map[string]any{"name": "s1", "properties": withRT["properties"]}},
+	}}
+	if r := f.attacker.do(http.MethodPut, f.vnetA+"?api-version=2024-05-01", vnet); r.Status != http.StatusOK {
+		t.Errorf("VNet re-PUT keeping an unchanged link: %d %s", r.Status, r.Body)
+	}
+	// Leaving the table needs no right on it either.
+	if r := f.attacker.do(http.MethodPut, f.subnetA+"?api-version=2024-05-01", subnetJSON("10.1.1.0/24", nil)); r.Status != http.StatusOK {
+		t.Errorf("dissociating the route table: %d %s", r.Status, r.Body)
+	}
+	// Linking it again is a new link.
+	r := f.attacker.do(http.MethodPut, f.subnetA+"?api-version=2024-05-01", withRT)
+	f.wantLinked(r, "Microsoft.Network/virtualNetworks/subnets/write", joinRouteTable, f.rtB)
+}
+
+// With Network Contributor on B (Microsoft.Network/*) the same links work,
+// and Managed Identity Operator on the identity lets a cluster use it.
+func TestSecurity_LinkedAccess_GrantedRolesAllowTheLinks(t *testing.T) {
+	t.Parallel()
+	f := newLinkedFixture(t)
+	f.admin.mustAssign(f.admin.rgID(f.rgB), networkContributorRole, f.spID)
+	f.admin.mustAssign(f.idB, managedIdentityOperatorRole, f.spID)
+
+	if r := f.attacker.do(http.MethodPut, f.subnetA+"?api-version=2024-05-01",
+		subnetJSON("10.1.1.0/24", map[string]any{"routeTable": ref(f.rtB), "networkSecurityGroup": ref(f.nsgB)})); r.Status != http.StatusOK {
+		t.Errorf("subnet with B's route table and NSG: %d %s", r.Status, r.Body)
+	}
+	var rt armnetwork.RouteTable
+	if r := f.admin.do(http.MethodGet, f.rtB+"?api-version=2024-05-01", nil); r.Status == http.StatusOK {
+		r.decode(t, &rt)
+	}
+	if rt.Properties == nil || len(rt.Properties.Subnets) != 1 || !strings.EqualFold(*rt.Properties.Subnets[0].ID, f.subnetA) {
+		t.Errorf("route table %s does not list %s: %+v", f.rtB, f.subnetA, rt.Properties)
+	}
+	nic := f.path(f.rgA, "Microsoft.Network/networkInterfaces/nic1")
+	if r := f.attacker.do(http.MethodPut, nic+"?api-version=2024-05-01", nicJSON(f.subnetB, f.nsgB)); r.Status != http.StatusCreated {
+		t.Errorf("NIC on B's subnet with B's NSG: %d %s", r.Status, r.Body)
+	}
+	cl := f.clusterPath(f.rgA, "aks1")
+	if r := f.attacker.do(http.MethodPut, cl+aksAPIVersion, clusterJSON("", f.idB)); r.Status != http.StatusCreated {
+		t.Errorf("cluster with B's identity: %d %s", r.Status, r.Body)
+	}
+}
