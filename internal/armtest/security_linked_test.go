@@ -10,7 +10,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
 )
 
-// Security tests for issue 13, point 3: linked-resource authorization. ARM checks the caller's rights on every
+// Security tests for issue 13, points 3 and 4: linked-resource authorization
+// and the node resource group. ARM checks the caller's rights on every
 // resource a request links to, not only on the resource it writes:
 //
 //	LinkedAuthorizationFailed: The client '…' with object id '…' has
@@ -136,6 +137,25 @@ func clusterJSON(subnetID, identityID string) map[string]any {
 		mc["identity"] = map[string]any{"type": "SystemAssigned"}
 	}
 	return mc
+}
+
+// resourcesIn lists the ids in resource group rg, as the admin sees them.
+func (f *linkedFixture) resourcesIn(rg string) []string {
+	f.t.Helper()
+	var res struct {
+		Value []struct {
+			ID string `json:"id"`
+		} `json:"value"`
+	}
+	f.admin.do(http.MethodGet, f.admin.rgID(rg)+"/resources?api-version=2024-05-01", nil).decode(f.t, &res)
+	ids := make([]string, 0, len(res.Value))
+	for _, it := range res.Value {
+		ids = append(ids, it.ID)
+	}
+	if len(ids) == 0 {
+		f.t.Fatalf("no resources listed in %s", rg)
+	}
+	return ids
 }
 
 func (f *linkedFixture) clusterPath(rg, name string) string {
@@ -327,5 +347,83 @@ func TestSecurity_LinkedAccess_GrantedRolesAllowTheLinks(t *testing.T) {
 	cl := f.clusterPath(f.rgA, "aks1")
 	if r := f.attacker.do(http.MethodPut, cl+aksAPIVersion, clusterJSON("", f.idB)); r.Status != http.StatusCreated {
 		t.Errorf("cluster with B's identity: %d %s", r.Status, r.Body)
+	}
+}
+
+func TestSecurity_NodeResourceGroup_UnsafeName(t *testing.T) {
+	t.Parallel()
+	f := newLinkedFixture(t)
+	before := f.admin.snapshot(f.admin.rgID(f.rgB))
+	for _, name := range []string{
+		"../" + f.rgB,
+		f.rgB + "/providers/Microsoft.Network/virtualNetworks/vnetB",
+		"x%2F..%2F" + f.rgB,
+		"/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/x",
+		"..",
+		"ends.",
+		"has space",
+		"tab\tname",
+		strings.Repeat("a", 81),
+	} {
+		body := clusterJSON("", "")
+		body["properties"].(map[string]any)["nodeResourceGroup"] = name
+		cl := f.clusterPath(f.rgA, "aks1")
+		r := f.attacker.do(http.MethodPut, cl+aksAPIVersion, body)
+		if r.Status != http.StatusBadRequest {
+			t.Errorf("nodeResourceGroup %q: status %d, want 400: %s", name, r.Status, r.Body)
+			continue
+		}
+		WantError{Code: "InvalidParameter", Target: "properties.nodeResourceGroup"}.Check(t, r.apiErr(t))
+		if f.admin.exists(cl) {
+			t.Fatalf("nodeResourceGroup %q: a refused cluster was stored", name)
+		}
+	}
+	// 80 characters is AKS's limit, and allowed.
+	body := clusterJSON("", "")
+	ok := strings.Repeat("b", 80)
+	body["properties"].(map[string]any)["nodeResourceGroup"] = ok
+	if r := f.attacker.do(http.MethodPut, f.clusterPath(f.rgA, "aks2")+aksAPIVersion, body); r.Status != http.StatusCreated {
+		t.Fatalf("80-character node resource group: %d %s", r.Status, r.Body)
+	}
+	var rg struct {
+		ManagedBy string `json:"managedBy"`
+	}
+	f.admin.do(http.MethodGet, f.admin.rgID(ok)+"?api-version=2024-05-01", nil).decode(t, &rg)
+	if !strings.EqualFold(rg.ManagedBy, f.clusterPath(f.rgA, "aks2")) {
+		t.Errorf("node resource group %s managed by %q", ok, rg.ManagedBy)
+	}
+	f.admin.unchanged(before)
+}
+
+func TestSecurity_NodeResourceGroup_TakenName(t *testing.T) {
+	t.Parallel()
+	f := newLinkedFixture(t)
+	before := f.admin.snapshot(f.admin.rgID(f.rgB), f.subnetB, f.rtB)
+	resBefore := f.resourcesIn(f.rgB)
+	cl := f.clusterPath(f.rgA, "aks1")
+	// AKS answers 400 NodeResourceGroupAlreadyExists: "Node resource group
+	// '…' under subscription '…' already exists, please provide a new one."
+	// (hashicorp/terraform-provider-azurerm#7562), whatever the casing.
+	for _, name := range []string{f.rgB, strings.ToUpper(f.rgB)} {
+		body := clusterJSON("", "")
+		body["properties"].(map[string]any)["nodeResourceGroup"] = name
+		r := f.attacker.do(http.MethodPut, cl+aksAPIVersion, body)
+		WantError{Status: http.StatusBadRequest, Code: "NodeResourceGroupAlreadyExists", Target: "properties.nodeResourceGroup",
+			Mentions: []string{"Node resource group '" + name + "' under subscription '" + f.admin.sub + "' already exists"}}.Check(t, r.apiErr(t))
+	}
+	// The cluster's own group: NodeResourceGroupSameAsResourceGroup
+	// (Azure/azure-cli#27215).
+	body := clusterJSON("", "")
+	body["properties"].(map[string]any)["nodeResourceGroup"] = f.rgA
+	r := f.attacker.do(http.MethodPut, cl+aksAPIVersion, body)
+	WantError{Status: http.StatusBadRequest, Code: "NodeResourceGroupSameAsResourceGroup", Target: "properties.nodeResourceGroup"}.Check(t, r.apiErr(t))
+
+	f.admin.unchanged(before)
+	if f.admin.exists(cl) {
+		t.Error("a refused cluster was stored")
+	}
+	// Nothing of AKS's went into B.
+	if now := f.resourcesIn(f.rgB); strings.Join(now, "\n") != strings.Join(resBefore, "\n") {
+		t.Errorf("resources in %s changed:\nbefore %q\nafter  %q", f.rgB, resBefore, now)
 	}
 }

@@ -305,6 +305,10 @@ func (p *Provider) createCluster(c *arm.Call, mc *armcontainerservice.ManagedClu
 		return nil, azerr.BadRequest("InvalidParameter", "properties.servicePrincipalProfile.clientId",
 			"aksnet clusters use managed identities; servicePrincipalProfile.clientId must be 'msi', not '%s'.", *sp.ClientID)
 	}
+	nodeRGID, err := nodeResourceGroupID(c, props, loc)
+	if err != nil {
+		return nil, err
+	}
 	prof := networkProfileOf(props.NetworkProfile)
 	kubenet.ApplyDefaults(&prof)
 	pools, vnetPrefixes, err := resolvePools(c, props.AgentPoolProfiles)
@@ -370,13 +374,7 @@ func (p *Provider) createCluster(c *arm.Call, mc *armcontainerservice.ManagedClu
 			return nil, err
 		}
 	}
-	rg := c.Parsed.ResourceGroup
-	nodeRG := str(props.NodeResourceGroup)
-	if nodeRG == "" {
-		nodeRG = kubenet.NodeResourceGroup(arm.LastName(arm.ParentOf(c.ID)), arm.LastName(c.ID), loc)
-	}
-	_ = rg
-	st.NodeRGID = arm.ResourceGroupID(c.Parsed.Subscription, nodeRG)
+	st.NodeRGID = nodeRGID
 	if err := p.createNodeResourceGroup(c, st, arm.LastName(c.ID)); err != nil {
 		return nil, err
 	}

@@ -36,8 +36,7 @@ func (p *Provider) createNodeResourceGroup(c *arm.Call, st *clusterState, cluste
 		Properties: &armresources.ResourceGroupProperties{ProvisioningState: to.Ptr("Succeeded")},
 	}
 	if c.Exists(st.NodeRGID) {
-		return azerr.Conflict("NodeResourceGroupAlreadyExists", "properties.nodeResourceGroup",
-			"The node resource group %s already exists; AKS must create it.", arm.LastName(st.NodeRGID))
+		return nodeResourceGroupExists(arm.LastName(st.NodeRGID), arm.LastName(arm.ParentOf(st.NodeRGID)))
 	}
 	if err := c.Save(st.NodeRGID, rg); err != nil {
 		return err

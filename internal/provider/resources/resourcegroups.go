@@ -15,6 +15,11 @@ import (
 // ')', not ending in '.'.
 var rgNameRE = regexp.MustCompile(`^[\p{L}\p{N}_\-.()]*[\p{L}\p{N}_\-()]$`)
 
+// ResourceGroupNameChars reports whether name is made only of the
+// characters ARM allows in a resource group name and does not end in '.',
+// whatever its length. Such a name can't carry a path.
+func ResourceGroupNameChars(name string) bool { return rgNameRE.MatchString(name) }
+
 // ValidResourceGroupName answers InvalidResourceGroup, as ARM does.
 func ValidResourceGroupName(name string) error {
 	if len(name) == 0 || len([]rune(name)) > 90 || !rgNameRE.MatchString(name) {
