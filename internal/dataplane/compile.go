@@ -90,34 +90,10 @@ func compile(d Desired, names Names) (World, error) {
 		}
 		slices.SortFunc(nics, func(a, b nicRef) int { return a.nic.IP.Compare(b.nic.IP) })
 		fname := names.VNet(v.ID)
-		f := &NSState{Level: levelFabric, Sysctls: map[string]string{
-			sysForward: "1", sysRPFilterAll: "0", sysRPFilterDef: "0", sysProxyARPAll: "1",
-		}}
-		f.Links = append(f.Links, Link{Name: linkLo, Kind: "loopback", MTU: 65536},
-			Link{Name: linkInet, Kind: KindVeth, MTU: MTU})
-		f.Addrs = append(f.Addrs, Addr{Dev: linkInet, Prefix: host(transitFabric)})
-		byIP := map[netip.Addr]string{}
 		for _, r := range nics {
-			l := addrLink(r.nic.IP)
-			byIP[r.nic.IP] = l
-			// The node creates this veth (it owns the pair); the fabric
-			// configures its end.
-			f.Links = append(f.Links, Link{Name: l, Kind: KindVeth, MTU: MTU})
 			fabricOfNIC[strings.ToLower(r.nic.ID)] = fname
-			f.Sysctls[fmt.Sprintf(sysProxyDelayFmt, l)] = "0"
-			f.Addrs = append(f.Addrs, Addr{Dev: l, Prefix: host(gatewayOf(r.subnet.Prefix))})
-			f.Routes = append(f.Routes, Route{Table: MainTable, Dst: host(r.nic.IP), Type: RouteUnicast, Dev: l})
 		}
-		// One table per subnet holding a NIC, chosen by ingress interface.
-		tables := subnetTables(nics, func(r nicRef) string { return r.subnet.ID })
-		for sid, tid := range tables {
-			s := subnets[sid]
-			f.Routes = append(f.Routes, lpmRoutes(s.Routes, tid, byIP)...)
-		}
-		for i, r := range nics {
-			f.Rules = append(f.Rules, Rule{Priority: ruleBase + i%1000, IIF: addrLink(r.nic.IP), Table: tables[strings.ToLower(r.subnet.ID)]})
-		}
-		f.NFT = fabricRules(nics, used, nodeCluster)
+		f := compileFabric(nics, subnets, used, nodeCluster)
 		w[fname] = f
 		// The internet side of the fabric's link.
 		il := vnetLink(v.ID)
@@ -148,6 +124,41 @@ func compile(d Desired, names Names) (World, error) {
 		ns.sortState()
 	}
 	return w, nil
+}
+
+// compileFabric is the fabric namespace of one VNet with realised NICs
+// nics (sorted by address) in subnets: one veth per NIC with the subnet's
+// gateway on it, a /32 route to every NIC, and one routing table per subnet,
+// chosen by ingress interface, holding the subnet's effective routes.
+func compileFabric(nics []nicRef, subnets map[string]*Subnet, used map[string]*Node, nodeCluster map[string]*Cluster) *NSState {
+	f := &NSState{Level: levelFabric, Sysctls: map[string]string{
+		sysForward: "1", sysRPFilterAll: "0", sysRPFilterDef: "0", sysProxyARPAll: "1",
+	}}
+	f.Links = append(f.Links, Link{Name: linkLo, Kind: "loopback", MTU: 65536},
+		Link{Name: linkInet, Kind: KindVeth, MTU: MTU})
+	f.Addrs = append(f.Addrs, Addr{Dev: linkInet, Prefix: host(transitFabric)})
+	byIP := map[netip.Addr]string{}
+	for _, r := range nics {
+		l := addrLink(r.nic.IP)
+		byIP[r.nic.IP] = l
+		// The node creates this veth (it owns the pair); the fabric
+		// configures its end.
+		f.Links = append(f.Links, Link{Name: l, Kind: KindVeth, MTU: MTU})
+		f.Sysctls[fmt.Sprintf(sysProxyDelayFmt, l)] = "0"
+		f.Addrs = append(f.Addrs, Addr{Dev: l, Prefix: host(gatewayOf(r.subnet.Prefix))})
+		f.Routes = append(f.Routes, Route{Table: MainTable, Dst: host(r.nic.IP), Type: RouteUnicast, Dev: l})
+	}
+	// One table per subnet holding a NIC, chosen by ingress interface.
+	tables := subnetTables(nics, func(r nicRef) string { return r.subnet.ID })
+	for sid, tid := range tables {
+		s := subnets[sid]
+		f.Routes = append(f.Routes, lpmRoutes(s.Routes, tid, byIP)...)
+	}
+	for i, r := range nics {
+		f.Rules = append(f.Rules, Rule{Priority: ruleBase + i%1000, IIF: addrLink(r.nic.IP), Table: tables[strings.ToLower(r.subnet.ID)]})
+	}
+	f.NFT = fabricRules(nics, used, nodeCluster)
+	return f
 }
 
 // nicRef is a realised NIC and its subnet.

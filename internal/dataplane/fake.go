@@ -222,6 +222,7 @@ func (k *fakeKernel) Apply(name string, ops []nsOp) error {
 }
 
 func (k *fakeKernel) apply(name string, ns *fakeNS, op nsOp) error {
+	var err error
 	switch op.Kind {
 	case opDelLink:
 		if !k.hasLink(ns, op.Link.Name) {
@@ -229,86 +230,124 @@ func (k *fakeKernel) apply(name string, ns *fakeNS, op nsOp) error {
 		}
 		k.delLinkLocked(name, op.Link.Name)
 	case opAddLink:
-		l := op.Link
-		if k.hasLink(ns, l.Name) {
-			return fmt.Errorf("link exists")
-		}
-		if l.Master != "" && !k.hasLink(ns, l.Master) {
-			return fmt.Errorf("no master %s", l.Master)
-		}
-		if l.Kind == KindVeth {
-			peer, ok := k.ns[l.PeerNS]
-			if !ok {
-				return fmt.Errorf("peer namespace %s missing", l.PeerNS)
-			}
-			if k.hasLink(peer, l.Peer) {
-				return fmt.Errorf("peer link %s exists in %s", l.Peer, l.PeerNS)
-			}
-			peer.Links = append(peer.Links, Link{Name: l.Peer, Kind: KindVeth, MTU: l.MTU})
-			peer.peer[l.Peer] = [2]string{name, l.Name}
-			ns.peer[l.Name] = [2]string{l.PeerNS, l.Peer}
-		}
-		stored := l
-		stored.Owner, stored.PeerNS, stored.Peer = false, "", ""
-		ns.Links = append(ns.Links, stored)
-		ns.up[l.Name] = true
+		err = k.addLink(name, ns, op.Link)
 	case opSetLink:
-		for i := range ns.Links {
-			if ns.Links[i].Name == op.Link.Name {
-				ns.Links[i].MTU, ns.Links[i].Master = op.Link.MTU, op.Link.Master
-				ns.up[op.Link.Name] = true
-				return nil
-			}
-		}
-		return fmt.Errorf("no such link")
+		err = ns.setLink(op.Link)
 	case opSysctl, opLinkSysctl:
 		if dev, per := sysctlLink(op.Key, ns.Links); per && !k.hasLink(ns, dev) {
 			return fmt.Errorf("no such file")
 		}
 		ns.Sysctls[op.Key] = op.Value
-	case opAddAddr:
-		if !k.hasLink(ns, op.Addr.Dev) {
-			return fmt.Errorf("no such device")
+	case opAddAddr, opDelAddr:
+		err = k.changeAddr(ns, op.Addr, op.Kind == opDelAddr)
+	case opAddRoute, opDelRoute:
+		err = k.changeRoute(ns, op.Route, op.Kind == opDelRoute)
+	case opAddRule, opDelRule:
+		err = ns.changeRule(op.Rule, op.Kind == opDelRule)
+	case opNFT:
+		ns.NFT, ns.nftHash = op.NFT, op.NFT.Fingerprint()
+	case opStartWork, opStopWork:
+		ns.Workloads = slices.DeleteFunc(ns.Workloads, func(w Workload) bool { return workKey(w) == workKey(op.Work) })
+		if op.Kind == opStartWork {
+			ns.Workloads = append(ns.Workloads, op.Work)
 		}
-		if slices.Contains(ns.Addrs, op.Addr) {
-			return fmt.Errorf("address exists")
+	}
+	if err != nil {
+		return err
+	}
+	ns.sortState()
+	return nil
+}
+
+// addLink adds l to namespace name, and a veth's peer to its namespace, as
+// a kernel refuses to: when it exists, its master or its peer namespace is
+// missing, or its peer exists.
+func (k *fakeKernel) addLink(name string, ns *fakeNS, l Link) error {
+	if k.hasLink(ns, l.Name) {
+		return fmt.Errorf("link exists")
+	}
+	if l.Master != "" && !k.hasLink(ns, l.Master) {
+		return fmt.Errorf("no master %s", l.Master)
+	}
+	if l.Kind == KindVeth {
+		peer, ok := k.ns[l.PeerNS]
+		if !ok {
+			return fmt.Errorf("peer namespace %s missing", l.PeerNS)
 		}
-		ns.Addrs = append(ns.Addrs, op.Addr)
-	case opDelAddr:
-		i := slices.Index(ns.Addrs, op.Addr)
-		if i < 0 {
-			return fmt.Errorf("no such address")
+		if k.hasLink(peer, l.Peer) {
+			return fmt.Errorf("peer link %s exists in %s", l.Peer, l.PeerNS)
 		}
+		peer.Links = append(peer.Links, Link{Name: l.Peer, Kind: KindVeth, MTU: l.MTU})
+		peer.peer[l.Peer] = [2]string{name, l.Name}
+		ns.peer[l.Name] = [2]string{l.PeerNS, l.Peer}
+	}
+	stored := l
+	stored.Owner, stored.PeerNS, stored.Peer = false, "", ""
+	ns.Links = append(ns.Links, stored)
+	ns.up[l.Name] = true
+	return nil
+}
+
+// setLink gives an existing link l's MTU and master and sets it up.
+func (ns *fakeNS) setLink(l Link) error {
+	for i := range ns.Links {
+		if ns.Links[i].Name == l.Name {
+			ns.Links[i].MTU, ns.Links[i].Master = l.MTU, l.Master
+			ns.up[l.Name] = true
+			return nil
+		}
+	}
+	return fmt.Errorf("no such link")
+}
+
+// changeAddr adds a, or deletes it when del is set.
+func (k *fakeKernel) changeAddr(ns *fakeNS, a Addr, del bool) error {
+	i := slices.Index(ns.Addrs, a)
+	switch {
+	case del && i < 0:
+		return fmt.Errorf("no such address")
+	case del:
 		ns.Addrs = slices.Delete(ns.Addrs, i, i+1)
-	case opAddRoute:
-		if op.Route.Dev != "" && !k.hasLink(ns, op.Route.Dev) {
-			return fmt.Errorf("no such device")
-		}
-		ns.Routes = slices.DeleteFunc(ns.Routes, func(r Route) bool { return r.key() == op.Route.key() })
-		ns.Routes = append(ns.Routes, op.Route)
-	case opDelRoute:
+	case !k.hasLink(ns, a.Dev):
+		return fmt.Errorf("no such device")
+	case i >= 0:
+		return fmt.Errorf("address exists")
+	default:
+		ns.Addrs = append(ns.Addrs, a)
+	}
+	return nil
+}
+
+// changeRoute replaces r (a route is identified by table and destination),
+// or deletes it when del is set.
+func (k *fakeKernel) changeRoute(ns *fakeNS, r Route, del bool) error {
+	if del {
 		n := len(ns.Routes)
-		ns.Routes = slices.DeleteFunc(ns.Routes, func(r Route) bool { return r == op.Route })
+		ns.Routes = slices.DeleteFunc(ns.Routes, func(h Route) bool { return h == r })
 		if len(ns.Routes) == n {
 			return fmt.Errorf("no such route")
 		}
-	case opAddRule:
-		ns.Rules = append(ns.Rules, op.Rule)
-	case opDelRule:
-		i := slices.Index(ns.Rules, op.Rule)
-		if i < 0 {
-			return fmt.Errorf("no such rule")
-		}
-		ns.Rules = slices.Delete(ns.Rules, i, i+1)
-	case opNFT:
-		ns.NFT, ns.nftHash = op.NFT, op.NFT.Fingerprint()
-	case opStartWork:
-		ns.Workloads = slices.DeleteFunc(ns.Workloads, func(w Workload) bool { return workKey(w) == workKey(op.Work) })
-		ns.Workloads = append(ns.Workloads, op.Work)
-	case opStopWork:
-		ns.Workloads = slices.DeleteFunc(ns.Workloads, func(w Workload) bool { return workKey(w) == workKey(op.Work) })
+		return nil
 	}
-	ns.sortState()
+	if r.Dev != "" && !k.hasLink(ns, r.Dev) {
+		return fmt.Errorf("no such device")
+	}
+	ns.Routes = slices.DeleteFunc(ns.Routes, func(h Route) bool { return h.key() == r.key() })
+	ns.Routes = append(ns.Routes, r)
+	return nil
+}
+
+// changeRule adds r, or deletes it when del is set.
+func (ns *fakeNS) changeRule(r Rule, del bool) error {
+	if !del {
+		ns.Rules = append(ns.Rules, r)
+		return nil
+	}
+	i := slices.Index(ns.Rules, r)
+	if i < 0 {
+		return fmt.Errorf("no such rule")
+	}
+	ns.Rules = slices.Delete(ns.Rules, i, i+1)
 	return nil
 }
 

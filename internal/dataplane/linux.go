@@ -211,6 +211,41 @@ func (k *linuxKernel) Read(name string, want *NSState, fresh bool) (*observed, e
 		return nil, err
 	}
 	o := &observed{LinkUp: map[string]bool{}, NSState: NSState{Sysctls: map[string]string{}}}
+	byIndex, err := readLinks(h, o)
+	if err != nil {
+		return nil, err
+	}
+	if fresh {
+		// Nothing but links (veth ends other levels made), lo's address
+		// and the creation-time sysctls can be there yet.
+		o.Addrs = []Addr{{Dev: linkLo, Prefix: netip.MustParsePrefix("127.0.0.1/8")}}
+		for k, v := range nsSysctls(want) {
+			o.Sysctls[k] = v
+		}
+		return o, nil
+	}
+	if o.Addrs, err = readAddrs(h, byIndex); err != nil {
+		return nil, err
+	}
+	if o.Routes, err = readRoutes(h, byIndex); err != nil {
+		return nil, err
+	}
+	if o.Rules, err = readRules(h); err != nil {
+		return nil, err
+	}
+	if err := readSysctls(h, want.Sysctls, o.Sysctls); err != nil {
+		return nil, err
+	}
+	if o.NFTHash, err = readNFTHash(h.nft); err != nil {
+		return nil, fmt.Errorf("nftables: %w", err)
+	}
+	o.Workloads = k.work.list(name, h.ino)
+	return o, nil
+}
+
+// readLinks fills o's links and their up state, and returns the links'
+// names by index, which addresses and routes refer to them by.
+func readLinks(h *nsHandle, o *observed) (map[int]string, error) {
 	links, err := h.nl.LinkList()
 	if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
 		return nil, fmt.Errorf("links: %w", err)
@@ -228,31 +263,35 @@ func (k *linuxKernel) Read(name string, want *NSState, fresh bool) (*observed, e
 		o.Links = append(o.Links, Link{Name: a.Name, Kind: kind, MTU: a.MTU, Master: byIndex[a.MasterIndex]})
 		o.LinkUp[a.Name] = a.Flags&net.FlagUp != 0
 	}
-	if fresh {
-		// Nothing but links (veth ends other levels made), lo's address
-		// and the creation-time sysctls can be there yet.
-		o.Addrs = []Addr{{Dev: linkLo, Prefix: netip.MustParsePrefix("127.0.0.1/8")}}
-		for k, v := range nsSysctls(want) {
-			o.Sysctls[k] = v
-		}
-		return o, nil
-	}
+	return byIndex, nil
+}
+
+// readAddrs returns the namespace's IPv4 addresses.
+func readAddrs(h *nsHandle, byIndex map[int]string) ([]Addr, error) {
 	addrs, err := h.nl.AddrList(nil, netlink.FAMILY_V4)
 	if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
 		return nil, fmt.Errorf("addresses: %w", err)
 	}
+	var out []Addr
 	for _, a := range addrs {
 		ip, ok := netip.AddrFromSlice(a.IP.To4())
 		if !ok {
 			continue
 		}
 		ones, _ := a.Mask.Size()
-		o.Addrs = append(o.Addrs, Addr{Dev: byIndex[a.LinkIndex], Prefix: netip.PrefixFrom(ip, ones)})
+		out = append(out, Addr{Dev: byIndex[a.LinkIndex], Prefix: netip.PrefixFrom(ip, ones)})
 	}
+	return out, nil
+}
+
+// readRoutes returns the IPv4 routes aksnet made (its protocol number), in
+// every table.
+func readRoutes(h *nsHandle, byIndex map[int]string) ([]Route, error) {
 	routes, err := h.nl.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Protocol: routeProtocol}, netlink.RT_FILTER_PROTOCOL|netlink.RT_FILTER_TABLE)
 	if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
 		return nil, fmt.Errorf("routes: %w", err)
 	}
+	var out []Route
 	for _, r := range routes {
 		kr := Route{Table: r.Table, Type: RouteUnicast, Dev: byIndex[r.LinkIndex], Dst: netip.MustParsePrefix("0.0.0.0/0")}
 		if r.Dst != nil {
@@ -266,45 +305,55 @@ func (k *linuxKernel) Read(name string, want *NSState, fresh bool) (*observed, e
 		if gw, ok := netip.AddrFromSlice(r.Gw.To4()); ok {
 			kr.Gw = gw
 		}
-		o.Routes = append(o.Routes, kr)
+		out = append(out, kr)
 	}
+	return out, nil
+}
+
+// readRules returns the IPv4 rules in aksnet's priority range.
+func readRules(h *nsHandle) ([]Rule, error) {
 	rules, err := h.nl.RuleList(netlink.FAMILY_V4)
 	if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
 		return nil, fmt.Errorf("rules: %w", err)
 	}
+	var out []Rule
 	for _, r := range rules {
 		if r.Priority >= ruleBase && r.Priority < ruleBase+1000 {
-			o.Rules = append(o.Rules, Rule{Priority: r.Priority, IIF: r.IifName, Table: r.Table})
+			out = append(out, Rule{Priority: r.Priority, IIF: r.IifName, Table: r.Table})
 		}
 	}
-	if len(want.Sysctls) > 0 {
-		keys := make([]string, 0, len(want.Sysctls))
-		for key := range want.Sysctls {
-			keys = append(keys, key)
-		}
-		vals := make([]string, len(keys))
-		if err := inNS(h.fd, func() error {
-			for i, key := range keys {
-				vals[i], _ = readSysctl(key) // a missing per-link key reads as ""
-			}
-			return nil
-		}); err != nil {
-			return nil, err
-		}
+	return out, nil
+}
+
+// readSysctls reads the sysctls want names into have, in one visit to the
+// namespace. A key that reads empty (a link's that does not exist yet) is
+// left out.
+func readSysctls(h *nsHandle, want, have map[string]string) error {
+	if len(want) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(want))
+	for key := range want {
+		keys = append(keys, key)
+	}
+	vals := make([]string, len(keys))
+	if err := inNS(h.fd, func() error {
 		for i, key := range keys {
-			switch {
-			case vals[i] != "":
-				o.Sysctls[key] = vals[i]
-			case strings.HasPrefix(key, "net/ipv6/") && !ipv6Available():
-				o.Sysctls[key] = want.Sysctls[key] // a kernel without IPv6 has nothing to turn off
-			}
+			vals[i], _ = readSysctl(key) // a missing per-link key reads as ""
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for i, key := range keys {
+		switch {
+		case vals[i] != "":
+			have[key] = vals[i]
+		case strings.HasPrefix(key, "net/ipv6/") && !ipv6Available():
+			have[key] = want[key] // a kernel without IPv6 has nothing to turn off
 		}
 	}
-	if o.NFTHash, err = readNFTHash(h.nft); err != nil {
-		return nil, fmt.Errorf("nftables: %w", err)
-	}
-	o.Workloads = k.work.list(name, h.ino)
-	return o, nil
+	return nil
 }
 
 func (k *linuxKernel) Apply(name string, ops []nsOp) error {
@@ -394,58 +443,13 @@ func (k *linuxKernel) apply(name string, h *nsHandle, lc *linkCache, op nsOp) er
 		}
 		return err
 	case opSetLink:
-		l, err := lc.get(op.Link.Name)
-		if err != nil {
-			return err
-		}
-		a := l.Attrs()
-		if a.MTU != op.Link.MTU {
-			if err := h.nl.LinkSetMTU(l, op.Link.MTU); err != nil {
-				return err
-			}
-		}
-		if op.Link.Master == "" && a.MasterIndex != 0 {
-			if err := h.nl.LinkSetNoMaster(l); err != nil {
-				return err
-			}
-		} else if op.Link.Master != "" {
-			m, err := lc.get(op.Link.Master)
-			if err != nil {
-				return err
-			}
-			if a.MasterIndex != m.Attrs().Index {
-				if err := h.nl.LinkSetMasterByIndex(l, m.Attrs().Index); err != nil {
-					return err
-				}
-			}
-		}
-		return h.nl.LinkSetUp(l)
+		return setLink(h, lc, op.Link)
 	case opAddAddr, opDelAddr:
-		l, err := lc.get(op.Addr.Dev)
-		if err != nil {
-			return err
-		}
-		a := &netlink.Addr{IPNet: ipNet(op.Addr.Prefix)}
-		if op.Kind == opDelAddr {
-			return h.nl.AddrDel(l, a)
-		}
-		return h.nl.AddrAdd(l, a)
+		return changeAddr(h, lc, op.Addr, op.Kind == opDelAddr)
 	case opAddRoute, opDelRoute:
-		r, err := netlinkRoute(lc, op.Route)
-		if err != nil {
-			return err
-		}
-		if op.Kind == opDelRoute {
-			return h.nl.RouteDel(r)
-		}
-		return h.nl.RouteReplace(r)
+		return changeRoute(h, lc, op.Route, op.Kind == opDelRoute)
 	case opAddRule, opDelRule:
-		r := netlink.NewRule()
-		r.Family, r.Priority, r.IifName, r.Table = netlink.FAMILY_V4, op.Rule.Priority, op.Rule.IIF, op.Rule.Table
-		if op.Kind == opDelRule {
-			return h.nl.RuleDel(r)
-		}
-		return h.nl.RuleAdd(r)
+		return changeRule(h, op.Rule, op.Kind == opDelRule)
 	case opNFT:
 		return loadNFT(h.nft, op.NFT, op.Value != "")
 	case opStartWork:
@@ -455,6 +459,72 @@ func (k *linuxKernel) apply(name string, h *nsHandle, lc *linkCache, op nsOp) er
 		return nil
 	}
 	return fmt.Errorf("unknown operation %d", op.Kind)
+}
+
+// setLink gives an existing link want's MTU and master and sets it up.
+func setLink(h *nsHandle, lc *linkCache, want Link) error {
+	l, err := lc.get(want.Name)
+	if err != nil {
+		return err
+	}
+	a := l.Attrs()
+	if a.MTU != want.MTU {
+		if err := h.nl.LinkSetMTU(l, want.MTU); err != nil {
+			return err
+		}
+	}
+	if want.Master == "" && a.MasterIndex != 0 {
+		if err := h.nl.LinkSetNoMaster(l); err != nil {
+			return err
+		}
+	} else if want.Master != "" {
+		m, err := lc.get(want.Master)
+		if err != nil {
+			return err
+		}
+		if a.MasterIndex != m.Attrs().Index {
+			if err := h.nl.LinkSetMasterByIndex(l, m.Attrs().Index); err != nil {
+				return err
+			}
+		}
+	}
+	return h.nl.LinkSetUp(l)
+}
+
+// changeAddr adds a, or deletes it when del is set.
+func changeAddr(h *nsHandle, lc *linkCache, a Addr, del bool) error {
+	l, err := lc.get(a.Dev)
+	if err != nil {
+		return err
+	}
+	na := &netlink.Addr{IPNet: ipNet(a.Prefix)}
+	if del {
+		return h.nl.AddrDel(l, na)
+	}
+	return h.nl.AddrAdd(l, na)
+}
+
+// changeRoute replaces r (adding it when it is missing), or deletes it when
+// del is set.
+func changeRoute(h *nsHandle, lc *linkCache, r Route, del bool) error {
+	nr, err := netlinkRoute(lc, r)
+	if err != nil {
+		return err
+	}
+	if del {
+		return h.nl.RouteDel(nr)
+	}
+	return h.nl.RouteReplace(nr)
+}
+
+// changeRule adds r, or deletes it when del is set.
+func changeRule(h *nsHandle, r Rule, del bool) error {
+	nr := netlink.NewRule()
+	nr.Family, nr.Priority, nr.IifName, nr.Table = netlink.FAMILY_V4, r.Priority, r.IIF, r.Table
+	if del {
+		return h.nl.RuleDel(nr)
+	}
+	return h.nl.RuleAdd(nr)
 }
 
 func (k *linuxKernel) addLink(h *nsHandle, lc *linkCache, l Link) (netlink.Link, error) {

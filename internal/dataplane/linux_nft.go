@@ -125,66 +125,87 @@ func ifname(s string) []byte {
 func ruleExprs(c *nftables.Conn, t *nftables.Table, r NFRule) ([]expr.Any, error) {
 	var out []expr.Any
 	for _, m := range r.Match {
-		switch m.Kind {
-		case MIIF, MOIF:
-			key := expr.MetaKeyIIFNAME
-			if m.Kind == MOIF {
-				key = expr.MetaKeyOIFNAME
-			}
-			out = append(out, &expr.Meta{Key: key, Register: 1}, &expr.Cmp{Op: cmpOp(m.Neg), Register: 1, Data: ifname(m.Str)})
-		case MSaddr, MDaddr:
-			off := uint32(12)
-			if m.Kind == MDaddr {
-				off = 16
-			}
-			out = append(out, &expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: 4})
-			if len(m.Set) > 0 {
-				set := &nftables.Set{Table: t, Anonymous: true, Constant: true, Interval: true, KeyType: nftables.TypeIPAddr}
-				if err := c.AddSet(set, intervalElements(m.Set)); err != nil {
-					return nil, err
-				}
-				out = append(out, &expr.Lookup{SourceRegister: 1, SetName: set.Name, SetID: set.ID, Invert: m.Neg})
-				continue
-			}
-			p := m.Prefix.Masked()
-			if p.Bits() < 32 {
-				mask := netip.PrefixFrom(netip.AddrFrom4([4]byte{255, 255, 255, 255}), p.Bits()).Masked().Addr().As4()
-				out = append(out, &expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: mask[:], Xor: []byte{0, 0, 0, 0}})
-			}
-			a := p.Addr().As4()
-			out = append(out, &expr.Cmp{Op: cmpOp(m.Neg), Register: 1, Data: a[:]})
-		case MProto:
-			out = append(out, &expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 9, Len: 1},
-				&expr.Cmp{Op: cmpOp(m.Neg), Register: 1, Data: []byte{m.Proto}})
-		case MSport, MDport:
-			off := uint32(0)
-			if m.Kind == MDport {
-				off = 2
-			}
-			out = append(out, &expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: off, Len: 2})
-			if m.Lo == m.Hi {
-				out = append(out, &expr.Cmp{Op: cmpOp(m.Neg), Register: 1, Data: binaryutil.BigEndian.PutUint16(m.Lo)})
-			} else {
-				out = append(out, &expr.Range{Op: cmpOp(m.Neg), Register: 1, FromData: binaryutil.BigEndian.PutUint16(m.Lo), ToData: binaryutil.BigEndian.PutUint16(m.Hi)})
-			}
-		case MCtState:
-			out = append(out, &expr.Ct{Register: 1, Key: expr.CtKeySTATE},
-				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
-					Mask: binaryutil.NativeEndian.PutUint32(expr.CtStateBitESTABLISHED | expr.CtStateBitRELATED), Xor: binaryutil.NativeEndian.PutUint32(0)},
-				&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(0)})
-		case MCtDNAT:
-			const ipsDstNAT = 1 << 5
-			out = append(out, &expr.Ct{Register: 1, Key: expr.CtKeySTATUS},
-				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: binaryutil.NativeEndian.PutUint32(ipsDstNAT), Xor: binaryutil.NativeEndian.PutUint32(0)},
-				&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(0)})
-		case MNumgen:
-			out = append(out, &expr.Numgen{Register: 1, Modulus: m.Mod, Type: unix.NFT_NG_RANDOM},
-				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(0)})
-		default:
-			return nil, fmt.Errorf("unknown match %q", m.Kind)
+		e, err := matchExprs(c, t, m)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, e...)
 	}
-	a := r.Action
+	a, err := actionExprs(r.Action)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, a...), nil
+}
+
+// matchExprs translates one match, loading what it compares into register 1.
+func matchExprs(c *nftables.Conn, t *nftables.Table, m Match) ([]expr.Any, error) {
+	switch m.Kind {
+	case MIIF, MOIF:
+		key := expr.MetaKeyIIFNAME
+		if m.Kind == MOIF {
+			key = expr.MetaKeyOIFNAME
+		}
+		return []expr.Any{&expr.Meta{Key: key, Register: 1}, &expr.Cmp{Op: cmpOp(m.Neg), Register: 1, Data: ifname(m.Str)}}, nil
+	case MSaddr, MDaddr:
+		return addrExprs(c, t, m)
+	case MProto:
+		return []expr.Any{&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 9, Len: 1},
+			&expr.Cmp{Op: cmpOp(m.Neg), Register: 1, Data: []byte{m.Proto}}}, nil
+	case MSport, MDport:
+		off := uint32(0)
+		if m.Kind == MDport {
+			off = 2
+		}
+		out := []expr.Any{&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: off, Len: 2}}
+		if m.Lo == m.Hi {
+			return append(out, &expr.Cmp{Op: cmpOp(m.Neg), Register: 1, Data: binaryutil.BigEndian.PutUint16(m.Lo)}), nil
+		}
+		return append(out, &expr.Range{Op: cmpOp(m.Neg), Register: 1, FromData: binaryutil.BigEndian.PutUint16(m.Lo), ToData: binaryutil.BigEndian.PutUint16(m.Hi)}), nil
+	case MCtState:
+		return []expr.Any{&expr.Ct{Register: 1, Key: expr.CtKeySTATE},
+			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
+				Mask: binaryutil.NativeEndian.PutUint32(expr.CtStateBitESTABLISHED | expr.CtStateBitRELATED), Xor: binaryutil.NativeEndian.PutUint32(0)},
+			&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(0)}}, nil
+	case MCtDNAT:
+		const ipsDstNAT = 1 << 5
+		return []expr.Any{&expr.Ct{Register: 1, Key: expr.CtKeySTATUS},
+			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: binaryutil.NativeEndian.PutUint32(ipsDstNAT), Xor: binaryutil.NativeEndian.PutUint32(0)},
+			&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(0)}}, nil
+	case MNumgen:
+		return []expr.Any{&expr.Numgen{Register: 1, Modulus: m.Mod, Type: unix.NFT_NG_RANDOM},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(0)}}, nil
+	}
+	return nil, fmt.Errorf("unknown match %q", m.Kind)
+}
+
+// addrExprs translates an ip saddr/daddr match: a lookup in an anonymous
+// interval set for several prefixes, else a masked compare.
+func addrExprs(c *nftables.Conn, t *nftables.Table, m Match) ([]expr.Any, error) {
+	off := uint32(12)
+	if m.Kind == MDaddr {
+		off = 16
+	}
+	out := []expr.Any{&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: 4}}
+	if len(m.Set) > 0 {
+		set := &nftables.Set{Table: t, Anonymous: true, Constant: true, Interval: true, KeyType: nftables.TypeIPAddr}
+		if err := c.AddSet(set, intervalElements(m.Set)); err != nil {
+			return nil, err
+		}
+		return append(out, &expr.Lookup{SourceRegister: 1, SetName: set.Name, SetID: set.ID, Invert: m.Neg}), nil
+	}
+	p := m.Prefix.Masked()
+	if p.Bits() < 32 {
+		mask := netip.PrefixFrom(netip.AddrFrom4([4]byte{255, 255, 255, 255}), p.Bits()).Masked().Addr().As4()
+		out = append(out, &expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: mask[:], Xor: []byte{0, 0, 0, 0}})
+	}
+	a := p.Addr().As4()
+	return append(out, &expr.Cmp{Op: cmpOp(m.Neg), Register: 1, Data: a[:]}), nil
+}
+
+// actionExprs translates a rule's action.
+func actionExprs(a Action) ([]expr.Any, error) {
+	var out []expr.Any
 	switch a.Verdict {
 	case VAccept:
 		out = append(out, &expr.Verdict{Kind: expr.VerdictAccept})

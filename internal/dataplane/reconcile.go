@@ -243,38 +243,45 @@ func (r *reconciler) set(ctx context.Context, d Desired) error {
 	st.Create = time.Since(tp)
 	for level := levelInet; level <= levelLast; level++ {
 		tp = time.Now()
-		var names []string
-		for name, ns := range world {
-			if ns.Level == level {
-				names = append(names, name)
-			}
-		}
-		slices.Sort(names)
-		r.parallel(ctx, names, func(name string) {
-			want := world[name]
-			have, err := r.k.Read(name, want, recreated[name])
-			if err != nil {
-				fail(fmt.Errorf("read namespace %s: %w", name, err))
-				return
-			}
-			ops := diff(want, have, recreated)
-			if len(ops) == 0 {
-				return
-			}
-			if r.log != nil {
-				r.log.Debug("dataplane apply", "netns", name, "ops", len(ops))
-			}
-			if err := r.k.Apply(name, ops); err != nil {
-				fail(fmt.Errorf("namespace %s: %w", name, err))
-			}
-			r.count(len(ops))
-		})
+		r.converge(ctx, world, level, recreated, fail)
 		st.Levels[level] = time.Since(tp)
 	}
 	if err := ctx.Err(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// converge reads back every namespace of world on level, in parallel, and
+// applies the diff to what it wants. Levels run in order because a veth is
+// made by its owner, on a lower level, before the other end configures it.
+func (r *reconciler) converge(ctx context.Context, world World, level int, recreated map[string]bool, fail func(error)) {
+	var names []string
+	for name, ns := range world {
+		if ns.Level == level {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	r.parallel(ctx, names, func(name string) {
+		want := world[name]
+		have, err := r.k.Read(name, want, recreated[name])
+		if err != nil {
+			fail(fmt.Errorf("read namespace %s: %w", name, err))
+			return
+		}
+		ops := diff(want, have, recreated)
+		if len(ops) == 0 {
+			return
+		}
+		if r.log != nil {
+			r.log.Debug("dataplane apply", "netns", name, "ops", len(ops))
+		}
+		if err := r.k.Apply(name, ops); err != nil {
+			fail(fmt.Errorf("namespace %s: %w", name, err))
+		}
+		r.count(len(ops))
+	})
 }
 
 func (r *reconciler) count(n int) { r.applied.Add(int64(n)) }
