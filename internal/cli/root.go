@@ -6,12 +6,15 @@ import (
 	"io"
 	"strings"
 
+	"github.com/aksnet/aksnet/internal/cli/ad"
 	"github.com/aksnet/aksnet/internal/cli/aks"
 	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/group"
 	"github.com/aksnet/aksnet/internal/cli/identity"
+	"github.com/aksnet/aksnet/internal/cli/login"
 	"github.com/aksnet/aksnet/internal/cli/network"
 	"github.com/aksnet/aksnet/internal/cli/output"
+	"github.com/aksnet/aksnet/internal/cli/role"
 	"github.com/aksnet/aksnet/internal/statedir"
 	"github.com/spf13/cobra"
 )
@@ -94,10 +97,14 @@ article works with az replaced by aksnet.`,
 // register theirs in init.
 var (
 	rootCommands = []command.Lazy{
+		{Name: "ad", Build: ad.NewCommand},
 		{Name: "aks", Build: aks.NewCommand},
 		{Name: "group", Build: group.NewCommand},
 		{Name: "identity", Build: identity.NewCommand},
+		{Name: "login", Build: login.NewLoginCommand},
+		{Name: "logout", Build: login.NewLogoutCommand},
 		{Name: "network", Build: network.NewCommand},
+		{Name: "role", Build: role.NewCommand},
 	}
 )
 

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/output"
@@ -163,4 +164,12 @@ func RunE(s Streams, g *Globals, a Args, fn func(e *Env) error) func(*cobra.Comm
 		}
 		return fn(e)
 	}
+}
+
+// ProgName is the program name as typed ("aksnet").
+func (e *Env) ProgName() string {
+	if i := strings.IndexByte(e.Prog, ' '); i > 0 {
+		return e.Prog[:i]
+	}
+	return e.Prog
 }

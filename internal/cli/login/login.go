@@ -1,4 +1,6 @@
-package cli
+// Package login is `aksnet login` and `aksnet logout`: az's service principal
+// sign-in, recorded in the state directory for later commands.
+package login
 
 import (
 	"bufio"
@@ -9,50 +11,48 @@ import (
 	"github.com/aksnet/aksnet/internal/cli/azenv"
 	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
+	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 )
 
-func init() {
-	rootCommands = append(rootCommands, command.Lazy{Name: "login", Build: newLoginCommand}, command.Lazy{Name: "logout", Build: newLogoutCommand})
-}
-
-// newLoginCommand mirrors `az login --service-principal`: it checks the
+// NewLoginCommand mirrors `az login --service-principal`: it checks the
 // secret against the token endpoint, records the principal in
 // <state-dir>/cli/profile.json, and later commands run as it.
-func newLoginCommand(s Streams, g *command.Globals) *cobra.Command {
+func NewLoginCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var username, password, tenant, scope string
 	var servicePrincipal, allowNoSubscriptions, identity, deviceCode, snIssuer bool
 	cmd := &cobra.Command{Use: "login", Short: "Log in to Azure."}
-	a := newRbacArgs(cmd)
-	a.String(&username, "username", "u", "User name, service principal client ID, or managed identity ID.")
-	a.String(&password, "password", "p", "Credentials like user password, or for a service principal, provide client secret or a pem file with key and public certificate. Will prompt if not given.")
-	a.String(&tenant, "tenant", "t", "The Microsoft Entra tenant, must be provided when using a service principal.")
-	a.Bool(&servicePrincipal, "service-principal", "", "Log in with a service principal.")
-	a.Bool(&allowNoSubscriptions, "allow-no-subscriptions", "", "Support access tenants without subscriptions. It's uncommon but useful to run tenant level commands, such as 'az ad'.")
-	a.Bool(&identity, "identity", "i", "Log in using managed identity.")
-	a.Bool(&deviceCode, "use-device-code", "", "Use device code flow.")
-	a.Bool(&snIssuer, "use-cert-sn-issuer", "", "Used with a service principal configured with Subject Name and Issuer Authentication in order to support automatic certificate rolls.")
-	a.String(&scope, "scope", "", "Used in the /authorize request. It can cover only one static resource.")
-	a.done()
+	a := flags.New(cmd, flags.Knack)
+	a.String(&username, "User name, service principal client ID, or managed identity ID.", "--username", "-u")
+	a.String(&password, "Credentials like user password, or for a service principal, provide client secret or a pem file with key and public certificate. Will prompt if not given.", "--password", "-p")
+	a.String(&tenant, "The Microsoft Entra tenant, must be provided when using a service principal.", "--tenant", "-t")
+	a.Switch(&servicePrincipal, "Log in with a service principal.", "--service-principal")
+	a.Switch(&allowNoSubscriptions, "Support access tenants without subscriptions. It's uncommon but useful to run tenant level commands, such as 'az ad'.", "--allow-no-subscriptions")
+	a.Switch(&identity, "Log in using managed identity.", "--identity", "-i")
+	a.Switch(&deviceCode, "Use device code flow.", "--use-device-code")
+	a.Switch(&snIssuer, "Used with a service principal configured with Subject Name and Issuer Authentication in order to support automatic certificate rolls.", "--use-cert-sn-issuer")
+	a.String(&scope, "Used in the /authorize request. It can cover only one static resource.", "--scope")
+	a.Done()
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		e, err := newEnv(cmd, s, g, false)
+		e, err := command.NewEnv(cmd, s, g, false)
 		if err != nil {
 			return err
 		}
 		// az's quick argument usage checks, in its order.
 		switch {
 		case (password != "" || servicePrincipal || tenant != "") && identity:
-			return rbacCLIError("usage error: '--identity' is not applicable with other arguments")
+			return output.CLIError("usage error: '--identity' is not applicable with other arguments")
 		case (password != "" || servicePrincipal || username != "" || identity) && deviceCode:
-			return rbacCLIError("usage error: '--use-device-code' is not applicable with other arguments")
+			return output.CLIError("usage error: '--use-device-code' is not applicable with other arguments")
 		case snIssuer && !servicePrincipal:
-			return rbacCLIError("usage error: '--use-sn-issuer' is only applicable with a service principal")
+			return output.CLIError("usage error: '--use-sn-issuer' is only applicable with a service principal")
 		case servicePrincipal && username == "":
-			return rbacCLIError("usage error: --service-principal --username NAME --password SECRET --tenant TENANT")
+			return output.CLIError("usage error: --service-principal --username NAME --password SECRET --tenant TENANT")
 		case !servicePrincipal:
-			return rbacCLIError("aksnet signs in with service principals only: %s login --service-principal -u APPID -p SECRET --tenant TENANT",
-				e.rbacProgName())
+			return output.CLIError("aksnet signs in with service principals only: %s login --service-principal -u APPID -p SECRET --tenant TENANT",
+				e.ProgName())
 		}
 		if password == "" {
 			if password, err = rbacPromptPassword(e); err != nil {
@@ -63,7 +63,7 @@ func newLoginCommand(s Streams, g *command.Globals) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		token, err := c.LoginToken(username, password, e.rbacProgName())
+		token, err := c.LoginToken(username, password, e.ProgName())
 		if err != nil {
 			return err
 		}
@@ -72,7 +72,7 @@ func newLoginCommand(s Streams, g *command.Globals) *cobra.Command {
 			return err
 		}
 		if len(subs) == 0 {
-			return rbacCLIError("No subscriptions found for %s.", username)
+			return output.CLIError("No subscriptions found for %s.", username)
 		}
 		def := client.PickDefault(g.StateDir, subs)
 		tokenTenant := tenant
@@ -110,18 +110,18 @@ func newLoginCommand(s Streams, g *command.Globals) *cobra.Command {
 	return cmd
 }
 
-// newLogoutCommand mirrors `az logout`: it forgets the logged-in service
+// NewLogoutCommand mirrors `az logout`: it forgets the logged-in service
 // principal, so commands run as the admin principal again. The admin
 // principal itself is always signed in, so logging out without a login is
 // a no-op.
-func newLogoutCommand(s Streams, g *command.Globals) *cobra.Command {
+func NewLogoutCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var username string
 	cmd := &cobra.Command{Use: "logout", Short: "Log out to remove access to Azure subscriptions."}
-	a := newRbacArgs(cmd)
-	a.String(&username, "username", "u", "Account user, if missing, logout the current active account.")
-	a.done()
+	a := flags.New(cmd, flags.Knack)
+	a.String(&username, "Account user, if missing, logout the current active account.", "--username", "-u")
+	a.Done()
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if _, err := newEnv(cmd, s, g, false); err != nil {
+		if _, err := command.NewEnv(cmd, s, g, false); err != nil {
 			return err
 		}
 		return client.Logout(g.StateDir, username)
@@ -130,10 +130,10 @@ func newLogoutCommand(s Streams, g *command.Globals) *cobra.Command {
 }
 
 // rbacPromptPassword is knack's prompt_pass('Password: ').
-func rbacPromptPassword(e *env) (string, error) {
+func rbacPromptPassword(e *command.Env) (string, error) {
 	f, ok := e.Streams.In.(*os.File)
 	if !ok || !command.IsTerminal(f) {
-		return "", rbacCLIError("Please specify both username and password in non-interactive mode.")
+		return "", output.CLIError("Please specify both username and password in non-interactive mode.")
 	}
 	fmt.Fprint(e.Streams.Err, "Password: ")
 	fd := int(f.Fd())
@@ -147,7 +147,7 @@ func rbacPromptPassword(e *env) (string, error) {
 	line, err := bufio.NewReader(f).ReadString('\n')
 	fmt.Fprintln(e.Streams.Err)
 	if err != nil && line == "" {
-		return "", rbacCLIError("Please specify both username and password in non-interactive mode.")
+		return "", output.CLIError("Please specify both username and password in non-interactive mode.")
 	}
 	return strings.TrimRight(line, "\r\n"), nil
 }

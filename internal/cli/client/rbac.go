@@ -1,0 +1,569 @@
+package client
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aksnet/aksnet/internal/cli/azshape"
+	"github.com/aksnet/aksnet/internal/cli/output"
+)
+
+const (
+	AssignmentsSegment = "/providers/Microsoft.Authorization/roleAssignments"
+	DefinitionsSegment = "/providers/Microsoft.Authorization/roleDefinitions"
+
+	// ScopeWarning is az's warning when role assignment create has no
+	// --scope.
+	ScopeWarning = "--scope argument will become required for creating a role assignment in the breaking change " +
+		"release of the fall of 2023. Please explicitly specify --scope."
+)
+
+// PrincipalTypes are the --assignee-principal-type choices az offers.
+var PrincipalTypes = []string{"User", "Group", "ServicePrincipal", "ForeignGroup"}
+
+// ODataTypes maps Graph's @odata.type to ARM's principalType.
+var ODataTypes = map[string]string{
+	"#microsoft.graph.user":             "User",
+	"#microsoft.graph.servicePrincipal": "ServicePrincipal",
+	"#microsoft.graph.group":            "Group",
+}
+
+// Str reads a string key of a shaped object.
+func Str(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
+}
+
+// decode decodes ARM JSON keeping numbers as they are.
+func decode(raw []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, output.CLIError("decode response: %v", err)
+	}
+	return v, nil
+}
+
+// ShapeObject shapes one ARM object as az prints it.
+func ShapeObject(raw []byte) (map[string]any, error) {
+	v, err := decode(raw)
+	if err != nil {
+		return nil, err
+	}
+	m, _ := azshape.Shape(v).(map[string]any)
+	if m == nil {
+		return nil, output.CLIError("decode response: not an object")
+	}
+	pyTimes(m, "createdOn", "updatedOn")
+	return m, nil
+}
+
+// The patterns are compiled on first use: package-level work slows every
+// command.
+var guidPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?i:\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?)$`)
+})
+
+// isGUID is az's is_guid.
+func isGUID(s string) bool { return guidPattern().MatchString(s) }
+
+// validResourceID is a structural check of an ARM id, as
+// is_valid_resource_id: /subscriptions/{id}[/resourceGroups/{rg}]
+// [/providers/{ns}/{type}/{name}[/{type}/{name}...]].
+func validResourceID(id string) bool {
+	segs := strings.Split(strings.TrimPrefix(id, "/"), "/")
+	for _, s := range segs {
+		if s == "" {
+			return false
+		}
+	}
+	if len(segs) < 2 || !strings.EqualFold(segs[0], "subscriptions") {
+		return false
+	}
+	rest := segs[2:]
+	if len(rest) >= 2 && strings.EqualFold(rest[0], "resourceGroups") {
+		rest = rest[2:]
+	}
+	if len(rest) == 0 {
+		return true
+	}
+	return strings.EqualFold(rest[0], "providers") && len(rest) >= 4 && len(rest)%2 == 0
+}
+
+// ScopePath is a scope or id as a request path: az's SDK puts it after
+// one slash ("/{scope}/providers/...").
+func ScopePath(scope string) string {
+	return "/" + strings.Trim(scope, "/")
+}
+
+// pyTimes rewrites the RFC 3339 times of an az model as Python's
+// datetime.isoformat() prints them (microseconds, "+00:00"), as az's
+// todict does.
+func pyTimes(m map[string]any, keys ...string) {
+	for _, k := range keys {
+		s, ok := m[k].(string)
+		if !ok {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			continue
+		}
+		t = t.Truncate(time.Microsecond)
+		layout := "2006-01-02T15:04:05"
+		if t.Nanosecond() != 0 {
+			layout += ".000000"
+		}
+		m[k] = t.Format(layout + "-07:00")
+	}
+}
+
+// BuildScope is az's _build_role_scope.
+func (c *Client) BuildScope(rg, scope string) (string, error) {
+	switch {
+	case scope != "":
+		if rg != "" {
+			return "", output.CLIError("Resource group \"%s\" is redundant because scope is supplied", rg)
+		}
+		if strings.HasPrefix(scope, "/subscriptions/") && !validResourceID(scope) {
+			return "", output.CLIError("Invalid scope. Please use --help to view the valid format.")
+		}
+		return scope, nil
+	case rg != "":
+		return c.RGPath(rg), nil
+	}
+	return "/subscriptions/" + c.Subscription, nil
+}
+
+var roleIDPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^/subscriptions/.+/providers/Microsoft.Authorization/roleDefinitions/`)
+})
+
+// resolveRoleID is az's _resolve_role_id: a full role definition id as
+// it is, a GUID under the subscription, else a name looked up at scope.
+func (c *Client) resolveRoleID(role, scope string) (string, error) {
+	if roleIDPattern().MatchString(role) {
+		return role, nil
+	}
+	if isGUID(role) {
+		return "/subscriptions/" + c.Subscription + DefinitionsSegment + "/" + role, nil
+	}
+	if scope == "" {
+		scope = "/subscriptions/" + c.Subscription
+	}
+	defs, err := c.RoleDefinitions(scope, fmt.Sprintf("roleName eq '%s'", role))
+	if err != nil {
+		return "", err
+	}
+	switch len(defs) {
+	case 0:
+		return "", output.CLIError("Role '%s' doesn't exist.", role)
+	case 1:
+		return Str(defs[0], "id"), nil
+	}
+	ids := make([]string, len(defs))
+	for i, d := range defs {
+		ids[i] = "'" + Str(d, "id") + "'"
+	}
+	return "", output.CLIError("More than one role matches the given name '%s'. Please pick a value from '[%s]'", role, strings.Join(ids, ", "))
+}
+
+// RoleDefinitions lists the role definitions at scope, shaped as az
+// prints them (properties.type becomes roleType, az's role_type).
+func (c *Client) RoleDefinitions(scope, filter string) ([]map[string]any, error) {
+	path := ScopePath(scope) + DefinitionsSegment
+	if filter != "" {
+		path += "?" + url.Values{"$filter": {filter}}.Encode()
+	}
+	items, err := c.ListItems(path, APIAuthorization)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, 0, len(items))
+	for _, raw := range items {
+		v, err := decode(raw)
+		if err != nil {
+			return nil, err
+		}
+		if m, ok := v.(map[string]any); ok {
+			if p, ok := m["properties"].(map[string]any); ok {
+				if t, ok := p["type"]; ok {
+					p["roleType"] = t
+					delete(p, "type")
+				}
+			}
+		}
+		m, _ := azshape.Shape(v).(map[string]any)
+		if m != nil {
+			pyTimes(m, "createdOn", "updatedOn")
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// graph sends a Microsoft Graph request. Transport failures are
+// errors; Graph's answers, errors included, are returned.
+func (c *Client) graph(method, path string, body any) (*Response, error) {
+	return c.Do(method, path, "", body)
+}
+
+// graphErr is az's GraphError: Graph's message, exit code 1. It
+// unwraps to the *output.Error the error handler prints.
+type graphErr struct{ err *output.Error }
+
+func (g *graphErr) Error() string { return g.err.Error() }
+func (g *graphErr) Unwrap() error { return g.err }
+
+func graphError(r *Response) error {
+	ae := output.ParseARMError(r.Status, r.Body)
+	msg := ae.Message
+	if msg == "" {
+		msg = ae.Error()
+	}
+	return &graphErr{&output.Error{Code: 1, Message: msg}}
+}
+
+// GraphValues calls Graph and returns its "value" list.
+func (c *Client) GraphValues(method, path string, body any) ([]map[string]any, *Response, error) {
+	r, err := c.graph(method, path, body)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.Status >= 400 {
+		return nil, r, graphError(r)
+	}
+	var page struct {
+		Value []map[string]any `json:"value"`
+	}
+	if err := json.Unmarshal(r.Body, &page); err != nil {
+		return nil, r, output.CLIError("decode Graph response: %v", err)
+	}
+	return page.Value, r, nil
+}
+
+// GraphFilter is a Graph collection path with an OData $filter.
+func GraphFilter(collection, filter string) string {
+	return "/v1.0/" + collection + "?" + url.Values{"$filter": {filter}}.Encode()
+}
+
+// objectStubs is az's _get_object_stubs: directoryObjects/getByIds, at
+// most 1000 ids a call.
+func (c *Client) objectStubs(ids []string) ([]map[string]any, error) {
+	var out []map[string]any
+	for i := 0; i < len(ids); i += 1000 {
+		end := min(i+1000, len(ids))
+		body := map[string]any{"ids": ids[i:end], "types": []string{"user", "group", "servicePrincipal", "directoryObjectPartnerReference"}}
+		vals, _, err := c.GraphValues(http.MethodPost, "/v1.0/directoryObjects/getByIds", body)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, vals...)
+	}
+	return out, nil
+}
+
+// ResolveAssignee is az's _resolve_object_id_and_type: a service
+// principal name (an appId among them), else an object id confirmed by
+// getByIds. Users do not exist in aksnet's directory, so sign-in names are
+// not looked up.
+func (c *Client) ResolveAssignee(assignee string, fallbackToObjectID bool) (string, string, error) {
+	id, ptype, err := c.lookupAssignee(assignee)
+	if err == nil {
+		return id, ptype, nil
+	}
+	var ge *graphErr
+	if !errors.As(err, &ge) {
+		return "", "", err
+	}
+	c.log.Warn("Failed to query %s by invoking Graph API. If you don't have permission to query Graph API, please "+
+		"specify --assignee-object-id and --assignee-principal-type.", assignee)
+	if fallbackToObjectID && isGUID(assignee) {
+		c.log.Warn("Assuming %s as an object ID.", assignee)
+		return assignee, "", nil
+	}
+	return "", "", err
+}
+
+func (c *Client) lookupAssignee(assignee string) (string, string, error) {
+	sps, _, err := c.GraphValues(http.MethodGet, GraphFilter("servicePrincipals", fmt.Sprintf("servicePrincipalNames/any(c:c eq '%s')", assignee)), nil)
+	if err != nil {
+		return "", "", err
+	}
+	if len(sps) > 0 {
+		return Str(sps[0], "id"), "ServicePrincipal", nil
+	}
+	if isGUID(assignee) {
+		objs, err := c.objectStubs([]string{assignee})
+		if err != nil {
+			return "", "", err
+		}
+		if len(objs) > 0 {
+			return Str(objs[0], "id"), ODataTypes[Str(objs[0], "@odata.type")], nil
+		}
+	}
+	return "", "", output.CLIError("Cannot find user or service principal in graph database for '%s'. If the assignee is an appId, "+
+		"make sure the corresponding service principal is created with 'az ad sp create --id %s'.", assignee, assignee)
+}
+
+// PrincipalTypeOf is az's _get_principal_type_from_object_id: the
+// principal type Graph knows for an object id, or "" (None).
+func (c *Client) PrincipalTypeOf(objectID string) string {
+	objs, err := c.objectStubs([]string{objectID})
+	if err != nil {
+		c.log.Warn("Failed to query --assignee-principal-type for --assignee-object-id %s by invoking Graph API.", objectID)
+		return ""
+	}
+	if len(objs) > 0 {
+		return ODataTypes[Str(objs[0], "@odata.type")]
+	}
+	return ""
+}
+
+// CreateAssignment is az's _create_role_assignment with an already
+// resolved principal: it PUTs a new assignment and returns the ARM body.
+func (c *Client) CreateAssignment(role, principalID, rg, scope, principalType, description, condition, conditionVersion, name string) ([]byte, error) {
+	if name == "" {
+		name = NewUUID()
+	}
+	sc, err := c.BuildScope(rg, scope)
+	if err != nil {
+		return nil, err
+	}
+	roleID, err := c.resolveRoleID(role, sc)
+	if err != nil {
+		return nil, err
+	}
+	props := map[string]any{"roleDefinitionId": roleID, "principalId": principalID}
+	if principalType != "" {
+		props["principalType"] = principalType
+	}
+	if description != "" {
+		props["description"] = description
+	}
+	if condition != "" {
+		props["condition"] = condition
+		props["conditionVersion"] = conditionVersion
+	}
+	path := ScopePath(sc) + AssignmentsSegment + "/" + name
+	r, err := c.Call(http.MethodPut, path, APIAuthorization, map[string]any{"properties": props})
+	if err != nil {
+		return nil, err
+	}
+	return r.Body, nil
+}
+
+// AssignmentExists is az's _error_caused_by_role_assignment_exists.
+func AssignmentExists(err error) bool {
+	var ae output.ARMError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	return ae.Status == http.StatusConflict && (ae.Code == "RoleAssignmentExists" || strings.Contains(ae.Message, "role assignment already exists"))
+}
+
+// SearchAssignments is az's _search_role_assignments; scope "" means
+// the whole subscription (--all).
+func (c *Client) SearchAssignments(scope, assignee, role string, inherited, groups bool) ([]map[string]any, error) {
+	objectID := ""
+	if assignee != "" {
+		var err error
+		if objectID, _, err = c.ResolveAssignee(assignee, true); err != nil {
+			return nil, err
+		}
+	}
+	var path string
+	switch {
+	case scope != "":
+		f := "atScope()"
+		if objectID != "" && groups {
+			f += fmt.Sprintf(" and assignedTo('%s')", objectID)
+		}
+		path = ScopePath(scope) + AssignmentsSegment + "?" + url.Values{"$filter": {f}}.Encode()
+	case objectID != "":
+		f := fmt.Sprintf("principalId eq '%s'", objectID)
+		if groups {
+			f = fmt.Sprintf("assignedTo('%s')", objectID)
+		}
+		path = "/subscriptions/" + c.Subscription + AssignmentsSegment + "?" + url.Values{"$filter": {f}}.Encode()
+	default:
+		path = "/subscriptions/" + c.Subscription + AssignmentsSegment
+	}
+	items, err := c.ListItems(path, APIAuthorization)
+	if err != nil {
+		return nil, err
+	}
+	var out []map[string]any
+	for _, raw := range items {
+		m, err := ShapeObject(raw)
+		if err != nil {
+			return nil, err
+		}
+		as := Str(m, "scope")
+		if scope != "" && !strings.EqualFold(as, scope) &&
+			!(inherited && strings.HasPrefix(strings.ToLower(scope), strings.ToLower(as))) {
+			continue
+		}
+		out = append(out, m)
+	}
+	if len(out) > 0 && role != "" {
+		roleID, err := c.resolveRoleID(role, scope)
+		if err != nil {
+			return nil, err
+		}
+		kept := out[:0]
+		for _, m := range out {
+			if strings.EqualFold(Str(m, "roleDefinitionId"), roleID) {
+				kept = append(kept, m)
+			}
+		}
+		out = kept
+	}
+	if objectID != "" && !groups {
+		kept := out[:0]
+		for _, m := range out {
+			if strings.EqualFold(Str(m, "principalId"), objectID) {
+				kept = append(kept, m)
+			}
+		}
+		out = kept
+	}
+	return out, nil
+}
+
+// ListAssignments is az's list_role_assignments: the assignments with
+// roleDefinitionName and principalName filled in.
+func (c *Client) ListAssignments(assignee, role, rg, scope string, inherited, all, groups bool) ([]map[string]any, error) {
+	if all {
+		if rg != "" || scope != "" {
+			return nil, output.CLIError("group or scope are not required when --all is used")
+		}
+		scope = ""
+	} else {
+		var err error
+		if scope, err = c.BuildScope(rg, scope); err != nil {
+			return nil, err
+		}
+	}
+	results, err := c.SearchAssignments(scope, assignee, role, inherited, groups)
+	if err != nil {
+		return nil, err
+	}
+	if len(results) == 0 {
+		return []map[string]any{}, nil
+	}
+	defScope := scope
+	if defScope == "" {
+		defScope = "/subscriptions/" + c.Subscription
+	}
+	defs, err := c.RoleDefinitions(defScope, "")
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]any{}
+	for _, d := range defs {
+		names[strings.ToLower(Str(d, "id"))] = d["roleName"]
+	}
+	var principals []string
+	seen := map[string]bool{}
+	for _, r := range results {
+		if _, ok := r["roleDefinitionName"]; !ok {
+			r["roleDefinitionName"] = names[strings.ToLower(Str(r, "roleDefinitionId"))]
+		}
+		if p := Str(r, "principalId"); p != "" && !seen[p] {
+			seen[p] = true
+			principals = append(principals, p)
+		}
+	}
+	if len(principals) > 0 {
+		stubs, err := c.objectStubs(principals)
+		if err != nil {
+			// Failing to name principals must not fail the listing.
+			c.log.Info("Failed to resolve graph object information per error '%s'", err)
+		} else {
+			display := map[string]string{}
+			for _, s := range stubs {
+				display[Str(s, "id")] = displayableName(s)
+			}
+			for _, r := range results {
+				if Str(r, "principalName") == "" {
+					r["principalName"] = display[Str(r, "principalId")]
+				}
+			}
+		}
+	}
+	return results, nil
+}
+
+// displayableName is az's _get_displayable_name of a Graph object.
+func displayableName(o map[string]any) string {
+	if upn, ok := o["userPrincipalName"].(string); ok {
+		return upn
+	}
+	if names, ok := o["servicePrincipalNames"].([]any); ok {
+		if len(names) > 0 {
+			s, _ := names[0].(string)
+			return s
+		}
+		return ""
+	}
+	return Str(o, "displayName")
+}
+
+// CreateApplication is az's create_application for a display name: an
+// existing application of that name is patched, else a new one is created.
+func (c *Client) CreateApplication(displayName string) (map[string]any, error) {
+	apps, _, err := c.GraphValues(http.MethodGet, GraphFilter("applications", fmt.Sprintf("startswith(displayName,'%s')", displayName)), nil)
+	if err != nil {
+		return nil, err
+	}
+	var same []map[string]any
+	for _, a := range apps {
+		if Str(a, "displayName") == displayName {
+			same = append(same, a)
+		}
+	}
+	switch len(same) {
+	case 0:
+		return c.GraphObject(http.MethodPost, "/v1.0/applications", map[string]any{"displayName": displayName, "keyCredentials": []any{}})
+	case 1:
+		id := Str(same[0], "id")
+		c.log.Warn("Found an existing application instance: (id) %s. We will patch it.", id)
+		if _, err := c.GraphObject(http.MethodPatch, "/v1.0/applications/"+id, map[string]any{"displayName": displayName}); err != nil {
+			return nil, err
+		}
+		return c.GraphObject(http.MethodGet, "/v1.0/applications/"+id, nil)
+	}
+	ids := make([]string, len(same))
+	for i, a := range same {
+		ids[i] = Str(a, "id")
+	}
+	return nil, output.CLIError("More than one application have the same display name '%s': (id) %s, please remove them first.", displayName, strings.Join(ids, ", "))
+}
+
+// GraphObject sends a Graph request answering one object (or nothing).
+func (c *Client) GraphObject(method, path string, body any) (map[string]any, error) {
+	r, err := c.graph(method, path, body)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status >= 400 {
+		return nil, graphError(r)
+	}
+	out := map[string]any{}
+	if len(strings.TrimSpace(string(r.Body))) > 0 {
+		if err := json.Unmarshal(r.Body, &out); err != nil {
+			return nil, &output.Error{Code: 1, Message: fmt.Sprintf("decode Graph response: %v", err)}
+		}
+	}
+	return out, nil
+}
