@@ -44,6 +44,12 @@ func bootstrapWith(ctx context.Context, srv *arm.Server, dir string, register fu
 		register(creds.TenantID)
 		return &creds, nil
 	}
+	// A database without the bootstrap ids next to the credentials of an
+	// earlier start is state that was lost; a new tenant would overwrite
+	// admin.json.
+	if _, err := os.Stat(credPath); err == nil {
+		return nil, fmt.Errorf("the state database has no tenant, but %s exists: refusing to bootstrap a new tenant over existing state.\n%s", credPath, recoveryHint(dir))
+	}
 	plain, secret := identity.NewSecret()
 	creds = statedir.Credentials{TenantID: arm.NewUUID(), SubscriptionID: arm.NewUUID(), AppID: arm.NewUUID(), ObjectID: arm.NewUUID(), Password: plain}
 	// Providers must know the tenant before anything is created through them.

@@ -64,6 +64,13 @@ type Config struct {
 	// second (defaults 20/s and 200).
 	TokenRate  float64
 	TokenBurst int
+	// Restore, when set, names a backup (from 'aksnet state backup') that
+	// replaces the database before it is opened; the previous database is
+	// kept beside it.
+	Restore string
+	// ResetState moves the database and admin.json aside before opening,
+	// so that a new tenant starts over damaged state without deleting it.
+	ResetState bool
 }
 
 // Plane is an assembled control plane.
@@ -82,31 +89,63 @@ type Plane struct {
 	tokenLimit  *identity.RateLimiter
 	directory   *directory.Store
 	dataplane   *dataplaneController
+	lock        *statedir.DirLock
 }
 
 // Open opens (creating on first start) the state in cfg.StateDir and
-// assembles the control plane.
-func Open(ctx context.Context, cfg Config) (*Plane, error) {
+// assembles the control plane. It holds the state directory's lock until
+// Close, so a second server on the same directory fails at once.
+//
+// Damaged state is refused, never used or overwritten: a database that fails
+// verification (see bolt.Verify), or a missing database in a directory that
+// already has admin credentials or a CA, is an error telling how to recover.
+func Open(ctx context.Context, cfg Config) (p *Plane, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create state dir: %w", err)
 	}
-	bundle, err := pki.Ensure(cfg.StateDir)
-	if err != nil {
-		return nil, fmt.Errorf("certificates: %w", err)
-	}
-	db, err := bolt.Open(filepath.Join(cfg.StateDir, "aksnet.db"), bolt.Options{})
+	// The lock comes first: nothing in the directory is read or changed
+	// while another server may be using it.
+	lock, err := statedir.Lock(cfg.StateDir)
 	if err != nil {
 		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			_ = lock.Unlock()
+		}
+	}()
+	switch {
+	case cfg.Restore != "" && cfg.ResetState:
+		return nil, errors.New("--restore and --reset-state exclude each other")
+	case cfg.Restore != "":
+		if err := restoreDatabase(cfg.StateDir, cfg.Restore, cfg.Logger); err != nil {
+			return nil, err
+		}
+	case cfg.ResetState:
+		if err := resetState(cfg.StateDir, cfg.Logger); err != nil {
+			return nil, err
+		}
+	}
+	// The database is checked before the certificates: pki.Ensure would
+	// create a CA, which a later start would take for existing state.
+	db, err := openDatabase(cfg.StateDir, cfg.ResetState)
+	if err != nil {
+		return nil, err
+	}
+	bundle, err := pki.Ensure(cfg.StateDir)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("certificates: %w", err)
 	}
 	issuer, err := identity.NewIssuer(filepath.Join(cfg.StateDir, "token-key.pem"), "https://localhost/adfs")
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("token issuer: %w", err)
 	}
-	p := &Plane{cfg: cfg, db: db, TLS: bundle, Issuer: issuer, log: cfg.Logger, tokens: map[string]*identity.TokenService{}, directory: directory.New(db)}
+	p = &Plane{cfg: cfg, db: db, lock: lock, TLS: bundle, Issuer: issuer, log: cfg.Logger, tokens: map[string]*identity.TokenService{}, directory: directory.New(db)}
 	rate, burst := cfg.TokenRate, cfg.TokenBurst
 	if rate <= 0 {
 		rate = 20
@@ -164,13 +203,14 @@ func Open(ctx context.Context, cfg Config) (*Plane, error) {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(promReg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /metadata/endpoints", p.serveMetadata)
+	mux.Handle(BackupPath, &backupHandler{db: db, authn: authn, authz: az, subscriptionID: creds.SubscriptionID, log: cfg.Logger})
 	p.handler = arm.Outermost(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case identity.IsIdentityPath(r.URL.Path):
 			p.tokenService(r.Host).Handler().ServeHTTP(w, r)
 		case directory.IsGraphPath(r.URL.Path):
 			graph.ServeHTTP(w, r)
-		case r.URL.Path == "/healthz" || r.URL.Path == "/metrics" || r.URL.Path == "/metadata/endpoints":
+		case r.URL.Path == "/healthz" || r.URL.Path == "/metrics" || r.URL.Path == "/metadata/endpoints" || r.URL.Path == BackupPath:
 			mux.ServeHTTP(w, r)
 		default:
 			srv.ServeHTTP(w, r)
@@ -198,11 +238,13 @@ func (p *Plane) tokenService(host string) *identity.TokenService {
 	return ts
 }
 
-// Close stops the controllers and closes the store.
+// Close stops the controllers, closes the store and releases the state
+// directory.
 func (p *Plane) Close() error {
 	p.stop()
 	p.waitDataplane()
-	return p.db.Close()
+	err := p.db.Close()
+	return errors.Join(err, p.lock.Unlock())
 }
 
 // TLSConfig returns the server TLS configuration.

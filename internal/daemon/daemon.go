@@ -31,6 +31,8 @@ type serveFlags struct {
 	stateDir  string
 	maxRoutes int
 	logLevel  string
+	restore   string
+	reset     bool
 	dp        dataplaneFlags
 }
 
@@ -64,7 +66,12 @@ tables, NSGs, managed identities, role assignments and AKS kubenet clusters.
 
 On first start it creates, in the state dir, a CA and a server certificate, a
 tenant, a subscription and an admin service principal with Owner on it, whose
-credentials are written to admin.json (mode 0600).`,
+credentials are written to admin.json (mode 0600).
+
+Only one aksnetd runs on a state dir at a time. At start the database is
+verified; damaged state is refused, never used or overwritten. Recover with
+--restore FILE (a backup made by 'aksnet state backup FILE') or, to start a new
+tenant, --reset-state (the old database and admin.json are moved aside).`,
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -78,11 +85,16 @@ credentials are written to admin.json (mode 0600).`,
 	cmd.Flags().StringVar(&f.stateDir, "state-dir", statedir.Default(), "directory holding aksnet's state (env AKSNET_STATE_DIR)")
 	cmd.Flags().IntVar(&f.maxRoutes, "max-routes-per-table", 400, "Azure's route limit per route table (and so nodes per kubenet cluster)")
 	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	cmd.Flags().StringVar(&f.restore, "restore", "", "replace the state database with this backup (made by 'aksnet state backup'), keeping the previous one beside it, then serve")
+	cmd.Flags().BoolVar(&f.reset, "reset-state", false, "move the database and admin.json aside (never deleted) and start a new tenant, then serve")
 	f.dp.bind(cmd)
 	return cmd
 }
 
 func run(ctx context.Context, out, errw io.Writer, f *serveFlags) error {
+	if f.restore != "" && f.reset {
+		return output.UsageError("--restore and --reset-state exclude each other")
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return output.UsageError(fmt.Sprintf("argument --log-level: invalid choice: '%s'", f.logLevel))
@@ -101,7 +113,8 @@ func run(ctx context.Context, out, errw io.Writer, f *serveFlags) error {
 	if dp != nil {
 		defer dp.Close()
 	}
-	plane, err := controlplane.Open(ctx, controlplane.Config{StateDir: f.stateDir, MaxRoutesPerTable: f.maxRoutes, Logger: log, Dataplane: dp})
+	plane, err := controlplane.Open(ctx, controlplane.Config{StateDir: f.stateDir, MaxRoutesPerTable: f.maxRoutes, Logger: log, Dataplane: dp,
+		Restore: f.restore, ResetState: f.reset})
 	if err != nil {
 		return &output.Error{Code: 1, Message: err.Error()}
 	}

@@ -107,12 +107,17 @@ func Open(path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// Backup writes a consistent copy of the whole database to w, taken in one
-// read transaction while writers carry on, and returns the bytes written.
-// The copy is a database file that Open and Verify accept.
-func (s *Store) Backup(w io.Writer) (int64, error) {
+// Backup writes a consistent copy of the whole database to w with bbolt's
+// Tx.WriteTo, in one read transaction while writers carry on, and returns
+// the bytes written. When size is set it is told the copy's size before the
+// first byte is written. The copy is a database file that Open and Verify
+// accept.
+func (s *Store) Backup(w io.Writer, size func(int64)) (int64, error) {
 	var n int64
 	err := s.db.View(func(tx *bbolt.Tx) error {
+		if size != nil {
+			size(tx.Size())
+		}
 		var err error
 		n, err = tx.WriteTo(w)
 		return err

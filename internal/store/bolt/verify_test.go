@@ -183,7 +183,7 @@ func TestStore_Backup_IsAVerifiedCopy(t *testing.T) {
 	s := open(t, path)
 	defer s.Close()
 	var buf bytes.Buffer
-	n, err := s.Backup(&buf)
+	n, err := s.Backup(&buf, nil)
 	if err != nil || n != int64(buf.Len()) {
 		t.Fatalf("Backup = %d, %v (buffer %d)", n, err, buf.Len())
 	}
