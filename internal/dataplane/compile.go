@@ -95,16 +95,7 @@ func compile(d Desired, names Names) (World, error) {
 		}
 		f := compileFabric(nics, subnets, used, nodeCluster)
 		w[fname] = f
-		// The internet side of the fabric's link.
-		il := vnetLink(v.ID)
-		inet.Links = append(inet.Links, Link{Name: il, Kind: KindVeth, Owner: true, PeerNS: fname, Peer: linkInet, MTU: MTU})
-		inet.Addrs = append(inet.Addrs, Addr{Dev: il, Prefix: host(transitInet)})
-		for ci := range d.Clusters {
-			c := &d.Clusters[ci]
-			if strings.EqualFold(c.VNet, v.ID) && c.PublicIP.IsValid() && len(c.Nodes) > 0 {
-				inet.Routes = append(inet.Routes, Route{Table: MainTable, Dst: host(c.PublicIP), Type: RouteUnicast, Gw: transitFabric, Dev: il})
-			}
-		}
+		linkInternet(inet, v.ID, fname, d.Clusters)
 	}
 	if len(w) > 0 {
 		w[names.Inet()] = inet
@@ -124,6 +115,21 @@ func compile(d Desired, names Names) (World, error) {
 		ns.sortState()
 	}
 	return w, nil
+}
+
+// linkInternet gives the internet namespace its side of the link to VNet
+// vnetID's fabric namespace fname, and a route through it to the public IP
+// of every cluster with nodes in the VNet.
+func linkInternet(inet *NSState, vnetID, fname string, clusters []Cluster) {
+	il := vnetLink(vnetID)
+	inet.Links = append(inet.Links, Link{Name: il, Kind: KindVeth, Owner: true, PeerNS: fname, Peer: linkInet, MTU: MTU})
+	inet.Addrs = append(inet.Addrs, Addr{Dev: il, Prefix: host(transitInet)})
+	for ci := range clusters {
+		c := &clusters[ci]
+		if strings.EqualFold(c.VNet, vnetID) && c.PublicIP.IsValid() && len(c.Nodes) > 0 {
+			inet.Routes = append(inet.Routes, Route{Table: MainTable, Dst: host(c.PublicIP), Type: RouteUnicast, Gw: transitFabric, Dev: il})
+		}
+	}
 }
 
 // compileFabric is the fabric namespace of one VNet with realised NICs
