@@ -4,17 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/aksnet/aksnet/internal/cli/ad"
 	"github.com/aksnet/aksnet/internal/cli/aks"
+	"github.com/aksnet/aksnet/internal/cli/azenv"
 	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/group"
 	"github.com/aksnet/aksnet/internal/cli/identity"
 	"github.com/aksnet/aksnet/internal/cli/login"
 	"github.com/aksnet/aksnet/internal/cli/network"
 	"github.com/aksnet/aksnet/internal/cli/output"
+	"github.com/aksnet/aksnet/internal/cli/plan"
 	"github.com/aksnet/aksnet/internal/cli/role"
+	"github.com/aksnet/aksnet/internal/cli/serve"
 	"github.com/aksnet/aksnet/internal/statedir"
 	"github.com/spf13/cobra"
 )
@@ -82,7 +84,7 @@ article works with az replaced by aksnet.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return output.UsageError(fmt.Sprintf("%s: %s", c.CommandPath(), err))
 	})
-	root.AddCommand(newServeCommand(s))
+	root.AddCommand(serve.NewCommand(s))
 	picked := command.Pick(rootCommands, args)
 	for _, c := range picked {
 		root.AddCommand(c.Build(s, g))
@@ -93,31 +95,19 @@ article works with az replaced by aksnet.`,
 	return root
 }
 
-// rootCommands are the command groups; the files still in this package
-// register theirs in init.
+// rootCommands are aksnet's command groups, each in its own package; only
+// the one the command line names is built.
 var (
 	rootCommands = []command.Lazy{
 		{Name: "ad", Build: ad.NewCommand},
 		{Name: "aks", Build: aks.NewCommand},
+		{Name: "az-env", Build: azenv.NewCommand},
 		{Name: "group", Build: group.NewCommand},
 		{Name: "identity", Build: identity.NewCommand},
 		{Name: "login", Build: login.NewLoginCommand},
 		{Name: "logout", Build: login.NewLogoutCommand},
 		{Name: "network", Build: network.NewCommand},
+		{Name: "plan", Build: plan.NewCommand},
 		{Name: "role", Build: role.NewCommand},
 	}
 )
-
-// required checks az-style required arguments, naming all that are missing.
-func required(pairs ...string) error {
-	var missing []string
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if strings.TrimSpace(pairs[i+1]) == "" {
-			missing = append(missing, pairs[i])
-		}
-	}
-	if len(missing) > 0 {
-		return output.UsageError("the following arguments are required: " + strings.Join(missing, ", "))
-	}
-	return nil
-}

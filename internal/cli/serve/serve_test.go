@@ -1,4 +1,4 @@
-package cli
+package serve_test
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aksnet/aksnet/internal/cli"
 )
 
 // TestServeRunsDaemon checks that `aksnet serve` hands its arguments, flags
@@ -19,7 +21,7 @@ func TestServeRunsDaemon(t *testing.T) {
 	}
 	t.Setenv("AKSNETD", fake)
 	var out, errw bytes.Buffer
-	code := Main([]string{"serve", "--listen", "127.0.0.1:0", "--state-dir", "/x"}, nil, &out, &errw)
+	code := cli.Main([]string{"serve", "--listen", "127.0.0.1:0", "--state-dir", "/x"}, nil, &out, &errw)
 	if code != 3 || strings.TrimSpace(out.String()) != "aksnetd got: --listen 127.0.0.1:0 --state-dir /x" {
 		t.Fatalf("exit %d, stdout %q, stderr %q; want exit 3 and the arguments passed through", code, out.String(), errw.String())
 	}
@@ -30,7 +32,7 @@ func TestServeWithoutDaemon(t *testing.T) {
 	t.Setenv("AKSNETD", "")
 	t.Setenv("PATH", t.TempDir())
 	var out, errw bytes.Buffer
-	code := Main([]string{"serve"}, nil, &out, &errw)
+	code := cli.Main([]string{"serve"}, nil, &out, &errw)
 	if code != 1 || !strings.Contains(errw.String(), "ERROR: aksnet serve runs aksnetd, the server, and found none") ||
 		!strings.Contains(errw.String(), "go install github.com/aksnet/aksnet/cmd/aksnetd@latest") {
 		t.Fatalf("exit %d, stderr %q; want exit 1 and how to install aksnetd", code, errw.String())

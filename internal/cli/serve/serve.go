@@ -1,4 +1,5 @@
-package cli
+// Package serve is `aksnet serve`, which runs aksnetd, the server.
+package serve
 
 import (
 	"errors"
@@ -16,10 +17,10 @@ import (
 // daemonName is the server's executable, built from cmd/aksnetd.
 const daemonName = "aksnetd"
 
-// newServeCommand is `aksnet serve`: it runs aksnetd, the server, with the
+// NewCommand is `aksnet serve`: it runs aksnetd, the server, with the
 // same arguments. The server is a separate program so that this CLI links
 // none of it and starts in a fraction of the time (see internal/daemon).
-func newServeCommand(s Streams) *cobra.Command {
+func NewCommand(s command.Streams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
 		Short: "Run the aksnet server (aksnetd): the ARM-compatible control plane",
@@ -68,7 +69,7 @@ func findDaemon() (string, error) {
 // it replaces this process (exec), so signals and the process id go straight
 // to the server; otherwise (in tests) it runs it as a child and returns its
 // exit code.
-func runDaemon(s Streams, path string, args []string) error {
+func runDaemon(s command.Streams, path string, args []string) error {
 	argv := append([]string{path}, args...)
 	if s.Out == os.Stdout && s.Err == os.Stderr {
 		err := syscall.Exec(path, argv, os.Environ())

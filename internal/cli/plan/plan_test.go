@@ -1,4 +1,4 @@
-package cli_test
+package plan_test
 
 import (
 	"bytes"
@@ -269,7 +269,7 @@ func TestPlanExampleSVGUpToDate(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	path := filepath.Join("..", "..", "docs", "plan-example.svg")
+	path := filepath.Join("..", "..", "..", "docs", "plan-example.svg")
 	if *updatePlanExample {
 		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
 			t.Fatal(err)

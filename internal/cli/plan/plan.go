@@ -1,4 +1,6 @@
-package cli
+// Package plan is `aksnet plan`, the capacity planner: how many nodes and
+// pods a layout holds, what it wastes and what Azure would refuse.
+package plan
 
 import (
 	"encoding/json"
@@ -10,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/aksnet/aksnet/internal/cli/output"
@@ -17,10 +20,6 @@ import (
 	"github.com/aksnet/aksnet/internal/planview"
 	"github.com/spf13/cobra"
 )
-
-func init() {
-	rootCommands = append(rootCommands, command.Lazy{Name: "plan", Build: newPlanCommand})
-}
 
 // planFlags are the inputs of `aksnet plan`.
 type planFlags struct {
@@ -31,18 +30,19 @@ type planFlags struct {
 	maxRoutes                           int
 	fromCluster                         bool
 	rg, name                            string
+	args                                *flags.Set
 }
 
 // svgFormat is plan's extra output format.
 const svgFormat = "svg"
 
-// newPlanCommand is aksnet's capacity planner: how many nodes and pods a
+// NewCommand is aksnet's capacity planner: how many nodes and pods a
 // layout holds, what it wastes and what Azure would refuse, with the API's
 // error codes and concrete fixes. Pure arithmetic (kubenet.PlanCapacity):
 // it needs no server, except with --from-cluster, which reads a live
 // cluster's layout through the API.
-func newPlanCommand(s Streams, g *command.Globals) *cobra.Command {
-	f := &planFlags{}
+func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
+	f := &planFlags{plugin: kubenet.PlanPluginKubenet}
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Plan the address space of an AKS cluster: capacity, headroom, conflicts and fixes.",
@@ -67,21 +67,24 @@ read through the API (its subnet, VNet, nodes and pod CIDRs).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runPlan(cmd, s, g, f) },
 	}
-	fl := cmd.Flags()
-	fl.StringVar(&f.plugin, "network-plugin", kubenet.PlanPluginKubenet, "Network plugin: kubenet, azure (Azure CNI) or azure-overlay.")
-	fl.StringVar(&f.subnet, "subnet-prefix", "", "Address prefix of the node subnet, e.g. 192.168.1.0/24.")
-	fl.IntVar(&f.maxPods, "max-pods", 0, "Maximum pods per node (default 110 for kubenet, 30 for azure, 250 for azure-overlay).")
-	fl.IntVar(&f.nodeCount, "node-count", 0, "Nodes the cluster will run.")
-	fl.IntVar(&f.maxSurge, "max-surge", 0, "Extra nodes an upgrade adds at once (default 2).")
-	fl.StringVar(&f.podCIDR, "pod-cidr", "", "Pod CIDR (kubenet and overlay; default 10.244.0.0/16).")
-	fl.StringVar(&f.serviceCIDR, "service-cidr", "", "Service CIDR (default 10.0.0.0/16).")
-	fl.StringVar(&f.dnsIP, "dns-service-ip", "", "DNS service IP (default the .10 of the service CIDR).")
-	fl.StringSliceVar(&f.vnet, "vnet-prefix", nil, "Address prefix of the VNet; repeat for several.")
-	fl.StringSliceVar(&f.avoid, "avoid", nil, "A range in use elsewhere (on-premises, peered networks) that the layout must not overlap; repeat for several.")
-	fl.IntVar(&f.maxRoutes, "max-routes", 0, "Routes a route table may hold (default 400).")
-	fl.BoolVar(&f.fromCluster, "from-cluster", false, "Evaluate the layout of the live cluster named by -g and -n.")
-	fl.StringVarP(&f.rg, "resource-group", "g", "", "Resource group of the cluster (with --from-cluster).")
-	fl.StringVarP(&f.name, "name", "n", "", "Name of the cluster (with --from-cluster).")
+	a := flags.New(cmd, flags.Cobra)
+	a.String(&f.plugin, "Network plugin: kubenet, azure (Azure CNI) or azure-overlay.", "--network-plugin")
+	a.String(&f.subnet, "Address prefix of the node subnet, e.g. 192.168.1.0/24.", "--subnet-prefix")
+	a.Int(&f.maxPods, "Maximum pods per node (default 110 for kubenet, 30 for azure, 250 for azure-overlay).", "--max-pods")
+	a.Int(&f.nodeCount, "Nodes the cluster will run.", "--node-count")
+	a.Int(&f.maxSurge, "Extra nodes an upgrade adds at once (default 2).", "--max-surge")
+	a.String(&f.podCIDR, "Pod CIDR (kubenet and overlay; default 10.244.0.0/16).", "--pod-cidr")
+	a.String(&f.serviceCIDR, "Service CIDR (default 10.0.0.0/16).", "--service-cidr")
+	a.String(&f.dnsIP, "DNS service IP (default the .10 of the service CIDR).", "--dns-service-ip")
+	a.List(&f.vnet, "Address prefix of the VNet; repeat for several.", "--vnet-prefix")
+	a.List(&f.avoid, "A range in use elsewhere (on-premises, peered networks) that the layout must not overlap; repeat for several.", "--avoid")
+	a.Int(&f.maxRoutes, "Routes a route table may hold (default 400).", "--max-routes")
+	a.Switch(&f.fromCluster, "Evaluate the layout of the live cluster named by -g and -n.", "--from-cluster")
+	// -g and -n are required with --from-cluster only (clusterInput).
+	a.String(&f.rg, "Resource group of the cluster (with --from-cluster).", "--resource-group", "-g").Required()
+	a.String(&f.name, "Name of the cluster (with --from-cluster).", "--name", "-n").Required()
+	a.Done()
+	f.args = a
 	return cmd
 }
 
@@ -95,109 +98,34 @@ type planInput struct {
 	clusterID  string
 }
 
-func runPlan(cmd *cobra.Command, s Streams, g *command.Globals, f *planFlags) error {
-	format := strings.ToLower(g.Output)
-	if fl := cmd.Flag("output"); fl != nil && !fl.Changed {
-		format = string(output.Table)
-	}
-	gg := *g
-	if format == svgFormat {
-		gg.Output = string(output.JSON)
-	} else {
-		gg.Output = format
-	}
-	e, err := newEnv(cmd, s, &gg, false)
+// pluginChoices are --network-plugin's values.
+var pluginChoices = []string{kubenet.PlanPluginKubenet, kubenet.PlanPluginAzure, kubenet.PlanPluginAzureOverlay}
+
+func runPlan(cmd *cobra.Command, s command.Streams, g *command.Globals, f *planFlags) error {
+	format, e, err := planEnv(cmd, s, g)
 	if err != nil {
-		var oe *output.Error
-		if format != svgFormat && strings.Contains(err.Error(), "is not a valid value for '--output'") {
-			oe = &output.Error{Code: 2, Message: fmt.Sprintf("%s: '%s' is not a valid value for '--output'. Allowed values: json, jsonc, yaml, yamlc, table, tsv, none, svg.", cmd.CommandPath(), format)}
-			return oe
-		}
 		return err
 	}
-	plugin, err := flags.Enum(e.Prog, "--network-plugin", f.plugin, []string{kubenet.PlanPluginKubenet, kubenet.PlanPluginAzure, kubenet.PlanPluginAzureOverlay})
+	plugin, err := flags.Enum(e.Prog, "--network-plugin", f.plugin, pluginChoices)
 	if err != nil {
 		return err
 	}
 	var in planInput
 	if f.fromCluster {
-		if err := required("--resource-group/-g", f.rg, "--name/-n", f.name); err != nil {
-			return err
-		}
-		for _, name := range []string{"subnet-prefix", "vnet-prefix", "pod-cidr", "service-cidr", "dns-service-ip", "network-plugin", "max-pods", "node-count"} {
-			if cmd.Flag(name).Changed {
-				return output.UsageError(fmt.Sprintf("usage error: --%s can't be combined with --from-cluster, which reads it from the cluster", name))
-			}
-		}
-		if err = e.Connect(); err != nil {
-			return err
-		}
-		if in, err = e.clusterPlan(f.rg, f.name); err != nil {
-			return err
-		}
+		in, err = clusterInput(e, cmd, f)
 	} else {
-		if f.rg != "" || f.name != "" {
-			return output.UsageError("usage error: -g/--resource-group and -n/--name go with --from-cluster")
-		}
-		if err := required("--subnet-prefix", f.subnet); err != nil {
-			return err
-		}
-		in.plan.Plugin = plugin
-		in.plan.MaxPods, in.plan.NodeCount = f.maxPods, f.nodeCount
-		if in.plan.SubnetPrefix, err = planPrefix("--subnet-prefix", f.subnet); err != nil {
-			return err
-		}
-		if in.plan.PodCIDR, err = planPrefix("--pod-cidr", f.podCIDR); err != nil {
-			return err
-		}
-		if in.plan.ServiceCIDR, err = planPrefix("--service-cidr", f.serviceCIDR); err != nil {
-			return err
-		}
-		if f.dnsIP != "" {
-			if in.plan.DNSServiceIP, err = netip.ParseAddr(f.dnsIP); err != nil || !in.plan.DNSServiceIP.Is4() {
-				return output.UsageError(fmt.Sprintf("argument --dns-service-ip: '%s' is not an IPv4 address", f.dnsIP))
-			}
-		}
-		for _, v := range f.vnet {
-			p, err := planPrefix("--vnet-prefix", v)
-			if err != nil {
-				return err
-			}
-			in.plan.VNetPrefixes = append(in.plan.VNetPrefixes, p)
-		}
+		in, err = flagsInput(f, plugin)
 	}
-	for _, a := range f.avoid {
-		p, err := planPrefix("--avoid", a)
-		if err != nil {
-			return err
-		}
-		in.plan.Avoid = append(in.plan.Avoid, p)
+	if err != nil {
+		return err
 	}
-	if cmd.Flag("max-surge").Changed {
-		in.plan.MaxSurge = f.maxSurge
+	if err := f.limits(cmd, &in.plan); err != nil {
+		return err
 	}
-	if f.maxRoutes != 0 {
-		in.plan.MaxRoutes = f.maxRoutes
-	}
-	if in.plan.MaxPods < 0 || in.plan.NodeCount < 0 || in.plan.MaxSurge < 0 || in.plan.MaxRoutes < 0 {
-		return output.UsageError("usage error: --max-pods, --node-count, --max-surge and --max-routes can't be negative")
-	}
-
 	res := kubenet.PlanCapacity(in.plan)
 	rep := newPlanReport(in, res)
-	switch {
-	case format == svgFormat:
-		if _, err := s.Out.Write(planview.SVG(planLayout(in, res, rep))); err != nil {
-			return err
-		}
-	case e.Format == output.Table && g.Query == "":
-		if _, err := fmt.Fprint(s.Out, planTable(rep)); err != nil {
-			return err
-		}
-	default:
-		if err := e.PrintValue(rep); err != nil {
-			return err
-		}
+	if err := writePlan(e, format, in, res, rep); err != nil {
+		return err
 	}
 	if !rep.Valid {
 		var codes []string
@@ -209,6 +137,123 @@ func runPlan(cmd *cobra.Command, s Streams, g *command.Globals, f *planFlags) er
 		return &output.Error{Code: 1, Message: fmt.Sprintf("Azure would refuse this layout: %s.", strings.Join(codes, ", "))}
 	}
 	return nil
+}
+
+// planEnv is the command's environment: plan prints a table unless -o says
+// otherwise, and knows one more format, svg.
+func planEnv(cmd *cobra.Command, s command.Streams, g *command.Globals) (string, *command.Env, error) {
+	format := strings.ToLower(g.Output)
+	if fl := cmd.Flag("output"); fl != nil && !fl.Changed {
+		format = string(output.Table)
+	}
+	gg := *g
+	if format == svgFormat {
+		gg.Output = string(output.JSON)
+	} else {
+		gg.Output = format
+	}
+	e, err := command.NewEnv(cmd, s, &gg, false)
+	if err != nil {
+		if format != svgFormat && strings.Contains(err.Error(), "is not a valid value for '--output'") {
+			return "", nil, &output.Error{Code: 2, Message: fmt.Sprintf("%s: '%s' is not a valid value for '--output'. Allowed values: json, jsonc, yaml, yamlc, table, tsv, none, svg.", cmd.CommandPath(), format)}
+		}
+		return "", nil, err
+	}
+	return format, e, nil
+}
+
+// clusterInput reads the layout of the cluster -g/-n names (--from-cluster),
+// which no layout flag may accompany.
+func clusterInput(e *command.Env, cmd *cobra.Command, f *planFlags) (planInput, error) {
+	if err := f.args.Check(e.Prog, nil); err != nil {
+		return planInput{}, err
+	}
+	for _, name := range []string{"subnet-prefix", "vnet-prefix", "pod-cidr", "service-cidr", "dns-service-ip", "network-plugin", "max-pods", "node-count"} {
+		if cmd.Flag(name).Changed {
+			return planInput{}, output.UsageError(fmt.Sprintf("usage error: --%s can't be combined with --from-cluster, which reads it from the cluster", name))
+		}
+	}
+	if err := e.Connect(); err != nil {
+		return planInput{}, err
+	}
+	return clusterPlan(e, f.rg, f.name)
+}
+
+// flagsInput is the layout the flags describe.
+func flagsInput(f *planFlags, plugin string) (planInput, error) {
+	var in planInput
+	if f.rg != "" || f.name != "" {
+		return in, output.UsageError("usage error: -g/--resource-group and -n/--name go with --from-cluster")
+	}
+	if strings.TrimSpace(f.subnet) == "" {
+		return in, output.UsageError("the following arguments are required: --subnet-prefix")
+	}
+	in.plan.Plugin = plugin
+	in.plan.MaxPods, in.plan.NodeCount = f.maxPods, f.nodeCount
+	var err error
+	for _, p := range []struct {
+		flag, value string
+		to          *netip.Prefix
+	}{{"--subnet-prefix", f.subnet, &in.plan.SubnetPrefix}, {"--pod-cidr", f.podCIDR, &in.plan.PodCIDR}, {"--service-cidr", f.serviceCIDR, &in.plan.ServiceCIDR}} {
+		if *p.to, err = planPrefix(p.flag, p.value); err != nil {
+			return in, err
+		}
+	}
+	if f.dnsIP != "" {
+		if in.plan.DNSServiceIP, err = netip.ParseAddr(f.dnsIP); err != nil || !in.plan.DNSServiceIP.Is4() {
+			return in, output.UsageError(fmt.Sprintf("argument --dns-service-ip: '%s' is not an IPv4 address", f.dnsIP))
+		}
+	}
+	in.plan.VNetPrefixes, err = planPrefixes("--vnet-prefix", f.vnet)
+	return in, err
+}
+
+// planPrefixes parses the values of a repeated CIDR flag.
+func planPrefixes(flag string, values []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range values {
+		p, err := planPrefix(flag, v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// limits applies the flags both kinds of input take: ranges to avoid, the
+// surge and the route limit; none of the counts may be negative.
+func (f *planFlags) limits(cmd *cobra.Command, p *kubenet.Plan) error {
+	avoid, err := planPrefixes("--avoid", f.avoid)
+	if err != nil {
+		return err
+	}
+	p.Avoid = append(p.Avoid, avoid...)
+	if cmd.Flag("max-surge").Changed {
+		p.MaxSurge = f.maxSurge
+	}
+	if f.maxRoutes != 0 {
+		p.MaxRoutes = f.maxRoutes
+	}
+	if p.MaxPods < 0 || p.NodeCount < 0 || p.MaxSurge < 0 || p.MaxRoutes < 0 {
+		return output.UsageError("usage error: --max-pods, --node-count, --max-surge and --max-routes can't be negative")
+	}
+	return nil
+}
+
+// writePlan prints the report as an SVG picture, a table or in the output
+// format.
+func writePlan(e *command.Env, format string, in planInput, res kubenet.PlanResult, rep planReport) error {
+	switch {
+	case format == svgFormat:
+		_, err := e.Streams.Out.Write(planview.SVG(planLayout(in, res, rep)))
+		return err
+	case e.Format == output.Table && e.Globals.Query == "":
+		_, err := fmt.Fprint(e.Streams.Out, planTable(rep))
+		return err
+	default:
+		return e.PrintValue(rep)
+	}
 }
 
 // planPrefix parses a CIDR flag; "" is no prefix. Host bits are allowed
@@ -460,101 +505,64 @@ func planTable(rep planReport) string {
 	return b.String()
 }
 
+// managedCluster is what the planner reads of a managed cluster.
+type managedCluster struct {
+	ID         string `json:"id"`
+	Properties struct {
+		NodeResourceGroup string `json:"nodeResourceGroup"`
+		NetworkProfile    struct {
+			NetworkPlugin     string `json:"networkPlugin"`
+			NetworkPluginMode string `json:"networkPluginMode"`
+			PodCidr           string `json:"podCidr"`
+			ServiceCidr       string `json:"serviceCidr"`
+			DNSServiceIP      string `json:"dnsServiceIP"`
+		} `json:"networkProfile"`
+		AgentPoolProfiles []struct {
+			Count           int    `json:"count"`
+			MaxPods         int    `json:"maxPods"`
+			VnetSubnetID    string `json:"vnetSubnetID"`
+			UpgradeSettings *struct {
+				MaxSurge string `json:"maxSurge"`
+			} `json:"upgradeSettings"`
+		} `json:"agentPoolProfiles"`
+	} `json:"properties"`
+}
+
+// nodeSubnet is what the planner reads of the node subnet.
+type nodeSubnet struct {
+	Name       string `json:"name"`
+	Properties struct {
+		AddressPrefix string `json:"addressPrefix"`
+		RouteTable    *struct {
+			ID string `json:"id"`
+		} `json:"routeTable"`
+	} `json:"properties"`
+}
+
 // clusterPlan reads a live cluster's layout through the API: its network
 // profile and pools, its node subnet and VNet, its nodes' NICs, and the
 // pod CIDRs its route table gives them.
-func (e *env) clusterPlan(rg, name string) (planInput, error) {
+func clusterPlan(e *command.Env, rg, name string) (planInput, error) {
 	var in planInput
-	r, err := e.Client.Call(http.MethodGet, e.Client.ClusterPath(rg, name), apiAKS, nil)
+	r, err := e.Client.Call(http.MethodGet, e.Client.ClusterPath(rg, name), client.APIAKS, nil)
 	if err != nil {
 		return in, err
 	}
-	var mc struct {
-		ID         string `json:"id"`
-		Properties struct {
-			NodeResourceGroup string `json:"nodeResourceGroup"`
-			NetworkProfile    struct {
-				NetworkPlugin     string `json:"networkPlugin"`
-				NetworkPluginMode string `json:"networkPluginMode"`
-				PodCidr           string `json:"podCidr"`
-				ServiceCidr       string `json:"serviceCidr"`
-				DNSServiceIP      string `json:"dnsServiceIP"`
-			} `json:"networkProfile"`
-			AgentPoolProfiles []struct {
-				Count           int    `json:"count"`
-				MaxPods         int    `json:"maxPods"`
-				VnetSubnetID    string `json:"vnetSubnetID"`
-				UpgradeSettings *struct {
-					MaxSurge string `json:"maxSurge"`
-				} `json:"upgradeSettings"`
-			} `json:"agentPoolProfiles"`
-		} `json:"properties"`
-	}
+	var mc managedCluster
 	if err := json.Unmarshal(r.Body, &mc); err != nil {
 		return in, fmt.Errorf("decode cluster: %w", err)
 	}
 	in.clusterID = mc.ID
-	np := mc.Properties.NetworkProfile
-	in.plan.Plugin = strings.ToLower(np.NetworkPlugin)
-	if in.plan.Plugin == kubenet.PluginAzure && strings.EqualFold(np.NetworkPluginMode, "overlay") {
-		in.plan.Plugin = kubenet.PlanPluginAzureOverlay
-	}
-	in.plan.PodCIDR, _ = netip.ParsePrefix(np.PodCidr)
-	in.plan.ServiceCIDR, _ = netip.ParsePrefix(np.ServiceCidr)
-	in.plan.DNSServiceIP, _ = netip.ParseAddr(np.DNSServiceIP)
-	pools := mc.Properties.AgentPoolProfiles
-	subnetID := ""
-	if len(pools) > 0 {
-		subnetID = pools[0].VnetSubnetID
-		in.plan.MaxPods = pools[0].MaxPods
-	}
-	if subnetID == "" {
-		// AKS made the VNet: it lives in the node resource group.
-		items, err := e.Client.ListItems(e.Client.NetPath(mc.Properties.NodeResourceGroup, "virtualNetworks"), apiNetwork)
-		if err != nil {
-			return in, err
-		}
-		for _, it := range items {
-			var v struct {
-				Properties struct {
-					Subnets []struct {
-						ID string `json:"id"`
-					} `json:"subnets"`
-				} `json:"properties"`
-			}
-			if json.Unmarshal(it, &v) == nil && len(v.Properties.Subnets) > 0 {
-				subnetID = v.Properties.Subnets[0].ID
-				break
-			}
-		}
-		if subnetID == "" {
-			return in, &output.Error{Code: 1, Message: "cluster " + name + " has no node subnet to plan"}
-		}
-	}
-	surge := 0
-	for _, p := range pools {
-		if !strings.EqualFold(p.VnetSubnetID, pools[0].VnetSubnetID) {
-			continue
-		}
-		in.plan.NodeCount += p.Count
-		if p.UpgradeSettings != nil {
-			surge = max(surge, parseMaxSurge(p.UpgradeSettings.MaxSurge, p.Count))
-		}
-	}
-	in.plan.MaxSurge = surge
-	sr, err := e.Client.Call(http.MethodGet, subnetID, apiNetwork, nil)
+	mc.profile(&in.plan)
+	subnetID, err := clusterSubnetID(e, &mc, name)
 	if err != nil {
 		return in, err
 	}
-	var sn struct {
-		Name       string `json:"name"`
-		Properties struct {
-			AddressPrefix string `json:"addressPrefix"`
-			RouteTable    *struct {
-				ID string `json:"id"`
-			} `json:"routeTable"`
-		} `json:"properties"`
+	sr, err := e.Client.Call(http.MethodGet, subnetID, client.APINetwork, nil)
+	if err != nil {
+		return in, err
 	}
+	var sn nodeSubnet
 	if err := json.Unmarshal(sr.Body, &sn); err != nil {
 		return in, fmt.Errorf("decode subnet: %w", err)
 	}
@@ -562,9 +570,78 @@ func (e *env) clusterPlan(rg, name string) (planInput, error) {
 	if in.plan.SubnetPrefix, err = netip.ParsePrefix(sn.Properties.AddressPrefix); err != nil {
 		return in, &output.Error{Code: 1, Message: fmt.Sprintf("subnet %s has no address prefix", subnetID)}
 	}
-	vr, err := e.Client.Call(http.MethodGet, subnetID[:strings.LastIndex(strings.ToLower(subnetID), "/subnets/")], apiNetwork, nil)
-	if err != nil {
+	if err := readVNet(e, subnetID, sn.Name, &in); err != nil {
 		return in, err
+	}
+	in.nodes, err = clusterNodes(e, mc.Properties.NodeResourceGroup, sn.Properties.RouteTable)
+	return in, err
+}
+
+// profile copies the cluster's network profile and the node count, pods and
+// surge of the pools on the first pool's subnet into p.
+func (mc *managedCluster) profile(p *kubenet.Plan) {
+	np := mc.Properties.NetworkProfile
+	p.Plugin = strings.ToLower(np.NetworkPlugin)
+	if p.Plugin == kubenet.PluginAzure && strings.EqualFold(np.NetworkPluginMode, "overlay") {
+		p.Plugin = kubenet.PlanPluginAzureOverlay
+	}
+	p.PodCIDR, _ = netip.ParsePrefix(np.PodCidr)
+	p.ServiceCIDR, _ = netip.ParsePrefix(np.ServiceCidr)
+	p.DNSServiceIP, _ = netip.ParseAddr(np.DNSServiceIP)
+	pools := mc.Properties.AgentPoolProfiles
+	if len(pools) == 0 {
+		return
+	}
+	p.MaxPods = pools[0].MaxPods
+	surge := 0
+	for _, pool := range pools {
+		if !strings.EqualFold(pool.VnetSubnetID, pools[0].VnetSubnetID) {
+			continue
+		}
+		p.NodeCount += pool.Count
+		if pool.UpgradeSettings != nil {
+			surge = max(surge, parseMaxSurge(pool.UpgradeSettings.MaxSurge, pool.Count))
+		}
+	}
+	p.MaxSurge = surge
+}
+
+// clusterSubnetID is the node subnet: the first pool's, or, when AKS made
+// the VNet, the first subnet of the VNet in the node resource group.
+func clusterSubnetID(e *command.Env, mc *managedCluster, name string) (string, error) {
+	if pools := mc.Properties.AgentPoolProfiles; len(pools) > 0 && pools[0].VnetSubnetID != "" {
+		return pools[0].VnetSubnetID, nil
+	}
+	items, err := e.Client.ListItems(e.Client.NetPath(mc.Properties.NodeResourceGroup, "virtualNetworks"), client.APINetwork)
+	if err != nil {
+		return "", err
+	}
+	subnetID := ""
+	for _, it := range items {
+		var v struct {
+			Properties struct {
+				Subnets []struct {
+					ID string `json:"id"`
+				} `json:"subnets"`
+			} `json:"properties"`
+		}
+		if json.Unmarshal(it, &v) == nil && len(v.Properties.Subnets) > 0 {
+			subnetID = v.Properties.Subnets[0].ID
+			break
+		}
+	}
+	if subnetID == "" {
+		return "", &output.Error{Code: 1, Message: "cluster " + name + " has no node subnet to plan"}
+	}
+	return subnetID, nil
+}
+
+// readVNet reads the VNet of subnetID: its address space and its other
+// subnets.
+func readVNet(e *command.Env, subnetID, subnetName string, in *planInput) error {
+	vr, err := e.Client.Call(http.MethodGet, subnetID[:strings.LastIndex(strings.ToLower(subnetID), "/subnets/")], client.APINetwork, nil)
+	if err != nil {
+		return err
 	}
 	var vnet struct {
 		Properties struct {
@@ -580,7 +657,7 @@ func (e *env) clusterPlan(rg, name string) (planInput, error) {
 		} `json:"properties"`
 	}
 	if err := json.Unmarshal(vr.Body, &vnet); err != nil {
-		return in, fmt.Errorf("decode vnet: %w", err)
+		return fmt.Errorf("decode vnet: %w", err)
 	}
 	for _, s := range vnet.Properties.AddressSpace.AddressPrefixes {
 		if p, err := netip.ParsePrefix(s); err == nil {
@@ -588,26 +665,25 @@ func (e *env) clusterPlan(rg, name string) (planInput, error) {
 		}
 	}
 	for _, s := range vnet.Properties.Subnets {
-		if p, err := netip.ParsePrefix(s.Properties.AddressPrefix); err == nil && !strings.EqualFold(s.Name, sn.Name) {
+		if p, err := netip.ParsePrefix(s.Properties.AddressPrefix); err == nil && !strings.EqualFold(s.Name, subnetName) {
 			in.others = append(in.others, planview.Subnet{Name: s.Name, Prefix: p})
 		}
 	}
-	in.nodes, err = e.clusterNodes(mc.Properties.NodeResourceGroup, sn.Properties.RouteTable)
-	return in, err
+	return nil
 }
 
 // clusterNodes lists the nodes (NICs) of a node resource group with the pod
 // CIDRs the route table's managed routes give them.
-func (e *env) clusterNodes(nodeRG string, rt *struct {
+func clusterNodes(e *command.Env, nodeRG string, rt *struct {
 	ID string `json:"id"`
 }) ([]planview.Node, error) {
-	items, err := e.Client.ListItems(e.Client.NetPath(nodeRG, "networkInterfaces"), apiNetwork)
+	items, err := e.Client.ListItems(e.Client.NetPath(nodeRG, "networkInterfaces"), client.APINetwork)
 	if err != nil {
 		return nil, err
 	}
 	podCIDRs := map[string]netip.Prefix{} // node IP → pod CIDR
 	if rt != nil && rt.ID != "" {
-		r, err := e.Client.Call(http.MethodGet, rt.ID, apiNetwork, nil)
+		r, err := e.Client.Call(http.MethodGet, rt.ID, client.APINetwork, nil)
 		if err != nil {
 			return nil, err
 		}

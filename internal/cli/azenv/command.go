@@ -1,23 +1,18 @@
-package cli
+package azenv
 
 import (
 	"fmt"
 	"os"
 
-	"github.com/aksnet/aksnet/internal/cli/azenv"
 	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/aksnet/aksnet/internal/statedir"
 	"github.com/spf13/cobra"
 )
 
-func init() {
-	rootCommands = append(rootCommands, command.Lazy{Name: "az-env", Build: newAzEnvCommand})
-}
-
-// newAzEnvCommand is `aksnet az-env`: eval "$(aksnet az-env)" points the
+// NewCommand is `aksnet az-env`: eval "$(aksnet az-env)" points the
 // real Azure CLI at the running server.
-func newAzEnvCommand(s Streams, g *command.Globals) *cobra.Command {
+func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var undo, keepHome bool
 	var az string
 	cmd := &cobra.Command{
@@ -39,14 +34,14 @@ fast: the configuration is reused. --undo prints the code that reverts it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if undo {
-				fmt.Fprint(s.Out, azenv.UndoScript(g.StateDir, os.Getenv))
+				fmt.Fprint(s.Out, UndoScript(g.StateDir, os.Getenv))
 				return nil
 			}
 			creds, err := statedir.LoadCredentials(g.StateDir)
 			if err != nil {
 				return &output.Error{Code: 1, Message: fmt.Sprintf("no aksnet credentials in %s: start a server with: aksnet serve --state-dir %s", g.StateDir, g.StateDir)}
 			}
-			env, err := azenv.Setup(cmd.Context(), azenv.Options{StateDir: g.StateDir, Endpoint: g.Endpoint, TenantID: creds.TenantID,
+			env, err := Setup(cmd.Context(), Options{StateDir: g.StateDir, Endpoint: g.Endpoint, TenantID: creds.TenantID,
 				AppID: creds.AppID, Password: creds.Password, KeepHome: keepHome, Az: az})
 			if err != nil {
 				return &output.Error{Code: 1, Message: err.Error()}
