@@ -49,8 +49,8 @@ func (d assignmentDoc) assignment() rbac.Assignment {
 // authorizer and filters need no scan of the whole store.
 func assignmentIndexKey(id string) string { return "ra/" + strings.ToLower(id) }
 
-// Assignments returns every role assignment in r.
-func Assignments(r store.Reader) []rbac.Assignment {
+// assignments returns every role assignment in r.
+func assignments(r store.Reader) []rbac.Assignment {
 	var out []rbac.Assignment
 	scanAssignments(r, func(d assignmentDoc, _ []byte) { out = append(out, d.assignment()) })
 	return out
@@ -73,7 +73,7 @@ func scanAssignments(r store.Reader, fn func(assignmentDoc, []byte)) {
 // HasPermissions reports whether principalID holds every action at scope,
 // reading assignments from r (use it inside a transaction for a fresh view).
 func HasPermissions(r store.Reader, principalID, scope string, actions ...string) bool {
-	return rbac.HasPermissions(Assignments(r), Resolver(r), principalID, scope, actions...)
+	return rbac.HasPermissions(assignments(r), resolver(r), principalID, scope, actions...)
 }
 
 func roleAssignmentKind(tenantID string) *arm.Kind {
@@ -116,7 +116,7 @@ func putAssignment(c *arm.Call, tenantID string) ([]byte, error) {
 	if !ok {
 		return nil, azerr.BadRequest("InvalidRoleDefinitionId", "properties.roleDefinitionId", "The role definition ID '%s' is not valid.", p.RoleDefinitionID)
 	}
-	def, ok := Resolver(c.R)(guid)
+	def, ok := resolver(c.R)(guid)
 	if !ok {
 		return nil, azerr.BadRequest(rbac.CodeRoleDefinitionDoesNotExist, "properties.roleDefinitionId", "The specified role definition with ID '%s' does not exist.", guid)
 	}
@@ -148,7 +148,7 @@ func putAssignment(c *arm.Call, tenantID string) ([]byte, error) {
 		}
 		return c.Existing, nil
 	}
-	if _, dup := rbac.FindDuplicate(Assignments(c.R), a); dup {
+	if _, dup := rbac.FindDuplicate(assignments(c.R), a); dup {
 		return nil, rbac.RoleAssignmentExists()
 	}
 	now := time.Now().UTC().Format(time.RFC3339Nano)
@@ -172,7 +172,7 @@ func Assign(c *arm.Call, scope, roleGUID, principalID string) error {
 		sub = p.Subscription
 	}
 	a := rbac.Assignment{Scope: scope, RoleDefinitionID: rbac.RoleDefinitionID(sub, roleGUID), PrincipalID: principalID, Name: arm.NewUUID()}
-	if _, dup := rbac.FindDuplicate(Assignments(c.R), a); dup {
+	if _, dup := rbac.FindDuplicate(assignments(c.R), a); dup {
 		return nil
 	}
 	id := rbac.AssignmentID(scope, a.Name)
@@ -237,7 +237,7 @@ func (a *Authorizer) snapshot() *rbac.Authorizer {
 		for _, d := range customRoles(r) {
 			customs[strings.ToLower(d.Name)] = defOf(d)
 		}
-		a.cur.Store(rbac.NewAuthorizer(Assignments(r), func(guid string) (rbac.RoleDefinition, bool) {
+		a.cur.Store(rbac.NewAuthorizer(assignments(r), func(guid string) (rbac.RoleDefinition, bool) {
 			if d, ok := rbac.BuiltInByID(guid); ok {
 				return d, true
 			}

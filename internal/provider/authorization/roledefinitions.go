@@ -82,8 +82,8 @@ func defOf(doc roleDefinitionDoc) rbac.RoleDefinition {
 
 func customKey(guid string) string { return "rd/" + strings.ToLower(guid) }
 
-// Resolver returns a role resolver over built-ins and the custom roles in r.
-func Resolver(r store.Reader) rbac.Resolver {
+// resolver returns a role resolver over built-ins and the custom roles in r.
+func resolver(r store.Reader) rbac.Resolver {
 	return func(guid string) (rbac.RoleDefinition, bool) {
 		if d, ok := rbac.BuiltInByID(guid); ok {
 			return d, true
@@ -213,7 +213,7 @@ func requireEverywhere(c *arm.Call, action string, scopes []string) error {
 		return nil
 	}
 	// Read inside the transaction: a grant revoked a moment ago counts.
-	az := rbac.NewAuthorizer(Assignments(c.R), Resolver(c.R))
+	az := rbac.NewAuthorizer(assignments(c.R), resolver(c.R))
 	for _, s := range scopes {
 		if err := az.Check(c.Caller.ObjectID, action, s); err != nil {
 			return err
@@ -240,7 +240,7 @@ func deleteCustomRole(c *arm.Call) error {
 	if err := requireEverywhere(c, rbac.ActionRoleDefinitionsDelete, doc.Properties.AssignableScopes); err != nil {
 		return err
 	}
-	for _, a := range Assignments(c.R) {
+	for _, a := range assignments(c.R) {
 		if g, ok := rbac.RoleDefinitionGUID(a.RoleDefinitionID); ok && strings.EqualFold(g, doc.Name) {
 			return azerr.Conflict(rbac.CodeRoleDefinitionHasAssignments, "name",
 				"There are existing role assignments referencing role '%s', for example '%s'.", doc.Name, a.ID)

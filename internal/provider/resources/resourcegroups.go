@@ -20,8 +20,8 @@ var rgNameRE = regexp.MustCompile(`^[\p{L}\p{N}_\-.()]*[\p{L}\p{N}_\-()]$`)
 // whatever its length. Such a name can't carry a path.
 func ResourceGroupNameChars(name string) bool { return rgNameRE.MatchString(name) }
 
-// ValidResourceGroupName answers InvalidResourceGroup, as ARM does.
-func ValidResourceGroupName(name string) error {
+// validResourceGroupName answers InvalidResourceGroup, as ARM does.
+func validResourceGroupName(name string) error {
 	if len(name) == 0 || len([]rune(name)) > 90 || !rgNameRE.MatchString(name) {
 		return azerr.BadRequest("InvalidResourceGroup", "resourceGroupName",
 			"The provided resource group name '%s' is invalid. The name must be 1 to 90 characters and can only be a letter, digit, '-', '.', '(', ')' or '_', and can't end in '.'.", name)
@@ -44,7 +44,7 @@ func NormalizeLocation(loc string) string { return arm.NormalizeLocation(loc) }
 func resourceGroupKind() *arm.Kind {
 	return &arm.Kind{
 		Type:      "Microsoft.Resources/subscriptions/resourceGroups",
-		ValidName: ValidResourceGroupName,
+		ValidName: validResourceGroupName,
 		Tracked:   true,
 		Put:       putResourceGroup,
 		Delete:    deleteResourceGroup,
