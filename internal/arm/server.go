@@ -576,7 +576,7 @@ func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 	}
 	var out []byte
 	created := false
-	err = s.update(r.Context(), c, func(tx store.Tx) error {
+	err = s.updateCall(r.Context(), c, func(tx store.Tx) error {
 		parent, err := s.canonicalParent(c, rt)
 		if err != nil {
 			return err
@@ -611,7 +611,7 @@ func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 			return c.Kind.AfterPut(c)
 		}
 		return nil
-	})
+	}, true)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -866,14 +866,33 @@ func (s *Server) serveAction(w http.ResponseWriter, r *http.Request, c *Call, rt
 // update runs fn in a store transaction bound to c, then the call's
 // after-commit hooks.
 func (s *Server) update(ctx context.Context, c *Call, fn func(store.Tx) error) error {
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	return s.updateCall(ctx, c, fn, false)
+}
+
+// updateCall is update; with optimistic set and a store that supports it,
+// fn and the kind's hooks run outside the store's serial commit section (see
+// store.Optimistic). fn may then run twice, so it must assign, not
+// accumulate, whatever it hands back; c itself starts each run as it was
+// before the first.
+func (s *Server) updateCall(ctx context.Context, c *Call, fn func(store.Tx) error, optimistic bool) error {
+	run := func(tx store.Tx) error {
 		c.Tx, c.R, c.after, c.changed = tx, tx, nil, nil
 		c.deferred = &deferredWork{keys: map[string]bool{}}
 		if err := fn(tx); err != nil {
 			return err
 		}
 		return c.runDeferred()
-	})
+	}
+	var err error
+	if opt, ok := s.store.(store.Optimistic); ok && optimistic {
+		start := *c
+		err = opt.UpdateOptimistic(ctx, func(tx store.Tx) error {
+			*c = start
+			return run(tx)
+		})
+	} else {
+		err = s.store.Update(ctx, run)
+	}
 	if err != nil {
 		return err
 	}

@@ -52,3 +52,17 @@ type Store interface {
 	// Close waits for pending updates and releases the store.
 	Close() error
 }
+
+// Optimistic is implemented by stores that can run most of an update outside
+// their serial commit section.
+//
+// UpdateOptimistic gives the same guarantees as Update, but fn may be called
+// twice: first against a snapshot, concurrently with other updates; then, if
+// that run failed or anything it read has changed by the time its writes
+// would commit, once more in the store's serial section, as Update calls it.
+// Only the writes of the run whose outcome is returned are kept. fn must
+// therefore start from the same state each time it is called, and have no
+// effect outside the transaction.
+type Optimistic interface {
+	UpdateOptimistic(ctx context.Context, fn func(Tx) error) error
+}

@@ -8,7 +8,9 @@
 // checked and then applied to the bbolt transaction only when the function
 // succeeds; if applying still fails part-way, the whole bbolt transaction is
 // rolled back and rebuilt without that update, so a request's writes are kept
-// entirely or not at all and never harm its neighbours.
+// entirely or not at all and never harm its neighbours. An optimistic update
+// (UpdateOptimistic, optimistic.go) runs its function before it joins the
+// group, against a snapshot; the committer then only checks what it read.
 //
 // Values are stored as records carrying the schema version and a checksum
 // (record.go). Open refuses a database that is damaged or from a newer schema
@@ -33,6 +35,9 @@ import (
 
 var bucket = []byte("aksnet")
 
+// initialMmapSize is the size bbolt maps the file at when it opens it.
+const initialMmapSize = 1 << 30
+
 // maxGroup bounds how many updates share one commit, so one commit never
 // grows without limit under a flood of writers.
 const maxGroup = 256
@@ -53,6 +58,8 @@ type Store struct {
 type request struct {
 	fn  func(store.Tx) error
 	err chan error
+	// prep, when not nil, is fn's checked optimistic run (UpdateOptimistic).
+	prep *overlay
 
 	// Committer state for the group being committed.
 	ran bool     // fn has run
@@ -92,6 +99,12 @@ func Open(path string, opts Options) (*Store, error) {
 		// waiting for bbolt's own file lock would only hide a bug.
 		Timeout:      time.Second,
 		FreelistType: bbolt.FreelistMapType,
+		// The mapping covers the file up to this size from the start: bbolt
+		// grows it only when the file outgrows it, and that remap waits for
+		// every open read transaction. An optimistic update runs inside one
+		// (UpdateOptimistic), so a remap would stall the committer on it.
+		// Only address space is reserved; the file grows as data is written.
+		InitialMmapSize: initialMmapSize,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open bolt %s: %w", path, err)
@@ -135,7 +148,11 @@ func (s *Store) View(fn func(store.Reader) error) error {
 // Update implements store.Store. It blocks until the group commit holding fn
 // is durable, or until ctx is done before fn was started.
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
-	r := &request{fn: fn, err: make(chan error, 1)}
+	return s.enqueue(ctx, &request{fn: fn, err: make(chan error, 1)})
+}
+
+// enqueue hands r to the committer and waits for its outcome.
+func (s *Store) enqueue(ctx context.Context, r *request) error {
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -212,6 +229,10 @@ func (s *Store) commitGroup(group []*request) {
 		err = s.db.Update(func(tx *bbolt.Tx) error {
 			b := tx.Bucket(bucket)
 			for _, r := range group {
+				if !r.ran && r.prep != nil && r.prep.reads.valid(b) {
+					// Its snapshot run stands: nothing it read has changed.
+					r.ran, r.ov = true, r.prep
+				}
 				if !r.ran {
 					r.ran = true
 					ov := &overlay{b: b}
@@ -281,10 +302,12 @@ func (r reader) Scan(prefix string, fn func(string, []byte) bool) {
 }
 
 // overlay buffers one update's writes over the shared bbolt transaction, as
-// encoded records. A nil record in writes marks a deletion.
+// encoded records. A nil record in writes marks a deletion. In an optimistic
+// run, b is a read snapshot and reads records what the update read from it.
 type overlay struct {
 	b      *bbolt.Bucket
 	writes map[string][]byte
+	reads  *readSet
 }
 
 func (o *overlay) Get(key string) ([]byte, bool) {
@@ -292,6 +315,9 @@ func (o *overlay) Get(key string) ([]byte, bool) {
 		return recordValue(rec), rec != nil
 	}
 	v := o.b.Get([]byte(key))
+	if o.reads != nil {
+		o.reads.get(key, v)
+	}
 	return recordValue(v), v != nil
 }
 
@@ -318,6 +344,12 @@ func (o *overlay) Scan(prefix string, fn func(string, []byte) bool) {
 		}
 	}
 	sort.Strings(pending)
+	var seen *scanRead
+	if o.reads != nil {
+		// A pointer, not an index into scans: fn may scan again meanwhile.
+		seen = &scanRead{prefix: prefix}
+		o.reads.scans = append(o.reads.scans, seen)
+	}
 	c := o.b.Cursor()
 	p := []byte(prefix)
 	k, v := c.Seek(p)
@@ -326,6 +358,11 @@ func (o *overlay) Scan(prefix string, fn func(string, []byte) bool) {
 		haveBolt := k != nil && bytes.HasPrefix(k, p)
 		if !haveBolt && i >= len(pending) {
 			return
+		}
+		if seen != nil && haveBolt && (i >= len(pending) || string(k) <= pending[i]) {
+			// The snapshot's record is passed now, delivered or shadowed.
+			seen.keys = append(seen.keys, string(k))
+			seen.vals = append(seen.vals, bytes.Clone(v))
 		}
 		var key string
 		var rec []byte
@@ -345,6 +382,9 @@ func (o *overlay) Scan(prefix string, fn func(string, []byte) bool) {
 			continue // deleted in this update
 		}
 		if !fn(key, recordValue(rec)) {
+			if seen != nil {
+				seen.stopped, seen.until = true, key
+			}
 			return
 		}
 	}
