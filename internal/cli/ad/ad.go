@@ -24,94 +24,57 @@ func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	return command.Group("ad", "Manage Microsoft Entra ID (formerly known as Azure Active Directory, Azure AD, AAD) entities needed for Azure role-based access control (Azure RBAC) through Microsoft Graph API.", sp)
 }
 
+// createFlags are the arguments of `az ad sp create-for-rbac`.
+type createFlags struct {
+	name, role     string
+	scopes         []string
+	years          int
+	skipAssignment bool
+}
+
 func newADSPCreateForRBACCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	var name, role string
-	var scopes []string
-	var years int
-	var skipAssignment bool
+	f := &createFlags{}
 	cmd := &cobra.Command{Use: "create-for-rbac", Short: "Create an application and its associated service principal, optionally configure the service principal's RBAC role assignments."}
 	a := flags.New(cmd, flags.Knack)
-	a.String(&name, "Display name of the service principal. If not present, default to azure-cli-%Y-%m-%d-%H-%M-%S where the suffix is the time of creation.", "--name", "-n")
-	a.String(&name, "Display name of the service principal (same as --name).", "--display-name")
-	a.String(&role, "Role of the service principal.", "--role")
-	a.List(&scopes, "Space-separated list of scopes the service principal's role assignment applies to. e.g., "+
+	a.String(&f.name, "Display name of the service principal. If not present, default to azure-cli-%Y-%m-%d-%H-%M-%S where the suffix is the time of creation.", "--name", "-n")
+	a.String(&f.name, "Display name of the service principal (same as --name).", "--display-name")
+	a.String(&f.role, "Role of the service principal.", "--role")
+	a.List(&f.scopes, "Space-separated list of scopes the service principal's role assignment applies to. e.g., "+
 		"subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/myGroup, "+
 		"/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/myGroup/providers/Microsoft.Compute/virtualMachines/myVM", "--scopes")
-	a.Int(&years, "Number of years for which the credentials will be valid. Default: 1 year", "--years")
-	a.Bool(&skipAssignment, "No-op.", "--skip-assignment")
+	a.Int(&f.years, "Number of years for which the credentials will be valid. Default: 1 year", "--years")
+	a.Bool(&f.skipAssignment, "No-op.", "--skip-assignment")
 	_ = cmd.Flags().MarkHidden("skip-assignment")
 	_ = cmd.Flags().MarkHidden("display-name")
 	a.Done()
 	cmd.RunE = command.Run(s, g, func(e *command.Env, _ *cobra.Command, _ []string) error {
-		if (role != "") != (len(scopes) > 0) {
+		if (f.role != "") != (len(f.scopes) > 0) {
 			// az raises ArgumentUsageError from the command: exit code 1.
 			return output.CLIError("Usage error: To create role assignments, specify both --role and --scopes.")
 		}
-		if years <= 0 {
-			years = 1
+		if f.years <= 0 {
+			f.years = 1
 		}
 		now := time.Now().UTC()
-		displayName := name
-		var existingSPs []map[string]any
-		if displayName == "" {
-			displayName = "azure-cli-" + now.Format("2006-01-02-15-04-05")
-		} else {
-			// Patch an existing app with the same display name, to make the
-			// command idempotent.
-			sps, _, err := e.Client.GraphValues(http.MethodGet, client.GraphFilter("servicePrincipals", fmt.Sprintf("displayName eq '%s'", displayName)), nil)
-			if err != nil {
-				return err
-			}
-			existingSPs = sps
+		displayName, existingSPs, err := f.displayName(e, now)
+		if err != nil {
+			return err
 		}
-		start, end := now, now.AddDate(years, 0, 0)
 		app, err := e.Client.CreateApplication(displayName)
 		if err != nil {
 			return err
 		}
-		appObjectID, appID := client.Str(app, "id"), client.Str(app, "appId")
-		// For an existing application, delete all passwords first.
-		if creds, ok := app["passwordCredentials"].([]any); ok {
-			for _, c := range creds {
-				cm, _ := c.(map[string]any)
-				body := map[string]any{"keyId": client.Str(cm, "keyId")}
-				if _, err := e.Client.GraphObject(http.MethodPost, "/v1.0/applications/"+appObjectID+"/removePassword", body); err != nil {
-					return err
-				}
-			}
-		}
-		pw, err := e.Client.GraphObject(http.MethodPost, "/v1.0/applications/"+appObjectID+"/addPassword", map[string]any{
-			"passwordCredential": map[string]any{
-				"displayName":   "rbac",
-				"endDateTime":   end.Format("2006-01-02T15:04:05Z"),
-				"startDateTime": start.Format("2006-01-02T15:04:05Z"),
-			},
-		})
+		appID := client.Str(app, "appId")
+		password, err := resetPassword(e, app, now, now.AddDate(f.years, 0, 0))
 		if err != nil {
 			return err
 		}
-		password := client.Str(pw, "secretText")
-		var sp map[string]any
-		if len(existingSPs) > 0 {
-			sp = existingSPs[0]
-		} else if sp, err = e.Client.GraphObject(http.MethodPost, "/v1.0/servicePrincipals", map[string]any{"appId": appID, "accountEnabled": true}); err != nil {
-			e.Log.Warn("Creating service principal failed for '%s'. Trace followed:\n%s", appID, err)
+		sp, err := servicePrincipal(e, appID, existingSPs)
+		if err != nil {
 			return err
 		}
-		spObjectID := client.Str(sp, "id")
-		if role != "" {
-			for _, scope := range scopes {
-				e.Log.Warn("Creating '%s' role assignment under scope '%s'", role, scope)
-				_, err := e.Client.CreateAssignment(role, spObjectID, "", scope, "ServicePrincipal", "", "", "", "")
-				switch {
-				case err == nil:
-				case client.AssignmentExists(err):
-					e.Log.Warn("  Role assignment already exists.\n")
-				default:
-					e.Log.Warn("  Role assignment creation failed.\n")
-					return err
-				}
-			}
+		if err := f.assignRoles(e, client.Str(sp, "id")); err != nil {
+			return err
 		}
 		e.Log.Warn("%s", adCredentialWarning)
 		tenant := e.Client.TenantID()
@@ -122,4 +85,76 @@ func newADSPCreateForRBACCommand(s command.Streams, g *command.Globals) *cobra.C
 		return e.PrintValue(map[string]any{"appId": appID, "password": password, "displayName": displayName, "tenant": tenant})
 	})
 	return cmd
+}
+
+// displayName is --name, or az's azure-cli-<time> default; for a given
+// name it also returns the service principals that have it already, so
+// that the command is idempotent.
+func (f *createFlags) displayName(e *command.Env, now time.Time) (string, []map[string]any, error) {
+	if f.name == "" {
+		return "azure-cli-" + now.Format("2006-01-02-15-04-05"), nil, nil
+	}
+	sps, _, err := e.Client.GraphValues(http.MethodGet, client.GraphFilter("servicePrincipals", fmt.Sprintf("displayName eq '%s'", f.name)), nil)
+	return f.name, sps, err
+}
+
+// resetPassword deletes the application's passwords and adds one valid
+// from start to end, returning its secret.
+func resetPassword(e *command.Env, app map[string]any, start, end time.Time) (string, error) {
+	appObjectID := client.Str(app, "id")
+	if creds, ok := app["passwordCredentials"].([]any); ok {
+		for _, c := range creds {
+			cm, _ := c.(map[string]any)
+			body := map[string]any{"keyId": client.Str(cm, "keyId")}
+			if _, err := e.Client.GraphObject(http.MethodPost, "/v1.0/applications/"+appObjectID+"/removePassword", body); err != nil {
+				return "", err
+			}
+		}
+	}
+	pw, err := e.Client.GraphObject(http.MethodPost, "/v1.0/applications/"+appObjectID+"/addPassword", map[string]any{
+		"passwordCredential": map[string]any{
+			"displayName":   "rbac",
+			"endDateTime":   end.Format("2006-01-02T15:04:05Z"),
+			"startDateTime": start.Format("2006-01-02T15:04:05Z"),
+		},
+	})
+	if err != nil {
+		return "", err
+	}
+	return client.Str(pw, "secretText"), nil
+}
+
+// servicePrincipal is the first of existing, or a new service principal
+// for appID.
+func servicePrincipal(e *command.Env, appID string, existing []map[string]any) (map[string]any, error) {
+	if len(existing) > 0 {
+		return existing[0], nil
+	}
+	sp, err := e.Client.GraphObject(http.MethodPost, "/v1.0/servicePrincipals", map[string]any{"appId": appID, "accountEnabled": true})
+	if err != nil {
+		e.Log.Warn("Creating service principal failed for '%s'. Trace followed:\n%s", appID, err)
+		return nil, err
+	}
+	return sp, nil
+}
+
+// assignRoles gives the service principal --role on every --scopes; an
+// assignment that exists already is fine.
+func (f *createFlags) assignRoles(e *command.Env, spObjectID string) error {
+	if f.role == "" {
+		return nil
+	}
+	for _, scope := range f.scopes {
+		e.Log.Warn("Creating '%s' role assignment under scope '%s'", f.role, scope)
+		_, err := e.Client.CreateAssignment(f.role, spObjectID, "", scope, "ServicePrincipal", "", "", "", "")
+		switch {
+		case err == nil:
+		case client.AssignmentExists(err):
+			e.Log.Warn("  Role assignment already exists.\n")
+		default:
+			e.Log.Warn("  Role assignment creation failed.\n")
+			return err
+		}
+	}
+	return nil
 }

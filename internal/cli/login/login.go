@@ -17,97 +17,122 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// loginFlags are the arguments of `az login` that aksnet knows.
+type loginFlags struct {
+	username, password, tenant, scope                                  string
+	servicePrincipal, allowNoSubscriptions, identity, deviceCode, snIssuer bool
+}
+
 // NewLoginCommand mirrors `az login --service-principal`: it checks the
 // secret against the token endpoint, records the principal in
 // <state-dir>/cli/profile.json, and later commands run as it.
 func NewLoginCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	var username, password, tenant, scope string
-	var servicePrincipal, allowNoSubscriptions, identity, deviceCode, snIssuer bool
+	f := &loginFlags{}
 	cmd := &cobra.Command{Use: "login", Short: "Log in to Azure."}
 	a := flags.New(cmd, flags.Knack)
-	a.String(&username, "User name, service principal client ID, or managed identity ID.", "--username", "-u")
-	a.String(&password, "Credentials like user password, or for a service principal, provide client secret or a pem file with key and public certificate. Will prompt if not given.", "--password", "-p")
-	a.String(&tenant, "The Microsoft Entra tenant, must be provided when using a service principal.", "--tenant", "-t")
-	a.Switch(&servicePrincipal, "Log in with a service principal.", "--service-principal")
-	a.Switch(&allowNoSubscriptions, "Support access tenants without subscriptions. It's uncommon but useful to run tenant level commands, such as 'az ad'.", "--allow-no-subscriptions")
-	a.Switch(&identity, "Log in using managed identity.", "--identity", "-i")
-	a.Switch(&deviceCode, "Use device code flow.", "--use-device-code")
-	a.Switch(&snIssuer, "Used with a service principal configured with Subject Name and Issuer Authentication in order to support automatic certificate rolls.", "--use-cert-sn-issuer")
-	a.String(&scope, "Used in the /authorize request. It can cover only one static resource.", "--scope")
+	a.String(&f.username, "User name, service principal client ID, or managed identity ID.", "--username", "-u")
+	a.String(&f.password, "Credentials like user password, or for a service principal, provide client secret or a pem file with key and public certificate. Will prompt if not given.", "--password", "-p")
+	a.String(&f.tenant, "The Microsoft Entra tenant, must be provided when using a service principal.", "--tenant", "-t")
+	a.Switch(&f.servicePrincipal, "Log in with a service principal.", "--service-principal")
+	a.Switch(&f.allowNoSubscriptions, "Support access tenants without subscriptions. It's uncommon but useful to run tenant level commands, such as 'az ad'.", "--allow-no-subscriptions")
+	a.Switch(&f.identity, "Log in using managed identity.", "--identity", "-i")
+	a.Switch(&f.deviceCode, "Use device code flow.", "--use-device-code")
+	a.Switch(&f.snIssuer, "Used with a service principal configured with Subject Name and Issuer Authentication in order to support automatic certificate rolls.", "--use-cert-sn-issuer")
+	a.String(&f.scope, "Used in the /authorize request. It can cover only one static resource.", "--scope")
 	a.Done()
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		e, err := command.NewEnv(cmd, s, g, false)
 		if err != nil {
 			return err
 		}
-		// az's quick argument usage checks, in its order.
-		switch {
-		case (password != "" || servicePrincipal || tenant != "") && identity:
-			return output.CLIError("usage error: '--identity' is not applicable with other arguments")
-		case (password != "" || servicePrincipal || username != "" || identity) && deviceCode:
-			return output.CLIError("usage error: '--use-device-code' is not applicable with other arguments")
-		case snIssuer && !servicePrincipal:
-			return output.CLIError("usage error: '--use-sn-issuer' is only applicable with a service principal")
-		case servicePrincipal && username == "":
-			return output.CLIError("usage error: --service-principal --username NAME --password SECRET --tenant TENANT")
-		case !servicePrincipal:
-			return output.CLIError("aksnet signs in with service principals only: %s login --service-principal -u APPID -p SECRET --tenant TENANT",
-				e.ProgName())
+		if err := f.check(e.ProgName()); err != nil {
+			return err
 		}
-		if password == "" {
-			if password, err = rbacPromptPassword(e); err != nil {
+		if f.password == "" {
+			if f.password, err = rbacPromptPassword(e); err != nil {
 				return err
 			}
 		}
-		c, err := client.NewLogin(g.Endpoint, g.StateDir, e.Log)
+		subs, def, tenant, err := login(e, f)
 		if err != nil {
 			return err
 		}
-		token, err := c.LoginToken(username, password, e.ProgName())
-		if err != nil {
-			return err
-		}
-		subs, err := c.Subscriptions(token)
-		if err != nil {
-			return err
-		}
-		if len(subs) == 0 {
-			return output.CLIError("No subscriptions found for %s.", username)
-		}
-		def := client.PickDefault(g.StateDir, subs)
-		tokenTenant := tenant
-		if tokenTenant == "" {
-			tokenTenant = subs[def].TenantID
-		}
-		prof := client.Profile{TenantID: tokenTenant, SubscriptionID: subs[def].SubscriptionID, AppID: username, Password: password}
-		if err := client.WriteProfile(g.StateDir, prof); err != nil {
-			return err
-		}
-		out := make([]any, 0, len(subs))
-		for i, sub := range subs {
-			var managed any
-			if sub.ManagedByTenants != nil {
-				list := []any{}
-				for _, t := range *sub.ManagedByTenants {
-					list = append(list, map[string]any{"tenantId": t.TenantID})
-				}
-				managed = list
-			}
-			out = append(out, map[string]any{
-				"cloudName":        azenv.CloudName,
-				"homeTenantId":     sub.TenantID,
-				"id":               sub.SubscriptionID,
-				"isDefault":        i == def,
-				"managedByTenants": managed,
-				"name":             sub.DisplayName,
-				"state":            sub.State,
-				"tenantId":         tokenTenant,
-				"user":             map[string]any{"name": username, "type": "servicePrincipal"},
-			})
-		}
-		return e.PrintValue(out)
+		return e.PrintValue(accounts(subs, def, tenant, f.username))
 	}
 	return cmd
+}
+
+// check is az's quick argument usage checks, in its order; aksnet signs in
+// with service principals only.
+func (f *loginFlags) check(prog string) error {
+	switch {
+	case (f.password != "" || f.servicePrincipal || f.tenant != "") && f.identity:
+		return output.CLIError("usage error: '--identity' is not applicable with other arguments")
+	case (f.password != "" || f.servicePrincipal || f.username != "" || f.identity) && f.deviceCode:
+		return output.CLIError("usage error: '--use-device-code' is not applicable with other arguments")
+	case f.snIssuer && !f.servicePrincipal:
+		return output.CLIError("usage error: '--use-sn-issuer' is only applicable with a service principal")
+	case f.servicePrincipal && f.username == "":
+		return output.CLIError("usage error: --service-principal --username NAME --password SECRET --tenant TENANT")
+	case !f.servicePrincipal:
+		return output.CLIError("aksnet signs in with service principals only: %s login --service-principal -u APPID -p SECRET --tenant TENANT", prog)
+	}
+	return nil
+}
+
+// login signs in, lists the subscriptions and records the profile; it
+// returns the subscriptions, the default's index and the token's tenant.
+func login(e *command.Env, f *loginFlags) ([]client.Subscription, int, string, error) {
+	g := e.Globals
+	c, err := client.NewLogin(g.Endpoint, g.StateDir, e.Log)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	token, err := c.LoginToken(f.username, f.password, e.ProgName())
+	if err != nil {
+		return nil, 0, "", err
+	}
+	subs, err := c.Subscriptions(token)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	if len(subs) == 0 {
+		return nil, 0, "", output.CLIError("No subscriptions found for %s.", f.username)
+	}
+	def := client.PickDefault(g.StateDir, subs)
+	tenant := f.tenant
+	if tenant == "" {
+		tenant = subs[def].TenantID
+	}
+	prof := client.Profile{TenantID: tenant, SubscriptionID: subs[def].SubscriptionID, AppID: f.username, Password: f.password}
+	return subs, def, tenant, client.WriteProfile(g.StateDir, prof)
+}
+
+// accounts is az login's answer: the subscriptions as az lists accounts.
+func accounts(subs []client.Subscription, def int, tenant, username string) []any {
+	out := make([]any, 0, len(subs))
+	for i, sub := range subs {
+		var managed any
+		if sub.ManagedByTenants != nil {
+			list := []any{}
+			for _, t := range *sub.ManagedByTenants {
+				list = append(list, map[string]any{"tenantId": t.TenantID})
+			}
+			managed = list
+		}
+		out = append(out, map[string]any{
+			"cloudName":        azenv.CloudName,
+			"homeTenantId":     sub.TenantID,
+			"id":               sub.SubscriptionID,
+			"isDefault":        i == def,
+			"managedByTenants": managed,
+			"name":             sub.DisplayName,
+			"state":            sub.State,
+			"tenantId":         tenant,
+			"user":             map[string]any{"name": username, "type": "servicePrincipal"},
+		})
+	}
+	return out
 }
 
 // NewLogoutCommand mirrors `az logout`: it forgets the logged-in service

@@ -30,80 +30,41 @@ const (
 	rbacAssigneeHelp = "Represent a user, group, or service principal. Supported format: object id, user sign-in name, or service principal name."
 )
 
+// createFlags are the arguments of `az role assignment create`.
+type createFlags struct {
+	role, assignee, objectID, principalType, scope, rg string
+	description, condition, conditionVersion, name     string
+}
+
 func newRoleAssignmentCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	var role, assignee, objectID, principalType, scope, rg, description, condition, conditionVersion, name string
+	f := &createFlags{}
 	cmd := &cobra.Command{Use: "create", Short: "Create a new role assignment for a user, group, or service principal."}
 	a := flags.New(cmd, flags.Knack)
-	a.String(&role, "Role name or id.", "--role").Required()
-	a.String(&assignee, rbacAssigneeHelp, "--assignee")
-	a.String(&objectID, "Use this parameter instead of '--assignee' to bypass Graph API invocation in case of insufficient privileges. "+
+	a.String(&f.role, "Role name or id.", "--role").Required()
+	a.String(&f.assignee, rbacAssigneeHelp, "--assignee")
+	a.String(&f.objectID, "Use this parameter instead of '--assignee' to bypass Graph API invocation in case of insufficient privileges. "+
 		"This parameter only works with object ids for users, groups, service principals, and managed identities. "+
 		"For managed identities use the principal id. For service principals, use the object id and not the app id.", "--assignee-object-id")
-	a.String(&principalType, "Use with --assignee-object-id to avoid errors caused by propagation latency in Microsoft Graph. Allowed values: "+strings.Join(client.PrincipalTypes, ", ")+".", "--assignee-principal-type")
-	a.String(&scope, rbacScopeHelp, "--scope")
-	a.String(&rg, rbacGroupHelp, "--resource-group", "-g")
-	a.String(&description, "Description of role assignment.", "--description")
-	a.String(&condition, "Condition under which the user can be granted permission.", "--condition")
-	a.String(&conditionVersion, "Version of the condition syntax. If --condition is specified without --condition-version, default to 2.0.", "--condition-version")
-	a.String(&name, "A GUID for the role assignment. It must be unique and different for each role assignment. If omitted, a new GUID is generated.", "--name", "-n")
+	a.String(&f.principalType, "Use with --assignee-object-id to avoid errors caused by propagation latency in Microsoft Graph. Allowed values: "+strings.Join(client.PrincipalTypes, ", ")+".", "--assignee-principal-type")
+	a.String(&f.scope, rbacScopeHelp, "--scope")
+	a.String(&f.rg, rbacGroupHelp, "--resource-group", "-g")
+	a.String(&f.description, "Description of role assignment.", "--description")
+	a.String(&f.condition, "Condition under which the user can be granted permission.", "--condition")
+	a.String(&f.conditionVersion, "Version of the condition syntax. If --condition is specified without --condition-version, default to 2.0.", "--condition-version")
+	a.String(&f.name, "A GUID for the role assignment. It must be unique and different for each role assignment. If omitted, a new GUID is generated.", "--name", "-n")
 	a.Done()
 	cmd.RunE = command.Run(s, g, func(e *command.Env, _ *cobra.Command, _ []string) error {
-		pt := principalType
-		var err error
-		if pt != "" {
-			if pt, err = flags.Enum(e.Prog, "--assignee-principal-type", principalType, client.PrincipalTypes); err != nil {
-				return err
-			}
-		}
-		// az checks the principal type's choices while parsing, before the
-		// required arguments.
-		if err := a.Check(e.Prog, nil); err != nil {
+		pt, err := f.check(e, a)
+		if err != nil {
 			return err
 		}
-		if scope == "" {
-			e.Log.Warn("%s", client.ScopeWarning)
-		}
-		if (assignee != "") == (objectID != "") {
-			return output.CLIError("usage error: --assignee STRING | --assignee-object-id GUID")
-		}
-		if pt != "" && objectID == "" {
-			return output.CLIError("usage error: --assignee-object-id GUID --assignee-principal-type TYPE")
-		}
-		if condition != "" && conditionVersion == "" {
-			conditionVersion = "2.0"
-		}
-		if conditionVersion != "" && condition == "" {
-			return output.CLIError("usage error: When --condition-version is set, --condition must be set as well.")
-		}
-		oid := objectID
-		if assignee != "" {
-			if oid, pt, err = e.Client.ResolveAssignee(assignee, true); err != nil {
-				return err
-			}
-		} else if pt == "" {
-			e.Log.Warn("RBAC service might reject creating role assignment without --assignee-principal-type in the future. " +
-				"Better to specify --assignee-principal-type manually.")
-			pt = e.Client.PrincipalTypeOf(oid)
-		}
-		raw, err := e.Client.CreateAssignment(role, oid, rg, scope, pt, description, condition, conditionVersion, name)
+		oid, pt, err := f.principal(e, pt)
 		if err != nil {
-			if !client.AssignmentExists(err) {
-				return err
-			}
-			// Idempotent, as az: answer with the existing assignment.
-			found, lerr := e.Client.ListAssignments(assignee, role, rg, scope, false, false, false)
-			if lerr != nil {
-				return lerr
-			}
-			for _, f := range found {
-				if strings.EqualFold(client.Str(f, "principalId"), oid) {
-					return e.PrintValue(f)
-				}
-			}
-			if len(found) == 0 {
-				return err
-			}
-			return e.PrintValue(found[0])
+			return err
+		}
+		raw, err := e.Client.CreateAssignment(f.role, oid, f.rg, f.scope, pt, f.description, f.condition, f.conditionVersion, f.name)
+		if err != nil {
+			return f.existing(e, err, oid)
 		}
 		v, err := client.ShapeObject(raw)
 		if err != nil {
@@ -112,6 +73,74 @@ func newRoleAssignmentCreateCommand(s command.Streams, g *command.Globals) *cobr
 		return e.PrintValue(v)
 	})
 	return cmd
+}
+
+// check is az's argument checks, in its order; it returns the principal
+// type's canonical spelling and defaults --condition-version.
+func (f *createFlags) check(e *command.Env, a *flags.Set) (string, error) {
+	pt := f.principalType
+	if pt != "" {
+		var err error
+		if pt, err = flags.Enum(e.Prog, "--assignee-principal-type", f.principalType, client.PrincipalTypes); err != nil {
+			return "", err
+		}
+	}
+	// az checks the principal type's choices while parsing, before the
+	// required arguments.
+	if err := a.Check(e.Prog, nil); err != nil {
+		return "", err
+	}
+	if f.scope == "" {
+		e.Log.Warn("%s", client.ScopeWarning)
+	}
+	if (f.assignee != "") == (f.objectID != "") {
+		return "", output.CLIError("usage error: --assignee STRING | --assignee-object-id GUID")
+	}
+	if pt != "" && f.objectID == "" {
+		return "", output.CLIError("usage error: --assignee-object-id GUID --assignee-principal-type TYPE")
+	}
+	if f.condition != "" && f.conditionVersion == "" {
+		f.conditionVersion = "2.0"
+	}
+	if f.conditionVersion != "" && f.condition == "" {
+		return "", output.CLIError("usage error: When --condition-version is set, --condition must be set as well.")
+	}
+	return pt, nil
+}
+
+// principal resolves --assignee, or the principal type of
+// --assignee-object-id when none is given.
+func (f *createFlags) principal(e *command.Env, pt string) (string, string, error) {
+	if f.assignee != "" {
+		return e.Client.ResolveAssignee(f.assignee, true)
+	}
+	if pt == "" {
+		e.Log.Warn("RBAC service might reject creating role assignment without --assignee-principal-type in the future. " +
+			"Better to specify --assignee-principal-type manually.")
+		pt = e.Client.PrincipalTypeOf(f.objectID)
+	}
+	return f.objectID, pt, nil
+}
+
+// existing answers a create that failed with err: an assignment that
+// exists already is printed, as az's create is idempotent.
+func (f *createFlags) existing(e *command.Env, err error, oid string) error {
+	if !client.AssignmentExists(err) {
+		return err
+	}
+	found, lerr := e.Client.ListAssignments(f.assignee, f.role, f.rg, f.scope, false, false, false)
+	if lerr != nil {
+		return lerr
+	}
+	for _, a := range found {
+		if strings.EqualFold(client.Str(a, "principalId"), oid) {
+			return e.PrintValue(a)
+		}
+	}
+	if len(found) == 0 {
+		return err
+	}
+	return e.PrintValue(found[0])
 }
 
 func newRoleAssignmentListCommand(s command.Streams, g *command.Globals) *cobra.Command {
@@ -144,67 +173,86 @@ func newRoleAssignmentListCommand(s command.Streams, g *command.Globals) *cobra.
 	return cmd
 }
 
+// deleteFlags are the arguments of `az role assignment delete`.
+type deleteFlags struct {
+	ids                       []string
+	assignee, role, scope, rg string
+	inherited, yes            bool
+}
+
 func newRoleAssignmentDeleteCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	var ids []string
-	var assignee, role, scope, rg string
-	var inherited, yes bool
+	f := &deleteFlags{}
 	cmd := &cobra.Command{Use: "delete", Short: "Delete role assignments."}
 	a := flags.New(cmd, flags.Knack)
-	a.List(&ids, "Space-separated role assignment ids.", "--ids")
-	a.String(&assignee, rbacAssigneeHelp, "--assignee")
-	a.String(&role, "Role name or id.", "--role")
-	a.String(&scope, rbacScopeHelp, "--scope")
-	a.String(&rg, rbacGroupHelp, "--resource-group", "-g")
-	a.Switch(&inherited, "Include assignments applied on parent scopes.", "--include-inherited")
-	a.Switch(&yes, "Continue to delete all assignments under the subscription.", "--yes", "-y")
+	a.List(&f.ids, "Space-separated role assignment ids.", "--ids")
+	a.String(&f.assignee, rbacAssigneeHelp, "--assignee")
+	a.String(&f.role, "Role name or id.", "--role")
+	a.String(&f.scope, rbacScopeHelp, "--scope")
+	a.String(&f.rg, rbacGroupHelp, "--resource-group", "-g")
+	a.Switch(&f.inherited, "Include assignments applied on parent scopes.", "--include-inherited")
+	a.Switch(&f.yes, "Continue to delete all assignments under the subscription.", "--yes", "-y")
 	a.Done()
 	cmd.RunE = command.Run(s, g, func(e *command.Env, _ *cobra.Command, _ []string) error {
-		if len(ids) > 0 {
-			for _, o := range []struct {
-				set  bool
-				name string
-			}{{assignee != "", "--assignee"}, {role != "", "--role"}, {rg != "", "--resource-group"}, {scope != "", "--scope"}, {inherited, "--include-inherited"}} {
-				if o.set {
-					e.Log.Warn("option '%s' will be ignored due to use of '--ids'.", o.name)
-				}
-			}
-			for _, id := range ids {
-				if err := e.Delete(client.ScopePath(id), client.APIAuthorization, false); err != nil {
-					return err
-				}
-			}
-			return nil
+		if len(f.ids) > 0 {
+			return f.deleteIDs(e)
 		}
-		if assignee == "" && role == "" && rg == "" && scope == "" && !yes {
-			if !command.IsTerminal(e.Streams.In) {
-				return output.CLIError("Unable to prompt for confirmation as no tty available. Use --yes.")
-			}
-			fmt.Fprint(e.Streams.Err, "This will delete all role assignments under the subscription. Are you sure? (y/N): ")
-			var answer string
-			_, _ = fmt.Fscanln(e.Streams.In, &answer)
-			if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-				return nil
-			}
+		if ok, err := f.confirmAll(e); !ok || err != nil {
+			return err
 		}
-		sc, err := e.Client.BuildScope(rg, scope)
+		sc, err := e.Client.BuildScope(f.rg, f.scope)
 		if err != nil {
 			return err
 		}
-		found, err := e.Client.SearchAssignments(sc, assignee, role, inherited, false)
+		found, err := e.Client.SearchAssignments(sc, f.assignee, f.role, f.inherited, false)
 		if err != nil {
 			return err
 		}
 		if len(found) == 0 {
 			return output.CLIError("No matched assignments were found to delete")
 		}
-		for _, f := range found {
-			if err := e.Delete(client.Str(f, "id"), client.APIAuthorization, false); err != nil {
+		for _, a := range found {
+			if err := e.Delete(client.Str(a, "id"), client.APIAuthorization, false); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	return cmd
+}
+
+// deleteIDs deletes the assignments --ids names, warning about the
+// options it makes moot.
+func (f *deleteFlags) deleteIDs(e *command.Env) error {
+	for _, o := range []struct {
+		set  bool
+		name string
+	}{{f.assignee != "", "--assignee"}, {f.role != "", "--role"}, {f.rg != "", "--resource-group"}, {f.scope != "", "--scope"}, {f.inherited, "--include-inherited"}} {
+		if o.set {
+			e.Log.Warn("option '%s' will be ignored due to use of '--ids'.", o.name)
+		}
+	}
+	for _, id := range f.ids {
+		if err := e.Delete(client.ScopePath(id), client.APIAuthorization, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// confirmAll asks before deleting every assignment of the subscription
+// (no filter and no --yes); false means the answer was no.
+func (f *deleteFlags) confirmAll(e *command.Env) (bool, error) {
+	if f.assignee != "" || f.role != "" || f.rg != "" || f.scope != "" || f.yes {
+		return true, nil
+	}
+	if !command.IsTerminal(e.Streams.In) {
+		return false, output.CLIError("Unable to prompt for confirmation as no tty available. Use --yes.")
+	}
+	fmt.Fprint(e.Streams.Err, "This will delete all role assignments under the subscription. Are you sure? (y/N): ")
+	var answer string
+	_, _ = fmt.Fscanln(e.Streams.In, &answer)
+	a := strings.ToLower(strings.TrimSpace(answer))
+	return a == "y" || a == "yes", nil
 }
 
 func newRoleDefinitionListCommand(s command.Streams, g *command.Globals) *cobra.Command {

@@ -42,60 +42,35 @@ func vnetDefaultSubnetPrefix(vnetPrefix string) string {
 	return addr + "/" + bits
 }
 
+// createFlags are the arguments of `az network vnet create`.
+type createFlags struct {
+	rg, name, location, subnetName, nsg        string
+	prefixes, subnetPrefixes, dnsServers, tags []string
+	noWait                                     bool
+}
+
 func vnetCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	var rg, name, location, subnetName, nsg string
-	prefixes := []string{"10.0.0.0/16"}
-	var subnetPrefixes, dnsServers, tags []string
-	var noWait bool
+	f := &createFlags{prefixes: []string{"10.0.0.0/16"}}
 	c := &cobra.Command{Use: "create", Short: "Create a virtual network."}
 	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&rg).Required()
-	a.String(&name, "The virtual network (VNet) name.", "-n", "--name").Required()
-	a.String(&location, "Resource location. Default: the resource group's location.", "--location", "-l")
-	a.List(&prefixes, "Space-separated list of IP address prefixes for the VNet. Default: 10.0.0.0/16.", "--address-prefixes")
-	a.List(&dnsServers, "Space-separated list of DNS server IP addresses.", "--dns-servers")
-	a.List(&tags, "Space-separated tags: key[=value] [key[=value] ...].", "--tags")
-	a.String(&subnetName, "Name of a new subnet to create within the VNet.", "--subnet-name")
-	a.List(&subnetPrefixes, "Space-separated list of address prefixes in CIDR format for the new subnet. If omitted, automatically reserves a /24 (or as large as available) block within the VNet address space.", "--subnet-prefixes")
-	a.String(&nsg, "Name or ID of a network security group (NSG) for the new subnet.", "--nsg", "--network-security-group")
-	a.NoWait(&noWait)
+	a.ResourceGroup(&f.rg).Required()
+	a.String(&f.name, "The virtual network (VNet) name.", "-n", "--name").Required()
+	a.String(&f.location, "Resource location. Default: the resource group's location.", "--location", "-l")
+	a.List(&f.prefixes, "Space-separated list of IP address prefixes for the VNet. Default: 10.0.0.0/16.", "--address-prefixes")
+	a.List(&f.dnsServers, "Space-separated list of DNS server IP addresses.", "--dns-servers")
+	a.List(&f.tags, "Space-separated tags: key[=value] [key[=value] ...].", "--tags")
+	a.String(&f.subnetName, "Name of a new subnet to create within the VNet.", "--subnet-name")
+	a.List(&f.subnetPrefixes, "Space-separated list of address prefixes in CIDR format for the new subnet. If omitted, automatically reserves a /24 (or as large as available) block within the VNet address space.", "--subnet-prefixes")
+	a.String(&f.nsg, "Name or ID of a network security group (NSG) for the new subnet.", "--nsg", "--network-security-group")
+	a.NoWait(&f.noWait)
 	a.Done()
 	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
-		loc, err := e.Location(location, rg)
+		loc, err := e.Location(f.location, f.rg)
 		if err != nil {
 			return err
 		}
-		props := map[string]any{
-			"addressSpace":         map[string]any{"addressPrefixes": prefixes},
-			"enableDdosProtection": false,
-			"enableVmProtection":   false,
-		}
-		if len(dnsServers) > 0 {
-			props["dhcpOptions"] = map[string]any{"dnsServers": dnsServers}
-		}
-		if subnetName != "" {
-			sp := map[string]any{
-				"privateEndpointNetworkPolicies":    "Disabled",
-				"privateLinkServiceNetworkPolicies": "Enabled",
-			}
-			switch {
-			case len(subnetPrefixes) == 0:
-				sp["addressPrefix"] = vnetDefaultSubnetPrefix(prefixes[0])
-			case len(subnetPrefixes) == 1:
-				sp["addressPrefix"] = subnetPrefixes[0]
-			default:
-				sp["addressPrefixes"] = subnetPrefixes
-			}
-			if nsg != "" {
-				sp["networkSecurityGroup"] = map[string]any{"id": e.Client.NetRef(nsg, rg, "networkSecurityGroups")}
-			}
-			props["subnets"] = []any{map[string]any{"name": subnetName, "properties": sp}}
-		}
-		body := map[string]any{"location": loc, "properties": props}
-		if len(tags) > 0 {
-			body["tags"] = flags.Tags(tags)
-		}
-		raw, err := e.PutResource(e.Client.NetPath(rg, "virtualNetworks", name), client.APINetwork, body, noWait)
+		body := f.body(loc, func(nsg string) string { return e.Client.NetRef(nsg, f.rg, "networkSecurityGroups") })
+		raw, err := e.PutResource(e.Client.NetPath(f.rg, "virtualNetworks", f.name), client.APINetwork, body, f.noWait)
 		if err != nil || raw == nil {
 			return err
 		}
@@ -106,6 +81,42 @@ func vnetCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		return e.PrintValue(map[string]any{"newVNet": v})
 	})
 	return c
+}
+
+// body is the VNet PUT az sends in location loc, with the subnet
+// --subnet-name asks for; nsgID resolves --nsg to an id.
+func (f *createFlags) body(loc string, nsgID func(string) string) map[string]any {
+	props := map[string]any{
+		"addressSpace":         map[string]any{"addressPrefixes": f.prefixes},
+		"enableDdosProtection": false,
+		"enableVmProtection":   false,
+	}
+	if len(f.dnsServers) > 0 {
+		props["dhcpOptions"] = map[string]any{"dnsServers": f.dnsServers}
+	}
+	if f.subnetName != "" {
+		sp := map[string]any{
+			"privateEndpointNetworkPolicies":    "Disabled",
+			"privateLinkServiceNetworkPolicies": "Enabled",
+		}
+		switch {
+		case len(f.subnetPrefixes) == 0:
+			sp["addressPrefix"] = vnetDefaultSubnetPrefix(f.prefixes[0])
+		case len(f.subnetPrefixes) == 1:
+			sp["addressPrefix"] = f.subnetPrefixes[0]
+		default:
+			sp["addressPrefixes"] = f.subnetPrefixes
+		}
+		if f.nsg != "" {
+			sp["networkSecurityGroup"] = map[string]any{"id": nsgID(f.nsg)}
+		}
+		props["subnets"] = []any{map[string]any{"name": f.subnetName, "properties": sp}}
+	}
+	body := map[string]any{"location": loc, "properties": props}
+	if len(f.tags) > 0 {
+		body["tags"] = flags.Tags(f.tags)
+	}
+	return body
 }
 
 func vnetListCommand(s command.Streams, g *command.Globals) *cobra.Command {
@@ -275,77 +286,37 @@ func netRGOf(id string) string {
 // remove the reference ("" or null).
 func netClears(v string) bool { return v == "" || strings.EqualFold(v, "null") }
 
+// updateFlags are the arguments of `az network vnet subnet update`.
+type updateFlags struct {
+	rg, name, vnet, nsg, rt  string
+	ids, prefixes            []string
+	noWait                   bool
+	prefixArg, nsgArg, rtArg *flags.Flag
+}
+
 func subnetUpdateCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	var rg, name, vnet, nsg, rt string
-	var ids, prefixes []string
-	var noWait bool
+	f := &updateFlags{}
 	c := &cobra.Command{Use: "update", Short: "Update a subnet."}
 	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&rg).Required().ID()
-	a.String(&name, "The subnet name.", "-n", "--name").Required().ID()
-	a.String(&vnet, "The virtual network (VNet) name.", "--vnet-name").Required().ID()
-	a.IDs(&ids)
-	prefixArg := a.List(&prefixes, "Space-separated list of address prefixes in CIDR format.", "--address-prefixes")
-	nsgArg := a.String(&nsg, "Name or ID of a network security group (NSG). Use \"\" to detach it.", "--nsg", "--network-security-group")
-	rtArg := a.String(&rt, "Name or ID of a route table to associate with the subnet. Use \"\" to detach it.", "--route-table")
-	a.NoWait(&noWait)
+	a.ResourceGroup(&f.rg).Required().ID()
+	a.String(&f.name, "The subnet name.", "-n", "--name").Required().ID()
+	a.String(&f.vnet, "The virtual network (VNet) name.", "--vnet-name").Required().ID()
+	a.IDs(&f.ids)
+	f.prefixArg = a.List(&f.prefixes, "Space-separated list of address prefixes in CIDR format.", "--address-prefixes")
+	f.nsgArg = a.String(&f.nsg, "Name or ID of a network security group (NSG). Use \"\" to detach it.", "--nsg", "--network-security-group")
+	f.rtArg = a.String(&f.rt, "Name or ID of a route table to associate with the subnet. Use \"\" to detach it.", "--route-table")
+	a.NoWait(&f.noWait)
 	a.Done()
 	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
 		var out []any
-		for _, path := range flags.Targets(ids, func() string { return subnetPath(e, rg, vnet, name) }) {
-			group := rg
-			if len(ids) > 0 {
-				group = netRGOf(path)
-			}
-			// az's generic update: GET the subnet, change it, PUT it back.
-			raw, err := e.Get(path, client.APINetwork)
+		for _, path := range flags.Targets(f.ids, func() string { return subnetPath(e, f.rg, f.vnet, f.name) }) {
+			v, put, err := f.update(e, path)
 			if err != nil {
 				return err
 			}
-			doc, err := command.Object(raw)
-			if err != nil {
-				return err
+			if put {
+				out = append(out, v)
 			}
-			props, _ := doc["properties"].(map[string]any)
-			if props == nil {
-				props = map[string]any{}
-				doc["properties"] = props
-			}
-			if rtArg.Changed() {
-				if netClears(rt) {
-					delete(props, "routeTable")
-				} else {
-					props["routeTable"] = map[string]any{"id": e.Client.NetRef(rt, group, "routeTables")}
-				}
-			}
-			if nsgArg.Changed() {
-				if netClears(nsg) {
-					delete(props, "networkSecurityGroup")
-				} else {
-					props["networkSecurityGroup"] = map[string]any{"id": e.Client.NetRef(nsg, group, "networkSecurityGroups")}
-				}
-			}
-			if prefixArg.Changed() {
-				delete(props, "addressPrefix")
-				delete(props, "addressPrefixes")
-				if len(prefixes) == 1 {
-					props["addressPrefix"] = prefixes[0]
-				} else {
-					props["addressPrefixes"] = prefixes
-				}
-			}
-			res, err := e.PutResource(path, client.APINetwork, doc, noWait)
-			if err != nil {
-				return err
-			}
-			if res == nil {
-				continue
-			}
-			v, err := command.Shape(res)
-			if err != nil {
-				return err
-			}
-			out = append(out, v)
 		}
 		switch len(out) {
 		case 0:
@@ -356,6 +327,63 @@ func subnetUpdateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		return e.PrintValue(out)
 	})
 	return c
+}
+
+// update is az's generic update of the subnet at path: GET it, change it,
+// PUT it back; it returns the shaped result, and false with --no-wait.
+func (f *updateFlags) update(e *command.Env, path string) (any, bool, error) {
+	group := f.rg
+	if len(f.ids) > 0 {
+		group = netRGOf(path)
+	}
+	raw, err := e.Get(path, client.APINetwork)
+	if err != nil {
+		return nil, false, err
+	}
+	doc, err := command.Object(raw)
+	if err != nil {
+		return nil, false, err
+	}
+	props, _ := doc["properties"].(map[string]any)
+	if props == nil {
+		props = map[string]any{}
+		doc["properties"] = props
+	}
+	f.apply(props, func(v, t string) string { return e.Client.NetRef(v, group, t) })
+	res, err := e.PutResource(path, client.APINetwork, doc, f.noWait)
+	if err != nil || res == nil {
+		return nil, false, err
+	}
+	v, err := command.Shape(res)
+	return v, err == nil, err
+}
+
+// apply sets or clears, in the subnet's properties, what the command line
+// gave; ref resolves a name of collection t to an id.
+func (f *updateFlags) apply(props map[string]any, ref func(v, t string) string) {
+	if f.rtArg.Changed() {
+		if netClears(f.rt) {
+			delete(props, "routeTable")
+		} else {
+			props["routeTable"] = map[string]any{"id": ref(f.rt, "routeTables")}
+		}
+	}
+	if f.nsgArg.Changed() {
+		if netClears(f.nsg) {
+			delete(props, "networkSecurityGroup")
+		} else {
+			props["networkSecurityGroup"] = map[string]any{"id": ref(f.nsg, "networkSecurityGroups")}
+		}
+	}
+	if f.prefixArg.Changed() {
+		delete(props, "addressPrefix")
+		delete(props, "addressPrefixes")
+		if len(f.prefixes) == 1 {
+			props["addressPrefix"] = f.prefixes[0]
+		} else {
+			props["addressPrefixes"] = f.prefixes
+		}
+	}
 }
 
 func subnetDeleteCommand(s command.Streams, g *command.Globals) *cobra.Command {
