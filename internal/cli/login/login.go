@@ -19,7 +19,7 @@ import (
 
 // loginFlags are the arguments of `az login` that aksnet knows.
 type loginFlags struct {
-	username, password, tenant, scope                                  string
+	username, password, tenant, scope                                      string
 	servicePrincipal, allowNoSubscriptions, identity, deviceCode, snIssuer bool
 }
 
