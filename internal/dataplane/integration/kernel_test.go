@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/aksnet/aksnet/internal/dataplane/nsprobe"
 	"net"
@@ -26,7 +27,12 @@ func deleteNetns(name string) error {
 	if err := unix.Unmount(path, unix.MNT_DETACH); err != nil {
 		return fmt.Errorf("unmount %s: %w", path, err)
 	}
-	return os.Remove(path)
+	// Once unmounted the namespace is gone; a reconcile pass running now
+	// may remove the leftover file first (listNamedNS clears such files).
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // deleteFabricRoute removes every route to prefix from the fabric
