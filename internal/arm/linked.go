@@ -50,6 +50,13 @@ type Link struct {
 // slashes the request used; otherwise it is the id as given. An id that is
 // not a resource id at all is left to the provider's validation, which must
 // refuse it (LinkedInvalidPropertyId, InvalidResourceReference).
+//
+// It runs inside the write transaction, so the Authorizer may refresh its
+// snapshot of the role assignments with a read of the store while a write is
+// open: with bolt that read closes before the commit that could remap the
+// file. Such a snapshot misses assignments written in the same group commit,
+// which is right (they are not durable yet), and their commit marks the
+// snapshot stale again before their writers answer.
 func (c *Call) AuthorizeLinked(links ...Link) error {
 	if c.Caller == nil || c.Caller.ObjectID == "" || c.Server == nil || c.Server.authz == nil {
 		return nil

@@ -22,8 +22,8 @@ const (
 // subnetLinks are the links of subnet properties props, to be stored at id;
 // target is the subnet's JSON path in the request ("" for a subnet body).
 func subnetLinks(c *arm.Call, id string, props *armnetwork.SubnetPropertiesFormat, target string) []arm.Link {
-	if props == nil {
-		return nil
+	if props == nil || props.RouteTable == nil && props.NetworkSecurityGroup == nil {
+		return nil // no link: spare the read of the stored subnet
 	}
 	var old armnetwork.Subnet
 	if raw := c.StoredDoc(id); raw != nil {
