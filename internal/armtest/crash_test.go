@@ -166,9 +166,9 @@ func freeLoopbackPort(t testing.TB) string {
 	return portOf(ln.Addr())
 }
 
-// startAksnet runs aksnetd on dir and waits for /healthz. The process
-// is killed in t.Cleanup if it is still running.
-func startAksnet(t testing.TB, bin, dir string) *aksnetProcess {
+// startAksnet runs aksnetd on dir, with extra arguments, and waits for
+// /healthz. The process is killed in t.Cleanup if it is still running.
+func startAksnet(t testing.TB, bin, dir string, extra ...string) *aksnetProcess {
 	t.Helper()
 	port := freeLoopbackPort(t)
 	logf, err := os.CreateTemp(t.TempDir(), "aksnet-*.log")
@@ -176,7 +176,7 @@ func startAksnet(t testing.TB, bin, dir string) *aksnetProcess {
 		t.Fatal(err)
 	}
 	defer logf.Close()
-	cmd := exec.Command(bin, "--state-dir", dir, "--listen", "127.0.0.1:"+port, "--log-level", "warn")
+	cmd := exec.Command(bin, append([]string{"--state-dir", dir, "--listen", "127.0.0.1:" + port, "--log-level", "warn"}, extra...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start aksnet: %v", err)

@@ -17,6 +17,7 @@ import (
 	"github.com/aksnet/aksnet/internal/cli/plan"
 	"github.com/aksnet/aksnet/internal/cli/role"
 	"github.com/aksnet/aksnet/internal/cli/serve"
+	"github.com/aksnet/aksnet/internal/cli/state"
 	"github.com/aksnet/aksnet/internal/statedir"
 	"github.com/spf13/cobra"
 )
@@ -109,5 +110,6 @@ var (
 		{Name: "network", Build: network.NewCommand},
 		{Name: "plan", Build: plan.NewCommand},
 		{Name: "role", Build: role.NewCommand},
+		{Name: "state", Build: state.NewCommand},
 	}
 )

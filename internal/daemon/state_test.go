@@ -180,6 +180,18 @@ func TestMain_SecondServerIsRefusedAtOnce(t *testing.T) {
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("refused after %v, want at once", d)
 	}
+	// Nor may a restore replace the database under the running server.
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	raw, _ := os.ReadFile(filepath.Join(dir, controlplane.DatabaseFile))
+	if err := os.WriteFile(backup, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, dir)
+	code, _, msg = runBriefly(t, "--state-dir", dir, "--listen", "127.0.0.1:0", "--restore", backup)
+	if code != 1 || !strings.Contains(msg, want) {
+		t.Fatalf("restore while serving: exit %d, stderr %q; want exit 1 and %q", code, msg, want)
+	}
+	sameFiles(t, before, snapshot(t, dir))
 }
 
 func TestMain_RestoreRefusesADamagedBackup(t *testing.T) {
