@@ -214,13 +214,10 @@ func sourceRank(source string) int {
 	return 0
 }
 
-// lpmRoutes installs in table tid exactly the longest-prefix-match result of
-// the effective routes: for each prefix only the route Azure selects, and a
-// /32 to every realised NIC whose address Azure would deliver VnetLocal (so
-// a covering UDR, a 0.0.0.0/0 to None included, can never override VNet
-// delivery, and a more specific UDR still wins over it). byIP maps realised
-// NIC addresses to their fabric link.
-func lpmRoutes(routes []fabric.Route, tid int, byIP map[netip.Addr]string) []Route {
+// prefixWinners returns, for each valid IPv4 prefix of routes, the route
+// Azure selects among those with that exact prefix (the best source, the
+// first at equal source), and the prefixes in the order they first appear.
+func prefixWinners(routes []fabric.Route) (map[netip.Prefix]fabric.Route, []netip.Prefix) {
 	win := map[netip.Prefix]fabric.Route{}
 	var order []netip.Prefix
 	for _, r := range routes {
@@ -236,21 +233,36 @@ func lpmRoutes(routes []fabric.Route, tid int, byIP map[netip.Addr]string) []Rou
 			win[p] = r
 		}
 	}
+	return win, order
+}
+
+// kernelRoute is effective route r for prefix p in table tid: Internet goes
+// out through the internet link, a VirtualAppliance a NIC holds goes to that
+// NIC; VnetLocal, None, VirtualNetworkGateway and an appliance no NIC holds
+// drop (the NIC /32s lpmRoutes adds carry VNet delivery).
+func kernelRoute(r fabric.Route, p netip.Prefix, tid int, byIP map[netip.Addr]string) Route {
+	switch r.NextHopType {
+	case fabric.Internet:
+		return Route{Table: tid, Dst: p, Type: RouteUnicast, Gw: transitInet, Dev: linkInet}
+	case fabric.VirtualAppliance:
+		if l, ok := byIP[r.NextHopIP]; ok {
+			return Route{Table: tid, Dst: p, Type: RouteUnicast, Gw: r.NextHopIP, Dev: l}
+		}
+	}
+	return Route{Table: tid, Dst: p, Type: RouteBlackhole}
+}
+
+// lpmRoutes installs in table tid exactly the longest-prefix-match result of
+// the effective routes: for each prefix only the route Azure selects, and a
+// /32 to every realised NIC whose address Azure would deliver VnetLocal (so
+// a covering UDR, a 0.0.0.0/0 to None included, can never override VNet
+// delivery, and a more specific UDR still wins over it). byIP maps realised
+// NIC addresses to their fabric link.
+func lpmRoutes(routes []fabric.Route, tid int, byIP map[netip.Addr]string) []Route {
+	win, order := prefixWinners(routes)
 	out := map[netip.Prefix]Route{}
 	for _, p := range order {
-		r := win[p]
-		kr := Route{Table: tid, Dst: p, Type: RouteBlackhole}
-		switch r.NextHopType {
-		case fabric.Internet:
-			kr = Route{Table: tid, Dst: p, Type: RouteUnicast, Gw: transitInet, Dev: linkInet}
-		case fabric.VirtualAppliance:
-			if l, ok := byIP[r.NextHopIP]; ok {
-				kr = Route{Table: tid, Dst: p, Type: RouteUnicast, Gw: r.NextHopIP, Dev: l}
-			}
-		}
-		// VnetLocal, None, VirtualNetworkGateway and an appliance no NIC
-		// holds drop: the NIC /32s below carry VNet delivery.
-		out[p] = kr
+		out[p] = kernelRoute(win[p], p, tid, byIP)
 	}
 	t := fabric.NewTable(routes)
 	for ip, l := range byIP {
