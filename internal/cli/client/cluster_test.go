@@ -39,7 +39,9 @@ func TestClusterSpec_Validate_Errors(t *testing.T) {
 		{"subnet id", func(s *ClusterSpec) { s.VNetSubnetID = "mySubnet" }, 1, "--vnet-subnet-id is not a valid Azure resource ID."},
 		{"identity id", func(s *ClusterSpec) { s.AssignIdentity = "myIdentity" }, 1, "--assign-identity is not a valid Azure resource ID."},
 		{"ranges without plugin", func(s *ClusterSpec) { s.PodCIDR = "10.244.0.0/16" }, 1, "Please explicitly specify the network plugin type"},
-		{"pod cidr with azure", func(s *ClusterSpec) { s.NetworkPlugin, s.NetworkPluginGiven, s.PodCIDR = "Azure", true, "10.244.0.0/16" }, 1,
+		{"pod cidr with azure", func(s *ClusterSpec) {
+			s.NetworkPlugin, s.NetworkPluginGiven, s.PodCIDR = "Azure", true, "10.244.0.0/16"
+		}, 1,
 			"Please use kubenet as the network plugin type when pod_cidr is specified"},
 		// The name is checked before the subnet id.
 		{"order", func(s *ClusterSpec) { s.Name, s.VNetSubnetID = "-c", "x" }, 1, "--name cannot exceed 63 characters and can only contain letters, numbers, underscores (_) or dashes (-)."},

@@ -1,42 +1,28 @@
-package cli_test
+package ad_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/aksnet/aksnet/internal/cli/clitest"
 )
 
 const rbacCredentialWarning = "WARNING: The output includes credentials that you must protect. Be sure that you do not include " +
 	"these credentials in your code or check the credentials into your source control. For more information, see https://aka.ms/azadsp-cli"
 
-// rbacCreateForRBAC runs ad sp create-for-rbac and returns its output and
-// warnings.
-func (c *rbacCLI) createForRBAC(args ...string) (map[string]any, string) {
-	c.t.Helper()
-	out, errs, code := c.run(append([]string{"ad", "sp", "create-for-rbac"}, args...)...)
-	if code != 0 {
-		c.t.Fatalf("create-for-rbac %v: exit %d\n%s", args, code, errs)
-	}
-	var m map[string]any
-	if err := json.Unmarshal([]byte(out), &m); err != nil {
-		c.t.Fatalf("create-for-rbac output: %v\n%s", err, out)
-	}
-	return m, errs
-}
-
 func TestADSPCreateForRBAC(t *testing.T) {
-	c := newRbacCLI(t)
-	c.ok("group", "create", "-n", "rg1", "-l", "eastus")
-	c.ok("group", "create", "-n", "rg2", "-l", "eastus")
-	rg1, rg2 := c.rgID("rg1"), c.rgID("rg2")
+	c := clitest.StartRBAC(t)
+	c.OK("group", "create", "-n", "rg1", "-l", "eastus")
+	c.OK("group", "create", "-n", "rg2", "-l", "eastus")
+	rg1, rg2 := c.RGID("rg1"), c.RGID("rg2")
 
-	sp, warnings := c.createForRBAC("--name", "myAKSClusterSP", "--role", "Contributor", "--scopes", rg1, rg2)
-	rbacWantKeys(t, "create-for-rbac", sp, "appId", "displayName", "password", "tenant")
-	if sp["displayName"] != "myAKSClusterSP" || sp["tenant"] != c.env.Creds.TenantID {
+	sp, warnings := c.CreateForRBAC("--name", "myAKSClusterSP", "--role", "Contributor", "--scopes", rg1, rg2)
+	clitest.WantExactKeys(t, "create-for-rbac", sp, "appId", "displayName", "password", "tenant")
+	if sp["displayName"] != "myAKSClusterSP" || sp["tenant"] != c.Env.Creds.TenantID {
 		t.Errorf("create-for-rbac = %v", sp)
 	}
 	appID, _ := sp["appId"].(string)
-	if !rbacGUIDRe.MatchString(appID) || sp["password"] == "" {
+	if !clitest.GUID.MatchString(appID) || sp["password"] == "" {
 		t.Errorf("appId %q / password %v", appID, sp["password"])
 	}
 	wantWarnings := "WARNING: Creating 'Contributor' role assignment under scope '" + rg1 + "'\n" +
@@ -48,7 +34,7 @@ func TestADSPCreateForRBAC(t *testing.T) {
 	// One assignment per scope, to the new service principal (appId resolves
 	// through servicePrincipalNames).
 	for _, rg := range []string{"rg1", "rg2"} {
-		got := c.tsv("role", "assignment", "list", "-g", rg, "--assignee", appID, "--query", "[].[roleDefinitionName, principalType, principalName]")
+		got := c.TSV("role", "assignment", "list", "-g", rg, "--assignee", appID, "--query", "[].[roleDefinitionName, principalType, principalName]")
 		if got != "Contributor\tServicePrincipal\t"+appID {
 			t.Errorf("assignments at %s = %q", rg, got)
 		}
@@ -56,7 +42,7 @@ func TestADSPCreateForRBAC(t *testing.T) {
 
 	// Idempotent by name: the application is patched, its password replaced,
 	// the service principal and assignment reused.
-	again, warnings := c.createForRBAC("-n", "myAKSClusterSP", "--role", "Contributor", "--scopes", rg1)
+	again, warnings := c.CreateForRBAC("-n", "myAKSClusterSP", "--role", "Contributor", "--scopes", rg1)
 	if again["appId"] != appID || again["password"] == sp["password"] {
 		t.Errorf("second create-for-rbac = %v, want the same appId and a new password", again)
 	}
@@ -66,43 +52,43 @@ func TestADSPCreateForRBAC(t *testing.T) {
 		t.Errorf("second create-for-rbac stderr:\n%s", warnings)
 	}
 	// The old password was removed; the new one signs in.
-	c.fails(1, "login", "--service-principal", "-u", appID, "-p", sp["password"].(string), "--tenant", c.env.Creds.TenantID)
-	c.ok("login", "--service-principal", "-u", appID, "-p", again["password"].(string), "--tenant", c.env.Creds.TenantID)
-	c.ok("logout")
+	c.Fails(1, "login", "--service-principal", "-u", appID, "-p", sp["password"].(string), "--tenant", c.Env.Creds.TenantID)
+	c.OK("login", "--service-principal", "-u", appID, "-p", again["password"].(string), "--tenant", c.Env.Creds.TenantID)
+	c.OK("logout")
 
 	// No name: azure-cli-<timestamp>, and no assignment.
-	anon, warnings := c.createForRBAC()
+	anon, warnings := c.CreateForRBAC()
 	if name, _ := anon["displayName"].(string); !strings.HasPrefix(name, "azure-cli-") || len(name) != len("azure-cli-2006-01-02-15-04-05") {
 		t.Errorf("default displayName = %v", anon["displayName"])
 	}
 	if warnings != rbacCredentialWarning+"\n" {
 		t.Errorf("stderr without role:\n%s", warnings)
 	}
-	if got := c.tsv("ad", "sp", "create-for-rbac", "-n", "q", "--query", "displayName"); got != "q" {
+	if got := c.TSV("ad", "sp", "create-for-rbac", "-n", "q", "--query", "displayName"); got != "q" {
 		t.Errorf("--query displayName -o tsv = %q", got)
 	}
 }
 
 func TestADSPCreateForRBACErrors(t *testing.T) {
-	c := newRbacCLI(t)
-	c.ok("group", "create", "-n", "rg", "-l", "eastus")
+	c := clitest.StartRBAC(t)
+	c.OK("group", "create", "-n", "rg", "-l", "eastus")
 	for _, args := range [][]string{
 		{"--role", "Contributor"},
-		{"--scopes", c.rgID("rg")},
+		{"--scopes", c.RGID("rg")},
 	} {
-		errs := c.fails(1, append([]string{"ad", "sp", "create-for-rbac", "-n", "x"}, args...)...)
+		errs := c.Fails(1, append([]string{"ad", "sp", "create-for-rbac", "-n", "x"}, args...)...)
 		if errs != "ERROR: Usage error: To create role assignments, specify both --role and --scopes.\n" {
 			t.Errorf("create-for-rbac %v: %q", args, errs)
 		}
 	}
-	if errs := c.fails(1, "ad", "sp", "create-for-rbac", "-n", "x", "--role", "No Such Role", "--scopes", c.rgID("rg")); !strings.Contains(errs, "WARNING:   Role assignment creation failed.\n") ||
+	if errs := c.Fails(1, "ad", "sp", "create-for-rbac", "-n", "x", "--role", "No Such Role", "--scopes", c.RGID("rg")); !strings.Contains(errs, "WARNING:   Role assignment creation failed.\n") ||
 		!strings.Contains(errs, "ERROR: Role 'No Such Role' doesn't exist.") {
 		t.Errorf("unknown role: %q", errs)
 	}
-	if errs := c.fails(2, "ad", "sp", "create-for-rbac", "--years"); !strings.Contains(errs, "years") {
+	if errs := c.Fails(2, "ad", "sp", "create-for-rbac", "--years"); !strings.Contains(errs, "years") {
 		t.Errorf("--years without a value: %q", errs)
 	}
-	if errs := c.fails(2, "ad", "sp", "create-for-rbac", "-n", "x", "stray"); !strings.Contains(errs, "unrecognized arguments: stray") {
+	if errs := c.Fails(2, "ad", "sp", "create-for-rbac", "-n", "x", "stray"); !strings.Contains(errs, "unrecognized arguments: stray") {
 		t.Errorf("stray word: %q", errs)
 	}
 }
