@@ -1,6 +1,7 @@
 package network
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -177,6 +178,41 @@ func childDocs[T any](c *arm.Call, parent, childType string) []*T {
 		return true
 	})
 	return out
+}
+
+// saveWithChildren stores v, whose field key is an empty (not nil) list, as
+// the document of id with that list holding the stored documents of id's
+// children of childType, and returns the document. The children go in as
+// stored, not decoded and encoded again: stored documents are the SDK
+// model's compact encoding already, and the SDK's decoder is the dearest
+// part of a render.
+func saveWithChildren(c *arm.Call, id string, v any, key, childType string) ([]byte, error) {
+	doc, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", id, err)
+	}
+	// encoding/json escapes every quote inside a string, so the marker can
+	// only be the key itself; a document where it is not unique is a bug.
+	marker := []byte(`"` + key + `":[]`)
+	i := bytes.Index(doc, marker)
+	if i < 0 || bytes.Contains(doc[i+len(marker):], marker) {
+		return nil, fmt.Errorf("encode %s: no single empty %q list to fill", id, key)
+	}
+	tail := doc[i+len(marker)-1:] // from the closing bracket on
+	out := make([]byte, 0, len(doc)+1024)
+	out = append(out, doc[:i+len(marker)-1]...)
+	n := 0
+	c.ScanChildren(id, childType, func(raw []byte) bool {
+		if n > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, raw...)
+		n++
+		return true
+	})
+	out = append(out, tail...)
+	c.SaveRaw(id, out)
+	return out, nil
 }
 
 // rerender renders the stored document id again, at most once per

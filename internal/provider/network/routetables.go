@@ -98,13 +98,13 @@ func renderRouteTable(c *arm.Call, rt *armnetwork.RouteTable) ([]byte, error) {
 	if rt.Properties == nil {
 		rt.Properties = &armnetwork.RouteTablePropertiesFormat{}
 	}
-	rt.Properties.Routes = childDocs[armnetwork.Route](c, *rt.ID, "routes")
+	rt.Properties.Routes = []*armnetwork.Route{}
 	subnets := []*armnetwork.Subnet{}
 	for _, id := range refsOfType(c, *rt.ID, TypeSubnet) {
 		subnets = append(subnets, &armnetwork.Subnet{ID: to.Ptr(id)})
 	}
 	rt.Properties.Subnets = subnets
-	return saveDoc(c, *rt.ID, rt)
+	return saveWithChildren(c, *rt.ID, rt, "routes", "routes")
 }
 
 // RenderRouteTable re-renders the stored route table id.

@@ -188,7 +188,7 @@ func (p *Provider) writeSubnet(c *arm.Call, vnetName, id string, s *armnetwork.S
 	if err := renderAssociations(c, existing); err != nil {
 		return err
 	}
-	return renderAssociations(c, c.StoredDoc(id))
+	return renderAssociated(c, rtID, nsgID)
 }
 
 // checkSubnetInUseChange enforces what may not change while a subnet is in
@@ -231,17 +231,36 @@ func renderAssociations(c *arm.Call, subnetDoc []byte) error {
 	if subnetDoc == nil {
 		return nil
 	}
-	var s armnetwork.Subnet
+	// Only the two ids are decoded: the SDK's Subnet decoder costs far more.
+	var s struct {
+		Properties *struct {
+			RouteTable           *struct{ ID *string } `json:"routeTable"`
+			NetworkSecurityGroup *struct{ ID *string } `json:"networkSecurityGroup"`
+		} `json:"properties"`
+	}
 	if err := json.Unmarshal(subnetDoc, &s); err != nil || s.Properties == nil {
 		return err
 	}
+	var rtID, nsgID string
 	if s.Properties.RouteTable != nil && s.Properties.RouteTable.ID != nil {
-		if err := RenderRouteTable(c, *s.Properties.RouteTable.ID); err != nil {
+		rtID = *s.Properties.RouteTable.ID
+	}
+	if s.Properties.NetworkSecurityGroup != nil && s.Properties.NetworkSecurityGroup.ID != nil {
+		nsgID = *s.Properties.NetworkSecurityGroup.ID
+	}
+	return renderAssociated(c, rtID, nsgID)
+}
+
+// renderAssociated re-renders route table rtID and NSG nsgID (either may be
+// empty): a subnet joined or left them.
+func renderAssociated(c *arm.Call, rtID, nsgID string) error {
+	if rtID != "" {
+		if err := RenderRouteTable(c, rtID); err != nil {
 			return err
 		}
 	}
-	if s.Properties.NetworkSecurityGroup != nil && s.Properties.NetworkSecurityGroup.ID != nil {
-		if err := RenderNSG(c, *s.Properties.NetworkSecurityGroup.ID); err != nil {
+	if nsgID != "" {
+		if err := RenderNSG(c, nsgID); err != nil {
 			return err
 		}
 	}

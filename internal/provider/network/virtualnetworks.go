@@ -190,8 +190,8 @@ func renderVirtualNetwork(c *arm.Call, v *armnetwork.VirtualNetwork) ([]byte, er
 	if v.Properties == nil {
 		v.Properties = &armnetwork.VirtualNetworkPropertiesFormat{}
 	}
-	v.Properties.Subnets = childDocs[armnetwork.Subnet](c, *v.ID, "subnets")
-	return saveDoc(c, *v.ID, v)
+	v.Properties.Subnets = []*armnetwork.Subnet{}
+	return saveWithChildren(c, *v.ID, v, "subnets", "subnets")
 }
 
 // RenderVirtualNetwork re-renders the stored VNet id after a subnet change.
