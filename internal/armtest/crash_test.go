@@ -33,14 +33,17 @@ const (
 	crashNetAPIVersion = "2024-05-01"
 )
 
-// TestIntegrationCrash_KillDuringWrites kills `aksnet serve` with SIGKILL while
-// 16 clients are writing, restarts it on the same state dir and checks that
-// every write the server acknowledged (200 or 201) is still there: a write is
-// acknowledged only once it is durable.
+// TestIntegrationCrash_KillDuringWrites kills aksnetd with SIGKILL while 16
+// clients are writing, restarts it on the same state dir and checks that
+// every write the server acknowledged (200 or 201), in this round or an
+// earlier one, is still there: a write is acknowledged only once it is
+// durable. It does so crashKills times, each restart recovering the state
+// the previous crash left.
 func TestIntegrationCrash_KillDuringWrites(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: builds and runs the aksnet binary")
 	}
+	const crashKills = 3
 	bin := buildAksnetd(t)
 	dir := t.TempDir()
 
@@ -51,68 +54,28 @@ func TestIntegrationCrash_KillDuringWrites(t *testing.T) {
 		t.Fatalf("create resource group: %d %s", code, body)
 	}
 
-	// Even writers create resource groups, odd ones route tables in
-	// crash-rg, so both the resources and the network provider are covered.
-	const writers = 16
-	var (
-		mu    sync.Mutex
-		acked []string // request paths of acknowledged PUTs
-		wg    sync.WaitGroup
-	)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	for w := range writers {
-		wg.Go(func() {
-			for i := 0; ctx.Err() == nil; i++ {
-				var path, body string
-				if w%2 == 0 {
-					path = fmt.Sprintf("%scrash-w%02d-%05d?api-version=%s", rgBase, w, i, crashRGAPIVersion)
-					body = `{"location":"eastus","tags":{"writer":"` + fmt.Sprint(w) + `"}}`
-				} else {
-					path = fmt.Sprintf("%scrash-rg/providers/Microsoft.Network/routeTables/rt-w%02d-%05d?api-version=%s", rgBase, w, i, crashNetAPIVersion)
-					body = `{"location":"eastus","properties":{"routes":[{"name":"r1","properties":{"addressPrefix":"10.244.0.0/24","nextHopType":"VirtualAppliance","nextHopIpAddress":"10.240.0.4"}}]}}`
-				}
-				code, _ := c.put(ctx, path, body)
-				switch code {
-				case http.StatusOK, http.StatusCreated:
-					mu.Lock()
-					acked = append(acked, path)
-					mu.Unlock()
-				case 0:
-					return // the server is gone
-				default:
-					// A refused write is not acknowledged; keep going.
-				}
-			}
-		})
-	}
-
-	time.Sleep(time.Second)
-	mu.Lock()
-	before := len(acked)
-	mu.Unlock()
-	srv.kill(t) // SIGKILL while the writers are mid-flight
-	wg.Wait()
-	cancel()
-	t.Logf("acknowledged %d writes (%d when the kill was sent)", len(acked), before)
-	if len(acked) < writers {
-		t.Fatalf("only %d writes were acknowledged before the kill; the test proves nothing", len(acked))
-	}
-
-	srv2 := startAksnet(t, bin, dir)
-	c2 := srv2.client(t)
-	missing := c2.missing(t, acked)
-	if len(missing) > 0 {
-		t.Errorf("%d of %d acknowledged writes are missing after kill -9 and restart, e.g. %s", len(missing), len(acked), missing[0])
+	var acked []string // request paths of acknowledged PUTs, over every round
+	for round := range crashKills {
+		n := len(acked)
+		acked = writeUntilKilled(t, srv, c, rgBase, round, acked)
+		t.Logf("round %d: acknowledged %d writes before kill -9", round+1, len(acked)-n)
+		if len(acked)-n < 16 {
+			t.Fatalf("round %d: only %d writes were acknowledged before the kill; the test proves nothing", round+1, len(acked)-n)
+		}
+		srv = startAksnet(t, bin, dir)
+		c = srv.client(t)
+		if missing := c.missing(t, acked); len(missing) > 0 {
+			t.Fatalf("round %d: %d of %d acknowledged writes are missing after kill -9 and restart, e.g. %s", round+1, len(missing), len(acked), missing[0])
+		}
 	}
 	// The restarted server still takes writes.
-	if code, body := c2.put(t.Context(), rgBase+"crash-after?api-version="+crashRGAPIVersion, `{"location":"eastus"}`); code != http.StatusCreated {
+	if code, body := c.put(t.Context(), rgBase+"crash-after?api-version="+crashRGAPIVersion, `{"location":"eastus"}`); code != http.StatusCreated {
 		t.Errorf("write after restart: %d %s", code, body)
 	}
 	// Graceful shutdown waits up to 5 s for connections that never sent a
 	// request (net/http treats them as new, not idle); drop ours first.
-	c2.hc.CloseIdleConnections()
-	srv2.stop(t)
+	c.hc.CloseIdleConnections()
+	srv.stop(t)
 
 	// The database file itself passes bbolt's consistency check.
 	db, err := bbolt.Open(filepath.Join(dir, "aksnet.db"), 0o600, &bbolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
@@ -129,6 +92,51 @@ func TestIntegrationCrash_KillDuringWrites(t *testing.T) {
 	}); err != nil {
 		t.Errorf("database consistency check: %v", err)
 	}
+}
+
+// writeUntilKilled runs 16 writers against srv for about a second, then
+// kills srv with SIGKILL while they are mid-flight, and returns acked with the
+// paths of the PUTs that were acknowledged appended. Even writers create
+// resource groups, odd ones route tables in crash-rg, so both the resources
+// and the network provider are covered.
+func writeUntilKilled(t *testing.T, srv *aksnetProcess, c *procClient, rgBase string, round int, acked []string) []string {
+	t.Helper()
+	const writers = 16
+	var (
+		mu sync.Mutex
+		wg sync.WaitGroup
+	)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	for w := range writers {
+		wg.Go(func() {
+			for i := 0; ctx.Err() == nil; i++ {
+				var path, body string
+				if w%2 == 0 {
+					path = fmt.Sprintf("%scrash-r%d-w%02d-%05d?api-version=%s", rgBase, round, w, i, crashRGAPIVersion)
+					body = `{"location":"eastus","tags":{"writer":"` + fmt.Sprint(w) + `"}}`
+				} else {
+					path = fmt.Sprintf("%scrash-rg/providers/Microsoft.Network/routeTables/rt-r%d-w%02d-%05d?api-version=%s", rgBase, round, w, i, crashNetAPIVersion)
+					body = `{"location":"eastus","properties":{"routes":[{"name":"r1","properties":{"addressPrefix":"10.244.0.0/24","nextHopType":"VirtualAppliance","nextHopIpAddress":"10.240.0.4"}}]}}`
+				}
+				code, _ := c.put(ctx, path, body)
+				switch code {
+				case http.StatusOK, http.StatusCreated:
+					mu.Lock()
+					acked = append(acked, path)
+					mu.Unlock()
+				case 0:
+					return // the server is gone
+				default:
+					// A refused write is not acknowledged; keep going.
+				}
+			}
+		})
+	}
+	time.Sleep(time.Second)
+	srv.kill(t) // SIGKILL while the writers are mid-flight
+	wg.Wait()
+	return acked
 }
 
 // buildAksnetd builds the aksnet binary into a temporary directory.
