@@ -47,6 +47,9 @@ type putKind struct {
 	api  string
 	// path is the id of the resource called name in resource group rg.
 	path func(sub, rg, name string) string
+	// readPath, when set, is where the resource is read back, if not at
+	// path.
+	readPath func(sub, rg, name string) string
 	// fresh returns the resource name for the n-th input.
 	fresh func(n int64) string
 	// needs lists the fixture resources the seeds refer to.
@@ -227,6 +230,13 @@ var (
 		name: "roledefinition", api: authzAPI, fresh: guidName,
 		path: func(sub, rg, name string) string {
 			return rgPath(sub, rg) + "/providers/Microsoft.Authorization/roleDefinitions/" + name
+		},
+		// A custom role reads only where it is visible: at or above one of
+		// its assignable scopes, which need not include the scope the PUT
+		// named (rbac.RoleDefinition.VisibleAt). The subscription contains
+		// every assignable scope the server accepts.
+		readPath: func(sub, _, name string) string {
+			return "/subscriptions/" + sub + "/providers/Microsoft.Authorization/roleDefinitions/" + name
 		},
 		seeds: []string{
 			`{"properties":{"roleName":"fuzz {name}","description":"Role description","type":"CustomRole","permissions":[{"actions":["Microsoft.Network/*/read"],"notActions":[],"dataActions":[],"notDataActions":[]}],"assignableScopes":["/subscriptions/{sub}/resourceGroups/{rg}"]}}`,
@@ -424,12 +434,16 @@ func (fx *putFixture) send(t testing.TB, method, pathQuery string, body []byte) 
 func (fx *putFixture) check(t *testing.T, body []byte) {
 	name := fx.kind.fresh(fx.n.Add(1))
 	path := fx.kind.path(fx.sub, fx.rg, name)
+	read := path
+	if fx.kind.readPath != nil {
+		read = fx.kind.readPath(fx.sub, fx.rg, name)
+	}
 	q := "?api-version=" + fx.kind.api
 	r := fx.send(t, http.MethodPut, path+q, []byte(fx.expand(body, name)))
 	if r.Status >= 400 {
 		// A refused PUT of a new name stores nothing.
-		if g := fx.send(t, http.MethodGet, path+q, nil); g.Status != http.StatusNotFound {
-			t.Fatalf("PUT %s refused with %d %s, but GET answers %d %s", path, r.Status, r.Body, g.Status, g.Body)
+		if g := fx.send(t, http.MethodGet, read+q, nil); g.Status != http.StatusNotFound {
+			t.Fatalf("PUT %s refused with %d %s, but GET %s answers %d %s", path, r.Status, r.Body, read, g.Status, g.Body)
 		}
 		return
 	}
@@ -440,16 +454,16 @@ func (fx *putFixture) check(t *testing.T, body []byte) {
 		t.Fatalf("PUT %s: %d with a body that is not JSON: %q", path, r.Status, r.Body)
 	}
 	status, _ := fx.wait(t, "PUT "+path, r)
-	g := fx.send(t, http.MethodGet, path+q, nil)
+	g := fx.send(t, http.MethodGet, read+q, nil)
 	switch {
 	case g.Status == http.StatusOK:
 		if !json.Valid(g.Body) {
-			t.Fatalf("GET %s after PUT: body is not JSON: %q", path, g.Body)
+			t.Fatalf("GET %s after PUT: body is not JSON: %q", read, g.Body)
 		}
 	case g.Status == http.StatusNotFound && status != "" && status != "Succeeded":
 		// A failed creation may leave nothing behind.
 	default:
-		t.Fatalf("GET %s after PUT (%d, operation %q): %d %s", path, r.Status, status, g.Status, g.Body)
+		t.Fatalf("GET %s after PUT %s (%d, operation %q): %d %s", read, path, r.Status, status, g.Status, g.Body)
 	}
 	// The parent and the collection still read.
 	for _, p := range []string{parentOf(path), path[:strings.LastIndexByte(path, '/')]} {
