@@ -38,8 +38,17 @@ func bootstrapWith(ctx context.Context, srv *arm.Server, dir string, register fu
 		if err := json.Unmarshal(stored, &creds); err != nil {
 			return nil, fmt.Errorf("bootstrap: decode stored ids: %w", err)
 		}
+		ids := creds
 		if err := readJSON(credPath, &creds); err != nil {
 			return nil, fmt.Errorf("read %s: %w", credPath, err)
+		}
+		// admin.json must be the database's own: after restoring another
+		// state dir's backup, a stale admin.json would name a tenant and
+		// subscription the database does not have.
+		if creds.TenantID != ids.TenantID || creds.SubscriptionID != ids.SubscriptionID || creds.AppID != ids.AppID || creds.ObjectID != ids.ObjectID {
+			return nil, fmt.Errorf("%s is for tenant %s, subscription %s, but the state database is for tenant %s, subscription %s: "+
+				"put back the admin.json kept with the database's backup, or start fresh with aksnetd --reset-state",
+				credPath, creds.TenantID, creds.SubscriptionID, ids.TenantID, ids.SubscriptionID)
 		}
 		register(creds.TenantID)
 		return &creds, nil

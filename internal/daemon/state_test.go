@@ -198,7 +198,10 @@ func TestMain_RestoreRefusesADamagedBackup(t *testing.T) {
 	dir := healthyState(t)
 	backup := filepath.Join(t.TempDir(), "backup.db")
 	raw, _ := os.ReadFile(filepath.Join(dir, controlplane.DatabaseFile))
-	if err := os.WriteFile(backup, raw[:len(raw)/3], 0o600); err != nil {
+	for _, at := range allIndexes(raw, []byte(`"subscriptionId"`)) {
+		raw[at+3] ^= 0x40 // every copy of the bootstrap record, live or freed
+	}
+	if err := os.WriteFile(backup, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	before := snapshot(t, dir)
@@ -338,5 +341,16 @@ func setSchema(t *testing.T, dir string, v uint64) {
 		return tx.Bucket([]byte("aksnet-meta")).Put([]byte("schema"), raw[:])
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestMain_ForeignAdminCredentialsAreRefused restores one state dir's backup
+// into another whose admin.json belongs to a different tenant: the start is
+// refused rather than serving a database under another tenant's ids.
+func TestMain_ForeignAdminCredentialsAreRefused(t *testing.T) {
+	a, b := healthyState(t), healthyState(t)
+	code, _, msg := runBriefly(t, "--state-dir", b, "--listen", "127.0.0.1:0", "--restore", filepath.Join(a, controlplane.DatabaseFile))
+	if code != 1 || !strings.Contains(msg, filepath.Join(b, "admin.json")+" is for tenant") {
+		t.Fatalf("exit %d, stderr %q", code, msg)
 	}
 }
