@@ -529,13 +529,38 @@ func (s *Server) canonicalParent(c *Call, rt route) (string, error) {
 		}
 		return "", azerr.NotFound("ResourceNotFound", "scope", "The scope '%s' does not exist.", parent)
 	}
-	var doc struct {
-		ID string `json:"id"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil || doc.ID == "" {
+	id, err := docID(raw)
+	if err != nil || id == "" {
 		return "", fmt.Errorf("stored parent %s has no id: %w", parent, err)
 	}
-	return doc.ID, nil
+	return id, nil
+}
+
+// docID returns the top-level "id" of a stored document, reading no
+// further than that member. Documents are encoded with their members in key
+// order, so "id" comes before "properties", which for a parent can hold
+// hundreds of inline children.
+func docID(raw []byte) (string, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", fmt.Errorf("not a JSON object: %v", err)
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return "", err
+		}
+		if key, _ := t.(string); key == "id" {
+			var id string
+			err := dec.Decode(&id)
+			return id, err
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", err
+		}
+	}
+	return "", nil
 }
 
 // canonicalID builds the canonical id of a new resource under parent.
@@ -589,11 +614,7 @@ func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 		}
 		if ok {
 			c.Existing = existing
-			var doc struct {
-				ID string `json:"id"`
-			}
-			_ = json.Unmarshal(existing, &doc)
-			c.ID = doc.ID
+			c.ID, _ = docID(existing)
 		}
 		if c.ID == "" {
 			c.ID = canonicalID(c.Kind, parent, c.Name)

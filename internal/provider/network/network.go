@@ -218,16 +218,55 @@ func saveWithChildren(c *arm.Call, id string, v any, key, childType string) ([]b
 // rerender renders the stored document id again, at most once per
 // transaction (see arm.Call.Once): it loads the document into a T and hands
 // it to render. A document that is gone is skipped.
-func rerender[T any](c *arm.Call, id string, render func(*arm.Call, *T) ([]byte, error)) error {
+//
+// drop names properties the render replaces whatever they held (a parent's
+// inline children): they are cut from the stored document before it is
+// decoded, since decoding a few hundred inline routes with the SDK's model
+// would cost more than all the rest of the render.
+func rerender[T any](c *arm.Call, id string, render func(*arm.Call, *T) ([]byte, error), drop ...string) error {
 	return c.Once("render "+strings.ToLower(id), func() error {
-		var v T
-		ok, err := c.Load(id, &v)
-		if err != nil || !ok {
-			return err
+		raw := c.StoredDoc(id)
+		if raw == nil {
+			return nil
 		}
-		_, err = render(c, &v)
+		if len(drop) > 0 {
+			var err error
+			if raw, err = withoutProperties(raw, drop); err != nil {
+				return fmt.Errorf("decode stored %s: %w", id, err)
+			}
+		}
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return fmt.Errorf("decode stored %s: %w", id, err)
+		}
+		_, err := render(c, &v)
 		return err
 	})
+}
+
+// withoutProperties returns doc without the named members of its
+// "properties" object. The values of the other members are kept as they are.
+func withoutProperties(doc []byte, names []string) ([]byte, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &top); err != nil {
+		return nil, err
+	}
+	if len(top["properties"]) == 0 || string(top["properties"]) == "null" {
+		return doc, nil
+	}
+	var props map[string]json.RawMessage
+	if err := json.Unmarshal(top["properties"], &props); err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		delete(props, n)
+	}
+	p, err := json.Marshal(props)
+	if err != nil {
+		return nil, err
+	}
+	top["properties"] = p
+	return json.Marshal(top)
 }
 
 // saveDoc stores v as the document of id and returns its bytes.

@@ -160,9 +160,16 @@ func (p *Provider) putRoute(c *arm.Call) ([]byte, error) {
 	specs := []RouteSpec{}
 	count := 0
 	c.ScanChildren(c.Parent, "routes", func(raw []byte) bool {
-		var o armnetwork.Route
-		if json.Unmarshal(raw, &o) == nil && !strings.EqualFold(deref(o.Name), c.Name) {
-			specs = append(specs, specOf(&o))
+		// Only what the checks below need: the SDK's Route decoder would
+		// cost more than the rest of the PUT in a table of many routes.
+		var o struct {
+			Name       string `json:"name"`
+			Properties struct {
+				AddressPrefix string `json:"addressPrefix"`
+			} `json:"properties"`
+		}
+		if json.Unmarshal(raw, &o) == nil && !strings.EqualFold(o.Name, c.Name) {
+			specs = append(specs, RouteSpec{Name: o.Name, AddressPrefix: o.Properties.AddressPrefix})
 			count++
 		}
 		return true

@@ -108,7 +108,9 @@ func renderRouteTable(c *arm.Call, rt *armnetwork.RouteTable) ([]byte, error) {
 }
 
 // RenderRouteTable re-renders the stored route table id.
-func RenderRouteTable(c *arm.Call, id string) error { return rerender(c, id, renderRouteTable) }
+func RenderRouteTable(c *arm.Call, id string) error {
+	return rerender(c, id, renderRouteTable, "routes", "subnets")
+}
 
 // RouteTableInfo is what other providers need to know of a route table.
 type RouteTableInfo struct {

@@ -195,7 +195,9 @@ func renderVirtualNetwork(c *arm.Call, v *armnetwork.VirtualNetwork) ([]byte, er
 }
 
 // RenderVirtualNetwork re-renders the stored VNet id after a subnet change.
-func RenderVirtualNetwork(c *arm.Call, id string) error { return rerender(c, id, renderVirtualNetwork) }
+func RenderVirtualNetwork(c *arm.Call, id string) error {
+	return rerender(c, id, renderVirtualNetwork, "subnets")
+}
 
 // VNetPrefixes returns the address prefixes of the stored VNet id.
 func VNetPrefixes(c *arm.Call, id string) []netip.Prefix {

@@ -1,0 +1,27 @@
+package arm
+
+import "testing"
+
+func TestDocID(t *testing.T) {
+	tests := []struct {
+		doc     string
+		want    string
+		wantErr bool
+	}{
+		{doc: `{"id":"/subscriptions/s/resourceGroups/rg"}`, want: "/subscriptions/s/resourceGroups/rg"},
+		{doc: `{"etag":"W/\"x\"","extendedLocation":{"id":"no","name":"n"},"id":"/a/b","properties":{"id":"no"}}`, want: "/a/b"},
+		{doc: `{"properties":{"id":"nested"},"name":"n"}`, want: ""},
+		{doc: `{"id":null}`, want: ""},
+		{doc: `{}`, want: ""},
+		{doc: `[]`, wantErr: true},
+		{doc: ``, wantErr: true},
+		{doc: `{"id":7}`, wantErr: true},
+		{doc: `{"etag":`, wantErr: true},
+	}
+	for _, tt := range tests {
+		got, err := docID([]byte(tt.doc))
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("docID(%s) = %q, %v; want %q, error %v", tt.doc, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
