@@ -6,12 +6,15 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	bbolt "go.etcd.io/bbolt"
 )
 
 // The ARM benchmarks drive an in-process server through the whole stack —
@@ -22,6 +25,11 @@ import (
 // GET, so that GET throughput can be set against it from one run:
 //
 //	go test -run x -bench 'ARM|BareTLS' -benchmem ./internal/armtest
+//
+// The durable PUT benchmarks have theirs in BenchmarkBoltBatch_Put, bbolt's
+// own batching tuned for 32 writers:
+//
+//	go test -run x -bench 'Put.*Parallel|BoltBatch' -benchmem ./internal/armtest
 //
 // Allocations are counted for the whole process, client and server alike;
 // the difference between an ARM benchmark and the baseline is what aksnet
@@ -278,5 +286,64 @@ func BenchmarkARM_PutVNetParallel(b *testing.B) {
 	runClients(b, benchClients, func() error {
 		name := fmt.Sprintf("vnet-%08d", seq.Add(1))
 		return e.hit(http.MethodPut, e.URL+e.vnetPath(name), benchVNetBody, http.StatusCreated)
+	})
+}
+
+// benchRouteTables and benchRoutesPerTable shape BenchmarkARM_PutRouteParallel:
+// an AKS route controller keeps one route per node in its cluster's route
+// table, so the benchmark spreads its routes over one table per client.
+const (
+	benchRouteTables    = benchClients
+	benchRoutesPerTable = 100
+)
+
+// BenchmarkARM_PutRouteParallel PUTs routes, the child resource, from
+// benchClients concurrent clients into benchRouteTables tables of up to
+// benchRoutesPerTable routes: the first round creates them (201), later ones
+// replace them (200). Every PUT checks the table's other routes and renders
+// the table again with all of them.
+func BenchmarkARM_PutRouteParallel(b *testing.B) {
+	e := startBench(b)
+	for t := range benchRouteTables {
+		e.mustDo(b, http.MethodPut, e.routeTablePath(fmt.Sprintf("rt-%02d", t)), `{"location":"eastus"}`)
+	}
+	var seq atomic.Int64
+	runClients(b, benchClients, func() error {
+		n := seq.Add(1) - 1
+		t, r := n%benchRouteTables, (n/benchRouteTables)%benchRoutesPerTable
+		path := e.rg + fmt.Sprintf("/providers/Microsoft.Network/routeTables/rt-%02d/routes/node-%03d?api-version=%s", t, r, benchNetAPIVersion)
+		body := fmt.Sprintf(`{"properties":{"addressPrefix":"10.244.%d.0/24","nextHopType":"VirtualAppliance","nextHopIpAddress":"10.240.0.%d"}}`, r, 4+r)
+		code, out, err := e.do(http.MethodPut, path, body)
+		if err == nil && code != http.StatusCreated && code != http.StatusOK {
+			err = fmt.Errorf("PUT %s: %d %s", path, code, out)
+		}
+		return err
+	})
+}
+
+// BenchmarkBoltBatch_Put is the same-run baseline of the durable PUT
+// benchmarks: bbolt alone, tuned for this load, with nothing of aksnet. Its
+// benchClients writers each put one new key whose value is as large as a
+// stored VNet with two subnets, through db.Batch with MaxBatchSize set to
+// the number of writers and a 1 ms MaxBatchDelay: every put is durable when
+// Batch returns, and concurrent puts share an fsync.
+func BenchmarkBoltBatch_Put(b *testing.B) {
+	e := startBench(b)
+	e.mustDo(b, http.MethodPut, e.vnetPath("vnet1"), benchVNetBody)
+	val := e.mustDo(b, http.MethodGet, e.vnetPath("vnet1"), "")
+	db, err := bbolt.Open(filepath.Join(b.TempDir(), "batch.db"), 0o600, &bbolt.Options{FreelistType: bbolt.FreelistMapType})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = db.Close() })
+	db.MaxBatchSize, db.MaxBatchDelay = benchClients, time.Millisecond
+	bucket := []byte("bench")
+	if err := db.Update(func(tx *bbolt.Tx) error { _, err := tx.CreateBucketIfNotExists(bucket); return err }); err != nil {
+		b.Fatal(err)
+	}
+	var seq atomic.Int64
+	runClients(b, benchClients, func() error {
+		key := fmt.Appendf(nil, "vnet-%08d", seq.Add(1))
+		return db.Batch(func(tx *bbolt.Tx) error { return tx.Bucket(bucket).Put(key, val) })
 	})
 }

@@ -51,6 +51,11 @@ type figure struct {
 	Goal     string
 	Pass     func(v, ratio float64) bool
 	RootOnly bool
+	// Previous, when not zero, is the figure an earlier report measured
+	// (in the value's unit) and PreviousNote says where it came from; the
+	// report shows the value as a multiple of it too.
+	Previous     float64
+	PreviousNote string
 }
 
 type samples map[string][]float64 // key: source.String()
@@ -283,6 +288,14 @@ func render(figs []figure, got samples, count int, short, root bool) (string, []
 		ratioS := "–"
 		if f.Baseline != nil && ratio != 0 {
 			ratioS = fmt.Sprintf("%.2f×", ratio)
+		}
+		if f.Previous != 0 {
+			prev := fmt.Sprintf("%.2f× the previous %s (%s)", med/f.Previous, fmtNum(f.Previous, unitOf(f.Value)), f.PreviousNote)
+			if ratioS == "–" {
+				ratioS = prev
+			} else {
+				ratioS += "; " + prev
+			}
 		}
 		result := "not judged (-short)"
 		if !short {
