@@ -41,14 +41,7 @@ func aksClusterTable(v any) any {
 		r.Set("fqdn", fqdn)
 		return r
 	}
-	if l, ok := v.([]any); ok {
-		out := make([]any, len(l))
-		for i, x := range l {
-			out[i] = row(x)
-		}
-		return out
-	}
-	return []any{row(v)}
+	return output.Rows(v, row)
 }
 
 // clusterFlags are the -g and -n that name a cluster.

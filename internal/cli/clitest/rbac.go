@@ -1,7 +1,6 @@
 package clitest
 
 import (
-	"bytes"
 	"encoding/json"
 	"reflect"
 	"regexp"
@@ -10,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/aksnet/aksnet/internal/armtest"
-	"github.com/aksnet/aksnet/internal/cli"
 )
 
 // GUID matches a random (version 4) GUID as az and aksnet make them.
@@ -31,10 +29,7 @@ func StartRBAC(t *testing.T) *RBAC {
 // Run runs one command line and returns stdout, stderr and the exit code.
 func (c *RBAC) Run(args ...string) (string, string, int) {
 	c.T.Helper()
-	var out, errw bytes.Buffer
-	full := append(append([]string{}, args...), "--endpoint", c.Env.URL, "--state-dir", c.Env.StateDir)
-	code := cli.Main(full, strings.NewReader(""), &out, &errw)
-	return out.String(), errw.String(), code
+	return (&CLI{T: c.T, Env: c.Env}).Run(args...)
 }
 
 // OK runs a command that must succeed and returns its stdout.

@@ -32,12 +32,8 @@ func (v *knackValue) Set(s string) error {
 func (s *Set) defineKnack(x *Flag, l, short string) {
 	fl := s.cmd.Flags()
 	switch x.kind {
-	case kindString:
-		fl.StringVarP(x.str, l, short, *x.str, x.help)
-	case kindInt:
-		fl.IntVarP(x.num, l, short, *x.num, x.help)
-	case kindSwitch:
-		fl.BoolVarP(x.boolean, l, short, *x.boolean, x.help)
+	case kindString, kindInt, kindSwitch:
+		s.defineCobra(x, l, short)
 	case kindList:
 		p := x.list
 		fl.VarP(&nargsValue{p: p}, l, short, x.help)

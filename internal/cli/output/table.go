@@ -263,3 +263,17 @@ func wcswidth(s string) int {
 	}
 	return n
 }
+
+// Rows is the rows of an az table transformer: row of each item of a
+// list, or of the single result as a one-row list.
+func Rows(v any, row func(any) any) []any {
+	l, ok := v.([]any)
+	if !ok {
+		return []any{row(v)}
+	}
+	out := make([]any, len(l))
+	for i, x := range l {
+		out[i] = row(x)
+	}
+	return out
+}

@@ -57,14 +57,7 @@ func poolTable(v any) any {
 		}
 		return r
 	}
-	if l, ok := v.([]any); ok {
-		out := make([]any, len(l))
-		for i, x := range l {
-			out[i] = row(x)
-		}
-		return out
-	}
-	return []any{row(v)}
+	return output.Rows(v, row)
 }
 
 // poolNames lists the names of a cluster's pools.
