@@ -381,24 +381,7 @@ func (c *Client) SearchAssignments(scope, assignee, role string, inherited, grou
 			return nil, err
 		}
 	}
-	var path string
-	switch {
-	case scope != "":
-		f := "atScope()"
-		if objectID != "" && groups {
-			f += fmt.Sprintf(" and assignedTo('%s')", objectID)
-		}
-		path = ScopePath(scope) + AssignmentsSegment + "?" + url.Values{"$filter": {f}}.Encode()
-	case objectID != "":
-		f := fmt.Sprintf("principalId eq '%s'", objectID)
-		if groups {
-			f = fmt.Sprintf("assignedTo('%s')", objectID)
-		}
-		path = "/subscriptions/" + c.Subscription + AssignmentsSegment + "?" + url.Values{"$filter": {f}}.Encode()
-	default:
-		path = "/subscriptions/" + c.Subscription + AssignmentsSegment
-	}
-	items, err := c.ListItems(path, APIAuthorization)
+	items, err := c.ListItems(c.assignmentsQuery(scope, objectID, groups), APIAuthorization)
 	if err != nil {
 		return nil, err
 	}
@@ -420,24 +403,44 @@ func (c *Client) SearchAssignments(scope, assignee, role string, inherited, grou
 		if err != nil {
 			return nil, err
 		}
-		kept := out[:0]
-		for _, m := range out {
-			if strings.EqualFold(Str(m, "roleDefinitionId"), roleID) {
-				kept = append(kept, m)
-			}
-		}
-		out = kept
+		out = keepEqual(out, "roleDefinitionId", roleID)
 	}
 	if objectID != "" && !groups {
-		kept := out[:0]
-		for _, m := range out {
-			if strings.EqualFold(Str(m, "principalId"), objectID) {
-				kept = append(kept, m)
-			}
-		}
-		out = kept
+		out = keepEqual(out, "principalId", objectID)
 	}
 	return out, nil
+}
+
+// assignmentsQuery is the role assignment list az asks for: at scope, or
+// the subscription's, filtered by principal (or, with groups, by what is
+// assigned to it).
+func (c *Client) assignmentsQuery(scope, objectID string, groups bool) string {
+	switch {
+	case scope != "":
+		f := "atScope()"
+		if objectID != "" && groups {
+			f += fmt.Sprintf(" and assignedTo('%s')", objectID)
+		}
+		return ScopePath(scope) + AssignmentsSegment + "?" + url.Values{"$filter": {f}}.Encode()
+	case objectID != "":
+		f := fmt.Sprintf("principalId eq '%s'", objectID)
+		if groups {
+			f = fmt.Sprintf("assignedTo('%s')", objectID)
+		}
+		return "/subscriptions/" + c.Subscription + AssignmentsSegment + "?" + url.Values{"$filter": {f}}.Encode()
+	}
+	return "/subscriptions/" + c.Subscription + AssignmentsSegment
+}
+
+// keepEqual keeps the objects whose key equals value, ignoring case.
+func keepEqual(objs []map[string]any, key, value string) []map[string]any {
+	kept := objs[:0]
+	for _, m := range objs {
+		if strings.EqualFold(Str(m, key), value) {
+			kept = append(kept, m)
+		}
+	}
+	return kept
 }
 
 // ListAssignments is az's list_role_assignments: the assignments with
@@ -461,47 +464,63 @@ func (c *Client) ListAssignments(assignee, role, rg, scope string, inherited, al
 	if len(results) == 0 {
 		return []map[string]any{}, nil
 	}
-	defScope := scope
-	if defScope == "" {
-		defScope = "/subscriptions/" + c.Subscription
-	}
-	defs, err := c.RoleDefinitions(defScope, "")
-	if err != nil {
+	if err := c.nameRoles(results, scope); err != nil {
 		return nil, err
+	}
+	c.namePrincipals(results)
+	return results, nil
+}
+
+// nameRoles adds roleDefinitionName to assignments, from the role
+// definitions at scope (the subscription when "").
+func (c *Client) nameRoles(results []map[string]any, scope string) error {
+	if scope == "" {
+		scope = "/subscriptions/" + c.Subscription
+	}
+	defs, err := c.RoleDefinitions(scope, "")
+	if err != nil {
+		return err
 	}
 	names := map[string]any{}
 	for _, d := range defs {
 		names[strings.ToLower(Str(d, "id"))] = d["roleName"]
 	}
-	var principals []string
-	seen := map[string]bool{}
 	for _, r := range results {
 		if _, ok := r["roleDefinitionName"]; !ok {
 			r["roleDefinitionName"] = names[strings.ToLower(Str(r, "roleDefinitionId"))]
 		}
+	}
+	return nil
+}
+
+// namePrincipals adds principalName to assignments from Graph; failing to
+// name principals must not fail the listing.
+func (c *Client) namePrincipals(results []map[string]any) {
+	var principals []string
+	seen := map[string]bool{}
+	for _, r := range results {
 		if p := Str(r, "principalId"); p != "" && !seen[p] {
 			seen[p] = true
 			principals = append(principals, p)
 		}
 	}
-	if len(principals) > 0 {
-		stubs, err := c.objectStubs(principals)
-		if err != nil {
-			// Failing to name principals must not fail the listing.
-			c.log.Info("Failed to resolve graph object information per error '%s'", err)
-		} else {
-			display := map[string]string{}
-			for _, s := range stubs {
-				display[Str(s, "id")] = displayableName(s)
-			}
-			for _, r := range results {
-				if Str(r, "principalName") == "" {
-					r["principalName"] = display[Str(r, "principalId")]
-				}
-			}
+	if len(principals) == 0 {
+		return
+	}
+	stubs, err := c.objectStubs(principals)
+	if err != nil {
+		c.log.Info("Failed to resolve graph object information per error '%s'", err)
+		return
+	}
+	display := map[string]string{}
+	for _, s := range stubs {
+		display[Str(s, "id")] = displayableName(s)
+	}
+	for _, r := range results {
+		if Str(r, "principalName") == "" {
+			r["principalName"] = display[Str(r, "principalId")]
 		}
 	}
-	return results, nil
 }
 
 // displayableName is az's _get_displayable_name of a Graph object.
