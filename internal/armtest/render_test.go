@@ -2,8 +2,12 @@ package armtest
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
 )
@@ -72,5 +76,67 @@ func TestRender_ParentsAreTheSDKModelsEncoding(t *testing.T) {
 	_ = json.Unmarshal(h.get(*rt.ID), &gotRT)
 	if n, s := len(gotRT.Properties.Routes), len(gotRT.Properties.Subnets); n != 3 || s != 1 {
 		t.Errorf("route table lists %d routes and %d subnets, want 3 and 1", n, s)
+	}
+}
+
+// PUTs run outside the store's serial commit, against a snapshot, and commit
+// only if nothing they read has changed meanwhile. Concurrent PUTs that read
+// and render the same parent must still come out as in some serial order:
+// every subnet listed in its VNet, every route in its table, and a route
+// limit that no interleaving gets past.
+func TestConcurrentPuts_AreSerializable(t *testing.T) {
+	t.Parallel()
+	const limit, clients = 5, 16
+	h := ownHarness(t, Options{MaxRoutesPerTable: limit})
+	rg := h.newRG()
+	h.vnet(rg, "vnet1", "10.0.0.0/8")
+	if _, err := h.putRouteTable(rg, "rt1", armnetwork.RouteTable{}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	created, refused := 0, 0
+	for i := range clients {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			s := armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr(fmt.Sprintf("10.%d.0.0/16", i))}}
+			if _, err := h.putSubnet(rg, "vnet1", fmt.Sprintf("s%02d", i), s); err != nil {
+				t.Errorf("subnet %d: %v", i, err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			_, err := h.putRoute(rg, "rt1", fmt.Sprintf("r%02d", i), armnetwork.Route{Properties: route(fmt.Sprintf("10.244.%d.0/24", i), armnetwork.RouteNextHopTypeNone, "")})
+			mu.Lock()
+			defer mu.Unlock()
+			var re *azcore.ResponseError
+			switch {
+			case err == nil:
+				created++
+			case errors.As(err, &re) && re.ErrorCode == "RoutesPerRouteTableLimitExceeded":
+				refused++
+			default:
+				t.Errorf("route %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if created != limit || refused != clients-limit {
+		t.Errorf("%d routes created and %d refused, want %d and %d", created, refused, limit, clients-limit)
+	}
+	var v armnetwork.VirtualNetwork
+	if err := json.Unmarshal(h.get(h.rgID(rg)+"/providers/Microsoft.Network/virtualNetworks/vnet1"), &v); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(v.Properties.Subnets); n != clients {
+		t.Errorf("VNet lists %d subnets, want %d", n, clients)
+	}
+	var rt armnetwork.RouteTable
+	if err := json.Unmarshal(h.get(h.rgID(rg)+"/providers/Microsoft.Network/routeTables/rt1"), &rt); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rt.Properties.Routes); n != limit {
+		t.Errorf("route table lists %d routes, want %d", n, limit)
 	}
 }
