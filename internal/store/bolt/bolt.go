@@ -314,6 +314,13 @@ func (o *overlay) Get(key string) ([]byte, bool) {
 	if rec, ok := o.writes[key]; ok {
 		return recordValue(rec), rec != nil
 	}
+	if o.reads != nil {
+		// The snapshot does not change: a key read before is not looked up
+		// again.
+		if rv, seen := o.reads.gets[key]; seen {
+			return recordValue(rv.v), rv.ok
+		}
+	}
 	v := o.b.Get([]byte(key))
 	if o.reads != nil {
 		o.reads.get(key, v)
