@@ -79,3 +79,74 @@ func Strings(v any) []string {
 	}
 	return out
 }
+
+// Child is a resource type under a top-level one (a VNet's subnets, a
+// route table's routes) whose show, list and delete az builds the same
+// way: -g, -n and the parent's name, or --ids.
+type Child struct {
+	ParentType string // ARM type segment of the parent, e.g. "routeTables"
+	ParentOpt  string // the parent's option, e.g. "--route-table-name"
+	ParentHelp string // its help
+	Type       string // ARM type segment, e.g. "routes"
+	NameHelp   string // help of -n/--name
+
+	ShowShort, ListShort, DelShort string
+}
+
+// Path is the id of the child name of parent in rg.
+func (r Child) Path(e *command.Env, rg, parent, name string) string {
+	return e.Client.NetPath(rg, r.ParentType, parent, r.Type, name)
+}
+
+// declare declares -g, -n and the parent's name as parts of the id, and
+// --ids.
+func (r Child) declare(c *cobra.Command, rg, name, parent *string, ids *[]string) *flags.Set {
+	a := flags.New(c, flags.AAZ)
+	a.ResourceGroup(rg).Required().ID()
+	a.String(name, r.NameHelp, "-n", "--name").Required().ID()
+	a.String(parent, r.ParentHelp, r.ParentOpt).Required().ID()
+	a.IDs(ids)
+	return a
+}
+
+// Show is az network <parent> <child> show.
+func (r Child) Show(s command.Streams, g *command.Globals) *cobra.Command {
+	var rg, name, parent string
+	var ids []string
+	c := &cobra.Command{Use: "show", Short: r.ShowShort}
+	a := r.declare(c, &rg, &name, &parent, &ids)
+	a.Done()
+	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+		return e.ShowIDs(flags.Targets(ids, func() string { return r.Path(e, rg, parent, name) }), client.APINetwork)
+	})
+	return c
+}
+
+// List is az network <parent> <child> list.
+func (r Child) List(s command.Streams, g *command.Globals) *cobra.Command {
+	var rg, parent string
+	c := &cobra.Command{Use: "list", Short: r.ListShort}
+	a := flags.New(c, flags.AAZ)
+	a.ResourceGroup(&rg).Required()
+	a.String(&parent, r.ParentHelp, r.ParentOpt).Required()
+	a.Done()
+	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+		return e.List(e.Client.NetPath(rg, r.ParentType, parent, r.Type), client.APINetwork)
+	})
+	return c
+}
+
+// Delete is az network <parent> <child> delete.
+func (r Child) Delete(s command.Streams, g *command.Globals) *cobra.Command {
+	var rg, name, parent string
+	var ids []string
+	var noWait bool
+	c := &cobra.Command{Use: "delete", Short: r.DelShort}
+	a := r.declare(c, &rg, &name, &parent, &ids)
+	a.NoWait(&noWait)
+	a.Done()
+	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+		return e.DeleteAll(flags.Targets(ids, func() string { return r.Path(e, rg, parent, name) }), client.APINetwork, noWait)
+	})
+	return c
+}

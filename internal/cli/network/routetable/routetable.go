@@ -17,7 +17,7 @@ func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	return command.Group("route-table", "Manage route tables.",
 		routeTableCreateCommand(s, g), routeTables.Show(s, g), routeTables.List(s, g), routeTables.Delete(s, g),
 		command.Group("route", "Manage routes in a route table.",
-			routeCreateCommand(s, g), routeShowCommand(s, g), routeListCommand(s, g), routeDeleteCommand(s, g)))
+			routeCreateCommand(s, g), routes.Show(s, g), routes.List(s, g), routes.Delete(s, g)))
 }
 
 func routeTableCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
@@ -55,11 +55,6 @@ func routeTableCreateCommand(s command.Streams, g *command.Globals) *cobra.Comma
 	return c
 }
 
-// routePath is the id of route name in route table table.
-func routePath(e *command.Env, rg, table, name string) string {
-	return e.Client.NetPath(rg, "routeTables", table, "routes", name)
-}
-
 func routeCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg, name, table, prefix, hopType, hopIP string
 	var noWait bool
@@ -84,7 +79,7 @@ func routeCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		if hopIP != "" {
 			props["nextHopIpAddress"] = hopIP
 		}
-		raw, err := e.PutResource(routePath(e, rg, table, name), client.APINetwork, map[string]any{"name": name, "properties": props}, noWait)
+		raw, err := e.PutResource(routes.Path(e, rg, table, name), client.APINetwork, map[string]any{"name": name, "properties": props}, noWait)
 		if err != nil || raw == nil {
 			return err
 		}
@@ -93,53 +88,11 @@ func routeCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	return c
 }
 
-func routeShowCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	var rg, name, table string
-	var ids []string
-	c := &cobra.Command{Use: "show", Short: "Get the details of a route in a route table."}
-	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&rg).Required().ID()
-	a.String(&name, "Route name.", "-n", "--name").Required().ID()
-	a.String(&table, "Route table name.", "--route-table-name").Required().ID()
-	a.IDs(&ids)
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
-		return e.ShowIDs(flags.Targets(ids, func() string { return routePath(e, rg, table, name) }), client.APINetwork)
-	})
-	return c
-}
-
-func routeListCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	var rg, table string
-	c := &cobra.Command{Use: "list", Short: "List routes in a route table."}
-	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&rg).Required()
-	a.String(&table, "Route table name.", "--route-table-name").Required()
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
-		return e.List(e.Client.NetPath(rg, "routeTables", table, "routes"), client.APINetwork)
-	})
-	return c
-}
-
-func routeDeleteCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	var rg, name, table string
-	var ids []string
-	var noWait bool
-	c := &cobra.Command{Use: "delete", Short: "Delete a route from a route table."}
-	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&rg).Required().ID()
-	a.String(&name, "Route name.", "-n", "--name").Required().ID()
-	a.String(&table, "Route table name.", "--route-table-name").Required().ID()
-	a.IDs(&ids)
-	a.NoWait(&noWait)
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
-		return e.DeleteAll(flags.Targets(ids, func() string { return routePath(e, rg, table, name) }), client.APINetwork, noWait)
-	})
-	return c
-}
-
 // routeTables is az network route-table's show, list and delete.
 var routeTables = resource.TopLevel{Type: "routeTables", NameHelp: "Name of the route table.",
 	ShowShort: "Get the details of a route table.", ListShort: "List route tables.", DelShort: "Delete a route table."}
+
+// routes is az network route-table route's show, list and delete.
+var routes = resource.Child{ParentType: "routeTables", ParentOpt: "--route-table-name", ParentHelp: "Route table name.",
+	Type: "routes", NameHelp: "Route name.",
+	ShowShort: "Get the details of a route in a route table.", ListShort: "List routes in a route table.", DelShort: "Delete a route from a route table."}

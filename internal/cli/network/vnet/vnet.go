@@ -17,8 +17,8 @@ func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	return command.Group("vnet", "Manage Azure Virtual Networks.",
 		vnetCreateCommand(s, g), vnets.Show(s, g), vnetListCommand(s, g), vnets.Delete(s, g),
 		command.Group("subnet", "Manage subnets in an Azure Virtual Network.",
-			subnetCreateCommand(s, g), subnetShowCommand(s, g), subnetListCommand(s, g),
-			subnetUpdateCommand(s, g), subnetDeleteCommand(s, g)))
+			subnetCreateCommand(s, g), subnets.Show(s, g), subnets.List(s, g),
+			subnetUpdateCommand(s, g), subnets.Delete(s, g)))
 }
 
 // vnetDefaultSubnetPrefix is az's default for --subnet-prefixes: the first
@@ -192,11 +192,6 @@ func netBoolOr(v any) any {
 	return v
 }
 
-// subnetPath is the id of subnet name in VNet vnet.
-func subnetPath(e *command.Env, rg, vnet, name string) string {
-	return e.Client.NetPath(rg, "virtualNetworks", vnet, "subnets", name)
-}
-
 func subnetCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg, name, vnet, prefix, nsg, rt string
 	var prefixes []string
@@ -233,40 +228,11 @@ func subnetCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		if rt != "" {
 			props["routeTable"] = map[string]any{"id": e.Client.NetRef(rt, rg, "routeTables")}
 		}
-		raw, err := e.PutResource(subnetPath(e, rg, vnet, name), client.APINetwork, map[string]any{"name": name, "properties": props}, noWait)
+		raw, err := e.PutResource(subnets.Path(e, rg, vnet, name), client.APINetwork, map[string]any{"name": name, "properties": props}, noWait)
 		if err != nil || raw == nil {
 			return err
 		}
 		return e.Print(raw)
-	})
-	return c
-}
-
-func subnetShowCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	var rg, name, vnet string
-	var ids []string
-	c := &cobra.Command{Use: "show", Short: "Show details of a subnet."}
-	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&rg).Required().ID()
-	a.String(&name, "The subnet name.", "-n", "--name").Required().ID()
-	a.String(&vnet, "The virtual network (VNet) name.", "--vnet-name").Required().ID()
-	a.IDs(&ids)
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
-		return e.ShowIDs(flags.Targets(ids, func() string { return subnetPath(e, rg, vnet, name) }), client.APINetwork)
-	})
-	return c
-}
-
-func subnetListCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	var rg, vnet string
-	c := &cobra.Command{Use: "list", Short: "List the subnets in a virtual network."}
-	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&rg).Required()
-	a.String(&vnet, "The virtual network (VNet) name.", "--vnet-name").Required()
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
-		return e.List(e.Client.NetPath(rg, "virtualNetworks", vnet, "subnets"), client.APINetwork)
 	})
 	return c
 }
@@ -309,7 +275,7 @@ func subnetUpdateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	a.Done()
 	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
 		var out []any
-		for _, path := range flags.Targets(f.ids, func() string { return subnetPath(e, f.rg, f.vnet, f.name) }) {
+		for _, path := range flags.Targets(f.ids, func() string { return subnets.Path(e, f.rg, f.vnet, f.name) }) {
 			v, put, err := f.update(e, path)
 			if err != nil {
 				return err
@@ -386,24 +352,11 @@ func (f *updateFlags) apply(props map[string]any, ref func(v, t string) string) 
 	}
 }
 
-func subnetDeleteCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	var rg, name, vnet string
-	var ids []string
-	var noWait bool
-	c := &cobra.Command{Use: "delete", Short: "Delete a subnet."}
-	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&rg).Required().ID()
-	a.String(&name, "The subnet name.", "-n", "--name").Required().ID()
-	a.String(&vnet, "The virtual network (VNet) name.", "--vnet-name").Required().ID()
-	a.IDs(&ids)
-	a.NoWait(&noWait)
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
-		return e.DeleteAll(flags.Targets(ids, func() string { return subnetPath(e, rg, vnet, name) }), client.APINetwork, noWait)
-	})
-	return c
-}
-
 // vnets is az network vnet's show and delete.
 var vnets = resource.TopLevel{Type: "virtualNetworks", NameHelp: "The virtual network (VNet) name.",
 	ShowShort: "Get the details of a virtual network.", DelShort: "Delete a virtual network."}
+
+// subnets is az network vnet subnet's show, list and delete.
+var subnets = resource.Child{ParentType: "virtualNetworks", ParentOpt: "--vnet-name", ParentHelp: "The virtual network (VNet) name.",
+	Type: "subnets", NameHelp: "The subnet name.",
+	ShowShort: "Show details of a subnet.", ListShort: "List the subnets in a virtual network.", DelShort: "Delete a subnet."}
