@@ -1,10 +1,12 @@
 package armtest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -299,7 +301,7 @@ func FuzzPutAgentPool(f *testing.F)            { fuzzPut(f, agentPoolKind) }
 
 // fuzzPut sets up kind's fixture once and fuzzes its PUT body.
 func fuzzPut(f *testing.F, kind putKind) {
-	fx := newPutFixture(f, kind)
+	fx := newPutFixture(f, kind, "")
 	for _, s := range kind.seeds {
 		f.Add([]byte(s))
 	}
@@ -319,7 +321,10 @@ type putFixture struct {
 	n         atomic.Int64
 }
 
-func newPutFixture(f *testing.F, kind putKind) *putFixture {
+// newPutFixture sets up kind's fixture in resource group
+// "rg-fuzz-{kind}{suffix}" (one per target: each fuzz worker is a process
+// of its own, with its own plane, but seeds of all targets run in one).
+func newPutFixture(f *testing.F, kind putKind, suffix string) *putFixture {
 	f.Helper()
 	var e *Env
 	if kind.cluster {
@@ -335,9 +340,7 @@ func newPutFixture(f *testing.F, kind putKind) *putFixture {
 	if err != nil {
 		f.Fatalf("admin token: %v", err)
 	}
-	// One resource group per target. (Fuzz workers are processes of their
-	// own, each with its own plane.)
-	fx := &putFixture{kind: kind, e: e, sub: e.Creds.SubscriptionID, rg: "rg-fuzz-" + kind.name, token: tok.Token}
+	fx := &putFixture{kind: kind, e: e, sub: e.Creds.SubscriptionID, rg: "rg-fuzz-" + kind.name + suffix, token: tok.Token}
 	fx.setup(f)
 	return fx
 }
@@ -565,4 +568,88 @@ func doRawURL(t testing.TB, e *Env, method, url string, body any, headers ...str
 	}
 	t.Fatalf("%s %s: URL is not on the server %s", method, url, e.URL)
 	return rawResp{}
+}
+
+// putKinds are the PUT targets, in FuzzPutField's numbering.
+var putKinds = []putKind{vnetKind, subnetKind, routeTableKind, routeKind, nsgKind, securityRuleKind, nicKind,
+	identityKind, roleAssignmentKind, roleDefinitionKind, clusterKind, agentPoolKind}
+
+// FuzzPutField is the structure-aware companion of the FuzzPut… targets:
+// rather than mutating bytes, which mostly yields bodies that are not JSON,
+// it takes seed s of PUT kind k, replaces its n-th JSON node (objects,
+// arrays and values, in document order with keys sorted) by value (the JSON
+// value it spells, or else the string itself), and checks the result as
+// they do.
+func FuzzPutField(f *testing.F) {
+	fixtures := make([]*putFixture, len(putKinds))
+	for i, k := range putKinds {
+		fixtures[i] = newPutFixture(f, k, "-field")
+	}
+	values := []string{"", "null", "[]", "{}", "0", "-1", "4097", "1e400", "true", `"x"`, "10.0.0.0/8", "10.0.0.1/8",
+		"0.0.0.0/0", "::/0", "255.255.255.255", "*", "../../x", "/subscriptions/{sub}", "/subscriptions/{sub}/resourceGroups/{rg}",
+		"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/base/x/y",
+		"/subscriptions/other/resourceGroups/{rg}/providers/Microsoft.Network/routeTables/rt", "a\x00b", "east\nus", "\u00e9\u212a",
+		`{"id":"` + seedSubnet + `"}`, `[{"name":"x"}]`, strings.Repeat("a", 300)}
+	for k, kind := range putKinds {
+		for s := range kind.seeds {
+			// A few nodes of every seed, with values that move around the list.
+			for n := 0; n < 3; n++ {
+				f.Add(uint8(k), uint8(s), uint16(n*7+s), values[(k*5+s*3+n)%len(values)])
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, k, s uint8, n uint16, value string) {
+		kind := putKinds[int(k)%len(putKinds)]
+		seed := kind.seeds[int(s)%len(kind.seeds)]
+		body, ok := replaceNode([]byte(seed), int(n), value)
+		if !ok {
+			return
+		}
+		fixtures[int(k)%len(putKinds)].check(t, body)
+	})
+}
+
+// replaceNode decodes doc, replaces its n-th node (counting modulo the
+// number of nodes below the root) by value, parsed as JSON when it is JSON,
+// and encodes the result.
+func replaceNode(doc []byte, n int, value string) ([]byte, bool) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	var root any
+	if err := dec.Decode(&root); err != nil {
+		return nil, false
+	}
+	var repl any = value
+	if json.Valid([]byte(value)) {
+		repl = json.RawMessage(value)
+	}
+	// setters[i] replaces node i.
+	var setters []func(any)
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			keys := make([]string, 0, len(v))
+			for key := range v {
+				keys = append(keys, key)
+			}
+			sort.Strings(keys)
+			for _, key := range keys {
+				setters = append(setters, func(x any) { v[key] = x })
+				walk(v[key])
+			}
+		case []any:
+			for i := range v {
+				setters = append(setters, func(x any) { v[i] = x })
+				walk(v[i])
+			}
+		}
+	}
+	walk(root)
+	if len(setters) == 0 {
+		return nil, false
+	}
+	setters[n%len(setters)](repl)
+	out, err := json.Marshal(root)
+	return out, err == nil
 }
