@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/aksnet/aksnet/internal/statedir"
 	"github.com/spf13/cobra"
@@ -14,7 +15,7 @@ import (
 // real Azure CLI at the running server.
 func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var undo, keepHome bool
-	var az string
+	az := "az"
 	cmd := &cobra.Command{
 		Use:   "az-env",
 		Short: "Print shell code that points the real Azure CLI at this aksnet server.",
@@ -50,8 +51,10 @@ fast: the configuration is reused. --undo prints the code that reverts it.`,
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&undo, "undo", false, "Print shell code that undoes a previous az-env.")
-	cmd.Flags().BoolVar(&keepHome, "keep-home", false, "Keep your HOME for az (az aks create --generate-ssh-keys then writes ~/.ssh).")
-	cmd.Flags().StringVar(&az, "az", "az", "The Azure CLI executable.")
+	a := flags.New(cmd, flags.Cobra)
+	a.Switch(&undo, "Print shell code that undoes a previous az-env.", "--undo")
+	a.Switch(&keepHome, "Keep your HOME for az (az aks create --generate-ssh-keys then writes ~/.ssh).", "--keep-home")
+	a.String(&az, "The Azure CLI executable.", "--az")
+	a.Done()
 	return cmd
 }
