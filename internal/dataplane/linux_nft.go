@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 
+	"github.com/aksnet/aksnet/internal/fabric"
 	"github.com/google/nftables"
 	"github.com/google/nftables/binaryutil"
 	"github.com/google/nftables/expr"
@@ -245,8 +246,7 @@ func intervalElements(prefixes []netip.Prefix) []nftables.SetElement {
 	var spans []span
 	for _, p := range prefixes {
 		p = p.Masked()
-		a := p.Addr().As4()
-		lo := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+		lo := fabric.IPv4Uint(p.Addr())
 		hi := lo | (uint32(1)<<(32-p.Bits()) - 1)
 		if p.Bits() == 0 {
 			hi = ^uint32(0)

@@ -2,7 +2,6 @@ package fabric
 
 import (
 	"cmp"
-	"encoding/binary"
 	"net/netip"
 	"slices"
 )
@@ -262,7 +261,7 @@ func NewTable(routes []Route) *Table {
 		}
 		t.routes[i].Prefix = p
 		if p.Addr().Is4() {
-			k := v4Key(p.Bits(), v4Uint(p.Addr()))
+			k := v4Key(p.Bits(), IPv4Uint(p.Addr()))
 			if cur, ok := t.v4[k]; !ok || better(cur, i) {
 				t.v4[k] = int32(i)
 			}
@@ -287,11 +286,6 @@ func NewTable(routes []Route) *Table {
 	return t
 }
 
-func v4Uint(a netip.Addr) uint32 {
-	b := a.As4()
-	return binary.BigEndian.Uint32(b[:])
-}
-
 func v4Key(bits int, addr uint32) uint64 {
 	var mask uint32
 	if bits > 0 {
@@ -309,7 +303,7 @@ func (t *Table) Lookup(dst netip.Addr) (Route, bool) {
 	}
 	dst = dst.Unmap().WithZone("")
 	if dst.Is4() {
-		a := v4Uint(dst)
+		a := IPv4Uint(dst)
 		for _, l := range t.v4Lens {
 			if i, ok := t.v4[v4Key(int(l), a)]; ok {
 				return t.routes[i], true

@@ -1,10 +1,10 @@
 package kubenet
 
 import (
-	"encoding/binary"
 	"net/netip"
 
 	"github.com/aksnet/aksnet/internal/azerr"
+	"github.com/aksnet/aksnet/internal/fabric"
 )
 
 // ParsePrefix parses s as an IPv4 CIDR ("10.244.0.0/16") the way Azure
@@ -103,13 +103,8 @@ func offsetOf(p netip.Prefix, a netip.Addr) uint64 {
 	return uint64(toU32(a) - toU32(p.Masked().Addr()))
 }
 
-func toU32(a netip.Addr) uint32 {
-	b := a.As4()
-	return binary.BigEndian.Uint32(b[:])
-}
+// toU32 and fromU32 are fabric's IPv4 ↔ integer conversion, named short
+// for the arithmetic here.
+func toU32(a netip.Addr) uint32 { return fabric.IPv4Uint(a) }
 
-func fromU32(u uint32) netip.Addr {
-	var b [4]byte
-	binary.BigEndian.PutUint32(b[:], u)
-	return netip.AddrFrom4(b)
-}
+func fromU32(u uint32) netip.Addr { return fabric.IPv4FromUint(u) }

@@ -30,6 +30,7 @@
 // says so and aksnet names one in Azure's style.
 //
 // The package is pure: it performs no I/O, keeps no global mutable state and
-// imports only the standard library and azerr. Addresses are IPv4; IPv6 input
+// imports only the standard library, azerr and fabric (for its IPv4 ↔
+// integer conversion). Addresses are IPv4; IPv6 input
 // is rejected with an error rather than mishandled.
 package kubenet

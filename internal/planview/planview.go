@@ -8,12 +8,11 @@
 //
 // It is pure presentation over kubenet.PlanResult: no I/O, deterministic
 // output (the same layout always gives the same bytes), standard library
-// only besides package kubenet. The picture is valid SVG 1.1 and every
+// only besides packages kubenet and fabric (its IPv4 ↔ integer conversion). The picture is valid SVG 1.1 and every
 // label is a <text> element, so it can be searched and tested.
 package planview
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"net/netip"
@@ -21,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aksnet/aksnet/internal/fabric"
 	"github.com/aksnet/aksnet/internal/kubenet"
 )
 
@@ -259,15 +259,10 @@ type band struct {
 	fill   string
 }
 
-func u32(a netip.Addr) uint64 {
-	b := a.As4()
-	return uint64(binary.BigEndian.Uint32(b[:]))
-}
+func u32(a netip.Addr) uint64 { return uint64(fabric.IPv4Uint(a)) }
 
 func addrAdd(a netip.Addr, n uint64) netip.Addr {
-	var b [4]byte
-	binary.BigEndian.PutUint32(b[:], uint32(u32(a)+n))
-	return netip.AddrFrom4(b)
+	return fabric.IPv4FromUint(uint32(u32(a) + n))
 }
 
 func first(p netip.Prefix) uint64 { return u32(p.Masked().Addr()) }
