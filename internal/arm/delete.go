@@ -1,0 +1,138 @@
+package arm
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/aksnet/aksnet/internal/azerr"
+	"github.com/aksnet/aksnet/internal/store"
+)
+
+func (s *Server) serveDelete(w http.ResponseWriter, r *http.Request, c *Call, rt route) {
+	c.Name = c.Parsed.lastName()
+	deleted := false
+	var location string
+	err := s.update(r.Context(), c, func(tx store.Tx) error {
+		existing, ok := tx.Get(Key(rt.path))
+		if err := checkPreconditions(r, existing, ok); err != nil {
+			return err
+		}
+		if !ok {
+			if err := s.parentMissing(c, tx, rt); err != nil {
+				return err
+			}
+			return nil
+		}
+		var doc struct {
+			ID       string `json:"id"`
+			Location string `json:"location"`
+		}
+		_ = json.Unmarshal(existing, &doc)
+		// A copy: the store's bytes are valid only inside the transaction,
+		// and a synchronous delete answers with them after it.
+		c.ID, c.Existing, location = doc.ID, bytes.Clone(existing), doc.Location
+		if err := s.deleteResource(c, c.ID, ""); err != nil {
+			return err
+		}
+		if !c.Kind.SyncDelete {
+			c.putOperation(NewUUID(), location, StatusSucceeded, nil)
+		}
+		deleted = true
+		return nil
+	})
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	if !deleted {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if c.Kind.SyncDelete {
+		writeBody(w, http.StatusOK, c.Existing)
+		return
+	}
+	s.setAsyncHeaders(w, r, c.Kind.ns, location, c.operationID, c.Parsed.Subscription)
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// deleteResource removes id and everything under it. References into the
+// deleted tree from outside outer (or outside id itself) refuse the delete
+// with the referenced kind's in-use code.
+func (s *Server) deleteResource(c *Call, id, outer string) error {
+	if outer == "" {
+		outer = id
+	}
+	prefix := KeyOf(id)
+	var keys []string
+	c.Tx.Scan(prefix, func(k string, _ []byte) bool {
+		if len(k) == len(prefix) || k[len(prefix)] == '/' {
+			keys = append(keys, k)
+		}
+		return true
+	})
+	ids := make([]string, 0, len(keys))
+	for _, k := range keys {
+		raw, _ := c.Tx.Get(k)
+		var doc struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(raw, &doc)
+		if doc.ID == "" {
+			continue
+		}
+		ids = append(ids, doc.ID)
+		for _, src := range refsTo(c.Tx, doc.ID) {
+			if within(src, outer) || within(src, id) {
+				continue
+			}
+			code, display := "InUseResourceCannotBeDeleted", shortKind(doc.ID)
+			if k, ok := s.reg.Lookup(typeOfID(doc.ID)); ok {
+				if k.InUseCode != "" {
+					code = k.InUseCode
+				}
+				if k.Display != "" {
+					display = k.Display
+				}
+			}
+			return azerr.BadRequest(code, "id", "%s %s is in use by %s and cannot be deleted.", display, LastName(doc.ID), src)
+		}
+	}
+	existing, _ := c.Tx.Get(KeyOf(id))
+	existing = append([]byte(nil), existing...)
+	if k, ok := s.reg.Lookup(typeOfID(id)); ok && k.Delete != nil {
+		sub := *c
+		sub.Kind, sub.ID, sub.Parent = k, id, ParentOf(id)
+		sub.Existing, _ = c.Tx.Get(KeyOf(id))
+		if err := k.Delete(&sub); err != nil {
+			return err
+		}
+		c.after, c.changed = sub.after, sub.changed
+	}
+	for i, k := range keys {
+		c.Tx.Delete(k)
+		if i < len(ids) {
+			c.Tx.Delete(typeIndexKey(ids[i]))
+		}
+	}
+	for _, d := range ids {
+		setRefs(c.Tx, d)
+		c.changed = append(c.changed, d)
+	}
+	if k, ok := s.reg.Lookup(typeOfID(id)); ok && k.AfterDelete != nil {
+		sub := *c
+		sub.Kind, sub.ID, sub.Parent, sub.Existing = k, id, ParentOf(id), existing
+		if err := k.AfterDelete(&sub); err != nil {
+			return err
+		}
+		c.after, c.changed = sub.after, sub.changed
+	}
+	return nil
+}
+
+func shortKind(id string) string {
+	t := typeOfID(id)
+	return t[strings.LastIndexByte(t, '/')+1:]
+}

@@ -1,0 +1,47 @@
+package arm
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/aksnet/aksnet/internal/azerr"
+)
+
+func checkPreconditions(r *http.Request, existing []byte, exists bool) error {
+	if im := r.Header.Get("If-Match"); im != "" {
+		if !exists || (im != "*" && !etagMatches(im, docETag(existing))) {
+			return azerr.New(http.StatusPreconditionFailed, "PreconditionFailed", "If-Match", "The condition specified using HTTP conditional header(s) is not met: If-Match %s does not match the current ETag.", im)
+		}
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && exists {
+		if inm == "*" || etagMatches(inm, docETag(existing)) {
+			return azerr.New(http.StatusPreconditionFailed, "PreconditionFailed", "If-None-Match", "The condition specified using HTTP conditional header(s) is not met: the resource already exists with ETag %s.", docETag(existing))
+		}
+	}
+	return nil
+}
+
+// etagMatches compares a conditional header (possibly a list, possibly weak)
+// with an ETag, ignoring the weak prefix as RFC 9110's weak comparison does.
+func etagMatches(header, etag string) bool {
+	if etag == "" {
+		return false
+	}
+	norm := func(s string) string { return strings.TrimPrefix(strings.TrimSpace(s), "W/") }
+	for _, h := range strings.Split(header, ",") {
+		if strings.TrimSpace(h) == "*" || norm(h) == norm(etag) {
+			return true
+		}
+	}
+	return false
+}
+
+// docETag reads the top-level etag of a stored document.
+func docETag(raw []byte) string {
+	var doc struct {
+		ETag string `json:"etag"`
+	}
+	_ = json.Unmarshal(raw, &doc)
+	return doc.ETag
+}

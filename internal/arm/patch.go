@@ -1,0 +1,81 @@
+package arm
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/aksnet/aksnet/internal/store"
+)
+
+func (s *Server) servePatch(w http.ResponseWriter, r *http.Request, c *Call, rt route) {
+	body, err := readBody(r)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	if err := checkRequestBody(c.Kind, body); err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	c.Body = body
+	c.Name = c.Parsed.lastName()
+	var out []byte
+	err = s.update(r.Context(), c, func(tx store.Tx) error {
+		existing, ok := tx.Get(Key(rt.path))
+		if err := checkPreconditions(r, existing, ok); err != nil {
+			return err
+		}
+		if !ok {
+			if err := s.parentMissing(c, tx, rt); err != nil {
+				return err
+			}
+			return s.notFound(c, rt.path)
+		}
+		c.Existing = existing
+		var doc struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(existing, &doc)
+		c.ID = doc.ID
+		c.Parent = ParentOf(c.ID)
+		patch := c.Kind.Patch
+		if patch == nil {
+			patch = patchTags
+		}
+		out, err = patch(c)
+		if err != nil {
+			return err
+		}
+		c.SaveRaw(c.ID, out)
+		return nil
+	})
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	writeBody(w, http.StatusOK, out)
+}
+
+// patchTags is ARM's generic PATCH: only tags change.
+func patchTags(c *Call) ([]byte, error) {
+	var req struct {
+		Tags *map[string]string `json:"tags"`
+	}
+	if err := c.Decode(&req); err != nil {
+		return nil, err
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(c.Existing, &doc); err != nil {
+		return nil, fmt.Errorf("decode stored %s: %w", c.ID, err)
+	}
+	if req.Tags != nil {
+		t, _ := json.Marshal(*req.Tags)
+		doc["tags"] = t
+	}
+	if _, ok := doc["etag"]; ok {
+		e, _ := json.Marshal(NewETag())
+		doc["etag"] = e
+	}
+	return json.Marshal(doc)
+}

@@ -1,0 +1,107 @@
+package arm
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+
+	"github.com/aksnet/aksnet/internal/store"
+)
+
+func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt route) {
+	body, err := readBody(r)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	c.Body = body
+	c.Name = c.Parsed.lastName()
+	if c.Kind.Put == nil {
+		WriteError(w, r, methodNotAllowed(r))
+		return
+	}
+	if c.Kind.ValidName != nil {
+		if err := c.Kind.ValidName(c.Name); err != nil {
+			WriteError(w, r, err)
+			return
+		}
+	}
+	if err := checkRequestBody(c.Kind, body); err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	var out []byte
+	created := false
+	err = s.updateCall(r.Context(), c, func(tx store.Tx) error {
+		parent, err := s.canonicalParent(c, rt)
+		if err != nil {
+			return err
+		}
+		c.Parent = parent
+		key := Key(rt.path)
+		existing, ok := tx.Get(key)
+		if err := checkPreconditions(r, existing, ok); err != nil {
+			return err
+		}
+		if ok {
+			c.Existing = existing
+			c.ID, _ = docID(existing)
+		}
+		if c.ID == "" {
+			c.ID = canonicalID(c.Kind, parent, c.Name)
+		}
+		created = !ok
+		out, err = c.Kind.Put(c)
+		if err != nil {
+			return err
+		}
+		c.SaveRaw(c.ID, out)
+		// out may be a stored document (an unchanged re-PUT), valid only
+		// inside the transaction; the answer is written after it.
+		out = bytes.Clone(out)
+		if c.Kind.AfterPut != nil {
+			return c.Kind.AfterPut(c)
+		}
+		return nil
+	}, true)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	if final := s.finalDoc(c.ID); final != nil {
+		out = final
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	if c.Status != 0 {
+		status = c.Status
+	}
+	if c.operationID != "" {
+		s.setAsyncHeaders(w, r, c.Kind.ns, docLocation(out), c.operationID, c.Parsed.Subscription)
+		w.Header().Del("Location")
+	}
+	writeBody(w, status, out)
+}
+
+func docLocation(raw []byte) string {
+	var doc struct {
+		Location string `json:"location"`
+	}
+	_ = json.Unmarshal(raw, &doc)
+	return doc.Location
+}
+
+// finalDoc reads the committed document of id, which deferred renders may
+// have refreshed after the kind's hook returned.
+func (s *Server) finalDoc(id string) []byte {
+	var out []byte
+	_ = s.store.View(func(r store.Reader) error {
+		if v, ok := r.Get(KeyOf(id)); ok {
+			out = append([]byte(nil), v...)
+		}
+		return nil
+	})
+	return out
+}
