@@ -65,14 +65,7 @@ func (s *Server) deleteResource(c *Call, id, outer string) error {
 	if outer == "" {
 		outer = id
 	}
-	prefix := KeyOf(id)
-	var keys []string
-	c.Tx.Scan(prefix, func(k string, _ []byte) bool {
-		if len(k) == len(prefix) || k[len(prefix)] == '/' {
-			keys = append(keys, k)
-		}
-		return true
-	})
+	keys := subtreeKeys(c.Tx, KeyOf(id))
 	ids := make([]string, 0, len(keys))
 	for _, k := range keys {
 		raw, _ := c.Tx.Get(k)
@@ -84,20 +77,8 @@ func (s *Server) deleteResource(c *Call, id, outer string) error {
 			continue
 		}
 		ids = append(ids, doc.ID)
-		for _, src := range refsTo(c.Tx, doc.ID) {
-			if within(src, outer) || within(src, id) {
-				continue
-			}
-			code, display := "InUseResourceCannotBeDeleted", shortKind(doc.ID)
-			if k, ok := s.reg.Lookup(typeOfID(doc.ID)); ok {
-				if k.InUseCode != "" {
-					code = k.InUseCode
-				}
-				if k.Display != "" {
-					display = k.Display
-				}
-			}
-			return azerr.BadRequest(code, "id", "%s %s is in use by %s and cannot be deleted.", display, LastName(doc.ID), src)
+		if err := s.refuseInUse(c.Tx, doc.ID, id, outer); err != nil {
+			return err
 		}
 	}
 	existing, _ := c.Tx.Get(KeyOf(id))
@@ -128,6 +109,41 @@ func (s *Server) deleteResource(c *Call, id, outer string) error {
 			return err
 		}
 		c.after, c.changed = sub.after, sub.changed
+	}
+	return nil
+}
+
+// subtreeKeys returns prefix itself, when stored, and the keys of the
+// resources below it, in key order.
+func subtreeKeys(r store.Reader, prefix string) []string {
+	var keys []string
+	r.Scan(prefix, func(k string, _ []byte) bool {
+		if len(k) == len(prefix) || k[len(prefix)] == '/' {
+			keys = append(keys, k)
+		}
+		return true
+	})
+	return keys
+}
+
+// refuseInUse answers the in-use error of target's kind when a resource
+// outside outer and outside id, the root of the tree being deleted, refers
+// to target.
+func (s *Server) refuseInUse(r store.Reader, target, id, outer string) error {
+	for _, src := range refsTo(r, target) {
+		if within(src, outer) || within(src, id) {
+			continue
+		}
+		code, display := "InUseResourceCannotBeDeleted", shortKind(target)
+		if k, ok := s.reg.Lookup(typeOfID(target)); ok {
+			if k.InUseCode != "" {
+				code = k.InUseCode
+			}
+			if k.Display != "" {
+				display = k.Display
+			}
+		}
+		return azerr.BadRequest(code, "id", "%s %s is in use by %s and cannot be deleted.", display, LastName(target), src)
 	}
 	return nil
 }

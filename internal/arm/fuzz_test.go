@@ -68,15 +68,7 @@ func FuzzParseID(f *testing.F) {
 		_ = Within(path, ParentOf(path))
 
 		p, err := ParseID(path)
-		for _, other := range []string{asciiUpper(path), asciiLower(path)} {
-			q, qerr := ParseID(other)
-			if (err == nil) != (qerr == nil) {
-				t.Fatalf("ParseID(%q) err %v but ParseID(%q) err %v: keywords must match case-insensitively", path, err, other, qerr)
-			}
-			if err == nil && !sameFold(p, q) {
-				t.Fatalf("ParseID(%q) = %+v but ParseID(%q) = %+v", path, p, other, q)
-			}
-		}
+		checkCaseFold(t, path, p, err)
 		if err != nil {
 			if !strings.Contains(err.Error(), "InvalidResourceId") && !strings.Contains(err.Error(), "not valid") {
 				t.Fatalf("ParseID(%q): error %q does not say the id is invalid", path, err)
@@ -87,26 +79,7 @@ func FuzzParseID(f *testing.F) {
 		_ = p.FullType()
 		_ = p.IsCollection()
 
-		canon := format(p)
-		q, err := ParseID(canon)
-		if err != nil {
-			t.Fatalf("canonical form %q of %q does not parse: %v", canon, path, err)
-		}
-		if !same(p, q) {
-			t.Fatalf("ParseID(%q) = %+v, but its canonical form %q parses to %+v", path, p, canon, q)
-		}
-		if format(q) != canon {
-			t.Fatalf("canonical form is not stable: %q, then %q", canon, format(q))
-		}
-		if Key(canon) != Key(path) {
-			t.Fatalf("%q and its canonical form %q have different store keys %q and %q", path, canon, Key(path), Key(canon))
-		}
-		if p.Namespace != "" && !Within(canon, p.Scope) && p.Scope != "" {
-			t.Fatalf("%q does not lie within its own scope %q", canon, p.Scope)
-		}
-		if len(p.Names) > 0 && LastName(canon) != p.Names[len(p.Names)-1] && !p.IsCollection() {
-			t.Fatalf("LastName(%q) = %q, want the last name %q", canon, LastName(canon), p.Names[len(p.Names)-1])
-		}
+		checkCanonical(t, path, p)
 	})
 }
 
@@ -132,6 +105,48 @@ func checkParts(t *testing.T, path string, p ResourceID) {
 	}
 	if p.Scope != "" && !strings.HasPrefix(p.Scope, "/") {
 		t.Fatalf("ParseID(%q): scope %q is not absolute", path, p.Scope)
+	}
+}
+
+// checkCaseFold fails t unless path in upper and in lower ASCII case parses
+// as path did (p, err), ignoring case.
+func checkCaseFold(t *testing.T, path string, p ResourceID, err error) {
+	t.Helper()
+	for _, other := range []string{asciiUpper(path), asciiLower(path)} {
+		q, qerr := ParseID(other)
+		if (err == nil) != (qerr == nil) {
+			t.Fatalf("ParseID(%q) err %v but ParseID(%q) err %v: keywords must match case-insensitively", path, err, other, qerr)
+		}
+		if err == nil && !sameFold(p, q) {
+			t.Fatalf("ParseID(%q) = %+v but ParseID(%q) = %+v", path, p, other, q)
+		}
+	}
+}
+
+// checkCanonical fails t unless the canonical form of p, parsed from path,
+// parses back to p, is stable, names the same store key, lies within p's
+// scope and ends in p's last name.
+func checkCanonical(t *testing.T, path string, p ResourceID) {
+	t.Helper()
+	canon := format(p)
+	q, err := ParseID(canon)
+	if err != nil {
+		t.Fatalf("canonical form %q of %q does not parse: %v", canon, path, err)
+	}
+	if !same(p, q) {
+		t.Fatalf("ParseID(%q) = %+v, but its canonical form %q parses to %+v", path, p, canon, q)
+	}
+	if format(q) != canon {
+		t.Fatalf("canonical form is not stable: %q, then %q", canon, format(q))
+	}
+	if Key(canon) != Key(path) {
+		t.Fatalf("%q and its canonical form %q have different store keys %q and %q", path, canon, Key(path), Key(canon))
+	}
+	if p.Namespace != "" && !Within(canon, p.Scope) && p.Scope != "" {
+		t.Fatalf("%q does not lie within its own scope %q", canon, p.Scope)
+	}
+	if len(p.Names) > 0 && LastName(canon) != p.Names[len(p.Names)-1] && !p.IsCollection() {
+		t.Fatalf("LastName(%q) = %q, want the last name %q", canon, LastName(canon), p.Names[len(p.Names)-1])
 	}
 }
 

@@ -43,28 +43,48 @@ func ParseID(path string) (ResourceID, error) {
 			return id, badID(path)
 		}
 	}
-	i := 0
 	if !isKeyword(segs[0], "subscriptions") {
 		if !isKeyword(segs[0], "providers") {
 			return id, badID(path)
 		}
 	}
-	if isKeyword(segs[0], "subscriptions") {
-		if len(segs) < 2 {
-			id.Types = []string{"subscriptions"}
-			return id, nil
-		}
-		id.Subscription = segs[1]
-		i = 2
-		if i < len(segs) && isKeyword(segs[i], "resourceGroups") {
-			if i+1 >= len(segs) {
-				id.Types = []string{"resourceGroups"}
-				return id, nil
-			}
-			id.ResourceGroup = segs[i+1]
-			i += 2
-		}
+	i, done := parseIDContainers(&id, segs)
+	if done {
+		return id, nil
 	}
+	return parseIDProvider(id, segs, i, path)
+}
+
+// parseIDContainers reads the leading /subscriptions/{sub} and
+// /resourceGroups/{rg} of segs into id and returns the index of the first
+// segment after them; done is true when segs ends in the subscriptions or
+// resourceGroups collection, which id then names.
+func parseIDContainers(id *ResourceID, segs []string) (i int, done bool) {
+	if !isKeyword(segs[0], "subscriptions") {
+		return 0, false
+	}
+	if len(segs) < 2 {
+		id.Types = []string{"subscriptions"}
+		return 0, true
+	}
+	id.Subscription = segs[1]
+	i = 2
+	if i < len(segs) && isKeyword(segs[i], "resourceGroups") {
+		if i+1 >= len(segs) {
+			id.Types = []string{"resourceGroups"}
+			return i, true
+		}
+		id.ResourceGroup = segs[i+1]
+		i += 2
+	}
+	return i, false
+}
+
+// parseIDProvider reads segs[i:], the part after the containers, into id:
+// the scope up to the last "providers" keyword, then the namespace and the
+// alternating types and names. Without a provider section it is at most one
+// builtin collection (resources, locations).
+func parseIDProvider(id ResourceID, segs []string, i int, path string) (ResourceID, error) {
 	// Find the last "providers" keyword: everything before it is the scope.
 	last := -1
 	for j := i; j < len(segs)-1; j++ {

@@ -65,24 +65,8 @@ func (c *Call) AuthorizeLinked(links ...Link) error {
 	target := ""
 	seen := map[string]bool{}
 	for _, l := range links {
-		if l.ID == "" || l.Action == "" {
-			continue
-		}
-		scope, ok := c.linkedScope(l.ID)
-		if !ok {
-			continue
-		}
-		if l.Was != "" {
-			if was, ok := c.linkedScope(l.Was); ok && strings.EqualFold(was, scope) {
-				continue
-			}
-		}
-		key := strings.ToLower(l.Action + "\x00" + scope)
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		if c.Server.authz.Authorize(c.Caller, l.Action, scope) == nil {
+		scope, refused := c.linkRefused(l, seen)
+		if !refused {
 			continue
 		}
 		if target == "" {
@@ -95,6 +79,31 @@ func (c *Call) AuthorizeLinked(links ...Link) error {
 		return nil
 	}
 	return LinkedAuthorizationFailed(c.Caller.ObjectID, c.writeAction(), c.ID, actions, scopes, target)
+}
+
+// linkRefused checks one link of AuthorizeLinked: refused is true, with the
+// linked scope, when the caller may not perform l.Action there. A link
+// without an id or action, to no resource, unchanged since l.Was, or already
+// seen (same action and scope) is not checked.
+func (c *Call) linkRefused(l Link, seen map[string]bool) (scope string, refused bool) {
+	if l.ID == "" || l.Action == "" {
+		return "", false
+	}
+	scope, ok := c.linkedScope(l.ID)
+	if !ok {
+		return "", false
+	}
+	if l.Was != "" {
+		if was, ok := c.linkedScope(l.Was); ok && strings.EqualFold(was, scope) {
+			return "", false
+		}
+	}
+	key := strings.ToLower(l.Action + "\x00" + scope)
+	if seen[key] {
+		return "", false
+	}
+	seen[key] = true
+	return scope, c.Server.authz.Authorize(c.Caller, l.Action, scope) != nil
 }
 
 // linkedScope returns the stored id of the resource id names, or id itself

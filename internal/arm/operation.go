@@ -157,15 +157,7 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, p Resour
 		return
 	}
 	name := p.Names[len(p.Names)-1]
-	var op storedOperation
-	var found bool
-	_ = s.store.View(func(rd store.Reader) error {
-		raw, ok := rd.Get(opKey(name))
-		if ok && json.Unmarshal(raw, &op) == nil {
-			found = true
-		}
-		return nil
-	})
+	op, found := s.loadOperation(name)
 	if !found || !strings.EqualFold(op.Namespace, p.Namespace) || !strings.EqualFold(op.subscription(), p.Subscription) {
 		WriteError(w, r, azerr.NotFound("OperationNotFound", "", "The operation '%s' could not be found.", name))
 		return
@@ -188,6 +180,26 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, p Resour
 		WriteJSON(w, r, http.StatusOK, op.Operation)
 		return
 	}
+	s.writeOperationResult(w, r, op)
+}
+
+// loadOperation reads the operation called name; found is false when it
+// is absent or unreadable.
+func (s *Server) loadOperation(name string) (op storedOperation, found bool) {
+	_ = s.store.View(func(rd store.Reader) error {
+		raw, ok := rd.Get(opKey(name))
+		if ok && json.Unmarshal(raw, &op) == nil {
+			found = true
+		}
+		return nil
+	})
+	return op, found
+}
+
+// writeOperationResult answers the operationresults poll of a finished
+// operation: its error, 204 for a delete or a resource gone since, else the
+// resource as stored now.
+func (s *Server) writeOperationResult(w http.ResponseWriter, r *http.Request, op storedOperation) {
 	switch {
 	case op.Status == StatusFailed && op.Error != nil:
 		WriteError(w, r, op.Error)

@@ -9,30 +9,13 @@ import (
 )
 
 func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt route) {
-	body, err := readBody(r)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	c.Body = body
-	c.Name = c.Parsed.lastName()
-	if c.Kind.Put == nil {
-		WriteError(w, r, methodNotAllowed(r))
-		return
-	}
-	if c.Kind.ValidName != nil {
-		if err := c.Kind.ValidName(c.Name); err != nil {
-			WriteError(w, r, err)
-			return
-		}
-	}
-	if err := checkRequestBody(c.Kind, body); err != nil {
+	if err := readPut(r, c); err != nil {
 		WriteError(w, r, err)
 		return
 	}
 	var out []byte
 	created := false
-	err = s.updateCall(r.Context(), c, func(tx store.Tx) error {
+	err := s.updateCall(r.Context(), c, func(tx store.Tx) error {
 		parent, err := s.canonicalParent(c, rt)
 		if err != nil {
 			return err
@@ -71,6 +54,36 @@ func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 	if final := s.finalDoc(c.ID); final != nil {
 		out = final
 	}
+	if c.operationID != "" {
+		s.setAsyncHeaders(w, r, c.Kind.ns, docLocation(out), c.operationID, c.Parsed.Subscription)
+		w.Header().Del("Location")
+	}
+	writeBody(w, putStatus(c, created), out)
+}
+
+// readPut reads a PUT's body and name into c and checks them, before any
+// store work: a kind without Put answers MethodNotAllowed.
+func readPut(r *http.Request, c *Call) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	c.Body = body
+	c.Name = c.Parsed.lastName()
+	if c.Kind.Put == nil {
+		return methodNotAllowed(r)
+	}
+	if c.Kind.ValidName != nil {
+		if err := c.Kind.ValidName(c.Name); err != nil {
+			return err
+		}
+	}
+	return checkRequestBody(c.Kind, body)
+}
+
+// putStatus is a PUT's status: 201 for a new resource, 200 for an existing
+// one, unless the kind's hook chose one (c.Status).
+func putStatus(c *Call, created bool) int {
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
@@ -78,19 +91,7 @@ func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 	if c.Status != 0 {
 		status = c.Status
 	}
-	if c.operationID != "" {
-		s.setAsyncHeaders(w, r, c.Kind.ns, docLocation(out), c.operationID, c.Parsed.Subscription)
-		w.Header().Del("Location")
-	}
-	writeBody(w, status, out)
-}
-
-func docLocation(raw []byte) string {
-	var doc struct {
-		Location string `json:"location"`
-	}
-	_ = json.Unmarshal(raw, &doc)
-	return doc.Location
+	return status
 }
 
 // finalDoc reads the committed document of id, which deferred renders may
@@ -104,4 +105,12 @@ func (s *Server) finalDoc(id string) []byte {
 		return nil
 	})
 	return out
+}
+
+func docLocation(raw []byte) string {
+	var doc struct {
+		Location string `json:"location"`
+	}
+	_ = json.Unmarshal(raw, &doc)
+	return doc.Location
 }

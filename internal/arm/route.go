@@ -30,46 +30,15 @@ const (
 // resolve maps a parsed path to its kind.
 func (s *Server) resolve(r *http.Request, p ResourceID) (route, error) {
 	rt := route{p: p, path: r.URL.Path}
-	trimmed := strings.TrimRight(r.URL.Path, "/")
 	var fullType string
-	switch {
-	case p.Namespace == "" && p.Subscription == "" && len(p.Types) == 1 && strings.EqualFold(p.Types[0], "subscriptions"):
-		fullType, rt.collection = subscriptionType, true
-	case p.Namespace == "" && p.Subscription != "" && p.ResourceGroup == "" && len(p.Types) == 0:
-		fullType, rt.parentPath = subscriptionType, ""
-	case p.Namespace == "" && p.ResourceGroup == "" && len(p.Types) == 1 && strings.EqualFold(p.Types[0], "resourceGroups"):
-		fullType, rt.collection, rt.parentPath = resourceGroupType, true, SubscriptionID(p.Subscription)
-	case p.Namespace == "" && p.ResourceGroup != "" && len(p.Types) == 0:
-		fullType, rt.parentPath = resourceGroupType, SubscriptionID(p.Subscription)
-	case p.Namespace == "" && p.ResourceGroup != "" && len(p.Types) == 1 && strings.EqualFold(p.Types[0], "resources"):
-		fullType, rt.collection, rt.parentPath = "Microsoft.Resources/resources", true, ResourceGroupID(p.Subscription, p.ResourceGroup)
-	case p.Namespace == "":
-		return rt, azerr.BadRequest("InvalidResourceId", "id", "The resource path '%s' is not valid.", r.URL.Path)
-	default:
-		if !s.reg.HasNamespace(p.Namespace) {
-			return rt, azerr.BadRequest("InvalidResourceNamespace", "namespace", "The resource namespace '%s' is invalid.", p.Namespace)
-		}
-		fullType = p.FullType()
-		if p.IsCollection() {
-			rt.collection = true
-			if _, ok := s.reg.Lookup(fullType); !ok && r.Method == http.MethodPost && len(p.Types) >= 2 {
-				// POST {resource}/{action}
-				rt.action = strings.ToLower(p.Types[len(p.Types)-1])
-				fullType = p.Namespace + "/" + strings.Join(p.Types[:len(p.Types)-1], "/")
-				rt.path = trimmed[:strings.LastIndexByte(trimmed, '/')]
-			}
-		}
-		switch {
-		case rt.action != "":
-			rt.parentPath = ParentOf(rt.path)
-		case rt.collection:
-			rt.parentPath = trimmed[:strings.LastIndexByte(trimmed, '/')]
-			if len(p.Types) == 1 {
-				rt.parentPath = p.Scope
-			}
-		default:
-			rt.parentPath = ParentOf(trimmed)
-		}
+	var err error
+	if p.Namespace == "" {
+		fullType, err = resolveBuiltin(r, &rt)
+	} else {
+		fullType, err = s.resolveProvider(r, &rt)
+	}
+	if err != nil {
+		return rt, err
 	}
 	k, ok := s.reg.Lookup(fullType)
 	if !ok {
@@ -81,13 +50,83 @@ func (s *Server) resolve(r *http.Request, p ResourceID) (route, error) {
 			return rt, azerr.BadRequest("InvalidResourceType", "type", "The resource type '%s/%s' could not be found in the namespace '%s'.", k.ShortType(), p.Types[len(p.Types)-1], p.Namespace)
 		}
 	}
+	if err := resolveBySubscription(r, &rt); err != nil {
+		return rt, err
+	}
+	return rt, nil
+}
+
+// resolveBuiltin returns the full type of a path outside any provider
+// namespace (subscriptions, resource groups, a group's resources), setting
+// rt's collection and parent.
+func resolveBuiltin(r *http.Request, rt *route) (string, error) {
+	p := rt.p
+	switch {
+	case p.Subscription == "" && len(p.Types) == 1 && strings.EqualFold(p.Types[0], "subscriptions"):
+		rt.collection = true
+		return subscriptionType, nil
+	case p.Subscription != "" && p.ResourceGroup == "" && len(p.Types) == 0:
+		rt.parentPath = ""
+		return subscriptionType, nil
+	case p.ResourceGroup == "" && len(p.Types) == 1 && strings.EqualFold(p.Types[0], "resourceGroups"):
+		rt.collection, rt.parentPath = true, SubscriptionID(p.Subscription)
+		return resourceGroupType, nil
+	case p.ResourceGroup != "" && len(p.Types) == 0:
+		rt.parentPath = SubscriptionID(p.Subscription)
+		return resourceGroupType, nil
+	case p.ResourceGroup != "" && len(p.Types) == 1 && strings.EqualFold(p.Types[0], "resources"):
+		rt.collection, rt.parentPath = true, ResourceGroupID(p.Subscription, p.ResourceGroup)
+		return "Microsoft.Resources/resources", nil
+	default:
+		return "", azerr.BadRequest("InvalidResourceId", "id", "The resource path '%s' is not valid.", r.URL.Path)
+	}
+}
+
+// resolveProvider returns the full type of a path in a provider namespace,
+// setting rt's collection, action, path and parent: a POST to an unknown
+// collection type under a resource is that resource's action.
+func (s *Server) resolveProvider(r *http.Request, rt *route) (string, error) {
+	p := rt.p
+	trimmed := strings.TrimRight(r.URL.Path, "/")
+	if !s.reg.HasNamespace(p.Namespace) {
+		return "", azerr.BadRequest("InvalidResourceNamespace", "namespace", "The resource namespace '%s' is invalid.", p.Namespace)
+	}
+	fullType := p.FullType()
+	if p.IsCollection() {
+		rt.collection = true
+		if _, ok := s.reg.Lookup(fullType); !ok && r.Method == http.MethodPost && len(p.Types) >= 2 {
+			// POST {resource}/{action}
+			rt.action = strings.ToLower(p.Types[len(p.Types)-1])
+			fullType = p.Namespace + "/" + strings.Join(p.Types[:len(p.Types)-1], "/")
+			rt.path = trimmed[:strings.LastIndexByte(trimmed, '/')]
+		}
+	}
+	switch {
+	case rt.action != "":
+		rt.parentPath = ParentOf(rt.path)
+	case rt.collection:
+		rt.parentPath = trimmed[:strings.LastIndexByte(trimmed, '/')]
+		if len(p.Types) == 1 {
+			rt.parentPath = p.Scope
+		}
+	default:
+		rt.parentPath = ParentOf(trimmed)
+	}
+	return fullType, nil
+}
+
+// resolveBySubscription marks a subscription-wide list of a resource-group
+// kind, and refuses any other path that names such a kind directly under a
+// subscription.
+func resolveBySubscription(r *http.Request, rt *route) error {
+	k, p := rt.kind, rt.p
 	if k.Placement == InResourceGroup && len(k.types) >= 1 && p.Namespace != "" && len(p.Types) == 1 && p.ResourceGroup == "" {
 		if !rt.collection || !k.ListBySubscription || p.Scope != SubscriptionID(p.Subscription) && !strings.EqualFold(p.Scope, "/subscriptions/"+p.Subscription) {
-			return rt, azerr.BadRequest("InvalidResourceId", "id", "The resource path '%s' is not valid: '%s' lives in a resource group.", r.URL.Path, k.Type)
+			return azerr.BadRequest("InvalidResourceId", "id", "The resource path '%s' is not valid: '%s' lives in a resource group.", r.URL.Path, k.Type)
 		}
 		rt.bySub = true
 	}
-	return rt, nil
+	return nil
 }
 
 // actionFor maps a request to its Azure RBAC action.

@@ -137,8 +137,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) string {
 		s.serveLocations(w, r, caller, p)
 		return "locations"
 	}
-	if p.Namespace != "" && len(p.Types) >= 2 && strings.EqualFold(p.Types[0], "locations") &&
-		(strings.EqualFold(p.Types[1], "operations") || strings.EqualFold(p.Types[1], "operationresults")) && len(p.Names) == 2 {
+	if isOperationPath(p) {
 		s.serveOperation(w, r, p, caller)
 		return "operations"
 	}
@@ -153,15 +152,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) string {
 			return rt.kind.Type
 		}
 	}
-	action := actionFor(r.Method, rt)
-	scope := strings.TrimRight(rt.path, "/")
-	if rt.collection && rt.action == "" {
-		scope = strings.TrimRight(rt.parentPath, "/")
-	}
-	if scope == "" {
-		scope = "/"
-	}
-	if err := s.authz.Authorize(caller, action, scope); err != nil {
+	if err := s.authz.Authorize(caller, actionFor(r.Method, rt), authScope(rt)); err != nil {
 		WriteError(w, r, err)
 		return rt.kind.Type
 	}
@@ -177,6 +168,33 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) string {
 		base:       externalBase(r),
 		apiVersion: r.URL.Query().Get("api-version"),
 	}
+	s.dispatch(w, r, c, rt)
+	return rt.kind.Type
+}
+
+// isOperationPath reports whether p names an async operation's status or
+// result: {scope}/providers/{ns}/locations/{loc}/operations|operationresults/{id}.
+func isOperationPath(p ResourceID) bool {
+	return p.Namespace != "" && len(p.Types) >= 2 && strings.EqualFold(p.Types[0], "locations") &&
+		(strings.EqualFold(p.Types[1], "operations") || strings.EqualFold(p.Types[1], "operationresults")) && len(p.Names) == 2
+}
+
+// authScope is the scope a request is authorized on: the target, or for a
+// list the collection's parent.
+func authScope(rt route) string {
+	scope := strings.TrimRight(rt.path, "/")
+	if rt.collection && rt.action == "" {
+		scope = strings.TrimRight(rt.parentPath, "/")
+	}
+	if scope == "" {
+		scope = "/"
+	}
+	return scope
+}
+
+// dispatch hands an authorized call to the handler of its method: an
+// action, a list, or one resource's GET, HEAD, PUT, PATCH or DELETE.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, c *Call, rt route) {
 	switch {
 	case rt.action != "":
 		if r.Method != http.MethodPost {
@@ -204,7 +222,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) string {
 			WriteError(w, r, methodNotAllowed(r))
 		}
 	}
-	return rt.kind.Type
 }
 
 func methodNotAllowed(r *http.Request) error {
