@@ -100,7 +100,43 @@ var (
 // two wider than its header; trailing whitespace trimmed from every line.
 // Cells that contain line breaks spread over several lines.
 func tabulate(rows []*Object) string {
-	// headers="keys": every key of every row, in order of first appearance.
+	headers := tableHeaders(rows)
+	if len(headers) == 0 {
+		return "" // no columns: no header and no rows
+	}
+	cells, multiline := tableCells(rows, headers)
+	t := tableLayout{multiline: multiline, widths: make([]int, len(headers))}
+	for j, h := range headers {
+		maxwidth := t.width(h) + 2 // MIN_PADDING
+		for i := range rows {
+			maxwidth = max(maxwidth, t.width(cells[i][j]))
+		}
+		t.widths[j] = maxwidth
+		for i := range rows {
+			cells[i][j] = t.padCell(cells[i][j], maxwidth)
+		}
+	}
+	paddedHeaders := make([]string, len(headers))
+	for j, h := range headers {
+		paddedHeaders[j] = t.padHeader(h, t.widths[j])
+	}
+
+	var lines []string
+	lines = t.appendRow(lines, paddedHeaders)
+	dashes := make([]string, len(headers))
+	for j, w := range t.widths {
+		dashes[j] = strings.Repeat("-", w)
+	}
+	lines = append(lines, pyRstrip(strings.Join(dashes, "  ")))
+	for _, r := range cells {
+		lines = t.appendRow(lines, r)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// tableHeaders is tabulate's headers="keys": every key of every row, in
+// order of first appearance.
+func tableHeaders(rows []*Object) []string {
 	var headers []string
 	seen := map[string]bool{}
 	for _, r := range rows {
@@ -111,11 +147,14 @@ func tabulate(rows []*Object) string {
 			}
 		}
 	}
-	if len(headers) == 0 {
-		return "" // no columns: no header and no rows
-	}
-	cells := make([][]string, len(rows))
-	multiline := false
+	return headers
+}
+
+// tableCells is the text of every row's value under every header, stripped;
+// missing values are "". multiline reports whether any header or cell holds
+// a line break, which switches tabulate to its multiline layout.
+func tableCells(rows []*Object, headers []string) (cells [][]string, multiline bool) {
+	cells = make([][]string, len(rows))
 	for _, h := range headers {
 		multiline = multiline || strings.ContainsAny(h, "\r\n")
 	}
@@ -131,98 +170,92 @@ func tabulate(rows []*Object) string {
 			cells[i][j] = pyStrip(s) // PRESERVE_WHITESPACE is False
 		}
 	}
-	// width is tabulate's width function with wcwidth installed: wcswidth,
-	// or the widest line of a multiline cell.
-	width := func(s string) int {
-		if !multiline {
-			return wcswidth(s)
-		}
-		w := 0
-		for i, l := range tabulateLineSplit().Split(s, -1) {
-			if lw := wcswidth(l); i == 0 || lw > w {
-				w = lw
-			}
-		}
-		return w
-	}
-	// pad left-aligns s in a column maxwidth wide, correcting for the
-	// difference between its display width and its length as tabulate does
-	// (a control character makes wcswidth -1, so such cells come out wider).
-	pad := func(s string, maxwidth int) string {
-		target := maxwidth - (wcswidth(s) - runeLen(s))
-		if n := target - runeLen(s); n > 0 {
-			return s + strings.Repeat(" ", n)
-		}
-		return s
-	}
-	padCell := func(s string, maxwidth int) string {
-		if !multiline {
-			return pad(s, maxwidth)
-		}
-		lines := pySplitlines(s)
-		for k, l := range lines {
-			lines[k] = pad(l, maxwidth)
-		}
-		return strings.Join(lines, "\n")
-	}
-	widths := make([]int, len(headers))
-	for j, h := range headers {
-		maxwidth := width(h) + 2 // MIN_PADDING
-		for i := range rows {
-			maxwidth = max(maxwidth, width(cells[i][j]))
-		}
-		widths[j] = maxwidth
-		for i := range rows {
-			cells[i][j] = padCell(cells[i][j], maxwidth)
-		}
-	}
-	paddedHeaders := make([]string, len(headers))
-	for j, h := range headers {
-		if multiline {
-			lines := tabulateLineBreak().Split(h, -1)
-			for k, l := range lines {
-				lines[k] = pad(l, widths[j])
-			}
-			paddedHeaders[j] = strings.Join(lines, "\n")
-		} else {
-			paddedHeaders[j] = pad(h, widths[j])
-		}
-	}
+	return cells, multiline
+}
 
-	var lines []string
-	appendRow := func(row []string) {
-		if !multiline {
-			lines = append(lines, pyRstrip(strings.Join(row, "  ")))
-			return
-		}
-		split := make([][]string, len(row))
-		n := 0
-		for j, c := range row {
-			split[j] = pySplitlines(c)
-			n = max(n, len(split[j]))
-		}
-		for k := 0; k < n; k++ {
-			parts := make([]string, len(row))
-			for j := range row {
-				if k < len(split[j]) {
-					parts[j] = split[j][k]
-				} else {
-					parts[j] = strings.Repeat(" ", widths[j])
-				}
-			}
-			lines = append(lines, pyRstrip(strings.Join(parts, "  ")))
+// tableLayout is the shape of one table: whether it is laid out multiline,
+// and, once measured, the width of every column.
+type tableLayout struct {
+	multiline bool
+	widths    []int
+}
+
+// width is tabulate's width function with wcwidth installed: wcswidth, or
+// the widest line of a multiline cell.
+func (t *tableLayout) width(s string) int {
+	if !t.multiline {
+		return wcswidth(s)
+	}
+	w := 0
+	for i, l := range tabulateLineSplit().Split(s, -1) {
+		if lw := wcswidth(l); i == 0 || lw > w {
+			w = lw
 		}
 	}
-	appendRow(paddedHeaders)
-	dashes := make([]string, len(headers))
-	for j, w := range widths {
-		dashes[j] = strings.Repeat("-", w)
+	return w
+}
+
+// tablePad left-aligns s in a column maxwidth wide, correcting for the
+// difference between its display width and its length as tabulate does
+// (a control character makes wcswidth -1, so such cells come out wider).
+func tablePad(s string, maxwidth int) string {
+	target := maxwidth - (wcswidth(s) - runeLen(s))
+	if n := target - runeLen(s); n > 0 {
+		return s + strings.Repeat(" ", n)
 	}
-	lines = append(lines, pyRstrip(strings.Join(dashes, "  ")))
-	for _, r := range cells {
-		appendRow(r)
+	return s
+}
+
+// padCell pads a cell, each of its lines on its own in a multiline table.
+func (t *tableLayout) padCell(s string, maxwidth int) string {
+	if !t.multiline {
+		return tablePad(s, maxwidth)
+	}
+	return padLines(pySplitlines(s), maxwidth)
+}
+
+// padHeader pads a header; tabulate splits headers on its own line-break
+// pattern rather than splitlines.
+func (t *tableLayout) padHeader(h string, maxwidth int) string {
+	if !t.multiline {
+		return tablePad(h, maxwidth)
+	}
+	return padLines(tabulateLineBreak().Split(h, -1), maxwidth)
+}
+
+// padLines pads every line and joins them with "\n".
+func padLines(lines []string, maxwidth int) string {
+	for k, l := range lines {
+		lines[k] = tablePad(l, maxwidth)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// appendRow appends the output lines of one row of padded cells: one line,
+// or in a multiline table as many as its tallest cell, shorter cells filled
+// with blanks of their column's width.
+func (t *tableLayout) appendRow(lines, row []string) []string {
+	if !t.multiline {
+		return append(lines, pyRstrip(strings.Join(row, "  ")))
+	}
+	split := make([][]string, len(row))
+	n := 0
+	for j, c := range row {
+		split[j] = pySplitlines(c)
+		n = max(n, len(split[j]))
+	}
+	for k := 0; k < n; k++ {
+		parts := make([]string, len(row))
+		for j := range row {
+			if k < len(split[j]) {
+				parts[j] = split[j][k]
+			} else {
+				parts[j] = strings.Repeat(" ", t.widths[j])
+			}
+		}
+		lines = append(lines, pyRstrip(strings.Join(parts, "  ")))
+	}
+	return lines
 }
 
 // wcwidth is Python wcwidth's display width of one character: 0 for NUL and

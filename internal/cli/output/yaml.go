@@ -276,101 +276,110 @@ func analyzeScalar(s string) scalarAnalysis {
 		return scalarAnalysis{scalar: sc, empty: true, allowBlockPlain: true,
 			allowSingleQuoted: true, allowDoubleQuoted: true}
 	}
-	var blockIndicators, flowIndicators, lineBreaks, special bool
-	var leadingSpace, leadingBreak, trailingSpace, trailingBreak, breakSpace, spaceBreak bool
+	f := scalarFeatures{}
 	if strings.HasPrefix(s, "---") || strings.HasPrefix(s, "...") {
-		blockIndicators, flowIndicators = true, true
+		f.blockIndicators, f.flowIndicators = true, true
 	}
+	f.scanIndicators(sc)
+	f.scanSpaces(sc)
+	return f.allowances(sc)
+}
+
+// scalarFeatures are the facts analyze_scalar gathers about a non-empty
+// scalar before it decides which styles may carry it.
+type scalarFeatures struct {
+	blockIndicators, flowIndicators, lineBreaks, special     bool
+	leadingSpace, leadingBreak, trailingSpace, trailingBreak bool
+	breakSpace, spaceBreak                                   bool
+}
+
+// scanIndicators records the indicator characters in sc, the line breaks,
+// and the characters that are special because allow_unicode is off.
+func (f *scalarFeatures) scanIndicators(sc []rune) {
 	precededByWS := true
 	followedByWS := len(sc) == 1 || isYAMLSpaceOrBreak(sc[1])
-	previousSpace, previousBreak := false, false
 	for i, ch := range sc {
-		if i == 0 {
-			if strings.ContainsRune("#,[]{}&*!|>'\"%@`", ch) {
-				flowIndicators, blockIndicators = true, true
-			}
-			if ch == '?' || ch == ':' {
-				flowIndicators = true
-				if followedByWS {
-					blockIndicators = true
-				}
-			}
-			if ch == '-' && followedByWS {
-				flowIndicators, blockIndicators = true, true
-			}
-		} else {
-			if strings.ContainsRune(",?[]{}", ch) {
-				flowIndicators = true
-			}
-			if ch == ':' {
-				flowIndicators = true
-				if followedByWS {
-					blockIndicators = true
-				}
-			}
-			if ch == '#' && precededByWS {
-				flowIndicators, blockIndicators = true, true
-			}
-		}
+		flow, block := yamlIndicator(ch, i == 0, precededByWS, followedByWS)
+		f.flowIndicators = f.flowIndicators || flow
+		f.blockIndicators = f.blockIndicators || block
 		if isYAMLBreak(ch) {
-			lineBreaks = true
+			f.lineBreaks = true
 		}
 		if !(ch == '\n' || (ch >= 0x20 && ch <= 0x7e)) {
 			// Printable non-ASCII is special too, as allow_unicode is off.
-			special = true
-		}
-		switch {
-		case ch == ' ':
-			if i == 0 {
-				leadingSpace = true
-			}
-			if i == len(sc)-1 {
-				trailingSpace = true
-			}
-			if previousBreak {
-				breakSpace = true
-			}
-			previousSpace, previousBreak = true, false
-		case isYAMLBreak(ch):
-			if i == 0 {
-				leadingBreak = true
-			}
-			if i == len(sc)-1 {
-				trailingBreak = true
-			}
-			if previousSpace {
-				spaceBreak = true
-			}
-			previousSpace, previousBreak = false, true
-		default:
-			previousSpace, previousBreak = false, false
+			f.special = true
 		}
 		precededByWS = isYAMLSpaceOrBreak(ch)
 		followedByWS = i+2 >= len(sc) || isYAMLSpaceOrBreak(sc[i+2])
 	}
-	a := scalarAnalysis{scalar: sc, multiline: lineBreaks, allowFlowPlain: true, allowBlockPlain: true,
+}
+
+// yamlIndicator reports whether ch is a flow and a block indicator where it
+// stands: first in the scalar or not, after and before whitespace or not.
+func yamlIndicator(ch rune, first, precededByWS, followedByWS bool) (flow, block bool) {
+	if first {
+		switch {
+		case strings.ContainsRune("#,[]{}&*!|>'\"%@`", ch):
+			return true, true
+		case ch == '?' || ch == ':':
+			return true, followedByWS
+		case ch == '-':
+			return followedByWS, followedByWS
+		}
+		return false, false
+	}
+	switch {
+	case strings.ContainsRune(",?[]{}", ch):
+		return true, false
+	case ch == ':':
+		return true, followedByWS
+	case ch == '#':
+		return precededByWS, precededByWS
+	}
+	return false, false
+}
+
+// scanSpaces records leading and trailing spaces and breaks, and spaces
+// next to breaks.
+func (f *scalarFeatures) scanSpaces(sc []rune) {
+	previousSpace, previousBreak := false, false
+	last := len(sc) - 1
+	for i, ch := range sc {
+		switch {
+		case ch == ' ':
+			f.leadingSpace = f.leadingSpace || i == 0
+			f.trailingSpace = f.trailingSpace || i == last
+			f.breakSpace = f.breakSpace || previousBreak
+			previousSpace, previousBreak = true, false
+		case isYAMLBreak(ch):
+			f.leadingBreak = f.leadingBreak || i == 0
+			f.trailingBreak = f.trailingBreak || i == last
+			f.spaceBreak = f.spaceBreak || previousSpace
+			previousSpace, previousBreak = false, true
+		default:
+			previousSpace, previousBreak = false, false
+		}
+	}
+}
+
+// allowances turns the features of sc into the styles that may carry it.
+func (f *scalarFeatures) allowances(sc []rune) scalarAnalysis {
+	a := scalarAnalysis{scalar: sc, multiline: f.lineBreaks, allowFlowPlain: true, allowBlockPlain: true,
 		allowSingleQuoted: true, allowDoubleQuoted: true, allowBlock: true}
-	if leadingSpace || leadingBreak || trailingSpace || trailingBreak {
+	if f.leadingSpace || f.leadingBreak || f.trailingSpace || f.trailingBreak || f.lineBreaks {
 		a.allowFlowPlain, a.allowBlockPlain = false, false
 	}
-	if trailingSpace {
+	if f.trailingSpace {
 		a.allowBlock = false
 	}
-	if breakSpace {
+	if f.breakSpace {
 		a.allowFlowPlain, a.allowBlockPlain, a.allowSingleQuoted = false, false, false
 	}
-	if spaceBreak || special {
+	if f.spaceBreak || f.special {
 		a.allowFlowPlain, a.allowBlockPlain, a.allowSingleQuoted, a.allowBlock = false, false, false, false
 	}
-	if lineBreaks {
-		a.allowFlowPlain, a.allowBlockPlain = false, false
-	}
-	if flowIndicators {
-		a.allowFlowPlain = false
-	}
-	if blockIndicators {
-		a.allowBlockPlain = false
-	}
+	a.allowFlowPlain = a.allowFlowPlain && !f.flowIndicators
+	a.allowBlockPlain = a.allowBlockPlain && !f.blockIndicators
 	return a
 }
 
