@@ -62,7 +62,7 @@ var floors = map[string]int{
 	// 8 programs and whole-repository tests.
 	"cmd/...":           8,
 	"bench/cmd/...":     8,
-	"e2e":               8,
+	"e2e/...":           8,
 	"internal/archtest": 8,
 }
 

@@ -1,0 +1,125 @@
+// Command aksnet-kube is the Kubernetes control plane of ONE aksnet cluster, in one process: an
+// embedded etcd, kube-apiserver, kube-controller-manager and kube-scheduler from k8s.io/kubernetes,
+// plus the node mirror that keeps the Nodes in step with <data-dir>/nodes.json.
+//
+// aksnetd starts one per cluster. The process prints the line "ready" on stdout (and creates
+// <data-dir>/ready) once the apiserver answers /readyz and the Nodes of the spec file exist. SIGTERM
+// or SIGINT stops every component; the process then exits 0.
+//
+// Usage:
+//
+//	aksnet-kube --data-dir DIR --secure-port PORT --service-cidr 10.0.0.0/16 --cluster-name NAME [--pki-dir DIR]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/component-base/version"
+	"k8s.io/klog/v2"
+
+	"github.com/aksnet/aksnet/kube/controlplane"
+	"github.com/aksnet/aksnet/kube/nodes"
+)
+
+// ReadyFile is created in the data dir once the control plane is ready, and removed on exit.
+const ReadyFile = "ready"
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "aksnet-kube:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	fset := flag.NewFlagSet("aksnet-kube", flag.ContinueOnError)
+	dataDir := fset.String("data-dir", "", "directory for etcd data, internal kubeconfigs and nodes.json (required)")
+	pkiDir := fset.String("pki-dir", "", "directory of the cluster's PEM files (ca.crt, ca.key, apiserver.crt, apiserver.key, sa.key, sa.pub); absent files are generated (default <data-dir>/pki)")
+	port := fset.Int("secure-port", 0, "the apiserver's port on 127.0.0.1 (required)")
+	serviceCIDR := fset.String("service-cidr", "10.0.0.0/16", "the cluster's service CIDR; default/kubernetes gets its .1")
+	clusterName := fset.String("cluster-name", "", "the cluster's name (required)")
+	sans := fset.String("extra-sans", "", "comma-separated DNS names added to a generated serving certificate (e.g. the cluster's fqdn)")
+	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(klogFlags)
+	fset.Var(klogValue{klogFlags.Lookup("v")}, "v", "log verbosity of the Kubernetes components")
+	if err := fset.Parse(os.Args[1:]); err != nil {
+		return err
+	}
+	cidr, err := netip.ParsePrefix(*serviceCIDR)
+	if err != nil {
+		return fmt.Errorf("--service-cidr: %w", err)
+	}
+	cfg := controlplane.Config{
+		DataDir:     *dataDir,
+		PKIDir:      *pkiDir,
+		SecurePort:  *port,
+		ServiceCIDR: cidr,
+		ClusterName: *clusterName,
+	}
+	if *sans != "" {
+		cfg.ExtraSANs = strings.Split(*sans, ",")
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return err
+	}
+	readyPath := filepath.Join(cfg.DataDir, ReadyFile)
+	if err := os.Remove(readyPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	defer os.Remove(readyPath)
+
+	// The only signal handler in the process: every component stops with this one context.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	err = controlplane.Run(ctx, cfg, func(ctx context.Context, r controlplane.Running) error {
+		client, err := kubernetes.NewForConfig(r.Admin)
+		if err != nil {
+			return err
+		}
+		mirror := nodes.NewMirror(client, filepath.Join(cfg.DataDir, nodes.FileName), version.Get().GitVersion)
+		synced := make(chan struct{})
+		mirrorErr := make(chan error, 1)
+		go func() { mirrorErr <- mirror.Run(ctx, func() { close(synced) }) }()
+		select {
+		case <-synced:
+		case err := <-mirrorErr:
+			if err == nil {
+				err = ctx.Err()
+			}
+			return fmt.Errorf("node mirror: %w", err)
+		}
+		if err := os.WriteFile(readyPath, nil, 0o644); err != nil {
+			return err
+		}
+		fmt.Println("ready")
+		return nil
+	})
+	klog.Flush()
+	return err
+}
+
+// klogValue exposes klog's -v in our flag set.
+type klogValue struct{ f *flag.Flag }
+
+func (v klogValue) String() string {
+	if v.f == nil {
+		return "0"
+	}
+	return v.f.Value.String()
+}
+func (v klogValue) Set(s string) error { return v.f.Value.Set(s) }

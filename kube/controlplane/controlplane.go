@@ -1,0 +1,342 @@
+// Package controlplane runs the Kubernetes control plane of one cluster in one process: an embedded
+// etcd, the upstream kube-apiserver, kube-controller-manager and kube-scheduler, all on loopback and
+// all stopped by one context.
+package controlplane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	cliflag "k8s.io/component-base/cli/flag"
+	"k8s.io/klog/v2"
+	apiserverapp "k8s.io/kubernetes/cmd/kube-apiserver/app"
+	apiserveroptions "k8s.io/kubernetes/cmd/kube-apiserver/app/options"
+	kcmapp "k8s.io/kubernetes/cmd/kube-controller-manager/app"
+	kcmoptions "k8s.io/kubernetes/cmd/kube-controller-manager/app/options"
+	schedulerapp "k8s.io/kubernetes/cmd/kube-scheduler/app"
+	scheduleroptions "k8s.io/kubernetes/cmd/kube-scheduler/app/options"
+
+	"github.com/aksnet/aksnet/kube/pki"
+)
+
+// Config is what one cluster's control plane needs.
+type Config struct {
+	// DataDir holds etcd/ (the cluster's state) and kubeconfig/ (internal client credentials).
+	DataDir string
+	// PKIDir holds the files described in package pki.
+	PKIDir string
+	// SecurePort is the apiserver's port on 127.0.0.1.
+	SecurePort int
+	// ServiceCIDR is the apiserver's --service-cluster-ip-range; default/kubernetes gets its .1.
+	ServiceCIDR netip.Prefix
+	// ClusterName names the cluster in the controller-manager and the CA's subject.
+	ClusterName string
+	// ExtraSANs are added to a generated serving certificate (e.g. the cluster's fqdn).
+	ExtraSANs []string
+}
+
+// Validate checks the values a caller passed in.
+func (c Config) Validate() error {
+	var errs []error
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data dir is required"))
+	}
+	if c.SecurePort <= 0 || c.SecurePort > 65535 {
+		errs = append(errs, fmt.Errorf("secure port %d is not in 1-65535", c.SecurePort))
+	}
+	if !c.ServiceCIDR.IsValid() || !c.ServiceCIDR.Addr().Is4() || c.ServiceCIDR.Bits() > 28 {
+		errs = append(errs, fmt.Errorf("service CIDR %q must be an IPv4 prefix of /28 or larger", c.ServiceCIDR))
+	} else if c.ServiceCIDR.Masked() != c.ServiceCIDR {
+		errs = append(errs, fmt.Errorf("service CIDR %s has host bits set (network is %s)", c.ServiceCIDR, c.ServiceCIDR.Masked()))
+	}
+	if c.ClusterName == "" {
+		errs = append(errs, errors.New("cluster name is required"))
+	}
+	return errors.Join(errs...)
+}
+
+// KubernetesServiceIP is the ClusterIP of default/kubernetes: the first address after the network's.
+func (c Config) KubernetesServiceIP() netip.Addr { return c.ServiceCIDR.Masked().Addr().Next() }
+
+// Internal identities. Their certificates are derived from the cluster CA at every start.
+const (
+	userControllerManager = "system:kube-controller-manager"
+	userScheduler         = "system:kube-scheduler"
+	// UserNodeMirror is the identity of the node mirror (and of the readiness probe). It is in
+	// system:masters because it creates Nodes, renews their Leases and evicts Pods.
+	UserNodeMirror = "aksnet:node-mirror"
+)
+
+// Running is handed to the ready callback once the apiserver answers /readyz.
+type Running struct {
+	// Admin is a client configuration for UserNodeMirror, with the cluster CA trusted.
+	Admin *rest.Config
+}
+
+// shutdownTimeout bounds how long Run waits for the apiserver to drain before closing etcd.
+const shutdownTimeout = 30 * time.Second
+
+// Run starts etcd, the apiserver, the controller-manager and the scheduler, calls ready once
+// /readyz is ok, and returns when ctx is done (nil) or when a component fails (its error). Every
+// component stops with ctx; etcd is closed last so the apiserver's final writes land.
+func Run(ctx context.Context, cfg Config, ready func(context.Context, Running) error) (err error) {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if cfg.PKIDir == "" {
+		cfg.PKIDir = filepath.Join(cfg.DataDir, "pki")
+	}
+	ca, err := pki.Ensure(cfg.PKIDir, cfg.ClusterName, pki.ServingNames{
+		KubernetesServiceIP: cfg.KubernetesServiceIP(),
+		ExtraDNSNames:       cfg.ExtraSANs,
+	})
+	if err != nil {
+		return err
+	}
+	server := "https://127.0.0.1:" + strconv.Itoa(cfg.SecurePort)
+	kcDir := filepath.Join(cfg.DataDir, "kubeconfig")
+	if err := os.MkdirAll(kcDir, 0o700); err != nil {
+		return fmt.Errorf("kubeconfig dir: %w", err)
+	}
+	kcmKubeconfig, err := writeKubeconfig(kcDir, "controller-manager.conf", server, ca, userControllerManager)
+	if err != nil {
+		return err
+	}
+	schedKubeconfig, err := writeKubeconfig(kcDir, "scheduler.conf", server, ca, userScheduler)
+	if err != nil {
+		return err
+	}
+	certPEM, keyPEM, err := ca.ClientCert(UserNodeMirror, "system:masters")
+	if err != nil {
+		return err
+	}
+	admin := &rest.Config{
+		Host:            server,
+		TLSClientConfig: rest.TLSClientConfig{CAData: ca.CertPEM, CertData: certPEM, KeyData: keyPEM},
+		QPS:             200,
+		Burst:           400,
+		UserAgent:       "aksnet-kube",
+	}
+	p := func(name string) string { return filepath.Join(cfg.PKIDir, name) }
+	// The internal components watch every API, deprecated ones included; their warnings are noise.
+	rest.SetDefaultWarningHandler(rest.NoWarnings{})
+
+	etcdURL, etcd, err := startEtcd(ctx, filepath.Join(cfg.DataDir, "etcd"))
+	if err != nil {
+		return err
+	}
+	defer etcd.Close()
+
+	// Order matters: the controller-manager's options change feature-gate defaults, which panics once
+	// another component has added the shared gates to a flag set ("gates already added").
+	kcmOpts, err := kcmoptions.NewKubeControllerManagerOptions()
+	if err != nil {
+		return fmt.Errorf("controller-manager options: %w", err)
+	}
+	kcmFlags := kcmOpts.Flags(kcmapp.KnownControllers(), kcmapp.ControllersDisabledByDefault(), kcmapp.ControllerAliases())
+	kcmOpts.ParsedFlags = &kcmFlags
+	if err := parse("kube-controller-manager", kcmFlags, []string{
+		"--kubeconfig=" + kcmKubeconfig,
+		"--authentication-kubeconfig=" + kcmKubeconfig,
+		"--authorization-kubeconfig=" + kcmKubeconfig,
+		"--leader-elect=false",
+		"--secure-port=0",
+		"--cluster-name=" + cfg.ClusterName,
+		"--service-cluster-ip-range=" + cfg.ServiceCIDR.String(),
+		// aksnet owns the pod CIDRs: the Node mirror writes spec.podCIDR, node IPAM stays off.
+		"--allocate-node-cidrs=false",
+		"--configure-cloud-routes=false",
+		"--use-service-account-credentials=true",
+		"--service-account-private-key-file=" + p(pki.SAKey),
+		"--root-ca-file=" + p(pki.CACert),
+		"--cluster-signing-cert-file=" + p(pki.CACert),
+		"--cluster-signing-key-file=" + p(pki.CAKey),
+		"--kube-api-qps=100",
+		"--kube-api-burst=200",
+	}); err != nil {
+		return err
+	}
+
+	apiOpts := apiserveroptions.NewServerRunOptions()
+	if err := parse("kube-apiserver", apiOpts.Flags(), []string{
+		"--etcd-servers=" + etcdURL,
+		"--bind-address=127.0.0.1",
+		"--secure-port=" + strconv.Itoa(cfg.SecurePort),
+		"--tls-cert-file=" + p(pki.APIServerCert),
+		"--tls-private-key-file=" + p(pki.APIServerKey),
+		"--client-ca-file=" + p(pki.CACert),
+		"--cert-dir=" + filepath.Join(cfg.DataDir, "apiserver"),
+		"--service-cluster-ip-range=" + cfg.ServiceCIDR.String(),
+		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+		"--service-account-key-file=" + p(pki.SAPub),
+		"--service-account-signing-key-file=" + p(pki.SAKey),
+		"--authorization-mode=Node,RBAC",
+		"--enable-admission-plugins=NodeRestriction",
+		"--allow-privileged=true",
+		// The advertise address is loopback, which no pod could reach: keep default/kubernetes'
+		// endpoints out of the reconciler's hands.
+		"--endpoint-reconciler-type=none",
+		"--advertise-address=127.0.0.1",
+		"--profiling=false",
+	}); err != nil {
+		return err
+	}
+
+	schedOpts := scheduleroptions.NewOptions()
+	if err := parse("kube-scheduler", *schedOpts.Flags, []string{
+		"--kubeconfig=" + schedKubeconfig,
+		"--authentication-kubeconfig=" + schedKubeconfig,
+		"--authorization-kubeconfig=" + schedKubeconfig,
+		"--leader-elect=false",
+		"--secure-port=0",
+	}); err != nil {
+		return err
+	}
+	// The three components share one global registry of versions and feature gates.
+	if err := apiOpts.GenericServerRunOptions.ComponentGlobalsRegistry.Set(); err != nil {
+		return fmt.Errorf("feature gates: %w", err)
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	apiDone := make(chan error, 1)
+	go func() {
+		completed, err := apiOpts.Complete(ctx)
+		if err == nil {
+			if errs := completed.Validate(); len(errs) > 0 {
+				err = utilerrors.NewAggregate(errs)
+			}
+		}
+		if err == nil {
+			err = apiserverapp.Run(ctx, completed)
+		}
+		apiDone <- err
+		if err != nil {
+			cancel(fmt.Errorf("kube-apiserver: %w", err))
+		} else {
+			cancel(errors.New("kube-apiserver stopped"))
+		}
+	}()
+	// Whatever happens next, let the apiserver drain before etcd (deferred above) closes.
+	defer func() {
+		cancel(nil)
+		select {
+		case <-apiDone:
+		case <-time.After(shutdownTimeout):
+			klog.Warning("kube-apiserver did not stop in time; closing etcd anyway")
+		}
+	}()
+
+	client, err := kubernetes.NewForConfig(admin)
+	if err != nil {
+		return fmt.Errorf("client: %w", err)
+	}
+	if err := waitReady(ctx, client); err != nil {
+		return stopReason(ctx, err)
+	}
+
+	kcmConfig, err := kcmOpts.Config(ctx, kcmapp.KnownControllers(), kcmapp.ControllersDisabledByDefault(), kcmapp.ControllerAliases())
+	if err != nil {
+		return fmt.Errorf("kube-controller-manager: %w", err)
+	}
+	go func() {
+		err := kcmapp.Run(ctx, kcmConfig.Complete())
+		if ctx.Err() == nil {
+			cancel(fmt.Errorf("kube-controller-manager stopped: %w", err))
+		}
+	}()
+	schedCC, sched, err := schedulerapp.Setup(ctx, schedOpts)
+	if err != nil {
+		return fmt.Errorf("kube-scheduler: %w", err)
+	}
+	go func() {
+		err := schedulerapp.Run(ctx, schedCC, sched)
+		if ctx.Err() == nil {
+			cancel(fmt.Errorf("kube-scheduler stopped: %w", err))
+		}
+	}()
+
+	if err := ready(ctx, Running{Admin: admin}); err != nil {
+		return stopReason(ctx, err)
+	}
+	<-ctx.Done()
+	return stopReason(ctx, nil)
+}
+
+// stopReason says why Run ends: nil when the caller's context ended (a clean stop), otherwise the
+// component failure that cancelled it, or err.
+func stopReason(ctx context.Context, err error) error {
+	cause := context.Cause(ctx)
+	if cause == nil || errors.Is(cause, context.Canceled) || errors.Is(cause, context.DeadlineExceeded) {
+		return err
+	}
+	return cause
+}
+
+// waitReady polls /readyz until it answers ok.
+func waitReady(ctx context.Context, client kubernetes.Interface) error {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	var last error
+	for {
+		body, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		if err == nil && strings.TrimSpace(string(body)) == "ok" {
+			return nil
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			if last != nil {
+				return fmt.Errorf("kube-apiserver not ready: %w", last)
+			}
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// parse applies args to a component's named flag sets.
+func parse(component string, sets cliflag.NamedFlagSets, args []string) error {
+	fs := pflag.NewFlagSet(component, pflag.ContinueOnError)
+	for _, name := range sets.Order {
+		fs.AddFlagSet(sets.FlagSets[name])
+	}
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%s flags: %w", component, err)
+	}
+	return nil
+}
+
+// writeKubeconfig writes a 0600 kubeconfig for user, with a fresh client certificate from the CA.
+func writeKubeconfig(dir, name, server string, ca *pki.CA, user string) (string, error) {
+	certPEM, keyPEM, err := ca.ClientCert(user)
+	if err != nil {
+		return "", err
+	}
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters["local"] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: ca.CertPEM}
+	cfg.AuthInfos[user] = &clientcmdapi.AuthInfo{ClientCertificateData: certPEM, ClientKeyData: keyPEM}
+	cfg.Contexts["local"] = &clientcmdapi.Context{Cluster: "local", AuthInfo: user}
+	cfg.CurrentContext = "local"
+	path := filepath.Join(dir, name)
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		return "", fmt.Errorf("kubeconfig %s: %w", name, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return "", fmt.Errorf("kubeconfig %s: %w", name, err)
+	}
+	return path, nil
+}

@@ -1,0 +1,281 @@
+package nodes
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+)
+
+// Timing of the mirror. Variables so tests can shorten them.
+var (
+	// pollInterval is how often the spec file is checked for a change.
+	pollInterval = 500 * time.Millisecond
+	// resyncInterval re-runs a full reconcile even without a change, to repair edits made through
+	// the API (a deleted Node comes back).
+	resyncInterval = 30 * time.Second
+	// leaseInterval is how often every Node's Lease is renewed (the kubelet's default is 10 s for
+	// a 40 s lease).
+	leaseInterval = 10 * time.Second
+)
+
+// workers bounds the concurrent API calls of one reconcile or lease round.
+const workers = 16
+
+// Mirror keeps the Nodes in step with the spec file. Create one with NewMirror, then Run it.
+type Mirror struct {
+	client         kubernetes.Interface
+	path           string
+	kubeletVersion string
+
+	nodes cache.Indexer
+
+	mu       sync.Mutex
+	desired  []Node
+	draining map[string]bool
+	leases   *leaseRenewer
+	poke     chan struct{}
+}
+
+// NewMirror returns a mirror of the spec file at path. kubeletVersion is reported in every Node's
+// nodeInfo (the served Kubernetes version).
+func NewMirror(client kubernetes.Interface, path, kubeletVersion string) *Mirror {
+	return &Mirror{
+		client:         client,
+		path:           path,
+		kubeletVersion: kubeletVersion,
+		draining:       map[string]bool{},
+		leases:         newLeaseRenewer(client),
+		poke:           make(chan struct{}, 1),
+	}
+}
+
+// Run starts the Node informer, reconciles once, calls synced (which may be nil) after that first
+// reconcile, and then keeps reconciling until ctx is done. It returns an error when the first
+// reconcile fails; later failures are logged and retried.
+func (m *Mirror) Run(ctx context.Context, synced func()) error {
+	factory := informers.NewSharedInformerFactory(m.client, 0)
+	inf := factory.Core().V1().Nodes().Informer()
+	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		// A Node deleted or edited by someone else is put back at once.
+		DeleteFunc: func(any) { m.trigger() },
+	}); err != nil {
+		return fmt.Errorf("node informer: %w", err)
+	}
+	m.nodes = inf.GetIndexer()
+	factory.Start(ctx.Done())
+	defer factory.Shutdown()
+	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
+		return ctx.Err()
+	}
+
+	last, err := m.load(nil)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		klog.ErrorS(err, "node spec rejected; keeping the current Nodes", "path", m.path)
+	}
+	if err := m.reconcile(ctx); err != nil {
+		return err
+	}
+	if synced != nil {
+		synced()
+	}
+
+	go m.leases.run(ctx, m.leaseTargets)
+	poll := time.NewTicker(pollInterval)
+	defer poll.Stop()
+	resync := time.NewTicker(resyncInterval)
+	defer resync.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-poll.C:
+			b, err := m.load(last)
+			switch {
+			case errors.Is(err, errUnchanged), errors.Is(err, fs.ErrNotExist):
+				continue
+			case err != nil:
+				// A damaged spec keeps the Nodes as they are; aksnetd rewrites the file.
+				klog.ErrorS(err, "node spec rejected; keeping the current Nodes", "path", m.path)
+				last = b
+				continue
+			}
+			last = b
+		case <-resync.C:
+		case <-m.poke:
+		}
+		if err := m.reconcile(ctx); err != nil && ctx.Err() == nil {
+			klog.ErrorS(err, "node reconcile")
+		}
+	}
+}
+
+var errUnchanged = errors.New("unchanged")
+
+// load reads the spec file; when its bytes equal last it returns errUnchanged. On success the new
+// desired list is stored. It returns the bytes read, so a rejected file is not reported twice.
+func (m *Mirror) load(last []byte) ([]byte, error) {
+	b, err := os.ReadFile(m.path)
+	if err != nil {
+		return last, fmt.Errorf("node spec: %w", err)
+	}
+	if last != nil && bytes.Equal(b, last) {
+		return last, errUnchanged
+	}
+	f, err := Parse(b)
+	if err != nil {
+		return b, err
+	}
+	m.mu.Lock()
+	m.desired = f.Nodes
+	m.mu.Unlock()
+	return b, nil
+}
+
+func (m *Mirror) trigger() {
+	select {
+	case m.poke <- struct{}{}:
+	default:
+	}
+}
+
+// reconcile applies one Plan. Removals run in the background (a drain can take a while) and are not
+// started twice for the same Node.
+func (m *Mirror) reconcile(ctx context.Context) error {
+	m.mu.Lock()
+	desired := m.desired
+	m.mu.Unlock()
+	if desired == nil {
+		return nil // no spec yet
+	}
+	var actual []*corev1.Node
+	for _, o := range m.nodes.List() {
+		actual = append(actual, o.(*corev1.Node))
+	}
+	plan := Diff(desired, actual, m.kubeletVersion, time.Now())
+	if plan.Empty() {
+		return nil
+	}
+	klog.InfoS("reconciling Nodes", "create", len(plan.Create), "update", len(plan.Update),
+		"updateStatus", len(plan.UpdateStatus), "recreate", len(plan.Recreate), "remove", len(plan.Remove))
+
+	var errs []error
+	var mu sync.Mutex
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
+	parallel(plan.Create, func(n *corev1.Node) {
+		created, err := m.client.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{})
+		if apierrors.IsAlreadyExists(err) {
+			return // the informer has not seen it yet; the next round updates it
+		}
+		if err != nil {
+			fail(fmt.Errorf("create Node %s: %w", n.Name, err))
+			return
+		}
+		// The registry keeps the status given at create (the kubelet registers the same way), but the
+		// Lease is what keeps the Node Ready: write it now rather than in up to leaseInterval.
+		if err := m.leases.renew(ctx, created); err != nil {
+			fail(err)
+		}
+	})
+	parallel(plan.Update, func(n *corev1.Node) {
+		if _, err := m.client.CoreV1().Nodes().Update(ctx, n, metav1.UpdateOptions{}); err != nil && !apierrors.IsConflict(err) {
+			fail(fmt.Errorf("update Node %s: %w", n.Name, err))
+		}
+	})
+	parallel(plan.UpdateStatus, func(n *corev1.Node) {
+		// Update resets the resourceVersion we hold; status goes on the latest object.
+		cur, err := m.client.CoreV1().Nodes().Get(ctx, n.Name, metav1.GetOptions{})
+		if err != nil {
+			fail(fmt.Errorf("get Node %s: %w", n.Name, err))
+			return
+		}
+		cur.Status = n.Status
+		if _, err := m.client.CoreV1().Nodes().UpdateStatus(ctx, cur, metav1.UpdateOptions{}); err != nil && !apierrors.IsConflict(err) {
+			fail(fmt.Errorf("update Node %s status: %w", n.Name, err))
+		}
+	})
+	for _, name := range append(plan.Recreate, plan.Remove...) {
+		m.startRemoval(ctx, name)
+	}
+	return errors.Join(errs...)
+}
+
+// startRemoval drains and deletes a Node in the background, then triggers a reconcile (which
+// recreates it if it is still desired, e.g. after a pod CIDR change).
+func (m *Mirror) startRemoval(ctx context.Context, name string) {
+	m.mu.Lock()
+	if m.draining[name] {
+		m.mu.Unlock()
+		return
+	}
+	m.draining[name] = true
+	m.mu.Unlock()
+	go func() {
+		defer func() {
+			m.mu.Lock()
+			delete(m.draining, name)
+			m.mu.Unlock()
+			m.trigger()
+		}()
+		if err := drain(ctx, m.client, name); err != nil {
+			klog.ErrorS(err, "drain", "node", name)
+		}
+		err := m.client.CoreV1().Nodes().Delete(ctx, name, metav1.DeleteOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			klog.ErrorS(err, "delete Node", "node", name)
+			return
+		}
+		m.leases.forget(name)
+		klog.InfoS("removed Node", "node", name)
+	}()
+}
+
+// leaseTargets lists the Nodes whose Leases are renewed: the desired ones that exist and are not
+// being removed.
+func (m *Mirror) leaseTargets() []*corev1.Node {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*corev1.Node
+	for _, d := range m.desired {
+		if m.draining[d.Name] {
+			continue
+		}
+		o, ok, err := m.nodes.GetByKey(d.Name)
+		if err != nil || !ok {
+			continue
+		}
+		out = append(out, o.(*corev1.Node))
+	}
+	return out
+}
+
+// parallel runs f over items with at most workers at a time.
+func parallel[T any](items []T, f func(T)) {
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	for _, it := range items {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			f(it)
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,229 @@
+package nodes
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+const sub = "00000000-0000-0000-0000-000000000001"
+
+func specNode(i int) Node {
+	return Node{
+		Name:       "aks-nodepool1-12345678-vmss00000" + string(rune('0'+i)),
+		Pool:       "nodepool1",
+		InternalIP: netip.AddrFrom4([4]byte{10, 240, 0, byte(4 + i)}),
+		PodCIDR:    netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 244, byte(i), 0}), 24),
+		ProviderID: ProviderID(sub, "MC_myResourceGroup_myAKSCluster_eastus", "aks-nodepool1-12345678-vmss", i),
+		MaxPods:    110,
+		Labels: map[string]string{
+			"kubernetes.azure.com/cluster":     "MC_myResourceGroup_myAKSCluster_eastus",
+			"kubernetes.azure.com/mode":        "system",
+			"node.kubernetes.io/instance-type": "Standard_DS2_v2",
+			"topology.kubernetes.io/region":    "eastus",
+			"topology.kubernetes.io/zone":      "0",
+		},
+	}
+}
+
+func TestProviderID(t *testing.T) {
+	// cloud-provider-azure writes the resource group in lower case in a VMSS node's providerID
+	// (e.g. azure:///subscriptions/.../resourceGroups/mc_rg_cluster_eastus/providers/Microsoft.Compute/
+	// virtualMachineScaleSets/aks-nodepool1-...-vmss/virtualMachines/0), and the issue asks for exactly that.
+	got := ProviderID(sub, "MC_myResourceGroup_myAKSCluster_eastus", "aks-nodepool1-12345678-vmss", 3)
+	want := "azure:///subscriptions/" + sub + "/resourceGroups/mc_myresourcegroup_myakscluster_eastus/providers/Microsoft.Compute/virtualMachineScaleSets/aks-nodepool1-12345678-vmss/virtualMachines/3"
+	if got != want {
+		t.Fatalf("ProviderID = %s\nwant %s", got, want)
+	}
+}
+
+func TestDesired(t *testing.T) {
+	n := specNode(1)
+	n.Labels["agentpool"] = "override-wins"
+	now := time.Date(2026, 12, 3, 7, 0, 0, 0, time.UTC)
+	got := Desired(n, "v1.37.2", now)
+
+	if got.Spec.PodCIDR != "10.244.1.0/24" || len(got.Spec.PodCIDRs) != 1 || got.Spec.PodCIDRs[0] != "10.244.1.0/24" {
+		t.Errorf("podCIDR %q podCIDRs %v, want 10.244.1.0/24 in both", got.Spec.PodCIDR, got.Spec.PodCIDRs)
+	}
+	if got.Spec.ProviderID != n.ProviderID {
+		t.Errorf("providerID %q, want %q", got.Spec.ProviderID, n.ProviderID)
+	}
+	wantLabels := map[string]string{
+		"kubernetes.io/hostname":           n.Name,
+		"agentpool":                        "override-wins",
+		"kubernetes.azure.com/agentpool":   "nodepool1",
+		"kubernetes.io/os":                 "linux",
+		"kubernetes.io/arch":               "amd64",
+		"kubernetes.azure.com/cluster":     "MC_myResourceGroup_myAKSCluster_eastus",
+		"kubernetes.azure.com/mode":        "system",
+		"node.kubernetes.io/instance-type": "Standard_DS2_v2",
+		"topology.kubernetes.io/region":    "eastus",
+		"topology.kubernetes.io/zone":      "0",
+	}
+	for k, v := range wantLabels {
+		if got.Labels[k] != v {
+			t.Errorf("label %s = %q, want %q", k, got.Labels[k], v)
+		}
+	}
+	if len(got.Labels) != len(wantLabels) {
+		t.Errorf("labels %v, want exactly %v", got.Labels, wantLabels)
+	}
+	if a := got.Annotations[AnnotationLabels]; !strings.Contains(a, "kubernetes.azure.com/mode") || got.Annotations[AnnotationManaged] != "true" {
+		t.Errorf("annotations %v", got.Annotations)
+	}
+	wantAddr := []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "10.240.0.5"}, {Type: corev1.NodeHostName, Address: n.Name}}
+	if len(got.Status.Addresses) != 2 || got.Status.Addresses[0] != wantAddr[0] || got.Status.Addresses[1] != wantAddr[1] {
+		t.Errorf("addresses %v, want %v", got.Status.Addresses, wantAddr)
+	}
+	for name, rl := range map[string]corev1.ResourceList{"capacity": got.Status.Capacity, "allocatable": got.Status.Allocatable} {
+		if p := rl[corev1.ResourcePods]; p.Value() != 110 {
+			t.Errorf("%s pods = %s, want 110", name, p.String())
+		}
+		if c := rl[corev1.ResourceCPU]; c.Cmp(resource.MustParse("2")) != 0 {
+			t.Errorf("%s cpu = %s, want default 2", name, c.String())
+		}
+	}
+	conds := map[corev1.NodeConditionType]corev1.ConditionStatus{}
+	for _, c := range got.Status.Conditions {
+		conds[c.Type] = c.Status
+		if !c.LastHeartbeatTime.Time.Equal(now) {
+			t.Errorf("condition %s heartbeat %v, want %v", c.Type, c.LastHeartbeatTime, now)
+		}
+	}
+	if conds[corev1.NodeReady] != corev1.ConditionTrue || conds[corev1.NodeNetworkUnavailable] != corev1.ConditionFalse {
+		t.Errorf("conditions %v, want Ready=True NetworkUnavailable=False", conds)
+	}
+	if got.Status.NodeInfo.KubeletVersion != "v1.37.2" {
+		t.Errorf("kubeletVersion %q", got.Status.NodeInfo.KubeletVersion)
+	}
+}
+
+func TestDiff(t *testing.T) {
+	now := time.Now()
+	existing := func(n Node, edit func(*corev1.Node)) *corev1.Node {
+		node := Desired(n, "v1.37.2", now.Add(-time.Hour))
+		node.ResourceVersion = "7"
+		if edit != nil {
+			edit(node)
+		}
+		return node
+	}
+	n0, n1, n2 := specNode(0), specNode(1), specNode(2)
+	moved := n1
+	moved.PodCIDR = netip.MustParsePrefix("10.244.9.0/24")
+	relabelled := n1
+	relabelled.Labels = map[string]string{"kubernetes.azure.com/mode": "user"}
+	bigger := n1
+	bigger.MaxPods = 30
+
+	tests := []struct {
+		name                                     string
+		desired                                  []Node
+		actual                                   []*corev1.Node
+		create, update, status, recreate, remove []string
+	}{
+		{name: "all new", desired: []Node{n0, n1}, create: []string{n0.Name, n1.Name}},
+		{name: "in step (old heartbeats do not count)", desired: []Node{n0, n1},
+			actual: []*corev1.Node{existing(n0, nil), existing(n1, nil)}},
+		{name: "scale down removes only managed Nodes", desired: []Node{n0},
+			actual: []*corev1.Node{existing(n0, nil), existing(n1, nil), existing(n2, func(n *corev1.Node) { delete(n.Annotations, AnnotationManaged) })},
+			remove: []string{n1.Name}},
+		{name: "pod CIDR changed means recreate", desired: []Node{moved}, actual: []*corev1.Node{existing(n1, nil)},
+			recreate: []string{n1.Name}},
+		{name: "labels changed", desired: []Node{relabelled}, actual: []*corev1.Node{existing(n1, nil)},
+			update: []string{n1.Name}},
+		{name: "maxPods changed", desired: []Node{bigger}, actual: []*corev1.Node{existing(n1, nil)},
+			status: []string{n1.Name}},
+		{name: "NotReady is put back", desired: []Node{n1}, actual: []*corev1.Node{existing(n1, func(n *corev1.Node) {
+			for i := range n.Status.Conditions {
+				if n.Status.Conditions[i].Type == corev1.NodeReady {
+					n.Status.Conditions[i].Status = corev1.ConditionUnknown
+				}
+			}
+		})}, status: []string{n1.Name}},
+		{name: "a Node without podCIDR is taken over", desired: []Node{n1}, actual: []*corev1.Node{existing(n1, func(n *corev1.Node) {
+			n.Spec.PodCIDR, n.Spec.PodCIDRs, n.Annotations = "", nil, nil
+		})}, update: []string{n1.Name}},
+	}
+	names := func(ns []*corev1.Node) []string {
+		var out []string
+		for _, n := range ns {
+			out = append(out, n.Name)
+		}
+		return out
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Diff(tt.desired, tt.actual, "v1.37.2", now)
+			check := func(what string, got, want []string) {
+				t.Helper()
+				if strings.Join(got, ",") != strings.Join(want, ",") {
+					t.Errorf("%s = %v, want %v", what, got, want)
+				}
+			}
+			check("create", names(p.Create), tt.create)
+			check("update", names(p.Update), tt.update)
+			check("updateStatus", names(p.UpdateStatus), tt.status)
+			check("recreate", p.Recreate, tt.recreate)
+			check("remove", p.Remove, tt.remove)
+		})
+	}
+}
+
+func TestDiffUpdateKeepsUserLabelsAndDropsStaleOnes(t *testing.T) {
+	n := specNode(1)
+	actual := Desired(n, "v1.37.2", time.Now())
+	actual.Labels["team"] = "blue" // added by a user with kubectl label
+	n.Labels = map[string]string{} // aksnetd dropped every extra label
+	p := Diff([]Node{n}, []*corev1.Node{actual}, "v1.37.2", time.Now())
+	if len(p.Update) != 1 {
+		t.Fatalf("update = %d Nodes, want 1", len(p.Update))
+	}
+	got := p.Update[0].Labels
+	if got["team"] != "blue" {
+		t.Errorf("user label lost: %v", got)
+	}
+	if _, ok := got["kubernetes.azure.com/mode"]; ok {
+		t.Errorf("label dropped from the spec is still there: %v", got)
+	}
+	if got["agentpool"] != "nodepool1" {
+		t.Errorf("derived label lost: %v", got)
+	}
+}
+
+func TestParse(t *testing.T) {
+	valid := `{"nodes":[{"name":"aks-nodepool1-1-vmss000000","pool":"nodepool1","internalIP":"10.240.0.4","podCIDR":"10.244.0.0/24","providerID":"azure:///x","maxPods":110}]}`
+	tests := []struct {
+		name, in, wantErr string
+	}{
+		{"valid", valid, ""},
+		{"empty list", `{"nodes":[]}`, ""},
+		{"not json", `{`, "unexpected end"},
+		{"bad ip", strings.Replace(valid, "10.240.0.4", "10.240.0", 1), "10.240.0"},
+		{"host bits", strings.Replace(valid, "10.244.0.0/24", "10.244.0.1/24", 1), "not an IPv4 network prefix"},
+		{"bad name", strings.Replace(valid, "aks-nodepool1-1-vmss000000", "Bad_Name", 1), "Bad_Name"},
+		{"max pods", strings.Replace(valid, "110", "0", 1), "maxPods 0"},
+		{"provider id", strings.Replace(valid, "azure:///x", "aws:///x", 1), "aws:///x"},
+		{"bad label", strings.Replace(valid, `"maxPods"`, `"labels":{"a b":"c"},"maxPods"`, 1), `"a b"`},
+		{"bad cpu", strings.Replace(valid, `"maxPods"`, `"cpu":"two","maxPods"`, 1), `"two"`},
+		{"duplicate", `{"nodes":[` + valid[10:len(valid)-2] + `,` + valid[10:len(valid)-2] + `]}`, "used twice"},
+		{"overlapping pod CIDRs", `{"nodes":[` + valid[10:len(valid)-2] + `,` +
+			strings.NewReplacer("vmss000000", "vmss000001", "10.240.0.4", "10.240.0.5", "10.244.0.0/24", "10.244.0.0/16").Replace(valid[10:len(valid)-2]) + `]}`, "overlaps"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.in))
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
