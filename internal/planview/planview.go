@@ -271,6 +271,41 @@ func size(p netip.Prefix) uint64  { return kubenet.Size(p.Masked()) }
 // ranges draws every range of the layout on one linear scale, so overlaps
 // line up, then the VNet with its subnets.
 func (s *svg) ranges(l Layout) {
+	bands := rangeBands(l)
+	sc, ok := newRangeScale(bands)
+	if !ok {
+		return
+	}
+	s.heading("Address ranges (drawn by the log of their size, so small ranges show; overlapping bars share addresses)")
+	for _, b := range bands {
+		if !drawable(b.prefix) {
+			continue
+		}
+		s.y += 6
+		x0, x1 := sc.x(first(b.prefix)), sc.x(first(b.prefix)+size(b.prefix))
+		s.text(margin, s.y+13, 12, colText, "start", "normal", b.label)
+		s.rect(margin+rangeLabelW, s.y, int(sc.barW), 18, "#f9fafb", "#e5e7eb", "")
+		s.rect(x0, s.y, max(x1-x0, 3), 18, b.fill, colMuted, fmt.Sprintf("%s: %s addresses", b.label, Count(int(size(b.prefix)))))
+		s.y += 18
+	}
+	for i := range sc.weights {
+		if !sc.covered[i] {
+			s.printf(`<text x="%d" y="%d" font-size="11" fill="%s" text-anchor="middle">≈</text>`+"\n", (sc.xs[i]+sc.xs[i+1])/2, s.y+12, colMuted)
+		}
+	}
+	s.y += 4
+	s.text(margin, s.y+24, 11, colMuted, "start", "normal", "≈ unused address space, shortened. Pod, service and VNet ranges must not overlap each other, nor ranges in use elsewhere.")
+	s.y += 24
+
+	for _, v := range l.VNetPrefixes {
+		s.vnet(l, v)
+	}
+}
+
+// rangeBands lists the layout's ranges in drawing order: VNet prefixes, the
+// node subnet, pod and service CIDRs, ranges in use elsewhere, then each
+// range AKS reserves that overlaps one of them.
+func rangeBands(l Layout) []band {
 	var bands []band
 	for _, v := range l.VNetPrefixes {
 		bands = append(bands, band{"VNet " + v.String(), v, colVNet})
@@ -293,113 +328,119 @@ func (s *svg) ranges(l Layout) {
 			}
 		}
 	}
-	var bps []uint64 // breakpoints: every band's start and end
+	return bands
+}
+
+// drawable reports whether a range can be placed on the IPv4 scale.
+func drawable(p netip.Prefix) bool { return p.IsValid() && p.Addr().Is4() }
+
+// rangeLabelW is the width of the label column left of the range bars.
+const rangeLabelW = 260
+
+// rangeScale maps addresses to x positions. The breakpoints are every
+// band's start and end; each stretch between two gets a width by the log of
+// its size, and a gap no range covers a fixed small width: small ranges stay
+// visible next to large ones, and overlaps still line up.
+type rangeScale struct {
+	bps     []uint64  // sorted, distinct breakpoints
+	weights []float64 // weight of the stretch after each breakpoint
+	covered []bool    // whether a band covers that stretch
+	xs      []int     // x of each breakpoint
+	barW    float64
+}
+
+// newRangeScale builds the scale for bands; ok is false when no band is
+// drawable.
+func newRangeScale(bands []band) (rangeScale, bool) {
+	var bps []uint64
 	for _, b := range bands {
-		if b.prefix.IsValid() && b.prefix.Addr().Is4() {
+		if drawable(b.prefix) {
 			bps = append(bps, first(b.prefix), first(b.prefix)+size(b.prefix))
 		}
 	}
 	if len(bps) == 0 {
-		return
+		return rangeScale{}, false
 	}
 	slices.Sort(bps)
 	bps = slices.Compact(bps)
-	covered := func(lo, hi uint64) bool {
-		for _, b := range bands {
-			if b.prefix.IsValid() && b.prefix.Addr().Is4() && first(b.prefix) <= lo && hi <= first(b.prefix)+size(b.prefix) {
-				return true
-			}
-		}
-		return false
-	}
-	// Each stretch between two breakpoints gets a width by the log of its
-	// size, and a gap no range covers a fixed small width: small ranges
-	// stay visible next to large ones, and overlaps still line up.
-	weights := make([]float64, len(bps)-1)
+	sc := rangeScale{bps: bps, weights: make([]float64, len(bps)-1), covered: make([]bool, len(bps)-1),
+		xs: make([]int, len(bps)), barW: float64(inner - rangeLabelW)}
 	total := 0.0
-	for i := range weights {
-		if covered(bps[i], bps[i+1]) {
-			weights[i] = math.Log2(float64(bps[i+1]-bps[i])) + 2
+	for i := range sc.weights {
+		sc.covered[i] = bandsCover(bands, bps[i], bps[i+1])
+		if sc.covered[i] {
+			sc.weights[i] = math.Log2(float64(bps[i+1]-bps[i])) + 2
 		} else {
-			weights[i] = 3
+			sc.weights[i] = 3
 		}
-		total += weights[i]
+		total += sc.weights[i]
 	}
-	const labelW = 260
-	barW := float64(inner - labelW)
-	xs := make([]int, len(bps))
 	acc := 0.0
 	for i := range bps {
-		xs[i] = margin + labelW + int(acc/total*barW)
-		if i < len(weights) {
-			acc += weights[i]
+		sc.xs[i] = margin + rangeLabelW + int(acc/total*sc.barW)
+		if i < len(sc.weights) {
+			acc += sc.weights[i]
 		}
 	}
-	xOf := func(a uint64) int {
-		i, _ := slices.BinarySearch(bps, a)
-		return xs[min(i, len(xs)-1)]
-	}
-	s.heading("Address ranges (drawn by the log of their size, so small ranges show; overlapping bars share addresses)")
+	return sc, true
+}
+
+// bandsCover reports whether one drawable band holds all of [lo, hi).
+func bandsCover(bands []band, lo, hi uint64) bool {
 	for _, b := range bands {
-		if !b.prefix.IsValid() || !b.prefix.Addr().Is4() {
+		if drawable(b.prefix) && first(b.prefix) <= lo && hi <= first(b.prefix)+size(b.prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// x is the position of address a (as an integer) on the scale.
+func (sc rangeScale) x(a uint64) int {
+	i, _ := slices.BinarySearch(sc.bps, a)
+	return sc.xs[min(i, len(sc.xs)-1)]
+}
+
+// vnet draws one VNet prefix with the subnets inside it, the node subnet
+// first, and a line naming them.
+func (s *svg) vnet(l Layout, v netip.Prefix) {
+	s.heading(fmt.Sprintf("VNet %s: %s addresses", v, Count(int(size(v)))))
+	s.y += 4
+	s.rect(margin, s.y, inner, 30, colVNet, colMuted, "VNet "+v.String())
+	subs := append([]Subnet{{Name: l.SubnetName, Prefix: l.Subnet}}, l.OtherSubnets...)
+	var labels []string
+	for i, sn := range subs {
+		if !sn.Prefix.IsValid() || !v.Contains(sn.Prefix.Addr()) {
 			continue
 		}
-		s.y += 6
-		x0, x1 := xOf(first(b.prefix)), xOf(first(b.prefix)+size(b.prefix))
-		s.text(margin, s.y+13, 12, colText, "start", "normal", b.label)
-		s.rect(margin+labelW, s.y, int(barW), 18, "#f9fafb", "#e5e7eb", "")
-		s.rect(x0, s.y, max(x1-x0, 3), 18, b.fill, colMuted, fmt.Sprintf("%s: %s addresses", b.label, Count(int(size(b.prefix)))))
-		s.y += 18
-	}
-	for i := range weights {
-		if !covered(bps[i], bps[i+1]) {
-			s.printf(`<text x="%d" y="%d" font-size="11" fill="%s" text-anchor="middle">≈</text>`+"\n", (xs[i]+xs[i+1])/2, s.y+12, colMuted)
+		x := margin + int(float64(first(sn.Prefix)-first(v))/float64(size(v))*inner)
+		w := max(int(float64(size(sn.Prefix))/float64(size(v))*inner), 3)
+		fill := colOther
+		if i == 0 {
+			fill = colSubnet
 		}
+		s.rect(x, s.y+3, w, 24, fill, colNode, "subnet "+subnetName(sn))
+		labels = append(labels, subnetLabel(sn, i == 0))
 	}
-	s.y += 4
-	s.text(margin, s.y+24, 11, colMuted, "start", "normal", "≈ unused address space, shortened. Pod, service and VNet ranges must not overlap each other, nor ranges in use elsewhere.")
-	s.y += 24
+	s.y += 30
+	s.text(margin, s.y+14, 12, colText, "start", "normal", "subnets: "+strings.Join(labels, ", "))
+	s.y += 14
+}
 
-	// The VNet and its subnets.
-	for _, v := range l.VNetPrefixes {
-		s.heading(fmt.Sprintf("VNet %s: %s addresses", v, Count(int(size(v)))))
-		s.y += 4
-		s.rect(margin, s.y, inner, 30, colVNet, colMuted, "VNet "+v.String())
-		subs := append([]Subnet{{Name: l.SubnetName, Prefix: l.Subnet}}, l.OtherSubnets...)
-		for i, sn := range subs {
-			if !sn.Prefix.IsValid() || !v.Contains(sn.Prefix.Addr()) {
-				continue
-			}
-			x := margin + int(float64(first(sn.Prefix)-first(v))/float64(size(v))*inner)
-			w := max(int(float64(size(sn.Prefix))/float64(size(v))*inner), 3)
-			fill := colOther
-			if i == 0 {
-				fill = colSubnet
-			}
-			name := "subnet " + sn.Prefix.String()
-			if sn.Name != "" {
-				name = "subnet " + sn.Name + " " + sn.Prefix.String()
-			}
-			s.rect(x, s.y+3, w, 24, fill, colNode, name)
-		}
-		s.y += 30
-		var labels []string
-		for i, sn := range subs {
-			if !sn.Prefix.IsValid() || !v.Contains(sn.Prefix.Addr()) {
-				continue
-			}
-			name := sn.Prefix.String()
-			if sn.Name != "" {
-				name = sn.Name + " " + name
-			}
-			if i == 0 {
-				name += " (nodes)"
-			}
-			labels = append(labels, name)
-		}
-		s.text(margin, s.y+14, 12, colText, "start", "normal", "subnets: "+strings.Join(labels, ", "))
-		s.y += 14
+// subnetName is a subnet's name, if it has one, and prefix.
+func subnetName(sn Subnet) string {
+	if sn.Name != "" {
+		return sn.Name + " " + sn.Prefix.String()
 	}
+	return sn.Prefix.String()
+}
+
+// subnetLabel is subnetName, marked when the subnet holds the nodes.
+func subnetLabel(sn Subnet, nodes bool) string {
+	if nodes {
+		return subnetName(sn) + " (nodes)"
+	}
+	return subnetName(sn)
 }
 
 // subnet draws the node subnet address by address (or, when it is large,
@@ -413,25 +454,56 @@ func (s *svg) subnet(l Layout) {
 	n := size(p)
 	azure := strings.EqualFold(l.plugin(), kubenet.PlanPluginAzure)
 	s.heading(fmt.Sprintf("Node subnet %s: %s addresses, 5 reserved, %s usable", p, Count(int(n)), Count(r.UsableIPs)))
-	// What each offset holds.
-	kind := map[uint64]string{}
-	owner := map[uint64]string{}
-	base := first(p)
 	step := uint64(1)
 	if azure {
 		step = uint64(1 + max(r.PodsPerNode, 0))
 	}
+	m := mapSubnet(l, p, step, azure)
+	s.y += 6
+	if n <= maxGridCell {
+		s.subnetGrid(m)
+	} else {
+		s.subnetBar(m)
+	}
+	s.y += 16
+	s.text(margin, s.y, 12, colText, "start", "normal", fmt.Sprintf("reserved: %s (network), %s (default gateway), %s and %s (Azure DNS), %s (broadcast)",
+		p.Addr(), addrAdd(p.Addr(), 1), addrAdd(p.Addr(), 2), addrAdd(p.Addr(), 3), kubenet.LastAddr(p)))
+	s.y += 16
+	label := nodeIPsLabel(l.Nodes)
+	if azure {
+		label += fmt.Sprintf("; Azure CNI gives every node %d more addresses for its pods", r.PodsPerNode)
+	}
+	s.text(margin, s.y, 12, colText, "start", "normal", label)
+	s.y += 16
+	s.text(margin, s.y, 12, colText, "start", "normal", fmt.Sprintf("IPs used: %s, free: %s; %d kept for a surge upgrade", Count(r.UsedIPs), Count(r.FreeIPs), l.Surge*int(step)))
+}
+
+// subnetMap is what each offset of the node subnet holds: kind is "node",
+// "podip" or "surge" (absent: free), owner the node it belongs to.
+type subnetMap struct {
+	p     netip.Prefix
+	n     uint64
+	kind  map[uint64]string
+	owner map[uint64]string
+}
+
+// mapSubnet places the nodes of l in p, each followed by its pod IPs under
+// Azure CNI (step addresses per node in all), then the surge nodes after
+// the last of them (after the reserved head when there are no nodes).
+func mapSubnet(l Layout, p netip.Prefix, step uint64, azure bool) subnetMap {
+	m := subnetMap{p: p, n: size(p), kind: map[uint64]string{}, owner: map[uint64]string{}}
+	base, n := first(p), m.n
 	var lastNode uint64
 	for _, nd := range l.Nodes {
 		if !nd.IP.IsValid() || !p.Contains(nd.IP) {
 			continue
 		}
 		off := u32(nd.IP) - base
-		kind[off], owner[off] = "node", nd.Name
+		m.kind[off], m.owner[off] = "node", nd.Name
 		lastNode = max(lastNode, off)
 		if azure {
 			for k := uint64(1); k < step && off+k < n-1; k++ {
-				kind[off+k], owner[off+k] = "podip", nd.Name
+				m.kind[off+k], m.owner[off+k] = "podip", nd.Name
 			}
 			lastNode = max(lastNode, off+step-1)
 		}
@@ -442,105 +514,111 @@ func (s *svg) subnet(l Layout) {
 	}
 	for i := 0; i < l.Surge; i++ {
 		for k := uint64(0); k < step && next < n-1; k++ {
-			if kind[next] == "" {
-				kind[next] = "surge"
+			if m.kind[next] == "" {
+				m.kind[next] = "surge"
 			}
 			next++
 		}
 	}
-	reservedName := func(off uint64) string {
-		switch off {
-		case 0:
-			return "network address"
-		case 1:
-			return "default gateway"
-		case 2, 3:
-			return "Azure DNS"
-		}
-		return "broadcast address"
+	return m
+}
+
+// reservedName is what Azure reserves the subnet offset off for: .0 to .3,
+// and the last address (any other offset).
+func reservedName(off uint64) string {
+	switch off {
+	case 0:
+		return "network address"
+	case 1:
+		return "default gateway"
+	case 2, 3:
+		return "Azure DNS"
 	}
-	colour := func(off uint64) (string, string) {
-		a := addrAdd(p.Addr(), off)
-		if n >= 4 && (off < 4 || off == n-1) {
-			return colReserved, a.String() + ": reserved (" + reservedName(off) + ")"
-		}
-		switch kind[off] {
-		case "node":
-			return colNode, a.String() + ": " + owner[off] + " (node IP)"
-		case "podip":
-			return colPodIP, a.String() + ": pod IP of " + owner[off] + " (Azure CNI)"
+	return "broadcast address"
+}
+
+// colour is the fill and hover title of the address at offset off.
+func (m subnetMap) colour(off uint64) (string, string) {
+	a := addrAdd(m.p.Addr(), off)
+	if m.n >= 4 && (off < 4 || off == m.n-1) {
+		return colReserved, a.String() + ": reserved (" + reservedName(off) + ")"
+	}
+	switch m.kind[off] {
+	case "node":
+		return colNode, a.String() + ": " + m.owner[off] + " (node IP)"
+	case "podip":
+		return colPodIP, a.String() + ": pod IP of " + m.owner[off] + " (Azure CNI)"
+	case "surge":
+		return colSurge, a.String() + ": kept free for a surge upgrade"
+	}
+	return colFree, a.String() + ": free"
+}
+
+// subnetGrid draws one cell per address.
+func (s *svg) subnetGrid(m subnetMap) {
+	cols := uint64(gridCols)
+	for off := uint64(0); off < m.n; off++ {
+		fill, title := m.colour(off)
+		x := margin + int(off%cols)*cell
+		y := s.y + int(off/cols)*cell
+		s.rect(x, y, cell-2, cell-2, fill, "#d1d5db", title)
+	}
+	s.y += int((m.n+cols-1)/cols) * cell
+}
+
+// subnetBar draws the subnet as proportional segments: reserved head,
+// nodes, surge, free, broadcast.
+func (s *svg) subnetBar(m subnetMap) {
+	nodes := uint64(0)
+	surge := uint64(0)
+	for _, k := range m.kind {
+		switch k {
+		case "node", "podip":
+			nodes++
 		case "surge":
-			return colSurge, a.String() + ": kept free for a surge upgrade"
+			surge++
 		}
-		return colFree, a.String() + ": free"
 	}
-	s.y += 6
-	if n <= maxGridCell {
-		cols := uint64(gridCols)
-		for off := uint64(0); off < n; off++ {
-			fill, title := colour(off)
-			x := margin + int(off%cols)*cell
-			y := s.y + int(off/cols)*cell
-			s.rect(x, y, cell-2, cell-2, fill, "#d1d5db", title)
+	n := m.n
+	segs := []struct {
+		count uint64
+		fill  string
+		label string
+	}{{4, colReserved, "reserved .0–.3"}, {nodes, colNode, "node IPs"}, {surge, colSurge, "surge"}, {n - 5 - nodes - surge, colFree, "free"}, {1, colReserved, "broadcast"}}
+	x := margin
+	for i, sg := range segs {
+		if sg.count == 0 {
+			continue
 		}
-		s.y += int((n+cols-1)/cols) * cell
-	} else {
-		// Proportional: reserved head, nodes, surge, free, broadcast.
-		nodes := uint64(0)
-		surge := uint64(0)
-		for _, k := range kind {
-			switch k {
-			case "node", "podip":
-				nodes++
-			case "surge":
-				surge++
-			}
+		w := max(int(float64(sg.count)/float64(n)*inner), 3)
+		if sg.fill == colFree {
+			w = max(margin+inner-3-x, 3) // the rest, less the broadcast address
 		}
-		segs := []struct {
-			count uint64
-			fill  string
-			label string
-		}{{4, colReserved, "reserved .0–.3"}, {nodes, colNode, "node IPs"}, {surge, colSurge, "surge"}, {n - 5 - nodes - surge, colFree, "free"}, {1, colReserved, "broadcast"}}
-		x := margin
-		for i, sg := range segs {
-			if sg.count == 0 {
-				continue
-			}
-			w := max(int(float64(sg.count)/float64(n)*inner), 3)
-			if sg.fill == colFree {
-				w = max(margin+inner-3-x, 3) // the rest, less the broadcast address
-			}
-			if i == len(segs)-1 {
-				w = max(margin+inner-x, 3)
-			}
-			s.rect(x, s.y, w, 22, sg.fill, colMuted, fmt.Sprintf("%s: %s addresses", sg.label, Count(int(sg.count))))
-			x += w
+		if i == len(segs)-1 {
+			w = max(margin+inner-x, 3)
 		}
-		s.y += 22
+		s.rect(x, s.y, w, 22, sg.fill, colMuted, fmt.Sprintf("%s: %s addresses", sg.label, Count(int(sg.count))))
+		x += w
 	}
-	s.y += 16
-	s.text(margin, s.y, 12, colText, "start", "normal", fmt.Sprintf("reserved: %s (network), %s (default gateway), %s and %s (Azure DNS), %s (broadcast)",
-		p.Addr(), addrAdd(p.Addr(), 1), addrAdd(p.Addr(), 2), addrAdd(p.Addr(), 3), kubenet.LastAddr(p)))
-	s.y += 16
+	s.y += 22
+}
+
+// nodeIPsLabel names the planned node IPs: all of up to six, else the
+// count with the first and last.
+func nodeIPsLabel(nodes []Node) string {
 	var nodeIPs []string
-	for _, nd := range l.Nodes {
+	for _, nd := range nodes {
 		if nd.IP.IsValid() {
 			nodeIPs = append(nodeIPs, nd.IP.String())
 		}
 	}
-	label := "node IPs: none planned (give --node-count)"
 	switch {
 	case len(nodeIPs) > 6:
-		label = fmt.Sprintf("node IPs: %d nodes, %s … %s", len(nodeIPs), nodeIPs[0], nodeIPs[len(nodeIPs)-1])
+		return fmt.Sprintf("node IPs: %d nodes, %s … %s", len(nodeIPs), nodeIPs[0], nodeIPs[len(nodeIPs)-1])
 	case len(nodeIPs) > 0:
-		label = "node IPs: " + strings.Join(nodeIPs, ", ")
+		return "node IPs: " + strings.Join(nodeIPs, ", ")
 	}
-	if azure {
-		label += fmt.Sprintf("; Azure CNI gives every node %d more addresses for its pods", r.PodsPerNode)
-	}
-	s.text(margin, s.y, 12, colText, "start", "normal", label)
-	s.y += 16
-	s.text(margin, s.y, 12, colText, "start", "normal", fmt.Sprintf("IPs used: %s, free: %s; %d kept for a surge upgrade", Count(r.UsedIPs), Count(r.FreeIPs), l.Surge*int(step)))
+	return "node IPs: none planned (give --node-count)"
 }
 
 // podBlocks draws the pod CIDR's /24 node ranges.

@@ -257,3 +257,38 @@ func TestEscMatchesEncodingXML(t *testing.T) {
 		}
 	}
 }
+
+func TestNodeIPsLabel(t *testing.T) {
+	node := func(ip string) Node { return Node{IP: netip.MustParseAddr(ip)} }
+	for _, tc := range []struct {
+		nodes []Node
+		want  string
+	}{
+		{nil, "node IPs: none planned (give --node-count)"},
+		{[]Node{{Name: "no IP"}}, "node IPs: none planned (give --node-count)"},
+		{[]Node{node("10.0.0.4"), node("10.0.0.5")}, "node IPs: 10.0.0.4, 10.0.0.5"},
+		{[]Node{node("10.0.0.4"), node("10.0.0.5"), node("10.0.0.6"), node("10.0.0.7"), node("10.0.0.8"), node("10.0.0.9"), node("10.0.0.10")},
+			"node IPs: 7 nodes, 10.0.0.4 … 10.0.0.10"},
+	} {
+		if got := nodeIPsLabel(tc.nodes); got != tc.want {
+			t.Errorf("nodeIPsLabel(%v) = %q, want %q", tc.nodes, got, tc.want)
+		}
+	}
+}
+
+func TestSubnetLabel(t *testing.T) {
+	p := mp("10.0.1.0/24")
+	for _, tc := range []struct {
+		sn    Subnet
+		nodes bool
+		want  string
+	}{
+		{Subnet{Prefix: p}, false, "10.0.1.0/24"},
+		{Subnet{Name: "aks", Prefix: p}, false, "aks 10.0.1.0/24"},
+		{Subnet{Name: "aks", Prefix: p}, true, "aks 10.0.1.0/24 (nodes)"},
+	} {
+		if got := subnetLabel(tc.sn, tc.nodes); got != tc.want {
+			t.Errorf("subnetLabel(%v, %v) = %q, want %q", tc.sn, tc.nodes, got, tc.want)
+		}
+	}
+}
