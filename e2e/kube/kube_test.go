@@ -117,6 +117,23 @@ func TestKubeControlPlane(t *testing.T) {
 		waitNodes(t, k, n)
 		t.Logf("measured: spec with %d nodes → kubectl shows them %s", n, time.Since(t0).Round(time.Millisecond))
 		checkNodes(t, k, n)
+		if n == 5 {
+			// A pod on a node that the next step removes: the node is drained (the pod evicted) first.
+			k("run", "drained", "-n", "default", "--image=registry.k8s.io/pause:3.10", "--restart=Never",
+				`--overrides={"apiVersion":"v1","spec":{"nodeName":"`+nodeName(4)+`"}}`)
+		}
+	}
+	var pod struct {
+		Metadata struct {
+			DeletionTimestamp string `json:"deletionTimestamp"`
+		} `json:"metadata"`
+	}
+	// Without a kubelet an evicted pod stays Terminating until the pod garbage collector removes it.
+	if out := k("get", "pod", "drained", "-n", "default", "-o", "json", "--ignore-not-found"); len(bytes.TrimSpace(out)) > 0 {
+		decode(t, out, &pod)
+		if pod.Metadata.DeletionTimestamp == "" {
+			t.Errorf("pod default/drained on the removed node %s was not evicted", nodeName(4))
+		}
 	}
 
 	k("create", "configmap", "survivor", "-n", "default", "--from-literal=k=v")
