@@ -200,9 +200,26 @@ func Trace(in TraceInput) TraceResult {
 		t.prot = ProtocolTcp
 	}
 	t.prot, _ = canonical(t.prot, ProtocolTcp, ProtocolUdp, ProtocolIcmp, ProtocolEsp, ProtocolAh)
+	if t.onNode() {
+		return t.end(OutcomeDelivered)
+	}
+	// Leaving the source NIC.
 	node := in.Node
-	what := fmt.Sprintf("%s %s:%d → %s:%d", t.prot, t.src, in.SrcPort, t.dst, in.DstPort)
+	if !t.nicForwarding(node, t.src != node.IP, "source %s is not the NIC's IP %s", t.src, node.IP) {
+		return t.end(OutcomeDropped)
+	}
+	if !t.nsg(StepNICNSGOut, in.SourceNICNSG, Outbound) || !t.nsg(StepSubnetNSGOut, in.SourceSubnetNSG, Outbound) {
+		return t.end(OutcomeDropped)
+	}
+	return t.fabric()
+}
 
+// onNode records the packet's way out of its pod or node (rule 1) and the
+// masquerade decision (rule 2). It reports whether the packet was
+// delivered on the node itself, to a local pod or to the node's own IP.
+func (t *tracer) onNode() (delivered bool) {
+	node := t.in.Node
+	what := fmt.Sprintf("%s %s:%d → %s:%d", t.prot, t.src, t.in.SrcPort, t.dst, t.in.DstPort)
 	podSource := t.src != node.IP
 	if podSource {
 		t.hop(StepPod, "pod default route via cbr0", "pod %s on %s sends %s", t.src, node.Name, what)
@@ -219,38 +236,43 @@ func Trace(in TraceInput) TraceResult {
 				"node %s sends the packet to cbr0", node.Name)
 		}
 		t.hop(StepPod, "local delivery", "pod %s on %s receives the packet", t.dst, node.Name)
-		return t.end(OutcomeDelivered)
+		return true
 	}
 	if t.dst == node.IP {
 		t.hop(StepNode, "local address", "node %s receives the packet on its own IP", node.Name)
-		return t.end(OutcomeDelivered)
+		return true
 	}
 	if podSource {
 		t.hop(StepNode, "node default route via eth0", "node %s forwards the packet to its NIC", node.Name)
-		switch {
-		case !in.ClusterPodCIDR.IsValid():
-			t.hop(StepMasquerade, "masquerade (no cluster pod CIDR given)",
-				"source %s is SNATed to node IP %s", t.src, node.IP)
-			t.src = node.IP
-		case in.ClusterPodCIDR.Contains(t.dst):
-			t.hop(StepMasquerade, "no masquerade inside cluster pod CIDR "+in.ClusterPodCIDR.String(),
-				"destination %s is inside the cluster pod CIDR; source %s is kept", t.dst, t.src)
-		default:
-			t.hop(StepMasquerade, "masquerade outside cluster pod CIDR "+in.ClusterPodCIDR.String(),
-				"source %s is SNATed to node IP %s", t.src, node.IP)
-			t.src = node.IP
-		}
+		t.masquerade()
 	}
+	return false
+}
 
-	// Leaving the source NIC.
-	if !t.nicForwarding(node, t.src != node.IP, "source %s is not the NIC's IP %s", t.src, node.IP) {
-		return t.end(OutcomeDropped)
+// masquerade records rule 2 for a pod source leaving its node, and SNATs
+// the source to the node IP unless the destination is in the cluster pod
+// CIDR.
+func (t *tracer) masquerade() {
+	node, cluster := t.in.Node, t.in.ClusterPodCIDR
+	switch {
+	case !cluster.IsValid():
+		t.hop(StepMasquerade, "masquerade (no cluster pod CIDR given)",
+			"source %s is SNATed to node IP %s", t.src, node.IP)
+		t.src = node.IP
+	case cluster.Contains(t.dst):
+		t.hop(StepMasquerade, "no masquerade inside cluster pod CIDR "+cluster.String(),
+			"destination %s is inside the cluster pod CIDR; source %s is kept", t.dst, t.src)
+	default:
+		t.hop(StepMasquerade, "masquerade outside cluster pod CIDR "+cluster.String(),
+			"source %s is SNATed to node IP %s", t.src, node.IP)
+		t.src = node.IP
 	}
-	if !t.nsg(StepNICNSGOut, in.SourceNICNSG, Outbound) || !t.nsg(StepSubnetNSGOut, in.SourceSubnetNSG, Outbound) {
-		return t.end(OutcomeDropped)
-	}
+}
 
-	// The fabric.
+// fabric records rule 5: the route the fabric selects for the destination,
+// and what its next hop does with the packet.
+func (t *tracer) fabric() TraceResult {
+	in := t.in
 	r, ok := in.Routes.Lookup(t.dst)
 	if !ok {
 		t.hop(StepRoute, "no route", "no effective route matches %s; the fabric drops the packet", t.dst)
@@ -265,20 +287,9 @@ func Trace(in TraceInput) TraceResult {
 
 	switch r.NextHopType {
 	case VirtualAppliance:
-		dn, ok := in.Nodes[r.NextHopIP.Unmap()]
-		if !ok {
-			t.hop(StepNode, "next hop "+r.NextHopIP.String(), "next hop %s is not a cluster node; the packet is lost", r.NextHopIP)
-			return t.end(OutcomeDropped)
-		}
-		if !t.nsg(StepSubnetNSGIn, in.DestSubnetNSG, Inbound) || !t.nsg(StepNICNSGIn, in.DestNICNSG, Inbound) {
-			return t.end(OutcomeDropped)
-		}
-		if !t.nicForwarding(dn, t.dst != dn.IP, "destination %s is not the NIC's IP %s", t.dst, dn.IP) {
-			return t.end(OutcomeDropped)
-		}
-		return t.deliverToNode(dn)
+		return t.toAppliance(r)
 	case VnetLocal:
-		if !t.nsg(StepSubnetNSGIn, in.DestSubnetNSG, Inbound) || !t.nsg(StepNICNSGIn, in.DestNICNSG, Inbound) {
+		if !t.inboundNSGs() {
 			return t.end(OutcomeDropped)
 		}
 		if dn, ok := in.Nodes[t.dst]; ok {
@@ -287,21 +298,50 @@ func Trace(in TraceInput) TraceResult {
 		t.hop(StepVNet, "VNet address", "%s receives the packet (a VNet address that is not a cluster node)", t.dst)
 		return t.end(OutcomeDelivered)
 	case Internet:
-		if in.OutboundPublicIP.IsValid() {
-			t.hop(StepSNAT, "outbound public IP "+in.OutboundPublicIP.String(),
-				"source %s is SNATed to %s and the packet leaves Azure", t.src, in.OutboundPublicIP)
-			t.src = in.OutboundPublicIP.Unmap()
-		} else {
-			t.hop(StepSNAT, "no outbound public IP",
-				"no outbound public IP is configured; the packet leaves Azure with source %s", t.src)
-		}
-		return t.end(OutcomeInternet)
+		return t.toInternet()
 	case VirtualNetworkGateway:
 		t.hop(StepGateway, "no gateway", "the packet is sent to the virtual network gateway, which this model does not have")
 		return t.end(OutcomeDropped)
 	default: // None, or an unknown type
 		return t.end(OutcomeBlackholed)
 	}
+}
+
+// inboundNSGs records the destination's inbound NSGs, subnet then NIC, and
+// reports whether the packet passes both.
+func (t *tracer) inboundNSGs() bool {
+	return t.nsg(StepSubnetNSGIn, t.in.DestSubnetNSG, Inbound) && t.nsg(StepNICNSGIn, t.in.DestNICNSG, Inbound)
+}
+
+// toAppliance follows a VirtualAppliance route to the node that is its next
+// hop: inbound NSGs, that NIC's IP-forwarding check, then delivery.
+func (t *tracer) toAppliance(r Route) TraceResult {
+	dn, ok := t.in.Nodes[r.NextHopIP.Unmap()]
+	if !ok {
+		t.hop(StepNode, "next hop "+r.NextHopIP.String(), "next hop %s is not a cluster node; the packet is lost", r.NextHopIP)
+		return t.end(OutcomeDropped)
+	}
+	if !t.inboundNSGs() {
+		return t.end(OutcomeDropped)
+	}
+	if !t.nicForwarding(dn, t.dst != dn.IP, "destination %s is not the NIC's IP %s", t.dst, dn.IP) {
+		return t.end(OutcomeDropped)
+	}
+	return t.deliverToNode(dn)
+}
+
+// toInternet records the SNAT to the outbound public IP, if one is given,
+// as the packet leaves Azure.
+func (t *tracer) toInternet() TraceResult {
+	if ip := t.in.OutboundPublicIP; ip.IsValid() {
+		t.hop(StepSNAT, "outbound public IP "+ip.String(),
+			"source %s is SNATed to %s and the packet leaves Azure", t.src, ip)
+		t.src = ip.Unmap()
+	} else {
+		t.hop(StepSNAT, "no outbound public IP",
+			"no outbound public IP is configured; the packet leaves Azure with source %s", t.src)
+	}
+	return t.end(OutcomeInternet)
 }
 
 // nicForwarding records the IP-forwarding check of n's NIC; foreign says the
