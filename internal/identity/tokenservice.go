@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -291,56 +292,26 @@ func (s *TokenService) TokenHandler() http.Handler {
 
 // token handles one token request.
 func (s *TokenService) token(w http.ResponseWriter, r *http.Request) (*tokenResponse, *oauthError) {
-	rt := parseRoute(r.URL.Path)
-	if rt.endpoint != endpointToken {
-		return nil, newOAuthError(http.StatusNotFound, "invalid_request", 900561, "The endpoint %s does not exist.", r.URL.Path)
+	rt, form, oerr := readTokenRequest(w, r)
+	if oerr != nil {
+		return nil, oerr
 	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST")
-		return nil, newOAuthError(http.StatusMethodNotAllowed, "invalid_request", 900561,
-			"The endpoint only accepts POST requests. Received a %s request.", r.Method)
+	c, oerr := clientCredentials(r, form)
+	if oerr != nil {
+		return nil, oerr
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-	if err := r.ParseForm(); err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, newOAuthError(http.StatusRequestEntityTooLarge, "invalid_request", 90013,
-				"Invalid input received from the user: request body larger than %d bytes.", maxBodyBytes)
-		}
-		return nil, newOAuthError(http.StatusBadRequest, "invalid_request", 90013,
-			"Invalid input received from the user: %v.", err)
-	}
-	form := r.PostForm
-
-	grant := form.Get("grant_type")
-	switch grant {
-	case "":
-		return nil, missingParam("grant_type")
-	case "client_credentials":
-	default:
-		return nil, newOAuthError(http.StatusBadRequest, "unsupported_grant_type", 70003,
-			"The app requested an unsupported grant type '%s'.", grant)
-	}
-
-	clientID, secret := form.Get("client_id"), form.Get("client_secret")
-	basicID, basicSecret, basic := r.BasicAuth()
-	if basic {
-		if clientID != "" && clientID != basicID {
-			return nil, newOAuthError(http.StatusBadRequest, "invalid_request", 90013,
-				"Invalid input received from the user: client_id differs from the Authorization header.")
-		}
-		clientID, secret = basicID, basicSecret
-	}
+	// Throttling comes before the presence checks and the directory lookup.
 	if s.Limiter != nil {
-		if ok, wait := s.Limiter.Allow(clientKey(r, clientID)); !ok {
+		if ok, wait := s.Limiter.Allow(clientKey(r, c.id)); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
 			return nil, newOAuthError(http.StatusTooManyRequests, "temporarily_unavailable", 50196,
 				"The server terminated an operation because it encountered a client request loop. Please contact your app vendor.")
 		}
 	}
-	if clientID == "" {
+	if c.id == "" {
 		return nil, missingParam("client_id")
 	}
-	if secret == "" {
+	if c.secret == "" {
 		return nil, newOAuthError(http.StatusUnauthorized, "invalid_client", 7000218,
 			"The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
 	}
@@ -349,8 +320,79 @@ func (s *TokenService) token(w http.ResponseWriter, r *http.Request) (*tokenResp
 	if oerr != nil {
 		return nil, oerr
 	}
+	p, oerr := s.authenticate(w, r, rt, c)
+	if oerr != nil {
+		return nil, oerr
+	}
+	if s.KnownResource != nil && !s.KnownResource(resource) {
+		return nil, newOAuthError(http.StatusBadRequest, "invalid_resource", 500011,
+			"The resource principal named %s was not found in the tenant named %s. This can happen if the application "+
+				"has not been installed by the administrator of the tenant or consented to by any user in the tenant. "+
+				"You might have sent your authentication request to the wrong tenant.", resource, p.TenantID)
+	}
+	return s.issue(p, resource, v1)
+}
 
-	p, err := s.dir.PrincipalByAppID(r.Context(), clientID)
+// readTokenRequest checks that r is a POST to a token endpoint with a
+// form, of at most maxBodyBytes, that asks for the client_credentials
+// grant, and returns its route and form.
+func readTokenRequest(w http.ResponseWriter, r *http.Request) (route, url.Values, *oauthError) {
+	rt := parseRoute(r.URL.Path)
+	if rt.endpoint != endpointToken {
+		return rt, nil, newOAuthError(http.StatusNotFound, "invalid_request", 900561, "The endpoint %s does not exist.", r.URL.Path)
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		return rt, nil, newOAuthError(http.StatusMethodNotAllowed, "invalid_request", 900561,
+			"The endpoint only accepts POST requests. Received a %s request.", r.Method)
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return rt, nil, newOAuthError(http.StatusRequestEntityTooLarge, "invalid_request", 90013,
+				"Invalid input received from the user: request body larger than %d bytes.", maxBodyBytes)
+		}
+		return rt, nil, newOAuthError(http.StatusBadRequest, "invalid_request", 90013,
+			"Invalid input received from the user: %v.", err)
+	}
+	form := r.PostForm
+	switch grant := form.Get("grant_type"); grant {
+	case "":
+		return rt, nil, missingParam("grant_type")
+	case "client_credentials":
+		return rt, form, nil
+	default:
+		return rt, nil, newOAuthError(http.StatusBadRequest, "unsupported_grant_type", 70003,
+			"The app requested an unsupported grant type '%s'.", grant)
+	}
+}
+
+// credentials are the client ID and secret of a token request; basic says
+// they came in an Authorization: Basic header.
+type credentials struct {
+	id, secret string
+	basic      bool
+}
+
+// clientCredentials reads the client's credentials from the form or, when
+// present, the Authorization header, which must then name the same client.
+func clientCredentials(r *http.Request, form url.Values) (credentials, *oauthError) {
+	c := credentials{id: form.Get("client_id"), secret: form.Get("client_secret")}
+	basicID, basicSecret, basic := r.BasicAuth()
+	if !basic {
+		return c, nil
+	}
+	if c.id != "" && c.id != basicID {
+		return c, newOAuthError(http.StatusBadRequest, "invalid_request", 90013,
+			"Invalid input received from the user: client_id differs from the Authorization header.")
+	}
+	return credentials{id: basicID, secret: basicSecret, basic: true}, nil
+}
+
+// authenticate finds the principal of c in the route's tenant (any tenant
+// when the route names none) and checks its secret.
+func (s *TokenService) authenticate(w http.ResponseWriter, r *http.Request, rt route, c credentials) (*Principal, *oauthError) {
+	p, err := s.dir.PrincipalByAppID(r.Context(), c.id)
 	if err != nil {
 		return nil, newOAuthError(http.StatusInternalServerError, "temporarily_unavailable", 90033,
 			"A transient error has occurred. Please try again.")
@@ -363,28 +405,27 @@ func (s *TokenService) token(w http.ResponseWriter, r *http.Request) (*tokenResp
 		return nil, newOAuthError(http.StatusBadRequest, "unauthorized_client", 700016,
 			"Application with identifier '%s' was not found in the directory '%s'. This can happen if the application "+
 				"has not been installed by the administrator of the tenant or consented to by any user in the tenant. "+
-				"You may have sent your authentication request to the wrong tenant.", clientID, directory)
+				"You may have sent your authentication request to the wrong tenant.", c.id, directory)
 	}
-	switch ok, expired := p.matchSecret(secret, s.issuer.now()); {
+	switch ok, expired := p.matchSecret(c.secret, s.issuer.now()); {
 	case ok:
+		return p, nil
 	case expired:
 		return nil, newOAuthError(http.StatusUnauthorized, "invalid_client", 7000222,
 			"The provided client secret keys for app '%s' are expired.", p.AppID)
 	default:
-		if basic {
+		if c.basic {
 			w.Header().Set("WWW-Authenticate", `Basic realm="aksnet"`)
 		}
 		return nil, newOAuthError(http.StatusUnauthorized, "invalid_client", 7000215,
 			"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, "+
 				"not the client secret ID, for a secret added to app '%s'.", p.AppID)
 	}
-	if s.KnownResource != nil && !s.KnownResource(resource) {
-		return nil, newOAuthError(http.StatusBadRequest, "invalid_resource", 500011,
-			"The resource principal named %s was not found in the tenant named %s. This can happen if the application "+
-				"has not been installed by the administrator of the tenant or consented to by any user in the tenant. "+
-				"You might have sent your authentication request to the wrong tenant.", resource, p.TenantID)
-	}
+}
 
+// issue signs a token for p and resource; a v1 request also gets the v1
+// fields expires_on, not_before and resource.
+func (s *TokenService) issue(p *Principal, resource string, v1 bool) (*tokenResponse, *oauthError) {
 	token, expiresIn, err := s.issuer.Issue(p, resource, s.Lifetime)
 	if err != nil {
 		return nil, newOAuthError(http.StatusInternalServerError, "temporarily_unavailable", 90033,
