@@ -129,6 +129,18 @@ func buildDesired(c *arm.Call) dataplane.Desired {
 	var d dataplane.Desired
 	vnets := map[string]int{}
 	subnets := map[string]bool{}
+	// The subnets (and their VNets' prefixes) are looked up once per pass,
+	// not once per node: a pool's nodes all share one subnet.
+	lookups := map[string]subnetLookup{}
+	lookupSubnet := func(id string) (network.SubnetInfo, error) {
+		k := strings.ToLower(id)
+		l, ok := lookups[k]
+		if !ok {
+			l.info, l.err = network.LookupSubnet(c, id, "")
+			lookups[k] = l
+		}
+		return l.info, l.err
+	}
 	for _, id := range ids {
 		info, ok := containerservice.Lookup(c.R, id)
 		if !ok || len(info.Nodes) == 0 {
@@ -138,7 +150,7 @@ func buildDesired(c *arm.Call) dataplane.Desired {
 			PublicIP: containerservice.OutboundIP(c, info.ID)}
 		nodes := map[string]dataplane.Node{}
 		for _, n := range info.Nodes {
-			sn, err := network.LookupSubnet(c, n.SubnetID, "")
+			sn, err := lookupSubnet(n.SubnetID)
 			if err != nil || !n.IP.IsValid() || !n.PodCIDR.IsValid() {
 				continue
 			}
@@ -180,6 +192,12 @@ func buildDesired(c *arm.Call) dataplane.Desired {
 		d.Clusters = append(d.Clusters, cl)
 	}
 	return d
+}
+
+// subnetLookup is one subnet's network.LookupSubnet answer.
+type subnetLookup struct {
+	info network.SubnetInfo
+	err  error
 }
 
 // effectiveRoutes is the subnet's effective route table: system routes and

@@ -215,10 +215,30 @@ func ApplyPoolDefaults(p *Pool, plugin string) {
 // problem with a VNet prefix targets the vnetSubnetID of the first pool whose
 // subnet lies in it, since that is how the VNet enters the request.
 func Validate(spec ClusterSpec) error {
-	if errs := violations(spec); len(errs) > 0 {
-		return errs[0]
+	_, err := ValidateRanges(spec)
+	return err
+}
+
+// Ranges are a network profile's address ranges, parsed: what a cluster
+// keeps as typed state once its request passed Validate.
+type Ranges struct {
+	// PodCIDR is the zero Prefix when the cluster has none (Azure CNI
+	// without overlay, or the none plugin).
+	PodCIDR      netip.Prefix
+	ServiceCIDR  netip.Prefix
+	DNSServiceIP netip.Addr
+}
+
+// ValidateRanges is Validate that also returns the ranges of spec's
+// profile (defaults applied) as the validation parsed them, so that the
+// caller parses them once, here, and keeps the typed values. On a
+// violation it returns the zero Ranges and Validate's error.
+func ValidateRanges(spec ClusterSpec) (Ranges, error) {
+	v := validate(spec)
+	if len(v.errs) > 0 {
+		return Ranges{}, v.errs[0]
 	}
-	return nil
+	return Ranges{PodCIDR: v.pod, ServiceCIDR: v.svc, DNSServiceIP: v.dns}, nil
 }
 
 // ValidateUpdate checks that an update of a cluster's network profile from
@@ -321,7 +341,11 @@ type validation struct {
 
 // violations returns every violation of spec, in Validate's order. A check
 // that depends on a value that failed to parse is skipped.
-func violations(spec ClusterSpec) []*azerr.Error {
+func violations(spec ClusterSpec) []*azerr.Error { return validate(spec).errs }
+
+// validate runs the create-time rules over spec; the result holds the
+// violations and the values parsed on the way.
+func validate(spec ClusterSpec) *validation {
 	v := &validation{spec: spec}
 	ApplyDefaults(&v.spec.Profile)
 	v.spec.Pools = make([]Pool, len(spec.Pools))
@@ -347,8 +371,9 @@ func violations(spec ClusterSpec) []*azerr.Error {
 	case PluginNone:
 		v.mode = modeNone
 	default:
-		return []*azerr.Error{azerr.BadRequest(CodeInvalidParameter, targetNetworkPlugin,
-			"The network plugin %q is not supported: use kubenet, azure or none.", prof.NetworkPlugin)}
+		v.add(azerr.BadRequest(CodeInvalidParameter, targetNetworkPlugin,
+			"The network plugin %q is not supported: use kubenet, azure or none.", prof.NetworkPlugin))
+		return v
 	}
 	seen := map[netip.Prefix]bool{}
 	for _, p := range v.spec.Pools {
@@ -368,7 +393,7 @@ func violations(spec ClusterSpec) []*azerr.Error {
 	v.checkSubnetSize()
 	v.checkPodCapacity()
 	v.checkRoutes()
-	return v.errs
+	return v
 }
 
 func (v *validation) add(e *azerr.Error) { v.errs = append(v.errs, e) }

@@ -25,9 +25,11 @@ type managedCluster struct {
 		NetworkProfile    struct {
 			NetworkPlugin     string `json:"networkPlugin"`
 			NetworkPluginMode string `json:"networkPluginMode"`
-			PodCidr           string `json:"podCidr"`
-			ServiceCidr       string `json:"serviceCidr"`
-			DNSServiceIP      string `json:"dnsServiceIP"`
+			// The ranges decode typed: absent, null or "" is the zero
+			// value, and text that does not parse fails the decode.
+			PodCidr      netip.Prefix `json:"podCidr"`
+			ServiceCidr  netip.Prefix `json:"serviceCidr"`
+			DNSServiceIP netip.Addr   `json:"dnsServiceIP"`
 		} `json:"networkProfile"`
 		AgentPoolProfiles []struct {
 			Count           int    `json:"count"`
@@ -97,9 +99,7 @@ func (mc *managedCluster) profile(p *kubenet.Plan) {
 	if p.Plugin == kubenet.PluginAzure && strings.EqualFold(np.NetworkPluginMode, "overlay") {
 		p.Plugin = kubenet.PlanPluginAzureOverlay
 	}
-	p.PodCIDR, _ = netip.ParsePrefix(np.PodCidr)
-	p.ServiceCIDR, _ = netip.ParsePrefix(np.ServiceCidr)
-	p.DNSServiceIP, _ = netip.ParseAddr(np.DNSServiceIP)
+	p.PodCIDR, p.ServiceCIDR, p.DNSServiceIP = np.PodCidr, np.ServiceCidr, np.DNSServiceIP
 	pools := mc.Properties.AgentPoolProfiles
 	if len(pools) == 0 {
 		return

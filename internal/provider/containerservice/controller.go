@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -74,9 +73,7 @@ func desiredRoutes(st *clusterState) []kubenet.NodeRoute {
 	var out []kubenet.NodeRoute
 	for _, pool := range st.Pools {
 		for _, n := range pool.Nodes {
-			ip, _ := netip.ParseAddr(n.IP)
-			pc, _ := netip.ParsePrefix(n.PodCIDR)
-			out = append(out, kubenet.NodeRoute{Node: n.Name, PodCIDR: pc, NodeIP: ip})
+			out = append(out, kubenet.NodeRoute{Node: n.Name, PodCIDR: n.PodCIDR, NodeIP: n.IP})
 		}
 	}
 	return out

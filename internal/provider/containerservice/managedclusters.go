@@ -347,7 +347,9 @@ func (p *Provider) createCluster(c *arm.Call, mc *armcontainerservice.ManagedClu
 			}
 		}
 	}
-	if err := kubenet.Validate(spec); err != nil {
+	// The ranges are parsed here, once: the state keeps them typed.
+	ranges, err := kubenet.ValidateRanges(spec)
+	if err != nil {
 		return nil, err
 	}
 	for _, sn := range subnetIDs {
@@ -366,8 +368,8 @@ func (p *Provider) createCluster(c *arm.Call, mc *armcontainerservice.ManagedClu
 	if err != nil {
 		return nil, err
 	}
-	st := &clusterState{ClusterID: c.ID, ID8: kubenet.ClusterID8(c.ID), Location: loc, PodCIDR: prof.PodCIDR, ServiceCIDR: prof.ServiceCIDR,
-		DNSServiceIP: prof.DNSServiceIP, RouteTableID: rtID, BYORouteTable: rtID != "", SubnetIDs: subnetIDs, PrincipalID: principal, UserAssigned: userAssigned}
+	st := &clusterState{ClusterID: c.ID, ID8: kubenet.ClusterID8(c.ID), Location: loc, PodCIDR: ranges.PodCIDR, ServiceCIDR: ranges.ServiceCIDR,
+		DNSServiceIP: ranges.DNSServiceIP, RouteTableID: rtID, BYORouteTable: rtID != "", SubnetIDs: subnetIDs, PrincipalID: principal, UserAssigned: userAssigned}
 	if userAssigned && !managedVNet {
 		// A user-assigned identity must hold its permissions before creation.
 		if err := p.checkPermissions(c, st, pools[0].target+".vnetSubnetID"); err != nil {

@@ -3,6 +3,7 @@ package containerservice
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 
@@ -99,7 +100,10 @@ func (w *workloads) putPod(c *arm.Call) ([]byte, error) {
 		}
 		var last netip.Addr
 		if raw, ok := c.R.Get(podIPAMKey(c.Parent, node.Name)); ok {
-			last, _ = netip.ParseAddr(string(raw))
+			var err error
+			if last, err = netip.ParseAddr(string(raw)); err != nil {
+				return nil, fmt.Errorf("pod IPAM record of node %s: %w", node.Name, err)
+			}
 		}
 		a, err := PodRange(node.PodCIDR).Next(used, last)
 		if errors.Is(err, kubenet.ErrPodRangeFull) {
@@ -111,7 +115,7 @@ func (w *workloads) putPod(c *arm.Call) ([]byte, error) {
 		ip = a
 		c.Tx.Put(podIPAMKey(c.Parent, node.Name), []byte(a.String()))
 	}
-	doc := podDoc{ID: c.ID, Name: c.Name, Type: TypePod, Properties: podProps{NodeName: node.Name, PodIP: ip.String(),
+	doc := podDoc{ID: c.ID, Name: c.Name, Type: TypePod, Properties: podProps{NodeName: node.Name, PodIP: ip,
 		HostNetwork: p.HostNetwork, ProvisioningState: "Succeeded"}}
 	raw, err := json.Marshal(doc)
 	if err != nil {

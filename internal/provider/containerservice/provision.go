@@ -153,16 +153,14 @@ func (p *Provider) addNodes(c *arm.Call, st *clusterState, pool *poolState, n in
 	if err != nil {
 		return err
 	}
-	podCIDR, err := netip.ParsePrefix(st.PodCIDR)
-	if err != nil {
-		return fmt.Errorf("cluster pod CIDR %q: %w", st.PodCIDR, err)
-	}
-	alloc, err := kubenet.NewPodCIDRAllocator(podCIDR)
+	alloc, err := kubenet.NewPodCIDRAllocator(st.PodCIDR)
 	if err != nil {
 		return err
 	}
 	for _, used := range st.usedPodCIDRs() {
-		_ = alloc.MarkUsed(used)
+		if err := alloc.MarkUsed(used); err != nil {
+			return fmt.Errorf("cluster %s: stored node pod CIDR %s: %w", st.ClusterID, used, err)
+		}
 	}
 	for i := range n {
 		block, err := alloc.Allocate()
@@ -183,7 +181,7 @@ func (p *Provider) addNodes(c *arm.Call, st *clusterState, pool *poolState, n in
 		if err := c.Save(vm.ID, vm); err != nil {
 			return err
 		}
-		pool.Nodes = append(pool.Nodes, nodeState{Name: names[i], Index: idx, IP: ips[i].String(), PodCIDR: block.String(), NICID: nicID, VMID: vm.ID})
+		pool.Nodes = append(pool.Nodes, nodeState{Name: names[i], Index: idx, IP: ips[i], PodCIDR: block, NICID: nicID, VMID: vm.ID})
 	}
 	if err := network.RenderSubnet(c, sn.ID); err != nil {
 		return err

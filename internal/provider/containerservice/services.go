@@ -54,8 +54,8 @@ func (w *workloads) putService(c *arm.Call) ([]byte, error) {
 		if err := json.Unmarshal(c.Existing, &old); err != nil {
 			return nil, err
 		}
-		ip, _ = netip.ParseAddr(old.Properties.ClusterIP)
-		if p.ClusterIP != "" && p.ClusterIP != old.Properties.ClusterIP {
+		ip = old.Properties.ClusterIP
+		if p.ClusterIP.IsValid() && p.ClusterIP != ip {
 			return nil, azerr.BadRequest(kubenet.CodePropertyChangeNotAllowed, "properties.clusterIP", "The ClusterIP of service %s can't change.", c.Name)
 		}
 	} else {
@@ -76,6 +76,6 @@ func (w *workloads) putService(c *arm.Call) ([]byte, error) {
 			return nil, azerr.Conflict(CodeServiceCIDRFull, "properties", "The service CIDR %s has no free ClusterIP.", cidr)
 		}
 	}
-	p.ClusterIP, p.ProvisioningState = ip.String(), "Succeeded"
+	p.ClusterIP, p.ProvisioningState = ip, "Succeeded"
 	return json.Marshal(serviceDoc{ID: c.ID, Name: c.Name, Type: TypeService, Properties: p})
 }

@@ -13,20 +13,23 @@ import (
 // cluster besides its ARM document: the allocation of nodes, addresses and
 // pod CIDRs, and the progress of the operation in flight.
 type clusterState struct {
-	ClusterID     string      `json:"clusterId"`
-	ID8           string      `json:"id8"`
-	Location      string      `json:"location"`
-	NodeRGID      string      `json:"nodeResourceGroupId"`
-	PodCIDR       string      `json:"podCidr"`
-	ServiceCIDR   string      `json:"serviceCidr"`
-	DNSServiceIP  string      `json:"dnsServiceIP"`
-	RouteTableID  string      `json:"routeTableId"`
-	BYORouteTable bool        `json:"byoRouteTable"`
-	NSGID         string      `json:"nsgId"`
-	SubnetIDs     []string    `json:"subnetIds"`
-	PrincipalID   string      `json:"principalId"`
-	UserAssigned  bool        `json:"userAssigned"`
-	Pools         []poolState `json:"pools"`
+	ClusterID string `json:"clusterId"`
+	ID8       string `json:"id8"`
+	Location  string `json:"location"`
+	NodeRGID  string `json:"nodeResourceGroupId"`
+	// PodCIDR, ServiceCIDR and DNSServiceIP were parsed once, when the
+	// create request was validated; they are stored as their text (the zero
+	// value as ""), the form the state always had.
+	PodCIDR       netip.Prefix `json:"podCidr"`
+	ServiceCIDR   netip.Prefix `json:"serviceCidr"`
+	DNSServiceIP  netip.Addr   `json:"dnsServiceIP"`
+	RouteTableID  string       `json:"routeTableId"`
+	BYORouteTable bool         `json:"byoRouteTable"`
+	NSGID         string       `json:"nsgId"`
+	SubnetIDs     []string     `json:"subnetIds"`
+	PrincipalID   string       `json:"principalId"`
+	UserAssigned  bool         `json:"userAssigned"`
+	Pools         []poolState  `json:"pools"`
 
 	// Operation is the in-flight long-running operation, "" when idle.
 	Operation string `json:"operation,omitempty"`
@@ -56,14 +59,15 @@ type poolState struct {
 	Nodes     []nodeState `json:"nodes"`
 }
 
-// nodeState is one node: its instance, NIC, address and pod CIDR.
+// nodeState is one node: its instance, NIC, address and pod CIDR, the
+// last two typed as they were allocated.
 type nodeState struct {
-	Name    string `json:"name"`
-	Index   int    `json:"index"`
-	IP      string `json:"ip"`
-	PodCIDR string `json:"podCidr"`
-	NICID   string `json:"nicId"`
-	VMID    string `json:"vmId"`
+	Name    string       `json:"name"`
+	Index   int          `json:"index"`
+	IP      netip.Addr   `json:"ip"`
+	PodCIDR netip.Prefix `json:"podCidr"`
+	NICID   string       `json:"nicId"`
+	VMID    string       `json:"vmId"`
 }
 
 func stateKey(clusterID string) string { return "cs/" + strings.ToLower(clusterID) }
@@ -106,8 +110,8 @@ func (st *clusterState) usedPodCIDRs() []netip.Prefix {
 	var out []netip.Prefix
 	for _, p := range st.Pools {
 		for _, n := range p.Nodes {
-			if pc, err := netip.ParsePrefix(n.PodCIDR); err == nil {
-				out = append(out, pc)
+			if n.PodCIDR.IsValid() {
+				out = append(out, n.PodCIDR)
 			}
 		}
 	}
@@ -143,15 +147,11 @@ func Lookup(r store.Reader, id string) (ClusterInfo, bool) {
 	if !ok {
 		return ClusterInfo{}, false
 	}
-	info := ClusterInfo{ID: st.ClusterID, RouteTableID: st.RouteTableID, NSGID: st.NSGID, NodeRGID: st.NodeRGID}
-	info.PodCIDR, _ = netip.ParsePrefix(st.PodCIDR)
-	info.ServiceCIDR, _ = netip.ParsePrefix(st.ServiceCIDR)
-	info.DNSServiceIP, _ = netip.ParseAddr(st.DNSServiceIP)
+	info := ClusterInfo{ID: st.ClusterID, PodCIDR: st.PodCIDR, ServiceCIDR: st.ServiceCIDR, DNSServiceIP: st.DNSServiceIP,
+		RouteTableID: st.RouteTableID, NSGID: st.NSGID, NodeRGID: st.NodeRGID}
 	for _, p := range st.Pools {
 		for _, n := range p.Nodes {
-			ip, _ := netip.ParseAddr(n.IP)
-			pc, _ := netip.ParsePrefix(n.PodCIDR)
-			info.Nodes = append(info.Nodes, Node{Name: n.Name, Pool: p.Name, IP: ip, PodCIDR: pc, NICID: n.NICID, SubnetID: p.SubnetID})
+			info.Nodes = append(info.Nodes, Node{Name: n.Name, Pool: p.Name, IP: n.IP, PodCIDR: n.PodCIDR, NICID: n.NICID, SubnetID: p.SubnetID})
 		}
 	}
 	return info, true

@@ -239,17 +239,18 @@ func (t *tracer) nodeNames() []string {
 	return out
 }
 
-// destination resolves req.To (and req.Port) to an address and port.
-func (t *tracer) destination(to string, port int) (TraceEndpoint, error) {
+// destination resolves req.To (and req.Port) to an address and port: the
+// endpoint as the answer shows it, and the address, typed, to trace to.
+func (t *tracer) destination(to string, port int) (TraceEndpoint, netip.Addr, error) {
 	to = strings.TrimSpace(to)
 	if to == "" {
-		return TraceEndpoint{}, azerr.BadRequest("InvalidParameter", "to", "Name the destination: an IP address (with an optional :port), a node or a pod.")
+		return TraceEndpoint{}, netip.Addr{}, azerr.BadRequest("InvalidParameter", "to", "Name the destination: an IP address (with an optional :port), a node or a pod.")
 	}
 	host, p := to, 0
 	if h, ps, err := net.SplitHostPort(to); err == nil {
 		n, err := strconv.Atoi(ps)
 		if err != nil || n < 0 || n > 65535 {
-			return TraceEndpoint{}, azerr.BadRequest("InvalidParameter", "to", "The port in %q is not a number from 0 to 65535.", to)
+			return TraceEndpoint{}, netip.Addr{}, azerr.BadRequest("InvalidParameter", "to", "The port in %q is not a number from 0 to 65535.", to)
 		}
 		host, p = h, n
 	}
@@ -258,21 +259,21 @@ func (t *tracer) destination(to string, port int) (TraceEndpoint, error) {
 	}
 	if a, err := netip.ParseAddr(host); err == nil {
 		if !a.Is4() {
-			return TraceEndpoint{}, azerr.BadRequest("InvalidParameter", "to", "Destination %s is not an IPv4 address.", a)
+			return TraceEndpoint{}, netip.Addr{}, azerr.BadRequest("InvalidParameter", "to", "Destination %s is not an IPv4 address.", a)
 		}
-		return t.describe(a, port), nil
+		return t.describe(a, port), a, nil
 	}
 	if n := t.nodeNamed(host); n != nil {
-		return TraceEndpoint{Kind: "node", Name: n.Name, IP: n.IP.String(), Port: port, Node: n.Name}, nil
+		return TraceEndpoint{Kind: "node", Name: n.Name, IP: n.IP.String(), Port: port, Node: n.Name}, n.IP, nil
 	}
 	if pd, ok := t.podNamed(host); ok {
 		ip := pd.IP
 		if n := t.nodeNamed(pd.Node); n != nil && (pd.HostNetwork || !ip.IsValid()) {
 			ip = n.IP
 		}
-		return TraceEndpoint{Kind: "pod", Name: pd.Name, IP: ip.String(), Port: port, Node: pd.Node}, nil
+		return TraceEndpoint{Kind: "pod", Name: pd.Name, IP: ip.String(), Port: port, Node: pd.Node}, ip, nil
 	}
-	return TraceEndpoint{}, azerr.BadRequest("InvalidParameter", "to", "Destination %q is not an IP address, nor a node or pod of cluster %s.", to, arm.LastName(t.info.ID))
+	return TraceEndpoint{}, netip.Addr{}, azerr.BadRequest("InvalidParameter", "to", "Destination %q is not an IP address, nor a node or pod of cluster %s.", to, arm.LastName(t.info.ID))
 }
 
 // describe says what an address is, from the cluster's point of view.
@@ -311,7 +312,7 @@ func (t *tracer) run(req TraceRequest) (TraceAnswer, error) {
 	if req.Port < 0 || req.Port > 65535 {
 		return TraceAnswer{}, azerr.BadRequest("InvalidParameter", "port", "Port %d is outside 0-65535.", req.Port)
 	}
-	to, err := t.destination(req.To, req.Port)
+	to, dst, err := t.destination(req.To, req.Port)
 	if err != nil {
 		return TraceAnswer{}, err
 	}
@@ -319,7 +320,7 @@ func (t *tracer) run(req TraceRequest) (TraceAnswer, error) {
 	if sport == 0 {
 		sport = DefaultTraceSourcePort
 	}
-	dst, dport := netip.MustParseAddr(to.IP), to.Port
+	dport := to.Port
 	in := fabric.TraceInput{
 		Source: src, Node: t.fabricNode(srcNode), ClusterPodCIDR: t.info.PodCIDR,
 		Dst: dst, DstPort: dport, SrcPort: sport, Protocol: req.Protocol,

@@ -94,11 +94,11 @@ type podDoc struct {
 }
 
 type podProps struct {
-	NodeName          string `json:"nodeName,omitempty"`
-	PodIP             string `json:"podIP,omitempty"`
-	HostNetwork       bool   `json:"hostNetwork"`
-	Netns             string `json:"netns,omitempty"`
-	ProvisioningState string `json:"provisioningState,omitempty"`
+	NodeName          string     `json:"nodeName,omitempty"`
+	PodIP             netip.Addr `json:"podIP,omitzero"`
+	HostNetwork       bool       `json:"hostNetwork"`
+	Netns             string     `json:"netns,omitempty"`
+	ProvisioningState string     `json:"provisioningState,omitempty"`
 }
 
 type serviceDoc struct {
@@ -109,12 +109,12 @@ type serviceDoc struct {
 }
 
 type serviceProps struct {
-	Selector          string `json:"selector"`
-	Port              int    `json:"port"`
-	TargetPort        int    `json:"targetPort,omitempty"`
-	Protocol          string `json:"protocol,omitempty"`
-	ClusterIP         string `json:"clusterIP,omitempty"`
-	ProvisioningState string `json:"provisioningState,omitempty"`
+	Selector          string     `json:"selector"`
+	Port              int        `json:"port"`
+	TargetPort        int        `json:"targetPort,omitempty"`
+	Protocol          string     `json:"protocol,omitempty"`
+	ClusterIP         netip.Addr `json:"clusterIP,omitzero"`
+	ProvisioningState string     `json:"provisioningState,omitempty"`
 }
 
 // Pods lists the pods of cluster clusterID, sorted by name.
@@ -125,8 +125,7 @@ func Pods(r store.Reader, clusterID string) []PodInfo {
 		if json.Unmarshal(raw, &d) != nil {
 			return
 		}
-		ip, _ := netip.ParseAddr(d.Properties.PodIP)
-		out = append(out, PodInfo{Name: d.Name, Node: d.Properties.NodeName, IP: ip, HostNetwork: d.Properties.HostNetwork})
+		out = append(out, PodInfo{Name: d.Name, Node: d.Properties.NodeName, IP: d.Properties.PodIP, HostNetwork: d.Properties.HostNetwork})
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
@@ -140,8 +139,7 @@ func Services(r store.Reader, clusterID string) []ServiceInfo {
 		if json.Unmarshal(raw, &d) != nil {
 			return
 		}
-		ip, _ := netip.ParseAddr(d.Properties.ClusterIP)
-		out = append(out, ServiceInfo{Name: d.Name, ClusterIP: ip, Protocol: d.Properties.Protocol, Port: d.Properties.Port,
+		out = append(out, ServiceInfo{Name: d.Name, ClusterIP: d.Properties.ClusterIP, Protocol: d.Properties.Protocol, Port: d.Properties.Port,
 			TargetPort: d.Properties.TargetPort, Selector: d.Properties.Selector})
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })

@@ -94,8 +94,8 @@ func (r *Routing) NIC(id, target string) (NICRouting, error) {
 			VirtualMachine       *ref `json:"virtualMachine"`
 			IPConfigurations     []struct {
 				Properties struct {
-					PrivateIPAddress string `json:"privateIPAddress"`
-					Subnet           *ref   `json:"subnet"`
+					PrivateIPAddress netip.Addr `json:"privateIPAddress"`
+					Subnet           *ref       `json:"subnet"`
 				} `json:"properties"`
 			} `json:"ipConfigurations"`
 		} `json:"properties"`
@@ -117,7 +117,7 @@ func (r *Routing) NIC(id, target string) (NICRouting, error) {
 	var subnetID string
 	if ipcs := n.Properties.IPConfigurations; len(ipcs) > 0 && ipcs[0].Properties.Subnet != nil {
 		subnetID = ipcs[0].Properties.Subnet.ID
-		out.IP, _ = netip.ParseAddr(ipcs[0].Properties.PrivateIPAddress)
+		out.IP = ipcs[0].Properties.PrivateIPAddress
 	}
 	if subnetID == "" || !out.IP.IsValid() {
 		return NICRouting{}, azerr.BadRequest("InvalidResourceReference", target,
@@ -150,9 +150,9 @@ func routingSubnet(c *arm.Call, id, target string) (SubnetInfo, error) {
 		ID         string `json:"id"`
 		Name       string `json:"name"`
 		Properties *struct {
-			AddressPrefix        string `json:"addressPrefix"`
-			RouteTable           *ref   `json:"routeTable"`
-			NetworkSecurityGroup *ref   `json:"networkSecurityGroup"`
+			AddressPrefix        netip.Prefix `json:"addressPrefix"`
+			RouteTable           *ref         `json:"routeTable"`
+			NetworkSecurityGroup *ref         `json:"networkSecurityGroup"`
 		} `json:"properties"`
 	}
 	ok, err := c.Load(id, &s)
@@ -162,8 +162,7 @@ func routingSubnet(c *arm.Call, id, target string) (SubnetInfo, error) {
 	if !ok || s.Properties == nil {
 		return SubnetInfo{}, azerr.BadRequest("InvalidResourceReference", target, "Subnet %s referenced at %s was not found.", id, target)
 	}
-	info := SubnetInfo{ID: s.ID, Name: s.Name, VNetID: arm.ParentOf(s.ID)}
-	info.Prefix, _ = netip.ParsePrefix(s.Properties.AddressPrefix)
+	info := SubnetInfo{ID: s.ID, Name: s.Name, VNetID: arm.ParentOf(s.ID), Prefix: s.Properties.AddressPrefix}
 	if s.Properties.RouteTable != nil {
 		info.RouteTableID = s.Properties.RouteTable.ID
 	}
@@ -252,22 +251,19 @@ func tableRoutes(c *arm.Call, rtID string) []fabric.Route {
 		var r struct {
 			Name       string `json:"name"`
 			Properties struct {
-				AddressPrefix    string `json:"addressPrefix"`
-				NextHopType      string `json:"nextHopType"`
-				NextHopIPAddress string `json:"nextHopIpAddress"`
+				AddressPrefix    netip.Prefix `json:"addressPrefix"`
+				NextHopType      string       `json:"nextHopType"`
+				NextHopIPAddress netip.Addr   `json:"nextHopIpAddress"`
 			} `json:"properties"`
 		}
 		if json.Unmarshal(raw, &r) != nil {
 			return true
 		}
-		p, err := netip.ParsePrefix(r.Properties.AddressPrefix)
-		if err != nil {
+		if !r.Properties.AddressPrefix.IsValid() {
 			return true
 		}
-		fr := fabric.Route{Name: r.Name, Source: fabric.SourceUser, State: fabric.StateActive, Prefix: p,
-			NextHopType: fabric.NextHopType(r.Properties.NextHopType), RouteTableID: rtID}
-		fr.NextHopIP, _ = netip.ParseAddr(r.Properties.NextHopIPAddress)
-		out = append(out, fr)
+		out = append(out, fabric.Route{Name: r.Name, Source: fabric.SourceUser, State: fabric.StateActive, Prefix: r.Properties.AddressPrefix,
+			NextHopType: fabric.NextHopType(r.Properties.NextHopType), NextHopIP: r.Properties.NextHopIPAddress, RouteTableID: rtID})
 		return true
 	})
 	return out

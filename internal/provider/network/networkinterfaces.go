@@ -195,18 +195,30 @@ func hex2(b byte) string {
 	return string([]byte{h[b>>4], h[b&15]})
 }
 
-// primaryIP returns the subnet and address of a stored NIC document.
+// primaryIP returns the subnet and address of a stored NIC document ("" and
+// the zero Addr when it has none). The address is decoded typed: a stored
+// document that is not a NIC's, or whose address does not parse, has none.
 func primaryIP(raw []byte) (string, netip.Addr) {
-	var n armnetwork.Interface
+	var n struct {
+		Properties *struct {
+			IPConfigurations []struct {
+				Properties *struct {
+					PrivateIPAddress netip.Addr `json:"privateIPAddress"`
+					Subnet           *struct {
+						ID string `json:"id"`
+					} `json:"subnet"`
+				} `json:"properties"`
+			} `json:"ipConfigurations"`
+		} `json:"properties"`
+	}
 	if json.Unmarshal(raw, &n) != nil || n.Properties == nil || len(n.Properties.IPConfigurations) == 0 {
 		return "", netip.Addr{}
 	}
 	p := n.Properties.IPConfigurations[0].Properties
-	if p == nil || p.Subnet == nil || p.Subnet.ID == nil || p.PrivateIPAddress == nil {
+	if p == nil || p.Subnet == nil || p.Subnet.ID == "" || !p.PrivateIPAddress.IsValid() {
 		return "", netip.Addr{}
 	}
-	a, _ := netip.ParseAddr(*p.PrivateIPAddress)
-	return *p.Subnet.ID, a
+	return p.Subnet.ID, p.PrivateIPAddress
 }
 
 func nsgOf(raw []byte) string {

@@ -2,6 +2,7 @@ package network
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"strings"
 
@@ -319,7 +320,11 @@ func LookupSubnet(c *arm.Call, id, target string) (SubnetInfo, error) {
 	}
 	info := SubnetInfo{ID: *s.ID, Name: *s.Name, VNetID: arm.ParentOf(*s.ID)}
 	if s.Properties.AddressPrefix != nil {
-		info.Prefix, _ = netip.ParsePrefix(*s.Properties.AddressPrefix)
+		// Stored prefixes were validated on PUT; one that does not parse is
+		// a damaged record, reported rather than read as no prefix.
+		if info.Prefix, err = netip.ParsePrefix(*s.Properties.AddressPrefix); err != nil {
+			return SubnetInfo{}, fmt.Errorf("subnet %s: stored address prefix: %w", *s.ID, err)
+		}
 	}
 	if s.Properties.RouteTable != nil && s.Properties.RouteTable.ID != nil {
 		info.RouteTableID = *s.Properties.RouteTable.ID
