@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -207,13 +206,11 @@ func effectiveRoutes(c *arm.Call, sn network.SubnetInfo) []fabric.Route {
 	if sn.RouteTableID != "" {
 		if rt, ok := network.LookupRouteTable(c, sn.RouteTableID); ok {
 			for _, r := range rt.Routes {
-				p, err := netip.ParsePrefix(r.AddressPrefix)
-				if err != nil {
+				if !r.AddressPrefix.IsValid() {
 					continue
 				}
-				hop, _ := netip.ParseAddr(r.NextHopIP)
-				udrs = append(udrs, fabric.Route{Name: r.Name, Source: fabric.SourceUser, Prefix: p,
-					NextHopType: nextHopType(r.NextHopType), NextHopIP: hop, RouteTableID: rt.ID})
+				udrs = append(udrs, fabric.Route{Name: r.Name, Source: fabric.SourceUser, Prefix: r.AddressPrefix,
+					NextHopType: nextHopType(r.NextHopType), NextHopIP: r.NextHopIP, RouteTableID: rt.ID})
 			}
 		}
 	}

@@ -23,14 +23,15 @@ type NodeRoute struct {
 	NodeIP  netip.Addr
 }
 
-// Route is a route of an Azure route table, as ARM shows it
-// (properties.addressPrefix, properties.nextHopType,
-// properties.nextHopIpAddress).
+// Route is a route of an Azure route table (properties.addressPrefix,
+// properties.nextHopType, properties.nextHopIpAddress), its prefix and
+// next-hop address typed.
 type Route struct {
 	Name          string
-	AddressPrefix string
+	AddressPrefix netip.Prefix
 	NextHopType   string
-	NextHopIP     string
+	// NextHopIP is the zero Addr when the route has none.
+	NextHopIP netip.Addr
 }
 
 // RouteName returns the name of the managed route for a node's pod CIDR: the
@@ -104,9 +105,9 @@ func BelongsToCluster(name, id8 string) bool {
 func DesiredRoute(nr NodeRoute) Route {
 	return Route{
 		Name:          RouteName(nr.Node, nr.PodCIDR),
-		AddressPrefix: nr.PodCIDR.Masked().String(),
+		AddressPrefix: nr.PodCIDR.Masked(),
 		NextHopType:   NextHopVirtualAppliance,
-		NextHopIP:     nr.NodeIP.String(),
+		NextHopIP:     nr.NodeIP,
 	}
 }
 
@@ -173,10 +174,10 @@ func sameRoute(o, w Route) bool {
 	if !strings.EqualFold(o.NextHopType, w.NextHopType) {
 		return false
 	}
-	op, err := netip.ParsePrefix(o.AddressPrefix)
-	if err != nil || op.Masked().String() != w.AddressPrefix || op != op.Masked() {
+	// An observed prefix with host bits set differs, even when its masked
+	// form is the desired one: the route controller rewrites it.
+	if !o.AddressPrefix.IsValid() || o.AddressPrefix != o.AddressPrefix.Masked() || o.AddressPrefix != w.AddressPrefix {
 		return false
 	}
-	oa, err := netip.ParseAddr(o.NextHopIP)
-	return err == nil && oa.String() == w.NextHopIP
+	return o.NextHopIP.IsValid() && o.NextHopIP == w.NextHopIP
 }

@@ -89,7 +89,7 @@ func TestBelongsToCluster(t *testing.T) {
 }
 
 func managed(node, cidr, ip string) Route {
-	return Route{Name: RouteName(node, mp(cidr)), AddressPrefix: cidr, NextHopType: "VirtualAppliance", NextHopIP: ip}
+	return Route{Name: RouteName(node, mp(cidr)), AddressPrefix: mp(cidr), NextHopType: "VirtualAppliance", NextHopIP: ma(ip)}
 }
 
 // apply performs Reconcile's actions on a route table.
@@ -121,8 +121,8 @@ func TestReconcile(t *testing.T) {
 		{node0, mp("10.244.0.0/24"), ma("192.168.1.4")},
 		{node1, mp("10.244.1.0/24"), ma("192.168.1.5")},
 	}
-	firewall := Route{Name: "default-to-firewall", AddressPrefix: "0.0.0.0/0", NextHopType: "VirtualAppliance", NextHopIP: "10.0.0.4"}
-	onprem := Route{Name: "onprem____vpn", AddressPrefix: "10.0.0.0/8", NextHopType: "VirtualNetworkGateway"}
+	firewall := Route{Name: "default-to-firewall", AddressPrefix: mp("0.0.0.0/0"), NextHopType: "VirtualAppliance", NextHopIP: ma("10.0.0.4")}
+	onprem := Route{Name: "onprem____vpn", AddressPrefix: mp("10.0.0.0/8"), NextHopType: "VirtualNetworkGateway"}
 	r0 := managed(node0, "10.244.0.0/24", "192.168.1.4")
 	r1 := managed(node1, "10.244.1.0/24", "192.168.1.5")
 	r2 := managed(node2, "10.244.2.0/24", "192.168.1.6")
@@ -147,20 +147,20 @@ func TestReconcile(t *testing.T) {
 			observed: []Route{r0, managed(node1, "10.244.1.0/24", "192.168.1.99"), r2},
 			update:   []Route{r1}, final: []Route{r0, r1, r2}},
 		{name: "UserChangedNextHopType", desired: desired3,
-			observed: []Route{r0, r1, {Name: r2.Name, AddressPrefix: "10.244.2.0/24", NextHopType: "None"}},
+			observed: []Route{r0, r1, {Name: r2.Name, AddressPrefix: mp("10.244.2.0/24"), NextHopType: "None"}},
 			update:   []Route{r2}, final: []Route{r0, r1, r2}},
 		{name: "UserChangedOnlyNextHopType", desired: desired3,
-			observed: []Route{r0, r1, {Name: r2.Name, AddressPrefix: "10.244.2.0/24", NextHopType: "Internet", NextHopIP: "192.168.1.6"}},
+			observed: []Route{r0, r1, {Name: r2.Name, AddressPrefix: mp("10.244.2.0/24"), NextHopType: "Internet", NextHopIP: ma("192.168.1.6")}},
 			update:   []Route{r2}, final: []Route{r0, r1, r2}},
 		{name: "UserChangedAddressPrefix", desired: desired3,
-			observed: []Route{{Name: r0.Name, AddressPrefix: "10.244.0.0/16", NextHopType: "VirtualAppliance", NextHopIP: "192.168.1.4"}, r1, r2},
+			observed: []Route{{Name: r0.Name, AddressPrefix: mp("10.244.0.0/16"), NextHopType: "VirtualAppliance", NextHopIP: ma("192.168.1.4")}, r1, r2},
 			update:   []Route{r0}, final: []Route{r0, r1, r2}},
 		{name: "GarbledAddressPrefix", desired: desired3,
-			observed: []Route{{Name: r0.Name, AddressPrefix: "10.244.0.9/24", NextHopType: "VirtualAppliance", NextHopIP: "192.168.1.4"}, r1, r2},
+			observed: []Route{{Name: r0.Name, AddressPrefix: mp("10.244.0.9/24"), NextHopType: "VirtualAppliance", NextHopIP: ma("192.168.1.4")}, r1, r2},
 			update:   []Route{r0}, final: []Route{r0, r1, r2}},
 		{name: "NextHopTypeCaseIgnored", desired: desired3,
-			observed: []Route{{Name: r0.Name, AddressPrefix: "10.244.0.0/24", NextHopType: "virtualappliance", NextHopIP: "192.168.1.4"}, r1, r2},
-			final:    []Route{{Name: r0.Name, AddressPrefix: "10.244.0.0/24", NextHopType: "virtualappliance", NextHopIP: "192.168.1.4"}, r1, r2}},
+			observed: []Route{{Name: r0.Name, AddressPrefix: mp("10.244.0.0/24"), NextHopType: "virtualappliance", NextHopIP: ma("192.168.1.4")}, r1, r2},
+			final:    []Route{{Name: r0.Name, AddressPrefix: mp("10.244.0.0/24"), NextHopType: "virtualappliance", NextHopIP: ma("192.168.1.4")}, r1, r2}},
 		{name: "DeletedNode", desired: desired3[1:], observed: []Route{r0, r1, r2, firewall},
 			remove: []string{r2.Name}, final: []Route{r0, r1, firewall}},
 		{name: "ScaleDownToZero", observed: []Route{r0, firewall, r1},
@@ -198,7 +198,7 @@ func TestReconcile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			add, update, remove := Reconcile(tt.desired, tt.observed)
-			opt := cmpopts.EquateEmpty()
+			opt := cmp.Options{cmpopts.EquateEmpty(), cmpopts.EquateComparable(netip.Prefix{}, netip.Addr{})}
 			if diff := cmp.Diff(tt.add, add, opt); diff != "" {
 				t.Errorf("add (-want +got):\n%s", diff)
 			}

@@ -2,6 +2,7 @@ package network
 
 import (
 	"encoding/json"
+	"net/netip"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -11,12 +12,15 @@ import (
 	"github.com/aksnet/aksnet/internal/kubenet"
 )
 
-// RouteSpec is a validated route.
+// RouteSpec is a validated route, its prefix and next-hop address typed;
+// they become text only in the stored ARM document (SaveRoute).
 type RouteSpec struct {
 	Name          string
-	AddressPrefix string
+	AddressPrefix netip.Prefix
 	NextHopType   string
-	NextHopIP     string
+	// NextHopIP is the zero Addr for every next-hop type but
+	// VirtualAppliance.
+	NextHopIP netip.Addr
 }
 
 var nextHopTypes = []string{
@@ -42,7 +46,7 @@ func routeSpec(name string, props *armnetwork.RoutePropertiesFormat, target stri
 	if err != nil {
 		return s, err
 	}
-	s.AddressPrefix = p.String()
+	s.AddressPrefix = p
 	nht := ""
 	if props.NextHopType != nil {
 		nht = string(*props.NextHopType)
@@ -73,14 +77,14 @@ func routeSpec(name string, props *armnetwork.RoutePropertiesFormat, target stri
 		if err != nil {
 			return s, err
 		}
-		s.NextHopIP = a.String()
+		s.NextHopIP = a
 	}
 	return s, nil
 }
 
 // checkRouteConflicts refuses two routes with one address prefix.
 func checkRouteConflicts(table string, specs []RouteSpec) error {
-	seen := map[string]string{}
+	seen := map[netip.Prefix]string{}
 	for i, s := range specs {
 		if other, dup := seen[s.AddressPrefix]; dup {
 			return azerr.BadRequest("RouteConflict", "properties.routes["+itoa(i)+"].properties.addressPrefix",
@@ -91,16 +95,20 @@ func checkRouteConflicts(table string, specs []RouteSpec) error {
 	return nil
 }
 
-func specOf(r *armnetwork.Route) RouteSpec {
-	s := RouteSpec{Name: deref(r.Name)}
-	if r.Properties != nil {
-		s.AddressPrefix = deref(r.Properties.AddressPrefix)
-		s.NextHopIP = deref(r.Properties.NextHopIPAddress)
-		if r.Properties.NextHopType != nil {
-			s.NextHopType = string(*r.Properties.NextHopType)
-		}
-	}
-	return s
+// storedRoute is a stored route document as RouteSpec reads it: the
+// prefix and next-hop address decode typed, so that nothing parses them
+// again.
+type storedRoute struct {
+	Name       string `json:"name"`
+	Properties struct {
+		AddressPrefix    netip.Prefix `json:"addressPrefix"`
+		NextHopType      string       `json:"nextHopType"`
+		NextHopIPAddress netip.Addr   `json:"nextHopIpAddress"`
+	} `json:"properties"`
+}
+
+func (r *storedRoute) spec() RouteSpec {
+	return RouteSpec{Name: r.Name, AddressPrefix: r.Properties.AddressPrefix, NextHopType: r.Properties.NextHopType, NextHopIP: r.Properties.NextHopIPAddress}
 }
 
 func deref(s *string) string {
@@ -124,14 +132,14 @@ func SaveRoute(c *arm.Call, rtID string, s RouteSpec) error {
 		Type: to.Ptr(TypeRoute),
 		Etag: to.Ptr(arm.NewETag()),
 		Properties: &armnetwork.RoutePropertiesFormat{
-			AddressPrefix:     to.Ptr(s.AddressPrefix),
+			AddressPrefix:     to.Ptr(s.AddressPrefix.String()),
 			NextHopType:       to.Ptr(armnetwork.RouteNextHopType(s.NextHopType)),
 			HasBgpOverride:    to.Ptr(false),
 			ProvisioningState: succeeded(),
 		},
 	}
-	if s.NextHopIP != "" {
-		r.Properties.NextHopIPAddress = to.Ptr(s.NextHopIP)
+	if s.NextHopIP.IsValid() {
+		r.Properties.NextHopIPAddress = to.Ptr(s.NextHopIP.String())
 	}
 	return c.Save(id, r)
 }
@@ -165,7 +173,7 @@ func (p *Provider) putRoute(c *arm.Call) ([]byte, error) {
 		var o struct {
 			Name       string `json:"name"`
 			Properties struct {
-				AddressPrefix string `json:"addressPrefix"`
+				AddressPrefix netip.Prefix `json:"addressPrefix"`
 			} `json:"properties"`
 		}
 		if json.Unmarshal(raw, &o) == nil && !strings.EqualFold(o.Name, c.Name) {

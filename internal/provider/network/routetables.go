@@ -132,9 +132,9 @@ func LookupRouteTable(c *arm.Call, id string) (RouteTableInfo, bool) {
 		info.Location = *rt.Location
 	}
 	c.ScanChildren(*rt.ID, "routes", func(raw []byte) bool {
-		var r armnetwork.Route
+		var r storedRoute
 		if json.Unmarshal(raw, &r) == nil {
-			info.Routes = append(info.Routes, specOf(&r))
+			info.Routes = append(info.Routes, r.spec())
 		}
 		return true
 	})
