@@ -242,74 +242,118 @@ func (g *Graph) change(c *call, what string, fn func(tx store.Tx) error, ok func
 
 func noContent(c *call) func() { return func() { c.w.WriteHeader(http.StatusNoContent) } }
 
-func (g *Graph) servicePrincipals(c *call, rest []string) {
-	r := c.r
-	switch {
-	case len(rest) == 0 && r.Method == http.MethodGet:
-		f := r.URL.Query().Get("$filter")
-		m := eqFilter.FindStringSubmatch(f)
-		if f != "" && m == nil {
-			c.fail(http.StatusBadRequest, "BadRequest", "Invalid filter clause: '%s' is not supported by aksnet.", f)
+// graphRoute is one request a Graph collection answers: n path segments
+// after the collection, the second of them sub (any when ""), the last of
+// them last (any when ""), and the method.
+type graphRoute struct {
+	n         int
+	sub, last string
+	method    string
+	handle    func(g *Graph, c *call, rest []string)
+}
+
+// matches reports whether the route answers method on rest. The second
+// segment is compared without case, as Graph does; the last exactly.
+func (rt graphRoute) matches(rest []string, method string) bool {
+	return len(rest) == rt.n && method == rt.method &&
+		(rt.sub == "" || strings.EqualFold(rest[1], rt.sub)) &&
+		(rt.last == "" || rest[len(rest)-1] == rt.last)
+}
+
+// dispatch runs the first route that matches the request, or answers 405.
+func (g *Graph) dispatch(c *call, rest []string, routes []graphRoute) {
+	for _, rt := range routes {
+		if rt.matches(rest, c.r.Method) {
+			rt.handle(g, c, rest)
 			return
 		}
-		out := []graphSP{}
-		g.view(func(rd store.Reader) {
-			Principals(rd, func(p *identity.Principal) bool {
-				if m == nil || matchSP(m, p) {
-					out = append(out, spJSON(p, false))
-				}
-				return true
-			})
-		})
-		c.write(http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals", "value": out})
-	case len(rest) == 0 && r.Method == http.MethodPost:
-		var req struct {
-			AppID string `json:"appId"`
-		}
-		_ = json.Unmarshal(c.body, &req)
-		var out *identity.Principal
-		g.change(c, "The service principal", func(tx store.Tx) error {
-			app, ok := ApplicationByAppID(tx, req.AppID)
-			if !ok {
-				return azerr.BadRequest("Request_BadRequest", "appId", "The appId '%s' of the service principal does not reference a valid application object.", req.AppID)
-			}
-			if !MayChange(tx, c.caller, app) {
-				return denied()
-			}
-			if existing := PrincipalByAppID(tx, req.AppID); existing != nil {
-				return azerr.Conflict("Request_MultipleObjectsWithSameKeyValue", "appId", "The service principal cannot be created, updated, or restored because the service principal name %s is already in use.", req.AppID)
-			}
-			out = &identity.Principal{ObjectID: arm.NewUUID(), AppID: app.AppID, DisplayName: app.DisplayName, Type: identity.PrincipalTypeServicePrincipal,
-				TenantID: g.TenantID, ServicePrincipalNames: []string{app.AppID}}
-			return PutPrincipal(tx, out)
-		}, func() { c.write(http.StatusCreated, spJSON(out, false)) })
-	case len(rest) == 1 && r.Method == http.MethodGet:
-		var p *identity.Principal
-		g.view(func(rd store.Reader) { p, _ = GetPrincipal(rd, rest[0]) })
-		if p == nil {
-			c.failWith(notFound(rest[0]), "")
-			return
-		}
-		c.write(http.StatusOK, spJSON(p, false))
-	case len(rest) == 1 && r.Method == http.MethodDelete:
-		g.change(c, "The service principal", func(tx store.Tx) error {
-			p, ok := GetPrincipal(tx, rest[0])
-			if !ok {
-				return notFound(rest[0])
-			}
-			// The principal's application decides who owns it; one with
-			// none (the admin, a managed identity) only an administrator
-			// may delete.
-			app, _ := ApplicationByAppID(tx, p.AppID)
-			if !MayChange(tx, c.caller, app) {
-				return denied()
-			}
-			DeletePrincipal(tx, p.ObjectID)
-			return nil
-		}, noContent(c))
-	default:
-		c.fail(http.StatusMethodNotAllowed, "Request_BadRequest", "Unsupported request %s %s.", r.Method, r.URL.Path)
 	}
+	c.fail(http.StatusMethodNotAllowed, "Request_BadRequest", "Unsupported request %s %s.", c.r.Method, c.r.URL.Path)
+}
+
+// spRoutes are the requests /servicePrincipals answers.
+var spRoutes = []graphRoute{
+	{n: 0, method: http.MethodGet, handle: (*Graph).listSPs},
+	{n: 0, method: http.MethodPost, handle: (*Graph).createSP},
+	{n: 1, method: http.MethodGet, handle: (*Graph).getSP},
+	{n: 1, method: http.MethodDelete, handle: (*Graph).deleteSP},
+}
+
+func (g *Graph) servicePrincipals(c *call, rest []string) { g.dispatch(c, rest, spRoutes) }
+
+// listSPs answers the service principals, filtered by one eqFilter clause.
+func (g *Graph) listSPs(c *call, _ []string) {
+	f := c.r.URL.Query().Get("$filter")
+	m := eqFilter.FindStringSubmatch(f)
+	if f != "" && m == nil {
+		c.fail(http.StatusBadRequest, "BadRequest", "Invalid filter clause: '%s' is not supported by aksnet.", f)
+		return
+	}
+	out := []graphSP{}
+	g.view(func(rd store.Reader) {
+		Principals(rd, func(p *identity.Principal) bool {
+			if m == nil || matchSP(m, p) {
+				out = append(out, spJSON(p, false))
+			}
+			return true
+		})
+	})
+	c.write(http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals", "value": out})
+}
+
+// createSP creates the service principal of an application the caller may
+// change; an application has at most one.
+func (g *Graph) createSP(c *call, _ []string) {
+	var req struct {
+		AppID string `json:"appId"`
+	}
+	_ = json.Unmarshal(c.body, &req)
+	var out *identity.Principal
+	g.change(c, "The service principal", func(tx store.Tx) error {
+		app, ok := ApplicationByAppID(tx, req.AppID)
+		if !ok {
+			return azerr.BadRequest("Request_BadRequest", "appId", "The appId '%s' of the service principal does not reference a valid application object.", req.AppID)
+		}
+		if !MayChange(tx, c.caller, app) {
+			return denied()
+		}
+		if existing := PrincipalByAppID(tx, req.AppID); existing != nil {
+			return azerr.Conflict("Request_MultipleObjectsWithSameKeyValue", "appId", "The service principal cannot be created, updated, or restored because the service principal name %s is already in use.", req.AppID)
+		}
+		out = &identity.Principal{ObjectID: arm.NewUUID(), AppID: app.AppID, DisplayName: app.DisplayName, Type: identity.PrincipalTypeServicePrincipal,
+			TenantID: g.TenantID, ServicePrincipalNames: []string{app.AppID}}
+		return PutPrincipal(tx, out)
+	}, func() { c.write(http.StatusCreated, spJSON(out, false)) })
+}
+
+// getSP answers the service principal with object ID rest[0].
+func (g *Graph) getSP(c *call, rest []string) {
+	var p *identity.Principal
+	g.view(func(rd store.Reader) { p, _ = GetPrincipal(rd, rest[0]) })
+	if p == nil {
+		c.failWith(notFound(rest[0]), "")
+		return
+	}
+	c.write(http.StatusOK, spJSON(p, false))
+}
+
+// deleteSP deletes the service principal with object ID rest[0].
+func (g *Graph) deleteSP(c *call, rest []string) {
+	g.change(c, "The service principal", func(tx store.Tx) error {
+		p, ok := GetPrincipal(tx, rest[0])
+		if !ok {
+			return notFound(rest[0])
+		}
+		// The principal's application decides who owns it; one with
+		// none (the admin, a managed identity) only an administrator
+		// may delete.
+		app, _ := ApplicationByAppID(tx, p.AppID)
+		if !MayChange(tx, c.caller, app) {
+			return denied()
+		}
+		DeletePrincipal(tx, p.ObjectID)
+		return nil
+	}, noContent(c))
 }
 
 func matchSP(m []string, p *identity.Principal) bool {
@@ -369,137 +413,176 @@ func (g *Graph) changeApp(c *call, id string, fn func(tx store.Tx, a *Applicatio
 	}, ok)
 }
 
-func (g *Graph) applications(c *call, rest []string) {
-	r := c.r
-	switch {
-	case len(rest) == 0 && r.Method == http.MethodGet:
-		f := r.URL.Query().Get("$filter")
-		m := eqFilter.FindStringSubmatch(f)
-		if f != "" && (m == nil || m[1] != "") {
-			c.fail(http.StatusBadRequest, "BadRequest", "Invalid filter clause: '%s' is not supported by aksnet.", f)
-			return
-		}
-		out := []graphApp{}
-		g.view(func(rd store.Reader) {
-			Applications(rd, func(a *Application) bool {
-				if m == nil || (m[3] != "" && strings.EqualFold(a.AppID, m[4])) || (m[5] != "" && a.DisplayName == m[6]) ||
-					(m[7] != "" && hasPrefixFold(a.DisplayName, m[8])) {
-					out = append(out, appJSON(a))
-				}
-				return true
-			})
-		})
-		c.write(http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#applications", "value": out})
-	case len(rest) == 0 && r.Method == http.MethodPost:
-		var req struct {
-			DisplayName string `json:"displayName"`
-		}
-		_ = json.Unmarshal(c.body, &req)
-		if strings.TrimSpace(req.DisplayName) == "" {
-			c.fail(http.StatusBadRequest, "Request_BadRequest", "Property 'displayName' is required.")
-			return
-		}
-		// Registering an application is open to every member, as in Entra
-		// ID's default; the creator owns it.
-		a := &Application{ID: arm.NewUUID(), AppID: arm.NewUUID(), DisplayName: req.DisplayName, Owners: []string{c.caller}}
-		g.change(c, "The application", func(tx store.Tx) error { return PutApplication(tx, a) },
-			func() { c.write(http.StatusCreated, appJSON(a)) })
-	case len(rest) == 1 && r.Method == http.MethodGet:
-		var a *Application
-		g.view(func(rd store.Reader) { a, _ = GetApplication(rd, rest[0]) })
-		if a == nil {
-			c.failWith(notFound(rest[0]), "")
-			return
-		}
-		c.write(http.StatusOK, appJSON(a))
-	case len(rest) == 1 && r.Method == http.MethodPatch:
-		var req struct {
-			DisplayName *string `json:"displayName"`
-		}
-		_ = json.Unmarshal(c.body, &req)
-		if req.DisplayName != nil && strings.TrimSpace(*req.DisplayName) == "" {
-			c.fail(http.StatusBadRequest, "Request_BadRequest", "Property 'displayName' cannot be empty.")
-			return
-		}
-		g.changeApp(c, rest[0], func(_ store.Tx, a *Application) (bool, error) {
-			if req.DisplayName != nil {
-				a.DisplayName = *req.DisplayName
-			}
-			return true, nil
-		}, noContent(c))
-	case len(rest) == 1 && r.Method == http.MethodDelete:
-		g.change(c, "The application", func(tx store.Tx) error {
-			a, ok := GetApplication(tx, rest[0])
-			if !ok {
-				return notFound(rest[0])
-			}
-			if !MayChange(tx, c.caller, a) {
-				return denied()
-			}
-			if p := PrincipalByAppID(tx, a.AppID); p != nil {
-				DeletePrincipal(tx, p.ObjectID)
-			}
-			DeleteApplication(tx, a.ID)
-			return nil
-		}, noContent(c))
-	case len(rest) == 2 && strings.EqualFold(rest[1], "removePassword") && r.Method == http.MethodPost:
-		var req struct {
-			KeyID string `json:"keyId"`
-		}
-		_ = json.Unmarshal(c.body, &req)
-		g.changeApp(c, rest[0], func(_ store.Tx, a *Application) (bool, error) {
-			kept := make([]identity.Secret, 0, len(a.Secrets))
-			for _, sec := range a.Secrets {
-				if !strings.EqualFold(sec.KeyID, req.KeyID) {
-					kept = append(kept, sec)
-				}
-			}
-			if len(kept) == len(a.Secrets) {
-				return false, azerr.BadRequest("Request_BadRequest", "keyId", "No password credential with keyId '%s' exists on the application.", req.KeyID)
-			}
-			a.Secrets = kept
-			return true, nil
-		}, noContent(c))
-	case len(rest) == 2 && strings.EqualFold(rest[1], "addPassword") && r.Method == http.MethodPost:
-		var req struct {
-			PasswordCredential struct {
-				DisplayName string    `json:"displayName"`
-				EndDateTime time.Time `json:"endDateTime"`
-			} `json:"passwordCredential"`
-		}
-		_ = json.Unmarshal(c.body, &req)
-		plain, secret := identity.NewSecret()
-		secret.DisplayName = req.PasswordCredential.DisplayName
-		secret.EndDateTime = req.PasswordCredential.EndDateTime
-		g.changeApp(c, rest[0], func(_ store.Tx, a *Application) (bool, error) {
-			a.Secrets = append(a.Secrets, secret)
-			return true, nil
-		}, func() {
-			c.write(http.StatusOK, passwordCredential{KeyID: secret.KeyID, DisplayName: secret.DisplayName, Hint: secret.Hint, SecretText: &plain,
-				StartDateTime: time.Now().UTC().Format(time.RFC3339), EndDateTime: fmtTime(secret.EndDateTime)})
-		})
-	case len(rest) == 2 && strings.EqualFold(rest[1], "owners") && r.Method == http.MethodGet:
-		g.listOwners(c, rest[0])
-	case len(rest) == 3 && strings.EqualFold(rest[1], "owners") && rest[2] == "$ref" && r.Method == http.MethodPost:
-		g.addOwner(c, rest[0])
-	case len(rest) == 4 && strings.EqualFold(rest[1], "owners") && rest[3] == "$ref" && r.Method == http.MethodDelete:
-		owner := rest[2]
-		g.changeApp(c, rest[0], func(_ store.Tx, a *Application) (bool, error) {
-			kept := make([]string, 0, len(a.Owners))
-			for _, o := range a.Owners {
-				if !strings.EqualFold(o, owner) {
-					kept = append(kept, o)
-				}
-			}
-			if len(kept) == len(a.Owners) {
-				return false, notFound(owner)
-			}
-			a.Owners = kept
-			return true, nil
-		}, noContent(c))
-	default:
-		c.fail(http.StatusMethodNotAllowed, "Request_BadRequest", "Unsupported request %s %s.", r.Method, r.URL.Path)
+// appRoutes are the requests /applications answers.
+var appRoutes = []graphRoute{
+	{n: 0, method: http.MethodGet, handle: (*Graph).listApps},
+	{n: 0, method: http.MethodPost, handle: (*Graph).createApp},
+	{n: 1, method: http.MethodGet, handle: (*Graph).getApp},
+	{n: 1, method: http.MethodPatch, handle: (*Graph).patchApp},
+	{n: 1, method: http.MethodDelete, handle: (*Graph).deleteApp},
+	{n: 2, sub: "removePassword", method: http.MethodPost, handle: (*Graph).removePassword},
+	{n: 2, sub: "addPassword", method: http.MethodPost, handle: (*Graph).addPassword},
+	{n: 2, sub: "owners", method: http.MethodGet, handle: func(g *Graph, c *call, rest []string) { g.listOwners(c, rest[0]) }},
+	{n: 3, sub: "owners", last: "$ref", method: http.MethodPost, handle: func(g *Graph, c *call, rest []string) { g.addOwner(c, rest[0]) }},
+	{n: 4, sub: "owners", last: "$ref", method: http.MethodDelete, handle: (*Graph).removeOwner},
+}
+
+func (g *Graph) applications(c *call, rest []string) { g.dispatch(c, rest, appRoutes) }
+
+// listApps answers the applications, filtered by an appId or displayName
+// clause of eqFilter.
+func (g *Graph) listApps(c *call, _ []string) {
+	f := c.r.URL.Query().Get("$filter")
+	m := eqFilter.FindStringSubmatch(f)
+	if f != "" && (m == nil || m[1] != "") {
+		c.fail(http.StatusBadRequest, "BadRequest", "Invalid filter clause: '%s' is not supported by aksnet.", f)
+		return
 	}
+	out := []graphApp{}
+	g.view(func(rd store.Reader) {
+		Applications(rd, func(a *Application) bool {
+			if m == nil || matchApp(m, a) {
+				out = append(out, appJSON(a))
+			}
+			return true
+		})
+	})
+	c.write(http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#applications", "value": out})
+}
+
+// matchApp reports whether a matches the appId or displayName clause m
+// (a match of eqFilter).
+func matchApp(m []string, a *Application) bool {
+	return (m[3] != "" && strings.EqualFold(a.AppID, m[4])) || (m[5] != "" && a.DisplayName == m[6]) ||
+		(m[7] != "" && hasPrefixFold(a.DisplayName, m[8]))
+}
+
+// createApp registers an application.
+func (g *Graph) createApp(c *call, _ []string) {
+	var req struct {
+		DisplayName string `json:"displayName"`
+	}
+	_ = json.Unmarshal(c.body, &req)
+	if strings.TrimSpace(req.DisplayName) == "" {
+		c.fail(http.StatusBadRequest, "Request_BadRequest", "Property 'displayName' is required.")
+		return
+	}
+	// Registering an application is open to every member, as in Entra
+	// ID's default; the creator owns it.
+	a := &Application{ID: arm.NewUUID(), AppID: arm.NewUUID(), DisplayName: req.DisplayName, Owners: []string{c.caller}}
+	g.change(c, "The application", func(tx store.Tx) error { return PutApplication(tx, a) },
+		func() { c.write(http.StatusCreated, appJSON(a)) })
+}
+
+// getApp answers the application with object ID rest[0].
+func (g *Graph) getApp(c *call, rest []string) {
+	var a *Application
+	g.view(func(rd store.Reader) { a, _ = GetApplication(rd, rest[0]) })
+	if a == nil {
+		c.failWith(notFound(rest[0]), "")
+		return
+	}
+	c.write(http.StatusOK, appJSON(a))
+}
+
+// patchApp renames the application with object ID rest[0].
+func (g *Graph) patchApp(c *call, rest []string) {
+	var req struct {
+		DisplayName *string `json:"displayName"`
+	}
+	_ = json.Unmarshal(c.body, &req)
+	if req.DisplayName != nil && strings.TrimSpace(*req.DisplayName) == "" {
+		c.fail(http.StatusBadRequest, "Request_BadRequest", "Property 'displayName' cannot be empty.")
+		return
+	}
+	g.changeApp(c, rest[0], func(_ store.Tx, a *Application) (bool, error) {
+		if req.DisplayName != nil {
+			a.DisplayName = *req.DisplayName
+		}
+		return true, nil
+	}, noContent(c))
+}
+
+// deleteApp deletes the application with object ID rest[0] and its
+// service principal.
+func (g *Graph) deleteApp(c *call, rest []string) {
+	g.change(c, "The application", func(tx store.Tx) error {
+		a, ok := GetApplication(tx, rest[0])
+		if !ok {
+			return notFound(rest[0])
+		}
+		if !MayChange(tx, c.caller, a) {
+			return denied()
+		}
+		if p := PrincipalByAppID(tx, a.AppID); p != nil {
+			DeletePrincipal(tx, p.ObjectID)
+		}
+		DeleteApplication(tx, a.ID)
+		return nil
+	}, noContent(c))
+}
+
+// removePassword removes the secret with the request's keyId from the
+// application with object ID rest[0].
+func (g *Graph) removePassword(c *call, rest []string) {
+	var req struct {
+		KeyID string `json:"keyId"`
+	}
+	_ = json.Unmarshal(c.body, &req)
+	g.changeApp(c, rest[0], func(_ store.Tx, a *Application) (bool, error) {
+		kept := make([]identity.Secret, 0, len(a.Secrets))
+		for _, sec := range a.Secrets {
+			if !strings.EqualFold(sec.KeyID, req.KeyID) {
+				kept = append(kept, sec)
+			}
+		}
+		if len(kept) == len(a.Secrets) {
+			return false, azerr.BadRequest("Request_BadRequest", "keyId", "No password credential with keyId '%s' exists on the application.", req.KeyID)
+		}
+		a.Secrets = kept
+		return true, nil
+	}, noContent(c))
+}
+
+// addPassword adds a new secret to the application with object ID rest[0]
+// and answers it, the only time its text is shown.
+func (g *Graph) addPassword(c *call, rest []string) {
+	var req struct {
+		PasswordCredential struct {
+			DisplayName string    `json:"displayName"`
+			EndDateTime time.Time `json:"endDateTime"`
+		} `json:"passwordCredential"`
+	}
+	_ = json.Unmarshal(c.body, &req)
+	plain, secret := identity.NewSecret()
+	secret.DisplayName = req.PasswordCredential.DisplayName
+	secret.EndDateTime = req.PasswordCredential.EndDateTime
+	g.changeApp(c, rest[0], func(_ store.Tx, a *Application) (bool, error) {
+		a.Secrets = append(a.Secrets, secret)
+		return true, nil
+	}, func() {
+		c.write(http.StatusOK, passwordCredential{KeyID: secret.KeyID, DisplayName: secret.DisplayName, Hint: secret.Hint, SecretText: &plain,
+			StartDateTime: time.Now().UTC().Format(time.RFC3339), EndDateTime: fmtTime(secret.EndDateTime)})
+	})
+}
+
+// removeOwner removes owner rest[2] from the application with object ID
+// rest[0].
+func (g *Graph) removeOwner(c *call, rest []string) {
+	owner := rest[2]
+	g.changeApp(c, rest[0], func(_ store.Tx, a *Application) (bool, error) {
+		kept := make([]string, 0, len(a.Owners))
+		for _, o := range a.Owners {
+			if !strings.EqualFold(o, owner) {
+				kept = append(kept, o)
+			}
+		}
+		if len(kept) == len(a.Owners) {
+			return false, notFound(owner)
+		}
+		a.Owners = kept
+		return true, nil
+	}, noContent(c))
 }
 
 // listOwners answers the owners of application id that are still in the
