@@ -117,17 +117,8 @@ func Open(ctx context.Context, cfg Config) (p *Plane, err error) {
 			_ = lock.Unlock()
 		}
 	}()
-	switch {
-	case cfg.Restore != "" && cfg.ResetState:
-		return nil, errors.New("--restore and --reset-state exclude each other")
-	case cfg.Restore != "":
-		if err := restoreDatabase(cfg.StateDir, cfg.Restore, cfg.Logger); err != nil {
-			return nil, err
-		}
-	case cfg.ResetState:
-		if err := resetState(cfg.StateDir, cfg.Logger); err != nil {
-			return nil, err
-		}
+	if err := prepareState(cfg); err != nil {
+		return nil, err
 	}
 	// The database is checked before the certificates: pki.Ensure would
 	// create a CA, which a later start would take for existing state.
@@ -135,25 +126,21 @@ func Open(ctx context.Context, cfg Config) (p *Plane, err error) {
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			_ = db.Close()
+		}
+	}()
 	bundle, err := pki.Ensure(cfg.StateDir)
 	if err != nil {
-		_ = db.Close()
 		return nil, fmt.Errorf("certificates: %w", err)
 	}
 	issuer, err := identity.NewIssuer(filepath.Join(cfg.StateDir, "token-key.pem"), "https://localhost/adfs")
 	if err != nil {
-		_ = db.Close()
 		return nil, fmt.Errorf("token issuer: %w", err)
 	}
 	p = &Plane{cfg: cfg, db: db, lock: lock, TLS: bundle, Issuer: issuer, log: cfg.Logger, tokens: map[string]*identity.TokenService{}, directory: directory.New(db)}
-	rate, burst := cfg.TokenRate, cfg.TokenBurst
-	if rate <= 0 {
-		rate = 20
-	}
-	if burst <= 0 {
-		burst = 200
-	}
-	p.tokenLimit = identity.NewRateLimiter(rate, burst)
+	p.tokenLimit = identity.NewRateLimiter(tokenLimits(cfg))
 	reg := arm.NewRegistry()
 	promReg := prometheus.NewRegistry()
 	promReg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -166,17 +153,9 @@ func Open(ctx context.Context, cfg Config) (p *Plane, err error) {
 	// Tenant id is needed by the providers; read or create it first.
 	var clusters *containerservice.Provider
 	creds, err := bootstrapWith(ctx, srv, cfg.StateDir, func(tenantID string) {
-		resources.Register(reg)
-		network.Register(reg, network.Options{MaxRoutesPerTable: cfg.MaxRoutesPerTable})
-		managedidentity.Register(reg, tenantID)
-		authorization.Register(reg, tenantID)
-		compute.Register(reg)
-		clusters = containerservice.Register(reg, containerservice.Options{TenantID: tenantID, MaxRoutesPerTable: cfg.MaxRoutesPerTable,
-			PermissionWait: cfg.PermissionWait, PropagationDelay: cfg.PropagationDelay})
-		containerservice.RegisterWorkloads(reg, workloadOptions(cfg))
+		clusters = registerProviders(reg, cfg, tenantID)
 	})
 	if err != nil {
-		_ = db.Close()
 		return nil, err
 	}
 	p.Credentials = creds
@@ -185,7 +164,6 @@ func Open(ctx context.Context, cfg Config) (p *Plane, err error) {
 	if err := db.Update(ctx, func(tx store.Tx) error {
 		return directory.AssignDirectoryRole(tx, creds.ObjectID, directory.GlobalAdministratorRoleID)
 	}); err != nil {
-		_ = db.Close()
 		return nil, fmt.Errorf("bootstrap: directory role: %w", err)
 	}
 	// Controllers live as long as the plane, not as the caller's context.
@@ -195,7 +173,58 @@ func Open(ctx context.Context, cfg Config) (p *Plane, err error) {
 	p.startDataplane(cctx)
 	go srv.RunJanitor(cctx, time.Minute, 15*time.Minute)
 
-	graph := &directory.Graph{Store: db, TenantID: creds.TenantID, Authn: authn}
+	p.handler = p.routes(authn, az, promReg)
+	return p, nil
+}
+
+// prepareState applies --restore or --reset-state, which exclude each other,
+// to the state directory before the database is opened.
+func prepareState(cfg Config) error {
+	switch {
+	case cfg.Restore != "" && cfg.ResetState:
+		return errors.New("--restore and --reset-state exclude each other")
+	case cfg.Restore != "":
+		return restoreDatabase(cfg.StateDir, cfg.Restore, cfg.Logger)
+	case cfg.ResetState:
+		return resetState(cfg.StateDir, cfg.Logger)
+	}
+	return nil
+}
+
+// tokenLimits is the token endpoint's rate and burst per client: cfg's, or
+// 20 a second with bursts of 200 where cfg leaves them zero or negative.
+func tokenLimits(cfg Config) (rate float64, burst int) {
+	rate, burst = cfg.TokenRate, cfg.TokenBurst
+	if rate <= 0 {
+		rate = 20
+	}
+	if burst <= 0 {
+		burst = 200
+	}
+	return rate, burst
+}
+
+// registerProviders registers every resource provider in reg for the
+// tenant, and returns the managed-cluster provider, whose controllers the
+// plane starts.
+func registerProviders(reg *arm.Registry, cfg Config, tenantID string) *containerservice.Provider {
+	resources.Register(reg)
+	network.Register(reg, network.Options{MaxRoutesPerTable: cfg.MaxRoutesPerTable})
+	managedidentity.Register(reg, tenantID)
+	authorization.Register(reg, tenantID)
+	compute.Register(reg)
+	clusters := containerservice.Register(reg, containerservice.Options{TenantID: tenantID, MaxRoutesPerTable: cfg.MaxRoutesPerTable,
+		PermissionWait: cfg.PermissionWait, PropagationDelay: cfg.PropagationDelay})
+	containerservice.RegisterWorkloads(reg, workloadOptions(cfg))
+	return clusters
+}
+
+// routes is the plane's HTTP handler: the identity endpoints, Graph, the
+// plane's own endpoints (health, metrics, metadata, backup), and ARM for
+// everything else.
+func (p *Plane) routes(authn *authenticator, az *authorization.Authorizer, promReg *prometheus.Registry) http.Handler {
+	srv, creds := p.ARM, p.Credentials
+	graph := &directory.Graph{Store: p.db, TenantID: creds.TenantID, Authn: authn}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -203,20 +232,24 @@ func Open(ctx context.Context, cfg Config) (p *Plane, err error) {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(promReg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /metadata/endpoints", p.serveMetadata)
-	mux.Handle(BackupPath, &backupHandler{db: db, authn: authn, authz: az, subscriptionID: creds.SubscriptionID, log: cfg.Logger})
-	p.handler = arm.Outermost(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle(BackupPath, &backupHandler{db: p.db, authn: authn, authz: az, subscriptionID: creds.SubscriptionID, log: p.cfg.Logger})
+	return arm.Outermost(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case identity.IsIdentityPath(r.URL.Path):
 			p.tokenService(r.Host).Handler().ServeHTTP(w, r)
 		case directory.IsGraphPath(r.URL.Path):
 			graph.ServeHTTP(w, r)
-		case r.URL.Path == "/healthz" || r.URL.Path == "/metrics" || r.URL.Path == "/metadata/endpoints" || r.URL.Path == BackupPath:
+		case isPlanePath(r.URL.Path):
 			mux.ServeHTTP(w, r)
 		default:
 			srv.ServeHTTP(w, r)
 		}
 	}))
-	return p, nil
+}
+
+// isPlanePath reports whether path is one of the plane's own endpoints.
+func isPlanePath(path string) bool {
+	return path == "/healthz" || path == "/metrics" || path == "/metadata/endpoints" || path == BackupPath
 }
 
 // tokenService returns the token service for the host a client used, so
