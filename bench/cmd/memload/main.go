@@ -129,8 +129,48 @@ func run(bin string, nClusters, nGets, cycles int) (err error) {
 	}
 	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
 	c := &client{base: "https://localhost:" + port}
-	var creds struct{ AppID, Password, SubscriptionID string }
-	deadline := time.Now().Add(20 * time.Second)
+	creds, err := c.waitReady(dir, 20*time.Second)
+	if err != nil {
+		return err
+	}
+	c.sub = creds.SubscriptionID
+	if err := c.login(creds); err != nil {
+		return err
+	}
+	res := result{Clusters: nClusters, Gets: nGets}
+	res.RSSIdleMiB = rssMiB(srv.Process.Pid)
+
+	f := newFixture(c)
+	start := time.Now()
+	for i := range nClusters {
+		f.create(i)
+	}
+	res.CreateSeconds = time.Since(start).Seconds()
+	_, body, _ := c.do("GET", "/subscriptions/"+c.sub+"/resources", nil)
+	_ = body
+	res.Resources = countResources(c, nClusters)
+	res.RSSClustersMiB = rssMiB(srv.Process.Pid)
+
+	f.getClusters(nClusters, nGets)
+	res.RSSGetsMiB = rssMiB(srv.Process.Pid)
+	for range cycles {
+		f.cycle(nClusters)
+		res.CycleRSSMiB = append(res.CycleRSSMiB, rssMiB(srv.Process.Pid))
+	}
+	out, _ := json.MarshalIndent(res, "", "  ")
+	fmt.Println(string(out))
+	return nil
+}
+
+// adminCreds are the fields of the server's admin.json that memload uses.
+type adminCreds struct{ AppID, Password, SubscriptionID string }
+
+// waitReady waits until the server in dir has written its admin
+// credentials and CA and answers /healthz over TLS, then sets c's HTTP
+// client to trust that CA.
+func (c *client) waitReady(dir string, timeout time.Duration) (adminCreds, error) {
+	var creds adminCreds
+	deadline := time.Now().Add(timeout)
 	for {
 		raw, rerr := os.ReadFile(filepath.Join(dir, "admin.json"))
 		ca, cerr := os.ReadFile(filepath.Join(dir, "ca.pem"))
@@ -140,15 +180,18 @@ func run(bin string, nClusters, nGets, cycles int) (err error) {
 			c.http = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, MaxIdleConnsPerHost: 32}}
 			if resp, herr := c.http.Get(c.base + "/healthz"); herr == nil {
 				resp.Body.Close()
-				break
+				return creds, nil
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("server did not start")
+			return creds, fmt.Errorf("server did not start")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	c.sub = creds.SubscriptionID
+}
+
+// login gets c a token for the admin's client credentials.
+func (c *client) login(creds adminCreds) error {
 	resp, err := c.http.PostForm(c.base+"/adfs/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {creds.AppID},
 		"client_secret": {creds.Password}, "scope": {c.base + "//.default"}})
 	if err != nil {
@@ -160,14 +203,25 @@ func run(bin string, nClusters, nGets, cycles int) (err error) {
 	_ = json.NewDecoder(resp.Body).Decode(&tok)
 	resp.Body.Close()
 	c.token = tok.AccessToken
-	res := result{Clusters: nClusters, Gets: nGets}
-	res.RSSIdleMiB = rssMiB(srv.Process.Pid)
+	return nil
+}
 
-	rg := "/subscriptions/" + c.sub + "/resourceGroups/mem"
-	c.must("PUT", rg, map[string]any{"location": "eastus"})
-	vnet := rg + "/providers/Microsoft.Network/virtualNetworks/vnet"
-	c.must("PUT", vnet, map[string]any{"location": "eastus", "properties": map[string]any{"addressSpace": map[string]any{"addressPrefixes": []string{"172.16.0.0/13"}}}})
-	idDoc := c.must("PUT", rg+"/providers/Microsoft.ManagedIdentity/userAssignedIdentities/memload-id", map[string]any{"location": "eastus"})
+// fixture is the resource group, VNet and kubelet identity the load's
+// clusters share.
+type fixture struct {
+	c          *client
+	rg, vnet   string
+	identityID string
+}
+
+// newFixture creates the shared resources and lets the identity join the
+// VNet's subnets (Network Contributor on the VNet).
+func newFixture(c *client) *fixture {
+	f := &fixture{c: c, rg: "/subscriptions/" + c.sub + "/resourceGroups/mem"}
+	f.vnet = f.rg + "/providers/Microsoft.Network/virtualNetworks/vnet"
+	c.must("PUT", f.rg, map[string]any{"location": "eastus"})
+	c.must("PUT", f.vnet, map[string]any{"location": "eastus", "properties": map[string]any{"addressSpace": map[string]any{"addressPrefixes": []string{"172.16.0.0/13"}}}})
+	idDoc := c.must("PUT", f.rg+"/providers/Microsoft.ManagedIdentity/userAssignedIdentities/memload-id", map[string]any{"location": "eastus"})
 	var ident struct {
 		ID         string `json:"id"`
 		Properties struct {
@@ -175,30 +229,35 @@ func run(bin string, nClusters, nGets, cycles int) (err error) {
 		} `json:"properties"`
 	}
 	_ = json.Unmarshal(idDoc, &ident)
-	c.must("PUT", vnet+"/providers/Microsoft.Authorization/roleAssignments/"+uuid(), map[string]any{"properties": map[string]any{
+	f.identityID = ident.ID
+	c.must("PUT", f.vnet+"/providers/Microsoft.Authorization/roleAssignments/"+uuid(), map[string]any{"properties": map[string]any{
 		"roleDefinitionId": "/subscriptions/" + c.sub + "/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7",
 		"principalId":      ident.Properties.PrincipalID}})
-	create := func(i int) {
-		subnet := fmt.Sprintf("%s/subnets/s%d", vnet, i)
-		c.must("PUT", subnet, map[string]any{"properties": map[string]any{"addressPrefix": fmt.Sprintf("172.%d.%d.0/24", 16+i/256, i%256)}})
-		c.must("PUT", fmt.Sprintf("%s/providers/Microsoft.ContainerService/managedClusters/c%d", rg, i), map[string]any{
-			"location": "eastus",
-			"identity": map[string]any{"type": "UserAssigned", "userAssignedIdentities": map[string]any{ident.ID: map[string]any{}}},
-			"properties": map[string]any{
-				"agentPoolProfiles": []any{map[string]any{"name": "nodepool1", "count": 3, "vnetSubnetID": subnet, "mode": "System"}},
-				"networkProfile":    map[string]any{"networkPlugin": "kubenet"},
-			}})
-	}
-	start := time.Now()
-	for i := range nClusters {
-		create(i)
-	}
-	res.CreateSeconds = time.Since(start).Seconds()
-	_, body, _ := c.do("GET", "/subscriptions/"+c.sub+"/resources", nil)
-	_ = body
-	res.Resources = countResources(c, nClusters)
-	res.RSSClustersMiB = rssMiB(srv.Process.Pid)
+	return f
+}
 
+func (f *fixture) cluster(i int) string {
+	return fmt.Sprintf("%s/providers/Microsoft.ContainerService/managedClusters/c%d", f.rg, i)
+}
+
+func (f *fixture) subnet(i int) string { return fmt.Sprintf("%s/subnets/s%d", f.vnet, i) }
+
+// create creates subnet i and kubenet cluster i of three nodes in it.
+func (f *fixture) create(i int) {
+	subnet := f.subnet(i)
+	f.c.must("PUT", subnet, map[string]any{"properties": map[string]any{"addressPrefix": fmt.Sprintf("172.%d.%d.0/24", 16+i/256, i%256)}})
+	f.c.must("PUT", f.cluster(i), map[string]any{
+		"location": "eastus",
+		"identity": map[string]any{"type": "UserAssigned", "userAssignedIdentities": map[string]any{f.identityID: map[string]any{}}},
+		"properties": map[string]any{
+			"agentPoolProfiles": []any{map[string]any{"name": "nodepool1", "count": 3, "vnetSubnetID": subnet, "mode": "System"}},
+			"networkProfile":    map[string]any{"networkPlugin": "kubenet"},
+		}})
+}
+
+// getClusters GETs the first nClusters clusters round robin, nGets in all,
+// from 8 workers at once.
+func (f *fixture) getClusters(nClusters, nGets int) {
 	var wg sync.WaitGroup
 	per := nGets / 8
 	for w := range 8 {
@@ -206,26 +265,23 @@ func run(bin string, nClusters, nGets, cycles int) (err error) {
 		go func() {
 			defer wg.Done()
 			for i := range per {
-				c.must("GET", fmt.Sprintf("%s/providers/Microsoft.ContainerService/managedClusters/c%d", rg, (w*per+i)%max(nClusters, 1)), nil)
+				f.c.must("GET", f.cluster((w*per+i)%max(nClusters, 1)), nil)
 			}
 		}()
 	}
 	wg.Wait()
-	res.RSSGetsMiB = rssMiB(srv.Process.Pid)
-	for cy := range cycles {
-		for i := range 10 {
-			create(nClusters + i)
-		}
-		for i := range 10 {
-			c.must("DELETE", fmt.Sprintf("%s/providers/Microsoft.ContainerService/managedClusters/c%d", rg, nClusters+i), nil)
-			c.must("DELETE", fmt.Sprintf("%s/subnets/s%d", vnet, nClusters+i), nil)
-		}
-		_ = cy
-		res.CycleRSSMiB = append(res.CycleRSSMiB, rssMiB(srv.Process.Pid))
+}
+
+// cycle creates ten more clusters after the first n, then deletes them
+// and their subnets.
+func (f *fixture) cycle(n int) {
+	for i := range 10 {
+		f.create(n + i)
 	}
-	out, _ := json.MarshalIndent(res, "", "  ")
-	fmt.Println(string(out))
-	return nil
+	for i := range 10 {
+		f.c.must("DELETE", f.cluster(n+i), nil)
+		f.c.must("DELETE", f.subnet(n+i), nil)
+	}
 }
 
 // countResources counts the ARM resources in the subscription: the user's
