@@ -121,11 +121,9 @@ func releasePublicIPs(c *arm.Call, nodeRGID string) {
 		if !strings.EqualFold(arm.TypeOfID(id), network.TypePublicIP) {
 			return true
 		}
-		var pip armnetwork.PublicIPAddress
-		if json.Unmarshal(raw, &pip) == nil && pip.Properties != nil && pip.Properties.IPAddress != nil {
-			if a, err := netip.ParseAddr(*pip.Properties.IPAddress); err == nil {
-				c.Tx.Delete(pipKey(a))
-			}
+		var pip publicIPDoc
+		if json.Unmarshal(raw, &pip) == nil && pip.Properties.IPAddress.IsValid() {
+			c.Tx.Delete(pipKey(pip.Properties.IPAddress))
 		}
 		return true
 	})

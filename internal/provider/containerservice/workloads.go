@@ -156,6 +156,14 @@ func scanChildDocs(r store.Reader, parent, childType string, fn func([]byte)) {
 	})
 }
 
+// publicIPDoc is what the provider reads of a stored public IP: its
+// address, decoded typed (the zero Addr when it has none).
+type publicIPDoc struct {
+	Properties struct {
+		IPAddress netip.Addr `json:"ipAddress"`
+	} `json:"properties"`
+}
+
 // OutboundIP returns the address of the cluster's outbound public IP (the
 // load balancer's frontend AKS creates in the node resource group).
 func OutboundIP(c *arm.Call, clusterID string) netip.Addr {
@@ -168,13 +176,9 @@ func OutboundIP(c *arm.Call, clusterID string) netip.Addr {
 		if !strings.EqualFold(arm.TypeOfID(id), network.TypePublicIP) {
 			return true
 		}
-		var doc struct {
-			Properties struct {
-				IPAddress string `json:"ipAddress"`
-			} `json:"properties"`
-		}
+		var doc publicIPDoc
 		if json.Unmarshal(raw, &doc) == nil {
-			if a, err := netip.ParseAddr(doc.Properties.IPAddress); err == nil && (!best.IsValid() || a.Less(best)) {
+			if a := doc.Properties.IPAddress; a.IsValid() && (!best.IsValid() || a.Less(best)) {
 				best = a
 			}
 		}

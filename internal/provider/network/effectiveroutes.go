@@ -172,17 +172,14 @@ func routingSubnet(c *arm.Call, id, target string) (SubnetInfo, error) {
 	var v struct {
 		Properties struct {
 			AddressSpace struct {
-				AddressPrefixes []string `json:"addressPrefixes"`
+				AddressPrefixes []netip.Prefix `json:"addressPrefixes"`
 			} `json:"addressSpace"`
 		} `json:"properties"`
 	}
-	if ok, err := c.Load(info.VNetID, &v); ok && err == nil {
-		for _, p := range v.Properties.AddressSpace.AddressPrefixes {
-			if pp, err := netip.ParsePrefix(p); err == nil {
-				info.VNetPrefixes = append(info.VNetPrefixes, pp)
-			}
-		}
+	if _, err := c.Load(info.VNetID, &v); err != nil {
+		return SubnetInfo{}, err
 	}
+	info.VNetPrefixes = v.Properties.AddressSpace.AddressPrefixes
 	return info, nil
 }
 

@@ -55,7 +55,10 @@ func (p *Provider) putSubnet(c *arm.Call) ([]byte, error) {
 	if _, err := c.Load(vnetID, &vnet); err != nil {
 		return nil, err
 	}
-	vnetPrefixes := mustPrefixes(vnet.Properties.AddressSpace.AddressPrefixes)
+	vnetPrefixes, err := storedPrefixes(vnet.Properties.AddressSpace.AddressPrefixes)
+	if err != nil {
+		return nil, fmt.Errorf("virtual network %s: %w", vnetID, err)
+	}
 	pref, err := subnetPrefix(s.Properties, "")
 	if err != nil {
 		return nil, err
@@ -332,7 +335,9 @@ func LookupSubnet(c *arm.Call, id, target string) (SubnetInfo, error) {
 	if s.Properties.NetworkSecurityGroup != nil && s.Properties.NetworkSecurityGroup.ID != nil {
 		info.NSGID = *s.Properties.NetworkSecurityGroup.ID
 	}
-	info.VNetPrefixes = VNetPrefixes(c, info.VNetID)
+	if info.VNetPrefixes, err = VNetPrefixes(c, info.VNetID); err != nil {
+		return SubnetInfo{}, err
+	}
 	return info, nil
 }
 

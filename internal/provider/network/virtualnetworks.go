@@ -2,6 +2,7 @@ package network
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"strings"
 
@@ -161,7 +162,11 @@ func (p *Provider) checkAddressSpaceChange(c *arm.Call, prefixes []netip.Prefix)
 	if err := json.Unmarshal(c.Existing, &old); err != nil || old.Properties == nil || old.Properties.AddressSpace == nil {
 		return nil
 	}
-	oldS := prefixStrings(mustPrefixes(old.Properties.AddressSpace.AddressPrefixes))
+	oldPrefixes, err := storedPrefixes(old.Properties.AddressSpace.AddressPrefixes)
+	if err != nil {
+		return fmt.Errorf("virtual network %s: %w", c.ID, err)
+	}
+	oldS := prefixStrings(oldPrefixes)
 	newS := prefixStrings(prefixes)
 	if strings.Join(oldS, ",") == strings.Join(newS, ",") {
 		return nil
@@ -199,26 +204,40 @@ func RenderVirtualNetwork(c *arm.Call, id string) error {
 	return rerender(c, id, renderVirtualNetwork, "subnets")
 }
 
-// VNetPrefixes returns the address prefixes of the stored VNet id.
-func VNetPrefixes(c *arm.Call, id string) []netip.Prefix {
+// VNetPrefixes returns the address prefixes of the stored VNet id: none
+// when it does not exist, and an error when its document can't be read.
+func VNetPrefixes(c *arm.Call, id string) ([]netip.Prefix, error) {
 	var v armnetwork.VirtualNetwork
-	if ok, err := c.Load(id, &v); !ok || err != nil || v.Properties == nil || v.Properties.AddressSpace == nil {
-		return nil
+	ok, err := c.Load(id, &v)
+	if err != nil {
+		return nil, err
 	}
-	return mustPrefixes(v.Properties.AddressSpace.AddressPrefixes)
+	if !ok || v.Properties == nil || v.Properties.AddressSpace == nil {
+		return nil, nil
+	}
+	ps, err := storedPrefixes(v.Properties.AddressSpace.AddressPrefixes)
+	if err != nil {
+		return nil, fmt.Errorf("virtual network %s: %w", id, err)
+	}
+	return ps, nil
 }
 
-func mustPrefixes(ss []*string) []netip.Prefix {
+// storedPrefixes parses a stored address space. Its prefixes were
+// validated on PUT, so an error means a damaged record; it is returned, not
+// skipped, so that no check runs on part of an address space.
+func storedPrefixes(ss []*string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, s := range ss {
 		if s == nil {
 			continue
 		}
-		if p, err := netip.ParsePrefix(*s); err == nil {
-			out = append(out, p)
+		p, err := netip.ParsePrefix(*s)
+		if err != nil {
+			return nil, fmt.Errorf("stored address prefix: %w", err)
 		}
+		out = append(out, p)
 	}
-	return out
+	return out, nil
 }
 
 func prefixStrings(ps []netip.Prefix) []string {
