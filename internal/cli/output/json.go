@@ -157,76 +157,76 @@ func colorizeJSON(text string) string {
 	// Lexer.get_tokens strips leading and trailing newlines, then ensures one.
 	text = strings.Trim(text, "\n") + "\n"
 	var out strings.Builder
-	emit := func(color, value string) {
-		for _, line := range splitlinesKeepEnds(value) {
-			content := strings.TrimRight(line, "\n")
-			if color != "" {
-				out.WriteString(color + content + ansiReset)
-			} else {
-				out.WriteString(content)
-			}
-			if strings.HasSuffix(line, "\n") {
-				out.WriteByte('\n')
-			}
-		}
-	}
-	isWS := func(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
-	i := 0
-	for i < len(text) {
-		c := text[i]
-		switch {
-		case c == '"':
-			j := i + 1
-			for j < len(text) && text[j] != '"' {
-				if text[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			j++ // closing quote
-			if j > len(text) {
-				j = len(text)
-			}
-			// A string followed (after whitespace) by ':' is an object key.
-			k := j
-			for k < len(text) && isWS(text[k]) {
-				k++
-			}
-			color := ansiYellow
-			if k < len(text) && text[k] == ':' {
-				color = ansiBrightBlue
-			}
-			emit(color, text[i:j])
-			i = j
-		case isWS(c):
-			j := i
-			for j < len(text) && isWS(text[j]) {
-				j++
-			}
-			emit(ansiGray, text[i:j])
-			i = j
-		case c == '-' || (c >= '0' && c <= '9'):
-			j := i
-			for j < len(text) && strings.IndexByte("-0123456789.eE+", text[j]) >= 0 {
-				j++
-			}
-			emit(ansiBlue, text[i:j])
-			i = j
-		case c == 't' || c == 'f' || c == 'n':
-			j := i
-			for j < len(text) && strings.IndexByte("truefalsn", text[j]) >= 0 {
-				j++
-			}
-			emit(ansiBlue, text[i:j])
-			i = j
-		default:
-			// Punctuation ({}[],:) has no colour in the terminal scheme.
-			_, size := utf8.DecodeRuneInString(text[i:])
-			emit("", text[i:i+size])
-			i += size
-		}
+	for i := 0; i < len(text); {
+		end, color := jsonToken(text, i)
+		emitColored(&out, color, text[i:end])
+		i = end
 	}
 	return out.String()
+}
+
+// emitColored writes value in color ("" for none), ending the colour at
+// every newline as pygments' TerminalFormatter does.
+func emitColored(out *strings.Builder, color, value string) {
+	for _, line := range splitlinesKeepEnds(value) {
+		content := strings.TrimRight(line, "\n")
+		if color != "" {
+			out.WriteString(color + content + ansiReset)
+		} else {
+			out.WriteString(content)
+		}
+		if strings.HasSuffix(line, "\n") {
+			out.WriteByte('\n')
+		}
+	}
+}
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
+
+// spanOf is the end of the run of bytes in set that starts at i.
+func spanOf(text string, i int, set string) int {
+	for i < len(text) && strings.IndexByte(set, text[i]) >= 0 {
+		i++
+	}
+	return i
+}
+
+// jsonToken lexes the token of text that starts at i, and returns its end
+// and its colour: a string (a key when ':' follows it), a run of
+// whitespace, a number, a keyword, or one punctuation character.
+func jsonToken(text string, i int) (end int, color string) {
+	c := text[i]
+	switch {
+	case c == '"':
+		return jsonString(text, i)
+	case isJSONSpace(c):
+		return spanOf(text, i, " \n\r\t"), ansiGray
+	case c == '-' || (c >= '0' && c <= '9'):
+		return spanOf(text, i, "-0123456789.eE+"), ansiBlue
+	case c == 't' || c == 'f' || c == 'n':
+		return spanOf(text, i, "truefalsn"), ansiBlue
+	default:
+		// Punctuation ({}[],:) has no colour in the terminal scheme.
+		_, size := utf8.DecodeRuneInString(text[i:])
+		return i + size, ""
+	}
+}
+
+// jsonString lexes the string that starts at text[i] == '"'; a string
+// followed (after whitespace) by ':' is an object key.
+func jsonString(text string, i int) (end int, color string) {
+	j := i + 1
+	for j < len(text) && text[j] != '"' {
+		if text[j] == '\\' {
+			j++
+		}
+		j++
+	}
+	j = min(j+1, len(text)) // the closing quote
+	if k := spanOf(text, j, " \n\r\t"); k < len(text) && text[k] == ':' {
+		return j, ansiBrightBlue
+	}
+	return j, ansiYellow
 }
 
 // splitlinesKeepEnds is Python's str.splitlines(keepends=True).

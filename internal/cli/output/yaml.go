@@ -153,87 +153,105 @@ func (e *yamlEmitter) node(v any, root, sequence, mapping, simpleKey bool) {
 	e.rootContext, e.sequenceContext, e.mappingContext, e.simpleKeyContext = root, sequence, mapping, simpleKey
 	switch v := v.(type) {
 	case []any:
-		if e.flowLevel > 0 || len(v) == 0 {
-			e.writeIndicator("[", true, true, false)
-			e.flowLevel++
-			e.increaseIndent(true, false)
-			for i, item := range v { // only reached inside flow collections
-				if i > 0 {
-					e.writeIndicator(",", false, false, false)
-				}
-				e.node(item, false, true, false, false)
+		e.sequence(v)
+	case *Object:
+		e.mapping(v)
+	default:
+		e.scalar(v)
+	}
+}
+
+// sequence is expect_sequence: a flow sequence inside a flow collection or
+// when empty, else a block sequence.
+func (e *yamlEmitter) sequence(v []any) {
+	if e.flowLevel > 0 || len(v) == 0 {
+		e.writeIndicator("[", true, true, false)
+		e.flowLevel++
+		e.increaseIndent(true, false)
+		for i, item := range v { // only reached inside flow collections
+			if i > 0 {
+				e.writeIndicator(",", false, false, false)
 			}
-			e.popIndent()
-			e.flowLevel--
-			e.writeIndicator("]", false, false, false)
-			return
-		}
-		indentless := e.mappingContext && !e.indention
-		e.increaseIndent(false, indentless)
-		for _, item := range v {
-			e.writeIndent()
-			e.writeIndicator("-", true, false, true)
 			e.node(item, false, true, false, false)
 		}
 		e.popIndent()
-	case *Object:
-		keys := v.sortedKeys()
-		if e.flowLevel > 0 || len(keys) == 0 {
-			e.writeIndicator("{", true, true, false)
-			e.flowLevel++
-			e.increaseIndent(true, false)
-			for i, k := range keys { // only reached inside flow collections
-				if i > 0 {
-					e.writeIndicator(",", false, false, false)
-				}
-				e.node(k, false, false, true, true)
-				e.writeIndicator(":", false, false, false)
-				e.node(v.values[k], false, false, true, false)
-			}
-			e.popIndent()
-			e.flowLevel--
-			e.writeIndicator("}", false, false, false)
-			return
-		}
-		e.increaseIndent(false, false)
-		for _, k := range keys {
-			e.writeIndent()
-			if yamlSimpleKey(k) {
-				e.node(k, false, false, true, true)
-				e.writeIndicator(":", false, false, false)
-				e.node(v.values[k], false, false, true, false)
-			} else {
-				e.writeIndicator("?", true, false, true)
-				e.node(k, false, false, true, false)
-				e.writeIndent()
-				e.writeIndicator(":", true, false, true)
-				e.node(v.values[k], false, false, true, false)
-			}
-		}
-		e.popIndent()
-	default:
-		tag, value := yamlScalar(v)
-		a := analyzeScalar(value)
-		implicitPlain := yamlResolve(value) == tag // implicit[0]
-		implicitQuoted := tag == tagStr            // implicit[1]
-		style := e.chooseStyle(a, implicitPlain)
-		// process_tag: a tag is only written when the style hides the type.
-		if !(style == ' ' && implicitPlain) && !(style != ' ' && implicitQuoted) {
-			e.writeIndicator("!!"+strings.TrimPrefix(tag, "tag:yaml.org,2002:"), true, false, false)
-		}
-		e.increaseIndent(true, false)
-		split := !e.simpleKeyContext
-		runes := []rune(value)
-		switch style {
-		case '"':
-			e.writeDoubleQuoted(runes, split)
-		case '\'':
-			e.writeSingleQuoted(runes, split)
-		default:
-			e.writePlain(runes, split)
-		}
-		e.popIndent()
+		e.flowLevel--
+		e.writeIndicator("]", false, false, false)
+		return
 	}
+	indentless := e.mappingContext && !e.indention
+	e.increaseIndent(false, indentless)
+	for _, item := range v {
+		e.writeIndent()
+		e.writeIndicator("-", true, false, true)
+		e.node(item, false, true, false, false)
+	}
+	e.popIndent()
+}
+
+// mapping is expect_mapping: a flow mapping inside a flow collection or
+// when empty, else a block mapping.
+func (e *yamlEmitter) mapping(v *Object) {
+	keys := v.sortedKeys()
+	if e.flowLevel > 0 || len(keys) == 0 {
+		e.writeIndicator("{", true, true, false)
+		e.flowLevel++
+		e.increaseIndent(true, false)
+		for i, k := range keys { // only reached inside flow collections
+			if i > 0 {
+				e.writeIndicator(",", false, false, false)
+			}
+			e.node(k, false, false, true, true)
+			e.writeIndicator(":", false, false, false)
+			e.node(v.values[k], false, false, true, false)
+		}
+		e.popIndent()
+		e.flowLevel--
+		e.writeIndicator("}", false, false, false)
+		return
+	}
+	e.increaseIndent(false, false)
+	for _, k := range keys {
+		e.writeIndent()
+		if yamlSimpleKey(k) {
+			e.node(k, false, false, true, true)
+			e.writeIndicator(":", false, false, false)
+			e.node(v.values[k], false, false, true, false)
+		} else {
+			e.writeIndicator("?", true, false, true)
+			e.node(k, false, false, true, false)
+			e.writeIndent()
+			e.writeIndicator(":", true, false, true)
+			e.node(v.values[k], false, false, true, false)
+		}
+	}
+	e.popIndent()
+}
+
+// scalar is expect_scalar: the tag when the style hides the type, then the
+// value in the style chosen for it.
+func (e *yamlEmitter) scalar(v any) {
+	tag, value := yamlScalar(v)
+	a := analyzeScalar(value)
+	implicitPlain := yamlResolve(value) == tag // implicit[0]
+	implicitQuoted := tag == tagStr            // implicit[1]
+	style := e.chooseStyle(a, implicitPlain)
+	// process_tag: a tag is only written when the style hides the type.
+	if !(style == ' ' && implicitPlain) && !(style != ' ' && implicitQuoted) {
+		e.writeIndicator("!!"+strings.TrimPrefix(tag, "tag:yaml.org,2002:"), true, false, false)
+	}
+	e.increaseIndent(true, false)
+	split := !e.simpleKeyContext
+	runes := []rune(value)
+	switch style {
+	case '"':
+		e.writeDoubleQuoted(runes, split)
+	case '\'':
+		e.writeSingleQuoted(runes, split)
+	default:
+		e.writePlain(runes, split)
+	}
+	e.popIndent()
 }
 
 // yamlSimpleKey is check_simple_key for a string key: its "!!str" tag and
@@ -451,28 +469,16 @@ func (e *yamlEmitter) writePlain(text []rune, split bool) {
 	spaces, breaks := false, false
 	start := 0
 	for end := 0; end <= len(text); end++ {
-		var ch rune = -1
-		if end < len(text) {
-			ch = text[end]
-		}
+		ch := runeAt(text, end)
 		switch {
 		case spaces:
 			if ch != ' ' {
-				if start+1 == end && e.column > yamlBestWidth && split {
-					e.writeIndent()
-					e.whitespace, e.indention = false, false
-				} else {
-					e.writeRunes(text[start:end])
-				}
+				e.writePlainSpaces(text[start:end], split)
 				start = end
 			}
 		case breaks:
 			if !isYAMLBreak(ch) {
-				if text[start] == '\n' {
-					e.writeLineBreak("")
-				}
-				e.writeBreaks(text[start:end])
-				e.writeIndent()
+				e.writeBreakRun(text[start:end])
 				e.whitespace, e.indention = false, false
 				start = end
 			}
@@ -494,27 +500,16 @@ func (e *yamlEmitter) writeSingleQuoted(text []rune, split bool) {
 	spaces, breaks := false, false
 	start := 0
 	for end := 0; end <= len(text); end++ {
-		var ch rune = -1
-		if end < len(text) {
-			ch = text[end]
-		}
+		ch := runeAt(text, end)
 		switch {
 		case spaces:
-			if ch == -1 || ch != ' ' {
-				if start+1 == end && e.column > yamlBestWidth && split && start != 0 && end != len(text) {
-					e.writeIndent()
-				} else {
-					e.writeRunes(text[start:end])
-				}
+			if ch != ' ' { // -1, past the end, is not a space either
+				e.writeSingleQuotedSpaces(text, start, end, split)
 				start = end
 			}
 		case breaks:
-			if ch == -1 || !isYAMLBreak(ch) {
-				if text[start] == '\n' {
-					e.writeLineBreak("")
-				}
-				e.writeBreaks(text[start:end])
-				e.writeIndent()
+			if !isYAMLBreak(ch) { // nor a break
+				e.writeBreakRun(text[start:end])
 				start = end
 			}
 		default:
@@ -547,27 +542,14 @@ func (e *yamlEmitter) writeDoubleQuoted(text []rune, split bool) {
 	e.writeIndicator("\"", true, false, false)
 	start := 0
 	for end := 0; end <= len(text); end++ {
-		var ch rune = -1
-		if end < len(text) {
-			ch = text[end]
-		}
-		if ch == -1 || ch == '"' || ch == '\\' || ch == 0xfeff || !(ch >= 0x20 && ch <= 0x7e) {
+		ch := runeAt(text, end)
+		if ch == -1 || yamlMustEscape(ch) {
 			if start < end {
 				e.writeRunes(text[start:end])
 				start = end
 			}
 			if ch != -1 {
-				var data string
-				switch esc, ok := yamlEscapes[ch]; {
-				case ok:
-					data = "\\" + esc
-				case ch <= 0xff:
-					data = fmt.Sprintf("\\x%02X", ch)
-				case ch <= 0xffff:
-					data = fmt.Sprintf("\\u%04X", ch)
-				default:
-					data = fmt.Sprintf("\\U%08X", ch)
-				}
+				data := yamlEscape(ch)
 				e.column += len(data)
 				e.write(data)
 				start = end + 1
@@ -575,21 +557,92 @@ func (e *yamlEmitter) writeDoubleQuoted(text []rune, split bool) {
 		}
 		if 0 < end && end < len(text)-1 && (ch == ' ' || start >= end) &&
 			e.column+(end-start) > yamlBestWidth && split {
-			data := string(pySlice(text, start, end)) + "\\"
-			if start < end {
-				start = end
-			}
-			e.column += len([]rune(data))
-			e.write(data)
-			e.writeIndent()
-			e.whitespace, e.indention = false, false
-			if text[start] == ' ' {
-				e.column++
-				e.write("\\")
-			}
+			start = e.foldDoubleQuoted(text, start, end)
 		}
 	}
 	e.writeIndicator("\"", false, false, false)
+}
+
+// foldDoubleQuoted folds a double-quoted scalar at end: it writes the
+// pending text[start:end] and an escaped line break, indents, and escapes a
+// space that starts the next line. It returns the new start.
+func (e *yamlEmitter) foldDoubleQuoted(text []rune, start, end int) int {
+	data := string(pySlice(text, start, end)) + "\\"
+	if start < end {
+		start = end
+	}
+	e.column += len([]rune(data))
+	e.write(data)
+	e.writeIndent()
+	e.whitespace, e.indention = false, false
+	if text[start] == ' ' {
+		e.column++
+		e.write("\\")
+	}
+	return start
+}
+
+// yamlMustEscape reports whether a double-quoted scalar escapes ch: quotes,
+// backslashes, the BOM and everything outside printable ASCII (allow_unicode
+// is off).
+func yamlMustEscape(ch rune) bool {
+	return ch == '"' || ch == '\\' || ch == 0xfeff || !(ch >= 0x20 && ch <= 0x7e)
+}
+
+// yamlEscape is the escape sequence of ch in a double-quoted scalar: a
+// named escape where YAML has one, else the shortest of \x, \u and \U.
+func yamlEscape(ch rune) string {
+	switch esc, ok := yamlEscapes[ch]; {
+	case ok:
+		return "\\" + esc
+	case ch <= 0xff:
+		return fmt.Sprintf("\\x%02X", ch)
+	case ch <= 0xffff:
+		return fmt.Sprintf("\\u%04X", ch)
+	default:
+		return fmt.Sprintf("\\U%08X", ch)
+	}
+}
+
+// runeAt is text[i], or -1 past its end.
+func runeAt(text []rune, i int) rune {
+	if i < len(text) {
+		return text[i]
+	}
+	return -1
+}
+
+// writeBreakRun writes a run of line breaks inside a plain or single-quoted
+// scalar (a leading '\n' written twice, as folding would eat one), then
+// indents for the next line.
+func (e *yamlEmitter) writeBreakRun(run []rune) {
+	if run[0] == '\n' {
+		e.writeLineBreak("")
+	}
+	e.writeBreaks(run)
+	e.writeIndent()
+}
+
+// writePlainSpaces writes a run of spaces inside a plain scalar, or, when
+// it is one space past the best width, folds the line there instead.
+func (e *yamlEmitter) writePlainSpaces(run []rune, split bool) {
+	if len(run) == 1 && e.column > yamlBestWidth && split {
+		e.writeIndent()
+		e.whitespace, e.indention = false, false
+		return
+	}
+	e.writeRunes(run)
+}
+
+// writeSingleQuotedSpaces writes the run of spaces text[start:end] inside a
+// single-quoted scalar, or, when it is one space past the best width and
+// neither first nor last, folds the line there instead.
+func (e *yamlEmitter) writeSingleQuotedSpaces(text []rune, start, end int, split bool) {
+	if start+1 == end && e.column > yamlBestWidth && split && start != 0 && end != len(text) {
+		e.writeIndent()
+		return
+	}
+	e.writeRunes(text[start:end])
 }
 
 // pySlice is Python's text[start:end], which is empty when start >= end.

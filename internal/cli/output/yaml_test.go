@@ -34,3 +34,17 @@ func TestYAMLFolding(t *testing.T) {
 		})
 	}
 }
+
+func TestYAMLEscape(t *testing.T) {
+	for _, tc := range []struct {
+		ch   rune
+		want string
+	}{
+		{'\n', `\n`}, {0, `\0`}, {'"', `\"`}, {0xa0, `\_`}, {0x2028, `\L`},
+		{0x01, `\x01`}, {'é', `\xE9`}, {0xfeff, `\uFEFF`}, {'😀', `\U0001F600`},
+	} {
+		if got := yamlEscape(tc.ch); got != tc.want {
+			t.Errorf("yamlEscape(%U) = %q, want %q", tc.ch, got, tc.want)
+		}
+	}
+}
