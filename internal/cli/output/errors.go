@@ -79,28 +79,12 @@ func parseARMErrorObject(e *ARMError, o *Object) {
 			o = obj
 		}
 	}
-	str := func(label string) string {
-		v, _ := getFold(o, label)
-		if s, ok := v.(string); ok {
-			return s
-		}
-		if v != nil {
-			return pyStr(v)
-		}
-		return ""
-	}
-	e.Code, e.Message, e.Target = str("code"), str("message"), str("target")
-	if d, ok := getFold(o, "details"); ok {
-		if l, ok := d.([]any); ok {
-			for _, item := range l {
-				if obj, ok := item.(*Object); ok {
-					var de ARMError
-					parseARMErrorObject(&de, obj)
-					if de.Code != "" || de.Message != "" {
-						e.Details = append(e.Details, de)
-					}
-				}
-			}
+	e.Code, e.Message, e.Target = foldString(o, "code"), foldString(o, "message"), foldString(o, "target")
+	for _, obj := range foldObjects(o, "details") {
+		var de ARMError
+		parseARMErrorObject(&de, obj)
+		if de.Code != "" || de.Message != "" {
+			e.Details = append(e.Details, de)
 		}
 	}
 	if ie, ok := getFold(o, "innererror"); ok && ie != nil {
@@ -108,26 +92,51 @@ func parseARMErrorObject(e *ARMError, o *Object) {
 			e.InnerError = b
 		}
 	}
-	if ai, ok := getFold(o, "additionalInfo"); ok {
-		if l, ok := ai.([]any); ok {
-			for _, item := range l {
-				obj, ok := item.(*Object)
-				if !ok {
-					continue
-				}
-				var a AdditionalInfo
-				if t, ok := obj.Get("type"); ok {
-					a.Type = pyStr(t)
-				}
-				if info, ok := obj.Get("info"); ok {
-					if b, err := json.Marshal(info); err == nil {
-						a.Info = b
-					}
-				}
-				e.AdditionalInfo = append(e.AdditionalInfo, a)
-			}
+	for _, obj := range foldObjects(o, "additionalInfo") {
+		e.AdditionalInfo = append(e.AdditionalInfo, parseAdditionalInfo(obj))
+	}
+}
+
+// foldString is o's field label (any case) as az prints it: a string as is,
+// another value as Python's str, a missing one or null as "".
+func foldString(o *Object, label string) string {
+	v, _ := getFold(o, label)
+	if s, ok := v.(string); ok {
+		return s
+	}
+	if v != nil {
+		return pyStr(v)
+	}
+	return ""
+}
+
+// foldObjects is the objects in o's list field label (any case); other
+// items, and a field that is not a list, are skipped.
+func foldObjects(o *Object, label string) []*Object {
+	l, _ := getFold(o, label)
+	items, _ := l.([]any)
+	var out []*Object
+	for _, item := range items {
+		if obj, ok := item.(*Object); ok {
+			out = append(out, obj)
 		}
 	}
+	return out
+}
+
+// parseAdditionalInfo reads one additionalInfo entry: its type, and its
+// info as raw JSON.
+func parseAdditionalInfo(obj *Object) AdditionalInfo {
+	var a AdditionalInfo
+	if t, ok := obj.Get("type"); ok {
+		a.Type = pyStr(t)
+	}
+	if info, ok := obj.Get("info"); ok {
+		if b, err := json.Marshal(info); err == nil {
+			a.Info = b
+		}
+	}
+	return a
 }
 
 // Error is the message az prints for the error (azure-core's

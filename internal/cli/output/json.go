@@ -40,59 +40,76 @@ func (p pyJSON) encode(b *strings.Builder, v any, level int) {
 	case string:
 		p.encodeString(b, v)
 	case json.Number:
-		n := parseNumber(v)
-		switch {
-		case !n.isFloat:
-			b.WriteString(n.text)
-		case math.IsNaN(n.f):
-			b.WriteString("NaN")
-		case math.IsInf(n.f, 1):
-			b.WriteString("Infinity")
-		case math.IsInf(n.f, -1):
-			b.WriteString("-Infinity")
-		default:
-			b.WriteString(pyFloatRepr(n.f))
-		}
+		b.WriteString(pyJSONNumber(v))
 	case []any:
-		if len(v) == 0 {
-			b.WriteString("[]")
-			return
-		}
-		b.WriteByte('[')
-		for i, e := range v {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			p.newline(b, level+1)
-			p.encode(b, e, level+1)
-		}
-		p.newline(b, level)
-		b.WriteByte(']')
+		p.encodeList(b, v, level)
 	case *Object:
-		if v.Len() == 0 {
-			b.WriteString("{}")
-			return
-		}
-		keys := v.keys
-		if p.sortKeys {
-			keys = v.sortedKeys()
-		}
-		b.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			p.newline(b, level+1)
-			p.encodeString(b, k)
-			b.WriteString(": ")
-			p.encode(b, v.values[k], level+1)
-		}
-		p.newline(b, level)
-		b.WriteByte('}')
+		p.encodeObject(b, v, level)
 	default:
 		// Not JSON-shaped; the package normalises results before this.
 		p.encodeString(b, fmt.Sprint(v))
 	}
+}
+
+// pyJSONNumber is how Python's json writes n: an integer as it came, a
+// float as its repr, and NaN and the infinities by name.
+func pyJSONNumber(v json.Number) string {
+	n := parseNumber(v)
+	switch {
+	case !n.isFloat:
+		return n.text
+	case math.IsNaN(n.f):
+		return "NaN"
+	case math.IsInf(n.f, 1):
+		return "Infinity"
+	case math.IsInf(n.f, -1):
+		return "-Infinity"
+	default:
+		return pyFloatRepr(n.f)
+	}
+}
+
+// encodeList writes a list, one item a line; an empty one as [].
+func (p pyJSON) encodeList(b *strings.Builder, v []any, level int) {
+	if len(v) == 0 {
+		b.WriteString("[]")
+		return
+	}
+	b.WriteByte('[')
+	for i, e := range v {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		p.newline(b, level+1)
+		p.encode(b, e, level+1)
+	}
+	p.newline(b, level)
+	b.WriteByte(']')
+}
+
+// encodeObject writes an object, one member a line, in its order or
+// sorted; an empty one as {}.
+func (p pyJSON) encodeObject(b *strings.Builder, v *Object, level int) {
+	if v.Len() == 0 {
+		b.WriteString("{}")
+		return
+	}
+	keys := v.keys
+	if p.sortKeys {
+		keys = v.sortedKeys()
+	}
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		p.newline(b, level+1)
+		p.encodeString(b, k)
+		b.WriteString(": ")
+		p.encode(b, v.values[k], level+1)
+	}
+	p.newline(b, level)
+	b.WriteByte('}')
 }
 
 // encodeString escapes like Python's json: control characters, '"' and '\\'
