@@ -18,24 +18,24 @@ import (
 func TestARM_APIVersion(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	path := h.rgID(rg)
+	rg := h.NewRG()
+	path := h.RGID(rg)
 
-	r := h.do(http.MethodGet, path, nil)
-	want{Status: http.StatusBadRequest, Code: "MissingApiVersionParameter", Target: "api-version", Mentions: []string{"api-version"}}.Check(t, r.apiErr(t))
-	r = h.do(http.MethodPut, path+"/providers/Microsoft.Network/virtualNetworks/vnet1", vnetBody("10.0.0.0/16"))
-	want{Status: http.StatusBadRequest, Code: "MissingApiVersionParameter"}.Check(t, r.apiErr(t))
-	if h.exists(path + "/providers/Microsoft.Network/virtualNetworks/vnet1") {
+	r := h.Do(http.MethodGet, path, nil)
+	want{Status: http.StatusBadRequest, Code: "MissingApiVersionParameter", Target: "api-version", Mentions: []string{"api-version"}}.Check(t, r.APIErr(t))
+	r = h.Do(http.MethodPut, path+"/providers/Microsoft.Network/virtualNetworks/vnet1", VNetBody("10.0.0.0/16"))
+	want{Status: http.StatusBadRequest, Code: "MissingApiVersionParameter"}.Check(t, r.APIErr(t))
+	if h.Exists(path + "/providers/Microsoft.Network/virtualNetworks/vnet1") {
 		t.Error("a PUT without api-version created the VNet")
 	}
 	for _, v := range []string{"banana", "2021-13-01", "1999-01-01", "2021-04-01-nightly", "3021-01-01"} {
-		r = h.do(http.MethodGet, path+"?api-version="+v, nil)
-		want{Status: http.StatusBadRequest, Code: "InvalidApiVersionParameter", Target: "api-version", Mentions: []string{v}}.Check(t, r.apiErr(t))
+		r = h.Do(http.MethodGet, path+"?api-version="+v, nil)
+		want{Status: http.StatusBadRequest, Code: "InvalidApiVersionParameter", Target: "api-version", Mentions: []string{v}}.Check(t, r.APIErr(t))
 	}
 	// Every plausible version of a family is served: clients pick them by
 	// profile and SDK release.
 	for _, v := range []string{"2014-04-01", "2019-11-01", "2020-04-01-preview", "2021-04-01", "2022-01-31-preview", "2024-05-01", "2025-01-01"} {
-		if r := h.do(http.MethodGet, path+"?api-version="+v, nil); r.Status != http.StatusOK {
+		if r := h.Do(http.MethodGet, path+"?api-version="+v, nil); r.Status != http.StatusOK {
 			t.Errorf("api-version %s: %d %s", v, r.Status, r.Body)
 		}
 	}
@@ -44,9 +44,9 @@ func TestARM_APIVersion(t *testing.T) {
 func TestARM_BadRequestsGetTheEnvelope(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	sub := "/subscriptions/" + h.sub
-	vnet := h.rgID(rg) + "/providers/Microsoft.Network/virtualNetworks/vnet1"
+	rg := h.NewRG()
+	sub := "/subscriptions/" + h.Sub
+	vnet := h.RGID(rg) + "/providers/Microsoft.Network/virtualNetworks/vnet1"
 	const av = "?api-version=2024-05-01"
 
 	big := bytes.Repeat([]byte(" "), 4<<20)
@@ -65,18 +65,18 @@ func TestARM_BadRequestsGetTheEnvelope(t *testing.T) {
 		{"oversized body", http.MethodPut, vnet + av, big, want{Status: http.StatusRequestEntityTooLarge, Code: "RequestEntityTooLarge", Mentions: []string{"4194304"}}},
 		{"no location", http.MethodPut, vnet + av, `{"properties":{"addressSpace":{"addressPrefixes":["10.0.0.0/16"]}}}`, want{Status: http.StatusBadRequest, Code: "LocationRequired", Target: "location"}},
 		{"no address space", http.MethodPut, vnet + av, `{"location":"eastus"}`, want{Status: http.StatusBadRequest, Code: "InvalidAddressSpace", Target: "properties.addressSpace.addressPrefixes", Mentions: []string{"vnet1"}}},
-		{"bad VNet name", http.MethodPut, h.rgID(rg) + "/providers/Microsoft.Network/virtualNetworks/-bad-" + av, vnetBody("10.0.0.0/16"), want{Status: http.StatusBadRequest, Code: "InvalidResourceName", Target: "name", Mentions: []string{"-bad-"}}},
-		{"unknown provider", http.MethodPut, h.rgID(rg) + "/providers/Microsoft.Nope/widgets/w1" + av, `{"location":"eastus"}`, want{Status: http.StatusBadRequest, Code: "InvalidResourceNamespace", Target: "namespace", Mentions: []string{"Microsoft.Nope"}}},
+		{"bad VNet name", http.MethodPut, h.RGID(rg) + "/providers/Microsoft.Network/virtualNetworks/-bad-" + av, VNetBody("10.0.0.0/16"), want{Status: http.StatusBadRequest, Code: "InvalidResourceName", Target: "name", Mentions: []string{"-bad-"}}},
+		{"unknown provider", http.MethodPut, h.RGID(rg) + "/providers/Microsoft.Nope/widgets/w1" + av, `{"location":"eastus"}`, want{Status: http.StatusBadRequest, Code: "InvalidResourceNamespace", Target: "namespace", Mentions: []string{"Microsoft.Nope"}}},
 		{"unknown provider read", http.MethodGet, sub + "/providers/Microsoft.Nope/widgets" + av, nil, want{Status: http.StatusBadRequest, Code: "InvalidResourceNamespace", Mentions: []string{"Microsoft.Nope"}}},
-		{"unknown type", http.MethodGet, h.rgID(rg) + "/providers/Microsoft.Network/widgets/w1" + av, nil, want{Status: http.StatusBadRequest, Code: "InvalidResourceType", Target: "type", Mentions: []string{"widgets"}}},
+		{"unknown type", http.MethodGet, h.RGID(rg) + "/providers/Microsoft.Network/widgets/w1" + av, nil, want{Status: http.StatusBadRequest, Code: "InvalidResourceType", Target: "type", Mentions: []string{"widgets"}}},
 		{"unknown child type", http.MethodGet, vnet + "/widgets/w1" + av, nil, want{Status: http.StatusBadRequest, Code: "InvalidResourceType", Mentions: []string{"widgets"}}},
 		{"bad id", http.MethodGet, sub + "/resourceGroups/" + rg + "/frobnicate/x" + av, nil, want{Status: http.StatusBadRequest, Code: "InvalidResourceId", Target: "id"}},
 		{"bad root", http.MethodGet, "/frobnicate" + av, nil, want{Status: http.StatusBadRequest, Code: "InvalidResourceId"}},
 		{"empty segment", http.MethodGet, sub + "/resourceGroups//providers" + av, nil, want{Status: http.StatusBadRequest, Code: "InvalidResourceId"}},
-		{"providers without namespace", http.MethodGet, h.rgID(rg) + "/providers" + av, nil, want{Status: http.StatusBadRequest, Code: "InvalidResourceId"}},
-		{"namespace without type", http.MethodGet, h.rgID(rg) + "/providers/Microsoft.Network" + av, nil, want{Status: http.StatusBadRequest, Code: "InvalidResourceId"}},
-		{"group resource by subscription", http.MethodPut, sub + "/providers/Microsoft.Network/virtualNetworks/vnet1" + av, vnetBody("10.0.0.0/16"), want{Status: http.StatusBadRequest, Code: "InvalidResourceId"}},
-		{"PUT on a collection", http.MethodPut, h.rgID(rg) + "/providers/Microsoft.Network/virtualNetworks" + av, vnetBody("10.0.0.0/16"), want{Status: http.StatusMethodNotAllowed, Code: "MethodNotAllowed"}},
+		{"providers without namespace", http.MethodGet, h.RGID(rg) + "/providers" + av, nil, want{Status: http.StatusBadRequest, Code: "InvalidResourceId"}},
+		{"namespace without type", http.MethodGet, h.RGID(rg) + "/providers/Microsoft.Network" + av, nil, want{Status: http.StatusBadRequest, Code: "InvalidResourceId"}},
+		{"group resource by subscription", http.MethodPut, sub + "/providers/Microsoft.Network/virtualNetworks/vnet1" + av, VNetBody("10.0.0.0/16"), want{Status: http.StatusBadRequest, Code: "InvalidResourceId"}},
+		{"PUT on a collection", http.MethodPut, h.RGID(rg) + "/providers/Microsoft.Network/virtualNetworks" + av, VNetBody("10.0.0.0/16"), want{Status: http.StatusMethodNotAllowed, Code: "MethodNotAllowed"}},
 		{"POST on a resource", http.MethodPost, vnet + av, `{}`, want{Status: http.StatusMethodNotAllowed, Code: "MethodNotAllowed"}},
 		{"unknown action", http.MethodPost, vnet + "/frobnicate" + av, `{}`, want{Status: http.StatusBadRequest, Code: "InvalidResourceType"}},
 		{"bad skip token", http.MethodGet, sub + "/resourcegroups" + av + "&$skiptoken=%25%25", nil, want{Status: http.StatusBadRequest, Code: "InvalidSkipToken", Target: "$skiptoken"}},
@@ -85,18 +85,18 @@ func TestARM_BadRequestsGetTheEnvelope(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := h.do(tc.method, tc.path, tc.body)
+			r := h.Do(tc.method, tc.path, tc.body)
 			if r.Status < 400 || r.Status >= 500 {
 				t.Fatalf("%s %s answered %d, want a 4xx: %s", tc.method, tc.path, r.Status, r.Body)
 			}
-			tc.want.Check(t, r.apiErr(t))
+			tc.want.Check(t, r.APIErr(t))
 		})
 	}
-	if h.exists(vnet) {
+	if h.Exists(vnet) {
 		t.Error("a refused PUT created the VNet")
 	}
 	// The server still works after all that.
-	if _, err := h.putVNet(rg, "vnet1", vnetBody("10.0.0.0/16")); err != nil {
+	if _, err := h.PutVNet(rg, "vnet1", VNetBody("10.0.0.0/16")); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -104,17 +104,17 @@ func TestARM_BadRequestsGetTheEnvelope(t *testing.T) {
 func TestARM_ETags(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	v := h.vnet(rg, "vnet1", "10.60.0.0/16", "s1=10.60.1.0/24")
+	rg := h.NewRG()
+	v := h.VNet(rg, "vnet1", "10.60.0.0/16", "s1=10.60.1.0/24")
 	id := *v.ID
 	const av = "?api-version=2024-05-01"
-	body := vnetBody("10.60.0.0/16", "s1=10.60.1.0/24")
+	body := VNetBody("10.60.0.0/16", "s1=10.60.1.0/24")
 	etag := *v.Etag
 	if !strings.HasPrefix(etag, `W/"`) {
 		t.Errorf("ETag %q is not a weak quoted ETag", etag)
 	}
 
-	before := h.snapshot(id)
+	before := h.Snapshot(id)
 	stale := `W/"00000000-0000-0000-0000-000000000000"`
 	for _, tc := range []struct {
 		name, method string
@@ -134,19 +134,19 @@ func TestARM_ETags(t *testing.T) {
 			if tc.method == http.MethodDelete {
 				b = nil
 			}
-			r := h.do(tc.method, id+av, b, tc.headers...)
-			want{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"}.Check(t, r.apiErr(t))
-			h.unchanged(before)
+			r := h.Do(tc.method, id+av, b, tc.headers...)
+			want{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"}.Check(t, r.APIErr(t))
+			h.Unchanged(before)
 		})
 	}
 
 	// The current ETag (or *) matches; the write changes the ETag.
-	r := h.do(http.MethodPut, id+av, body, "If-Match", etag)
+	r := h.Do(http.MethodPut, id+av, body, "If-Match", etag)
 	if r.Status != http.StatusOK {
 		t.Fatalf("PUT with the current ETag: %d %s", r.Status, r.Body)
 	}
 	var after armnetwork.VirtualNetwork
-	r.decode(t, &after)
+	r.Decode(t, &after)
 	if *after.Etag == etag {
 		t.Error("a write kept the ETag")
 	}
@@ -154,36 +154,36 @@ func TestARM_ETags(t *testing.T) {
 		t.Errorf("ETag header %q differs from the body's %q", r.Header.Get("ETag"), *after.Etag)
 	}
 	// The old ETag no longer matches.
-	r = h.do(http.MethodPut, id+av, body, "If-Match", etag)
-	want{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"}.Check(t, r.apiErr(t))
-	if r := h.do(http.MethodPatch, id+av, map[string]any{"tags": map[string]string{"x": "y"}}, "If-Match", *after.Etag); r.Status != http.StatusOK {
+	r = h.Do(http.MethodPut, id+av, body, "If-Match", etag)
+	want{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"}.Check(t, r.APIErr(t))
+	if r := h.Do(http.MethodPatch, id+av, map[string]any{"tags": map[string]string{"x": "y"}}, "If-Match", *after.Etag); r.Status != http.StatusOK {
 		t.Errorf("PATCH with the current ETag: %d %s", r.Status, r.Body)
 	}
 	// A conditional GET answers 304 while the ETag holds.
-	cur := h.snapshot(id)[id]
+	cur := h.Snapshot(id)[id]
 	var curDoc armnetwork.VirtualNetwork
 	_ = json.Unmarshal([]byte(cur), &curDoc)
-	if r := h.do(http.MethodGet, id+av, nil, "If-None-Match", *curDoc.Etag); r.Status != http.StatusNotModified {
+	if r := h.Do(http.MethodGet, id+av, nil, "If-None-Match", *curDoc.Etag); r.Status != http.StatusNotModified {
 		t.Errorf("GET If-None-Match current: %d", r.Status)
 	}
-	if r := h.do(http.MethodGet, id+av, nil, "If-None-Match", stale); r.Status != http.StatusOK {
+	if r := h.Do(http.MethodGet, id+av, nil, "If-None-Match", stale); r.Status != http.StatusOK {
 		t.Errorf("GET If-None-Match stale: %d", r.Status)
 	}
 	// Create-only: If-None-Match * creates once; If-Match on a missing resource fails.
-	newID := h.rgID(rg) + "/providers/Microsoft.Network/virtualNetworks/vnet2"
-	if r := h.do(http.MethodPut, newID+av, vnetBody("10.61.0.0/16"), "If-None-Match", "*"); r.Status != http.StatusCreated {
+	newID := h.RGID(rg) + "/providers/Microsoft.Network/virtualNetworks/vnet2"
+	if r := h.Do(http.MethodPut, newID+av, VNetBody("10.61.0.0/16"), "If-None-Match", "*"); r.Status != http.StatusCreated {
 		t.Errorf("create with If-None-Match *: %d %s", r.Status, r.Body)
 	}
-	r = h.do(http.MethodPut, h.rgID(rg)+"/providers/Microsoft.Network/virtualNetworks/vnet3"+av, vnetBody("10.62.0.0/16"), "If-Match", "*")
-	want{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"}.Check(t, r.apiErr(t))
+	r = h.Do(http.MethodPut, h.RGID(rg)+"/providers/Microsoft.Network/virtualNetworks/vnet3"+av, VNetBody("10.62.0.0/16"), "If-Match", "*")
+	want{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"}.Check(t, r.APIErr(t))
 	// Child resources carry ETags too.
-	s, err := h.net.NewSubnetsClient().Get(h.ctx, rg, "vnet1", "s1", nil)
+	s, err := h.Net.NewSubnetsClient().Get(h.Ctx, rg, "vnet1", "s1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r = h.do(http.MethodPut, *s.ID+av, map[string]any{"properties": map[string]string{"addressPrefix": "10.60.1.0/24"}}, "If-Match", stale)
-	want{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"}.Check(t, r.apiErr(t))
-	if r := h.do(http.MethodPut, *s.ID+av, map[string]any{"properties": map[string]string{"addressPrefix": "10.60.1.0/24"}}, "If-Match", *s.Etag); r.Status != http.StatusOK {
+	r = h.Do(http.MethodPut, *s.ID+av, map[string]any{"properties": map[string]string{"addressPrefix": "10.60.1.0/24"}}, "If-Match", stale)
+	want{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"}.Check(t, r.APIErr(t))
+	if r := h.Do(http.MethodPut, *s.ID+av, map[string]any{"properties": map[string]string{"addressPrefix": "10.60.1.0/24"}}, "If-Match", *s.Etag); r.Status != http.StatusOK {
 		t.Errorf("subnet PUT with its ETag: %d %s", r.Status, r.Body)
 	}
 }
@@ -194,15 +194,15 @@ func TestARM_Paging(t *testing.T) {
 	var rgs []string
 	for i := range 5 {
 		rgs = append(rgs, fmt.Sprintf("page-rg-%d", i))
-		h.mkRG(rgs[i])
+		h.MkRG(rgs[i])
 	}
 
 	// Raw: two per page, an absolute https nextLink, none on the last page.
 	var seen []string
-	next := "/subscriptions/" + h.sub + "/resourcegroups?api-version=2021-04-01"
+	next := "/subscriptions/" + h.Sub + "/resourcegroups?api-version=2021-04-01"
 	pages := 0
 	for next != "" && pages < 10 {
-		r := h.do(http.MethodGet, next, nil)
+		r := h.Do(http.MethodGet, next, nil)
 		if r.Status != http.StatusOK {
 			t.Fatalf("GET %s: %d %s", next, r.Status, r.Body)
 		}
@@ -212,7 +212,7 @@ func TestARM_Paging(t *testing.T) {
 			} `json:"value"`
 			NextLink string `json:"nextLink"`
 		}
-		r.decode(t, &page)
+		r.Decode(t, &page)
 		pages++
 		if len(page.Value) > 2 || (page.NextLink != "" && len(page.Value) != 2) {
 			t.Errorf("page %d has %d items", pages, len(page.Value))
@@ -223,7 +223,7 @@ func TestARM_Paging(t *testing.T) {
 		next = ""
 		if page.NextLink != "" {
 			u, err := url.Parse(page.NextLink)
-			if err != nil || u.Scheme != "https" || "https://"+u.Host != h.e.URL || u.Query().Get("api-version") != "2021-04-01" {
+			if err != nil || u.Scheme != "https" || "https://"+u.Host != h.Env.URL || u.Query().Get("api-version") != "2021-04-01" {
 				t.Fatalf("nextLink %q is not an absolute https URL on the server keeping the api-version", page.NextLink)
 			}
 			next = u.RequestURI()
@@ -235,10 +235,10 @@ func TestARM_Paging(t *testing.T) {
 
 	// The SDK pagers walk every page.
 	var names []string
-	pager := h.rg.NewListPager(nil)
+	pager := h.RG.NewListPager(nil)
 	sdkPages := 0
 	for pager.More() {
-		page, err := pager.NextPage(h.ctx)
+		page, err := pager.NextPage(h.Ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -252,9 +252,9 @@ func TestARM_Paging(t *testing.T) {
 	}
 
 	subnets := []string{"s0=10.70.0.0/24", "s1=10.70.1.0/24", "s2=10.70.2.0/24", "s3=10.70.3.0/24", "s4=10.70.4.0/24"}
-	h.vnet(rgs[0], "vnet1", "10.70.0.0/16", subnets...)
+	h.VNet(rgs[0], "vnet1", "10.70.0.0/16", subnets...)
 	for i := 2; i <= 5; i++ {
-		h.vnet(rgs[0], fmt.Sprintf("vnet%d", i), fmt.Sprintf("10.7%d.0.0/16", i))
+		h.VNet(rgs[0], fmt.Sprintf("vnet%d", i), fmt.Sprintf("10.7%d.0.0/16", i))
 	}
 	count := func(name string, pager interface {
 		More() bool
@@ -273,20 +273,20 @@ func TestARM_Paging(t *testing.T) {
 			t.Errorf("%s: %d items in %d pages, want 5 in 3", name, n, pages)
 		}
 	}
-	vp := h.net.NewVirtualNetworksClient().NewListPager(rgs[0], nil)
-	count("VNets of a group", vp, func() (int, error) { p, err := vp.NextPage(h.ctx); return len(p.Value), err })
-	ap := h.net.NewVirtualNetworksClient().NewListAllPager(nil)
-	count("VNets of the subscription", ap, func() (int, error) { p, err := ap.NextPage(h.ctx); return len(p.Value), err })
-	sp := h.net.NewSubnetsClient().NewListPager(rgs[0], "vnet1", nil)
-	count("subnets", sp, func() (int, error) { p, err := sp.NextPage(h.ctx); return len(p.Value), err })
-	gp := h.res.NewListByResourceGroupPager(rgs[0], nil)
-	count("resources of a group", gp, func() (int, error) { p, err := gp.NextPage(h.ctx); return len(p.Value), err })
+	vp := h.Net.NewVirtualNetworksClient().NewListPager(rgs[0], nil)
+	count("VNets of a group", vp, func() (int, error) { p, err := vp.NextPage(h.Ctx); return len(p.Value), err })
+	ap := h.Net.NewVirtualNetworksClient().NewListAllPager(nil)
+	count("VNets of the subscription", ap, func() (int, error) { p, err := ap.NextPage(h.Ctx); return len(p.Value), err })
+	sp := h.Net.NewSubnetsClient().NewListPager(rgs[0], "vnet1", nil)
+	count("subnets", sp, func() (int, error) { p, err := sp.NextPage(h.Ctx); return len(p.Value), err })
+	gp := h.Res.NewListByResourceGroupPager(rgs[0], nil)
+	count("resources of a group", gp, func() (int, error) { p, err := gp.NextPage(h.Ctx); return len(p.Value), err })
 
 	// nextLink keeps the $filter.
 	var builtins []string
-	dp := h.auth.NewRoleDefinitionsClient().NewListPager("/subscriptions/"+h.sub, &armauthorization.RoleDefinitionsClientListOptions{Filter: to.Ptr("type eq 'BuiltInRole'")})
+	dp := h.Auth.NewRoleDefinitionsClient().NewListPager("/subscriptions/"+h.Sub, &armauthorization.RoleDefinitionsClientListOptions{Filter: to.Ptr("type eq 'BuiltInRole'")})
 	for dp.More() {
-		page, err := dp.NextPage(h.ctx)
+		page, err := dp.NextPage(h.Ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -303,17 +303,17 @@ func TestARM_Paging(t *testing.T) {
 		}
 	}
 	// Names outside ASCII survive the nextLink.
-	h.mkRG("grüße")
-	up := h.net.NewVirtualNetworksClient()
+	h.MkRG("grüße")
+	up := h.Net.NewVirtualNetworksClient()
 	for i := range 3 {
-		if _, err := h.putVNet("grüße", fmt.Sprintf("v%d", i), vnetBody("10.80.0.0/16")); err != nil {
+		if _, err := h.PutVNet("grüße", fmt.Sprintf("v%d", i), VNetBody("10.80.0.0/16")); err != nil {
 			t.Fatal(err)
 		}
 	}
 	n := 0
 	upp := up.NewListPager("grüße", nil)
 	for upp.More() {
-		page, err := upp.NextPage(h.ctx)
+		page, err := upp.NextPage(h.Ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -327,67 +327,67 @@ func TestARM_Paging(t *testing.T) {
 func TestARM_AsyncDelete(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	v := h.vnet(rg, "vnet1", "10.90.0.0/16", "s1=10.90.1.0/24")
+	rg := h.NewRG()
+	v := h.VNet(rg, "vnet1", "10.90.0.0/16", "s1=10.90.1.0/24")
 	const av = "?api-version=2024-05-01"
 
-	checkAccepted := func(what string, r rawResp) {
+	checkAccepted := func(what string, r RawResp) {
 		t.Helper()
 		if r.Status != http.StatusAccepted {
 			t.Fatalf("DELETE %s: %d %s, want 202", what, r.Status, r.Body)
 		}
 		for _, hname := range []string{"Azure-AsyncOperation", "Location"} {
 			u, err := url.Parse(r.Header.Get(hname))
-			if err != nil || !u.IsAbs() || u.Scheme != "https" || "https://"+u.Host != h.e.URL || u.Query().Get("api-version") == "" {
+			if err != nil || !u.IsAbs() || u.Scheme != "https" || "https://"+u.Host != h.Env.URL || u.Query().Get("api-version") == "" {
 				t.Fatalf("DELETE %s: %s %q is not an absolute https URL on the server with an api-version", what, hname, r.Header.Get(hname))
 			}
 		}
-		op := h.do(http.MethodGet, mustRequestURI(t, r.Header.Get("Azure-AsyncOperation")), nil)
+		op := h.Do(http.MethodGet, mustRequestURI(t, r.Header.Get("Azure-AsyncOperation")), nil)
 		var st struct {
 			Status string         `json:"status"`
 			Error  map[string]any `json:"error"`
 		}
-		op.decode(t, &st)
+		op.Decode(t, &st)
 		if op.Status != http.StatusOK || st.Status != "Succeeded" || st.Error != nil {
 			t.Errorf("DELETE %s: operation status %d %s", what, op.Status, op.Body)
 		}
-		if loc := h.do(http.MethodGet, mustRequestURI(t, r.Header.Get("Location")), nil); loc.Status != http.StatusNoContent && loc.Status != http.StatusOK {
+		if loc := h.Do(http.MethodGet, mustRequestURI(t, r.Header.Get("Location")), nil); loc.Status != http.StatusNoContent && loc.Status != http.StatusOK {
 			t.Errorf("DELETE %s: Location answered %d %s", what, loc.Status, loc.Body)
 		}
 	}
 
 	// A child resource without a location of its own.
-	checkAccepted("subnet", h.do(http.MethodDelete, *v.ID+"/subnets/s1"+av, nil))
-	if r := h.do(http.MethodDelete, *v.ID+"/subnets/s1"+av, nil); r.Status != http.StatusNoContent {
+	checkAccepted("subnet", h.Do(http.MethodDelete, *v.ID+"/subnets/s1"+av, nil))
+	if r := h.Do(http.MethodDelete, *v.ID+"/subnets/s1"+av, nil); r.Status != http.StatusNoContent {
 		t.Errorf("second subnet DELETE: %d, want 204", r.Status)
 	}
-	checkAccepted("VNet", h.do(http.MethodDelete, *v.ID+av, nil))
-	if h.exists(*v.ID) {
+	checkAccepted("VNet", h.Do(http.MethodDelete, *v.ID+av, nil))
+	if h.Exists(*v.ID) {
 		t.Error("VNet exists after its delete succeeded")
 	}
-	if r := h.do(http.MethodDelete, *v.ID+av, nil); r.Status != http.StatusNoContent || len(r.Body) != 0 {
+	if r := h.Do(http.MethodDelete, *v.ID+av, nil); r.Status != http.StatusNoContent || len(r.Body) != 0 {
 		t.Errorf("second VNet DELETE: %d %s, want 204", r.Status, r.Body)
 	}
 	// A resource group is a long-running delete of its contents.
-	h.vnet(rg, "vnet2", "10.91.0.0/16")
-	checkAccepted("group", h.do(http.MethodDelete, h.rgID(rg)+"?api-version=2021-04-01", nil))
-	ex, err := h.rg.CheckExistence(h.ctx, rg, nil)
+	h.VNet(rg, "vnet2", "10.91.0.0/16")
+	checkAccepted("group", h.Do(http.MethodDelete, h.RGID(rg)+"?api-version=2021-04-01", nil))
+	ex, err := h.RG.CheckExistence(h.Ctx, rg, nil)
 	if err != nil || ex.Success {
 		t.Errorf("group exists after its delete: %v %v", ex.Success, err)
 	}
-	if r := h.do(http.MethodDelete, h.rgID(rg)+"?api-version=2021-04-01", nil); r.Status != http.StatusNoContent {
+	if r := h.Do(http.MethodDelete, h.RGID(rg)+"?api-version=2021-04-01", nil); r.Status != http.StatusNoContent {
 		t.Errorf("second group DELETE: %d %s, want 204", r.Status, r.Body)
 	}
 
 	// The SDK's pollers reach the end (smoke_test.go runs PollUntilDone).
-	h.mkRG(rg)
-	h.vnet(rg, "vnet3", "10.92.0.0/16")
-	p, err := h.net.NewVirtualNetworksClient().BeginDelete(h.ctx, rg, "vnet3", nil)
-	if err := deleteLRO(h.ctx, p, err); err != nil {
+	h.MkRG(rg)
+	h.VNet(rg, "vnet3", "10.92.0.0/16")
+	p, err := h.Net.NewVirtualNetworksClient().BeginDelete(h.Ctx, rg, "vnet3", nil)
+	if err := DeleteLRO(h.Ctx, p, err); err != nil {
 		t.Fatal(err)
 	}
-	gp, err := h.rg.BeginDelete(h.ctx, rg, nil)
-	if err := deleteLRO(h.ctx, gp, err); err != nil {
+	gp, err := h.RG.BeginDelete(h.Ctx, rg, nil)
+	if err := DeleteLRO(h.Ctx, gp, err); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -404,16 +404,16 @@ func mustRequestURI(t *testing.T, raw string) string {
 func TestARM_SubscriptionCannotBeDeletedThroughARM(t *testing.T) {
 	t.Parallel()
 	h := ownHarness(t, Options{})
-	rg := h.newRG()
-	sub := "/subscriptions/" + h.sub
-	before := h.snapshot(sub, h.rgID(rg))
+	rg := h.NewRG()
+	sub := "/subscriptions/" + h.Sub
+	before := h.Snapshot(sub, h.RGID(rg))
 	for _, m := range []string{http.MethodDelete, http.MethodPut, http.MethodPatch} {
-		r := h.do(m, sub+"?api-version=2022-12-01", `{}`)
-		want{Status: http.StatusMethodNotAllowed, Code: "MethodNotAllowed"}.Check(t, r.apiErr(t))
+		r := h.Do(m, sub+"?api-version=2022-12-01", `{}`)
+		want{Status: http.StatusMethodNotAllowed, Code: "MethodNotAllowed"}.Check(t, r.APIErr(t))
 	}
-	h.unchanged(before)
+	h.Unchanged(before)
 	// The admin's Owner assignment survived too.
-	if _, err := h.rg.Get(h.ctx, rg, nil); err != nil {
+	if _, err := h.RG.Get(h.Ctx, rg, nil); err != nil {
 		t.Errorf("after the refused subscription writes: %v", err)
 	}
 }

@@ -40,11 +40,11 @@ func forgeToken(t *testing.T, e *Env, claims jwt.MapClaims) string {
 func TestAuth_RequestsWithoutAValidTokenFail(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	rgPath := "/subscriptions/" + h.sub + "/resourceGroups/" + rg + "?api-version=2021-04-01"
+	rg := h.NewRG()
+	rgPath := "/subscriptions/" + h.Sub + "/resourceGroups/" + rg + "?api-version=2021-04-01"
 
 	// A token for another resource, issued by the server's own token service.
-	vault, err := h.cred.GetToken(h.ctx, policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}})
+	vault, err := h.Cred.GetToken(h.Ctx, policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,18 +53,18 @@ func TestAuth_RequestsWithoutAValidTokenFail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	foreign, _, err := stranger.Issue(&identity.Principal{ObjectID: h.e.Creds.ObjectID, AppID: h.e.Creds.AppID, TenantID: h.e.Creds.TenantID}, h.e.URL, time.Hour)
+	foreign, _, err := stranger.Issue(&identity.Principal{ObjectID: h.Env.Creds.ObjectID, AppID: h.Env.Creds.AppID, TenantID: h.Env.Creds.TenantID}, h.Env.URL, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
 	claims := func(exp time.Time) jwt.MapClaims {
-		return jwt.MapClaims{"aud": h.e.URL, "iss": "https://localhost/adfs", "sub": h.e.Creds.ObjectID, "oid": h.e.Creds.ObjectID,
-			"appid": h.e.Creds.AppID, "tid": h.e.Creds.TenantID, "iat": now.Add(-2 * time.Hour).Unix(), "nbf": now.Add(-2 * time.Hour).Unix(), "exp": exp.Unix()}
+		return jwt.MapClaims{"aud": h.Env.URL, "iss": "https://localhost/adfs", "sub": h.Env.Creds.ObjectID, "oid": h.Env.Creds.ObjectID,
+			"appid": h.Env.Creds.AppID, "tid": h.Env.Creds.TenantID, "iat": now.Add(-2 * time.Hour).Unix(), "nbf": now.Add(-2 * time.Hour).Unix(), "exp": exp.Unix()}
 	}
-	expired := forgeToken(t, h.e, claims(now.Add(-time.Hour)))
+	expired := forgeToken(t, h.Env, claims(now.Add(-time.Hour)))
 	// The forged-token path is sound: the same claims, unexpired, are accepted.
-	if r := doRaw(t, h.e, http.MethodGet, rgPath, nil, "Authorization", "Bearer "+forgeToken(t, h.e, claims(now.Add(time.Hour)))); r.Status != http.StatusOK {
+	if r := DoRaw(t, h.Env, http.MethodGet, rgPath, nil, "Authorization", "Bearer "+forgeToken(t, h.Env, claims(now.Add(time.Hour)))); r.Status != http.StatusOK {
 		t.Fatalf("forged valid token refused: %d %s", r.Status, r.Body)
 	}
 
@@ -75,7 +75,7 @@ func TestAuth_RequestsWithoutAValidTokenFail(t *testing.T) {
 		{"empty bearer", "Bearer ", "AuthenticationFailed"},
 		{"basic auth", "Basic dXNlcjpwYXNz", "AuthenticationFailed"},
 		{"garbage", "Bearer not-a-jwt", "InvalidAuthenticationToken"},
-		{"tampered", "Bearer " + h.token() + "x", "InvalidAuthenticationToken"},
+		{"tampered", "Bearer " + h.Token() + "x", "InvalidAuthenticationToken"},
 		{"unknown signing key", "Bearer " + foreign, "InvalidAuthenticationToken"},
 		{"wrong audience", "Bearer " + vault.Token, "InvalidAuthenticationTokenAudience"},
 		{"expired", "Bearer " + expired, "ExpiredAuthenticationToken"},
@@ -89,27 +89,27 @@ func TestAuth_RequestsWithoutAValidTokenFail(t *testing.T) {
 			for _, req := range []struct{ method, path string }{
 				{http.MethodGet, rgPath},
 				{http.MethodGet, "/subscriptions?api-version=2019-11-01"},
-				{http.MethodPut, "/subscriptions/" + h.sub + "/resourceGroups/" + rg + "-new?api-version=2021-04-01"},
+				{http.MethodPut, "/subscriptions/" + h.Sub + "/resourceGroups/" + rg + "-new?api-version=2021-04-01"},
 				{http.MethodDelete, rgPath},
 			} {
 				var body any
 				if req.method == http.MethodPut {
 					body = map[string]string{"location": "eastus"}
 				}
-				r := doRaw(t, h.e, req.method, req.path, body, hdr...)
-				want{Status: http.StatusUnauthorized, Code: tc.code}.Check(t, r.apiErr(t))
+				r := DoRaw(t, h.Env, req.method, req.path, body, hdr...)
+				want{Status: http.StatusUnauthorized, Code: tc.code}.Check(t, r.APIErr(t))
 				if !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer ") {
 					t.Errorf("%s %s: WWW-Authenticate %q", req.method, req.path, r.Header.Get("WWW-Authenticate"))
 				}
 			}
 			// Graph refuses it too.
-			if r := doRaw(t, h.e, http.MethodGet, "/v1.0/servicePrincipals", nil, hdr...); r.Status != http.StatusUnauthorized {
+			if r := DoRaw(t, h.Env, http.MethodGet, "/v1.0/servicePrincipals", nil, hdr...); r.Status != http.StatusUnauthorized {
 				t.Errorf("Graph answered %d", r.Status)
 			}
 		})
 	}
 	// None of the refused requests wrote anything.
-	if !h.exists(h.rgID(rg)) || h.exists(h.rgID(rg+"-new")) {
+	if !h.Exists(h.RGID(rg)) || h.Exists(h.RGID(rg+"-new")) {
 		t.Error("an unauthenticated request changed the store")
 	}
 }
@@ -119,34 +119,34 @@ func TestAuth_LeastPrivilegeServicePrincipal(t *testing.T) {
 	admin := newHarness(t)
 	rgA, rgB, rgC := uniqueRG(t)+"-a", uniqueRG(t)+"-b", uniqueRG(t)+"-c"
 	for _, rg := range []string{rgA, rgB, rgC} {
-		admin.mkRG(rg)
+		admin.MkRG(rg)
 	}
-	existing := admin.vnet(rgB, "vnet1", "10.50.0.0/16", "s1=10.50.1.0/24")
+	existing := admin.VNet(rgB, "vnet1", "10.50.0.0/16", "s1=10.50.1.0/24")
 
 	// az ad sp create-for-rbac, through Graph.
 	app, spID, secret := admin.newServicePrincipal("pipeline-" + strings.ToLower(t.Name()))
-	sp := admin.as(admin.e.CredentialFor(t, app.AppID, secret))
+	sp := admin.As(admin.Env.CredentialFor(t, app.AppID, secret))
 
 	// Signed in, but with no role: nothing.
-	_, err := sp.rg.Get(sp.ctx, rgA, nil)
+	_, err := sp.RG.Get(sp.Ctx, rgA, nil)
 	wantSDKErr(t, err, want{Status: http.StatusForbidden, Code: "AuthorizationFailed",
-		Mentions: []string{spID, "Microsoft.Resources/subscriptions/resourceGroups/read", Fold(admin.rgID(rgA))}})
+		Mentions: []string{spID, "Microsoft.Resources/subscriptions/resourceGroups/read", Fold(admin.RGID(rgA))}})
 
 	// Reader on the subscription: reads succeed, writes fail.
-	admin.mustAssign("/subscriptions/"+admin.sub, readerRole, spID)
-	if _, err := sp.rg.Get(sp.ctx, rgA, nil); err != nil {
+	admin.mustAssign("/subscriptions/"+admin.Sub, readerRole, spID)
+	if _, err := sp.RG.Get(sp.Ctx, rgA, nil); err != nil {
 		t.Fatalf("Reader can't read a group: %v", err)
 	}
-	if _, err := sp.net.NewVirtualNetworksClient().Get(sp.ctx, rgB, "vnet1", nil); err != nil {
+	if _, err := sp.Net.NewVirtualNetworksClient().Get(sp.Ctx, rgB, "vnet1", nil); err != nil {
 		t.Errorf("Reader can't read a VNet: %v", err)
 	}
-	if _, err := sp.net.NewVirtualNetworksClient().NewListAllPager(nil).NextPage(sp.ctx); err != nil {
+	if _, err := sp.Net.NewVirtualNetworksClient().NewListAllPager(nil).NextPage(sp.Ctx); err != nil {
 		t.Errorf("Reader can't list VNets: %v", err)
 	}
-	if _, err := sp.roleDefs("/subscriptions/"+sp.sub, "roleName eq 'Reader'"); err != nil {
+	if _, err := sp.roleDefs("/subscriptions/"+sp.Sub, "roleName eq 'Reader'"); err != nil {
 		t.Errorf("Reader can't read role definitions: %v", err)
 	}
-	before := admin.snapshot(admin.rgID(rgB), *existing.ID)
+	before := admin.Snapshot(admin.RGID(rgB), *existing.ID)
 	denied := []struct {
 		name   string
 		call   func() error
@@ -154,62 +154,62 @@ func TestAuth_LeastPrivilegeServicePrincipal(t *testing.T) {
 		scope  string
 	}{
 		{"create group", func() error {
-			_, err := sp.rg.CreateOrUpdate(sp.ctx, rgA+"-x", armresources.ResourceGroup{Location: to.Ptr("eastus")}, nil)
+			_, err := sp.RG.CreateOrUpdate(sp.Ctx, rgA+"-x", armresources.ResourceGroup{Location: to.Ptr("eastus")}, nil)
 			return err
-		}, "Microsoft.Resources/subscriptions/resourceGroups/write", admin.rgID(rgA + "-x")},
+		}, "Microsoft.Resources/subscriptions/resourceGroups/write", admin.RGID(rgA + "-x")},
 		{"tag group", func() error {
-			_, err := sp.rg.Update(sp.ctx, rgB, armresources.ResourceGroupPatchable{Tags: map[string]*string{"x": to.Ptr("y")}}, nil)
+			_, err := sp.RG.Update(sp.Ctx, rgB, armresources.ResourceGroupPatchable{Tags: map[string]*string{"x": to.Ptr("y")}}, nil)
 			return err
-		}, "Microsoft.Resources/subscriptions/resourceGroups/write", admin.rgID(rgB)},
+		}, "Microsoft.Resources/subscriptions/resourceGroups/write", admin.RGID(rgB)},
 		{"update VNet", func() error {
-			_, err := sp.putVNet(rgB, "vnet1", vnetBody("10.50.0.0/16"))
+			_, err := sp.PutVNet(rgB, "vnet1", VNetBody("10.50.0.0/16"))
 			return err
 		}, "Microsoft.Network/virtualNetworks/write", *existing.ID},
 		{"delete VNet", func() error {
-			p, err := sp.net.NewVirtualNetworksClient().BeginDelete(sp.ctx, rgB, "vnet1", nil)
-			return deleteLRO(sp.ctx, p, err)
+			p, err := sp.Net.NewVirtualNetworksClient().BeginDelete(sp.Ctx, rgB, "vnet1", nil)
+			return DeleteLRO(sp.Ctx, p, err)
 		}, "Microsoft.Network/virtualNetworks/delete", *existing.ID},
 		{"delete group", func() error {
-			p, err := sp.rg.BeginDelete(sp.ctx, rgB, nil)
-			return deleteLRO(sp.ctx, p, err)
-		}, "Microsoft.Resources/subscriptions/resourceGroups/delete", admin.rgID(rgB)},
+			p, err := sp.RG.BeginDelete(sp.Ctx, rgB, nil)
+			return DeleteLRO(sp.Ctx, p, err)
+		}, "Microsoft.Resources/subscriptions/resourceGroups/delete", admin.RGID(rgB)},
 		{"grant itself Owner", func() error {
-			_, err := sp.assign("/subscriptions/"+sp.sub, ownerRole, spID)
+			_, err := sp.assign("/subscriptions/"+sp.Sub, ownerRole, spID)
 			return err
-		}, "Microsoft.Authorization/roleAssignments/write", "/subscriptions/" + admin.sub},
+		}, "Microsoft.Authorization/roleAssignments/write", "/subscriptions/" + admin.Sub},
 	}
 	for _, tc := range denied {
 		t.Run("reader "+tc.name, func(t *testing.T) {
 			wantSDKErr(t, tc.call(), want{Status: http.StatusForbidden, Code: "AuthorizationFailed", Mentions: []string{spID, tc.action, Fold(tc.scope)}})
 		})
 	}
-	admin.unchanged(before)
-	if admin.exists(admin.rgID(rgA + "-x")) {
+	admin.Unchanged(before)
+	if admin.Exists(admin.RGID(rgA + "-x")) {
 		t.Error("a Reader created a resource group")
 	}
 
 	// Network Contributor on rgA: a VNet there, not elsewhere.
-	admin.mustAssign(admin.rgID(rgA), networkContributorRole, spID)
-	if _, err := sp.putVNet(rgA, "vnet1", vnetBody("10.51.0.0/16", "s1=10.51.1.0/24")); err != nil {
+	admin.mustAssign(admin.RGID(rgA), networkContributorRole, spID)
+	if _, err := sp.PutVNet(rgA, "vnet1", VNetBody("10.51.0.0/16", "s1=10.51.1.0/24")); err != nil {
 		t.Fatalf("Network Contributor can't write a VNet in its group: %v", err)
 	}
-	_, err = sp.putVNet(rgB, "vnet2", vnetBody("10.52.0.0/16"))
+	_, err = sp.PutVNet(rgB, "vnet2", VNetBody("10.52.0.0/16"))
 	wantSDKErr(t, err, want{Status: http.StatusForbidden, Code: "AuthorizationFailed", Mentions: []string{"Microsoft.Network/virtualNetworks/write", rgB}})
-	if admin.exists(admin.rgID(rgB) + "/providers/Microsoft.Network/virtualNetworks/vnet2") {
+	if admin.Exists(admin.RGID(rgB) + "/providers/Microsoft.Network/virtualNetworks/vnet2") {
 		t.Error("VNet written outside the granted group")
 	}
 	// It is a network role, not a resource group one.
-	_, err = sp.rg.Update(sp.ctx, rgA, armresources.ResourceGroupPatchable{Tags: map[string]*string{"x": to.Ptr("y")}}, nil)
+	_, err = sp.RG.Update(sp.Ctx, rgA, armresources.ResourceGroupPatchable{Tags: map[string]*string{"x": to.Ptr("y")}}, nil)
 	wantSDKErr(t, err, want{Status: http.StatusForbidden, Code: "AuthorizationFailed", Mentions: []string{"Microsoft.Resources/subscriptions/resourceGroups/write"}})
 
 	// A custom role's NotActions really deny: all of Microsoft.Network but
 	// route table deletes, on rgC.
 	roleID := newGUID(t)
-	role, err := admin.auth.NewRoleDefinitionsClient().CreateOrUpdate(admin.ctx, admin.rgID(rgC), roleID, armauthorization.RoleDefinition{
+	role, err := admin.Auth.NewRoleDefinitionsClient().CreateOrUpdate(admin.Ctx, admin.RGID(rgC), roleID, armauthorization.RoleDefinition{
 		Properties: &armauthorization.RoleDefinitionProperties{
 			RoleName:         to.Ptr("Route table keeper " + roleID[:8]),
 			Description:      to.Ptr("Network writes but no route table deletes"),
-			AssignableScopes: []*string{to.Ptr(admin.rgID(rgC))},
+			AssignableScopes: []*string{to.Ptr(admin.RGID(rgC))},
 			Permissions: []*armauthorization.Permission{{
 				Actions:    []*string{to.Ptr("Microsoft.Network/*")},
 				NotActions: []*string{to.Ptr("Microsoft.Network/routeTables/delete")},
@@ -222,40 +222,40 @@ func TestAuth_LeastPrivilegeServicePrincipal(t *testing.T) {
 	if *role.Properties.RoleType != "CustomRole" || *role.Name != roleID {
 		t.Errorf("custom role %s type %s", *role.Name, *role.Properties.RoleType)
 	}
-	if defs, err := admin.roleDefs("/subscriptions/"+admin.sub, "roleName eq '"+*role.Properties.RoleName+"'"); err != nil || len(defs) != 1 {
+	if defs, err := admin.roleDefs("/subscriptions/"+admin.Sub, "roleName eq '"+*role.Properties.RoleName+"'"); err != nil || len(defs) != 1 {
 		t.Errorf("custom role by name: %d, %v", len(defs), err)
 	}
-	admin.mustAssign(admin.rgID(rgC), roleID, spID)
-	rt, err := sp.putRouteTable(rgC, "rt1", armnetwork.RouteTable{})
+	admin.mustAssign(admin.RGID(rgC), roleID, spID)
+	rt, err := sp.PutRouteTable(rgC, "rt1", armnetwork.RouteTable{})
 	if err != nil {
 		t.Fatalf("custom role can't write a route table: %v", err)
 	}
-	if _, err := sp.putRoute(rgC, "rt1", "r1", armnetwork.Route{Properties: route("10.244.0.0/24", armnetwork.RouteNextHopTypeVirtualAppliance, "10.0.0.4")}); err != nil {
+	if _, err := sp.PutRoute(rgC, "rt1", "r1", armnetwork.Route{Properties: route("10.244.0.0/24", armnetwork.RouteNextHopTypeVirtualAppliance, "10.0.0.4")}); err != nil {
 		t.Errorf("custom role can't write a route: %v", err)
 	}
-	p, err := sp.net.NewRouteTablesClient().BeginDelete(sp.ctx, rgC, "rt1", nil)
-	wantSDKErr(t, deleteLRO(sp.ctx, p, err), want{Status: http.StatusForbidden, Code: "AuthorizationFailed", Mentions: []string{"Microsoft.Network/routeTables/delete", *rt.ID}})
-	if !admin.exists(*rt.ID) {
+	p, err := sp.Net.NewRouteTablesClient().BeginDelete(sp.Ctx, rgC, "rt1", nil)
+	wantSDKErr(t, DeleteLRO(sp.Ctx, p, err), want{Status: http.StatusForbidden, Code: "AuthorizationFailed", Mentions: []string{"Microsoft.Network/routeTables/delete", *rt.ID}})
+	if !admin.Exists(*rt.ID) {
 		t.Error("route table deleted despite the NotAction")
 	}
 	// What the NotAction leaves out is still granted.
-	dp, err := sp.net.NewRoutesClient().BeginDelete(sp.ctx, rgC, "rt1", "r1", nil)
-	if err := deleteLRO(sp.ctx, dp, err); err != nil {
+	dp, err := sp.Net.NewRoutesClient().BeginDelete(sp.Ctx, rgC, "rt1", "r1", nil)
+	if err := DeleteLRO(sp.Ctx, dp, err); err != nil {
 		t.Errorf("custom role can't delete a route: %v", err)
 	}
 
 	// Deleting a group deletes the assignments in it: a group recreated
 	// under the same name grants nothing.
-	gp, err := admin.rg.BeginDelete(admin.ctx, rgA, nil)
-	if err := deleteLRO(admin.ctx, gp, err); err != nil {
+	gp, err := admin.RG.BeginDelete(admin.Ctx, rgA, nil)
+	if err := DeleteLRO(admin.Ctx, gp, err); err != nil {
 		t.Fatal(err)
 	}
-	admin.mkRG(rgA)
-	_, err = sp.putVNet(rgA, "vnet1", vnetBody("10.51.0.0/16"))
+	admin.MkRG(rgA)
+	_, err = sp.PutVNet(rgA, "vnet1", VNetBody("10.51.0.0/16"))
 	wantSDKErr(t, err, want{Status: http.StatusForbidden, Code: "AuthorizationFailed", Mentions: []string{"Microsoft.Network/virtualNetworks/write"}})
 
 	// Revoking the roles takes effect at once.
-	list, err := admin.assignmentsAt("/subscriptions/"+admin.sub, "principalId eq '"+spID+"'")
+	list, err := admin.assignmentsAt("/subscriptions/"+admin.Sub, "principalId eq '"+spID+"'")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,17 +263,17 @@ func TestAuth_LeastPrivilegeServicePrincipal(t *testing.T) {
 		t.Errorf("principal has %d assignments, want 2 (Reader and the custom role)", len(list))
 	}
 	for _, a := range list {
-		if _, err := admin.auth.NewRoleAssignmentsClient().DeleteByID(admin.ctx, *a.ID, nil); err != nil {
+		if _, err := admin.Auth.NewRoleAssignmentsClient().DeleteByID(admin.Ctx, *a.ID, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, err = sp.rg.Get(sp.ctx, rgA, nil)
+	_, err = sp.RG.Get(sp.Ctx, rgA, nil)
 	wantSDKErr(t, err, want{Status: http.StatusForbidden, Code: "AuthorizationFailed"})
 
 	// A deleted principal's token stops working.
-	if r := admin.do(http.MethodDelete, "/v1.0/applications/"+app.ID, nil); r.Status != http.StatusNoContent {
+	if r := admin.Do(http.MethodDelete, "/v1.0/applications/"+app.ID, nil); r.Status != http.StatusNoContent {
 		t.Fatalf("delete application: %d %s", r.Status, r.Body)
 	}
-	_, err = sp.rg.Get(sp.ctx, rgA, nil)
+	_, err = sp.RG.Get(sp.Ctx, rgA, nil)
 	wantSDKErr(t, err, want{Status: http.StatusUnauthorized, Code: "InvalidAuthenticationToken", Mentions: []string{spID}})
 }

@@ -21,20 +21,20 @@ const (
 	networkContributorRole = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 )
 
-func (h *harness) roleDefID(guid string) string {
-	return "/subscriptions/" + h.sub + "/providers/Microsoft.Authorization/roleDefinitions/" + guid
+func (h *Harness) roleDefID(guid string) string {
+	return "/subscriptions/" + h.Sub + "/providers/Microsoft.Authorization/roleDefinitions/" + guid
 }
 
 // roleDefs lists the role definitions at scope with filter, walking every page.
-func (h *harness) roleDefs(scope, filter string) ([]*armauthorization.RoleDefinition, error) {
+func (h *Harness) roleDefs(scope, filter string) ([]*armauthorization.RoleDefinition, error) {
 	var opts *armauthorization.RoleDefinitionsClientListOptions
 	if filter != "" {
 		opts = &armauthorization.RoleDefinitionsClientListOptions{Filter: to.Ptr(filter)}
 	}
 	var out []*armauthorization.RoleDefinition
-	p := h.auth.NewRoleDefinitionsClient().NewListPager(scope, opts)
+	p := h.Auth.NewRoleDefinitionsClient().NewListPager(scope, opts)
 	for p.More() {
-		page, err := p.NextPage(h.ctx)
+		page, err := p.NextPage(h.Ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -44,15 +44,15 @@ func (h *harness) roleDefs(scope, filter string) ([]*armauthorization.RoleDefini
 }
 
 // assignmentsAt lists role assignments at scope with filter, walking every page.
-func (h *harness) assignmentsAt(scope, filter string) ([]*armauthorization.RoleAssignment, error) {
+func (h *Harness) assignmentsAt(scope, filter string) ([]*armauthorization.RoleAssignment, error) {
 	var opts *armauthorization.RoleAssignmentsClientListForScopeOptions
 	if filter != "" {
 		opts = &armauthorization.RoleAssignmentsClientListForScopeOptions{Filter: to.Ptr(filter)}
 	}
 	var out []*armauthorization.RoleAssignment
-	p := h.auth.NewRoleAssignmentsClient().NewListForScopePager(scope, opts)
+	p := h.Auth.NewRoleAssignmentsClient().NewListForScopePager(scope, opts)
 	for p.More() {
-		page, err := p.NextPage(h.ctx)
+		page, err := p.NextPage(h.Ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -62,8 +62,8 @@ func (h *harness) assignmentsAt(scope, filter string) ([]*armauthorization.RoleA
 }
 
 // assign gives principal role at scope under a new assignment name.
-func (h *harness) assign(scope, role, principal string) (armauthorization.RoleAssignment, error) {
-	res, err := h.auth.NewRoleAssignmentsClient().Create(h.ctx, scope, newGUID(h.t), armauthorization.RoleAssignmentCreateParameters{
+func (h *Harness) assign(scope, role, principal string) (armauthorization.RoleAssignment, error) {
+	res, err := h.Auth.NewRoleAssignmentsClient().Create(h.Ctx, scope, newGUID(h.T), armauthorization.RoleAssignmentCreateParameters{
 		Properties: &armauthorization.RoleAssignmentProperties{
 			RoleDefinitionID: to.Ptr(h.roleDefID(role)),
 			PrincipalID:      to.Ptr(principal),
@@ -73,11 +73,11 @@ func (h *harness) assign(scope, role, principal string) (armauthorization.RoleAs
 	return res.RoleAssignment, err
 }
 
-func (h *harness) mustAssign(scope, role, principal string) armauthorization.RoleAssignment {
-	h.t.Helper()
+func (h *Harness) mustAssign(scope, role, principal string) armauthorization.RoleAssignment {
+	h.T.Helper()
 	a, err := h.assign(scope, role, principal)
 	if err != nil {
-		h.t.Fatalf("assign %s to %s at %s: %v", role, principal, scope, err)
+		h.T.Fatalf("assign %s to %s at %s: %v", role, principal, scope, err)
 	}
 	return a
 }
@@ -101,8 +101,8 @@ func assignmentIDs(as []*armauthorization.RoleAssignment) []string {
 func TestRoleDefinitions_BuiltIns(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	v := h.vnet(rg, "vnet1", "10.40.0.0/16", "s1=10.40.1.0/24")
+	rg := h.NewRG()
+	v := h.VNet(rg, "vnet1", "10.40.0.0/16", "s1=10.40.1.0/24")
 	subnet := *v.Properties.Subnets[0].ID
 
 	for _, tc := range []struct{ name, guid string }{
@@ -115,7 +115,7 @@ func TestRoleDefinitions_BuiltIns(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			// az looks roles up by name at the scope it assigns at: it needs
 			// exactly one answer.
-			for _, scope := range []string{"/subscriptions/" + h.sub, subnet} {
+			for _, scope := range []string{"/subscriptions/" + h.Sub, subnet} {
 				defs, err := h.roleDefs(scope, "roleName eq '"+tc.name+"'")
 				if err != nil {
 					t.Fatal(err)
@@ -128,7 +128,7 @@ func TestRoleDefinitions_BuiltIns(t *testing.T) {
 					t.Errorf("definition %s %s %s %s", *d.Name, *d.ID, *d.Properties.RoleName, *d.Properties.RoleType)
 				}
 			}
-			d, err := h.auth.NewRoleDefinitionsClient().Get(h.ctx, "/subscriptions/"+h.sub, tc.guid, nil)
+			d, err := h.Auth.NewRoleDefinitionsClient().Get(h.Ctx, "/subscriptions/"+h.Sub, tc.guid, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -138,36 +138,36 @@ func TestRoleDefinitions_BuiltIns(t *testing.T) {
 		})
 	}
 	// Network Contributor grants what a kubenet cluster identity needs.
-	d, _ := h.auth.NewRoleDefinitionsClient().Get(h.ctx, "/subscriptions/"+h.sub, networkContributorRole, nil)
+	d, _ := h.Auth.NewRoleDefinitionsClient().Get(h.Ctx, "/subscriptions/"+h.Sub, networkContributorRole, nil)
 	if acts := d.Properties.Permissions[0].Actions; !slices.ContainsFunc(acts, func(a *string) bool { return strings.EqualFold(*a, "Microsoft.Network/*") }) {
 		t.Errorf("Network Contributor actions %v lack Microsoft.Network/*", names(acts, func(s *string) *string { return s }))
 	}
 
-	all, err := h.roleDefs("/subscriptions/"+h.sub, "")
+	all, err := h.roleDefs("/subscriptions/"+h.Sub, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(all) < 5 {
 		t.Errorf("unfiltered list has %d definitions", len(all))
 	}
-	defs, err := h.roleDefs("/subscriptions/"+h.sub, "roleName eq 'No Such Role'")
+	defs, err := h.roleDefs("/subscriptions/"+h.Sub, "roleName eq 'No Such Role'")
 	if err != nil || len(defs) != 0 {
 		t.Errorf("unknown role name: %d definitions, %v", len(defs), err)
 	}
-	_, err = h.roleDefs("/subscriptions/"+h.sub, "startswith(roleName,'Net')")
+	_, err = h.roleDefs("/subscriptions/"+h.Sub, "startswith(roleName,'Net')")
 	wantSDKErr(t, err, want{Status: http.StatusBadRequest, Code: "UnsupportedQuery", Target: "$filter", Mentions: []string{"startswith(roleName,'Net')"}})
-	_, err = h.auth.NewRoleDefinitionsClient().Get(h.ctx, "/subscriptions/"+h.sub, "11111111-2222-3333-4444-555555555555", nil)
+	_, err = h.Auth.NewRoleDefinitionsClient().Get(h.Ctx, "/subscriptions/"+h.Sub, "11111111-2222-3333-4444-555555555555", nil)
 	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "RoleDefinitionDoesNotExist", Mentions: []string{"11111111-2222-3333-4444-555555555555"}})
 }
 
 func TestRoleAssignments_ScopesFiltersDuplicates(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	v := h.vnet(rg, "vnet1", "10.41.0.0/16", "s1=10.41.1.0/24")
+	rg := h.NewRG()
+	v := h.VNet(rg, "vnet1", "10.41.0.0/16", "s1=10.41.1.0/24")
 	subnet := *v.Properties.Subnets[0].ID
-	subScope, rgScope := "/subscriptions/"+h.sub, h.rgID(rg)
-	ident, err := h.msi.CreateOrUpdate(h.ctx, rg, "clusterIdentity", armmsi.Identity{Location: to.Ptr("eastus")}, nil)
+	subScope, rgScope := "/subscriptions/"+h.Sub, h.RGID(rg)
+	ident, err := h.MSI.CreateOrUpdate(h.Ctx, rg, "clusterIdentity", armmsi.Identity{Location: to.Ptr("eastus")}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,9 +175,9 @@ func TestRoleAssignments_ScopesFiltersDuplicates(t *testing.T) {
 
 	atSub := h.mustAssign(subScope, readerRole, pid)
 	atRG := h.mustAssign(rgScope, contributorRole, pid)
-	ctx, resp := captured(h.ctx)
+	ctx, resp := captured(h.Ctx)
 	name := newGUID(t)
-	created, err := h.auth.NewRoleAssignmentsClient().Create(ctx, subnet, name, armauthorization.RoleAssignmentCreateParameters{
+	created, err := h.Auth.NewRoleAssignmentsClient().Create(ctx, subnet, name, armauthorization.RoleAssignmentCreateParameters{
 		Properties: &armauthorization.RoleAssignmentProperties{RoleDefinitionID: to.Ptr(h.roleDefID(networkContributorRole)), PrincipalID: to.Ptr(pid)},
 	}, nil)
 	if err != nil {
@@ -198,7 +198,7 @@ func TestRoleAssignments_ScopesFiltersDuplicates(t *testing.T) {
 			t.Errorf("assignment %s: scope %s principal %s role %s type %s", *a.got.ID, *p.Scope, *p.PrincipalID, *p.RoleDefinitionID, *p.PrincipalType)
 		}
 	}
-	got, err := h.auth.NewRoleAssignmentsClient().Get(h.ctx, subnet, name, nil)
+	got, err := h.Auth.NewRoleAssignmentsClient().Get(h.Ctx, subnet, name, nil)
 	if err != nil || *got.ID != *atSubnet.ID {
 		t.Errorf("GET assignment: %v", err)
 	}
@@ -216,7 +216,7 @@ func TestRoleAssignments_ScopesFiltersDuplicates(t *testing.T) {
 		}
 	}
 	if !slices.ContainsFunc(list, func(a *armauthorization.RoleAssignment) bool {
-		return *a.Properties.PrincipalID == h.e.Creds.ObjectID && strings.HasSuffix(*a.Properties.RoleDefinitionID, ownerRole)
+		return *a.Properties.PrincipalID == h.Env.Creds.ObjectID && strings.HasSuffix(*a.Properties.RoleDefinitionID, ownerRole)
 	}) {
 		t.Error("atScope() at the subnet misses the admin's Owner assignment on the subscription")
 	}
@@ -237,9 +237,9 @@ func TestRoleAssignments_ScopesFiltersDuplicates(t *testing.T) {
 	}
 	// principalId eq finds the principal's three, at any scope.
 	var mine []string
-	sp := h.auth.NewRoleAssignmentsClient().NewListForSubscriptionPager(&armauthorization.RoleAssignmentsClientListForSubscriptionOptions{Filter: to.Ptr("principalId eq '" + pid + "'")})
+	sp := h.Auth.NewRoleAssignmentsClient().NewListForSubscriptionPager(&armauthorization.RoleAssignmentsClientListForSubscriptionOptions{Filter: to.Ptr("principalId eq '" + pid + "'")})
 	for sp.More() {
-		page, err := sp.NextPage(h.ctx)
+		page, err := sp.NextPage(h.Ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -256,14 +256,14 @@ func TestRoleAssignments_ScopesFiltersDuplicates(t *testing.T) {
 
 	// The same role for the same principal at the same scope is a 409 (az
 	// treats it as success); re-PUT of the same assignment is fine.
-	before := h.snapshot(*atSubnet.ID)
+	before := h.Snapshot(*atSubnet.ID)
 	_, err = h.assign(subnet, networkContributorRole, pid)
 	wantSDKErr(t, err, want{Status: http.StatusConflict, Code: "RoleAssignmentExists"})
 	// A different casing of the scope is the same scope.
 	_, err = h.assign(strings.ToLower(subnet), networkContributorRole, pid)
 	wantSDKErr(t, err, want{Status: http.StatusConflict, Code: "RoleAssignmentExists"})
-	h.unchanged(before)
-	if _, err := h.auth.NewRoleAssignmentsClient().Create(h.ctx, subnet, name, armauthorization.RoleAssignmentCreateParameters{
+	h.Unchanged(before)
+	if _, err := h.Auth.NewRoleAssignmentsClient().Create(h.Ctx, subnet, name, armauthorization.RoleAssignmentCreateParameters{
 		Properties: &armauthorization.RoleAssignmentProperties{RoleDefinitionID: to.Ptr(h.roleDefID(networkContributorRole)), PrincipalID: to.Ptr(pid)},
 	}, nil); err != nil {
 		t.Errorf("idempotent re-PUT refused: %v", err)
@@ -287,11 +287,11 @@ func TestRoleAssignments_ScopesFiltersDuplicates(t *testing.T) {
 			if n == "" {
 				n = newGUID(t)
 			}
-			_, err := h.auth.NewRoleAssignmentsClient().Create(h.ctx, rgScope, n, armauthorization.RoleAssignmentCreateParameters{
+			_, err := h.Auth.NewRoleAssignmentsClient().Create(h.Ctx, rgScope, n, armauthorization.RoleAssignmentCreateParameters{
 				Properties: &armauthorization.RoleAssignmentProperties{RoleDefinitionID: to.Ptr(h.roleDefID(tc.role)), PrincipalID: to.Ptr(tc.pid)},
 			}, nil)
 			wantSDKErr(t, err, tc.want)
-			if h.exists(rgScope + "/providers/Microsoft.Authorization/roleAssignments/" + n) {
+			if h.Exists(rgScope + "/providers/Microsoft.Authorization/roleAssignments/" + n) {
 				t.Error("refused assignment exists")
 			}
 		})
@@ -302,15 +302,15 @@ func TestRoleAssignments_ScopesFiltersDuplicates(t *testing.T) {
 	}
 
 	// Delete answers 200 with the assignment, then 204.
-	ctx, resp = captured(h.ctx)
-	if _, err := h.auth.NewRoleAssignmentsClient().Delete(ctx, subnet, name, nil); err != nil {
+	ctx, resp = captured(h.Ctx)
+	if _, err := h.Auth.NewRoleAssignmentsClient().Delete(ctx, subnet, name, nil); err != nil {
 		t.Fatal(err)
 	}
 	if (*resp).StatusCode != http.StatusOK {
 		t.Errorf("delete answered %d, want 200", (*resp).StatusCode)
 	}
-	ctx, resp = captured(h.ctx)
-	if _, err := h.auth.NewRoleAssignmentsClient().Delete(ctx, subnet, name, nil); err != nil {
+	ctx, resp = captured(h.Ctx)
+	if _, err := h.Auth.NewRoleAssignmentsClient().Delete(ctx, subnet, name, nil); err != nil {
 		t.Fatal(err)
 	}
 	if (*resp).StatusCode != http.StatusNoContent {
@@ -327,8 +327,8 @@ func TestRoleAssignments_ScopesFiltersDuplicates(t *testing.T) {
 func TestRoleDefinitions_CustomRoleLifecycle(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	scope := h.rgID(rg)
+	rg := h.NewRG()
+	scope := h.RGID(rg)
 	id := newGUID(t)
 	name := "Subnet joiner " + id[:8]
 	def := func(desc string) armauthorization.RoleDefinition {
@@ -342,8 +342,8 @@ func TestRoleDefinitions_CustomRoleLifecycle(t *testing.T) {
 			}}},
 		}}
 	}
-	rd := h.auth.NewRoleDefinitionsClient()
-	created, err := rd.CreateOrUpdate(h.ctx, scope, id, def("v1"), nil)
+	rd := h.Auth.NewRoleDefinitionsClient()
+	created, err := rd.CreateOrUpdate(h.Ctx, scope, id, def("v1"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,14 +351,14 @@ func TestRoleDefinitions_CustomRoleLifecycle(t *testing.T) {
 		t.Errorf("created %s %s %s", *created.Name, *created.Properties.RoleType, *created.Properties.RoleName)
 	}
 	// The SDK accepts only 201 from this PUT, for an update too.
-	updated, err := rd.CreateOrUpdate(h.ctx, scope, id, def("v2"), nil)
+	updated, err := rd.CreateOrUpdate(h.Ctx, scope, id, def("v2"), nil)
 	if err != nil {
 		t.Fatalf("update of a custom role: %v", err)
 	}
 	if *updated.Properties.Description != "v2" {
 		t.Errorf("description %q after update", *updated.Properties.Description)
 	}
-	got, err := rd.Get(h.ctx, scope, id, nil)
+	got, err := rd.Get(h.Ctx, scope, id, nil)
 	if err != nil || *got.Properties.Description != "v2" || len(got.Properties.Permissions[0].Actions) != 2 {
 		t.Errorf("GET custom role: %v", err)
 	}
@@ -376,19 +376,19 @@ func TestRoleDefinitions_CustomRoleLifecycle(t *testing.T) {
 	}
 
 	// Built-ins can't be changed, names can't be taken twice.
-	_, err = rd.CreateOrUpdate(h.ctx, scope, readerRole, def("mine now"), nil)
+	_, err = rd.CreateOrUpdate(h.Ctx, scope, readerRole, def("mine now"), nil)
 	wantSDKErr(t, err, want{Status: http.StatusConflict, Code: "RoleDefinitionExists", Mentions: []string{readerRole}})
 	dup := def("dup")
-	_, err = rd.CreateOrUpdate(h.ctx, scope, newGUID(t), dup, nil)
+	_, err = rd.CreateOrUpdate(h.Ctx, scope, newGUID(t), dup, nil)
 	wantSDKErr(t, err, want{Status: http.StatusConflict, Code: "RoleDefinitionWithSameNameExists", Target: "properties.roleName", Mentions: []string{name}})
 	builtinName := def("x")
 	builtinName.Properties.RoleName = to.Ptr("Network Contributor")
-	_, err = rd.CreateOrUpdate(h.ctx, scope, newGUID(t), builtinName, nil)
+	_, err = rd.CreateOrUpdate(h.Ctx, scope, newGUID(t), builtinName, nil)
 	wantSDKErr(t, err, want{Status: http.StatusConflict, Code: "RoleDefinitionWithSameNameExists", Mentions: []string{"Network Contributor"}})
 
-	if _, err := rd.Delete(h.ctx, scope, id, nil); err != nil {
+	if _, err := rd.Delete(h.Ctx, scope, id, nil); err != nil {
 		t.Fatalf("delete custom role: %v", err)
 	}
-	_, err = rd.Get(h.ctx, scope, id, nil)
+	_, err = rd.Get(h.Ctx, scope, id, nil)
 	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "RoleDefinitionDoesNotExist", Mentions: []string{id}})
 }

@@ -80,6 +80,12 @@ func Fold(s string) string { return foldMark + s }
 const foldMark = "\x00fold:"
 
 // Check reports on t every way got differs from w.
+// CheckSDK checks that err, the error of an SDK call, is the ARM error w.
+func (w WantError) CheckSDK(t testing.TB, err error) {
+	t.Helper()
+	w.Check(t, SDKError(t, err))
+}
+
 func (w WantError) Check(t testing.TB, got APIError) {
 	t.Helper()
 	if w.Status != 0 && got.Status != w.Status {

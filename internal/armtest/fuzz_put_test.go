@@ -332,9 +332,9 @@ func newPutFixture(f *testing.F, kind putKind, suffix string) *putFixture {
 		// for a role on a custom subnet, up to 2 minutes by default, and a
 		// short wait keeps an input that never gets the role fast.
 		e = Start(f, Options{PermissionWait: 500 * time.Millisecond})
-		f.Cleanup(func() { stopQuickly(e) }) // runs before Start's own cleanup
+		f.Cleanup(func() { StopQuickly(e) }) // runs before Start's own cleanup
 	} else {
-		e = sharedPlane(f)
+		e = Plane(f, "default", Options{})
 	}
 	tok, err := e.Credential(f).GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{e.URL + "/.default"}})
 	if err != nil {
@@ -384,7 +384,7 @@ func (fx *putFixture) setup(t testing.TB) {
 
 // mustPut PUTs body at path, waits for its operation and fails t unless
 // it succeeded.
-func (fx *putFixture) mustPut(t testing.TB, path, api, body string) rawResp {
+func (fx *putFixture) mustPut(t testing.TB, path, api, body string) RawResp {
 	t.Helper()
 	r := fx.send(t, http.MethodPut, path+"?api-version="+api, []byte(body))
 	if r.Status != http.StatusOK && r.Status != http.StatusCreated {
@@ -404,7 +404,7 @@ func (fx *putFixture) expand(b []byte, name string) string {
 // send makes one request with the admin token and checks what holds for
 // every answer: no 5xx, ARM's request id, and ARM's error envelope from 400
 // up.
-func (fx *putFixture) send(t testing.TB, method, pathQuery string, body []byte) rawResp {
+func (fx *putFixture) send(t testing.TB, method, pathQuery string, body []byte) RawResp {
 	t.Helper()
 	var b any
 	if body != nil {
@@ -499,7 +499,7 @@ const fuzzOpTimeout = 30 * time.Second
 // end and returns the operation's final status ("" when the response had no
 // operation) and, on failure, its body. Every status read must be JSON with
 // a known status; a failed operation carries an error.
-func (fx *putFixture) wait(t testing.TB, what string, r rawResp) (string, []byte) {
+func (fx *putFixture) wait(t testing.TB, what string, r RawResp) (string, []byte) {
 	t.Helper()
 	op := r.Header.Get("Azure-AsyncOperation")
 	if op == "" {
@@ -561,13 +561,13 @@ func (fx *putFixture) waitLocation(t testing.TB, what, loc string) (string, []by
 }
 
 // doRawURL is doRaw for an absolute URL (operation status URLs are).
-func doRawURL(t testing.TB, e *Env, method, url string, body any, headers ...string) rawResp {
+func doRawURL(t testing.TB, e *Env, method, url string, body any, headers ...string) RawResp {
 	t.Helper()
 	if rest, ok := strings.CutPrefix(url, e.URL); ok {
-		return doRaw(t, e, method, rest, body, headers...)
+		return DoRaw(t, e, method, rest, body, headers...)
 	}
 	t.Fatalf("%s %s: URL is not on the server %s", method, url, e.URL)
-	return rawResp{}
+	return RawResp{}
 }
 
 // putKinds are the PUT targets, in FuzzPutField's numbering.

@@ -21,17 +21,17 @@ type graphSP struct {
 }
 
 // spsByName runs az's Graph lookup of a principal by one of its names.
-func (h *harness) spsByName(name string) []graphSP {
-	h.t.Helper()
+func (h *Harness) spsByName(name string) []graphSP {
+	h.T.Helper()
 	q := url.Values{"$filter": {"servicePrincipalNames/any(c:c eq '" + name + "')"}}
-	r := h.do(http.MethodGet, "/v1.0/servicePrincipals?"+q.Encode(), nil)
+	r := h.Do(http.MethodGet, "/v1.0/servicePrincipals?"+q.Encode(), nil)
 	if r.Status != http.StatusOK {
-		h.t.Fatalf("Graph lookup of %s: %d %s", name, r.Status, r.Body)
+		h.T.Fatalf("Graph lookup of %s: %d %s", name, r.Status, r.Body)
 	}
 	var out struct {
 		Value []graphSP `json:"value"`
 	}
-	r.decode(h.t, &out)
+	r.Decode(h.T, &out)
 	return out.Value
 }
 
@@ -50,28 +50,28 @@ func isGUID(s string) bool {
 func TestUserAssignedIdentity_Lifecycle(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
+	rg := h.NewRG()
 
-	ctx, resp := captured(h.ctx)
-	created, err := h.msi.CreateOrUpdate(ctx, rg, "myIdentity", armmsi.Identity{Location: to.Ptr("eastus"), Tags: map[string]*string{"a": to.Ptr("b")}}, nil)
+	ctx, resp := captured(h.Ctx)
+	created, err := h.MSI.CreateOrUpdate(ctx, rg, "myIdentity", armmsi.Identity{Location: to.Ptr("eastus"), Tags: map[string]*string{"a": to.Ptr("b")}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if (*resp).StatusCode != http.StatusCreated {
 		t.Errorf("create answered %d, want 201", (*resp).StatusCode)
 	}
-	id := h.rgID(rg) + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/myIdentity"
+	id := h.RGID(rg) + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/myIdentity"
 	p := created.Properties
 	if *created.ID != id || *created.Type != "Microsoft.ManagedIdentity/userAssignedIdentities" || p == nil {
 		t.Fatalf("identity %s %s %+v", *created.ID, *created.Type, p)
 	}
-	if !isGUID(*p.PrincipalID) || !isGUID(*p.ClientID) || *p.TenantID != h.e.Creds.TenantID || *p.PrincipalID == *p.ClientID {
-		t.Errorf("principalId %s clientId %s tenantId %s (want GUIDs and tenant %s)", *p.PrincipalID, *p.ClientID, *p.TenantID, h.e.Creds.TenantID)
+	if !isGUID(*p.PrincipalID) || !isGUID(*p.ClientID) || *p.TenantID != h.Env.Creds.TenantID || *p.PrincipalID == *p.ClientID {
+		t.Errorf("principalId %s clientId %s tenantId %s (want GUIDs and tenant %s)", *p.PrincipalID, *p.ClientID, *p.TenantID, h.Env.Creds.TenantID)
 	}
 
 	// A second PUT is an update: same principal.
-	ctx, resp = captured(h.ctx)
-	again, err := h.msi.CreateOrUpdate(ctx, rg, "myIdentity", armmsi.Identity{Location: to.Ptr("eastus")}, nil)
+	ctx, resp = captured(h.Ctx)
+	again, err := h.MSI.CreateOrUpdate(ctx, rg, "myIdentity", armmsi.Identity{Location: to.Ptr("eastus")}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,12 +80,12 @@ func TestUserAssignedIdentity_Lifecycle(t *testing.T) {
 	}
 
 	// az reads it back through a lower-cased path.
-	r := h.do(http.MethodGet, strings.ToLower(id)+"?api-version=2022-01-31-preview", nil)
+	r := h.Do(http.MethodGet, strings.ToLower(id)+"?api-version=2022-01-31-preview", nil)
 	if r.Status != http.StatusOK {
 		t.Fatalf("lower-cased GET: %d %s", r.Status, r.Body)
 	}
 	var got armmsi.Identity
-	r.decode(t, &got)
+	r.Decode(t, &got)
 	if *got.ID != id || *got.Properties.ClientID != *p.ClientID {
 		t.Errorf("lower-cased GET: id %s clientId %s", *got.ID, *got.Properties.ClientID)
 	}
@@ -98,19 +98,19 @@ func TestUserAssignedIdentity_Lifecycle(t *testing.T) {
 	if sps[0].ID != *p.PrincipalID || sps[0].AppID != *p.ClientID || sps[0].ServicePrincipalType != "ManagedIdentity" || sps[0].DisplayName != "myIdentity" {
 		t.Errorf("Graph principal %+v, want id %s appId %s", sps[0], *p.PrincipalID, *p.ClientID)
 	}
-	r = h.do(http.MethodPost, "/v1.0/directoryObjects/getByIds", map[string]any{"ids": []string{*p.PrincipalID, "00000000-0000-0000-0000-00000000dead"}, "types": []string{"servicePrincipal"}})
+	r = h.Do(http.MethodPost, "/v1.0/directoryObjects/getByIds", map[string]any{"ids": []string{*p.PrincipalID, "00000000-0000-0000-0000-00000000dead"}, "types": []string{"servicePrincipal"}})
 	var objs struct {
 		Value []graphSP `json:"value"`
 	}
-	r.decode(t, &objs)
+	r.Decode(t, &objs)
 	if r.Status != http.StatusOK || len(objs.Value) != 1 || objs.Value[0].ID != *p.PrincipalID || objs.Value[0].OdataType != "#microsoft.graph.servicePrincipal" {
 		t.Errorf("getByIds: %d %s", r.Status, r.Body)
 	}
 
 	var listed []string
-	pager := h.msi.NewListByResourceGroupPager(rg, nil)
+	pager := h.MSI.NewListByResourceGroupPager(rg, nil)
 	for pager.More() {
-		page, err := pager.NextPage(h.ctx)
+		page, err := pager.NextPage(h.Ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,22 +121,22 @@ func TestUserAssignedIdentity_Lifecycle(t *testing.T) {
 	}
 
 	// Bad input.
-	_, err = h.msi.CreateOrUpdate(h.ctx, rg, "ab", armmsi.Identity{Location: to.Ptr("eastus")}, nil)
+	_, err = h.MSI.CreateOrUpdate(h.Ctx, rg, "ab", armmsi.Identity{Location: to.Ptr("eastus")}, nil)
 	wantSDKErr(t, err, want{Status: http.StatusBadRequest, Code: "InvalidResourceName", Target: "name", Mentions: []string{"'ab'"}})
-	_, err = h.msi.CreateOrUpdate(h.ctx, rg, "no-location", armmsi.Identity{}, nil)
+	_, err = h.MSI.CreateOrUpdate(h.Ctx, rg, "no-location", armmsi.Identity{}, nil)
 	wantSDKErr(t, err, want{Status: http.StatusBadRequest, Code: "LocationRequired", Target: "location"})
 
 	// Deleting the identity (a synchronous delete in the MSI API) removes
 	// its principal.
-	if _, err := h.msi.Delete(h.ctx, rg, "myIdentity", nil); err != nil {
+	if _, err := h.MSI.Delete(h.Ctx, rg, "myIdentity", nil); err != nil {
 		t.Fatalf("delete identity: %v", err)
 	}
-	_, err = h.msi.Get(h.ctx, rg, "myIdentity", nil)
+	_, err = h.MSI.Get(h.Ctx, rg, "myIdentity", nil)
 	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceNotFound", Mentions: []string{"myIdentity"}})
 	if sps := h.spsByName(*p.ClientID); len(sps) != 0 {
 		t.Errorf("deleted identity's principal still in Graph: %+v", sps)
 	}
-	if _, err := h.msi.Delete(h.ctx, rg, "myIdentity", nil); err != nil {
+	if _, err := h.MSI.Delete(h.Ctx, rg, "myIdentity", nil); err != nil {
 		t.Errorf("delete of a missing identity: %v", err)
 	}
 }
@@ -146,7 +146,7 @@ func TestGraph_ApplicationsAndServicePrincipals(t *testing.T) {
 	h := newHarness(t)
 
 	// No token, no Graph.
-	r := doRaw(t, h.e, http.MethodGet, "/v1.0/servicePrincipals", nil)
+	r := DoRaw(t, h.Env, http.MethodGet, "/v1.0/servicePrincipals", nil)
 	if r.Status != http.StatusUnauthorized {
 		t.Errorf("Graph without a token: %d %s", r.Status, r.Body)
 	}
@@ -155,42 +155,42 @@ func TestGraph_ApplicationsAndServicePrincipals(t *testing.T) {
 	if sps := h.spsByName(app.AppID); len(sps) != 1 || sps[0].ID != sp {
 		t.Errorf("lookup by appId as a name: %+v", sps)
 	}
-	r = h.do(http.MethodGet, "/v1.0/servicePrincipals?"+url.Values{"$filter": {"appId eq '" + app.AppID + "'"}}.Encode(), nil)
+	r = h.Do(http.MethodGet, "/v1.0/servicePrincipals?"+url.Values{"$filter": {"appId eq '" + app.AppID + "'"}}.Encode(), nil)
 	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), sp) {
 		t.Errorf("appId filter: %d %s", r.Status, r.Body)
 	}
-	r = h.do(http.MethodGet, "/v1.0/servicePrincipals/"+sp, nil)
+	r = h.Do(http.MethodGet, "/v1.0/servicePrincipals/"+sp, nil)
 	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), app.AppID) {
 		t.Errorf("GET servicePrincipals/%s: %d %s", sp, r.Status, r.Body)
 	}
-	r = h.do(http.MethodGet, "/v1.0/applications?"+url.Values{"$filter": {"appId eq '" + app.AppID + "'"}}.Encode(), nil)
+	r = h.Do(http.MethodGet, "/v1.0/applications?"+url.Values{"$filter": {"appId eq '" + app.AppID + "'"}}.Encode(), nil)
 	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), app.ID) {
 		t.Errorf("applications by appId: %d %s", r.Status, r.Body)
 	}
 
 	// A second principal for the same app, or one for no app, is refused.
-	r = h.do(http.MethodPost, "/v1.0/servicePrincipals", map[string]string{"appId": app.AppID})
+	r = h.Do(http.MethodPost, "/v1.0/servicePrincipals", map[string]string{"appId": app.AppID})
 	if r.Status != http.StatusConflict {
 		t.Errorf("duplicate service principal: %d %s", r.Status, r.Body)
 	}
-	r = h.do(http.MethodPost, "/v1.0/servicePrincipals", map[string]string{"appId": "00000000-0000-0000-0000-000000000000"})
+	r = h.Do(http.MethodPost, "/v1.0/servicePrincipals", map[string]string{"appId": "00000000-0000-0000-0000-000000000000"})
 	if r.Status != http.StatusBadRequest {
 		t.Errorf("service principal of no application: %d %s", r.Status, r.Body)
 	}
-	r = h.do(http.MethodGet, "/v1.0/servicePrincipals?$filter="+url.QueryEscape("accountEnabled eq true"), nil)
+	r = h.Do(http.MethodGet, "/v1.0/servicePrincipals?$filter="+url.QueryEscape("accountEnabled eq true"), nil)
 	if r.Status != http.StatusBadRequest {
 		t.Errorf("unsupported filter: %d %s", r.Status, r.Body)
 	}
-	r = h.do(http.MethodPost, "/v1.0/applications", "{not json")
+	r = h.Do(http.MethodPost, "/v1.0/applications", "{not json")
 	if r.Status != http.StatusBadRequest {
 		t.Errorf("malformed JSON: %d %s", r.Status, r.Body)
 	}
 
 	// Deleting the application removes its principal.
-	if r := h.do(http.MethodDelete, "/v1.0/applications/"+app.ID, nil); r.Status != http.StatusNoContent {
+	if r := h.Do(http.MethodDelete, "/v1.0/applications/"+app.ID, nil); r.Status != http.StatusNoContent {
 		t.Fatalf("delete application: %d %s", r.Status, r.Body)
 	}
-	if r := h.do(http.MethodGet, "/v1.0/servicePrincipals/"+sp, nil); r.Status != http.StatusNotFound {
+	if r := h.Do(http.MethodGet, "/v1.0/servicePrincipals/"+sp, nil); r.Status != http.StatusNotFound {
 		t.Errorf("principal of a deleted application: %d %s", r.Status, r.Body)
 	}
 }
@@ -203,30 +203,30 @@ type graphApp struct {
 // newServicePrincipal makes the Graph calls of az ad sp create-for-rbac: an
 // application, its service principal and a password. It returns the
 // application, the principal's object id and the secret.
-func (h *harness) newServicePrincipal(name string) (graphApp, string, string) {
-	h.t.Helper()
-	r := h.do(http.MethodPost, "/v1.0/applications", map[string]string{"displayName": name})
+func (h *Harness) newServicePrincipal(name string) (graphApp, string, string) {
+	h.T.Helper()
+	r := h.Do(http.MethodPost, "/v1.0/applications", map[string]string{"displayName": name})
 	if r.Status != http.StatusCreated {
-		h.t.Fatalf("create application: %d %s", r.Status, r.Body)
+		h.T.Fatalf("create application: %d %s", r.Status, r.Body)
 	}
 	var app graphApp
-	r.decode(h.t, &app)
-	r = h.do(http.MethodPost, "/v1.0/servicePrincipals", map[string]string{"appId": app.AppID})
+	r.Decode(h.T, &app)
+	r = h.Do(http.MethodPost, "/v1.0/servicePrincipals", map[string]string{"appId": app.AppID})
 	if r.Status != http.StatusCreated {
-		h.t.Fatalf("create service principal: %d %s", r.Status, r.Body)
+		h.T.Fatalf("create service principal: %d %s", r.Status, r.Body)
 	}
 	var sp graphSP
-	r.decode(h.t, &sp)
-	r = h.do(http.MethodPost, "/v1.0/applications/"+app.ID+"/addPassword", map[string]any{"passwordCredential": map[string]string{"displayName": "rbac"}})
+	r.Decode(h.T, &sp)
+	r = h.Do(http.MethodPost, "/v1.0/applications/"+app.ID+"/addPassword", map[string]any{"passwordCredential": map[string]string{"displayName": "rbac"}})
 	if r.Status != http.StatusOK {
-		h.t.Fatalf("add password: %d %s", r.Status, r.Body)
+		h.T.Fatalf("add password: %d %s", r.Status, r.Body)
 	}
 	var pw struct {
 		SecretText string `json:"secretText"`
 	}
-	r.decode(h.t, &pw)
+	r.Decode(h.T, &pw)
 	if !isGUID(app.AppID) || !isGUID(sp.ID) || pw.SecretText == "" || sp.AppID != app.AppID {
-		h.t.Fatalf("application %+v principal %+v secret %q", app, sp, pw.SecretText)
+		h.T.Fatalf("application %+v principal %+v secret %q", app, sp, pw.SecretText)
 	}
 	return app, sp.ID, pw.SecretText
 }

@@ -12,13 +12,13 @@ import (
 func TestNetworkInterfaces_DynamicIPs(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	v := h.vnet(rg, "vnet1", "10.20.0.0/16", "s1=10.20.1.0/24")
+	rg := h.NewRG()
+	v := h.VNet(rg, "vnet1", "10.20.0.0/16", "s1=10.20.1.0/24")
 	sid := *v.Properties.Subnets[0].ID
 
 	var ips []string
 	for _, n := range []string{"nic1", "nic2", "nic3"} {
-		nic, err := h.putNIC(rg, n, sid)
+		nic, err := h.PutNIC(rg, n, sid)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -33,14 +33,14 @@ func TestNetworkInterfaces_DynamicIPs(t *testing.T) {
 		t.Errorf("NIC addresses %v, want %v", ips, want)
 	}
 	// A re-PUT keeps the address.
-	nic, err := h.putNIC(rg, "nic2", sid)
+	nic, err := h.PutNIC(rg, "nic2", sid)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ip := *nic.Properties.IPConfigurations[0].Properties.PrivateIPAddress; ip != "10.20.1.5" {
 		t.Errorf("re-PUT moved nic2 to %s", ip)
 	}
-	s, err := h.net.NewSubnetsClient().Get(h.ctx, rg, "vnet1", "s1", nil)
+	s, err := h.Net.NewSubnetsClient().Get(h.Ctx, rg, "vnet1", "s1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,11 +49,11 @@ func TestNetworkInterfaces_DynamicIPs(t *testing.T) {
 		t.Errorf("subnet lists ip configurations %v", ipcs)
 	}
 	// A freed address is reused first.
-	dp, err := h.net.NewInterfacesClient().BeginDelete(h.ctx, rg, "nic1", nil)
-	if err := deleteLRO(h.ctx, dp, err); err != nil {
+	dp, err := h.Net.NewInterfacesClient().BeginDelete(h.Ctx, rg, "nic1", nil)
+	if err := DeleteLRO(h.Ctx, dp, err); err != nil {
 		t.Fatal(err)
 	}
-	nic, err = h.putNIC(rg, "nic4", sid)
+	nic, err = h.PutNIC(rg, "nic4", sid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,27 +61,27 @@ func TestNetworkInterfaces_DynamicIPs(t *testing.T) {
 		t.Errorf("NIC after freeing .4 got %s", ip)
 	}
 	// A NIC in a missing subnet is refused.
-	_, err = h.putNIC(rg, "nic5", *v.ID+"/subnets/nope")
+	_, err = h.PutNIC(rg, "nic5", *v.ID+"/subnets/nope")
 	wantSDKErr(t, err, want{Status: http.StatusBadRequest, Code: "InvalidResourceReference", Target: "properties.ipConfigurations[0].properties.subnet.id", Mentions: []string{"subnets/nope"}})
 }
 
-func TestInUseResourcesCannotBeDeleted(t *testing.T) {
+func TestInUse_ResourcesCannotBeDeleted(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	rt, err := h.putRouteTable(rg, "rt1", armnetwork.RouteTable{})
+	rg := h.NewRG()
+	rt, err := h.PutRouteTable(rg, "rt1", armnetwork.RouteTable{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nsg, err := h.putNSG(rg, "nsg1", armnetwork.SecurityGroup{})
+	nsg, err := h.PutNSG(rg, "nsg1", armnetwork.SecurityGroup{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nicNSG, err := h.putNSG(rg, "nsg-nic", armnetwork.SecurityGroup{})
+	nicNSG, err := h.PutNSG(rg, "nsg-nic", armnetwork.SecurityGroup{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := h.putVNet(rg, "vnet1", armnetwork.VirtualNetwork{
+	v, err := h.PutVNet(rg, "vnet1", armnetwork.VirtualNetwork{
 		Location: to.Ptr("eastus"),
 		Properties: &armnetwork.VirtualNetworkPropertiesFormat{
 			AddressSpace: &armnetwork.AddressSpace{AddressPrefixes: []*string{to.Ptr("10.30.0.0/16")}},
@@ -96,12 +96,12 @@ func TestInUseResourcesCannotBeDeleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	sid := *v.ID + "/subnets/nodes"
-	nic, err := h.putNIC(rg, "nic1", sid)
+	nic, err := h.PutNIC(rg, "nic1", sid)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The NIC's own NSG link counts too.
-	np, err := h.net.NewInterfacesClient().BeginCreateOrUpdate(h.ctx, rg, "nic2", armnetwork.Interface{
+	np, err := h.Net.NewInterfacesClient().BeginCreateOrUpdate(h.Ctx, rg, "nic2", armnetwork.Interface{
 		Location: to.Ptr("eastus"),
 		Properties: &armnetwork.InterfacePropertiesFormat{
 			NetworkSecurityGroup: &armnetwork.SecurityGroup{ID: nicNSG.ID},
@@ -112,11 +112,11 @@ func TestInUseResourcesCannotBeDeleted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nic2, err := pollDone(h.ctx, np)
+	nic2, err := PollDone(h.Ctx, np)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g, _ := h.net.NewSecurityGroupsClient().Get(h.ctx, rg, "nsg-nic", nil); len(g.Properties.NetworkInterfaces) != 1 || *g.Properties.NetworkInterfaces[0].ID != *nic2.ID {
+	if g, _ := h.Net.NewSecurityGroupsClient().Get(h.Ctx, rg, "nsg-nic", nil); len(g.Properties.NetworkInterfaces) != 1 || *g.Properties.NetworkInterfaces[0].ID != *nic2.ID {
 		t.Errorf("NSG does not list its NIC: %+v", g.Properties.NetworkInterfaces)
 	}
 
@@ -127,66 +127,66 @@ func TestInUseResourcesCannotBeDeleted(t *testing.T) {
 		want   want
 	}{
 		{"subnet with a NIC", func() error {
-			p, err := h.net.NewSubnetsClient().BeginDelete(h.ctx, rg, "vnet1", "nodes", nil)
-			return deleteLRO(h.ctx, p, err)
+			p, err := h.Net.NewSubnetsClient().BeginDelete(h.Ctx, rg, "vnet1", "nodes", nil)
+			return DeleteLRO(h.Ctx, p, err)
 		}, want{http.StatusBadRequest, "InUseSubnetCannotBeDeleted", "", []string{"nodes", *nic.ID}}},
 		{"VNet whose subnet has a NIC", func() error {
-			p, err := h.net.NewVirtualNetworksClient().BeginDelete(h.ctx, rg, "vnet1", nil)
-			return deleteLRO(h.ctx, p, err)
+			p, err := h.Net.NewVirtualNetworksClient().BeginDelete(h.Ctx, rg, "vnet1", nil)
+			return DeleteLRO(h.Ctx, p, err)
 		}, want{http.StatusBadRequest, "InUseSubnetCannotBeDeleted", "", []string{"nodes"}}},
 		{"subnet left out of a VNet PUT", func() error {
-			_, err := h.putVNet(rg, "vnet1", vnetBody("10.30.0.0/16", "spare=10.30.2.0/24"))
+			_, err := h.PutVNet(rg, "vnet1", VNetBody("10.30.0.0/16", "spare=10.30.2.0/24"))
 			return err
 		}, want{http.StatusBadRequest, "InUseSubnetCannotBeDeleted", "", []string{"nodes"}}},
 		{"route table of a subnet", func() error {
-			p, err := h.net.NewRouteTablesClient().BeginDelete(h.ctx, rg, "rt1", nil)
-			return deleteLRO(h.ctx, p, err)
+			p, err := h.Net.NewRouteTablesClient().BeginDelete(h.Ctx, rg, "rt1", nil)
+			return DeleteLRO(h.Ctx, p, err)
 		}, want{http.StatusBadRequest, "InUseRouteTableCannotBeDeleted", "", []string{"rt1", sid}}},
 		{"NSG of a subnet", func() error {
-			p, err := h.net.NewSecurityGroupsClient().BeginDelete(h.ctx, rg, "nsg1", nil)
-			return deleteLRO(h.ctx, p, err)
+			p, err := h.Net.NewSecurityGroupsClient().BeginDelete(h.Ctx, rg, "nsg1", nil)
+			return DeleteLRO(h.Ctx, p, err)
 		}, want{http.StatusBadRequest, "InUseNetworkSecurityGroupCannotBeDeleted", "", []string{"nsg1", sid}}},
 		{"NSG of a NIC", func() error {
-			p, err := h.net.NewSecurityGroupsClient().BeginDelete(h.ctx, rg, "nsg-nic", nil)
-			return deleteLRO(h.ctx, p, err)
+			p, err := h.Net.NewSecurityGroupsClient().BeginDelete(h.Ctx, rg, "nsg-nic", nil)
+			return DeleteLRO(h.Ctx, p, err)
 		}, want{http.StatusBadRequest, "InUseNetworkSecurityGroupCannotBeDeleted", "", []string{"nsg-nic", *nic2.ID}}},
 		{"prefix change of a subnet with a NIC", func() error {
-			_, err := h.putSubnet(rg, "vnet1", "nodes", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr("10.30.1.0/25"),
+			_, err := h.PutSubnet(rg, "vnet1", "nodes", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr("10.30.1.0/25"),
 				RouteTable: &armnetwork.RouteTable{ID: rt.ID}, NetworkSecurityGroup: &armnetwork.SecurityGroup{ID: nsg.ID}}})
 			return err
 		}, want{http.StatusBadRequest, "InUseSubnetCannotBeUpdated", "properties.addressPrefix", []string{"10.30.1.0/25", *nic.ID}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := h.snapshot(all...)
+			before := h.Snapshot(all...)
 			wantSDKErr(t, tc.delete(), tc.want)
-			h.unchanged(before)
+			h.Unchanged(before)
 		})
 	}
 
 	// Once the NICs are gone the subnet, and then the table and NSGs, go too.
 	for _, n := range []string{"nic1", "nic2"} {
-		p, err := h.net.NewInterfacesClient().BeginDelete(h.ctx, rg, n, nil)
-		if err := deleteLRO(h.ctx, p, err); err != nil {
+		p, err := h.Net.NewInterfacesClient().BeginDelete(h.Ctx, rg, n, nil)
+		if err := DeleteLRO(h.Ctx, p, err); err != nil {
 			t.Fatal(err)
 		}
 	}
-	p, err := h.net.NewSubnetsClient().BeginDelete(h.ctx, rg, "vnet1", "nodes", nil)
-	if err := deleteLRO(h.ctx, p, err); err != nil {
+	p, err := h.Net.NewSubnetsClient().BeginDelete(h.Ctx, rg, "vnet1", "nodes", nil)
+	if err := DeleteLRO(h.Ctx, p, err); err != nil {
 		t.Fatalf("delete of a free subnet: %v", err)
 	}
 	for _, del := range []func() error{
 		func() error {
-			p, err := h.net.NewRouteTablesClient().BeginDelete(h.ctx, rg, "rt1", nil)
-			return deleteLRO(h.ctx, p, err)
+			p, err := h.Net.NewRouteTablesClient().BeginDelete(h.Ctx, rg, "rt1", nil)
+			return DeleteLRO(h.Ctx, p, err)
 		},
 		func() error {
-			p, err := h.net.NewSecurityGroupsClient().BeginDelete(h.ctx, rg, "nsg1", nil)
-			return deleteLRO(h.ctx, p, err)
+			p, err := h.Net.NewSecurityGroupsClient().BeginDelete(h.Ctx, rg, "nsg1", nil)
+			return DeleteLRO(h.Ctx, p, err)
 		},
 		func() error {
-			p, err := h.net.NewSecurityGroupsClient().BeginDelete(h.ctx, rg, "nsg-nic", nil)
-			return deleteLRO(h.ctx, p, err)
+			p, err := h.Net.NewSecurityGroupsClient().BeginDelete(h.Ctx, rg, "nsg-nic", nil)
+			return DeleteLRO(h.Ctx, p, err)
 		},
 	} {
 		if err := del(); err != nil {
@@ -194,7 +194,7 @@ func TestInUseResourcesCannotBeDeleted(t *testing.T) {
 		}
 	}
 	for _, id := range []string{sid, *rt.ID, *nsg.ID, *nicNSG.ID} {
-		if h.exists(id) {
+		if h.Exists(id) {
 			t.Errorf("%s still exists", id)
 		}
 	}

@@ -45,23 +45,23 @@ func TestState_MigratesADatabaseFromCommit3ffac58(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open the schema 0 state: %v", err)
 	}
-	t.Cleanup(func() { stopQuickly(e) }) // Stop is idempotent
-	h := harnessFor(t, e, e.Credential(t))
+	t.Cleanup(func() { StopQuickly(e) }) // Stop is idempotent
+	h := NewHarness(t, e, e.Credential(t))
 
-	rg, err := h.rg.Get(h.ctx, "rg-old", nil)
+	rg, err := h.RG.Get(h.Ctx, "rg-old", nil)
 	if err != nil || *rg.Location != "eastus" {
 		t.Fatalf("resource group: %v %+v", err, rg)
 	}
-	vnet, err := h.net.NewVirtualNetworksClient().Get(h.ctx, "rg-old", "vnet-old", nil)
+	vnet, err := h.Net.NewVirtualNetworksClient().Get(h.Ctx, "rg-old", "vnet-old", nil)
 	if err != nil || *vnet.Properties.AddressSpace.AddressPrefixes[0] != "10.1.0.0/16" || len(vnet.Properties.Subnets) != 1 ||
 		*vnet.Properties.Subnets[0].Name != "nodes" || *vnet.Properties.Subnets[0].Properties.AddressPrefix != "10.1.0.0/24" {
 		t.Fatalf("vnet: %v %+v", err, vnet)
 	}
-	r1, err := h.net.NewRoutesClient().Get(h.ctx, "rg-old", "rt-old", "r1", nil)
+	r1, err := h.Net.NewRoutesClient().Get(h.Ctx, "rg-old", "rt-old", "r1", nil)
 	if err != nil || *r1.Properties.AddressPrefix != "10.244.0.0/24" || *r1.Properties.NextHopIPAddress != "10.1.0.4" {
 		t.Fatalf("route: %v %+v", err, r1)
 	}
-	cluster := h.do(http.MethodGet, "/subscriptions/"+h.sub+"/resourceGroups/rg-old/providers/Microsoft.ContainerService/managedClusters/aks-old?api-version=2024-05-01", nil)
+	cluster := h.Do(http.MethodGet, "/subscriptions/"+h.Sub+"/resourceGroups/rg-old/providers/Microsoft.ContainerService/managedClusters/aks-old?api-version=2024-05-01", nil)
 	var mc struct {
 		Properties struct {
 			ProvisioningState string `json:"provisioningState"`
@@ -77,23 +77,23 @@ func TestState_MigratesADatabaseFromCommit3ffac58(t *testing.T) {
 	if cluster.Status != http.StatusOK {
 		t.Fatalf("cluster: %d %s", cluster.Status, cluster.Body)
 	}
-	cluster.decode(t, &mc)
+	cluster.Decode(t, &mc)
 	if p := mc.Properties; p.ProvisioningState != "Succeeded" || p.NetworkProfile.NetworkPlugin != "kubenet" || len(p.AgentPoolProfiles) != 1 || p.AgentPoolProfiles[0].Count != 2 {
 		t.Fatalf("cluster: %s", cluster.Body)
 	}
 	// The cluster's route table, made by its route controller then.
-	pager := h.net.NewRouteTablesClient().NewListPager(mc.Properties.NodeResourceGroup, nil)
-	page, err := pager.NextPage(h.ctx)
+	pager := h.Net.NewRouteTablesClient().NewListPager(mc.Properties.NodeResourceGroup, nil)
+	page, err := pager.NextPage(h.Ctx)
 	if err != nil || len(page.Value) != 1 || !strings.HasPrefix(*page.Value[0].Name, "aks-agentpool-") {
 		t.Fatalf("node resource group route tables: %v %+v", err, page.Value)
 	}
 
 	// The migrated state takes writes, and reopens at the current schema.
-	if _, err := h.putRoute("rg-old", "rt-old", "r2", armnetwork.Route{Properties: &armnetwork.RoutePropertiesFormat{
+	if _, err := h.PutRoute("rg-old", "rt-old", "r2", armnetwork.Route{Properties: &armnetwork.RoutePropertiesFormat{
 		AddressPrefix: to.Ptr("10.244.1.0/24"), NextHopType: to.Ptr(armnetwork.RouteNextHopTypeVirtualAppliance), NextHopIPAddress: to.Ptr("10.1.0.5")}}); err != nil {
 		t.Fatalf("route after migration: %v", err)
 	}
-	stopQuickly(e)
+	StopQuickly(e)
 	if v, err := bolt.Verify(db, nil); err != nil || v != bolt.SchemaVersion {
 		t.Fatalf("after migration: schema %d, %v; want %d", v, err, bolt.SchemaVersion)
 	}
@@ -101,9 +101,9 @@ func TestState_MigratesADatabaseFromCommit3ffac58(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
-	defer stopQuickly(e2)
-	h2 := harnessFor(t, e2, e2.Credential(t))
-	if _, err := h2.net.NewRoutesClient().Get(h2.ctx, "rg-old", "rt-old", "r2", nil); err != nil {
+	defer StopQuickly(e2)
+	h2 := NewHarness(t, e2, e2.Credential(t))
+	if _, err := h2.Net.NewRoutesClient().Get(h2.Ctx, "rg-old", "rt-old", "r2", nil); err != nil {
 		t.Fatalf("route r2 after reopening: %v", err)
 	}
 }

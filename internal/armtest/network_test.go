@@ -17,23 +17,23 @@ func subnetIDs(ss []*armnetwork.Subnet) []string {
 func TestVirtualNetwork_InlineAndChildSubnets(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	vnets, subnets := h.net.NewVirtualNetworksClient(), h.net.NewSubnetsClient()
+	rg := h.NewRG()
+	vnets, subnets := h.Net.NewVirtualNetworksClient(), h.Net.NewSubnetsClient()
 
-	ctx, resp := captured(h.ctx)
-	p, err := vnets.BeginCreateOrUpdate(ctx, rg, "vnet1", vnetBody("192.168.0.0/16", "s1=192.168.1.0/24", "s2=192.168.2.0/24"), nil)
+	ctx, resp := captured(h.Ctx)
+	p, err := vnets.BeginCreateOrUpdate(ctx, rg, "vnet1", VNetBody("192.168.0.0/16", "s1=192.168.1.0/24", "s2=192.168.2.0/24"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if (*resp).StatusCode != http.StatusCreated {
 		t.Errorf("create answered %d, want 201", (*resp).StatusCode)
 	}
-	res, err := p.PollUntilDone(h.ctx, nil)
+	res, err := p.PollUntilDone(h.Ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	v := res.VirtualNetwork
-	vid := h.rgID(rg) + "/providers/Microsoft.Network/virtualNetworks/vnet1"
+	vid := h.RGID(rg) + "/providers/Microsoft.Network/virtualNetworks/vnet1"
 	if *v.ID != vid || *v.Location != "eastus" || v.Etag == nil || *v.Etag == "" || *v.Properties.ProvisioningState != armnetwork.ProvisioningStateSucceeded {
 		t.Errorf("vnet %s location %s etag %v state %s", *v.ID, *v.Location, v.Etag, *v.Properties.ProvisioningState)
 	}
@@ -47,7 +47,7 @@ func TestVirtualNetwork_InlineAndChildSubnets(t *testing.T) {
 	}
 
 	// A subnet as a child resource joins the VNet's inline list.
-	ctx, resp = captured(h.ctx)
+	ctx, resp = captured(h.Ctx)
 	sp, err := subnets.BeginCreateOrUpdate(ctx, rg, "vnet1", "s3", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr("192.168.3.0/24")}}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -55,14 +55,14 @@ func TestVirtualNetwork_InlineAndChildSubnets(t *testing.T) {
 	if (*resp).StatusCode != http.StatusCreated {
 		t.Errorf("subnet create answered %d, want 201", (*resp).StatusCode)
 	}
-	s3, err := sp.PollUntilDone(h.ctx, nil)
+	s3, err := sp.PollUntilDone(h.Ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if *s3.ID != vid+"/subnets/s3" || *s3.Properties.AddressPrefix != "192.168.3.0/24" || *s3.Type != "Microsoft.Network/virtualNetworks/subnets" {
 		t.Errorf("child subnet %s %s %s", *s3.ID, *s3.Properties.AddressPrefix, *s3.Type)
 	}
-	got, err := vnets.Get(h.ctx, rg, "vnet1", nil)
+	got, err := vnets.Get(h.Ctx, rg, "vnet1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestVirtualNetwork_InlineAndChildSubnets(t *testing.T) {
 	var listed []string
 	pager := subnets.NewListPager(rg, "vnet1", nil)
 	for pager.More() {
-		page, err := pager.NextPage(h.ctx)
+		page, err := pager.NextPage(h.Ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,34 +83,34 @@ func TestVirtualNetwork_InlineAndChildSubnets(t *testing.T) {
 	}
 
 	// Deleting a child subnet removes it from the VNet.
-	dp, err := subnets.BeginDelete(h.ctx, rg, "vnet1", "s2", nil)
-	if err := deleteLRO(h.ctx, dp, err); err != nil {
+	dp, err := subnets.BeginDelete(h.Ctx, rg, "vnet1", "s2", nil)
+	if err := DeleteLRO(h.Ctx, dp, err); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = vnets.Get(h.ctx, rg, "vnet1", nil)
+	got, _ = vnets.Get(h.Ctx, rg, "vnet1", nil)
 	if ids := subnetIDs(got.Properties.Subnets); slices.Contains(ids, vid+"/subnets/s2") || len(ids) != 2 {
 		t.Errorf("after deleting s2 the VNet lists %v", ids)
 	}
-	_, err = subnets.Get(h.ctx, rg, "vnet1", "s2", nil)
+	_, err = subnets.Get(h.Ctx, rg, "vnet1", "s2", nil)
 	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "NotFound", Mentions: []string{"s2"}})
 
 	// As in Azure, a VNet PUT's subnets are the complete set.
-	if _, err := h.putVNet(rg, "vnet1", vnetBody("192.168.0.0/16", "s1=192.168.1.0/24")); err != nil {
+	if _, err := h.PutVNet(rg, "vnet1", VNetBody("192.168.0.0/16", "s1=192.168.1.0/24")); err != nil {
 		t.Fatal(err)
 	}
-	if h.exists(vid + "/subnets/s3") {
+	if h.Exists(vid + "/subnets/s3") {
 		t.Error("subnet s3, left out of the VNet PUT, still exists")
 	}
 	// A missing parent is named.
-	_, err = h.putSubnet(rg, "nope", "s1", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr("10.0.0.0/24")}})
+	_, err = h.PutSubnet(rg, "nope", "s1", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr("10.0.0.0/24")}})
 	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ParentResourceNotFound", Mentions: []string{"nope"}})
 }
 
 func TestVirtualNetwork_LayoutRules(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	base := h.vnet(rg, "vnet1", "10.1.0.0/16", "a=10.1.0.0/24", "b=10.1.1.0/24")
+	rg := h.NewRG()
+	base := h.VNet(rg, "vnet1", "10.1.0.0/16", "a=10.1.0.0/24", "b=10.1.1.0/24")
 	vid := *base.ID
 
 	tooSmall := want{Status: http.StatusBadRequest, Code: "NetcfgInvalidSubnet", Mentions: []string{"10.1.9.0/30", "/29"}}
@@ -119,29 +119,29 @@ func TestVirtualNetwork_LayoutRules(t *testing.T) {
 		body armnetwork.VirtualNetwork
 		want want
 	}{
-		{"overlap", vnetBody("10.1.0.0/16", "a=10.1.0.0/24", "b=10.1.0.128/25"),
+		{"overlap", VNetBody("10.1.0.0/16", "a=10.1.0.0/24", "b=10.1.0.128/25"),
 			want{http.StatusBadRequest, "NetcfgSubnetRangesOverlap", "properties.subnets[1].properties.addressPrefix", []string{"10.1.0.128/25", "'a'", "10.1.0.0/24"}}},
-		{"outside", vnetBody("10.1.0.0/16", "a=10.1.0.0/24", "c=10.2.0.0/24"),
+		{"outside", VNetBody("10.1.0.0/16", "a=10.1.0.0/24", "c=10.2.0.0/24"),
 			want{http.StatusBadRequest, "NetcfgSubnetRangeOutsideVnet", "properties.subnets[1].properties.addressPrefix", []string{"10.2.0.0/24", "10.1.0.0/16"}}},
-		{"host bits", vnetBody("10.1.0.0/16", "a=10.1.0.1/24"),
+		{"host bits", VNetBody("10.1.0.0/16", "a=10.1.0.1/24"),
 			want{http.StatusBadRequest, "InvalidCIDRNotation", "properties.subnets[0].properties.addressPrefix", []string{"10.1.0.1/24"}}},
-		{"slash 30", vnetBody("10.1.0.0/16", "a=10.1.0.0/24", "d=10.1.9.0/30"),
+		{"slash 30", VNetBody("10.1.0.0/16", "a=10.1.0.0/24", "d=10.1.9.0/30"),
 			want{tooSmall.Status, tooSmall.Code, "properties.subnets[1].properties.addressPrefix", tooSmall.Mentions}},
-		{"space host bits", vnetBody("10.1.0.1/16"),
+		{"space host bits", VNetBody("10.1.0.1/16"),
 			want{http.StatusBadRequest, "InvalidCIDRNotation", "properties.addressSpace.addressPrefixes[0]", []string{"10.1.0.1/16"}}},
-		{"not a CIDR", vnetBody("10.1.0.0/16", "a=10.1.0/24"),
+		{"not a CIDR", VNetBody("10.1.0.0/16", "a=10.1.0/24"),
 			want{http.StatusBadRequest, "CidrStringParseError", "properties.subnets[0].properties.addressPrefix", []string{"10.1.0/24"}}},
 	}
 	for _, tc := range inline {
 		t.Run("inline "+tc.name, func(t *testing.T) {
 			// On a new VNet nothing is created; on the existing one nothing changes.
-			before := h.snapshot(vid, vid+"/subnets/a", vid+"/subnets/b")
-			_, err := h.putVNet(rg, "vnet1", tc.body)
+			before := h.Snapshot(vid, vid+"/subnets/a", vid+"/subnets/b")
+			_, err := h.PutVNet(rg, "vnet1", tc.body)
 			wantSDKErr(t, err, tc.want)
-			h.unchanged(before)
-			_, err = h.putVNet(rg, "vnet2", tc.body)
+			h.Unchanged(before)
+			_, err = h.PutVNet(rg, "vnet2", tc.body)
 			wantSDKErr(t, err, tc.want)
-			if h.exists(h.rgID(rg) + "/providers/Microsoft.Network/virtualNetworks/vnet2") {
+			if h.Exists(h.RGID(rg) + "/providers/Microsoft.Network/virtualNetworks/vnet2") {
 				t.Error("a refused VNet was created")
 			}
 		})
@@ -160,25 +160,25 @@ func TestVirtualNetwork_LayoutRules(t *testing.T) {
 	}
 	for _, tc := range child {
 		t.Run("child "+tc.name, func(t *testing.T) {
-			before := h.snapshot(vid, vid+"/subnets/a", vid+"/subnets/b")
-			_, err := h.putSubnet(rg, "vnet1", "c", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr(tc.prefix)}})
+			before := h.Snapshot(vid, vid+"/subnets/a", vid+"/subnets/b")
+			_, err := h.PutSubnet(rg, "vnet1", "c", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr(tc.prefix)}})
 			wantSDKErr(t, err, tc.want)
-			h.unchanged(before)
-			if h.exists(vid + "/subnets/c") {
+			h.Unchanged(before)
+			if h.Exists(vid + "/subnets/c") {
 				t.Error("a refused subnet was created")
 			}
 			// Updating an existing subnet into the bad range is refused too.
-			_, err = h.putSubnet(rg, "vnet1", "a", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr(tc.prefix)}})
+			_, err = h.PutSubnet(rg, "vnet1", "a", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr(tc.prefix)}})
 			wantSDKErr(t, err, want{Status: tc.want.Status, Code: tc.want.Code})
-			h.unchanged(before)
+			h.Unchanged(before)
 		})
 	}
 
 	// The smallest subnet, a /29, is accepted, both ways.
-	if _, err := h.putSubnet(rg, "vnet1", "tiny", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr("10.1.9.0/29")}}); err != nil {
+	if _, err := h.PutSubnet(rg, "vnet1", "tiny", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr("10.1.9.0/29")}}); err != nil {
 		t.Errorf("/29 child subnet refused: %v", err)
 	}
-	if _, err := h.putVNet(rg, "vnet3", vnetBody("10.3.0.0/16", "tiny=10.3.0.8/29")); err != nil {
+	if _, err := h.PutVNet(rg, "vnet3", VNetBody("10.3.0.0/16", "tiny=10.3.0.8/29")); err != nil {
 		t.Errorf("/29 inline subnet refused: %v", err)
 	}
 }
@@ -186,20 +186,20 @@ func TestVirtualNetwork_LayoutRules(t *testing.T) {
 func TestSubnet_AssociationsAndReadOnlyEcho(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	v := h.vnet(rg, "vnet1", "10.4.0.0/16", "s1=10.4.1.0/24")
+	rg := h.NewRG()
+	v := h.VNet(rg, "vnet1", "10.4.0.0/16", "s1=10.4.1.0/24")
 	sid := *v.Properties.Subnets[0].ID
-	rt, err := h.putRouteTable(rg, "rt1", armnetwork.RouteTable{})
+	rt, err := h.PutRouteTable(rg, "rt1", armnetwork.RouteTable{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nsg, err := h.putNSG(rg, "nsg1", armnetwork.SecurityGroup{})
+	nsg, err := h.PutNSG(rg, "nsg1", armnetwork.SecurityGroup{})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// Associate through the child resource, as az network vnet subnet update does.
-	s, err := h.putSubnet(rg, "vnet1", "s1", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{
+	s, err := h.PutSubnet(rg, "vnet1", "s1", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{
 		AddressPrefix:        to.Ptr("10.4.1.0/24"),
 		RouteTable:           &armnetwork.RouteTable{ID: rt.ID},
 		NetworkSecurityGroup: &armnetwork.SecurityGroup{ID: nsg.ID},
@@ -210,28 +210,28 @@ func TestSubnet_AssociationsAndReadOnlyEcho(t *testing.T) {
 	if *s.Properties.RouteTable.ID != *rt.ID || *s.Properties.NetworkSecurityGroup.ID != *nsg.ID {
 		t.Errorf("subnet links rt %s nsg %s", *s.Properties.RouteTable.ID, *s.Properties.NetworkSecurityGroup.ID)
 	}
-	gotRT, err := h.net.NewRouteTablesClient().Get(h.ctx, rg, "rt1", nil)
+	gotRT, err := h.Net.NewRouteTablesClient().Get(h.Ctx, rg, "rt1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ids := subnetIDs(gotRT.Properties.Subnets); !slices.Equal(ids, []string{sid}) {
 		t.Errorf("route table lists subnets %v, want [%s]", ids, sid)
 	}
-	gotNSG, err := h.net.NewSecurityGroupsClient().Get(h.ctx, rg, "nsg1", nil)
+	gotNSG, err := h.Net.NewSecurityGroupsClient().Get(h.Ctx, rg, "nsg1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ids := subnetIDs(gotNSG.Properties.Subnets); !slices.Equal(ids, []string{sid}) {
 		t.Errorf("NSG lists subnets %v, want [%s]", ids, sid)
 	}
-	gotV, _ := h.net.NewVirtualNetworksClient().Get(h.ctx, rg, "vnet1", nil)
+	gotV, _ := h.Net.NewVirtualNetworksClient().Get(h.Ctx, rg, "vnet1", nil)
 	if in := gotV.Properties.Subnets[0]; in.Properties.RouteTable == nil || *in.Properties.RouteTable.ID != *rt.ID {
 		t.Errorf("VNet's inline subnet lost its route table: %+v", in.Properties)
 	}
 
 	// Links by a lower-cased id are stored canonical.
-	lowerRT := h.rgID(rg) + "/providers/microsoft.network/routetables/RT1"
-	s, err = h.putSubnet(rg, "vnet1", "s1", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{
+	lowerRT := h.RGID(rg) + "/providers/microsoft.network/routetables/RT1"
+	s, err = h.PutSubnet(rg, "vnet1", "s1", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{
 		AddressPrefix: to.Ptr("10.4.1.0/24"), RouteTable: &armnetwork.RouteTable{ID: to.Ptr(lowerRT)}, NetworkSecurityGroup: &armnetwork.SecurityGroup{ID: nsg.ID},
 	}})
 	if err != nil {
@@ -247,7 +247,7 @@ func TestSubnet_AssociationsAndReadOnlyEcho(t *testing.T) {
 		rt   string
 		want want
 	}{
-		{"missing table", h.rgID(rg) + "/providers/Microsoft.Network/routeTables/nope",
+		{"missing table", h.RGID(rg) + "/providers/Microsoft.Network/routeTables/nope",
 			want{http.StatusBadRequest, "InvalidResourceReference", "properties.routeTable.id", []string{"routeTables/nope"}}},
 		{"not an id", "rt1",
 			want{http.StatusBadRequest, "LinkedInvalidPropertyId", "properties.routeTable.id", []string{"'rt1'"}}},
@@ -256,65 +256,65 @@ func TestSubnet_AssociationsAndReadOnlyEcho(t *testing.T) {
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
-			before := h.snapshot(sid, *v.ID, *rt.ID, *nsg.ID)
-			_, err := h.putSubnet(rg, "vnet1", "s1", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{
+			before := h.Snapshot(sid, *v.ID, *rt.ID, *nsg.ID)
+			_, err := h.PutSubnet(rg, "vnet1", "s1", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{
 				AddressPrefix: to.Ptr("10.4.1.0/24"), RouteTable: &armnetwork.RouteTable{ID: to.Ptr(tc.rt)},
 			}})
 			wantSDKErr(t, err, tc.want)
-			h.unchanged(before)
+			h.Unchanged(before)
 		})
 	}
 
 	// GET a subnet and PUT it back unchanged, read-only fields and all: the
 	// SDK's model and az's raw JSON.
-	sub, err := h.net.NewSubnetsClient().Get(h.ctx, rg, "vnet1", "s1", nil)
+	sub, err := h.Net.NewSubnetsClient().Get(h.Ctx, rg, "vnet1", "s1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	echo, err := h.putSubnet(rg, "vnet1", "s1", sub.Subnet)
+	echo, err := h.PutSubnet(rg, "vnet1", "s1", sub.Subnet)
 	if err != nil {
 		t.Fatalf("PUT of a GET subnet refused: %v", err)
 	}
 	if *echo.Properties.RouteTable.ID != *rt.ID || *echo.Properties.NetworkSecurityGroup.ID != *nsg.ID || *echo.Properties.AddressPrefix != "10.4.1.0/24" {
 		t.Errorf("echo PUT changed the subnet: %+v", echo.Properties)
 	}
-	raw := h.get(sid)
-	r := h.do(http.MethodPut, sid+"?api-version=2022-01-01", raw)
+	raw := h.Get(sid)
+	r := h.Do(http.MethodPut, sid+"?api-version=2022-01-01", raw)
 	if r.Status != http.StatusOK {
 		t.Fatalf("raw echo PUT: %d %s", r.Status, r.Body)
 	}
 	var after armnetwork.Subnet
-	r.decode(t, &after)
+	r.Decode(t, &after)
 	var orig armnetwork.Subnet
 	_ = json.Unmarshal(raw, &orig)
 	if *after.Etag == *orig.Etag {
 		t.Error("echo PUT kept the ETag; a write must change it")
 	}
 	// The same for a whole VNet.
-	vraw := h.get(*v.ID)
-	if r := h.do(http.MethodPut, *v.ID+"?api-version=2022-01-01", vraw); r.Status != http.StatusOK {
+	vraw := h.Get(*v.ID)
+	if r := h.Do(http.MethodPut, *v.ID+"?api-version=2022-01-01", vraw); r.Status != http.StatusOK {
 		t.Fatalf("VNet echo PUT: %d %s", r.Status, r.Body)
 	}
-	gotV, _ = h.net.NewVirtualNetworksClient().Get(h.ctx, rg, "vnet1", nil)
+	gotV, _ = h.Net.NewVirtualNetworksClient().Get(h.Ctx, rg, "vnet1", nil)
 	if in := gotV.Properties.Subnets[0]; in.Properties.RouteTable == nil || *in.Properties.RouteTable.ID != *rt.ID || *in.Properties.NetworkSecurityGroup.ID != *nsg.ID {
 		t.Errorf("VNet echo PUT lost the subnet's links: %+v", in.Properties)
 	}
 
 	// Dropping the links frees the table and the NSG.
-	if _, err := h.putSubnet(rg, "vnet1", "s1", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr("10.4.1.0/24")}}); err != nil {
+	if _, err := h.PutSubnet(rg, "vnet1", "s1", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr("10.4.1.0/24")}}); err != nil {
 		t.Fatal(err)
 	}
-	gotRT, _ = h.net.NewRouteTablesClient().Get(h.ctx, rg, "rt1", nil)
-	gotNSG, _ = h.net.NewSecurityGroupsClient().Get(h.ctx, rg, "nsg1", nil)
+	gotRT, _ = h.Net.NewRouteTablesClient().Get(h.Ctx, rg, "rt1", nil)
+	gotNSG, _ = h.Net.NewSecurityGroupsClient().Get(h.Ctx, rg, "nsg1", nil)
 	if len(gotRT.Properties.Subnets) != 0 || len(gotNSG.Properties.Subnets) != 0 {
 		t.Errorf("after unlinking: route table subnets %v, NSG subnets %v", subnetIDs(gotRT.Properties.Subnets), subnetIDs(gotNSG.Properties.Subnets))
 	}
-	dp, err := h.net.NewRouteTablesClient().BeginDelete(h.ctx, rg, "rt1", nil)
-	if err := deleteLRO(h.ctx, dp, err); err != nil {
+	dp, err := h.Net.NewRouteTablesClient().BeginDelete(h.Ctx, rg, "rt1", nil)
+	if err := DeleteLRO(h.Ctx, dp, err); err != nil {
 		t.Errorf("delete unlinked route table: %v", err)
 	}
-	np, err := h.net.NewSecurityGroupsClient().BeginDelete(h.ctx, rg, "nsg1", nil)
-	if err := deleteLRO(h.ctx, np, err); err != nil {
+	np, err := h.Net.NewSecurityGroupsClient().BeginDelete(h.Ctx, rg, "nsg1", nil)
+	if err := DeleteLRO(h.Ctx, np, err); err != nil {
 		t.Errorf("delete unlinked NSG: %v", err)
 	}
 }
@@ -322,12 +322,12 @@ func TestSubnet_AssociationsAndReadOnlyEcho(t *testing.T) {
 func TestVirtualNetwork_DeleteReleasesLinks(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	rt, err := h.putRouteTable(rg, "rt1", armnetwork.RouteTable{})
+	rg := h.NewRG()
+	rt, err := h.PutRouteTable(rg, "rt1", armnetwork.RouteTable{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nsg, err := h.putNSG(rg, "nsg1", armnetwork.SecurityGroup{})
+	nsg, err := h.PutNSG(rg, "nsg1", armnetwork.SecurityGroup{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,19 +335,19 @@ func TestVirtualNetwork_DeleteReleasesLinks(t *testing.T) {
 		return &armnetwork.Subnet{Name: to.Ptr(name), Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr(prefix),
 			RouteTable: &armnetwork.RouteTable{ID: rt.ID}, NetworkSecurityGroup: &armnetwork.SecurityGroup{ID: nsg.ID}}}
 	}
-	body := vnetBody("10.6.0.0/16")
+	body := VNetBody("10.6.0.0/16")
 	body.Properties.Subnets = []*armnetwork.Subnet{linked("s1", "10.6.1.0/24"), linked("s2", "10.6.2.0/24")}
-	v, err := h.putVNet(rg, "vnet1", body)
+	v, err := h.PutVNet(rg, "vnet1", body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	links := func() (rtSubnets, nsgSubnets []string) {
 		t.Helper()
-		r, err := h.net.NewRouteTablesClient().Get(h.ctx, rg, "rt1", nil)
+		r, err := h.Net.NewRouteTablesClient().Get(h.Ctx, rg, "rt1", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		g, err := h.net.NewSecurityGroupsClient().Get(h.ctx, rg, "nsg1", nil)
+		g, err := h.Net.NewSecurityGroupsClient().Get(h.Ctx, rg, "nsg1", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -357,16 +357,16 @@ func TestVirtualNetwork_DeleteReleasesLinks(t *testing.T) {
 		t.Fatalf("route table lists %v, NSG lists %v; want both subnets", r, g)
 	}
 	// Deleting one subnet drops it from both lists.
-	dp, err := h.net.NewSubnetsClient().BeginDelete(h.ctx, rg, "vnet1", "s2", nil)
-	if err := deleteLRO(h.ctx, dp, err); err != nil {
+	dp, err := h.Net.NewSubnetsClient().BeginDelete(h.Ctx, rg, "vnet1", "s2", nil)
+	if err := DeleteLRO(h.Ctx, dp, err); err != nil {
 		t.Fatal(err)
 	}
 	if r, g := links(); !slices.Equal(r, []string{*v.ID + "/subnets/s1"}) || !slices.Equal(g, r) {
 		t.Errorf("after deleting s2: route table lists %v, NSG lists %v", r, g)
 	}
 	// Deleting the VNet drops its subnets from both lists.
-	vp, err := h.net.NewVirtualNetworksClient().BeginDelete(h.ctx, rg, "vnet1", nil)
-	if err := deleteLRO(h.ctx, vp, err); err != nil {
+	vp, err := h.Net.NewVirtualNetworksClient().BeginDelete(h.Ctx, rg, "vnet1", nil)
+	if err := DeleteLRO(h.Ctx, vp, err); err != nil {
 		t.Fatal(err)
 	}
 	if r, g := links(); len(r) != 0 || len(g) != 0 {

@@ -25,9 +25,9 @@ type routingLab struct {
 	rg, rt1, nic1, nic2 string
 }
 
-func (h *harness) routingLab() routingLab {
-	h.t.Helper()
-	rg := h.newRG()
+func (h *Harness) routingLab() routingLab {
+	h.T.Helper()
+	rg := h.NewRG()
 	l := routingLab{rg: rg}
 	va := func(name, prefix, hop string) *armnetwork.Route {
 		r := &armnetwork.Route{Name: to.Ptr(name), Properties: &armnetwork.RoutePropertiesFormat{
@@ -40,7 +40,7 @@ func (h *harness) routingLab() routingLab {
 	typed := func(name, prefix string, t armnetwork.RouteNextHopType) *armnetwork.Route {
 		return &armnetwork.Route{Name: to.Ptr(name), Properties: &armnetwork.RoutePropertiesFormat{AddressPrefix: to.Ptr(prefix), NextHopType: to.Ptr(t)}}
 	}
-	rt, err := h.putRouteTable(rg, "rt1", armnetwork.RouteTable{Properties: &armnetwork.RouteTablePropertiesFormat{Routes: []*armnetwork.Route{
+	rt, err := h.PutRouteTable(rg, "rt1", armnetwork.RouteTable{Properties: &armnetwork.RouteTablePropertiesFormat{Routes: []*armnetwork.Route{
 		va("ten", "10.0.0.0/8", "10.1.1.250"),
 		va("nva", "10.50.0.0/16", "10.1.1.200"),
 		typed("hole", "10.50.7.0/24", armnetwork.RouteNextHopTypeNone),
@@ -48,20 +48,20 @@ func (h *harness) routingLab() routingLab {
 		typed("inet", "192.168.5.0/24", armnetwork.RouteNextHopTypeInternet),
 	}}})
 	if err != nil {
-		h.t.Fatalf("route table: %v", err)
+		h.T.Fatalf("route table: %v", err)
 	}
 	l.rt1 = *rt.ID
-	v := vnetBody("10.1.0.0/16", "s2=10.1.2.0/24")
+	v := VNetBody("10.1.0.0/16", "s2=10.1.2.0/24")
 	v.Properties.Subnets = append(v.Properties.Subnets, &armnetwork.Subnet{Name: to.Ptr("s1"), Properties: &armnetwork.SubnetPropertiesFormat{
 		AddressPrefix: to.Ptr("10.1.1.0/24"), RouteTable: &armnetwork.RouteTable{ID: rt.ID}}})
-	vn, err := h.putVNet(rg, "vnet", v)
+	vn, err := h.PutVNet(rg, "vnet", v)
 	if err != nil {
-		h.t.Fatalf("vnet: %v", err)
+		h.T.Fatalf("vnet: %v", err)
 	}
 	for i, name := range []string{"nic1", "nic2"} {
-		n, err := h.putNIC(rg, name, *vn.ID+"/subnets/s"+string(rune('1'+i)))
+		n, err := h.PutNIC(rg, name, *vn.ID+"/subnets/s"+string(rune('1'+i)))
 		if err != nil {
-			h.t.Fatalf("nic %s: %v", name, err)
+			h.T.Fatalf("nic %s: %v", name, err)
 		}
 		if i == 0 {
 			l.nic1 = *n.ID
@@ -91,21 +91,22 @@ func routeLine(r *armnetwork.EffectiveRoute) string {
 	return strings.Join([]string{string(*r.Source), string(*r.State), strings.Join(pre, ","), string(*r.NextHopType), strings.Join(hop, ","), s(r.Name)}, " ")
 }
 
-// TestEffectiveRouteTable: the NIC operation lists the system routes with
-// the one shadowed by a user route of the same prefix Invalid, then the
-// user routes, through the SDK's long-running-operation poller.
-func TestEffectiveRouteTable(t *testing.T) {
+// TestNetworkInterface_EffectiveRouteTable: the NIC operation lists the
+// system routes with the one shadowed by a user route of the same prefix
+// Invalid, then the user routes, through the SDK's long-running-operation
+// poller.
+func TestNetworkInterface_EffectiveRouteTable(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	l := h.routingLab()
-	nics := h.net.NewInterfacesClient()
+	nics := h.Net.NewInterfacesClient()
 	effective := func(nic string) []string {
 		t.Helper()
-		p, err := nics.BeginGetEffectiveRouteTable(h.ctx, l.rg, nic, nil)
+		p, err := nics.BeginGetEffectiveRouteTable(h.Ctx, l.rg, nic, nil)
 		if err != nil {
 			t.Fatalf("effective routes of %s: %v", nic, err)
 		}
-		res, err := pollDone(h.ctx, p)
+		res, err := PollDone(h.Ctx, p)
 		if err != nil {
 			t.Fatalf("effective routes of %s: %v", nic, err)
 		}
@@ -145,14 +146,14 @@ func TestEffectiveRouteTable(t *testing.T) {
 
 	// The wire shape is Azure's: name null for system routes, lists for
 	// prefixes and next-hop addresses, a 200 answer.
-	r := h.do(http.MethodPost, l.nic1+"/effectiveRouteTable?api-version=2024-05-01", nil)
+	r := h.Do(http.MethodPost, l.nic1+"/effectiveRouteTable?api-version=2024-05-01", nil)
 	if r.Status != http.StatusOK {
 		t.Fatalf("POST effectiveRouteTable: %d %s", r.Status, r.Body)
 	}
 	var raw struct {
 		Value []map[string]any `json:"value"`
 	}
-	r.decode(t, &raw)
+	r.Decode(t, &raw)
 	if len(raw.Value) != len(want1) {
 		t.Fatalf("%d routes, want %d", len(raw.Value), len(want1))
 	}
@@ -169,7 +170,7 @@ func TestEffectiveRouteTable(t *testing.T) {
 	}
 
 	// A user route edit shows at once.
-	if _, err := h.putRoute(l.rg, "rt1", "inet", armnetwork.Route{Properties: &armnetwork.RoutePropertiesFormat{
+	if _, err := h.PutRoute(l.rg, "rt1", "inet", armnetwork.Route{Properties: &armnetwork.RoutePropertiesFormat{
 		AddressPrefix: to.Ptr("0.0.0.0/0"), NextHopType: to.Ptr(armnetwork.RouteNextHopTypeVirtualAppliance), NextHopIPAddress: to.Ptr("10.1.1.100")}}); err != nil {
 		t.Fatal(err)
 	}
@@ -178,21 +179,21 @@ func TestEffectiveRouteTable(t *testing.T) {
 		t.Errorf("after the 0.0.0.0/0 UDR:\n%s", strings.Join(got, "\n"))
 	}
 
-	_, err := nics.BeginGetEffectiveRouteTable(h.ctx, l.rg, "nope", nil)
+	_, err := nics.BeginGetEffectiveRouteTable(h.Ctx, l.rg, "nope", nil)
 	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceNotFound"})
 }
 
-// TestNextHop: Network Watcher's nextHop answers every next-hop type, a
-// user route over a system route, the longest prefix, and a None route,
-// through the SDK.
-func TestNextHop(t *testing.T) {
+// TestNetworkWatcher_NextHop: Network Watcher's nextHop answers every
+// next-hop type, a user route over a system route, the longest prefix, and a
+// None route, through the SDK.
+func TestNetworkWatcher_NextHop(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	l := h.routingLab()
-	watchers := h.net.NewWatchersClient()
+	watchers := h.Net.NewWatchersClient()
 	// One watcher per region and subscription: this test owns westus2 on
 	// the shared plane.
-	if _, err := watchers.CreateOrUpdate(h.ctx, l.rg, "watcher", armnetwork.Watcher{Location: to.Ptr("westus2")}, nil); err != nil {
+	if _, err := watchers.CreateOrUpdate(h.Ctx, l.rg, "watcher", armnetwork.Watcher{Location: to.Ptr("westus2")}, nil); err != nil {
 		t.Fatalf("network watcher: %v", err)
 	}
 	const system = "System Route"
@@ -215,12 +216,12 @@ func TestNextHop(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := watchers.BeginGetNextHop(h.ctx, l.rg, "watcher", armnetwork.NextHopParameters{
+			p, err := watchers.BeginGetNextHop(h.Ctx, l.rg, "watcher", armnetwork.NextHopParameters{
 				TargetResourceID: to.Ptr(tt.nic), SourceIPAddress: to.Ptr(tt.src), DestinationIPAddress: to.Ptr(tt.dst)}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := pollDone(h.ctx, p)
+			res, err := PollDone(h.Ctx, p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -234,7 +235,7 @@ func TestNextHop(t *testing.T) {
 
 	t.Run("Errors", func(t *testing.T) {
 		call := func(p armnetwork.NextHopParameters) error {
-			_, err := watchers.BeginGetNextHop(h.ctx, l.rg, "watcher", p, nil)
+			_, err := watchers.BeginGetNextHop(h.Ctx, l.rg, "watcher", p, nil)
 			return err
 		}
 		wantSDKErr(t, call(armnetwork.NextHopParameters{TargetResourceID: to.Ptr(l.nic1), SourceIPAddress: to.Ptr("10.1.1.4"), DestinationIPAddress: to.Ptr("10.300.0.1")}),
@@ -243,37 +244,37 @@ func TestNextHop(t *testing.T) {
 			want{Status: http.StatusNotFound, Code: "NotFound"})
 		wantSDKErr(t, call(armnetwork.NextHopParameters{TargetResourceID: to.Ptr(l.nic1), TargetNicResourceID: to.Ptr(l.nic2), SourceIPAddress: to.Ptr("10.1.1.4"), DestinationIPAddress: to.Ptr("10.1.1.5")}),
 			want{Status: http.StatusBadRequest, Code: "InvalidParameter", Target: "targetNicResourceId"})
-		_, err := watchers.BeginGetNextHop(h.ctx, l.rg, "nowatcher", armnetwork.NextHopParameters{
+		_, err := watchers.BeginGetNextHop(h.Ctx, l.rg, "nowatcher", armnetwork.NextHopParameters{
 			TargetResourceID: to.Ptr(l.nic1), SourceIPAddress: to.Ptr("10.1.1.4"), DestinationIPAddress: to.Ptr("10.1.1.5")}, nil)
 		wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceNotFound"})
 	})
 }
 
-// TestNetworkWatcherLifecycle: watchers are tracked resources, one per
+// TestNetworkWatcher_Lifecycle: watchers are tracked resources, one per
 // region and subscription.
-func TestNetworkWatcherLifecycle(t *testing.T) {
+func TestNetworkWatcher_Lifecycle(t *testing.T) {
 	h := ownHarness(t, Options{})
-	rg := h.newRG()
-	w := h.net.NewWatchersClient()
-	res, err := w.CreateOrUpdate(h.ctx, rg, "NetworkWatcher_eastus", armnetwork.Watcher{Location: to.Ptr("East US"), Tags: map[string]*string{"a": to.Ptr("b")}}, nil)
+	rg := h.NewRG()
+	w := h.Net.NewWatchersClient()
+	res, err := w.CreateOrUpdate(h.Ctx, rg, "NetworkWatcher_eastus", armnetwork.Watcher{Location: to.Ptr("East US"), Tags: map[string]*string{"a": to.Ptr("b")}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if deref(res.Location) != "eastus" || deref(res.Type) != "Microsoft.Network/networkWatchers" || res.Properties == nil || string(*res.Properties.ProvisioningState) != "Succeeded" {
 		t.Errorf("watcher = %+v", res)
 	}
-	if _, err := w.CreateOrUpdate(h.ctx, rg, "NetworkWatcher_eastus", armnetwork.Watcher{Location: to.Ptr("eastus")}, nil); err != nil {
+	if _, err := w.CreateOrUpdate(h.Ctx, rg, "NetworkWatcher_eastus", armnetwork.Watcher{Location: to.Ptr("eastus")}, nil); err != nil {
 		t.Errorf("re-PUT of the same watcher: %v", err)
 	}
-	_, err = w.CreateOrUpdate(h.ctx, rg, "second", armnetwork.Watcher{Location: to.Ptr("eastus")}, nil)
+	_, err = w.CreateOrUpdate(h.Ctx, rg, "second", armnetwork.Watcher{Location: to.Ptr("eastus")}, nil)
 	wantSDKErr(t, err, want{Status: http.StatusBadRequest, Code: "NetworkWatcherCountLimitReached"})
-	if _, err := w.CreateOrUpdate(h.ctx, rg, "NetworkWatcher_westus", armnetwork.Watcher{Location: to.Ptr("westus")}, nil); err != nil {
+	if _, err := w.CreateOrUpdate(h.Ctx, rg, "NetworkWatcher_westus", armnetwork.Watcher{Location: to.Ptr("westus")}, nil); err != nil {
 		t.Fatal(err)
 	}
 	var names []string
 	pager := w.NewListAllPager(nil)
 	for pager.More() {
-		page, err := pager.NextPage(h.ctx)
+		page, err := pager.NextPage(h.Ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -284,11 +285,11 @@ func TestNetworkWatcherLifecycle(t *testing.T) {
 	if diff := cmp.Diff([]string{"NetworkWatcher_eastus", "NetworkWatcher_westus"}, names); diff != "" {
 		t.Errorf("watchers (-want +got):\n%s", diff)
 	}
-	dp, err := w.BeginDelete(h.ctx, rg, "NetworkWatcher_westus", nil)
-	if err := deleteLRO(h.ctx, dp, err); err != nil {
+	dp, err := w.BeginDelete(h.Ctx, rg, "NetworkWatcher_westus", nil)
+	if err := DeleteLRO(h.Ctx, dp, err); err != nil {
 		t.Fatal(err)
 	}
-	_, err = w.Get(h.ctx, rg, "NetworkWatcher_westus", nil)
+	_, err = w.Get(h.Ctx, rg, "NetworkWatcher_westus", nil)
 	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceNotFound"})
 }
 

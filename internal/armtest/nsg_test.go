@@ -30,8 +30,8 @@ func ruleNames(rs []*armnetwork.SecurityRule) []string {
 func TestNSG_DefaultAndCustomRules(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	g, err := h.putNSG(rg, "nsg1", armnetwork.SecurityGroup{Properties: &armnetwork.SecurityGroupPropertiesFormat{
+	rg := h.NewRG()
+	g, err := h.PutNSG(rg, "nsg1", armnetwork.SecurityGroup{Properties: &armnetwork.SecurityGroupPropertiesFormat{
 		SecurityRules: []*armnetwork.SecurityRule{{Name: to.Ptr("allow-https"), Properties: rule(100, armnetwork.SecurityRuleDirectionInbound)}},
 	}})
 	if err != nil {
@@ -75,7 +75,7 @@ func TestNSG_DefaultAndCustomRules(t *testing.T) {
 	}
 	checkDefaults(g.Properties.DefaultSecurityRules)
 
-	dr, err := h.net.NewDefaultSecurityRulesClient().Get(h.ctx, rg, "nsg1", "DenyAllInBound", nil)
+	dr, err := h.Net.NewDefaultSecurityRulesClient().Get(h.Ctx, rg, "nsg1", "DenyAllInBound", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,9 +83,9 @@ func TestNSG_DefaultAndCustomRules(t *testing.T) {
 		t.Errorf("DenyAllInBound: %+v", dr.Properties)
 	}
 	var listed []*armnetwork.SecurityRule
-	pager := h.net.NewDefaultSecurityRulesClient().NewListPager(rg, "nsg1", nil)
+	pager := h.Net.NewDefaultSecurityRulesClient().NewListPager(rg, "nsg1", nil)
 	for pager.More() {
-		page, err := pager.NextPage(h.ctx)
+		page, err := pager.NextPage(h.Ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,10 +94,10 @@ func TestNSG_DefaultAndCustomRules(t *testing.T) {
 	checkDefaults(listed)
 
 	// Rules as child resources join the NSG; an update keeps the defaults.
-	if _, err := h.putSecurityRule(rg, "nsg1", "allow-dns", armnetwork.SecurityRule{Properties: rule(4096, armnetwork.SecurityRuleDirectionOutbound)}); err != nil {
+	if _, err := h.PutSecurityRule(rg, "nsg1", "allow-dns", armnetwork.SecurityRule{Properties: rule(4096, armnetwork.SecurityRuleDirectionOutbound)}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := h.net.NewSecurityGroupsClient().Get(h.ctx, rg, "nsg1", nil)
+	got, err := h.Net.NewSecurityGroupsClient().Get(h.Ctx, rg, "nsg1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestNSG_DefaultAndCustomRules(t *testing.T) {
 	}
 	checkDefaults(got.Properties.DefaultSecurityRules)
 	// GET → PUT back (read-only fields, default rules and all) keeps both.
-	echo, err := h.putNSG(rg, "nsg1", got.SecurityGroup)
+	echo, err := h.PutNSG(rg, "nsg1", got.SecurityGroup)
 	if err != nil {
 		t.Fatalf("echo PUT of the NSG refused: %v", err)
 	}
@@ -115,28 +115,28 @@ func TestNSG_DefaultAndCustomRules(t *testing.T) {
 	}
 	checkDefaults(echo.Properties.DefaultSecurityRules)
 	// Deleting a custom rule re-renders the NSG.
-	dp, err := h.net.NewSecurityRulesClient().BeginDelete(h.ctx, rg, "nsg1", "allow-dns", nil)
-	if err := deleteLRO(h.ctx, dp, err); err != nil {
+	dp, err := h.Net.NewSecurityRulesClient().BeginDelete(h.Ctx, rg, "nsg1", "allow-dns", nil)
+	if err := DeleteLRO(h.Ctx, dp, err); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = h.net.NewSecurityGroupsClient().Get(h.ctx, rg, "nsg1", nil)
+	got, _ = h.Net.NewSecurityGroupsClient().Get(h.Ctx, rg, "nsg1", nil)
 	if n := ruleNames(got.Properties.SecurityRules); !slices.Equal(n, []string{"allow-https"}) {
 		t.Errorf("after deleting allow-dns securityRules %v", n)
 	}
 	// Default rules can't be deleted.
-	r := h.do(http.MethodDelete, *g.ID+"/defaultSecurityRules/DenyAllInBound?api-version=2024-05-01", nil)
+	r := h.Do(http.MethodDelete, *g.ID+"/defaultSecurityRules/DenyAllInBound?api-version=2024-05-01", nil)
 	if r.Status < 400 || r.Status >= 500 {
 		t.Errorf("DELETE of a default rule answered %d", r.Status)
 	} else {
-		want{Status: http.StatusBadRequest, Code: "CannotModifyDefaultSecurityRule", Mentions: []string{"DenyAllInBound"}}.Check(t, r.apiErr(t))
+		want{Status: http.StatusBadRequest, Code: "CannotModifyDefaultSecurityRule", Mentions: []string{"DenyAllInBound"}}.Check(t, r.APIErr(t))
 	}
 }
 
 func TestNSG_PriorityRange(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	g, err := h.putNSG(rg, "nsg1", armnetwork.SecurityGroup{Properties: &armnetwork.SecurityGroupPropertiesFormat{
+	rg := h.NewRG()
+	g, err := h.PutNSG(rg, "nsg1", armnetwork.SecurityGroup{Properties: &armnetwork.SecurityGroupPropertiesFormat{
 		SecurityRules: []*armnetwork.SecurityRule{{Name: to.Ptr("existing"), Properties: rule(200, armnetwork.SecurityRuleDirectionInbound)}},
 	}})
 	if err != nil {
@@ -148,42 +148,42 @@ func TestNSG_PriorityRange(t *testing.T) {
 	}{{99, false}, {100, true}, {101, true}, {4095, true}, {4096, true}, {4097, false}, {0, false}, {-1, false}, {65000, false}} {
 		t.Run(fmt.Sprint(tc.prio), func(t *testing.T) {
 			name := fmt.Sprintf("p%d", tc.prio)
-			before := h.snapshot(*g.ID)
-			_, err := h.putSecurityRule(rg, "nsg1", name, armnetwork.SecurityRule{Properties: rule(tc.prio, armnetwork.SecurityRuleDirectionOutbound)})
+			before := h.Snapshot(*g.ID)
+			_, err := h.PutSecurityRule(rg, "nsg1", name, armnetwork.SecurityRule{Properties: rule(tc.prio, armnetwork.SecurityRuleDirectionOutbound)})
 			if tc.ok {
 				if err != nil {
 					t.Fatalf("priority %d refused: %v", tc.prio, err)
 				}
-				dp, err := h.net.NewSecurityRulesClient().BeginDelete(h.ctx, rg, "nsg1", name, nil)
-				if err := deleteLRO(h.ctx, dp, err); err != nil {
+				dp, err := h.Net.NewSecurityRulesClient().BeginDelete(h.Ctx, rg, "nsg1", name, nil)
+				if err := DeleteLRO(h.Ctx, dp, err); err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
 			prio := fmt.Sprint(tc.prio)
 			wantSDKErr(t, err, want{Status: http.StatusBadRequest, Code: "SecurityRuleInvalidPriority", Target: "properties.priority", Mentions: []string{prio}})
-			h.unchanged(before)
-			if h.exists(*g.ID + "/securityRules/" + name) {
+			h.Unchanged(before)
+			if h.Exists(*g.ID + "/securityRules/" + name) {
 				t.Error("refused rule was created")
 			}
 			// Inline in the NSG, the target names the rule's index.
-			_, err = h.putNSG(rg, "nsg1", armnetwork.SecurityGroup{Properties: &armnetwork.SecurityGroupPropertiesFormat{
+			_, err = h.PutNSG(rg, "nsg1", armnetwork.SecurityGroup{Properties: &armnetwork.SecurityGroupPropertiesFormat{
 				SecurityRules: []*armnetwork.SecurityRule{
 					{Name: to.Ptr("existing"), Properties: rule(200, armnetwork.SecurityRuleDirectionInbound)},
 					{Name: to.Ptr(name), Properties: rule(tc.prio, armnetwork.SecurityRuleDirectionInbound)},
 				},
 			}})
 			wantSDKErr(t, err, want{Status: http.StatusBadRequest, Code: "SecurityRuleInvalidPriority", Target: "properties.securityRules[1].properties.priority", Mentions: []string{prio}})
-			h.unchanged(before)
+			h.Unchanged(before)
 		})
 	}
 
 	// Two rules may not share a priority in one direction.
-	before := h.snapshot(*g.ID)
-	_, err = h.putSecurityRule(rg, "nsg1", "clash", armnetwork.SecurityRule{Properties: rule(200, armnetwork.SecurityRuleDirectionInbound)})
+	before := h.Snapshot(*g.ID)
+	_, err = h.PutSecurityRule(rg, "nsg1", "clash", armnetwork.SecurityRule{Properties: rule(200, armnetwork.SecurityRuleDirectionInbound)})
 	wantSDKErr(t, err, want{Status: http.StatusBadRequest, Code: "SecurityRuleConflict", Target: "properties.priority", Mentions: []string{"200", "existing"}})
-	h.unchanged(before)
-	if _, err := h.putSecurityRule(rg, "nsg1", "other-direction", armnetwork.SecurityRule{Properties: rule(200, armnetwork.SecurityRuleDirectionOutbound)}); err != nil {
+	h.Unchanged(before)
+	if _, err := h.PutSecurityRule(rg, "nsg1", "other-direction", armnetwork.SecurityRule{Properties: rule(200, armnetwork.SecurityRuleDirectionOutbound)}); err != nil {
 		t.Errorf("same priority in the other direction refused: %v", err)
 	}
 }

@@ -19,8 +19,8 @@ import (
 func TestRender_ParentsAreTheSDKModelsEncoding(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	rt, err := h.putRouteTable(rg, "rt1", armnetwork.RouteTable{
+	rg := h.NewRG()
+	rt, err := h.PutRouteTable(rg, "rt1", armnetwork.RouteTable{
 		Tags: map[string]*string{"subnets": to.Ptr(`"routes":[]`)},
 		Properties: &armnetwork.RouteTablePropertiesFormat{Routes: []*armnetwork.Route{
 			{Name: to.Ptr("r1"), Properties: route("10.244.0.0/24", armnetwork.RouteNextHopTypeVirtualAppliance, "10.240.0.4")},
@@ -30,22 +30,22 @@ func TestRender_ParentsAreTheSDKModelsEncoding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.putRoute(rg, "rt1", "r3", armnetwork.Route{Properties: route("10.244.2.0/24", armnetwork.RouteNextHopTypeNone, "")}); err != nil {
+	if _, err := h.PutRoute(rg, "rt1", "r3", armnetwork.Route{Properties: route("10.244.2.0/24", armnetwork.RouteNextHopTypeNone, "")}); err != nil {
 		t.Fatal(err)
 	}
-	nsg, err := h.putNSG(rg, "nsg1", armnetwork.SecurityGroup{})
+	nsg, err := h.PutNSG(rg, "nsg1", armnetwork.SecurityGroup{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := vnetBody("10.240.0.0/16", "s1=10.240.0.0/24", "s2=10.240.1.0/24")
+	v := VNetBody("10.240.0.0/16", "s1=10.240.0.0/24", "s2=10.240.1.0/24")
 	v.Tags = map[string]*string{"routes": to.Ptr(`"subnets":[]`)}
 	v.Properties.Subnets[0].Properties.RouteTable = &armnetwork.RouteTable{ID: rt.ID}
 	v.Properties.Subnets[1].Properties.NetworkSecurityGroup = &armnetwork.SecurityGroup{ID: nsg.ID}
-	vn, err := h.putVNet(rg, "vnet1", v)
+	vn, err := h.PutVNet(rg, "vnet1", v)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.putSubnet(rg, "vnet1", "s3", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr("10.240.2.0/24")}}); err != nil {
+	if _, err := h.PutSubnet(rg, "vnet1", "s3", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr("10.240.2.0/24")}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -55,7 +55,7 @@ func TestRender_ParentsAreTheSDKModelsEncoding(t *testing.T) {
 		{*vn.ID, &armnetwork.VirtualNetwork{}},
 		{*rt.ID, &armnetwork.RouteTable{}},
 	} {
-		got := h.get(tc.id)
+		got := h.Get(tc.id)
 		if err := json.Unmarshal(got, tc.model); err != nil {
 			t.Fatalf("decode %s: %v", tc.id, err)
 		}
@@ -68,12 +68,12 @@ func TestRender_ParentsAreTheSDKModelsEncoding(t *testing.T) {
 		}
 	}
 	var gotV armnetwork.VirtualNetwork
-	_ = json.Unmarshal(h.get(*vn.ID), &gotV)
+	_ = json.Unmarshal(h.Get(*vn.ID), &gotV)
 	if n := len(gotV.Properties.Subnets); n != 3 {
 		t.Errorf("VNet lists %d subnets, want 3", n)
 	}
 	var gotRT armnetwork.RouteTable
-	_ = json.Unmarshal(h.get(*rt.ID), &gotRT)
+	_ = json.Unmarshal(h.Get(*rt.ID), &gotRT)
 	if n, s := len(gotRT.Properties.Routes), len(gotRT.Properties.Subnets); n != 3 || s != 1 {
 		t.Errorf("route table lists %d routes and %d subnets, want 3 and 1", n, s)
 	}
@@ -88,9 +88,9 @@ func TestConcurrentPuts_AreSerializable(t *testing.T) {
 	t.Parallel()
 	const limit, clients = 5, 16
 	h := ownHarness(t, Options{MaxRoutesPerTable: limit})
-	rg := h.newRG()
-	h.vnet(rg, "vnet1", "10.0.0.0/8")
-	if _, err := h.putRouteTable(rg, "rt1", armnetwork.RouteTable{}); err != nil {
+	rg := h.NewRG()
+	h.VNet(rg, "vnet1", "10.0.0.0/8")
+	if _, err := h.PutRouteTable(rg, "rt1", armnetwork.RouteTable{}); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -101,13 +101,13 @@ func TestConcurrentPuts_AreSerializable(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			s := armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr(fmt.Sprintf("10.%d.0.0/16", i))}}
-			if _, err := h.putSubnet(rg, "vnet1", fmt.Sprintf("s%02d", i), s); err != nil {
+			if _, err := h.PutSubnet(rg, "vnet1", fmt.Sprintf("s%02d", i), s); err != nil {
 				t.Errorf("subnet %d: %v", i, err)
 			}
 		}()
 		go func() {
 			defer wg.Done()
-			_, err := h.putRoute(rg, "rt1", fmt.Sprintf("r%02d", i), armnetwork.Route{Properties: route(fmt.Sprintf("10.244.%d.0/24", i), armnetwork.RouteNextHopTypeNone, "")})
+			_, err := h.PutRoute(rg, "rt1", fmt.Sprintf("r%02d", i), armnetwork.Route{Properties: route(fmt.Sprintf("10.244.%d.0/24", i), armnetwork.RouteNextHopTypeNone, "")})
 			mu.Lock()
 			defer mu.Unlock()
 			var re *azcore.ResponseError
@@ -126,14 +126,14 @@ func TestConcurrentPuts_AreSerializable(t *testing.T) {
 		t.Errorf("%d routes created and %d refused, want %d and %d", created, refused, limit, clients-limit)
 	}
 	var v armnetwork.VirtualNetwork
-	if err := json.Unmarshal(h.get(h.rgID(rg)+"/providers/Microsoft.Network/virtualNetworks/vnet1"), &v); err != nil {
+	if err := json.Unmarshal(h.Get(h.RGID(rg)+"/providers/Microsoft.Network/virtualNetworks/vnet1"), &v); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(v.Properties.Subnets); n != clients {
 		t.Errorf("VNet lists %d subnets, want %d", n, clients)
 	}
 	var rt armnetwork.RouteTable
-	if err := json.Unmarshal(h.get(h.rgID(rg)+"/providers/Microsoft.Network/routeTables/rt1"), &rt); err != nil {
+	if err := json.Unmarshal(h.Get(h.RGID(rg)+"/providers/Microsoft.Network/routeTables/rt1"), &rt); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(rt.Properties.Routes); n != limit {

@@ -17,7 +17,7 @@ func TestSubscriptions_ListAndGet(t *testing.T) {
 
 	// az login lists subscriptions with this api-version and needs id,
 	// displayName, state and tenantId on each.
-	r := h.do(http.MethodGet, "/subscriptions?api-version=2019-11-01", nil)
+	r := h.Do(http.MethodGet, "/subscriptions?api-version=2019-11-01", nil)
 	if r.Status != http.StatusOK {
 		t.Fatalf("list subscriptions: %d %s", r.Status, r.Body)
 	}
@@ -26,30 +26,30 @@ func TestSubscriptions_ListAndGet(t *testing.T) {
 			ID, SubscriptionID, DisplayName, State, TenantID string
 		} `json:"value"`
 	}
-	r.decode(t, &list)
+	r.Decode(t, &list)
 	if len(list.Value) != 1 {
 		t.Fatalf("got %d subscriptions, want 1: %s", len(list.Value), r.Body)
 	}
 	s := list.Value[0]
-	if s.ID != "/subscriptions/"+h.sub || s.SubscriptionID != h.sub || s.DisplayName == "" || s.State != "Enabled" || s.TenantID != h.e.Creds.TenantID {
-		t.Errorf("subscription %+v: want id /subscriptions/%s, state Enabled, tenant %s and a display name", s, h.sub, h.e.Creds.TenantID)
+	if s.ID != "/subscriptions/"+h.Sub || s.SubscriptionID != h.Sub || s.DisplayName == "" || s.State != "Enabled" || s.TenantID != h.Env.Creds.TenantID {
+		t.Errorf("subscription %+v: want id /subscriptions/%s, state Enabled, tenant %s and a display name", s, h.Sub, h.Env.Creds.TenantID)
 	}
 
-	r = h.do(http.MethodGet, "/subscriptions/"+h.sub+"?api-version=2022-12-01", nil)
+	r = h.Do(http.MethodGet, "/subscriptions/"+h.Sub+"?api-version=2022-12-01", nil)
 	if r.Status != http.StatusOK {
 		t.Fatalf("get subscription: %d %s", r.Status, r.Body)
 	}
 	var got struct{ ID, SubscriptionID, State, TenantID string }
-	r.decode(t, &got)
-	if got.ID != "/subscriptions/"+h.sub || got.TenantID != h.e.Creds.TenantID || got.State != "Enabled" {
+	r.Decode(t, &got)
+	if got.ID != "/subscriptions/"+h.Sub || got.TenantID != h.Env.Creds.TenantID || got.State != "Enabled" {
 		t.Errorf("get subscription = %+v", got)
 	}
 
 	const missing = "00000000-0000-0000-0000-000000000001"
-	r = h.do(http.MethodGet, "/subscriptions/"+missing+"?api-version=2022-12-01", nil)
-	want{Status: http.StatusNotFound, Code: "SubscriptionNotFound", Mentions: []string{missing}}.Check(t, r.apiErr(t))
-	r = h.do(http.MethodGet, "/subscriptions/"+missing+"/resourcegroups?api-version=2021-04-01", nil)
-	want{Status: http.StatusNotFound, Code: "SubscriptionNotFound", Mentions: []string{missing}}.Check(t, r.apiErr(t))
+	r = h.Do(http.MethodGet, "/subscriptions/"+missing+"?api-version=2022-12-01", nil)
+	want{Status: http.StatusNotFound, Code: "SubscriptionNotFound", Mentions: []string{missing}}.Check(t, r.APIErr(t))
+	r = h.Do(http.MethodGet, "/subscriptions/"+missing+"/resourcegroups?api-version=2021-04-01", nil)
+	want{Status: http.StatusNotFound, Code: "SubscriptionNotFound", Mentions: []string{missing}}.Check(t, r.APIErr(t))
 }
 
 func TestResourceGroups_Lifecycle(t *testing.T) {
@@ -57,23 +57,23 @@ func TestResourceGroups_Lifecycle(t *testing.T) {
 	h := newHarness(t)
 	name := uniqueRG(t)
 
-	ctx, resp := captured(h.ctx)
-	created, err := h.rg.CreateOrUpdate(ctx, name, armresources.ResourceGroup{Location: to.Ptr("East US"), Tags: map[string]*string{"env": to.Ptr("test")}}, nil)
+	ctx, resp := captured(h.Ctx)
+	created, err := h.RG.CreateOrUpdate(ctx, name, armresources.ResourceGroup{Location: to.Ptr("East US"), Tags: map[string]*string{"env": to.Ptr("test")}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if (*resp).StatusCode != http.StatusCreated {
 		t.Errorf("first PUT answered %d, want 201", (*resp).StatusCode)
 	}
-	if *created.ID != h.rgID(name) || *created.Name != name || *created.Location != "eastus" || *created.Type != "Microsoft.Resources/resourceGroups" {
+	if *created.ID != h.RGID(name) || *created.Name != name || *created.Location != "eastus" || *created.Type != "Microsoft.Resources/resourceGroups" {
 		t.Errorf("created %+v", created.ResourceGroup)
 	}
 	if created.Properties == nil || *created.Properties.ProvisioningState != "Succeeded" {
 		t.Errorf("provisioningState not Succeeded: %+v", created.Properties)
 	}
 
-	ctx, resp = captured(h.ctx)
-	if _, err := h.rg.CreateOrUpdate(ctx, name, armresources.ResourceGroup{Location: to.Ptr("eastus")}, nil); err != nil {
+	ctx, resp = captured(h.Ctx)
+	if _, err := h.RG.CreateOrUpdate(ctx, name, armresources.ResourceGroup{Location: to.Ptr("eastus")}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if (*resp).StatusCode != http.StatusOK {
@@ -81,42 +81,42 @@ func TestResourceGroups_Lifecycle(t *testing.T) {
 	}
 
 	// A group can't move.
-	_, err = h.rg.CreateOrUpdate(h.ctx, name, armresources.ResourceGroup{Location: to.Ptr("westeurope")}, nil)
+	_, err = h.RG.CreateOrUpdate(h.Ctx, name, armresources.ResourceGroup{Location: to.Ptr("westeurope")}, nil)
 	wantSDKErr(t, err, want{Status: http.StatusConflict, Code: "InvalidResourceGroupLocation", Target: "location", Mentions: []string{"westeurope", "eastus"}})
 
-	got, err := h.rg.Get(h.ctx, name, nil)
+	got, err := h.RG.Get(h.Ctx, name, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *got.ID != h.rgID(name) || *got.Location != "eastus" {
+	if *got.ID != h.RGID(name) || *got.Location != "eastus" {
 		t.Errorf("get %+v", got.ResourceGroup)
 	}
 
-	ex, err := h.rg.CheckExistence(h.ctx, name, nil)
+	ex, err := h.RG.CheckExistence(h.Ctx, name, nil)
 	if err != nil || !ex.Success {
 		t.Errorf("CheckExistence(%s) = %v, %v; want true", name, ex.Success, err)
 	}
-	ex, err = h.rg.CheckExistence(h.ctx, name+"-nope", nil)
+	ex, err = h.RG.CheckExistence(h.Ctx, name+"-nope", nil)
 	if err != nil || ex.Success {
 		t.Errorf("CheckExistence(missing) = %v, %v; want false", ex.Success, err)
 	}
 
-	upd, err := h.rg.Update(h.ctx, name, armresources.ResourceGroupPatchable{Tags: map[string]*string{"team": to.Ptr("net")}}, nil)
+	upd, err := h.RG.Update(h.Ctx, name, armresources.ResourceGroupPatchable{Tags: map[string]*string{"team": to.Ptr("net")}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(upd.Tags) != 1 || upd.Tags["team"] == nil || *upd.Tags["team"] != "net" || *upd.Location != "eastus" {
 		t.Errorf("after PATCH: tags %v location %v", upd.Tags, *upd.Location)
 	}
-	got, _ = h.rg.Get(h.ctx, name, nil)
+	got, _ = h.RG.Get(h.Ctx, name, nil)
 	if got.Tags["team"] == nil || *got.Tags["team"] != "net" {
 		t.Errorf("PATCHed tags not stored: %v", got.Tags)
 	}
 
 	var listed []string
-	pager := h.rg.NewListPager(nil)
+	pager := h.RG.NewListPager(nil)
 	for pager.More() {
-		page, err := pager.NextPage(h.ctx)
+		page, err := pager.NextPage(h.Ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,37 +130,37 @@ func TestResourceGroups_Lifecycle(t *testing.T) {
 func TestResourceGroups_DeleteRemovesContents(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
+	rg := h.NewRG()
 	other := uniqueRG(t) + "-other"
-	h.mkRG(other)
+	h.MkRG(other)
 
-	v := h.vnet(rg, "vnet1", "10.10.0.0/16", "s1=10.10.1.0/24")
-	rt, err := h.putRouteTable(rg, "rt1", armnetwork.RouteTable{})
+	v := h.VNet(rg, "vnet1", "10.10.0.0/16", "s1=10.10.1.0/24")
+	rt, err := h.PutRouteTable(rg, "rt1", armnetwork.RouteTable{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nsg, err := h.putNSG(rg, "nsg1", armnetwork.SecurityGroup{})
+	nsg, err := h.PutNSG(rg, "nsg1", armnetwork.SecurityGroup{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// In-use links inside the group do not block deleting the group.
-	if _, err := h.putSubnet(rg, "vnet1", "s1", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{
+	if _, err := h.PutSubnet(rg, "vnet1", "s1", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{
 		AddressPrefix:        to.Ptr("10.10.1.0/24"),
 		RouteTable:           &armnetwork.RouteTable{ID: rt.ID},
 		NetworkSecurityGroup: &armnetwork.SecurityGroup{ID: nsg.ID},
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	nic, err := h.putNIC(rg, "nic1", *v.Properties.Subnets[0].ID)
+	nic, err := h.PutNIC(rg, "nic1", *v.Properties.Subnets[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	otherVNet := h.vnet(other, "vnet1", "10.10.0.0/16")
+	otherVNet := h.VNet(other, "vnet1", "10.10.0.0/16")
 
 	var inRG []string
-	pager := h.res.NewListByResourceGroupPager(rg, nil)
+	pager := h.Res.NewListByResourceGroupPager(rg, nil)
 	for pager.More() {
-		page, err := pager.NextPage(h.ctx)
+		page, err := pager.NextPage(h.Ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,21 +172,21 @@ func TestResourceGroups_DeleteRemovesContents(t *testing.T) {
 		}
 	}
 
-	p, err := h.rg.BeginDelete(h.ctx, rg, nil)
-	if err := deleteLRO(h.ctx, p, err); err != nil {
+	p, err := h.RG.BeginDelete(h.Ctx, rg, nil)
+	if err := DeleteLRO(h.Ctx, p, err); err != nil {
 		t.Fatalf("delete group: %v", err)
 	}
 
-	_, err = h.rg.Get(h.ctx, rg, nil)
+	_, err = h.RG.Get(h.Ctx, rg, nil)
 	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceGroupNotFound", Target: "resourceGroupName", Mentions: []string{rg}})
-	_, err = h.net.NewVirtualNetworksClient().Get(h.ctx, rg, "vnet1", nil)
+	_, err = h.Net.NewVirtualNetworksClient().Get(h.Ctx, rg, "vnet1", nil)
 	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceGroupNotFound", Mentions: []string{rg}})
 
 	// Subscription-wide lists no longer show the group's contents.
 	var vnets []string
-	vp := h.net.NewVirtualNetworksClient().NewListAllPager(nil)
+	vp := h.Net.NewVirtualNetworksClient().NewListAllPager(nil)
 	for vp.More() {
-		page, err := vp.NextPage(h.ctx)
+		page, err := vp.NextPage(h.Ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,14 +200,14 @@ func TestResourceGroups_DeleteRemovesContents(t *testing.T) {
 	}
 
 	// Recreating the group starts empty, and the subnet's addresses are free.
-	h.mkRG(rg)
+	h.MkRG(rg)
 	for _, id := range []string{*v.ID, *rt.ID, *nsg.ID, *nic.ID} {
-		if h.exists(id) {
+		if h.Exists(id) {
 			t.Errorf("%s survived its group's deletion", id)
 		}
 	}
-	v = h.vnet(rg, "vnet1", "10.10.0.0/16", "s1=10.10.1.0/24")
-	nic, err = h.putNIC(rg, "nic1", *v.Properties.Subnets[0].ID)
+	v = h.VNet(rg, "vnet1", "10.10.0.0/16", "s1=10.10.1.0/24")
+	nic, err = h.PutNIC(rg, "nic1", *v.Properties.Subnets[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,9 +227,9 @@ func TestResourceGroups_InvalidNames(t *testing.T) {
 		strings.Repeat("a", 91),
 	} {
 		t.Run(name[:min(len(name), 20)], func(t *testing.T) {
-			_, err := h.rg.CreateOrUpdate(h.ctx, name, armresources.ResourceGroup{Location: to.Ptr("eastus")}, nil)
+			_, err := h.RG.CreateOrUpdate(h.Ctx, name, armresources.ResourceGroup{Location: to.Ptr("eastus")}, nil)
 			wantSDKErr(t, err, want{Status: http.StatusBadRequest, Code: "InvalidResourceGroup", Target: "resourceGroupName", Mentions: []string{name}})
-			ex, err := h.rg.CheckExistence(h.ctx, name, nil)
+			ex, err := h.RG.CheckExistence(h.Ctx, name, nil)
 			if err != nil || ex.Success {
 				t.Errorf("refused group %q exists (%v, %v)", name, ex.Success, err)
 			}
@@ -237,7 +237,7 @@ func TestResourceGroups_InvalidNames(t *testing.T) {
 	}
 	// The longest name and every allowed character are accepted.
 	for _, name := range []string{strings.Repeat("b", 90), "Ok_name-(1).x", "grüße"} {
-		if _, err := h.rg.CreateOrUpdate(h.ctx, name, armresources.ResourceGroup{Location: to.Ptr("eastus")}, nil); err != nil {
+		if _, err := h.RG.CreateOrUpdate(h.Ctx, name, armresources.ResourceGroup{Location: to.Ptr("eastus")}, nil); err != nil {
 			t.Errorf("valid name %q refused: %v", name, err)
 		}
 	}
@@ -247,22 +247,22 @@ func TestResourceGroups_NotFound(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	const rg = "rg-does-not-exist"
-	_, err := h.rg.Get(h.ctx, rg, nil)
+	_, err := h.RG.Get(h.Ctx, rg, nil)
 	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceGroupNotFound", Target: "resourceGroupName", Mentions: []string{rg}})
-	_, err = h.rg.Update(h.ctx, rg, armresources.ResourceGroupPatchable{Tags: map[string]*string{}}, nil)
+	_, err = h.RG.Update(h.Ctx, rg, armresources.ResourceGroupPatchable{Tags: map[string]*string{}}, nil)
 	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceGroupNotFound", Mentions: []string{rg}})
 	// Writing into, reading from and listing a missing group all name it.
-	_, err = h.putVNet(rg, "vnet1", vnetBody("10.0.0.0/16"))
+	_, err = h.PutVNet(rg, "vnet1", VNetBody("10.0.0.0/16"))
 	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceGroupNotFound", Target: "resourceGroupName", Mentions: []string{rg}})
-	_, err = h.net.NewVirtualNetworksClient().Get(h.ctx, rg, "vnet1", nil)
+	_, err = h.Net.NewVirtualNetworksClient().Get(h.Ctx, rg, "vnet1", nil)
 	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceGroupNotFound", Mentions: []string{rg}})
-	_, err = h.net.NewVirtualNetworksClient().NewListPager(rg, nil).NextPage(h.ctx)
+	_, err = h.Net.NewVirtualNetworksClient().NewListPager(rg, nil).NextPage(h.Ctx)
 	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceGroupNotFound", Mentions: []string{rg}})
-	_, err = h.res.NewListByResourceGroupPager(rg, nil).NextPage(h.ctx)
+	_, err = h.Res.NewListByResourceGroupPager(rg, nil).NextPage(h.Ctx)
 	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceGroupNotFound", Mentions: []string{rg}})
 	// A missing resource in an existing group is ResourceNotFound.
-	h.newRG()
-	_, err = h.net.NewVirtualNetworksClient().Get(h.ctx, uniqueRG(t), "nope", nil)
+	h.NewRG()
+	_, err = h.Net.NewVirtualNetworksClient().Get(h.Ctx, uniqueRG(t), "nope", nil)
 	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "ResourceNotFound", Mentions: []string{"nope", "Microsoft.Network/virtualNetworks"}})
 }
 
@@ -270,36 +270,36 @@ func TestResourceIDs_CaseInsensitive(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	rg := uniqueRG(t) // mixed case
-	canonRG := "/subscriptions/" + h.sub + "/resourceGroups/" + rg
+	canonRG := "/subscriptions/" + h.Sub + "/resourceGroups/" + rg
 
 	// az lowercases resourcegroups.
-	r := h.do(http.MethodPut, "/subscriptions/"+h.sub+"/resourcegroups/"+rg+"?api-version=2021-04-01", map[string]any{"location": "eastus"})
+	r := h.Do(http.MethodPut, "/subscriptions/"+h.Sub+"/resourcegroups/"+rg+"?api-version=2021-04-01", map[string]any{"location": "eastus"})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("PUT …/resourcegroups/%s: %d %s", rg, r.Status, r.Body)
 	}
 	var doc struct{ ID, Name string }
-	r.decode(t, &doc)
+	r.Decode(t, &doc)
 	if doc.ID != canonRG || doc.Name != rg {
 		t.Errorf("id %q name %q, want %q %q", doc.ID, doc.Name, canonRG, rg)
 	}
-	r = h.do(http.MethodGet, "/SUBSCRIPTIONS/"+strings.ToUpper(h.sub)+"/RESOURCEGROUPS/"+strings.ToLower(rg)+"?api-version=2021-04-01", nil)
+	r = h.Do(http.MethodGet, "/SUBSCRIPTIONS/"+strings.ToUpper(h.Sub)+"/RESOURCEGROUPS/"+strings.ToLower(rg)+"?api-version=2021-04-01", nil)
 	if r.Status != http.StatusOK {
 		t.Fatalf("GET upper-cased path: %d %s", r.Status, r.Body)
 	}
-	r.decode(t, &doc)
+	r.Decode(t, &doc)
 	if doc.ID != canonRG || doc.Name != rg {
 		t.Errorf("GET with other casing: id %q name %q, want %q %q", doc.ID, doc.Name, canonRG, rg)
 	}
 
 	// Lower-cased provider and type names, and a lower-cased group.
-	lower := "/subscriptions/" + h.sub + "/resourcegroups/" + strings.ToLower(rg) + "/providers/microsoft.network/virtualnetworks/MyVnet"
-	r = h.do(http.MethodPut, lower+"?api-version=2022-01-01", vnetBody("192.168.0.0/16", "mySubnet=192.168.1.0/24"))
+	lower := "/subscriptions/" + h.Sub + "/resourcegroups/" + strings.ToLower(rg) + "/providers/microsoft.network/virtualnetworks/MyVnet"
+	r = h.Do(http.MethodPut, lower+"?api-version=2022-01-01", VNetBody("192.168.0.0/16", "mySubnet=192.168.1.0/24"))
 	if r.Status != http.StatusCreated {
 		t.Fatalf("PUT %s: %d %s", lower, r.Status, r.Body)
 	}
 	canonVNet := canonRG + "/providers/Microsoft.Network/virtualNetworks/MyVnet"
 	var v armnetwork.VirtualNetwork
-	r.decode(t, &v)
+	r.Decode(t, &v)
 	if *v.ID != canonVNet || *v.Type != "Microsoft.Network/virtualNetworks" || *v.Name != "MyVnet" {
 		t.Errorf("VNet id %q type %q name %q, want %q", *v.ID, *v.Type, *v.Name, canonVNet)
 	}
@@ -308,14 +308,14 @@ func TestResourceIDs_CaseInsensitive(t *testing.T) {
 	}
 
 	// The SDK reaches it by any casing and sees canonical ids.
-	got, err := h.net.NewVirtualNetworksClient().Get(h.ctx, strings.ToUpper(rg), "myvnet", nil)
+	got, err := h.Net.NewVirtualNetworksClient().Get(h.Ctx, strings.ToUpper(rg), "myvnet", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if *got.ID != canonVNet || *got.Name != "MyVnet" {
 		t.Errorf("GET myvnet: id %q name %q", *got.ID, *got.Name)
 	}
-	sn, err := h.net.NewSubnetsClient().Get(h.ctx, rg, "MYVNET", "MYSUBNET", nil)
+	sn, err := h.Net.NewSubnetsClient().Get(h.Ctx, rg, "MYVNET", "MYSUBNET", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,15 +325,15 @@ func TestResourceIDs_CaseInsensitive(t *testing.T) {
 
 	// Writing through another casing updates the same resource (200, not a
 	// second VNet) and keeps the original name.
-	ctx, resp := captured(h.ctx)
-	upd, err := h.net.NewVirtualNetworksClient().BeginCreateOrUpdate(ctx, strings.ToLower(rg), "MYVNET", vnetBody("192.168.0.0/16", "MYSUBNET=192.168.1.0/24"), nil)
+	ctx, resp := captured(h.Ctx)
+	upd, err := h.Net.NewVirtualNetworksClient().BeginCreateOrUpdate(ctx, strings.ToLower(rg), "MYVNET", VNetBody("192.168.0.0/16", "MYSUBNET=192.168.1.0/24"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if (*resp).StatusCode != http.StatusOK {
 		t.Errorf("PUT with other casing answered %d, want 200", (*resp).StatusCode)
 	}
-	res, err := upd.PollUntilDone(h.ctx, nil)
+	res, err := upd.PollUntilDone(h.Ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,9 +341,9 @@ func TestResourceIDs_CaseInsensitive(t *testing.T) {
 		t.Errorf("after update: id %q subnets %v", *res.ID, names(res.Properties.Subnets, func(s *armnetwork.Subnet) *string { return s.ID }))
 	}
 	var all []string
-	pager := h.net.NewVirtualNetworksClient().NewListPager(rg, nil)
+	pager := h.Net.NewVirtualNetworksClient().NewListPager(rg, nil)
 	for pager.More() {
-		page, err := pager.NextPage(h.ctx)
+		page, err := pager.NextPage(h.Ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,8 +25,8 @@ func routeNames(rs []*armnetwork.Route) []string {
 func TestRoutes_NextHopTypes(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	rt, err := h.putRouteTable(rg, "rt1", armnetwork.RouteTable{})
+	rg := h.NewRG()
+	rt, err := h.PutRouteTable(rg, "rt1", armnetwork.RouteTable{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,8 +48,8 @@ func TestRoutes_NextHopTypes(t *testing.T) {
 		{"blackhole", armnetwork.RouteNextHopTypeNone, "100.64.0.0/10", ""},
 	}
 	for _, tc := range ok {
-		ctx, resp := captured(h.ctx)
-		p, err := h.net.NewRoutesClient().BeginCreateOrUpdate(ctx, rg, "rt1", tc.name, armnetwork.Route{Properties: route(tc.prefix, tc.hop, tc.ip)}, nil)
+		ctx, resp := captured(h.Ctx)
+		p, err := h.Net.NewRoutesClient().BeginCreateOrUpdate(ctx, rg, "rt1", tc.name, armnetwork.Route{Properties: route(tc.prefix, tc.hop, tc.ip)}, nil)
 		if err != nil {
 			t.Errorf("%s route refused: %v", tc.hop, err)
 			continue
@@ -57,7 +57,7 @@ func TestRoutes_NextHopTypes(t *testing.T) {
 		if (*resp).StatusCode != http.StatusCreated {
 			t.Errorf("%s: create answered %d, want 201", tc.name, (*resp).StatusCode)
 		}
-		r, err := p.PollUntilDone(h.ctx, nil)
+		r, err := p.PollUntilDone(h.Ctx, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +68,7 @@ func TestRoutes_NextHopTypes(t *testing.T) {
 			t.Errorf("%s: nextHopIpAddress %v, want %q", tc.name, got, tc.ip)
 		}
 	}
-	got, err := h.net.NewRouteTablesClient().Get(h.ctx, rg, "rt1", nil)
+	got, err := h.Net.NewRouteTablesClient().Get(h.Ctx, rg, "rt1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,8 +76,8 @@ func TestRoutes_NextHopTypes(t *testing.T) {
 		t.Errorf("route table lists routes %v, want 5", n)
 	}
 	// Re-PUT of a route is an update (200).
-	ctx, resp := captured(h.ctx)
-	if _, err := h.net.NewRoutesClient().BeginCreateOrUpdate(ctx, rg, "rt1", "appliance", armnetwork.Route{Properties: route("10.244.0.0/24", armnetwork.RouteNextHopTypeVirtualAppliance, "192.168.1.5")}, nil); err != nil {
+	ctx, resp := captured(h.Ctx)
+	if _, err := h.Net.NewRoutesClient().BeginCreateOrUpdate(ctx, rg, "rt1", "appliance", armnetwork.Route{Properties: route("10.244.0.0/24", armnetwork.RouteNextHopTypeVirtualAppliance, "192.168.1.5")}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if (*resp).StatusCode != http.StatusOK {
@@ -110,26 +110,26 @@ func TestRoutes_NextHopTypes(t *testing.T) {
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
-			before := h.snapshot(*rt.ID, *rt.ID+"/routes/internet")
-			_, err := h.putRoute(rg, "rt1", "badroute", armnetwork.Route{Properties: tc.props})
+			before := h.Snapshot(*rt.ID, *rt.ID+"/routes/internet")
+			_, err := h.PutRoute(rg, "rt1", "badroute", armnetwork.Route{Properties: tc.props})
 			wantSDKErr(t, err, tc.want)
-			h.unchanged(before)
-			if h.exists(*rt.ID + "/routes/badroute") {
+			h.Unchanged(before)
+			if h.Exists(*rt.ID + "/routes/badroute") {
 				t.Error("refused route was created")
 			}
 			// The same route inline in a route table names its index.
 			inline := tc.want
 			inline.Target = "properties.routes[1]." + tc.want.Target
-			_, err = h.putRouteTable(rg, "rt1", armnetwork.RouteTable{Properties: &armnetwork.RouteTablePropertiesFormat{Routes: []*armnetwork.Route{
+			_, err = h.PutRouteTable(rg, "rt1", armnetwork.RouteTable{Properties: &armnetwork.RouteTablePropertiesFormat{Routes: []*armnetwork.Route{
 				{Name: to.Ptr("internet"), Properties: route("0.0.0.0/0", armnetwork.RouteNextHopTypeInternet, "")},
 				{Name: to.Ptr("badroute"), Properties: tc.props},
 			}}})
 			wantSDKErr(t, err, inline)
-			h.unchanged(before)
+			h.Unchanged(before)
 		})
 	}
 	// A route table PUT's routes are the complete set.
-	rt2, err := h.putRouteTable(rg, "rt1", armnetwork.RouteTable{Properties: &armnetwork.RouteTablePropertiesFormat{Routes: []*armnetwork.Route{
+	rt2, err := h.PutRouteTable(rg, "rt1", armnetwork.RouteTable{Properties: &armnetwork.RouteTablePropertiesFormat{Routes: []*armnetwork.Route{
 		{Name: to.Ptr("internet"), Properties: route("0.0.0.0/0", armnetwork.RouteNextHopTypeInternet, "")},
 		{Name: to.Ptr("pods"), Properties: route("10.244.1.0/24", armnetwork.RouteNextHopTypeVirtualAppliance, "192.168.1.5")},
 	}}})
@@ -139,22 +139,22 @@ func TestRoutes_NextHopTypes(t *testing.T) {
 	if n := routeNames(rt2.Properties.Routes); !slices.Equal(n, []string{"internet", "pods"}) {
 		t.Errorf("after inline PUT the table has routes %v, want [internet pods]", n)
 	}
-	if h.exists(*rt.ID + "/routes/appliance") {
+	if h.Exists(*rt.ID + "/routes/appliance") {
 		t.Error("route left out of the table PUT still exists")
 	}
 	// GET → PUT back, read-only fields and all (az network route-table update).
-	cur, err := h.net.NewRouteTablesClient().Get(h.ctx, rg, "rt1", nil)
+	cur, err := h.Net.NewRouteTablesClient().Get(h.Ctx, rg, "rt1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	echo, err := h.putRouteTable(rg, "rt1", cur.RouteTable)
+	echo, err := h.PutRouteTable(rg, "rt1", cur.RouteTable)
 	if err != nil {
 		t.Fatalf("echo PUT of the route table refused: %v", err)
 	}
 	if n := routeNames(echo.Properties.Routes); !slices.Equal(n, []string{"internet", "pods"}) || *echo.Properties.Routes[1].Properties.NextHopIPAddress != "192.168.1.5" {
 		t.Errorf("echo PUT changed the routes: %v", n)
 	}
-	tagged, err := h.net.NewRouteTablesClient().UpdateTags(h.ctx, rg, "rt1", armnetwork.TagsObject{Tags: map[string]*string{"k": to.Ptr("v")}}, nil)
+	tagged, err := h.Net.NewRouteTablesClient().UpdateTags(h.Ctx, rg, "rt1", armnetwork.TagsObject{Tags: map[string]*string{"k": to.Ptr("v")}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,11 +162,11 @@ func TestRoutes_NextHopTypes(t *testing.T) {
 		t.Errorf("PATCH tags: tags %v, %d routes, etag %s", tagged.Tags, len(tagged.Properties.Routes), *tagged.Etag)
 	}
 	// Deleting a route re-renders the table.
-	dp, err := h.net.NewRoutesClient().BeginDelete(h.ctx, rg, "rt1", "pods", nil)
-	if err := deleteLRO(h.ctx, dp, err); err != nil {
+	dp, err := h.Net.NewRoutesClient().BeginDelete(h.Ctx, rg, "rt1", "pods", nil)
+	if err := DeleteLRO(h.Ctx, dp, err); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = h.net.NewRouteTablesClient().Get(h.ctx, rg, "rt1", nil)
+	got, _ = h.Net.NewRouteTablesClient().Get(h.Ctx, rg, "rt1", nil)
 	if n := routeNames(got.Properties.Routes); !slices.Equal(n, []string{"internet"}) {
 		t.Errorf("after deleting pods the table has routes %v", n)
 	}
@@ -176,7 +176,7 @@ func TestRoutes_LimitPerTableIsConfigurable(t *testing.T) {
 	t.Parallel()
 	const limit = 5
 	h := ownHarness(t, Options{MaxRoutesPerTable: limit})
-	rg := h.newRG()
+	rg := h.NewRG()
 	routesN := func(n int) []*armnetwork.Route {
 		var rs []*armnetwork.Route
 		for i := range n {
@@ -185,29 +185,29 @@ func TestRoutes_LimitPerTableIsConfigurable(t *testing.T) {
 		return rs
 	}
 
-	_, err := h.putRouteTable(rg, "full", armnetwork.RouteTable{Properties: &armnetwork.RouteTablePropertiesFormat{Routes: routesN(limit + 1)}})
+	_, err := h.PutRouteTable(rg, "full", armnetwork.RouteTable{Properties: &armnetwork.RouteTablePropertiesFormat{Routes: routesN(limit + 1)}})
 	wantSDKErr(t, err, want{Status: http.StatusBadRequest, Code: "RoutesPerRouteTableLimitExceeded", Target: "properties.routes", Mentions: []string{"full", "6", "5"}})
-	if h.exists(h.rgID(rg) + "/providers/Microsoft.Network/routeTables/full") {
+	if h.Exists(h.RGID(rg) + "/providers/Microsoft.Network/routeTables/full") {
 		t.Fatal("refused route table was created")
 	}
 
-	rt, err := h.putRouteTable(rg, "full", armnetwork.RouteTable{Properties: &armnetwork.RouteTablePropertiesFormat{Routes: routesN(limit)}})
+	rt, err := h.PutRouteTable(rg, "full", armnetwork.RouteTable{Properties: &armnetwork.RouteTablePropertiesFormat{Routes: routesN(limit)}})
 	if err != nil {
 		t.Fatalf("%d routes refused with a limit of %d: %v", limit, limit, err)
 	}
-	before := h.snapshot(*rt.ID)
-	_, err = h.putRoute(rg, "full", "one-more", armnetwork.Route{Properties: route("10.250.0.0/24", armnetwork.RouteNextHopTypeNone, "")})
+	before := h.Snapshot(*rt.ID)
+	_, err = h.PutRoute(rg, "full", "one-more", armnetwork.Route{Properties: route("10.250.0.0/24", armnetwork.RouteNextHopTypeNone, "")})
 	wantSDKErr(t, err, want{Status: http.StatusBadRequest, Code: "RoutesPerRouteTableLimitExceeded", Mentions: []string{"full", "5"}})
-	h.unchanged(before)
+	h.Unchanged(before)
 	// Updating a route of a full table is not adding one.
-	if _, err := h.putRoute(rg, "full", "r0", armnetwork.Route{Properties: route("10.244.0.0/24", armnetwork.RouteNextHopTypeVirtualAppliance, "192.168.1.9")}); err != nil {
+	if _, err := h.PutRoute(rg, "full", "r0", armnetwork.Route{Properties: route("10.244.0.0/24", armnetwork.RouteNextHopTypeVirtualAppliance, "192.168.1.9")}); err != nil {
 		t.Errorf("update in a full table refused: %v", err)
 	}
 
 	// With the default limit (400) the same table takes more.
 	d := newHarness(t)
-	drg := d.newRG()
-	if _, err := d.putRouteTable(drg, "big", armnetwork.RouteTable{Properties: &armnetwork.RouteTablePropertiesFormat{Routes: routesN(limit + 1)}}); err != nil {
+	drg := d.NewRG()
+	if _, err := d.PutRouteTable(drg, "big", armnetwork.RouteTable{Properties: &armnetwork.RouteTablePropertiesFormat{Routes: routesN(limit + 1)}}); err != nil {
 		t.Errorf("%d routes refused with the default limit: %v", limit+1, err)
 	}
 }

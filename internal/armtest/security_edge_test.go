@@ -43,41 +43,41 @@ var securityGUID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
 func TestSecurity_Location_UnknownRegionRefused(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
+	rg := h.NewRG()
 	const av = "?api-version=2024-05-01"
 
 	for _, loc := range []string{"mars", "eastus\r\nX-Injected: 1", "east us\x00", "../eastus", strings.Repeat("a", 5000)} {
 		name := uniqueRG(t) + "-x"
-		r := h.do(http.MethodPut, h.rgID(name)+"?api-version=2021-04-01", map[string]any{"location": loc})
+		r := h.Do(http.MethodPut, h.RGID(name)+"?api-version=2021-04-01", map[string]any{"location": loc})
 		want{Status: http.StatusBadRequest, Code: "LocationNotAvailableForResourceGroup", Target: "location",
-			Mentions: []string{"is not available for resource group", "eastus"}}.Check(t, r.apiErr(t))
+			Mentions: []string{"is not available for resource group", "eastus"}}.Check(t, r.APIErr(t))
 		if _, ok := r.Header["X-Injected"]; ok {
 			t.Errorf("location %q injected a header", loc)
 		}
-		if h.exists(h.rgID(name)) {
+		if h.Exists(h.RGID(name)) {
 			t.Errorf("group created in location %q", loc)
 		}
 
-		vnetID := h.rgID(rg) + "/providers/Microsoft.Network/virtualNetworks/v-" + fmt.Sprint(len(loc))
-		body := vnetBody("10.60.0.0/16")
+		vnetID := h.RGID(rg) + "/providers/Microsoft.Network/virtualNetworks/v-" + fmt.Sprint(len(loc))
+		body := VNetBody("10.60.0.0/16")
 		body.Location = to.Ptr(loc)
-		r = h.do(http.MethodPut, vnetID+av, body)
+		r = h.Do(http.MethodPut, vnetID+av, body)
 		want{Status: http.StatusBadRequest, Code: "LocationNotAvailableForResourceType", Target: "location",
-			Mentions: []string{"Microsoft.Network/virtualNetworks", "List of available regions for the resource type"}}.Check(t, r.apiErr(t))
-		if h.exists(vnetID) {
+			Mentions: []string{"Microsoft.Network/virtualNetworks", "List of available regions for the resource type"}}.Check(t, r.APIErr(t))
+		if h.Exists(vnetID) {
 			t.Errorf("VNet created in location %q", loc)
 		}
-		idID := h.rgID(rg) + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-" + fmt.Sprint(len(loc))
-		r = h.do(http.MethodPut, idID+"?api-version=2023-01-31", map[string]any{"location": loc})
+		idID := h.RGID(rg) + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-" + fmt.Sprint(len(loc))
+		r = h.Do(http.MethodPut, idID+"?api-version=2023-01-31", map[string]any{"location": loc})
 		want{Status: http.StatusBadRequest, Code: "LocationNotAvailableForResourceType", Target: "location",
-			Mentions: []string{"Microsoft.ManagedIdentity/userAssignedIdentities"}}.Check(t, r.apiErr(t))
-		if h.exists(idID) {
+			Mentions: []string{"Microsoft.ManagedIdentity/userAssignedIdentities"}}.Check(t, r.APIErr(t))
+		if h.Exists(idID) {
 			t.Errorf("identity created in location %q", loc)
 		}
 	}
 
 	// ARM's spellings of a real region are accepted and stored normalised.
-	res, err := h.rg.CreateOrUpdate(h.ctx, uniqueRG(t)+"-ok", armresources.ResourceGroup{Location: to.Ptr("West Europe")}, nil)
+	res, err := h.RG.CreateOrUpdate(h.Ctx, uniqueRG(t)+"-ok", armresources.ResourceGroup{Location: to.Ptr("West Europe")}, nil)
 	if err != nil || *res.Location != "westeurope" {
 		t.Fatalf("group in 'West Europe': %v %v, want location westeurope", err, res.Location)
 	}
@@ -88,7 +88,7 @@ func TestSecurity_Location_UnknownRegionRefused(t *testing.T) {
 func TestSecurity_Location_ListLocations(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	r := h.do(http.MethodGet, "/subscriptions/"+h.sub+"/locations?api-version=2022-12-01", nil)
+	r := h.Do(http.MethodGet, "/subscriptions/"+h.Sub+"/locations?api-version=2022-12-01", nil)
 	if r.Status != http.StatusOK {
 		t.Fatalf("list locations: %d %s", r.Status, r.Body)
 	}
@@ -97,11 +97,11 @@ func TestSecurity_Location_ListLocations(t *testing.T) {
 			ID, Name, DisplayName, Type string
 		} `json:"value"`
 	}
-	r.decode(t, &list)
+	r.Decode(t, &list)
 	byName := map[string]string{}
 	for _, l := range list.Value {
 		byName[l.Name] = l.DisplayName
-		if l.ID != "/subscriptions/"+h.sub+"/locations/"+l.Name || l.Type != "Region" {
+		if l.ID != "/subscriptions/"+h.Sub+"/locations/"+l.Name || l.Type != "Region" {
 			t.Errorf("location %+v", l)
 		}
 	}
@@ -109,7 +109,7 @@ func TestSecurity_Location_ListLocations(t *testing.T) {
 		t.Errorf("locations %v", byName)
 	}
 	// Without a token: 401, as every ARM read.
-	if r := doRaw(t, h.e, http.MethodGet, "/subscriptions/"+h.sub+"/locations?api-version=2022-12-01", nil); r.Status != http.StatusUnauthorized {
+	if r := DoRaw(t, h.Env, http.MethodGet, "/subscriptions/"+h.Sub+"/locations?api-version=2022-12-01", nil); r.Status != http.StatusUnauthorized {
 		t.Errorf("list locations without a token: %d", r.Status)
 	}
 }
@@ -122,14 +122,14 @@ func TestSecurity_Location_ListLocations(t *testing.T) {
 func TestSecurity_Headers_NoControlCharacters(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	v := h.vnet(rg, "vnet1", "10.61.0.0/16")
-	before := h.snapshot(*v.ID)
+	rg := h.NewRG()
+	v := h.VNet(rg, "vnet1", "10.61.0.0/16")
+	before := h.Snapshot(*v.ID)
 
 	// Percent-encoded CR LF and NUL in the api-version of an async DELETE.
 	for _, av := range []string{"2024-05-01%0d%0aX-Injected:%201", "2024-05-01%00", "2024-05-01%0a"} {
-		r := h.do(http.MethodDelete, *v.ID+"?api-version="+av, nil)
-		want{Status: http.StatusBadRequest, Code: "InvalidApiVersionParameter"}.Check(t, r.apiErr(t))
+		r := h.Do(http.MethodDelete, *v.ID+"?api-version="+av, nil)
+		want{Status: http.StatusBadRequest, Code: "InvalidApiVersionParameter"}.Check(t, r.APIErr(t))
 		if _, ok := r.Header["X-Injected"]; ok {
 			t.Errorf("api-version %q injected a header", av)
 		}
@@ -141,7 +141,7 @@ func TestSecurity_Headers_NoControlCharacters(t *testing.T) {
 			}
 		}
 	}
-	h.unchanged(before)
+	h.Unchanged(before)
 
 	// Tracing ids: echoed only when printable and short. Go's client refuses
 	// to send CR, LF or NUL, so the raw request is written by hand.
@@ -153,8 +153,8 @@ func TestSecurity_Headers_NoControlCharacters(t *testing.T) {
 		{"overlong", strings.Repeat("a", 4000), false},
 		{"non-ASCII", "caf\xc3\xa9", false},
 	} {
-		resp := rawTLSRequest(t, h.e, "GET /subscriptions/"+h.sub+"/resourceGroups?api-version=2021-04-01 HTTP/1.1\r\n"+
-			"Host: "+strings.TrimPrefix(h.e.URL, "https://")+"\r\nAuthorization: Bearer "+h.token()+"\r\n"+
+		resp := rawTLSRequest(t, h.Env, "GET /subscriptions/"+h.Sub+"/resourceGroups?api-version=2021-04-01 HTTP/1.1\r\n"+
+			"Host: "+strings.TrimPrefix(h.Env.URL, "https://")+"\r\nAuthorization: Bearer "+h.Token()+"\r\n"+
 			"x-ms-correlation-request-id: "+tc.value+"\r\nx-ms-client-request-id: "+tc.value+"\r\nConnection: close\r\n\r\n")
 		corr := resp.Header.Get("x-ms-correlation-request-id")
 		if tc.echoed && corr != tc.value || !tc.echoed && !securityGUID.MatchString(corr) {
@@ -166,7 +166,7 @@ func TestSecurity_Headers_NoControlCharacters(t *testing.T) {
 	}
 	// A header value with a control character never reaches a handler: Go's
 	// server refuses the request itself.
-	resp := rawTLSRequest(t, h.e, "GET /healthz HTTP/1.1\r\nHost: "+strings.TrimPrefix(h.e.URL, "https://")+
+	resp := rawTLSRequest(t, h.Env, "GET /healthz HTTP/1.1\r\nHost: "+strings.TrimPrefix(h.Env.URL, "https://")+
 		"\r\nx-ms-client-request-id: a\x00b\r\nConnection: close\r\n\r\n")
 	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("x-ms-client-request-id") != "" {
 		t.Errorf("NUL in a header: %d %v", resp.StatusCode, resp.Header)
@@ -205,22 +205,22 @@ func rawTLSRequest(t *testing.T, e *Env, raw string) *http.Response {
 func TestSecurity_UserAssignedIdentities_NotAnIdentityID(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	v := h.vnet(rg, "vnet1", "10.62.0.0/16", "s1=10.62.1.0/24")
-	goodID := h.rgID(rg) + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1"
-	if r := h.do(http.MethodPut, goodID+"?api-version=2023-01-31", map[string]any{"location": "eastus"}); r.Status != http.StatusCreated {
+	rg := h.NewRG()
+	v := h.VNet(rg, "vnet1", "10.62.0.0/16", "s1=10.62.1.0/24")
+	goodID := h.RGID(rg) + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1"
+	if r := h.Do(http.MethodPut, goodID+"?api-version=2023-01-31", map[string]any{"location": "eastus"}); r.Status != http.StatusCreated {
 		t.Fatalf("create identity: %d %s", r.Status, r.Body)
 	}
-	before := h.snapshot(*v.ID, goodID, h.rgID(rg))
-	clusterID := h.rgID(rg) + "/providers/Microsoft.ContainerService/managedClusters/aks1"
+	before := h.Snapshot(*v.ID, goodID, h.RGID(rg))
+	clusterID := h.RGID(rg) + "/providers/Microsoft.ContainerService/managedClusters/aks1"
 	for _, key := range []string{
 		"id1",
 		*v.ID,
 		*v.ID + "/subnets/s1",
-		h.rgID(rg),
+		h.RGID(rg),
 		goodID + "/extra/x",
 		goodID + "?x=1",
-		"/subscriptions/" + h.sub + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1",
+		"/subscriptions/" + h.Sub + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1",
 		"https://evil.example/" + goodID,
 		goodID + "\r\nX-Injected: 1",
 	} {
@@ -233,14 +233,14 @@ func TestSecurity_UserAssignedIdentities_NotAnIdentityID(t *testing.T) {
 				"networkProfile":    map[string]any{"networkPlugin": "kubenet"},
 			},
 		}
-		r := h.do(http.MethodPut, clusterID+"?api-version=2024-05-01", body)
+		r := h.Do(http.MethodPut, clusterID+"?api-version=2024-05-01", body)
 		want{Status: http.StatusBadRequest, Code: "LinkedInvalidPropertyId", Target: "identity.userAssignedIdentities",
-			Mentions: []string{"Expect fully qualified resource Id", "Microsoft.ManagedIdentity/userAssignedIdentities"}}.Check(t, r.apiErr(t))
-		if h.exists(clusterID) {
+			Mentions: []string{"Expect fully qualified resource Id", "Microsoft.ManagedIdentity/userAssignedIdentities"}}.Check(t, r.APIErr(t))
+		if h.Exists(clusterID) {
 			t.Fatalf("cluster created with identity key %q", key)
 		}
 	}
-	h.unchanged(before)
+	h.Unchanged(before)
 }
 
 // ---- Point 6: operation status ----
@@ -255,10 +255,10 @@ func TestSecurity_OperationStatus_NeedsReadOnTheResource(t *testing.T) {
 	t.Parallel()
 	admin := newHarness(t)
 	rgA, rgB := uniqueRG(t)+"-a", uniqueRG(t)+"-b"
-	admin.mkRG(rgA)
-	admin.mkRG(rgB)
-	v := admin.vnet(rgA, "vnet1", "10.63.0.0/16")
-	del := admin.do(http.MethodDelete, *v.ID+"?api-version=2024-05-01", nil)
+	admin.MkRG(rgA)
+	admin.MkRG(rgB)
+	v := admin.VNet(rgA, "vnet1", "10.63.0.0/16")
+	del := admin.Do(http.MethodDelete, *v.ID+"?api-version=2024-05-01", nil)
 	if del.Status != http.StatusAccepted {
 		t.Fatalf("delete VNet: %d %s", del.Status, del.Body)
 	}
@@ -266,28 +266,28 @@ func TestSecurity_OperationStatus_NeedsReadOnTheResource(t *testing.T) {
 
 	outsiderApp, outsiderID, outsiderSecret := admin.newServicePrincipal("op-outsider-" + strings.ToLower(t.Name()))
 	readerApp, readerID, readerSecret := admin.newServicePrincipal("op-reader-" + strings.ToLower(t.Name()))
-	admin.mustAssign(admin.rgID(rgB), readerRole, outsiderID) // Reader elsewhere only
-	admin.mustAssign(admin.rgID(rgA), readerRole, readerID)
-	outsider := admin.as(admin.e.CredentialFor(t, outsiderApp.AppID, outsiderSecret))
-	reader := admin.as(admin.e.CredentialFor(t, readerApp.AppID, readerSecret))
+	admin.mustAssign(admin.RGID(rgB), readerRole, outsiderID) // Reader elsewhere only
+	admin.mustAssign(admin.RGID(rgA), readerRole, readerID)
+	outsider := admin.As(admin.Env.CredentialFor(t, outsiderApp.AppID, outsiderSecret))
+	reader := admin.As(admin.Env.CredentialFor(t, readerApp.AppID, readerSecret))
 
 	for _, u := range opURLs {
-		r := doRaw(t, admin.e, http.MethodGet, u, nil)
-		want{Status: http.StatusUnauthorized, Code: "AuthenticationFailed"}.Check(t, r.apiErr(t))
-		r = doRaw(t, admin.e, http.MethodGet, u, nil, "Authorization", "Bearer not-a-token")
+		r := DoRaw(t, admin.Env, http.MethodGet, u, nil)
+		want{Status: http.StatusUnauthorized, Code: "AuthenticationFailed"}.Check(t, r.APIErr(t))
+		r = DoRaw(t, admin.Env, http.MethodGet, u, nil, "Authorization", "Bearer not-a-token")
 		if r.Status != http.StatusUnauthorized {
 			t.Errorf("GET %s with a bad token: %d", u, r.Status)
 		}
-		r = outsider.do(http.MethodGet, u, nil)
+		r = outsider.Do(http.MethodGet, u, nil)
 		want{Status: http.StatusForbidden, Code: "AuthorizationFailed",
-			Mentions: []string{outsiderID, "Microsoft.Network/virtualNetworks/read", Fold(*v.ID)}}.Check(t, r.apiErr(t))
-		if r := reader.do(http.MethodGet, u, nil); r.Status != http.StatusOK && r.Status != http.StatusNoContent {
+			Mentions: []string{outsiderID, "Microsoft.Network/virtualNetworks/read", Fold(*v.ID)}}.Check(t, r.APIErr(t))
+		if r := reader.Do(http.MethodGet, u, nil); r.Status != http.StatusOK && r.Status != http.StatusNoContent {
 			t.Errorf("Reader on the resource's group polls %s: %d %s", u, r.Status, r.Body)
 		}
 		// Another subscription in the URL: not this operation.
-		other := strings.Replace(u, admin.sub, "00000000-0000-0000-0000-000000000001", 1)
-		r = admin.do(http.MethodGet, other, nil)
-		want{Status: http.StatusNotFound, Code: "SubscriptionNotFound"}.Check(t, r.apiErr(t))
+		other := strings.Replace(u, admin.Sub, "00000000-0000-0000-0000-000000000001", 1)
+		r = admin.Do(http.MethodGet, other, nil)
+		want{Status: http.StatusNotFound, Code: "SubscriptionNotFound"}.Check(t, r.APIErr(t))
 	}
 }
 
@@ -307,9 +307,9 @@ func TestSecurity_Exhaustion_SlowClientsDontStarve(t *testing.T) {
 	const headerTimeout, idleTimeout = 5 * time.Second, 700 * time.Millisecond
 	h := ownHarness(t, Options{HTTP: controlplane.HTTPLimits{ReadHeaderTimeout: headerTimeout, ReadTimeout: 2 * headerTimeout,
 		WriteTimeout: 10 * time.Second, IdleTimeout: idleTimeout}})
-	addr := strings.TrimPrefix(h.e.URL, "https://")
-	tok := h.token() // before the attack: the token endpoint is a request too
-	tlsConf := &tls.Config{RootCAs: h.e.Plane.TLS.CertPool(), ServerName: "localhost"}
+	addr := strings.TrimPrefix(h.Env.URL, "https://")
+	tok := h.Token() // before the attack: the token endpoint is a request too
+	tlsConf := &tls.Config{RootCAs: h.Env.Plane.TLS.CertPool(), ServerName: "localhost"}
 
 	const perKind = 100
 	var conns []net.Conn
@@ -369,7 +369,7 @@ func TestSecurity_Exhaustion_SlowClientsDontStarve(t *testing.T) {
 	fresh := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConf}, Timeout: 10 * time.Second}
 	defer fresh.CloseIdleConnections()
 	start := time.Now()
-	req, _ := http.NewRequest(http.MethodGet, h.e.URL+"/subscriptions/"+h.sub+"/resourceGroups?api-version=2021-04-01", nil)
+	req, _ := http.NewRequest(http.MethodGet, h.Env.URL+"/subscriptions/"+h.Sub+"/resourceGroups?api-version=2021-04-01", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := fresh.Do(req)
 	if err != nil {
@@ -435,7 +435,7 @@ func TestSecurity_Exhaustion_SlowClientsDontStarve(t *testing.T) {
 	}
 
 	// Oversized headers are refused (431) rather than buffered.
-	big := rawTLSRequest(t, h.e, "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: "+strings.Repeat("a", 200<<10)+"\r\nConnection: close\r\n\r\n")
+	big := rawTLSRequest(t, h.Env, "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: "+strings.Repeat("a", 200<<10)+"\r\nConnection: close\r\n\r\n")
 	if big.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
 		t.Errorf("200 KiB of headers: %d, want 431", big.StatusCode)
 	}
@@ -450,29 +450,29 @@ func TestSecurity_Exhaustion_TokenEndpointRateLimited(t *testing.T) {
 	h := ownHarness(t, Options{TokenRate: 0.5, TokenBurst: 5})
 	victimApp, _, _ := h.newServicePrincipal("guessed-" + strings.ToLower(t.Name()))
 	victim := victimApp.AppID
-	post := func(host, clientID, secret string) rawResp {
+	post := func(host, clientID, secret string) RawResp {
 		t.Helper()
 		form := url.Values{"grant_type": {"client_credentials"}, "client_id": {clientID}, "client_secret": {secret},
-			"scope": {h.e.URL + "/.default"}}
-		req, _ := http.NewRequest(http.MethodPost, h.e.URL+"/adfs/oauth2/token", strings.NewReader(form.Encode()))
+			"scope": {h.Env.URL + "/.default"}}
+		req, _ := http.NewRequest(http.MethodPost, h.Env.URL+"/adfs/oauth2/token", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		if host != "" {
 			req.Host = host
 		}
-		resp, err := h.e.HTTP.Do(req)
+		resp, err := h.Env.HTTP.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
-		return rawResp{Status: resp.StatusCode, Header: resp.Header, Body: b}
+		return RawResp{Status: resp.StatusCode, Header: resp.Header, Body: b}
 	}
 	for i := range 5 {
 		if r := post("", victim, fmt.Sprintf("guess-%d", i)); r.Status != http.StatusUnauthorized {
 			t.Fatalf("guess %d: %d %s, want 401 invalid_client", i, r.Status, r.Body)
 		}
 	}
-	for _, host := range []string{"", strings.Replace(strings.TrimPrefix(h.e.URL, "https://"), "localhost", "127.0.0.1", 1)} {
+	for _, host := range []string{"", strings.Replace(strings.TrimPrefix(h.Env.URL, "https://"), "localhost", "127.0.0.1", 1)} {
 		r := post(host, victim, "guess-again")
 		if r.Status != http.StatusTooManyRequests {
 			t.Fatalf("guess over the limit (Host %q): %d %s, want 429", host, r.Status, r.Body)
@@ -494,7 +494,7 @@ func TestSecurity_Exhaustion_TokenEndpointRateLimited(t *testing.T) {
 		}
 	}
 	// The admin, another client, still signs in.
-	if r := post("", h.e.Creds.AppID, h.e.Creds.Password); r.Status != http.StatusOK {
+	if r := post("", h.Env.Creds.AppID, h.Env.Creds.Password); r.Status != http.StatusOK {
 		t.Errorf("another client during the attack: %d %s", r.Status, r.Body)
 	}
 }
@@ -507,8 +507,8 @@ func TestSecurity_Exhaustion_TokenEndpointRateLimited(t *testing.T) {
 func TestSecurity_Exhaustion_AgentPoolLimit(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := h.newRG()
-	clusterID := h.rgID(rg) + "/providers/Microsoft.ContainerService/managedClusters/aks1"
+	rg := h.NewRG()
+	clusterID := h.RGID(rg) + "/providers/Microsoft.ContainerService/managedClusters/aks1"
 	pools := func(n int) []any {
 		out := []any{map[string]any{"name": "system", "count": 1, "vmSize": "Standard_DS2_v2", "mode": "System", "osType": "Linux"}}
 		for i := 1; i < n; i++ {
@@ -520,38 +520,38 @@ func TestSecurity_Exhaustion_AgentPoolLimit(t *testing.T) {
 		return map[string]any{"location": "eastus", "identity": map[string]any{"type": "SystemAssigned"},
 			"properties": map[string]any{"dnsPrefix": "aks1", "agentPoolProfiles": pools(n), "networkProfile": map[string]any{"networkPlugin": "kubenet"}}}
 	}
-	r := h.do(http.MethodPut, clusterID+"?api-version=2024-05-01", cluster(101))
+	r := h.Do(http.MethodPut, clusterID+"?api-version=2024-05-01", cluster(101))
 	want{Status: http.StatusBadRequest, Code: "MaxAgentPoolCountReached", Target: "properties.agentPoolProfiles",
-		Mentions: []string{"101", "at most 100"}}.Check(t, r.apiErr(t))
-	if h.exists(clusterID) {
+		Mentions: []string{"101", "at most 100"}}.Check(t, r.APIErr(t))
+	if h.Exists(clusterID) {
 		t.Fatal("cluster with 101 agent pools created")
 	}
 
-	r = h.do(http.MethodPut, clusterID+"?api-version=2024-05-01", cluster(100))
+	r = h.Do(http.MethodPut, clusterID+"?api-version=2024-05-01", cluster(100))
 	if r.Status != http.StatusCreated {
 		t.Fatalf("cluster with 100 agent pools: %d %s", r.Status, r.Body)
 	}
 	waitSucceeded(t, h, r)
-	before := h.snapshot(clusterID)
-	r = h.do(http.MethodPut, clusterID+"/agentPools/onetoomany?api-version=2024-05-01",
+	before := h.Snapshot(clusterID)
+	r = h.Do(http.MethodPut, clusterID+"/agentPools/onetoomany?api-version=2024-05-01",
 		map[string]any{"properties": map[string]any{"count": 0, "vmSize": "Standard_DS2_v2", "mode": "User", "osType": "Linux"}})
-	want{Status: http.StatusBadRequest, Code: "MaxAgentPoolCountReached", Mentions: []string{"101", "at most 100"}}.Check(t, r.apiErr(t))
-	if h.exists(clusterID + "/agentPools/onetoomany") {
+	want{Status: http.StatusBadRequest, Code: "MaxAgentPoolCountReached", Mentions: []string{"101", "at most 100"}}.Check(t, r.APIErr(t))
+	if h.Exists(clusterID + "/agentPools/onetoomany") {
 		t.Error("101st agent pool created")
 	}
-	h.unchanged(before)
+	h.Unchanged(before)
 }
 
 // waitSucceeded polls the Azure-AsyncOperation of an accepted PUT until it
 // ends, failing t unless it succeeded.
-func waitSucceeded(t *testing.T, h *harness, r rawResp) {
+func waitSucceeded(t *testing.T, h *Harness, r RawResp) {
 	t.Helper()
 	u := mustRequestURI(t, r.Header.Get("Azure-AsyncOperation"))
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		op := h.do(http.MethodGet, u, nil)
+		op := h.Do(http.MethodGet, u, nil)
 		var st struct{ Status string }
-		op.decode(t, &st)
+		op.Decode(t, &st)
 		switch st.Status {
 		case "Succeeded":
 			return
@@ -575,16 +575,16 @@ func TestSecurity_Secrets_RequestIDsOnEveryResponse(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	const corr, client = "1d3c5e7a-9b0d-4f21-8a43-6c5e7f9a0b1c", "my-ci-step-7"
-	tok := "Bearer " + h.token()
+	tok := "Bearer " + h.Token()
 	for _, tc := range []struct {
 		name, method, path string
 		auth               bool
 		status             int
 	}{
-		{"no token", http.MethodGet, "/subscriptions/" + h.sub + "/resourceGroups?api-version=2021-04-01", false, http.StatusUnauthorized},
+		{"no token", http.MethodGet, "/subscriptions/" + h.Sub + "/resourceGroups?api-version=2021-04-01", false, http.StatusUnauthorized},
 		{"malformed path", http.MethodGet, "/subscriptions//x?api-version=2021-04-01", true, http.StatusBadRequest},
 		{"unknown route", http.MethodGet, "/nothing/here", true, http.StatusBadRequest},
-		{"missing group", http.MethodGet, "/subscriptions/" + h.sub + "/resourceGroups/nope-" + strings.ToLower(t.Name()) + "?api-version=2021-04-01", true, http.StatusNotFound},
+		{"missing group", http.MethodGet, "/subscriptions/" + h.Sub + "/resourceGroups/nope-" + strings.ToLower(t.Name()) + "?api-version=2021-04-01", true, http.StatusNotFound},
 		{"token endpoint", http.MethodPost, "/adfs/oauth2/token", false, http.StatusBadRequest},
 		{"token endpoint GET", http.MethodGet, "/adfs/oauth2/token", false, http.StatusMethodNotAllowed},
 		{"graph no token", http.MethodGet, "/v1.0/servicePrincipals", false, http.StatusUnauthorized},
@@ -594,7 +594,7 @@ func TestSecurity_Secrets_RequestIDsOnEveryResponse(t *testing.T) {
 		if tc.auth {
 			hdrs = append(hdrs, "Authorization", tok)
 		}
-		r := doRaw(t, h.e, tc.method, tc.path, nil, hdrs...)
+		r := DoRaw(t, h.Env, tc.method, tc.path, nil, hdrs...)
 		if r.Status != tc.status {
 			t.Errorf("%s: status %d, want %d (%s)", tc.name, r.Status, tc.status, r.Body)
 		}
@@ -608,7 +608,7 @@ func TestSecurity_Secrets_RequestIDsOnEveryResponse(t *testing.T) {
 			t.Errorf("%s: x-ms-client-request-id %q, want the client's", tc.name, got)
 		}
 		// Without a client correlation id, the server makes one.
-		r = doRaw(t, h.e, tc.method, tc.path, nil)
+		r = DoRaw(t, h.Env, tc.method, tc.path, nil)
 		if !securityGUID.MatchString(r.Header.Get("x-ms-correlation-request-id")) || r.Header.Get("x-ms-request-id") == r.Header.Get("x-ms-correlation-request-id") {
 			t.Errorf("%s: ids %q / %q", tc.name, r.Header.Get("x-ms-request-id"), r.Header.Get("x-ms-correlation-request-id"))
 		}
@@ -627,7 +627,7 @@ func TestSecurity_Secrets_CreateForRBACPrintsThePasswordOnlyInItsResult(t *testi
 	slog.SetDefault(slog.New(slog.NewJSONHandler(&serverLog, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	defer slog.SetDefault(prev)
 	e := Start(t)
-	defer stopQuickly(e)
+	defer StopQuickly(e)
 
 	var out, errw bytes.Buffer
 	code := cli.Main([]string{"ad", "sp", "create-for-rbac", "-n", "leaky", "--verbose", "--debug",

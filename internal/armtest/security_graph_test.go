@@ -24,7 +24,7 @@ import (
 
 // graphDenied checks that r is Graph's 403 Authorization_RequestDenied,
 // with the client-request-id the request sent echoed in innerError.
-func graphDenied(t testing.TB, r rawResp, clientRequestID string) {
+func graphDenied(t testing.TB, r RawResp, clientRequestID string) {
 	t.Helper()
 	if r.Status != http.StatusForbidden {
 		t.Errorf("status %d, want 403: %s", r.Status, r.Body)
@@ -54,30 +54,30 @@ func graphDenied(t testing.TB, r rawResp, clientRequestID string) {
 
 // graphDo sends a Graph request as h with a fresh client-request-id, which it
 // returns with the answer.
-func (h *harness) graphDo(method, path string, body any) (rawResp, string) {
-	h.t.Helper()
-	id := newGUID(h.t)
-	return h.do(method, path, body, "client-request-id", id), id
+func (h *Harness) graphDo(method, path string, body any) (RawResp, string) {
+	h.T.Helper()
+	id := newGUID(h.T)
+	return h.Do(method, path, body, "client-request-id", id), id
 }
 
 // graphGet reads a Graph object, failing the test unless it answers 200.
-func (h *harness) graphGet(path string) []byte {
-	h.t.Helper()
-	r := h.do(http.MethodGet, path, nil)
+func (h *Harness) graphGet(path string) []byte {
+	h.T.Helper()
+	r := h.Do(http.MethodGet, path, nil)
 	if r.Status != http.StatusOK {
-		h.t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
+		h.T.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
 	}
 	return r.Body
 }
 
 // graphOwners lists the object ids of an application's owners.
-func (h *harness) graphOwners(appObjectID string) []string {
-	h.t.Helper()
+func (h *Harness) graphOwners(appObjectID string) []string {
+	h.T.Helper()
 	var out struct {
 		Value []graphSP `json:"value"`
 	}
 	if err := json.Unmarshal(h.graphGet("/v1.0/applications/"+appObjectID+"/owners"), &out); err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
 	ids := make([]string, 0, len(out.Value))
 	for _, o := range out.Value {
@@ -88,10 +88,10 @@ func (h *harness) graphOwners(appObjectID string) []string {
 
 // signIn returns a harness for a new service principal (an application
 // registered by h, its principal and a password).
-func (h *harness) signIn(name string) (*harness, graphApp, string) {
-	h.t.Helper()
+func (h *Harness) signIn(name string) (*Harness, graphApp, string) {
+	h.T.Helper()
 	app, sp, secret := h.newServicePrincipal(name)
-	return h.as(h.e.CredentialFor(h.t, app.AppID, secret)), app, sp
+	return h.As(h.Env.CredentialFor(h.T, app.AppID, secret)), app, sp
 }
 
 func TestSecurity_Graph_SubscriptionOwnerCannotDeleteTheAdmin(t *testing.T) {
@@ -100,8 +100,8 @@ func TestSecurity_Graph_SubscriptionOwnerCannotDeleteTheAdmin(t *testing.T) {
 	// The attacker is Owner of the whole subscription: an Azure role, not a
 	// directory one.
 	attacker, _, attackerID := admin.signIn("sec-graph-owner-" + newGUID(t)[:8])
-	admin.mustAssign("/subscriptions/"+admin.sub, ownerRole, attackerID)
-	adminID := admin.e.Creds.ObjectID
+	admin.mustAssign("/subscriptions/"+admin.Sub, ownerRole, attackerID)
+	adminID := admin.Env.Creds.ObjectID
 	before := string(admin.graphGet("/v1.0/servicePrincipals/" + adminID))
 
 	r, id := attacker.graphDo(http.MethodDelete, "/v1.0/servicePrincipals/"+adminID, nil)
@@ -115,8 +115,8 @@ func TestSecurity_Graph_SubscriptionOwnerCannotDeleteTheAdmin(t *testing.T) {
 func TestSecurity_Graph_ManagedIdentityPrincipalCannotBeDeletedByOthers(t *testing.T) {
 	t.Parallel()
 	admin := newHarness(t)
-	rg := admin.newRG()
-	ident, err := admin.msi.CreateOrUpdate(admin.ctx, rg, "id1", armmsi.Identity{Location: to.Ptr("eastus")}, nil)
+	rg := admin.NewRG()
+	ident, err := admin.MSI.CreateOrUpdate(admin.Ctx, rg, "id1", armmsi.Identity{Location: to.Ptr("eastus")}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestSecurity_Graph_ManagedIdentityPrincipalCannotBeDeletedByOthers(t *testi
 	// Contributor on the identity's group: it may change the identity
 	// through ARM, but not its principal through Graph.
 	attacker, _, attackerID := admin.signIn("sec-graph-mi-" + newGUID(t)[:8])
-	admin.mustAssign(admin.rgID(rg), contributorRole, attackerID)
+	admin.mustAssign(admin.RGID(rg), contributorRole, attackerID)
 	before := string(admin.graphGet("/v1.0/servicePrincipals/" + pid))
 
 	r, id := attacker.graphDo(http.MethodDelete, "/v1.0/servicePrincipals/"+pid, nil)
@@ -142,7 +142,7 @@ func TestSecurity_Graph_OthersApplicationIsOutOfReach(t *testing.T) {
 	// signed-in principal with Owner on the subscription.
 	victim, _, victimID := admin.signIn("sec-graph-victim-" + newGUID(t)[:8])
 	attacker, _, attackerID := admin.signIn("sec-graph-attacker-" + newGUID(t)[:8])
-	admin.mustAssign("/subscriptions/"+admin.sub, ownerRole, attackerID)
+	admin.mustAssign("/subscriptions/"+admin.Sub, ownerRole, attackerID)
 	app, sp, _ := victim.newServicePrincipal("sec-graph-victims-app-" + newGUID(t)[:8])
 	appPath, spPath := "/v1.0/applications/"+app.ID, "/v1.0/servicePrincipals/"+sp
 	var pw struct {
@@ -188,23 +188,23 @@ func TestSecurity_Graph_OthersApplicationIsOutOfReach(t *testing.T) {
 		t.Errorf("owners %v after the attack, want %v", owners, ownersBefore)
 	}
 	// A missing object is still 404, not 403: the check is on the object.
-	if r := attacker.do(http.MethodDelete, "/v1.0/applications/"+newGUID(t), nil); r.Status != http.StatusNotFound {
+	if r := attacker.Do(http.MethodDelete, "/v1.0/applications/"+newGUID(t), nil); r.Status != http.StatusNotFound {
 		t.Errorf("delete of a missing application: %d %s", r.Status, r.Body)
 	}
 
 	// The owner may do all of it, and an owner it adds gets the same rights.
-	r := victim.do(http.MethodPatch, appPath, map[string]string{"displayName": "renamed by its owner"})
+	r := victim.Do(http.MethodPatch, appPath, map[string]string{"displayName": "renamed by its owner"})
 	if r.Status != http.StatusNoContent {
 		t.Errorf("owner's rename: %d %s", r.Status, r.Body)
 	}
-	r = victim.do(http.MethodPost, appPath+"/owners/$ref", map[string]string{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + attackerID})
+	r = victim.Do(http.MethodPost, appPath+"/owners/$ref", map[string]string{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + attackerID})
 	if r.Status != http.StatusNoContent {
 		t.Fatalf("owner adds a co-owner: %d %s", r.Status, r.Body)
 	}
-	if r := attacker.do(http.MethodPost, appPath+"/removePassword", map[string]string{"keyId": keyID}); r.Status != http.StatusNoContent {
+	if r := attacker.Do(http.MethodPost, appPath+"/removePassword", map[string]string{"keyId": keyID}); r.Status != http.StatusNoContent {
 		t.Errorf("co-owner removes a password: %d %s", r.Status, r.Body)
 	}
-	if r := attacker.do(http.MethodDelete, spPath, nil); r.Status != http.StatusNoContent {
+	if r := attacker.Do(http.MethodDelete, spPath, nil); r.Status != http.StatusNoContent {
 		t.Errorf("co-owner deletes the service principal: %d %s", r.Status, r.Body)
 	}
 }
@@ -214,12 +214,12 @@ func TestSecurity_Graph_OnlyOwnersMayCreateAnApplicationsPrincipal(t *testing.T)
 	admin := newHarness(t)
 	victim, _, _ := admin.signIn("sec-graph-reg-" + newGUID(t)[:8])
 	attacker, _, _ := admin.signIn("sec-graph-squat-" + newGUID(t)[:8])
-	r := victim.do(http.MethodPost, "/v1.0/applications", map[string]string{"displayName": "sec-graph-unclaimed-" + newGUID(t)[:8]})
+	r := victim.Do(http.MethodPost, "/v1.0/applications", map[string]string{"displayName": "sec-graph-unclaimed-" + newGUID(t)[:8]})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("register: %d %s", r.Status, r.Body)
 	}
 	var app graphApp
-	r.decode(t, &app)
+	r.Decode(t, &app)
 
 	// Claiming the victim's application with a principal of one's own.
 	r, id := attacker.graphDo(http.MethodPost, "/v1.0/servicePrincipals", map[string]string{"appId": app.AppID})

@@ -39,8 +39,8 @@ const (
 // linkedFixture is the attacker, its group A and the victim's group B.
 type linkedFixture struct {
 	t        *testing.T
-	admin    *harness
-	attacker *harness
+	admin    *Harness
+	attacker *Harness
 	spID     string
 	rgA, rgB string
 	// In A: a VNet with subnet s1.
@@ -53,22 +53,22 @@ func newLinkedFixture(t *testing.T) *linkedFixture {
 	t.Helper()
 	admin := newHarness(t)
 	f := &linkedFixture{t: t, admin: admin, rgA: uniqueRG(t) + "-a", rgB: uniqueRG(t) + "-b"}
-	admin.mkRG(f.rgA)
-	admin.mkRG(f.rgB)
-	f.vnetA = *admin.vnet(f.rgA, "vnetA", "10.1.0.0/16", "s1=10.1.1.0/24").ID
+	admin.MkRG(f.rgA)
+	admin.MkRG(f.rgB)
+	f.vnetA = *admin.VNet(f.rgA, "vnetA", "10.1.0.0/16", "s1=10.1.1.0/24").ID
 	f.subnetA = f.vnetA + "/subnets/s1"
-	f.subnetB = *admin.vnet(f.rgB, "vnetB", "10.2.0.0/16", "sb=10.2.1.0/24").ID + "/subnets/sb"
-	rt, err := admin.putRouteTable(f.rgB, "rtB", armnetwork.RouteTable{})
+	f.subnetB = *admin.VNet(f.rgB, "vnetB", "10.2.0.0/16", "sb=10.2.1.0/24").ID + "/subnets/sb"
+	rt, err := admin.PutRouteTable(f.rgB, "rtB", armnetwork.RouteTable{})
 	if err != nil {
 		t.Fatalf("route table: %v", err)
 	}
 	f.rtB = *rt.ID
-	nsg, err := admin.putNSG(f.rgB, "nsgB", armnetwork.SecurityGroup{})
+	nsg, err := admin.PutNSG(f.rgB, "nsgB", armnetwork.SecurityGroup{})
 	if err != nil {
 		t.Fatalf("nsg: %v", err)
 	}
 	f.nsgB = *nsg.ID
-	id, err := admin.msi.CreateOrUpdate(admin.ctx, f.rgB, "idB", armmsi.Identity{Location: to.Ptr("eastus")}, nil)
+	id, err := admin.MSI.CreateOrUpdate(admin.Ctx, f.rgB, "idB", armmsi.Identity{Location: to.Ptr("eastus")}, nil)
 	if err != nil {
 		t.Fatalf("identity: %v", err)
 	}
@@ -76,16 +76,16 @@ func newLinkedFixture(t *testing.T) *linkedFixture {
 
 	app, spID, secret := admin.newServicePrincipal("linked-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")))
 	f.spID = spID
-	admin.mustAssign(admin.rgID(f.rgA), contributorRole, spID)
-	admin.mustAssign(admin.rgID(f.rgB), readerRole, spID)
-	f.attacker = admin.as(admin.e.CredentialFor(t, app.AppID, secret))
+	admin.mustAssign(admin.RGID(f.rgA), contributorRole, spID)
+	admin.mustAssign(admin.RGID(f.rgB), readerRole, spID)
+	f.attacker = admin.As(admin.Env.CredentialFor(t, app.AppID, secret))
 	return f
 }
 
 // wantLinked checks a 403 LinkedAuthorizationFailed answer naming the
 // attacker, the write it was allowed and every refused linked action and
 // scope.
-func (f *linkedFixture) wantLinked(r rawResp, write string, linked ...string) {
+func (f *linkedFixture) wantLinked(r RawResp, write string, linked ...string) {
 	f.t.Helper()
 	if r.Status != http.StatusForbidden {
 		f.t.Fatalf("status %d, want 403: %s", r.Status, r.Body)
@@ -94,11 +94,11 @@ func (f *linkedFixture) wantLinked(r rawResp, write string, linked ...string) {
 	for _, l := range linked {
 		mentions = append(mentions, Fold(l))
 	}
-	WantError{Status: http.StatusForbidden, Code: "LinkedAuthorizationFailed", Mentions: mentions}.Check(f.t, r.apiErr(f.t))
+	WantError{Status: http.StatusForbidden, Code: "LinkedAuthorizationFailed", Mentions: mentions}.Check(f.t, r.APIErr(f.t))
 }
 
 func (f *linkedFixture) path(rg, rest string) string {
-	return f.admin.rgID(rg) + "/providers/" + rest
+	return f.admin.RGID(rg) + "/providers/" + rest
 }
 
 func subnetJSON(prefix string, extra map[string]any) map[string]any {
@@ -147,7 +147,7 @@ func (f *linkedFixture) resourcesIn(rg string) []string {
 			ID string `json:"id"`
 		} `json:"value"`
 	}
-	f.admin.do(http.MethodGet, f.admin.rgID(rg)+"/resources?api-version=2024-05-01", nil).decode(f.t, &res)
+	f.admin.Do(http.MethodGet, f.admin.RGID(rg)+"/resources?api-version=2024-05-01", nil).Decode(f.t, &res)
 	ids := make([]string, 0, len(res.Value))
 	for _, it := range res.Value {
 		ids = append(ids, it.ID)
@@ -165,18 +165,18 @@ func (f *linkedFixture) clusterPath(rg, name string) string {
 func TestSecurity_LinkedAccess_SubnetRouteTable(t *testing.T) {
 	t.Parallel()
 	f := newLinkedFixture(t)
-	before := f.admin.snapshot(f.rtB, f.vnetA, f.subnetA)
+	before := f.admin.Snapshot(f.rtB, f.vnetA, f.subnetA)
 
 	// A new subnet in the attacker's VNet, and its existing subnet, pointed
 	// at the victim's route table.
 	for _, name := range []string{"s2", "s1"} {
 		id := f.vnetA + "/subnets/" + name
 		prefix := map[string]string{"s1": "10.1.1.0/24", "s2": "10.1.2.0/24"}[name]
-		r := f.attacker.do(http.MethodPut, id+"?api-version=2024-05-01", subnetJSON(prefix, map[string]any{"routeTable": ref(f.rtB)}))
+		r := f.attacker.Do(http.MethodPut, id+"?api-version=2024-05-01", subnetJSON(prefix, map[string]any{"routeTable": ref(f.rtB)}))
 		f.wantLinked(r, "Microsoft.Network/virtualNetworks/subnets/write", joinRouteTable, f.rtB)
 	}
-	f.admin.unchanged(before)
-	if f.admin.exists(f.vnetA + "/subnets/s2") {
+	f.admin.Unchanged(before)
+	if f.admin.Exists(f.vnetA + "/subnets/s2") {
 		t.Error("a refused subnet was stored")
 	}
 }
@@ -184,16 +184,16 @@ func TestSecurity_LinkedAccess_SubnetRouteTable(t *testing.T) {
 func TestSecurity_LinkedAccess_SubnetNSG(t *testing.T) {
 	t.Parallel()
 	f := newLinkedFixture(t)
-	before := f.admin.snapshot(f.nsgB, f.vnetA, f.subnetA)
-	r := f.attacker.do(http.MethodPut, f.subnetA+"?api-version=2024-05-01", subnetJSON("10.1.1.0/24", map[string]any{"networkSecurityGroup": ref(f.nsgB)}))
+	before := f.admin.Snapshot(f.nsgB, f.vnetA, f.subnetA)
+	r := f.attacker.Do(http.MethodPut, f.subnetA+"?api-version=2024-05-01", subnetJSON("10.1.1.0/24", map[string]any{"networkSecurityGroup": ref(f.nsgB)}))
 	f.wantLinked(r, "Microsoft.Network/virtualNetworks/subnets/write", joinNSG, f.nsgB)
-	f.admin.unchanged(before)
+	f.admin.Unchanged(before)
 }
 
 func TestSecurity_LinkedAccess_VNetInlineSubnets(t *testing.T) {
 	t.Parallel()
 	f := newLinkedFixture(t)
-	before := f.admin.snapshot(f.rtB, f.nsgB, f.vnetA, f.subnetA)
+	before := f.admin.Snapshot(f.rtB, f.nsgB, f.vnetA, f.subnetA)
 	// A VNet PUT names both links of its inline subnet; the answer names
 	// both refusals, respectively.
 	body := map[string]any{"location": "eastus", "properties": map[string]any{
@@ -201,29 +201,29 @@ func TestSecurity_LinkedAccess_VNetInlineSubnets(t *testing.T) {
 		"subnets": []any{map[string]any{"name": "s1", "properties": map[string]any{
 			"addressPrefix": "10.1.1.0/24", "routeTable": ref(f.rtB), "networkSecurityGroup": ref(f.nsgB)}}},
 	}}
-	r := f.attacker.do(http.MethodPut, f.vnetA+"?api-version=2024-05-01", body)
+	r := f.attacker.Do(http.MethodPut, f.vnetA+"?api-version=2024-05-01", body)
 	f.wantLinked(r, "Microsoft.Network/virtualNetworks/write", joinRouteTable+","+joinNSG, f.rtB+","+f.nsgB)
-	f.admin.unchanged(before)
+	f.admin.Unchanged(before)
 }
 
 func TestSecurity_LinkedAccess_NICSubnet(t *testing.T) {
 	t.Parallel()
 	f := newLinkedFixture(t)
-	before := f.admin.snapshot(f.subnetB)
+	before := f.admin.Snapshot(f.subnetB)
 	nic := f.path(f.rgA, "Microsoft.Network/networkInterfaces/nic1")
 	// The request's spelling of the id does not matter: the stored subnet
 	// is what is checked.
 	for _, id := range []string{f.subnetB, strings.ToLower(f.subnetB)} {
-		r := f.attacker.do(http.MethodPut, nic+"?api-version=2024-05-01", nicJSON(id, ""))
+		r := f.attacker.Do(http.MethodPut, nic+"?api-version=2024-05-01", nicJSON(id, ""))
 		f.wantLinked(r, "Microsoft.Network/networkInterfaces/write", joinSubnet, f.subnetB)
 	}
 	// A subnet that does not exist answers the same, so the refusal tells
 	// nothing about what B holds.
-	missing := f.admin.rgID(f.rgB) + "/providers/Microsoft.Network/virtualNetworks/vnetB/subnets/nope"
-	r := f.attacker.do(http.MethodPut, nic+"?api-version=2024-05-01", nicJSON(missing, ""))
+	missing := f.admin.RGID(f.rgB) + "/providers/Microsoft.Network/virtualNetworks/vnetB/subnets/nope"
+	r := f.attacker.Do(http.MethodPut, nic+"?api-version=2024-05-01", nicJSON(missing, ""))
 	f.wantLinked(r, "Microsoft.Network/networkInterfaces/write", joinSubnet, missing)
-	f.admin.unchanged(before)
-	if f.admin.exists(nic) {
+	f.admin.Unchanged(before)
+	if f.admin.Exists(nic) {
 		t.Error("a refused NIC was stored")
 	}
 }
@@ -231,12 +231,12 @@ func TestSecurity_LinkedAccess_NICSubnet(t *testing.T) {
 func TestSecurity_LinkedAccess_NICNSG(t *testing.T) {
 	t.Parallel()
 	f := newLinkedFixture(t)
-	before := f.admin.snapshot(f.nsgB, f.subnetA)
+	before := f.admin.Snapshot(f.nsgB, f.subnetA)
 	nic := f.path(f.rgA, "Microsoft.Network/networkInterfaces/nic1")
-	r := f.attacker.do(http.MethodPut, nic+"?api-version=2024-05-01", nicJSON(f.subnetA, f.nsgB))
+	r := f.attacker.Do(http.MethodPut, nic+"?api-version=2024-05-01", nicJSON(f.subnetA, f.nsgB))
 	f.wantLinked(r, "Microsoft.Network/networkInterfaces/write", joinNSG, f.nsgB)
-	f.admin.unchanged(before)
-	if f.admin.exists(nic) {
+	f.admin.Unchanged(before)
+	if f.admin.Exists(nic) {
 		t.Error("a refused NIC was stored")
 	}
 }
@@ -244,12 +244,12 @@ func TestSecurity_LinkedAccess_NICNSG(t *testing.T) {
 func TestSecurity_LinkedAccess_ClusterSubnet(t *testing.T) {
 	t.Parallel()
 	f := newLinkedFixture(t)
-	before := f.admin.snapshot(f.subnetB)
+	before := f.admin.Snapshot(f.subnetB)
 	cl := f.clusterPath(f.rgA, "aks1")
-	r := f.attacker.do(http.MethodPut, cl+aksAPIVersion, clusterJSON(f.subnetB, ""))
+	r := f.attacker.Do(http.MethodPut, cl+aksAPIVersion, clusterJSON(f.subnetB, ""))
 	f.wantLinked(r, "Microsoft.ContainerService/managedClusters/write", joinSubnet, f.subnetB)
-	f.admin.unchanged(before)
-	if f.admin.exists(cl) || f.admin.exists(f.admin.rgID("MC_"+f.rgA+"_aks1_eastus")) {
+	f.admin.Unchanged(before)
+	if f.admin.Exists(cl) || f.admin.Exists(f.admin.RGID("MC_"+f.rgA+"_aks1_eastus")) {
 		t.Error("a refused cluster, or its node resource group, was stored")
 	}
 }
@@ -257,19 +257,19 @@ func TestSecurity_LinkedAccess_ClusterSubnet(t *testing.T) {
 func TestSecurity_LinkedAccess_ClusterIdentity(t *testing.T) {
 	t.Parallel()
 	f := newLinkedFixture(t)
-	before := f.admin.snapshot(f.idB)
+	before := f.admin.Snapshot(f.idB)
 	cl := f.clusterPath(f.rgA, "aks1")
-	r := f.attacker.do(http.MethodPut, cl+aksAPIVersion, clusterJSON("", f.idB))
+	r := f.attacker.Do(http.MethodPut, cl+aksAPIVersion, clusterJSON("", f.idB))
 	f.wantLinked(r, "Microsoft.ContainerService/managedClusters/write", assignIdentity, f.idB)
 
 	// A kubelet identity brought in identityProfile is linked too.
 	body := clusterJSON("", "")
 	body["properties"].(map[string]any)["identityProfile"] = map[string]any{"kubeletidentity": map[string]any{"resourceId": f.idB}}
-	r = f.attacker.do(http.MethodPut, cl+aksAPIVersion, body)
+	r = f.attacker.Do(http.MethodPut, cl+aksAPIVersion, body)
 	f.wantLinked(r, "Microsoft.ContainerService/managedClusters/write", assignIdentity, f.idB)
 
-	f.admin.unchanged(before)
-	if f.admin.exists(cl) {
+	f.admin.Unchanged(before)
+	if f.admin.Exists(cl) {
 		t.Error("a refused cluster was stored")
 	}
 }
@@ -279,15 +279,15 @@ func TestSecurity_LinkedAccess_AgentPoolSubnet(t *testing.T) {
 	f := newLinkedFixture(t)
 	// The attacker's own cluster, in a VNet AKS makes: no link.
 	cl := f.clusterPath(f.rgA, "aks1")
-	if r := f.attacker.do(http.MethodPut, cl+aksAPIVersion, clusterJSON("", "")); r.Status != http.StatusCreated {
+	if r := f.attacker.Do(http.MethodPut, cl+aksAPIVersion, clusterJSON("", "")); r.Status != http.StatusCreated {
 		t.Fatalf("create own cluster: %d %s", r.Status, r.Body)
 	}
-	before := f.admin.snapshot(f.subnetB)
+	before := f.admin.Snapshot(f.subnetB)
 	pool := cl + "/agentPools/pool2"
-	r := f.attacker.do(http.MethodPut, pool+aksAPIVersion, map[string]any{"properties": map[string]any{"count": 1, "vnetSubnetID": f.subnetB}})
+	r := f.attacker.Do(http.MethodPut, pool+aksAPIVersion, map[string]any{"properties": map[string]any{"count": 1, "vnetSubnetID": f.subnetB}})
 	f.wantLinked(r, "Microsoft.ContainerService/managedClusters/agentPools/write", joinSubnet, f.subnetB)
-	f.admin.unchanged(before)
-	if f.admin.exists(pool) {
+	f.admin.Unchanged(before)
+	if f.admin.Exists(pool) {
 		t.Error("a refused agent pool was stored")
 	}
 }
@@ -299,25 +299,25 @@ func TestSecurity_LinkedAccess_UnchangedLinkIsNotRechecked(t *testing.T) {
 	t.Parallel()
 	f := newLinkedFixture(t)
 	withRT := subnetJSON("10.1.1.0/24", map[string]any{"routeTable": ref(f.rtB)})
-	if r := f.admin.do(http.MethodPut, f.subnetA+"?api-version=2024-05-01", withRT); r.Status != http.StatusOK {
+	if r := f.admin.Do(http.MethodPut, f.subnetA+"?api-version=2024-05-01", withRT); r.Status != http.StatusOK {
 		t.Fatalf("owner associates the route table: %d %s", r.Status, r.Body)
 	}
-	if r := f.attacker.do(http.MethodPut, f.subnetA+"?api-version=2024-05-01", withRT); r.Status != http.StatusOK {
+	if r := f.attacker.Do(http.MethodPut, f.subnetA+"?api-version=2024-05-01", withRT); r.Status != http.StatusOK {
 		t.Errorf("re-PUT of an unchanged link: %d %s", r.Status, r.Body)
 	}
 	vnet := map[string]any{"location": "eastus", "tags": map[string]string{"team": "a"}, "properties": map[string]any{
 		"addressSpace": map[string]any{"addressPrefixes": []string{"10.1.0.0/16"}},
 		"subnets":      []any{map[string]any{"name": "s1", "properties": withRT["properties"]}},
 	}}
-	if r := f.attacker.do(http.MethodPut, f.vnetA+"?api-version=2024-05-01", vnet); r.Status != http.StatusOK {
+	if r := f.attacker.Do(http.MethodPut, f.vnetA+"?api-version=2024-05-01", vnet); r.Status != http.StatusOK {
 		t.Errorf("VNet re-PUT keeping an unchanged link: %d %s", r.Status, r.Body)
 	}
 	// Leaving the table needs no right on it either.
-	if r := f.attacker.do(http.MethodPut, f.subnetA+"?api-version=2024-05-01", subnetJSON("10.1.1.0/24", nil)); r.Status != http.StatusOK {
+	if r := f.attacker.Do(http.MethodPut, f.subnetA+"?api-version=2024-05-01", subnetJSON("10.1.1.0/24", nil)); r.Status != http.StatusOK {
 		t.Errorf("dissociating the route table: %d %s", r.Status, r.Body)
 	}
 	// Linking it again is a new link.
-	r := f.attacker.do(http.MethodPut, f.subnetA+"?api-version=2024-05-01", withRT)
+	r := f.attacker.Do(http.MethodPut, f.subnetA+"?api-version=2024-05-01", withRT)
 	f.wantLinked(r, "Microsoft.Network/virtualNetworks/subnets/write", joinRouteTable, f.rtB)
 }
 
@@ -326,26 +326,26 @@ func TestSecurity_LinkedAccess_UnchangedLinkIsNotRechecked(t *testing.T) {
 func TestSecurity_LinkedAccess_GrantedRolesAllowTheLinks(t *testing.T) {
 	t.Parallel()
 	f := newLinkedFixture(t)
-	f.admin.mustAssign(f.admin.rgID(f.rgB), networkContributorRole, f.spID)
+	f.admin.mustAssign(f.admin.RGID(f.rgB), networkContributorRole, f.spID)
 	f.admin.mustAssign(f.idB, managedIdentityOperatorRole, f.spID)
 
-	if r := f.attacker.do(http.MethodPut, f.subnetA+"?api-version=2024-05-01",
+	if r := f.attacker.Do(http.MethodPut, f.subnetA+"?api-version=2024-05-01",
 		subnetJSON("10.1.1.0/24", map[string]any{"routeTable": ref(f.rtB), "networkSecurityGroup": ref(f.nsgB)})); r.Status != http.StatusOK {
 		t.Errorf("subnet with B's route table and NSG: %d %s", r.Status, r.Body)
 	}
 	var rt armnetwork.RouteTable
-	if r := f.admin.do(http.MethodGet, f.rtB+"?api-version=2024-05-01", nil); r.Status == http.StatusOK {
-		r.decode(t, &rt)
+	if r := f.admin.Do(http.MethodGet, f.rtB+"?api-version=2024-05-01", nil); r.Status == http.StatusOK {
+		r.Decode(t, &rt)
 	}
 	if rt.Properties == nil || len(rt.Properties.Subnets) != 1 || !strings.EqualFold(*rt.Properties.Subnets[0].ID, f.subnetA) {
 		t.Errorf("route table %s does not list %s: %+v", f.rtB, f.subnetA, rt.Properties)
 	}
 	nic := f.path(f.rgA, "Microsoft.Network/networkInterfaces/nic1")
-	if r := f.attacker.do(http.MethodPut, nic+"?api-version=2024-05-01", nicJSON(f.subnetB, f.nsgB)); r.Status != http.StatusCreated {
+	if r := f.attacker.Do(http.MethodPut, nic+"?api-version=2024-05-01", nicJSON(f.subnetB, f.nsgB)); r.Status != http.StatusCreated {
 		t.Errorf("NIC on B's subnet with B's NSG: %d %s", r.Status, r.Body)
 	}
 	cl := f.clusterPath(f.rgA, "aks1")
-	if r := f.attacker.do(http.MethodPut, cl+aksAPIVersion, clusterJSON("", f.idB)); r.Status != http.StatusCreated {
+	if r := f.attacker.Do(http.MethodPut, cl+aksAPIVersion, clusterJSON("", f.idB)); r.Status != http.StatusCreated {
 		t.Errorf("cluster with B's identity: %d %s", r.Status, r.Body)
 	}
 }
@@ -353,7 +353,7 @@ func TestSecurity_LinkedAccess_GrantedRolesAllowTheLinks(t *testing.T) {
 func TestSecurity_NodeResourceGroup_UnsafeName(t *testing.T) {
 	t.Parallel()
 	f := newLinkedFixture(t)
-	before := f.admin.snapshot(f.admin.rgID(f.rgB))
+	before := f.admin.Snapshot(f.admin.RGID(f.rgB))
 	for _, name := range []string{
 		"../" + f.rgB,
 		f.rgB + "/providers/Microsoft.Network/virtualNetworks/vnetB",
@@ -368,13 +368,13 @@ func TestSecurity_NodeResourceGroup_UnsafeName(t *testing.T) {
 		body := clusterJSON("", "")
 		body["properties"].(map[string]any)["nodeResourceGroup"] = name
 		cl := f.clusterPath(f.rgA, "aks1")
-		r := f.attacker.do(http.MethodPut, cl+aksAPIVersion, body)
+		r := f.attacker.Do(http.MethodPut, cl+aksAPIVersion, body)
 		if r.Status != http.StatusBadRequest {
 			t.Errorf("nodeResourceGroup %q: status %d, want 400: %s", name, r.Status, r.Body)
 			continue
 		}
-		WantError{Code: "InvalidParameter", Target: "properties.nodeResourceGroup"}.Check(t, r.apiErr(t))
-		if f.admin.exists(cl) {
+		WantError{Code: "InvalidParameter", Target: "properties.nodeResourceGroup"}.Check(t, r.APIErr(t))
+		if f.admin.Exists(cl) {
 			t.Fatalf("nodeResourceGroup %q: a refused cluster was stored", name)
 		}
 	}
@@ -382,23 +382,23 @@ func TestSecurity_NodeResourceGroup_UnsafeName(t *testing.T) {
 	body := clusterJSON("", "")
 	ok := strings.Repeat("b", 80)
 	body["properties"].(map[string]any)["nodeResourceGroup"] = ok
-	if r := f.attacker.do(http.MethodPut, f.clusterPath(f.rgA, "aks2")+aksAPIVersion, body); r.Status != http.StatusCreated {
+	if r := f.attacker.Do(http.MethodPut, f.clusterPath(f.rgA, "aks2")+aksAPIVersion, body); r.Status != http.StatusCreated {
 		t.Fatalf("80-character node resource group: %d %s", r.Status, r.Body)
 	}
 	var rg struct {
 		ManagedBy string `json:"managedBy"`
 	}
-	f.admin.do(http.MethodGet, f.admin.rgID(ok)+"?api-version=2024-05-01", nil).decode(t, &rg)
+	f.admin.Do(http.MethodGet, f.admin.RGID(ok)+"?api-version=2024-05-01", nil).Decode(t, &rg)
 	if !strings.EqualFold(rg.ManagedBy, f.clusterPath(f.rgA, "aks2")) {
 		t.Errorf("node resource group %s managed by %q", ok, rg.ManagedBy)
 	}
-	f.admin.unchanged(before)
+	f.admin.Unchanged(before)
 }
 
 func TestSecurity_NodeResourceGroup_TakenName(t *testing.T) {
 	t.Parallel()
 	f := newLinkedFixture(t)
-	before := f.admin.snapshot(f.admin.rgID(f.rgB), f.subnetB, f.rtB)
+	before := f.admin.Snapshot(f.admin.RGID(f.rgB), f.subnetB, f.rtB)
 	resBefore := f.resourcesIn(f.rgB)
 	cl := f.clusterPath(f.rgA, "aks1")
 	// AKS answers 400 NodeResourceGroupAlreadyExists: "Node resource group
@@ -407,19 +407,19 @@ func TestSecurity_NodeResourceGroup_TakenName(t *testing.T) {
 	for _, name := range []string{f.rgB, strings.ToUpper(f.rgB)} {
 		body := clusterJSON("", "")
 		body["properties"].(map[string]any)["nodeResourceGroup"] = name
-		r := f.attacker.do(http.MethodPut, cl+aksAPIVersion, body)
+		r := f.attacker.Do(http.MethodPut, cl+aksAPIVersion, body)
 		WantError{Status: http.StatusBadRequest, Code: "NodeResourceGroupAlreadyExists", Target: "properties.nodeResourceGroup",
-			Mentions: []string{"Node resource group '" + name + "' under subscription '" + f.admin.sub + "' already exists"}}.Check(t, r.apiErr(t))
+			Mentions: []string{"Node resource group '" + name + "' under subscription '" + f.admin.Sub + "' already exists"}}.Check(t, r.APIErr(t))
 	}
 	// The cluster's own group: NodeResourceGroupSameAsResourceGroup
 	// (Azure/azure-cli#27215).
 	body := clusterJSON("", "")
 	body["properties"].(map[string]any)["nodeResourceGroup"] = f.rgA
-	r := f.attacker.do(http.MethodPut, cl+aksAPIVersion, body)
-	WantError{Status: http.StatusBadRequest, Code: "NodeResourceGroupSameAsResourceGroup", Target: "properties.nodeResourceGroup"}.Check(t, r.apiErr(t))
+	r := f.attacker.Do(http.MethodPut, cl+aksAPIVersion, body)
+	WantError{Status: http.StatusBadRequest, Code: "NodeResourceGroupSameAsResourceGroup", Target: "properties.nodeResourceGroup"}.Check(t, r.APIErr(t))
 
-	f.admin.unchanged(before)
-	if f.admin.exists(cl) {
+	f.admin.Unchanged(before)
+	if f.admin.Exists(cl) {
 		t.Error("a refused cluster was stored")
 	}
 	// Nothing of AKS's went into B.

@@ -37,15 +37,15 @@ func roleDef(name string, actions []string, scopes ...string) armauthorization.R
 }
 
 // putRoleDef creates or updates the custom role guid at scope.
-func (h *harness) putRoleDef(scope, guid string, d armauthorization.RoleDefinition) error {
-	_, err := h.auth.NewRoleDefinitionsClient().CreateOrUpdate(h.ctx, scope, guid, d, nil)
+func (h *Harness) putRoleDef(scope, guid string, d armauthorization.RoleDefinition) error {
+	_, err := h.Auth.NewRoleDefinitionsClient().CreateOrUpdate(h.Ctx, scope, guid, d, nil)
 	return err
 }
 
-func (h *harness) mustPutRoleDef(scope, guid string, d armauthorization.RoleDefinition) string {
-	h.t.Helper()
+func (h *Harness) mustPutRoleDef(scope, guid string, d armauthorization.RoleDefinition) string {
+	h.T.Helper()
 	if err := h.putRoleDef(scope, guid, d); err != nil {
-		h.t.Fatalf("create role %s at %s: %v", guid, scope, err)
+		h.T.Fatalf("create role %s at %s: %v", guid, scope, err)
 	}
 	return scope + "/providers/Microsoft.Authorization/roleDefinitions/" + guid
 }
@@ -54,7 +54,7 @@ func (h *harness) mustPutRoleDef(scope, guid string, d armauthorization.RoleDefi
 // the attacker is Owner of group B only and holds a harmless custom role
 // (network reads) on the whole subscription.
 type roleSetup struct {
-	admin, attacker *harness
+	admin, attacker *Harness
 	attackerID      string
 	sub, rgA, rgB   string // scopes
 	nameA           string // group A's name
@@ -65,9 +65,9 @@ type roleSetup struct {
 func newRoleSetup(t *testing.T) roleSetup {
 	t.Helper()
 	admin := newHarness(t)
-	s := roleSetup{admin: admin, sub: "/subscriptions/" + admin.sub}
+	s := roleSetup{admin: admin, sub: "/subscriptions/" + admin.Sub}
 	s.nameA = uniqueRG(t) + "-a"
-	s.rgA, s.rgB = admin.mkRG(s.nameA), admin.mkRG(uniqueRG(t)+"-b")
+	s.rgA, s.rgB = admin.MkRG(s.nameA), admin.MkRG(uniqueRG(t)+"-b")
 	s.attacker, _, s.attackerID = admin.signIn("sec-roles-" + newGUID(t)[:8])
 	admin.mustAssign(s.rgB, ownerRole, s.attackerID)
 	s.readRole = newGUID(t)
@@ -79,14 +79,14 @@ func newRoleSetup(t *testing.T) roleSetup {
 // cannotWriteInA checks that the attacker still may not write in group A.
 func (s roleSetup) cannotWriteInA(t *testing.T) {
 	t.Helper()
-	_, err := s.attacker.putRouteTable(s.nameA, "rt-"+newGUID(t)[:8], armnetwork.RouteTable{})
+	_, err := s.attacker.PutRouteTable(s.nameA, "rt-"+newGUID(t)[:8], armnetwork.RouteTable{})
 	wantSDKErr(t, err, want{Status: http.StatusForbidden, Code: "AuthorizationFailed", Mentions: []string{"Microsoft.Network/routeTables/write"}})
 }
 
 func TestSecurity_Roles_RewriteRoleFromAnotherScope(t *testing.T) {
 	t.Parallel()
 	s := newRoleSetup(t)
-	before := s.admin.snapshot(s.readRoleID)
+	before := s.admin.Snapshot(s.readRoleID)
 
 	// The same GUID at the group the attacker owns, now granting "*": the
 	// id is taken in the tenant.
@@ -96,7 +96,7 @@ func TestSecurity_Roles_RewriteRoleFromAnotherScope(t *testing.T) {
 	err = s.attacker.putRoleDef(s.rgB, s.readRole, roleDef("pwned", []string{"*"}, s.rgB, s.sub))
 	wantSDKErr(t, err, want{Status: http.StatusConflict, Code: "RoleDefinitionExists"})
 
-	s.admin.unchanged(before)
+	s.admin.Unchanged(before)
 	s.cannotWriteInA(t)
 }
 
@@ -108,7 +108,7 @@ func TestSecurity_Roles_UpdateNeedsWriteAtEveryOldAssignableScope(t *testing.T) 
 	guid := newGUID(t)
 	id := s.admin.mustPutRoleDef(s.rgB, guid, roleDef("Route reader "+guid[:8], []string{"Microsoft.Network/routeTables/read"}, s.sub))
 	s.admin.mustAssign(s.sub, guid, s.attackerID)
-	before := s.admin.snapshot(id)
+	before := s.admin.Snapshot(id)
 
 	// The URL is in the attacker's group, so ARM's own check passes; the
 	// role's assignable scope is not.
@@ -118,35 +118,35 @@ func TestSecurity_Roles_UpdateNeedsWriteAtEveryOldAssignableScope(t *testing.T) 
 			Mentions: []string{s.attackerID, "Microsoft.Authorization/roleDefinitions/write", Fold(s.sub + "'")}})
 	}
 	// Deleting it is refused the same way.
-	_, err := s.attacker.auth.NewRoleDefinitionsClient().Delete(s.attacker.ctx, s.rgB, guid, nil)
+	_, err := s.attacker.Auth.NewRoleDefinitionsClient().Delete(s.attacker.Ctx, s.rgB, guid, nil)
 	wantSDKErr(t, err, want{Status: http.StatusForbidden, Code: "AuthorizationFailed",
 		Mentions: []string{"Microsoft.Authorization/roleDefinitions/delete", Fold(s.sub + "'")}})
 
-	s.admin.unchanged(before)
+	s.admin.Unchanged(before)
 	s.cannotWriteInA(t)
 }
 
 func TestSecurity_Roles_WideningAssignableScopesNeedsWriteThere(t *testing.T) {
 	t.Parallel()
 	s := newRoleSetup(t)
-	rd := s.attacker.auth.NewRoleDefinitionsClient()
+	rd := s.attacker.Auth.NewRoleDefinitionsClient()
 
 	// Its own role in its own group: allowed.
 	guid := newGUID(t)
 	id := s.attacker.mustPutRoleDef(s.rgB, guid, roleDef("Everything in B "+guid[:8], []string{"*"}, s.rgB))
-	before := s.admin.snapshot(id)
+	before := s.admin.Snapshot(id)
 	// Widened to the subscription: refused, naming the scope it lacks.
 	err := s.attacker.putRoleDef(s.rgB, guid, roleDef("Everything in B "+guid[:8], []string{"*"}, s.rgB, s.sub))
 	wantSDKErr(t, err, want{Status: http.StatusForbidden, Code: "AuthorizationFailed",
 		Mentions: []string{"Microsoft.Authorization/roleDefinitions/write", Fold(s.sub + "'")}})
-	s.admin.unchanged(before)
+	s.admin.Unchanged(before)
 
 	// A new role assignable in group A: refused, and not stored.
 	other := newGUID(t)
 	err = s.attacker.putRoleDef(s.rgB, other, roleDef("Everything in A "+other[:8], []string{"*"}, s.rgB, s.rgA))
 	wantSDKErr(t, err, want{Status: http.StatusForbidden, Code: "AuthorizationFailed",
 		Mentions: []string{"Microsoft.Authorization/roleDefinitions/write", Fold(s.rgA)}})
-	if _, err := rd.Get(s.admin.ctx, s.rgB, other, nil); err == nil {
+	if _, err := rd.Get(s.admin.Ctx, s.rgB, other, nil); err == nil {
 		t.Error("refused role definition was stored")
 	}
 	s.cannotWriteInA(t)
@@ -185,19 +185,19 @@ func TestSecurity_Roles_BuiltInsCannotBeChanged(t *testing.T) {
 	t.Parallel()
 	s := newRoleSetup(t)
 	readerID := s.admin.roleDefID(readerRole)
-	before := s.admin.snapshot(readerID)
+	before := s.admin.Snapshot(readerID)
 	for _, tc := range []struct {
-		who   *harness
+		who   *Harness
 		scope string
 	}{{s.attacker, s.rgB}, {s.admin, s.sub}} {
 		err := tc.who.putRoleDef(tc.scope, readerRole, roleDef("Reader", []string{"*"}, tc.scope))
 		wantSDKErr(t, err, want{Status: http.StatusConflict, Code: "RoleDefinitionExists", Target: "name", Mentions: []string{readerRole}})
 	}
 	// A DELETE finds no custom role with that id: nothing goes.
-	if _, err := s.admin.auth.NewRoleDefinitionsClient().Delete(s.admin.ctx, s.sub, readerRole, nil); err != nil {
+	if _, err := s.admin.Auth.NewRoleDefinitionsClient().Delete(s.admin.Ctx, s.sub, readerRole, nil); err != nil {
 		t.Errorf("delete of a built-in: %v", err)
 	}
-	s.admin.unchanged(before)
+	s.admin.Unchanged(before)
 	// Reader still means read only.
 	s.cannotWriteInA(t)
 }
@@ -221,7 +221,7 @@ func TestSecurity_Roles_AssignableScopesAreValidated(t *testing.T) {
 			wantSDKErr(t, s.admin.putRoleDef(s.sub, guid, roleDef("Invalid "+guid[:8], []string{"*/read"}, tc.scopes...)), tc.w)
 		})
 	}
-	if s.admin.exists(s.sub + "/providers/Microsoft.Authorization/roleDefinitions/" + guid) {
+	if s.admin.Exists(s.sub + "/providers/Microsoft.Authorization/roleDefinitions/" + guid) {
 		t.Error("a role with invalid assignable scopes was stored")
 	}
 }
@@ -229,19 +229,19 @@ func TestSecurity_Roles_AssignableScopesAreValidated(t *testing.T) {
 func TestSecurity_Roles_DeleteOfARoleInUse(t *testing.T) {
 	t.Parallel()
 	s := newRoleSetup(t)
-	before := s.admin.snapshot(s.readRoleID)
-	rd := s.attacker.auth.NewRoleDefinitionsClient()
+	before := s.admin.Snapshot(s.readRoleID)
+	rd := s.attacker.Auth.NewRoleDefinitionsClient()
 	// At the role's own scope ARM's check refuses the attacker.
-	_, err := rd.Delete(s.attacker.ctx, s.sub, s.readRole, nil)
+	_, err := rd.Delete(s.attacker.Ctx, s.sub, s.readRole, nil)
 	wantSDKErr(t, err, want{Status: http.StatusForbidden, Code: "AuthorizationFailed", Mentions: []string{"Microsoft.Authorization/roleDefinitions/delete"}})
 	// At its own group's scope there is no such role to delete.
-	if _, err := rd.Delete(s.attacker.ctx, s.rgB, s.readRole, nil); err != nil {
+	if _, err := rd.Delete(s.attacker.Ctx, s.rgB, s.readRole, nil); err != nil {
 		t.Errorf("delete at another scope: %v", err)
 	}
 	// The admin may, but not while an assignment uses it.
-	_, err = s.admin.auth.NewRoleDefinitionsClient().Delete(s.admin.ctx, s.sub, s.readRole, nil)
+	_, err = s.admin.Auth.NewRoleDefinitionsClient().Delete(s.admin.Ctx, s.sub, s.readRole, nil)
 	wantSDKErr(t, err, want{Status: http.StatusConflict, Code: "RoleDefinitionHasAssignments", Mentions: []string{s.readRole}})
-	s.admin.unchanged(before)
+	s.admin.Unchanged(before)
 }
 
 func TestSecurity_Roles_CustomRoleIsSeenOnlyWhereItApplies(t *testing.T) {
@@ -253,7 +253,7 @@ func TestSecurity_Roles_CustomRoleIsSeenOnlyWhereItApplies(t *testing.T) {
 
 	// The attacker reads role definitions in its own group: the role of
 	// group A is not there, by id or by name.
-	_, err := s.attacker.auth.NewRoleDefinitionsClient().Get(s.attacker.ctx, s.rgB, guid, nil)
+	_, err := s.attacker.Auth.NewRoleDefinitionsClient().Get(s.attacker.Ctx, s.rgB, guid, nil)
 	wantSDKErr(t, err, want{Status: http.StatusNotFound, Code: "RoleDefinitionDoesNotExist", Mentions: []string{guid}})
 	defs, err := s.attacker.roleDefs(s.rgB, "roleName eq '"+name+"'")
 	if err != nil || len(defs) != 0 {

@@ -26,16 +26,16 @@ import (
 // refused like Reader and a principal with no role.
 func TestState_BackupNeedsOwner(t *testing.T) {
 	admin := newHarness(t)
-	sub := "/subscriptions/" + admin.sub
-	newSP := func(role string) (*harness, string) {
+	sub := "/subscriptions/" + admin.Sub
+	newSP := func(role string) (*Harness, string) {
 		app, spID, secret := admin.newServicePrincipal("backup-" + strings.ToLower(t.Name()) + "-" + role)
-		return admin.as(admin.e.CredentialFor(t, app.AppID, secret)), spID
+		return admin.As(admin.Env.CredentialFor(t, app.AppID, secret)), spID
 	}
 
-	if r := doRaw(t, admin.e, http.MethodGet, controlplane.BackupPath, nil); r.Status != http.StatusUnauthorized {
+	if r := DoRaw(t, admin.Env, http.MethodGet, controlplane.BackupPath, nil); r.Status != http.StatusUnauthorized {
 		t.Errorf("without a token: %d %s, want 401", r.Status, r.Body)
 	}
-	if r := doRaw(t, admin.e, http.MethodGet, controlplane.BackupPath, nil, "Authorization", "Bearer forged"); r.Status != http.StatusUnauthorized {
+	if r := DoRaw(t, admin.Env, http.MethodGet, controlplane.BackupPath, nil, "Authorization", "Bearer forged"); r.Status != http.StatusUnauthorized {
 		t.Errorf("with a forged token: %d %s, want 401", r.Status, r.Body)
 	}
 	for _, role := range []struct{ name, id string }{{"no role", ""}, {"Reader", readerRole}, {"Contributor", contributorRole}, {"User Access Administrator", userAccessAdminRole}} {
@@ -43,20 +43,20 @@ func TestState_BackupNeedsOwner(t *testing.T) {
 		if role.id != "" {
 			admin.mustAssign(sub, role.id, spID)
 		}
-		r := sp.do(http.MethodGet, controlplane.BackupPath, nil)
+		r := sp.Do(http.MethodGet, controlplane.BackupPath, nil)
 		if r.Status != http.StatusForbidden {
 			t.Fatalf("%s: %d (%d bytes), want 403", role.name, r.Status, len(r.Body))
 		}
-		if ae := r.apiErr(t); ae.Code != "AuthorizationFailed" || !strings.Contains(ae.Message, spID) {
+		if ae := r.APIErr(t); ae.Code != "AuthorizationFailed" || !strings.Contains(ae.Message, spID) {
 			t.Errorf("%s: %+v", role.name, ae)
 		}
 	}
 	sp, spID := newSP("owner")
 	admin.mustAssign(sub, ownerRole, spID)
-	if r := sp.do(http.MethodPost, controlplane.BackupPath, nil); r.Status != http.StatusMethodNotAllowed {
+	if r := sp.Do(http.MethodPost, controlplane.BackupPath, nil); r.Status != http.StatusMethodNotAllowed {
 		t.Errorf("POST: %d, want 405", r.Status)
 	}
-	r := sp.do(http.MethodGet, controlplane.BackupPath, nil)
+	r := sp.Do(http.MethodGet, controlplane.BackupPath, nil)
 	if r.Status != http.StatusOK || len(r.Body) < 4096 || !bytes.Equal(r.Body[16:20], []byte{0xED, 0xDA, 0x0C, 0xED}) {
 		t.Fatalf("Owner: %d, %d bytes, want 200 and a bbolt file", r.Status, len(r.Body))
 	}

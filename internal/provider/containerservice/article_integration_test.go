@@ -29,7 +29,7 @@ var routeTableName = regexp.MustCompile(`^aks-agentpool-(\d{8})-routetable$`)
 func TestIntegrationArticle_UserAssigned(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := rgName(t)
+	rg := armtest.RGName(t)
 	n := h.articleNetwork(rg)
 
 	mc := h.mustPutCluster(rg, "myAKSCluster", kubenetCluster(n.subnetID, n.identityID, 3))
@@ -104,7 +104,7 @@ func TestIntegrationArticle_UserAssigned(t *testing.T) {
 		t.Fatalf("subnet route table %s, want aks-agentpool-<8 digits>-routetable in %s", l.RouteID, wantNodeRG)
 	}
 	id8 := m[1]
-	rt, err := h.net.NewRouteTablesClient().Get(h.ctx, rtp.rg, rtp.names[0], nil)
+	rt, err := h.Net.NewRouteTablesClient().Get(h.Ctx, rtp.rg, rtp.names[0], nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,14 +116,14 @@ func TestIntegrationArticle_UserAssigned(t *testing.T) {
 	}
 
 	// The node resource group's contents.
-	nodeRG, err := h.rg.Get(h.ctx, wantNodeRG, nil)
+	nodeRG, err := h.RG.Get(h.Ctx, wantNodeRG, nil)
 	if err != nil {
 		t.Fatalf("node resource group: %v", err)
 	}
 	if !strings.EqualFold(str(nodeRG.ManagedBy), str(mc.ID)) {
 		t.Errorf("node resource group managedBy %q, want %s", str(nodeRG.ManagedBy), str(mc.ID))
 	}
-	res := h.resourcesIn(wantNodeRG)
+	res := h.ResourcesIn(wantNodeRG)
 	vmss := "aks-nodepool1-" + id8 + "-vmss"
 	for _, w := range []string{
 		"Microsoft.Compute/virtualMachineScaleSets/" + vmss,
@@ -140,9 +140,9 @@ func TestIntegrationArticle_UserAssigned(t *testing.T) {
 	if !slices.ContainsFunc(res, func(s string) bool { return strings.HasPrefix(s, "Microsoft.Network/publicIPAddresses/") }) {
 		t.Errorf("node resource group has no public IP: %v", res)
 	}
-	pips := h.net.NewPublicIPAddressesClient().NewListPager(wantNodeRG, nil)
+	pips := h.Net.NewPublicIPAddressesClient().NewListPager(wantNodeRG, nil)
 	for pips.More() {
-		page, err := pips.NextPage(h.ctx)
+		page, err := pips.NextPage(h.Ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +152,7 @@ func TestIntegrationArticle_UserAssigned(t *testing.T) {
 			}
 		}
 	}
-	lb, err := h.net.NewLoadBalancersClient().Get(h.ctx, wantNodeRG, "kubernetes", nil)
+	lb, err := h.Net.NewLoadBalancersClient().Get(h.Ctx, wantNodeRG, "kubernetes", nil)
 	if err != nil {
 		t.Fatalf("load balancer: %v", err)
 	}
@@ -160,7 +160,7 @@ func TestIntegrationArticle_UserAssigned(t *testing.T) {
 		t.Errorf("load balancer has no frontend or outbound rule")
 	}
 	// The scale set's instances carry the node names.
-	status, body := h.raw(http.MethodGet, "/subscriptions/"+h.sub+"/resourceGroups/"+wantNodeRG+"/providers/Microsoft.Compute/virtualMachineScaleSets/"+vmss+"/virtualMachines?api-version=2024-07-01")
+	status, body := h.Raw(http.MethodGet, "/subscriptions/"+h.Sub+"/resourceGroups/"+wantNodeRG+"/providers/Microsoft.Compute/virtualMachineScaleSets/"+vmss+"/virtualMachines?api-version=2024-07-01")
 	if status != http.StatusOK {
 		t.Fatalf("list scale set instances: %d %s", status, body)
 	}
@@ -203,21 +203,21 @@ func TestIntegrationArticle_UserAssigned(t *testing.T) {
 		}
 		return false
 	}
-	byRG := h.aks.NewListByResourceGroupPager(rg, nil)
+	byRG := h.AKS.NewListByResourceGroupPager(rg, nil)
 	if !listed(byRG, func() ([]*armcontainerservice.ManagedCluster, error) {
-		p, err := byRG.NextPage(h.ctx)
+		p, err := byRG.NextPage(h.Ctx)
 		return p.Value, err
 	}) {
 		t.Error("cluster missing from LIST by resource group")
 	}
-	bySub := h.aks.NewListPager(nil)
+	bySub := h.AKS.NewListPager(nil)
 	if !listed(bySub, func() ([]*armcontainerservice.ManagedCluster, error) {
-		p, err := bySub.NextPage(h.ctx)
+		p, err := bySub.NextPage(h.Ctx)
 		return p.Value, err
 	}) {
 		t.Error("cluster missing from LIST by subscription")
 	}
-	pool, err := h.pools.Get(h.ctx, rg, "myAKSCluster", "nodepool1", nil)
+	pool, err := h.Pools.Get(h.Ctx, rg, "myAKSCluster", "nodepool1", nil)
 	if err != nil {
 		t.Fatalf("agent pool: %v", err)
 	}
@@ -228,7 +228,7 @@ func TestIntegrationArticle_UserAssigned(t *testing.T) {
 	// Deleting the cluster removes the node resource group and leaves the
 	// subnet with no route table and no IP configurations.
 	h.deleteCluster(rg, "myAKSCluster")
-	if h.rgExists(wantNodeRG) {
+	if h.RGExists(wantNodeRG) {
 		t.Errorf("node resource group %s still exists", wantNodeRG)
 	}
 	if code := h.clusterStatus(rg, "myAKSCluster"); code != http.StatusNotFound {
@@ -253,13 +253,13 @@ func TestIntegrationArticle_UserAssigned(t *testing.T) {
 func TestIntegrationArticle_CustomRole(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := rgName(t)
-	h.newRG(rg)
+	rg := armtest.RGName(t)
+	h.MkRG(rg)
 	ids := h.vnet(rg, "myAKSVnet", "192.168.0.0/16", "myAKSSubnet=192.168.1.0/24")
-	idID, principal := h.identity(rg, "myIdentity")
+	idID, principal := h.Identity(rg, "myIdentity")
 	roleID := uuid.NewString()
-	scope := "/subscriptions/" + h.sub
-	_, err := h.auth.NewRoleDefinitionsClient().CreateOrUpdate(h.ctx, scope, roleID, armauthorization.RoleDefinition{
+	scope := "/subscriptions/" + h.Sub
+	_, err := h.Auth.NewRoleDefinitionsClient().CreateOrUpdate(h.Ctx, scope, roleID, armauthorization.RoleDefinition{
 		Properties: &armauthorization.RoleDefinitionProperties{
 			RoleName: to.Ptr("subnet joiner " + roleID),
 			Permissions: []*armauthorization.Permission{{Actions: []*string{
@@ -272,8 +272,8 @@ func TestIntegrationArticle_CustomRole(t *testing.T) {
 	}
 	// Without an assignment: refused.
 	_, err = h.putCluster(rg, "c1", kubenetCluster(ids["myAKSSubnet"], idID, 1))
-	want{Status: http.StatusForbidden, Code: "LinkedAuthorizationFailed", Mentions: []string{principal}}.check(t, err)
-	h.assign(ids["myAKSSubnet"], principal, roleID)
+	want{Status: http.StatusForbidden, Code: "LinkedAuthorizationFailed", Mentions: []string{principal}}.CheckSDK(t, err)
+	h.Grant(ids["myAKSSubnet"], principal, roleID)
 	h.mustPutCluster(rg, "c1", kubenetCluster(ids["myAKSSubnet"], idID, 1))
 	h.layoutOf(rg, "c1").check(t, 1)
 }
@@ -284,12 +284,12 @@ func TestIntegrationArticle_CustomRole(t *testing.T) {
 func TestIntegrationArticle_SystemAssigned(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := rgName(t)
-	h.newRG(rg)
+	rg := armtest.RGName(t)
+	h.MkRG(rg)
 	ids := h.vnet(rg, "myAKSVnet", "192.168.0.0/16", "myAKSSubnet=192.168.1.0/24")
 	subnetID := ids["myAKSSubnet"]
 
-	poller, err := h.aks.BeginCreateOrUpdate(h.ctx, rg, "myAKSCluster", kubenetCluster(subnetID, "", 3), nil)
+	poller, err := h.AKS.BeginCreateOrUpdate(h.Ctx, rg, "myAKSCluster", kubenetCluster(subnetID, "", 3), nil)
 	if err != nil {
 		t.Fatalf("PUT: %v", err)
 	}
@@ -310,13 +310,13 @@ func TestIntegrationArticle_SystemAssigned(t *testing.T) {
 	// several controller passes, and no route is written.
 	start := time.Now()
 	for time.Since(start) < 600*time.Millisecond {
-		if _, err := poller.Poll(h.ctx); err != nil {
+		if _, err := poller.Poll(h.Ctx); err != nil {
 			t.Fatalf("poll: %v", err)
 		}
 		if poller.Done() {
 			t.Fatal("operation ended before the role assignment exists")
 		}
-		_ = pause(h.ctx, 50*time.Millisecond)
+		_ = armtest.Pause(h.Ctx, 50*time.Millisecond)
 	}
 	l := h.layoutOf(rg, "myAKSCluster")
 	if len(l.managedRoutes()) != 0 {
@@ -324,11 +324,11 @@ func TestIntegrationArticle_SystemAssigned(t *testing.T) {
 	}
 	// A scale while the create runs is refused with 409.
 	_, err = h.scaleCluster(rg, "myAKSCluster", 4)
-	want{Status: http.StatusConflict, Code: "OperationNotAllowed", Mentions: []string{"myAKSCluster"}}.check(t, err)
+	want{Status: http.StatusConflict, Code: "OperationNotAllowed", Mentions: []string{"myAKSCluster"}}.CheckSDK(t, err)
 
 	// What az does for a system-assigned identity.
-	h.assign(subnetID, str(mc.Identity.PrincipalID), networkContributor)
-	res, err := finish(h.ctx, poller)
+	h.Grant(subnetID, str(mc.Identity.PrincipalID), networkContributor)
+	res, err := armtest.PollDone(h.Ctx, poller)
 	if err != nil {
 		t.Fatalf("operation after the assignment: %v", err)
 	}
@@ -350,18 +350,18 @@ func TestIntegrationArticle_SystemAssigned(t *testing.T) {
 func TestIntegrationArticle_SystemAssignedNoPermission(t *testing.T) {
 	t.Parallel()
 	h := limitedHarness(t)
-	rg := rgName(t)
-	h.newRG(rg)
+	rg := armtest.RGName(t)
+	h.MkRG(rg)
 	ids := h.vnet(rg, "myAKSVnet", "192.168.0.0/16", "myAKSSubnet=192.168.1.0/24")
 	start := time.Now()
-	poller, err := h.aks.BeginCreateOrUpdate(h.ctx, rg, "myAKSCluster", kubenetCluster(ids["myAKSSubnet"], "", 1), nil)
+	poller, err := h.AKS.BeginCreateOrUpdate(h.Ctx, rg, "myAKSCluster", kubenetCluster(ids["myAKSSubnet"], "", 1), nil)
 	if err != nil {
 		t.Fatalf("PUT: %v", err)
 	}
 	principal := str(h.cluster(rg, "myAKSCluster").Identity.PrincipalID)
-	_, err = finish(h.ctx, poller)
+	_, err = armtest.PollDone(h.Ctx, poller)
 	elapsed := time.Since(start)
-	want{Code: "LinkedAuthorizationFailed", Mentions: []string{principal, "Microsoft.Network/virtualNetworks/subnets/join/action", ids["myAKSSubnet"], limitedPermissionWait.String()}}.check(t, err)
+	want{Code: "LinkedAuthorizationFailed", Mentions: []string{principal, "Microsoft.Network/virtualNetworks/subnets/join/action", ids["myAKSSubnet"], limitedPermissionWait.String()}}.CheckSDK(t, err)
 	if elapsed < limitedPermissionWait {
 		t.Errorf("failed after %s, before the permission wait of %s", elapsed, limitedPermissionWait)
 	}
@@ -369,7 +369,7 @@ func TestIntegrationArticle_SystemAssignedNoPermission(t *testing.T) {
 		t.Errorf("provisioningState %q, want Failed", got)
 	}
 	// Once the role is there, PUTting the cluster again finishes it.
-	h.assign(ids["myAKSSubnet"], principal, networkContributor)
+	h.Grant(ids["myAKSSubnet"], principal, networkContributor)
 	mc := h.cluster(rg, "myAKSCluster")
 	h.mustPutCluster(rg, "myAKSCluster", mc)
 	l := h.layoutOf(rg, "myAKSCluster")
@@ -386,32 +386,32 @@ func TestIntegrationArticle_SystemAssignedNoPermission(t *testing.T) {
 func TestIntegrationArticle_BYORouteTable(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := rgName(t)
-	h.newRG(rg)
+	rg := armtest.RGName(t)
+	h.MkRG(rg)
 	ids := h.vnet(rg, "myAKSVnet", "192.168.0.0/16", "myAKSSubnet=192.168.1.0/24", "fw=192.168.2.0/24")
 	rtID := h.routeTable(rg, "myRouteTable", "default-to-fw=0.0.0.0/0>192.168.2.4")
 	h.mustPutSubnet(rg, "myAKSVnet", "myAKSSubnet", "192.168.1.0/24", rtID)
 	subnetID := ids["myAKSSubnet"]
 
 	// An identity that may join the subnet but not write the table.
-	weakID, weak := h.identity(rg, "weakIdentity")
-	h.assign(ids[""], weak, networkContributor)
+	weakID, weak := h.Identity(rg, "weakIdentity")
+	h.Grant(ids[""], weak, networkContributor)
 	_, err := h.putCluster(rg, "weak", kubenetCluster(subnetID, weakID, 3))
 	want{Status: http.StatusBadRequest, Code: "CustomRouteTableMissingPermission", Target: "properties.agentPoolProfiles[0].vnetSubnetID",
-		Mentions: []string{weak, rtID, "Microsoft.Network/routeTables/write"}}.check(t, err)
+		Mentions: []string{weak, rtID, "Microsoft.Network/routeTables/write"}}.CheckSDK(t, err)
 	if code := h.clusterStatus(rg, "weak"); code != http.StatusNotFound {
 		t.Errorf("refused cluster: GET %d, want 404", code)
 	}
-	if h.rgExists("MC_" + rg + "_weak_eastus") {
+	if h.RGExists("MC_" + rg + "_weak_eastus") {
 		t.Error("refused cluster left its node resource group")
 	}
 	if got := h.routes(rtID); len(got) != 1 {
 		t.Errorf("refused cluster changed the routes: %v", got)
 	}
 
-	idID, principal := h.identity(rg, "myIdentity")
-	h.assign(ids[""], principal, networkContributor)
-	h.assign(rtID, principal, networkContributor)
+	idID, principal := h.Identity(rg, "myIdentity")
+	h.Grant(ids[""], principal, networkContributor)
+	h.Grant(rtID, principal, networkContributor)
 	h.mustPutCluster(rg, "myAKSCluster", kubenetCluster(subnetID, idID, 3))
 	l := h.layoutOf(rg, "myAKSCluster")
 	if !strings.EqualFold(l.RouteID, rtID) {
@@ -428,13 +428,13 @@ func TestIntegrationArticle_BYORouteTable(t *testing.T) {
 	if ips, cidrs := l.ipsAndCIDRs(); !slices.Equal(ips, seqIPs("192.168.1.4", 3)) || !slices.Equal(cidrs, seqCIDRs("10.244.0.0/16", 3)) {
 		t.Errorf("IPs %v CIDRs %v", ips, cidrs)
 	}
-	for _, r := range h.resourcesIn(l.NodeRG) {
+	for _, r := range h.ResourcesIn(l.NodeRG) {
 		if strings.HasPrefix(r, "Microsoft.Network/routeTables/") {
 			t.Errorf("AKS made route table %s although the subnet brought one", r)
 		}
 	}
 	// Custom routes may still change.
-	if _, err := h.net.NewRoutesClient().BeginCreateOrUpdate(h.ctx, rg, "myRouteTable", "onprem", armnetwork.Route{Properties: &armnetwork.RoutePropertiesFormat{
+	if _, err := h.Net.NewRoutesClient().BeginCreateOrUpdate(h.Ctx, rg, "myRouteTable", "onprem", armnetwork.Route{Properties: &armnetwork.RoutePropertiesFormat{
 		AddressPrefix: to.Ptr("10.100.0.0/16"), NextHopType: to.Ptr(armnetwork.RouteNextHopTypeVirtualNetworkGateway)}}, nil); err != nil {
 		t.Fatalf("add custom route: %v", err)
 	}
@@ -453,7 +453,7 @@ func TestIntegrationArticle_BYORouteTable(t *testing.T) {
 	if sn.Properties.RouteTable == nil || !strings.EqualFold(str(sn.Properties.RouteTable.ID), rtID) {
 		t.Errorf("subnet route table after delete %v, want %s kept", sn.Properties.RouteTable, rtID)
 	}
-	if h.rgExists(l.NodeRG) {
+	if h.RGExists(l.NodeRG) {
 		t.Errorf("node resource group %s still exists", l.NodeRG)
 	}
 }
@@ -464,18 +464,18 @@ func TestIntegrationArticle_BYORouteTable(t *testing.T) {
 func TestIntegrationArticle_PropagationDelay(t *testing.T) {
 	t.Parallel()
 	const delay = 700 * time.Millisecond
-	h := harnessOn(t, plane(t, "propagation", armtest.Options{PropagationDelay: delay}))
-	rg := rgName(t)
-	h.newRG(rg)
+	h := harnessOn(t, armtest.Plane(t, "propagation", armtest.Options{PropagationDelay: delay}))
+	rg := armtest.RGName(t)
+	h.MkRG(rg)
 	ids := h.vnet(rg, "myAKSVnet", "192.168.0.0/16", "myAKSSubnet=192.168.1.0/24")
-	poller, err := h.aks.BeginCreateOrUpdate(h.ctx, rg, "myAKSCluster", kubenetCluster(ids["myAKSSubnet"], "", 2), nil)
+	poller, err := h.AKS.BeginCreateOrUpdate(h.Ctx, rg, "myAKSCluster", kubenetCluster(ids["myAKSSubnet"], "", 2), nil)
 	if err != nil {
 		t.Fatalf("PUT: %v", err)
 	}
 	principal := str(h.cluster(rg, "myAKSCluster").Identity.PrincipalID)
 	assigned := time.Now() // before the assignment exists
-	h.assign(ids["myAKSSubnet"], principal, networkContributor)
-	if _, err := finish(h.ctx, poller); err != nil {
+	h.Grant(ids["myAKSSubnet"], principal, networkContributor)
+	if _, err := armtest.PollDone(h.Ctx, poller); err != nil {
 		t.Fatalf("create: %v", err)
 	}
 	if waited := time.Since(assigned); waited < delay {
@@ -489,8 +489,8 @@ func TestIntegrationArticle_PropagationDelay(t *testing.T) {
 func TestIntegrationArticle_Defaults(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	rg := rgName(t)
-	h.newRG(rg)
+	rg := armtest.RGName(t)
+	h.MkRG(rg)
 	mc := h.mustPutCluster(rg, "minimal", armcontainerservice.ManagedCluster{
 		Location: to.Ptr("eastus"),
 		Properties: &armcontainerservice.ManagedClusterProperties{AgentPoolProfiles: []*armcontainerservice.ManagedClusterAgentPoolProfile{{
@@ -521,12 +521,12 @@ func TestIntegrationArticle_Defaults(t *testing.T) {
 		t.Errorf("route table %s, want AKS's in the node resource group", l.RouteID)
 	}
 	h.deleteCluster(rg, "minimal")
-	if h.rgExists(l.NodeRG) {
+	if h.RGExists(l.NodeRG) {
 		t.Errorf("node resource group %s still exists", l.NodeRG)
 	}
 
 	// A given service CIDR without a DNS service IP gets its .10.
-	n := h.articleNetwork(rgName(t, "svc"))
+	n := h.articleNetwork(armtest.RGName(t, "svc"))
 	c := kubenetCluster(n.subnetID, n.identityID, 1)
 	c.Properties.NetworkProfile.ServiceCidr = to.Ptr("10.1.0.0/16")
 	c.Properties.NetworkProfile.DNSServiceIP = nil
@@ -543,8 +543,8 @@ func TestIntegrationArticle_TwoSubnets(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	for _, byo := range []bool{false, true} {
-		rg := rgName(t, strconv.FormatBool(byo))
-		h.newRG(rg)
+		rg := armtest.RGName(t, strconv.FormatBool(byo))
+		h.MkRG(rg)
 		ids := h.vnet(rg, "vnet", "192.168.0.0/16", "s1=192.168.1.0/24", "s2=192.168.2.0/24")
 		rtID := ""
 		if byo {
@@ -552,8 +552,8 @@ func TestIntegrationArticle_TwoSubnets(t *testing.T) {
 			h.mustPutSubnet(rg, "vnet", "s1", "192.168.1.0/24", rtID)
 			h.mustPutSubnet(rg, "vnet", "s2", "192.168.2.0/24", rtID)
 		}
-		idID, principal := h.identity(rg, "clusterIdentity")
-		h.assign("/subscriptions/"+h.sub+"/resourceGroups/"+rg, principal, networkContributor)
+		idID, principal := h.Identity(rg, "clusterIdentity")
+		h.Grant("/subscriptions/"+h.Sub+"/resourceGroups/"+rg, principal, networkContributor)
 		mc := kubenetCluster(ids["s1"], idID, 2)
 		mc.Properties.AgentPoolProfiles = append(mc.Properties.AgentPoolProfiles, &armcontainerservice.ManagedClusterAgentPoolProfile{
 			Name: to.Ptr("pool2"), Count: to.Ptr[int32](2), Mode: to.Ptr(armcontainerservice.AgentPoolModeUser), VnetSubnetID: to.Ptr(ids["s2"])})

@@ -10,6 +10,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
+	"github.com/aksnet/aksnet/internal/armtest"
 )
 
 // badFixture is one bad-input case's network: VNet "vnet" with subnets s1
@@ -121,7 +122,7 @@ func badCreateCases() []badCase {
 		{name: "pod cidr smaller than a node range", mutate: setCIDRs("", "", "10.244.0.0/25"),
 			want: want{Status: 400, Code: "InsufficientPodCidr", Target: tPod, Mentions: []string{"10.244.0.0/25"}}},
 		{name: "subnet full", s1: "192.168.1.0/29", occupied: true,
-			setup: func(f *badFixture) { f.h.nic(f.rg, "somebody", f.subnets["s1"]) },
+			setup: func(f *badFixture) { f.h.NIC(f.rg, "somebody", f.subnets["s1"]) },
 			want:  want{Status: 400, Code: "SubnetIsFull", Target: tCnt0, Mentions: []string{"192.168.1.0/29", "3 IP addresses are needed", "2"}}},
 		{name: "subnet too small", s1: "192.168.1.0/29", mutate: func(_ *badFixture, mc *armcontainerservice.ManagedCluster) {
 			mc.Properties.AgentPoolProfiles[0].Count = to.Ptr[int32](4)
@@ -203,7 +204,7 @@ func badCreateCases() []badCase {
 				rt := f.h.routeTable(f.rg, "byo", "fw=0.0.0.0/0>192.168.2.4")
 				f.h.mustPutSubnet(f.rg, "vnet", "s1", "192.168.1.0/24", rt)
 				f.rts["byo"] = rt
-				f.h.assign(f.vnetID, f.principal, networkContributor)
+				f.h.Grant(f.vnetID, f.principal, networkContributor)
 			},
 			want: want{Status: 400, Code: "CustomRouteTableMissingPermission", Target: tSub0, Mentions: []string{"byo", "Microsoft.Network/routeTables/write"}}},
 	}...)
@@ -220,7 +221,7 @@ func secondPoolIn(subnet string) func(*badFixture, *armcontainerservice.ManagedC
 // netSnapshot is what a refused create must leave alone: the subnets' IP
 // configurations and route tables, and every route table's routes.
 func (f *badFixture) snapshot() map[string]string {
-	f.h.t.Helper()
+	f.h.T.Helper()
 	out := map[string]string{}
 	for name, id := range f.subnets {
 		sn := f.h.subnet(id)
@@ -266,7 +267,7 @@ func TestIntegrationBadInput(t *testing.T) {
 	t.Run("calico accepted", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
-		n := h.articleNetwork(rgName(t))
+		n := h.articleNetwork(armtest.RGName(t))
 		mc := kubenetCluster(n.subnetID, n.identityID, 2)
 		mc.Properties.NetworkProfile.NetworkPolicy = to.Ptr(armcontainerservice.NetworkPolicyCalico)
 		got := h.mustPutCluster(n.rg, "calico", mc)
@@ -289,8 +290,8 @@ func runBadCreate(t *testing.T, tc badCase) {
 	if tc.s1 != "" {
 		s1 = tc.s1
 	}
-	f := &badFixture{h: h, rg: rgName(t), rts: map[string]string{}}
-	h.newRG(f.rg)
+	f := &badFixture{h: h, rg: armtest.RGName(t), rts: map[string]string{}}
+	h.MkRG(f.rg)
 	subnets := []string{"s1=" + s1}
 	if s2 != "" {
 		subnets = append(subnets, "s2="+s2)
@@ -299,9 +300,9 @@ func runBadCreate(t *testing.T, tc badCase) {
 	f.vnetID = ids[""]
 	delete(ids, "")
 	f.subnets = ids
-	f.identityID, f.principal = h.identity(f.rg, "clusterIdentity")
+	f.identityID, f.principal = h.Identity(f.rg, "clusterIdentity")
 	if !tc.noRole {
-		h.assign("/subscriptions/"+h.sub+"/resourceGroups/"+f.rg, f.principal, networkContributor)
+		h.Grant("/subscriptions/"+h.Sub+"/resourceGroups/"+f.rg, f.principal, networkContributor)
 	}
 	if tc.setup != nil {
 		tc.setup(f)
@@ -317,13 +318,13 @@ func runBadCreate(t *testing.T, tc badCase) {
 	if tc.noRole && w.Code == "LinkedAuthorizationFailed" {
 		w.Mentions = append(w.Mentions, f.principal)
 	}
-	w.check(t, err)
+	w.CheckSDK(t, err)
 
 	// Nothing stored, nothing allocated.
 	if code := h.clusterStatus(f.rg, "bad"); code != http.StatusNotFound {
 		t.Errorf("GET refused cluster: %d, want 404", code)
 	}
-	if h.rgExists("MC_" + f.rg + "_bad_eastus") {
+	if h.RGExists("MC_" + f.rg + "_bad_eastus") {
 		t.Error("refused cluster left its node resource group")
 	}
 	after := f.snapshot()
@@ -350,7 +351,7 @@ func runBadCreate(t *testing.T, tc badCase) {
 func testBadUpdates(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	n := h.articleNetwork(rgName(t))
+	n := h.articleNetwork(armtest.RGName(t))
 	rg := n.rg
 	s2 := h.mustPutSubnet(rg, "myAKSVnet", "s2", "192.168.2.0/24", "")
 	other := h.routeTable(rg, "other")
@@ -414,7 +415,7 @@ func testBadUpdates(t *testing.T) {
 			mc := h.cluster(rg, "c")
 			tc.mutate(&mc)
 			_, err := h.putCluster(rg, "c", mc)
-			tc.want.check(t, err)
+			tc.want.CheckSDK(t, err)
 			unchanged(t)
 		})
 	}
@@ -422,24 +423,24 @@ func testBadUpdates(t *testing.T) {
 		h := h.withT(t)
 		_, err := h.putPool(rg, "c", "nodepool1", armcontainerservice.AgentPool{Properties: &armcontainerservice.ManagedClusterAgentPoolProfileProperties{
 			Count: to.Ptr[int32](3), VnetSubnetID: s2.ID, Mode: to.Ptr(armcontainerservice.AgentPoolModeSystem)}})
-		want{Status: 400, Code: "PropertyChangeNotAllowed", Target: "properties.vnetSubnetID", Mentions: []string{"s2"}}.check(t, err)
+		want{Status: 400, Code: "PropertyChangeNotAllowed", Target: "properties.vnetSubnetID", Mentions: []string{"s2"}}.CheckSDK(t, err)
 		unchanged(t)
 	})
 	t.Run("subnet route table", func(t *testing.T) {
 		h := h.withT(t)
 		_, err := h.putSubnet(rg, "myAKSVnet", "myAKSSubnet", "192.168.1.0/24", other)
-		want{Status: 400, Code: "CustomRouteTableInvalidUpdateAttempt", Target: "properties.routeTable.id", Mentions: []string{"myAKSSubnet", base.RouteID, other}}.check(t, err)
+		want{Status: 400, Code: "CustomRouteTableInvalidUpdateAttempt", Target: "properties.routeTable.id", Mentions: []string{"myAKSSubnet", base.RouteID, other}}.CheckSDK(t, err)
 		unchanged(t)
 	})
 	t.Run("subnet route table removed", func(t *testing.T) {
 		h := h.withT(t)
 		_, err := h.putSubnet(rg, "myAKSVnet", "myAKSSubnet", "192.168.1.0/24", "")
-		want{Status: 400, Code: "CustomRouteTableInvalidUpdateAttempt", Mentions: []string{"myAKSSubnet", base.RouteID}}.check(t, err)
+		want{Status: 400, Code: "CustomRouteTableInvalidUpdateAttempt", Mentions: []string{"myAKSSubnet", base.RouteID}}.CheckSDK(t, err)
 		unchanged(t)
 	})
 	t.Run("subnet route table through the vnet", func(t *testing.T) {
 		h := h.withT(t)
-		v, err := h.net.NewVirtualNetworksClient().Get(h.ctx, rg, "myAKSVnet", nil)
+		v, err := h.Net.NewVirtualNetworksClient().Get(h.Ctx, rg, "myAKSVnet", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -448,39 +449,39 @@ func testBadUpdates(t *testing.T) {
 				s.Properties.RouteTable = &armnetwork.RouteTable{ID: to.Ptr(other)}
 			}
 		}
-		p, err := h.net.NewVirtualNetworksClient().BeginCreateOrUpdate(h.ctx, rg, "myAKSVnet", v.VirtualNetwork, nil)
+		p, err := h.Net.NewVirtualNetworksClient().BeginCreateOrUpdate(h.Ctx, rg, "myAKSVnet", v.VirtualNetwork, nil)
 		if err == nil {
-			_, err = finish(h.ctx, p)
+			_, err = armtest.PollDone(h.Ctx, p)
 		}
-		want{Status: 400, Code: "CustomRouteTableInvalidUpdateAttempt", Mentions: []string{"myAKSSubnet", other}}.check(t, err)
+		want{Status: 400, Code: "CustomRouteTableInvalidUpdateAttempt", Mentions: []string{"myAKSSubnet", other}}.CheckSDK(t, err)
 		unchanged(t)
 	})
 	t.Run("delete the subnet", func(t *testing.T) {
 		h := h.withT(t)
-		poller, err := h.net.NewSubnetsClient().BeginDelete(h.ctx, rg, "myAKSVnet", "myAKSSubnet", nil)
+		poller, err := h.Net.NewSubnetsClient().BeginDelete(h.Ctx, rg, "myAKSVnet", "myAKSSubnet", nil)
 		if err == nil {
-			_, err = finish(h.ctx, poller)
+			_, err = armtest.PollDone(h.Ctx, poller)
 		}
-		want{Code: "InUseSubnetCannotBeDeleted", Mentions: []string{"myAKSSubnet"}}.check(t, err)
+		want{Code: "InUseSubnetCannotBeDeleted", Mentions: []string{"myAKSSubnet"}}.CheckSDK(t, err)
 		unchanged(t)
 	})
 	t.Run("delete the vnet", func(t *testing.T) {
 		h := h.withT(t)
-		poller, err := h.net.NewVirtualNetworksClient().BeginDelete(h.ctx, rg, "myAKSVnet", nil)
+		poller, err := h.Net.NewVirtualNetworksClient().BeginDelete(h.Ctx, rg, "myAKSVnet", nil)
 		if err == nil {
-			_, err = finish(h.ctx, poller)
+			_, err = armtest.PollDone(h.Ctx, poller)
 		}
-		want{Code: "InUseSubnetCannotBeDeleted", Mentions: []string{"myAKSSubnet"}}.check(t, err)
+		want{Code: "InUseSubnetCannotBeDeleted", Mentions: []string{"myAKSSubnet"}}.CheckSDK(t, err)
 		unchanged(t)
 	})
 	t.Run("delete the route table", func(t *testing.T) {
 		h := h.withT(t)
 		p := parseID(t, base.RouteID)
-		poller, err := h.net.NewRouteTablesClient().BeginDelete(h.ctx, p.rg, p.names[0], nil)
+		poller, err := h.Net.NewRouteTablesClient().BeginDelete(h.Ctx, p.rg, p.names[0], nil)
 		if err == nil {
-			_, err = finish(h.ctx, poller)
+			_, err = armtest.PollDone(h.Ctx, poller)
 		}
-		want{Code: "InUseRouteTableCannotBeDeleted"}.check(t, err)
+		want{Code: "InUseRouteTableCannotBeDeleted"}.CheckSDK(t, err)
 		unchanged(t)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/aksnet/aksnet/internal/armtest"
 )
 
 // benchCreate measures PUT → operation Succeeded through the SDK for a
@@ -12,11 +13,11 @@ import (
 // holds its role (so nothing waits), deleting each cluster untimed.
 func benchCreate(b *testing.B, nodes int32, subnet, podCIDR string) {
 	h := newHarness(b)
-	rg := rgName(b)
-	h.newRG(rg)
+	rg := armtest.RGName(b)
+	h.MkRG(rg)
 	ids := h.vnet(rg, "vnet", "192.168.0.0/16", "s1="+subnet)
-	idID, principal := h.identity(rg, "clusterIdentity")
-	h.assign(ids[""], principal, networkContributor)
+	idID, principal := h.Identity(rg, "clusterIdentity")
+	h.Grant(ids[""], principal, networkContributor)
 	mc := kubenetCluster(ids["s1"], idID, nodes)
 	mc.Properties.NetworkProfile.PodCidr = to.Ptr(podCIDR)
 	// One untimed round warms the connection and the token.
@@ -26,11 +27,11 @@ func benchCreate(b *testing.B, nodes int32, subnet, podCIDR string) {
 	for i := 0; b.Loop(); i++ {
 		name := "c" + strconv.Itoa(i)
 		// As an SDK user would: Begin, then PollUntilDone.
-		poller, err := h.aks.BeginCreateOrUpdate(h.ctx, rg, name, mc, nil)
+		poller, err := h.AKS.BeginCreateOrUpdate(h.Ctx, rg, name, mc, nil)
 		if err != nil {
 			b.Fatalf("create %s: %v", name, err)
 		}
-		res, err := poller.PollUntilDone(h.ctx, nil)
+		res, err := poller.PollUntilDone(h.Ctx, nil)
 		if err != nil {
 			b.Fatalf("create %s: %v", name, err)
 		}

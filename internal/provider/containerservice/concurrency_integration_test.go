@@ -23,8 +23,8 @@ func TestIntegrationConcurrency(t *testing.T) {
 		}
 		t.Parallel()
 		// Its own plane, so "anywhere" means this test's resources only.
-		rg := rgName(t) // unique per run, so is the plane
-		h := harnessOn(t, plane(t, rg, armtest.Options{}))
+		rg := armtest.RGName(t) // unique per run, so is the plane
+		h := harnessOn(t, armtest.Plane(t, rg, armtest.Options{}))
 		n := h.articleNetwork(rg)
 		const creates = 100
 		errs := make([]error, creates)
@@ -50,7 +50,7 @@ func TestIntegrationConcurrency(t *testing.T) {
 				winner = name
 				continue
 			}
-			want{Status: http.StatusBadRequest, Code: "SubnetInUseByAnotherCluster", Target: tSub0, Mentions: []string{"myAKSSubnet"}}.check(t, err)
+			want{Status: http.StatusBadRequest, Code: "SubnetInUseByAnotherCluster", Target: tSub0, Mentions: []string{"myAKSSubnet"}}.CheckSDK(t, err)
 		}
 		if winner == "" {
 			t.Fatal("no create succeeded")
@@ -59,9 +59,9 @@ func TestIntegrationConcurrency(t *testing.T) {
 		// Exactly one cluster, one node resource group, three NICs and
 		// three routes anywhere, with distinct IPs and pod CIDRs.
 		var clusters []string
-		cp := h.aks.NewListPager(nil)
+		cp := h.AKS.NewListPager(nil)
 		for cp.More() {
-			page, err := cp.NextPage(h.ctx)
+			page, err := cp.NextPage(h.Ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,9 +73,9 @@ func TestIntegrationConcurrency(t *testing.T) {
 			t.Errorf("clusters %v, want only %s", clusters, winner)
 		}
 		var nodeRGs []string
-		rp := h.rg.NewListPager(nil)
+		rp := h.RG.NewListPager(nil)
 		for rp.More() {
-			page, err := rp.NextPage(h.ctx)
+			page, err := rp.NextPage(h.Ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,9 +89,9 @@ func TestIntegrationConcurrency(t *testing.T) {
 			t.Errorf("node resource groups %v, want one", nodeRGs)
 		}
 		ips := map[string]string{}
-		np := h.net.NewInterfacesClient().NewListAllPager(nil)
+		np := h.Net.NewInterfacesClient().NewListAllPager(nil)
 		for np.More() {
-			page, err := np.NextPage(h.ctx)
+			page, err := np.NextPage(h.Ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,9 +109,9 @@ func TestIntegrationConcurrency(t *testing.T) {
 			t.Errorf("%d node IPs anywhere, want 3: %v", len(ips), ips)
 		}
 		cidrs := map[string]string{}
-		tp := h.net.NewRouteTablesClient().NewListAllPager(nil)
+		tp := h.Net.NewRouteTablesClient().NewListAllPager(nil)
 		for tp.More() {
-			page, err := tp.NextPage(h.ctx)
+			page, err := tp.NextPage(h.Ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,9 +135,9 @@ func TestIntegrationConcurrency(t *testing.T) {
 		// Deleting the winner frees everything it held, its outbound public
 		// IP included: the next cluster gets the same one.
 		pip := func(nodeRG string) string {
-			pager := h.net.NewPublicIPAddressesClient().NewListPager(nodeRG, nil)
+			pager := h.Net.NewPublicIPAddressesClient().NewListPager(nodeRG, nil)
 			for pager.More() {
-				page, err := pager.NextPage(h.ctx)
+				page, err := pager.NextPage(h.Ctx)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -161,7 +161,7 @@ func TestIntegrationConcurrency(t *testing.T) {
 	t.Run("scales of one cluster", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
-		n := h.articleNetwork(rgName(t))
+		n := h.articleNetwork(armtest.RGName(t))
 		h.mustPutCluster(n.rg, "c", kubenetCluster(n.subnetID, n.identityID, 3))
 		base := h.cluster(n.rg, "c")
 		const scales = 24
@@ -197,7 +197,7 @@ func TestIntegrationConcurrency(t *testing.T) {
 				ok++
 				continue
 			}
-			want{Status: http.StatusConflict, Code: "OperationNotAllowed"}.check(t, err)
+			want{Status: http.StatusConflict, Code: "OperationNotAllowed"}.CheckSDK(t, err)
 		}
 		if ok == 0 {
 			t.Error("every scale was refused")
@@ -217,7 +217,7 @@ func TestIntegrationConcurrency(t *testing.T) {
 		if sn := h.subnet(n.subnetID); len(sn.Properties.IPConfigurations) != count {
 			t.Errorf("subnet lists %d IP configurations for %d nodes", len(sn.Properties.IPConfigurations), count)
 		}
-		if ap, err := h.pools.Get(h.ctx, n.rg, "c", "nodepool1", nil); err != nil || int(*ap.Properties.Count) != count {
+		if ap, err := h.Pools.Get(h.Ctx, n.rg, "c", "nodepool1", nil); err != nil || int(*ap.Properties.Count) != count {
 			t.Errorf("agentPools/nodepool1 count %v (%v), cluster says %d", ap.Properties, err, count)
 		}
 	})
@@ -225,10 +225,10 @@ func TestIntegrationConcurrency(t *testing.T) {
 	t.Run("scales refused while an operation runs", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
-		rg := rgName(t)
-		h.newRG(rg)
+		rg := armtest.RGName(t)
+		h.MkRG(rg)
 		ids := h.vnet(rg, "vnet", "192.168.0.0/16", "s1=192.168.1.0/24")
-		poller, err := h.aks.BeginCreateOrUpdate(h.ctx, rg, "c", kubenetCluster(ids["s1"], "", 3), nil)
+		poller, err := h.AKS.BeginCreateOrUpdate(h.Ctx, rg, "c", kubenetCluster(ids["s1"], "", 3), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -248,12 +248,12 @@ func TestIntegrationConcurrency(t *testing.T) {
 		}
 		wg.Wait()
 		for _, err := range errs {
-			want{Status: http.StatusConflict, Code: "OperationNotAllowed", Mentions: []string{"creating", "c"}}.check(t, err)
+			want{Status: http.StatusConflict, Code: "OperationNotAllowed", Mentions: []string{"creating", "c"}}.CheckSDK(t, err)
 		}
 		err = h.deletePool(rg, "c", "nodepool1")
-		want{Status: http.StatusConflict, Code: "OperationNotAllowed"}.check(t, err)
-		h.assign(ids["s1"], str(h.cluster(rg, "c").Identity.PrincipalID), networkContributor)
-		if _, err := finish(h.ctx, poller); err != nil {
+		want{Status: http.StatusConflict, Code: "OperationNotAllowed"}.CheckSDK(t, err)
+		h.Grant(ids["s1"], str(h.cluster(rg, "c").Identity.PrincipalID), networkContributor)
+		if _, err := armtest.PollDone(h.Ctx, poller); err != nil {
 			t.Fatalf("create: %v", err)
 		}
 		l := h.layoutOf(rg, "c")

@@ -1,54 +1,26 @@
 package containerservice_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/netip"
 	"os"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/msi/armmsi"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
 	"github.com/aksnet/aksnet/internal/armtest"
-	"github.com/google/uuid"
 )
 
 // networkContributor is the built-in Network Contributor role.
 const networkContributor = "4d97b98b-1d4f-4787-a291-c67834d212e7"
-
-// opTimeout bounds every wait for a long-running operation or a controller.
-const opTimeout = 20 * time.Second
-
-// Planes. Most tests share one control plane (starting one costs about a
-// second) and stay apart through their own resource groups. The limited
-// plane has a short permission wait and a small route limit; the tests that
-// count everything in the subscription start their own.
-var (
-	planesMu sync.Mutex
-	planes   = map[string]*planeEntry{}
-)
-
-type planeEntry struct {
-	env *armtest.Env
-	dir string
-	err error
-}
 
 // limitedRoutes is the route limit of the limited plane.
 const limitedRoutes = 4
@@ -58,173 +30,45 @@ const limitedPermissionWait = time.Second
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	planesMu.Lock()
-	for _, p := range planes {
-		if p.env != nil {
-			// A connection the client dialed but never used counts as busy
-			// for 5 s in the server's graceful shutdown; close them first.
-			p.env.HTTP.CloseIdleConnections()
-			p.env.Stop()
-		}
-		_ = os.RemoveAll(p.dir)
-	}
-	planesMu.Unlock()
+	armtest.StopPlanes()
 	os.Exit(code)
 }
 
-// plane returns the named shared control plane, starting it on first use.
-func plane(t testing.TB, name string, o armtest.Options) *armtest.Env {
-	t.Helper()
-	planesMu.Lock()
-	p, ok := planes[name]
-	if !ok {
-		p = &planeEntry{}
-		planes[name] = p
-		p.dir, p.err = os.MkdirTemp("", "aksnet-cs-"+name+"-")
-		if p.err == nil {
-			o.StateDir = p.dir
-			p.env, p.err = armtest.StartDir(o)
-		}
-	}
-	planesMu.Unlock()
-	if p.err != nil {
-		t.Fatalf("start control plane %s: %v", name, p.err)
-	}
-	return p.env
-}
-
-// harness bundles a control plane, a signed-in principal and SDK clients.
+// harness is the shared SDK harness (armtest.Harness) with the cluster
+// helpers of this package.
 type harness struct {
-	t    testing.TB
-	e    *armtest.Env
-	ctx  context.Context
-	sub  string
-	cred azcore.TokenCredential
-
-	rg    *armresources.ResourceGroupsClient
-	res   *armresources.Client
-	net   *armnetwork.ClientFactory
-	msi   *armmsi.UserAssignedIdentitiesClient
-	auth  *armauthorization.ClientFactory
-	aks   *armcontainerservice.ManagedClustersClient
-	pools *armcontainerservice.AgentPoolsClient
+	*armtest.Harness
 }
 
 // newHarness uses the shared default plane.
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	return harnessOn(t, plane(t, "default", armtest.Options{}))
+	return harnessOn(t, armtest.Plane(t, "default", armtest.Options{}))
 }
 
 // limitedHarness uses the plane with limitedRoutes and limitedPermissionWait.
 func limitedHarness(t testing.TB) *harness {
 	t.Helper()
-	return harnessOn(t, plane(t, "limited", armtest.Options{MaxRoutesPerTable: limitedRoutes, PermissionWait: limitedPermissionWait}))
+	return harnessOn(t, armtest.Plane(t, "limited", armtest.Options{MaxRoutesPerTable: limitedRoutes, PermissionWait: limitedPermissionWait}))
 }
 
 func harnessOn(t testing.TB, e *armtest.Env) *harness {
 	t.Helper()
-	h := &harness{t: t, e: e, ctx: context.Background(), sub: e.Creds.SubscriptionID, cred: e.Credential(t)}
-	opts := e.ClientOptions()
-	var err error
-	check := func() {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	h.rg, err = armresources.NewResourceGroupsClient(h.sub, h.cred, opts)
-	check()
-	h.res, err = armresources.NewClient(h.sub, h.cred, opts)
-	check()
-	h.net, err = armnetwork.NewClientFactory(h.sub, h.cred, opts)
-	check()
-	h.msi, err = armmsi.NewUserAssignedIdentitiesClient(h.sub, h.cred, opts)
-	check()
-	h.auth, err = armauthorization.NewClientFactory(h.sub, h.cred, opts)
-	check()
-	h.aks, err = armcontainerservice.NewManagedClustersClient(h.sub, h.cred, opts)
-	check()
-	h.pools, err = armcontainerservice.NewAgentPoolsClient(h.sub, h.cred, opts)
-	check()
-	return h
+	return &harness{armtest.NewHarness(t, e, e.Credential(t))}
 }
 
 // withT returns a copy of h reporting to t (for subtests).
 func (h *harness) withT(t testing.TB) *harness {
-	c := *h
-	c.t = t
-	return &c
-}
-
-var rgUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]`)
-
-// rgName returns a resource group name unique to the running test and to
-// this process (with -count, a test's later runs get "-2", "-3"…).
-func rgName(t testing.TB, suffix ...string) string {
-	n := rgUnsafe.ReplaceAllString(t.Name(), "-")
-	if len(suffix) > 0 {
-		n += "-" + strings.Join(suffix, "-")
-	}
-	if len(n) > 70 {
-		n = n[len(n)-70:]
-	}
-	rgNamesMu.Lock()
-	defer rgNamesMu.Unlock()
-	rgNames[n]++
-	if k := rgNames[n]; k > 1 {
-		n += "-" + strconv.Itoa(k)
-	}
-	return "rg-" + n
-}
-
-var (
-	rgNamesMu sync.Mutex
-	rgNames   = map[string]int{}
-)
-
-// newRG creates resource group name in eastus.
-func (h *harness) newRG(name string) string {
-	h.t.Helper()
-	res, err := h.rg.CreateOrUpdate(h.ctx, name, armresources.ResourceGroup{Location: to.Ptr("eastus")}, nil)
-	if err != nil {
-		h.t.Fatalf("create resource group %s: %v", name, err)
-	}
-	return *res.ID
-}
-
-func (h *harness) rgExists(name string) bool {
-	h.t.Helper()
-	res, err := h.rg.CheckExistence(h.ctx, name, nil)
-	if err != nil {
-		h.t.Fatalf("check resource group %s: %v", name, err)
-	}
-	return res.Success
+	return &harness{h.WithT(t)}
 }
 
 // vnet creates VNet name with address space space and subnets "name=prefix",
-// and returns the subnet ids by name.
+// and returns the subnet ids by name ("" is the VNet's own id).
 func (h *harness) vnet(rg, name, space string, subnets ...string) map[string]string {
-	h.t.Helper()
-	v := armnetwork.VirtualNetwork{
-		Location: to.Ptr("eastus"),
-		Properties: &armnetwork.VirtualNetworkPropertiesFormat{
-			AddressSpace: &armnetwork.AddressSpace{AddressPrefixes: []*string{to.Ptr(space)}},
-		},
-	}
-	for _, s := range subnets {
-		n, p, _ := strings.Cut(s, "=")
-		v.Properties.Subnets = append(v.Properties.Subnets, &armnetwork.Subnet{Name: to.Ptr(n), Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr(p)}})
-	}
-	p, err := h.net.NewVirtualNetworksClient().BeginCreateOrUpdate(h.ctx, rg, name, v, nil)
-	if err != nil {
-		h.t.Fatalf("create vnet %s: %v", name, err)
-	}
-	res, err := finish(h.ctx, p)
-	if err != nil {
-		h.t.Fatalf("create vnet %s: %v", name, err)
-	}
-	out := map[string]string{"": *res.ID}
-	for _, s := range res.Properties.Subnets {
+	h.T.Helper()
+	v := h.VNet(rg, name, space, subnets...)
+	out := map[string]string{"": *v.ID}
+	for _, s := range v.Properties.Subnets {
 		out[*s.Name] = *s.ID
 	}
 	return out
@@ -236,29 +80,24 @@ func (h *harness) putSubnet(rg, vnet, name, prefix, routeTableID string) (armnet
 	if routeTableID != "" {
 		s.Properties.RouteTable = &armnetwork.RouteTable{ID: to.Ptr(routeTableID)}
 	}
-	p, err := h.net.NewSubnetsClient().BeginCreateOrUpdate(h.ctx, rg, vnet, name, s, nil)
-	if err != nil {
-		return armnetwork.Subnet{}, err
-	}
-	res, err := finish(h.ctx, p)
-	return res.Subnet, err
+	return h.PutSubnet(rg, vnet, name, s)
 }
 
 func (h *harness) mustPutSubnet(rg, vnet, name, prefix, routeTableID string) armnetwork.Subnet {
-	h.t.Helper()
+	h.T.Helper()
 	s, err := h.putSubnet(rg, vnet, name, prefix, routeTableID)
 	if err != nil {
-		h.t.Fatalf("put subnet %s: %v", name, err)
+		h.T.Fatalf("put subnet %s: %v", name, err)
 	}
 	return s
 }
 
 func (h *harness) subnet(id string) armnetwork.Subnet {
-	h.t.Helper()
-	p := parseID(h.t, id)
-	res, err := h.net.NewSubnetsClient().Get(h.ctx, p.rg, p.names[0], p.names[1], nil)
+	h.T.Helper()
+	p := parseID(h.T, id)
+	res, err := h.Net.NewSubnetsClient().Get(h.Ctx, p.rg, p.names[0], p.names[1], nil)
 	if err != nil {
-		h.t.Fatalf("get subnet %s: %v", id, err)
+		h.T.Fatalf("get subnet %s: %v", id, err)
 	}
 	return res.Subnet
 }
@@ -266,7 +105,7 @@ func (h *harness) subnet(id string) armnetwork.Subnet {
 // routeTable creates a route table with the given routes ("name=prefix>hop",
 // hop an IP for VirtualAppliance or a next-hop type).
 func (h *harness) routeTable(rg, name string, routes ...string) string {
-	h.t.Helper()
+	h.T.Helper()
 	rt := armnetwork.RouteTable{Location: to.Ptr("eastus"), Properties: &armnetwork.RouteTablePropertiesFormat{}}
 	for _, r := range routes {
 		n, rest, _ := strings.Cut(r, "=")
@@ -280,27 +119,27 @@ func (h *harness) routeTable(rg, name string, routes ...string) string {
 		}
 		rt.Properties.Routes = append(rt.Properties.Routes, route)
 	}
-	p, err := h.net.NewRouteTablesClient().BeginCreateOrUpdate(h.ctx, rg, name, rt, nil)
+	p, err := h.Net.NewRouteTablesClient().BeginCreateOrUpdate(h.Ctx, rg, name, rt, nil)
 	if err != nil {
-		h.t.Fatalf("create route table %s: %v", name, err)
+		h.T.Fatalf("create route table %s: %v", name, err)
 	}
-	res, err := finish(h.ctx, p)
+	res, err := armtest.PollDone(h.Ctx, p)
 	if err != nil {
-		h.t.Fatalf("create route table %s: %v", name, err)
+		h.T.Fatalf("create route table %s: %v", name, err)
 	}
 	return *res.ID
 }
 
 // routes lists the routes of route table id, by name.
 func (h *harness) routes(rtID string) map[string]armnetwork.Route {
-	h.t.Helper()
-	p := parseID(h.t, rtID)
+	h.T.Helper()
+	p := parseID(h.T, rtID)
 	out := map[string]armnetwork.Route{}
-	pager := h.net.NewRoutesClient().NewListPager(p.rg, p.names[0], nil)
+	pager := h.Net.NewRoutesClient().NewListPager(p.rg, p.names[0], nil)
 	for pager.More() {
-		page, err := pager.NextPage(h.ctx)
+		page, err := pager.NextPage(h.Ctx)
 		if err != nil {
-			h.t.Fatalf("list routes of %s: %v", rtID, err)
+			h.T.Fatalf("list routes of %s: %v", rtID, err)
 		}
 		for _, r := range page.Value {
 			out[*r.Name] = *r
@@ -310,9 +149,9 @@ func (h *harness) routes(rtID string) map[string]armnetwork.Route {
 }
 
 func (h *harness) routeTableExists(rtID string) bool {
-	h.t.Helper()
-	p := parseID(h.t, rtID)
-	_, err := h.net.NewRouteTablesClient().Get(h.ctx, p.rg, p.names[0], nil)
+	h.T.Helper()
+	p := parseID(h.T, rtID)
+	_, err := h.Net.NewRouteTablesClient().Get(h.Ctx, p.rg, p.names[0], nil)
 	if err == nil {
 		return true
 	}
@@ -320,34 +159,8 @@ func (h *harness) routeTableExists(rtID string) bool {
 	if errors.As(err, &re) && re.StatusCode == http.StatusNotFound {
 		return false
 	}
-	h.t.Fatalf("get route table %s: %v", rtID, err)
+	h.T.Fatalf("get route table %s: %v", rtID, err)
 	return false
-}
-
-// identity creates a user-assigned identity and returns its id and
-// principal id.
-func (h *harness) identity(rg, name string) (id, principal string) {
-	h.t.Helper()
-	res, err := h.msi.CreateOrUpdate(h.ctx, rg, name, armmsi.Identity{Location: to.Ptr("eastus")}, nil)
-	if err != nil {
-		h.t.Fatalf("create identity %s: %v", name, err)
-	}
-	return *res.ID, *res.Properties.PrincipalID
-}
-
-// assign gives principal the role (a GUID) at scope.
-func (h *harness) assign(scope, principal, role string) {
-	h.t.Helper()
-	_, err := h.auth.NewRoleAssignmentsClient().Create(h.ctx, scope, uuid.NewString(), armauthorization.RoleAssignmentCreateParameters{
-		Properties: &armauthorization.RoleAssignmentProperties{
-			RoleDefinitionID: to.Ptr("/subscriptions/" + h.sub + "/providers/Microsoft.Authorization/roleDefinitions/" + role),
-			PrincipalID:      to.Ptr(principal),
-			PrincipalType:    to.Ptr(armauthorization.PrincipalTypeServicePrincipal),
-		},
-	}, nil)
-	if err != nil {
-		h.t.Fatalf("assign role %s to %s at %s: %v", role, principal, scope, err)
-	}
 }
 
 // network is the article's network: VNet myAKSVnet 192.168.0.0/16 with
@@ -360,12 +173,12 @@ type network struct {
 }
 
 func (h *harness) articleNetwork(rg string) network {
-	h.t.Helper()
-	h.newRG(rg)
+	h.T.Helper()
+	h.MkRG(rg)
 	ids := h.vnet(rg, "myAKSVnet", "192.168.0.0/16", "myAKSSubnet=192.168.1.0/24")
 	n := network{rg: rg, vnetID: ids[""], subnetID: ids["myAKSSubnet"]}
-	n.identityID, n.principal = h.identity(rg, "myIdentity")
-	h.assign(n.vnetID, n.principal, networkContributor)
+	n.identityID, n.principal = h.Identity(rg, "myIdentity")
+	h.Grant(n.vnetID, n.principal, networkContributor)
 	return n
 }
 
@@ -405,39 +218,39 @@ func kubenetCluster(subnetID, identityID string, count int32) armcontainerservic
 
 // putCluster PUTs a cluster and drives its operation to the end.
 func (h *harness) putCluster(rg, name string, mc armcontainerservice.ManagedCluster) (armcontainerservice.ManagedCluster, error) {
-	p, err := h.aks.BeginCreateOrUpdate(h.ctx, rg, name, mc, nil)
+	p, err := h.AKS.BeginCreateOrUpdate(h.Ctx, rg, name, mc, nil)
 	if err != nil {
 		return armcontainerservice.ManagedCluster{}, err
 	}
-	res, err := finish(h.ctx, p)
+	res, err := armtest.PollDone(h.Ctx, p)
 	return res.ManagedCluster, err
 }
 
 func (h *harness) mustPutCluster(rg, name string, mc armcontainerservice.ManagedCluster) armcontainerservice.ManagedCluster {
-	h.t.Helper()
+	h.T.Helper()
 	res, err := h.putCluster(rg, name, mc)
 	if err != nil {
-		h.t.Fatalf("put cluster %s: %v", name, err)
+		h.T.Fatalf("put cluster %s: %v", name, err)
 	}
 	if got := str(res.Properties.ProvisioningState); got != "Succeeded" {
-		h.t.Fatalf("cluster %s: provisioningState %q after its operation, want Succeeded", name, got)
+		h.T.Fatalf("cluster %s: provisioningState %q after its operation, want Succeeded", name, got)
 	}
 	return res
 }
 
 func (h *harness) cluster(rg, name string) armcontainerservice.ManagedCluster {
-	h.t.Helper()
-	res, err := h.aks.Get(h.ctx, rg, name, nil)
+	h.T.Helper()
+	res, err := h.AKS.Get(h.Ctx, rg, name, nil)
 	if err != nil {
-		h.t.Fatalf("get cluster %s: %v", name, err)
+		h.T.Fatalf("get cluster %s: %v", name, err)
 	}
 	return res.ManagedCluster
 }
 
 // clusterStatus answers the HTTP status of GET on the cluster.
 func (h *harness) clusterStatus(rg, name string) int {
-	h.t.Helper()
-	_, err := h.aks.Get(h.ctx, rg, name, nil)
+	h.T.Helper()
+	_, err := h.AKS.Get(h.Ctx, rg, name, nil)
 	if err == nil {
 		return http.StatusOK
 	}
@@ -445,106 +258,50 @@ func (h *harness) clusterStatus(rg, name string) int {
 	if errors.As(err, &re) {
 		return re.StatusCode
 	}
-	h.t.Fatalf("get cluster %s: %v", name, err)
+	h.T.Fatalf("get cluster %s: %v", name, err)
 	return 0
 }
 
 func (h *harness) deleteCluster(rg, name string) {
-	h.t.Helper()
-	p, err := h.aks.BeginDelete(h.ctx, rg, name, nil)
+	h.T.Helper()
+	p, err := h.AKS.BeginDelete(h.Ctx, rg, name, nil)
 	if err == nil {
-		_, err = finish(h.ctx, p)
+		_, err = armtest.PollDone(h.Ctx, p)
 	}
 	if err != nil {
-		h.t.Fatalf("delete cluster %s: %v", name, err)
+		h.T.Fatalf("delete cluster %s: %v", name, err)
 	}
 }
 
 // scaleCluster PUTs the cluster back with pool 0's count set to n.
 func (h *harness) scaleCluster(rg, name string, n int32) (armcontainerservice.ManagedCluster, error) {
-	h.t.Helper()
+	h.T.Helper()
 	mc := h.cluster(rg, name)
 	mc.Properties.AgentPoolProfiles[0].Count = to.Ptr(n)
 	return h.putCluster(rg, name, mc)
 }
 
 func (h *harness) putPool(rg, cluster, name string, ap armcontainerservice.AgentPool) (armcontainerservice.AgentPool, error) {
-	p, err := h.pools.BeginCreateOrUpdate(h.ctx, rg, cluster, name, ap, nil)
+	p, err := h.Pools.BeginCreateOrUpdate(h.Ctx, rg, cluster, name, ap, nil)
 	if err != nil {
 		return armcontainerservice.AgentPool{}, err
 	}
-	res, err := finish(h.ctx, p)
+	res, err := armtest.PollDone(h.Ctx, p)
 	return res.AgentPool, err
 }
 
 func (h *harness) deletePool(rg, cluster, name string) error {
-	p, err := h.pools.BeginDelete(h.ctx, rg, cluster, name, nil)
+	p, err := h.Pools.BeginDelete(h.Ctx, rg, cluster, name, nil)
 	if err != nil {
 		return err
 	}
-	_, err = finish(h.ctx, p)
+	_, err = armtest.PollDone(h.Ctx, p)
 	return err
 }
 
-// finish drives a poller to its end without PollUntilDone's Retry-After
-// pauses, polling at most every 10 ms for at most opTimeout.
-func finish[T any](ctx context.Context, p *runtime.Poller[T]) (T, error) {
-	deadline := time.Now().Add(opTimeout)
-	for !p.Done() {
-		if time.Now().After(deadline) {
-			var zero T
-			return zero, fmt.Errorf("operation still in progress after %s", opTimeout)
-		}
-		if _, err := p.Poll(ctx); err != nil {
-			var zero T
-			return zero, err
-		}
-		if !p.Done() {
-			if err := pause(ctx, 10*time.Millisecond); err != nil {
-				var zero T
-				return zero, err
-			}
-		}
-	}
-	return p.Result(ctx)
-}
-
-func pause(ctx context.Context, d time.Duration) error {
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-tm.C:
-		return nil
-	}
-}
-
-// eventually polls cond until it returns "" or timeout passes, then fails
-// with cond's last complaint.
-func eventually(t testing.TB, timeout time.Duration, cond func() string) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		msg := cond()
-		if msg == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %s", timeout, msg)
-		}
-		_ = pause(context.Background(), 10*time.Millisecond)
-	}
-}
-
-// want is an expected ARM error (armtest.WantError), checked against the
-// error of an SDK call.
-type want armtest.WantError
-
-func (w want) check(t testing.TB, err error) {
-	t.Helper()
-	armtest.WantError(w).Check(t, armtest.SDKError(t, err))
-}
+// want is an expected ARM error, checked against the error of an SDK call
+// with CheckSDK.
+type want = armtest.WantError
 
 // node is a cluster node as its NIC shows it.
 type node struct {
@@ -568,19 +325,19 @@ var instanceName = regexp.MustCompile(`^aks-([a-z0-9]+)-(\d{8})-vmss[0-9a-z]{6}$
 // routes of its route table. Pod CIDRs come from the routes named for the
 // nodes.
 func (h *harness) layoutOf(rg, name string) layout {
-	h.t.Helper()
+	h.T.Helper()
 	l := layout{Cluster: h.cluster(rg, name)}
 	l.NodeRG = str(l.Cluster.Properties.NodeResourceGroup)
-	pager := h.net.NewInterfacesClient().NewListPager(l.NodeRG, nil)
+	pager := h.Net.NewInterfacesClient().NewListPager(l.NodeRG, nil)
 	for pager.More() {
-		page, err := pager.NextPage(h.ctx)
+		page, err := pager.NextPage(h.Ctx)
 		if err != nil {
-			h.t.Fatalf("list NICs in %s: %v", l.NodeRG, err)
+			h.T.Fatalf("list NICs in %s: %v", l.NodeRG, err)
 		}
 		for _, nic := range page.Value {
 			n := node{Name: *nic.Name, NICID: *nic.ID, IPForwarding: nic.Properties.EnableIPForwarding != nil && *nic.Properties.EnableIPForwarding}
 			if len(nic.Properties.IPConfigurations) != 1 {
-				h.t.Fatalf("NIC %s has %d IP configurations, want 1", n.Name, len(nic.Properties.IPConfigurations))
+				h.T.Fatalf("NIC %s has %d IP configurations, want 1", n.Name, len(nic.Properties.IPConfigurations))
 			}
 			ipc := nic.Properties.IPConfigurations[0].Properties
 			n.IP = str(ipc.PrivateIPAddress)
@@ -759,68 +516,4 @@ func parseID(t testing.TB, id string) parsedID {
 		}
 	}
 	return p
-}
-
-// raw sends a plain HTTP request with h's token and returns status and body.
-func (h *harness) raw(method, pathQuery string) (int, []byte) {
-	h.t.Helper()
-	tok, err := h.cred.GetToken(h.ctx, policy.TokenRequestOptions{Scopes: []string{h.e.URL + "/.default"}})
-	if err != nil {
-		h.t.Fatalf("token: %v", err)
-	}
-	req, err := http.NewRequest(method, h.e.URL+pathQuery, nil)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+tok.Token)
-	resp, err := h.e.HTTP.Do(req)
-	if err != nil {
-		h.t.Fatalf("%s %s: %v", method, pathQuery, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return resp.StatusCode, body
-}
-
-// resourcesIn lists the resources of a resource group as "type/name".
-func (h *harness) resourcesIn(rg string) []string {
-	h.t.Helper()
-	var out []string
-	pager := h.res.NewListByResourceGroupPager(rg, nil)
-	for pager.More() {
-		page, err := pager.NextPage(h.ctx)
-		if err != nil {
-			h.t.Fatalf("list resources of %s: %v", rg, err)
-		}
-		for _, r := range page.Value {
-			out = append(out, *r.Type+"/"+*r.Name)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-// nic creates a network interface with a dynamic address in subnetID.
-func (h *harness) nic(rg, name, subnetID string) armnetwork.Interface {
-	h.t.Helper()
-	p, err := h.net.NewInterfacesClient().BeginCreateOrUpdate(h.ctx, rg, name, armnetwork.Interface{
-		Location: to.Ptr("eastus"),
-		Properties: &armnetwork.InterfacePropertiesFormat{IPConfigurations: []*armnetwork.InterfaceIPConfiguration{{
-			Name: to.Ptr("ipconfig1"),
-			Properties: &armnetwork.InterfaceIPConfigurationPropertiesFormat{
-				Subnet: &armnetwork.Subnet{ID: to.Ptr(subnetID)}, PrivateIPAllocationMethod: to.Ptr(armnetwork.IPAllocationMethodDynamic)},
-		}}},
-	}, nil)
-	if err == nil {
-		var res armnetwork.InterfacesClientCreateOrUpdateResponse
-		res, err = finish(h.ctx, p)
-		if err == nil {
-			return res.Interface
-		}
-	}
-	h.t.Fatalf("create NIC %s: %v", name, err)
-	return armnetwork.Interface{}
 }

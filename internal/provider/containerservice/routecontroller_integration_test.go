@@ -7,6 +7,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
+	"github.com/aksnet/aksnet/internal/armtest"
 )
 
 // routesRestored is a condition for eventually: the cluster's layout is
@@ -45,33 +46,33 @@ func TestIntegrationRouteController(t *testing.T) {
 	t.Run("aks route table", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
-		n := h.articleNetwork(rgName(t))
+		n := h.articleNetwork(armtest.RGName(t))
 		rg := n.rg
 		h.mustPutCluster(rg, "c", kubenetCluster(n.subnetID, n.identityID, 3))
 		l := h.layoutOf(rg, "c")
 		l.check(t, 3)
 		rt := parseID(t, l.RouteID)
-		routes := h.net.NewRoutesClient()
+		routes := h.Net.NewRoutesClient()
 		want := l.Nodes[1]
 		name := want.Name + "____" + compact(want.PodCIDR)
 
 		// A user deletes a managed route.
-		dp, err := routes.BeginDelete(h.ctx, rt.rg, rt.names[0], name, nil)
+		dp, err := routes.BeginDelete(h.Ctx, rt.rg, rt.names[0], name, nil)
 		if err == nil {
-			_, err = finish(h.ctx, dp)
+			_, err = armtest.PollDone(h.Ctx, dp)
 		}
 		if err != nil {
 			t.Fatalf("delete route %s: %v", name, err)
 		}
-		eventually(t, opTimeout, h.routesRestored(rg, "c", 3, nil))
+		armtest.Eventually(t, armtest.OpTimeout, h.routesRestored(rg, "c", 3, nil))
 
 		// A user points a managed route elsewhere, and another at a new prefix.
 		put := func(name, prefix, hop string) {
 			t.Helper()
-			p, err := routes.BeginCreateOrUpdate(h.ctx, rt.rg, rt.names[0], name, armnetwork.Route{Properties: &armnetwork.RoutePropertiesFormat{
+			p, err := routes.BeginCreateOrUpdate(h.Ctx, rt.rg, rt.names[0], name, armnetwork.Route{Properties: &armnetwork.RoutePropertiesFormat{
 				AddressPrefix: to.Ptr(prefix), NextHopType: to.Ptr(armnetwork.RouteNextHopTypeVirtualAppliance), NextHopIPAddress: to.Ptr(hop)}}, nil)
 			if err == nil {
-				_, err = finish(h.ctx, p)
+				_, err = armtest.PollDone(h.Ctx, p)
 			}
 			if err != nil {
 				t.Fatalf("put route %s: %v", name, err)
@@ -80,14 +81,14 @@ func TestIntegrationRouteController(t *testing.T) {
 		put(name, want.PodCIDR, "192.168.1.99")
 		n2 := l.Nodes[2]
 		put(n2.Name+"____"+compact(n2.PodCIDR), "10.244.200.0/24", n2.IP)
-		eventually(t, opTimeout, h.routesRestored(rg, "c", 3, nil))
+		armtest.Eventually(t, armtest.OpTimeout, h.routesRestored(rg, "c", 3, nil))
 
 		// A custom route stays; a managed-looking route of no node goes.
 		put("to-nva", "10.50.0.0/16", "192.168.1.200")
 		id8 := routeTableName.FindStringSubmatch(rt.names[0])[1]
 		stray := "aks-nodepool1-" + id8 + "-vmss00000z____10244990024"
 		put(stray, "10.244.99.0/24", "192.168.1.77")
-		eventually(t, opTimeout, h.routesRestored(rg, "c", 3, func(l layout) string {
+		armtest.Eventually(t, armtest.OpTimeout, h.routesRestored(rg, "c", 3, func(l layout) string {
 			if _, ok := l.Routes[stray]; ok {
 				return "stray route " + stray + " still there"
 			}
@@ -98,16 +99,16 @@ func TestIntegrationRouteController(t *testing.T) {
 		}))
 
 		// A PUT of the whole table without the managed routes.
-		p, err := h.net.NewRouteTablesClient().BeginCreateOrUpdate(h.ctx, rt.rg, rt.names[0], armnetwork.RouteTable{Location: to.Ptr("eastus"),
+		p, err := h.Net.NewRouteTablesClient().BeginCreateOrUpdate(h.Ctx, rt.rg, rt.names[0], armnetwork.RouteTable{Location: to.Ptr("eastus"),
 			Properties: &armnetwork.RouteTablePropertiesFormat{Routes: []*armnetwork.Route{{Name: to.Ptr("to-nva"), Properties: &armnetwork.RoutePropertiesFormat{
 				AddressPrefix: to.Ptr("10.50.0.0/16"), NextHopType: to.Ptr(armnetwork.RouteNextHopTypeVirtualAppliance), NextHopIPAddress: to.Ptr("192.168.1.200")}}}}}, nil)
 		if err == nil {
-			_, err = finish(h.ctx, p)
+			_, err = armtest.PollDone(h.Ctx, p)
 		}
 		if err != nil {
 			t.Fatalf("replace route table: %v", err)
 		}
-		eventually(t, opTimeout, h.routesRestored(rg, "c", 3, nil))
+		armtest.Eventually(t, armtest.OpTimeout, h.routesRestored(rg, "c", 3, nil))
 		l = h.layoutOf(rg, "c")
 		l.check(t, 3)
 		wantNodes(t, l, span(0, 3), seqIPs("192.168.1.4", 3), seqCIDRs("10.244.0.0/16", 3))
@@ -117,7 +118,7 @@ func TestIntegrationRouteController(t *testing.T) {
 
 		// Deleting the cluster.
 		h.deleteCluster(rg, "c")
-		if h.rgExists(l.NodeRG) {
+		if h.RGExists(l.NodeRG) {
 			t.Errorf("node resource group %s still exists", l.NodeRG)
 		}
 		if h.routeTableExists(l.RouteID) {
@@ -135,25 +136,25 @@ func TestIntegrationRouteController(t *testing.T) {
 	t.Run("bring-your-own route table", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
-		rg := rgName(t)
-		h.newRG(rg)
+		rg := armtest.RGName(t)
+		h.MkRG(rg)
 		ids := h.vnet(rg, "vnet", "192.168.0.0/16", "s1=192.168.1.0/24")
 		rtID := h.routeTable(rg, "byo", "fw=0.0.0.0/0>192.168.2.4")
 		h.mustPutSubnet(rg, "vnet", "s1", "192.168.1.0/24", rtID)
-		idID, principal := h.identity(rg, "clusterIdentity")
-		h.assign("/subscriptions/"+h.sub+"/resourceGroups/"+rg, principal, networkContributor)
+		idID, principal := h.Identity(rg, "clusterIdentity")
+		h.Grant("/subscriptions/"+h.Sub+"/resourceGroups/"+rg, principal, networkContributor)
 		h.mustPutCluster(rg, "c", kubenetCluster(ids["s1"], idID, 2))
 		l := h.layoutOf(rg, "c")
 		l.check(t, 2)
 		name := l.Nodes[0].Name + "____" + compact(l.Nodes[0].PodCIDR)
-		dp, err := h.net.NewRoutesClient().BeginDelete(h.ctx, rg, "byo", name, nil)
+		dp, err := h.Net.NewRoutesClient().BeginDelete(h.Ctx, rg, "byo", name, nil)
 		if err == nil {
-			_, err = finish(h.ctx, dp)
+			_, err = armtest.PollDone(h.Ctx, dp)
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, opTimeout, h.routesRestored(rg, "c", 2, func(l layout) string {
+		armtest.Eventually(t, armtest.OpTimeout, h.routesRestored(rg, "c", 2, func(l layout) string {
 			if _, ok := l.Routes["fw"]; !ok {
 				return "custom route fw is gone"
 			}

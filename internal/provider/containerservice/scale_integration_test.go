@@ -10,6 +10,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
+	"github.com/aksnet/aksnet/internal/armtest"
 )
 
 // instanceSuffix is instance n's 6-character base-36 suffix.
@@ -56,11 +57,11 @@ func TestIntegrationScale(t *testing.T) {
 	t.Run("3-5-2-400", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
-		rg := rgName(t)
-		h.newRG(rg)
+		rg := armtest.RGName(t)
+		h.MkRG(rg)
 		ids := h.vnet(rg, "vnet", "192.168.0.0/16", "big=192.168.0.0/22")
-		idID, principal := h.identity(rg, "clusterIdentity")
-		h.assign(ids[""], principal, networkContributor)
+		idID, principal := h.Identity(rg, "clusterIdentity")
+		h.Grant(ids[""], principal, networkContributor)
 		mc := kubenetCluster(ids["big"], idID, 3)
 		mc.Properties.NetworkProfile.PodCidr = to.Ptr("10.244.0.0/15")
 		h.mustPutCluster(rg, "c", mc)
@@ -112,7 +113,7 @@ func TestIntegrationScale(t *testing.T) {
 		}
 		// 401 is over the default route limit.
 		_, err := h.scaleCluster(rg, "c", 401)
-		want{Status: http.StatusBadRequest, Code: "RoutesPerRouteTableLimitExceeded", Target: tCnt0, Mentions: []string{"401", "at most 400"}}.check(t, err)
+		want{Status: http.StatusBadRequest, Code: "RoutesPerRouteTableLimitExceeded", Target: tCnt0, Mentions: []string{"401", "at most 400"}}.CheckSDK(t, err)
 		step(400, append([]int{0, 1}, span(7, 405)...))
 		// And down to 3 in one go.
 		if _, err := h.scaleCluster(rg, "c", 3); err != nil {
@@ -124,13 +125,13 @@ func TestIntegrationScale(t *testing.T) {
 	t.Run("route limit counts custom routes added later", func(t *testing.T) {
 		t.Parallel()
 		h := limitedHarness(t)
-		n := h.articleNetwork(rgName(t))
+		n := h.articleNetwork(armtest.RGName(t))
 		h.mustPutCluster(n.rg, "c", kubenetCluster(n.subnetID, n.identityID, 2))
 		rt := parseID(t, h.layoutOf(n.rg, "c").RouteID)
-		p, err := h.net.NewRoutesClient().BeginCreateOrUpdate(h.ctx, rt.rg, rt.names[0], "to-nva", armnetwork.Route{Properties: &armnetwork.RoutePropertiesFormat{
+		p, err := h.Net.NewRoutesClient().BeginCreateOrUpdate(h.Ctx, rt.rg, rt.names[0], "to-nva", armnetwork.Route{Properties: &armnetwork.RoutePropertiesFormat{
 			AddressPrefix: to.Ptr("10.50.0.0/16"), NextHopType: to.Ptr(armnetwork.RouteNextHopTypeVirtualAppliance), NextHopIPAddress: to.Ptr("192.168.1.200")}}, nil)
 		if err == nil {
-			_, err = finish(h.ctx, p)
+			_, err = armtest.PollDone(h.Ctx, p)
 		}
 		if err != nil {
 			t.Fatalf("add custom route: %v", err)
@@ -139,7 +140,7 @@ func TestIntegrationScale(t *testing.T) {
 			t.Fatalf("scale to %d: %v", limitedRoutes-1, err)
 		}
 		_, err = h.scaleCluster(n.rg, "c", limitedRoutes)
-		want{Status: http.StatusBadRequest, Code: "RoutesPerRouteTableLimitExceeded", Target: tCnt0, Mentions: []string{"1 custom route", "at most " + strconv.Itoa(limitedRoutes)}}.check(t, err)
+		want{Status: http.StatusBadRequest, Code: "RoutesPerRouteTableLimitExceeded", Target: tCnt0, Mentions: []string{"1 custom route", "at most " + strconv.Itoa(limitedRoutes)}}.CheckSDK(t, err)
 		l := h.layoutOf(n.rg, "c")
 		l.check(t, limitedRoutes-1)
 		if _, ok := l.Routes["to-nva"]; !ok || len(l.Routes) != limitedRoutes {
@@ -150,15 +151,15 @@ func TestIntegrationScale(t *testing.T) {
 	t.Run("401 nodes at creation", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
-		rg := rgName(t)
-		h.newRG(rg)
+		rg := armtest.RGName(t)
+		h.MkRG(rg)
 		ids := h.vnet(rg, "vnet", "192.168.0.0/16", "big=192.168.0.0/22")
-		idID, principal := h.identity(rg, "clusterIdentity")
-		h.assign(ids[""], principal, networkContributor)
+		idID, principal := h.Identity(rg, "clusterIdentity")
+		h.Grant(ids[""], principal, networkContributor)
 		mc := kubenetCluster(ids["big"], idID, 401)
 		mc.Properties.NetworkProfile.PodCidr = to.Ptr("10.244.0.0/15")
 		_, err := h.putCluster(rg, "c", mc)
-		want{Status: http.StatusBadRequest, Code: "RoutesPerRouteTableLimitExceeded", Target: tCnt0, Mentions: []string{"401", "at most 400"}}.check(t, err)
+		want{Status: http.StatusBadRequest, Code: "RoutesPerRouteTableLimitExceeded", Target: tCnt0, Mentions: []string{"401", "at most 400"}}.CheckSDK(t, err)
 		if code := h.clusterStatus(rg, "c"); code != http.StatusNotFound {
 			t.Errorf("GET refused cluster: %d", code)
 		}
@@ -173,7 +174,7 @@ func TestIntegrationScale(t *testing.T) {
 		}
 		t.Parallel()
 		h := newHarness(t)
-		n := h.articleNetwork(rgName(t))
+		n := h.articleNetwork(armtest.RGName(t))
 		h.mustPutCluster(n.rg, "c", kubenetCluster(n.subnetID, n.identityID, 251))
 		l := h.layoutOf(n.rg, "c")
 		l.check(t, 251)
@@ -182,27 +183,27 @@ func TestIntegrationScale(t *testing.T) {
 			t.Errorf("node 251 has %s, want 192.168.1.254", got)
 		}
 		_, err := h.scaleCluster(n.rg, "c", 252)
-		want{Status: http.StatusBadRequest, Code: "SubnetIsFull", Target: tCnt0, Mentions: []string{"192.168.1.0/24", "1 IP addresses are needed but only 0"}}.check(t, err)
+		want{Status: http.StatusBadRequest, Code: "SubnetIsFull", Target: tCnt0, Mentions: []string{"192.168.1.0/24", "1 IP addresses are needed but only 0"}}.CheckSDK(t, err)
 		l = h.layoutOf(n.rg, "c")
 		l.check(t, 251)
 		// The same through the agent pool.
 		_, err = h.putPool(n.rg, "c", "nodepool1", armcontainerservice.AgentPool{Properties: &armcontainerservice.ManagedClusterAgentPoolProfileProperties{Count: to.Ptr[int32](252)}})
-		want{Status: http.StatusBadRequest, Code: "SubnetIsFull", Target: "properties.count", Mentions: []string{"192.168.1.0/24"}}.check(t, err)
+		want{Status: http.StatusBadRequest, Code: "SubnetIsFull", Target: "properties.count", Mentions: []string{"192.168.1.0/24"}}.CheckSDK(t, err)
 		h.layoutOf(n.rg, "c").check(t, 251)
 		// Creating 252 nodes in a fresh /24 is refused up front.
 		s2 := h.mustPutSubnet(n.rg, "myAKSVnet", "s2", "192.168.2.0/24", "")
 		_, err = h.putCluster(n.rg, "c2", kubenetCluster(*s2.ID, n.identityID, 252))
-		want{Status: http.StatusBadRequest, Code: "InsufficientSubnetSize", Target: tCnt0, Mentions: []string{"192.168.2.0/24", "251 usable", "252"}}.check(t, err)
+		want{Status: http.StatusBadRequest, Code: "InsufficientSubnetSize", Target: tCnt0, Mentions: []string{"192.168.2.0/24", "251 usable", "252"}}.CheckSDK(t, err)
 	})
 
 	t.Run("agentPools", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
-		rg := rgName(t)
-		h.newRG(rg)
+		rg := armtest.RGName(t)
+		h.MkRG(rg)
 		ids := h.vnet(rg, "vnet", "192.168.0.0/16", "s1=192.168.1.0/27", "s2=192.168.2.0/24")
-		idID, principal := h.identity(rg, "clusterIdentity")
-		h.assign(ids["s1"], principal, networkContributor)
+		idID, principal := h.Identity(rg, "clusterIdentity")
+		h.Grant(ids["s1"], principal, networkContributor)
 		h.mustPutCluster(rg, "c", kubenetCluster(ids["s1"], idID, 2))
 		scalePool := func(name string, n int32) (armcontainerservice.AgentPool, error) {
 			return h.putPool(rg, "c", name, armcontainerservice.AgentPool{Properties: &armcontainerservice.ManagedClusterAgentPoolProfileProperties{Count: to.Ptr(n)}})
@@ -248,9 +249,9 @@ func TestIntegrationScale(t *testing.T) {
 			t.Errorf("cluster lists %d pools, want 2", len(mc.Properties.AgentPoolProfiles))
 		}
 		var listed []string
-		pager := h.pools.NewListPager(rg, "c", nil)
+		pager := h.Pools.NewListPager(rg, "c", nil)
 		for pager.More() {
-			page, err := pager.NextPage(h.ctx)
+			page, err := pager.NextPage(h.Ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -265,15 +266,15 @@ func TestIntegrationScale(t *testing.T) {
 		// nodepool add runs the kubenet rules on the new pool.
 		_, err = h.putPool(rg, "c", "win", armcontainerservice.AgentPool{Properties: &armcontainerservice.ManagedClusterAgentPoolProfileProperties{
 			Count: to.Ptr[int32](1), OSType: to.Ptr(armcontainerservice.OSTypeWindows)}})
-		want{Status: 400, Code: "AzureCNIOnlyForWindows", Target: "properties.osType", Mentions: []string{"win"}}.check(t, err)
+		want{Status: 400, Code: "AzureCNIOnlyForWindows", Target: "properties.osType", Mentions: []string{"win"}}.CheckSDK(t, err)
 		_, err = h.putPool(rg, "c", "pool4", armcontainerservice.AgentPool{Properties: &armcontainerservice.ManagedClusterAgentPoolProfileProperties{
 			Count: to.Ptr[int32](1), MaxPods: to.Ptr[int32](251)}})
-		want{Status: 400, Code: "MaxPodsLimitExceeded", Target: "properties.maxPods", Mentions: []string{"251"}}.check(t, err)
+		want{Status: 400, Code: "MaxPodsLimitExceeded", Target: "properties.maxPods", Mentions: []string{"251"}}.CheckSDK(t, err)
 		h.layoutOf(rg, "c").check(t, 3)
 		// A pool in a subnet with another route table is refused.
 		_, err = h.putPool(rg, "c", "pool3", armcontainerservice.AgentPool{Properties: &armcontainerservice.ManagedClusterAgentPoolProfileProperties{
 			Count: to.Ptr[int32](1), VnetSubnetID: to.Ptr(ids["s2"])}})
-		want{Status: 400, Code: "ExistingRouteTableNotAssociatedWithSubnet", Target: "properties.vnetSubnetID", Mentions: []string{"s2"}}.check(t, err)
+		want{Status: 400, Code: "ExistingRouteTableNotAssociatedWithSubnet", Target: "properties.vnetSubnetID", Mentions: []string{"s2"}}.CheckSDK(t, err)
 
 		// A pool in another subnet with the cluster's route table needs the
 		// identity's permission on that subnet too.
@@ -282,9 +283,9 @@ func TestIntegrationScale(t *testing.T) {
 		pool3 := armcontainerservice.AgentPool{Properties: &armcontainerservice.ManagedClusterAgentPoolProfileProperties{
 			Count: to.Ptr[int32](1), VnetSubnetID: s3.ID}}
 		_, err = h.putPool(rg, "c", "pool3", pool3)
-		want{Status: http.StatusForbidden, Code: "LinkedAuthorizationFailed", Target: "properties.vnetSubnetID", Mentions: []string{principal, "s3"}}.check(t, err)
+		want{Status: http.StatusForbidden, Code: "LinkedAuthorizationFailed", Target: "properties.vnetSubnetID", Mentions: []string{principal, "s3"}}.CheckSDK(t, err)
 		h.layoutOf(rg, "c").check(t, 3)
-		h.assign(*s3.ID, principal, networkContributor)
+		h.Grant(*s3.ID, principal, networkContributor)
 		if _, err := h.putPool(rg, "c", "pool3", pool3); err != nil {
 			t.Fatalf("add pool3 in s3: %v", err)
 		}
@@ -302,7 +303,7 @@ func TestIntegrationScale(t *testing.T) {
 
 		// The subnet (/27: 27 usable) can't take 30 more nodes.
 		_, err = scalePool("pool2", 30)
-		want{Status: 400, Code: "SubnetIsFull", Target: "properties.count", Mentions: []string{"192.168.1.0/27"}}.check(t, err)
+		want{Status: 400, Code: "SubnetIsFull", Target: "properties.count", Mentions: []string{"192.168.1.0/27"}}.CheckSDK(t, err)
 		h.layoutOf(rg, "c").check(t, 3)
 
 		// az aks nodepool delete.
@@ -311,12 +312,12 @@ func TestIntegrationScale(t *testing.T) {
 		}
 		l = h.layoutOf(rg, "c")
 		l.check(t, 1)
-		for _, r := range h.resourcesIn(l.NodeRG) {
+		for _, r := range h.ResourcesIn(l.NodeRG) {
 			if strings.Contains(r, "aks-pool2-") {
 				t.Errorf("pool2 left %s", r)
 			}
 		}
-		if _, err := h.pools.Get(h.ctx, rg, "c", "pool2", nil); err == nil {
+		if _, err := h.Pools.Get(h.Ctx, rg, "c", "pool2", nil); err == nil {
 			t.Error("agentPools/pool2 still exists")
 		}
 		// Its addresses are free again.
@@ -328,7 +329,7 @@ func TestIntegrationScale(t *testing.T) {
 		wantNodes(t, l, []int{0, 4, 5}, seqIPs("192.168.1.4", 3), seqCIDRs("10.244.0.0/16", 3))
 		// The only System pool stays.
 		err = h.deletePool(rg, "c", "nodepool1")
-		want{Code: "OperationNotAllowed", Mentions: []string{"nodepool1", "System"}}.check(t, err)
+		want{Code: "OperationNotAllowed", Mentions: []string{"nodepool1", "System"}}.CheckSDK(t, err)
 		h.layoutOf(rg, "c").check(t, 3)
 	})
 }

@@ -21,27 +21,27 @@ import (
 // traceCall POSTs a trace request to the cluster and returns the status and
 // the decoded answer (or the error envelope's code and target).
 func (h *harness) traceCall(rg, cluster string, req containerservice.TraceRequest) (int, containerservice.TraceAnswer, armtest.APIError) {
-	h.t.Helper()
-	tok, err := h.cred.GetToken(h.ctx, policy.TokenRequestOptions{Scopes: []string{h.e.URL + "/.default"}})
+	h.T.Helper()
+	tok, err := h.Cred.GetToken(h.Ctx, policy.TokenRequestOptions{Scopes: []string{h.Env.URL + "/.default"}})
 	if err != nil {
-		h.t.Fatalf("token: %v", err)
+		h.T.Fatalf("token: %v", err)
 	}
 	body, _ := json.Marshal(req)
-	path := fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.ContainerService/managedClusters/%s/trace?api-version=2024-05-01", h.sub, rg, cluster)
-	r, err := http.NewRequest(http.MethodPost, h.e.URL+path, bytes.NewReader(body))
+	path := fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.ContainerService/managedClusters/%s/trace?api-version=2024-05-01", h.Sub, rg, cluster)
+	r, err := http.NewRequest(http.MethodPost, h.Env.URL+path, bytes.NewReader(body))
 	if err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
 	r.Header.Set("Authorization", "Bearer "+tok.Token)
 	r.Header.Set("Content-Type", "application/json")
-	resp, err := h.e.HTTP.Do(r)
+	resp, err := h.Env.HTTP.Do(r)
 	if err != nil {
-		h.t.Fatalf("trace: %v", err)
+		h.T.Fatalf("trace: %v", err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
 	var ans containerservice.TraceAnswer
 	var env struct {
@@ -49,10 +49,10 @@ func (h *harness) traceCall(rg, cluster string, req containerservice.TraceReques
 	}
 	if resp.StatusCode == http.StatusOK {
 		if err := json.Unmarshal(raw, &ans); err != nil {
-			h.t.Fatalf("decode trace answer %s: %v", raw, err)
+			h.T.Fatalf("decode trace answer %s: %v", raw, err)
 		}
 	} else if err := json.Unmarshal(raw, &env); err != nil {
-		h.t.Fatalf("decode error %s: %v", raw, err)
+		h.T.Fatalf("decode error %s: %v", raw, err)
 	}
 	env.Error.Status = resp.StatusCode
 	return resp.StatusCode, ans, env.Error
@@ -60,10 +60,10 @@ func (h *harness) traceCall(rg, cluster string, req containerservice.TraceReques
 
 // mustTrace traces and fails on anything but 200.
 func (h *harness) mustTrace(rg, cluster string, req containerservice.TraceRequest) containerservice.TraceAnswer {
-	h.t.Helper()
+	h.T.Helper()
 	st, ans, e := h.traceCall(rg, cluster, req)
 	if st != http.StatusOK {
-		h.t.Fatalf("trace %+v: %d %s %s", req, st, e.Code, e.Message)
+		h.T.Fatalf("trace %+v: %d %s %s", req, st, e.Code, e.Message)
 	}
 	return ans
 }
@@ -85,7 +85,7 @@ func steps(a containerservice.TraceAnswer) []string {
 func TestIntegrationTrace(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	n := h.articleNetwork(rgName(t))
+	n := h.articleNetwork(armtest.RGName(t))
 	rg := n.rg
 	h.mustPutCluster(rg, "c", kubenetCluster(n.subnetID, n.identityID, 3))
 	l := h.layoutOf(rg, "c")
@@ -210,7 +210,7 @@ func TestIntegrationTrace(t *testing.T) {
 	// An NSG on the subnet that denies the pod CIDR on 8080.
 	t.Run("NSGDeny", func(t *testing.T) {
 		h := h.withT(t)
-		p, err := h.net.NewSecurityGroupsClient().BeginCreateOrUpdate(h.ctx, rg, "subnet-nsg", armnetwork.SecurityGroup{Location: to.Ptr("eastus"),
+		p, err := h.Net.NewSecurityGroupsClient().BeginCreateOrUpdate(h.Ctx, rg, "subnet-nsg", armnetwork.SecurityGroup{Location: to.Ptr("eastus"),
 			Properties: &armnetwork.SecurityGroupPropertiesFormat{SecurityRules: []*armnetwork.SecurityRule{{Name: to.Ptr("deny-pods-8080"),
 				Properties: &armnetwork.SecurityRulePropertiesFormat{Priority: to.Ptr[int32](210), Direction: to.Ptr(armnetwork.SecurityRuleDirectionInbound),
 					Access: to.Ptr(armnetwork.SecurityRuleAccessDeny), Protocol: to.Ptr(armnetwork.SecurityRuleProtocolTCP),
@@ -219,16 +219,16 @@ func TestIntegrationTrace(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		nsg, err := finish(h.ctx, p)
+		nsg, err := armtest.PollDone(h.Ctx, p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		setNSG := func(id *string) {
 			t.Helper()
-			sp, err := h.net.NewSubnetsClient().BeginCreateOrUpdate(h.ctx, rg, "myAKSVnet", "myAKSSubnet", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{
+			sp, err := h.Net.NewSubnetsClient().BeginCreateOrUpdate(h.Ctx, rg, "myAKSVnet", "myAKSSubnet", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{
 				AddressPrefix: to.Ptr("192.168.1.0/24"), RouteTable: &armnetwork.RouteTable{ID: to.Ptr(l.RouteID)}, NetworkSecurityGroup: nsgRef(id)}}, nil)
 			if err == nil {
-				_, err = finish(h.ctx, sp)
+				_, err = armtest.PollDone(h.Ctx, sp)
 			}
 			if err != nil {
 				t.Fatalf("subnet NSG: %v", err)
@@ -253,7 +253,7 @@ func TestIntegrationTrace(t *testing.T) {
 	// Pods and a ClusterIP service, created through the API.
 	t.Run("NamedPodsAndServices", func(t *testing.T) {
 		h := h.withT(t)
-		clusterPath := fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.ContainerService/managedClusters/c", h.sub, rg)
+		clusterPath := fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.ContainerService/managedClusters/c", h.Sub, rg)
 		ips := map[string]string{}
 		for _, p := range []struct{ name, node string }{{"web-0", n1.Name}, {"web-1", n2.Name}, {"client", n0.Name}} {
 			var doc struct {
@@ -295,7 +295,7 @@ func TestIntegrationTrace(t *testing.T) {
 	// the node's NIC is found through the instance's network profile.
 	t.Run("NextHopFromScaleSetInstance", func(t *testing.T) {
 		h := h.withT(t)
-		nic, err := h.net.NewInterfacesClient().Get(h.ctx, l.NodeRG, n1.Name, nil)
+		nic, err := h.Net.NewInterfacesClient().Get(h.Ctx, l.NodeRG, n1.Name, nil)
 		if err != nil || nic.Properties.VirtualMachine == nil {
 			t.Fatalf("NIC of %s: %v", n1.Name, err)
 		}
@@ -303,17 +303,17 @@ func TestIntegrationTrace(t *testing.T) {
 		if !strings.Contains(vm, "/virtualMachineScaleSets/") {
 			t.Fatalf("NIC's VM %s is not a scale set instance", vm)
 		}
-		w := h.net.NewWatchersClient()
+		w := h.Net.NewWatchersClient()
 		// One watcher per region and subscription: this test's own region.
-		if _, err := w.CreateOrUpdate(h.ctx, rg, "watcher", armnetwork.Watcher{Location: to.Ptr("uksouth")}, nil); err != nil {
+		if _, err := w.CreateOrUpdate(h.Ctx, rg, "watcher", armnetwork.Watcher{Location: to.Ptr("uksouth")}, nil); err != nil {
 			t.Fatal(err)
 		}
-		p, err := w.BeginGetNextHop(h.ctx, rg, "watcher", armnetwork.NextHopParameters{TargetResourceID: to.Ptr(vm),
+		p, err := w.BeginGetNextHop(h.Ctx, rg, "watcher", armnetwork.NextHopParameters{TargetResourceID: to.Ptr(vm),
 			SourceIPAddress: to.Ptr(n1.IP), DestinationIPAddress: to.Ptr("10.244.2.9")}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := finish(h.ctx, p)
+		res, err := armtest.PollDone(h.Ctx, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -352,7 +352,7 @@ func TestIntegrationTrace(t *testing.T) {
 		if _, err := h.scaleCluster(rg, "c", 2); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, opTimeout, func() string {
+		armtest.Eventually(t, armtest.OpTimeout, func() string {
 			if _, ok := h.layoutOf(rg, "c").Routes[n2.Name+"____"+compact(n2.PodCIDR)]; ok {
 				return "route of " + n2.Name + " still there"
 			}
@@ -374,12 +374,12 @@ func nsgRef(id *string) *armnetwork.SecurityGroup {
 
 // outboundIP is the address of the public IP in the node resource group.
 func (h *harness) outboundIP(nodeRG string) string {
-	h.t.Helper()
-	pager := h.net.NewPublicIPAddressesClient().NewListPager(nodeRG, nil)
+	h.T.Helper()
+	pager := h.Net.NewPublicIPAddressesClient().NewListPager(nodeRG, nil)
 	for pager.More() {
-		page, err := pager.NextPage(h.ctx)
+		page, err := pager.NextPage(h.Ctx)
 		if err != nil {
-			h.t.Fatal(err)
+			h.T.Fatal(err)
 		}
 		for _, p := range page.Value {
 			if p.Properties != nil && p.Properties.IPAddress != nil {
@@ -387,38 +387,38 @@ func (h *harness) outboundIP(nodeRG string) string {
 			}
 		}
 	}
-	h.t.Fatalf("no public IP in %s", nodeRG)
+	h.T.Fatalf("no public IP in %s", nodeRG)
 	return ""
 }
 
 // putJSON PUTs body at path (api-version 2024-05-01) and decodes the answer
 // into out, failing the test on anything but 200 or 201.
 func (h *harness) putJSON(path string, body, out any) {
-	h.t.Helper()
-	tok, err := h.cred.GetToken(h.ctx, policy.TokenRequestOptions{Scopes: []string{h.e.URL + "/.default"}})
+	h.T.Helper()
+	tok, err := h.Cred.GetToken(h.Ctx, policy.TokenRequestOptions{Scopes: []string{h.Env.URL + "/.default"}})
 	if err != nil {
-		h.t.Fatalf("token: %v", err)
+		h.T.Fatalf("token: %v", err)
 	}
 	raw, _ := json.Marshal(body)
-	r, err := http.NewRequest(http.MethodPut, h.e.URL+path+"?api-version=2024-05-01", bytes.NewReader(raw))
+	r, err := http.NewRequest(http.MethodPut, h.Env.URL+path+"?api-version=2024-05-01", bytes.NewReader(raw))
 	if err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
 	r.Header.Set("Authorization", "Bearer "+tok.Token)
 	r.Header.Set("Content-Type", "application/json")
-	resp, err := h.e.HTTP.Do(r)
+	resp, err := h.Env.HTTP.Do(r)
 	if err != nil {
-		h.t.Fatalf("PUT %s: %v", path, err)
+		h.T.Fatalf("PUT %s: %v", path, err)
 	}
 	defer resp.Body.Close()
 	got, err := io.ReadAll(resp.Body)
 	if err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
-		h.t.Fatalf("PUT %s: %d %s", path, resp.StatusCode, got)
+		h.T.Fatalf("PUT %s: %d %s", path, resp.StatusCode, got)
 	}
 	if err := json.Unmarshal(got, out); err != nil {
-		h.t.Fatalf("PUT %s: decode %s: %v", path, got, err)
+		h.T.Fatalf("PUT %s: decode %s: %v", path, got, err)
 	}
 }
