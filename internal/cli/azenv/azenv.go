@@ -104,23 +104,17 @@ func Setup(ctx context.Context, o Options) (*Env, error) {
 	}
 	if version == CompatVersion {
 		env.CompatDir = compat
-		if err := os.MkdirAll(compat, 0o755); err != nil {
+		if err := writeCompat(compat); err != nil {
 			return nil, err
-		}
-		if err := os.WriteFile(filepath.Join(compat, "sitecustomize.py"), sitecustomize, 0o644); err != nil {
-			return nil, fmt.Errorf("write compatibility layer: %w", err)
 		}
 	} else {
 		_ = os.RemoveAll(compat)
 	}
 	want := marker{Endpoint: strings.TrimRight(o.Endpoint, "/"), AppID: o.AppID, AzVersion: version, CAMod: st.ModTime().UnixNano()}
 	markerPath := filepath.Join(configDir, "aksnet-env.json")
-	if raw, err := os.ReadFile(markerPath); err == nil {
-		var have marker
-		if json.Unmarshal(raw, &have) == nil && have == want {
-			env.Reused = true
-			return env, nil
-		}
+	if markerMatches(markerPath, want) {
+		env.Reused = true
+		return env, nil
 	}
 	// Start from a clean configuration: az keeps clouds and logins there.
 	if err := os.RemoveAll(configDir); err != nil {
@@ -131,7 +125,46 @@ func Setup(ctx context.Context, o Options) (*Env, error) {
 			return nil, err
 		}
 	}
-	base := strings.TrimRight(o.Endpoint, "/")
+	cloudPath := filepath.Join(configDir, "aksnet-cloud.json")
+	if err := os.WriteFile(cloudPath, cloudConfig(o.Endpoint), 0o600); err != nil {
+		return nil, err
+	}
+	if err := configure(ctx, azPath, env.Apply(o.Env), cloudPath, o); err != nil {
+		return nil, err
+	}
+	raw, _ := json.Marshal(want)
+	if err := os.WriteFile(markerPath, raw, 0o600); err != nil {
+		return nil, err
+	}
+	return env, nil
+}
+
+// writeCompat writes the compatibility layer for az CompatVersion into dir.
+func writeCompat(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sitecustomize.py"), sitecustomize, 0o644); err != nil {
+		return fmt.Errorf("write compatibility layer: %w", err)
+	}
+	return nil
+}
+
+// markerMatches reports whether the marker at path records want: the
+// configuration made then can be reused.
+func markerMatches(path string, want marker) bool {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var have marker
+	return json.Unmarshal(raw, &have) == nil && have == want
+}
+
+// cloudConfig is the cloud definition az registers for the endpoint: every
+// ARM and identity endpoint at aksnet, the ADFS authority under /adfs.
+func cloudConfig(endpoint string) []byte {
+	base := strings.TrimRight(endpoint, "/")
 	cloud := map[string]any{
 		"endpoints": map[string]string{
 			"resourceManager":                base + "/",
@@ -145,11 +178,13 @@ func Setup(ctx context.Context, o Options) (*Env, error) {
 		"profile":  "latest",
 	}
 	cloudJSON, _ := json.MarshalIndent(cloud, "", "  ")
-	cloudPath := filepath.Join(configDir, "aksnet-cloud.json")
-	if err := os.WriteFile(cloudPath, cloudJSON, 0o600); err != nil {
-		return nil, err
-	}
-	runEnv := env.Apply(o.Env)
+	return cloudJSON
+}
+
+// configure runs the az commands that set up its configuration: quiet
+// defaults, the aksnet cloud from cloudPath, and the service principal's
+// login. The password never appears in an error.
+func configure(ctx context.Context, azPath string, runEnv []string, cloudPath string, o Options) error {
 	steps := [][]string{
 		{"config", "set", "core.collect_telemetry=false", "core.error_recommendation=off", "core.survey_message=false", "core.no_color=true", "--only-show-errors"},
 		{"cloud", "register", "-n", CloudName, "--cloud-config", "@" + cloudPath, "--only-show-errors"},
@@ -164,14 +199,10 @@ func Setup(ctx context.Context, o Options) (*Env, error) {
 		cmd.Stdin = nil
 		if err := cmd.Run(); err != nil {
 			shown := strings.Join(args[:min(len(args), 3)], " ")
-			return nil, fmt.Errorf("az %s failed: %w\n%s", shown, err, strings.ReplaceAll(out.String(), o.Password, "***"))
+			return fmt.Errorf("az %s failed: %w\n%s", shown, err, strings.ReplaceAll(out.String(), o.Password, "***"))
 		}
 	}
-	raw, _ := json.Marshal(want)
-	if err := os.WriteFile(markerPath, raw, 0o600); err != nil {
-		return nil, err
-	}
-	return env, nil
+	return nil
 }
 
 // versionRE is compiled on first use: the aksnet CLI links this package, and
