@@ -155,8 +155,40 @@ func planLayout(in planInput, r kubenet.PlanResult, rep planReport) planview.Lay
 // planTable is the default output: the figures, then the findings and the
 // recommendations.
 func planTable(rep planReport) string {
-	count := planview.Count
 	var b strings.Builder
+	if rep.Cluster != "" {
+		fmt.Fprintf(&b, "Cluster %s\n", rep.Cluster)
+	}
+	b.WriteString(layoutLine(rep))
+	rows := capacityRows(rep)
+	keep := func(v any) any { return v }
+	var table []any
+	for _, r := range rows {
+		o := output.NewObject()
+		o.Set("Capacity", r[0])
+		o.Set("Value", r[1])
+		table = append(table, o)
+	}
+	t, _ := output.Render(table, output.Options{Format: output.Table, TableTransformer: keep})
+	b.WriteString(t)
+	if len(rep.Findings) == 0 {
+		b.WriteString("\nNo problems found: Azure would accept this layout.\n")
+	} else {
+		t, _ := output.Render(findingRows(rep.Findings), output.Options{Format: output.Table, TableTransformer: keep})
+		b.WriteString("\n")
+		b.WriteString(t)
+	}
+	if len(rep.Recommendations) > 0 {
+		b.WriteString("\nRecommendations:\n")
+		for _, r := range rep.Recommendations {
+			fmt.Fprintf(&b, "  - %s\n", r)
+		}
+	}
+	return b.String()
+}
+
+// layoutLine is the one-line summary of the layout the report is about.
+func layoutLine(rep planReport) string {
 	vnet := "no VNet given"
 	if len(rep.VNetPrefixes) > 0 {
 		vnet = "VNet " + strings.Join(rep.VNetPrefixes, ", ")
@@ -165,34 +197,44 @@ func planTable(rep planReport) string {
 	if rep.PodCIDR != "" {
 		pod = " · pod CIDR " + rep.PodCIDR
 	}
-	if rep.Cluster != "" {
-		fmt.Fprintf(&b, "Cluster %s\n", rep.Cluster)
-	}
-	fmt.Fprintf(&b, "Layout: %s · subnet %s · %s%s · service CIDR %s (DNS %s) · maxPods %d\n\n",
+	return fmt.Sprintf("Layout: %s · subnet %s · %s%s · service CIDR %s (DNS %s) · maxPods %d\n\n",
 		rep.NetworkPlugin, rep.SubnetPrefix, vnet, pod, rep.ServiceCIDR, rep.DNSServiceIP, rep.MaxPodsPerNode)
+}
+
+// planVerdict says whether Azure accepts the layout, and if not, the codes
+// of the errors it would answer.
+func planVerdict(rep planReport) string {
+	if rep.Valid {
+		return "accepted: no rule is broken"
+	}
+	var codes []string
+	for _, f := range rep.Findings {
+		if f.Severity == kubenet.SeverityError {
+			codes = append(codes, f.Code)
+		}
+	}
+	return "refused by Azure: " + strings.Join(codes, ", ")
+}
+
+// countSpan is a range of counts, or one count when lo == hi.
+func countSpan(lo, hi int) string {
+	if lo == hi {
+		return planview.Count(lo)
+	}
+	return planview.Count(lo) + "–" + planview.Count(hi)
+}
+
+// capacityRows are the figures of the report as (Capacity, Value) rows;
+// the route table and pod CIDR rows appear only where they apply.
+func capacityRows(rep planReport) [][2]string {
+	count := planview.Count
 	limit := map[string]string{kubenet.LimitSubnet: "the subnet", kubenet.LimitPodCIDR: "the pod CIDR", kubenet.LimitRouteTable: "the route table"}[rep.LimitedBy]
-	span := func(lo, hi int) string {
-		if lo == hi {
-			return count(lo)
-		}
-		return count(lo) + "–" + count(hi)
-	}
-	verdict := "accepted: no rule is broken"
-	if !rep.Valid {
-		var codes []string
-		for _, f := range rep.Findings {
-			if f.Severity == kubenet.SeverityError {
-				codes = append(codes, f.Code)
-			}
-		}
-		verdict = "refused by Azure: " + strings.Join(codes, ", ")
-	}
 	rows := [][2]string{
-		{"Verdict", verdict},
+		{"Verdict", planVerdict(rep)},
 		{"Max nodes", fmt.Sprintf("%s (limited by %s)", count(rep.MaxNodes), limit)},
 		{"Max pods", fmt.Sprintf("%s (%d per node)", count(rep.MaxPods), rep.MaxPodsPerNode)},
-		{"Recommended nodes", fmt.Sprintf("%s, leaving room to scale and a surge of %d for upgrades", span(rep.RecommendedNodes.Low, rep.RecommendedNodes.High), rep.MaxSurge)},
-		{"Recommended pods", span(rep.RecommendedPods.Low, rep.RecommendedPods.High)},
+		{"Recommended nodes", fmt.Sprintf("%s, leaving room to scale and a surge of %d for upgrades", countSpan(rep.RecommendedNodes.Low, rep.RecommendedNodes.High), rep.MaxSurge)},
+		{"Recommended pods", countSpan(rep.RecommendedPods.Low, rep.RecommendedPods.High)},
 		{"Subnet IPs", fmt.Sprintf("%s in %s: %d reserved, %s usable, %s used, %s free", count(rep.IPs.Total), rep.SubnetPrefix, rep.IPs.Reserved, count(rep.IPs.Usable), count(rep.IPs.Used), count(rep.IPs.Free))},
 	}
 	head := fmt.Sprintf("%s more nodes, keeping %d for a surge upgrade", count(rep.Headroom.ScaleNodes), rep.Headroom.SurgeNodes)
@@ -208,41 +250,24 @@ func planTable(rep planReport) string {
 	} else if rep.NetworkPlugin == kubenet.PlanPluginAzure {
 		rows = append(rows, [2]string{"Pod IPs", fmt.Sprintf("from the subnet: each node takes 1+%d addresses", rep.MaxPodsPerNode)})
 	}
-	var table []any
-	for _, r := range rows {
+	return rows
+}
+
+// findingRows are the findings as table rows, errors first, otherwise in
+// their order.
+func findingRows(findings []planFinding) []any {
+	var ft []any
+	fs := append([]planFinding(nil), findings...)
+	sort.SliceStable(fs, func(i, j int) bool {
+		return fs[i].Severity == kubenet.SeverityError && fs[j].Severity != kubenet.SeverityError
+	})
+	for _, f := range fs {
 		o := output.NewObject()
-		o.Set("Capacity", r[0])
-		o.Set("Value", r[1])
-		table = append(table, o)
+		o.Set("Severity", f.Severity)
+		o.Set("Code", f.Code)
+		o.Set("Target", f.Target)
+		o.Set("Message", f.Message)
+		ft = append(ft, o)
 	}
-	keep := func(v any) any { return v }
-	t, _ := output.Render(table, output.Options{Format: output.Table, TableTransformer: keep})
-	b.WriteString(t)
-	if len(rep.Findings) == 0 {
-		b.WriteString("\nNo problems found: Azure would accept this layout.\n")
-	} else {
-		var ft []any
-		fs := append([]planFinding(nil), rep.Findings...)
-		sort.SliceStable(fs, func(i, j int) bool {
-			return fs[i].Severity == kubenet.SeverityError && fs[j].Severity != kubenet.SeverityError
-		})
-		for _, f := range fs {
-			o := output.NewObject()
-			o.Set("Severity", f.Severity)
-			o.Set("Code", f.Code)
-			o.Set("Target", f.Target)
-			o.Set("Message", f.Message)
-			ft = append(ft, o)
-		}
-		t, _ := output.Render(ft, output.Options{Format: output.Table, TableTransformer: keep})
-		b.WriteString("\n")
-		b.WriteString(t)
-	}
-	if len(rep.Recommendations) > 0 {
-		b.WriteString("\nRecommendations:\n")
-		for _, r := range rep.Recommendations {
-			fmt.Fprintf(&b, "  - %s\n", r)
-		}
-	}
-	return b.String()
+	return ft
 }
