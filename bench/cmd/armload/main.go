@@ -521,8 +521,11 @@ func procCPU(pid int) time.Duration {
 	if len(f) < 13 {
 		return 0
 	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
+	ut, uerr := strconv.ParseInt(f[11], 10, 64)
+	st, serr := strconv.ParseInt(f[12], 10, 64)
+	if uerr != nil || serr != nil {
+		return 0
+	}
 	const userHZ = 100
 	return time.Duration(ut+st) * time.Second / userHZ
 }

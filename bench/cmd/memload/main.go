@@ -84,6 +84,8 @@ func (c *client) must(method, path string, body any) []byte {
 	return b
 }
 
+// rssMiB is the resident set size of process pid in MiB, from
+// /proc/pid/status, or -1 when it can't be read.
 func rssMiB(pid int) float64 {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
@@ -92,7 +94,13 @@ func rssMiB(pid int) float64 {
 	for _, line := range strings.Split(string(raw), "\n") {
 		if strings.HasPrefix(line, "VmRSS:") {
 			f := strings.Fields(line)
-			kb, _ := strconv.ParseFloat(f[1], 64)
+			if len(f) < 2 {
+				return -1
+			}
+			kb, err := strconv.ParseFloat(f[1], 64)
+			if err != nil {
+				return -1
+			}
 			return kb / 1024
 		}
 	}
