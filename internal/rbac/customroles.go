@@ -56,30 +56,43 @@ func ParseScope(s string) (subscription string, ok bool) {
 		return "", false
 	}
 	segs := strings.Split(t[1:], "/")
-	for _, seg := range segs {
-		if strings.TrimSpace(seg) == "" || strings.ContainsFunc(seg, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-			return "", false
-		}
+	if !allScopeSegments(segs) {
+		return "", false
 	}
 	if len(segs) < 2 || !strings.EqualFold(segs[0], "subscriptions") || !IsGUID(segs[1]) {
 		return "", false
 	}
-	rest := segs[2:]
-	if len(rest) == 0 {
-		return segs[1], true
-	}
-	if len(rest) < 2 || !strings.EqualFold(rest[0], "resourceGroups") {
-		return "", false
-	}
-	rest = rest[2:]
-	if len(rest) == 0 {
-		return segs[1], true
-	}
-	// providers/{namespace} and then type/name pairs, at least one.
-	if len(rest) < 4 || !strings.EqualFold(rest[0], "providers") || len(rest[2:])%2 != 0 {
+	if !underSubscription(segs[2:]) {
 		return "", false
 	}
 	return segs[1], true
+}
+
+// allScopeSegments reports whether every segment of a scope has text and
+// no control character.
+func allScopeSegments(segs []string) bool {
+	for _, seg := range segs {
+		if strings.TrimSpace(seg) == "" || strings.ContainsFunc(seg, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return false
+		}
+	}
+	return true
+}
+
+// underSubscription reports whether rest, the segments after
+// /subscriptions/{id}, is nothing, a resource group, or a resource in one:
+// resourceGroups/{name}[/providers/{namespace}/{type}/{name}[/{type}/{name}…]].
+func underSubscription(rest []string) bool {
+	switch {
+	case len(rest) == 0:
+		return true
+	case len(rest) < 2 || !strings.EqualFold(rest[0], "resourceGroups"):
+		return false
+	}
+	rest = rest[2:]
+	// Nothing more, or providers/{namespace} and then type/name pairs, at
+	// least one.
+	return len(rest) == 0 || (len(rest) >= 4 && strings.EqualFold(rest[0], "providers") && len(rest[2:])%2 == 0)
 }
 
 // ValidateAssignableScopes checks a custom role's assignable scopes: at
