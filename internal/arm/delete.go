@@ -15,15 +15,9 @@ func (s *Server) serveDelete(w http.ResponseWriter, r *http.Request, c *Call, rt
 	deleted := false
 	var location string
 	err := s.update(r.Context(), c, func(tx store.Tx) error {
-		existing, ok := tx.Get(Key(rt.path))
-		if err := checkPreconditions(r, existing, ok); err != nil {
+		existing, ok, err := s.current(r, c, tx, rt)
+		if err != nil || !ok {
 			return err
-		}
-		if !ok {
-			if err := s.parentMissing(c, tx, rt); err != nil {
-				return err
-			}
-			return nil
 		}
 		var doc struct {
 			ID       string `json:"id"`

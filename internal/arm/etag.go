@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aksnet/aksnet/internal/azerr"
+	"github.com/aksnet/aksnet/internal/store"
 )
 
 func checkPreconditions(r *http.Request, existing []byte, exists bool) error {
@@ -44,4 +45,20 @@ func docETag(raw []byte) string {
 	}
 	_ = json.Unmarshal(raw, &doc)
 	return doc.ETag
+}
+
+// current reads the target of rt in tx and checks the request's
+// preconditions (If-Match, If-None-Match) against it. When the target is
+// absent (ok false), a missing resource group is the error.
+func (s *Server) current(r *http.Request, c *Call, tx store.Reader, rt route) (existing []byte, ok bool, err error) {
+	existing, ok = tx.Get(Key(rt.path))
+	if err := checkPreconditions(r, existing, ok); err != nil {
+		return nil, false, err
+	}
+	if !ok {
+		if err := s.parentMissing(c, tx, rt); err != nil {
+			return nil, false, err
+		}
+	}
+	return existing, ok, nil
 }

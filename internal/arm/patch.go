@@ -22,14 +22,11 @@ func (s *Server) servePatch(w http.ResponseWriter, r *http.Request, c *Call, rt 
 	c.Name = c.Parsed.lastName()
 	var out []byte
 	err = s.update(r.Context(), c, func(tx store.Tx) error {
-		existing, ok := tx.Get(Key(rt.path))
-		if err := checkPreconditions(r, existing, ok); err != nil {
+		existing, ok, err := s.current(r, c, tx, rt)
+		if err != nil {
 			return err
 		}
 		if !ok {
-			if err := s.parentMissing(c, tx, rt); err != nil {
-				return err
-			}
 			return s.notFound(c, rt.path)
 		}
 		c.Existing = existing

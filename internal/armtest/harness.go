@@ -123,6 +123,8 @@ func (h *Harness) VNet(rg, name, space string, subnets ...string) armnetwork.Vir
 	return res
 }
 
+// VNetBody is a VNet in eastus with address space space and inline subnets
+// ("name=prefix").
 func VNetBody(space string, subnets ...string) armnetwork.VirtualNetwork {
 	v := armnetwork.VirtualNetwork{
 		Location: to.Ptr("eastus"),
@@ -139,63 +141,53 @@ func VNetBody(space string, subnets ...string) armnetwork.VirtualNetwork {
 	return v
 }
 
+// PutVNet creates or updates VNet name in rg as v.
 func (h *Harness) PutVNet(rg, name string, v armnetwork.VirtualNetwork) (armnetwork.VirtualNetwork, error) {
 	p, err := h.Net.NewVirtualNetworksClient().BeginCreateOrUpdate(h.Ctx, rg, name, v, nil)
-	if err != nil {
-		return armnetwork.VirtualNetwork{}, err
-	}
-	res, err := PollDone(h.Ctx, p)
+	res, err := LRO(h.Ctx, p, err)
 	return res.VirtualNetwork, err
 }
 
+// PutSubnet creates or updates subnet name of vnet as s.
 func (h *Harness) PutSubnet(rg, vnet, name string, s armnetwork.Subnet) (armnetwork.Subnet, error) {
 	p, err := h.Net.NewSubnetsClient().BeginCreateOrUpdate(h.Ctx, rg, vnet, name, s, nil)
-	if err != nil {
-		return armnetwork.Subnet{}, err
-	}
-	res, err := PollDone(h.Ctx, p)
+	res, err := LRO(h.Ctx, p, err)
 	return res.Subnet, err
 }
 
+// PutRouteTable creates or updates route table name (in eastus unless rt has
+// a location).
 func (h *Harness) PutRouteTable(rg, name string, rt armnetwork.RouteTable) (armnetwork.RouteTable, error) {
 	if rt.Location == nil {
 		rt.Location = to.Ptr("eastus")
 	}
 	p, err := h.Net.NewRouteTablesClient().BeginCreateOrUpdate(h.Ctx, rg, name, rt, nil)
-	if err != nil {
-		return armnetwork.RouteTable{}, err
-	}
-	res, err := PollDone(h.Ctx, p)
+	res, err := LRO(h.Ctx, p, err)
 	return res.RouteTable, err
 }
 
+// PutRoute creates or updates route name of table.
 func (h *Harness) PutRoute(rg, table, name string, r armnetwork.Route) (armnetwork.Route, error) {
 	p, err := h.Net.NewRoutesClient().BeginCreateOrUpdate(h.Ctx, rg, table, name, r, nil)
-	if err != nil {
-		return armnetwork.Route{}, err
-	}
-	res, err := PollDone(h.Ctx, p)
+	res, err := LRO(h.Ctx, p, err)
 	return res.Route, err
 }
 
+// PutNSG creates or updates network security group name (in eastus unless g
+// has a location).
 func (h *Harness) PutNSG(rg, name string, g armnetwork.SecurityGroup) (armnetwork.SecurityGroup, error) {
 	if g.Location == nil {
 		g.Location = to.Ptr("eastus")
 	}
 	p, err := h.Net.NewSecurityGroupsClient().BeginCreateOrUpdate(h.Ctx, rg, name, g, nil)
-	if err != nil {
-		return armnetwork.SecurityGroup{}, err
-	}
-	res, err := PollDone(h.Ctx, p)
+	res, err := LRO(h.Ctx, p, err)
 	return res.SecurityGroup, err
 }
 
+// PutSecurityRule creates or updates security rule name of nsg.
 func (h *Harness) PutSecurityRule(rg, nsg, name string, r armnetwork.SecurityRule) (armnetwork.SecurityRule, error) {
 	p, err := h.Net.NewSecurityRulesClient().BeginCreateOrUpdate(h.Ctx, rg, nsg, name, r, nil)
-	if err != nil {
-		return armnetwork.SecurityRule{}, err
-	}
-	res, err := PollDone(h.Ctx, p)
+	res, err := LRO(h.Ctx, p, err)
 	return res.SecurityRule, err
 }
 
@@ -276,12 +268,19 @@ func Eventually(t testing.TB, timeout time.Duration, cond func() string) {
 	}
 }
 
+// LRO drives the poller of a Begin… call, which answered p and err, to its
+// result.
+func LRO[T any](ctx context.Context, p *runtime.Poller[T], err error) (T, error) {
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return PollDone(ctx, p)
+}
+
 // DeleteLRO runs a Begin…Delete poller to the end.
 func DeleteLRO[T any](ctx context.Context, p *runtime.Poller[T], err error) error {
-	if err != nil {
-		return err
-	}
-	_, err = PollDone(ctx, p)
+	_, err = LRO(ctx, p, err)
 	return err
 }
 

@@ -119,11 +119,7 @@ func (h *harness) routeTable(rg, name string, routes ...string) string {
 		}
 		rt.Properties.Routes = append(rt.Properties.Routes, route)
 	}
-	p, err := h.Net.NewRouteTablesClient().BeginCreateOrUpdate(h.Ctx, rg, name, rt, nil)
-	if err != nil {
-		h.T.Fatalf("create route table %s: %v", name, err)
-	}
-	res, err := armtest.PollDone(h.Ctx, p)
+	res, err := h.PutRouteTable(rg, name, rt)
 	if err != nil {
 		h.T.Fatalf("create route table %s: %v", name, err)
 	}
@@ -219,10 +215,7 @@ func kubenetCluster(subnetID, identityID string, count int32) armcontainerservic
 // putCluster PUTs a cluster and drives its operation to the end.
 func (h *harness) putCluster(rg, name string, mc armcontainerservice.ManagedCluster) (armcontainerservice.ManagedCluster, error) {
 	p, err := h.AKS.BeginCreateOrUpdate(h.Ctx, rg, name, mc, nil)
-	if err != nil {
-		return armcontainerservice.ManagedCluster{}, err
-	}
-	res, err := armtest.PollDone(h.Ctx, p)
+	res, err := armtest.LRO(h.Ctx, p, err)
 	return res.ManagedCluster, err
 }
 
@@ -283,20 +276,13 @@ func (h *harness) scaleCluster(rg, name string, n int32) (armcontainerservice.Ma
 
 func (h *harness) putPool(rg, cluster, name string, ap armcontainerservice.AgentPool) (armcontainerservice.AgentPool, error) {
 	p, err := h.Pools.BeginCreateOrUpdate(h.Ctx, rg, cluster, name, ap, nil)
-	if err != nil {
-		return armcontainerservice.AgentPool{}, err
-	}
-	res, err := armtest.PollDone(h.Ctx, p)
+	res, err := armtest.LRO(h.Ctx, p, err)
 	return res.AgentPool, err
 }
 
 func (h *harness) deletePool(rg, cluster, name string) error {
 	p, err := h.Pools.BeginDelete(h.Ctx, rg, cluster, name, nil)
-	if err != nil {
-		return err
-	}
-	_, err = armtest.PollDone(h.Ctx, p)
-	return err
+	return armtest.DeleteLRO(h.Ctx, p, err)
 }
 
 // want is an expected ARM error, checked against the error of an SDK call
