@@ -174,23 +174,39 @@ func buildDesired(c *arm.Call) dataplane.Desired {
 		if len(cl.Nodes) == 0 {
 			continue
 		}
-		first := cl.Nodes[0]
-		cl.Pods = append(cl.Pods, dataplane.Pod{Name: containerservice.DNSPodName, Node: first.Name,
-			IP: containerservice.PodRange(first.PodCIDR).Last(), DNS: true})
-		for _, p := range containerservice.Pods(c.R, info.ID) {
-			if _, ok := nodes[p.Node]; ok && p.IP.IsValid() {
-				cl.Pods = append(cl.Pods, dataplane.Pod{Name: p.Name, Node: p.Node, IP: p.IP, HostNetwork: p.HostNetwork})
-			}
-		}
-		for _, s := range containerservice.Services(c.R, info.ID) {
-			if info.ServiceCIDR.Contains(s.ClusterIP) {
-				cl.Services = append(cl.Services, dataplane.Service{Name: s.Name, ClusterIP: s.ClusterIP, Protocol: s.Protocol,
-					Port: s.Port, TargetPort: s.TargetPort, Selector: s.Selector})
-			}
-		}
+		cl.Pods = clusterPods(c, info.ID, cl.Nodes, nodes)
+		cl.Services = clusterServices(c, info)
 		d.Clusters = append(d.Clusters, cl)
 	}
 	return d
+}
+
+// clusterPods are the pods of cluster id on its placed nodes (byName),
+// after the cluster-DNS pod, which runs on the first node at the last
+// address of its pod range.
+func clusterPods(c *arm.Call, id string, placed []dataplane.Node, byName map[string]dataplane.Node) []dataplane.Pod {
+	first := placed[0]
+	pods := []dataplane.Pod{{Name: containerservice.DNSPodName, Node: first.Name,
+		IP: containerservice.PodRange(first.PodCIDR).Last(), DNS: true}}
+	for _, p := range containerservice.Pods(c.R, id) {
+		if _, ok := byName[p.Node]; ok && p.IP.IsValid() {
+			pods = append(pods, dataplane.Pod{Name: p.Name, Node: p.Node, IP: p.IP, HostNetwork: p.HostNetwork})
+		}
+	}
+	return pods
+}
+
+// clusterServices are the cluster's services whose cluster IP is in its
+// service CIDR.
+func clusterServices(c *arm.Call, info containerservice.ClusterInfo) []dataplane.Service {
+	var services []dataplane.Service
+	for _, s := range containerservice.Services(c.R, info.ID) {
+		if info.ServiceCIDR.Contains(s.ClusterIP) {
+			services = append(services, dataplane.Service{Name: s.Name, ClusterIP: s.ClusterIP, Protocol: s.Protocol,
+				Port: s.Port, TargetPort: s.TargetPort, Selector: s.Selector})
+		}
+	}
+	return services
 }
 
 // subnetLookup is one subnet's network.LookupSubnet answer.

@@ -621,6 +621,44 @@ func nodeIPsLabel(nodes []Node) string {
 	return "node IPs: none planned (give --node-count)"
 }
 
+// podBlocksBar draws the pod CIDR's blocks as proportional segments: used,
+// free, and beyond the node limit.
+func (s *svg) podBlocksBar(used, maxNodes, blocks int) {
+	x := margin
+	segs := []struct {
+		count int
+		fill  string
+		label string
+	}{{used, colPodUsed, "used"}, {max(min(maxNodes, blocks)-used, 0), colPod, "free"}, {max(blocks-maxNodes, 0), colBlocked, "beyond the node limit"}}
+	for _, sg := range segs {
+		if sg.count == 0 {
+			continue
+		}
+		w := max(int(float64(sg.count)/float64(blocks)*inner), 3)
+		s.rect(x, s.y, w, 22, sg.fill, colMuted, fmt.Sprintf("%s: %s /24 blocks", sg.label, Count(sg.count)))
+		x += w
+	}
+	s.y += 22
+}
+
+// podBlocksLabel names the nodes' pod CIDR blocks: all of up to four, else
+// the count with the first and last.
+func podBlocksLabel(nodes []Node) string {
+	var names []string
+	for _, nd := range nodes {
+		if nd.PodCIDR.IsValid() {
+			names = append(names, nd.PodCIDR.String())
+		}
+	}
+	switch {
+	case len(names) > 4:
+		return fmt.Sprintf("pod CIDR blocks in use: %d, %s … %s", len(names), names[0], names[len(names)-1])
+	case len(names) > 0:
+		return "pod CIDR blocks in use: " + strings.Join(names, ", ")
+	}
+	return "pod CIDR blocks in use: none planned"
+}
+
 // podBlocks draws the pod CIDR's /24 node ranges.
 func (s *svg) podBlocks(l Layout) {
 	r := l.Result
@@ -658,36 +696,10 @@ func (s *svg) podBlocks(l Layout) {
 		}
 		s.y += (blocks + gridCols - 1) / gridCols * cell
 	} else {
-		x := margin
-		segs := []struct {
-			count int
-			fill  string
-			label string
-		}{{len(used), colPodUsed, "used"}, {max(min(r.MaxNodes, blocks)-len(used), 0), colPod, "free"}, {max(blocks-r.MaxNodes, 0), colBlocked, "beyond the node limit"}}
-		for _, sg := range segs {
-			if sg.count == 0 {
-				continue
-			}
-			w := max(int(float64(sg.count)/float64(blocks)*inner), 3)
-			s.rect(x, s.y, w, 22, sg.fill, colMuted, fmt.Sprintf("%s: %s /24 blocks", sg.label, Count(sg.count)))
-			x += w
-		}
-		s.y += 22
+		s.podBlocksBar(len(used), r.MaxNodes, blocks)
 	}
 	s.y += 16
-	var names []string
-	for _, nd := range l.Nodes {
-		if nd.PodCIDR.IsValid() {
-			names = append(names, nd.PodCIDR.String())
-		}
-	}
-	label := "pod CIDR blocks in use: none planned"
-	switch {
-	case len(names) > 4:
-		label = fmt.Sprintf("pod CIDR blocks in use: %d, %s … %s", len(names), names[0], names[len(names)-1])
-	case len(names) > 0:
-		label = "pod CIDR blocks in use: " + strings.Join(names, ", ")
-	}
+	label := podBlocksLabel(l.Nodes)
 	if r.RouteLimit > 0 {
 		label += fmt.Sprintf("; the route table holds at most %s routes, one per node", Count(r.RouteLimit))
 	}
