@@ -7,7 +7,7 @@ build:
 	CGO_ENABLED=0 go build -o bin/ ./cmd/aksnet ./cmd/aksnetd
 
 test:
-	go test ./...
+	go test -timeout 30m ./...
 
 # Every benchmark with its same-run baseline; rewrites docs/performance.md.
 bench:
