@@ -77,59 +77,9 @@ func main() {
 	}
 	root := os.Geteuid() == 0
 	got := samples{}
-	var failed []string
-	// Go benchmarks, grouped by package so each package builds once.
-	byPkg := map[string][]string{}
-	scripts := map[string]bool{}
-	for _, f := range figs {
-		if f.RootOnly && !root {
-			continue
-		}
-		for _, s := range f.sources() {
-			if s.Script != "" {
-				scripts[s.Script] = true
-			} else if top, _, _ := strings.Cut(s.Bench, "/"); !slices.Contains(byPkg[s.Pkg], top) {
-				// -bench splits its pattern at slashes, one part per
-				// level: select top-level benchmarks and all their subs.
-				byPkg[s.Pkg] = append(byPkg[s.Pkg], top)
-			}
-		}
-	}
-	for _, pkg := range sortedKeys(byPkg) {
-		benches := byPkg[pkg]
-		args := []string{"test", "-run", "^$", "-bench", "^(" + strings.Join(benches, "|") + ")$", "-benchmem", "-count", strconv.Itoa(*count), "-timeout", "30m"}
-		if *short {
-			args = append(args, "-benchtime", "1x")
-		}
-		args = append(args, pkg)
-		fmt.Fprintf(os.Stderr, "== go %s\n", strings.Join(args, " "))
-		cmd := exec.Command("go", args...)
-		var buf bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &buf, os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprint(os.Stderr, buf.String())
-			failed = append(failed, fmt.Sprintf("%s: %v", pkg, err))
-			continue
-		}
-		parseBench(pkg, buf.String(), got)
-	}
-	for _, script := range sortedKeys(scripts) {
-		for i := 0; i < *count; i++ {
-			fmt.Fprintf(os.Stderr, "== bash %s (run %d)\n", script, i+1)
-			cmd := exec.Command("bash", script)
-			cmd.Env = append(os.Environ(), "BENCH_LINES=1")
-			if *short {
-				cmd.Env = append(cmd.Env, "BENCH_SHORT=1")
-			}
-			var buf bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &buf, os.Stderr
-			if err := cmd.Run(); err != nil {
-				failed = append(failed, fmt.Sprintf("%s: %v", script, err))
-				break
-			}
-			parseLines(script, buf.String(), got)
-		}
-	}
+	byPkg, scripts := sourcesToRun(figs, root)
+	failed := runGoBenchmarks(byPkg, *count, *short, got)
+	failed = append(failed, runScripts(scripts, *count, *short, got)...)
 	report, missing := render(figs, got, *count, *short, root)
 	if *short {
 		// The short form checks that every benchmark still runs; a figure
@@ -152,6 +102,75 @@ func main() {
 		fmt.Fprintln(os.Stderr, "benchreport: failed:\n  "+strings.Join(failed, "\n  "))
 		os.Exit(1)
 	}
+}
+
+// sourcesToRun groups what the figures measure: the top-level Go benchmarks
+// by package, so each package builds once, and the bench scripts. Figures
+// that need root are left out when not root.
+func sourcesToRun(figs []figure, root bool) (byPkg map[string][]string, scripts map[string]bool) {
+	byPkg, scripts = map[string][]string{}, map[string]bool{}
+	for _, f := range figs {
+		if f.RootOnly && !root {
+			continue
+		}
+		for _, s := range f.sources() {
+			if s.Script != "" {
+				scripts[s.Script] = true
+			} else if top, _, _ := strings.Cut(s.Bench, "/"); !slices.Contains(byPkg[s.Pkg], top) {
+				// -bench splits its pattern at slashes, one part per
+				// level: select top-level benchmarks and all their subs.
+				byPkg[s.Pkg] = append(byPkg[s.Pkg], top)
+			}
+		}
+	}
+	return byPkg, scripts
+}
+
+// runGoBenchmarks runs each package's benchmarks count times (once each,
+// one iteration, when short) into got, and returns the packages that failed.
+func runGoBenchmarks(byPkg map[string][]string, count int, short bool, got samples) (failed []string) {
+	for _, pkg := range sortedKeys(byPkg) {
+		benches := byPkg[pkg]
+		args := []string{"test", "-run", "^$", "-bench", "^(" + strings.Join(benches, "|") + ")$", "-benchmem", "-count", strconv.Itoa(count), "-timeout", "30m"}
+		if short {
+			args = append(args, "-benchtime", "1x")
+		}
+		args = append(args, pkg)
+		fmt.Fprintf(os.Stderr, "== go %s\n", strings.Join(args, " "))
+		cmd := exec.Command("go", args...)
+		var buf bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &buf, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprint(os.Stderr, buf.String())
+			failed = append(failed, fmt.Sprintf("%s: %v", pkg, err))
+			continue
+		}
+		parseBench(pkg, buf.String(), got)
+	}
+	return failed
+}
+
+// runScripts runs each bench script count times into got, stopping a
+// script at its first failure, and returns the scripts that failed.
+func runScripts(scripts map[string]bool, count int, short bool, got samples) (failed []string) {
+	for _, script := range sortedKeys(scripts) {
+		for i := 0; i < count; i++ {
+			fmt.Fprintf(os.Stderr, "== bash %s (run %d)\n", script, i+1)
+			cmd := exec.Command("bash", script)
+			cmd.Env = append(os.Environ(), "BENCH_LINES=1")
+			if short {
+				cmd.Env = append(cmd.Env, "BENCH_SHORT=1")
+			}
+			var buf bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &buf, os.Stderr
+			if err := cmd.Run(); err != nil {
+				failed = append(failed, fmt.Sprintf("%s: %v", script, err))
+				break
+			}
+			parseLines(script, buf.String(), got)
+		}
+	}
+	return failed
 }
 
 func (f figure) sources() []source {
@@ -248,6 +267,53 @@ func unitOf(s source) string {
 	return s.Metric
 }
 
+// baseline is the median of f's baseline as text, and f's median med as a
+// multiple of it (0 when it is 0); "–" and 0 when f has none. ok is false
+// when f has a baseline the run did not measure.
+func (f figure) baseline(got samples, med float64) (base string, ratio float64, ok bool) {
+	if f.Baseline == nil {
+		return "–", 0, true
+	}
+	bv := got[f.Baseline.String()]
+	if len(bv) == 0 {
+		return "–", 0, false
+	}
+	bm := median(bv)
+	if bm != 0 {
+		ratio = med / bm
+	}
+	return fmtNum(bm, unitOf(*f.Baseline)), ratio, true
+}
+
+// ratioText is the ratio column: the ratio to the baseline, and the median
+// as a multiple of the previous value where the figure records one.
+func (f figure) ratioText(med, ratio float64) string {
+	ratioS := "–"
+	if f.Baseline != nil && ratio != 0 {
+		ratioS = fmt.Sprintf("%.2f×", ratio)
+	}
+	if f.Previous == 0 {
+		return ratioS
+	}
+	prev := fmt.Sprintf("%.2f× the previous %s (%s)", med/f.Previous, fmtNum(f.Previous, unitOf(f.Value)), f.PreviousNote)
+	if ratioS == "–" {
+		return prev
+	}
+	return ratioS + "; " + prev
+}
+
+// result is the result column: pass or FAIL against the goal, or not
+// judged in a short run.
+func (f figure) result(med, ratio float64, short bool) string {
+	switch {
+	case short:
+		return "not judged (-short)"
+	case f.Pass(med, ratio):
+		return "pass"
+	}
+	return "FAIL"
+}
+
 func render(figs []figure, got samples, count int, short, root bool) (string, []string) {
 	var b strings.Builder
 	var missing []string
@@ -272,38 +338,12 @@ func render(figs []figure, got samples, count int, short, root bool) (string, []
 			continue
 		}
 		med := median(v)
-		base, ratio := "–", 0.0
-		if f.Baseline != nil {
-			bv := got[f.Baseline.String()]
-			if len(bv) == 0 {
-				missing = append(missing, "no baseline for "+f.Name)
-			} else {
-				bm := median(bv)
-				base = fmtNum(bm, unitOf(*f.Baseline))
-				if bm != 0 {
-					ratio = med / bm
-				}
-			}
+		base, ratio, ok := f.baseline(got, med)
+		if !ok {
+			missing = append(missing, "no baseline for "+f.Name)
 		}
-		ratioS := "–"
-		if f.Baseline != nil && ratio != 0 {
-			ratioS = fmt.Sprintf("%.2f×", ratio)
-		}
-		if f.Previous != 0 {
-			prev := fmt.Sprintf("%.2f× the previous %s (%s)", med/f.Previous, fmtNum(f.Previous, unitOf(f.Value)), f.PreviousNote)
-			if ratioS == "–" {
-				ratioS = prev
-			} else {
-				ratioS += "; " + prev
-			}
-		}
-		result := "not judged (-short)"
-		if !short {
-			result = "FAIL"
-			if f.Pass(med, ratio) {
-				result = "pass"
-			}
-		}
+		ratioS := f.ratioText(med, ratio)
+		result := f.result(med, ratio, short)
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", f.Name, fmtNum(med, unitOf(f.Value)), spread(v), base, ratioS, f.Goal, result)
 	}
 	b.WriteString("\n## How each figure is measured\n\n")
