@@ -177,6 +177,32 @@ type result struct {
 	ClientCPUUs float64 `json:"client_cpu_us"`
 }
 
+// parseExpect parses -expect, a comma-separated list of HTTP status codes.
+func parseExpect(list string) (map[int]bool, error) {
+	expect := map[int]bool{}
+	for s := range strings.SplitSeq(list, ",") {
+		code, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return nil, fmt.Errorf("-expect: %w", err)
+		}
+		expect[code] = true
+	}
+	return expect, nil
+}
+
+// appendLine appends line and a newline to the file at path, creating it.
+func appendLine(path string, line []byte) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(append(line, '\n'))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 func load(o options) error {
 	if o.url == "" {
 		return errors.New("-url is required (or -serve-bare)")
@@ -192,33 +218,17 @@ func load(o options) error {
 		}
 		body = b
 	}
-	expect := map[int]bool{}
-	for s := range strings.SplitSeq(o.expect, ",") {
-		code, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil {
-			return fmt.Errorf("-expect: %w", err)
-		}
-		expect[code] = true
+	expect, err := parseExpect(o.expect)
+	if err != nil {
+		return err
 	}
 	hc, err := newClient(o.stateDir, o.conc)
 	if err != nil {
 		return err
 	}
-	u, err := url.Parse(o.url)
+	auth, err := authorization(hc, o)
 	if err != nil {
 		return err
-	}
-	base := u.Scheme + "://" + u.Host
-	if o.tokenURL != "" {
-		base = strings.TrimRight(o.tokenURL, "/")
-	}
-	var auth string
-	if o.stateDir != "" && !o.noAuth {
-		tok, err := token(hc, base, o.stateDir, o.wait)
-		if err != nil {
-			return err
-		}
-		auth = "Bearer " + tok
 	}
 	l := &loader{hc: hc, url: o.url, method: o.method, body: body, auth: auth, expect: expect, run: strconv.Itoa(os.Getpid())}
 	if o.n > 0 {
@@ -228,24 +238,11 @@ func load(o options) error {
 	res.Label = o.label
 	js, _ := json.Marshal(res)
 	if o.jsonFile != "" {
-		f, err := os.OpenFile(o.jsonFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-		if err != nil {
-			return err
-		}
-		_, err = f.Write(append(js, '\n'))
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := appendLine(o.jsonFile, js); err != nil {
 			return err
 		}
 	}
-	if o.jsonOut {
-		fmt.Println(string(js))
-	} else {
-		fmt.Printf("label=%s method=%s c=%d seconds=%.2f requests=%d errors=%d req_per_s=%.0f p50_ms=%.3f p99_ms=%.3f server_cpu_us=%.1f client_cpu_us=%.1f\n",
-			orDash(res.Label), res.Method, res.Concurrency, res.Seconds, res.Requests, res.Errors, res.ReqPerSec, res.P50Ms, res.P99Ms, res.ServerCPUUs, res.ClientCPUUs)
-	}
+	printResult(res, js, o.jsonOut)
 	if l.firstErr.Load() != nil {
 		fmt.Fprintln(os.Stderr, "armload: first error:", *l.firstErr.Load())
 	}
@@ -253,6 +250,39 @@ func load(o options) error {
 		return errors.New("no request succeeded")
 	}
 	return nil
+}
+
+// authorization is the Authorization header for the load: a bearer token
+// for the admin of the state directory, from the token endpoint at
+// -token-url or the target's host; none without a state directory or with
+// -no-auth.
+func authorization(hc *http.Client, o options) (string, error) {
+	u, err := url.Parse(o.url)
+	if err != nil {
+		return "", err
+	}
+	base := u.Scheme + "://" + u.Host
+	if o.tokenURL != "" {
+		base = strings.TrimRight(o.tokenURL, "/")
+	}
+	if o.stateDir == "" || o.noAuth {
+		return "", nil
+	}
+	tok, err := token(hc, base, o.stateDir, o.wait)
+	if err != nil {
+		return "", err
+	}
+	return "Bearer " + tok, nil
+}
+
+// printResult prints the result as JSON (js) or as one key=value line.
+func printResult(res result, js []byte, jsonOut bool) {
+	if jsonOut {
+		fmt.Println(string(js))
+	} else {
+		fmt.Printf("label=%s method=%s c=%d seconds=%.2f requests=%d errors=%d req_per_s=%.0f p50_ms=%.3f p99_ms=%.3f server_cpu_us=%.1f client_cpu_us=%.1f\n",
+			orDash(res.Label), res.Method, res.Concurrency, res.Seconds, res.Requests, res.Errors, res.ReqPerSec, res.P50Ms, res.P99Ms, res.ServerCPUUs, res.ClientCPUUs)
+	}
 }
 
 func orDash(s string) string {
