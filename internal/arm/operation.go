@@ -84,33 +84,28 @@ func (c *Call) putOperation(name, location, status string, opErr *azerr.Error) {
 // FinishOperation marks operation name as Succeeded (err nil) or Failed.
 // A Failed operation's error is err's ARM form.
 func FinishOperation(tx store.Tx, name string, err error) error {
-	raw, ok := tx.Get(opKey(name))
-	if !ok {
-		return fmt.Errorf("operation %s not found", name)
-	}
-	var op storedOperation
-	if uerr := json.Unmarshal(raw, &op); uerr != nil {
-		return fmt.Errorf("decode operation %s: %w", name, uerr)
-	}
-	now := time.Now().UTC()
-	op.EndTime = &now
-	op.Status = StatusSucceeded
-	if err != nil {
-		op.Status = StatusFailed
-		e, ok := azerr.As(err)
-		if !ok {
-			e = azerr.New(http.StatusInternalServerError, "InternalOperationError", "", "%s", err.Error())
+	return endOperation(tx, name, func(op *storedOperation) {
+		op.Status = StatusSucceeded
+		if err != nil {
+			op.Status = StatusFailed
+			e, ok := azerr.As(err)
+			if !ok {
+				e = azerr.New(http.StatusInternalServerError, "InternalOperationError", "", "%s", err.Error())
+			}
+			op.Error = e
 		}
-		op.Error = e
-	}
-	out, _ := json.Marshal(op)
-	tx.Put(opKey(name), out)
-	return nil
+	})
 }
 
 // FinishOperationStatus ends operation name with status (for example
 // Canceled) and no error.
 func FinishOperationStatus(tx store.Tx, name, status string) error {
+	return endOperation(tx, name, func(op *storedOperation) { op.Status = status })
+}
+
+// endOperation stamps operation name's end time now, lets set fill in its
+// outcome and stores it again.
+func endOperation(tx store.Tx, name string, set func(op *storedOperation)) error {
 	raw, ok := tx.Get(opKey(name))
 	if !ok {
 		return fmt.Errorf("operation %s not found", name)
@@ -120,7 +115,8 @@ func FinishOperationStatus(tx store.Tx, name, status string) error {
 		return fmt.Errorf("decode operation %s: %w", name, err)
 	}
 	now := time.Now().UTC()
-	op.EndTime, op.Status = &now, status
+	op.EndTime = &now
+	set(&op)
 	out, _ := json.Marshal(op)
 	tx.Put(opKey(name), out)
 	return nil
