@@ -86,13 +86,11 @@ func (s *Server) deleteResource(c *Call, id, outer string) error {
 		}
 		c.after, c.changed = sub.after, sub.changed
 	}
-	for i, k := range keys {
+	for _, k := range keys {
 		c.Tx.Delete(k)
-		if i < len(ids) {
-			c.Tx.Delete(typeIndexKey(ids[i]))
-		}
 	}
 	for _, d := range ids {
+		c.Tx.Delete(typeIndexKey(d))
 		setRefs(c.Tx, d)
 		c.changed = append(c.changed, d)
 	}
