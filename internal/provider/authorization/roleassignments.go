@@ -3,8 +3,6 @@ package authorization
 import (
 	"encoding/json"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aksnet/aksnet/internal/arm"
@@ -191,69 +189,4 @@ func Assign(c *arm.Call, scope, roleGUID, principalID string) error {
 func Register(reg *arm.Registry, tenantID string) {
 	reg.Register(roleDefinitionKind())
 	reg.Register(roleAssignmentKind(tenantID))
-}
-
-// Authorizer answers arm.Authorizer from a snapshot of the role assignments
-// that is rebuilt after any write to Microsoft.Authorization. Requests read
-// the snapshot without locking; only a rebuild takes the mutex.
-type Authorizer struct {
-	srv   *arm.Server
-	mu    sync.Mutex // serialises rebuilds
-	cur   atomic.Pointer[rbac.Authorizer]
-	stale atomic.Bool
-}
-
-// NewAuthorizer returns an Authorizer over srv and subscribes it to changes.
-func NewAuthorizer(srv *arm.Server) *Authorizer {
-	a := &Authorizer{srv: srv}
-	a.stale.Store(true)
-	srv.Watch(func(ids []string) {
-		for _, id := range ids {
-			if strings.Contains(strings.ToLower(id), "/providers/microsoft.authorization/") {
-				a.stale.Store(true)
-				return
-			}
-		}
-	})
-	return a
-}
-
-func (a *Authorizer) snapshot() *rbac.Authorizer {
-	if cur := a.cur.Load(); cur != nil && !a.stale.Load() {
-		return cur
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	// Clear the flag before reading: a write committed during the rebuild
-	// sets it again, so the next request rebuilds once more.
-	if cur := a.cur.Load(); cur != nil && !a.stale.Swap(false) {
-		return cur
-	}
-	a.stale.Store(false)
-	_ = a.srv.Store().View(func(r store.Reader) error {
-		// Custom roles are resolved now, so the snapshot never reads a
-		// closed transaction.
-		customs := map[string]rbac.RoleDefinition{}
-		for _, d := range customRoles(r) {
-			customs[strings.ToLower(d.Name)] = defOf(d)
-		}
-		a.cur.Store(rbac.NewAuthorizer(assignments(r), func(guid string) (rbac.RoleDefinition, bool) {
-			if d, ok := rbac.BuiltInByID(guid); ok {
-				return d, true
-			}
-			d, ok := customs[strings.ToLower(guid)]
-			return d, ok
-		}))
-		return nil
-	})
-	return a.cur.Load()
-}
-
-// Authorize implements arm.Authorizer. Listing subscriptions is open to
-// every signed-in principal, as login needs it.
-func (a *Authorizer) Authorize(caller *arm.Caller, action, scope string) error {
-	if scope == "/" && strings.EqualFold(action, "Microsoft.Resources/subscriptions/read") {
-		return nil
-	}
-	return a.snapshot().Check(caller.ObjectID, action, scope)
 }
