@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -340,10 +341,28 @@ func newPutFixture(f *testing.F, kind putKind, suffix string) *putFixture {
 	if err != nil {
 		f.Fatalf("admin token: %v", err)
 	}
-	fx := &putFixture{kind: kind, e: e, sub: e.Creds.SubscriptionID, rg: "rg-fuzz-" + kind.name + suffix, token: tok.Token}
+	fx := &putFixture{kind: kind, e: e, sub: e.Creds.SubscriptionID, rg: fuzzRG(kind.name + suffix), token: tok.Token}
 	fx.setup(f)
 	return fx
 }
+
+// fuzzRG names a fixture's resource group: "rg-fuzz-{name}", with a run
+// number from the second run of a process on (go test -count=N), as the
+// shared plane outlives a run.
+func fuzzRG(name string) string {
+	fuzzRGsMu.Lock()
+	defer fuzzRGsMu.Unlock()
+	fuzzRGs[name]++
+	if k := fuzzRGs[name]; k > 1 {
+		return fmt.Sprintf("rg-fuzz-%s-%d", name, k)
+	}
+	return "rg-fuzz-" + name
+}
+
+var (
+	fuzzRGsMu sync.Mutex
+	fuzzRGs   = map[string]int{}
+)
 
 // setup creates the fixture resources.
 func (fx *putFixture) setup(t testing.TB) {

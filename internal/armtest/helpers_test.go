@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"strings"
+	"sync"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -65,15 +65,29 @@ func mustRead(t testing.TB, path string) []byte {
 	return b
 }
 
-// uniqueRG returns a resource group name no other test uses; it is the same
-// on every call in one test.
+// uniqueRG returns a resource group name no other test uses (RGName); it is
+// the same on every call in one test, and differs between runs of one test
+// (go test -count=N), since the shared plane outlives a run.
 func uniqueRG(t testing.TB) string {
-	n := strings.NewReplacer("/", "-", " ", "-", "#", "-").Replace(t.Name())
-	if len(n) > 60 {
-		n = n[len(n)-60:]
+	testRGsMu.Lock()
+	defer testRGsMu.Unlock()
+	if n, ok := testRGs[t]; ok {
+		return n
 	}
-	return "rg-" + n
+	n := RGName(t)
+	testRGs[t] = n
+	t.Cleanup(func() {
+		testRGsMu.Lock()
+		delete(testRGs, t)
+		testRGsMu.Unlock()
+	})
+	return n
 }
+
+var (
+	testRGsMu sync.Mutex
+	testRGs   = map[testing.TB]string{}
+)
 
 // NewRG creates the test's own resource group and returns its name.
 func (h *Harness) NewRG() string {

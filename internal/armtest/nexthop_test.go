@@ -196,6 +196,13 @@ func TestNetworkWatcher_NextHop(t *testing.T) {
 	if _, err := watchers.CreateOrUpdate(h.Ctx, l.rg, "watcher", armnetwork.Watcher{Location: to.Ptr("westus2")}, nil); err != nil {
 		t.Fatalf("network watcher: %v", err)
 	}
+	t.Cleanup(func() {
+		// Free westus2 for the next run on this plane (go test -count=N).
+		p, err := watchers.BeginDelete(h.Ctx, l.rg, "watcher", nil)
+		if err := DeleteLRO(h.Ctx, p, err); err != nil {
+			t.Errorf("delete network watcher: %v", err)
+		}
+	})
 	const system = "System Route"
 	tests := []struct {
 		name, nic, src, dst string

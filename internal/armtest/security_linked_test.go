@@ -380,7 +380,9 @@ func TestSecurity_NodeResourceGroup_UnsafeName(t *testing.T) {
 	}
 	// 80 characters is AKS's limit, and allowed.
 	body := clusterJSON("", "")
-	ok := strings.Repeat("b", 80)
+	// Unique to this run, as node resource groups are unique in the
+	// subscription and the shared plane outlives a run.
+	ok := strings.Repeat("b", 80-len(f.rgA)) + f.rgA
 	body["properties"].(map[string]any)["nodeResourceGroup"] = ok
 	if r := f.attacker.Do(http.MethodPut, f.clusterPath(f.rgA, "aks2")+aksAPIVersion, body); r.Status != http.StatusCreated {
 		t.Fatalf("80-character node resource group: %d %s", r.Status, r.Body)
