@@ -57,8 +57,8 @@ func Register(reg *arm.Registry, opts Options) *Provider {
 	reg.Register(p.defaultSecurityRuleKind())
 	reg.Register(p.networkInterfaceKind())
 	reg.Register(p.networkWatcherKind())
-	reg.Register(trackedKind(TypeLoadBalancer, lbNameRule))
-	reg.Register(trackedKind(TypePublicIP, pipNameRule))
+	reg.Register(asGivenKind(TypeLoadBalancer, lbNameRule))
+	reg.Register(asGivenKind(TypePublicIP, pipNameRule))
 	return p
 }
 
@@ -302,32 +302,83 @@ func deleteChildrenExcept(c *arm.Call, childType string, keep map[string]bool, o
 	return nil
 }
 
-// trackedKind is a resource AKS provisions (load balancer, public IP) that
-// aksnet stores as given, with ARM's envelope fields set.
-func trackedKind(t string, rule arm.NameRule) *arm.Kind {
+// trackedKind is the kind of a tracked network resource (one with a
+// location, listed by resource group and by subscription) whose PUT is put.
+// Callers set the rest of the kind's hooks on the result.
+func trackedKind(t string, rule arm.NameRule, put func(*arm.Call) ([]byte, error)) *arm.Kind {
 	return &arm.Kind{
 		Type:               t,
 		Tracked:            true,
 		ListBySubscription: true,
 		ValidName:          rule.Check,
-		Put: func(c *arm.Call) ([]byte, error) {
-			var doc map[string]any
-			if err := c.Decode(&doc); err != nil {
-				return nil, err
-			}
-			loc, _ := doc["location"].(string)
-			l, err := trackedEnvelope(c, &loc)
-			if err != nil {
-				return nil, err
-			}
-			props, _ := doc["properties"].(map[string]any)
-			if props == nil {
-				props = map[string]any{}
-			}
-			props["provisioningState"] = "Succeeded"
-			doc["properties"] = props
-			doc["id"], doc["name"], doc["type"], doc["etag"], doc["location"] = c.ID, arm.LastName(c.ID), t, arm.NewETag(), l
-			return json.Marshal(doc)
-		},
+		Put:                put,
 	}
+}
+
+// asGivenKind is a resource AKS provisions (load balancer, public IP) that
+// aksnet stores as given, with ARM's envelope fields set.
+func asGivenKind(t string, rule arm.NameRule) *arm.Kind {
+	return trackedKind(t, rule, func(c *arm.Call) ([]byte, error) {
+		var doc map[string]any
+		if err := c.Decode(&doc); err != nil {
+			return nil, err
+		}
+		loc, _ := doc["location"].(string)
+		l, err := trackedEnvelope(c, &loc)
+		if err != nil {
+			return nil, err
+		}
+		props, _ := doc["properties"].(map[string]any)
+		if props == nil {
+			props = map[string]any{}
+		}
+		props["provisioningState"] = "Succeeded"
+		doc["properties"] = props
+		doc["id"], doc["name"], doc["type"], doc["etag"], doc["location"] = c.ID, arm.LastName(c.ID), t, arm.NewETag(), l
+		return json.Marshal(doc)
+	})
+}
+
+// inlineList describes a list of named children inline in a parent's PUT
+// body (a VNet's subnets, a route table's routes, an NSG's rules): its JSON
+// path, the children's naming rule and the messages for a child without a
+// name (formatted with the child's path) and for a name given twice
+// (formatted with the name and the parent's name).
+type inlineList struct {
+	path    string
+	rule    arm.NameRule
+	missing string
+	twice   string
+}
+
+// eachNamed walks the inline children items of the parent named parent, in
+// order: each must have a name, valid by l's rule and unique regardless of
+// case (InvalidRequestFormat naming the child's name otherwise), and is then
+// handed to check with its JSON path and name, so that a child's errors come
+// in the order of the list. It returns the children's lowercased names: the
+// complete set, as a parent PUT's inline children are in Azure.
+func eachNamed[T any](l inlineList, parent string, items []*T, nameOf func(*T) *string, check func(target, name string, item *T) error) (map[string]bool, error) {
+	seen := make(map[string]bool, len(items))
+	for i, item := range items {
+		t := l.path + "[" + itoa(i) + "]"
+		var name string
+		if item != nil {
+			name = deref(nameOf(item))
+		}
+		if name == "" {
+			return nil, azerr.BadRequest("InvalidRequestFormat", t+".name", l.missing, t)
+		}
+		if err := l.rule.Check(name); err != nil {
+			return nil, err
+		}
+		lower := strings.ToLower(name)
+		if seen[lower] {
+			return nil, azerr.BadRequest("InvalidRequestFormat", t+".name", l.twice, name, parent)
+		}
+		seen[lower] = true
+		if err := check(t, name, item); err != nil {
+			return nil, err
+		}
+	}
+	return seen, nil
 }

@@ -13,19 +13,14 @@ import (
 )
 
 func (p *Provider) networkInterfaceKind() *arm.Kind {
-	return &arm.Kind{
-		Type:               TypeNetworkInterface,
-		Tracked:            true,
-		ListBySubscription: true,
-		ValidName:          nicNameRule.Check,
-		Put:                p.putNetworkInterface,
-		Actions:            map[string]func(*arm.Call) (int, any, error){"effectiveroutetable": p.effectiveRouteTable},
-		AfterPut:           func(c *arm.Call) error { return renderNICLinks(c, c.StoredDoc(c.ID)) },
-		AfterDelete: func(c *arm.Call) error {
-			releaseNICAddresses(c, c.Existing)
-			return renderNICLinks(c, c.Existing)
-		},
+	k := trackedKind(TypeNetworkInterface, nicNameRule, p.putNetworkInterface)
+	k.Actions = map[string]func(*arm.Call) (int, any, error){"effectiveroutetable": p.effectiveRouteTable}
+	k.AfterPut = func(c *arm.Call) error { return renderNICLinks(c, c.StoredDoc(c.ID)) }
+	k.AfterDelete = func(c *arm.Call) error {
+		releaseNICAddresses(c, c.Existing)
+		return renderNICLinks(c, c.Existing)
 	}
+	return k
 }
 
 // NICSpec is a network interface as the cluster provisioner creates it: one
@@ -40,6 +35,9 @@ type NICSpec struct {
 	VirtualMachID string
 	Tags          map[string]*string
 }
+
+// ipConfigTarget is the JSON path of a NIC body's one IP configuration.
+const ipConfigTarget = "properties.ipConfigurations[0]"
 
 func (p *Provider) putNetworkInterface(c *arm.Call) ([]byte, error) {
 	var n armnetwork.Interface
@@ -58,68 +56,18 @@ func (p *Provider) putNetworkInterface(c *arm.Call) ([]byte, error) {
 			"Network interface %s must have exactly one IP configuration (aksnet models the primary configuration only).", c.Name)
 	}
 	ipc := n.Properties.IPConfigurations[0]
-	const t = "properties.ipConfigurations[0]"
-	if ipc.Properties == nil || ipc.Properties.Subnet == nil || ipc.Properties.Subnet.ID == nil {
-		return nil, azerr.BadRequest("InvalidRequestFormat", t+".properties.subnet.id", "IP configuration of %s must name a subnet.", c.Name)
-	}
-	subnetID, err := parseRefID(c, *ipc.Properties.Subnet.ID, t+".properties.subnet.id", TypeSubnet, c.ID)
+	sn, nsgID, err := nicLinkedIDs(c, n.Properties, ipc)
 	if err != nil {
 		return nil, err
-	}
-	sn, err := LookupSubnet(c, subnetID, t+".properties.subnet.id")
-	if err != nil {
-		return nil, err
-	}
-	var nsgID string
-	if n.Properties.NetworkSecurityGroup != nil && n.Properties.NetworkSecurityGroup.ID != nil {
-		if nsgID, err = parseRefID(c, *n.Properties.NetworkSecurityGroup.ID, "properties.networkSecurityGroup.id", TypeNSG, c.ID); err != nil {
-			return nil, err
-		}
-	}
-	// Keep the current address unless the request moves or pins it.
-	var cur netip.Addr
-	var curSubnet string
-	if c.Existing != nil {
-		curSubnet, cur = primaryIP(c.Existing)
-	}
-	want := netip.Addr{}
-	static := ipc.Properties.PrivateIPAllocationMethod != nil && strings.EqualFold(string(*ipc.Properties.PrivateIPAllocationMethod), "Static")
-	if static {
-		if ipc.Properties.PrivateIPAddress == nil {
-			return nil, azerr.BadRequest("PrivateIPAddressRequired", t+".properties.privateIPAddress", "A static IP configuration must name its privateIPAddress.")
-		}
-		a, err := kubenet.ParseAddr(*ipc.Properties.PrivateIPAddress, t+".properties.privateIPAddress")
-		if err != nil {
-			return nil, err
-		}
-		want = a
 	}
 	ipcName := "ipconfig1"
 	if ipc.Name != nil && *ipc.Name != "" {
 		ipcName = *ipc.Name
 	}
-	owner := c.ID + "/ipConfigurations/" + ipcName
-	var ip netip.Addr
-	sameSubnet := strings.EqualFold(curSubnet, sn.ID)
-	switch {
-	case sameSubnet && (!want.IsValid() || want == cur):
-		ip = cur
-	default:
-		if cur.IsValid() {
-			ReleaseIP(c, curSubnet, cur)
-		}
-		if want.IsValid() {
-			if err := ClaimIP(c, sn, want, owner, t+".properties.privateIPAddress"); err != nil {
-				return nil, err
-			}
-			ip = want
-		} else {
-			ips, err := AllocateIPs(c, sn, []string{owner}, t+".properties.subnet.id")
-			if err != nil {
-				return nil, err
-			}
-			ip = ips[0]
-		}
+	static := ipc.Properties.PrivateIPAllocationMethod != nil && strings.EqualFold(string(*ipc.Properties.PrivateIPAllocationMethod), "Static")
+	ip, err := nicAddress(c, sn, ipc.Properties, static, c.ID+"/ipConfigurations/"+ipcName)
+	if err != nil {
+		return nil, err
 	}
 	spec := NICSpec{ID: c.ID, Location: loc, SubnetID: sn.ID, IP: ip, NSGID: nsgID, Tags: n.Tags}
 	if n.Properties.EnableIPForwarding != nil {
@@ -133,6 +81,67 @@ func (p *Provider) putNetworkInterface(c *arm.Call) ([]byte, error) {
 		return nil, err
 	}
 	return c.StoredDoc(c.ID), nil
+}
+
+// nicLinkedIDs checks and reads the subnet of a NIC body's IP configuration
+// ipc, which it must name, and the id of the NSG it names ("" for none).
+func nicLinkedIDs(c *arm.Call, props *armnetwork.InterfacePropertiesFormat, ipc *armnetwork.InterfaceIPConfiguration) (SubnetInfo, string, error) {
+	const t = ipConfigTarget + ".properties.subnet.id"
+	if ipc.Properties == nil || ipc.Properties.Subnet == nil || ipc.Properties.Subnet.ID == nil {
+		return SubnetInfo{}, "", azerr.BadRequest("InvalidRequestFormat", t, "IP configuration of %s must name a subnet.", c.Name)
+	}
+	subnetID, err := parseRefID(c, *ipc.Properties.Subnet.ID, t, TypeSubnet, c.ID)
+	if err != nil {
+		return SubnetInfo{}, "", err
+	}
+	sn, err := LookupSubnet(c, subnetID, t)
+	if err != nil {
+		return SubnetInfo{}, "", err
+	}
+	var nsgID string
+	if props.NetworkSecurityGroup != nil && props.NetworkSecurityGroup.ID != nil {
+		if nsgID, err = parseRefID(c, *props.NetworkSecurityGroup.ID, "properties.networkSecurityGroup.id", TypeNSG, c.ID); err != nil {
+			return SubnetInfo{}, "", err
+		}
+	}
+	return sn, nsgID, nil
+}
+
+// nicAddress gives the NIC's IP configuration owner its address in subnet
+// sn: the current one unless the request moves it to another subnet or pins
+// another (static) address, else the pinned address or the lowest free one.
+func nicAddress(c *arm.Call, sn SubnetInfo, props *armnetwork.InterfaceIPConfigurationPropertiesFormat, static bool, owner string) (netip.Addr, error) {
+	const t = ipConfigTarget + ".properties.privateIPAddress"
+	var want netip.Addr
+	if static {
+		if props.PrivateIPAddress == nil {
+			return netip.Addr{}, azerr.BadRequest("PrivateIPAddressRequired", t, "A static IP configuration must name its privateIPAddress.")
+		}
+		a, err := kubenet.ParseAddr(*props.PrivateIPAddress, t)
+		if err != nil {
+			return netip.Addr{}, err
+		}
+		want = a
+	}
+	var cur netip.Addr
+	var curSubnet string
+	if c.Existing != nil {
+		curSubnet, cur = primaryIP(c.Existing)
+	}
+	if strings.EqualFold(curSubnet, sn.ID) && (!want.IsValid() || want == cur) {
+		return cur, nil
+	}
+	if cur.IsValid() {
+		ReleaseIP(c, curSubnet, cur)
+	}
+	if want.IsValid() {
+		return want, ClaimIP(c, sn, want, owner, t)
+	}
+	ips, err := AllocateIPs(c, sn, []string{owner}, ipConfigTarget+".properties.subnet.id")
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	return ips[0], nil
 }
 
 // SaveNIC stores a network interface built by the cluster provisioner. The

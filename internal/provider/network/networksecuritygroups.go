@@ -12,16 +12,20 @@ import (
 )
 
 func (p *Provider) nsgKind() *arm.Kind {
-	return &arm.Kind{
-		Type:               TypeNSG,
-		Tracked:            true,
-		ListBySubscription: true,
-		ValidName:          nsgNameRule.Check,
-		Display:            "Network security group",
-		InUseCode:          "InUseNetworkSecurityGroupCannotBeDeleted",
-		Put:                p.putNSG,
-	}
+	k := trackedKind(TypeNSG, nsgNameRule, p.putNSG)
+	k.Display, k.InUseCode = "Network security group", "InUseNetworkSecurityGroupCannotBeDeleted"
+	return k
 }
+
+// securityRuleList is an NSG body's inline custom rules.
+var securityRuleList = inlineList{
+	path:    "properties.securityRules",
+	rule:    ruleNameRule,
+	missing: "The security rule at %s has no name.",
+	twice:   "Security rule name %s appears more than once in %s.",
+}
+
+func securityRuleName(r *armnetwork.SecurityRule) *string { return r.Name }
 
 // putNSG creates or replaces an NSG; the body's securityRules are the
 // complete set of custom rules. Azure's six default rules are always present
@@ -40,23 +44,12 @@ func (p *Provider) putNSG(c *arm.Call) ([]byte, error) {
 		props = &armnetwork.SecurityGroupPropertiesFormat{}
 	}
 	rules := make([]*armnetwork.SecurityRule, 0, len(props.SecurityRules))
-	seen := map[string]bool{}
-	for i, r := range props.SecurityRules {
-		t := "properties.securityRules[" + itoa(i) + "]"
-		if r == nil || r.Name == nil || *r.Name == "" {
-			return nil, azerr.BadRequest("InvalidRequestFormat", t+".name", "The security rule at %s has no name.", t)
-		}
-		if err := ruleNameRule.Check(*r.Name); err != nil {
-			return nil, err
-		}
-		if seen[strings.ToLower(*r.Name)] {
-			return nil, azerr.BadRequest("InvalidRequestFormat", t+".name", "Security rule name %s appears more than once in %s.", *r.Name, c.Name)
-		}
-		seen[strings.ToLower(*r.Name)] = true
-		if err := validateSecurityRule(*r.Name, r.Properties, t); err != nil {
-			return nil, err
-		}
+	seen, err := eachNamed(securityRuleList, c.Name, props.SecurityRules, securityRuleName, func(t, name string, r *armnetwork.SecurityRule) error {
 		rules = append(rules, r)
+		return validateSecurityRule(name, r.Properties, t)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := checkPriorityConflicts(rules); err != nil {
 		return nil, err

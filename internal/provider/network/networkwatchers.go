@@ -25,14 +25,9 @@ const (
 var watcherNameRule = childNameRule("network watcher")
 
 func (p *Provider) networkWatcherKind() *arm.Kind {
-	return &arm.Kind{
-		Type:               TypeNetworkWatcher,
-		Tracked:            true,
-		ListBySubscription: true,
-		ValidName:          watcherNameRule.Check,
-		Put:                p.putNetworkWatcher,
-		Actions:            map[string]func(*arm.Call) (int, any, error){"nexthop": p.nextHop},
-	}
+	k := trackedKind(TypeNetworkWatcher, watcherNameRule, p.putNetworkWatcher)
+	k.Actions = map[string]func(*arm.Call) (int, any, error){"nexthop": p.nextHop}
+	return k
 }
 
 // watcherDoc is a Network Watcher document; it has no properties besides
@@ -170,41 +165,7 @@ func targetNIC(c *arm.Call, targetID, nicID string, src netip.Addr) (string, err
 	if raw == nil {
 		return "", azerr.NotFound("NotFound", "targetResourceId", "Resource %s not found.", targetID)
 	}
-	var vm struct {
-		ID         string `json:"id"`
-		Properties struct {
-			NetworkProfile struct {
-				NetworkInterfaces []struct {
-					ID string `json:"id"`
-				} `json:"networkInterfaces"`
-			} `json:"networkProfile"`
-		} `json:"properties"`
-	}
-	_ = json.Unmarshal(raw, &vm)
-	var nics []string
-	for _, n := range vm.Properties.NetworkProfile.NetworkInterfaces {
-		if n.ID != "" {
-			nics = append(nics, n.ID)
-		}
-	}
-	if len(nics) == 0 {
-		nics = append(nics, refsOfType(c, vm.ID, TypeNetworkInterface)...)
-	}
-	if len(nics) == 0 {
-		c.ScanType(TypeNetworkInterface, arm.SubscriptionID(c.Parsed.Subscription)+"/", func(id string, raw []byte) bool {
-			var n struct {
-				Properties struct {
-					VirtualMachine *struct {
-						ID string `json:"id"`
-					} `json:"virtualMachine"`
-				} `json:"properties"`
-			}
-			if json.Unmarshal(raw, &n) == nil && n.Properties.VirtualMachine != nil && strings.EqualFold(n.Properties.VirtualMachine.ID, vm.ID) {
-				nics = append(nics, id)
-			}
-			return true
-		})
-	}
+	nics := vmNICs(c, raw)
 	if len(nics) == 0 {
 		return "", azerr.BadRequest("InvalidParameter", "targetResourceId", "Resource %s has no network interface.", targetID)
 	}
@@ -224,4 +185,47 @@ func targetNIC(c *arm.Call, targetID, nicID string, src netip.Addr) (string, err
 		}
 	}
 	return nics[0], nil
+}
+
+// vmNICs lists the NICs of a stored virtual machine document: those its
+// network profile names, else those that refer to it, else those that name
+// it as their virtual machine.
+func vmNICs(c *arm.Call, raw []byte) []string {
+	var vm struct {
+		ID         string `json:"id"`
+		Properties struct {
+			NetworkProfile struct {
+				NetworkInterfaces []struct {
+					ID string `json:"id"`
+				} `json:"networkInterfaces"`
+			} `json:"networkProfile"`
+		} `json:"properties"`
+	}
+	_ = json.Unmarshal(raw, &vm)
+	var nics []string
+	for _, n := range vm.Properties.NetworkProfile.NetworkInterfaces {
+		if n.ID != "" {
+			nics = append(nics, n.ID)
+		}
+	}
+	if len(nics) > 0 {
+		return nics
+	}
+	if nics = refsOfType(c, vm.ID, TypeNetworkInterface); len(nics) > 0 {
+		return nics
+	}
+	c.ScanType(TypeNetworkInterface, arm.SubscriptionID(c.Parsed.Subscription)+"/", func(id string, raw []byte) bool {
+		var n struct {
+			Properties struct {
+				VirtualMachine *struct {
+					ID string `json:"id"`
+				} `json:"virtualMachine"`
+			} `json:"properties"`
+		}
+		if json.Unmarshal(raw, &n) == nil && n.Properties.VirtualMachine != nil && strings.EqualFold(n.Properties.VirtualMachine.ID, vm.ID) {
+			nics = append(nics, id)
+		}
+		return true
+	})
+	return nics
 }

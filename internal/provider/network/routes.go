@@ -47,17 +47,24 @@ func routeSpec(name string, props *armnetwork.RoutePropertiesFormat, target stri
 		return s, err
 	}
 	s.AddressPrefix = p
-	nht := ""
+	s.NextHopType, s.NextHopIP, err = routeNextHop(name, props, target)
+	return s, err
+}
+
+// routeNextHop reads a route body's next-hop type, in Azure's spelling, and
+// address, which only VirtualAppliance routes carry.
+func routeNextHop(name string, props *armnetwork.RoutePropertiesFormat, target string) (string, netip.Addr, error) {
+	nht, typ := "", ""
 	if props.NextHopType != nil {
 		nht = string(*props.NextHopType)
 	}
 	for _, t := range nextHopTypes {
 		if strings.EqualFold(t, nht) {
-			s.NextHopType = t
+			typ = t
 		}
 	}
-	if s.NextHopType == "" {
-		return s, azerr.BadRequest("InvalidRouteNextHopType", joinTarget(target, "properties.nextHopType"),
+	if typ == "" {
+		return "", netip.Addr{}, azerr.BadRequest("InvalidRouteNextHopType", joinTarget(target, "properties.nextHopType"),
 			"Route %s has next hop type '%s'; it must be one of %s.", name, nht, strings.Join(nextHopTypes, ", "))
 	}
 	ip := ""
@@ -66,20 +73,17 @@ func routeSpec(name string, props *armnetwork.RoutePropertiesFormat, target stri
 	}
 	ipTarget := joinTarget(target, "properties.nextHopIpAddress")
 	switch {
-	case s.NextHopType == "VirtualAppliance" && ip == "":
-		return s, azerr.BadRequest("NextHopIpAddressRequired", ipTarget,
+	case typ == "VirtualAppliance" && ip == "":
+		return typ, netip.Addr{}, azerr.BadRequest("NextHopIpAddressRequired", ipTarget,
 			"NextHopIpAddress cannot be null or empty in route %s when NextHopType is VirtualAppliance.", name)
-	case s.NextHopType != "VirtualAppliance" && ip != "":
-		return s, azerr.BadRequest("NextHopIpAddressNotAllowed", ipTarget,
-			"Route %s has nextHopIpAddress %s, which is only allowed with next hop type VirtualAppliance, not %s.", name, ip, s.NextHopType)
+	case typ != "VirtualAppliance" && ip != "":
+		return typ, netip.Addr{}, azerr.BadRequest("NextHopIpAddressNotAllowed", ipTarget,
+			"Route %s has nextHopIpAddress %s, which is only allowed with next hop type VirtualAppliance, not %s.", name, ip, typ)
 	case ip != "":
 		a, err := kubenet.ParseAddr(ip, ipTarget)
-		if err != nil {
-			return s, err
-		}
-		s.NextHopIP = a
+		return typ, a, err
 	}
-	return s, nil
+	return typ, netip.Addr{}, nil
 }
 
 // checkRouteConflicts refuses two routes with one address prefix.

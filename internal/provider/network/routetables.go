@@ -2,7 +2,6 @@ package network
 
 import (
 	"encoding/json"
-	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
@@ -12,16 +11,20 @@ import (
 )
 
 func (p *Provider) routeTableKind() *arm.Kind {
-	return &arm.Kind{
-		Type:               TypeRouteTable,
-		Tracked:            true,
-		ListBySubscription: true,
-		ValidName:          rtNameRule.Check,
-		Display:            "Route table",
-		InUseCode:          "InUseRouteTableCannotBeDeleted",
-		Put:                p.putRouteTable,
-	}
+	k := trackedKind(TypeRouteTable, rtNameRule, p.putRouteTable)
+	k.Display, k.InUseCode = "Route table", "InUseRouteTableCannotBeDeleted"
+	return k
 }
+
+// routeList is a route table body's inline routes.
+var routeList = inlineList{
+	path:    "properties.routes",
+	rule:    routeNameRule,
+	missing: "The route at %s has no name.",
+	twice:   "Route name %s appears more than once in route table %s.",
+}
+
+func routeName(r *armnetwork.Route) *string { return r.Name }
 
 // putRouteTable creates or replaces a route table. As with a VNet's subnets,
 // the body's routes are the complete set.
@@ -39,27 +42,16 @@ func (p *Provider) putRouteTable(c *arm.Call) ([]byte, error) {
 		props = &armnetwork.RouteTablePropertiesFormat{}
 	}
 	if len(props.Routes) > p.opts.MaxRoutesPerTable {
-		return nil, routeLimitError(c.Name, len(props.Routes), p.opts.MaxRoutesPerTable, "properties.routes")
+		return nil, routeLimitError(c.Name, len(props.Routes), p.opts.MaxRoutesPerTable, routeList.path)
 	}
 	specs := make([]RouteSpec, 0, len(props.Routes))
-	seen := map[string]bool{}
-	for i, r := range props.Routes {
-		t := "properties.routes[" + itoa(i) + "]"
-		if r == nil || r.Name == nil || *r.Name == "" {
-			return nil, azerr.BadRequest("InvalidRequestFormat", t+".name", "The route at %s has no name.", t)
-		}
-		if err := routeNameRule.Check(*r.Name); err != nil {
-			return nil, err
-		}
-		if seen[strings.ToLower(*r.Name)] {
-			return nil, azerr.BadRequest("InvalidRequestFormat", t+".name", "Route name %s appears more than once in route table %s.", *r.Name, c.Name)
-		}
-		seen[strings.ToLower(*r.Name)] = true
-		spec, err := routeSpec(*r.Name, r.Properties, t)
-		if err != nil {
-			return nil, err
-		}
+	seen, err := eachNamed(routeList, c.Name, props.Routes, routeName, func(t, name string, r *armnetwork.Route) error {
+		spec, err := routeSpec(name, r.Properties, t)
 		specs = append(specs, spec)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := checkRouteConflicts(c.Name, specs); err != nil {
 		return nil, err

@@ -119,40 +119,16 @@ func joinTarget(base, field string) string {
 func (p *Provider) writeSubnet(c *arm.Call, vnetName, id string, s *armnetwork.Subnet, target string, vnetPrefixes []netip.Prefix, siblings map[string]namedPrefix) error {
 	name := arm.LastName(id)
 	pref := siblings[strings.ToLower(name)].prefix
-	t := joinTarget(target, "properties.addressPrefix")
-	inside := false
-	for _, vp := range vnetPrefixes {
-		if kubenet.Contains(vp, pref) {
-			inside = true
-		}
-	}
-	if !inside {
-		return azerr.BadRequest("NetcfgSubnetRangeOutsideVnet", t,
-			"Subnet '%s' is not valid because its IP address range %s is outside the IP address range of virtual network '%s' (%s).",
-			name, pref, vnetName, strings.Join(prefixStrings(vnetPrefixes), ", "))
-	}
-	for key, other := range siblings {
-		if key != strings.ToLower(name) && other.prefix.Overlaps(pref) {
-			return azerr.BadRequest("NetcfgSubnetRangesOverlap", t,
-				"Subnet '%s' is not valid because its IP address range %s overlaps with that of an existing subnet '%s' (%s) in virtual network '%s'.",
-				name, pref, other.name, other.prefix, vnetName)
-		}
+	if err := checkSubnetPlace(name, pref, joinTarget(target, "properties.addressPrefix"), vnetName, vnetPrefixes, siblings); err != nil {
+		return err
 	}
 	props := s.Properties
 	if props == nil {
 		props = &armnetwork.SubnetPropertiesFormat{}
 	}
-	var rtID, nsgID string
-	var err error
-	if props.RouteTable != nil && props.RouteTable.ID != nil && *props.RouteTable.ID != "" {
-		if rtID, err = parseRefID(c, *props.RouteTable.ID, joinTarget(target, "properties.routeTable.id"), TypeRouteTable, id); err != nil {
-			return err
-		}
-	}
-	if props.NetworkSecurityGroup != nil && props.NetworkSecurityGroup.ID != nil && *props.NetworkSecurityGroup.ID != "" {
-		if nsgID, err = parseRefID(c, *props.NetworkSecurityGroup.ID, joinTarget(target, "properties.networkSecurityGroup.id"), TypeNSG, id); err != nil {
-			return err
-		}
+	rtID, nsgID, err := subnetRefIDs(c, id, props, target)
+	if err != nil {
+		return err
 	}
 	var old armnetwork.Subnet
 	existing := c.StoredDoc(id)
@@ -193,6 +169,47 @@ func (p *Provider) writeSubnet(c *arm.Call, vnetName, id string, s *armnetwork.S
 		return err
 	}
 	return renderAssociated(c, rtID, nsgID)
+}
+
+// checkSubnetPlace refuses a subnet name whose prefix pref (at target) lies
+// outside the address space of VNet vnetName or overlaps a sibling's
+// (siblings are keyed by lowercased name and may include the subnet itself).
+func checkSubnetPlace(name string, pref netip.Prefix, target, vnetName string, vnetPrefixes []netip.Prefix, siblings map[string]namedPrefix) error {
+	inside := false
+	for _, vp := range vnetPrefixes {
+		if kubenet.Contains(vp, pref) {
+			inside = true
+		}
+	}
+	if !inside {
+		return azerr.BadRequest("NetcfgSubnetRangeOutsideVnet", target,
+			"Subnet '%s' is not valid because its IP address range %s is outside the IP address range of virtual network '%s' (%s).",
+			name, pref, vnetName, strings.Join(prefixStrings(vnetPrefixes), ", "))
+	}
+	for key, other := range siblings {
+		if key != strings.ToLower(name) && other.prefix.Overlaps(pref) {
+			return azerr.BadRequest("NetcfgSubnetRangesOverlap", target,
+				"Subnet '%s' is not valid because its IP address range %s overlaps with that of an existing subnet '%s' (%s) in virtual network '%s'.",
+				name, pref, other.name, other.prefix, vnetName)
+		}
+	}
+	return nil
+}
+
+// subnetRefIDs checks the route table and NSG that the properties of the
+// subnet to be stored at id name, and returns their ids ("" for none).
+func subnetRefIDs(c *arm.Call, id string, props *armnetwork.SubnetPropertiesFormat, target string) (rtID, nsgID string, err error) {
+	if props.RouteTable != nil && props.RouteTable.ID != nil && *props.RouteTable.ID != "" {
+		if rtID, err = parseRefID(c, *props.RouteTable.ID, joinTarget(target, "properties.routeTable.id"), TypeRouteTable, id); err != nil {
+			return "", "", err
+		}
+	}
+	if props.NetworkSecurityGroup != nil && props.NetworkSecurityGroup.ID != nil && *props.NetworkSecurityGroup.ID != "" {
+		if nsgID, err = parseRefID(c, *props.NetworkSecurityGroup.ID, joinTarget(target, "properties.networkSecurityGroup.id"), TypeNSG, id); err != nil {
+			return "", "", err
+		}
+	}
+	return rtID, nsgID, nil
 }
 
 // checkSubnetInUseChange enforces what may not change while a subnet is in

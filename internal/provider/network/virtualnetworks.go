@@ -14,15 +14,20 @@ import (
 )
 
 func (p *Provider) virtualNetworkKind() *arm.Kind {
-	return &arm.Kind{
-		Type:               TypeVirtualNetwork,
-		Tracked:            true,
-		ListBySubscription: true,
-		ValidName:          vnetNameRule.Check,
-		Put:                p.putVirtualNetwork,
-		AfterDelete:        afterDeleteVirtualNetwork,
-	}
+	k := trackedKind(TypeVirtualNetwork, vnetNameRule, p.putVirtualNetwork)
+	k.AfterDelete = afterDeleteVirtualNetwork
+	return k
 }
+
+// subnetList is a VNet body's inline subnets.
+var subnetList = inlineList{
+	path:    "properties.subnets",
+	rule:    subnetNameRule,
+	missing: "Subnet at %s has no name.",
+	twice:   "Subnet name %s appears more than once in virtual network %s.",
+}
+
+func subnetName(s *armnetwork.Subnet) *string { return s.Name }
 
 // afterDeleteVirtualNetwork re-renders the route tables and NSGs the VNet's
 // subnets named: the subnets went with it, so they no longer list them.
@@ -52,72 +57,21 @@ func (p *Provider) putVirtualNetwork(c *arm.Call) ([]byte, error) {
 		return nil, err
 	}
 	// ARM checks linked access before the network RP validates anything.
-	if v.Properties != nil {
-		var links []arm.Link
-		for i, s := range v.Properties.Subnets {
-			if s != nil && s.Name != nil && *s.Name != "" {
-				links = append(links, subnetLinks(c, c.ID+"/subnets/"+*s.Name, s.Properties, "properties.subnets["+itoa(i)+"]")...)
-			}
-		}
-		if err := c.AuthorizeLinked(links...); err != nil {
-			return nil, err
-		}
+	if err := authorizeSubnetLinks(c, v.Properties); err != nil {
+		return nil, err
 	}
 	loc, err := trackedEnvelope(c, v.Location)
 	if err != nil {
 		return nil, err
 	}
-	if v.Properties == nil || v.Properties.AddressSpace == nil || len(v.Properties.AddressSpace.AddressPrefixes) == 0 {
-		return nil, azerr.BadRequest("InvalidAddressSpace", "properties.addressSpace.addressPrefixes",
-			"Virtual network %s must have at least one address prefix in properties.addressSpace.addressPrefixes.", c.Name)
-	}
-	const spaceTarget = "properties.addressSpace.addressPrefixes"
-	prefixes, err := prefixesOf(v.Properties.AddressSpace.AddressPrefixes, spaceTarget)
+	prefixes, err := p.vnetAddressSpace(c, v.Properties)
 	if err != nil {
 		return nil, err
 	}
-	for i := range prefixes {
-		for j := range i {
-			if prefixes[i].Overlaps(prefixes[j]) {
-				return nil, azerr.BadRequest("VnetAddressSpacesOverlap", spaceTarget,
-					"The address prefixes %s and %s of virtual network %s overlap.", prefixes[j], prefixes[i], c.Name)
-			}
-		}
-	}
-	if c.Existing != nil {
-		if err := p.checkAddressSpaceChange(c, prefixes); err != nil {
-			return nil, err
-		}
-	}
 	inline := v.Properties.Subnets
-	final := map[string]namedPrefix{}
-	names := map[string]string{}
-	for i, s := range inline {
-		t := "properties.subnets[" + itoa(i) + "]"
-		if s == nil || s.Name == nil || *s.Name == "" {
-			return nil, azerr.BadRequest("InvalidRequestFormat", t+".name", "Subnet at %s has no name.", t)
-		}
-		if err := subnetNameRule.Check(*s.Name); err != nil {
-			return nil, err
-		}
-		lower := strings.ToLower(*s.Name)
-		if _, dup := names[lower]; dup {
-			return nil, azerr.BadRequest("InvalidRequestFormat", t+".name", "Subnet name %s appears more than once in virtual network %s.", *s.Name, c.Name)
-		}
-		names[lower] = *s.Name
-		pref, err := subnetPrefix(s.Properties, t)
-		if err != nil {
-			return nil, err
-		}
-		// The later of two overlapping subnets is the one at fault, as in Azure.
-		for _, other := range final {
-			if other.prefix.Overlaps(pref) {
-				return nil, azerr.BadRequest("NetcfgSubnetRangesOverlap", t+".properties.addressPrefix",
-					"Subnet '%s' is not valid because its IP address range %s overlaps with that of an existing subnet '%s' (%s) in virtual network '%s'.",
-					*s.Name, pref, other.name, other.prefix, c.Name)
-			}
-		}
-		final[lower] = namedPrefix{*s.Name, pref}
+	final, err := inlineSubnetPrefixes(c.Name, inline)
+	if err != nil {
+		return nil, err
 	}
 	// Subnets left out of the body are deleted, as in Azure.
 	keep := make(map[string]bool, len(final))
@@ -130,7 +84,7 @@ func (p *Provider) putVirtualNetwork(c *arm.Call) ([]byte, error) {
 		return nil, err
 	}
 	for i, s := range inline {
-		t := "properties.subnets[" + itoa(i) + "]"
+		t := subnetList.path + "[" + itoa(i) + "]"
 		id := c.ID + "/subnets/" + *s.Name
 		if err := p.writeSubnet(c, c.Name, id, s, t, prefixes, final); err != nil {
 			return nil, err
@@ -152,6 +106,73 @@ func (p *Provider) putVirtualNetwork(c *arm.Call) ([]byte, error) {
 		},
 	}
 	return renderVirtualNetwork(c, &out)
+}
+
+// authorizeSubnetLinks checks the caller's access to the route tables and
+// NSGs that a VNet body's named subnets link to.
+func authorizeSubnetLinks(c *arm.Call, props *armnetwork.VirtualNetworkPropertiesFormat) error {
+	if props == nil {
+		return nil
+	}
+	var links []arm.Link
+	for i, s := range props.Subnets {
+		if s != nil && s.Name != nil && *s.Name != "" {
+			links = append(links, subnetLinks(c, c.ID+"/subnets/"+*s.Name, s.Properties, subnetList.path+"["+itoa(i)+"]")...)
+		}
+	}
+	return c.AuthorizeLinked(links...)
+}
+
+// vnetAddressSpace reads and checks a VNet body's address space: at least
+// one prefix, none overlapping another, and a change allowed by
+// checkAddressSpaceChange.
+func (p *Provider) vnetAddressSpace(c *arm.Call, props *armnetwork.VirtualNetworkPropertiesFormat) ([]netip.Prefix, error) {
+	const spaceTarget = "properties.addressSpace.addressPrefixes"
+	if props == nil || props.AddressSpace == nil || len(props.AddressSpace.AddressPrefixes) == 0 {
+		return nil, azerr.BadRequest("InvalidAddressSpace", spaceTarget,
+			"Virtual network %s must have at least one address prefix in properties.addressSpace.addressPrefixes.", c.Name)
+	}
+	prefixes, err := prefixesOf(props.AddressSpace.AddressPrefixes, spaceTarget)
+	if err != nil {
+		return nil, err
+	}
+	for i := range prefixes {
+		for j := range i {
+			if prefixes[i].Overlaps(prefixes[j]) {
+				return nil, azerr.BadRequest("VnetAddressSpacesOverlap", spaceTarget,
+					"The address prefixes %s and %s of virtual network %s overlap.", prefixes[j], prefixes[i], c.Name)
+			}
+		}
+	}
+	if c.Existing != nil {
+		if err := p.checkAddressSpaceChange(c, prefixes); err != nil {
+			return nil, err
+		}
+	}
+	return prefixes, nil
+}
+
+// inlineSubnetPrefixes checks the names and prefixes of the subnets inline
+// in the body of VNet vnetName and returns them by lowercased name. Of two
+// overlapping subnets the later is the one at fault, as in Azure.
+func inlineSubnetPrefixes(vnetName string, inline []*armnetwork.Subnet) (map[string]namedPrefix, error) {
+	final := map[string]namedPrefix{}
+	_, err := eachNamed(subnetList, vnetName, inline, subnetName, func(t, name string, s *armnetwork.Subnet) error {
+		pref, err := subnetPrefix(s.Properties, t)
+		if err != nil {
+			return err
+		}
+		for _, other := range final {
+			if other.prefix.Overlaps(pref) {
+				return azerr.BadRequest("NetcfgSubnetRangesOverlap", t+".properties.addressPrefix",
+					"Subnet '%s' is not valid because its IP address range %s overlaps with that of an existing subnet '%s' (%s) in virtual network '%s'.",
+					name, pref, other.name, other.prefix, vnetName)
+			}
+		}
+		final[strings.ToLower(name)] = namedPrefix{name, pref}
+		return nil
+	})
+	return final, err
 }
 
 // checkAddressSpaceChange refuses a change of address space that would leave
