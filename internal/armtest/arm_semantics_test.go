@@ -16,9 +16,7 @@ import (
 )
 
 func TestARM_APIVersion(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 	path := h.RGID(rg)
 
 	r := h.Do(http.MethodGet, path, nil)
@@ -42,9 +40,7 @@ func TestARM_APIVersion(t *testing.T) {
 }
 
 func TestARM_BadRequestsGetTheEnvelope(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 	sub := "/subscriptions/" + h.Sub
 	vnet := h.RGID(rg) + "/providers/Microsoft.Network/virtualNetworks/vnet1"
 	const av = "?api-version=2024-05-01"
@@ -102,9 +98,7 @@ func TestARM_BadRequestsGetTheEnvelope(t *testing.T) {
 }
 
 func TestARM_ETags(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 	v := h.VNet(rg, "vnet1", "10.60.0.0/16", "s1=10.60.1.0/24")
 	id := *v.ID
 	const av = "?api-version=2024-05-01"
@@ -235,20 +229,14 @@ func TestARM_Paging(t *testing.T) {
 
 	// The SDK pagers walk every page.
 	var names []string
-	pager := h.RG.NewListPager(nil)
-	sdkPages := 0
-	for pager.More() {
-		page, err := pager.NextPage(h.Ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sdkPages++
+	sdkPages := allPages(h, h.RG.NewListPager(nil))
+	for _, page := range sdkPages {
 		for _, g := range page.Value {
 			names = append(names, *g.Name)
 		}
 	}
-	if sdkPages != 3 || !slices.Equal(names, rgs) {
-		t.Errorf("SDK pager: %d pages %v", sdkPages, names)
+	if len(sdkPages) != 3 || !slices.Equal(names, rgs) {
+		t.Errorf("SDK pager: %d pages %v", len(sdkPages), names)
 	}
 
 	subnets := []string{"s0=10.70.0.0/24", "s1=10.70.1.0/24", "s2=10.70.2.0/24", "s3=10.70.3.0/24", "s4=10.70.4.0/24"}
@@ -285,11 +273,7 @@ func TestARM_Paging(t *testing.T) {
 	// nextLink keeps the $filter.
 	var builtins []string
 	dp := h.Auth.NewRoleDefinitionsClient().NewListPager("/subscriptions/"+h.Sub, &armauthorization.RoleDefinitionsClientListOptions{Filter: to.Ptr("type eq 'BuiltInRole'")})
-	for dp.More() {
-		page, err := dp.NextPage(h.Ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, page := range allPages(h, dp) {
 		for _, d := range page.Value {
 			if *d.Properties.RoleType != "BuiltInRole" {
 				t.Errorf("filtered page holds %s (%s)", *d.Properties.RoleName, *d.Properties.RoleType)
@@ -311,12 +295,7 @@ func TestARM_Paging(t *testing.T) {
 		}
 	}
 	n := 0
-	upp := up.NewListPager("grüße", nil)
-	for upp.More() {
-		page, err := upp.NextPage(h.Ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, page := range allPages(h, up.NewListPager("grüße", nil)) {
 		n += len(page.Value)
 	}
 	if n != 3 {
@@ -325,9 +304,7 @@ func TestARM_Paging(t *testing.T) {
 }
 
 func TestARM_AsyncDelete(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 	v := h.VNet(rg, "vnet1", "10.90.0.0/16", "s1=10.90.1.0/24")
 	const av = "?api-version=2024-05-01"
 

@@ -38,9 +38,7 @@ func forgeToken(t *testing.T, e *Env, claims jwt.MapClaims) string {
 }
 
 func TestAuth_RequestsWithoutAValidTokenFail(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 	rgPath := "/subscriptions/" + h.Sub + "/resourceGroups/" + rg + "?api-version=2021-04-01"
 
 	// A token for another resource, issued by the server's own token service.

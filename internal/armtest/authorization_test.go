@@ -25,40 +25,28 @@ func (h *Harness) roleDefID(guid string) string {
 	return "/subscriptions/" + h.Sub + "/providers/Microsoft.Authorization/roleDefinitions/" + guid
 }
 
+// filterOpt is a list call's $filter option: none for "".
+func filterOpt(filter string) *string {
+	if filter == "" {
+		return nil
+	}
+	return &filter
+}
+
 // roleDefs lists the role definitions at scope with filter, walking every page.
 func (h *Harness) roleDefs(scope, filter string) ([]*armauthorization.RoleDefinition, error) {
-	var opts *armauthorization.RoleDefinitionsClientListOptions
-	if filter != "" {
-		opts = &armauthorization.RoleDefinitionsClientListOptions{Filter: to.Ptr(filter)}
-	}
-	var out []*armauthorization.RoleDefinition
-	p := h.Auth.NewRoleDefinitionsClient().NewListPager(scope, opts)
-	for p.More() {
-		page, err := p.NextPage(h.Ctx)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.Value...)
-	}
-	return out, nil
+	pages, err := Pages(h.Ctx, h.Auth.NewRoleDefinitionsClient().NewListPager(scope, &armauthorization.RoleDefinitionsClientListOptions{Filter: filterOpt(filter)}))
+	return flatten(pages, func(p armauthorization.RoleDefinitionsClientListResponse) []*armauthorization.RoleDefinition {
+		return p.Value
+	}), err
 }
 
 // assignmentsAt lists role assignments at scope with filter, walking every page.
 func (h *Harness) assignmentsAt(scope, filter string) ([]*armauthorization.RoleAssignment, error) {
-	var opts *armauthorization.RoleAssignmentsClientListForScopeOptions
-	if filter != "" {
-		opts = &armauthorization.RoleAssignmentsClientListForScopeOptions{Filter: to.Ptr(filter)}
-	}
-	var out []*armauthorization.RoleAssignment
-	p := h.Auth.NewRoleAssignmentsClient().NewListForScopePager(scope, opts)
-	for p.More() {
-		page, err := p.NextPage(h.Ctx)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.Value...)
-	}
-	return out, nil
+	pages, err := Pages(h.Ctx, h.Auth.NewRoleAssignmentsClient().NewListForScopePager(scope, &armauthorization.RoleAssignmentsClientListForScopeOptions{Filter: filterOpt(filter)}))
+	return flatten(pages, func(p armauthorization.RoleAssignmentsClientListForScopeResponse) []*armauthorization.RoleAssignment {
+		return p.Value
+	}), err
 }
 
 // assign gives principal role at scope under a new assignment name.
@@ -99,9 +87,7 @@ func assignmentIDs(as []*armauthorization.RoleAssignment) []string {
 }
 
 func TestRoleDefinitions_BuiltIns(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 	v := h.VNet(rg, "vnet1", "10.40.0.0/16", "s1=10.40.1.0/24")
 	subnet := *v.Properties.Subnets[0].ID
 
@@ -161,9 +147,7 @@ func TestRoleDefinitions_BuiltIns(t *testing.T) {
 }
 
 func TestRoleAssignments_ScopesFiltersDuplicates(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 	v := h.VNet(rg, "vnet1", "10.41.0.0/16", "s1=10.41.1.0/24")
 	subnet := *v.Properties.Subnets[0].ID
 	subScope, rgScope := "/subscriptions/"+h.Sub, h.RGID(rg)
@@ -180,12 +164,7 @@ func TestRoleAssignments_ScopesFiltersDuplicates(t *testing.T) {
 	created, err := h.Auth.NewRoleAssignmentsClient().Create(ctx, subnet, name, armauthorization.RoleAssignmentCreateParameters{
 		Properties: &armauthorization.RoleAssignmentProperties{RoleDefinitionID: to.Ptr(h.roleDefID(networkContributorRole)), PrincipalID: to.Ptr(pid)},
 	}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if (*resp).StatusCode != http.StatusCreated {
-		t.Errorf("create answered %d, want 201", (*resp).StatusCode)
-	}
+	answered(t, "create", resp, err, http.StatusCreated)
 	atSubnet := created.RoleAssignment
 	for _, a := range []struct {
 		got   armauthorization.RoleAssignment
@@ -237,12 +216,7 @@ func TestRoleAssignments_ScopesFiltersDuplicates(t *testing.T) {
 	}
 	// principalId eq finds the principal's three, at any scope.
 	var mine []string
-	sp := h.Auth.NewRoleAssignmentsClient().NewListForSubscriptionPager(&armauthorization.RoleAssignmentsClientListForSubscriptionOptions{Filter: to.Ptr("principalId eq '" + pid + "'")})
-	for sp.More() {
-		page, err := sp.NextPage(h.Ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, page := range allPages(h, h.Auth.NewRoleAssignmentsClient().NewListForSubscriptionPager(&armauthorization.RoleAssignmentsClientListForSubscriptionOptions{Filter: to.Ptr("principalId eq '" + pid + "'")})) {
 		mine = append(mine, assignmentIDs(page.Value)...)
 	}
 	slices.Sort(mine)
@@ -302,19 +276,13 @@ func TestRoleAssignments_ScopesFiltersDuplicates(t *testing.T) {
 	}
 
 	// Delete answers 200 with the assignment, then 204.
-	ctx, resp = captured(h.Ctx)
-	if _, err := h.Auth.NewRoleAssignmentsClient().Delete(ctx, subnet, name, nil); err != nil {
-		t.Fatal(err)
-	}
-	if (*resp).StatusCode != http.StatusOK {
-		t.Errorf("delete answered %d, want 200", (*resp).StatusCode)
-	}
-	ctx, resp = captured(h.Ctx)
-	if _, err := h.Auth.NewRoleAssignmentsClient().Delete(ctx, subnet, name, nil); err != nil {
-		t.Fatal(err)
-	}
-	if (*resp).StatusCode != http.StatusNoContent {
-		t.Errorf("second delete answered %d, want 204", (*resp).StatusCode)
+	for _, d := range []struct {
+		what string
+		want int
+	}{{"delete", http.StatusOK}, {"second delete", http.StatusNoContent}} {
+		ctx, resp = captured(h.Ctx)
+		_, err := h.Auth.NewRoleAssignmentsClient().Delete(ctx, subnet, name, nil)
+		answered(t, d.what, resp, err, d.want)
 	}
 	list, _ = h.assignmentsAt(subnet, "atScope()")
 	if slices.Contains(assignmentIDs(list), *atSubnet.ID) {
@@ -325,9 +293,7 @@ func TestRoleAssignments_ScopesFiltersDuplicates(t *testing.T) {
 }
 
 func TestRoleDefinitions_CustomRoleLifecycle(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 	scope := h.RGID(rg)
 	id := newGUID(t)
 	name := "Subnet joiner " + id[:8]

@@ -278,6 +278,20 @@ func LRO[T any](ctx context.Context, p *runtime.Poller[T], err error) (T, error)
 	return PollDone(ctx, p)
 }
 
+// Pages reads p to its end and returns its pages in order (those read before
+// an error, with it).
+func Pages[T any](ctx context.Context, p *runtime.Pager[T]) ([]T, error) {
+	var out []T
+	for p.More() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, page)
+	}
+	return out, nil
+}
+
 // DeleteLRO runs a Begin…Delete poller to the end.
 func DeleteLRO[T any](ctx context.Context, p *runtime.Poller[T], err error) error {
 	_, err = LRO(ctx, p, err)
@@ -543,13 +557,12 @@ func (h *Harness) NIC(rg, name, subnetID string) armnetwork.Interface {
 // sorted.
 func (h *Harness) ResourcesIn(rg string) []string {
 	h.T.Helper()
+	pages, err := Pages(h.Ctx, h.Res.NewListByResourceGroupPager(rg, nil))
+	if err != nil {
+		h.T.Fatalf("list resources of %s: %v", rg, err)
+	}
 	var out []string
-	pager := h.Res.NewListByResourceGroupPager(rg, nil)
-	for pager.More() {
-		page, err := pager.NextPage(h.Ctx)
-		if err != nil {
-			h.T.Fatalf("list resources of %s: %v", rg, err)
-		}
+	for _, page := range pages {
 		for _, r := range page.Value {
 			out = append(out, *r.Type+"/"+*r.Name)
 		}

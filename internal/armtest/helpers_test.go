@@ -8,6 +8,9 @@ import (
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
 )
 
 func TestMain(m *testing.M) {
@@ -21,6 +24,15 @@ func newHarness(t testing.TB) *Harness {
 	t.Helper()
 	e := Plane(t, "default", Options{})
 	return NewHarness(t, e, e.Credential(t))
+}
+
+// parallelRG marks t parallel (the shared plane serves every test at once)
+// and returns the plane's admin harness and t's own resource group in it.
+func parallelRG(t *testing.T) (*Harness, string) {
+	t.Helper()
+	t.Parallel()
+	h := newHarness(t)
+	return h, h.NewRG()
 }
 
 // ownHarness starts a control plane with opts for this test alone.
@@ -46,12 +58,84 @@ func captured(ctx context.Context) (context.Context, **http.Response) {
 	return policy.WithCaptureResponse(ctx, &resp), &resp
 }
 
+// answered checks an SDK call made with a context from captured: it fails t
+// when the call failed (err), and reports it when the call's first answer
+// had another status than want.
+func answered(t testing.TB, what string, resp **http.Response, err error, want int) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if got := (*resp).StatusCode; got != want {
+		t.Errorf("%s answered %d, want %d", what, got, want)
+	}
+}
+
+// untilDone runs p to its end with the SDK's own PollUntilDone, failing t
+// on an error.
+func untilDone[T any](t testing.TB, ctx context.Context, p *runtime.Poller[T]) T {
+	t.Helper()
+	res, err := p.PollUntilDone(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// allPages reads pager to its end with h's context, failing the test on an
+// error.
+func allPages[T any](h *Harness, pager *runtime.Pager[T]) []T {
+	h.T.Helper()
+	pages, err := Pages(h.Ctx, pager)
+	if err != nil {
+		h.T.Fatal(err)
+	}
+	return pages
+}
+
 func names[T any](items []*T, name func(*T) *string) []string {
 	var out []string
 	for _, it := range items {
 		if n := name(it); n != nil {
 			out = append(out, *n)
 		}
+	}
+	return out
+}
+
+// tableAndNSG creates an empty route table and NSG in rg, for subnets to
+// link to.
+func (h *Harness) tableAndNSG(rg, table, nsg string) (armnetwork.RouteTable, armnetwork.SecurityGroup) {
+	h.T.Helper()
+	rt, err := h.PutRouteTable(rg, table, armnetwork.RouteTable{})
+	if err != nil {
+		h.T.Fatalf("create route table %s: %v", table, err)
+	}
+	g, err := h.PutNSG(rg, nsg, armnetwork.SecurityGroup{})
+	if err != nil {
+		h.T.Fatalf("create NSG %s: %v", nsg, err)
+	}
+	return rt, g
+}
+
+// nsgWithRule creates NSG nsg1 in rg with one inbound rule (rule, at
+// priority prio).
+func (h *Harness) nsgWithRule(rg, name string, prio int32) armnetwork.SecurityGroup {
+	h.T.Helper()
+	g, err := h.PutNSG(rg, "nsg1", armnetwork.SecurityGroup{Properties: &armnetwork.SecurityGroupPropertiesFormat{
+		SecurityRules: []*armnetwork.SecurityRule{{Name: to.Ptr(name), Properties: rule(prio, armnetwork.SecurityRuleDirectionInbound)}},
+	}})
+	if err != nil {
+		h.T.Fatalf("create NSG nsg1: %v", err)
+	}
+	return g
+}
+
+// flatten joins the items values picks from each page.
+func flatten[P, T any](pages []P, values func(P) []T) []T {
+	var out []T
+	for _, p := range pages {
+		out = append(out, values(p)...)
 	}
 	return out
 }

@@ -48,18 +48,11 @@ func isGUID(s string) bool {
 }
 
 func TestUserAssignedIdentity_Lifecycle(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 
 	ctx, resp := captured(h.Ctx)
 	created, err := h.MSI.CreateOrUpdate(ctx, rg, "myIdentity", armmsi.Identity{Location: to.Ptr("eastus"), Tags: map[string]*string{"a": to.Ptr("b")}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if (*resp).StatusCode != http.StatusCreated {
-		t.Errorf("create answered %d, want 201", (*resp).StatusCode)
-	}
+	answered(t, "create", resp, err, http.StatusCreated)
 	id := h.RGID(rg) + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/myIdentity"
 	p := created.Properties
 	if *created.ID != id || *created.Type != "Microsoft.ManagedIdentity/userAssignedIdentities" || p == nil {
@@ -108,12 +101,7 @@ func TestUserAssignedIdentity_Lifecycle(t *testing.T) {
 	}
 
 	var listed []string
-	pager := h.MSI.NewListByResourceGroupPager(rg, nil)
-	for pager.More() {
-		page, err := pager.NextPage(h.Ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, page := range allPages(h, h.MSI.NewListByResourceGroupPager(rg, nil)) {
 		listed = append(listed, names(page.Value, func(i *armmsi.Identity) *string { return i.ID })...)
 	}
 	if len(listed) != 1 || listed[0] != id {

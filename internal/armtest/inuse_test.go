@@ -10,9 +10,7 @@ import (
 )
 
 func TestNetworkInterfaces_DynamicIPs(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 	v := h.VNet(rg, "vnet1", "10.20.0.0/16", "s1=10.20.1.0/24")
 	sid := *v.Properties.Subnets[0].ID
 
@@ -66,17 +64,8 @@ func TestNetworkInterfaces_DynamicIPs(t *testing.T) {
 }
 
 func TestInUse_ResourcesCannotBeDeleted(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
-	rt, err := h.PutRouteTable(rg, "rt1", armnetwork.RouteTable{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nsg, err := h.PutNSG(rg, "nsg1", armnetwork.SecurityGroup{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, rg := parallelRG(t)
+	rt, nsg := h.tableAndNSG(rg, "rt1", "nsg1")
 	nicNSG, err := h.PutNSG(rg, "nsg-nic", armnetwork.SecurityGroup{})
 	if err != nil {
 		t.Fatal(err)

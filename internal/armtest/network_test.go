@@ -15,24 +15,13 @@ func subnetIDs(ss []*armnetwork.Subnet) []string {
 }
 
 func TestVirtualNetwork_InlineAndChildSubnets(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 	vnets, subnets := h.Net.NewVirtualNetworksClient(), h.Net.NewSubnetsClient()
 
 	ctx, resp := captured(h.Ctx)
 	p, err := vnets.BeginCreateOrUpdate(ctx, rg, "vnet1", VNetBody("192.168.0.0/16", "s1=192.168.1.0/24", "s2=192.168.2.0/24"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if (*resp).StatusCode != http.StatusCreated {
-		t.Errorf("create answered %d, want 201", (*resp).StatusCode)
-	}
-	res, err := p.PollUntilDone(h.Ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := res.VirtualNetwork
+	answered(t, "create", resp, err, http.StatusCreated)
+	v := untilDone(t, h.Ctx, p).VirtualNetwork
 	vid := h.RGID(rg) + "/providers/Microsoft.Network/virtualNetworks/vnet1"
 	if *v.ID != vid || *v.Location != "eastus" || v.Etag == nil || *v.Etag == "" || *v.Properties.ProvisioningState != armnetwork.ProvisioningStateSucceeded {
 		t.Errorf("vnet %s location %s etag %v state %s", *v.ID, *v.Location, v.Etag, *v.Properties.ProvisioningState)
@@ -49,16 +38,8 @@ func TestVirtualNetwork_InlineAndChildSubnets(t *testing.T) {
 	// A subnet as a child resource joins the VNet's inline list.
 	ctx, resp = captured(h.Ctx)
 	sp, err := subnets.BeginCreateOrUpdate(ctx, rg, "vnet1", "s3", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr("192.168.3.0/24")}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if (*resp).StatusCode != http.StatusCreated {
-		t.Errorf("subnet create answered %d, want 201", (*resp).StatusCode)
-	}
-	s3, err := sp.PollUntilDone(h.Ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	answered(t, "subnet create", resp, err, http.StatusCreated)
+	s3 := untilDone(t, h.Ctx, sp)
 	if *s3.ID != vid+"/subnets/s3" || *s3.Properties.AddressPrefix != "192.168.3.0/24" || *s3.Type != "Microsoft.Network/virtualNetworks/subnets" {
 		t.Errorf("child subnet %s %s %s", *s3.ID, *s3.Properties.AddressPrefix, *s3.Type)
 	}
@@ -70,12 +51,7 @@ func TestVirtualNetwork_InlineAndChildSubnets(t *testing.T) {
 		t.Errorf("VNet lists subnets %v, want s1, s2 and s3", ids)
 	}
 	var listed []string
-	pager := subnets.NewListPager(rg, "vnet1", nil)
-	for pager.More() {
-		page, err := pager.NextPage(h.Ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, page := range allPages(h, subnets.NewListPager(rg, "vnet1", nil)) {
 		listed = append(listed, subnetIDs(page.Value)...)
 	}
 	if len(listed) != 3 {
@@ -107,9 +83,7 @@ func TestVirtualNetwork_InlineAndChildSubnets(t *testing.T) {
 }
 
 func TestVirtualNetwork_LayoutRules(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 	base := h.VNet(rg, "vnet1", "10.1.0.0/16", "a=10.1.0.0/24", "b=10.1.1.0/24")
 	vid := *base.ID
 
@@ -184,19 +158,10 @@ func TestVirtualNetwork_LayoutRules(t *testing.T) {
 }
 
 func TestSubnet_AssociationsAndReadOnlyEcho(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 	v := h.VNet(rg, "vnet1", "10.4.0.0/16", "s1=10.4.1.0/24")
 	sid := *v.Properties.Subnets[0].ID
-	rt, err := h.PutRouteTable(rg, "rt1", armnetwork.RouteTable{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nsg, err := h.PutNSG(rg, "nsg1", armnetwork.SecurityGroup{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rt, nsg := h.tableAndNSG(rg, "rt1", "nsg1")
 
 	// Associate through the child resource, as az network vnet subnet update does.
 	s, err := h.PutSubnet(rg, "vnet1", "s1", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{
@@ -320,17 +285,8 @@ func TestSubnet_AssociationsAndReadOnlyEcho(t *testing.T) {
 }
 
 func TestVirtualNetwork_DeleteReleasesLinks(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
-	rt, err := h.PutRouteTable(rg, "rt1", armnetwork.RouteTable{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nsg, err := h.PutNSG(rg, "nsg1", armnetwork.SecurityGroup{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, rg := parallelRG(t)
+	rt, nsg := h.tableAndNSG(rg, "rt1", "nsg1")
 	linked := func(name, prefix string) *armnetwork.Subnet {
 		return &armnetwork.Subnet{Name: to.Ptr(name), Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr(prefix),
 			RouteTable: &armnetwork.RouteTable{ID: rt.ID}, NetworkSecurityGroup: &armnetwork.SecurityGroup{ID: nsg.ID}}}

@@ -279,12 +279,7 @@ func TestNetworkWatcher_Lifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	var names []string
-	pager := w.NewListAllPager(nil)
-	for pager.More() {
-		page, err := pager.NextPage(h.Ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, page := range allPages(h, w.NewListAllPager(nil)) {
 		for _, x := range page.Value {
 			names = append(names, *x.Name)
 		}

@@ -28,15 +28,8 @@ func ruleNames(rs []*armnetwork.SecurityRule) []string {
 }
 
 func TestNSG_DefaultAndCustomRules(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
-	g, err := h.PutNSG(rg, "nsg1", armnetwork.SecurityGroup{Properties: &armnetwork.SecurityGroupPropertiesFormat{
-		SecurityRules: []*armnetwork.SecurityRule{{Name: to.Ptr("allow-https"), Properties: rule(100, armnetwork.SecurityRuleDirectionInbound)}},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, rg := parallelRG(t)
+	g := h.nsgWithRule(rg, "allow-https", 100)
 	if *g.Type != "Microsoft.Network/networkSecurityGroups" || *g.Properties.ProvisioningState != armnetwork.ProvisioningStateSucceeded {
 		t.Errorf("nsg %s %v", *g.Type, *g.Properties.ProvisioningState)
 	}
@@ -82,16 +75,8 @@ func TestNSG_DefaultAndCustomRules(t *testing.T) {
 	if *dr.Properties.Priority != 65500 || *dr.Properties.Access != armnetwork.SecurityRuleAccessDeny {
 		t.Errorf("DenyAllInBound: %+v", dr.Properties)
 	}
-	var listed []*armnetwork.SecurityRule
-	pager := h.Net.NewDefaultSecurityRulesClient().NewListPager(rg, "nsg1", nil)
-	for pager.More() {
-		page, err := pager.NextPage(h.Ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		listed = append(listed, page.Value...)
-	}
-	checkDefaults(listed)
+	checkDefaults(flatten(allPages(h, h.Net.NewDefaultSecurityRulesClient().NewListPager(rg, "nsg1", nil)),
+		func(p armnetwork.DefaultSecurityRulesClientListResponse) []*armnetwork.SecurityRule { return p.Value }))
 
 	// Rules as child resources join the NSG; an update keeps the defaults.
 	if _, err := h.PutSecurityRule(rg, "nsg1", "allow-dns", armnetwork.SecurityRule{Properties: rule(4096, armnetwork.SecurityRuleDirectionOutbound)}); err != nil {
@@ -133,15 +118,8 @@ func TestNSG_DefaultAndCustomRules(t *testing.T) {
 }
 
 func TestNSG_PriorityRange(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
-	g, err := h.PutNSG(rg, "nsg1", armnetwork.SecurityGroup{Properties: &armnetwork.SecurityGroupPropertiesFormat{
-		SecurityRules: []*armnetwork.SecurityRule{{Name: to.Ptr("existing"), Properties: rule(200, armnetwork.SecurityRuleDirectionInbound)}},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, rg := parallelRG(t)
+	g := h.nsgWithRule(rg, "existing", 200)
 	for _, tc := range []struct {
 		prio int32
 		ok   bool
@@ -180,7 +158,7 @@ func TestNSG_PriorityRange(t *testing.T) {
 
 	// Two rules may not share a priority in one direction.
 	before := h.Snapshot(*g.ID)
-	_, err = h.PutSecurityRule(rg, "nsg1", "clash", armnetwork.SecurityRule{Properties: rule(200, armnetwork.SecurityRuleDirectionInbound)})
+	_, err := h.PutSecurityRule(rg, "nsg1", "clash", armnetwork.SecurityRule{Properties: rule(200, armnetwork.SecurityRuleDirectionInbound)})
 	wantSDKErr(t, err, want{Status: http.StatusBadRequest, Code: "SecurityRuleConflict", Target: "properties.priority", Mentions: []string{"200", "existing"}})
 	h.Unchanged(before)
 	if _, err := h.PutSecurityRule(rg, "nsg1", "other-direction", armnetwork.SecurityRule{Properties: rule(200, armnetwork.SecurityRuleDirectionOutbound)}); err != nil {

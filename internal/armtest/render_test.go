@@ -17,9 +17,7 @@ import (
 // the SDK model's encoding of themselves, byte for byte: the same fields, in
 // the same order, as when the children were decoded and encoded.
 func TestRender_ParentsAreTheSDKModelsEncoding(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 	rt, err := h.PutRouteTable(rg, "rt1", armnetwork.RouteTable{
 		Tags: map[string]*string{"subnets": to.Ptr(`"routes":[]`)},
 		Properties: &armnetwork.RouteTablePropertiesFormat{Routes: []*armnetwork.Route{

@@ -59,12 +59,7 @@ func TestResourceGroups_Lifecycle(t *testing.T) {
 
 	ctx, resp := captured(h.Ctx)
 	created, err := h.RG.CreateOrUpdate(ctx, name, armresources.ResourceGroup{Location: to.Ptr("East US"), Tags: map[string]*string{"env": to.Ptr("test")}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if (*resp).StatusCode != http.StatusCreated {
-		t.Errorf("first PUT answered %d, want 201", (*resp).StatusCode)
-	}
+	answered(t, "first PUT", resp, err, http.StatusCreated)
 	if *created.ID != h.RGID(name) || *created.Name != name || *created.Location != "eastus" || *created.Type != "Microsoft.Resources/resourceGroups" {
 		t.Errorf("created %+v", created.ResourceGroup)
 	}
@@ -73,12 +68,8 @@ func TestResourceGroups_Lifecycle(t *testing.T) {
 	}
 
 	ctx, resp = captured(h.Ctx)
-	if _, err := h.RG.CreateOrUpdate(ctx, name, armresources.ResourceGroup{Location: to.Ptr("eastus")}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if (*resp).StatusCode != http.StatusOK {
-		t.Errorf("second PUT answered %d, want 200", (*resp).StatusCode)
-	}
+	_, err = h.RG.CreateOrUpdate(ctx, name, armresources.ResourceGroup{Location: to.Ptr("eastus")}, nil)
+	answered(t, "second PUT", resp, err, http.StatusOK)
 
 	// A group can't move.
 	_, err = h.RG.CreateOrUpdate(h.Ctx, name, armresources.ResourceGroup{Location: to.Ptr("westeurope")}, nil)
@@ -114,12 +105,7 @@ func TestResourceGroups_Lifecycle(t *testing.T) {
 	}
 
 	var listed []string
-	pager := h.RG.NewListPager(nil)
-	for pager.More() {
-		page, err := pager.NextPage(h.Ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, page := range allPages(h, h.RG.NewListPager(nil)) {
 		listed = append(listed, names(page.Value, func(g *armresources.ResourceGroup) *string { return g.Name })...)
 	}
 	if !slices.Contains(listed, name) {
@@ -128,21 +114,12 @@ func TestResourceGroups_Lifecycle(t *testing.T) {
 }
 
 func TestResourceGroups_DeleteRemovesContents(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 	other := uniqueRG(t) + "-other"
 	h.MkRG(other)
 
 	v := h.VNet(rg, "vnet1", "10.10.0.0/16", "s1=10.10.1.0/24")
-	rt, err := h.PutRouteTable(rg, "rt1", armnetwork.RouteTable{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nsg, err := h.PutNSG(rg, "nsg1", armnetwork.SecurityGroup{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rt, nsg := h.tableAndNSG(rg, "rt1", "nsg1")
 	// In-use links inside the group do not block deleting the group.
 	if _, err := h.PutSubnet(rg, "vnet1", "s1", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{
 		AddressPrefix:        to.Ptr("10.10.1.0/24"),
@@ -158,12 +135,7 @@ func TestResourceGroups_DeleteRemovesContents(t *testing.T) {
 	otherVNet := h.VNet(other, "vnet1", "10.10.0.0/16")
 
 	var inRG []string
-	pager := h.Res.NewListByResourceGroupPager(rg, nil)
-	for pager.More() {
-		page, err := pager.NextPage(h.Ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, page := range allPages(h, h.Res.NewListByResourceGroupPager(rg, nil)) {
 		inRG = append(inRG, names(page.Value, func(r *armresources.GenericResourceExpanded) *string { return r.ID })...)
 	}
 	for _, id := range []string{*v.ID, *rt.ID, *nsg.ID, *nic.ID} {
@@ -184,12 +156,7 @@ func TestResourceGroups_DeleteRemovesContents(t *testing.T) {
 
 	// Subscription-wide lists no longer show the group's contents.
 	var vnets []string
-	vp := h.Net.NewVirtualNetworksClient().NewListAllPager(nil)
-	for vp.More() {
-		page, err := vp.NextPage(h.Ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, page := range allPages(h, h.Net.NewVirtualNetworksClient().NewListAllPager(nil)) {
 		vnets = append(vnets, names(page.Value, func(v *armnetwork.VirtualNetwork) *string { return v.ID })...)
 	}
 	if slices.Contains(vnets, *v.ID) {
@@ -327,26 +294,13 @@ func TestResourceIDs_CaseInsensitive(t *testing.T) {
 	// second VNet) and keeps the original name.
 	ctx, resp := captured(h.Ctx)
 	upd, err := h.Net.NewVirtualNetworksClient().BeginCreateOrUpdate(ctx, strings.ToLower(rg), "MYVNET", VNetBody("192.168.0.0/16", "MYSUBNET=192.168.1.0/24"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if (*resp).StatusCode != http.StatusOK {
-		t.Errorf("PUT with other casing answered %d, want 200", (*resp).StatusCode)
-	}
-	res, err := upd.PollUntilDone(h.Ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	answered(t, "PUT with other casing", resp, err, http.StatusOK)
+	res := untilDone(t, h.Ctx, upd)
 	if *res.ID != canonVNet || len(res.Properties.Subnets) != 1 || *res.Properties.Subnets[0].ID != canonVNet+"/subnets/mySubnet" {
 		t.Errorf("after update: id %q subnets %v", *res.ID, names(res.Properties.Subnets, func(s *armnetwork.Subnet) *string { return s.ID }))
 	}
 	var all []string
-	pager := h.Net.NewVirtualNetworksClient().NewListPager(rg, nil)
-	for pager.More() {
-		page, err := pager.NextPage(h.Ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, page := range allPages(h, h.Net.NewVirtualNetworksClient().NewListPager(rg, nil)) {
 		all = append(all, names(page.Value, func(v *armnetwork.VirtualNetwork) *string { return v.ID })...)
 	}
 	if len(all) != 1 || all[0] != canonVNet {

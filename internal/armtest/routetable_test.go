@@ -23,9 +23,7 @@ func routeNames(rs []*armnetwork.Route) []string {
 }
 
 func TestRoutes_NextHopTypes(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 	rt, err := h.PutRouteTable(rg, "rt1", armnetwork.RouteTable{})
 	if err != nil {
 		t.Fatal(err)
@@ -77,12 +75,8 @@ func TestRoutes_NextHopTypes(t *testing.T) {
 	}
 	// Re-PUT of a route is an update (200).
 	ctx, resp := captured(h.Ctx)
-	if _, err := h.Net.NewRoutesClient().BeginCreateOrUpdate(ctx, rg, "rt1", "appliance", armnetwork.Route{Properties: route("10.244.0.0/24", armnetwork.RouteNextHopTypeVirtualAppliance, "192.168.1.5")}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if (*resp).StatusCode != http.StatusOK {
-		t.Errorf("route update answered %d, want 200", (*resp).StatusCode)
-	}
+	_, err = h.Net.NewRoutesClient().BeginCreateOrUpdate(ctx, rg, "rt1", "appliance", armnetwork.Route{Properties: route("10.244.0.0/24", armnetwork.RouteNextHopTypeVirtualAppliance, "192.168.1.5")}, nil)
+	answered(t, "route update", resp, err, http.StatusOK)
 
 	bad := []struct {
 		name  string

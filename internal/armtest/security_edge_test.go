@@ -41,9 +41,7 @@ var securityGUID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
 // resource type 'T'. List of available regions for the resource type is
 // '…'.", Azure/azure-rest-api-specs#8347).
 func TestSecurity_Location_UnknownRegionRefused(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 	const av = "?api-version=2024-05-01"
 
 	for _, loc := range []string{"mars", "eastus\r\nX-Injected: 1", "east us\x00", "../eastus", strings.Repeat("a", 5000)} {
@@ -120,9 +118,7 @@ func TestSecurity_Location_ListLocations(t *testing.T) {
 // fresh GUID / nothing), and an api-version carrying CR LF or NUL (which
 // would reach the Location and Azure-AsyncOperation URLs) is refused.
 func TestSecurity_Headers_NoControlCharacters(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 	v := h.VNet(rg, "vnet1", "10.61.0.0/16")
 	before := h.Snapshot(*v.ID)
 
@@ -203,9 +199,7 @@ func rawTLSRequest(t *testing.T, e *Env, raw string) *http.Response {
 // MicrosoftDocs/azure-docs#112377). Before the fix, the id of a VNet was
 // loaded as an identity and the cluster PUT panicked (500).
 func TestSecurity_UserAssignedIdentities_NotAnIdentityID(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 	v := h.VNet(rg, "vnet1", "10.62.0.0/16", "s1=10.62.1.0/24")
 	goodID := h.RGID(rg) + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1"
 	if r := h.Do(http.MethodPut, goodID+"?api-version=2023-01-31", map[string]any{"location": "eastus"}); r.Status != http.StatusCreated {
@@ -505,9 +499,7 @@ func TestSecurity_Exhaustion_TokenEndpointRateLimited(t *testing.T) {
 // provider's error codes, package apierror). Both ways to add pools are
 // bounded: a cluster PUT with 101 profiles and a 101st agentPools PUT.
 func TestSecurity_Exhaustion_AgentPoolLimit(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	rg := h.NewRG()
+	h, rg := parallelRG(t)
 	clusterID := h.RGID(rg) + "/providers/Microsoft.ContainerService/managedClusters/aks1"
 	pools := func(n int) []any {
 		out := []any{map[string]any{"name": "system", "count": 1, "vmSize": "Standard_DS2_v2", "mode": "System", "osType": "Linux"}}

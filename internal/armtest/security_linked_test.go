@@ -58,16 +58,8 @@ func newLinkedFixture(t *testing.T) *linkedFixture {
 	f.vnetA = *admin.VNet(f.rgA, "vnetA", "10.1.0.0/16", "s1=10.1.1.0/24").ID
 	f.subnetA = f.vnetA + "/subnets/s1"
 	f.subnetB = *admin.VNet(f.rgB, "vnetB", "10.2.0.0/16", "sb=10.2.1.0/24").ID + "/subnets/sb"
-	rt, err := admin.PutRouteTable(f.rgB, "rtB", armnetwork.RouteTable{})
-	if err != nil {
-		t.Fatalf("route table: %v", err)
-	}
-	f.rtB = *rt.ID
-	nsg, err := admin.PutNSG(f.rgB, "nsgB", armnetwork.SecurityGroup{})
-	if err != nil {
-		t.Fatalf("nsg: %v", err)
-	}
-	f.nsgB = *nsg.ID
+	rt, nsg := admin.tableAndNSG(f.rgB, "rtB", "nsgB")
+	f.rtB, f.nsgB = *rt.ID, *nsg.ID
 	id, err := admin.MSI.CreateOrUpdate(admin.Ctx, f.rgB, "idB", armmsi.Identity{Location: to.Ptr("eastus")}, nil)
 	if err != nil {
 		t.Fatalf("identity: %v", err)
