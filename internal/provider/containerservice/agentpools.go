@@ -3,6 +3,7 @@ package containerservice
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"regexp"
 	"strings"
 	"time"
@@ -12,7 +13,6 @@ import (
 	"github.com/aksnet/aksnet/internal/arm"
 	"github.com/aksnet/aksnet/internal/azerr"
 	"github.com/aksnet/aksnet/internal/kubenet"
-	"github.com/aksnet/aksnet/internal/provider/authorization"
 	"github.com/aksnet/aksnet/internal/provider/network"
 )
 
@@ -101,63 +101,43 @@ func (p *Provider) addPool(c *arm.Call, st *clusterState, props *armcontainerser
 	if err := checkPoolCount(arm.LastName(st.ClusterID), len(st.Pools)+1, "name"); err != nil {
 		return err
 	}
-	subnetID := str(props.VnetSubnetID)
-	if subnetID == "" {
-		subnetID = st.Pools[0].SubnetID
-	}
-	sn, err := network.LookupSubnet(c, subnetID, "properties.vnetSubnetID")
+	sn, err := newPoolSubnet(c, st, str(props.VnetSubnetID))
 	if err != nil {
 		return err
-	}
-	if !strings.EqualFold(sn.RouteTableID, st.RouteTableID) {
-		return azerr.BadRequest("ExistingRouteTableNotAssociatedWithSubnet", "properties.vnetSubnetID",
-			"All subnets of a kubenet cluster must use one route table: subnet %s has route table '%s' but the cluster uses '%s'.", sn.Name, sn.RouteTableID, st.RouteTableID)
 	}
 	var old armcontainerservice.ManagedCluster
 	if _, err := c.Load(st.ClusterID, &old); err != nil {
 		return err
 	}
-	prof := networkProfileOf(old.Properties.NetworkProfile)
 	pool := kubenet.Pool{Name: c.Name, Count: i32(props.Count, 1), MaxPods: i32(props.MaxPods, 0), OSType: osType, SubnetPrefix: sn.Prefix}
-	kubenet.ApplyPoolDefaults(&pool, prof.NetworkPlugin)
-	spec := kubenet.ClusterSpec{Profile: prof, VNetPrefixes: sn.VNetPrefixes, MaxRoutes: p.opts.MaxRoutesPerTable, Pools: []kubenet.Pool{pool}}
-	for _, existing := range st.Pools {
-		spec.Pools = append(spec.Pools, kubenet.Pool{Name: existing.Name, Count: len(existing.Nodes), MaxPods: existing.MaxPods, Index: len(spec.Pools)})
-	}
-	if err := kubenet.Validate(spec); err != nil {
-		if e, ok := azerr.As(err); ok && strings.HasPrefix(e.Target, "properties.agentPoolProfiles[0]") {
-			e.Target = "properties" + strings.TrimPrefix(e.Target, "properties.agentPoolProfiles[0]")
-		}
+	if err := p.validateNewPool(st, networkProfileOf(old.Properties.NetworkProfile), &pool, sn.VNetPrefixes); err != nil {
 		return err
 	}
 	if owner, ok := c.R.Get(subnetOwnerKey(sn.ID)); ok && !strings.EqualFold(string(owner), st.ClusterID) {
 		return azerr.BadRequest(CodeSubnetInUseByAnotherCluster, "properties.vnetSubnetID",
 			"Subnet %s is already used by kubenet cluster %s; kubenet clusters can't share a subnet.", sn.ID, string(owner))
 	}
-	if !containsFold(st.SubnetIDs, sn.ID) {
+	newSubnet := !containsFold(st.SubnetIDs, sn.ID)
+	if newSubnet {
 		// A new subnet needs the cluster identity's permission, as the
 		// cluster's first did.
-		for _, a := range subnetActions {
-			if !authorization.HasPermissions(c.R, st.PrincipalID, sn.ID, a) {
-				return linkedAuthorizationFailed(st.PrincipalID, a, sn.ID, "properties.vnetSubnetID")
-			}
+		if err := checkSubnetPermissions(c, st.PrincipalID, sn.ID, "properties.vnetSubnetID"); err != nil {
+			return err
 		}
 	}
-	mode := "User"
-	if props.Mode != nil {
-		mode = string(*props.Mode)
-	}
-	vmSize := str(props.VMSize)
-	if vmSize == "" {
-		vmSize = "Standard_DS2_v2"
-	}
-	ps := poolState{Name: c.Name, SubnetID: sn.ID, VMSize: vmSize, MaxPods: pool.MaxPods, Mode: mode,
+	ps := poolState{Name: c.Name, SubnetID: sn.ID, VMSize: str(props.VMSize), MaxPods: pool.MaxPods, Mode: "User",
 		VMSSID: st.NodeRGID + "/providers/Microsoft.Compute/virtualMachineScaleSets/" + kubenet.VMSSName(c.Name, st.ID8)}
+	if props.Mode != nil {
+		ps.Mode = string(*props.Mode)
+	}
+	if ps.VMSize == "" {
+		ps.VMSize = "Standard_DS2_v2"
+	}
 	st.Pools = append(st.Pools, ps)
 	if err := p.addNodes(c, st, &st.Pools[len(st.Pools)-1], pool.Count, "properties.count"); err != nil {
 		return err
 	}
-	if !containsFold(st.SubnetIDs, sn.ID) {
+	if newSubnet {
 		st.SubnetIDs = append(st.SubnetIDs, sn.ID)
 		c.Tx.Put(subnetOwnerKey(sn.ID), []byte(st.ClusterID))
 		c.SetRefs(st.ClusterID, st.SubnetIDs...)
@@ -169,6 +149,38 @@ func (p *Provider) addPool(c *arm.Call, st *clusterState, props *armcontainerser
 	prof2.Name = to.Ptr(c.Name)
 	old.Properties.AgentPoolProfiles = append(old.Properties.AgentPoolProfiles, &prof2)
 	return c.Save(st.ClusterID, old)
+}
+
+// newPoolSubnet reads the subnet subnetID of a new pool ("" for the
+// cluster's first subnet), which must have the cluster's route table.
+func newPoolSubnet(c *arm.Call, st *clusterState, subnetID string) (network.SubnetInfo, error) {
+	if subnetID == "" {
+		subnetID = st.Pools[0].SubnetID
+	}
+	sn, err := network.LookupSubnet(c, subnetID, "properties.vnetSubnetID")
+	if err != nil {
+		return network.SubnetInfo{}, err
+	}
+	if !strings.EqualFold(sn.RouteTableID, st.RouteTableID) {
+		return network.SubnetInfo{}, azerr.BadRequest("ExistingRouteTableNotAssociatedWithSubnet", "properties.vnetSubnetID",
+			"All subnets of a kubenet cluster must use one route table: subnet %s has route table '%s' but the cluster uses '%s'.", sn.Name, sn.RouteTableID, st.RouteTableID)
+	}
+	return sn, nil
+}
+
+// validateNewPool fills pool's defaults and checks the article's rules for
+// the cluster with pool added; errors name the pool body's fields.
+func (p *Provider) validateNewPool(st *clusterState, prof kubenet.NetworkProfile, pool *kubenet.Pool, vnetPrefixes []netip.Prefix) error {
+	kubenet.ApplyPoolDefaults(pool, prof.NetworkPlugin)
+	spec := kubenet.ClusterSpec{Profile: prof, VNetPrefixes: vnetPrefixes, MaxRoutes: p.opts.MaxRoutesPerTable, Pools: []kubenet.Pool{*pool}}
+	for _, existing := range st.Pools {
+		spec.Pools = append(spec.Pools, kubenet.Pool{Name: existing.Name, Count: len(existing.Nodes), MaxPods: existing.MaxPods, Index: len(spec.Pools)})
+	}
+	err := kubenet.Validate(spec)
+	if e, ok := azerr.As(err); ok && strings.HasPrefix(e.Target, "properties.agentPoolProfiles[0]") {
+		e.Target = "properties" + strings.TrimPrefix(e.Target, "properties.agentPoolProfiles[0]")
+	}
+	return err
 }
 
 func containsFold(ss []string, s string) bool {
@@ -195,16 +207,8 @@ func (p *Provider) deleteAgentPool(c *arm.Call) error {
 	if pool == nil {
 		return nil
 	}
-	if strings.EqualFold(pool.Mode, "System") {
-		systems := 0
-		for _, q := range st.Pools {
-			if strings.EqualFold(q.Mode, "System") {
-				systems++
-			}
-		}
-		if systems == 1 {
-			return azerr.BadRequest("OperationNotAllowed", "name", "Agent pool %s is the cluster's only System pool and can't be deleted.", pool.Name)
-		}
+	if st.onlySystemPool(pool) {
+		return azerr.BadRequest("OperationNotAllowed", "name", "Agent pool %s is the cluster's only System pool and can't be deleted.", pool.Name)
 	}
 	if err := p.removeNodes(c, st, pool, len(pool.Nodes)); err != nil {
 		return err
@@ -236,4 +240,18 @@ func (p *Provider) deleteAgentPool(c *arm.Call) error {
 	saveState(c.Tx, st)
 	_, err := p.renderCluster(c, st, &mc)
 	return err
+}
+
+// onlySystemPool reports whether pool is the cluster's one System pool.
+func (st *clusterState) onlySystemPool(pool *poolState) bool {
+	if !strings.EqualFold(pool.Mode, "System") {
+		return false
+	}
+	systems := 0
+	for _, q := range st.Pools {
+		if strings.EqualFold(q.Mode, "System") {
+			systems++
+		}
+	}
+	return systems == 1
 }

@@ -23,36 +23,9 @@ import (
 // the operation in flight once every node has its route. It reports whether
 // st changed; the caller saves it.
 func (p *Provider) reconcile(c *arm.Call, st *clusterState, now time.Time) (bool, error) {
-	changed := false
-	if !st.PermissionsOK {
-		ok := true
-		for _, sn := range st.SubnetIDs {
-			if !authorization.HasPermissions(c.R, st.PrincipalID, sn, subnetActions...) {
-				ok = false
-			}
-		}
-		if ok && p.opts.PropagationDelay > 0 {
-			if st.PermissionSeen.IsZero() {
-				st.PermissionSeen, changed = now, true
-			}
-			ok = !now.Before(st.PermissionSeen.Add(p.opts.PropagationDelay))
-		}
-		switch {
-		case ok:
-			st.PermissionsOK, changed = true, true
-		case st.Operation != "" && now.After(st.PermissionDeadline):
-			err := linkedAuthorizationFailed(st.PrincipalID, subnetActions[0], strings.Join(st.SubnetIDs, ","), "identity")
-			if e, ok := azerr.As(err); ok {
-				e.Message += " No role assignment arrived within " + p.opts.PermissionWait.String() + "."
-			}
-			if ferr := arm.FinishOperation(c.Tx, st.Operation, err); ferr != nil {
-				return changed, ferr
-			}
-			st.Operation, st.Failed = "", true
-			return true, nil
-		default:
-			return changed, nil
-		}
+	proceed, changed, err := p.awaitPermissions(c, st, now)
+	if !proceed || err != nil {
+		return changed, err
 	}
 	done, routesChanged, err := p.reconcileRoutes(c, st)
 	if err != nil {
@@ -66,6 +39,46 @@ func (p *Provider) reconcile(c *arm.Call, st *clusterState, now time.Time) (bool
 		changed = true
 	}
 	return changed || routesChanged, nil
+}
+
+// awaitPermissions is reconcile's first step: until the cluster identity
+// holds the subnet actions on every subnet (for PropagationDelay past when
+// it was first seen to), it waits, and fails the operation in flight
+// once PermissionDeadline has passed. proceed reports that the permissions
+// hold; changed that st changed.
+func (p *Provider) awaitPermissions(c *arm.Call, st *clusterState, now time.Time) (proceed, changed bool, err error) {
+	if st.PermissionsOK {
+		return true, false, nil
+	}
+	ok := true
+	for _, sn := range st.SubnetIDs {
+		if !authorization.HasPermissions(c.R, st.PrincipalID, sn, subnetActions...) {
+			ok = false
+		}
+	}
+	if ok && p.opts.PropagationDelay > 0 {
+		if st.PermissionSeen.IsZero() {
+			st.PermissionSeen, changed = now, true
+		}
+		ok = !now.Before(st.PermissionSeen.Add(p.opts.PropagationDelay))
+	}
+	switch {
+	case ok:
+		st.PermissionsOK = true
+		return true, true, nil
+	case st.Operation != "" && now.After(st.PermissionDeadline):
+		err := linkedAuthorizationFailed(st.PrincipalID, subnetActions[0], strings.Join(st.SubnetIDs, ","), "identity")
+		if e, ok := azerr.As(err); ok {
+			e.Message += " No role assignment arrived within " + p.opts.PermissionWait.String() + "."
+		}
+		if ferr := arm.FinishOperation(c.Tx, st.Operation, err); ferr != nil {
+			return false, changed, ferr
+		}
+		st.Operation, st.Failed = "", true
+		return false, true, nil
+	default:
+		return false, changed, nil
+	}
 }
 
 // desiredRoutes lists the route each node needs.

@@ -288,6 +288,18 @@ func (p *Provider) identityOf(c *arm.Call, mc *armcontainerservice.ManagedCluste
 	return "", false, nil
 }
 
+// checkSubnetPermissions answers LinkedAuthorizationFailed when principal
+// lacks one of the subnet actions on subnet sn; target names the subnet in
+// the request.
+func checkSubnetPermissions(c *arm.Call, principal, sn, target string) error {
+	for _, a := range subnetActions {
+		if !authorization.HasPermissions(c.R, principal, sn, a) {
+			return linkedAuthorizationFailed(principal, a, sn, target)
+		}
+	}
+	return nil
+}
+
 // linkedAuthorizationFailed is ARM's answer when the cluster identity lacks
 // an action on a linked resource.
 func linkedAuthorizationFailed(principal, action, scope, target string) error {
@@ -296,83 +308,34 @@ func linkedAuthorizationFailed(principal, action, scope, target string) error {
 		principal, action, scope, subnetActions[0], subnetActions[1])
 }
 
+// createCluster creates the cluster mc in location loc: it checks the
+// request, sets up the cluster identity and the node resource group, places
+// the nodes, starts the create operation and runs a first reconcile.
 func (p *Provider) createCluster(c *arm.Call, mc *armcontainerservice.ManagedCluster, loc string) ([]byte, error) {
 	if err := c.AuthorizeLinked(clusterLinks(mc)...); err != nil {
 		return nil, err
 	}
 	props := mc.Properties
-	if sp := props.ServicePrincipalProfile; sp != nil && sp.ClientID != nil && *sp.ClientID != "" && !strings.EqualFold(*sp.ClientID, "msi") {
-		return nil, azerr.BadRequest("InvalidParameter", "properties.servicePrincipalProfile.clientId",
-			"aksnet clusters use managed identities; servicePrincipalProfile.clientId must be 'msi', not '%s'.", *sp.ClientID)
+	if err := checkServicePrincipal(props.ServicePrincipalProfile); err != nil {
+		return nil, err
 	}
 	nodeRGID, err := nodeResourceGroupID(c, props, loc)
 	if err != nil {
 		return nil, err
 	}
-	prof := networkProfileOf(props.NetworkProfile)
-	kubenet.ApplyDefaults(&prof)
-	pools, vnetPrefixes, err := resolvePools(c, props.AgentPoolProfiles)
+	req, err := p.readClusterRequest(c, props)
 	if err != nil {
 		return nil, err
-	}
-	managedVNet := pools[0].subnet.ID == ""
-	if managedVNet {
-		vnetPrefixes = []netip.Prefix{netip.MustParsePrefix("10.224.0.0/12")}
-		for i := range pools {
-			pools[i].pool.SubnetPrefix = netip.MustParsePrefix("10.224.0.0/16")
-		}
-	}
-	spec := kubenet.ClusterSpec{Profile: prof, VNetPrefixes: vnetPrefixes, MaxRoutes: p.opts.MaxRoutesPerTable}
-	for _, pr := range pools {
-		kubenet.ApplyPoolDefaults(&pr.pool, prof.NetworkPlugin)
-		spec.Pools = append(spec.Pools, pr.pool)
-	}
-	if a := props.AddonProfiles["aciConnectorLinux"]; a != nil && a.Enabled != nil && *a.Enabled {
-		spec.VirtualNodeAddon = true
-	}
-	// The cluster's route table: the one its subnets already have, which
-	// must be the same for all of them.
-	rtID, subnetIDs, err := sharedRouteTable(pools)
-	if err != nil {
-		return nil, err
-	}
-	if rtID != "" {
-		info, ok := network.LookupRouteTable(c, rtID)
-		if !ok {
-			return nil, azerr.BadRequest("InvalidResourceReference", pools[0].target+".vnetSubnetID", "Route table %s of the cluster's subnet was not found.", rtID)
-		}
-		for _, r := range info.Routes {
-			if !kubenet.IsManagedRouteName(r.Name) {
-				spec.CustomRoutes++
-			}
-		}
-	}
-	// The ranges are parsed here, once: the state keeps them typed.
-	ranges, err := kubenet.ValidateRanges(spec)
-	if err != nil {
-		return nil, err
-	}
-	for _, sn := range subnetIDs {
-		if owner, ok := c.R.Get(subnetOwnerKey(sn)); ok {
-			return nil, azerr.BadRequest(CodeSubnetInUseByAnotherCluster, pools[0].target+".vnetSubnetID",
-				"Subnet %s is already used by kubenet cluster %s; kubenet clusters can't share a subnet.", sn, string(owner))
-		}
-	}
-	if rtID != "" {
-		if owner, ok := c.R.Get(routeTableOwnerKey(rtID)); ok {
-			return nil, azerr.BadRequest(CodeRouteTableInUseByAnotherCluster, pools[0].target+".vnetSubnetID",
-				"Route table %s is already used by cluster %s; a route table can't be shared between clusters.", rtID, string(owner))
-		}
 	}
 	principal, userAssigned, err := p.identityOf(c, mc)
 	if err != nil {
 		return nil, err
 	}
-	st := &clusterState{ClusterID: c.ID, ID8: kubenet.ClusterID8(c.ID), Location: loc, PodCIDR: ranges.PodCIDR, ServiceCIDR: ranges.ServiceCIDR,
-		DNSServiceIP: ranges.DNSServiceIP, RouteTableID: rtID, BYORouteTable: rtID != "", SubnetIDs: subnetIDs, PrincipalID: principal, UserAssigned: userAssigned}
-	if userAssigned && !managedVNet {
+	st := &clusterState{ClusterID: c.ID, ID8: kubenet.ClusterID8(c.ID), Location: loc, PodCIDR: req.ranges.PodCIDR, ServiceCIDR: req.ranges.ServiceCIDR,
+		DNSServiceIP: req.ranges.DNSServiceIP, RouteTableID: req.rtID, BYORouteTable: req.rtID != "", SubnetIDs: req.subnetIDs, PrincipalID: principal, UserAssigned: userAssigned}
+	if userAssigned && !req.managedVNet {
 		// A user-assigned identity must hold its permissions before creation.
-		if err := p.checkPermissions(c, st, pools[0].target+".vnetSubnetID"); err != nil {
+		if err := p.checkPermissions(c, st, req.pools[0].target+".vnetSubnetID"); err != nil {
 			return nil, err
 		}
 	}
@@ -380,41 +343,154 @@ func (p *Provider) createCluster(c *arm.Call, mc *armcontainerservice.ManagedClu
 	if err := p.createNodeResourceGroup(c, st, arm.LastName(c.ID)); err != nil {
 		return nil, err
 	}
-	if managedVNet {
-		sid, err := createManagedVNet(c, st)
-		if err != nil {
-			return nil, err
-		}
-		st.SubnetIDs = []string{sid}
-		for i := range pools {
-			pools[i].subnet.ID = sid
-		}
-		if err := network.SetSubnetRouteTable(c, sid, st.RouteTableID); err != nil {
-			return nil, err
-		}
+	if err := p.placeNodes(c, st, req); err != nil {
+		return nil, err
 	}
-	for i, pr := range pools {
-		ps := poolState{Name: pr.pool.Name, SubnetID: pr.subnet.ID, VMSize: vmSizeOf(pr.profile), MaxPods: spec.Pools[i].MaxPods, Mode: poolMode(pr.profile, i)}
-		ps.VMSSID = st.NodeRGID + "/providers/Microsoft.Compute/virtualMachineScaleSets/" + kubenet.VMSSName(ps.Name, st.ID8)
-		st.Pools = append(st.Pools, ps)
-		if err := p.addNodes(c, st, &st.Pools[i], pr.pool.Count, pr.target+".count"); err != nil {
-			return nil, err
-		}
-	}
-	for _, sn := range st.SubnetIDs {
-		c.Tx.Put(subnetOwnerKey(sn), []byte(c.ID))
-	}
-	c.SetRefs(c.ID, st.SubnetIDs...)
-	st.PermissionsOK = userAssigned || managedVNet
+	st.PermissionsOK = userAssigned || req.managedVNet
 	st.PermissionDeadline = time.Now().Add(p.opts.PermissionWait)
 	st.Operation, st.OperationKind = c.StartOperation(loc), "Creating"
-	p.fillDefaults(c, mc, prof, loc, st)
+	p.fillDefaults(c, mc, req.prof, loc, st)
 	if _, err := p.reconcile(c, st, time.Now()); err != nil {
 		return nil, err
 	}
 	saveState(c.Tx, st)
 	c.AfterCommit(func() { p.ctrl.enqueue(c.ID) })
 	return p.renderCluster(c, st, mc)
+}
+
+// checkServicePrincipal refuses a service principal: aksnet clusters use
+// managed identities, which az spells as the client id "msi".
+func checkServicePrincipal(sp *armcontainerservice.ManagedClusterServicePrincipalProfile) error {
+	if sp != nil && sp.ClientID != nil && *sp.ClientID != "" && !strings.EqualFold(*sp.ClientID, "msi") {
+		return azerr.BadRequest("InvalidParameter", "properties.servicePrincipalProfile.clientId",
+			"aksnet clusters use managed identities; servicePrincipalProfile.clientId must be 'msi', not '%s'.", *sp.ClientID)
+	}
+	return nil
+}
+
+// clusterRequest is a create request's network side, read and checked.
+type clusterRequest struct {
+	prof  kubenet.NetworkProfile
+	pools []poolRequest
+	// spec is what kubenet checked; its pools carry their defaults.
+	spec kubenet.ClusterSpec
+	// managedVNet: no pool names a subnet, so AKS creates the VNet.
+	managedVNet bool
+	// rtID is the route table the pools' subnets share ("" for none).
+	rtID      string
+	subnetIDs []string
+	// ranges are the cluster's ranges, parsed here once: the state keeps
+	// them typed.
+	ranges kubenet.Ranges
+}
+
+// readClusterRequest reads the network profile and the pools of a create
+// request, fills kubenet's defaults and checks the article's rules, and
+// refuses a subnet or route table that another cluster already uses.
+func (p *Provider) readClusterRequest(c *arm.Call, props *armcontainerservice.ManagedClusterProperties) (*clusterRequest, error) {
+	req := &clusterRequest{prof: networkProfileOf(props.NetworkProfile)}
+	kubenet.ApplyDefaults(&req.prof)
+	pools, vnetPrefixes, err := resolvePools(c, props.AgentPoolProfiles)
+	if err != nil {
+		return nil, err
+	}
+	req.pools = pools
+	req.managedVNet = pools[0].subnet.ID == ""
+	if req.managedVNet {
+		vnetPrefixes = []netip.Prefix{netip.MustParsePrefix("10.224.0.0/12")}
+		for i := range pools {
+			pools[i].pool.SubnetPrefix = netip.MustParsePrefix("10.224.0.0/16")
+		}
+	}
+	req.spec = kubenet.ClusterSpec{Profile: req.prof, VNetPrefixes: vnetPrefixes, MaxRoutes: p.opts.MaxRoutesPerTable}
+	for _, pr := range pools {
+		kubenet.ApplyPoolDefaults(&pr.pool, req.prof.NetworkPlugin)
+		req.spec.Pools = append(req.spec.Pools, pr.pool)
+	}
+	if a := props.AddonProfiles["aciConnectorLinux"]; a != nil && a.Enabled != nil && *a.Enabled {
+		req.spec.VirtualNodeAddon = true
+	}
+	// The cluster's route table: the one its subnets already have, which
+	// must be the same for all of them.
+	if req.rtID, req.subnetIDs, err = sharedRouteTable(pools); err != nil {
+		return nil, err
+	}
+	if req.spec.CustomRoutes, err = customRouteCount(c, req.rtID, pools[0].target+".vnetSubnetID"); err != nil {
+		return nil, err
+	}
+	if req.ranges, err = kubenet.ValidateRanges(req.spec); err != nil {
+		return nil, err
+	}
+	return req, checkUnshared(c, req.subnetIDs, req.rtID, pools[0].target+".vnetSubnetID")
+}
+
+// customRouteCount counts the routes of route table rtID ("" for none) that
+// the cluster does not manage; target names the subnet that brings it.
+func customRouteCount(c *arm.Call, rtID, target string) (int, error) {
+	if rtID == "" {
+		return 0, nil
+	}
+	info, ok := network.LookupRouteTable(c, rtID)
+	if !ok {
+		return 0, azerr.BadRequest("InvalidResourceReference", target, "Route table %s of the cluster's subnet was not found.", rtID)
+	}
+	n := 0
+	for _, r := range info.Routes {
+		if !kubenet.IsManagedRouteName(r.Name) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// checkUnshared refuses subnets or a route table ("" for none) that another
+// kubenet cluster already uses; target names the first pool's subnet.
+func checkUnshared(c *arm.Call, subnetIDs []string, rtID, target string) error {
+	for _, sn := range subnetIDs {
+		if owner, ok := c.R.Get(subnetOwnerKey(sn)); ok {
+			return azerr.BadRequest(CodeSubnetInUseByAnotherCluster, target,
+				"Subnet %s is already used by kubenet cluster %s; kubenet clusters can't share a subnet.", sn, string(owner))
+		}
+	}
+	if rtID != "" {
+		if owner, ok := c.R.Get(routeTableOwnerKey(rtID)); ok {
+			return azerr.BadRequest(CodeRouteTableInUseByAnotherCluster, target,
+				"Route table %s is already used by cluster %s; a route table can't be shared between clusters.", rtID, string(owner))
+		}
+	}
+	return nil
+}
+
+// placeNodes creates the managed VNet when the request names no subnet,
+// adds each pool's nodes, and records that the cluster owns its subnets.
+func (p *Provider) placeNodes(c *arm.Call, st *clusterState, req *clusterRequest) error {
+	pools := req.pools
+	if req.managedVNet {
+		sid, err := createManagedVNet(c, st)
+		if err != nil {
+			return err
+		}
+		st.SubnetIDs = []string{sid}
+		for i := range pools {
+			pools[i].subnet.ID = sid
+		}
+		if err := network.SetSubnetRouteTable(c, sid, st.RouteTableID); err != nil {
+			return err
+		}
+	}
+	for i, pr := range pools {
+		ps := poolState{Name: pr.pool.Name, SubnetID: pr.subnet.ID, VMSize: vmSizeOf(pr.profile), MaxPods: req.spec.Pools[i].MaxPods, Mode: poolMode(pr.profile, i)}
+		ps.VMSSID = st.NodeRGID + "/providers/Microsoft.Compute/virtualMachineScaleSets/" + kubenet.VMSSName(ps.Name, st.ID8)
+		st.Pools = append(st.Pools, ps)
+		if err := p.addNodes(c, st, &st.Pools[i], pr.pool.Count, pr.target+".count"); err != nil {
+			return err
+		}
+	}
+	for _, sn := range st.SubnetIDs {
+		c.Tx.Put(subnetOwnerKey(sn), []byte(c.ID))
+	}
+	c.SetRefs(c.ID, st.SubnetIDs...)
+	return nil
 }
 
 // sharedRouteTable returns the route table the pools' subnets share ("" when
@@ -448,10 +524,8 @@ func sharedRouteTable(pools []poolRequest) (string, []string, error) {
 // when a user-assigned identity can't write a bring-your-own route table.
 func (p *Provider) checkPermissions(c *arm.Call, st *clusterState, target string) error {
 	for _, sn := range st.SubnetIDs {
-		for _, a := range subnetActions {
-			if !authorization.HasPermissions(c.R, st.PrincipalID, sn, a) {
-				return linkedAuthorizationFailed(st.PrincipalID, a, sn, target)
-			}
+		if err := checkSubnetPermissions(c, st.PrincipalID, sn, target); err != nil {
+			return err
 		}
 	}
 	if st.BYORouteTable && st.UserAssigned && !authorization.HasPermissions(c.R, st.PrincipalID, st.RouteTableID, rtActions...) {

@@ -55,65 +55,13 @@ func (w *workloads) putPod(c *arm.Call) ([]byte, error) {
 		return w.render(c.Existing), nil
 	}
 	pods := Pods(c.R, c.Parent)
-	var node *Node
-	if p.NodeName != "" {
-		for i := range info.Nodes {
-			if strings.EqualFold(info.Nodes[i].Name, p.NodeName) {
-				node = &info.Nodes[i]
-			}
-		}
-		if node == nil {
-			return nil, azerr.BadRequest(CodeNodeNotFound, "properties.nodeName", "Cluster %s has no node '%s'.", arm.LastName(c.Parent), p.NodeName)
-		}
-	} else {
-		best := -1
-		for i := range info.Nodes {
-			n := 0
-			for _, q := range pods {
-				if q.Node == info.Nodes[i].Name {
-					n++
-				}
-			}
-			if best < 0 || n < best {
-				best, node = n, &info.Nodes[i]
-			}
-		}
-		if node == nil {
-			return nil, azerr.BadRequest(CodeNodeNotFound, "properties.nodeName", "Cluster %s has no nodes.", arm.LastName(c.Parent))
-		}
+	node, err := podNode(arm.LastName(c.Parent), info.Nodes, pods, p.NodeName)
+	if err != nil {
+		return nil, err
 	}
-	var ip netip.Addr
-	if p.HostNetwork {
-		for _, q := range pods {
-			if q.HostNetwork && q.Node == node.Name {
-				return nil, azerr.Conflict(CodeHostPortConflict, "properties.hostNetwork",
-					"Node %s already runs host-network pod %s, whose echo holds the node's port 8080.", node.Name, q.Name)
-			}
-		}
-		ip = node.IP
-	} else {
-		var used []netip.Addr
-		for _, q := range pods {
-			if q.Node == node.Name && !q.HostNetwork {
-				used = append(used, q.IP)
-			}
-		}
-		var last netip.Addr
-		if raw, ok := c.R.Get(podIPAMKey(c.Parent, node.Name)); ok {
-			var err error
-			if last, err = netip.ParseAddr(string(raw)); err != nil {
-				return nil, fmt.Errorf("pod IPAM record of node %s: %w", node.Name, err)
-			}
-		}
-		a, err := PodRange(node.PodCIDR).Next(used, last)
-		if errors.Is(err, kubenet.ErrPodRangeFull) {
-			return nil, azerr.Conflict(CodePodCIDRFull, "properties.nodeName", "Node %s has no free address left in its pod CIDR %s.", node.Name, node.PodCIDR)
-		}
-		if err != nil {
-			return nil, err
-		}
-		ip = a
-		c.Tx.Put(podIPAMKey(c.Parent, node.Name), []byte(a.String()))
+	ip, err := podAddress(c, node, pods, p.HostNetwork)
+	if err != nil {
+		return nil, err
 	}
 	doc := podDoc{ID: c.ID, Name: c.Name, Type: TypePod, Properties: podProps{NodeName: node.Name, PodIP: ip,
 		HostNetwork: p.HostNetwork, ProvisioningState: "Succeeded"}}
@@ -122,6 +70,74 @@ func (w *workloads) putPod(c *arm.Call) ([]byte, error) {
 		return nil, err
 	}
 	return w.render(raw), nil
+}
+
+// podNode is the node of cluster a new pod goes to: the one named (any
+// casing), or, when name is "", the one with the fewest of the cluster's pods.
+func podNode(cluster string, nodes []Node, pods []PodInfo, name string) (*Node, error) {
+	if name != "" {
+		var node *Node
+		for i := range nodes {
+			if strings.EqualFold(nodes[i].Name, name) {
+				node = &nodes[i]
+			}
+		}
+		if node == nil {
+			return nil, azerr.BadRequest(CodeNodeNotFound, "properties.nodeName", "Cluster %s has no node '%s'.", cluster, name)
+		}
+		return node, nil
+	}
+	perNode := map[string]int{}
+	for _, q := range pods {
+		perNode[q.Node]++
+	}
+	var node *Node
+	for i := range nodes {
+		if n := perNode[nodes[i].Name]; node == nil || n < perNode[node.Name] {
+			node = &nodes[i]
+		}
+	}
+	if node == nil {
+		return nil, azerr.BadRequest(CodeNodeNotFound, "properties.nodeName", "Cluster %s has no nodes.", cluster)
+	}
+	return node, nil
+}
+
+// podAddress is the address of a new pod on node: the node's own for a
+// host-network pod (one per node), else the next free address of the node's
+// pod range by host-local's rules, which it records as the node's last.
+func podAddress(c *arm.Call, node *Node, pods []PodInfo, hostNetwork bool) (netip.Addr, error) {
+	if hostNetwork {
+		for _, q := range pods {
+			if q.HostNetwork && q.Node == node.Name {
+				return netip.Addr{}, azerr.Conflict(CodeHostPortConflict, "properties.hostNetwork",
+					"Node %s already runs host-network pod %s, whose echo holds the node's port 8080.", node.Name, q.Name)
+			}
+		}
+		return node.IP, nil
+	}
+	var used []netip.Addr
+	for _, q := range pods {
+		if q.Node == node.Name && !q.HostNetwork {
+			used = append(used, q.IP)
+		}
+	}
+	var last netip.Addr
+	if raw, ok := c.R.Get(podIPAMKey(c.Parent, node.Name)); ok {
+		var err error
+		if last, err = netip.ParseAddr(string(raw)); err != nil {
+			return netip.Addr{}, fmt.Errorf("pod IPAM record of node %s: %w", node.Name, err)
+		}
+	}
+	a, err := PodRange(node.PodCIDR).Next(used, last)
+	if errors.Is(err, kubenet.ErrPodRangeFull) {
+		return netip.Addr{}, azerr.Conflict(CodePodCIDRFull, "properties.nodeName", "Node %s has no free address left in its pod CIDR %s.", node.Name, node.PodCIDR)
+	}
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	c.Tx.Put(podIPAMKey(c.Parent, node.Name), []byte(a.String()))
+	return a, nil
 }
 
 // render sets properties.netns of a pod document to the namespace this

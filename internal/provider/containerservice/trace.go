@@ -335,13 +335,7 @@ func (t *tracer) run(req TraceRequest) (TraceAnswer, error) {
 
 	// The sending node's service rules (prerouting for pods, output for
 	// the node itself) run before it routes the packet.
-	var svcHop *fabric.Hop
-	dnat := false
-	if t.info.ServiceCIDR.IsValid() && t.info.ServiceCIDR.Contains(dst) {
-		hop, ndst, nport, ok := t.kubeProxy(srcNode, dst, dport, ans.Protocol)
-		svcHop, dnat = &hop, ok
-		in.Dst, in.DstPort = ndst, nport
-	}
+	svcHop, dnat := t.serviceRules(srcNode, &in, ans.Protocol)
 	for _, n := range t.nodes {
 		in.Nodes[n.IP] = t.fabricNode(&n)
 	}
@@ -363,17 +357,39 @@ func (t *tracer) run(req TraceRequest) (TraceAnswer, error) {
 	if res.TranslatedSource.IsValid() {
 		ans.TranslatedSource = res.TranslatedSource.String()
 	}
-	if dnat && res.Outcome == fabric.OutcomeDelivered && srcNode.PodCIDR.IsValid() && srcNode.PodCIDR.Contains(in.Dst) {
-		// DNATed traffic leaving on the node's own cbr0 is masqueraded,
-		// so that the endpoint's reply comes back through the node's NAT.
-		br := srcNode.PodCIDR.Masked().Addr().Next()
-		hop := fabric.Hop{Step: fabric.StepMasquerade, Decision: "masquerade DNATed traffic leaving on cbr0",
-			Detail: fmt.Sprintf("the endpoint is on %s itself: source %s is SNATed to cbr0's address %s so that the reply returns through the NAT", srcNode.Name, ans.TranslatedSource, br)}
-		ans.Hops = slices.Insert(ans.Hops, len(ans.Hops)-1, hop)
-		ans.TranslatedSource = br.String()
+	if dnat && res.Outcome == fabric.OutcomeDelivered {
+		masqueradeOnCbr0(&ans, srcNode, in.Dst)
 	}
 	ans.Notes = t.notes(res, srcNode, in.Dst)
 	return ans, nil
+}
+
+// serviceRules runs the sending node's service rules on a packet to the
+// service range: it reports their hop (nil for a destination outside the
+// range) and whether they DNATed the packet, whose destination in then
+// holds.
+func (t *tracer) serviceRules(n *traceNode, in *fabric.TraceInput, proto string) (*fabric.Hop, bool) {
+	if !t.info.ServiceCIDR.IsValid() || !t.info.ServiceCIDR.Contains(in.Dst) {
+		return nil, false
+	}
+	hop, dst, port, dnat := t.kubeProxy(n, in.Dst, in.DstPort, proto)
+	in.Dst, in.DstPort = dst, port
+	return &hop, dnat
+}
+
+// masqueradeOnCbr0 adds to the answer of a delivered, DNATed packet the
+// masquerade of node n when the endpoint dst is in its own pod CIDR.
+func masqueradeOnCbr0(ans *TraceAnswer, n *traceNode, dst netip.Addr) {
+	if !n.PodCIDR.IsValid() || !n.PodCIDR.Contains(dst) {
+		return
+	}
+	// DNATed traffic leaving on the node's own cbr0 is masqueraded, so that
+	// the endpoint's reply comes back through the node's NAT.
+	br := n.PodCIDR.Masked().Addr().Next()
+	hop := fabric.Hop{Step: fabric.StepMasquerade, Decision: "masquerade DNATed traffic leaving on cbr0",
+		Detail: fmt.Sprintf("the endpoint is on %s itself: source %s is SNATed to cbr0's address %s so that the reply returns through the NAT", n.Name, ans.TranslatedSource, br)}
+	ans.Hops = slices.Insert(ans.Hops, len(ans.Hops)-1, hop)
+	ans.TranslatedSource = br.String()
 }
 
 func protocolName(p string) string {
@@ -394,11 +410,10 @@ func protocolName(p string) string {
 // reports the hop, the destination after it, and whether it DNATed.
 func (t *tracer) kubeProxy(n *traceNode, dst netip.Addr, port int, proto string) (fabric.Hop, netip.Addr, int, bool) {
 	kp := func(decision, format string, args ...any) fabric.Hop {
-		return fabric.Hop{Step: StepKubeProxy, Decision: decision, Detail: fmt.Sprintf("kube-proxy on %s: ", n.Name) + fmt.Sprintf(format, args...)}
+		return kubeProxyHop(n, decision, format, args...)
 	}
-	tcpOrUDP := proto == fabric.ProtocolTcp || proto == fabric.ProtocolUdp
 	if dst == t.info.DNSServiceIP && t.dnsPod.IP.IsValid() {
-		if port == 53 && tcpOrUDP {
+		if port == 53 && (proto == fabric.ProtocolTcp || proto == fabric.ProtocolUdp) {
 			return kp(fmt.Sprintf("kube-dns service %s:53 DNAT", dst), "DNATs the cluster DNS service %s:53 to the cluster-DNS pod %s %s:53 on %s",
 				dst, t.dnsPod.Name, t.dnsPod.IP, t.dnsPod.Node), t.dnsPod.IP, 53, true
 		}
@@ -406,30 +421,9 @@ func (t *tracer) kubeProxy(n *traceNode, dst netip.Addr, port int, proto string)
 			dst, proto, port), dst, port, false
 	}
 	for _, s := range t.services {
-		if s.ClusterIP != dst {
-			continue
+		if s.ClusterIP == dst {
+			return t.serviceDNAT(n, s, dst, port, proto)
 		}
-		sproto := fabric.ProtocolTcp
-		if strings.EqualFold(s.Protocol, "UDP") {
-			sproto = fabric.ProtocolUdp
-		}
-		if s.Port != port || sproto != proto {
-			return kp(fmt.Sprintf("no rule for %s port %d of service %s", proto, port, s.Name),
-				"service %s serves %s port %d only; %s port %d has no rule and is routed like any address", s.Name, sproto, s.Port, proto, port), dst, port, false
-		}
-		var eps []PodInfo
-		for _, p := range t.pods {
-			if p.Name != DNSPodName && s.Selector != "" && strings.HasPrefix(p.Name, s.Selector) && p.IP.IsValid() {
-				eps = append(eps, p)
-			}
-		}
-		if len(eps) == 0 {
-			return kp(fmt.Sprintf("service %s %s:%d has no endpoints", s.Name, dst, port),
-				"no pod matches selector %q of service %s, so there is no DNAT rule: the packet is routed like any address", s.Selector, s.Name), dst, port, false
-		}
-		ep := eps[0]
-		return kp(fmt.Sprintf("service %s %s:%d DNAT", s.Name, dst, port), "DNATs %s:%d to endpoint %s %s:%d on %s (the rules pick one of %d endpoints at random; the trace follows the first)",
-			dst, port, ep.Name, ep.IP, s.TargetPort, ep.Node, len(eps)), ep.IP, s.TargetPort, true
 	}
 	if k, ok := kubenet.NthAddr(t.info.ServiceCIDR, 1); ok && dst == k {
 		return kp("no rule for the kubernetes service "+dst.String(),
@@ -437,6 +431,36 @@ func (t *tracer) kubeProxy(n *traceNode, dst netip.Addr, port int, proto string)
 	}
 	return kp("no service with ClusterIP "+dst.String(),
 		"no service has ClusterIP %s (in service CIDR %s), so there is no rule: the packet is routed like any address", dst, t.info.ServiceCIDR), dst, port, false
+}
+
+// kubeProxyHop is a hop of node n's service rules.
+func kubeProxyHop(n *traceNode, decision, format string, args ...any) fabric.Hop {
+	return fabric.Hop{Step: StepKubeProxy, Decision: decision, Detail: fmt.Sprintf("kube-proxy on %s: ", n.Name) + fmt.Sprintf(format, args...)}
+}
+
+// serviceDNAT is kubeProxy for a packet to service s's ClusterIP dst.
+func (t *tracer) serviceDNAT(n *traceNode, s ServiceInfo, dst netip.Addr, port int, proto string) (fabric.Hop, netip.Addr, int, bool) {
+	sproto := fabric.ProtocolTcp
+	if strings.EqualFold(s.Protocol, "UDP") {
+		sproto = fabric.ProtocolUdp
+	}
+	if s.Port != port || sproto != proto {
+		return kubeProxyHop(n, fmt.Sprintf("no rule for %s port %d of service %s", proto, port, s.Name),
+			"service %s serves %s port %d only; %s port %d has no rule and is routed like any address", s.Name, sproto, s.Port, proto, port), dst, port, false
+	}
+	var eps []PodInfo
+	for _, p := range t.pods {
+		if p.Name != DNSPodName && s.Selector != "" && strings.HasPrefix(p.Name, s.Selector) && p.IP.IsValid() {
+			eps = append(eps, p)
+		}
+	}
+	if len(eps) == 0 {
+		return kubeProxyHop(n, fmt.Sprintf("service %s %s:%d has no endpoints", s.Name, dst, port),
+			"no pod matches selector %q of service %s, so there is no DNAT rule: the packet is routed like any address", s.Selector, s.Name), dst, port, false
+	}
+	ep := eps[0]
+	return kubeProxyHop(n, fmt.Sprintf("service %s %s:%d DNAT", s.Name, dst, port), "DNATs %s:%d to endpoint %s %s:%d on %s (the rules pick one of %d endpoints at random; the trace follows the first)",
+		dst, port, ep.Name, ep.IP, s.TargetPort, ep.Node, len(eps)), ep.IP, s.TargetPort, true
 }
 
 func (t *tracer) fabricNode(n *traceNode) fabric.Node {
