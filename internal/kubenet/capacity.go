@@ -146,6 +146,41 @@ var privateBlocks = [...]netip.Prefix{
 // a /16 VNet is moved to 172.16.0.0/16.
 func PlanCapacity(in Plan) PlanResult {
 	var r PlanResult
+	if !r.checkInput(in) {
+		return r
+	}
+	l := planDefaults(in, r.Plugin)
+	r.PodsPerNode = l.podsPerNode
+	r.capacity(in, l)
+	codes := r.validate(in, l)
+	r.warnSurge(in, l)
+	r.planRanges(in.Avoid, l.subnet, l.vnet, l.pod, l.svc, codes)
+	return r
+}
+
+// planLayout is a Plan with AKS's defaults filled in and its prefixes
+// masked.
+type planLayout struct {
+	podsPerNode int
+	subnet      netip.Prefix
+	pod         netip.Prefix // invalid for Azure CNI, which has none
+	svc         netip.Prefix
+	dns         netip.Addr
+	vnet        []netip.Prefix
+	maxRoutes   int
+	surge       int
+	// ipsPerNode is the subnet addresses a node takes: 1, or 1+maxPods
+	// with Azure CNI.
+	ipsPerNode int
+}
+
+// need is how many nodes the plan must fit with room for a surge upgrade.
+func (l planLayout) need(in Plan) int { return max(in.NodeCount, 0) + l.surge }
+
+// checkInput sets r.Plugin and reports, as an error finding, a plugin the
+// planner does not know or a missing or IPv6 subnet; it returns false when
+// there is nothing more to plan.
+func (r *PlanResult) checkInput(in Plan) bool {
 	r.Plugin = strings.ToLower(in.Plugin)
 	if r.Plugin == "" {
 		r.Plugin = PlanPluginKubenet
@@ -155,112 +190,113 @@ func PlanCapacity(in Plan) PlanResult {
 	default:
 		r.addError(azerr.BadRequest(CodeInvalidParameter, targetNetworkPlugin,
 			"The network plugin %q is not supported by the planner: use kubenet, azure or azure-overlay.", in.Plugin))
-		return r
+		return false
 	}
 	subnetTarget := fmt.Sprintf("%s[0].vnetSubnetID", targetAgentPools)
 	switch {
 	case !in.SubnetPrefix.IsValid():
 		r.addError(azerr.BadRequest(CodeInvalidParameter, subnetTarget, "A node subnet address prefix is required."))
-		return r
+		return false
 	case !in.SubnetPrefix.Addr().Is4():
 		r.addError(azerr.BadRequest(CodeCidrStringParseError, subnetTarget,
 			"The subnet %s is an IPv6 address prefix; only IPv4 address prefixes are supported.", in.SubnetPrefix))
-		return r
+		return false
 	}
+	return true
+}
 
-	// Defaults.
-	r.PodsPerNode = in.MaxPods
-	if r.PodsPerNode == 0 {
-		r.PodsPerNode = DefaultMaxPodsFor(r.Plugin)
+// planDefaults fills in AKS's defaults for what the plan leaves zero.
+func planDefaults(in Plan, plugin string) planLayout {
+	l := planLayout{podsPerNode: in.MaxPods, subnet: in.SubnetPrefix.Masked(), svc: in.ServiceCIDR.Masked(),
+		dns: in.DNSServiceIP, maxRoutes: in.MaxRoutes, surge: in.MaxSurge, ipsPerNode: 1}
+	if l.podsPerNode == 0 {
+		l.podsPerNode = DefaultMaxPodsFor(plugin)
 	}
-	subnet := in.SubnetPrefix.Masked()
-	var pod netip.Prefix
-	if r.Plugin != PlanPluginAzure {
-		pod = in.PodCIDR.Masked()
+	if plugin != PlanPluginAzure {
+		l.pod = in.PodCIDR.Masked()
 		if !in.PodCIDR.IsValid() {
-			pod = netip.MustParsePrefix(DefaultPodCIDR)
+			l.pod = netip.MustParsePrefix(DefaultPodCIDR)
 		}
+	} else {
+		l.ipsPerNode = 1 + max(l.podsPerNode, 0)
 	}
-	svc := in.ServiceCIDR.Masked()
 	if !in.ServiceCIDR.IsValid() {
-		svc = netip.MustParsePrefix(DefaultServiceCIDR)
+		l.svc = netip.MustParsePrefix(DefaultServiceCIDR)
 	}
-	dns := in.DNSServiceIP
-	if !dns.IsValid() {
-		dns, _ = NthAddr(svc, DNSServiceIPOffset)
+	if !l.dns.IsValid() {
+		l.dns, _ = NthAddr(l.svc, DNSServiceIPOffset)
 	}
-	maxRoutes := in.MaxRoutes
-	if maxRoutes <= 0 {
-		maxRoutes = DefaultMaxRoutes
+	if l.maxRoutes <= 0 {
+		l.maxRoutes = DefaultMaxRoutes
 	}
-	surge := in.MaxSurge
-	if surge <= 0 {
-		surge = DefaultSurgeHeadroom
+	if l.surge <= 0 {
+		l.surge = DefaultSurgeHeadroom
 	}
-	vnet := make([]netip.Prefix, 0, len(in.VNetPrefixes))
+	l.vnet = make([]netip.Prefix, 0, len(in.VNetPrefixes))
 	for _, n := range in.VNetPrefixes {
-		vnet = append(vnet, n.Masked())
+		l.vnet = append(l.vnet, n.Masked())
 	}
+	return l
+}
 
-	// Capacity.
-	ipsPerNode := 1
-	if r.Plugin == PlanPluginAzure {
-		ipsPerNode = 1 + max(r.PodsPerNode, 0)
-	}
-	r.UsableIPs = UsableHosts(subnet)
-	r.MaxNodes, r.LimitedBy = r.UsableIPs/ipsPerNode, LimitSubnet
+// capacity sets the node, pod and address figures of the layout.
+func (r *PlanResult) capacity(in Plan, l planLayout) {
+	r.UsableIPs = UsableHosts(l.subnet)
+	r.MaxNodes, r.LimitedBy = r.UsableIPs/l.ipsPerNode, LimitSubnet
 	if r.Plugin != PlanPluginAzure {
-		r.PodCIDRCapacity = podBlocks(pod)
+		r.PodCIDRCapacity = podBlocks(l.pod)
 		if r.PodCIDRCapacity < r.MaxNodes {
 			r.MaxNodes, r.LimitedBy = r.PodCIDRCapacity, LimitPodCIDR
 		}
 	}
 	if r.Plugin == PlanPluginKubenet {
-		r.RouteLimit = maxRoutes
+		r.RouteLimit = l.maxRoutes
 		if r.RouteLimit < r.MaxNodes {
 			r.MaxNodes, r.LimitedBy = r.RouteLimit, LimitRouteTable
 		}
 	}
 	perNode := max(r.PodsPerNode, 0)
 	r.MaxPods = r.MaxNodes * perNode
-	r.UsedIPs = max(in.NodeCount, 0) * ipsPerNode
+	r.UsedIPs = max(in.NodeCount, 0) * l.ipsPerNode
 	r.FreeIPs = max(r.UsableIPs-r.UsedIPs, 0)
-	r.RecommendedNodesHigh = max(r.MaxNodes-surge, 0)
+	r.RecommendedNodesHigh = max(r.MaxNodes-l.surge, 0)
 	r.RecommendedNodesLow = min(r.RecommendedNodesHigh, r.MaxNodes*3/4)
 	r.PodsLow = r.RecommendedNodesLow * perNode
 	r.PodsHigh = r.RecommendedNodesHigh * perNode
+}
 
-	// Validate's rules.
-	prof := NetworkProfile{NetworkPlugin: PluginKubenet, ServiceCIDR: svc.String()}
+// validate reports Validate's violations of the layout as error findings,
+// with a recommendation for each, and returns the set of their codes, and
+// of code+" "+target, for planRanges.
+func (r *PlanResult) validate(in Plan, l planLayout) map[string]bool {
+	prof := NetworkProfile{NetworkPlugin: PluginKubenet, ServiceCIDR: l.svc.String()}
 	if r.Plugin != PlanPluginKubenet {
 		prof.NetworkPlugin = PluginAzure
 	}
-	if pod.IsValid() {
-		prof.PodCIDR = pod.String()
+	if l.pod.IsValid() {
+		prof.PodCIDR = l.pod.String()
 	}
-	if dns.IsValid() {
-		prof.DNSServiceIP = dns.String()
+	if l.dns.IsValid() {
+		prof.DNSServiceIP = l.dns.String()
 	}
 	spec := ClusterSpec{
 		Profile: prof,
 		Pools: []Pool{{Name: "nodepool1", Count: in.NodeCount, MaxPods: r.PodsPerNode,
-			OSType: DefaultOSType, SubnetPrefix: subnet}},
-		VNetPrefixes: vnet,
-		MaxRoutes:    maxRoutes,
+			OSType: DefaultOSType, SubnetPrefix: l.subnet}},
+		VNetPrefixes: l.vnet,
+		MaxRoutes:    l.maxRoutes,
 	}
-	errs := violations(spec)
-	codes := map[string]bool{} // code, and code+" "+target, of every violation
-	for _, e := range errs {
+	codes := map[string]bool{}
+	for _, e := range violations(spec) {
 		r.addError(e)
 		codes[e.Code] = true
 		codes[e.Code+" "+e.Target] = true
 	}
-	need := max(in.NodeCount, 0) + surge
 	if codes[CodeInsufficientSubnetSize] {
-		r.recommendSubnet(need, ipsPerNode, surge)
+		r.recommendSubnet(l.need(in), l.ipsPerNode, l.surge)
 	}
 	if codes[CodeInsufficientPodCidr] {
-		r.recommendPodCIDR(need, surge)
+		r.recommendPodCIDR(l.need(in), l.surge)
 	}
 	if codes[CodeRoutesPerRouteTableLimitExceeded] {
 		r.recommendRoutes()
@@ -271,31 +307,34 @@ func PlanCapacity(in Plan) PlanResult {
 	if codes[CodeInsufficientMaxPods] {
 		r.recommend(fmt.Sprintf("Set maxPods to at least %d.", MinMaxPods))
 	}
+	return codes
+}
 
-	// No room to upgrade.
-	if n := in.NodeCount; n > 0 && n <= r.MaxNodes && n+surge > r.MaxNodes {
-		code, target, what := CodeInsufficientSubnetSize, fmt.Sprintf("%s[0].count", targetAgentPools), "subnet "+subnet.String()
-		switch r.LimitedBy {
-		case LimitPodCIDR:
-			code, target, what = CodeInsufficientPodCidr, targetPodCIDR, "pod CIDR "+pod.String()
-		case LimitRouteTable:
-			code, what = CodeRoutesPerRouteTableLimitExceeded, "route table"
-		}
-		r.Findings = append(r.Findings, Finding{Severity: SeverityWarning, Code: code, Target: target,
-			Message: fmt.Sprintf("%d nodes fit, but a surge upgrade adds %d more and the %s holds at most %d nodes: keep to %d nodes or fewer.",
-				n, surge, what, r.MaxNodes, r.RecommendedNodesHigh)})
-		switch r.LimitedBy {
-		case LimitSubnet:
-			r.recommendSubnet(need, ipsPerNode, surge)
-		case LimitPodCIDR:
-			r.recommendPodCIDR(need, surge)
-		case LimitRouteTable:
-			r.recommendRoutes()
-		}
+// warnSurge warns, with a recommendation, when NodeCount fits but leaves
+// no room for a surge upgrade under the limit that sets MaxNodes.
+func (r *PlanResult) warnSurge(in Plan, l planLayout) {
+	n := in.NodeCount
+	if n <= 0 || n > r.MaxNodes || n+l.surge <= r.MaxNodes {
+		return
 	}
-
-	r.planRanges(in.Avoid, subnet, vnet, pod, svc, codes)
-	return r
+	code, target, what := CodeInsufficientSubnetSize, fmt.Sprintf("%s[0].count", targetAgentPools), "subnet "+l.subnet.String()
+	switch r.LimitedBy {
+	case LimitPodCIDR:
+		code, target, what = CodeInsufficientPodCidr, targetPodCIDR, "pod CIDR "+l.pod.String()
+	case LimitRouteTable:
+		code, what = CodeRoutesPerRouteTableLimitExceeded, "route table"
+	}
+	r.Findings = append(r.Findings, Finding{Severity: SeverityWarning, Code: code, Target: target,
+		Message: fmt.Sprintf("%d nodes fit, but a surge upgrade adds %d more and the %s holds at most %d nodes: keep to %d nodes or fewer.",
+			n, l.surge, what, r.MaxNodes, r.RecommendedNodesHigh)})
+	switch r.LimitedBy {
+	case LimitSubnet:
+		r.recommendSubnet(l.need(in), l.ipsPerNode, l.surge)
+	case LimitPodCIDR:
+		r.recommendPodCIDR(l.need(in), l.surge)
+	case LimitRouteTable:
+		r.recommendRoutes()
+	}
 }
 
 func (r *PlanResult) addError(e *azerr.Error) {
@@ -344,21 +383,39 @@ type rangeField struct {
 // planRanges reports Avoid overlaps and recommends free ranges for the
 // fields that overlap an Avoid range or that Validate rejected.
 func (r *PlanResult) planRanges(avoid []netip.Prefix, subnet netip.Prefix, vnet []netip.Prefix, pod, svc netip.Prefix, codes map[string]bool) {
+	fields := rangeFields(subnet, vnet, pod, svc, codes)
+	// Ranges a new range must not overlap: the reserved ranges, the Avoid
+	// ranges, every current range and every range already recommended.
+	exclude := ReservedRanges()
+	exclude = append(exclude, avoid...)
+	exclude = append(exclude, subnet)
+	for _, f := range fields {
+		exclude = append(exclude, f.cur)
+	}
+	for _, f := range fields {
+		if alt, ok := r.planRange(f, avoid, exclude); ok {
+			exclude = append(exclude, alt)
+		}
+	}
+}
+
+// rangeFields lists the layout's ranges the planner may move, each with
+// why Validate rejected it (its codes are those of codes).
+func rangeFields(subnet netip.Prefix, vnet []netip.Prefix, pod, svc netip.Prefix, codes map[string]bool) []rangeField {
 	subnetTarget := fmt.Sprintf("%s[0].vnetSubnetID", targetAgentPools)
 	var fields []rangeField
-	if len(vnet) == 0 {
-		f := rangeField{desc: "subnet", cur: subnet, target: subnetTarget}
-		if rr, ok := reservedConflict(subnet); ok {
-			f.problem = "it overlaps the reserved range " + rr.String()
-		}
-		fields = append(fields, f)
-	}
-	for _, n := range vnet {
-		f := rangeField{desc: "virtual network", cur: n, target: subnetTarget}
+	network := func(desc string, n netip.Prefix) {
+		f := rangeField{desc: desc, cur: n, target: subnetTarget}
 		if rr, ok := reservedConflict(n); ok {
 			f.problem = "it overlaps the reserved range " + rr.String()
 		}
 		fields = append(fields, f)
+	}
+	if len(vnet) == 0 {
+		network("subnet", subnet)
+	}
+	for _, n := range vnet {
+		network("virtual network", n)
 	}
 	problemOf := func(target string, why map[string]string) string {
 		for _, code := range []string{CodeReservedAddressRangeConflict, CodePodCidrOverlapExistingSubnetsCidr,
@@ -377,53 +434,44 @@ func (r *PlanResult) planRanges(avoid []netip.Prefix, subnet netip.Prefix, vnet 
 				CodePodCidrOverlapServiceCidr:         "it overlaps the service CIDR",
 			})})
 	}
-	fields = append(fields, rangeField{desc: "service CIDR", cur: svc, target: targetServiceCIDR,
+	return append(fields, rangeField{desc: "service CIDR", cur: svc, target: targetServiceCIDR,
 		problem: problemOf(targetServiceCIDR, map[string]string{
 			CodeReservedAddressRangeConflict:          "it overlaps a reserved range",
 			CodeServiceCidrOverlapExistingSubnetsCidr: "it overlaps the cluster's network",
 		})})
+}
 
-	// Ranges a new range must not overlap: the reserved ranges, the Avoid
-	// ranges, every current range and every range already recommended.
-	exclude := ReservedRanges()
-	exclude = append(exclude, avoid...)
-	exclude = append(exclude, subnet)
-	for _, f := range fields {
-		exclude = append(exclude, f.cur)
+// planRange warns when f overlaps an Avoid range and, when it does or
+// Validate rejected it, recommends a free range outside exclude; it
+// returns that range and whether there was one.
+func (r *PlanResult) planRange(f rangeField, avoid, exclude []netip.Prefix) (netip.Prefix, bool) {
+	var inUse netip.Prefix
+	for _, a := range avoid {
+		if Overlaps(f.cur, a) {
+			inUse = a.Masked()
+			break
+		}
 	}
-	for _, f := range fields {
-		var inUse netip.Prefix
-		for _, a := range avoid {
-			if Overlaps(f.cur, a) {
-				inUse = a.Masked()
-				break
-			}
-		}
-		if inUse.IsValid() {
-			r.Findings = append(r.Findings, Finding{Severity: SeverityWarning, Code: CodeAddressRangeInUse, Target: f.target,
-				Message: fmt.Sprintf("The %s %s overlaps %s, which is in use on-premises or in a connected network; traffic to the overlapping addresses will be misrouted.",
-					f.desc, f.cur, inUse)})
-		}
-		if !inUse.IsValid() && f.problem == "" {
-			continue
-		}
-		alt, ok := freeRange(f.cur.Bits(), exclude)
-		var rec string
-		switch {
-		case !ok && inUse.IsValid():
-			rec = fmt.Sprintf("%s is in use on-premises, and no free private /%d range is left for the %s: use a smaller range.", inUse, f.cur.Bits(), f.desc)
-		case !ok:
-			rec = fmt.Sprintf("The %s %s can't be used (%s), and no free private /%d range is left: use a smaller range.", f.desc, f.cur, f.problem, f.cur.Bits())
-		case inUse.IsValid():
-			rec = fmt.Sprintf("%s is in use on-premises: use %s for the %s instead of %s%s.", inUse, alt, f.desc, f.cur, dnsHint(f, alt))
-		default:
-			rec = fmt.Sprintf("The %s %s can't be used (%s): use %s instead%s.", f.desc, f.cur, f.problem, alt, dnsHint(f, alt))
-		}
-		if ok {
-			exclude = append(exclude, alt)
-		}
-		r.recommend(rec)
+	if inUse.IsValid() {
+		r.Findings = append(r.Findings, Finding{Severity: SeverityWarning, Code: CodeAddressRangeInUse, Target: f.target,
+			Message: fmt.Sprintf("The %s %s overlaps %s, which is in use on-premises or in a connected network; traffic to the overlapping addresses will be misrouted.",
+				f.desc, f.cur, inUse)})
 	}
+	if !inUse.IsValid() && f.problem == "" {
+		return netip.Prefix{}, false
+	}
+	alt, ok := freeRange(f.cur.Bits(), exclude)
+	switch {
+	case !ok && inUse.IsValid():
+		r.recommend(fmt.Sprintf("%s is in use on-premises, and no free private /%d range is left for the %s: use a smaller range.", inUse, f.cur.Bits(), f.desc))
+	case !ok:
+		r.recommend(fmt.Sprintf("The %s %s can't be used (%s), and no free private /%d range is left: use a smaller range.", f.desc, f.cur, f.problem, f.cur.Bits()))
+	case inUse.IsValid():
+		r.recommend(fmt.Sprintf("%s is in use on-premises: use %s for the %s instead of %s%s.", inUse, alt, f.desc, f.cur, dnsHint(f, alt)))
+	default:
+		r.recommend(fmt.Sprintf("The %s %s can't be used (%s): use %s instead%s.", f.desc, f.cur, f.problem, alt, dnsHint(f, alt)))
+	}
+	return alt, ok
 }
 
 // dnsHint names the DNS service IP that goes with a new service CIDR.
