@@ -99,38 +99,10 @@ func Run(ctx context.Context, cfg Config, ready func(context.Context, Running) e
 	if cfg.PKIDir == "" {
 		cfg.PKIDir = filepath.Join(cfg.DataDir, "pki")
 	}
-	ca, err := pki.Ensure(cfg.PKIDir, cfg.ClusterName, pki.ServingNames{
-		KubernetesServiceIP: cfg.KubernetesServiceIP(),
-		ExtraDNSNames:       cfg.ExtraSANs,
-	})
+	creds, err := writeCredentials(cfg)
 	if err != nil {
 		return err
 	}
-	server := "https://127.0.0.1:" + strconv.Itoa(cfg.SecurePort)
-	kcDir := filepath.Join(cfg.DataDir, "kubeconfig")
-	if err := os.MkdirAll(kcDir, 0o700); err != nil {
-		return fmt.Errorf("kubeconfig dir: %w", err)
-	}
-	kcmKubeconfig, err := writeKubeconfig(kcDir, "controller-manager.conf", server, ca, userControllerManager)
-	if err != nil {
-		return err
-	}
-	schedKubeconfig, err := writeKubeconfig(kcDir, "scheduler.conf", server, ca, userScheduler)
-	if err != nil {
-		return err
-	}
-	certPEM, keyPEM, err := ca.ClientCert(UserNodeMirror, "system:masters")
-	if err != nil {
-		return err
-	}
-	admin := &rest.Config{
-		Host:            server,
-		TLSClientConfig: rest.TLSClientConfig{CAData: ca.CertPEM, CertData: certPEM, KeyData: keyPEM},
-		QPS:             200,
-		Burst:           400,
-		UserAgent:       "aksnet-kube",
-	}
-	p := func(name string) string { return filepath.Join(cfg.PKIDir, name) }
 	// The internal components watch every API, deprecated ones included; their warnings are noise.
 	rest.SetDefaultWarningHandler(rest.NoWarnings{})
 
@@ -139,19 +111,135 @@ func Run(ctx context.Context, cfg Config, ready func(context.Context, Running) e
 		return err
 	}
 	defer etcd.Close()
+	opts, err := parseOptions(cfg, etcdURL, creds)
+	if err != nil {
+		return err
+	}
 
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	apiDone := startAPIServer(ctx, cancel, opts.api)
+	// Whatever happens next, let the apiserver drain before etcd (deferred above) closes.
+	defer func() {
+		cancel(nil)
+		select {
+		case <-apiDone:
+		case <-time.After(shutdownTimeout):
+			klog.Warning("kube-apiserver did not stop in time; closing etcd anyway")
+		}
+	}()
+
+	client, err := kubernetes.NewForConfig(creds.admin)
+	if err != nil {
+		return fmt.Errorf("client: %w", err)
+	}
+	if err := waitReady(ctx, client); err != nil {
+		return stopReason(ctx, err)
+	}
+	if err := startControllers(ctx, cancel, opts); err != nil {
+		return err
+	}
+	if err := ready(ctx, Running{Admin: creds.admin}); err != nil {
+		return stopReason(ctx, err)
+	}
+	<-ctx.Done()
+	return stopReason(ctx, nil)
+}
+
+// credentials are the internal components' client credentials.
+type credentials struct {
+	// kcmKubeconfig and schedKubeconfig are the paths of the controller-manager's and the
+	// scheduler's kubeconfigs.
+	kcmKubeconfig, schedKubeconfig string
+	// admin is Running.Admin.
+	admin *rest.Config
+}
+
+// writeCredentials ensures the cluster's PKI and writes the internal components' kubeconfigs
+// under cfg.DataDir/kubeconfig, with certificates fresh from the cluster CA.
+func writeCredentials(cfg Config) (credentials, error) {
+	ca, err := pki.Ensure(cfg.PKIDir, cfg.ClusterName, pki.ServingNames{
+		KubernetesServiceIP: cfg.KubernetesServiceIP(),
+		ExtraDNSNames:       cfg.ExtraSANs,
+	})
+	if err != nil {
+		return credentials{}, err
+	}
+	server := "https://127.0.0.1:" + strconv.Itoa(cfg.SecurePort)
+	kcDir := filepath.Join(cfg.DataDir, "kubeconfig")
+	if err := os.MkdirAll(kcDir, 0o700); err != nil {
+		return credentials{}, fmt.Errorf("kubeconfig dir: %w", err)
+	}
+	var c credentials
+	if c.kcmKubeconfig, err = writeKubeconfig(kcDir, "controller-manager.conf", server, ca, userControllerManager); err != nil {
+		return credentials{}, err
+	}
+	if c.schedKubeconfig, err = writeKubeconfig(kcDir, "scheduler.conf", server, ca, userScheduler); err != nil {
+		return credentials{}, err
+	}
+	certPEM, keyPEM, err := ca.ClientCert(UserNodeMirror, "system:masters")
+	if err != nil {
+		return credentials{}, err
+	}
+	c.admin = &rest.Config{
+		Host:            server,
+		TLSClientConfig: rest.TLSClientConfig{CAData: ca.CertPEM, CertData: certPEM, KeyData: keyPEM},
+		QPS:             200,
+		Burst:           400,
+		UserAgent:       "aksnet-kube",
+	}
+	return c, nil
+}
+
+// options are the three components' parsed options.
+type options struct {
+	kcm   *kcmoptions.KubeControllerManagerOptions
+	api   *apiserveroptions.ServerRunOptions
+	sched *scheduleroptions.Options
+}
+
+// parseOptions parses the components' command lines and sets the feature gates they share.
+func parseOptions(cfg Config, etcdURL string, creds credentials) (options, error) {
 	// Order matters: the controller-manager's options change feature-gate defaults, which panics once
 	// another component has added the shared gates to a flag set ("gates already added").
-	kcmOpts, err := kcmoptions.NewKubeControllerManagerOptions()
+	kcm, err := controllerManagerOptions(cfg, creds.kcmKubeconfig)
 	if err != nil {
-		return fmt.Errorf("controller-manager options: %w", err)
+		return options{}, err
 	}
-	kcmFlags := kcmOpts.Flags(kcmapp.KnownControllers(), kcmapp.ControllersDisabledByDefault(), kcmapp.ControllerAliases())
-	kcmOpts.ParsedFlags = &kcmFlags
-	if err := parse("kube-controller-manager", kcmFlags, []string{
-		"--kubeconfig=" + kcmKubeconfig,
-		"--authentication-kubeconfig=" + kcmKubeconfig,
-		"--authorization-kubeconfig=" + kcmKubeconfig,
+	api, err := apiServerOptions(cfg, etcdURL)
+	if err != nil {
+		return options{}, err
+	}
+	sched := scheduleroptions.NewOptions()
+	if err := parse("kube-scheduler", *sched.Flags, []string{
+		"--kubeconfig=" + creds.schedKubeconfig,
+		"--authentication-kubeconfig=" + creds.schedKubeconfig,
+		"--authorization-kubeconfig=" + creds.schedKubeconfig,
+		"--leader-elect=false",
+		"--secure-port=0",
+	}); err != nil {
+		return options{}, err
+	}
+	// The three components share one global registry of versions and feature gates.
+	if err := api.GenericServerRunOptions.ComponentGlobalsRegistry.Set(); err != nil {
+		return options{}, fmt.Errorf("feature gates: %w", err)
+	}
+	return options{kcm: kcm, api: api, sched: sched}, nil
+}
+
+// controllerManagerOptions parses the controller-manager's command line.
+func controllerManagerOptions(cfg Config, kubeconfig string) (*kcmoptions.KubeControllerManagerOptions, error) {
+	opts, err := kcmoptions.NewKubeControllerManagerOptions()
+	if err != nil {
+		return nil, fmt.Errorf("controller-manager options: %w", err)
+	}
+	fs := opts.Flags(kcmapp.KnownControllers(), kcmapp.ControllersDisabledByDefault(), kcmapp.ControllerAliases())
+	opts.ParsedFlags = &fs
+	p := func(name string) string { return filepath.Join(cfg.PKIDir, name) }
+	return opts, parse("kube-controller-manager", fs, []string{
+		"--kubeconfig=" + kubeconfig,
+		"--authentication-kubeconfig=" + kubeconfig,
+		"--authorization-kubeconfig=" + kubeconfig,
 		"--leader-elect=false",
 		"--secure-port=0",
 		"--cluster-name=" + cfg.ClusterName,
@@ -166,12 +254,14 @@ func Run(ctx context.Context, cfg Config, ready func(context.Context, Running) e
 		"--cluster-signing-key-file=" + p(pki.CAKey),
 		"--kube-api-qps=100",
 		"--kube-api-burst=200",
-	}); err != nil {
-		return err
-	}
+	})
+}
 
-	apiOpts := apiserveroptions.NewServerRunOptions()
-	if err := parse("kube-apiserver", apiOpts.Flags(), []string{
+// apiServerOptions parses the apiserver's command line.
+func apiServerOptions(cfg Config, etcdURL string) (*apiserveroptions.ServerRunOptions, error) {
+	opts := apiserveroptions.NewServerRunOptions()
+	p := func(name string) string { return filepath.Join(cfg.PKIDir, name) }
+	return opts, parse("kube-apiserver", opts.Flags(), []string{
 		"--etcd-servers=" + etcdURL,
 		"--bind-address=127.0.0.1",
 		"--secure-port=" + strconv.Itoa(cfg.SecurePort),
@@ -191,30 +281,15 @@ func Run(ctx context.Context, cfg Config, ready func(context.Context, Running) e
 		"--endpoint-reconciler-type=none",
 		"--advertise-address=127.0.0.1",
 		"--profiling=false",
-	}); err != nil {
-		return err
-	}
+	})
+}
 
-	schedOpts := scheduleroptions.NewOptions()
-	if err := parse("kube-scheduler", *schedOpts.Flags, []string{
-		"--kubeconfig=" + schedKubeconfig,
-		"--authentication-kubeconfig=" + schedKubeconfig,
-		"--authorization-kubeconfig=" + schedKubeconfig,
-		"--leader-elect=false",
-		"--secure-port=0",
-	}); err != nil {
-		return err
-	}
-	// The three components share one global registry of versions and feature gates.
-	if err := apiOpts.GenericServerRunOptions.ComponentGlobalsRegistry.Set(); err != nil {
-		return fmt.Errorf("feature gates: %w", err)
-	}
-
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	apiDone := make(chan error, 1)
+// startAPIServer runs the apiserver until ctx is done; when it stops it cancels ctx with the
+// reason, and the returned channel receives its error.
+func startAPIServer(ctx context.Context, cancel context.CancelCauseFunc, opts *apiserveroptions.ServerRunOptions) <-chan error {
+	done := make(chan error, 1)
 	go func() {
-		completed, err := apiOpts.Complete(ctx)
+		completed, err := opts.Complete(ctx)
 		if err == nil {
 			if errs := completed.Validate(); len(errs) > 0 {
 				err = utilerrors.NewAggregate(errs)
@@ -223,32 +298,20 @@ func Run(ctx context.Context, cfg Config, ready func(context.Context, Running) e
 		if err == nil {
 			err = apiserverapp.Run(ctx, completed)
 		}
-		apiDone <- err
+		done <- err
 		if err != nil {
 			cancel(fmt.Errorf("kube-apiserver: %w", err))
 		} else {
 			cancel(errors.New("kube-apiserver stopped"))
 		}
 	}()
-	// Whatever happens next, let the apiserver drain before etcd (deferred above) closes.
-	defer func() {
-		cancel(nil)
-		select {
-		case <-apiDone:
-		case <-time.After(shutdownTimeout):
-			klog.Warning("kube-apiserver did not stop in time; closing etcd anyway")
-		}
-	}()
+	return done
+}
 
-	client, err := kubernetes.NewForConfig(admin)
-	if err != nil {
-		return fmt.Errorf("client: %w", err)
-	}
-	if err := waitReady(ctx, client); err != nil {
-		return stopReason(ctx, err)
-	}
-
-	kcmConfig, err := kcmOpts.Config(ctx, kcmapp.KnownControllers(), kcmapp.ControllersDisabledByDefault(), kcmapp.ControllerAliases())
+// startControllers runs the controller-manager and the scheduler until ctx is done; one that
+// stops before cancels ctx with the reason.
+func startControllers(ctx context.Context, cancel context.CancelCauseFunc, opts options) error {
+	kcmConfig, err := opts.kcm.Config(ctx, kcmapp.KnownControllers(), kcmapp.ControllersDisabledByDefault(), kcmapp.ControllerAliases())
 	if err != nil {
 		return fmt.Errorf("kube-controller-manager: %w", err)
 	}
@@ -258,7 +321,7 @@ func Run(ctx context.Context, cfg Config, ready func(context.Context, Running) e
 			cancel(fmt.Errorf("kube-controller-manager stopped: %w", err))
 		}
 	}()
-	schedCC, sched, err := schedulerapp.Setup(ctx, schedOpts)
+	schedCC, sched, err := schedulerapp.Setup(ctx, opts.sched)
 	if err != nil {
 		return fmt.Errorf("kube-scheduler: %w", err)
 	}
@@ -268,12 +331,7 @@ func Run(ctx context.Context, cfg Config, ready func(context.Context, Running) e
 			cancel(fmt.Errorf("kube-scheduler stopped: %w", err))
 		}
 	}()
-
-	if err := ready(ctx, Running{Admin: admin}); err != nil {
-		return stopReason(ctx, err)
-	}
-	<-ctx.Done()
-	return stopReason(ctx, nil)
+	return nil
 }
 
 // stopReason says why Run ends: nil when the caller's context ended (a clean stop), otherwise the
