@@ -102,17 +102,10 @@ func (m *Mirror) Run(ctx context.Context, synced func()) error {
 		case <-ctx.Done():
 			return nil
 		case <-poll.C:
-			b, err := m.load(last)
-			switch {
-			case errors.Is(err, errUnchanged), errors.Is(err, fs.ErrNotExist):
-				continue
-			case err != nil:
-				// A damaged spec keeps the Nodes as they are; aksnetd rewrites the file.
-				klog.ErrorS(err, "node spec rejected; keeping the current Nodes", "path", m.path)
-				last = b
+			var changed bool
+			if last, changed = m.reload(last); !changed {
 				continue
 			}
-			last = b
 		case <-resync.C:
 		case <-m.poke:
 		}
@@ -120,6 +113,21 @@ func (m *Mirror) Run(ctx context.Context, synced func()) error {
 			klog.ErrorS(err, "node reconcile")
 		}
 	}
+}
+
+// reload reads the spec file unless its bytes equal last, and says whether it holds a new desired
+// list. It returns the bytes to compare the next read with.
+func (m *Mirror) reload(last []byte) ([]byte, bool) {
+	b, err := m.load(last)
+	switch {
+	case errors.Is(err, errUnchanged), errors.Is(err, fs.ErrNotExist):
+		return last, false
+	case err != nil:
+		// A damaged spec keeps the Nodes as they are; aksnetd rewrites the file.
+		klog.ErrorS(err, "node spec rejected; keeping the current Nodes", "path", m.path)
+		return b, false
+	}
+	return b, true
 }
 
 var errUnchanged = errors.New("unchanged")

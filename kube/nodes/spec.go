@@ -151,13 +151,8 @@ func (n Node) validate() error {
 	if n.MaxPods < 1 || n.MaxPods > 250 {
 		return fmt.Errorf("%s: maxPods %d is not in 1-250", n.Name, n.MaxPods)
 	}
-	for k, v := range n.Labels {
-		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
-			return fmt.Errorf("%s: label key %q: %s", n.Name, k, strings.Join(msgs, "; "))
-		}
-		if msgs := validation.IsValidLabelValue(v); len(msgs) > 0 {
-			return fmt.Errorf("%s: label %s value %q: %s", n.Name, k, v, strings.Join(msgs, "; "))
-		}
+	if err := n.validateLabels(); err != nil {
+		return err
 	}
 	for what, q := range map[string]string{"cpu": n.CPU, "memory": n.Memory} {
 		if q == "" {
@@ -165,6 +160,19 @@ func (n Node) validate() error {
 		}
 		if _, err := resource.ParseQuantity(q); err != nil {
 			return fmt.Errorf("%s: %s %q: %w", n.Name, what, q, err)
+		}
+	}
+	return nil
+}
+
+// validateLabels checks that the labels' keys and values are ones a Node can carry.
+func (n Node) validateLabels() error {
+	for k, v := range n.Labels {
+		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
+			return fmt.Errorf("%s: label key %q: %s", n.Name, k, strings.Join(msgs, "; "))
+		}
+		if msgs := validation.IsValidLabelValue(v); len(msgs) > 0 {
+			return fmt.Errorf("%s: label %s value %q: %s", n.Name, k, v, strings.Join(msgs, "; "))
 		}
 	}
 	return nil
