@@ -270,22 +270,23 @@ func BenchmarkARM_PutVNet(b *testing.B) {
 // from benchClients concurrent clients: durable PUTs per second under
 // concurrency, where the store's group commit shares fsyncs (target ≥ 2,000).
 func BenchmarkARM_PutRouteTableParallel(b *testing.B) {
-	e := startBench(b)
-	var seq atomic.Int64
-	runClients(b, benchClients, func() error {
-		name := fmt.Sprintf("rt-%08d", seq.Add(1))
-		return e.hit(http.MethodPut, e.URL+e.routeTablePath(name), benchRouteTableBody, http.StatusCreated)
-	})
+	putParallel(b, "rt-", (*benchEnv).routeTablePath, benchRouteTableBody)
 }
 
 // BenchmarkARM_PutVNetParallel is BenchmarkARM_PutRouteTableParallel for
 // VNets with two inline subnets, the heavier document.
 func BenchmarkARM_PutVNetParallel(b *testing.B) {
+	putParallel(b, "vnet-", (*benchEnv).vnetPath, benchVNetBody)
+}
+
+// putParallel creates resources at path with unique names (prefix and a
+// sequence number) and body from benchClients concurrent clients.
+func putParallel(b *testing.B, prefix string, path func(*benchEnv, string) string, body string) {
 	e := startBench(b)
 	var seq atomic.Int64
 	runClients(b, benchClients, func() error {
-		name := fmt.Sprintf("vnet-%08d", seq.Add(1))
-		return e.hit(http.MethodPut, e.URL+e.vnetPath(name), benchVNetBody, http.StatusCreated)
+		name := fmt.Sprintf("%s%08d", prefix, seq.Add(1))
+		return e.hit(http.MethodPut, e.URL+path(e, name), body, http.StatusCreated)
 	})
 }
 

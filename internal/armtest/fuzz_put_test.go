@@ -75,10 +75,16 @@ const (
 
 func rgPath(sub, rg string) string { return "/subscriptions/" + sub + "/resourceGroups/" + rg }
 
-func netPath(typ string) func(sub, rg, name string) string {
+// rgChild is the path of a resource named name under rest (a provider's
+// type, or a parent resource and a child type) in resource group rg.
+func rgChild(rest string) func(sub, rg, name string) string {
 	return func(sub, rg, name string) string {
-		return rgPath(sub, rg) + "/providers/Microsoft.Network/" + typ + "/" + name
+		return rgPath(sub, rg) + "/providers/" + rest + "/" + name
 	}
+}
+
+func netPath(typ string) func(sub, rg, name string) string {
+	return rgChild("Microsoft.Network/" + typ)
 }
 
 func seqName(prefix string) func(int64) string {
@@ -116,9 +122,7 @@ var (
 	}
 	subnetKind = putKind{
 		name: "subnet", api: netAPI, fresh: seqName("s"),
-		path: func(sub, rg, name string) string {
-			return netPath("virtualNetworks")(sub, rg, "vnet") + "/subnets/" + name
-		},
+		path:  netPath("virtualNetworks/vnet/subnets"),
 		needs: fixtureNeeds{vnet: true, routeTable: true, nsg: true},
 		seeds: []string{
 			`{"properties":{"addressPrefix":"192.168.2.0/24"}}`,
@@ -146,9 +150,7 @@ var (
 	}
 	routeKind = putKind{
 		name: "route", api: netAPI, fresh: seqName("r"),
-		path: func(sub, rg, name string) string {
-			return netPath("routeTables")(sub, rg, "rt") + "/routes/" + name
-		},
+		path:  netPath("routeTables/rt/routes"),
 		needs: fixtureNeeds{routeTable: true},
 		seeds: []string{
 			`{"properties":{"addressPrefix":"10.0.3.0/24","nextHopType":"VirtualNetworkGateway"}}`,
@@ -173,9 +175,7 @@ var (
 	}
 	securityRuleKind = putKind{
 		name: "rule", api: netAPI, fresh: seqName("rule"),
-		path: func(sub, rg, name string) string {
-			return netPath("networkSecurityGroups")(sub, rg, "nsg") + "/securityRules/" + name
-		},
+		path:  netPath("networkSecurityGroups/nsg/securityRules"),
 		needs: fixtureNeeds{nsg: true},
 		seeds: []string{
 			`{"properties":{"protocol":"*","sourceAddressPrefix":"10.0.0.0/8","destinationAddressPrefix":"11.0.0.0/8","access":"Deny","destinationPortRange":"8080","sourcePortRange":"*","priority":100,"direction":"Outbound"}}`,
@@ -200,9 +200,7 @@ var (
 	}
 	identityKind = putKind{
 		name: "identity", api: msiAPI, fresh: seqName("id"),
-		path: func(sub, rg, name string) string {
-			return rgPath(sub, rg) + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/" + name
-		},
+		path: rgChild("Microsoft.ManagedIdentity/userAssignedIdentities"),
 		seeds: []string{
 			`{"location":"eastus"}`,
 			`{"location":"eastus","tags":{"key1":"value1","key2":"value2"}}`,
@@ -215,9 +213,7 @@ var (
 	}
 	roleAssignmentKind = putKind{
 		name: "roleassignment", api: authzAPI, fresh: guidName,
-		path: func(sub, rg, name string) string {
-			return rgPath(sub, rg) + "/providers/Microsoft.Authorization/roleAssignments/" + name
-		},
+		path:  rgChild("Microsoft.Authorization/roleAssignments"),
 		needs: fixtureNeeds{identity: true},
 		seeds: []string{
 			`{"properties":{"roleDefinitionId":"` + seedReader + `","principalId":"{principal}","principalType":"ServicePrincipal"}}`,
@@ -231,9 +227,7 @@ var (
 	}
 	roleDefinitionKind = putKind{
 		name: "roledefinition", api: authzAPI, fresh: guidName,
-		path: func(sub, rg, name string) string {
-			return rgPath(sub, rg) + "/providers/Microsoft.Authorization/roleDefinitions/" + name
-		},
+		path: rgChild("Microsoft.Authorization/roleDefinitions"),
 		// A custom role reads only where it is visible: at or above one of
 		// its assignable scopes, which need not include the scope the PUT
 		// named (rbac.RoleDefinition.VisibleAt). The subscription contains
@@ -253,9 +247,7 @@ var (
 	}
 	clusterKind = putKind{
 		name: "cluster", api: aksAPI, fresh: seqName("mc"), cluster: true,
-		path: func(sub, rg, name string) string {
-			return rgPath(sub, rg) + "/providers/Microsoft.ContainerService/managedClusters/" + name
-		},
+		path:  rgChild("Microsoft.ContainerService/managedClusters"),
 		needs: fixtureNeeds{vnet: true, identity: true},
 		seeds: []string{
 			`{"location":"eastus","identity":{"type":"UserAssigned","userAssignedIdentities":{"` + seedIdentity + `":{}}},"properties":{"dnsPrefix":"{name}","agentPoolProfiles":[{"name":"nodepool1","count":1,"vmSize":"Standard_DS2_v2","mode":"System","osType":"Linux","vnetSubnetID":"` + seedSubnet + `"}],"networkProfile":{"networkPlugin":"kubenet","serviceCidr":"10.0.0.0/16","dnsServiceIP":"10.0.0.10","podCidr":"10.244.0.0/16"}}}`,
@@ -270,9 +262,7 @@ var (
 	}
 	agentPoolKind = putKind{
 		name: "agentpool", api: aksAPI, fresh: seqName("p"), cluster: true,
-		path: func(sub, rg, name string) string {
-			return rgPath(sub, rg) + "/providers/Microsoft.ContainerService/managedClusters/mc/agentPools/" + name
-		},
+		path:  rgChild("Microsoft.ContainerService/managedClusters/mc/agentPools"),
 		needs: fixtureNeeds{vnet: true, identity: true, cluster: true},
 		seeds: []string{
 			`{"properties":{"count":1,"vmSize":"Standard_DS2_v2","mode":"User","osType":"Linux"}}`,

@@ -116,6 +116,12 @@ func TestNetworkInterface_EffectiveRouteTable(t *testing.T) {
 		}
 		return out
 	}
+	wantEffective := func(nic string, want []string) {
+		t.Helper()
+		if diff := cmp.Diff(want, effective(nic)); diff != "" {
+			t.Errorf("%s effective routes (-want +got):\n%s", nic, diff)
+		}
+	}
 	want1 := []string{
 		"Default Active 0.0.0.0/0 Internet  -",
 		"Default Invalid 10.0.0.0/8 None  -",
@@ -129,20 +135,15 @@ func TestNetworkInterface_EffectiveRouteTable(t *testing.T) {
 		"User Active 172.20.0.0/16 VirtualNetworkGateway  gw",
 		"User Active 192.168.5.0/24 Internet  inet",
 	}
-	if diff := cmp.Diff(want1, effective("nic1")); diff != "" {
-		t.Errorf("nic1 effective routes (-want +got):\n%s", diff)
-	}
-	want2 := []string{
+	wantEffective("nic1", want1)
+	wantEffective("nic2", []string{
 		"Default Active 0.0.0.0/0 Internet  -",
 		"Default Active 10.0.0.0/8 None  -",
 		"Default Active 10.1.0.0/16 VnetLocal  -",
 		"Default Active 100.64.0.0/10 None  -",
 		"Default Active 172.16.0.0/12 None  -",
 		"Default Active 192.168.0.0/16 None  -",
-	}
-	if diff := cmp.Diff(want2, effective("nic2")); diff != "" {
-		t.Errorf("nic2 effective routes (-want +got):\n%s", diff)
-	}
+	})
 
 	// The wire shape is Azure's: name null for system routes, lists for
 	// prefixes and next-hop addresses, a 200 answer.

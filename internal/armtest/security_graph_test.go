@@ -86,6 +86,18 @@ func (h *Harness) graphOwners(appObjectID string) []string {
 	return ids
 }
 
+// deleteDenied checks that attacker's DELETE of the directory object at
+// path is refused and leaves it as h reads it.
+func (h *Harness) deleteDenied(attacker *Harness, path string) {
+	h.T.Helper()
+	before := string(h.graphGet(path))
+	r, id := attacker.graphDo(http.MethodDelete, path, nil)
+	graphDenied(h.T, r, id)
+	if after := string(h.graphGet(path)); after != before {
+		h.T.Errorf("refused delete changed %s:\nbefore %s\nafter  %s", path, before, after)
+	}
+}
+
 // signIn returns a harness for a new service principal (an application
 // registered by h, its principal and a password).
 func (h *Harness) signIn(name string) (*Harness, graphApp, string) {
@@ -102,14 +114,7 @@ func TestSecurity_Graph_SubscriptionOwnerCannotDeleteTheAdmin(t *testing.T) {
 	attacker, _, attackerID := admin.signIn("sec-graph-owner-" + newGUID(t)[:8])
 	admin.mustAssign("/subscriptions/"+admin.Sub, ownerRole, attackerID)
 	adminID := admin.Env.Creds.ObjectID
-	before := string(admin.graphGet("/v1.0/servicePrincipals/" + adminID))
-
-	r, id := attacker.graphDo(http.MethodDelete, "/v1.0/servicePrincipals/"+adminID, nil)
-	graphDenied(t, r, id)
-
-	if after := string(admin.graphGet("/v1.0/servicePrincipals/" + adminID)); after != before {
-		t.Errorf("refused delete changed the admin principal:\nbefore %s\nafter  %s", before, after)
-	}
+	admin.deleteDenied(attacker, "/v1.0/servicePrincipals/"+adminID)
 }
 
 func TestSecurity_Graph_ManagedIdentityPrincipalCannotBeDeletedByOthers(t *testing.T) {
@@ -125,14 +130,7 @@ func TestSecurity_Graph_ManagedIdentityPrincipalCannotBeDeletedByOthers(t *testi
 	// through ARM, but not its principal through Graph.
 	attacker, _, attackerID := admin.signIn("sec-graph-mi-" + newGUID(t)[:8])
 	admin.mustAssign(admin.RGID(rg), contributorRole, attackerID)
-	before := string(admin.graphGet("/v1.0/servicePrincipals/" + pid))
-
-	r, id := attacker.graphDo(http.MethodDelete, "/v1.0/servicePrincipals/"+pid, nil)
-	graphDenied(t, r, id)
-
-	if after := string(admin.graphGet("/v1.0/servicePrincipals/" + pid)); after != before {
-		t.Errorf("refused delete changed the identity's principal:\nbefore %s\nafter  %s", before, after)
-	}
+	admin.deleteDenied(attacker, "/v1.0/servicePrincipals/"+pid)
 }
 
 func TestSecurity_Graph_OthersApplicationIsOutOfReach(t *testing.T) {

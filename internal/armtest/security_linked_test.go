@@ -49,8 +49,11 @@ type linkedFixture struct {
 	subnetB, rtB, nsgB, idB string
 }
 
+// newLinkedFixture marks t parallel (the shared plane serves every test at
+// once) and makes its principals and groups.
 func newLinkedFixture(t *testing.T) *linkedFixture {
 	t.Helper()
+	t.Parallel()
 	admin := newHarness(t)
 	f := &linkedFixture{t: t, admin: admin, rgA: uniqueRG(t) + "-a", rgB: uniqueRG(t) + "-b"}
 	admin.MkRG(f.rgA)
@@ -154,133 +157,111 @@ func (f *linkedFixture) clusterPath(rg, name string) string {
 	return f.path(rg, "Microsoft.ContainerService/managedClusters/"+name)
 }
 
-func TestSecurity_LinkedAccess_SubnetRouteTable(t *testing.T) {
-	t.Parallel()
-	f := newLinkedFixture(t)
-	before := f.admin.Snapshot(f.rtB, f.vnetA, f.subnetA)
-
-	// A new subnet in the attacker's VNet, and its existing subnet, pointed
-	// at the victim's route table.
-	for _, name := range []string{"s2", "s1"} {
-		id := f.vnetA + "/subnets/" + name
-		prefix := map[string]string{"s1": "10.1.1.0/24", "s2": "10.1.2.0/24"}[name]
-		r := f.attacker.Do(http.MethodPut, id+"?api-version=2024-05-01", subnetJSON(prefix, map[string]any{"routeTable": ref(f.rtB)}))
-		f.wantLinked(r, "Microsoft.Network/virtualNetworks/subnets/write", joinRouteTable, f.rtB)
-	}
-	f.admin.Unchanged(before)
-	if f.admin.Exists(f.vnetA + "/subnets/s2") {
-		t.Error("a refused subnet was stored")
-	}
+// linkAttempt is a PUT of the attacker's that links to something in B it
+// may not use.
+type linkAttempt struct {
+	path   string // without the api-version
+	body   any
+	write  string   // the action the attacker holds
+	linked []string // the refused linked actions, then their scopes
 }
 
-func TestSecurity_LinkedAccess_SubnetNSG(t *testing.T) {
+// Each case's attempts are refused with LinkedAuthorizationFailed, leave the
+// documents it keeps as they were and store nothing at the ids it lists as
+// absent.
+func TestSecurity_LinkedAccess_Refused(t *testing.T) {
 	t.Parallel()
-	f := newLinkedFixture(t)
-	before := f.admin.Snapshot(f.nsgB, f.vnetA, f.subnetA)
-	r := f.attacker.Do(http.MethodPut, f.subnetA+"?api-version=2024-05-01", subnetJSON("10.1.1.0/24", map[string]any{"networkSecurityGroup": ref(f.nsgB)}))
-	f.wantLinked(r, "Microsoft.Network/virtualNetworks/subnets/write", joinNSG, f.nsgB)
-	f.admin.Unchanged(before)
-}
-
-func TestSecurity_LinkedAccess_VNetInlineSubnets(t *testing.T) {
-	t.Parallel()
-	f := newLinkedFixture(t)
-	before := f.admin.Snapshot(f.rtB, f.nsgB, f.vnetA, f.subnetA)
-	// A VNet PUT names both links of its inline subnet; the answer names
-	// both refusals, respectively.
-	body := map[string]any{"location": "eastus", "properties": map[string]any{
-		"addressSpace": map[string]any{"addressPrefixes": []string{"10.1.0.0/16"}},
-		"subnets": []any{map[string]any{"name": "s1", "properties": map[string]any{
-			"addressPrefix": "10.1.1.0/24", "routeTable": ref(f.rtB), "networkSecurityGroup": ref(f.nsgB)}}},
-	}}
-	r := f.attacker.Do(http.MethodPut, f.vnetA+"?api-version=2024-05-01", body)
-	f.wantLinked(r, "Microsoft.Network/virtualNetworks/write", joinRouteTable+","+joinNSG, f.rtB+","+f.nsgB)
-	f.admin.Unchanged(before)
-}
-
-func TestSecurity_LinkedAccess_NICSubnet(t *testing.T) {
-	t.Parallel()
-	f := newLinkedFixture(t)
-	before := f.admin.Snapshot(f.subnetB)
-	nic := f.path(f.rgA, "Microsoft.Network/networkInterfaces/nic1")
-	// The request's spelling of the id does not matter: the stored subnet
-	// is what is checked.
-	for _, id := range []string{f.subnetB, strings.ToLower(f.subnetB)} {
-		r := f.attacker.Do(http.MethodPut, nic+"?api-version=2024-05-01", nicJSON(id, ""))
-		f.wantLinked(r, "Microsoft.Network/networkInterfaces/write", joinSubnet, f.subnetB)
-	}
-	// A subnet that does not exist answers the same, so the refusal tells
-	// nothing about what B holds.
-	missing := f.admin.RGID(f.rgB) + "/providers/Microsoft.Network/virtualNetworks/vnetB/subnets/nope"
-	r := f.attacker.Do(http.MethodPut, nic+"?api-version=2024-05-01", nicJSON(missing, ""))
-	f.wantLinked(r, "Microsoft.Network/networkInterfaces/write", joinSubnet, missing)
-	f.admin.Unchanged(before)
-	if f.admin.Exists(nic) {
-		t.Error("a refused NIC was stored")
-	}
-}
-
-func TestSecurity_LinkedAccess_NICNSG(t *testing.T) {
-	t.Parallel()
-	f := newLinkedFixture(t)
-	before := f.admin.Snapshot(f.nsgB, f.subnetA)
-	nic := f.path(f.rgA, "Microsoft.Network/networkInterfaces/nic1")
-	r := f.attacker.Do(http.MethodPut, nic+"?api-version=2024-05-01", nicJSON(f.subnetA, f.nsgB))
-	f.wantLinked(r, "Microsoft.Network/networkInterfaces/write", joinNSG, f.nsgB)
-	f.admin.Unchanged(before)
-	if f.admin.Exists(nic) {
-		t.Error("a refused NIC was stored")
-	}
-}
-
-func TestSecurity_LinkedAccess_ClusterSubnet(t *testing.T) {
-	t.Parallel()
-	f := newLinkedFixture(t)
-	before := f.admin.Snapshot(f.subnetB)
-	cl := f.clusterPath(f.rgA, "aks1")
-	r := f.attacker.Do(http.MethodPut, cl+aksAPIVersion, clusterJSON(f.subnetB, ""))
-	f.wantLinked(r, "Microsoft.ContainerService/managedClusters/write", joinSubnet, f.subnetB)
-	f.admin.Unchanged(before)
-	if f.admin.Exists(cl) || f.admin.Exists(f.admin.RGID("MC_"+f.rgA+"_aks1_eastus")) {
-		t.Error("a refused cluster, or its node resource group, was stored")
-	}
-}
-
-func TestSecurity_LinkedAccess_ClusterIdentity(t *testing.T) {
-	t.Parallel()
-	f := newLinkedFixture(t)
-	before := f.admin.Snapshot(f.idB)
-	cl := f.clusterPath(f.rgA, "aks1")
-	r := f.attacker.Do(http.MethodPut, cl+aksAPIVersion, clusterJSON("", f.idB))
-	f.wantLinked(r, "Microsoft.ContainerService/managedClusters/write", assignIdentity, f.idB)
-
-	// A kubelet identity brought in identityProfile is linked too.
-	body := clusterJSON("", "")
-	body["properties"].(map[string]any)["identityProfile"] = map[string]any{"kubeletidentity": map[string]any{"resourceId": f.idB}}
-	r = f.attacker.Do(http.MethodPut, cl+aksAPIVersion, body)
-	f.wantLinked(r, "Microsoft.ContainerService/managedClusters/write", assignIdentity, f.idB)
-
-	f.admin.Unchanged(before)
-	if f.admin.Exists(cl) {
-		t.Error("a refused cluster was stored")
-	}
-}
-
-func TestSecurity_LinkedAccess_AgentPoolSubnet(t *testing.T) {
-	t.Parallel()
-	f := newLinkedFixture(t)
-	// The attacker's own cluster, in a VNet AKS makes: no link.
-	cl := f.clusterPath(f.rgA, "aks1")
-	if r := f.attacker.Do(http.MethodPut, cl+aksAPIVersion, clusterJSON("", "")); r.Status != http.StatusCreated {
-		t.Fatalf("create own cluster: %d %s", r.Status, r.Body)
-	}
-	before := f.admin.Snapshot(f.subnetB)
-	pool := cl + "/agentPools/pool2"
-	r := f.attacker.Do(http.MethodPut, pool+aksAPIVersion, map[string]any{"properties": map[string]any{"count": 1, "vnetSubnetID": f.subnetB}})
-	f.wantLinked(r, "Microsoft.ContainerService/managedClusters/agentPools/write", joinSubnet, f.subnetB)
-	f.admin.Unchanged(before)
-	if f.admin.Exists(pool) {
-		t.Error("a refused agent pool was stored")
+	const (
+		subnetWrite  = "Microsoft.Network/virtualNetworks/subnets/write"
+		nicWrite     = "Microsoft.Network/networkInterfaces/write"
+		clusterWrite = "Microsoft.ContainerService/managedClusters/write"
+	)
+	for _, tc := range []struct {
+		name string
+		try  func(f *linkedFixture) (keep []string, attempts []linkAttempt, absent []string)
+	}{
+		// A new subnet in the attacker's VNet, and its existing subnet,
+		// pointed at the victim's route table.
+		{"SubnetRouteTable", func(f *linkedFixture) ([]string, []linkAttempt, []string) {
+			withRT := map[string]any{"routeTable": ref(f.rtB)}
+			linked := []string{joinRouteTable, f.rtB}
+			return []string{f.rtB, f.vnetA, f.subnetA}, []linkAttempt{
+				{f.vnetA + "/subnets/s2", subnetJSON("10.1.2.0/24", withRT), subnetWrite, linked},
+				{f.subnetA, subnetJSON("10.1.1.0/24", withRT), subnetWrite, linked},
+			}, []string{f.vnetA + "/subnets/s2"}
+		}},
+		{"SubnetNSG", func(f *linkedFixture) ([]string, []linkAttempt, []string) {
+			body := subnetJSON("10.1.1.0/24", map[string]any{"networkSecurityGroup": ref(f.nsgB)})
+			return []string{f.nsgB, f.vnetA, f.subnetA}, []linkAttempt{{f.subnetA, body, subnetWrite, []string{joinNSG, f.nsgB}}}, nil
+		}},
+		// A VNet PUT names both links of its inline subnet; the answer names
+		// both refusals, respectively.
+		{"VNetInlineSubnets", func(f *linkedFixture) ([]string, []linkAttempt, []string) {
+			body := map[string]any{"location": "eastus", "properties": map[string]any{
+				"addressSpace": map[string]any{"addressPrefixes": []string{"10.1.0.0/16"}},
+				"subnets": []any{map[string]any{"name": "s1", "properties": map[string]any{
+					"addressPrefix": "10.1.1.0/24", "routeTable": ref(f.rtB), "networkSecurityGroup": ref(f.nsgB)}}},
+			}}
+			linked := []string{joinRouteTable + "," + joinNSG, f.rtB + "," + f.nsgB}
+			return []string{f.rtB, f.nsgB, f.vnetA, f.subnetA}, []linkAttempt{{f.vnetA, body, "Microsoft.Network/virtualNetworks/write", linked}}, nil
+		}},
+		// The request's spelling of the id does not matter: the stored
+		// subnet is what is checked. A subnet that does not exist answers
+		// the same, so the refusal tells nothing about what B holds.
+		{"NICSubnet", func(f *linkedFixture) ([]string, []linkAttempt, []string) {
+			nic := f.path(f.rgA, "Microsoft.Network/networkInterfaces/nic1")
+			missing := f.admin.RGID(f.rgB) + "/providers/Microsoft.Network/virtualNetworks/vnetB/subnets/nope"
+			return []string{f.subnetB}, []linkAttempt{
+				{nic, nicJSON(f.subnetB, ""), nicWrite, []string{joinSubnet, f.subnetB}},
+				{nic, nicJSON(strings.ToLower(f.subnetB), ""), nicWrite, []string{joinSubnet, f.subnetB}},
+				{nic, nicJSON(missing, ""), nicWrite, []string{joinSubnet, missing}},
+			}, []string{nic}
+		}},
+		{"NICNSG", func(f *linkedFixture) ([]string, []linkAttempt, []string) {
+			nic := f.path(f.rgA, "Microsoft.Network/networkInterfaces/nic1")
+			return []string{f.nsgB, f.subnetA}, []linkAttempt{{nic, nicJSON(f.subnetA, f.nsgB), nicWrite, []string{joinNSG, f.nsgB}}}, []string{nic}
+		}},
+		{"ClusterSubnet", func(f *linkedFixture) ([]string, []linkAttempt, []string) {
+			cl := f.clusterPath(f.rgA, "aks1")
+			// Neither the cluster nor its node resource group.
+			absent := []string{cl, f.admin.RGID("MC_" + f.rgA + "_aks1_eastus")}
+			return []string{f.subnetB}, []linkAttempt{{cl, clusterJSON(f.subnetB, ""), clusterWrite, []string{joinSubnet, f.subnetB}}}, absent
+		}},
+		// A kubelet identity brought in identityProfile is linked too.
+		{"ClusterIdentity", func(f *linkedFixture) ([]string, []linkAttempt, []string) {
+			cl := f.clusterPath(f.rgA, "aks1")
+			kubelet := clusterJSON("", "")
+			kubelet["properties"].(map[string]any)["identityProfile"] = map[string]any{"kubeletidentity": map[string]any{"resourceId": f.idB}}
+			return []string{f.idB}, []linkAttempt{
+				{cl, clusterJSON("", f.idB), clusterWrite, []string{assignIdentity, f.idB}},
+				{cl, kubelet, clusterWrite, []string{assignIdentity, f.idB}},
+			}, []string{cl}
+		}},
+		{"AgentPoolSubnet", func(f *linkedFixture) ([]string, []linkAttempt, []string) {
+			// The attacker's own cluster, in a VNet AKS makes: no link.
+			cl := f.clusterPath(f.rgA, "aks1")
+			if r := f.attacker.Do(http.MethodPut, cl+aksAPIVersion, clusterJSON("", "")); r.Status != http.StatusCreated {
+				f.t.Fatalf("create own cluster: %d %s", r.Status, r.Body)
+			}
+			pool := cl + "/agentPools/pool2"
+			body := map[string]any{"properties": map[string]any{"count": 1, "vnetSubnetID": f.subnetB}}
+			return []string{f.subnetB}, []linkAttempt{{pool, body, "Microsoft.ContainerService/managedClusters/agentPools/write", []string{joinSubnet, f.subnetB}}}, []string{pool}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newLinkedFixture(t)
+			keep, attempts, absent := tc.try(f)
+			before := f.admin.Snapshot(keep...)
+			for _, a := range attempts {
+				f.wantLinked(f.attacker.Do(http.MethodPut, a.path+aksAPIVersion, a.body), a.write, a.linked...)
+			}
+			f.admin.Unchanged(before)
+			for _, id := range absent {
+				if f.admin.Exists(id) {
+					t.Errorf("a refused write stored %s", id)
+				}
+			}
+		})
 	}
 }
 
@@ -288,7 +269,6 @@ func TestSecurity_LinkedAccess_AgentPoolSubnet(t *testing.T) {
 // attacker may update its subnet, which an Owner associated with B's route
 // table, without rights on the table.
 func TestSecurity_LinkedAccess_UnchangedLinkIsNotRechecked(t *testing.T) {
-	t.Parallel()
 	f := newLinkedFixture(t)
 	withRT := subnetJSON("10.1.1.0/24", map[string]any{"routeTable": ref(f.rtB)})
 	if r := f.admin.Do(http.MethodPut, f.subnetA+"?api-version=2024-05-01", withRT); r.Status != http.StatusOK {
@@ -316,7 +296,6 @@ func TestSecurity_LinkedAccess_UnchangedLinkIsNotRechecked(t *testing.T) {
 // With Network Contributor on B (Microsoft.Network/*) the same links work,
 // and Managed Identity Operator on the identity lets a cluster use it.
 func TestSecurity_LinkedAccess_GrantedRolesAllowTheLinks(t *testing.T) {
-	t.Parallel()
 	f := newLinkedFixture(t)
 	f.admin.mustAssign(f.admin.RGID(f.rgB), networkContributorRole, f.spID)
 	f.admin.mustAssign(f.idB, managedIdentityOperatorRole, f.spID)
@@ -343,7 +322,6 @@ func TestSecurity_LinkedAccess_GrantedRolesAllowTheLinks(t *testing.T) {
 }
 
 func TestSecurity_NodeResourceGroup_UnsafeName(t *testing.T) {
-	t.Parallel()
 	f := newLinkedFixture(t)
 	before := f.admin.Snapshot(f.admin.RGID(f.rgB))
 	for _, name := range []string{
@@ -390,7 +368,6 @@ func TestSecurity_NodeResourceGroup_UnsafeName(t *testing.T) {
 }
 
 func TestSecurity_NodeResourceGroup_TakenName(t *testing.T) {
-	t.Parallel()
 	f := newLinkedFixture(t)
 	before := f.admin.Snapshot(f.admin.RGID(f.rgB), f.subnetB, f.rtB)
 	resBefore := f.resourcesIn(f.rgB)

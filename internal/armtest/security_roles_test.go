@@ -62,8 +62,11 @@ type roleSetup struct {
 	readRoleID      string // its resource id
 }
 
+// newRoleSetup marks t parallel (the shared plane serves every test at once)
+// and makes the roleSetup.
 func newRoleSetup(t *testing.T) roleSetup {
 	t.Helper()
+	t.Parallel()
 	admin := newHarness(t)
 	s := roleSetup{admin: admin, sub: "/subscriptions/" + admin.Sub}
 	s.nameA = uniqueRG(t) + "-a"
@@ -84,7 +87,6 @@ func (s roleSetup) cannotWriteInA(t *testing.T) {
 }
 
 func TestSecurity_Roles_RewriteRoleFromAnotherScope(t *testing.T) {
-	t.Parallel()
 	s := newRoleSetup(t)
 	before := s.admin.Snapshot(s.readRoleID)
 
@@ -101,7 +103,6 @@ func TestSecurity_Roles_RewriteRoleFromAnotherScope(t *testing.T) {
 }
 
 func TestSecurity_Roles_UpdateNeedsWriteAtEveryOldAssignableScope(t *testing.T) {
-	t.Parallel()
 	s := newRoleSetup(t)
 	// The admin defines a role at group B's URL that is assignable on the
 	// whole subscription, and gives it to the attacker there.
@@ -127,7 +128,6 @@ func TestSecurity_Roles_UpdateNeedsWriteAtEveryOldAssignableScope(t *testing.T) 
 }
 
 func TestSecurity_Roles_WideningAssignableScopesNeedsWriteThere(t *testing.T) {
-	t.Parallel()
 	s := newRoleSetup(t)
 	rd := s.attacker.Auth.NewRoleDefinitionsClient()
 
@@ -153,7 +153,6 @@ func TestSecurity_Roles_WideningAssignableScopesNeedsWriteThere(t *testing.T) {
 }
 
 func TestSecurity_Roles_AssignmentOutsideAssignableScopes(t *testing.T) {
-	t.Parallel()
 	s := newRoleSetup(t)
 	guid := newGUID(t)
 	s.admin.mustPutRoleDef(s.rgB, guid, roleDef("Only in B "+guid[:8], []string{"*"}, s.rgB))
@@ -182,7 +181,6 @@ func TestSecurity_Roles_AssignmentOutsideAssignableScopes(t *testing.T) {
 }
 
 func TestSecurity_Roles_BuiltInsCannotBeChanged(t *testing.T) {
-	t.Parallel()
 	s := newRoleSetup(t)
 	readerID := s.admin.roleDefID(readerRole)
 	before := s.admin.Snapshot(readerID)
@@ -203,7 +201,6 @@ func TestSecurity_Roles_BuiltInsCannotBeChanged(t *testing.T) {
 }
 
 func TestSecurity_Roles_AssignableScopesAreValidated(t *testing.T) {
-	t.Parallel()
 	s := newRoleSetup(t)
 	guid := newGUID(t)
 	for _, tc := range []struct {
@@ -227,7 +224,6 @@ func TestSecurity_Roles_AssignableScopesAreValidated(t *testing.T) {
 }
 
 func TestSecurity_Roles_DeleteOfARoleInUse(t *testing.T) {
-	t.Parallel()
 	s := newRoleSetup(t)
 	before := s.admin.Snapshot(s.readRoleID)
 	rd := s.attacker.Auth.NewRoleDefinitionsClient()
@@ -245,7 +241,6 @@ func TestSecurity_Roles_DeleteOfARoleInUse(t *testing.T) {
 }
 
 func TestSecurity_Roles_CustomRoleIsSeenOnlyWhereItApplies(t *testing.T) {
-	t.Parallel()
 	s := newRoleSetup(t)
 	guid := newGUID(t)
 	name := "Only in A " + guid[:8]
