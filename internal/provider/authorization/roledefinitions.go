@@ -230,6 +230,38 @@ func subscriptionExists(r store.Reader) func(string) bool {
 	}
 }
 
+// checkCustomRoleBody checks what a custom role's body must have: a name,
+// the Custom type (or none), valid assignable scopes and a permission.
+func checkCustomRoleBody(r store.Reader, p *roleDefinitionP) error {
+	if strings.TrimSpace(p.RoleName) == "" {
+		return azerr.BadRequest("RoleDefinitionNameNullOrEmpty", "properties.roleName", "The role definition name cannot be null or empty.")
+	}
+	if p.Type != "" && !strings.EqualFold(p.Type, rbac.RoleTypeCustom) {
+		return azerr.BadRequest(rbac.CodeInvalidRoleDefinitionType, "properties.type", "The role definition type '%s' is not valid: only '%s' can be created.", p.Type, rbac.RoleTypeCustom)
+	}
+	if err := rbac.ValidateAssignableScopes(p.AssignableScopes, subscriptionExists(r)); err != nil {
+		return err
+	}
+	if len(p.Permissions) == 0 {
+		return azerr.BadRequest("InvalidPermissions", "properties.permissions", "A custom role must have at least one permission.")
+	}
+	return nil
+}
+
+// checkRoleNameFree refuses roleName when a built-in role or another custom
+// role than the one with id guid has it.
+func checkRoleNameFree(r store.Reader, roleName, guid string) error {
+	if d, ok := rbac.BuiltInByName(roleName); ok {
+		return azerr.Conflict("RoleDefinitionWithSameNameExists", "properties.roleName", "A role definition named '%s' already exists (%s).", roleName, d.ID)
+	}
+	for _, other := range customRoles(r) {
+		if strings.EqualFold(other.Properties.RoleName, roleName) && !strings.EqualFold(other.Name, guid) {
+			return azerr.Conflict("RoleDefinitionWithSameNameExists", "properties.roleName", "A role definition named '%s' already exists (%s).", roleName, other.Name)
+		}
+	}
+	return nil
+}
+
 // deleteCustomRole lets a custom role go only when the caller may delete it
 // at every assignable scope and no assignment uses it.
 func deleteCustomRole(c *arm.Call) error {
@@ -264,17 +296,8 @@ func putCustomRole(c *arm.Call) ([]byte, error) {
 		return nil, err
 	}
 	p := in.Properties
-	if strings.TrimSpace(p.RoleName) == "" {
-		return nil, azerr.BadRequest("RoleDefinitionNameNullOrEmpty", "properties.roleName", "The role definition name cannot be null or empty.")
-	}
-	if p.Type != "" && !strings.EqualFold(p.Type, rbac.RoleTypeCustom) {
-		return nil, azerr.BadRequest(rbac.CodeInvalidRoleDefinitionType, "properties.type", "The role definition type '%s' is not valid: only '%s' can be created.", p.Type, rbac.RoleTypeCustom)
-	}
-	if err := rbac.ValidateAssignableScopes(p.AssignableScopes, subscriptionExists(c.R)); err != nil {
+	if err := checkCustomRoleBody(c.R, &p); err != nil {
 		return nil, err
-	}
-	if len(p.Permissions) == 0 {
-		return nil, azerr.BadRequest("InvalidPermissions", "properties.permissions", "A custom role must have at least one permission.")
 	}
 	var oldScopes []string
 	existing, updating := customRole(c.R, c.Name)
@@ -287,13 +310,8 @@ func putCustomRole(c *arm.Call) ([]byte, error) {
 	if err := requireEverywhere(c, rbac.ActionRoleDefinitionsWrite, rbac.DefinitionWriteScopes(oldScopes, p.AssignableScopes)); err != nil {
 		return nil, err
 	}
-	if d, ok := rbac.BuiltInByName(p.RoleName); ok {
-		return nil, azerr.Conflict("RoleDefinitionWithSameNameExists", "properties.roleName", "A role definition named '%s' already exists (%s).", p.RoleName, d.ID)
-	}
-	for _, other := range customRoles(c.R) {
-		if strings.EqualFold(other.Properties.RoleName, p.RoleName) && !strings.EqualFold(other.Name, c.Name) {
-			return nil, azerr.Conflict("RoleDefinitionWithSameNameExists", "properties.roleName", "A role definition named '%s' already exists (%s).", p.RoleName, other.Name)
-		}
+	if err := checkRoleNameFree(c.R, p.RoleName, c.Name); err != nil {
+		return nil, err
 	}
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	doc := roleDefinitionDoc{ID: c.ID, Name: arm.LastName(c.ID), Type: TypeRoleDefinition, Properties: roleDefinitionP{

@@ -229,30 +229,8 @@ func (s *Store) commitGroup(group []*request) {
 		err = s.db.Update(func(tx *bbolt.Tx) error {
 			b := tx.Bucket(bucket)
 			for _, r := range group {
-				if !r.ran && r.prep != nil && r.prep.reads.valid(b) {
-					// Its snapshot run stands: nothing it read has changed.
-					r.ran, r.ov = true, r.prep
-				}
-				if !r.ran {
-					r.ran = true
-					ov := &overlay{b: b}
-					if ferr := runSafely(r.fn, ov); ferr != nil {
-						r.res = ferr
-						continue
-					}
-					if cerr := ov.check(); cerr != nil {
-						r.res = cerr
-						continue
-					}
-					r.ov = ov
-				}
-				if r.ov == nil {
-					continue
-				}
-				r.ov.b = b
-				if aerr := r.ov.apply(s.applyHook); aerr != nil {
-					r.ov, r.res = nil, aerr
-					return errApplyFailed
+				if err := s.applyRequest(r, b); err != nil {
+					return err
 				}
 			}
 			return nil
@@ -262,14 +240,61 @@ func (s *Store) commitGroup(group []*request) {
 		}
 	}
 	for _, r := range group {
-		switch {
-		case err != nil && (r.ov != nil || !r.ran):
-			r.err <- fmt.Errorf("commit: %w", err)
-		case r.ov != nil:
-			r.err <- nil
-		default:
-			r.err <- r.res
-		}
+		r.answer(err)
+	}
+}
+
+// applyRequest brings request r into the transaction whose bucket is b: its
+// snapshot run when nothing that run read has changed, else a checked run
+// of its function into a new overlay. A request runs once per group: one
+// that ran before a rebuild brings its overlay again, or nothing when it
+// failed. It returns errApplyFailed, and r fails, when one of r's checked
+// writes still fails to apply.
+func (s *Store) applyRequest(r *request, b *bbolt.Bucket) error {
+	if !r.ran && r.prep != nil && r.prep.reads.valid(b) {
+		// Its snapshot run stands: nothing it read has changed.
+		r.ran, r.ov = true, r.prep
+	}
+	if !r.ran {
+		r.ran = true
+		r.ov, r.res = runChecked(r.fn, b)
+	}
+	if r.ov == nil {
+		return nil
+	}
+	r.ov.b = b
+	if aerr := r.ov.apply(s.applyHook); aerr != nil {
+		r.ov, r.res = nil, aerr
+		return errApplyFailed
+	}
+	return nil
+}
+
+// runChecked runs fn into a new overlay over b and checks its writes. It
+// returns the overlay, or, when fn fails or panics or wrote something bbolt
+// would refuse, the error and no overlay.
+func runChecked(fn func(store.Tx) error, b *bbolt.Bucket) (*overlay, error) {
+	ov := &overlay{b: b}
+	if err := runSafely(fn, ov); err != nil {
+		return nil, err
+	}
+	if err := ov.check(); err != nil {
+		return nil, err
+	}
+	return ov, nil
+}
+
+// answer tells r's caller the outcome of its group's commit, which ended
+// with err: a commit error for every request whose writes were in it, or
+// that never ran; else r's own outcome.
+func (r *request) answer(err error) {
+	switch {
+	case err != nil && (r.ov != nil || !r.ran):
+		r.err <- fmt.Errorf("commit: %w", err)
+	case r.ov != nil:
+		r.err <- nil
+	default:
+		r.err <- r.res
 	}
 }
 
@@ -344,46 +369,17 @@ func (o *overlay) Delete(key string) {
 
 // Scan merges the bucket's keys with the overlay's pending writes.
 func (o *overlay) Scan(prefix string, fn func(string, []byte) bool) {
-	var pending []string
-	for k := range o.writes {
-		if len(k) >= len(prefix) && k[:len(prefix)] == prefix {
-			pending = append(pending, k)
-		}
-	}
-	sort.Strings(pending)
 	var seen *scanRead
 	if o.reads != nil {
 		// A pointer, not an index into scans: fn may scan again meanwhile.
 		seen = &scanRead{prefix: prefix}
 		o.reads.scans = append(o.reads.scans, seen)
 	}
-	c := o.b.Cursor()
-	p := []byte(prefix)
-	k, v := c.Seek(p)
-	i := 0
+	m := o.merge(prefix, seen)
 	for {
-		haveBolt := k != nil && bytes.HasPrefix(k, p)
-		if !haveBolt && i >= len(pending) {
+		key, rec, ok := m.next()
+		if !ok {
 			return
-		}
-		if seen != nil && haveBolt && (i >= len(pending) || string(k) <= pending[i]) {
-			// The snapshot's record is passed now, delivered or shadowed.
-			seen.keys = append(seen.keys, string(k))
-			seen.vals = append(seen.vals, bytes.Clone(v))
-		}
-		var key string
-		var rec []byte
-		switch {
-		case haveBolt && (i >= len(pending) || string(k) < pending[i]):
-			key, rec = string(k), v
-			k, v = c.Next()
-		case haveBolt && string(k) == pending[i]:
-			key, rec = pending[i], o.writes[pending[i]]
-			i++
-			k, v = c.Next()
-		default:
-			key, rec = pending[i], o.writes[pending[i]]
-			i++
 		}
 		if _, written := o.writes[key]; written && rec == nil {
 			continue // deleted in this update
@@ -395,6 +391,58 @@ func (o *overlay) Scan(prefix string, fn func(string, []byte) bool) {
 			return
 		}
 	}
+}
+
+// overlayMerge walks, in key order, the records under a prefix of the
+// bucket and of the overlay's pending writes; a pending write (nil for a
+// deletion) stands in for the bucket's record of the same key. In an
+// optimistic run it records in seen every snapshot record it passes,
+// delivered or shadowed.
+type overlayMerge struct {
+	writes  map[string][]byte
+	pending []string // the written keys under the prefix, sorted
+	i       int      // the next pending key
+	c       *bbolt.Cursor
+	prefix  []byte
+	k, v    []byte // the cursor's record
+	seen    *scanRead
+}
+
+func (o *overlay) merge(prefix string, seen *scanRead) *overlayMerge {
+	m := &overlayMerge{writes: o.writes, c: o.b.Cursor(), prefix: []byte(prefix), seen: seen}
+	for k := range o.writes {
+		if len(k) >= len(prefix) && k[:len(prefix)] == prefix {
+			m.pending = append(m.pending, k)
+		}
+	}
+	sort.Strings(m.pending)
+	m.k, m.v = m.c.Seek(m.prefix)
+	return m
+}
+
+// next returns the next key and its record, or false at the end.
+func (m *overlayMerge) next() (string, []byte, bool) {
+	haveBolt := m.k != nil && bytes.HasPrefix(m.k, m.prefix)
+	havePending := m.i < len(m.pending)
+	if !haveBolt && !havePending {
+		return "", nil, false
+	}
+	if m.seen != nil && haveBolt && (!havePending || string(m.k) <= m.pending[m.i]) {
+		// The snapshot's record is passed now, delivered or shadowed.
+		m.seen.keys = append(m.seen.keys, string(m.k))
+		m.seen.vals = append(m.seen.vals, bytes.Clone(m.v))
+	}
+	switch {
+	case haveBolt && (!havePending || string(m.k) < m.pending[m.i]):
+		key, rec := string(m.k), m.v
+		m.k, m.v = m.c.Next()
+		return key, rec, true
+	case haveBolt && string(m.k) == m.pending[m.i]:
+		m.k, m.v = m.c.Next() // shadowed by the pending write
+	}
+	key := m.pending[m.i]
+	m.i++
+	return key, m.writes[key], true
 }
 
 // check refuses, before anything is applied, every write that bbolt would
