@@ -19,10 +19,8 @@ import (
 // API breaks it; the route controller restores the route and it works
 // again.
 func TestIntegrationPodToPod(t *testing.T) {
-	e := start(t)
-	c := e.articleCluster("rg-p2p", e.articleNetwork("rg-p2p"))
-	a := c.run("pod-a", 0, false)
-	b := c.run("pod-b", 1, false)
+	e, c := startArticle(t, "rg-p2p")
+	a, b := c.podPair()
 	if a.PodIP != "10.244.0.2" || b.PodIP != "10.244.1.2" || a.Node != c.nodes[0].name {
 		t.Fatalf("pods %+v %+v: want 10.244.0.2 on node 0 and 10.244.1.2 on node 1 (host-local's first address)", a, b)
 	}
@@ -89,8 +87,7 @@ func TestIntegrationBYORouteTableDefaultNone(t *testing.T) {
 	if c.routeTable != "myRouteTable" {
 		t.Fatalf("cluster uses route table %s, want the BYO myRouteTable", c.routeTable)
 	}
-	a := c.run("pod-a", 0, false)
-	b := c.run("pod-b", 1, false)
+	a, b := c.podPair()
 	sees(t, a, b.PodIP+":8080", "pod-b", a.PodIP)
 	blocked(t, a, "203.0.113.10:80")
 	// Removing the custom route gives the internet back.
@@ -112,8 +109,7 @@ func (c cluster) publicIP() string {
 // cluster's outbound public IP; a pod reaching a host-network pod on
 // another node is seen as its node's IP.
 func TestIntegrationNAT(t *testing.T) {
-	e := start(t)
-	c := e.articleCluster("rg-nat", e.articleNetwork("rg-nat"))
+	_, c := startArticle(t, "rg-nat")
 	pip := c.publicIP()
 	if !strings.HasPrefix(pip, "198.51.100.") {
 		t.Fatalf("outbound public IP %q, want one from 198.51.100.0/24", pip)
@@ -132,11 +128,9 @@ func TestIntegrationNAT(t *testing.T) {
 // TestIntegrationNSG: an NSG on the subnet denying the pod CIDR blocks
 // cross-node pod traffic; removing it restores it.
 func TestIntegrationNSG(t *testing.T) {
-	e := start(t)
 	rg := "rg-nsg"
-	c := e.articleCluster(rg, e.articleNetwork(rg))
-	a := c.run("pod-a", 0, false)
-	b := c.run("pod-b", 1, false)
+	e, c := startArticle(t, rg)
+	a, b := c.podPair()
 	sees(t, a, b.PodIP+":8080", "pod-b", a.PodIP)
 	e.az("network", "nsg", "create", "-g", rg, "-n", "deny-pods")
 	e.az("network", "nsg", "rule", "create", "-g", rg, "--nsg-name", "deny-pods", "-n", "deny-pod-cidr", "--priority", "100",
@@ -179,9 +173,8 @@ func TestIntegrationNSG(t *testing.T) {
 // kubernetes.default.svc.cluster.local with 10.0.0.1 and a service by
 // name; the ClusterIP service reaches each of its pods.
 func TestIntegrationDNSAndServices(t *testing.T) {
-	e := start(t)
 	rg := "rg-svc"
-	c := e.articleCluster(rg, e.articleNetwork(rg))
+	e, c := startArticle(t, rg)
 	client := c.run("client", 2, false)
 	c.run("web-1", 0, false)
 	c.run("web-2", 1, false)
@@ -248,11 +241,9 @@ func TestIntegrationDNSAndServices(t *testing.T) {
 // without re-creating them; deleting the cluster and cleaning up leave
 // nothing behind.
 func TestIntegrationDriftRestartCleanup(t *testing.T) {
-	e := start(t)
 	rg := "rg-drift"
-	c := e.articleCluster(rg, e.articleNetwork(rg))
-	a := c.run("pod-a", 0, false)
-	b := c.run("pod-b", 1, false)
+	e, c := startArticle(t, rg)
+	a, b := c.podPair()
 	sees(t, a, b.PodIP+":8080", "pod-b", a.PodIP)
 
 	// Drift: pod-b's namespace and the fabric's route to node 1's pods.

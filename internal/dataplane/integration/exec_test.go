@@ -12,8 +12,7 @@ import (
 // TestIntegrationPodExec runs the aksnet binary's `aks pod exec`: the
 // program runs in the pod's namespace and its exit code comes through.
 func TestIntegrationPodExec(t *testing.T) {
-	e := start(t)
-	c := e.articleCluster("rg-exec", e.articleNetwork("rg-exec"))
+	e, c := startArticle(t, "rg-exec")
 	a := c.run("pod-a", 0, false)
 	bin := filepath.Join(t.TempDir(), "aksnet")
 	root, err := filepath.Abs(filepath.Join("..", "..", ".."))

@@ -163,6 +163,14 @@ func (e *env) articleNetwork(rg string) string {
 	return e.query("id", "network", "vnet", "subnet", "show", "-g", rg, "--vnet-name", "myAKSVnet", "-n", "myAKSSubnet")
 }
 
+// startArticle starts an environment with the article's network and 3-node
+// cluster in resource group rg.
+func startArticle(t *testing.T, rg string) (*env, cluster) {
+	t.Helper()
+	e := start(t)
+	return e, e.articleCluster(rg, e.articleNetwork(rg))
+}
+
 // articleCluster creates the article's 3-node kubenet cluster in subnet,
 // with the article's command.
 func (e *env) articleCluster(rg, subnet string) cluster {
@@ -230,6 +238,11 @@ func (c cluster) run(name string, i int, hostNetwork bool) pod {
 		c.e.t.Fatalf("pod %s has no netns: %+v", name, p)
 	}
 	return p
+}
+
+// podPair runs pod-a on the first node and pod-b on the second.
+func (c cluster) podPair() (a, b pod) {
+	return c.run("pod-a", 0, false), c.run("pod-b", 1, false)
 }
 
 func must(t *testing.T, err error) {

@@ -59,11 +59,9 @@ func (c cluster) verified(t *testing.T, from, to, protocol, outcome, seen string
 // prediction names the rule and priority), and pod to the pod CIDR of a
 // node whose route was deleted with it.
 func TestIntegrationTraceVerify(t *testing.T) {
-	e := start(t)
 	rg := "rg-trace"
-	c := e.articleCluster(rg, e.articleNetwork(rg))
-	a := c.run("pod-a", 0, false)
-	b := c.run("pod-b", 1, false)
+	e, c := startArticle(t, rg)
+	a, b := c.podPair()
 	pip := c.publicIP()
 
 	v := c.verified(t, "pod-a", b.PodIP+":8080", "Tcp", "Delivered", a.PodIP)
