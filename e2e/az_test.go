@@ -17,17 +17,7 @@ import (
 // TestIntegrationAzArticle runs the article with the real az against an
 // aksnet server, through eval "$(aksnet az-env)".
 func TestIntegrationAzArticle(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: skipped with -short")
-	}
-	if _, err := exec.LookPath("az"); err != nil {
-		t.Skip("the Azure CLI is not installed (apt-get install azure-cli); .ci/run installs it")
-	}
-	bin := filepath.Join(t.TempDir(), "aksnet")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/aksnet")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build aksnet: %v\n%s", err, out)
-	}
+	bin := buildForAz(t)
 	e := armtest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -51,4 +41,21 @@ func TestIntegrationAzArticle(t *testing.T) {
 	if m := regexp.MustCompile(`az time: (\d+) ms in (\d+) az commands`).FindStringSubmatch(out.String()); m != nil {
 		t.Logf("time spent in az: %s ms over %s commands, of %s", m[1], m[2], took.Round(time.Second))
 	}
+}
+
+// buildForAz skips t under -short or where the real az is not installed,
+// and otherwise builds the aksnet binary and returns its path.
+func buildForAz(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: skipped with -short")
+	}
+	if _, err := exec.LookPath("az"); err != nil {
+		t.Skip("the Azure CLI is not installed (apt-get install azure-cli); .ci/run installs it")
+	}
+	bin := filepath.Join(t.TempDir(), "aksnet")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/aksnet").CombinedOutput(); err != nil {
+		t.Fatalf("build aksnet: %v\n%s", err, out)
+	}
+	return bin
 }

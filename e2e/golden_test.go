@@ -82,16 +82,7 @@ func keyPaths(t *testing.T, raw []byte) (all, set map[string]bool) {
 // for the same resources: every key aksnet prints is one az prints, with the
 // same casing, and every key az prints with a value is one aksnet prints.
 func TestIntegrationGoldenAgainstAz(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: skipped with -short")
-	}
-	if _, err := exec.LookPath("az"); err != nil {
-		t.Skip("the Azure CLI is not installed (apt-get install azure-cli); .ci/run installs it")
-	}
-	bin := filepath.Join(t.TempDir(), "aksnet")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/aksnet").CombinedOutput(); err != nil {
-		t.Fatalf("build aksnet: %v\n%s", err, out)
-	}
+	bin := buildForAz(t)
 	e := armtest.Start(t)
 	env, err := azenv.Setup(t.Context(), azenv.Options{StateDir: e.StateDir, Endpoint: e.URL, TenantID: e.Creds.TenantID, AppID: e.Creds.AppID, Password: e.Creds.Password})
 	if err != nil {

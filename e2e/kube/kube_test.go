@@ -431,14 +431,8 @@ func writeSpec(t *testing.T, data string, n int) {
 	for i := range n {
 		f.Nodes = append(f.Nodes, specNode(i))
 	}
-	b, err := json.Marshal(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tmp := filepath.Join(data, "nodes.json.tmp")
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeJSON(t, tmp, f)
 	if err := os.Rename(tmp, filepath.Join(data, "nodes.json")); err != nil {
 		t.Fatal(err)
 	}
@@ -502,15 +496,21 @@ func writeKubeconfig(t *testing.T, dir, data string, port int) string {
 		"contexts": []any{map[string]any{"name": "myAKSCluster", "context": map[string]any{
 			"cluster": "myAKSCluster", "user": "clusterAdmin_myResourceGroup_myAKSCluster"}}},
 	}
-	b, err := json.Marshal(kc)
+	path := filepath.Join(dir, "kubeconfig")
+	writeJSON(t, path, kc)
+	return path
+}
+
+// writeJSON writes v as JSON to path, readable by its owner alone.
+func writeJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "kubeconfig")
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return path
 }
 
 func run(t *testing.T, name string, args ...string) []byte {
