@@ -25,23 +25,22 @@ import (
 // setting up what the aks commands need (resource groups, VNets) without
 // going through other command groups.
 type AKS struct {
-	T   *testing.T
-	Env *armtest.Env
-	C   *client.Client
+	*CLI
+	C *client.Client
 }
 
 // New starts a control plane with a fresh HOME and a client for it.
 func New(t *testing.T) *AKS {
 	t.Helper()
-	env := armtest.Start(t)
+	cl := Start(t)
 	t.Setenv("HOME", t.TempDir())
 	t.Setenv("AKSNET_ENDPOINT", "")
 	t.Setenv("AKSNET_STATE_DIR", "")
-	c, err := client.New(env.URL, env.StateDir, "", output.NewLogger(nil, output.LevelError, false))
+	c, err := client.New(cl.Env.URL, cl.Env.StateDir, "", output.NewLogger(nil, output.LevelError, false))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &AKS{T: t, Env: env, C: c}
+	return &AKS{CLI: cl, C: c}
 }
 
 // SSHKeys creates ~/.ssh/id_rsa{,.pub} so that --generate-ssh-keys stays
@@ -52,25 +51,6 @@ func (a *AKS) SSHKeys() {
 	if _, _, err := aks.GenerateSSHKeys(filepath.Join(home, ".ssh", "id_rsa"), filepath.Join(home, ".ssh", "id_rsa.pub")); err != nil {
 		a.T.Fatal(err)
 	}
-}
-
-// Run runs the aksnet command line against the test's server.
-func (a *AKS) Run(args ...string) (stdout, stderr string, code int) {
-	a.T.Helper()
-	var out, errb bytes.Buffer
-	args = append(args, "--endpoint", a.Env.URL, "--state-dir", a.Env.StateDir)
-	code = cli.Main(args, strings.NewReader(""), &out, &errb)
-	return out.String(), errb.String(), code
-}
-
-// OK runs a command that must succeed and returns its stdout.
-func (a *AKS) OK(args ...string) string {
-	a.T.Helper()
-	out, errs, code := a.Run(args...)
-	if code != 0 {
-		a.T.Fatalf("aksnet %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errs)
-	}
-	return out
 }
 
 // Put PUTs an ARM resource directly and waits for it.
@@ -228,7 +208,7 @@ func (c *CLI) OK(args ...string) string {
 	c.T.Helper()
 	out, errs, code := c.Run(args...)
 	if code != 0 {
-		c.T.Fatalf("aksnet %s: exit %d\nstderr: %s", strings.Join(args, " "), code, errs)
+		c.T.Fatalf("aksnet %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errs)
 	}
 	return out
 }
@@ -236,23 +216,25 @@ func (c *CLI) OK(args ...string) string {
 // Object runs a command that must succeed and decodes its JSON object.
 func (c *CLI) Object(args ...string) map[string]any {
 	c.T.Helper()
-	out := c.OK(args...)
-	var m map[string]any
-	if err := json.Unmarshal([]byte(out), &m); err != nil {
-		c.T.Fatalf("aksnet %s: output is not a JSON object: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return m
+	return decode[map[string]any](c.T, c.OK, "a JSON object", args)
 }
 
 // Array runs a command that must succeed and decodes its JSON array.
 func (c *CLI) Array(args ...string) []any {
 	c.T.Helper()
-	out := c.OK(args...)
-	var l []any
-	if err := json.Unmarshal([]byte(out), &l); err != nil {
-		c.T.Fatalf("aksnet %s: output is not a JSON array: %v\n%s", strings.Join(args, " "), err, out)
+	return decode[[]any](c.T, c.OK, "a JSON array", args)
+}
+
+// decode runs `aksnet args...` through ok, which fails t unless the command
+// succeeds, and decodes its output, which must be JSON of type T (what).
+func decode[T any](t *testing.T, ok func(...string) string, what string, args []string) T {
+	t.Helper()
+	out := ok(args...)
+	var v T
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("aksnet %s: output is not %s: %v\n%s", strings.Join(args, " "), what, err, out)
 	}
-	return l
+	return v
 }
 
 // Fails runs a command that must fail with code and returns its stderr.

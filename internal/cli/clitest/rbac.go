@@ -7,69 +7,33 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/aksnet/aksnet/internal/armtest"
 )
 
 // GUID matches a random (version 4) GUID as az and aksnet make them.
 var GUID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
-// RBAC runs the real command tree against an in-process server.
+// RBAC is the CLI with the helpers of the role, identity and directory
+// commands' tests.
 type RBAC struct {
-	T   *testing.T
-	Env *armtest.Env
+	*CLI
 }
 
 // StartRBAC starts a control plane for t's command lines.
 func StartRBAC(t *testing.T) *RBAC {
 	t.Helper()
-	return &RBAC{T: t, Env: armtest.Start(t)}
-}
-
-// Run runs one command line and returns stdout, stderr and the exit code.
-func (c *RBAC) Run(args ...string) (string, string, int) {
-	c.T.Helper()
-	return (&CLI{T: c.T, Env: c.Env}).Run(args...)
-}
-
-// OK runs a command that must succeed and returns its stdout.
-func (c *RBAC) OK(args ...string) string {
-	c.T.Helper()
-	out, errs, code := c.Run(args...)
-	if code != 0 {
-		c.T.Fatalf("aksnet %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errs)
-	}
-	return out
-}
-
-// Fails runs a command that must fail with code and returns its stderr.
-func (c *RBAC) Fails(code int, args ...string) string {
-	c.T.Helper()
-	out, errs, got := c.Run(args...)
-	if got != code {
-		c.T.Fatalf("aksnet %s: exit %d, want %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), got, code, out, errs)
-	}
-	return errs
+	return &RBAC{Start(t)}
 }
 
 // Obj runs a command printing one JSON object.
 func (c *RBAC) Obj(args ...string) map[string]any {
 	c.T.Helper()
-	var m map[string]any
-	if err := json.Unmarshal([]byte(c.OK(args...)), &m); err != nil {
-		c.T.Fatalf("aksnet %s: output is not an object: %v", strings.Join(args, " "), err)
-	}
-	return m
+	return c.Object(args...)
 }
 
 // List runs a command printing a JSON list of objects.
 func (c *RBAC) List(args ...string) []map[string]any {
 	c.T.Helper()
-	var l []map[string]any
-	if err := json.Unmarshal([]byte(c.OK(args...)), &l); err != nil {
-		c.T.Fatalf("aksnet %s: output is not a list: %v", strings.Join(args, " "), err)
-	}
-	return l
+	return decode[[]map[string]any](c.T, c.OK, "a JSON list of objects", args)
 }
 
 // TSV runs a command with -o tsv and returns its trimmed output.
