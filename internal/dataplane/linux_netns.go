@@ -39,7 +39,7 @@ const nsfsMagic = 0x6e736673
 // the given sysctls in it and brings lo up, all on the thread that made it
 // (which then dies).
 func createNamedNS(name string, sysctls map[string]string) error {
-	if err := os.MkdirAll(NetnsDir, 0o755); err != nil {
+	if err := prepareNetnsDir(); err != nil {
 		return err
 	}
 	path := filepath.Join(NetnsDir, name)
@@ -89,12 +89,56 @@ func createNamedNS(name string, sysctls map[string]string) error {
 	return nil
 }
 
+// prepareNetnsDir makes NetnsDir a shared mount point of its own before a
+// namespace is bound in it, as iproute2 does before every `ip netns add`
+// (netns_add in ip/ipnetns.c): make it shared, and where that fails with
+// EINVAL because it is not a mount point yet, bind it onto itself first.
+//
+// Why: the first `ip netns add` on a machine self-binds the directory
+// (recursively) if nobody did. Namespaces bound under it before then stay
+// mounted on the covered directory as well, out of reach of any path, so
+// their files can never be unlinked (EBUSY) and the namespaces leak. Done
+// first, iproute2 finds the directory already a mount point and only marks
+// it shared again, which hides nothing.
+func prepareNetnsDir() error {
+	if err := os.MkdirAll(NetnsDir, 0o755); err != nil {
+		return err
+	}
+	err := unix.Mount("", NetnsDir, "none", unix.MS_SHARED|unix.MS_REC, "")
+	if !errors.Is(err, unix.EINVAL) {
+		if err != nil {
+			return fmt.Errorf("make %s a shared mount: %w", NetnsDir, err)
+		}
+		return nil
+	}
+	if err := unix.Mount(NetnsDir, NetnsDir, "none", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind %s onto itself: %w", NetnsDir, err)
+	}
+	if err := unix.Mount("", NetnsDir, "none", unix.MS_SHARED|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("make %s a shared mount: %w", NetnsDir, err)
+	}
+	return nil
+}
+
 // deleteNamedNS unbinds and removes NetnsDir/name; the kernel frees the
-// namespace once nothing else refers to it.
+// namespace once nothing else refers to it. The file may carry more than
+// one bind mount (a namespace bound twice, or propagated from a peer), so
+// it is unmounted until the kernel says it is no mount point (EINVAL). A
+// failure to unmount or unlink is returned, never ignored: a namespace that
+// can't be removed is a leak the caller must report.
 func deleteNamedNS(name string) error {
 	path := filepath.Join(NetnsDir, name)
-	if err := unix.Unmount(path, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
-		return fmt.Errorf("unmount %s: %w", path, err)
+	for i := 0; ; i++ {
+		err := unix.Unmount(path, unix.MNT_DETACH)
+		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOENT) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("unmount %s: %w", path, err)
+		}
+		if i == maxStackedMounts {
+			return fmt.Errorf("unmount %s: still mounted after %d unmounts", path, i+1)
+		}
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
@@ -102,9 +146,12 @@ func deleteNamedNS(name string) error {
 	return nil
 }
 
+// maxStackedMounts bounds deleteNamedNS's unmount loop.
+const maxStackedMounts = 64
+
 // listNamedNS lists the bound namespaces in NetnsDir starting with prefix.
 // A file left without its bind mount (a crash between create and bind) is
-// removed.
+// removed; one that can't be is reported in the error, beside the list.
 func listNamedNS(prefix string) ([]string, error) {
 	entries, err := os.ReadDir(NetnsDir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -114,6 +161,7 @@ func listNamedNS(prefix string) ([]string, error) {
 		return nil, err
 	}
 	var out []string
+	var stale []error
 	for _, e := range entries {
 		if !strings.HasPrefix(e.Name(), prefix) {
 			continue
@@ -121,12 +169,14 @@ func listNamedNS(prefix string) ([]string, error) {
 		var st unix.Statfs_t
 		path := filepath.Join(NetnsDir, e.Name())
 		if err := unix.Statfs(path, &st); err == nil && st.Type != nsfsMagic {
-			_ = os.Remove(path)
+			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+				stale = append(stale, fmt.Errorf("remove unbound namespace file: %w", err))
+			}
 			continue
 		}
 		out = append(out, e.Name())
 	}
-	return out, nil
+	return out, errors.Join(stale...)
 }
 
 // nsInode identifies the namespace bound at NetnsDir/name.
