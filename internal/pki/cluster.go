@@ -1,0 +1,219 @@
+package pki
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// File names of a Kubernetes cluster's PKI directory. The layout is the one
+// aksnet-kube reads (kube/pki in the kube module): aksnetd writes the files
+// and aksnet-kube only generates what is absent. The two modules share the
+// layout, not code: the root module must not require Kubernetes.
+const (
+	ClusterCACert        = "ca.crt"
+	ClusterCAKey         = "ca.key"
+	ClusterAPIServerCert = "apiserver.crt"
+	ClusterAPIServerKey  = "apiserver.key"
+	ClusterSAKey         = "sa.key"
+	ClusterSAPub         = "sa.pub"
+)
+
+const clusterLeafValidity = 365 * 24 * time.Hour
+
+// ClusterNames are what a cluster's apiserver certificate is issued for,
+// besides localhost, 127.0.0.1 and the kubernetes service's names.
+type ClusterNames struct {
+	// ClusterName goes in the CA's subject.
+	ClusterName string
+	// ServiceIP is the ClusterIP of default/kubernetes (the .1 of the
+	// service CIDR); the zero value leaves it out.
+	ServiceIP netip.Addr
+	// DNSNames are added as they are: the cluster's fqdn.
+	DNSNames []string
+}
+
+// ClusterCA is one cluster's certificate authority.
+type ClusterCA struct {
+	CertPEM []byte
+	cert    *x509.Certificate
+	key     crypto.Signer
+}
+
+// EnsureCluster creates what is missing of a cluster's PKI in dir (0700):
+// an ECDSA CA valid for ten years, the apiserver's serving certificate
+// signed by it, and the RSA service-account key pair (service-account
+// tokens are RS256). Existing files are kept, so the CA that kubeconfigs
+// embed never changes. It returns the CA, which signs client certificates.
+func EnsureCluster(dir string, names ClusterNames) (*ClusterCA, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("pki: %w", err)
+	}
+	keyPEM, err := CreateOrLoad(filepath.Join(dir, ClusterCAKey), 0o600, newKeyPEM)
+	if err != nil {
+		return nil, err
+	}
+	key, err := parseKey(keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("pki: %s: %w", filepath.Join(dir, ClusterCAKey), err)
+	}
+	certPEM, err := CreateOrLoad(filepath.Join(dir, ClusterCACert), 0o644, func() ([]byte, error) {
+		return newClusterCAPEM(key, names.ClusterName)
+	})
+	if err != nil {
+		return nil, err
+	}
+	cert, err := parseCert(certPEM)
+	if err != nil {
+		return nil, fmt.Errorf("pki: %s: %w", filepath.Join(dir, ClusterCACert), err)
+	}
+	if !cert.IsCA || !publicKeyEqual(cert.PublicKey, key.Public()) {
+		return nil, fmt.Errorf("pki: %s is not the CA of key %s", filepath.Join(dir, ClusterCACert), ClusterCAKey)
+	}
+	ca := &ClusterCA{CertPEM: certPEM, cert: cert, key: key}
+	// The serving key first: its certificate is derived from it, and
+	// CreateOrLoad makes the pair agree even when two callers race.
+	srvKeyPEM, err := CreateOrLoad(filepath.Join(dir, ClusterAPIServerKey), 0o600, newKeyPEM)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := CreateOrLoad(filepath.Join(dir, ClusterAPIServerCert), 0o644, func() ([]byte, error) {
+		srvKey, err := parseKey(srvKeyPEM)
+		if err != nil {
+			return nil, err
+		}
+		return ca.sign(servingTemplate(names), srvKey.Public())
+	}); err != nil {
+		return nil, err
+	}
+	saPEM, err := CreateOrLoad(filepath.Join(dir, ClusterSAKey), 0o600, newRSAKeyPEM)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := CreateOrLoad(filepath.Join(dir, ClusterSAPub), 0o644, func() ([]byte, error) {
+		sa, err := parseKey(saPEM)
+		if err != nil {
+			return nil, err
+		}
+		der, err := x509.MarshalPKIXPublicKey(sa.Public())
+		if err != nil {
+			return nil, err
+		}
+		return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+	}); err != nil {
+		return nil, err
+	}
+	return ca, nil
+}
+
+// ClientCert issues a client certificate, valid for a year, that the
+// cluster's apiserver authenticates as user cn in groups (O).
+func (ca *ClusterCA) ClientCert(cn string, groups ...string) (certPEM, keyPEM []byte, err error) {
+	keyPEM, err = newKeyPEM()
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := parseKey(keyPEM)
+	if err != nil {
+		return nil, nil, err
+	}
+	serial, err := newSerial()
+	if err != nil {
+		return nil, nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: cn, Organization: groups},
+		NotBefore:    now.Add(-backdate),
+		NotAfter:     now.Add(clusterLeafValidity),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	certPEM, err = ca.sign(tmpl, key.Public())
+	if err != nil {
+		return nil, nil, err
+	}
+	return certPEM, keyPEM, nil
+}
+
+// CertPool returns a pool holding only the cluster CA.
+func (ca *ClusterCA) CertPool() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(ca.cert)
+	return p
+}
+
+func (ca *ClusterCA) sign(tmpl *x509.Certificate, pub crypto.PublicKey) ([]byte, error) {
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, pub, ca.key)
+	if err != nil {
+		return nil, fmt.Errorf("pki: sign %s: %w", tmpl.Subject.CommonName, err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
+}
+
+// servingTemplate is the apiserver certificate: the names kube-apiserver's
+// own self-signed certificate would carry, loopback, and names.
+func servingTemplate(names ClusterNames) *x509.Certificate {
+	serial, _ := newSerial() // rand.Int on crypto/rand does not fail on Linux
+	now := time.Now()
+	t := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: "kube-apiserver"},
+		NotBefore:    now.Add(-backdate),
+		NotAfter:     now.Add(clusterLeafValidity),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames: append([]string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+			"kubernetes.default.svc.cluster.local"}, names.DNSNames...),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	if names.ServiceIP.IsValid() {
+		t.IPAddresses = append(t.IPAddresses, net.IP(names.ServiceIP.AsSlice()))
+	}
+	return t
+}
+
+func newClusterCAPEM(key crypto.Signer, clusterName string) ([]byte, error) {
+	serial, err := newSerial()
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: "ca", Organization: []string{clusterName}},
+		NotBefore:             now.Add(-backdate),
+		NotAfter:              now.Add(caValidity),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		return nil, fmt.Errorf("pki: cluster CA: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
+}
+
+// newRSAKeyPEM returns a new 2048-bit RSA key, PKCS#8 PEM-encoded.
+func newRSAKeyPEM() ([]byte, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, fmt.Errorf("pki: generate RSA key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("pki: encode key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}

@@ -1,0 +1,71 @@
+package pki
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+func TestEnsureCluster(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pki")
+	names := ClusterNames{ClusterName: "c1", ServiceIP: netip.MustParseAddr("10.0.0.1"), DNSNames: []string{"c1-rg-1234.hcp.eastus.azmk8s.io"}}
+	ca, err := EnsureCluster(dir, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The layout aksnet-kube reads (kube/pki), keys private.
+	for f, mode := range map[string]os.FileMode{ClusterCACert: 0o644, ClusterCAKey: 0o600, ClusterAPIServerCert: 0o644,
+		ClusterAPIServerKey: 0o600, ClusterSAKey: 0o600, ClusterSAPub: 0o644} {
+		st, err := os.Stat(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != mode {
+			t.Errorf("%s mode %o, want %o", f, st.Mode().Perm(), mode)
+		}
+	}
+	srv, err := tls.LoadX509KeyPair(filepath.Join(dir, ClusterAPIServerCert), filepath.Join(dir, ClusterAPIServerKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, host := range []string{"127.0.0.1", "localhost", "10.0.0.1", "kubernetes.default.svc", "c1-rg-1234.hcp.eastus.azmk8s.io"} {
+		if _, err := srv.Leaf.Verify(x509.VerifyOptions{DNSName: host, Roots: ca.CertPool()}); err != nil {
+			t.Errorf("serving certificate for %s: %v", host, err)
+		}
+	}
+	certPEM, keyPEM, err := ca.ClientCert("masterclient", "system:masters")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.Leaf.Verify(x509.VerifyOptions{Roots: ca.CertPool(), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		t.Errorf("client certificate: %v", err)
+	}
+	if cl.Leaf.Subject.CommonName != "masterclient" || !slices.Equal(cl.Leaf.Subject.Organization, []string{"system:masters"}) {
+		t.Errorf("client subject %v", cl.Leaf.Subject)
+	}
+	// A second call keeps everything: kubeconfigs already embed the CA.
+	before, _ := os.ReadFile(filepath.Join(dir, ClusterAPIServerCert))
+	ca2, err := EnsureCluster(dir, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, ClusterAPIServerCert))
+	if string(ca2.CertPEM) != string(ca.CertPEM) || string(before) != string(after) {
+		t.Error("a second EnsureCluster replaced the CA or the serving certificate")
+	}
+	// A damaged CA is refused, never replaced.
+	if err := os.WriteFile(filepath.Join(dir, ClusterCACert), []byte("garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := EnsureCluster(dir, names); err == nil {
+		t.Error("EnsureCluster accepted a damaged CA")
+	}
+}
