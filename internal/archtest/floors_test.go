@@ -26,11 +26,13 @@ var floors = map[string]int{
 	"internal/statedir":          0,
 	"internal/dataplane/caps":    0,
 	"internal/dataplane/nsprobe": 0,
+	"internal/kubeconfig":        0,
 
 	// 1 infrastructure over the foundations.
 	"internal/store/bolt": 1,
 	"internal/pki":        1,
 	"internal/privtest":   1,
+	"internal/kubesup":    1,
 
 	// 2 pure cores: domain rules, no I/O (see pure below).
 	"internal/kubenet":  2,

@@ -17,6 +17,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/aksnet/aksnet/internal/controlplane"
 	"github.com/aksnet/aksnet/internal/dataplane"
+	"github.com/aksnet/aksnet/internal/kubesup"
 	"github.com/aksnet/aksnet/internal/statedir"
 )
 
@@ -49,6 +50,8 @@ type Options struct {
 	HTTP       controlplane.HTTPLimits
 	TokenRate  float64
 	TokenBurst int
+	// Kube configures the Kubernetes control planes (controlplane.Config.Kube).
+	Kube kubesup.Options
 }
 
 // Start runs a control plane for the test and stops it in t.Cleanup.
@@ -74,7 +77,7 @@ func StartDir(o Options) (*Env, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	plane, err := controlplane.Open(ctx, controlplane.Config{StateDir: o.StateDir, MaxRoutesPerTable: o.MaxRoutesPerTable, PageSize: o.PageSize,
 		PermissionWait: o.PermissionWait, PropagationDelay: o.PropagationDelay, Dataplane: o.Dataplane,
-		HTTP: o.HTTP, TokenRate: o.TokenRate, TokenBurst: o.TokenBurst})
+		HTTP: o.HTTP, TokenRate: o.TokenRate, TokenBurst: o.TokenBurst, Kube: o.Kube})
 	if err != nil {
 		cancel()
 		return nil, err

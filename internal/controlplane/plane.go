@@ -18,6 +18,7 @@ import (
 	"github.com/aksnet/aksnet/internal/dataplane"
 	"github.com/aksnet/aksnet/internal/directory"
 	"github.com/aksnet/aksnet/internal/identity"
+	"github.com/aksnet/aksnet/internal/kubesup"
 	"github.com/aksnet/aksnet/internal/pki"
 	"github.com/aksnet/aksnet/internal/provider/authorization"
 	"github.com/aksnet/aksnet/internal/provider/compute"
@@ -71,6 +72,9 @@ type Config struct {
 	// ResetState moves the database and admin.json aside before opening,
 	// so that a new tenant starts over damaged state without deleting it.
 	ResetState bool
+	// Kube configures the clusters' Kubernetes control planes (package
+	// kubesup); its Dir defaults to <StateDir>/kube.
+	Kube kubesup.Options
 }
 
 // Plane is an assembled control plane.
@@ -90,6 +94,7 @@ type Plane struct {
 	directory   *directory.Store
 	dataplane   *dataplaneController
 	lock        *statedir.DirLock
+	kube        *kubesup.Supervisor
 }
 
 // Open opens (creating on first start) the state in cfg.StateDir and
@@ -141,6 +146,20 @@ func Open(ctx context.Context, cfg Config) (p *Plane, err error) {
 	}
 	p = &Plane{cfg: cfg, db: db, lock: lock, TLS: bundle, Issuer: issuer, log: cfg.Logger, tokens: map[string]*identity.TokenService{}, directory: directory.New(db)}
 	p.tokenLimit = identity.NewRateLimiter(tokenLimits(cfg))
+	kopts := cfg.Kube
+	if kopts.Dir == "" {
+		kopts.Dir = filepath.Join(cfg.StateDir, "kube")
+	}
+	if kopts.Logger == nil {
+		kopts.Logger = cfg.Logger
+	}
+	kube := kubesup.New(kopts)
+	p.kube = kube
+	defer func() {
+		if err != nil {
+			kube.Close()
+		}
+	}()
 	reg := arm.NewRegistry()
 	promReg := prometheus.NewRegistry()
 	promReg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -153,7 +172,7 @@ func Open(ctx context.Context, cfg Config) (p *Plane, err error) {
 	// Tenant id is needed by the providers; read or create it first.
 	var clusters *containerservice.Provider
 	creds, err := bootstrapWith(ctx, srv, cfg.StateDir, func(tenantID string) {
-		clusters = registerProviders(reg, cfg, tenantID)
+		clusters = registerProviders(reg, cfg, tenantID, p.kube)
 	})
 	if err != nil {
 		return nil, err
@@ -207,14 +226,14 @@ func tokenLimits(cfg Config) (rate float64, burst int) {
 // registerProviders registers every resource provider in reg for the
 // tenant, and returns the managed-cluster provider, whose controllers the
 // plane starts.
-func registerProviders(reg *arm.Registry, cfg Config, tenantID string) *containerservice.Provider {
+func registerProviders(reg *arm.Registry, cfg Config, tenantID string, kube containerservice.KubePlanes) *containerservice.Provider {
 	resources.Register(reg)
 	network.Register(reg, network.Options{MaxRoutesPerTable: cfg.MaxRoutesPerTable})
 	managedidentity.Register(reg, tenantID)
 	authorization.Register(reg, tenantID)
 	compute.Register(reg)
 	clusters := containerservice.Register(reg, containerservice.Options{TenantID: tenantID, MaxRoutesPerTable: cfg.MaxRoutesPerTable,
-		PermissionWait: cfg.PermissionWait, PropagationDelay: cfg.PropagationDelay})
+		PermissionWait: cfg.PermissionWait, PropagationDelay: cfg.PropagationDelay, Kube: kube})
 	containerservice.RegisterWorkloads(reg, workloadOptions(cfg))
 	return clusters
 }
@@ -275,6 +294,7 @@ func (p *Plane) tokenService(host string) *identity.TokenService {
 // directory.
 func (p *Plane) Close() error {
 	p.stop()
+	p.kube.Close()
 	p.waitDataplane()
 	err := p.db.Close()
 	return errors.Join(err, p.lock.Unlock())

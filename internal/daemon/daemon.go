@@ -19,9 +19,11 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/aksnet/aksnet/internal/controlplane"
+	"github.com/aksnet/aksnet/internal/kubesup"
 	"github.com/aksnet/aksnet/internal/statedir"
 	"github.com/spf13/cobra"
 )
@@ -33,6 +35,8 @@ type serveFlags struct {
 	logLevel  string
 	restore   string
 	reset     bool
+	kubeBin   string
+	kubeIdle  time.Duration
 	dp        dataplaneFlags
 }
 
@@ -87,6 +91,8 @@ tenant, --reset-state (the old database and admin.json are moved aside).`,
 	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	cmd.Flags().StringVar(&f.restore, "restore", "", "replace the state database with this backup (made by 'aksnet state backup'), keeping the previous one beside it, then serve")
 	cmd.Flags().BoolVar(&f.reset, "reset-state", false, "move the database and admin.json aside (never deleted) and start a new tenant, then serve")
+	cmd.Flags().StringVar(&f.kubeBin, "kube-binary", "", "the aksnet-kube program that runs each cluster's Kubernetes control plane (default: next to aksnetd, then on PATH, then ./bin; build it with 'make -C kube build')")
+	cmd.Flags().DurationVar(&f.kubeIdle, "kube-idle", 10*time.Minute, "stop a cluster's Kubernetes control plane after this long without connections (0: never); the next connection starts it again")
 	f.dp.bind(cmd)
 	return cmd
 }
@@ -94,6 +100,9 @@ tenant, --reset-state (the old database and admin.json are moved aside).`,
 func run(ctx context.Context, out, errw io.Writer, f *serveFlags) error {
 	if f.restore != "" && f.reset {
 		return output.UsageError("--restore and --reset-state exclude each other")
+	}
+	if f.kubeIdle < 0 {
+		return output.UsageError(fmt.Sprintf("argument --kube-idle: must not be negative: '%s'", f.kubeIdle))
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
@@ -114,7 +123,7 @@ func run(ctx context.Context, out, errw io.Writer, f *serveFlags) error {
 		defer dp.Close()
 	}
 	plane, err := controlplane.Open(ctx, controlplane.Config{StateDir: f.stateDir, MaxRoutesPerTable: f.maxRoutes, Logger: log, Dataplane: dp,
-		Restore: f.restore, ResetState: f.reset})
+		Restore: f.restore, ResetState: f.reset, Kube: kubesup.Options{Binary: f.kubeBin, Idle: f.kubeIdle}})
 	if err != nil {
 		return &output.Error{Code: 1, Message: err.Error()}
 	}

@@ -163,6 +163,9 @@ func (p *Provider) Start(ctx context.Context, srv *arm.Server) {
 	p.ctrl.srv = srv
 	srv.Watch(p.ctrl.onChange)
 	go p.ctrl.run(ctx)
+	if p.opts.Kube != nil {
+		p.startKubeSync(ctx, srv)
+	}
 }
 
 func (k *controller) enqueue(id string) {

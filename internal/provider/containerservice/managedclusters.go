@@ -61,6 +61,9 @@ type Options struct {
 	PropagationDelay time.Duration
 	// KubernetesVersion is the default version (1.32.7).
 	KubernetesVersion string
+	// Kube runs the clusters' Kubernetes control planes (package kubesup);
+	// nil answers the credential actions with KubernetesControlPlaneUnavailable.
+	Kube KubePlanes
 }
 
 // Provider is the container service provider.
@@ -90,7 +93,10 @@ func Register(reg *arm.Registry, opts Options) *Provider {
 		ValidName:          clusterNameRule.Check,
 		Put:                p.putManagedCluster,
 		Delete:             p.deleteManagedCluster,
-		Actions:            map[string]func(*arm.Call) (int, any, error){"trace": p.trace},
+		Actions: map[string]func(*arm.Call) (int, any, error){"trace": p.trace,
+			strings.ToLower(actionListUserCredential):       p.credentials(userCredential),
+			strings.ToLower(actionListAdminCredential):      p.credentials(adminCredential),
+			strings.ToLower(actionListMonitoringCredential): p.credentials(monitoringCredential)},
 	})
 	reg.Register(p.agentPoolKind())
 	return p

@@ -1,0 +1,394 @@
+// Package kubesup runs the Kubernetes control plane of every aksnet
+// cluster: one aksnet-kube process per cluster (kube/cmd/aksnet-kube, its
+// own Go module), started lazily and stopped when idle.
+//
+// Each cluster has a directory under <state dir>/kube (its PKI, etcd data,
+// nodes.json and the process's log) and a port on 127.0.0.1 that aksnetd
+// itself listens on for as long as it runs. A connection to that port is
+// forwarded, byte for byte, to the apiserver (TLS and client certificates
+// end to end, nothing is terminated here); the first one starts the
+// process and waits until it is ready. So a kubeconfig keeps working
+// across idle stops and aksnetd restarts, and a cluster nobody uses costs
+// no Kubernetes memory. A process that dies without being asked is started
+// again (logged), with a growing delay.
+package kubesup
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aksnet/aksnet/internal/pki"
+)
+
+// BinaryName is the control plane program's name.
+const BinaryName = "aksnet-kube"
+
+// Files in a cluster's directory. nodes.json and ready are aksnet-kube's
+// contract (kube/nodes.FileName and kube/cmd/aksnet-kube's ReadyFile).
+const (
+	nodesFile = "nodes.json"
+	readyFile = "ready"
+	portFile  = "port"
+	logFile   = "aksnet-kube.log"
+	pkiDir    = "pki"
+	dataDir   = "data"
+)
+
+// ErrNoBinary is returned when aksnet-kube cannot be found.
+var ErrNoBinary = errors.New("the Kubernetes control plane program aksnet-kube was not found; build it with 'make -C kube build' (it lands in bin/, next to aksnetd) or pass --kube-binary")
+
+// Node is one desired Node, in the schema of aksnet-kube's nodes.json
+// (kube/nodes.Node).
+type Node struct {
+	Name       string            `json:"name"`
+	Pool       string            `json:"pool"`
+	InternalIP netip.Addr        `json:"internalIP"`
+	PodCIDR    netip.Prefix      `json:"podCIDR"`
+	ProviderID string            `json:"providerID"`
+	MaxPods    int               `json:"maxPods"`
+	Labels     map[string]string `json:"labels,omitempty"`
+}
+
+// Cluster is what the supervisor needs of a cluster.
+type Cluster struct {
+	// ID is the cluster's ARM id; Name its name.
+	ID, Name string
+	// FQDN is the apiserver certificate's extra name, and the kubeconfig's
+	// tls-server-name.
+	FQDN        string
+	ServiceCIDR netip.Prefix
+	Nodes       []Node
+}
+
+// Access is how a kubeconfig reaches a cluster.
+type Access struct {
+	// Server is https://127.0.0.1:<port>.
+	Server string
+	// TLSServerName is the name the serving certificate is verified for.
+	TLSServerName string
+	// CA signs client certificates; CA.CertPEM is embedded in kubeconfigs.
+	CA *pki.ClusterCA
+}
+
+// Process is a started aksnet-kube.
+type Process interface {
+	// Wait blocks until the process has exited.
+	Wait() error
+	// Stop asks the process to exit (SIGTERM), and kills it after grace.
+	Stop(grace time.Duration)
+}
+
+// Launcher starts processes; tests use a fake.
+type Launcher interface {
+	Launch(path string, args []string, log io.Writer) (Process, error)
+}
+
+// Options configure a Supervisor.
+type Options struct {
+	// Dir holds one directory per cluster (<state dir>/kube).
+	Dir string
+	// Binary is aksnet-kube's path; "" means look it up (FindBinary) at
+	// each start, so a binary built after aksnetd started is found.
+	Binary string
+	// Idle stops a control plane after this long without connections;
+	// 0 never stops it.
+	Idle time.Duration
+	// ReadyTimeout bounds the wait for a starting process (default 3m: a
+	// busy 2-core machine has been seen to need over a minute).
+	ReadyTimeout time.Duration
+	// Launcher starts processes (default: os/exec).
+	Launcher Launcher
+	Logger   *slog.Logger
+}
+
+// Supervisor runs the clusters' control planes.
+type Supervisor struct {
+	opts     Options
+	log      *slog.Logger
+	mu       sync.Mutex
+	clusters map[string]*cluster
+	closed   bool
+}
+
+// New returns a supervisor; Close stops everything it started.
+func New(opts Options) *Supervisor {
+	if opts.ReadyTimeout <= 0 {
+		opts.ReadyTimeout = 3 * time.Minute
+	}
+	if opts.Launcher == nil {
+		opts.Launcher = execLauncher{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Supervisor{opts: opts, log: opts.Logger, clusters: map[string]*cluster{}}
+}
+
+// FindBinary looks for aksnet-kube next to the running executable, then on
+// PATH, then in ./bin (where 'make -C kube build' puts it, for 'go run').
+func FindBinary() (string, error) {
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), BinaryName)
+		if isExecutable(p) {
+			return p, nil
+		}
+	}
+	if p, err := exec.LookPath(BinaryName); err == nil {
+		return p, nil
+	}
+	if p, err := filepath.Abs(filepath.Join("bin", BinaryName)); err == nil && isExecutable(p) {
+		return p, nil
+	}
+	return "", ErrNoBinary
+}
+
+func isExecutable(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0
+}
+
+func (s *Supervisor) binary() (string, error) {
+	if s.opts.Binary != "" {
+		if !isExecutable(s.opts.Binary) {
+			return "", fmt.Errorf("%w (--kube-binary %s is not an executable file)", ErrNoBinary, s.opts.Binary)
+		}
+		return s.opts.Binary, nil
+	}
+	return FindBinary()
+}
+
+// DirOf is the directory of cluster id under dir: a readable prefix and a
+// hash of the lower-cased id, so that two clusters of one name in two
+// groups never share it.
+func DirOf(dir, id, name string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(id)))
+	return filepath.Join(dir, strings.ToLower(name)+"-"+hex.EncodeToString(sum[:6]))
+}
+
+// Access prepares cluster c (its PKI, its port and nodes.json), starts its
+// control plane in the background when it is not running, and returns how
+// to reach it. It does not wait for the control plane: the first
+// connection to the port does.
+func (s *Supervisor) Access(c Cluster) (Access, error) {
+	bin, err := s.binary()
+	if err != nil {
+		return Access{}, err
+	}
+	cl, err := s.open(c)
+	if err != nil {
+		return Access{}, err
+	}
+	if err := cl.writeNodes(c.Nodes); err != nil {
+		return Access{}, err
+	}
+	cl.touch()
+	cl.ensureStarted(bin)
+	return Access{Server: "https://127.0.0.1:" + strconv.Itoa(cl.port), TLSServerName: c.FQDN, CA: cl.ca}, nil
+}
+
+// SetNodes rewrites the desired Nodes of cluster c, if it has a control
+// plane (it was asked for credentials once); aksnet-kube picks the file up
+// within half a second. It starts nothing.
+func (s *Supervisor) SetNodes(c Cluster) error {
+	s.mu.Lock()
+	cl := s.clusters[strings.ToLower(c.ID)]
+	s.mu.Unlock()
+	if cl == nil {
+		if _, err := os.Stat(DirOf(s.opts.Dir, c.ID, c.Name)); err != nil {
+			return nil
+		}
+		var err error
+		if cl, err = s.open(c); err != nil {
+			return err
+		}
+	}
+	return cl.writeNodes(c.Nodes)
+}
+
+// Resume opens the port of every cluster that has a directory, so that
+// kubeconfigs handed out before aksnetd restarted work again; processes
+// start on the first connection.
+func (s *Supervisor) Resume(clusters []Cluster) {
+	for _, c := range clusters {
+		if _, err := os.Stat(DirOf(s.opts.Dir, c.ID, c.Name)); err != nil {
+			continue
+		}
+		if err := s.SetNodes(c); err != nil {
+			s.log.Error("kube: resume cluster", "cluster", c.ID, "err", err)
+		}
+	}
+}
+
+// Remove stops cluster id's control plane, closes its port and deletes its
+// directory (its etcd data included).
+func (s *Supervisor) Remove(id, name string) error {
+	s.mu.Lock()
+	cl := s.clusters[strings.ToLower(id)]
+	delete(s.clusters, strings.ToLower(id))
+	s.mu.Unlock()
+	if cl != nil {
+		cl.close()
+	}
+	if err := os.RemoveAll(DirOf(s.opts.Dir, id, name)); err != nil {
+		return fmt.Errorf("kube: remove cluster data: %w", err)
+	}
+	return nil
+}
+
+// Running reports whether cluster id's control plane is running or starting.
+func (s *Supervisor) Running(id string) bool {
+	s.mu.Lock()
+	cl := s.clusters[strings.ToLower(id)]
+	s.mu.Unlock()
+	if cl == nil {
+		return false
+	}
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return cl.cur != nil
+}
+
+// Close stops every control plane and closes every port.
+func (s *Supervisor) Close() {
+	s.mu.Lock()
+	s.closed = true
+	all := s.clusters
+	s.clusters = map[string]*cluster{}
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, cl := range all {
+		wg.Go(cl.close)
+	}
+	wg.Wait()
+}
+
+// open returns the cluster's entry, creating its directory, PKI and
+// listener on first use.
+func (s *Supervisor) open(c Cluster) (*cluster, error) {
+	key := strings.ToLower(c.ID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errors.New("kube: supervisor closed")
+	}
+	if cl := s.clusters[key]; cl != nil {
+		return cl, nil
+	}
+	dir := DirOf(s.opts.Dir, c.ID, c.Name)
+	if err := os.MkdirAll(filepath.Join(dir, dataDir), 0o700); err != nil {
+		return nil, fmt.Errorf("kube: %w", err)
+	}
+	names := pki.ClusterNames{ClusterName: c.Name}
+	if c.FQDN != "" {
+		names.DNSNames = []string{c.FQDN}
+	}
+	if c.ServiceCIDR.IsValid() {
+		names.ServiceIP = c.ServiceCIDR.Addr().Next()
+	}
+	ca, err := pki.EnsureCluster(filepath.Join(dir, pkiDir), names)
+	if err != nil {
+		return nil, fmt.Errorf("kube: cluster PKI: %w", err)
+	}
+	ln, port, err := listenKept(filepath.Join(dir, portFile))
+	if err != nil {
+		return nil, err
+	}
+	cl := &cluster{s: s, id: c.ID, name: c.Name, dir: dir, serviceCIDR: c.ServiceCIDR, fqdn: c.FQDN, ca: ca, ln: ln, port: port,
+		done: make(chan struct{})}
+	s.clusters[key] = cl
+	go cl.serve()
+	if s.opts.Idle > 0 {
+		go cl.idleLoop(s.opts.Idle)
+	}
+	return cl, nil
+}
+
+// listenKept listens on the port recorded in path, or on a new one that
+// it records: kubeconfigs name the port, so it stays the cluster's.
+func listenKept(path string) (net.Listener, int, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		if port, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && port > 0 && port < 65536 {
+			if ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
+				return ln, port, nil
+			}
+			// Taken by someone else meanwhile: a new port; kubeconfigs
+			// fetched before must be fetched again.
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, 0, fmt.Errorf("kube: listen: %w", err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	if err := pki.WriteFileAtomic(path, []byte(strconv.Itoa(port)+"\n"), 0o600); err != nil {
+		ln.Close()
+		return nil, 0, err
+	}
+	return ln, port, nil
+}
+
+// writeNodes writes nodes.json atomically (aksnet-kube polls it).
+func (cl *cluster) writeNodes(nodes []Node) error {
+	if nodes == nil {
+		nodes = []Node{}
+	}
+	b, err := json.MarshalIndent(struct {
+		Nodes []Node `json:"nodes"`
+	}{nodes}, "", " ")
+	if err != nil {
+		return fmt.Errorf("kube: nodes: %w", err)
+	}
+	cl.nodesMu.Lock()
+	defer cl.nodesMu.Unlock()
+	path := filepath.Join(cl.dir, dataDir, nodesFile)
+	if old, err := os.ReadFile(path); err == nil && string(old) == string(b) {
+		return nil
+	}
+	return pki.WriteFileAtomic(path, b, 0o600)
+}
+
+// execLauncher starts real processes.
+type execLauncher struct{}
+
+func (execLauncher) Launch(path string, args []string, log io.Writer) (Process, error) {
+	cmd := exec.Command(path, args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &execProcess{cmd: cmd, done: make(chan struct{})}
+	go func() { p.err = cmd.Wait(); close(p.done) }()
+	return p, nil
+}
+
+type execProcess struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+}
+
+func (p *execProcess) Wait() error { <-p.done; return p.err }
+
+func (p *execProcess) Stop(grace time.Duration) {
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.done:
+	case <-time.After(grace):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}

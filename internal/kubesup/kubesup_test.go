@@ -1,0 +1,272 @@
+package kubesup
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// echoLauncher stands for aksnet-kube: each process listens on its
+// --secure-port, echoes lines back prefixed with its launch number, and
+// writes the ready file once listening.
+type echoLauncher struct {
+	mu    sync.Mutex
+	procs []*echoProc
+}
+
+type echoProc struct {
+	n    int
+	ln   net.Listener
+	once sync.Once
+	done chan struct{}
+	err  error
+}
+
+func (p *echoProc) Wait() error { <-p.done; return p.err }
+func (p *echoProc) Stop(time.Duration) {
+	p.once.Do(func() { p.ln.Close(); close(p.done) })
+}
+
+// crash ends the process as if it died.
+func (p *echoProc) crash() {
+	p.once.Do(func() { p.err = errors.New("signal: killed"); p.ln.Close(); close(p.done) })
+}
+
+func arg(args []string, name string) string {
+	for i, a := range args {
+		if a == name && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
+}
+
+func (l *echoLauncher) Launch(_ string, args []string, _ io.Writer) (Process, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:"+arg(args, "--secure-port"))
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	p := &echoProc{n: len(l.procs) + 1, ln: ln, done: make(chan struct{})}
+	l.procs = append(l.procs, p)
+	l.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				sc := bufio.NewScanner(c)
+				for sc.Scan() {
+					_, _ = io.WriteString(c, strconv.Itoa(p.n)+":"+sc.Text()+"\n")
+				}
+			}()
+		}
+	}()
+	if err := os.WriteFile(filepath.Join(arg(args, "--data-dir"), readyFile), nil, 0o600); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (l *echoLauncher) count() int { l.mu.Lock(); defer l.mu.Unlock(); return len(l.procs) }
+func (l *echoLauncher) last() *echoProc {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.procs[len(l.procs)-1]
+}
+
+func newTestSupervisor(t *testing.T, idle time.Duration) (*Supervisor, *echoLauncher) {
+	t.Helper()
+	l := &echoLauncher{}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Dir: t.TempDir(), Binary: self, Idle: idle, Launcher: l, ReadyTimeout: 5 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	t.Cleanup(s.Close)
+	return s, l
+}
+
+func testCluster() Cluster {
+	return Cluster{ID: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c1", Name: "c1",
+		FQDN: "c1-rg-s-1234.hcp.eastus.azmk8s.io", ServiceCIDR: netip.MustParsePrefix("10.0.0.0/16"),
+		Nodes: []Node{{Name: "aks-nodepool1-1-vmss000000", Pool: "nodepool1", InternalIP: netip.MustParseAddr("192.168.1.4"),
+			PodCIDR: netip.MustParsePrefix("10.244.0.0/24"), MaxPods: 110}}}
+}
+
+// roundTrip sends a line through the cluster's port and returns the answer.
+func roundTrip(t *testing.T, server, line string) string {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", strings.TrimPrefix(server, "https://"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, line+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		t.Fatalf("read through the proxy: %v", err)
+	}
+	return strings.TrimSpace(got)
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestAccessPreparesAndProxies(t *testing.T) {
+	s, l := newTestSupervisor(t, 0)
+	c := testCluster()
+	acc, err := s.Access(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(acc.Server, "https://127.0.0.1:") || acc.TLSServerName != c.FQDN || len(acc.CA.CertPEM) == 0 {
+		t.Fatalf("access %+v", acc)
+	}
+	dir := DirOf(s.opts.Dir, c.ID, c.Name)
+	for _, f := range []string{"pki/ca.crt", "pki/ca.key", "pki/apiserver.crt", "pki/apiserver.key", "pki/sa.key", "pki/sa.pub", "data/nodes.json", "port"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	spec, _ := os.ReadFile(filepath.Join(dir, "data", "nodes.json"))
+	if !strings.Contains(string(spec), `"podCIDR": "10.244.0.0/24"`) || !strings.Contains(string(spec), `"internalIP": "192.168.1.4"`) {
+		t.Errorf("nodes.json: %s", spec)
+	}
+	if got := roundTrip(t, acc.Server, "hello"); got != "1:hello" {
+		t.Errorf("through the proxy: %q, want 1:hello", got)
+	}
+	// A second request reuses the running process, the port and the CA.
+	acc2, err := s.Access(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc2.Server != acc.Server || string(acc2.CA.CertPEM) != string(acc.CA.CertPEM) || l.count() != 1 {
+		t.Errorf("second access: %s (was %s), %d launches", acc2.Server, acc.Server, l.count())
+	}
+	// The nodes follow a scale.
+	c.Nodes = append(c.Nodes, Node{Name: "aks-nodepool1-1-vmss000001", Pool: "nodepool1", InternalIP: netip.MustParseAddr("192.168.1.5"),
+		PodCIDR: netip.MustParsePrefix("10.244.1.0/24"), MaxPods: 110})
+	if err := s.SetNodes(c); err != nil {
+		t.Fatal(err)
+	}
+	spec, _ = os.ReadFile(filepath.Join(dir, "data", "nodes.json"))
+	if !strings.Contains(string(spec), "10.244.1.0/24") {
+		t.Errorf("nodes.json after SetNodes: %s", spec)
+	}
+	// Delete: process stopped, port closed, data gone.
+	p := l.last()
+	if err := s.Remove(c.ID, c.Name); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	default:
+		t.Error("the process still runs after Remove")
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("directory after Remove: %v", err)
+	}
+	if c, err := net.DialTimeout("tcp", strings.TrimPrefix(acc.Server, "https://"), time.Second); err == nil {
+		c.Close()
+		t.Error("the cluster's port still accepts connections after Remove")
+	}
+}
+
+func TestDeadProcessIsRestarted(t *testing.T) {
+	s, l := newTestSupervisor(t, 0)
+	acc, err := s.Access(testCluster())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := roundTrip(t, acc.Server, "a"); got != "1:a" {
+		t.Fatalf("got %q", got)
+	}
+	l.last().crash()
+	eventually(t, "a second process starts", func() bool { return l.count() == 2 })
+	if got := roundTrip(t, acc.Server, "b"); got != "2:b" {
+		t.Errorf("after the restart: %q, want 2:b", got)
+	}
+}
+
+func TestIdleStopAndLazyStart(t *testing.T) {
+	s, l := newTestSupervisor(t, 200*time.Millisecond)
+	c := testCluster()
+	acc, err := s.Access(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := roundTrip(t, acc.Server, "a"); got != "1:a" {
+		t.Fatalf("got %q", got)
+	}
+	first := l.last()
+	eventually(t, "the idle process is stopped", func() bool {
+		select {
+		case <-first.done:
+			return true
+		default:
+			return false
+		}
+	})
+	if s.Running(c.ID) {
+		t.Error("Running after the idle stop")
+	}
+	// The kubeconfig's port still answers: the next connection starts a new process.
+	if got := roundTrip(t, acc.Server, "b"); got != "2:b" {
+		t.Errorf("after the idle stop: %q, want 2:b", got)
+	}
+}
+
+func TestResumeKeepsThePort(t *testing.T) {
+	dir := t.TempDir()
+	l := &echoLauncher{}
+	self, _ := os.Executable()
+	opts := Options{Dir: dir, Binary: self, Launcher: l, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s := New(opts)
+	acc, err := s.Access(testCluster())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// aksnetd restarts: the port opens again before any credentials request.
+	s2 := New(opts)
+	defer s2.Close()
+	s2.Resume([]Cluster{testCluster()})
+	if got := roundTrip(t, acc.Server, "x"); !strings.HasSuffix(got, ":x") {
+		t.Errorf("after a restart: %q, want the echo of x", got)
+	}
+}
+
+func TestMissingBinary(t *testing.T) {
+	s := New(Options{Dir: t.TempDir(), Binary: filepath.Join(t.TempDir(), "aksnet-kube")})
+	defer s.Close()
+	_, err := s.Access(testCluster())
+	if !errors.Is(err, ErrNoBinary) || !strings.Contains(err.Error(), "make -C kube build") {
+		t.Errorf("err = %v, want ErrNoBinary naming the build command", err)
+	}
+}

@@ -1,0 +1,109 @@
+package containerservice
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/kubesup"
+)
+
+// KubePlanes runs the clusters' Kubernetes control planes; *kubesup.Supervisor
+// is the implementation, tests use it with a fake process launcher.
+type KubePlanes interface {
+	// Access prepares cluster c's control plane and says how to reach it.
+	Access(c kubesup.Cluster) (kubesup.Access, error)
+	// SetNodes updates the Nodes of a cluster that has a control plane.
+	SetNodes(c kubesup.Cluster) error
+	// Remove stops a deleted cluster's control plane and deletes its data.
+	Remove(id, name string) error
+	// Resume reopens the ports of clusters that had a control plane.
+	Resume(clusters []kubesup.Cluster)
+}
+
+// kubeSync keeps the control planes in step with ARM: after every commit
+// that touches a cluster or an agent pool, the cluster's nodes.json is
+// rewritten from its state (scale, nodepool add/delete), and a deleted
+// cluster's control plane is stopped and its data removed.
+type kubeSync struct {
+	p       *Provider
+	srv     *arm.Server
+	mu      sync.Mutex
+	pending map[string]bool
+	wake    chan struct{}
+}
+
+func (p *Provider) startKubeSync(ctx context.Context, srv *arm.Server) {
+	k := &kubeSync{p: p, srv: srv, pending: map[string]bool{}, wake: make(chan struct{}, 1)}
+	// The ports of clusters that had a control plane before a restart.
+	var all []kubesup.Cluster
+	_ = srv.View(func(c *arm.Call) error {
+		c.ScanType(TypeManagedCluster, "", func(id string, _ []byte) bool {
+			if kc, ok, err := kubeClusterOf(c, id); err == nil && ok {
+				all = append(all, kc)
+			}
+			return true
+		})
+		return nil
+	})
+	p.opts.Kube.Resume(all)
+	srv.Watch(k.onChange)
+	go k.run(ctx)
+}
+
+// onChange queues the clusters whose documents changed; it must not block.
+func (k *kubeSync) onChange(ids []string) {
+	queued := false
+	k.mu.Lock()
+	for _, id := range ids {
+		switch t := strings.ToLower(arm.TypeOfID(id)); t {
+		case strings.ToLower(TypeManagedCluster):
+			k.pending[strings.ToLower(id)], queued = true, true
+		case strings.ToLower(TypeAgentPool):
+			k.pending[strings.ToLower(arm.ParentOf(id))], queued = true, true
+		}
+	}
+	k.mu.Unlock()
+	if queued {
+		select {
+		case k.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (k *kubeSync) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-k.wake:
+		}
+		k.mu.Lock()
+		ids := k.pending
+		k.pending = map[string]bool{}
+		k.mu.Unlock()
+		for id := range ids {
+			var kc kubesup.Cluster
+			var found bool
+			err := k.srv.View(func(c *arm.Call) error {
+				var err error
+				kc, found, err = kubeClusterOf(c, id)
+				return err
+			})
+			switch {
+			case err != nil:
+				slog.Error("kube: read cluster", "cluster", id, "err", err)
+			case found:
+				err = k.p.opts.Kube.SetNodes(kc)
+			default:
+				err = k.p.opts.Kube.Remove(id, arm.LastName(id))
+			}
+			if err != nil {
+				slog.Error("kube: sync cluster", "cluster", id, "err", err)
+			}
+		}
+	}
+}
