@@ -3,11 +3,14 @@
 package dataplane
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
-	"github.com/aksnet/aksnet/internal/dataplane/nsprobe"
+	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -15,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aksnet/aksnet/internal/dataplane/nsprobe"
 	"github.com/aksnet/aksnet/internal/fabric"
 	"github.com/aksnet/aksnet/internal/privtest"
 	"github.com/vishvananda/netlink"
@@ -193,28 +197,97 @@ func TestIntegrationLinux_RouteAndNSG(t *testing.T) {
 	expectEcho(t, "VNet still works with 0.0.0.0/0 → None", call, "pod-b", "10.244.0.2")
 }
 
-// TestIntegrationLinux_IPForwardingCheck: with IP forwarding off on node
-// 0's NIC, Azure drops what the NIC sends with a foreign source: pod
-// traffic to another node's pod (source: the pod IP) fails, while traffic
-// to a node (masqueraded to the node's own IP) still passes.
+// TestIntegrationLinux_IPForwardingCheck: Azure drops what a NIC without IP
+// forwarding sends with a foreign source, and what reaches it for a foreign
+// destination, whatever conntrack knows of the flow. With node 0's NIC
+// (the sender's) or node 1's (the receiver's) without IP forwarding, pod-a →
+// pod-b fails, while traffic addressed to the nodes themselves (pod traffic
+// masqueraded to node 0's IP, to node 1's host-network pod) still passes.
 func TestIntegrationLinux_IPForwardingCheck(t *testing.T) {
-	l := newLinux(t)
-	ctx := context.Background()
-	pods := states()["pods"].Clusters[0].Pods[1:] // without the DNS pod, which the fixture adds
-	off := fixture{nodes: 3, skipNode: -1, pods: pods, noForward: map[int]bool{0: true}}.desired()
-	if err := l.Set(ctx, off); err != nil {
-		t.Fatal(err)
+	n0, n1 := nodeName(0), nodeName(1)
+	podA := Pod{Name: "pod-a", Node: n0, IP: podIP(0, 2)}
+	podB := Pod{Name: "pod-b", Node: n1, IP: podIP(1, 2)}
+	hostPod := Pod{Name: "konnectivity", Node: n1, IP: nodeIP(1), HostNetwork: true}
+	pods := []Pod{podA, podB, hostPod}
+	on := fixture{nodes: 2, skipNode: -1, pods: pods}.desired()
+	for _, off := range []int{0, 1} {
+		t.Run(fmt.Sprintf("node %d without IP forwarding", off), func(t *testing.T) {
+			l := newLinux(t)
+			ctx := context.Background()
+			if err := l.Set(ctx, on); err != nil {
+				t.Fatal(err)
+			}
+			// A connection made while forwarding is on, to be reused after.
+			conn := dialEcho(t, l, "pod-a", n0, "10.244.1.2:8080")
+			if r := conn.get(t); r.Pod != "pod-b" {
+				t.Fatalf("pod-a → pod-b with forwarding on: %+v", r)
+			}
+			if err := l.Set(ctx, fixture{nodes: 2, skipNode: -1, pods: pods, noForward: map[int]bool{off: true}}.desired()); err != nil {
+				t.Fatal(err)
+			}
+			expectEcho(t, "pod-a → host-network pod on node 1 (SNATed to node 0's IP)", echoFrom(l, "pod-a", n0, false, "192.168.1.5:8080"), "konnectivity", "192.168.1.4")
+			never(t, 300*time.Millisecond, "a new pod-a → pod-b connection", func() error {
+				_, err := echoQuick(l, "pod-a", n0, false, "10.244.1.2:8080")()
+				return err
+			})
+			if r, err := conn.tryGet(300 * time.Millisecond); err == nil {
+				t.Errorf("the connection made before forwarding was turned off still passes: %+v", r)
+			}
+			if err := l.Set(ctx, on); err != nil {
+				t.Fatal(err)
+			}
+			expectEcho(t, "pod-a → pod-b with IP forwarding on again", echoFrom(l, "pod-a", n0, false, "10.244.1.2:8080"), "pod-b", "10.244.0.2")
+		})
 	}
-	n0 := nodeName(0)
-	expectEcho(t, "pod-a → host-network pod (SNATed to node 0's IP)", echoFrom(l, "pod-a", n0, false, "192.168.1.6:8080"), "konnectivity", "192.168.1.4")
-	never(t, 300*time.Millisecond, "pod-a → pod-b from a NIC without IP forwarding", func() error {
-		_, err := echoQuick(l, "pod-a", n0, false, "10.244.1.2:8080")()
+}
+
+// echoConn is a kept-alive HTTP connection to a workload's echo.
+type echoConn struct {
+	c    net.Conn
+	r    *bufio.Reader
+	host string
+}
+
+// dialEcho connects from pod's namespace to the echo at addr.
+func dialEcho(t *testing.T, l *Linux, pod, node, addr string) *echoConn {
+	t.Helper()
+	var conn net.Conn
+	eventually(t, 5*time.Second, "connect "+pod+" → "+addr, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		c, err := nsprobe.DialIn(ctx, l.PodNetns(testCluster, pod, node, false), "tcp4", addr)
+		conn = c
 		return err
 	})
-	if err := l.Set(ctx, fixture{nodes: 3, skipNode: -1, pods: pods}.desired()); err != nil {
+	t.Cleanup(func() { _ = conn.Close() })
+	host, _, _ := net.SplitHostPort(addr)
+	return &echoConn{c: conn, r: bufio.NewReader(conn), host: host}
+}
+
+func (e *echoConn) get(t *testing.T) nsprobe.EchoReply {
+	t.Helper()
+	r, err := e.tryGet(2 * time.Second)
+	if err != nil {
 		t.Fatal(err)
 	}
-	expectEcho(t, "pod-a → pod-b with IP forwarding on", echoFrom(l, "pod-a", n0, false, "10.244.1.2:8080"), "pod-b", "10.244.0.2")
+	return r
+}
+
+// tryGet sends one request on the connection and reads the reply.
+func (e *echoConn) tryGet(d time.Duration) (nsprobe.EchoReply, error) {
+	var reply nsprobe.EchoReply
+	if err := e.c.SetDeadline(time.Now().Add(d)); err != nil {
+		return reply, err
+	}
+	if _, err := fmt.Fprintf(e.c, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", e.host); err != nil {
+		return reply, err
+	}
+	resp, err := http.ReadResponse(e.r, nil)
+	if err != nil {
+		return reply, err
+	}
+	defer resp.Body.Close()
+	return reply, json.NewDecoder(resp.Body).Decode(&reply)
 }
 
 func TestIntegrationLinux_DriftAdoptCleanup(t *testing.T) {

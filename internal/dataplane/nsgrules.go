@@ -11,8 +11,9 @@ import (
 
 // fabricRules is the fabric's nftables table:
 //
-//   - forward: established and related traffic passes; a NIC without IP
-//     forwarding may not send with a foreign source; every new flow leaving
+//   - forward: a NIC without IP forwarding may not send with a foreign
+//     source nor receive for a foreign destination, checked on every packet;
+//     then established and related traffic passes; every new flow leaving
 //     a NIC runs the NIC's then the subnet's outbound NSG, and every flow
 //     reaching a NIC the subnet's then the NIC's inbound NSG (Azure's
 //     order). An NSG chain returns on Allow and drops on Deny.
@@ -21,6 +22,16 @@ import (
 func fabricRules(nics []nicRef, used map[string]*Node, nodeCluster map[string]*Cluster) *Ruleset {
 	rs := &Ruleset{}
 	fwd := &Chain{Name: "forward", Type: "filter", Hook: "forward", Priority: 0}
+	// IP forwarding comes before conntrack: Azure checks every packet, so a
+	// flow that was allowed stops the moment forwarding is turned off.
+	for _, r := range nics {
+		if !r.nic.IPForwarding {
+			l, self := addrLink(r.nic.IP), host(r.nic.IP)
+			fwd.Rules = append(fwd.Rules,
+				NFRule{Match: []Match{iif(l), {Kind: MSaddr, Neg: true, Prefix: self}}, Action: Action{Verdict: VDrop}},
+				NFRule{Match: []Match{oif(l), {Kind: MDaddr, Neg: true, Prefix: self}}, Action: Action{Verdict: VDrop}})
+		}
+	}
 	fwd.Rules = append(fwd.Rules, NFRule{Match: []Match{{Kind: MCtState}}, Action: Action{Verdict: VAccept}})
 	var nsgChains []*Chain
 	chainFor := func(g *NSG, s *Subnet, dir string) string {
@@ -32,11 +43,6 @@ func fabricRules(nics []nicRef, used map[string]*Node, nodeCluster map[string]*C
 		}
 		nsgChains = append(nsgChains, nsgChain(name, g, tagsOf(s), dir))
 		return name
-	}
-	for _, r := range nics {
-		if !r.nic.IPForwarding {
-			fwd.Rules = append(fwd.Rules, NFRule{Match: []Match{iif(addrLink(r.nic.IP)), {Kind: MSaddr, Neg: true, Prefix: host(r.nic.IP)}}, Action: Action{Verdict: VDrop}})
-		}
 	}
 	for _, r := range nics {
 		l := addrLink(r.nic.IP)

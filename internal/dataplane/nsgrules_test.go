@@ -115,3 +115,31 @@ func TestNSGChain_MatchesFabricEvaluate(t *testing.T) {
 		}
 	}
 }
+
+// TestFabricRules_IPForwardingBeforeConntrack: a NIC without IP forwarding
+// drops foreign sources it sends and foreign destinations it receives, and
+// both checks come before the conntrack accept, so an established flow is
+// cut when forwarding is turned off (Azure checks every packet).
+func TestFabricRules_IPForwardingBeforeConntrack(t *testing.T) {
+	subnet := &Subnet{ID: testSubnet}
+	on := &NIC{ID: "on", IP: ma("192.168.1.4"), IPForwarding: true}
+	off := &NIC{ID: "off", IP: ma("192.168.1.5")}
+	rs := fabricRules([]nicRef{{on, subnet}, {off, subnet}}, nil, nil)
+	var got []string
+	for _, r := range rs.Chains[0].Rules {
+		got = append(got, r.String())
+	}
+	link := addrLink(off.IP)
+	want := []string{
+		`iifname "` + link + `" ip saddr != 192.168.1.5 drop`,
+		`oifname "` + link + `" ip daddr != 192.168.1.5 drop`,
+	}
+	if len(got) < 3 || got[0] != want[0] || got[1] != want[1] || !strings.HasPrefix(got[2], "ct state") {
+		t.Errorf("forward chain starts\n%s\nwant\n%s\nthen the ct state accept", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, r := range got[2:] {
+		if strings.Contains(r, addrLink(on.IP)) && strings.HasSuffix(r, "drop") {
+			t.Errorf("a NIC with IP forwarding has a drop rule: %s", r)
+		}
+	}
+}
