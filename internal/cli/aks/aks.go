@@ -47,39 +47,35 @@ func aksClusterTable(v any) any {
 // clusterFlags are the -g and -n that name a cluster.
 type clusterFlags struct{ rg, name string }
 
-func (f *clusterFlags) declare(cmd *cobra.Command) *flags.Set {
-	a := flags.New(cmd, flags.Cobra)
-	a.String(&f.rg, "Name of resource group.", "--resource-group", "-g").Required()
-	a.String(&f.name, "Name of the managed cluster.", "--name", "-n").Required()
-	return a
+// args declares -g and -n.
+func (f *clusterFlags) args() func(*flags.Set) {
+	return func(a *flags.Set) {
+		a.String(&f.rg, "Name of resource group.", "--resource-group", "-g").Required()
+		a.String(&f.name, "Name of the managed cluster.", "--name", "-n").Required()
+	}
 }
 
 func newShowCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	f := &clusterFlags{}
 	cmd := &cobra.Command{Use: "show", Short: "Show the details for a managed Kubernetes cluster.", Args: cobra.NoArgs}
-	a := f.declare(cmd)
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, cmd, flags.Cobra, f.args(), func(e *command.Env) error {
 		e.Table = aksClusterTable
 		return e.Show(e.Client.ClusterPath(f.rg, f.name), client.APIAKS)
 	})
-	return cmd
 }
 
 func newListCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg string
 	cmd := &cobra.Command{Use: "list", Short: "List managed Kubernetes clusters.", Args: cobra.NoArgs}
-	a := flags.New(cmd, flags.Cobra)
-	a.String(&rg, "Name of resource group. You can configure the default group using `az configure --defaults group=<name>`.", "--resource-group", "-g")
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, cmd, flags.Cobra, func(a *flags.Set) {
+		a.String(&rg, "Name of resource group. You can configure the default group using `az configure --defaults group=<name>`.", "--resource-group", "-g")
+	}, func(e *command.Env) error {
 		e.Table = aksClusterTable
 		if rg != "" {
 			return e.List(e.Client.RGPath(rg)+"/providers/Microsoft.ContainerService/managedClusters", client.APIAKS)
 		}
 		return e.List(e.Client.SubscriptionPath()+"/providers/Microsoft.ContainerService/managedClusters", client.APIAKS)
 	})
-	return cmd
 }
 
 type scaleFlags struct {
@@ -92,12 +88,12 @@ type scaleFlags struct {
 func newScaleCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	f := &scaleFlags{}
 	cmd := &cobra.Command{Use: "scale", Short: "Scale the node pool in a managed Kubernetes cluster.", Args: cobra.NoArgs}
-	a := f.declare(cmd)
-	a.Int(&f.count, "Number of nodes in the Kubernetes node pool.", "--node-count", "-c").Required()
-	a.String(&f.pool, "Node pool name, up to 12 alphanumeric characters.", "--nodepool-name")
-	a.NoWait(&f.noWait)
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, cmd, flags.Cobra, func(a *flags.Set) {
+		f.args()(a)
+		a.Int(&f.count, "Number of nodes in the Kubernetes node pool.", "--node-count", "-c").Required()
+		a.String(&f.pool, "Node pool name, up to 12 alphanumeric characters.", "--nodepool-name")
+		a.NoWait(&f.noWait)
+	}, func(e *command.Env) error {
 		if err := client.ValidNodepoolName(f.pool); err != nil {
 			return err
 		}
@@ -107,7 +103,6 @@ func newScaleCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		}
 		return e.Print(raw)
 	})
-	return cmd
 }
 
 type deleteFlags struct {
@@ -118,15 +113,14 @@ type deleteFlags struct {
 func newDeleteCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	f := &deleteFlags{}
 	cmd := &cobra.Command{Use: "delete", Short: "Delete a managed Kubernetes cluster.", Args: cobra.NoArgs}
-	a := f.declare(cmd)
-	a.Switch(&f.yes, "Do not prompt for confirmation.", "--yes", "-y")
-	a.NoWait(&f.noWait)
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, cmd, flags.Cobra, func(a *flags.Set) {
+		f.args()(a)
+		a.Switch(&f.yes, "Do not prompt for confirmation.", "--yes", "-y")
+		a.NoWait(&f.noWait)
+	}, func(e *command.Env) error {
 		if err := e.Confirm(f.yes); err != nil {
 			return err
 		}
 		return e.Delete(e.Client.ClusterPath(f.rg, f.name), client.APIAKS, f.noWait)
 	})
-	return cmd
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/aksnet/aksnet/internal/kubeconfig"
 	"github.com/spf13/cobra"
@@ -30,13 +31,13 @@ type credentialsFlags struct {
 func newGetCredentialsCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	f := &credentialsFlags{}
 	cmd := &cobra.Command{Use: "get-credentials", Short: "Get access credentials for a managed Kubernetes cluster.", Args: cobra.NoArgs}
-	a := f.declare(cmd)
-	a.Switch(&f.admin, "Get cluster administrator credentials.", "--admin", "-a")
-	a.String(&f.file, "Kubernetes configuration file to update. Use \"-\" to print YAML to stdout instead.", "--file", "-f")
-	a.Switch(&f.overwrite, "Overwrite any existing cluster entry with the same name.", "--overwrite-existing")
-	a.String(&f.context, "If specified, overwrite the default context name. The `--admin` parameter takes precedence over `--context`.", "--context")
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, cmd, flags.Cobra, func(a *flags.Set) {
+		f.args()(a)
+		a.Switch(&f.admin, "Get cluster administrator credentials.", "--admin", "-a")
+		a.String(&f.file, "Kubernetes configuration file to update. Use \"-\" to print YAML to stdout instead.", "--file", "-f")
+		a.Switch(&f.overwrite, "Overwrite any existing cluster entry with the same name.", "--overwrite-existing")
+		a.String(&f.context, "If specified, overwrite the default context name. The `--admin` parameter takes precedence over `--context`.", "--context")
+	}, func(e *command.Env) error {
 		path := f.file
 		if path == "" {
 			home, err := os.UserHomeDir()
@@ -77,7 +78,6 @@ func newGetCredentialsCommand(s command.Streams, g *command.Globals) *cobra.Comm
 		e.Log.Warn("Merged \"%s\" as current context in %s", current, path)
 		return nil
 	})
-	return cmd
 }
 
 // MergeKubeconfig merges cfg into the kubeconfig at path as az does: the

@@ -192,3 +192,31 @@ func (c *Client) holdsNetworkContributor(subnet, principal string) bool {
 	}
 	return false
 }
+
+// Pod is an aksnet test pod (…/managedClusters/{name}/pods/{pod}) as the
+// server returns it.
+type Pod struct {
+	Name, Node, IP string
+	HostNetwork    bool
+	// Netns is the path of the pod's network namespace; "" without the
+	// netns data plane.
+	Netns string
+}
+
+// DecodePod decodes a pod document.
+func DecodePod(raw []byte) (Pod, error) {
+	var d struct {
+		Name       string `json:"name"`
+		Properties struct {
+			NodeName    string `json:"nodeName"`
+			PodIP       string `json:"podIP"`
+			HostNetwork bool   `json:"hostNetwork"`
+			Netns       string `json:"netns"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return Pod{}, fmt.Errorf("decode pod: %w", err)
+	}
+	p := d.Properties
+	return Pod{Name: d.Name, Node: p.NodeName, IP: p.PodIP, HostNetwork: p.HostNetwork, Netns: p.Netns}, nil
+}

@@ -6,9 +6,9 @@
 // subcommands, the lazily built branches).
 //
 // A command lives in its own package under internal/cli, built as
-// NewCommand(streams, globals) with a flags struct and a RunE: the handler
-// reads its flags, calls one client function and hands the result to
-// Env.Print.
+// NewCommand(streams, globals) with a flags struct; a leaf command is Leaf
+// of its arguments' declarations and a handler that reads its flags, calls
+// one client function and hands the result to Env.Print.
 package command
 
 import (

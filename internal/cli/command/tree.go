@@ -3,6 +3,7 @@ package command
 import (
 	"fmt"
 
+	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 )
@@ -51,4 +52,15 @@ func Group(use, short string, children ...*cobra.Command) *cobra.Command {
 		}}
 	c.AddCommand(children...)
 	return c
+}
+
+// Leaf completes cmd as a command with arguments: declare declares them on
+// a flag set of the given style, which Leaf then closes (flags.Set.Done),
+// and run handles an invocation once they check (see RunE).
+func Leaf(s Streams, g *Globals, cmd *cobra.Command, style flags.Style, declare func(*flags.Set), run func(*Env) error) *cobra.Command {
+	a := flags.New(cmd, style)
+	declare(a)
+	a.Done()
+	cmd.RunE = RunE(s, g, a, run)
+	return cmd
 }

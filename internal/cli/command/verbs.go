@@ -116,13 +116,18 @@ func (e *Env) Get(path, api string) ([]byte, error) {
 // ShowIDs prints the resources at paths: one object for one path, a list
 // for several, as az does with --ids.
 func (e *Env) ShowIDs(paths []string, api string) error {
+	return e.ShowEach(paths, api, Shape)
+}
+
+// ShowEach is ShowIDs with shape shaping each resource.
+func (e *Env) ShowEach(paths []string, api string, shape func(raw []byte) (any, error)) error {
 	var out []any
 	for _, p := range paths {
 		raw, err := e.Get(p, api)
 		if err != nil {
 			return err
 		}
-		v, err := Shape(raw)
+		v, err := shape(raw)
 		if err != nil {
 			return err
 		}

@@ -22,33 +22,28 @@ type createFlags struct {
 func newCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	f := &createFlags{}
 	cmd := &cobra.Command{Use: "create", Short: "Create a new resource group.", Args: cobra.NoArgs}
-	a := flags.New(cmd, flags.Cobra)
-	a.String(&f.name, "Name of the new resource group.", "--name", "-n", "--resource-group", "-g").Required()
-	a.String(&f.location, "Location.", "--location", "-l").Required()
-	a.List(&f.tags, "Space-separated tags: key[=value].", "--tags")
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, cmd, flags.Cobra, func(a *flags.Set) {
+		a.String(&f.name, "Name of the new resource group.", "--name", "-n", "--resource-group", "-g").Required()
+		a.String(&f.location, "Location.", "--location", "-l").Required()
+		a.List(&f.tags, "Space-separated tags: key[=value].", "--tags")
+	}, func(e *command.Env) error {
 		return e.Put(e.Client.RGPath(f.name), client.APIResources, client.ResourceGroup(f.location, flags.Tags(f.tags)), false)
 	})
-	return cmd
 }
 
 // nameArg declares the -n/-g of the commands that address one group.
-func nameArg(cmd *cobra.Command, name *string) *flags.Set {
-	a := flags.New(cmd, flags.Cobra)
-	a.String(name, "Name of the resource group.", "--name", "-n", "--resource-group", "-g").Required()
-	return a
+func nameArg(name *string) func(*flags.Set) {
+	return func(a *flags.Set) {
+		a.String(name, "Name of the resource group.", "--name", "-n", "--resource-group", "-g").Required()
+	}
 }
 
 func newShowCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var name string
 	cmd := &cobra.Command{Use: "show", Short: "Gets a resource group.", Args: cobra.NoArgs}
-	a := nameArg(cmd, &name)
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, cmd, flags.Cobra, nameArg(&name), func(e *command.Env) error {
 		return e.Show(e.Client.RGPath(name), client.APIResources)
 	})
-	return cmd
 }
 
 func newListCommand(s command.Streams, g *command.Globals) *cobra.Command {
@@ -68,15 +63,14 @@ type deleteFlags struct {
 func newDeleteCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	f := &deleteFlags{}
 	cmd := &cobra.Command{Use: "delete", Short: "Delete a resource group.", Args: cobra.NoArgs}
-	a := nameArg(cmd, &f.name)
-	a.Switch(&f.yes, "Do not prompt for confirmation.", "--yes", "-y")
-	a.NoWait(&f.noWait)
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, cmd, flags.Cobra, func(a *flags.Set) {
+		nameArg(&f.name)(a)
+		a.Switch(&f.yes, "Do not prompt for confirmation.", "--yes", "-y")
+		a.NoWait(&f.noWait)
+	}, func(e *command.Env) error {
 		if err := e.Confirm(f.yes); err != nil {
 			return err
 		}
 		return e.Delete(e.Client.RGPath(f.name), client.APIResources, f.noWait)
 	})
-	return cmd
 }

@@ -27,13 +27,12 @@ type createFlags struct {
 func newCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	f := &createFlags{}
 	cmd := &cobra.Command{Use: "create", Short: "Create Identities."}
-	a := flags.New(cmd, flags.Knack)
-	a.String(&f.name, "The name of the identity resource.", "--name", "-n").Required()
-	a.String(&f.rg, "Name of resource group. You can configure the default group using `az configure --defaults group=<name>`.", "--resource-group", "-g").Required()
-	a.String(&f.location, "Location. Values from: `az account list-locations`. You can configure the default location using `az configure --defaults location=<location>`. When not specified, the location of the resource group will be used.", "--location", "-l")
-	a.List(&f.tags, "Space-separated tags: key[=value] [key[=value] ...]. Use \"\" to clear existing tags.", "--tags")
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, cmd, flags.Knack, func(a *flags.Set) {
+		a.String(&f.name, "The name of the identity resource.", "--name", "-n").Required()
+		a.String(&f.rg, "Name of resource group. You can configure the default group using `az configure --defaults group=<name>`.", "--resource-group", "-g").Required()
+		a.String(&f.location, "Location. Values from: `az account list-locations`. You can configure the default location using `az configure --defaults location=<location>`. When not specified, the location of the resource group will be used.", "--location", "-l")
+		a.List(&f.tags, "Space-separated tags: key[=value] [key[=value] ...]. Use \"\" to clear existing tags.", "--tags")
+	}, func(e *command.Env) error {
 		// az's get_default_location_from_resource_group.
 		location, err := e.Location(f.location, f.rg)
 		if err != nil {
@@ -46,7 +45,6 @@ func newCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		}
 		return printIdentity(e, r.Body)
 	})
-	return cmd
 }
 
 // ids resolves --ids or -g/-n, as az's id_part arguments do.
@@ -80,51 +78,41 @@ type idFlags struct {
 	ids      []string
 }
 
-func (f *idFlags) declare(cmd *cobra.Command) *flags.Set {
-	a := flags.New(cmd, flags.Knack)
-	a.String(&f.name, "The name of the identity resource.", "--name", "-n")
-	a.String(&f.rg, "Name of resource group.", "--resource-group", "-g")
-	a.List(&f.ids, "One or more resource IDs (space-delimited). It should be a complete resource ID containing all information of 'Resource Id' arguments. You should provide either --ids or other 'Resource Id' arguments.", "--ids")
-	a.Done()
-	return a
+// args declares -n and -g, and --ids.
+func (f *idFlags) args() func(*flags.Set) {
+	return func(a *flags.Set) {
+		a.String(&f.name, "The name of the identity resource.", "--name", "-n")
+		a.String(&f.rg, "Name of resource group.", "--resource-group", "-g")
+		a.List(&f.ids, "One or more resource IDs (space-delimited). It should be a complete resource ID containing all information of 'Resource Id' arguments. You should provide either --ids or other 'Resource Id' arguments.", "--ids")
+	}
 }
 
-func newShowCommand(s command.Streams, g *command.Globals) *cobra.Command {
+// idsCommand is a command over the identities the arguments name: run gets
+// their ids.
+func idsCommand(s command.Streams, g *command.Globals, use, short string, run func(e *command.Env, ids []string) error) *cobra.Command {
 	f := &idFlags{}
-	cmd := &cobra.Command{Use: "show", Short: "Get an identity."}
-	a := f.declare(cmd)
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	cmd := &cobra.Command{Use: use, Short: short}
+	return command.Leaf(s, g, cmd, flags.Knack, f.args(), func(e *command.Env) error {
 		list, err := ids(e, f.ids, f.rg, f.name)
 		if err != nil {
 			return err
 		}
-		var out []any
-		for _, id := range list {
-			r, err := e.Client.Call(http.MethodGet, id, client.APIMSI, nil)
-			if err != nil {
-				return err
-			}
-			v, err := shape(r.Body)
-			if err != nil {
-				return err
-			}
-			out = append(out, v)
-		}
-		if len(out) == 1 {
-			return e.PrintValue(out[0])
-		}
-		return e.PrintValue(out)
+		return run(e, list)
 	})
-	return cmd
+}
+
+func newShowCommand(s command.Streams, g *command.Globals) *cobra.Command {
+	return idsCommand(s, g, "show", "Get an identity.", func(e *command.Env, ids []string) error {
+		return e.ShowEach(ids, client.APIMSI, shape)
+	})
 }
 
 func newListCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg string
 	cmd := &cobra.Command{Use: "list", Short: "List user assigned identities."}
-	a := flags.New(cmd, flags.Knack)
-	a.String(&rg, "Name of resource group. You can configure the default group using `az configure --defaults group=<name>`.", "--resource-group", "-g")
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, cmd, flags.Knack, func(a *flags.Set) {
+		a.String(&rg, "Name of resource group. You can configure the default group using `az configure --defaults group=<name>`.", "--resource-group", "-g")
+	}, func(e *command.Env) error {
 		path := e.Client.SubscriptionPath() + "/providers/" + client.TypeUserAssignedIdentity
 		if rg != "" {
 			path = e.Client.RGPath(rg) + "/providers/" + client.TypeUserAssignedIdentity
@@ -143,19 +131,11 @@ func newListCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		}
 		return e.PrintValue(out)
 	})
-	return cmd
 }
 
 func newDeleteCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	f := &idFlags{}
-	cmd := &cobra.Command{Use: "delete", Short: "Delete an identity."}
-	a := f.declare(cmd)
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
-		list, err := ids(e, f.ids, f.rg, f.name)
-		if err != nil {
-			return err
-		}
-		for _, id := range list {
+	return idsCommand(s, g, "delete", "Delete an identity.", func(e *command.Env, ids []string) error {
+		for _, id := range ids {
 			// The MSI API deletes synchronously (200 or 204); az prints
 			// nothing.
 			if _, err := e.Client.Call(http.MethodDelete, id, client.APIMSI, nil); err != nil {
@@ -164,7 +144,6 @@ func newDeleteCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		}
 		return nil
 	})
-	return cmd
 }
 
 // shape shapes a user-assigned identity as az prints it: the properties

@@ -23,16 +23,15 @@ func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
 // poolFlags are the arguments every nodepool command has.
 type poolFlags struct{ rg, cluster, name string }
 
-// declare declares -g and --cluster-name, and the pool's name when
-// withName.
-func (p *poolFlags) declare(cmd *cobra.Command, withName bool) *flags.Set {
-	a := flags.New(cmd, flags.Cobra)
-	a.String(&p.rg, "Name of resource group.", "--resource-group", "-g").Required()
-	a.String(&p.cluster, "The cluster name.", "--cluster-name").Required()
-	if withName {
-		a.String(&p.name, "The node pool name.", "--nodepool-name", "--name", "-n").Required()
+// args declares -g and --cluster-name, and the pool's name when withName.
+func (p *poolFlags) args(withName bool) func(*flags.Set) {
+	return func(a *flags.Set) {
+		a.String(&p.rg, "Name of resource group.", "--resource-group", "-g").Required()
+		a.String(&p.cluster, "The cluster name.", "--cluster-name").Required()
+		if withName {
+			a.String(&p.name, "The node pool name.", "--nodepool-name", "--name", "-n").Required()
+		}
 	}
-	return a
 }
 
 // path is the pool's id.
@@ -81,28 +80,22 @@ func poolNames(e *command.Env, rg, cluster string) ([]string, error) {
 func newListCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	p := &poolFlags{}
 	cmd := &cobra.Command{Use: "list", Short: "List node pools in the managed Kubernetes cluster.", Args: cobra.NoArgs}
-	a := p.declare(cmd, false)
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, cmd, flags.Cobra, p.args(false), func(e *command.Env) error {
 		e.Table = poolTable
 		return e.List(e.Client.PoolsPath(p.rg, p.cluster), client.APIAKS)
 	})
-	return cmd
 }
 
 func newShowCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	p := &poolFlags{}
 	cmd := &cobra.Command{Use: "show", Short: "Show the details for a node pool in the managed Kubernetes cluster.", Args: cobra.NoArgs}
-	a := p.declare(cmd, true)
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, cmd, flags.Cobra, p.args(true), func(e *command.Env) error {
 		if err := client.ValidNodepoolName(p.name); err != nil {
 			return err
 		}
 		e.Table = poolTable
 		return e.Show(p.path(e), client.APIAKS)
 	})
-	return cmd
 }
 
 func newScaleCommand(s command.Streams, g *command.Globals) *cobra.Command {
@@ -110,11 +103,11 @@ func newScaleCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	count := 3
 	var noWait bool
 	cmd := &cobra.Command{Use: "scale", Short: "Scale the node pool in a managed Kubernetes cluster.", Args: cobra.NoArgs}
-	a := p.declare(cmd, true)
-	a.Int(&count, "Number of nodes in the Kubernetes node pool.", "--node-count", "-c")
-	a.NoWait(&noWait)
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, cmd, flags.Cobra, func(a *flags.Set) {
+		p.args(true)(a)
+		a.Int(&count, "Number of nodes in the Kubernetes node pool.", "--node-count", "-c")
+		a.NoWait(&noWait)
+	}, func(e *command.Env) error {
 		if err := client.ValidNodepoolName(p.name); err != nil {
 			return err
 		}
@@ -124,17 +117,16 @@ func newScaleCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		}
 		return e.Put(p.path(e), client.APIAKS, pool, noWait)
 	})
-	return cmd
 }
 
 func newDeleteCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	p := &poolFlags{}
 	var noWait bool
 	cmd := &cobra.Command{Use: "delete", Short: "Delete the agent pool in the managed Kubernetes cluster.", Args: cobra.NoArgs}
-	a := p.declare(cmd, true)
-	a.NoWait(&noWait)
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, cmd, flags.Cobra, func(a *flags.Set) {
+		p.args(true)(a)
+		a.NoWait(&noWait)
+	}, func(e *command.Env) error {
 		if err := client.ValidNodepoolName(p.name); err != nil {
 			return err
 		}
@@ -153,5 +145,4 @@ func newDeleteCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		}
 		return e.Delete(p.path(e), client.APIAKS, noWait)
 	})
-	return cmd
 }

@@ -2,7 +2,6 @@ package trace
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -72,10 +71,7 @@ func compareProbe(outcome, translatedSource string, p probeResult) verification 
 }
 
 // tracePod is a pod as --verify needs it.
-type tracePod struct {
-	Name, Node, IP, Netns string
-	HostNetwork           bool
-}
+type tracePod = client.Pod
 
 // verifyTrace sends the traced packet for real from the source's network
 // namespace (the netns data plane must be on, and the command must run as
@@ -87,17 +83,8 @@ func verifyTrace(e *command.Env, rg, cluster string, a traceAnswer, protocol str
 	}
 	var pods []tracePod
 	for _, it := range items {
-		var d struct {
-			Name       string `json:"name"`
-			Properties struct {
-				NodeName    string `json:"nodeName"`
-				PodIP       string `json:"podIP"`
-				HostNetwork bool   `json:"hostNetwork"`
-				Netns       string `json:"netns"`
-			} `json:"properties"`
-		}
-		if json.Unmarshal(it, &d) == nil {
-			pods = append(pods, tracePod{Name: d.Name, Node: d.Properties.NodeName, IP: d.Properties.PodIP, Netns: d.Properties.Netns, HostNetwork: d.Properties.HostNetwork})
+		if p, err := client.DecodePod(it); err == nil {
+			pods = append(pods, p)
 		}
 	}
 	netns, err := sourceNetns(a, pods)

@@ -1,7 +1,6 @@
 package workload
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -41,24 +40,11 @@ type aksPodView struct {
 }
 
 func aksPodOf(raw []byte) (aksPodView, error) {
-	var d struct {
-		Name       string `json:"name"`
-		Properties struct {
-			NodeName    string `json:"nodeName"`
-			PodIP       string `json:"podIP"`
-			HostNetwork bool   `json:"hostNetwork"`
-			Netns       string `json:"netns"`
-		} `json:"properties"`
+	p, err := client.DecodePod(raw)
+	if err != nil {
+		return aksPodView{}, err
 	}
-	if err := json.Unmarshal(raw, &d); err != nil {
-		return aksPodView{}, fmt.Errorf("decode pod: %w", err)
-	}
-	p := d.Properties
-	return aksPodView{Name: d.Name, Node: p.NodeName, PodIP: p.PodIP, HostNetwork: p.HostNetwork, Netns: p.Netns}, nil
-}
-
-func aksPodPath(e *command.Env, rg, cluster, pod string) string {
-	return aksPods.path(e, rg, cluster, pod)
+	return aksPodView{Name: p.Name, Node: p.Node, PodIP: p.IP, HostNetwork: p.HostNetwork, Netns: p.Netns}, nil
 }
 
 // aksPods is the list, show and delete half of `aks pod`.
@@ -68,16 +54,16 @@ var aksPods = aksWorkload[aksPodView]{collection: "pods", view: aksPodOf,
 
 type aksPodFlags struct{ rg, cluster, name string }
 
-// declare declares the cluster's -g and -n, and the workload's --name
-// when withName.
-func (f *aksPodFlags) declare(cmd *cobra.Command, withName bool) *flags.Set {
-	a := flags.New(cmd, flags.Cobra)
-	a.String(&f.rg, "Name of resource group.", "--resource-group", "-g").Required()
-	a.String(&f.cluster, "Name of the managed cluster.", "--cluster-name", "-n").Required()
-	if withName {
-		a.String(&f.name, "Name of the pod (a DNS-1123 label).", "--name").Required()
+// args declares the cluster's -g and -n, and the workload's --name when
+// withName.
+func (f *aksPodFlags) args(withName bool) func(*flags.Set) {
+	return func(a *flags.Set) {
+		a.String(&f.rg, "Name of resource group.", "--resource-group", "-g").Required()
+		a.String(&f.cluster, "Name of the managed cluster.", "--cluster-name", "-n").Required()
+		if withName {
+			a.String(&f.name, "Name of the pod (a DNS-1123 label).", "--name").Required()
+		}
 	}
-	return a
 }
 
 func newAKSPodRunCommand(s command.Streams, g *command.Globals) *cobra.Command {
@@ -88,23 +74,14 @@ func newAKSPodRunCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		Use: "run", Short: "Run a test pod (an HTTP echo on port 8080) on a node.", Args: cobra.NoArgs,
 		Example: "  aksnet aks pod run -g myResourceGroup -n myAKSCluster --name web-1 --node aks-nodepool1-12345678-vmss000001",
 	}
-	a := f.declare(cmd, true)
-	a.String(&node, "Node to run on; the node with the fewest pods when omitted.", "--node")
-	a.Switch(&hostNetwork, "Use the node's network namespace and IP, as konnectivity does.", "--host-network")
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, cmd, flags.Cobra, func(a *flags.Set) {
+		f.args(true)(a)
+		a.String(&node, "Node to run on; the node with the fewest pods when omitted.", "--node")
+		a.Switch(&hostNetwork, "Use the node's network namespace and IP, as konnectivity does.", "--host-network")
+	}, func(e *command.Env) error {
 		body := map[string]any{"properties": map[string]any{"nodeName": node, "hostNetwork": hostNetwork}}
-		r, err := e.Client.Call(http.MethodPut, aksPodPath(e, f.rg, f.cluster, f.name), client.APIAKS, body)
-		if err != nil {
-			return err
-		}
-		v, err := aksPodOf(r.Body)
-		if err != nil {
-			return err
-		}
-		return e.PrintValue(v)
+		return aksPods.print(e, http.MethodPut, f, body)
 	})
-	return cmd
 }
 
 func newAKSPodExecCommand(s command.Streams, g *command.Globals) *cobra.Command {
@@ -118,15 +95,12 @@ code is the command's. Needs root and a server running --dataplane netns.`,
 		Example: "  aksnet aks pod exec -g myResourceGroup -n myAKSCluster --name web-1 -- curl -s 203.0.113.10",
 		Args:    cobra.MinimumNArgs(1),
 	}
-	a := f.declare(cmd, true)
+	a := flags.New(cmd, flags.Cobra)
+	f.args(true)(a)
 	a.Done()
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		return command.RunE(s, g, a, func(e *command.Env) error {
-			r, err := e.Client.Call(http.MethodGet, aksPodPath(e, f.rg, f.cluster, f.name), client.APIAKS, nil)
-			if err != nil {
-				return err
-			}
-			v, err := aksPodOf(r.Body)
+			v, err := aksPods.fetch(e, http.MethodGet, f, nil)
 			if err != nil {
 				return err
 			}

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/spf13/cobra"
 )
 
@@ -38,10 +38,6 @@ func aksServiceOf(raw []byte) (aksServiceView, error) {
 	return aksServiceView{Name: d.Name, ClusterIP: p.ClusterIP, Protocol: p.Protocol, Port: p.Port, TargetPort: p.TargetPort, Selector: p.Selector}, nil
 }
 
-func aksServicePath(e *command.Env, rg, cluster, name string) string {
-	return aksServices.path(e, rg, cluster, name)
-}
-
 // aksServices is the list, show and delete half of `aks service`.
 var aksServices = aksWorkload[aksServiceView]{collection: "services", view: aksServiceOf,
 	listShort: "List a cluster's services.", showShort: "Show a service.", deleteShort: "Delete a service."}
@@ -56,23 +52,14 @@ func newAKSServiceCreateCommand(s command.Streams, g *command.Globals) *cobra.Co
 		Use: "create", Short: "Create a ClusterIP service selecting pods by name prefix.", Args: cobra.NoArgs,
 		Example: "  aksnet aks service create -g myResourceGroup -n myAKSCluster --name web --selector web- --port 80 --target-port 8080",
 	}
-	a := f.declare(cmd, true)
-	a.String(&selector, "Prefix of the names of the pods the service sends to.", "--selector").Required()
-	a.Int(&port, "Port of the service's ClusterIP.", "--port").Required()
-	a.Int(&targetPort, "Port of the pods (their echo listens on 8080).", "--target-port")
-	a.String(&protocol, "TCP or UDP.", "--protocol")
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, cmd, flags.Cobra, func(a *flags.Set) {
+		f.args(true)(a)
+		a.String(&selector, "Prefix of the names of the pods the service sends to.", "--selector").Required()
+		a.Int(&port, "Port of the service's ClusterIP.", "--port").Required()
+		a.Int(&targetPort, "Port of the pods (their echo listens on 8080).", "--target-port")
+		a.String(&protocol, "TCP or UDP.", "--protocol")
+	}, func(e *command.Env) error {
 		body := map[string]any{"properties": map[string]any{"selector": selector, "port": port, "targetPort": targetPort, "protocol": protocol}}
-		r, err := e.Client.Call(http.MethodPut, aksServicePath(e, f.rg, f.cluster, f.name), client.APIAKS, body)
-		if err != nil {
-			return err
-		}
-		v, err := aksServiceOf(r.Body)
-		if err != nil {
-			return err
-		}
-		return e.PrintValue(v)
+		return aksServices.print(e, http.MethodPut, f, body)
 	})
-	return cmd
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/command"
+	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/spf13/cobra"
 )
 
@@ -17,16 +18,34 @@ type aksWorkload[V any] struct {
 	view                              func(raw []byte) (V, error)
 }
 
-func (w aksWorkload[V]) path(e *command.Env, rg, cluster, name string) string {
-	return e.Client.ClusterPath(rg, cluster) + "/" + w.collection + "/" + name
+func (w aksWorkload[V]) path(e *command.Env, f *aksPodFlags) string {
+	return e.Client.ClusterPath(f.rg, f.cluster) + "/" + w.collection + "/" + f.name
+}
+
+// fetch sends method (with body, when not nil) to the workload f names and
+// returns the server's answer as w views it.
+func (w aksWorkload[V]) fetch(e *command.Env, method string, f *aksPodFlags, body any) (V, error) {
+	r, err := e.Client.Call(method, w.path(e, f), client.APIAKS, body)
+	if err != nil {
+		var zero V
+		return zero, err
+	}
+	return w.view(r.Body)
+}
+
+// print is fetch, printing the workload.
+func (w aksWorkload[V]) print(e *command.Env, method string, f *aksPodFlags, body any) error {
+	v, err := w.fetch(e, method, f, body)
+	if err != nil {
+		return err
+	}
+	return e.PrintValue(v)
 }
 
 func (w aksWorkload[V]) list(s command.Streams, g *command.Globals) *cobra.Command {
 	f := &aksPodFlags{}
 	cmd := &cobra.Command{Use: "list", Short: w.listShort, Args: cobra.NoArgs}
-	a := f.declare(cmd, false)
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, cmd, flags.Cobra, f.args(false), func(e *command.Env) error {
 		items, err := e.Client.ListItems(e.Client.ClusterPath(f.rg, f.cluster)+"/"+w.collection, client.APIAKS)
 		if err != nil {
 			return err
@@ -41,35 +60,20 @@ func (w aksWorkload[V]) list(s command.Streams, g *command.Globals) *cobra.Comma
 		}
 		return e.PrintValue(out)
 	})
-	return cmd
 }
 
 func (w aksWorkload[V]) show(s command.Streams, g *command.Globals) *cobra.Command {
 	f := &aksPodFlags{}
 	cmd := &cobra.Command{Use: "show", Short: w.showShort, Args: cobra.NoArgs}
-	a := f.declare(cmd, true)
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
-		r, err := e.Client.Call(http.MethodGet, w.path(e, f.rg, f.cluster, f.name), client.APIAKS, nil)
-		if err != nil {
-			return err
-		}
-		v, err := w.view(r.Body)
-		if err != nil {
-			return err
-		}
-		return e.PrintValue(v)
+	return command.Leaf(s, g, cmd, flags.Cobra, f.args(true), func(e *command.Env) error {
+		return w.print(e, http.MethodGet, f, nil)
 	})
-	return cmd
 }
 
 func (w aksWorkload[V]) delete(s command.Streams, g *command.Globals) *cobra.Command {
 	f := &aksPodFlags{}
 	cmd := &cobra.Command{Use: "delete", Short: w.deleteShort, Args: cobra.NoArgs}
-	a := f.declare(cmd, true)
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
-		return e.Delete(w.path(e, f.rg, f.cluster, f.name), client.APIAKS, false)
+	return command.Leaf(s, g, cmd, flags.Cobra, f.args(true), func(e *command.Env) error {
+		return e.Delete(w.path(e, f), client.APIAKS, false)
 	})
-	return cmd
 }
