@@ -20,13 +20,12 @@ func newNICShowEffectiveRouteTableCommand(s command.Streams, g *command.Globals)
 	var rg, name string
 	var ids []string
 	cmd := &cobra.Command{Use: "show-effective-route-table", Short: "Show the effective route table applied to a network interface."}
-	a := flags.New(cmd, flags.AAZ)
-	cmd.Example = "  aksnet network nic show-effective-route-table -g MC_myResourceGroup_myAKSCluster_eastus -n aks-nodepool1-12345678-vmss000000 -o table"
-	a.ResourceGroup(&rg).Required().ID()
-	a.String(&name, "Name of the network interface (NIC).", "-n", "--name").Required().ID()
-	a.IDs(&ids)
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, cmd, flags.AAZ, func(a *flags.Set) {
+		cmd.Example = "  aksnet network nic show-effective-route-table -g MC_myResourceGroup_myAKSCluster_eastus -n aks-nodepool1-12345678-vmss000000 -o table"
+		a.ResourceGroup(&rg).Required().ID()
+		a.String(&name, "Name of the network interface (NIC).", "-n", "--name").Required().ID()
+		a.IDs(&ids)
+	}, func(e *command.Env) error {
 		e.Table = effectiveRouteTable
 		var out []any
 		for _, nic := range flags.Targets(ids, func() string { return e.Client.NetPath(rg, "networkInterfaces", name) }) {
@@ -45,7 +44,6 @@ func newNICShowEffectiveRouteTableCommand(s command.Streams, g *command.Globals)
 		}
 		return e.PrintValue(out)
 	})
-	return cmd
 }
 
 // effectiveRouteListShape gives the answer the keys az's model prints:

@@ -28,23 +28,14 @@ func nsgCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var tags []string
 	var noWait bool
 	c := &cobra.Command{Use: "create", Short: "Create a network security group."}
-	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&rg).Required()
-	a.String(&name, "Name of the network security group.", "-n", "--name").Required()
-	a.String(&location, "Location. Default: the resource group's location.", "--location", "-l")
-	a.List(&tags, "Space-separated tags: key[=value] [key[=value] ...].", "--tags")
-	a.NoWait(&noWait)
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
-		loc, err := e.Location(location, rg)
-		if err != nil {
-			return err
-		}
-		body := map[string]any{"location": loc}
-		if len(tags) > 0 {
-			body["tags"] = flags.Tags(tags)
-		}
-		raw, err := e.PutResource(e.Client.NetPath(rg, "networkSecurityGroups", name), client.APINetwork, body, noWait)
+	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
+		a.ResourceGroup(&rg).Required()
+		a.String(&name, "Name of the network security group.", "-n", "--name").Required()
+		a.String(&location, "Location. Default: the resource group's location.", "--location", "-l")
+		a.List(&tags, "Space-separated tags: key[=value] [key[=value] ...].", "--tags")
+		a.NoWait(&noWait)
+	}, func(e *command.Env) error {
+		raw, err := nsgs.Put(e, rg, name, location, tags, nil, noWait)
 		if err != nil || raw == nil {
 			return err
 		}
@@ -55,7 +46,6 @@ func nsgCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		// az's NSGCreate wraps the result.
 		return e.PrintValue(map[string]any{"NewNSG": v})
 	})
-	return c
 }
 
 // nsgRuleProp sets az's singular property for one value and the plural
@@ -77,22 +67,21 @@ func nsgRuleCreateCommand(s command.Streams, g *command.Globals) *cobra.Command 
 	dstAddr, dstPorts := []string{"*"}, []string{"80"}
 	var noWait bool
 	c := &cobra.Command{Use: "create", Short: "Create a network security group rule."}
-	a := flags.New(c, flags.AAZ)
-	a.String(&nsg, "Name of the network security group.", "--nsg-name").Required()
-	a.ResourceGroup(&rg).Required()
-	a.String(&name, "Name of the network security group rule.", "-n", "--name").Required()
-	a.List(&dstAddr, "Space-separated list of CIDR prefixes or IP ranges. Alternatively, specify ONE of 'VirtualNetwork', 'AzureLoadBalancer', 'Internet' or '*' to match all IPs. Default: *.", "--destination-address-prefixes")
-	a.List(&dstPorts, "Space-separated list of ports or port ranges between 0-65535. Use '*' to match all ports.  Default: 80.", "--destination-port-ranges")
-	a.Choice(&access, []string{"Allow", "Deny"}, "Default: Allow.", "--access")
-	a.String(&description, "Rule description.", "--description")
-	a.Choice(&direction, []string{"Inbound", "Outbound"}, "Default: Inbound.", "--direction")
-	a.String(&priority, "Rule priority, between 100 (highest priority) and 4096 (lowest priority). Must be unique for each rule in the collection.", "--priority").Required()
-	a.Choice(&protocol, []string{"*", "Ah", "Esp", "Icmp", "Tcp", "Udp"}, "Network protocol this rule applies to. Default: *.", "--protocol")
-	a.List(&srcAddr, "Space-separated list of CIDR prefixes or IP ranges. Alternatively, specify ONE of 'VirtualNetwork', 'AzureLoadBalancer', 'Internet' or '*' to match all IPs. Default: *.", "--source-address-prefixes")
-	a.List(&srcPorts, "Space-separated list of ports or port ranges between 0-65535. Use '*' to match all ports.  Default: *.", "--source-port-ranges")
-	a.NoWait(&noWait)
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
+		a.String(&nsg, "Name of the network security group.", "--nsg-name").Required()
+		a.ResourceGroup(&rg).Required()
+		a.String(&name, "Name of the network security group rule.", "-n", "--name").Required()
+		a.List(&dstAddr, "Space-separated list of CIDR prefixes or IP ranges. Alternatively, specify ONE of 'VirtualNetwork', 'AzureLoadBalancer', 'Internet' or '*' to match all IPs. Default: *.", "--destination-address-prefixes")
+		a.List(&dstPorts, "Space-separated list of ports or port ranges between 0-65535. Use '*' to match all ports.  Default: 80.", "--destination-port-ranges")
+		a.Choice(&access, []string{"Allow", "Deny"}, "Default: Allow.", "--access")
+		a.String(&description, "Rule description.", "--description")
+		a.Choice(&direction, []string{"Inbound", "Outbound"}, "Default: Inbound.", "--direction")
+		a.String(&priority, "Rule priority, between 100 (highest priority) and 4096 (lowest priority). Must be unique for each rule in the collection.", "--priority").Required()
+		a.Choice(&protocol, []string{"*", "Ah", "Esp", "Icmp", "Tcp", "Udp"}, "Network protocol this rule applies to. Default: *.", "--protocol")
+		a.List(&srcAddr, "Space-separated list of CIDR prefixes or IP ranges. Alternatively, specify ONE of 'VirtualNetwork', 'AzureLoadBalancer', 'Internet' or '*' to match all IPs. Default: *.", "--source-address-prefixes")
+		a.List(&srcPorts, "Space-separated list of ports or port ranges between 0-65535. Use '*' to match all ports.  Default: *.", "--source-port-ranges")
+		a.NoWait(&noWait)
+	}, func(e *command.Env) error {
 		p, err := strconv.Atoi(strings.TrimSpace(priority))
 		if err != nil {
 			return output.UsageError(fmt.Sprintf("argument --priority: invalid int value: '%s'", priority))
@@ -117,7 +106,6 @@ func nsgRuleCreateCommand(s command.Streams, g *command.Globals) *cobra.Command 
 		}
 		return e.Print(raw)
 	})
-	return c
 }
 
 func nsgRuleListCommand(s command.Streams, g *command.Globals) *cobra.Command {
@@ -125,13 +113,12 @@ func nsgRuleListCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var ids []string
 	var includeDefault bool
 	c := &cobra.Command{Use: "list", Short: "List all rules in a network security group."}
-	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&rg).Required().ID()
-	a.String(&nsg, "Name of the network security group.", "--nsg-name").Required().ID()
-	a.IDs(&ids)
-	a.Bool(&includeDefault, "Include default security rules in the output.", "--include-default")
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
+		a.ResourceGroup(&rg).Required().ID()
+		a.String(&nsg, "Name of the network security group.", "--nsg-name").Required().ID()
+		a.IDs(&ids)
+		a.Bool(&includeDefault, "Include default security rules in the output.", "--include-default")
+	}, func(e *command.Env) error {
 		e.Table = nsgRuleTable
 		// az's list_nsg_rules reads the rules from the NSG.
 		var rules []json.RawMessage
@@ -160,7 +147,6 @@ func nsgRuleListCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		raw, _ := json.Marshal(rules)
 		return e.Print(raw)
 	})
-	return c
 }
 
 // nsgRuleTable is az's table for `nsg rule list`, transform_nsg_rule_table_output
@@ -213,19 +199,17 @@ func nsgRuleDeleteCommand(s command.Streams, g *command.Globals) *cobra.Command 
 	var ids []string
 	var noWait bool
 	c := &cobra.Command{Use: "delete", Short: "Delete a network security group rule."}
-	a := flags.New(c, flags.AAZ)
-	a.String(&nsg, "Name of the network security group.", "--nsg-name").Required().ID()
-	a.ResourceGroup(&rg).Required().ID()
-	a.String(&name, "Name of the network security group rule.", "-n", "--name").Required().ID()
-	a.IDs(&ids)
-	a.NoWait(&noWait)
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
+		a.String(&nsg, "Name of the network security group.", "--nsg-name").Required().ID()
+		a.ResourceGroup(&rg).Required().ID()
+		a.String(&name, "Name of the network security group rule.", "-n", "--name").Required().ID()
+		a.IDs(&ids)
+		a.NoWait(&noWait)
+	}, func(e *command.Env) error {
 		return e.DeleteAll(flags.Targets(ids, func() string {
 			return e.Client.NetPath(rg, "networkSecurityGroups", nsg, "securityRules", name)
 		}), client.APINetwork, noWait)
 	})
-	return c
 }
 
 // nsgs is az network nsg's show, list and delete.

@@ -1,5 +1,6 @@
 // Package resource holds what az's network command groups build the same
-// way: the show, list and delete of a top-level resource type.
+// way: the show, list and delete of a top-level resource type, and its
+// create request.
 package resource
 
 import (
@@ -23,31 +24,27 @@ func (r TopLevel) Show(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg, name string
 	var ids []string
 	c := &cobra.Command{Use: "show", Short: r.ShowShort}
-	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&rg).Required().ID()
-	a.String(&name, r.NameHelp, "-n", "--name").Required().ID()
-	a.IDs(&ids)
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
+		a.ResourceGroup(&rg).Required().ID()
+		a.String(&name, r.NameHelp, "-n", "--name").Required().ID()
+		a.IDs(&ids)
+	}, func(e *command.Env) error {
 		return e.ShowIDs(flags.Targets(ids, func() string { return e.Client.NetPath(rg, r.Type, name) }), client.APINetwork)
 	})
-	return c
 }
 
 // List is az network <type> list.
 func (r TopLevel) List(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg string
 	c := &cobra.Command{Use: "list", Short: r.ListShort}
-	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&rg)
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
+		a.ResourceGroup(&rg)
+	}, func(e *command.Env) error {
 		if rg == "" {
 			return e.List(e.Client.NetSubscriptionPath(r.Type), client.APINetwork)
 		}
 		return e.List(e.Client.NetPath(rg, r.Type), client.APINetwork)
 	})
-	return c
 }
 
 // Delete is az network <type> delete.
@@ -56,16 +53,33 @@ func (r TopLevel) Delete(s command.Streams, g *command.Globals) *cobra.Command {
 	var ids []string
 	var noWait bool
 	c := &cobra.Command{Use: "delete", Short: r.DelShort}
-	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&rg).Required().ID()
-	a.String(&name, r.NameHelp, "-n", "--name").Required().ID()
-	a.IDs(&ids)
-	a.NoWait(&noWait)
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
+		a.ResourceGroup(&rg).Required().ID()
+		a.String(&name, r.NameHelp, "-n", "--name").Required().ID()
+		a.IDs(&ids)
+		a.NoWait(&noWait)
+	}, func(e *command.Env) error {
 		return e.DeleteAll(flags.Targets(ids, func() string { return e.Client.NetPath(rg, r.Type, name) }), client.APINetwork, noWait)
 	})
-	return c
+}
+
+// Put is az network <type> create's request: a PUT of the resource name in
+// rg with props (none when nil), in location (the resource group's when
+// "", as az defaults it) and with the tags. It returns the final resource,
+// or nil with noWait.
+func (r TopLevel) Put(e *command.Env, rg, name, location string, tags []string, props map[string]any, noWait bool) ([]byte, error) {
+	loc, err := e.Location(location, rg)
+	if err != nil {
+		return nil, err
+	}
+	body := map[string]any{"location": loc}
+	if props != nil {
+		body["properties"] = props
+	}
+	if len(tags) > 0 {
+		body["tags"] = flags.Tags(tags)
+	}
+	return e.PutResource(e.Client.NetPath(rg, r.Type, name), client.APINetwork, body, noWait)
 }
 
 // Strings returns the strings of a decoded JSON list.
@@ -126,14 +140,12 @@ func (r Child) Show(s command.Streams, g *command.Globals) *cobra.Command {
 func (r Child) List(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg, parent string
 	c := &cobra.Command{Use: "list", Short: r.ListShort}
-	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&rg).Required()
-	a.String(&parent, r.ParentHelp, r.ParentOpt).Required()
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
+		a.ResourceGroup(&rg).Required()
+		a.String(&parent, r.ParentHelp, r.ParentOpt).Required()
+	}, func(e *command.Env) error {
 		return e.List(e.Client.NetPath(rg, r.ParentType, parent, r.Type), client.APINetwork)
 	})
-	return c
 }
 
 // Delete is az network <parent> <child> delete.

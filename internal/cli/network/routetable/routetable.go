@@ -25,50 +25,40 @@ func routeTableCreateCommand(s command.Streams, g *command.Globals) *cobra.Comma
 	var tags []string
 	var disableBGP, noWait bool
 	c := &cobra.Command{Use: "create", Short: "Create a route table."}
-	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&rg).Required()
-	a.String(&name, "Name of the route table.", "-n", "--name").Required()
-	a.String(&location, "Location. Default: the resource group's location.", "--location", "-l")
-	bgp := a.Bool(&disableBGP, "Disable routes learned by BGP.  Allowed values: false, true.", "--disable-bgp-route-propagation")
-	a.List(&tags, "Space-separated tags: key[=value] [key[=value] ...].", "--tags")
-	a.NoWait(&noWait)
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
-		loc, err := e.Location(location, rg)
-		if err != nil {
-			return err
-		}
+	var bgp *flags.Flag
+	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
+		a.ResourceGroup(&rg).Required()
+		a.String(&name, "Name of the route table.", "-n", "--name").Required()
+		a.String(&location, "Location. Default: the resource group's location.", "--location", "-l")
+		bgp = a.Bool(&disableBGP, "Disable routes learned by BGP.  Allowed values: false, true.", "--disable-bgp-route-propagation")
+		a.List(&tags, "Space-separated tags: key[=value] [key[=value] ...].", "--tags")
+		a.NoWait(&noWait)
+	}, func(e *command.Env) error {
 		props := map[string]any{}
 		if bgp.Changed() {
 			props["disableBgpRoutePropagation"] = disableBGP
 		}
-		body := map[string]any{"location": loc, "properties": props}
-		if len(tags) > 0 {
-			body["tags"] = flags.Tags(tags)
-		}
-		raw, err := e.PutResource(e.Client.NetPath(rg, "routeTables", name), client.APINetwork, body, noWait)
+		raw, err := routeTables.Put(e, rg, name, location, tags, props, noWait)
 		if err != nil || raw == nil {
 			return err
 		}
 		return e.Print(raw)
 	})
-	return c
 }
 
 func routeCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg, name, table, prefix, hopType, hopIP string
 	var noWait bool
 	c := &cobra.Command{Use: "create", Short: "Create a route in a route table."}
-	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&rg).Required()
-	a.String(&name, "Route name.", "-n", "--name").Required()
-	a.String(&table, "Route table name.", "--route-table-name").Required()
-	a.String(&prefix, "The destination CIDR to which the route applies.", "--address-prefix")
-	a.String(&hopIP, "The IP address packets should be forwarded to when using the VirtualAppliance hop type.", "--next-hop-ip-address")
-	a.Choice(&hopType, routeNextHopTypes, "The type of Azure hop the packet should be sent to.", "--next-hop-type")
-	a.NoWait(&noWait)
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
+		a.ResourceGroup(&rg).Required()
+		a.String(&name, "Route name.", "-n", "--name").Required()
+		a.String(&table, "Route table name.", "--route-table-name").Required()
+		a.String(&prefix, "The destination CIDR to which the route applies.", "--address-prefix")
+		a.String(&hopIP, "The IP address packets should be forwarded to when using the VirtualAppliance hop type.", "--next-hop-ip-address")
+		a.Choice(&hopType, routeNextHopTypes, "The type of Azure hop the packet should be sent to.", "--next-hop-type")
+		a.NoWait(&noWait)
+	}, func(e *command.Env) error {
 		props := map[string]any{}
 		if prefix != "" {
 			props["addressPrefix"] = prefix
@@ -85,7 +75,6 @@ func routeCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		}
 		return e.Print(raw)
 	})
-	return c
 }
 
 // routeTables is az network route-table's show, list and delete.

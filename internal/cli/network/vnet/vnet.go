@@ -52,25 +52,20 @@ type createFlags struct {
 func vnetCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	f := &createFlags{prefixes: []string{"10.0.0.0/16"}}
 	c := &cobra.Command{Use: "create", Short: "Create a virtual network."}
-	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&f.rg).Required()
-	a.String(&f.name, "The virtual network (VNet) name.", "-n", "--name").Required()
-	a.String(&f.location, "Resource location. Default: the resource group's location.", "--location", "-l")
-	a.List(&f.prefixes, "Space-separated list of IP address prefixes for the VNet. Default: 10.0.0.0/16.", "--address-prefixes")
-	a.List(&f.dnsServers, "Space-separated list of DNS server IP addresses.", "--dns-servers")
-	a.List(&f.tags, "Space-separated tags: key[=value] [key[=value] ...].", "--tags")
-	a.String(&f.subnetName, "Name of a new subnet to create within the VNet.", "--subnet-name")
-	a.List(&f.subnetPrefixes, "Space-separated list of address prefixes in CIDR format for the new subnet. If omitted, automatically reserves a /24 (or as large as available) block within the VNet address space.", "--subnet-prefixes")
-	a.String(&f.nsg, "Name or ID of a network security group (NSG) for the new subnet.", "--nsg", "--network-security-group")
-	a.NoWait(&f.noWait)
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
-		loc, err := e.Location(f.location, f.rg)
-		if err != nil {
-			return err
-		}
-		body := f.body(loc, func(nsg string) string { return e.Client.NetRef(nsg, f.rg, "networkSecurityGroups") })
-		raw, err := e.PutResource(e.Client.NetPath(f.rg, "virtualNetworks", f.name), client.APINetwork, body, f.noWait)
+	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
+		a.ResourceGroup(&f.rg).Required()
+		a.String(&f.name, "The virtual network (VNet) name.", "-n", "--name").Required()
+		a.String(&f.location, "Resource location. Default: the resource group's location.", "--location", "-l")
+		a.List(&f.prefixes, "Space-separated list of IP address prefixes for the VNet. Default: 10.0.0.0/16.", "--address-prefixes")
+		a.List(&f.dnsServers, "Space-separated list of DNS server IP addresses.", "--dns-servers")
+		a.List(&f.tags, "Space-separated tags: key[=value] [key[=value] ...].", "--tags")
+		a.String(&f.subnetName, "Name of a new subnet to create within the VNet.", "--subnet-name")
+		a.List(&f.subnetPrefixes, "Space-separated list of address prefixes in CIDR format for the new subnet. If omitted, automatically reserves a /24 (or as large as available) block within the VNet address space.", "--subnet-prefixes")
+		a.String(&f.nsg, "Name or ID of a network security group (NSG) for the new subnet.", "--nsg", "--network-security-group")
+		a.NoWait(&f.noWait)
+	}, func(e *command.Env) error {
+		props := f.props(func(nsg string) string { return e.Client.NetRef(nsg, f.rg, "networkSecurityGroups") })
+		raw, err := vnets.Put(e, f.rg, f.name, f.location, f.tags, props, f.noWait)
 		if err != nil || raw == nil {
 			return err
 		}
@@ -80,12 +75,11 @@ func vnetCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		}
 		return e.PrintValue(map[string]any{"newVNet": v})
 	})
-	return c
 }
 
-// body is the VNet PUT az sends in location loc, with the subnet
+// props are the properties of the VNet PUT az sends, with the subnet
 // --subnet-name asks for; nsgID resolves --nsg to an id.
-func (f *createFlags) body(loc string, nsgID func(string) string) map[string]any {
+func (f *createFlags) props(nsgID func(string) string) map[string]any {
 	props := map[string]any{
 		"addressSpace":         map[string]any{"addressPrefixes": f.prefixes},
 		"enableDdosProtection": false,
@@ -112,27 +106,21 @@ func (f *createFlags) body(loc string, nsgID func(string) string) map[string]any
 		}
 		props["subnets"] = []any{map[string]any{"name": f.subnetName, "properties": sp}}
 	}
-	body := map[string]any{"location": loc, "properties": props}
-	if len(f.tags) > 0 {
-		body["tags"] = flags.Tags(f.tags)
-	}
-	return body
+	return props
 }
 
 func vnetListCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg string
 	c := &cobra.Command{Use: "list", Short: "List virtual networks."}
-	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&rg)
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
+		a.ResourceGroup(&rg)
+	}, func(e *command.Env) error {
 		e.Table = vnetTable
 		if rg == "" {
 			return e.List(e.Client.NetSubscriptionPath("virtualNetworks"), client.APINetwork)
 		}
 		return e.List(e.Client.NetPath(rg, "virtualNetworks"), client.APINetwork)
 	})
-	return c
 }
 
 // vnetTable is az's transform_vnet_table_output.
@@ -197,17 +185,16 @@ func subnetCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var prefixes []string
 	var noWait bool
 	c := &cobra.Command{Use: "create", Short: "Create a subnet and associate an existing NSG and route table."}
-	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&rg).Required()
-	a.String(&name, "The subnet name.", "-n", "--name").Required()
-	a.String(&vnet, "The virtual network (VNet) name.", "--vnet-name").Required()
-	a.String(&prefix, "The address prefix for the subnet.", "--address-prefix")
-	a.List(&prefixes, "Space-separated list of address prefixes in CIDR format.", "--address-prefixes")
-	a.String(&nsg, "Name or ID of a network security group (NSG).", "--nsg", "--network-security-group")
-	a.String(&rt, "Name or ID of a route table to associate with the subnet.", "--route-table")
-	a.NoWait(&noWait)
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
+		a.ResourceGroup(&rg).Required()
+		a.String(&name, "The subnet name.", "-n", "--name").Required()
+		a.String(&vnet, "The virtual network (VNet) name.", "--vnet-name").Required()
+		a.String(&prefix, "The address prefix for the subnet.", "--address-prefix")
+		a.List(&prefixes, "Space-separated list of address prefixes in CIDR format.", "--address-prefixes")
+		a.String(&nsg, "Name or ID of a network security group (NSG).", "--nsg", "--network-security-group")
+		a.String(&rt, "Name or ID of a route table to associate with the subnet.", "--route-table")
+		a.NoWait(&noWait)
+	}, func(e *command.Env) error {
 		props := map[string]any{
 			"privateEndpointNetworkPolicies":    "Disabled",
 			"privateLinkServiceNetworkPolicies": "Enabled",
@@ -234,7 +221,6 @@ func subnetCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		}
 		return e.Print(raw)
 	})
-	return c
 }
 
 // netRGOf returns the resource group named in a resource id.
@@ -263,17 +249,16 @@ type updateFlags struct {
 func subnetUpdateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	f := &updateFlags{}
 	c := &cobra.Command{Use: "update", Short: "Update a subnet."}
-	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(&f.rg).Required().ID()
-	a.String(&f.name, "The subnet name.", "-n", "--name").Required().ID()
-	a.String(&f.vnet, "The virtual network (VNet) name.", "--vnet-name").Required().ID()
-	a.IDs(&f.ids)
-	f.prefixArg = a.List(&f.prefixes, "Space-separated list of address prefixes in CIDR format.", "--address-prefixes")
-	f.nsgArg = a.String(&f.nsg, "Name or ID of a network security group (NSG). Use \"\" to detach it.", "--nsg", "--network-security-group")
-	f.rtArg = a.String(&f.rt, "Name or ID of a route table to associate with the subnet. Use \"\" to detach it.", "--route-table")
-	a.NoWait(&f.noWait)
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
+		a.ResourceGroup(&f.rg).Required().ID()
+		a.String(&f.name, "The subnet name.", "-n", "--name").Required().ID()
+		a.String(&f.vnet, "The virtual network (VNet) name.", "--vnet-name").Required().ID()
+		a.IDs(&f.ids)
+		f.prefixArg = a.List(&f.prefixes, "Space-separated list of address prefixes in CIDR format.", "--address-prefixes")
+		f.nsgArg = a.String(&f.nsg, "Name or ID of a network security group (NSG). Use \"\" to detach it.", "--nsg", "--network-security-group")
+		f.rtArg = a.String(&f.rt, "Name or ID of a route table to associate with the subnet. Use \"\" to detach it.", "--route-table")
+		a.NoWait(&f.noWait)
+	}, func(e *command.Env) error {
 		var out []any
 		for _, path := range flags.Targets(f.ids, func() string { return subnets.Path(e, f.rg, f.vnet, f.name) }) {
 			v, put, err := f.update(e, path)
@@ -292,7 +277,6 @@ func subnetUpdateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		}
 		return e.PrintValue(out)
 	})
-	return c
 }
 
 // update is az's generic update of the subnet at path: GET it, change it,
