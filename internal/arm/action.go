@@ -1,7 +1,6 @@
 package arm
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/aksnet/aksnet/internal/store"
@@ -23,11 +22,7 @@ func (s *Server) serveAction(w http.ResponseWriter, r *http.Request, c *Call, rt
 			return s.notFound(c, rt.path)
 		}
 		c.Existing = v
-		var doc struct {
-			ID string `json:"id"`
-		}
-		_ = json.Unmarshal(v, &doc)
-		c.ID = doc.ID
+		c.ID, _ = docID(v) // stored documents are valid JSON
 		status, result, err = c.Kind.Actions[rt.action](c)
 		return err
 	})

@@ -30,11 +30,7 @@ func (s *Server) servePatch(w http.ResponseWriter, r *http.Request, c *Call, rt 
 			return s.notFound(c, rt.path)
 		}
 		c.Existing = existing
-		var doc struct {
-			ID string `json:"id"`
-		}
-		_ = json.Unmarshal(existing, &doc)
-		c.ID = doc.ID
+		c.ID, _ = docID(existing) // stored documents are valid JSON
 		c.Parent = ParentOf(c.ID)
 		patch := c.Kind.Patch
 		if patch == nil {

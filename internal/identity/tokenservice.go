@@ -174,13 +174,22 @@ func (s *TokenService) OpenIDConfigHandler() http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		if !readOnly(w, r) {
 			return
 		}
 		writeJSON(w, http.StatusOK, s.openIDConfig(rt))
 	})
+}
+
+// readOnly answers 405 to a request that is not a GET or HEAD, and reports
+// whether the request may go on.
+func readOnly(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return true
+	}
+	w.Header().Set("Allow", "GET, HEAD")
+	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	return false
 }
 
 // openIDConfig builds the discovery document for a route.
@@ -229,9 +238,7 @@ func (s *TokenService) JWKSHandler() http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		if !readOnly(w, r) {
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string][]JWK{"keys": {s.issuer.JWK()}})

@@ -245,14 +245,7 @@ var routeHashSeed = maphash.MakeSeed()
 func tableRoutes(c *arm.Call, rtID string) []fabric.Route {
 	var out []fabric.Route
 	c.ScanChildren(rtID, "routes", func(raw []byte) bool {
-		var r struct {
-			Name       string `json:"name"`
-			Properties struct {
-				AddressPrefix    netip.Prefix `json:"addressPrefix"`
-				NextHopType      string       `json:"nextHopType"`
-				NextHopIPAddress netip.Addr   `json:"nextHopIpAddress"`
-			} `json:"properties"`
-		}
+		var r storedRoute
 		if json.Unmarshal(raw, &r) != nil {
 			return true
 		}

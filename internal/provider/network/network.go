@@ -351,6 +351,49 @@ type inlineList struct {
 	twice   string
 }
 
+// inlineChildren is how a parent's PUT replaces its children of type T
+// (a route table's routes, an NSG's custom rules) with those inline in its
+// body, each read into an S.
+type inlineChildren[T, S any] struct {
+	inlineList
+	// childType is the children's type segment ("routes").
+	childType string
+	name      func(*T) *string
+	// check reads and checks one child, at JSON path target.
+	check func(target, name string, item *T) (S, error)
+	// conflicts checks the children of the parent named parent together.
+	conflicts func(parent string, children []S) error
+	// save stores one child under c.ID.
+	save func(c *arm.Call, child S) error
+}
+
+// replace checks items (each child, in order, then all of them together),
+// deletes the stored children of c.ID that items leave out, and saves
+// items.
+func (ic *inlineChildren[T, S]) replace(c *arm.Call, items []*T) error {
+	children := make([]S, 0, len(items))
+	seen, err := eachNamed(ic.inlineList, c.Name, items, ic.name, func(t, name string, item *T) error {
+		child, err := ic.check(t, name, item)
+		children = append(children, child)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := ic.conflicts(c.Name, children); err != nil {
+		return err
+	}
+	if err := deleteChildrenExcept(c, ic.childType, seen, c.ID); err != nil {
+		return err
+	}
+	for _, child := range children {
+		if err := ic.save(c, child); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // eachNamed walks the inline children items of the parent named parent, in
 // order: each must have a name, valid by l's rule and unique regardless of
 // case (InvalidRequestFormat naming the child's name otherwise), and is then

@@ -17,15 +17,24 @@ func (p *Provider) nsgKind() *arm.Kind {
 	return k
 }
 
-// securityRuleList is an NSG body's inline custom rules.
-var securityRuleList = inlineList{
-	path:    "properties.securityRules",
-	rule:    ruleNameRule,
-	missing: "The security rule at %s has no name.",
-	twice:   "Security rule name %s appears more than once in %s.",
+// nsgRulesInline are an NSG body's inline custom rules.
+var nsgRulesInline = &inlineChildren[armnetwork.SecurityRule, *armnetwork.SecurityRule]{
+	inlineList: inlineList{
+		path:    "properties.securityRules",
+		rule:    ruleNameRule,
+		missing: "The security rule at %s has no name.",
+		twice:   "Security rule name %s appears more than once in %s.",
+	},
+	childType: "securityRules",
+	name:      func(r *armnetwork.SecurityRule) *string { return r.Name },
+	check: func(t, name string, r *armnetwork.SecurityRule) (*armnetwork.SecurityRule, error) {
+		return r, validateSecurityRule(name, r.Properties, t)
+	},
+	conflicts: func(_ string, rules []*armnetwork.SecurityRule) error { return checkPriorityConflicts(rules) },
+	save: func(c *arm.Call, r *armnetwork.SecurityRule) error {
+		return saveSecurityRule(c, c.ID+"/securityRules/"+*r.Name, TypeSecurityRule, r.Properties)
+	},
 }
-
-func securityRuleName(r *armnetwork.SecurityRule) *string { return r.Name }
 
 // putNSG creates or replaces an NSG; the body's securityRules are the
 // complete set of custom rules. Azure's six default rules are always present
@@ -39,28 +48,9 @@ func (p *Provider) putNSG(c *arm.Call) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	props := g.Properties
-	if props == nil {
-		props = &armnetwork.SecurityGroupPropertiesFormat{}
-	}
-	rules := make([]*armnetwork.SecurityRule, 0, len(props.SecurityRules))
-	seen, err := eachNamed(securityRuleList, c.Name, props.SecurityRules, securityRuleName, func(t, name string, r *armnetwork.SecurityRule) error {
-		rules = append(rules, r)
-		return validateSecurityRule(name, r.Properties, t)
-	})
-	if err != nil {
+	props := orDefault(g.Properties, armnetwork.SecurityGroupPropertiesFormat{})
+	if err := nsgRulesInline.replace(c, props.SecurityRules); err != nil {
 		return nil, err
-	}
-	if err := checkPriorityConflicts(rules); err != nil {
-		return nil, err
-	}
-	if err := deleteChildrenExcept(c, "securityRules", seen, c.ID); err != nil {
-		return nil, err
-	}
-	for _, r := range rules {
-		if err := saveSecurityRule(c, c.ID+"/securityRules/"+*r.Name, TypeSecurityRule, r.Properties); err != nil {
-			return nil, err
-		}
 	}
 	if c.Existing == nil {
 		for _, d := range fabric.DefaultRules() {

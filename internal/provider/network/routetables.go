@@ -16,15 +16,22 @@ func (p *Provider) routeTableKind() *arm.Kind {
 	return k
 }
 
-// routeList is a route table body's inline routes.
-var routeList = inlineList{
-	path:    "properties.routes",
-	rule:    routeNameRule,
-	missing: "The route at %s has no name.",
-	twice:   "Route name %s appears more than once in route table %s.",
+// tableRoutesInline are a route table body's inline routes.
+var tableRoutesInline = &inlineChildren[armnetwork.Route, RouteSpec]{
+	inlineList: inlineList{
+		path:    "properties.routes",
+		rule:    routeNameRule,
+		missing: "The route at %s has no name.",
+		twice:   "Route name %s appears more than once in route table %s.",
+	},
+	childType: "routes",
+	name:      func(r *armnetwork.Route) *string { return r.Name },
+	check: func(t, name string, r *armnetwork.Route) (RouteSpec, error) {
+		return routeSpec(name, r.Properties, t)
+	},
+	conflicts: checkRouteConflicts,
+	save:      func(c *arm.Call, s RouteSpec) error { return SaveRoute(c, c.ID, s) },
 }
-
-func routeName(r *armnetwork.Route) *string { return r.Name }
 
 // putRouteTable creates or replaces a route table. As with a VNet's subnets,
 // the body's routes are the complete set.
@@ -37,32 +44,12 @@ func (p *Provider) putRouteTable(c *arm.Call) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	props := rt.Properties
-	if props == nil {
-		props = &armnetwork.RouteTablePropertiesFormat{}
-	}
+	props := orDefault(rt.Properties, armnetwork.RouteTablePropertiesFormat{})
 	if len(props.Routes) > p.opts.MaxRoutesPerTable {
-		return nil, routeLimitError(c.Name, len(props.Routes), p.opts.MaxRoutesPerTable, routeList.path)
+		return nil, routeLimitError(c.Name, len(props.Routes), p.opts.MaxRoutesPerTable, tableRoutesInline.path)
 	}
-	specs := make([]RouteSpec, 0, len(props.Routes))
-	seen, err := eachNamed(routeList, c.Name, props.Routes, routeName, func(t, name string, r *armnetwork.Route) error {
-		spec, err := routeSpec(name, r.Properties, t)
-		specs = append(specs, spec)
-		return err
-	})
-	if err != nil {
+	if err := tableRoutesInline.replace(c, props.Routes); err != nil {
 		return nil, err
-	}
-	if err := checkRouteConflicts(c.Name, specs); err != nil {
-		return nil, err
-	}
-	if err := deleteChildrenExcept(c, "routes", seen, c.ID); err != nil {
-		return nil, err
-	}
-	for _, s := range specs {
-		if err := SaveRoute(c, c.ID, s); err != nil {
-			return nil, err
-		}
 	}
 	out := armnetwork.RouteTable{
 		ID:       to.Ptr(c.ID),
