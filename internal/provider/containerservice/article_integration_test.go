@@ -252,9 +252,7 @@ func TestIntegrationArticle_UserAssigned(t *testing.T) {
 // subnets/join/action and subnets/read on the subnet is enough.
 func TestIntegrationArticle_CustomRole(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	rg := armtest.RGName(t)
-	h.MkRG(rg)
+	h, rg := newHarnessRG(t)
 	ids := h.vnet(rg, "myAKSVnet", "192.168.0.0/16", "myAKSSubnet=192.168.1.0/24")
 	idID, principal := h.Identity(rg, "myIdentity")
 	roleID := uuid.NewString()
@@ -283,9 +281,7 @@ func TestIntegrationArticle_CustomRole(t *testing.T) {
 // assignment az makes on the subnet, then succeeds.
 func TestIntegrationArticle_SystemAssigned(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	rg := armtest.RGName(t)
-	h.MkRG(rg)
+	h, rg := newHarnessRG(t)
 	ids := h.vnet(rg, "myAKSVnet", "192.168.0.0/16", "myAKSSubnet=192.168.1.0/24")
 	subnetID := ids["myAKSSubnet"]
 
@@ -385,9 +381,7 @@ func TestIntegrationArticle_SystemAssignedNoPermission(t *testing.T) {
 // create fails.
 func TestIntegrationArticle_BYORouteTable(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	rg := armtest.RGName(t)
-	h.MkRG(rg)
+	h, rg := newHarnessRG(t)
 	ids := h.vnet(rg, "myAKSVnet", "192.168.0.0/16", "myAKSSubnet=192.168.1.0/24", "fw=192.168.2.0/24")
 	rtID := h.routeTable(rg, "myRouteTable", "default-to-fw=0.0.0.0/0>192.168.2.4")
 	h.mustPutSubnet(rg, "myAKSVnet", "myAKSSubnet", "192.168.1.0/24", rtID)
@@ -488,9 +482,7 @@ func TestIntegrationArticle_PropagationDelay(t *testing.T) {
 // AKS's defaults, and a VNet of its own in the node resource group.
 func TestIntegrationArticle_Defaults(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	rg := armtest.RGName(t)
-	h.MkRG(rg)
+	h, rg := newHarnessRG(t)
 	mc := h.mustPutCluster(rg, "minimal", armcontainerservice.ManagedCluster{
 		Location: to.Ptr("eastus"),
 		Properties: &armcontainerservice.ManagedClusterProperties{AgentPoolProfiles: []*armcontainerservice.ManagedClusterAgentPoolProfile{{
@@ -552,9 +544,7 @@ func TestIntegrationArticle_TwoSubnets(t *testing.T) {
 			h.mustPutSubnet(rg, "vnet", "s1", "192.168.1.0/24", rtID)
 			h.mustPutSubnet(rg, "vnet", "s2", "192.168.2.0/24", rtID)
 		}
-		idID, principal := h.Identity(rg, "clusterIdentity")
-		h.Grant("/subscriptions/"+h.Sub+"/resourceGroups/"+rg, principal, networkContributor)
-		mc := kubenetCluster(ids["s1"], idID, 2)
+		mc := h.identityCluster(rg, "/subscriptions/"+h.Sub+"/resourceGroups/"+rg, ids["s1"], 2)
 		mc.Properties.AgentPoolProfiles = append(mc.Properties.AgentPoolProfiles, &armcontainerservice.ManagedClusterAgentPoolProfile{
 			Name: to.Ptr("pool2"), Count: to.Ptr[int32](2), Mode: to.Ptr(armcontainerservice.AgentPoolModeUser), VnetSubnetID: to.Ptr(ids["s2"])})
 		h.mustPutCluster(rg, "c", mc)

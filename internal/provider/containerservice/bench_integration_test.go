@@ -5,20 +5,15 @@ import (
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
-	"github.com/aksnet/aksnet/internal/armtest"
 )
 
 // benchCreate measures PUT → operation Succeeded through the SDK for a
 // kubenet cluster of nodes nodes with a user-assigned identity that already
 // holds its role (so nothing waits), deleting each cluster untimed.
 func benchCreate(b *testing.B, nodes int32, subnet, podCIDR string) {
-	h := newHarness(b)
-	rg := armtest.RGName(b)
-	h.MkRG(rg)
+	h, rg := newHarnessRG(b)
 	ids := h.vnet(rg, "vnet", "192.168.0.0/16", "s1="+subnet)
-	idID, principal := h.Identity(rg, "clusterIdentity")
-	h.Grant(ids[""], principal, networkContributor)
-	mc := kubenetCluster(ids["s1"], idID, nodes)
+	mc := h.identityCluster(rg, ids[""], ids["s1"], nodes)
 	mc.Properties.NetworkProfile.PodCidr = to.Ptr(podCIDR)
 	// One untimed round warms the connection and the token.
 	h.mustPutCluster(rg, "warm", mc)

@@ -224,9 +224,7 @@ func TestIntegrationConcurrency(t *testing.T) {
 
 	t.Run("scales refused while an operation runs", func(t *testing.T) {
 		t.Parallel()
-		h := newHarness(t)
-		rg := armtest.RGName(t)
-		h.MkRG(rg)
+		h, rg := newHarnessRG(t)
 		ids := h.vnet(rg, "vnet", "192.168.0.0/16", "s1=192.168.1.0/24")
 		poller, err := h.AKS.BeginCreateOrUpdate(h.Ctx, rg, "c", kubenetCluster(ids["s1"], "", 3), nil)
 		if err != nil {

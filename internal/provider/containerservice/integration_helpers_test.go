@@ -46,6 +46,16 @@ func newHarness(t testing.TB) *harness {
 	return harnessOn(t, armtest.Plane(t, "default", armtest.Options{}))
 }
 
+// newHarnessRG uses the shared default plane and creates a resource group
+// of t's own, whose name it returns.
+func newHarnessRG(t testing.TB) (*harness, string) {
+	t.Helper()
+	h := newHarness(t)
+	rg := armtest.RGName(t)
+	h.MkRG(rg)
+	return h, rg
+}
+
 // limitedHarness uses the plane with limitedRoutes and limitedPermissionWait.
 func limitedHarness(t testing.TB) *harness {
 	t.Helper()
@@ -176,6 +186,28 @@ func (h *harness) articleNetwork(rg string) network {
 	n.identityID, n.principal = h.Identity(rg, "myIdentity")
 	h.Grant(n.vnetID, n.principal, networkContributor)
 	return n
+}
+
+// articleCluster creates the article's network in a resource group of the
+// test's own and cluster "c" with count nodes on it, and returns the network
+// and the cluster's layout, checked.
+func (h *harness) articleCluster(t testing.TB, count int32) (network, layout) {
+	t.Helper()
+	n := h.articleNetwork(armtest.RGName(t))
+	h.mustPutCluster(n.rg, "c", kubenetCluster(n.subnetID, n.identityID, count))
+	l := h.layoutOf(n.rg, "c")
+	l.check(t, int(count))
+	return n, l
+}
+
+// identityCluster creates the user-assigned identity clusterIdentity in rg
+// with Network Contributor at scope, and returns the article's cluster of
+// count nodes in subnetID with that identity.
+func (h *harness) identityCluster(rg, scope, subnetID string, count int32) armcontainerservice.ManagedCluster {
+	h.T.Helper()
+	idID, principal := h.Identity(rg, "clusterIdentity")
+	h.Grant(scope, principal, networkContributor)
+	return kubenetCluster(subnetID, idID, count)
 }
 
 // kubenetCluster is the article's cluster: count nodes in subnetID, service

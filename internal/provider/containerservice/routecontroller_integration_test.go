@@ -46,11 +46,8 @@ func TestIntegrationRouteController(t *testing.T) {
 	t.Run("aks route table", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
-		n := h.articleNetwork(armtest.RGName(t))
+		n, l := h.articleCluster(t, 3)
 		rg := n.rg
-		h.mustPutCluster(rg, "c", kubenetCluster(n.subnetID, n.identityID, 3))
-		l := h.layoutOf(rg, "c")
-		l.check(t, 3)
 		rt := parseID(t, l.RouteID)
 		routes := h.Net.NewRoutesClient()
 		want := l.Nodes[1]
@@ -135,15 +132,11 @@ func TestIntegrationRouteController(t *testing.T) {
 
 	t.Run("bring-your-own route table", func(t *testing.T) {
 		t.Parallel()
-		h := newHarness(t)
-		rg := armtest.RGName(t)
-		h.MkRG(rg)
+		h, rg := newHarnessRG(t)
 		ids := h.vnet(rg, "vnet", "192.168.0.0/16", "s1=192.168.1.0/24")
 		rtID := h.routeTable(rg, "byo", "fw=0.0.0.0/0>192.168.2.4")
 		h.mustPutSubnet(rg, "vnet", "s1", "192.168.1.0/24", rtID)
-		idID, principal := h.Identity(rg, "clusterIdentity")
-		h.Grant("/subscriptions/"+h.Sub+"/resourceGroups/"+rg, principal, networkContributor)
-		h.mustPutCluster(rg, "c", kubenetCluster(ids["s1"], idID, 2))
+		h.mustPutCluster(rg, "c", h.identityCluster(rg, "/subscriptions/"+h.Sub+"/resourceGroups/"+rg, ids["s1"], 2))
 		l := h.layoutOf(rg, "c")
 		l.check(t, 2)
 		name := l.Nodes[0].Name + "____" + compact(l.Nodes[0].PodCIDR)

@@ -56,13 +56,9 @@ func TestIntegrationScale(t *testing.T) {
 	t.Parallel()
 	t.Run("3-5-2-400", func(t *testing.T) {
 		t.Parallel()
-		h := newHarness(t)
-		rg := armtest.RGName(t)
-		h.MkRG(rg)
+		h, rg := newHarnessRG(t)
 		ids := h.vnet(rg, "vnet", "192.168.0.0/16", "big=192.168.0.0/22")
-		idID, principal := h.Identity(rg, "clusterIdentity")
-		h.Grant(ids[""], principal, networkContributor)
-		mc := kubenetCluster(ids["big"], idID, 3)
+		mc := h.identityCluster(rg, ids[""], ids["big"], 3)
 		mc.Properties.NetworkProfile.PodCidr = to.Ptr("10.244.0.0/15")
 		h.mustPutCluster(rg, "c", mc)
 		const pod = "10.244.0.0/15"
@@ -150,13 +146,9 @@ func TestIntegrationScale(t *testing.T) {
 
 	t.Run("401 nodes at creation", func(t *testing.T) {
 		t.Parallel()
-		h := newHarness(t)
-		rg := armtest.RGName(t)
-		h.MkRG(rg)
+		h, rg := newHarnessRG(t)
 		ids := h.vnet(rg, "vnet", "192.168.0.0/16", "big=192.168.0.0/22")
-		idID, principal := h.Identity(rg, "clusterIdentity")
-		h.Grant(ids[""], principal, networkContributor)
-		mc := kubenetCluster(ids["big"], idID, 401)
+		mc := h.identityCluster(rg, ids[""], ids["big"], 401)
 		mc.Properties.NetworkProfile.PodCidr = to.Ptr("10.244.0.0/15")
 		_, err := h.putCluster(rg, "c", mc)
 		want{Status: http.StatusBadRequest, Code: "RoutesPerRouteTableLimitExceeded", Target: tCnt0, Mentions: []string{"401", "at most 400"}}.CheckSDK(t, err)
@@ -174,10 +166,7 @@ func TestIntegrationScale(t *testing.T) {
 		}
 		t.Parallel()
 		h := newHarness(t)
-		n := h.articleNetwork(armtest.RGName(t))
-		h.mustPutCluster(n.rg, "c", kubenetCluster(n.subnetID, n.identityID, 251))
-		l := h.layoutOf(n.rg, "c")
-		l.check(t, 251)
+		n, l := h.articleCluster(t, 251)
 		wantNodes(t, l, span(0, 251), seqIPs("192.168.1.4", 251), seqCIDRs("10.244.0.0/16", 251))
 		if got := l.Nodes[250].IP; got != "192.168.1.254" {
 			t.Errorf("node 251 has %s, want 192.168.1.254", got)
@@ -198,9 +187,7 @@ func TestIntegrationScale(t *testing.T) {
 
 	t.Run("agentPools", func(t *testing.T) {
 		t.Parallel()
-		h := newHarness(t)
-		rg := armtest.RGName(t)
-		h.MkRG(rg)
+		h, rg := newHarnessRG(t)
 		ids := h.vnet(rg, "vnet", "192.168.0.0/16", "s1=192.168.1.0/27", "s2=192.168.2.0/24")
 		idID, principal := h.Identity(rg, "clusterIdentity")
 		h.Grant(ids["s1"], principal, networkContributor)

@@ -1,15 +1,11 @@
 package containerservice_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
 	"github.com/aksnet/aksnet/internal/arm"
@@ -22,40 +18,19 @@ import (
 // the decoded answer (or the error envelope's code and target).
 func (h *harness) traceCall(rg, cluster string, req containerservice.TraceRequest) (int, containerservice.TraceAnswer, armtest.APIError) {
 	h.T.Helper()
-	tok, err := h.Cred.GetToken(h.Ctx, policy.TokenRequestOptions{Scopes: []string{h.Env.URL + "/.default"}})
-	if err != nil {
-		h.T.Fatalf("token: %v", err)
-	}
-	body, _ := json.Marshal(req)
 	path := fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.ContainerService/managedClusters/%s/trace?api-version=2024-05-01", h.Sub, rg, cluster)
-	r, err := http.NewRequest(http.MethodPost, h.Env.URL+path, bytes.NewReader(body))
-	if err != nil {
-		h.T.Fatal(err)
-	}
-	r.Header.Set("Authorization", "Bearer "+tok.Token)
-	r.Header.Set("Content-Type", "application/json")
-	resp, err := h.Env.HTTP.Do(r)
-	if err != nil {
-		h.T.Fatalf("trace: %v", err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		h.T.Fatal(err)
-	}
+	resp := h.Do(http.MethodPost, path, req)
 	var ans containerservice.TraceAnswer
 	var env struct {
 		Error armtest.APIError `json:"error"`
 	}
-	if resp.StatusCode == http.StatusOK {
-		if err := json.Unmarshal(raw, &ans); err != nil {
-			h.T.Fatalf("decode trace answer %s: %v", raw, err)
-		}
-	} else if err := json.Unmarshal(raw, &env); err != nil {
-		h.T.Fatalf("decode error %s: %v", raw, err)
+	if resp.Status == http.StatusOK {
+		resp.Decode(h.T, &ans)
+	} else {
+		resp.Decode(h.T, &env)
 	}
-	env.Error.Status = resp.StatusCode
-	return resp.StatusCode, ans, env.Error
+	env.Error.Status = resp.Status
+	return resp.Status, ans, env.Error
 }
 
 // mustTrace traces and fails on anything but 200.
@@ -85,11 +60,8 @@ func steps(a containerservice.TraceAnswer) []string {
 func TestIntegrationTrace(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	n := h.articleNetwork(armtest.RGName(t))
+	n, l := h.articleCluster(t, 3)
 	rg := n.rg
-	h.mustPutCluster(rg, "c", kubenetCluster(n.subnetID, n.identityID, 3))
-	l := h.layoutOf(rg, "c")
-	l.check(t, 3)
 	n0, n1, n2 := l.Nodes[0], l.Nodes[1], l.Nodes[2]
 	route := func(nd node) string { return l.RouteID + " route " + nd.Name + "____" + compact(nd.PodCIDR) }
 	pip := h.outboundIP(l.NodeRG)
@@ -395,30 +367,9 @@ func (h *harness) outboundIP(nodeRG string) string {
 // into out, failing the test on anything but 200 or 201.
 func (h *harness) putJSON(path string, body, out any) {
 	h.T.Helper()
-	tok, err := h.Cred.GetToken(h.Ctx, policy.TokenRequestOptions{Scopes: []string{h.Env.URL + "/.default"}})
-	if err != nil {
-		h.T.Fatalf("token: %v", err)
+	resp := h.Do(http.MethodPut, path+"?api-version=2024-05-01", body)
+	if resp.Status != http.StatusOK && resp.Status != http.StatusCreated {
+		h.T.Fatalf("PUT %s: %d %s", path, resp.Status, resp.Body)
 	}
-	raw, _ := json.Marshal(body)
-	r, err := http.NewRequest(http.MethodPut, h.Env.URL+path+"?api-version=2024-05-01", bytes.NewReader(raw))
-	if err != nil {
-		h.T.Fatal(err)
-	}
-	r.Header.Set("Authorization", "Bearer "+tok.Token)
-	r.Header.Set("Content-Type", "application/json")
-	resp, err := h.Env.HTTP.Do(r)
-	if err != nil {
-		h.T.Fatalf("PUT %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	got, err := io.ReadAll(resp.Body)
-	if err != nil {
-		h.T.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
-		h.T.Fatalf("PUT %s: %d %s", path, resp.StatusCode, got)
-	}
-	if err := json.Unmarshal(got, out); err != nil {
-		h.T.Fatalf("PUT %s: decode %s: %v", path, got, err)
-	}
+	resp.Decode(h.T, out)
 }
