@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
@@ -36,11 +38,16 @@ type podNetnser interface {
 	PodNetns(clusterID, pod, node string, hostNetwork bool) string
 }
 
-// workloadOptions wires the pods kind to the data plane's naming.
-func workloadOptions(cfg Config) containerservice.WorkloadOptions {
+// workloadOptions wires the pods and services kinds to the data plane: its
+// naming, and its controller dc (nil without a data plane), so that a
+// workload PUT is answered once the workload runs.
+func workloadOptions(cfg Config, dc *dataplaneController) containerservice.WorkloadOptions {
 	var o containerservice.WorkloadOptions
 	if n, ok := cfg.Dataplane.(podNetnser); ok {
 		o.PodNetns = n.PodNetns
+	}
+	if dc != nil {
+		o.Realised = dc.waitRealised
 	}
 	return o
 }
@@ -52,27 +59,79 @@ type dataplaneController struct {
 	resync time.Duration
 	wake   chan struct{}
 	done   chan struct{}
+
+	// requested counts waitRealised calls; a pass records the count it
+	// saw before reading the store as completed, and closes passed.
+	requested atomic.Uint64
+	mu        sync.Mutex
+	completed uint64
+	passed    chan struct{}
+}
+
+// newDataplaneController returns the controller for the configuration's
+// data plane, or nil when it has none. startDataplane runs it.
+func newDataplaneController(cfg Config, srv *arm.Server, log *slog.Logger) *dataplaneController {
+	if cfg.Dataplane == nil {
+		return nil
+	}
+	dc := &dataplaneController{plane: cfg.Dataplane, srv: srv, log: log, resync: cfg.DataplaneResync,
+		wake: make(chan struct{}, 1), done: make(chan struct{}), passed: make(chan struct{})}
+	if dc.resync <= 0 {
+		dc.resync = defaultDataplaneResync
+	}
+	return dc
 }
 
 // startDataplane runs the data-plane controller until ctx ends, when the
 // configuration has a data plane.
 func (p *Plane) startDataplane(ctx context.Context) {
-	if p.cfg.Dataplane == nil {
+	dc := p.dataplane
+	if dc == nil {
 		return
 	}
-	dc := &dataplaneController{plane: p.cfg.Dataplane, srv: p.ARM, log: p.log, resync: p.cfg.DataplaneResync,
-		wake: make(chan struct{}, 1), done: make(chan struct{})}
-	if dc.resync <= 0 {
-		dc.resync = defaultDataplaneResync
-	}
-	p.dataplane = dc
-	p.ARM.Watch(func([]string) {
-		select {
-		case dc.wake <- struct{}{}:
-		default:
-		}
-	})
+	p.ARM.Watch(func([]string) { dc.poke() })
 	go dc.run(ctx)
+}
+
+// poke wakes the controller for a pass, or leaves one pending.
+func (dc *dataplaneController) poke() {
+	select {
+	case dc.wake <- struct{}{}:
+	default:
+	}
+}
+
+// maxRealiseWait bounds how long a workload PUT waits for the data plane.
+const maxRealiseWait = 30 * time.Second
+
+// waitRealised blocks until a pass that read the store after the call has
+// set the data plane, or ctx ends, or maxRealiseWait passes. Every write
+// committed before the call is then in the kernel (unless that pass
+// failed, which the pass logs).
+//
+// It runs in a request's after-commit hook, which comes before the watch
+// notification, so it wakes the controller itself.
+func (dc *dataplaneController) waitRealised(ctx context.Context) {
+	target := dc.requested.Add(1)
+	dc.poke()
+	t := time.NewTimer(maxRealiseWait)
+	defer t.Stop()
+	for {
+		dc.mu.Lock()
+		done, passed := dc.completed >= target, dc.passed
+		dc.mu.Unlock()
+		if done {
+			return
+		}
+		select {
+		case <-passed:
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			dc.log.Warn("dataplane: a workload is not realised yet", "waited", maxRealiseWait)
+			return
+		}
+	}
 }
 
 // waitDataplane waits for the controller to stop after the plane's context
@@ -100,6 +159,10 @@ func (dc *dataplaneController) run(ctx context.Context) {
 
 // pass makes the data plane equal to the store once.
 func (dc *dataplaneController) pass(ctx context.Context) {
+	// Read before the store: a waiter counted here committed its write
+	// before this pass's read transaction, so this pass realises it.
+	seen := dc.requested.Load()
+	defer dc.finished(seen)
 	var d dataplane.Desired
 	if err := dc.srv.View(func(c *arm.Call) error {
 		d = buildDesired(c)
@@ -113,6 +176,18 @@ func (dc *dataplaneController) pass(ctx context.Context) {
 	if err := dc.plane.Set(sctx, d); err != nil && ctx.Err() == nil {
 		dc.log.Error("dataplane: set", "err", err)
 	}
+}
+
+// finished records that a pass which saw seen requests has ended, and
+// wakes their waiters.
+func (dc *dataplaneController) finished(seen uint64) {
+	dc.mu.Lock()
+	defer dc.mu.Unlock()
+	if seen > dc.completed {
+		dc.completed = seen
+	}
+	close(dc.passed)
+	dc.passed = make(chan struct{})
 }
 
 // buildDesired reads the data plane the store describes: every kubenet

@@ -166,13 +166,14 @@ func Open(ctx context.Context, cfg Config) (p *Plane, err error) {
 	authn := &authenticator{issuer: issuer, store: db}
 	srv := arm.NewServer(arm.Config{Store: db, Registry: reg, Authn: authn, Observer: newMetrics(promReg), PageSize: cfg.PageSize})
 	p.ARM = srv
+	p.dataplane = newDataplaneController(cfg, srv, cfg.Logger)
 	az := authorization.NewAuthorizer(srv)
 	srv.SetAuthorizer(az)
 
 	// Tenant id is needed by the providers; read or create it first.
 	var clusters *containerservice.Provider
 	creds, err := bootstrapWith(ctx, srv, cfg.StateDir, func(tenantID string) {
-		clusters = registerProviders(reg, cfg, tenantID, p.kube)
+		clusters = registerProviders(reg, cfg, tenantID, p.kube, workloadOptions(cfg, p.dataplane))
 	})
 	if err != nil {
 		return nil, err
@@ -225,8 +226,8 @@ func tokenLimits(cfg Config) (rate float64, burst int) {
 
 // registerProviders registers every resource provider in reg for the
 // tenant, and returns the managed-cluster provider, whose controllers the
-// plane starts.
-func registerProviders(reg *arm.Registry, cfg Config, tenantID string, kube containerservice.KubePlanes) *containerservice.Provider {
+// plane starts. wopts wires the workloads to the data plane.
+func registerProviders(reg *arm.Registry, cfg Config, tenantID string, kube containerservice.KubePlanes, wopts containerservice.WorkloadOptions) *containerservice.Provider {
 	resources.Register(reg)
 	network.Register(reg, network.Options{MaxRoutesPerTable: cfg.MaxRoutesPerTable})
 	managedidentity.Register(reg, tenantID)
@@ -234,7 +235,7 @@ func registerProviders(reg *arm.Registry, cfg Config, tenantID string, kube cont
 	compute.Register(reg)
 	clusters := containerservice.Register(reg, containerservice.Options{TenantID: tenantID, MaxRoutesPerTable: cfg.MaxRoutesPerTable,
 		PermissionWait: cfg.PermissionWait, PropagationDelay: cfg.PropagationDelay, Kube: kube})
-	containerservice.RegisterWorkloads(reg, workloadOptions(cfg))
+	containerservice.RegisterWorkloads(reg, wopts)
 	return clusters
 }
 

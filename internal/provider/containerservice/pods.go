@@ -69,6 +69,7 @@ func (w *workloads) putPod(c *arm.Call) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	w.realiseAfterCommit(c)
 	return w.render(raw), nil
 }
 

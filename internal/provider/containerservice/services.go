@@ -36,6 +36,7 @@ func (w *workloads) putService(c *arm.Call) ([]byte, error) {
 		return nil, err
 	}
 	p.ClusterIP, p.ProvisioningState = ip, "Succeeded"
+	w.realiseAfterCommit(c)
 	return json.Marshal(serviceDoc{ID: c.ID, Name: c.Name, Type: TypeService, Properties: p})
 }
 

@@ -1,6 +1,7 @@
 package containerservice
 
 import (
+	"context"
 	"encoding/json"
 	"net/netip"
 	"regexp"
@@ -47,6 +48,20 @@ type WorkloadOptions struct {
 	// PodNetns, when set (the data plane is on), names the network
 	// namespace a pod's processes run in; it is shown as properties.netns.
 	PodNetns func(clusterID, pod, node string, hostNetwork bool) string
+	// Realised, when set (the data plane is on), blocks until the data
+	// plane holds every write committed before the call, or ctx ends. A
+	// pod or service PUT waits for it after its commit, so the workload
+	// runs when the PUT is answered: `aks pod exec` right after `aks pod
+	// run` finds the pod's namespace.
+	Realised func(ctx context.Context)
+}
+
+// realiseAfterCommit makes c's answer wait for the data plane (Realised).
+func (w *workloads) realiseAfterCommit(c *arm.Call) {
+	if w.opts.Realised != nil {
+		ctx := c.Ctx
+		c.AfterCommit(func() { w.opts.Realised(ctx) })
+	}
 }
 
 type workloads struct {

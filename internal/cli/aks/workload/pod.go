@@ -1,6 +1,7 @@
 package workload
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -128,12 +129,25 @@ func execInNetns(path string, args []string) error {
 	// setns the thread must not go back to the pool.
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return output.CLIError("open %s: %v", path, err)
+		return output.CLIError("open %s: %v%s", path, err, enterHint(err))
 	}
 	if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
-		return output.CLIError("enter %s: %v (aks pod exec needs root)", path, err)
+		return output.CLIError("enter %s: %v%s", path, err, enterHint(err))
 	}
 	_ = unix.Close(fd)
 	err = unix.Exec(bin, args, os.Environ())
 	return &output.Error{Code: 126, Message: fmt.Sprintf("exec %s: %v", bin, err)}
+}
+
+// enterHint explains why a pod's namespace could not be entered: only a
+// permission error is about root; a missing or unbound file means the data
+// plane has not made (or has removed) the pod's namespace.
+func enterHint(err error) string {
+	switch {
+	case errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES):
+		return " (aks pod exec needs root: CAP_SYS_ADMIN to enter a network namespace)"
+	case errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINVAL):
+		return " (the pod's network namespace is not there: is the server running with --dataplane netns, and the pod not deleted?)"
+	}
+	return ""
 }
