@@ -165,18 +165,7 @@ func (e *yamlEmitter) node(v any, root, sequence, mapping, simpleKey bool) {
 // when empty, else a block sequence.
 func (e *yamlEmitter) sequence(v []any) {
 	if e.flowLevel > 0 || len(v) == 0 {
-		e.writeIndicator("[", true, true, false)
-		e.flowLevel++
-		e.increaseIndent(true, false)
-		for i, item := range v { // only reached inside flow collections
-			if i > 0 {
-				e.writeIndicator(",", false, false, false)
-			}
-			e.node(item, false, true, false, false)
-		}
-		e.popIndent()
-		e.flowLevel--
-		e.writeIndicator("]", false, false, false)
+		e.flow("[", "]", len(v), func(i int) { e.node(v[i], false, true, false, false) })
 		return
 	}
 	indentless := e.mappingContext && !e.indention
@@ -189,25 +178,34 @@ func (e *yamlEmitter) sequence(v []any) {
 	e.popIndent()
 }
 
+// flow writes a flow collection of n items between the indicators start and
+// end, item(i) writing the i-th (expect_flow_sequence and
+// expect_flow_mapping).
+func (e *yamlEmitter) flow(start, end string, n int, item func(i int)) {
+	e.writeIndicator(start, true, true, false)
+	e.flowLevel++
+	e.increaseIndent(true, false)
+	for i := range n { // only reached with n > 0 inside flow collections
+		if i > 0 {
+			e.writeIndicator(",", false, false, false)
+		}
+		item(i)
+	}
+	e.popIndent()
+	e.flowLevel--
+	e.writeIndicator(end, false, false, false)
+}
+
 // mapping is expect_mapping: a flow mapping inside a flow collection or
 // when empty, else a block mapping.
 func (e *yamlEmitter) mapping(v *Object) {
 	keys := v.sortedKeys()
 	if e.flowLevel > 0 || len(keys) == 0 {
-		e.writeIndicator("{", true, true, false)
-		e.flowLevel++
-		e.increaseIndent(true, false)
-		for i, k := range keys { // only reached inside flow collections
-			if i > 0 {
-				e.writeIndicator(",", false, false, false)
-			}
-			e.node(k, false, false, true, true)
+		e.flow("{", "}", len(keys), func(i int) {
+			e.node(keys[i], false, false, true, true)
 			e.writeIndicator(":", false, false, false)
-			e.node(v.values[k], false, false, true, false)
-		}
-		e.popIndent()
-		e.flowLevel--
-		e.writeIndicator("}", false, false, false)
+			e.node(v.values[keys[i]], false, false, true, false)
+		})
 		return
 	}
 	e.increaseIndent(false, false)
