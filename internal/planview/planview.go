@@ -606,19 +606,34 @@ func (s *svg) subnetBar(m subnetMap) {
 // nodeIPsLabel names the planned node IPs: all of up to six, else the
 // count with the first and last.
 func nodeIPsLabel(nodes []Node) string {
-	var nodeIPs []string
-	for _, nd := range nodes {
-		if nd.IP.IsValid() {
-			nodeIPs = append(nodeIPs, nd.IP.String())
+	ips := validNames(nodes, func(n Node) netip.Addr { return n.IP })
+	return listLabel("node IPs", ips, 6, " nodes", "none planned (give --node-count)")
+}
+
+// validNames are the valid values of(node) of nodes, as strings.
+func validNames[T interface {
+	IsValid() bool
+	String() string
+}](nodes []Node, of func(Node) T) []string {
+	var out []string
+	for _, n := range nodes {
+		if v := of(n); v.IsValid() {
+			out = append(out, v.String())
 		}
 	}
+	return out
+}
+
+// listLabel is "title: " and names: all of up to most, else their count
+// (followed by unit) with the first and last; none when there are none.
+func listLabel(title string, names []string, most int, unit, none string) string {
 	switch {
-	case len(nodeIPs) > 6:
-		return fmt.Sprintf("node IPs: %d nodes, %s … %s", len(nodeIPs), nodeIPs[0], nodeIPs[len(nodeIPs)-1])
-	case len(nodeIPs) > 0:
-		return "node IPs: " + strings.Join(nodeIPs, ", ")
+	case len(names) > most:
+		return fmt.Sprintf("%s: %d%s, %s … %s", title, len(names), unit, names[0], names[len(names)-1])
+	case len(names) > 0:
+		return title + ": " + strings.Join(names, ", ")
 	}
-	return "node IPs: none planned (give --node-count)"
+	return title + ": " + none
 }
 
 // podBlocksBar draws the pod CIDR's blocks as proportional segments: used,
@@ -644,19 +659,8 @@ func (s *svg) podBlocksBar(used, maxNodes, blocks int) {
 // podBlocksLabel names the nodes' pod CIDR blocks: all of up to four, else
 // the count with the first and last.
 func podBlocksLabel(nodes []Node) string {
-	var names []string
-	for _, nd := range nodes {
-		if nd.PodCIDR.IsValid() {
-			names = append(names, nd.PodCIDR.String())
-		}
-	}
-	switch {
-	case len(names) > 4:
-		return fmt.Sprintf("pod CIDR blocks in use: %d, %s … %s", len(names), names[0], names[len(names)-1])
-	case len(names) > 0:
-		return "pod CIDR blocks in use: " + strings.Join(names, ", ")
-	}
-	return "pod CIDR blocks in use: none planned"
+	blocks := validNames(nodes, func(n Node) netip.Prefix { return n.PodCIDR })
+	return listLabel("pod CIDR blocks in use", blocks, 4, "", "none planned")
 }
 
 // podBlocks draws the pod CIDR's /24 node ranges.

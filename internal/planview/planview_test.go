@@ -135,15 +135,7 @@ func TestSVG_Article(t *testing.T) {
 	if got := doc.countTitles("192.168.1."); got != 256 {
 		t.Errorf("%d subnet cells, want 256", got)
 	}
-	if got := len(filter(doc.titles, ": reserved (")); got != 5 {
-		t.Errorf("%d reserved cells, want 5", got)
-	}
-	if got := len(filter(doc.titles, "(node IP)")); got != 3 {
-		t.Errorf("%d node cells, want 3", got)
-	}
-	if got := len(filter(doc.titles, "kept free for a surge upgrade")); got != 2 {
-		t.Errorf("%d surge cells, want 2", got)
-	}
+	doc.wantCells(t, map[string]int{": reserved (": 5, "(node IP)": 3, "kept free for a surge upgrade": 2})
 	// One cell per /24 of the pod CIDR, three of them used.
 	if got := doc.countTitles("10.244."); got != 256 {
 		t.Errorf("%d pod CIDR cells, want 256", got)
@@ -153,6 +145,16 @@ func TestSVG_Article(t *testing.T) {
 	}
 	if !bytes.Equal(SVG(l), SVG(l)) {
 		t.Error("SVG is not deterministic")
+	}
+}
+
+// wantCells checks how many cell titles contain each substring.
+func (d svgDoc) wantCells(t *testing.T, want map[string]int) {
+	t.Helper()
+	for sub, n := range want {
+		if got := len(filter(d.titles, sub)); got != n {
+			t.Errorf("%d cells titled …%q…, want %d", got, sub, n)
+		}
 	}
 }
 
@@ -186,15 +188,8 @@ func TestSVG_AzureCNIAndLargeSubnet(t *testing.T) {
 	// Azure CNI: each node takes 1+30 addresses of the subnet.
 	l := layoutFor(kubenet.Plan{Plugin: "azure", SubnetPrefix: mp("192.168.1.0/24"), MaxPods: 30, NodeCount: 2}, 2)
 	doc := parseSVG(t, SVG(l))
-	if got := len(filter(doc.titles, "(node IP)")); got != 2 {
-		t.Errorf("%d node cells, want 2", got)
-	}
-	if got := len(filter(doc.titles, "pod IP of node")); got != 60 {
-		t.Errorf("%d pod IP cells, want 60", got)
-	}
-	if got := len(filter(doc.titles, "kept free for a surge upgrade")); got != 62 {
-		t.Errorf("%d surge cells, want 62 (2 nodes of 31 addresses)", got)
-	}
+	// The surge keeps 2 nodes of 31 addresses free.
+	doc.wantCells(t, map[string]int{"(node IP)": 2, "pod IP of node": 60, "kept free for a surge upgrade": 62})
 	if !doc.hasText("Pod IPs: Azure CNI takes them from the node subnet") {
 		t.Error("no Azure CNI pod IP label")
 	}
@@ -258,20 +253,33 @@ func TestEscMatchesEncodingXML(t *testing.T) {
 	}
 }
 
-func TestNodeIPsLabel(t *testing.T) {
-	node := func(ip string) Node { return Node{IP: netip.MustParseAddr(ip)} }
+func TestNodeLabels(t *testing.T) {
+	// nodes(n) are n nodes from 10.0.0.4 with pod CIDRs from 10.244.0.0/24.
+	nodes := func(n int) []Node {
+		var out []Node
+		for i := range n {
+			out = append(out, Node{IP: netip.AddrFrom4([4]byte{10, 0, 0, byte(4 + i)}),
+				PodCIDR: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 244, byte(i), 0}), 24)})
+		}
+		return out
+	}
 	for _, tc := range []struct {
+		name  string
+		label func([]Node) string
 		nodes []Node
 		want  string
 	}{
-		{nil, "node IPs: none planned (give --node-count)"},
-		{[]Node{{Name: "no IP"}}, "node IPs: none planned (give --node-count)"},
-		{[]Node{node("10.0.0.4"), node("10.0.0.5")}, "node IPs: 10.0.0.4, 10.0.0.5"},
-		{[]Node{node("10.0.0.4"), node("10.0.0.5"), node("10.0.0.6"), node("10.0.0.7"), node("10.0.0.8"), node("10.0.0.9"), node("10.0.0.10")},
-			"node IPs: 7 nodes, 10.0.0.4 … 10.0.0.10"},
+		{"nodeIPsLabel", nodeIPsLabel, nil, "node IPs: none planned (give --node-count)"},
+		{"nodeIPsLabel", nodeIPsLabel, []Node{{Name: "no IP"}}, "node IPs: none planned (give --node-count)"},
+		{"nodeIPsLabel", nodeIPsLabel, nodes(2), "node IPs: 10.0.0.4, 10.0.0.5"},
+		{"nodeIPsLabel", nodeIPsLabel, nodes(6), "node IPs: 10.0.0.4, 10.0.0.5, 10.0.0.6, 10.0.0.7, 10.0.0.8, 10.0.0.9"},
+		{"nodeIPsLabel", nodeIPsLabel, nodes(7), "node IPs: 7 nodes, 10.0.0.4 … 10.0.0.10"},
+		{"podBlocksLabel", podBlocksLabel, []Node{{Name: "no pod CIDR"}}, "pod CIDR blocks in use: none planned"},
+		{"podBlocksLabel", podBlocksLabel, nodes(4), "pod CIDR blocks in use: 10.244.0.0/24, 10.244.1.0/24, 10.244.2.0/24, 10.244.3.0/24"},
+		{"podBlocksLabel", podBlocksLabel, nodes(5), "pod CIDR blocks in use: 5, 10.244.0.0/24 … 10.244.4.0/24"},
 	} {
-		if got := nodeIPsLabel(tc.nodes); got != tc.want {
-			t.Errorf("nodeIPsLabel(%v) = %q, want %q", tc.nodes, got, tc.want)
+		if got := tc.label(tc.nodes); got != tc.want {
+			t.Errorf("%s(%v) = %q, want %q", tc.name, tc.nodes, got, tc.want)
 		}
 	}
 }
