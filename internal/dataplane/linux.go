@@ -165,12 +165,24 @@ func (k *linuxKernel) forget(name string) {
 }
 
 func (k *linuxKernel) closeHandles() {
-	k.mu.Lock()
-	hs := k.handles
-	k.handles = map[string]*nsHandle{}
-	k.mu.Unlock()
-	for _, h := range hs {
-		h.close()
+	closeRemoved(&k.mu, k.handles, func(string) bool { return true })
+}
+
+// closeRemoved removes, holding mu, the entries of m whose key match
+// accepts, and closes them once mu is released: closing waits for
+// goroutines and file descriptors, which must not hold up the lock.
+func closeRemoved[V interface{ close() }](mu *sync.Mutex, m map[string]V, match func(key string) bool) {
+	mu.Lock()
+	var removed []V
+	for key, v := range m {
+		if match(key) {
+			removed = append(removed, v)
+			delete(m, key)
+		}
+	}
+	mu.Unlock()
+	for _, v := range removed {
+		v.close()
 	}
 }
 

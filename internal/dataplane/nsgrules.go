@@ -44,23 +44,22 @@ func fabricRules(nics []nicRef, used map[string]*Node, nodeCluster map[string]*C
 		nsgChains = append(nsgChains, nsgChain(name, g, tagsOf(s), dir))
 		return name
 	}
-	for _, r := range nics {
-		l := addrLink(r.nic.IP)
-		if r.nic.NSG != nil {
-			fwd.Rules = append(fwd.Rules, NFRule{Match: []Match{iif(l)}, Action: Action{Verdict: VJump, Chain: chainFor(r.nic.NSG, r.subnet, fabric.Outbound)}})
-		}
-		if r.subnet.NSG != nil {
-			fwd.Rules = append(fwd.Rules, NFRule{Match: []Match{iif(l)}, Action: Action{Verdict: VJump, Chain: chainFor(r.subnet.NSG, r.subnet, fabric.Outbound)}})
+	// jump sends the packets m matches through the chain of each NSG in
+	// turn (a nil one is none), evaluated for dir in subnet s.
+	jump := func(m Match, dir string, s *Subnet, nsgs ...*NSG) {
+		for _, g := range nsgs {
+			if g != nil {
+				fwd.Rules = append(fwd.Rules, NFRule{Match: []Match{m}, Action: Action{Verdict: VJump, Chain: chainFor(g, s, dir)}})
+			}
 		}
 	}
+	// Leaving a NIC, its own NSG decides first, then its subnet's; coming
+	// in, the subnet's first.
 	for _, r := range nics {
-		l := addrLink(r.nic.IP)
-		if r.subnet.NSG != nil {
-			fwd.Rules = append(fwd.Rules, NFRule{Match: []Match{oif(l)}, Action: Action{Verdict: VJump, Chain: chainFor(r.subnet.NSG, r.subnet, fabric.Inbound)}})
-		}
-		if r.nic.NSG != nil {
-			fwd.Rules = append(fwd.Rules, NFRule{Match: []Match{oif(l)}, Action: Action{Verdict: VJump, Chain: chainFor(r.nic.NSG, r.subnet, fabric.Inbound)}})
-		}
+		jump(iif(addrLink(r.nic.IP)), fabric.Outbound, r.subnet, r.nic.NSG, r.subnet.NSG)
+	}
+	for _, r := range nics {
+		jump(oif(addrLink(r.nic.IP)), fabric.Inbound, r.subnet, r.subnet.NSG, r.nic.NSG)
 	}
 	post := &Chain{Name: "postrouting", Type: "nat", Hook: "postrouting", Priority: 100}
 	for _, r := range nics {

@@ -146,28 +146,11 @@ func (ws *workloads) stop(ns string, w Workload) {
 }
 
 func (ws *workloads) stopNS(ns string) {
-	ws.mu.Lock()
-	var rs []*running
-	for key, r := range ws.run {
-		if strings.HasPrefix(key, ns+"|") {
-			rs = append(rs, r)
-			delete(ws.run, key)
-		}
-	}
-	ws.mu.Unlock()
-	for _, r := range rs {
-		r.close()
-	}
+	closeRemoved(&ws.mu, ws.run, func(key string) bool { return strings.HasPrefix(key, ns+"|") })
 }
 
 func (ws *workloads) stopAll() {
-	ws.mu.Lock()
-	rs := ws.run
-	ws.run = map[string]*running{}
-	ws.mu.Unlock()
-	for _, r := range rs {
-		r.close()
-	}
+	closeRemoved(&ws.mu, ws.run, func(string) bool { return true })
 }
 
 // echoHandler answers every request with the caller's address and the pod
