@@ -192,9 +192,20 @@ func (p *Provider) addNodes(c *arm.Call, st *clusterState, pool *poolState, n in
 
 // removeNodes removes the n newest nodes of pool, releasing their
 // addresses and pod CIDRs; the route controller then drops their routes.
+// The pods on a removed node go with it, as Kubernetes deletes the pods of a
+// deleted Node, so that their addresses are free when the pod CIDR is
+// handed to a new node.
 func (p *Provider) removeNodes(c *arm.Call, st *clusterState, pool *poolState, n int) error {
+	pods := Pods(c.R, st.ClusterID)
 	for ; n > 0 && len(pool.Nodes) > 0; n-- {
 		last := pool.Nodes[len(pool.Nodes)-1]
+		for _, pod := range pods {
+			if strings.EqualFold(pod.Node, last.Name) {
+				if err := c.Delete(st.ClusterID+"/pods/"+pod.Name, ""); err != nil {
+					return fmt.Errorf("delete pod %s of removed node %s: %w", pod.Name, last.Name, err)
+				}
+			}
+		}
 		if err := c.Delete(last.VMID, ""); err != nil {
 			return err
 		}
