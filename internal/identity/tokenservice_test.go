@@ -325,6 +325,18 @@ func TestTokenHandler_KnownResource(t *testing.T) {
 	checkOAuthError(t, r, "invalid_resource", 500011)
 }
 
+// endpoints is what a discovery document must say of its issuer, its
+// OAuth2 endpoints (below oauth2) and its keys.
+func endpoints(issuer, oauth2, keys string) map[string]string {
+	return map[string]string{
+		"issuer":                        issuer,
+		"authorization_endpoint":        oauth2 + "authorize",
+		"token_endpoint":                oauth2 + "token",
+		"jwks_uri":                      keys,
+		"device_authorization_endpoint": oauth2 + "devicecode",
+	}
+}
+
 func TestOpenIDConfigHandler(t *testing.T) {
 	f := newTokenFixture(t)
 	tenant := f.p.TenantID
@@ -332,27 +344,11 @@ func TestOpenIDConfigHandler(t *testing.T) {
 		path string
 		want map[string]string
 	}{
-		{"/adfs/.well-known/openid-configuration", map[string]string{
-			"issuer":                        testExternalURL + "/adfs",
-			"authorization_endpoint":        testExternalURL + "/adfs/oauth2/authorize",
-			"token_endpoint":                testExternalURL + "/adfs/oauth2/token",
-			"jwks_uri":                      testExternalURL + "/adfs/discovery/keys",
-			"device_authorization_endpoint": testExternalURL + "/adfs/oauth2/devicecode",
-		}},
-		{"/" + tenant + "/v2.0/.well-known/openid-configuration", map[string]string{
-			"issuer":                        testExternalURL + "/" + tenant + "/v2.0",
-			"authorization_endpoint":        testExternalURL + "/" + tenant + "/oauth2/v2.0/authorize",
-			"token_endpoint":                testExternalURL + "/" + tenant + "/oauth2/v2.0/token",
-			"jwks_uri":                      testExternalURL + "/" + tenant + "/discovery/v2.0/keys",
-			"device_authorization_endpoint": testExternalURL + "/" + tenant + "/oauth2/v2.0/devicecode",
-		}},
-		{"/" + tenant + "/.well-known/openid-configuration", map[string]string{
-			"issuer":                        testExternalURL + "/" + tenant + "/",
-			"authorization_endpoint":        testExternalURL + "/" + tenant + "/oauth2/authorize",
-			"token_endpoint":                testExternalURL + "/" + tenant + "/oauth2/token",
-			"jwks_uri":                      testExternalURL + "/" + tenant + "/discovery/keys",
-			"device_authorization_endpoint": testExternalURL + "/" + tenant + "/oauth2/devicecode",
-		}},
+		{"/adfs/.well-known/openid-configuration", endpoints(testExternalURL+"/adfs", testExternalURL+"/adfs/oauth2/", testExternalURL+"/adfs/discovery/keys")},
+		{"/" + tenant + "/v2.0/.well-known/openid-configuration", endpoints(testExternalURL+"/"+tenant+"/v2.0",
+			testExternalURL+"/"+tenant+"/oauth2/v2.0/", testExternalURL+"/"+tenant+"/discovery/v2.0/keys")},
+		{"/" + tenant + "/.well-known/openid-configuration", endpoints(testExternalURL+"/"+tenant+"/",
+			testExternalURL+"/"+tenant+"/oauth2/", testExternalURL+"/"+tenant+"/discovery/keys")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

@@ -35,32 +35,3 @@ func TestActionFor(t *testing.T) {
 		}
 	}
 }
-
-// TestActionFor_Roles ties request mapping to role semantics: what a request
-// needs must be what the built-in roles grant.
-func TestActionFor_Roles(t *testing.T) {
-	nc, _ := BuiltInByName("Network Contributor")
-	reader, _ := BuiltInByName("Reader")
-	contributor, _ := BuiltInByName("Contributor")
-	tests := []struct {
-		role   RoleDefinition
-		action string
-		want   bool
-	}{
-		{nc, ActionFor("PUT", "Microsoft.Network/routeTables/routes", false, ""), true},
-		{nc, ActionFor("GET", "Microsoft.Resources/subscriptions/resourceGroups", false, ""), true},
-		{nc, ActionFor("DELETE", "Microsoft.Resources/subscriptions/resourceGroups", false, ""), false},
-		{reader, ActionFor("GET", "Microsoft.ContainerService/managedClusters", false, ""), true},
-		{reader, ActionFor("HEAD", "Microsoft.Resources/subscriptions/resourceGroups", false, ""), true},
-		{reader, ActionFor("PUT", "Microsoft.ContainerService/managedClusters", false, ""), false},
-		{contributor, ActionFor("PUT", "Microsoft.Authorization/roleAssignments", false, ""), false},
-		{contributor, ActionFor("DELETE", "Microsoft.Authorization/roleAssignments", false, ""), false},
-		{contributor, ActionFor("GET", "Microsoft.Authorization/roleAssignments", false, ""), true},
-		{contributor, ActionFor("OPTIONS", "Microsoft.Network/virtualNetworks", false, ""), false},
-	}
-	for _, tt := range tests {
-		if got := tt.role.Allows(tt.action); got != tt.want {
-			t.Errorf("%s allows %q = %v, want %v", tt.role.RoleName, tt.action, got, tt.want)
-		}
-	}
-}

@@ -27,7 +27,6 @@ const (
 
 	subnetJoin = "Microsoft.Network/virtualNetworks/subnets/join/action"
 	subnetRead = "Microsoft.Network/virtualNetworks/subnets/read"
-	rtWrite    = "Microsoft.Network/routeTables/write"
 )
 
 // customJoinRole is the minimal custom role the kubenet article allows instead
@@ -73,10 +72,10 @@ func TestAuthorizer_Check(t *testing.T) {
 		resource          string
 		want              bool
 	}{
-		{"owner anywhere in subscription", admin, rtWrite, testRT, true},
+		{"owner anywhere in subscription", admin, routeTableWrite, testRT, true},
 		{"owner assigns roles", admin, "Microsoft.Authorization/roleAssignments/write", testSubnet + "/providers/Microsoft.Authorization/roleAssignments/x", true},
 		{"owner at the subscription itself", admin, "Microsoft.Resources/subscriptions/read", testSub, true},
-		{"owner outside subscription", admin, rtWrite, "/subscriptions/other/resourceGroups/rg", false},
+		{"owner outside subscription", admin, routeTableWrite, "/subscriptions/other/resourceGroups/rg", false},
 		{"principal id case-insensitive", "B39F8F85-4B70-4A83-87C3-41B02F3A86EB", subnetJoin, testSubnet, true},
 		{"resource id case-insensitive", cluster, subnetJoin, "/SUBSCRIPTIONS/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourcegroups/myresourcegroup/providers/microsoft.network/virtualnetworks/myaksvnet/subnets/myakssubnet", true},
 		{"network contributor joins subnet", cluster, subnetJoin, testSubnet, true},
@@ -88,7 +87,7 @@ func TestAuthorizer_Check(t *testing.T) {
 		{"reader cannot write", reader, "Microsoft.ContainerService/managedClusters/write", testCluster, false},
 		{"reader outside group", reader, "Microsoft.Resources/subscriptions/read", testSub, false},
 		{"custom role joins subnet below vnet", custom, subnetJoin, testSubnet, true},
-		{"custom role cannot write route table", custom, rtWrite, testRT, false},
+		{"custom role cannot write route table", custom, routeTableWrite, testRT, false},
 		{"unknown role, bad role id, no scope", nobody, subnetRead, testSubnet, false},
 		{"no assignments", "66666666-6666-6666-6666-666666666666", subnetRead, testSubnet, false},
 		{"empty principal", "", subnetRead, testSubnet, false},
@@ -196,9 +195,9 @@ func TestHasPermissions(t *testing.T) {
 	}{
 		{"network contributor on subnet", testAssignments(), cluster, testSubnet, []string{subnetJoin, subnetRead}, true},
 		{"custom role on vnet", split, custom, testSubnet, []string{subnetJoin, subnetRead}, true},
-		{"custom role lacks route table write", split, custom, testRT, []string{rtWrite}, false},
+		{"custom role lacks route table write", split, custom, testRT, []string{routeTableWrite}, false},
 		{"one of two actions missing", testAssignments(), reader, testSubnet, []string{subnetRead, subnetJoin}, false},
-		{"union of two assignments", split, reader, testRT, []string{"Microsoft.Network/routeTables/read", rtWrite}, true},
+		{"union of two assignments", split, reader, testRT, []string{"Microsoft.Network/routeTables/read", routeTableWrite}, true},
 		{"union does not leak to other scopes", split, reader, testSubnet, []string{subnetRead, subnetJoin}, false},
 		{"no actions fails closed", testAssignments(), admin, testSubnet, nil, false},
 		{"unknown principal", testAssignments(), nobody, testSubnet, []string{subnetRead}, false},

@@ -1,6 +1,7 @@
 package rbac
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -30,16 +31,7 @@ func TestParseAssignmentFilter(t *testing.T) {
 		{"principalId eq 'it''s' and atScope()", AssignmentFilter{AtScope: true, PrincipalID: "it's"}},
 		{"principalId eq 'a and b'", AssignmentFilter{PrincipalID: "a and b"}},
 	}
-	for _, tt := range tests {
-		got, err := ParseAssignmentFilter(tt.in)
-		if err != nil {
-			t.Errorf("ParseAssignmentFilter(%q): %v", tt.in, err)
-			continue
-		}
-		if diff := cmp.Diff(tt.want, got); diff != "" {
-			t.Errorf("ParseAssignmentFilter(%q) (-want +got):\n%s", tt.in, diff)
-		}
-	}
+	checkParses(t, "ParseAssignmentFilter", ParseAssignmentFilter, tests)
 }
 
 func TestParseAssignmentFilter_Unsupported(t *testing.T) {
@@ -156,16 +148,7 @@ func TestParseRoleDefinitionFilter(t *testing.T) {
 		{"type eq 'BuiltInRole'", RoleDefinitionFilter{Type: "BuiltInRole"}},
 		{"type eq 'CustomRole' and roleName eq 'Joiner''s role'", RoleDefinitionFilter{Type: "CustomRole", RoleName: "Joiner's role"}},
 	}
-	for _, tt := range tests {
-		got, err := ParseRoleDefinitionFilter(tt.in)
-		if err != nil {
-			t.Errorf("ParseRoleDefinitionFilter(%q): %v", tt.in, err)
-			continue
-		}
-		if diff := cmp.Diff(tt.want, got); diff != "" {
-			t.Errorf("ParseRoleDefinitionFilter(%q) (-want +got):\n%s", tt.in, diff)
-		}
-	}
+	checkParses(t, "ParseRoleDefinitionFilter", ParseRoleDefinitionFilter, tests)
 }
 
 func TestParseRoleDefinitionFilter_Unsupported(t *testing.T) {
@@ -182,16 +165,12 @@ func TestParseRoleDefinitionFilter_Unsupported(t *testing.T) {
 	}
 	for _, in := range bad {
 		_, err := ParseRoleDefinitionFilter(in)
-		want := &azerr.Error{
+		checkError(t, fmt.Sprintf("ParseRoleDefinitionFilter(%q)", in), err, &azerr.Error{
 			Status:  http.StatusBadRequest,
 			Code:    "UnsupportedQuery",
 			Target:  "$filter",
 			Message: "The filter '" + in + "' is not supported. Supported filters are either 'roleName eq '{value}'' or 'type eq '{value}''.",
-		}
-		e, _ := azerr.As(err)
-		if diff := cmp.Diff(want, e); diff != "" {
-			t.Errorf("ParseRoleDefinitionFilter(%q) error (-want +got):\n%s", in, diff)
-		}
+		})
 	}
 }
 
@@ -248,4 +227,23 @@ func FuzzParseFilters(f *testing.F) {
 			t.Errorf("ParseRoleDefinitionFilter(%q): unexpected error %v", s, err)
 		}
 	})
+}
+
+// checkParses checks that parse, named name, reads each case's in as its
+// want.
+func checkParses[F any](t *testing.T, name string, parse func(string) (F, error), tests []struct {
+	in   string
+	want F
+}) {
+	t.Helper()
+	for _, tt := range tests {
+		got, err := parse(tt.in)
+		if err != nil {
+			t.Errorf("%s(%q): %v", name, tt.in, err)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s(%q) (-want +got):\n%s", name, tt.in, diff)
+		}
+	}
 }

@@ -170,27 +170,35 @@ func TestRoleDefinitionID(t *testing.T) {
 	}
 }
 
-// TestBuiltIns_Grants pins what each built-in role means for the actions aksnet
-// cares about.
+// Actions the built-in role tests ask about.
+const (
+	routeTableWrite = "Microsoft.Network/routeTables/write"
+	clusterWrite    = "Microsoft.ContainerService/managedClusters/write"
+	clusterRead     = "Microsoft.ContainerService/managedClusters/read"
+	clusterDelete   = "Microsoft.ContainerService/managedClusters/delete"
+	raWrite         = "Microsoft.Authorization/roleAssignments/write"
+	raRead          = "Microsoft.Authorization/roleAssignments/read"
+	raDelete        = "Microsoft.Authorization/roleAssignments/delete"
+	rgRead          = "Microsoft.Resources/subscriptions/resourceGroups/read"
+	rgWrite         = "Microsoft.Resources/subscriptions/resourceGroups/write"
+	idAssign        = "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"
+	idRead          = "Microsoft.ManagedIdentity/userAssignedIdentities/read"
+	idWrite         = "Microsoft.ManagedIdentity/userAssignedIdentities/write"
+	elevate         = "Microsoft.Authorization/elevateAccess/Action"
+	deployWrite     = "Microsoft.Resources/deployments/write"
+	// The actions ARM checks on linked resources (arm.Link).
+	joinRT  = "Microsoft.Network/routeTables/join/action"
+	joinNSG = "Microsoft.Network/networkSecurityGroups/join/action"
+)
+
+// TestBuiltIns_Grants pins what each built-in role means for the actions
+// aksnet cares about. The actions ARM checks on linked resources (arm.Link)
+// are granted as in Azure's published definitions: Network Contributor has
+// Microsoft.Network/*, Managed Identity Operator has
+// Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action,
+// Contributor and Owner have *, and Reader has only */read. The actions
+// ActionFor maps requests to are what the roles grant.
 func TestBuiltIns_Grants(t *testing.T) {
-	const (
-		subnetJoin      = "Microsoft.Network/virtualNetworks/subnets/join/action"
-		subnetRead      = "Microsoft.Network/virtualNetworks/subnets/read"
-		routeTableWrite = "Microsoft.Network/routeTables/write"
-		clusterWrite    = "Microsoft.ContainerService/managedClusters/write"
-		clusterRead     = "Microsoft.ContainerService/managedClusters/read"
-		clusterDelete   = "Microsoft.ContainerService/managedClusters/delete"
-		raWrite         = "Microsoft.Authorization/roleAssignments/write"
-		raRead          = "Microsoft.Authorization/roleAssignments/read"
-		raDelete        = "Microsoft.Authorization/roleAssignments/delete"
-		rgRead          = "Microsoft.Resources/subscriptions/resourceGroups/read"
-		rgWrite         = "Microsoft.Resources/subscriptions/resourceGroups/write"
-		idAssign        = "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"
-		idRead          = "Microsoft.ManagedIdentity/userAssignedIdentities/read"
-		idWrite         = "Microsoft.ManagedIdentity/userAssignedIdentities/write"
-		elevate         = "Microsoft.Authorization/elevateAccess/Action"
-		deployWrite     = "Microsoft.Resources/deployments/write"
-	)
 	tests := []struct {
 		role  string
 		allow []string
@@ -198,32 +206,42 @@ func TestBuiltIns_Grants(t *testing.T) {
 	}{
 		{
 			role:  "Owner",
-			allow: []string{subnetJoin, clusterWrite, raWrite, raDelete, elevate, idAssign},
+			allow: []string{subnetJoin, clusterWrite, raWrite, raDelete, elevate, idAssign, joinRT, joinNSG},
 		},
 		{
-			role:  "Contributor",
-			allow: []string{subnetJoin, subnetRead, routeTableWrite, clusterWrite, clusterDelete, raRead, rgWrite, idAssign},
-			deny:  []string{raWrite, raDelete, elevate, "Microsoft.Authorization/roleDefinitions/write", "Microsoft.Subscription/cancel/action"},
+			role: "Contributor",
+			allow: []string{subnetJoin, subnetRead, routeTableWrite, clusterWrite, clusterDelete, raRead, rgWrite, idAssign, joinRT, joinNSG,
+				ActionFor("GET", "Microsoft.Authorization/roleAssignments", false, "")},
+			deny: []string{raWrite, raDelete, elevate, "Microsoft.Authorization/roleDefinitions/write", "Microsoft.Subscription/cancel/action",
+				ActionFor("PUT", "Microsoft.Authorization/roleAssignments", false, ""),
+				ActionFor("DELETE", "Microsoft.Authorization/roleAssignments", false, ""),
+				ActionFor("OPTIONS", "Microsoft.Network/virtualNetworks", false, "")},
 		},
 		{
-			role:  "Reader",
-			allow: []string{subnetRead, clusterRead, raRead, rgRead, idRead},
-			deny:  []string{subnetJoin, routeTableWrite, clusterWrite, raWrite, idAssign},
+			role: "Reader",
+			allow: []string{subnetRead, clusterRead, raRead, rgRead, idRead,
+				ActionFor("GET", "Microsoft.ContainerService/managedClusters", false, ""),
+				ActionFor("HEAD", "Microsoft.Resources/subscriptions/resourceGroups", false, "")},
+			deny: []string{subnetJoin, routeTableWrite, clusterWrite, raWrite, idAssign, joinRT, joinNSG,
+				ActionFor("PUT", "Microsoft.ContainerService/managedClusters", false, "")},
 		},
 		{
 			role:  "User Access Administrator",
 			allow: []string{raWrite, raDelete, raRead, subnetRead, elevate},
-			deny:  []string{subnetJoin, clusterWrite, routeTableWrite},
+			deny:  []string{subnetJoin, clusterWrite, routeTableWrite, joinRT, joinNSG, idAssign},
 		},
 		{
-			role:  "Network Contributor",
-			allow: []string{subnetJoin, subnetRead, routeTableWrite, "microsoft.network/routetables/routes/delete", raRead, rgRead, deployWrite},
-			deny:  []string{clusterWrite, clusterRead, raWrite, rgWrite, idAssign, "Microsoft.Compute/virtualMachines/read"},
+			role: "Network Contributor",
+			allow: []string{subnetJoin, subnetRead, routeTableWrite, "microsoft.network/routetables/routes/delete", raRead, rgRead, deployWrite, joinRT, joinNSG,
+				ActionFor("PUT", "Microsoft.Network/routeTables/routes", false, ""),
+				ActionFor("GET", "Microsoft.Resources/subscriptions/resourceGroups", false, "")},
+			deny: []string{clusterWrite, clusterRead, raWrite, rgWrite, idAssign, "Microsoft.Compute/virtualMachines/read",
+				ActionFor("DELETE", "Microsoft.Resources/subscriptions/resourceGroups", false, "")},
 		},
 		{
 			role:  "Managed Identity Operator",
 			allow: []string{idAssign, idRead, "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read", raRead, rgRead},
-			deny:  []string{idWrite, "Microsoft.ManagedIdentity/userAssignedIdentities/delete", subnetJoin, raWrite},
+			deny:  []string{idWrite, "Microsoft.ManagedIdentity/userAssignedIdentities/delete", subnetJoin, raWrite, joinRT, joinNSG},
 		},
 		{
 			role:  "Azure Kubernetes Service Contributor Role",
@@ -244,7 +262,7 @@ func TestBuiltIns_Grants(t *testing.T) {
 			}
 			for _, a := range tt.deny {
 				if d.Allows(a) {
-					t.Errorf("%s allows %s; want denied", tt.role, a)
+					t.Errorf("%s allows %q; want denied", tt.role, a)
 				}
 			}
 		})

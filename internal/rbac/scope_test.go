@@ -20,12 +20,8 @@ func TestNormalizeScope(t *testing.T) {
 }
 
 func TestScopeContains(t *testing.T) {
-	const (
-		sub    = "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590"
-		rg     = sub + "/resourceGroups/myResourceGroup"
-		vnet   = rg + "/providers/Microsoft.Network/virtualNetworks/myAKSVnet"
-		subnet = vnet + "/subnets/myAKSSubnet"
-	)
+	// The scopes are authorize_test.go's.
+	sub, rg, vnet, subnet := testSub, testRG, testVNet, testSubnet
 	tests := []struct {
 		name       string
 		scope, rid string

@@ -1,6 +1,7 @@
 package rbac
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -37,17 +38,12 @@ func TestValidateAssignmentName(t *testing.T) {
 		t.Errorf("valid GUID rejected: %v", err)
 	}
 	for _, name := range []string{"kv-role-assignement3", "", "96291bca61a24141b027b32bee16a3fe"} {
-		err := ValidateAssignmentName(name)
-		want := &azerr.Error{
+		checkError(t, fmt.Sprintf("ValidateAssignmentName(%q)", name), ValidateAssignmentName(name), &azerr.Error{
 			Status:  http.StatusBadRequest,
 			Code:    "InvalidRoleAssignmentId",
 			Target:  "name",
 			Message: "The role assignment ID '" + name + "' is not valid. The role assignment ID must be a GUID.",
-		}
-		e, _ := azerr.As(err)
-		if diff := cmp.Diff(want, e); diff != "" {
-			t.Errorf("ValidateAssignmentName(%q) (-want +got):\n%s", name, diff)
-		}
+		})
 	}
 }
 
@@ -108,5 +104,15 @@ func TestRoleAssignmentExists(t *testing.T) {
 	want := &azerr.Error{Status: http.StatusConflict, Code: "RoleAssignmentExists", Message: "The role assignment already exists."}
 	if diff := cmp.Diff(want, RoleAssignmentExists()); diff != "" {
 		t.Errorf("RoleAssignmentExists (-want +got):\n%s", diff)
+	}
+}
+
+// checkError fails t unless err is want, field by field; what names the
+// call that returned err.
+func checkError(t *testing.T, what string, err error, want *azerr.Error) {
+	t.Helper()
+	e, _ := azerr.As(err)
+	if diff := cmp.Diff(want, e); diff != "" {
+		t.Errorf("%s error (-want +got):\n%s", what, diff)
 	}
 }
