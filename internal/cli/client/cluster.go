@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -209,7 +210,13 @@ func (c *Client) CreateCluster(s *ClusterSpec, wait func(*Response) error) ([]by
 			return nil, err
 		}
 	}
-	if s.NoWait {
+	return c.settle(path, r, s.NoWait, wait)
+}
+
+// settle follows, with wait, the operation r started on the AKS resource at
+// path and returns the resource then; nil with noWait.
+func (c *Client) settle(path string, r *Response, noWait bool, wait func(*Response) error) ([]byte, error) {
+	if noWait {
 		return nil, nil
 	}
 	if err := wait(r); err != nil {
@@ -220,6 +227,14 @@ func (c *Client) CreateCluster(s *ClusterSpec, wait func(*Response) error) ([]by
 		return nil, err
 	}
 	return gr.Body, nil
+}
+
+// object decodes a JSON object, keeping numbers as written.
+func object(raw []byte) (map[string]any, error) {
+	var m map[string]any
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	return m, d.Decode(&m)
 }
 
 // grantClusterIdentity grants the system-assigned identity of the cluster
@@ -260,10 +275,8 @@ func (c *Client) ScaleCluster(rg, name, pool string, count int, noWait bool, wai
 	if err != nil {
 		return nil, err
 	}
-	var mc map[string]any
-	d := json.NewDecoder(strings.NewReader(string(r.Body)))
-	d.UseNumber()
-	if err := d.Decode(&mc); err != nil {
+	mc, err := object(r.Body)
+	if err != nil {
 		return nil, fmt.Errorf("decode cluster: %w", err)
 	}
 	if err := setPoolCount(mc, pool, count); err != nil {
@@ -273,17 +286,7 @@ func (c *Client) ScaleCluster(rg, name, pool string, count int, noWait bool, wai
 	if err != nil {
 		return nil, err
 	}
-	if noWait {
-		return nil, nil
-	}
-	if err := wait(pr); err != nil {
-		return nil, err
-	}
-	gr, err := c.Call(http.MethodGet, path, APIAKS, nil)
-	if err != nil {
-		return nil, err
-	}
-	return gr.Body, nil
+	return c.settle(path, pr, noWait, wait)
 }
 
 // setPoolCount sets the count of pool in managed cluster mc and drops the

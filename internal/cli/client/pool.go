@@ -95,10 +95,8 @@ func (c *Client) ScaledPool(path string, count int) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var pool map[string]any
-	d := json.NewDecoder(strings.NewReader(string(r.Body)))
-	d.UseNumber()
-	if err := d.Decode(&pool); err != nil {
+	pool, err := object(r.Body)
+	if err != nil {
 		return nil, err
 	}
 	props, _ := pool["properties"].(map[string]any)

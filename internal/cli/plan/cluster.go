@@ -53,18 +53,27 @@ type nodeSubnet struct {
 	} `json:"properties"`
 }
 
+// getJSON GETs the resource at path and decodes it into v; what names it
+// in a decoding error.
+func getJSON(e *command.Env, path, api, what string, v any) error {
+	r, err := e.Client.Call(http.MethodGet, path, api, nil)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		return fmt.Errorf("decode %s: %w", what, err)
+	}
+	return nil
+}
+
 // clusterPlan reads a live cluster's layout through the API: its network
 // profile and pools, its node subnet and VNet, its nodes' NICs, and the
 // pod CIDRs its route table gives them.
 func clusterPlan(e *command.Env, rg, name string) (planInput, error) {
 	var in planInput
-	r, err := e.Client.Call(http.MethodGet, e.Client.ClusterPath(rg, name), client.APIAKS, nil)
-	if err != nil {
-		return in, err
-	}
 	var mc managedCluster
-	if err := json.Unmarshal(r.Body, &mc); err != nil {
-		return in, fmt.Errorf("decode cluster: %w", err)
+	if err := getJSON(e, e.Client.ClusterPath(rg, name), client.APIAKS, "cluster", &mc); err != nil {
+		return in, err
 	}
 	in.clusterID = mc.ID
 	mc.profile(&in.plan)
@@ -72,13 +81,9 @@ func clusterPlan(e *command.Env, rg, name string) (planInput, error) {
 	if err != nil {
 		return in, err
 	}
-	sr, err := e.Client.Call(http.MethodGet, subnetID, client.APINetwork, nil)
-	if err != nil {
-		return in, err
-	}
 	var sn nodeSubnet
-	if err := json.Unmarshal(sr.Body, &sn); err != nil {
-		return in, fmt.Errorf("decode subnet: %w", err)
+	if err := getJSON(e, subnetID, client.APINetwork, "subnet", &sn); err != nil {
+		return in, err
 	}
 	in.subnetName = sn.Name
 	if in.plan.SubnetPrefix, err = netip.ParsePrefix(sn.Properties.AddressPrefix); err != nil {
@@ -151,10 +156,6 @@ func clusterSubnetID(e *command.Env, mc *managedCluster, name string) (string, e
 // readVNet reads the VNet of subnetID: its address space and its other
 // subnets.
 func readVNet(e *command.Env, subnetID, subnetName string, in *planInput) error {
-	vr, err := e.Client.Call(http.MethodGet, subnetID[:strings.LastIndex(strings.ToLower(subnetID), "/subnets/")], client.APINetwork, nil)
-	if err != nil {
-		return err
-	}
 	var vnet struct {
 		Properties struct {
 			AddressSpace struct {
@@ -168,8 +169,9 @@ func readVNet(e *command.Env, subnetID, subnetName string, in *planInput) error 
 			} `json:"subnets"`
 		} `json:"properties"`
 	}
-	if err := json.Unmarshal(vr.Body, &vnet); err != nil {
-		return fmt.Errorf("decode vnet: %w", err)
+	vnetID := subnetID[:strings.LastIndex(strings.ToLower(subnetID), "/subnets/")]
+	if err := getJSON(e, vnetID, client.APINetwork, "vnet", &vnet); err != nil {
+		return err
 	}
 	for _, s := range vnet.Properties.AddressSpace.AddressPrefixes {
 		if p, err := netip.ParsePrefix(s); err == nil {
