@@ -15,6 +15,12 @@ type planFigures struct {
 	LimitedBy                             string
 }
 
+// used is f with n addresses used and free left.
+func (f planFigures) used(n, free int) planFigures {
+	f.Used, f.Free = n, free
+	return f
+}
+
 func figuresOf(r PlanResult) planFigures {
 	return planFigures{
 		MaxNodes: r.MaxNodes, MaxPods: r.MaxPods, Usable: r.UsableIPs, Used: r.UsedIPs, Free: r.FreeIPs,
@@ -37,6 +43,19 @@ func TestPlanCapacity(t *testing.T) {
 		np    = "properties.networkProfile."
 		pool0 = "properties.agentPoolProfiles[0]."
 	)
+	// The figures of layouts several cases share: the article's kubenet
+	// /24 and /27 at the defaults, and a kubenet /21 with a /12 pod CIDR,
+	// which the route table limits.
+	var (
+		kubenet24 = planFigures{MaxNodes: 251, MaxPods: 27610, Usable: 251, Free: 251, Low: 188, High: 249,
+			PodsLow: 20680, PodsHigh: 27390, PodCap: 256, RouteLimit: 400, LimitedBy: LimitSubnet}
+		kubenet27 = planFigures{MaxNodes: 27, MaxPods: 2970, Usable: 27, Free: 27, Low: 20, High: 25,
+			PodsLow: 2200, PodsHigh: 2750, PodCap: 256, RouteLimit: 400, LimitedBy: LimitSubnet}
+		routeLimited = planFigures{MaxNodes: 400, MaxPods: 44000, Usable: 2043, Free: 2043, Low: 300, High: 398,
+			PodsLow: 33000, PodsHigh: 43780, PodCap: 4096, RouteLimit: 400, LimitedBy: LimitRouteTable}
+	)
+	const routeRec = "A route table holds at most 400 routes, one per kubenet node: split the workload across clusters " +
+		"or use Azure CNI overlay (azure-overlay), which needs no routes."
 	vnet := func(ps ...string) []netip.Prefix {
 		var out []netip.Prefix
 		for _, p := range ps {
@@ -54,8 +73,7 @@ func TestPlanCapacity(t *testing.T) {
 		// The article's figures.
 		{name: "ArticleKubenetSlash24",
 			plan: Plan{Plugin: "kubenet", SubnetPrefix: mp("192.168.1.0/24"), VNetPrefixes: vnet("192.168.0.0/16")},
-			want: planFigures{MaxNodes: 251, MaxPods: 27610, Usable: 251, Free: 251, Low: 188, High: 249,
-				PodsLow: 20680, PodsHigh: 27390, PodCap: 256, RouteLimit: 400, LimitedBy: LimitSubnet}},
+			want: kubenet24},
 		{name: "ArticleAzureCNISlash24",
 			plan: Plan{Plugin: "azure", SubnetPrefix: mp("192.168.1.0/24"), MaxPods: 30},
 			want: planFigures{MaxNodes: 8, MaxPods: 240, Usable: 251, Free: 251, Low: 6, High: 6,
@@ -66,24 +84,20 @@ func TestPlanCapacity(t *testing.T) {
 				PodsLow: 180, PodsHigh: 180, LimitedBy: LimitSubnet}},
 		{name: "ArticleKubenetSlash27",
 			plan: Plan{SubnetPrefix: mp("192.168.1.0/27")},
-			want: planFigures{MaxNodes: 27, MaxPods: 2970, Usable: 27, Free: 27, Low: 20, High: 25,
-				PodsLow: 2200, PodsHigh: 2750, PodCap: 256, RouteLimit: 400, LimitedBy: LimitSubnet}},
+			want: kubenet27},
 
 		// More layouts.
 		{name: "Slash27With25NodesHasRoom",
 			plan: Plan{SubnetPrefix: mp("192.168.1.0/27"), NodeCount: 25},
-			want: planFigures{MaxNodes: 27, MaxPods: 2970, Usable: 27, Used: 25, Free: 2, Low: 20, High: 25,
-				PodsLow: 2200, PodsHigh: 2750, PodCap: 256, RouteLimit: 400, LimitedBy: LimitSubnet}},
+			want: kubenet27.used(25, 2)},
 		{name: "Slash27With26NodesCantUpgrade",
-			plan: Plan{SubnetPrefix: mp("192.168.1.0/27"), NodeCount: 26},
-			want: planFigures{MaxNodes: 27, MaxPods: 2970, Usable: 27, Used: 26, Free: 1, Low: 20, High: 25,
-				PodsLow: 2200, PodsHigh: 2750, PodCap: 256, RouteLimit: 400, LimitedBy: LimitSubnet},
+			plan:     Plan{SubnetPrefix: mp("192.168.1.0/27"), NodeCount: 26},
+			want:     kubenet27.used(26, 1),
 			findings: []string{"warning InsufficientSubnetSize " + pool0 + "count"},
 			recs:     []string{"Use a /26 subnet or larger: its 59 usable addresses fit 28 nodes (26 plus 2 surge nodes for upgrades)."}},
 		{name: "Slash27With28NodesFails",
-			plan: Plan{SubnetPrefix: mp("192.168.1.0/27"), NodeCount: 28},
-			want: planFigures{MaxNodes: 27, MaxPods: 2970, Usable: 27, Used: 28, Free: 0, Low: 20, High: 25,
-				PodsLow: 2200, PodsHigh: 2750, PodCap: 256, RouteLimit: 400, LimitedBy: LimitSubnet},
+			plan:     Plan{SubnetPrefix: mp("192.168.1.0/27"), NodeCount: 28},
+			want:     kubenet27.used(28, 0),
 			findings: []string{"error InsufficientSubnetSize " + pool0 + "count"},
 			recs:     []string{"Use a /26 subnet or larger: its 59 usable addresses fit 30 nodes (28 plus 2 surge nodes for upgrades)."}},
 		{name: "Slash27WithMaxSurge5",
@@ -107,26 +121,21 @@ func TestPlanCapacity(t *testing.T) {
 				PodsLow: 21120, PodsHigh: 27940, PodCap: 256, RouteLimit: 400, LimitedBy: LimitPodCIDR}},
 		{name: "KubenetLimitedByRouteTable",
 			plan: Plan{SubnetPrefix: mp("10.240.0.0/21"), PodCIDR: mp("10.0.0.0/12"), ServiceCIDR: mp("10.16.0.0/16")},
-			want: planFigures{MaxNodes: 400, MaxPods: 44000, Usable: 2043, Free: 2043, Low: 300, High: 398,
-				PodsLow: 33000, PodsHigh: 43780, PodCap: 4096, RouteLimit: 400, LimitedBy: LimitRouteTable}},
+			want: routeLimited},
 		{name: "KubenetRaisedRouteLimit",
 			plan: Plan{SubnetPrefix: mp("10.240.0.0/21"), PodCIDR: mp("10.0.0.0/12"), ServiceCIDR: mp("10.16.0.0/16"), MaxRoutes: 1000},
 			want: planFigures{MaxNodes: 1000, MaxPods: 110000, Usable: 2043, Free: 2043, Low: 750, High: 998,
 				PodsLow: 82500, PodsHigh: 109780, PodCap: 4096, RouteLimit: 1000, LimitedBy: LimitRouteTable}},
 		{name: "KubenetOverRouteLimit",
-			plan: Plan{SubnetPrefix: mp("10.240.0.0/21"), PodCIDR: mp("10.0.0.0/12"), ServiceCIDR: mp("10.16.0.0/16"), NodeCount: 450},
-			want: planFigures{MaxNodes: 400, MaxPods: 44000, Usable: 2043, Used: 450, Free: 1593, Low: 300, High: 398,
-				PodsLow: 33000, PodsHigh: 43780, PodCap: 4096, RouteLimit: 400, LimitedBy: LimitRouteTable},
+			plan:     Plan{SubnetPrefix: mp("10.240.0.0/21"), PodCIDR: mp("10.0.0.0/12"), ServiceCIDR: mp("10.16.0.0/16"), NodeCount: 450},
+			want:     routeLimited.used(450, 1593),
 			findings: []string{"error RoutesPerRouteTableLimitExceeded " + pool0 + "count"},
-			recs: []string{"A route table holds at most 400 routes, one per kubenet node: split the workload across clusters " +
-				"or use Azure CNI overlay (azure-overlay), which needs no routes."}},
+			recs:     []string{routeRec}},
 		{name: "KubenetNearRouteLimit",
-			plan: Plan{SubnetPrefix: mp("10.240.0.0/21"), PodCIDR: mp("10.0.0.0/12"), ServiceCIDR: mp("10.16.0.0/16"), NodeCount: 399},
-			want: planFigures{MaxNodes: 400, MaxPods: 44000, Usable: 2043, Used: 399, Free: 1644, Low: 300, High: 398,
-				PodsLow: 33000, PodsHigh: 43780, PodCap: 4096, RouteLimit: 400, LimitedBy: LimitRouteTable},
+			plan:     Plan{SubnetPrefix: mp("10.240.0.0/21"), PodCIDR: mp("10.0.0.0/12"), ServiceCIDR: mp("10.16.0.0/16"), NodeCount: 399},
+			want:     routeLimited.used(399, 1644),
 			findings: []string{"warning RoutesPerRouteTableLimitExceeded " + pool0 + "count"},
-			recs: []string{"A route table holds at most 400 routes, one per kubenet node: split the workload across clusters " +
-				"or use Azure CNI overlay (azure-overlay), which needs no routes."}},
+			recs:     []string{routeRec}},
 		{name: "KubenetBigSubnetTieGoesToSubnet",
 			plan: Plan{SubnetPrefix: mp("10.240.0.0/24"), PodCIDR: mp("10.0.0.0/12"), ServiceCIDR: mp("10.16.0.0/16"), MaxRoutes: 251},
 			want: planFigures{MaxNodes: 251, MaxPods: 27610, Usable: 251, Free: 251, Low: 188, High: 249,
@@ -191,36 +200,31 @@ func TestPlanCapacity(t *testing.T) {
 			findings: []string{"warning InsufficientPodCidr " + np + "podCidr"},
 			recs:     []string{"Use a /15 pod CIDR or larger: its 512 /24 node ranges fit 257 nodes (255 plus 2 surge nodes for upgrades)."}},
 		{name: "ServiceCIDROverlapsSubnet",
-			plan: Plan{SubnetPrefix: mp("10.0.0.0/24")},
-			want: planFigures{MaxNodes: 251, MaxPods: 27610, Usable: 251, Free: 251, Low: 188, High: 249,
-				PodsLow: 20680, PodsHigh: 27390, PodCap: 256, RouteLimit: 400, LimitedBy: LimitSubnet},
+			plan:     Plan{SubnetPrefix: mp("10.0.0.0/24")},
+			want:     kubenet24,
 			findings: []string{"error ServiceCidrOverlapExistingSubnetsCidr " + np + "serviceCidr"},
 			recs: []string{"The service CIDR 10.0.0.0/16 can't be used (it overlaps the cluster's network): " +
 				"use 10.1.0.0/16 instead, with DNS service IP 10.1.0.10."}},
 		{name: "PodCIDROverlapsVNet",
-			plan: Plan{SubnetPrefix: mp("192.168.1.0/24"), VNetPrefixes: vnet("192.168.0.0/16"), PodCIDR: mp("192.168.0.0/16")},
-			want: planFigures{MaxNodes: 251, MaxPods: 27610, Usable: 251, Free: 251, Low: 188, High: 249,
-				PodsLow: 20680, PodsHigh: 27390, PodCap: 256, RouteLimit: 400, LimitedBy: LimitSubnet},
+			plan:     Plan{SubnetPrefix: mp("192.168.1.0/24"), VNetPrefixes: vnet("192.168.0.0/16"), PodCIDR: mp("192.168.0.0/16")},
+			want:     kubenet24,
 			findings: []string{"error PodCidrOverlapExistingSubnetsCidr " + np + "podCidr"},
 			recs:     []string{"The pod CIDR 192.168.0.0/16 can't be used (it overlaps the cluster's network): use 10.1.0.0/16 instead."}},
 		{name: "ReservedServiceCIDR",
-			plan: Plan{SubnetPrefix: mp("192.168.1.0/24"), VNetPrefixes: vnet("192.168.0.0/16"), ServiceCIDR: mp("172.30.0.0/16")},
-			want: planFigures{MaxNodes: 251, MaxPods: 27610, Usable: 251, Free: 251, Low: 188, High: 249,
-				PodsLow: 20680, PodsHigh: 27390, PodCap: 256, RouteLimit: 400, LimitedBy: LimitSubnet},
+			plan:     Plan{SubnetPrefix: mp("192.168.1.0/24"), VNetPrefixes: vnet("192.168.0.0/16"), ServiceCIDR: mp("172.30.0.0/16")},
+			want:     kubenet24,
 			findings: []string{"error ReservedAddressRangeConflict " + np + "serviceCidr"},
 			recs: []string{"The service CIDR 172.30.0.0/16 can't be used (it overlaps a reserved range): " +
 				"use 10.0.0.0/16 instead, with DNS service IP 10.0.0.10."}},
 		{name: "ReservedVNet",
-			plan: Plan{SubnetPrefix: mp("172.31.1.0/24"), VNetPrefixes: vnet("172.31.0.0/16")},
-			want: planFigures{MaxNodes: 251, MaxPods: 27610, Usable: 251, Free: 251, Low: 188, High: 249,
-				PodsLow: 20680, PodsHigh: 27390, PodCap: 256, RouteLimit: 400, LimitedBy: LimitSubnet},
+			plan:     Plan{SubnetPrefix: mp("172.31.1.0/24"), VNetPrefixes: vnet("172.31.0.0/16")},
+			want:     kubenet24,
 			findings: []string{"error ReservedAddressRangeConflict " + pool0 + "vnetSubnetID"},
 			recs: []string{"The virtual network 172.31.0.0/16 can't be used (it overlaps the reserved range 172.31.0.0/16): " +
 				"use 10.1.0.0/16 instead."}},
 		{name: "OnPremisesTenSlash8",
 			plan: Plan{SubnetPrefix: mp("10.1.0.0/24"), VNetPrefixes: vnet("10.1.0.0/16"), Avoid: vnet("10.0.0.0/8")},
-			want: planFigures{MaxNodes: 251, MaxPods: 27610, Usable: 251, Free: 251, Low: 188, High: 249,
-				PodsLow: 20680, PodsHigh: 27390, PodCap: 256, RouteLimit: 400, LimitedBy: LimitSubnet},
+			want: kubenet24,
 			findings: []string{
 				"warning AddressRangeInUse " + pool0 + "vnetSubnetID",
 				"warning AddressRangeInUse " + np + "podCidr",
@@ -232,9 +236,8 @@ func TestPlanCapacity(t *testing.T) {
 				"10.0.0.0/8 is in use on-premises: use 172.18.0.0/16 for the service CIDR instead of 10.0.0.0/16, with DNS service IP 172.18.0.10.",
 			}},
 		{name: "OnPremisesOnlyVNet",
-			plan: Plan{SubnetPrefix: mp("192.168.1.0/24"), VNetPrefixes: vnet("192.168.0.0/16"), Avoid: vnet("192.168.0.0/16", "203.0.113.0/24")},
-			want: planFigures{MaxNodes: 251, MaxPods: 27610, Usable: 251, Free: 251, Low: 188, High: 249,
-				PodsLow: 20680, PodsHigh: 27390, PodCap: 256, RouteLimit: 400, LimitedBy: LimitSubnet},
+			plan:     Plan{SubnetPrefix: mp("192.168.1.0/24"), VNetPrefixes: vnet("192.168.0.0/16"), Avoid: vnet("192.168.0.0/16", "203.0.113.0/24")},
+			want:     kubenet24,
 			findings: []string{"warning AddressRangeInUse " + pool0 + "vnetSubnetID"},
 			recs:     []string{"192.168.0.0/16 is in use on-premises: use 10.1.0.0/16 for the virtual network instead of 192.168.0.0/16."}},
 		{name: "OnPremisesSubnetWithoutVNet",
@@ -247,14 +250,12 @@ func TestPlanCapacity(t *testing.T) {
 				"10.0.0.0/16 is in use on-premises: use 10.3.0.0/16 for the service CIDR instead of 10.0.0.0/16, with DNS service IP 10.3.0.10.",
 			}},
 		{name: "DNSOutsideServiceCIDR",
-			plan: Plan{SubnetPrefix: mp("192.168.1.0/24"), DNSServiceIP: ma("10.1.0.10")},
-			want: planFigures{MaxNodes: 251, MaxPods: 27610, Usable: 251, Free: 251, Low: 188, High: 249,
-				PodsLow: 20680, PodsHigh: 27390, PodCap: 256, RouteLimit: 400, LimitedBy: LimitSubnet},
+			plan:     Plan{SubnetPrefix: mp("192.168.1.0/24"), DNSServiceIP: ma("10.1.0.10")},
+			want:     kubenet24,
 			findings: []string{"error DnsServiceIpOutOfServiceCidr " + np + "dnsServiceIP"}},
 		{name: "HostBitsMasked",
 			plan: Plan{SubnetPrefix: mp("192.168.1.77/27")},
-			want: planFigures{MaxNodes: 27, MaxPods: 2970, Usable: 27, Free: 27, Low: 20, High: 25,
-				PodsLow: 2200, PodsHigh: 2750, PodCap: 256, RouteLimit: 400, LimitedBy: LimitSubnet}},
+			want: kubenet27},
 		{name: "UnknownPlugin",
 			plan:     Plan{Plugin: "calico", SubnetPrefix: mp("192.168.1.0/24")},
 			findings: []string{"error InvalidParameter " + np + "networkPlugin"}},

@@ -7,12 +7,7 @@ import (
 
 func TestParsePrefix(t *testing.T) {
 	const target = "properties.addressPrefix"
-	tests := []struct {
-		name string
-		in   string
-		want netip.Prefix
-		err  wantErr
-	}{
+	checkParse(t, "ParsePrefix", ParsePrefix, target, []parseCase[netip.Prefix]{
 		{name: "PodDefault", in: "10.244.0.0/16", want: mp("10.244.0.0/16")},
 		{name: "Host", in: "10.1.2.3/32", want: mp("10.1.2.3/32")},
 		{name: "Everything", in: "0.0.0.0/0", want: mp("0.0.0.0/0")},
@@ -27,50 +22,44 @@ func TestParsePrefix(t *testing.T) {
 		{name: "SpaceAround", in: " 10.0.0.0/8", err: wantErr{CodeCidrStringParseError, target, nil}},
 		{name: "IPv6", in: "fd00::/64", err: wantErr{CodeCidrStringParseError, target, []string{"IPv6", "fd00::/64"}}},
 		{name: "IPv4MappedIPv6", in: "::ffff:10.0.0.0/104", err: wantErr{CodeCidrStringParseError, target, []string{"IPv6"}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParsePrefix(tt.in, target)
-			tt.err.check(t, err)
-			if got != tt.want {
-				t.Errorf("ParsePrefix(%q) = %v, want %v", tt.in, got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestParseAddr(t *testing.T) {
 	const target = "properties.networkProfile.dnsServiceIP"
-	tests := []struct {
-		name string
-		in   string
-		want netip.Addr
-		err  wantErr
-	}{
+	checkParse(t, "ParseAddr", ParseAddr, target, []parseCase[netip.Addr]{
 		{name: "DNSDefault", in: "10.0.0.10", want: ma("10.0.0.10")},
 		{name: "OctetTooBig", in: "10.0.0.256", err: wantErr{CodeCidrStringParseError, target, []string{`"10.0.0.256"`}}},
 		{name: "Prefix", in: "10.0.0.0/8", err: wantErr{CodeCidrStringParseError, target, nil}},
 		{name: "Empty", in: "", err: wantErr{CodeCidrStringParseError, target, nil}},
 		{name: "IPv6", in: "fe80::1", err: wantErr{CodeCidrStringParseError, target, []string{"IPv6"}}},
 		{name: "IPv4MappedIPv6", in: "::ffff:10.0.0.10", err: wantErr{CodeCidrStringParseError, target, []string{"IPv6"}}},
-	}
+	})
+}
+
+// parseCase is a case of ParsePrefix or ParseAddr: want, or the error.
+type parseCase[T comparable] struct {
+	name string
+	in   string
+	want T
+	err  wantErr
+}
+
+func checkParse[T comparable](t *testing.T, name string, parse func(s, target string) (T, error), target string, tests []parseCase[T]) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseAddr(tt.in, target)
+			got, err := parse(tt.in, target)
 			tt.err.check(t, err)
 			if got != tt.want {
-				t.Errorf("ParseAddr(%q) = %v, want %v", tt.in, got, tt.want)
+				t.Errorf("%s(%q) = %v, want %v", name, tt.in, got, tt.want)
 			}
 		})
 	}
 }
 
 func TestOverlaps(t *testing.T) {
-	tests := []struct {
-		name string
-		a, b netip.Prefix
-		want bool
-	}{
+	checkPrefixPair(t, "Overlaps", Overlaps, []prefixPairCase{
 		{"Same", mp("10.0.0.0/16"), mp("10.0.0.0/16"), true},
 		{"Inside", mp("10.0.0.0/8"), mp("10.244.0.0/16"), true},
 		{"InsideReversed", mp("10.244.0.0/16"), mp("10.0.0.0/8"), true},
@@ -80,22 +69,12 @@ func TestOverlaps(t *testing.T) {
 		{"HostBitsIgnored", mp("10.0.0.5/24"), mp("10.0.0.128/25"), true},
 		{"Invalid", netip.Prefix{}, mp("0.0.0.0/0"), false},
 		{"Families", mp("::/0"), mp("0.0.0.0/0"), false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := Overlaps(tt.a, tt.b); got != tt.want {
-				t.Errorf("Overlaps(%v, %v) = %v, want %v", tt.a, tt.b, got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestContains(t *testing.T) {
-	tests := []struct {
-		name         string
-		outer, inner netip.Prefix
-		want         bool
-	}{
+	// a is the outer prefix, b the inner.
+	checkPrefixPair(t, "Contains", Contains, []prefixPairCase{
 		{"Itself", mp("10.0.0.0/16"), mp("10.0.0.0/16"), true},
 		{"Subnet", mp("192.168.0.0/16"), mp("192.168.1.0/24"), true},
 		{"Reversed", mp("192.168.1.0/24"), mp("192.168.0.0/16"), false},
@@ -105,21 +84,29 @@ func TestContains(t *testing.T) {
 		{"Everything", mp("0.0.0.0/0"), mp("203.0.113.0/24"), true},
 		{"Invalid", mp("10.0.0.0/8"), netip.Prefix{}, false},
 		{"Families", mp("0.0.0.0/0"), mp("fd00::/64"), false},
-	}
+	})
+}
+
+// prefixPairCase is a case of a predicate of two prefixes.
+type prefixPairCase struct {
+	name string
+	a, b netip.Prefix
+	want bool
+}
+
+func checkPrefixPair(t *testing.T, name string, f func(a, b netip.Prefix) bool, tests []prefixPairCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Contains(tt.outer, tt.inner); got != tt.want {
-				t.Errorf("Contains(%v, %v) = %v, want %v", tt.outer, tt.inner, got, tt.want)
+			if got := f(tt.a, tt.b); got != tt.want {
+				t.Errorf("%s(%v, %v) = %v, want %v", name, tt.a, tt.b, got, tt.want)
 			}
 		})
 	}
 }
 
 func TestSize(t *testing.T) {
-	tests := []struct {
-		p    netip.Prefix
-		want uint64
-	}{
+	checkPrefixFunc(t, "Size", Size, []prefixCase[uint64]{
 		{mp("10.0.0.0/24"), 256},
 		{mp("10.0.0.0/27"), 32},
 		{mp("10.0.0.0/32"), 1},
@@ -127,19 +114,11 @@ func TestSize(t *testing.T) {
 		{mp("0.0.0.0/0"), 1 << 32},
 		{netip.Prefix{}, 0},
 		{mp("fd00::/120"), 0},
-	}
-	for _, tt := range tests {
-		if got := Size(tt.p); got != tt.want {
-			t.Errorf("Size(%v) = %d, want %d", tt.p, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestLastAddr(t *testing.T) {
-	tests := []struct {
-		p    netip.Prefix
-		want netip.Addr
-	}{
+	checkPrefixFunc(t, "LastAddr", LastAddr, []prefixCase[netip.Addr]{
 		{mp("10.0.0.0/16"), ma("10.0.255.255")},
 		{mp("192.168.1.0/24"), ma("192.168.1.255")},
 		{mp("192.168.1.0/29"), ma("192.168.1.7")},
@@ -148,10 +127,20 @@ func TestLastAddr(t *testing.T) {
 		{mp("10.0.0.77/24"), ma("10.0.0.255")},
 		{netip.Prefix{}, netip.Addr{}},
 		{mp("fd00::/64"), netip.Addr{}},
-	}
+	})
+}
+
+// prefixCase is a case of a function of one prefix.
+type prefixCase[T comparable] struct {
+	p    netip.Prefix
+	want T
+}
+
+func checkPrefixFunc[T comparable](t *testing.T, name string, f func(netip.Prefix) T, tests []prefixCase[T]) {
+	t.Helper()
 	for _, tt := range tests {
-		if got := LastAddr(tt.p); got != tt.want {
-			t.Errorf("LastAddr(%v) = %v, want %v", tt.p, got, tt.want)
+		if got := f(tt.p); got != tt.want {
+			t.Errorf("%s(%v) = %v, want %v", name, tt.p, got, tt.want)
 		}
 	}
 }
