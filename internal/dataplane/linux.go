@@ -155,17 +155,22 @@ func (k *linuxKernel) handle(name string) (*nsHandle, error) {
 // it, and its veths, alive).
 func (k *linuxKernel) forget(name string) {
 	k.work.stopNS(name)
-	k.mu.Lock()
-	h := k.handles[name]
-	delete(k.handles, name)
-	k.mu.Unlock()
-	if h != nil {
-		h.close()
-	}
+	closeKey(&k.mu, k.handles, name)
 }
 
 func (k *linuxKernel) closeHandles() {
 	closeRemoved(&k.mu, k.handles, func(string) bool { return true })
+}
+
+// closeKey is closeRemoved of the one entry key.
+func closeKey[V interface{ close() }](mu *sync.Mutex, m map[string]V, key string) {
+	mu.Lock()
+	v, ok := m[key]
+	delete(m, key)
+	mu.Unlock()
+	if ok {
+		v.close()
+	}
 }
 
 // closeRemoved removes, holding mu, the entries of m whose key match

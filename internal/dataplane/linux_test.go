@@ -81,6 +81,14 @@ func never(t testing.TB, d time.Duration, what string, fn func() error) {
 	}
 }
 
+// mustSet applies d, failing the test at once when it cannot.
+func mustSet(t *testing.T, ctx context.Context, l *Linux, d Desired) {
+	t.Helper()
+	if err := l.Set(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func echoFrom(l *Linux, pod, node string, hostNet bool, target string) func() (nsprobe.EchoReply, error) {
 	return echoWithin(time.Second, l, pod, node, hostNet, target)
 }
@@ -117,14 +125,10 @@ func TestIntegrationLinux_ArticleCluster(t *testing.T) {
 	ctx := context.Background()
 	d := states()["pods"]
 	start := time.Now()
-	if err := l.Set(ctx, d); err != nil {
-		t.Fatal(err)
-	}
+	mustSet(t, ctx, l, d)
 	t.Logf("first Set: %s", time.Since(start))
 	before := l.Applied()
-	if err := l.Set(ctx, d); err != nil {
-		t.Fatal(err)
-	}
+	mustSet(t, ctx, l, d)
 	if n := l.Applied() - before; n != 0 {
 		t.Errorf("second Set applied %d operations, want 0", n)
 	}
@@ -164,32 +168,20 @@ func TestIntegrationLinux_RouteAndNSG(t *testing.T) {
 	ctx := context.Background()
 	all := states()
 	n0 := nodeName(0)
-	if err := l.Set(ctx, all["pods"]); err != nil {
-		t.Fatal(err)
-	}
+	mustSet(t, ctx, l, all["pods"])
 	call := echoFrom(l, "pod-a", n0, false, "10.244.1.2:8080")
 	blockedCall := echoQuick(l, "pod-a", n0, false, "10.244.1.2:8080")
 	expectEcho(t, "pod-a → pod-b", call, "pod-b", "10.244.0.2")
-	if err := l.Set(ctx, all["route-gone"]); err != nil {
-		t.Fatal(err)
-	}
+	mustSet(t, ctx, l, all["route-gone"])
 	never(t, 300*time.Millisecond, "pod-a → pod-b without node 1's route", func() error { _, err := blockedCall(); return err })
-	if err := l.Set(ctx, all["pods"]); err != nil {
-		t.Fatal(err)
-	}
+	mustSet(t, ctx, l, all["pods"])
 	expectEcho(t, "pod-a → pod-b after the route is back", call, "pod-b", "10.244.0.2")
-	if err := l.Set(ctx, all["nsg"]); err != nil {
-		t.Fatal(err)
-	}
+	mustSet(t, ctx, l, all["nsg"])
 	never(t, 300*time.Millisecond, "pod-a → pod-b with an NSG denying the pod CIDR", func() error { _, err := blockedCall(); return err })
-	if err := l.Set(ctx, all["pods"]); err != nil {
-		t.Fatal(err)
-	}
+	mustSet(t, ctx, l, all["pods"])
 	expectEcho(t, "pod-a → pod-b after the NSG went", call, "pod-b", "10.244.0.2")
 	byo := fixture{nodes: 3, skipNode: -1, pods: states()["pods"].Clusters[0].Pods[1:], udrs: []fabric.Route{{Name: "default", Prefix: mp("0.0.0.0/0"), NextHopType: fabric.None}}}.desired()
-	if err := l.Set(ctx, byo); err != nil {
-		t.Fatal(err)
-	}
+	mustSet(t, ctx, l, byo)
 	never(t, 300*time.Millisecond, "internet with 0.0.0.0/0 → None", func() error {
 		_, err := echoQuick(l, "pod-a", n0, false, "203.0.113.10:80")()
 		return err
@@ -214,17 +206,13 @@ func TestIntegrationLinux_IPForwardingCheck(t *testing.T) {
 		t.Run(fmt.Sprintf("node %d without IP forwarding", off), func(t *testing.T) {
 			l := newLinux(t)
 			ctx := context.Background()
-			if err := l.Set(ctx, on); err != nil {
-				t.Fatal(err)
-			}
+			mustSet(t, ctx, l, on)
 			// A connection made while forwarding is on, to be reused after.
 			conn := dialEcho(t, l, "pod-a", n0, "10.244.1.2:8080")
 			if r := conn.get(t); r.Pod != "pod-b" {
 				t.Fatalf("pod-a → pod-b with forwarding on: %+v", r)
 			}
-			if err := l.Set(ctx, fixture{nodes: 2, skipNode: -1, pods: pods, noForward: map[int]bool{off: true}}.desired()); err != nil {
-				t.Fatal(err)
-			}
+			mustSet(t, ctx, l, fixture{nodes: 2, skipNode: -1, pods: pods, noForward: map[int]bool{off: true}}.desired())
 			expectEcho(t, "pod-a → host-network pod on node 1 (SNATed to node 0's IP)", echoFrom(l, "pod-a", n0, false, "192.168.1.5:8080"), "konnectivity", "192.168.1.4")
 			never(t, 300*time.Millisecond, "a new pod-a → pod-b connection", func() error {
 				_, err := echoQuick(l, "pod-a", n0, false, "10.244.1.2:8080")()
@@ -233,9 +221,7 @@ func TestIntegrationLinux_IPForwardingCheck(t *testing.T) {
 			if r, err := conn.tryGet(300 * time.Millisecond); err == nil {
 				t.Errorf("the connection made before forwarding was turned off still passes: %+v", r)
 			}
-			if err := l.Set(ctx, on); err != nil {
-				t.Fatal(err)
-			}
+			mustSet(t, ctx, l, on)
 			expectEcho(t, "pod-a → pod-b with IP forwarding on again", echoFrom(l, "pod-a", n0, false, "10.244.1.2:8080"), "pod-b", "10.244.0.2")
 		})
 	}
@@ -294,9 +280,7 @@ func TestIntegrationLinux_DriftAdoptCleanup(t *testing.T) {
 	l := newLinux(t)
 	ctx := context.Background()
 	d := states()["pods"]
-	if err := l.Set(ctx, d); err != nil {
-		t.Fatal(err)
-	}
+	mustSet(t, ctx, l, d)
 	n0 := nodeName(0)
 	call := echoFrom(l, "pod-a", n0, false, "10.244.1.2:8080")
 	expectEcho(t, "pod-a → pod-b", call, "pod-b", "10.244.0.2")
@@ -323,9 +307,7 @@ func TestIntegrationLinux_DriftAdoptCleanup(t *testing.T) {
 		_, err := echoQuick(l, "pod-a", n0, false, "10.244.1.2:8080")()
 		return err
 	})
-	if err := l.Set(ctx, d); err != nil {
-		t.Fatal(err)
-	}
+	mustSet(t, ctx, l, d)
 	expectEcho(t, "pod-a → pod-b after repair", call, "pod-b", "10.244.0.2")
 	// Restart: a new plane adopts what exists without changing it, and
 	// restarts the workloads.

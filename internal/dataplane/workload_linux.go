@@ -135,14 +135,7 @@ type closerFunc func() error
 func (f closerFunc) Close() error { return f() }
 
 func (ws *workloads) stop(ns string, w Workload) {
-	key := ns + "|" + workKey(w)
-	ws.mu.Lock()
-	r := ws.run[key]
-	delete(ws.run, key)
-	ws.mu.Unlock()
-	if r != nil {
-		r.close()
-	}
+	closeKey(&ws.mu, ws.run, ns+"|"+workKey(w))
 }
 
 func (ws *workloads) stopNS(ns string) {
