@@ -80,31 +80,13 @@ func EnsureCluster(dir string, names ClusterNames) (*ClusterCA, error) {
 		return nil, fmt.Errorf("pki: %s is not the CA of key %s", filepath.Join(dir, ClusterCACert), ClusterCAKey)
 	}
 	ca := &ClusterCA{CertPEM: certPEM, cert: cert, key: key}
-	// The serving key first: its certificate is derived from it, and
-	// CreateOrLoad makes the pair agree even when two callers race.
-	srvKeyPEM, err := CreateOrLoad(filepath.Join(dir, ClusterAPIServerKey), 0o600, newKeyPEM)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := CreateOrLoad(filepath.Join(dir, ClusterAPIServerCert), 0o644, func() ([]byte, error) {
-		srvKey, err := parseKey(srvKeyPEM)
-		if err != nil {
-			return nil, err
-		}
-		return ca.sign(servingTemplate(names), srvKey.Public())
+	if err := ensureKeyAnd(dir, ClusterAPIServerKey, newKeyPEM, ClusterAPIServerCert, func(key crypto.Signer) ([]byte, error) {
+		return ca.sign(servingTemplate(names), key.Public())
 	}); err != nil {
 		return nil, err
 	}
-	saPEM, err := CreateOrLoad(filepath.Join(dir, ClusterSAKey), 0o600, newRSAKeyPEM)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := CreateOrLoad(filepath.Join(dir, ClusterSAPub), 0o644, func() ([]byte, error) {
-		sa, err := parseKey(saPEM)
-		if err != nil {
-			return nil, err
-		}
-		der, err := x509.MarshalPKIXPublicKey(sa.Public())
+	if err := ensureKeyAnd(dir, ClusterSAKey, newRSAKeyPEM, ClusterSAPub, func(key crypto.Signer) ([]byte, error) {
+		der, err := x509.MarshalPKIXPublicKey(key.Public())
 		if err != nil {
 			return nil, err
 		}
@@ -113,6 +95,25 @@ func EnsureCluster(dir string, names ClusterNames) (*ClusterCA, error) {
 		return nil, err
 	}
 	return ca, nil
+}
+
+// ensureKeyAnd creates or loads the key file keyName in dir (0600, made
+// by newKey), then the file name (0644) that derive makes from the key.
+// The key comes first, so CreateOrLoad makes the pair agree even when two
+// callers race.
+func ensureKeyAnd(dir, keyName string, newKey func() ([]byte, error), name string, derive func(crypto.Signer) ([]byte, error)) error {
+	keyPEM, err := CreateOrLoad(filepath.Join(dir, keyName), 0o600, newKey)
+	if err != nil {
+		return err
+	}
+	_, err = CreateOrLoad(filepath.Join(dir, name), 0o644, func() ([]byte, error) {
+		key, err := parseKey(keyPEM)
+		if err != nil {
+			return nil, err
+		}
+		return derive(key)
+	})
+	return err
 }
 
 // ClientCert issues a client certificate, valid for a year, that the
@@ -183,26 +184,14 @@ func servingTemplate(names ClusterNames) *x509.Certificate {
 	return t
 }
 
+// newClusterCAPEM returns a cluster's self-signed CA certificate for key,
+// PEM-encoded: CN ca, O the cluster's name; no path length limit.
 func newClusterCAPEM(key crypto.Signer, clusterName string) ([]byte, error) {
-	serial, err := newSerial()
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: "ca", Organization: []string{clusterName}},
-		NotBefore:             now.Add(-backdate),
-		NotAfter:              now.Add(caValidity),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	pemBytes, err := selfSignedCAPEM(key, pkix.Name{CommonName: "ca", Organization: []string{clusterName}}, false)
 	if err != nil {
 		return nil, fmt.Errorf("pki: cluster CA: %w", err)
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
+	return pemBytes, nil
 }
 
 // newRSAKeyPEM returns a new 2048-bit RSA key, PKCS#8 PEM-encoded.
@@ -211,9 +200,5 @@ func newRSAKeyPEM() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pki: generate RSA key: %w", err)
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, fmt.Errorf("pki: encode key: %w", err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+	return encodeKeyPEM(key)
 }

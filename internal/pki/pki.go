@@ -239,8 +239,20 @@ func (b *Bundle) issueServer(caKey crypto.Signer, now time.Time) error {
 	return nil
 }
 
-// newCAPEM returns a new self-signed CA certificate for key, PEM-encoded.
+// newCAPEM returns a new self-signed CA certificate for key, PEM-encoded:
+// aksnet's, which signs only leaf certificates.
 func newCAPEM(key crypto.Signer) ([]byte, error) {
+	pemBytes, err := selfSignedCAPEM(key, pkix.Name{CommonName: caCommonName, Organization: []string{"aksnet"}}, true)
+	if err != nil {
+		return nil, fmt.Errorf("pki: create CA certificate: %w", err)
+	}
+	return pemBytes, nil
+}
+
+// selfSignedCAPEM returns a self-signed CA certificate for key with
+// subject, valid for caValidity, PEM-encoded; leavesOnly limits it to
+// signing leaf certificates (a path length of zero).
+func selfSignedCAPEM(key crypto.Signer, subject pkix.Name, leavesOnly bool) ([]byte, error) {
 	serial, err := newSerial()
 	if err != nil {
 		return nil, err
@@ -248,17 +260,17 @@ func newCAPEM(key crypto.Signer) ([]byte, error) {
 	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: caCommonName, Organization: []string{"aksnet"}},
+		Subject:               subject,
 		NotBefore:             now.Add(-backdate),
 		NotAfter:              now.Add(caValidity),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
-		MaxPathLenZero:        true,
+		MaxPathLenZero:        leavesOnly,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
-		return nil, fmt.Errorf("pki: create CA certificate: %w", err)
+		return nil, err
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
 }
@@ -269,6 +281,11 @@ func newKeyPEM() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pki: generate key: %w", err)
 	}
+	return encodeKeyPEM(key)
+}
+
+// encodeKeyPEM encodes a private key as PKCS#8 PEM.
+func encodeKeyPEM(key any) ([]byte, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		return nil, fmt.Errorf("pki: encode key: %w", err)
