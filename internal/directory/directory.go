@@ -99,15 +99,10 @@ func AssignDirectoryRole(tx store.Tx, objectID, roleID string) error {
 // DirectoryRoles returns the template ids of the directory roles objectID
 // holds.
 func DirectoryRoles(r store.Reader, objectID string) []string {
-	raw, ok := r.Get(dirRoleKey(objectID))
-	if !ok {
-		return nil
+	if roles, ok := store.GetJSON[[]string](r, dirRoleKey(objectID)); ok {
+		return *roles
 	}
-	var roles []string
-	if json.Unmarshal(raw, &roles) != nil {
-		return nil
-	}
-	return roles
+	return nil
 }
 
 // ManagesApplications reports whether objectID holds a directory role that
@@ -161,15 +156,7 @@ func PutPrincipal(tx store.Tx, p *identity.Principal) error {
 
 // GetPrincipal returns the principal with objectID.
 func GetPrincipal(r store.Reader, objectID string) (*identity.Principal, bool) {
-	raw, ok := r.Get(spKey(objectID))
-	if !ok {
-		return nil, false
-	}
-	var p identity.Principal
-	if json.Unmarshal(raw, &p) != nil {
-		return nil, false
-	}
-	return &p, true
+	return store.GetJSON[identity.Principal](r, spKey(objectID))
 }
 
 // PrincipalExists reports whether a principal with objectID exists,
@@ -245,15 +232,7 @@ func PutApplication(tx store.Tx, a *Application) error {
 
 // GetApplication returns the application with object id.
 func GetApplication(r store.Reader, id string) (*Application, bool) {
-	raw, ok := r.Get(applicationKey(id))
-	if !ok {
-		return nil, false
-	}
-	var a Application
-	if json.Unmarshal(raw, &a) != nil {
-		return nil, false
-	}
-	return &a, true
+	return store.GetJSON[Application](r, applicationKey(id))
 }
 
 // ApplicationByAppID returns the application with appID.

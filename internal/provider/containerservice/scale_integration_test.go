@@ -48,6 +48,16 @@ func span(from, to int) []int {
 	return out
 }
 
+// bigSubnetCluster is the cluster TestIntegrationScale scales: count nodes
+// on a /22 subnet with a /15 pod CIDR, in a VNet it creates in rg.
+func bigSubnetCluster(h *harness, rg string, count int32) armcontainerservice.ManagedCluster {
+	h.T.Helper()
+	ids := h.vnet(rg, "vnet", "192.168.0.0/16", "big=192.168.0.0/22")
+	mc := h.identityCluster(rg, ids[""], ids["big"], count)
+	mc.Properties.NetworkProfile.PodCidr = to.Ptr("10.244.0.0/15")
+	return mc
+}
+
 // TestIntegrationScale scales a cluster on a /22 subnet with a /15 pod CIDR
 // 3 → 5 → 2 → 400 and checks IPs, pod CIDRs and routes each time: scaling
 // down removes the newest nodes and their routes, scaling up takes the
@@ -57,9 +67,7 @@ func TestIntegrationScale(t *testing.T) {
 	t.Run("3-5-2-400", func(t *testing.T) {
 		t.Parallel()
 		h, rg := newHarnessRG(t)
-		ids := h.vnet(rg, "vnet", "192.168.0.0/16", "big=192.168.0.0/22")
-		mc := h.identityCluster(rg, ids[""], ids["big"], 3)
-		mc.Properties.NetworkProfile.PodCidr = to.Ptr("10.244.0.0/15")
+		mc := bigSubnetCluster(h, rg, 3)
 		h.mustPutCluster(rg, "c", mc)
 		const pod = "10.244.0.0/15"
 
@@ -104,7 +112,7 @@ func TestIntegrationScale(t *testing.T) {
 		if len(l.Routes) != 400 {
 			t.Errorf("%d routes, want 400", len(l.Routes))
 		}
-		if sn := h.subnet(ids["big"]); len(sn.Properties.IPConfigurations) != 400 {
+		if sn := h.subnet(*mc.Properties.AgentPoolProfiles[0].VnetSubnetID); len(sn.Properties.IPConfigurations) != 400 {
 			t.Errorf("subnet lists %d IP configurations, want 400", len(sn.Properties.IPConfigurations))
 		}
 		// 401 is over the default route limit.
@@ -147,15 +155,13 @@ func TestIntegrationScale(t *testing.T) {
 	t.Run("401 nodes at creation", func(t *testing.T) {
 		t.Parallel()
 		h, rg := newHarnessRG(t)
-		ids := h.vnet(rg, "vnet", "192.168.0.0/16", "big=192.168.0.0/22")
-		mc := h.identityCluster(rg, ids[""], ids["big"], 401)
-		mc.Properties.NetworkProfile.PodCidr = to.Ptr("10.244.0.0/15")
+		mc := bigSubnetCluster(h, rg, 401)
 		_, err := h.putCluster(rg, "c", mc)
 		want{Status: http.StatusBadRequest, Code: "RoutesPerRouteTableLimitExceeded", Target: tCnt0, Mentions: []string{"401", "at most 400"}}.CheckSDK(t, err)
 		if code := h.clusterStatus(rg, "c"); code != http.StatusNotFound {
 			t.Errorf("GET refused cluster: %d", code)
 		}
-		if sn := h.subnet(ids["big"]); len(sn.Properties.IPConfigurations) != 0 || sn.Properties.RouteTable != nil {
+		if sn := h.subnet(*mc.Properties.AgentPoolProfiles[0].VnetSubnetID); len(sn.Properties.IPConfigurations) != 0 || sn.Properties.RouteTable != nil {
 			t.Errorf("refused cluster left %d IP configurations, route table %v", len(sn.Properties.IPConfigurations), sn.Properties.RouteTable)
 		}
 	})

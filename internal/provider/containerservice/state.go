@@ -80,15 +80,7 @@ func subnetOwnerKey(subnetID string) string { return "cs-subnet/" + strings.ToLo
 func routeTableOwnerKey(rtID string) string { return "cs-rt/" + strings.ToLower(rtID) }
 
 func loadState(r store.Reader, clusterID string) (*clusterState, bool) {
-	raw, ok := r.Get(stateKey(clusterID))
-	if !ok {
-		return nil, false
-	}
-	var st clusterState
-	if json.Unmarshal(raw, &st) != nil {
-		return nil, false
-	}
-	return &st, true
+	return store.GetJSON[clusterState](r, stateKey(clusterID))
 }
 
 func saveState(tx store.Tx, st *clusterState) {
