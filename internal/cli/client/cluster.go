@@ -162,9 +162,7 @@ func (s *ClusterSpec) Body(location, sub string) map[string]any {
 		props["linuxProfile"] = map[string]any{"adminUsername": s.AdminUsername,
 			"ssh": map[string]any{"publicKeys": []any{map[string]any{"keyData": s.SSHKey}}}}
 	}
-	if s.NodeResourceGroup != "" {
-		props["nodeResourceGroup"] = s.NodeResourceGroup
-	}
+	SetGiven(props, "nodeResourceGroup", s.NodeResourceGroup)
 	identity := map[string]any{"type": "SystemAssigned"}
 	if s.AssignIdentity != "" {
 		identity = map[string]any{"type": "UserAssigned", "userAssignedIdentities": map[string]any{s.AssignIdentity: map[string]any{}}}

@@ -75,9 +75,7 @@ func (s *PoolSpec) Body(existing []string) (map[string]any, error) {
 		"scaleSetEvictionPolicy": "Delete", "spotMaxPrice": -1.0, "nodeTaints": []string{}, "upgradeSettings": map[string]any{},
 		"enableNodePublicIP": false, "enableEncryptionAtHost": false, "enableUltraSSD": false, "enableFIPS": false,
 	}
-	if s.VNetSubnetID != "" {
-		props["vnetSubnetID"] = s.VNetSubnetID
-	}
+	SetGiven(props, "vnetSubnetID", s.VNetSubnetID)
 	if s.MaxPods != 0 {
 		props["maxPods"] = s.MaxPods
 	}

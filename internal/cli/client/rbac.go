@@ -42,6 +42,14 @@ func Str(m map[string]any, key string) string {
 	return s
 }
 
+// SetGiven sets m[key] to value unless value is "": az leaves an optional
+// argument that was not given out of the request body.
+func SetGiven(m map[string]any, key, value string) {
+	if value != "" {
+		m[key] = value
+	}
+}
+
 // decode decodes ARM JSON keeping numbers as they are.
 func decode(raw []byte) (any, error) {
 	d := json.NewDecoder(bytes.NewReader(raw))
@@ -226,12 +234,8 @@ func (c *Client) CreateAssignment(role, principalID, rg, scope, principalType, d
 		return nil, err
 	}
 	props := map[string]any{"roleDefinitionId": roleID, "principalId": principalID}
-	if principalType != "" {
-		props["principalType"] = principalType
-	}
-	if description != "" {
-		props["description"] = description
-	}
+	SetGiven(props, "principalType", principalType)
+	SetGiven(props, "description", description)
 	if condition != "" {
 		props["condition"] = condition
 		props["conditionVersion"] = conditionVersion

@@ -94,9 +94,7 @@ func (f *traceFlags) body() map[string]any {
 	if f.sourcePort != 0 {
 		body["sourcePort"] = f.sourcePort
 	}
-	if f.protocol != "" {
-		body["protocol"] = f.protocol
-	}
+	client.SetGiven(body, "protocol", f.protocol)
 	return body
 }
 

@@ -92,9 +92,7 @@ func nsgRuleCreateCommand(s command.Streams, g *command.Globals) *cobra.Command 
 			"priority":  p,
 			"protocol":  protocol,
 		}
-		if description != "" {
-			props["description"] = description
-		}
+		client.SetGiven(props, "description", description)
 		nsgRuleProp(props, "sourceAddressPrefixes", "sourceAddressPrefix", srcAddr)
 		nsgRuleProp(props, "sourcePortRanges", "sourcePortRange", srcPorts)
 		nsgRuleProp(props, "destinationAddressPrefixes", "destinationAddressPrefix", dstAddr)

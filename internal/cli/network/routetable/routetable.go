@@ -60,15 +60,9 @@ func routeCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		a.NoWait(&noWait)
 	}, func(e *command.Env) error {
 		props := map[string]any{}
-		if prefix != "" {
-			props["addressPrefix"] = prefix
-		}
-		if hopType != "" {
-			props["nextHopType"] = hopType
-		}
-		if hopIP != "" {
-			props["nextHopIpAddress"] = hopIP
-		}
+		client.SetGiven(props, "addressPrefix", prefix)
+		client.SetGiven(props, "nextHopType", hopType)
+		client.SetGiven(props, "nextHopIpAddress", hopIP)
 		raw, err := e.PutResource(routes.Path(e, rg, table, name), client.APINetwork, map[string]any{"name": name, "properties": props}, noWait)
 		if err != nil || raw == nil {
 			return err
