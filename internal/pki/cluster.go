@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -47,6 +48,7 @@ type ClusterCA struct {
 	CertPEM []byte
 	cert    *x509.Certificate
 	key     crypto.Signer
+	dir     string
 }
 
 // EnsureCluster creates what is missing of a cluster's PKI in dir (0700):
@@ -79,7 +81,7 @@ func EnsureCluster(dir string, names ClusterNames) (*ClusterCA, error) {
 	if !cert.IsCA || !publicKeyEqual(cert.PublicKey, key.Public()) {
 		return nil, fmt.Errorf("pki: %s is not the CA of key %s", filepath.Join(dir, ClusterCACert), ClusterCAKey)
 	}
-	ca := &ClusterCA{CertPEM: certPEM, cert: cert, key: key}
+	ca := &ClusterCA{CertPEM: certPEM, cert: cert, key: key, dir: dir}
 	if err := ensureKeyAnd(dir, ClusterAPIServerKey, newKeyPEM, ClusterAPIServerCert, func(key crypto.Signer) ([]byte, error) {
 		return ca.sign(servingTemplate(names), key.Public())
 	}); err != nil {
@@ -142,6 +144,39 @@ func (ca *ClusterCA) ClientCert(cn string, groups ...string) (certPEM, keyPEM []
 	}
 	certPEM, err = ca.sign(tmpl, key.Public())
 	if err != nil {
+		return nil, nil, err
+	}
+	return certPEM, keyPEM, nil
+}
+
+// KeptClientCert is ClientCert issued once and kept in the PKI directory
+// as <name>.crt and <name>.key: the same credential comes back on every
+// call, as AKS's local accounts do until their certificates are rotated,
+// so a second `get-credentials` merges quietly. It is issued again when it
+// is unreadable, not signed by the CA, or expires within 30 days.
+func (ca *ClusterCA) KeptClientCert(name, cn string, groups ...string) (certPEM, keyPEM []byte, err error) {
+	if ca.dir == "" || name == "" || filepath.Base(name) != name {
+		return nil, nil, fmt.Errorf("pki: bad credential name %q", name)
+	}
+	certPath, keyPath := filepath.Join(ca.dir, name+".crt"), filepath.Join(ca.dir, name+".key")
+	certPEM, err1 := os.ReadFile(certPath)
+	keyPEM, err2 := os.ReadFile(keyPath)
+	if err1 == nil && err2 == nil {
+		if pair, err := tls.X509KeyPair(certPEM, keyPEM); err == nil && pair.Leaf != nil &&
+			time.Now().Add(renewBefore).Before(pair.Leaf.NotAfter) && pair.Leaf.CheckSignatureFrom(ca.cert) == nil {
+			return certPEM, keyPEM, nil
+		}
+	}
+	certPEM, keyPEM, err = ca.ClientCert(cn, groups...)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Key first: a reader that sees the new certificate with the old key
+	// rejects the pair and issues again.
+	if err := WriteFileAtomic(keyPath, keyPEM, 0o600); err != nil {
+		return nil, nil, err
+	}
+	if err := WriteFileAtomic(certPath, certPEM, 0o600); err != nil {
 		return nil, nil, err
 	}
 	return certPEM, keyPEM, nil

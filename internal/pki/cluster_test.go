@@ -51,6 +51,24 @@ func TestEnsureCluster(t *testing.T) {
 	if cl.Leaf.Subject.CommonName != "masterclient" || !slices.Equal(cl.Leaf.Subject.Organization, []string{"system:masters"}) {
 		t.Errorf("client subject %v", cl.Leaf.Subject)
 	}
+	// A kept credential is the same on every call.
+	c1, k1, err := ca.KeptClientCert("clusterUser", "masterclient", "system:masters")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, k2, err := ca.KeptClientCert("clusterUser", "masterclient", "system:masters")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(c1) != string(c2) || string(k1) != string(k2) {
+		t.Error("KeptClientCert issued a new certificate on the second call")
+	}
+	if st, err := os.Stat(filepath.Join(dir, "clusterUser.key")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("kept key: %v %v", st, err)
+	}
+	if _, _, err := ca.KeptClientCert("../x", "u"); err == nil {
+		t.Error("KeptClientCert accepted a path as its name")
+	}
 	// A second call keeps everything: kubeconfigs already embed the CA.
 	before, _ := os.ReadFile(filepath.Join(dir, ClusterAPIServerCert))
 	ca2, err := EnsureCluster(dir, names)

@@ -90,7 +90,7 @@ func (p *Provider) credentials(kind credentialKind) func(*arm.Call) (int, any, e
 			}
 			return 0, nil, azerr.New(http.StatusConflict, CodeKubeUnavailable, "", "The Kubernetes control plane of cluster '%s' could not be prepared: %s", kc.Name, err.Error())
 		}
-		certPEM, keyPEM, err := acc.CA.ClientCert(kind.cn, kind.groups...)
+		certPEM, keyPEM, err := acc.CA.KeptClientCert(kind.result, kind.cn, kind.groups...)
 		if err != nil {
 			return 0, nil, err
 		}

@@ -168,6 +168,11 @@ func TestCredentials(t *testing.T) {
 	if len(servers) == 3 && (servers[0] != servers[1] || servers[1] != servers[2]) {
 		t.Errorf("the credentials name different servers: %v", servers)
 	}
+	// The same credential every time, as AKS's local accounts until a
+	// certificate rotation: a second az aks get-credentials merges quietly.
+	if a, b := h.credential(rg, "myAKSCluster", "listClusterUserCredential"), h.credential(rg, "myAKSCluster", "listClusterUserCredential"); string(a.Body) != string(b.Body) {
+		t.Error("two user credential requests answered different kubeconfigs")
+	}
 
 	// The nodes.json aksnet-kube reads: one Node per instance, with the
 	// route table's pod CIDRs and the NICs' addresses.
