@@ -87,8 +87,12 @@ func newGetCredentialsCommand(s command.Streams, g *command.Globals) *cobra.Comm
 // readable by others.
 func MergeKubeconfig(path string, cfg []byte, opt kubeconfig.MergeOptions, log *output.Logger) (string, error) {
 	denied := func(err error) error {
-		return &output.Error{Code: 1, Message: fmt.Sprintf("Permission denied when trying to write to %s. Please ensure you have write access to this file, "+
-			"or specify a different file path using the --file/-f argument. (%v)", path, err)}
+		if errors.Is(err, fs.ErrPermission) {
+			// az's words (acs/_helpers.py), for EACCES and EPERM.
+			return &output.Error{Code: 1, Message: fmt.Sprintf("Permission denied when trying to write to %s. Please ensure you have write access to this file, "+
+				"or specify a different file path using the --file/-f argument. (%v)", path, err)}
+		}
+		return &output.Error{Code: 1, Message: fmt.Sprintf("Cannot write the kubeconfig to %s: %v. Specify a different file path using the --file/-f argument.", path, err)}
 	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
