@@ -150,8 +150,39 @@ func TestKubeControlPlane(t *testing.T) {
 	checkNodes(t, k, 2)
 }
 
-// buildKube builds kube/cmd/aksnet-kube with the version linker flags kubectl needs.
+// The package's tests share one build of aksnet-kube, removed by TestMain.
+var (
+	kubeOnce  sync.Once
+	kubeDir   string
+	kubeBuilt string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if kubeDir != "" {
+		os.RemoveAll(kubeDir)
+	}
+	os.Exit(code)
+}
+
+// buildKube builds kube/cmd/aksnet-kube with the version linker flags kubectl needs, once per run.
 func buildKube(t *testing.T) string {
+	t.Helper()
+	kubeOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "aksnet-kube-e2e-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		kubeDir = dir
+		kubeBuilt = buildKubeInto(t, dir)
+	})
+	if kubeBuilt == "" {
+		t.Fatal("aksnet-kube failed to build (see the first test's log)")
+	}
+	return kubeBuilt
+}
+
+func buildKubeInto(t *testing.T, dir string) string {
 	t.Helper()
 	modDir, err := filepath.Abs("../../kube")
 	if err != nil {
@@ -171,7 +202,7 @@ func buildKube(t *testing.T) string {
 		ldflags = append(ldflags, "-X", pkg+".gitVersion="+version, "-X", pkg+".gitMajor="+string(m[1]),
 			"-X", pkg+".gitMinor="+string(m[2]), "-X", pkg+".gitTreeState=clean")
 	}
-	bin := filepath.Join(t.TempDir(), "aksnet-kube")
+	bin := filepath.Join(dir, "aksnet-kube")
 	cmd := exec.Command("go", "build", "-ldflags", strings.Join(ldflags, " "), "-o", bin, "./cmd/aksnet-kube")
 	cmd.Dir = modDir
 	var out bytes.Buffer

@@ -1,0 +1,320 @@
+package kube_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestAksnetdGetCredentialsKubectl runs the real programs as a user would: aksnetd with aksnet-kube,
+// the article's cluster of 3 nodes through the aksnet CLI, `aksnet aks get-credentials`, then the
+// preinstalled kubectl. The Nodes are checked against ARM (the VMSS instances' NICs and the route
+// table's routes) after the create, a scale to 5 and one back to 2; the delete removes the control
+// plane.
+func TestAksnetdGetCredentialsKubectl(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: skipped with -short (it builds and runs a Kubernetes control plane)")
+	}
+	kubectl, err := exec.LookPath("kubectl")
+	if err != nil {
+		t.Skip("kubectl is not installed; this test drives aksnetd's clusters with the real kubectl (1.32 or newer)")
+	}
+	kubeBin := buildKube(t)
+	bin := buildAksnet(t)
+	dir := t.TempDir()
+	state, home := filepath.Join(dir, "state"), filepath.Join(dir, "home")
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	d := startAksnetd(t, filepath.Join(bin, "aksnetd"), "--state-dir", state, "--listen", "127.0.0.1:"+strconv.Itoa(port),
+		"--kube-binary", kubeBin, "--kube-idle", "0")
+	env := append(os.Environ(), "HOME="+home, "AKSNET_ENDPOINT=https://127.0.0.1:"+strconv.Itoa(port), "AKSNET_STATE_DIR="+state, "KUBECONFIG=")
+	a := func(args ...string) []byte { return runEnv(t, env, filepath.Join(bin, "aksnet"), args...) }
+	kubeconfig := filepath.Join(home, ".kube", "config")
+	k := func(args ...string) []byte {
+		return run(t, kubectl, append([]string{"--kubeconfig", kubeconfig}, args...)...)
+	}
+
+	a("group", "create", "--name", "myResourceGroup", "--location", "eastus", "-o", "none")
+	a("network", "vnet", "create", "-g", "myResourceGroup", "-n", "myAKSVnet", "--address-prefixes", "192.168.0.0/16",
+		"--subnet-name", "myAKSSubnet", "--subnet-prefix", "192.168.1.0/24", "-o", "none")
+	subnet := strings.TrimSpace(string(a("network", "vnet", "subnet", "show", "-g", "myResourceGroup", "--vnet-name", "myAKSVnet",
+		"-n", "myAKSSubnet", "--query", "id", "-o", "tsv")))
+	a("aks", "create", "-g", "myResourceGroup", "-n", "myAKSCluster", "--network-plugin", "kubenet", "--service-cidr", "10.0.0.0/16",
+		"--dns-service-ip", "10.0.0.10", "--pod-cidr", "10.244.0.0/16", "--vnet-subnet-id", subnet, "--generate-ssh-keys",
+		"--node-count", "3", "-o", "none")
+	clusterID := strings.TrimSpace(string(a("aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster", "--query", "id", "-o", "tsv")))
+	nodeRG := strings.TrimSpace(string(a("aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster", "--query", "nodeResourceGroup", "-o", "tsv")))
+
+	t0 := time.Now()
+	a("aks", "get-credentials", "-g", "myResourceGroup", "-n", "myAKSCluster")
+	creds := time.Since(t0)
+	k("get", "nodes")
+	t.Logf("measured: get-credentials %s; credentials request → first `kubectl get nodes` answer %s (cold start of the control plane)",
+		creds.Round(time.Millisecond), time.Since(t0).Round(time.Millisecond))
+	if pid := kubePID(t, state); pid > 0 {
+		if rss, err := rssMB(pid); err == nil {
+			t.Logf("measured: aksnet-kube RSS with 3 Nodes: %d MB", rss)
+		}
+	}
+	sub := strings.Split(clusterID, "/")[2]
+	check := func(n int) {
+		t.Helper()
+		want := armNodes(t, a, nodeRG, sub)
+		if len(want) != n {
+			t.Fatalf("ARM has %d instances, want %d", len(want), n)
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			got := getNodes(t, k)
+			msg := compareNodes(got, want)
+			if msg == "" {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("Nodes differ from ARM: %s", msg)
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+	}
+	check(3)
+	a("aks", "scale", "-g", "myResourceGroup", "-n", "myAKSCluster", "--node-count", "5", "-o", "none")
+	check(5)
+	a("aks", "scale", "-g", "myResourceGroup", "-n", "myAKSCluster", "--node-count", "2", "-o", "none")
+	check(2)
+
+	// The same credentials again: az's merge finds identical entries and replaces them quietly.
+	a("aks", "get-credentials", "-g", "myResourceGroup", "-n", "myAKSCluster")
+	// A different entry of the same name is refused without --overwrite-existing, as az does.
+	other := filepath.Join(home, "other-config")
+	run(t, kubectl, "config", "--kubeconfig", other, "set-cluster", "myAKSCluster", "--server=https://192.0.2.1:443")
+	if out, err := runFails(env, filepath.Join(bin, "aksnet"), "aks", "get-credentials", "-g", "myResourceGroup", "-n", "myAKSCluster", "--file", other); err == nil ||
+		!strings.Contains(out, "A different object named myAKSCluster already exists in clusters in your kubeconfig file.") {
+		t.Errorf("get-credentials over a different cluster entry: %v\n%s", err, out)
+	}
+	a("aks", "get-credentials", "-g", "myResourceGroup", "-n", "myAKSCluster", "--file", other, "--overwrite-existing")
+	run(t, kubectl, "--kubeconfig", other, "get", "nodes")
+	// An unwritable --file is a clear error; '-' prints the kubeconfig.
+	if out, err := runFails(env, filepath.Join(bin, "aksnet"), "aks", "get-credentials", "-g", "myResourceGroup", "-n", "myAKSCluster",
+		"--file", filepath.Join(other, "config")); err == nil || !strings.Contains(out, filepath.Join(other, "config")) {
+		t.Errorf("get-credentials into a file under a file: %v\n%s", err, out)
+	}
+	if out := a("aks", "get-credentials", "-g", "myResourceGroup", "-n", "myAKSCluster", "--file", "-"); !strings.Contains(string(out), "certificate-authority-data:") {
+		t.Errorf("--file - printed:\n%s", out)
+	}
+	a("aks", "get-credentials", "-g", "myResourceGroup", "-n", "myAKSCluster", "--admin")
+	if ctx := strings.TrimSpace(string(k("config", "current-context"))); ctx != "myAKSCluster-admin" {
+		t.Errorf("current context after --admin: %q, want myAKSCluster-admin", ctx)
+	}
+	k("get", "nodes")
+
+	a("aks", "delete", "-g", "myResourceGroup", "-n", "myAKSCluster", "--yes", "-o", "none")
+	deadline := time.Now().Add(60 * time.Second)
+	for kubePID(t, state) > 0 || kubeDirs(t, state) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("after the delete: aksnet-kube pid %d, %d cluster directories\n%s", kubePID(t, state), kubeDirs(t, state), d.String())
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// armNode is one VMSS instance as ARM has it: its NIC's address and the route to its pod CIDR.
+type armNode struct {
+	name, ip, podCIDR, providerID string
+}
+
+// armNodes reads the node resource group's NICs and the cluster route table's routes.
+func armNodes(t *testing.T, a func(...string) []byte, nodeRG, sub string) []armNode {
+	t.Helper()
+	var nics []struct {
+		Name             string `json:"name"`
+		IPConfigurations []struct {
+			PrivateIPAddress string `json:"privateIPAddress"`
+		} `json:"ipConfigurations"`
+	}
+	decode(t, a("network", "nic", "list", "-g", nodeRG, "-o", "json"), &nics)
+	rt := strings.TrimSpace(string(a("network", "route-table", "list", "-g", nodeRG, "--query", "[0].name", "-o", "tsv")))
+	var routes []struct {
+		AddressPrefix    string `json:"addressPrefix"`
+		NextHopIPAddress string `json:"nextHopIpAddress"`
+	}
+	decode(t, a("network", "route-table", "route", "list", "-g", nodeRG, "--route-table-name", rt, "-o", "json"), &routes)
+	prefixOf := map[string]string{}
+	for _, r := range routes {
+		prefixOf[r.NextHopIPAddress] = r.AddressPrefix
+	}
+	var out []armNode
+	for _, n := range nics {
+		if len(n.IPConfigurations) == 0 || len(n.Name) < 7 {
+			continue
+		}
+		ip := n.IPConfigurations[0].PrivateIPAddress
+		vmss, idx := n.Name[:len(n.Name)-6], n.Name[len(n.Name)-6:]
+		i, err := strconv.Atoi(idx)
+		if err != nil {
+			t.Fatalf("NIC %s is not named as a VMSS instance", n.Name)
+		}
+		out = append(out, armNode{name: n.Name, ip: ip, podCIDR: prefixOf[ip],
+			providerID: fmt.Sprintf("azure:///subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/virtualMachineScaleSets/%s/virtualMachines/%d",
+				sub, strings.ToLower(nodeRG), vmss, i)})
+	}
+	slices.SortFunc(out, func(x, y armNode) int { return strings.Compare(x.name, y.name) })
+	return out
+}
+
+// compareNodes says how the Nodes differ from ARM's instances ("" when they match and all are Ready).
+func compareNodes(got []nodeJSON, want []armNode) string {
+	if len(got) != len(want) {
+		var names []string
+		for _, g := range got {
+			names = append(names, g.Metadata.Name)
+		}
+		return fmt.Sprintf("%d Nodes %v, want %d", len(got), names, len(want))
+	}
+	for i, w := range want {
+		g := got[i]
+		addr := map[string]string{}
+		for _, x := range g.Status.Addresses {
+			addr[x.Type] = x.Address
+		}
+		ready := ""
+		for _, c := range g.Status.Conditions {
+			if c.Type == "Ready" {
+				ready = c.Status
+			}
+		}
+		switch {
+		case g.Metadata.Name != w.name:
+			return fmt.Sprintf("Node %s, want %s", g.Metadata.Name, w.name)
+		case w.podCIDR == "" || g.Spec.PodCIDR != w.podCIDR || !slices.Equal(g.Spec.PodCIDRs, []string{w.podCIDR}):
+			return fmt.Sprintf("%s: podCIDR %s %v, the route says %q", w.name, g.Spec.PodCIDR, g.Spec.PodCIDRs, w.podCIDR)
+		case addr["InternalIP"] != w.ip:
+			return fmt.Sprintf("%s: InternalIP %s, the NIC has %s", w.name, addr["InternalIP"], w.ip)
+		case g.Spec.ProviderID != w.providerID:
+			return fmt.Sprintf("%s: providerID %s, want %s", w.name, g.Spec.ProviderID, w.providerID)
+		case ready != "True":
+			return fmt.Sprintf("%s: Ready=%q", w.name, ready)
+		}
+	}
+	return ""
+}
+
+// buildAksnet builds aksnet and aksnetd into a temporary directory.
+func buildAksnet(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	cmd := exec.Command("go", "build", "-o", out+"/", "./cmd/aksnet", "./cmd/aksnetd")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build aksnet: %v\n%s", err, b)
+	}
+	return out
+}
+
+// startAksnetd runs aksnetd until the test ends, once it says it serves.
+func startAksnetd(t *testing.T, bin string, args ...string) *lockedBuffer {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(60 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(out.String(), "aksnet is serving") {
+		select {
+		case err := <-exited:
+			t.Fatalf("aksnetd exited: %v\n%s", err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("aksnetd did not start\n%s", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return out
+}
+
+func runEnv(t *testing.T, env []string, name string, args ...string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, stderr.String())
+	}
+	return out
+}
+
+// runFails runs a command that is expected to fail, returning its output.
+func runFails(env []string, name string, args ...string) (string, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// kubePID finds the aksnet-kube process that works under state (0 when none).
+func kubePID(t *testing.T, state string) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		if args := strings.Split(string(b), "\x00"); strings.HasSuffix(args[0], "aksnet-kube") && strings.Contains(string(b), state) {
+			if st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); err == nil && strings.Contains(string(st), ") Z ") {
+				continue // exited, not reaped yet
+			}
+			return pid
+		}
+	}
+	return 0
+}
+
+// kubeDirs counts the cluster directories aksnetd keeps for the control planes.
+func kubeDirs(t *testing.T, state string) int {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(state, "kube"))
+	if err != nil {
+		return 0
+	}
+	return len(entries)
+}
