@@ -27,10 +27,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aksnet/aksnet/internal/armtest"
 )
 
 const (
@@ -244,7 +245,7 @@ func progress(t *testing.T, format string, args ...any) {
 type proc struct {
 	cmd     *exec.Cmd
 	exited  chan error
-	log     *lockedBuffer
+	log     *armtest.SyncBuffer
 	startup time.Duration
 }
 
@@ -253,7 +254,7 @@ func start(t *testing.T, bin, data string, port int) *proc {
 	t.Helper()
 	cmd := exec.Command(bin, "--data-dir", data, "--secure-port", strconv.Itoa(port),
 		"--service-cidr", serviceCIDR, "--cluster-name", "myAKSCluster")
-	logBuf := &lockedBuffer{}
+	logBuf := &armtest.SyncBuffer{}
 	cmd.Stderr = logBuf
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -588,22 +589,4 @@ func rssMB(pid int) (int, error) {
 		}
 	}
 	return 0, errors.New("no VmRSS")
-}
-
-// lockedBuffer collects the process's stderr, written by exec's copier while the test may read it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

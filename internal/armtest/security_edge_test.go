@@ -611,7 +611,7 @@ func TestSecurity_Secrets_RequestIDsOnEveryResponse(t *testing.T) {
 // Not parallel: it swaps the process-wide slog default to capture the
 // server's logs.
 func TestSecurity_Secrets_CreateForRBACPrintsThePasswordOnlyInItsResult(t *testing.T) {
-	var serverLog syncBuffer
+	var serverLog SyncBuffer
 	prev := slog.Default()
 	slog.SetDefault(slog.New(slog.NewJSONHandler(&serverLog, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	defer slog.SetDefault(prev)
@@ -648,22 +648,4 @@ func TestSecurity_Secrets_CreateForRBACPrintsThePasswordOnlyInItsResult(t *testi
 			t.Errorf("an access token is in %s", where)
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's concurrent logging.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

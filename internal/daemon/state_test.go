@@ -11,10 +11,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/aksnet/aksnet/internal/armtest"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/aksnet/aksnet/internal/controlplane"
 	"github.com/aksnet/aksnet/internal/statedir"
@@ -218,7 +218,7 @@ func runBriefly(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	var out, errw syncBuffer
+	var out, errw armtest.SyncBuffer
 	cmd := NewCommand(&out, &errw)
 	cmd.SetArgs(args)
 	if err := cmd.ExecuteContext(ctx); err != nil {
@@ -243,29 +243,11 @@ func allIndexes(b, sub []byte) []int {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for one writer and one reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // serve runs aksnetd on dir until the returned stop is called.
 func serve(t *testing.T, dir string, extra ...string) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	var out, errw syncBuffer
+	var out, errw armtest.SyncBuffer
 	cmd := NewCommand(&out, &errw)
 	cmd.SetArgs(append([]string{"--state-dir", dir, "--listen", "127.0.0.1:0", "--log-level", "warn"}, extra...))
 	done := make(chan error, 1)
