@@ -256,11 +256,7 @@ func Pause(ctx context.Context, d time.Duration) error {
 func Eventually(t testing.TB, timeout time.Duration, cond func() string) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
-	for {
-		msg := cond()
-		if msg == "" {
-			return
-		}
+	for msg := cond(); msg != ""; msg = cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("after %s: %s", timeout, msg)
 		}

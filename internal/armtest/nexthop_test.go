@@ -99,6 +99,19 @@ func TestNetworkInterface_EffectiveRouteTable(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	l := h.routingLab()
+	want1 := []string{
+		"Default Active 0.0.0.0/0 Internet  -",
+		"Default Invalid 10.0.0.0/8 None  -",
+		"Default Active 10.1.0.0/16 VnetLocal  -",
+		"Default Active 100.64.0.0/10 None  -",
+		"Default Active 172.16.0.0/12 None  -",
+		"Default Active 192.168.0.0/16 None  -",
+		"User Active 10.0.0.0/8 VirtualAppliance 10.1.1.250 ten",
+		"User Active 10.50.0.0/16 VirtualAppliance 10.1.1.200 nva",
+		"User Active 10.50.7.0/24 None  hole",
+		"User Active 172.20.0.0/16 VirtualNetworkGateway  gw",
+		"User Active 192.168.5.0/24 Internet  inet",
+	}
 	nics := h.Net.NewInterfacesClient()
 	effective := func(nic string) []string {
 		t.Helper()
@@ -121,19 +134,6 @@ func TestNetworkInterface_EffectiveRouteTable(t *testing.T) {
 		if diff := cmp.Diff(want, effective(nic)); diff != "" {
 			t.Errorf("%s effective routes (-want +got):\n%s", nic, diff)
 		}
-	}
-	want1 := []string{
-		"Default Active 0.0.0.0/0 Internet  -",
-		"Default Invalid 10.0.0.0/8 None  -",
-		"Default Active 10.1.0.0/16 VnetLocal  -",
-		"Default Active 100.64.0.0/10 None  -",
-		"Default Active 172.16.0.0/12 None  -",
-		"Default Active 192.168.0.0/16 None  -",
-		"User Active 10.0.0.0/8 VirtualAppliance 10.1.1.250 ten",
-		"User Active 10.50.0.0/16 VirtualAppliance 10.1.1.200 nva",
-		"User Active 10.50.7.0/24 None  hole",
-		"User Active 172.20.0.0/16 VirtualNetworkGateway  gw",
-		"User Active 192.168.5.0/24 Internet  inet",
 	}
 	wantEffective("nic1", want1)
 	wantEffective("nic2", []string{

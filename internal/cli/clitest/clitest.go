@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -252,12 +254,7 @@ func (c *CLI) Fails(code int, args ...string) string {
 
 // Keys returns the sorted keys of m.
 func Keys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(m))
 }
 
 // WantKeys checks that m has exactly the keys want (az's shape: flattened,

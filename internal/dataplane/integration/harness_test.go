@@ -1,13 +1,11 @@
 package integration
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/aksnet/aksnet/internal/dataplane/nsprobe"
 	"os"
 	"slices"
 	"strings"
@@ -16,8 +14,9 @@ import (
 	"time"
 
 	"github.com/aksnet/aksnet/internal/armtest"
-	"github.com/aksnet/aksnet/internal/cli"
+	"github.com/aksnet/aksnet/internal/cli/clitest"
 	"github.com/aksnet/aksnet/internal/dataplane"
+	"github.com/aksnet/aksnet/internal/dataplane/nsprobe"
 	"github.com/aksnet/aksnet/internal/privtest"
 )
 
@@ -135,18 +134,18 @@ func (e *env) namespaces() []string {
 // returns its standard output, failing the test on a non-zero exit.
 func (e *env) az(args ...string) string {
 	e.t.Helper()
-	out, errOut, code := e.try(args...)
-	if code != 0 {
-		e.t.Fatalf("aksnet %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
-	}
-	return out
+	return e.cli().OK(append(slices.Clone(args), "--only-show-errors")...)
 }
 
+// try runs an aksnet CLI command and returns its output and exit code.
 func (e *env) try(args ...string) (string, string, int) {
-	var out, errOut bytes.Buffer
-	all := append([]string{"--endpoint", e.arm.URL, "--state-dir", e.dir, "--only-show-errors"}, args...)
-	code := cli.Main(all, strings.NewReader(""), &out, &errOut)
-	return out.String(), errOut.String(), code
+	e.t.Helper()
+	return e.cli().Run(append(slices.Clone(args), "--only-show-errors")...)
+}
+
+// cli is the aksnet CLI against the test's current server.
+func (e *env) cli() *clitest.CLI {
+	return &clitest.CLI{T: e.t, Env: e.arm}
 }
 
 func (e *env) query(q string, args ...string) string {
@@ -262,17 +261,12 @@ func echo(p pod, addr string) (nsprobe.EchoReply, error) {
 // eventually polls fn until it returns nil, failing after timeout.
 func eventually(t *testing.T, timeout time.Duration, what string, fn func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
+	armtest.Eventually(t, timeout, func() string {
+		if err := fn(); err != nil {
+			return fmt.Sprintf("%s: still failing: %v", what, err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: still failing after %s: %v", what, timeout, err)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+		return ""
+	})
 }
 
 // sees waits until p reaching addr gets an answer from pod want seeing
