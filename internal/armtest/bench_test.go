@@ -60,7 +60,7 @@ type benchEnv struct {
 func startBench(b *testing.B) *benchEnv {
 	b.Helper()
 	e := Start(b)
-	tok, err := clientCredentialsToken(e.HTTP, e.URL, e.Creds.AppID, e.Creds.Password)
+	tok, err := e.Creds.Token(e.HTTP, e.URL)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,13 +5,11 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -296,38 +294,11 @@ func (p *aksnetProcess) client(t testing.TB) *procClient {
 		t.Fatal(err)
 	}
 	t.Cleanup(hc.CloseIdleConnections)
-	tok, err := clientCredentialsToken(hc, p.url, creds.AppID, creds.Password)
+	tok, err := creds.Token(hc, p.url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &procClient{base: p.url, hc: hc, creds: creds, token: tok}
-}
-
-// clientCredentialsToken gets an ARM token from the ADFS token endpoint with the
-// client-credentials grant, as az does.
-func clientCredentialsToken(hc *http.Client, base, appID, secret string) (string, error) {
-	form := url.Values{
-		"grant_type":    {"client_credentials"},
-		"client_id":     {appID},
-		"client_secret": {secret},
-		"scope":         {base + "//.default"},
-	}
-	resp, err := hc.PostForm(base+"/adfs/oauth2/token", form)
-	if err != nil {
-		return "", fmt.Errorf("token request: %w", err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("token request: %s: %s", resp.Status, body)
-	}
-	var tr struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.Unmarshal(body, &tr); err != nil || tr.AccessToken == "" {
-		return "", fmt.Errorf("token response %s: %v", body, err)
-	}
-	return tr.AccessToken, nil
 }
 
 // put sends a PUT and returns its status, or 0 when no answer came back.

@@ -47,6 +47,7 @@ import (
 	"time"
 
 	"github.com/aksnet/aksnet/internal/pki"
+	"github.com/aksnet/aksnet/internal/statedir"
 )
 
 type options struct {
@@ -314,47 +315,22 @@ func newClient(stateDir string, conc int) (*http.Client, error) {
 	}, Timeout: 30 * time.Second}, nil
 }
 
-// token signs in as the state dir's admin principal.
+// token signs in as the state dir's admin principal, retrying for up to wait
+// while the server at base is unreachable (still starting).
 func token(hc *http.Client, base, stateDir string, wait time.Duration) (string, error) {
-	raw, err := os.ReadFile(filepath.Join(stateDir, "admin.json"))
+	creds, err := statedir.LoadCredentials(stateDir)
 	if err != nil {
-		return "", err
-	}
-	var creds struct {
-		AppID    string `json:"appId"`
-		Password string `json:"password"`
-	}
-	if err := json.Unmarshal(raw, &creds); err != nil {
-		return "", fmt.Errorf("admin.json: %w", err)
-	}
-	form := url.Values{
-		"grant_type":    {"client_credentials"},
-		"client_id":     {creds.AppID},
-		"client_secret": {creds.Password},
-		"scope":         {base + "//.default"},
+		return "", fmt.Errorf("admin credentials: %w", err)
 	}
 	deadline := time.Now().Add(wait)
 	for {
-		resp, err := hc.PostForm(base+"/adfs/oauth2/token", form)
-		if err != nil {
-			if time.Now().Before(deadline) {
-				time.Sleep(50 * time.Millisecond)
-				continue
-			}
-			return "", fmt.Errorf("token: %w", err)
+		tok, err := creds.Token(hc, base)
+		var unreachable *url.Error
+		if errors.As(err, &unreachable) && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+			continue
 		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return "", fmt.Errorf("token: %s: %s", resp.Status, b)
-		}
-		var tr struct {
-			AccessToken string `json:"access_token"`
-		}
-		if err := json.Unmarshal(b, &tr); err != nil || tr.AccessToken == "" {
-			return "", fmt.Errorf("token answer %s: %v", b, err)
-		}
-		return tr.AccessToken, nil
+		return tok, err
 	}
 }
 

@@ -15,7 +15,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +23,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/aksnet/aksnet/internal/statedir"
 )
 
 type result struct {
@@ -142,7 +143,7 @@ func run(bin string, nClusters, nGets, cycles int) (err error) {
 		return err
 	}
 	c.sub = creds.SubscriptionID
-	if err := c.login(creds); err != nil {
+	if c.token, err = creds.Token(c.http, c.base); err != nil {
 		return err
 	}
 	res := result{Clusters: nClusters, Gets: nGets}
@@ -170,19 +171,15 @@ func run(bin string, nClusters, nGets, cycles int) (err error) {
 	return nil
 }
 
-// adminCreds are the fields of the server's admin.json that memload uses.
-type adminCreds struct{ AppID, Password, SubscriptionID string }
-
 // waitReady waits until the server in dir has written its admin
 // credentials and CA and answers /healthz over TLS, then sets c's HTTP
 // client to trust that CA.
-func (c *client) waitReady(dir string, timeout time.Duration) (adminCreds, error) {
-	var creds adminCreds
+func (c *client) waitReady(dir string, timeout time.Duration) (*statedir.Credentials, error) {
 	deadline := time.Now().Add(timeout)
 	for {
-		raw, rerr := os.ReadFile(filepath.Join(dir, "admin.json"))
-		ca, cerr := os.ReadFile(filepath.Join(dir, "ca.pem"))
-		if rerr == nil && cerr == nil && json.Unmarshal(raw, &creds) == nil {
+		creds, rerr := statedir.LoadCredentials(dir)
+		ca, cerr := os.ReadFile(filepath.Join(dir, statedir.CAFile))
+		if rerr == nil && cerr == nil {
 			pool := x509.NewCertPool()
 			pool.AppendCertsFromPEM(ca)
 			c.http = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, MaxIdleConnsPerHost: 32}}
@@ -192,26 +189,10 @@ func (c *client) waitReady(dir string, timeout time.Duration) (adminCreds, error
 			}
 		}
 		if time.Now().After(deadline) {
-			return creds, fmt.Errorf("server did not start")
+			return nil, fmt.Errorf("server did not start")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// login gets c a token for the admin's client credentials.
-func (c *client) login(creds adminCreds) error {
-	resp, err := c.http.PostForm(c.base+"/adfs/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {creds.AppID},
-		"client_secret": {creds.Password}, "scope": {c.base + "//.default"}})
-	if err != nil {
-		return err
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	_ = json.NewDecoder(resp.Body).Decode(&tok)
-	resp.Body.Close()
-	c.token = tok.AccessToken
-	return nil
 }
 
 // fixture is the resource group, VNet and kubelet identity the load's
