@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aksnet/aksnet/internal/armtest"
 )
 
 // TestAksnetdGetCredentialsKubectl runs the real programs as a user would: aksnetd with aksnet-kube,
@@ -226,10 +228,10 @@ func buildAksnet(t *testing.T) string {
 }
 
 // startAksnetd runs aksnetd until the test ends, once it says it serves.
-func startAksnetd(t *testing.T, bin string, args ...string) *lockedBuffer {
+func startAksnetd(t *testing.T, bin string, args ...string) *armtest.SyncBuffer {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
-	out := &lockedBuffer{}
+	out := &armtest.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
