@@ -112,15 +112,25 @@ func (r Child) Path(e *command.Env, rg, parent, name string) string {
 	return e.Client.NetPath(rg, r.ParentType, parent, r.Type, name)
 }
 
-// declare declares -g, -n and the parent's name as parts of the id, and
+// idArgs declares -g, -n and the parent's name as parts of the id, and
 // --ids.
-func (r Child) declare(c *cobra.Command, rg, name, parent *string, ids *[]string) *flags.Set {
-	a := flags.New(c, flags.AAZ)
-	a.ResourceGroup(rg).Required().ID()
-	a.String(name, r.NameHelp, "-n", "--name").Required().ID()
-	a.String(parent, r.ParentHelp, r.ParentOpt).Required().ID()
-	a.IDs(ids)
-	return a
+func (r Child) idArgs(rg, name, parent *string, ids *[]string) func(*flags.Set) {
+	return func(a *flags.Set) {
+		a.ResourceGroup(rg).Required().ID()
+		a.String(name, r.NameHelp, "-n", "--name").Required().ID()
+		a.String(parent, r.ParentHelp, r.ParentOpt).Required().ID()
+		a.IDs(ids)
+	}
+}
+
+// CreateArgs declares the arguments that name a new child: -g, -n and the
+// parent's name, all required.
+func (r Child) CreateArgs(rg, name, parent *string) func(*flags.Set) {
+	return func(a *flags.Set) {
+		a.ResourceGroup(rg).Required()
+		a.String(name, r.NameHelp, "-n", "--name").Required()
+		a.String(parent, r.ParentHelp, r.ParentOpt).Required()
+	}
 }
 
 // Show is az network <parent> <child> show.
@@ -128,12 +138,9 @@ func (r Child) Show(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg, name, parent string
 	var ids []string
 	c := &cobra.Command{Use: "show", Short: r.ShowShort}
-	a := r.declare(c, &rg, &name, &parent, &ids)
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, c, flags.AAZ, r.idArgs(&rg, &name, &parent, &ids), func(e *command.Env) error {
 		return e.ShowIDs(flags.Targets(ids, func() string { return r.Path(e, rg, parent, name) }), client.APINetwork)
 	})
-	return c
 }
 
 // List is az network <parent> <child> list.
@@ -154,11 +161,10 @@ func (r Child) Delete(s command.Streams, g *command.Globals) *cobra.Command {
 	var ids []string
 	var noWait bool
 	c := &cobra.Command{Use: "delete", Short: r.DelShort}
-	a := r.declare(c, &rg, &name, &parent, &ids)
-	a.NoWait(&noWait)
-	a.Done()
-	c.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
+		r.idArgs(&rg, &name, &parent, &ids)(a)
+		a.NoWait(&noWait)
+	}, func(e *command.Env) error {
 		return e.DeleteAll(flags.Targets(ids, func() string { return r.Path(e, rg, parent, name) }), client.APINetwork, noWait)
 	})
-	return c
 }

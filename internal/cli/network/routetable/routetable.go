@@ -51,9 +51,7 @@ func routeCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var noWait bool
 	c := &cobra.Command{Use: "create", Short: "Create a route in a route table."}
 	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
-		a.ResourceGroup(&rg).Required()
-		a.String(&name, "Route name.", "-n", "--name").Required()
-		a.String(&table, "Route table name.", "--route-table-name").Required()
+		routes.CreateArgs(&rg, &name, &table)(a)
 		a.String(&prefix, "The destination CIDR to which the route applies.", "--address-prefix")
 		a.String(&hopIP, "The IP address packets should be forwarded to when using the VirtualAppliance hop type.", "--next-hop-ip-address")
 		a.Choice(&hopType, routeNextHopTypes, "The type of Azure hop the packet should be sent to.", "--next-hop-type")

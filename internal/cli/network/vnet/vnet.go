@@ -186,9 +186,7 @@ func subnetCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var noWait bool
 	c := &cobra.Command{Use: "create", Short: "Create a subnet and associate an existing NSG and route table."}
 	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
-		a.ResourceGroup(&rg).Required()
-		a.String(&name, "The subnet name.", "-n", "--name").Required()
-		a.String(&vnet, "The virtual network (VNet) name.", "--vnet-name").Required()
+		subnets.CreateArgs(&rg, &name, &vnet)(a)
 		a.String(&prefix, "The address prefix for the subnet.", "--address-prefix")
 		a.List(&prefixes, "Space-separated list of address prefixes in CIDR format.", "--address-prefixes")
 		a.String(&nsg, "Name or ID of a network security group (NSG).", "--nsg", "--network-security-group")

@@ -22,12 +22,10 @@ const (
 
 // NewCommand mirrors `az network watcher` list and show-next-hop.
 func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	list := &cobra.Command{Use: "list", Short: "List Network Watchers."}
-	la := flags.New(list, flags.AAZ)
-	la.Done()
-	list.RunE = command.RunE(s, g, la, func(e *command.Env) error {
-		return e.List(e.Client.NetSubscriptionPath("networkWatchers"), client.APINetwork)
-	})
+	list := command.Leaf(s, g, &cobra.Command{Use: "list", Short: "List Network Watchers."}, flags.AAZ, func(*flags.Set) {},
+		func(e *command.Env) error {
+			return e.List(e.Client.NetSubscriptionPath("networkWatchers"), client.APINetwork)
+		})
 	return command.Group("watcher", "Manage the Azure Network Watcher.", list, newWatcherShowNextHopCommand(s, g))
 }
 
@@ -41,7 +39,6 @@ func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
 func newWatcherShowNextHopCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var rg, vm, src, dst, nic string
 	cmd := &cobra.Command{Use: "show-next-hop", Short: "Get information on the 'next hop' of a VM."}
-	a := flags.New(cmd, flags.AAZ)
 	cmd.Long = `Get information on the 'next hop' of a VM.
 
 Requires that Network Watcher is enabled for the region in which the VM is
@@ -49,13 +46,13 @@ located; aksnet enables it (NetworkWatcher_<location> in NetworkWatcherRG)
 when it is not, as Azure does when a virtual network is created.`
 	cmd.Example = "  aksnet network watcher show-next-hop -g MC_myResourceGroup_myAKSCluster_eastus \\\n" +
 		"      --vm aks-nodepool1-12345678-vmss000000 --source-ip 192.168.1.4 --dest-ip 10.244.1.5"
-	a.ResourceGroup(&rg)
-	a.String(&vm, "Name or ID of the VM (or network interface) to target. If the name of the VM is provided, the --resource-group is required.", "--vm").Required()
-	a.String(&src, "Source IPv4 address.", "--source-ip").Required()
-	a.String(&dst, "Destination IPv4 address.", "--dest-ip").Required()
-	a.String(&nic, "Name or ID of the NIC resource to test. If the VM has multiple NICs and IP forwarding is enabled on any of them, this parameter is required.", "--nic")
-	a.Done()
-	cmd.RunE = command.RunE(s, g, a, func(e *command.Env) error {
+	return command.Leaf(s, g, cmd, flags.AAZ, func(a *flags.Set) {
+		a.ResourceGroup(&rg)
+		a.String(&vm, "Name or ID of the VM (or network interface) to target. If the name of the VM is provided, the --resource-group is required.", "--vm").Required()
+		a.String(&src, "Source IPv4 address.", "--source-ip").Required()
+		a.String(&dst, "Destination IPv4 address.", "--dest-ip").Required()
+		a.String(&nic, "Name or ID of the NIC resource to test. If the VM has multiple NICs and IP forwarding is enabled on any of them, this parameter is required.", "--nic")
+	}, func(e *command.Env) error {
 		target, loc, err := watcherTarget(e, rg, vm)
 		if err != nil {
 			return err
@@ -89,7 +86,6 @@ when it is not, as Azure does when a virtual network is created.`
 		o.Set("routeTableId", ptrOrNil(res.RouteTableID))
 		return e.PrintValue(o)
 	})
-	return cmd
 }
 
 func ptrOrNil(p *string) any {
