@@ -22,13 +22,7 @@ import (
 // table's routes) after the create, a scale to 5 and one back to 2; the delete removes the control
 // plane.
 func TestAksnetdGetCredentialsKubectl(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: skipped with -short (it builds and runs a Kubernetes control plane)")
-	}
-	kubectl, err := exec.LookPath("kubectl")
-	if err != nil {
-		t.Skip("kubectl is not installed; this test drives aksnetd's clusters with the real kubectl (1.32 or newer)")
-	}
+	kubectl := needKubectl(t)
 	kubeBin := buildKube(t)
 	bin := buildAksnet(t)
 	dir := t.TempDir()

@@ -46,13 +46,7 @@ const (
 // default/kubernetes through kubectl, scales the spec 3→5→2, then stops it with SIGTERM and starts it
 // again on the same data dir, checking that a ConfigMap survived.
 func TestKubeControlPlane(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: skipped with -short (it builds and runs a Kubernetes control plane)")
-	}
-	kubectl, err := exec.LookPath("kubectl")
-	if err != nil {
-		t.Skip("kubectl is not installed; this test drives aksnet-kube with the real kubectl (1.32 or newer)")
-	}
+	kubectl := needKubectl(t)
 	bin := buildKube(t)
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
@@ -532,6 +526,21 @@ func writeKubeconfig(t *testing.T, dir, data string, port int) string {
 	path := filepath.Join(dir, "kubeconfig")
 	writeJSON(t, path, kc)
 	return path
+}
+
+// needKubectl skips t under -short (it builds and runs a Kubernetes control
+// plane) and where kubectl is not installed, and otherwise returns
+// kubectl's path.
+func needKubectl(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: skipped with -short (it builds and runs a Kubernetes control plane)")
+	}
+	kubectl, err := exec.LookPath("kubectl")
+	if err != nil {
+		t.Skip("kubectl is not installed; this test drives Kubernetes with the real kubectl (1.32 or newer)")
+	}
+	return kubectl
 }
 
 // writeJSON writes v as JSON to path, readable by its owner alone.
