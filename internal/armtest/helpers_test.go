@@ -118,8 +118,8 @@ func (h *Harness) tableAndNSG(rg, table, nsg string) (armnetwork.RouteTable, arm
 	return rt, g
 }
 
-// nsgWithRule creates NSG nsg1 in rg with one inbound rule (rule, at
-// priority prio).
+// nsgWithRule creates NSG nsg1 in rg with one inbound rule, name, at
+// priority prio.
 func (h *Harness) nsgWithRule(rg, name string, prio int32) armnetwork.SecurityGroup {
 	h.T.Helper()
 	g, err := h.PutNSG(rg, "nsg1", armnetwork.SecurityGroup{Properties: &armnetwork.SecurityGroupPropertiesFormat{
@@ -131,7 +131,7 @@ func (h *Harness) nsgWithRule(rg, name string, prio int32) armnetwork.SecurityGr
 	return g
 }
 
-// flatten joins the items values picks from each page.
+// flatten joins the items that values picks from each page, in order.
 func flatten[P, T any](pages []P, values func(P) []T) []T {
 	var out []T
 	for _, p := range pages {
