@@ -3,7 +3,6 @@ package dataplane
 import (
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/aksnet/aksnet/internal/fabric"
@@ -129,7 +128,7 @@ func nsgChain(name string, g *NSG, tags fabric.TagContext, dir string) *Chain {
 // address outside VirtualNetwork.
 func expandRule(r fabric.SecurityRule, tags fabric.TagContext) [][]Match {
 	var protos [][]Match
-	allPorts := coversAll(r.SourcePorts) && coversAll(r.DestPorts)
+	allPorts := fabric.CoversAllPorts(r.SourcePorts) && fabric.CoversAllPorts(r.DestPorts)
 	ported := false
 	switch strings.ToLower(r.Protocol) {
 	case "tcp":
@@ -209,35 +208,10 @@ func addrAlternatives(kind string, specs []string, tags fabric.TagContext) [][]M
 	return out
 }
 
-func portRange(s string) (lo, hi int, ok bool) {
-	if s == "*" {
-		return 0, 65535, true
-	}
-	a, b, isRange := strings.Cut(s, "-")
-	if !isRange {
-		b = a
-	}
-	l, err1 := strconv.Atoi(a)
-	h, err2 := strconv.Atoi(b)
-	if err1 != nil || err2 != nil || l < 0 || h > 65535 || l > h {
-		return 0, 0, false
-	}
-	return l, h, true
-}
-
-func coversAll(specs []string) bool {
-	for _, s := range specs {
-		if lo, hi, ok := portRange(s); ok && lo == 0 && hi == 65535 {
-			return true
-		}
-	}
-	return false
-}
-
 func portAlternatives(kind string, specs []string) [][]Match {
 	var out [][]Match
 	for _, s := range specs {
-		lo, hi, ok := portRange(s)
+		lo, hi, ok := fabric.ParsePortRange(s)
 		if !ok {
 			continue
 		}

@@ -110,7 +110,7 @@ func sample(t *testing.T, s string, tags TagContext) (netip.Addr, bool) {
 // port returns the first port of the valid range s.
 func port(t *testing.T, s string) int {
 	t.Helper()
-	lo, hi, ok := parsePortRange(s)
+	lo, hi, ok := ParsePortRange(s)
 	if !ok || lo < 0 || hi > 65535 || lo > hi {
 		t.Fatalf("ValidateRule accepted port range %q, which parses to %d-%d, %v", s, lo, hi, ok)
 	}

@@ -183,7 +183,7 @@ func ValidateRule(r SecurityRule, target string) error {
 		}
 		for _, v := range f.values {
 			if f.port {
-				if _, _, ok := parsePortRange(v); !ok {
+				if _, _, ok := ParsePortRange(v); !ok {
 					return azerr.BadRequest("SecurityRuleInvalidPortRange", t,
 						"Security rule has invalid Port range. Value provided: %s. Value should be an integer OR integer range with '-' delimiter. Valid range 0-65535.", v)
 				}
@@ -198,8 +198,10 @@ func ValidateRule(r SecurityRule, target string) error {
 	return nil
 }
 
-// parsePortRange parses "*", "80" or "1000-2000" into an inclusive range.
-func parsePortRange(s string) (lo, hi int, ok bool) {
+// ParsePortRange parses a security rule's port range, "*", "80" or
+// "1000-2000", into an inclusive range; ok is false for anything the rule
+// validation rejects.
+func ParsePortRange(s string) (lo, hi int, ok bool) {
 	if s == "*" {
 		return 0, 65535, true
 	}
@@ -399,7 +401,7 @@ func ruleMatches(r SecurityRule, f Flow, tags TagContext) bool {
 	if r.Protocol != ProtocolAny {
 		return true // Icmp/Esp/Ah rule: ports do not apply
 	}
-	return coversAllPorts(r.SourcePorts) && coversAllPorts(r.DestPorts)
+	return CoversAllPorts(r.SourcePorts) && CoversAllPorts(r.DestPorts)
 }
 
 func anyAddr(specs []string, a netip.Addr, tags TagContext) bool {
@@ -413,16 +415,17 @@ func anyAddr(specs []string, a netip.Addr, tags TagContext) bool {
 
 func anyPort(specs []string, port int) bool {
 	for _, s := range specs {
-		if lo, hi, ok := parsePortRange(s); ok && lo <= port && port <= hi {
+		if lo, hi, ok := ParsePortRange(s); ok && lo <= port && port <= hi {
 			return true
 		}
 	}
 	return false
 }
 
-func coversAllPorts(specs []string) bool {
+// CoversAllPorts reports whether one of a rule's port ranges is all ports.
+func CoversAllPorts(specs []string) bool {
 	for _, s := range specs {
-		if lo, hi, ok := parsePortRange(s); ok && lo == 0 && hi == 65535 {
+		if lo, hi, ok := ParsePortRange(s); ok && lo == 0 && hi == 65535 {
 			return true
 		}
 	}
