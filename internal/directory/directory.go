@@ -26,7 +26,6 @@ package directory
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/aksnet/aksnet/internal/arm"
@@ -88,12 +87,7 @@ func AssignDirectoryRole(tx store.Tx, objectID, roleID string) error {
 			return nil
 		}
 	}
-	raw, err := json.Marshal(append(roles, strings.ToLower(roleID)))
-	if err != nil {
-		return fmt.Errorf("encode directory roles: %w", err)
-	}
-	tx.Put(dirRoleKey(objectID), raw)
-	return nil
+	return store.PutJSON(tx, dirRoleKey(objectID), append(roles, strings.ToLower(roleID)))
 }
 
 // DirectoryRoles returns the template ids of the directory roles objectID
@@ -145,11 +139,9 @@ func (a *Application) OwnedBy(objectID string) bool {
 
 // PutPrincipal stores p and its appId index.
 func PutPrincipal(tx store.Tx, p *identity.Principal) error {
-	raw, err := json.Marshal(p)
-	if err != nil {
-		return fmt.Errorf("encode principal: %w", err)
+	if err := store.PutJSON(tx, spKey(p.ObjectID), p); err != nil {
+		return err
 	}
-	tx.Put(spKey(p.ObjectID), raw)
 	tx.Put(appIDKey(p.AppID), []byte(p.ObjectID))
 	return nil
 }
@@ -221,11 +213,9 @@ func NewManagedPrincipal(tenantID, displayName, resourceID string) *identity.Pri
 
 // PutApplication stores an application and its appId index.
 func PutApplication(tx store.Tx, a *Application) error {
-	raw, err := json.Marshal(a)
-	if err != nil {
-		return fmt.Errorf("encode application: %w", err)
+	if err := store.PutJSON(tx, applicationKey(a.ID), a); err != nil {
+		return err
 	}
-	tx.Put(applicationKey(a.ID), raw)
 	tx.Put(appRegKey(a.AppID), []byte(a.ID))
 	return nil
 }

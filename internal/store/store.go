@@ -16,6 +16,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 )
 
 // ErrClosed is returned by Update and View once the store has been closed.
@@ -80,4 +81,14 @@ func GetJSON[T any](r Reader, key string) (*T, bool) {
 		return nil, false
 	}
 	return &v, true
+}
+
+// PutJSON stores v, encoded as JSON, at key.
+func PutJSON(tx Tx, key string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", key, err)
+	}
+	tx.Put(key, raw)
+	return nil
 }

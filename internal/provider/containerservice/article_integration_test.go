@@ -140,16 +140,9 @@ func TestIntegrationArticle_UserAssigned(t *testing.T) {
 	if !slices.ContainsFunc(res, func(s string) bool { return strings.HasPrefix(s, "Microsoft.Network/publicIPAddresses/") }) {
 		t.Errorf("node resource group has no public IP: %v", res)
 	}
-	pips := h.Net.NewPublicIPAddressesClient().NewListPager(wantNodeRG, nil)
-	for pips.More() {
-		page, err := pips.NextPage(h.Ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range page.Value {
-			if str(p.Properties.IPAddress) == "" {
-				t.Errorf("public IP %s has no address", *p.Name)
-			}
+	for _, p := range publicIPs(h, wantNodeRG) {
+		if str(p.Properties.IPAddress) == "" {
+			t.Errorf("public IP %s has no address", *p.Name)
 		}
 	}
 	lb, err := h.Net.NewLoadBalancersClient().Get(h.Ctx, wantNodeRG, "kubernetes", nil)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
 	"github.com/aksnet/aksnet/internal/armtest"
 )
 
@@ -59,70 +61,42 @@ func TestIntegrationConcurrency(t *testing.T) {
 		// Exactly one cluster, one node resource group, three NICs and
 		// three routes anywhere, with distinct IPs and pod CIDRs.
 		var clusters []string
-		cp := h.AKS.NewListPager(nil)
-		for cp.More() {
-			page, err := cp.NextPage(h.Ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range page.Value {
-				clusters = append(clusters, str(c.Name))
-			}
+		for _, c := range listAll(h, h.AKS.NewListPager(nil), func(p armcontainerservice.ManagedClustersClientListResponse) []*armcontainerservice.ManagedCluster {
+			return p.Value
+		}) {
+			clusters = append(clusters, str(c.Name))
 		}
 		if len(clusters) != 1 || clusters[0] != winner {
 			t.Errorf("clusters %v, want only %s", clusters, winner)
 		}
 		var nodeRGs []string
-		rp := h.RG.NewListPager(nil)
-		for rp.More() {
-			page, err := rp.NextPage(h.Ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, g := range page.Value {
-				if strings.HasPrefix(str(g.Name), "MC_") {
-					nodeRGs = append(nodeRGs, str(g.Name))
-				}
+		for _, g := range listAll(h, h.RG.NewListPager(nil), func(p armresources.ResourceGroupsClientListResponse) []*armresources.ResourceGroup {
+			return p.Value
+		}) {
+			if strings.HasPrefix(str(g.Name), "MC_") {
+				nodeRGs = append(nodeRGs, str(g.Name))
 			}
 		}
 		if len(nodeRGs) != 1 {
 			t.Errorf("node resource groups %v, want one", nodeRGs)
 		}
 		ips := map[string]string{}
-		np := h.Net.NewInterfacesClient().NewListAllPager(nil)
-		for np.More() {
-			page, err := np.NextPage(h.Ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, nic := range page.Value {
-				for _, c := range nic.Properties.IPConfigurations {
-					ip := str(c.Properties.PrivateIPAddress)
-					if other, dup := ips[ip]; dup {
-						t.Errorf("NICs %s and %s share %s", other, str(nic.Name), ip)
-					}
-					ips[ip] = str(nic.Name)
-				}
+		for _, nic := range listAll(h, h.Net.NewInterfacesClient().NewListAllPager(nil), func(p armnetwork.InterfacesClientListAllResponse) []*armnetwork.Interface {
+			return p.Value
+		}) {
+			for _, c := range nic.Properties.IPConfigurations {
+				distinct(t, ips, str(c.Properties.PrivateIPAddress), "NIC "+str(nic.Name), "address")
 			}
 		}
 		if len(ips) != 3 {
 			t.Errorf("%d node IPs anywhere, want 3: %v", len(ips), ips)
 		}
 		cidrs := map[string]string{}
-		tp := h.Net.NewRouteTablesClient().NewListAllPager(nil)
-		for tp.More() {
-			page, err := tp.NextPage(h.Ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, rt := range page.Value {
-				for _, r := range rt.Properties.Routes {
-					p := str(r.Properties.AddressPrefix)
-					if other, dup := cidrs[p]; dup {
-						t.Errorf("routes %s and %s both go to %s", other, str(r.Name), p)
-					}
-					cidrs[p] = str(r.Name)
-				}
+		for _, rt := range listAll(h, h.Net.NewRouteTablesClient().NewListAllPager(nil), func(p armnetwork.RouteTablesClientListAllResponse) []*armnetwork.RouteTable {
+			return p.Value
+		}) {
+			for _, r := range rt.Properties.Routes {
+				distinct(t, cidrs, str(r.Properties.AddressPrefix), "route "+str(r.Name), "address prefix")
 			}
 		}
 		if len(cidrs) != 3 {
@@ -135,15 +109,8 @@ func TestIntegrationConcurrency(t *testing.T) {
 		// Deleting the winner frees everything it held, its outbound public
 		// IP included: the next cluster gets the same one.
 		pip := func(nodeRG string) string {
-			pager := h.Net.NewPublicIPAddressesClient().NewListPager(nodeRG, nil)
-			for pager.More() {
-				page, err := pager.NextPage(h.Ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, p := range page.Value {
-					return str(p.Properties.IPAddress)
-				}
+			for _, p := range publicIPs(h, nodeRG) {
+				return str(p.Properties.IPAddress)
 			}
 			return ""
 		}

@@ -121,11 +121,12 @@ func checkPoolName(name, osType, target string) error {
 	return nil
 }
 
-func str(p *string) string {
+// str is *p as a string, "" when p is nil.
+func str[T ~string](p *T) string {
 	if p == nil {
 		return ""
 	}
-	return *p
+	return string(*p)
 }
 
 func i32(p *int32, def int) int {
@@ -163,24 +164,18 @@ func (p *Provider) putManagedCluster(c *arm.Call) ([]byte, error) {
 
 // networkProfileOf reads the request's network profile.
 func networkProfileOf(np *armcontainerservice.NetworkProfile) kubenet.NetworkProfile {
-	var prof kubenet.NetworkProfile
 	if np == nil {
-		return prof
+		return kubenet.NetworkProfile{}
 	}
-	if np.NetworkPlugin != nil {
-		prof.NetworkPlugin = string(*np.NetworkPlugin)
+	return kubenet.NetworkProfile{
+		NetworkPlugin:   str(np.NetworkPlugin),
+		NetworkPolicy:   str(np.NetworkPolicy),
+		PodCIDR:         str(np.PodCidr),
+		ServiceCIDR:     str(np.ServiceCidr),
+		DNSServiceIP:    str(np.DNSServiceIP),
+		OutboundType:    str(np.OutboundType),
+		LoadBalancerSKU: str(np.LoadBalancerSKU),
 	}
-	if np.NetworkPolicy != nil {
-		prof.NetworkPolicy = string(*np.NetworkPolicy)
-	}
-	prof.PodCIDR, prof.ServiceCIDR, prof.DNSServiceIP = str(np.PodCidr), str(np.ServiceCidr), str(np.DNSServiceIP)
-	if np.OutboundType != nil {
-		prof.OutboundType = string(*np.OutboundType)
-	}
-	if np.LoadBalancerSKU != nil {
-		prof.LoadBalancerSKU = string(*np.LoadBalancerSKU)
-	}
-	return prof
 }
 
 // resolvePools reads the requested pools and their subnets. VNet prefixes

@@ -134,30 +134,31 @@ type serviceProps struct {
 
 // Pods lists the pods of cluster clusterID, sorted by name.
 func Pods(r store.Reader, clusterID string) []PodInfo {
-	var out []PodInfo
-	scanChildDocs(r, clusterID, "pods", func(raw []byte) {
-		var d podDoc
-		if json.Unmarshal(raw, &d) != nil {
-			return
-		}
-		out = append(out, PodInfo{Name: d.Name, Node: d.Properties.NodeName, IP: d.Properties.PodIP, HostNetwork: d.Properties.HostNetwork})
-	})
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	return listChildren(r, clusterID, "pods", func(d *podDoc) PodInfo {
+		return PodInfo{Name: d.Name, Node: d.Properties.NodeName, IP: d.Properties.PodIP, HostNetwork: d.Properties.HostNetwork}
+	}, func(p PodInfo) string { return p.Name })
 }
 
 // Services lists the services of cluster clusterID, sorted by name.
 func Services(r store.Reader, clusterID string) []ServiceInfo {
-	var out []ServiceInfo
-	scanChildDocs(r, clusterID, "services", func(raw []byte) {
-		var d serviceDoc
-		if json.Unmarshal(raw, &d) != nil {
-			return
+	return listChildren(r, clusterID, "services", func(d *serviceDoc) ServiceInfo {
+		return ServiceInfo{Name: d.Name, ClusterIP: d.Properties.ClusterIP, Protocol: d.Properties.Protocol, Port: d.Properties.Port,
+			TargetPort: d.Properties.TargetPort, Selector: d.Properties.Selector}
+	}, func(s ServiceInfo) string { return s.Name })
+}
+
+// listChildren decodes the children of cluster clusterID of childType as D
+// documents (skipping those that do not decode) and lists them as info
+// makes them, sorted by name.
+func listChildren[D, I any](r store.Reader, clusterID, childType string, info func(*D) I, name func(I) string) []I {
+	var out []I
+	scanChildDocs(r, clusterID, childType, func(raw []byte) {
+		var d D
+		if json.Unmarshal(raw, &d) == nil {
+			out = append(out, info(&d))
 		}
-		out = append(out, ServiceInfo{Name: d.Name, ClusterIP: d.Properties.ClusterIP, Protocol: d.Properties.Protocol, Port: d.Properties.Port,
-			TargetPort: d.Properties.TargetPort, Selector: d.Properties.Selector})
 	})
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sort.Slice(out, func(i, j int) bool { return name(out[i]) < name(out[j]) })
 	return out
 }
 

@@ -108,15 +108,7 @@ func ToFabricRule(name string, p *armnetwork.SecurityRulePropertiesFormat) fabri
 	if p.Priority != nil {
 		r.Priority = int(*p.Priority)
 	}
-	if p.Direction != nil {
-		r.Direction = string(*p.Direction)
-	}
-	if p.Access != nil {
-		r.Access = string(*p.Access)
-	}
-	if p.Protocol != nil {
-		r.Protocol = string(*p.Protocol)
-	}
+	r.Direction, r.Access, r.Protocol = deref(p.Direction), deref(p.Access), deref(p.Protocol)
 	r.SourcePrefixes = oneOrMany(p.SourceAddressPrefix, p.SourceAddressPrefixes)
 	r.DestPrefixes = oneOrMany(p.DestinationAddressPrefix, p.DestinationAddressPrefixes)
 	r.SourcePorts = oneOrMany(p.SourcePortRange, p.SourcePortRanges)

@@ -115,11 +115,12 @@ func (r *storedRoute) spec() RouteSpec {
 	return RouteSpec{Name: r.Name, AddressPrefix: r.Properties.AddressPrefix, NextHopType: r.Properties.NextHopType, NextHopIP: r.Properties.NextHopIPAddress}
 }
 
-func deref(s *string) string {
+// deref is *s as a string, "" when s is nil.
+func deref[T ~string](s *T) string {
 	if s == nil {
 		return ""
 	}
-	return *s
+	return string(*s)
 }
 
 // SaveRoute stores route s in table rtID without re-rendering the table;
