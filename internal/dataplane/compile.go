@@ -36,6 +36,7 @@ const ruleBase = 1000
 // sysctl keys (paths below /proc/sys).
 const (
 	sysForward       = "net/ipv4/ip_forward"
+	sysBridgeNFCall  = "net/bridge/bridge-nf-call-iptables" // bridged IPv4 through the ip hooks, for conntrack
 	sysRPFilterAll   = "net/ipv4/conf/all/rp_filter"
 	sysRPFilterDef   = "net/ipv4/conf/default/rp_filter"
 	sysProxyARPAll   = "net/ipv4/conf/all/proxy_arp"
@@ -296,7 +297,7 @@ func compileCluster(w World, c *Cluster, names Names, subnetOfNIC map[string]*Su
 		if !gw.IsValid() && s != nil {
 			gw = gatewayOf(s.Prefix)
 		}
-		ns := &NSState{Level: levelNode, Sysctls: map[string]string{sysForward: "1", sysRPFilterAll: "0", sysRPFilterDef: "0"}}
+		ns := &NSState{Level: levelNode, Sysctls: map[string]string{sysForward: "1", sysRPFilterAll: "0", sysRPFilterDef: "0", sysBridgeNFCall: "1"}}
 		ns.Links = []Link{{Name: linkLo, Kind: "loopback", MTU: 65536}, {Name: linkCbr0, Kind: KindBridge, MTU: MTU},
 			{Name: linkEth0, Kind: KindVeth, Owner: true, PeerNS: fabricOfNIC[strings.ToLower(n.NIC)], Peer: addrLink(n.IP), MTU: MTU}}
 		ns.Addrs = []Addr{{Dev: linkEth0, Prefix: netip.PrefixFrom(n.IP, bits)}, {Dev: linkCbr0, Prefix: netip.PrefixFrom(gatewayOf(n.PodCIDR), n.PodCIDR.Bits())}}
@@ -391,13 +392,20 @@ func backends(c *Cluster) []serviceBackend {
 }
 
 // nodeRules is a node's nftables table: masquerade of pod traffic leaving
-// the cluster's pod CIDR, masquerade of service traffic DNATed back onto
-// the node's own bridge (its reply would otherwise bypass the NAT), and
-// ClusterIP DNAT for pods (prerouting) and the node itself (output).
+// the cluster's pod CIDR, ClusterIP DNAT for pods (prerouting) and the node
+// itself (output), and, as kube-proxy does, masquerade of service traffic
+// only where it hairpins: a pod that reaches itself through a service would
+// answer itself directly, so its source becomes the node's cbr0 address.
+// Other same-node service traffic keeps the client's address: the node
+// namespace has bridge-nf-call-iptables on (as kubenet requires), so the
+// bridged reply passes conntrack and is un-DNATed.
 func nodeRules(c *Cluster, n *Node) *Ruleset {
-	_ = n
 	rs := &Ruleset{}
 	svc := &Chain{Name: "services"}
+	post := &Chain{Name: "postrouting", Type: "nat", Hook: "postrouting", Priority: 100, Rules: []NFRule{
+		{Match: []Match{saddr(c.PodCIDR.Masked()), {Kind: MDaddr, Neg: true, Prefix: c.PodCIDR.Masked()}}, Action: Action{Verdict: VMasquerade}},
+	}}
+	hairpin := map[netip.Addr]bool{}
 	for _, b := range backends(c) {
 		k := len(b.endpoints)
 		for i, ep := range b.endpoints {
@@ -406,15 +414,16 @@ func nodeRules(c *Cluster, n *Node) *Ruleset {
 				m = append(m, Match{Kind: MNumgen, Mod: uint32(k - i)})
 			}
 			svc.Rules = append(svc.Rules, NFRule{Match: m, Action: Action{Verdict: VDNAT, Addr: ep, Port: b.tp}})
+			if n != nil && n.PodCIDR.Contains(ep) && !hairpin[ep] {
+				hairpin[ep] = true
+				post.Rules = append(post.Rules, NFRule{Match: []Match{oif(linkCbr0), {Kind: MCtDNAT}, saddr(host(ep)), daddr(host(ep))},
+					Action: Action{Verdict: VMasquerade}})
+			}
 		}
 	}
 	rs.Chains = append(rs.Chains,
 		&Chain{Name: "prerouting", Type: "nat", Hook: "prerouting", Priority: -100, Rules: []NFRule{{Action: Action{Verdict: VJump, Chain: "services"}}}},
 		&Chain{Name: "output", Type: "nat", Hook: "output", Priority: -100, Rules: []NFRule{{Action: Action{Verdict: VJump, Chain: "services"}}}},
-		&Chain{Name: "postrouting", Type: "nat", Hook: "postrouting", Priority: 100, Rules: []NFRule{
-			{Match: []Match{saddr(c.PodCIDR.Masked()), {Kind: MDaddr, Neg: true, Prefix: c.PodCIDR.Masked()}}, Action: Action{Verdict: VMasquerade}},
-			{Match: []Match{oif(linkCbr0), {Kind: MCtDNAT}}, Action: Action{Verdict: VMasquerade}},
-		}},
-		svc)
+		post, svc)
 	return rs
 }

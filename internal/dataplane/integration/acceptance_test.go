@@ -252,6 +252,12 @@ func TestIntegrationDriftRestartCleanup(t *testing.T) {
 	must(t, deleteFabricRoute(names.VNet(strings.TrimSuffix(c.subnet, "/subnets/myAKSSubnet")), c.nodes[1].podCIDR))
 	start := time.Now()
 	eventually(t, 2*time.Second, "drift repaired", func() error {
+		// Unbinding does not end the namespace while pod-b's echo holds
+		// it: the echo can still answer before the repair, so the
+		// repair is the namespace bound again.
+		if _, ok := inodes(t, e)[names.Pod(c.id, "pod-b")]; !ok {
+			return fmt.Errorf("pod-b's namespace is not bound again")
+		}
 		r, err := quick(a, b.PodIP+":8080")
 		if err != nil {
 			return err

@@ -77,11 +77,12 @@ func TestIntegrationTraceVerify(t *testing.T) {
 	must(t, json.Unmarshal([]byte(e.az("aks", "service", "create", "-g", rg, "-n", c.name, "--name", "web", "--selector", "pod-b",
 		"--port", "80", "--target-port", "8080")), &svc))
 	c.verified(t, "pod-a", svc.ClusterIP+":80", "Tcp", "Delivered", a.PodIP)
-	// An endpoint on the sender's own node: the reply must come back
-	// through the node's NAT, so the packet leaves cbr0 masqueraded to
-	// cbr0's address.
-	c.run("pod-c", 1, false)
-	c.verified(t, "pod-c", svc.ClusterIP+":80", "Tcp", "Delivered", strings.TrimSuffix(c.nodes[1].podCIDR, "0/24")+"1")
+	// An endpoint on the sender's own node keeps the sender's address (the
+	// bridged reply passes the node's conntrack); only hairpin traffic, the
+	// endpoint reaching itself, is masqueraded, to cbr0's address.
+	pc := c.run("pod-c", 1, false)
+	c.verified(t, "pod-c", svc.ClusterIP+":80", "Tcp", "Delivered", pc.PodIP)
+	c.verified(t, "pod-b", svc.ClusterIP+":80", "Tcp", "Delivered", strings.TrimSuffix(c.nodes[1].podCIDR, "0/24")+"1")
 	c.verified(t, "pod-a", "10.0.0.10:53", "Udp", "Delivered", "")
 	// No rule for another port of the service: the packet is routed to the
 	// fabric, which drops 10/8.

@@ -357,8 +357,8 @@ func (t *tracer) run(req TraceRequest) (TraceAnswer, error) {
 	if res.TranslatedSource.IsValid() {
 		ans.TranslatedSource = res.TranslatedSource.String()
 	}
-	if dnat && res.Outcome == fabric.OutcomeDelivered {
-		masqueradeOnCbr0(&ans, srcNode, in.Dst)
+	if dnat && res.Outcome == fabric.OutcomeDelivered && src == in.Dst {
+		masqueradeHairpin(&ans, srcNode, in.Dst)
 	}
 	ans.Notes = t.notes(res, srcNode, in.Dst)
 	return ans, nil
@@ -377,17 +377,18 @@ func (t *tracer) serviceRules(n *traceNode, in *fabric.TraceInput, proto string)
 	return &hop, dnat
 }
 
-// masqueradeOnCbr0 adds to the answer of a delivered, DNATed packet the
-// masquerade of node n when the endpoint dst is in its own pod CIDR.
-func masqueradeOnCbr0(ans *TraceAnswer, n *traceNode, dst netip.Addr) {
+// masqueradeHairpin adds to the answer of a delivered, DNATed packet that
+// hairpins (a pod reaching itself through a service) the masquerade of
+// node n, as kube-proxy does: the pod would otherwise answer itself
+// directly. Other service traffic keeps its source (the node's bridged
+// replies pass conntrack, see package dataplane).
+func masqueradeHairpin(ans *TraceAnswer, n *traceNode, dst netip.Addr) {
 	if !n.PodCIDR.IsValid() || !n.PodCIDR.Contains(dst) {
 		return
 	}
-	// DNATed traffic leaving on the node's own cbr0 is masqueraded, so that
-	// the endpoint's reply comes back through the node's NAT.
 	br := n.PodCIDR.Masked().Addr().Next()
-	hop := fabric.Hop{Step: fabric.StepMasquerade, Decision: "masquerade DNATed traffic leaving on cbr0",
-		Detail: fmt.Sprintf("the endpoint is on %s itself: source %s is SNATed to cbr0's address %s so that the reply returns through the NAT", n.Name, ans.TranslatedSource, br)}
+	hop := fabric.Hop{Step: fabric.StepMasquerade, Decision: "masquerade hairpin service traffic on cbr0",
+		Detail: fmt.Sprintf("the endpoint %s is the sender itself: its source is SNATed to cbr0's address %s on %s so that the reply returns through the NAT", dst, br, n.Name)}
 	ans.Hops = slices.Insert(ans.Hops, len(ans.Hops)-1, hop)
 	ans.TranslatedSource = br.String()
 }
