@@ -20,22 +20,19 @@ type aksServiceView struct {
 	Selector   string `json:"selector"`
 }
 
+// aksServiceOf reads a service document: its properties carry the view's
+// fields under the same names.
 func aksServiceOf(raw []byte) (aksServiceView, error) {
 	var d struct {
-		Name       string `json:"name"`
-		Properties struct {
-			ClusterIP  string `json:"clusterIP"`
-			Protocol   string `json:"protocol"`
-			Port       int    `json:"port"`
-			TargetPort int    `json:"targetPort"`
-			Selector   string `json:"selector"`
-		} `json:"properties"`
+		Name       string         `json:"name"`
+		Properties aksServiceView `json:"properties"`
 	}
 	if err := json.Unmarshal(raw, &d); err != nil {
 		return aksServiceView{}, fmt.Errorf("decode service: %w", err)
 	}
-	p := d.Properties
-	return aksServiceView{Name: d.Name, ClusterIP: p.ClusterIP, Protocol: p.Protocol, Port: p.Port, TargetPort: p.TargetPort, Selector: p.Selector}, nil
+	v := d.Properties
+	v.Name = d.Name
+	return v, nil
 }
 
 // aksServices is the list, show and delete half of `aks service`.
