@@ -31,8 +31,8 @@ func TestAksnetdGetCredentialsKubectl(t *testing.T) {
 		t.Fatal(err)
 	}
 	port := freePort(t)
-	d := startAksnetd(t, filepath.Join(bin, "aksnetd"), "--state-dir", state, "--listen", "127.0.0.1:"+strconv.Itoa(port),
-		"--kube-binary", kubeBin, "--kube-idle", "0")
+	daemonArgs := []string{"--state-dir", state, "--listen", "127.0.0.1:" + strconv.Itoa(port), "--kube-binary", kubeBin, "--kube-idle", "0"}
+	d := startAksnetd(t, filepath.Join(bin, "aksnetd"), daemonArgs...)
 	env := append(os.Environ(), "HOME="+home, "AKSNET_ENDPOINT=https://127.0.0.1:"+strconv.Itoa(port), "AKSNET_STATE_DIR="+state, "KUBECONFIG=")
 	a := func(args ...string) []byte { return runEnv(t, env, filepath.Join(bin, "aksnet"), args...) }
 	kubeconfig := filepath.Join(home, ".kube", "config")
@@ -112,6 +112,21 @@ func TestAksnetdGetCredentialsKubectl(t *testing.T) {
 		t.Errorf("current context after --admin: %q, want myAKSCluster-admin", ctx)
 	}
 	k("get", "nodes")
+
+	// aksnetd restarts: the kubeconfig's port answers again (the control plane starts on the first
+	// connection) and a ConfigMap made before is still there.
+	k("create", "configmap", "before-restart", "--from-literal=k=v")
+	d.stop(t)
+	if pid := kubePID(t, state); pid != 0 {
+		t.Errorf("aksnet-kube (pid %d) still runs after aksnetd stopped", pid)
+	}
+	d = startAksnetd(t, filepath.Join(bin, "aksnetd"), daemonArgs...)
+	t0 = time.Now()
+	if v := strings.TrimSpace(string(k("get", "configmap", "before-restart", "-o", "jsonpath={.data.k}"))); v != "v" {
+		t.Errorf("ConfigMap after the restart: %q, want v", v)
+	}
+	t.Logf("measured: first kubectl answer after an aksnetd restart (lazy start through the kept port): %s", time.Since(t0).Round(time.Millisecond))
+	check(2)
 
 	a("aks", "delete", "-g", "myResourceGroup", "-n", "myAKSCluster", "--yes", "-o", "none")
 	deadline := time.Now().Add(60 * time.Second)
@@ -221,8 +236,33 @@ func buildAksnet(t *testing.T) string {
 	return out
 }
 
+// daemon is a running aksnetd.
+type daemon struct {
+	cmd    *exec.Cmd
+	out    *armtest.SyncBuffer
+	exited chan error
+}
+
+func (d *daemon) String() string { return d.out.String() }
+
+// stop sends SIGINT and waits for aksnetd (and so the control planes it runs) to exit.
+func (d *daemon) stop(t *testing.T) {
+	t.Helper()
+	_ = d.cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-d.exited:
+		d.exited <- err
+		if err != nil {
+			t.Errorf("aksnetd exited with %v\n%s", err, d.out.String())
+		}
+	case <-time.After(90 * time.Second):
+		_ = d.cmd.Process.Kill()
+		t.Fatalf("aksnetd did not stop within 90 s\n%s", d.out.String())
+	}
+}
+
 // startAksnetd runs aksnetd until the test ends, once it says it serves.
-func startAksnetd(t *testing.T, bin string, args ...string) *armtest.SyncBuffer {
+func startAksnetd(t *testing.T, bin string, args ...string) *daemon {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	out := &armtest.SyncBuffer{}
@@ -230,21 +270,27 @@ func startAksnetd(t *testing.T, bin string, args ...string) *armtest.SyncBuffer 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	d := &daemon{cmd: cmd, out: out, exited: make(chan error, 1)}
+	go func() { d.exited <- cmd.Wait() }()
 	t.Cleanup(func() {
+		select {
+		case err := <-d.exited: // stopped already
+			d.exited <- err
+			return
+		default:
+		}
 		_ = cmd.Process.Signal(os.Interrupt)
 		select {
-		case <-exited:
+		case <-d.exited:
 		case <-time.After(60 * time.Second):
 			_ = cmd.Process.Kill()
-			<-exited
+			<-d.exited
 		}
 	})
 	deadline := time.Now().Add(60 * time.Second)
 	for !strings.Contains(out.String(), "aksnet is serving") {
 		select {
-		case err := <-exited:
+		case err := <-d.exited:
 			t.Fatalf("aksnetd exited: %v\n%s", err, out.String())
 		default:
 		}
@@ -253,7 +299,7 @@ func startAksnetd(t *testing.T, bin string, args ...string) *armtest.SyncBuffer 
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return out
+	return d
 }
 
 func runEnv(t *testing.T, env []string, name string, args ...string) []byte {
