@@ -86,47 +86,35 @@ func TestBuiltIns_ReturnsCopies(t *testing.T) {
 	}
 }
 
-func TestBuiltInByName(t *testing.T) {
+// TestBuiltInLookups: built-ins are found by role name, ignoring case but
+// not spacing, and by id, bare (any case) or as a role definition id.
+func TestBuiltInLookups(t *testing.T) {
 	tests := []struct {
-		name   string
-		wantID string
-		wantOK bool
+		by     string
+		lookup func(string) (RoleDefinition, bool)
+		in     string
+		wantID string // "" for not found
 	}{
-		{"Network Contributor", NetworkContributorRoleID, true},
-		{"network contributor", NetworkContributorRoleID, true},
-		{"NETWORK CONTRIBUTOR", NetworkContributorRoleID, true},
-		{"Owner", OwnerRoleID, true},
-		{"azure kubernetes service contributor role", AKSContributorRoleID, true},
-		{"Network  Contributor", "", false},
-		{"Network", "", false},
-		{"", "", false},
+		{"name", BuiltInByName, "Network Contributor", NetworkContributorRoleID},
+		{"name", BuiltInByName, "network contributor", NetworkContributorRoleID},
+		{"name", BuiltInByName, "NETWORK CONTRIBUTOR", NetworkContributorRoleID},
+		{"name", BuiltInByName, "Owner", OwnerRoleID},
+		{"name", BuiltInByName, "azure kubernetes service contributor role", AKSContributorRoleID},
+		{"name", BuiltInByName, "Network  Contributor", ""},
+		{"name", BuiltInByName, "Network", ""},
+		{"name", BuiltInByName, "", ""},
+		{"id", BuiltInByID, "4d97b98b-1d4f-4787-a291-c67834d212e7", NetworkContributorRoleID},
+		{"id", BuiltInByID, "4D97B98B-1D4F-4787-A291-C67834D212E7", NetworkContributorRoleID},
+		{"id", BuiltInByID, "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7", NetworkContributorRoleID},
+		{"id", BuiltInByID, "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7", ReaderRoleID},
+		{"id", BuiltInByID, "00000000-0000-0000-0000-000000000000", ""},
+		{"id", BuiltInByID, "Reader", ""},
+		{"id", BuiltInByID, "", ""},
 	}
 	for _, tt := range tests {
-		d, ok := BuiltInByName(tt.name)
-		if ok != tt.wantOK || d.ID != tt.wantID {
-			t.Errorf("BuiltInByName(%q) = %q, %v; want %q, %v", tt.name, d.ID, ok, tt.wantID, tt.wantOK)
-		}
-	}
-}
-
-func TestBuiltInByID(t *testing.T) {
-	tests := []struct {
-		id       string
-		wantName string
-		wantOK   bool
-	}{
-		{"4d97b98b-1d4f-4787-a291-c67834d212e7", "Network Contributor", true},
-		{"4D97B98B-1D4F-4787-A291-C67834D212E7", "Network Contributor", true},
-		{"/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7", "Network Contributor", true},
-		{"/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7", "Reader", true},
-		{"00000000-0000-0000-0000-000000000000", "", false},
-		{"Reader", "", false},
-		{"", "", false},
-	}
-	for _, tt := range tests {
-		d, ok := BuiltInByID(tt.id)
-		if ok != tt.wantOK || d.RoleName != tt.wantName {
-			t.Errorf("BuiltInByID(%q) = %q, %v; want %q, %v", tt.id, d.RoleName, ok, tt.wantName, tt.wantOK)
+		d, ok := tt.lookup(tt.in)
+		if ok != (tt.wantID != "") || d.ID != tt.wantID {
+			t.Errorf("BuiltIn by %s %q = %q, %v; want %q", tt.by, tt.in, d.ID, ok, tt.wantID)
 		}
 	}
 }

@@ -14,6 +14,16 @@ import (
 	"github.com/aksnet/aksnet/internal/armtest"
 )
 
+// The items of a page of the SDK's list pagers (see listAll).
+var (
+	clusterItems = func(p armcontainerservice.ManagedClustersClientListResponse) []*armcontainerservice.ManagedCluster {
+		return p.Value
+	}
+	groupItems      = func(p armresources.ResourceGroupsClientListResponse) []*armresources.ResourceGroup { return p.Value }
+	nicItems        = func(p armnetwork.InterfacesClientListAllResponse) []*armnetwork.Interface { return p.Value }
+	routeTableItems = func(p armnetwork.RouteTablesClientListAllResponse) []*armnetwork.RouteTable { return p.Value }
+)
+
 // TestIntegrationConcurrency: concurrent creates on one subnet give exactly
 // one cluster and never a duplicated node IP or pod CIDR; concurrent scales
 // of one cluster are serialised or refused with 409, never interleaved.
@@ -61,18 +71,14 @@ func TestIntegrationConcurrency(t *testing.T) {
 		// Exactly one cluster, one node resource group, three NICs and
 		// three routes anywhere, with distinct IPs and pod CIDRs.
 		var clusters []string
-		for _, c := range listAll(h, h.AKS.NewListPager(nil), func(p armcontainerservice.ManagedClustersClientListResponse) []*armcontainerservice.ManagedCluster {
-			return p.Value
-		}) {
+		for _, c := range listAll(h, h.AKS.NewListPager(nil), clusterItems) {
 			clusters = append(clusters, str(c.Name))
 		}
 		if len(clusters) != 1 || clusters[0] != winner {
 			t.Errorf("clusters %v, want only %s", clusters, winner)
 		}
 		var nodeRGs []string
-		for _, g := range listAll(h, h.RG.NewListPager(nil), func(p armresources.ResourceGroupsClientListResponse) []*armresources.ResourceGroup {
-			return p.Value
-		}) {
+		for _, g := range listAll(h, h.RG.NewListPager(nil), groupItems) {
 			if strings.HasPrefix(str(g.Name), "MC_") {
 				nodeRGs = append(nodeRGs, str(g.Name))
 			}
@@ -81,9 +87,7 @@ func TestIntegrationConcurrency(t *testing.T) {
 			t.Errorf("node resource groups %v, want one", nodeRGs)
 		}
 		ips := map[string]string{}
-		for _, nic := range listAll(h, h.Net.NewInterfacesClient().NewListAllPager(nil), func(p armnetwork.InterfacesClientListAllResponse) []*armnetwork.Interface {
-			return p.Value
-		}) {
+		for _, nic := range listAll(h, h.Net.NewInterfacesClient().NewListAllPager(nil), nicItems) {
 			for _, c := range nic.Properties.IPConfigurations {
 				distinct(t, ips, str(c.Properties.PrivateIPAddress), "NIC "+str(nic.Name), "address")
 			}
@@ -92,9 +96,7 @@ func TestIntegrationConcurrency(t *testing.T) {
 			t.Errorf("%d node IPs anywhere, want 3: %v", len(ips), ips)
 		}
 		cidrs := map[string]string{}
-		for _, rt := range listAll(h, h.Net.NewRouteTablesClient().NewListAllPager(nil), func(p armnetwork.RouteTablesClientListAllResponse) []*armnetwork.RouteTable {
-			return p.Value
-		}) {
+		for _, rt := range listAll(h, h.Net.NewRouteTablesClient().NewListAllPager(nil), routeTableItems) {
 			for _, r := range rt.Properties.Routes {
 				distinct(t, cidrs, str(r.Properties.AddressPrefix), "route "+str(r.Name), "address prefix")
 			}

@@ -64,9 +64,7 @@ func listAll[P, T any](h *harness, pager *runtime.Pager[P], items func(P) []*T) 
 
 // publicIPs lists the public IPs of resource group rg.
 func publicIPs(h *harness, rg string) []*armnetwork.PublicIPAddress {
-	return listAll(h, h.Net.NewPublicIPAddressesClient().NewListPager(rg, nil), func(p armnetwork.PublicIPAddressesClientListResponse) []*armnetwork.PublicIPAddress {
-		return p.Value
-	})
+	return listAll(h, h.Net.NewPublicIPAddressesClient().NewListPager(rg, nil), func(p armnetwork.PublicIPAddressesClientListResponse) []*armnetwork.PublicIPAddress { return p.Value })
 }
 
 // distinct records owner under key in seen, failing the test when another

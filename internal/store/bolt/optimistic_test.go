@@ -61,10 +61,14 @@ func TestUpdateOptimistic_RunsAgainWhenWhatItReadChanged(t *testing.T) {
 		tx.Scan(prefix, func(string, []byte) bool { n++; return true })
 		return n
 	}
-	first := func(tx store.Tx, prefix string) string {
+	// countP writes how many keys p/ holds, firstP the first of them (a
+	// scan that stops early).
+	countP := func(tx store.Tx) error { tx.Put("out", []byte(strconv.Itoa(count(tx, "p/")))); return nil }
+	firstP := func(tx store.Tx) error {
 		k := ""
-		tx.Scan(prefix, func(key string, _ []byte) bool { k = key; return false })
-		return k
+		tx.Scan("p/", func(key string, _ []byte) bool { k = key; return false })
+		tx.Put("out", []byte(k))
+		return nil
 	}
 	tests := []struct {
 		name      string
@@ -112,27 +116,27 @@ func TestUpdateOptimistic_RunsAgainWhenWhatItReadChanged(t *testing.T) {
 		wantCalls: 1, want: map[string]string{"a": "mine", "p/b": "1", "p/d": "1", "out": "mine"},
 	}, {
 		name:      "scan: key inserted in range",
-		fn:        func(tx store.Tx) error { tx.Put("out", []byte(strconv.Itoa(count(tx, "p/")))); return nil },
+		fn:        countP,
 		between:   func(tx store.Tx) { tx.Put("p/c", []byte("1")) },
 		wantCalls: 2, want: map[string]string{"a": "1", "p/b": "1", "p/c": "1", "p/d": "1", "out": "3"},
 	}, {
 		name:      "scan: value changed in range",
-		fn:        func(tx store.Tx) error { tx.Put("out", []byte(strconv.Itoa(count(tx, "p/")))); return nil },
+		fn:        countP,
 		between:   func(tx store.Tx) { tx.Put("p/d", []byte("2")) },
 		wantCalls: 2, want: map[string]string{"a": "1", "p/b": "1", "p/d": "2", "out": "2"},
 	}, {
 		name:      "scan: key inserted outside range",
-		fn:        func(tx store.Tx) error { tx.Put("out", []byte(strconv.Itoa(count(tx, "p/")))); return nil },
+		fn:        countP,
 		between:   func(tx store.Tx) { tx.Put("q/a", []byte("1")) },
 		wantCalls: 1, want: map[string]string{"a": "1", "p/b": "1", "p/d": "1", "q/a": "1", "out": "2"},
 	}, {
 		name:      "scan stopped early: insert after the stop",
-		fn:        func(tx store.Tx) error { tx.Put("out", []byte(first(tx, "p/"))); return nil },
+		fn:        firstP,
 		between:   func(tx store.Tx) { tx.Put("p/c", []byte("1")) },
 		wantCalls: 1, want: map[string]string{"a": "1", "p/b": "1", "p/c": "1", "p/d": "1", "out": "p/b"},
 	}, {
 		name:      "scan stopped early: insert before the stop",
-		fn:        func(tx store.Tx) error { tx.Put("out", []byte(first(tx, "p/"))); return nil },
+		fn:        firstP,
 		between:   func(tx store.Tx) { tx.Put("p/a", []byte("1")) },
 		wantCalls: 2, want: map[string]string{"a": "1", "p/a": "1", "p/b": "1", "p/d": "1", "out": "p/a"},
 	}, {
