@@ -243,9 +243,14 @@ func (s *Supervisor) Remove(id, name string) error {
 	if cl != nil {
 		cl.close()
 	}
-	if err := os.RemoveAll(DirOf(s.opts.Dir, id, name)); err != nil {
+	dir := DirOf(s.opts.Dir, id, name)
+	if _, err := os.Stat(dir); err != nil {
+		return nil // the cluster never had a control plane
+	}
+	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("kube: remove cluster data: %w", err)
 	}
+	s.log.Info("kube: control plane and its data removed", "cluster", id)
 	return nil
 }
 

@@ -16,11 +16,11 @@ import (
 
 // The credential actions of a managed cluster (POST …/managedClusters/{name}/<action>).
 // ARM authorizes them as Microsoft.ContainerService/managedClusters/<action>/action,
-// the actions AKS's built-in roles grant (azure-rest-api-specs,
-// containerservice/resource-manager/Microsoft.ContainerService/aks/stable/*/managedClusters.json:
-// ManagedClusters_ListClusterUserCredentials, ..AdminCredentials, ..MonitoringUserCredentials;
-// "Azure Kubernetes Service Cluster User Role" grants listClusterUserCredential/action),
-// so a Reader, who holds only */read, gets 403 AuthorizationFailed.
+// the actions AKS's built-in roles grant (learn.microsoft.com/azure/aks/concepts-identity,
+// "AKS cluster identity permissions": Azure Kubernetes Service Cluster Admin Role allows
+// listClusterAdminCredential/action, Cluster User Role listClusterUserCredential/action;
+// REST: ManagedClusters_ListClusterUserCredentials and siblings), so a Reader, who holds
+// only */read, gets 403 AuthorizationFailed.
 const (
 	actionListUserCredential       = "listClusterUserCredential"
 	actionListAdminCredential      = "listClusterAdminCredential"
