@@ -322,6 +322,7 @@ func compileCluster(w World, c *Cluster, names Names, subnetOfNIC map[string]*Su
 		ps.Addrs = []Addr{{Dev: linkEth0, Prefix: netip.PrefixFrom(p.IP, n.PodCIDR.Bits())}}
 		ps.Routes = []Route{{Table: MainTable, Dst: netip.MustParsePrefix("0.0.0.0/0"), Type: RouteUnicast, Gw: gatewayOf(n.PodCIDR), Dev: linkEth0}}
 		ps.Workloads = []Workload{echo}
+		ps.ResolvConf = podResolvConf(c)
 		if p.DNS {
 			ps.Workloads = append(ps.Workloads, Workload{Kind: WorkDNS, Port: DNSPort, Zone: dnsZone(c)})
 		}
@@ -331,6 +332,19 @@ func compileCluster(w World, c *Cluster, names Names, subnetOfNIC map[string]*Su
 
 // ClusterDomain is the cluster's DNS domain.
 const ClusterDomain = "cluster.local"
+
+// podResolvConf is the resolv.conf of a pod in the default namespace with
+// dnsPolicy ClusterFirst, as the kubelet writes it: the cluster DNS service,
+// the namespace's, the services' and the cluster's search domains, and
+// ndots:5. "" when the cluster has no DNS service IP.
+func podResolvConf(c *Cluster) string {
+	if !c.DNSServiceIP.IsValid() {
+		return ""
+	}
+	return "search default.svc." + ClusterDomain + " svc." + ClusterDomain + " " + ClusterDomain + "\n" +
+		"nameserver " + c.DNSServiceIP.String() + "\n" +
+		"options ndots:5\n"
+}
 
 // dnsZone is what the cluster DNS answers: kubernetes.default at the
 // service CIDR's .1, kube-dns.kube-system at the DNS service IP, and every

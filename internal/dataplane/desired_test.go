@@ -1,6 +1,7 @@
 package dataplane
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 )
@@ -50,5 +51,52 @@ func TestDesired_Validate(t *testing.T) {
 				t.Fatalf("Validate() = %v, want an error containing %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestCompile_PodResolvConf: a pod's namespace carries the resolv.conf the
+// kubelet writes for a ClusterFirst pod in the default namespace; a node's
+// (and so a host-network pod's) has none, and a cluster without a DNS
+// service IP gives its pods none.
+func TestCompile_PodResolvConf(t *testing.T) {
+	pods := []Pod{{Name: "pod-a", Node: nodeName(0), IP: podIP(0, 2)}}
+	names := Names{Prefix: "aksnet-t-"}
+	w, err := compile(fixture{nodes: 1, skipNode: -1, pods: pods}.desired(), names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.0.0.10\noptions ndots:5\n"
+	if got := w[names.Pod(testCluster, "pod-a")].ResolvConf; got != want {
+		t.Errorf("pod resolv.conf\n%q\nwant\n%q", got, want)
+	}
+	if got := w[names.Node(nodeName(0))].ResolvConf; got != "" {
+		t.Errorf("node namespace has a resolv.conf: %q", got)
+	}
+	d := fixture{nodes: 1, skipNode: -1, pods: pods, noDNS: true}.desired()
+	d.Clusters[0].DNSServiceIP = netip.Addr{}
+	if w, err = compile(d, names); err != nil {
+		t.Fatal(err)
+	}
+	if got := w[names.Pod(testCluster, "pod-a")].ResolvConf; got != "" {
+		t.Errorf("pod of a cluster without DNS has a resolv.conf: %q", got)
+	}
+}
+
+// TestDiff_ResolvConf: a missing or stale resolv.conf is written, a
+// matching one left alone, an unwanted one removed.
+func TestDiff_ResolvConf(t *testing.T) {
+	for _, c := range []struct{ want, have, op string }{
+		{"nameserver 10.0.0.10\n", "", "write resolv.conf"},
+		{"nameserver 10.0.0.10\n", "nameserver 10.0.0.11\n", "write resolv.conf"},
+		{"nameserver 10.0.0.10\n", "nameserver 10.0.0.10\n", ""},
+		{"", "nameserver 10.0.0.10\n", "remove resolv.conf"},
+	} {
+		var got []string
+		for _, op := range diff(&NSState{ResolvConf: c.want}, &observed{NSState: NSState{ResolvConf: c.have}}, nil) {
+			got = append(got, op.String())
+		}
+		if strings.Join(got, ",") != c.op {
+			t.Errorf("want %q have %q: ops %v, want %q", c.want, c.have, got, c.op)
+		}
 	}
 }

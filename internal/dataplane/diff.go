@@ -23,6 +23,9 @@ func diff(want *NSState, have *observed, recreated map[string]bool) []nsOp {
 	ops = append(ops, diffRules(want.Rules, have.Rules)...)
 	ops = append(ops, diffNFT(want.NFT, have.NFTHash)...)
 	ops = append(ops, diffWorkloads(want.Workloads, have.Workloads)...)
+	if want.ResolvConf != have.ResolvConf {
+		ops = append(ops, nsOp{Kind: opResolvConf, Value: want.ResolvConf})
+	}
 	sortOps(ops)
 	return ops
 }

@@ -246,6 +246,8 @@ func (k *fakeKernel) apply(name string, ns *fakeNS, op nsOp) error {
 		err = ns.changeRule(op.Rule, op.Kind == opDelRule)
 	case opNFT:
 		ns.NFT, ns.nftHash = op.NFT, op.NFT.Fingerprint()
+	case opResolvConf:
+		ns.ResolvConf = op.Value
 	case opStartWork, opStopWork:
 		ns.Workloads = slices.DeleteFunc(ns.Workloads, func(w Workload) bool { return workKey(w) == workKey(op.Work) })
 		if op.Kind == opStartWork {

@@ -63,7 +63,7 @@ func (l *Linux) Cleanup(ctx context.Context) error {
 	defer l.mu.Unlock()
 	l.k.work.stopAll()
 	l.k.closeHandles()
-	return errors.Join(err, l.k.releaseNeighbours())
+	return errors.Join(err, removeEtcNetns(l.names.Prefix), l.k.releaseNeighbours())
 }
 
 // PodNetns returns the path of the namespace a pod's processes run in.
@@ -219,7 +219,7 @@ func (k *linuxKernel) CreateNS(name string, sysctls map[string]string) error {
 
 func (k *linuxKernel) DeleteNS(name string) error {
 	k.forget(name)
-	return deleteNamedNS(name)
+	return errors.Join(deleteNamedNS(name), writeResolvConf(name, ""))
 }
 
 func (k *linuxKernel) Read(name string, want *NSState, fresh bool) (*observed, error) {
@@ -257,6 +257,9 @@ func (k *linuxKernel) Read(name string, want *NSState, fresh bool) (*observed, e
 		return nil, fmt.Errorf("nftables: %w", err)
 	}
 	o.Workloads = k.work.list(name, h.ino)
+	if o.ResolvConf, err = readResolvConf(name); err != nil {
+		return nil, err
+	}
 	return o, nil
 }
 
@@ -469,6 +472,8 @@ func (k *linuxKernel) apply(name string, h *nsHandle, lc *linkCache, op nsOp) er
 		return changeRule(h, op.Rule, op.Kind == opDelRule)
 	case opNFT:
 		return loadNFT(h.nft, op.NFT, op.Value != "")
+	case opResolvConf:
+		return writeResolvConf(name, op.Value)
 	case opStartWork:
 		return k.work.start(name, h, op.Work)
 	case opStopWork:

@@ -256,3 +256,68 @@ var ipv6Once = sync.OnceValue(func() bool {
 
 // ipv6Available reports whether the kernel has IPv6 (its sysctls exist).
 func ipv6Available() bool { return ipv6Once() }
+
+// EtcNetnsDir is nsprobe.EtcNetnsDir: where a namespace's resolv.conf is.
+const EtcNetnsDir = nsprobe.EtcNetnsDir
+
+// readResolvConf returns namespace name's resolv.conf, "" when it has none.
+func readResolvConf(name string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(EtcNetnsDir, name, "resolv.conf"))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read resolv.conf of %s: %w", name, err)
+	}
+	return string(b), nil
+}
+
+// writeResolvConf writes namespace name's resolv.conf (atomically: a
+// temporary file renamed over it), or removes its directory when content
+// is "".
+func writeResolvConf(name, content string) error {
+	dir := filepath.Join(EtcNetnsDir, name)
+	if content == "" {
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("remove %s: %w", dir, err)
+		}
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".resolv.conf-")
+	if err != nil {
+		return err
+	}
+	_, werr := tmp.WriteString(content)
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr, os.Chmod(tmp.Name(), 0o644)); err != nil {
+		_ = os.Remove(tmp.Name())
+		return fmt.Errorf("write resolv.conf of %s: %w", name, err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, "resolv.conf")); err != nil {
+		_ = os.Remove(tmp.Name())
+		return fmt.Errorf("write resolv.conf of %s: %w", name, err)
+	}
+	return nil
+}
+
+// removeEtcNetns removes the EtcNetnsDir directories of the namespaces
+// named with prefix, also those left by namespaces that are already gone.
+func removeEtcNetns(prefix string) error {
+	entries, err := os.ReadDir(EtcNetnsDir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) {
+			errs = append(errs, writeResolvConf(e.Name(), ""))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -55,6 +56,10 @@ func TestIntegrationLinux_NamespacesDeletableBesideIproute2(t *testing.T) {
 	}
 	if left, err := listNamedNS(l.names.Prefix); err != nil || len(left) > 0 {
 		t.Fatalf("namespaces left after cleanup: %v, %v", left, err)
+	}
+	// The pods' resolv.conf files go with their namespaces.
+	if etc, _ := filepath.Glob(filepath.Join(EtcNetnsDir, l.names.Prefix+"*")); len(etc) > 0 {
+		t.Fatalf("%s entries left after cleanup: %v", EtcNetnsDir, etc)
 	}
 }
 

@@ -67,13 +67,14 @@ const (
 	opAddRoute
 	opAddRule
 	opNFT
+	opResolvConf
 	opStartWork
 )
 
 var opNames = map[nsOpKind]string{
 	opStopWork: "stop", opDelRule: "del", opDelRoute: "del", opDelAddr: "del", opDelLink: "del",
 	opSysctl: "set", opAddLink: "add", opSetLink: "set", opLinkSysctl: "set", opAddAddr: "add",
-	opAddRoute: "replace", opAddRule: "add", opNFT: "load", opStartWork: "start",
+	opAddRoute: "replace", opAddRule: "add", opNFT: "load", opResolvConf: "write", opStartWork: "start",
 }
 
 // nsOp is one change to a namespace.
@@ -110,6 +111,11 @@ func (o nsOp) String() string {
 		return s + "nft table " + o.NFT.Hash()
 	case opStopWork, opStartWork:
 		return s + o.Work.String()
+	case opResolvConf:
+		if o.Value == "" {
+			return "remove resolv.conf"
+		}
+		return s + "resolv.conf"
 	}
 	return s + "?"
 }

@@ -165,6 +165,11 @@ type NSState struct {
 	// NFT is the namespace's nftables table; nil when it has none.
 	NFT       *Ruleset
 	Workloads []Workload
+	// ResolvConf is the resolv.conf that programs run in the namespace
+	// see, kept as iproute2 keeps a named namespace's /etc files:
+	// EtcNetnsDir/NAME/resolv.conf, which `ip netns exec` and `aks pod
+	// exec` bind over /etc/resolv.conf. "" means none.
+	ResolvConf string
 }
 
 // sortState puts every list in a canonical order.
@@ -210,6 +215,9 @@ func (s *NSState) Lines() []string {
 	}
 	for _, w := range c.Workloads {
 		out = append(out, w.String())
+	}
+	if c.ResolvConf != "" {
+		out = append(out, "resolv.conf "+strings.Join(strings.Split(strings.TrimSpace(c.ResolvConf), "\n"), "; "))
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -47,6 +48,28 @@ func TestIntegrationPodExec(t *testing.T) {
 	}
 	if out, code := run("no-such-program-aksnet"); code != 127 {
 		t.Fatalf("missing program: exit %d (%s), want 127", code, out)
+	}
+	// The pod sees the cluster's DNS, as a ClusterFirst pod does, and
+	// reaches a service by its short name.
+	out, code = run("cat", "/etc/resolv.conf")
+	if code != 0 || !strings.Contains(out, "nameserver 10.0.0.10\n") || !strings.Contains(out, "search default.svc.cluster.local svc.cluster.local cluster.local\n") {
+		t.Fatalf("resolv.conf in the pod (exit %d):\n%s", code, out)
+	}
+	e.az("aks", "service", "create", "-g", c.rg, "-n", c.name, "--name", "web", "--selector", "pod-a", "--port", "80", "--target-port", "8080")
+	if _, err := exec.LookPath("curl"); err == nil {
+		out, code = run("curl", "-sS", "--max-time", "5", "http://web")
+		if code != 0 || !strings.Contains(out, `"pod":"pod-a"`) {
+			t.Fatalf("curl http://web from pod-a: exit %d: %s", code, out)
+		}
+	} else {
+		out, code = run("getent", "hosts", "web")
+		if code != 0 || !strings.Contains(out, "web.default.svc.cluster.local") {
+			t.Fatalf("getent hosts web from pod-a: exit %d: %s", code, out)
+		}
+	}
+	// The host's own resolv.conf is untouched.
+	if host, err := os.ReadFile("/etc/resolv.conf"); err == nil && strings.Contains(string(host), "nameserver 10.0.0.10\n") {
+		t.Errorf("the host's /etc/resolv.conf names the cluster DNS:\n%s", host)
 	}
 	for i := range 20 {
 		name := fmt.Sprintf("burst-%d", i)

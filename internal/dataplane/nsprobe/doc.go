@@ -16,6 +16,12 @@ const DefaultPrefix = "aksnet-"
 // NetnsDir is where named network namespaces are bound, as with `ip netns`.
 const NetnsDir = "/run/netns"
 
+// EtcNetnsDir holds named namespaces' own /etc files, as iproute2 keeps
+// them: `ip netns exec NAME` (and `aksnet aks pod exec`) binds each file of
+// EtcNetnsDir/NAME over its namesake in /etc, in a mount namespace of its
+// own. The data plane keeps each pod's resolv.conf there.
+const EtcNetnsDir = "/etc/netns"
+
 // NodeName names a node's namespace for a data plane whose namespace names
 // start with prefix.
 func NodeName(prefix, node string) string { return prefix + "node-" + strings.ToLower(node) }

@@ -6,12 +6,15 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/aksnet/aksnet/internal/cli/output"
+	"github.com/aksnet/aksnet/internal/dataplane/nsprobe"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 )
@@ -134,6 +137,9 @@ func execInNetns(path string, args []string) error {
 	if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
 		return output.CLIError("enter %s: %v%s", path, err, enterHint(err))
 	}
+	if err := bindEtcNetns(filepath.Base(path)); err != nil {
+		return output.CLIError("pod %s's /etc files: %v", filepath.Base(path), err)
+	}
 	_ = unix.Close(fd)
 	err = unix.Exec(bin, args, os.Environ())
 	return &output.Error{Code: 126, Message: fmt.Sprintf("exec %s: %v", bin, err)}
@@ -150,4 +156,36 @@ func enterHint(err error) string {
 		return " (the pod's network namespace is not there: is the server running with --dataplane netns, and the pod not deleted?)"
 	}
 	return ""
+}
+
+// bindEtcNetns does for the calling thread what `ip netns exec` does for a
+// named namespace: in a mount namespace of the thread's own (a slave of the
+// host's, so nothing propagates back), it binds each file of
+// EtcNetnsDir/name (the pod's resolv.conf) over its namesake in /etc. A
+// namespace without such files keeps the host's.
+func bindEtcNetns(name string) error {
+	dir := filepath.Join(nsprobe.EtcNetnsDir, name)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+		return fmt.Errorf("unshare the mount namespace: %w", err)
+	}
+	if err := unix.Mount("", "/", "none", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("make / a slave mount: %w", err)
+	}
+	for _, e := range entries {
+		if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		src, dst := filepath.Join(dir, e.Name()), filepath.Join("/etc", e.Name())
+		if err := unix.Mount(src, dst, "none", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("bind %s over %s: %w", src, dst, err)
+		}
+	}
+	return nil
 }
