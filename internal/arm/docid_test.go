@@ -25,3 +25,15 @@ func TestDocID(t *testing.T) {
 		}
 	}
 }
+
+func TestDocString(t *testing.T) {
+	doc := []byte(`{"etag":"W/\"1\"","id":"/a","location":"eastus","properties":{"location":"nested","etag":"nested"},"tags":{}}`)
+	for key, want := range map[string]string{"etag": `W/"1"`, "id": "/a", "location": "eastus", "name": ""} {
+		if got, err := docString(doc, key); err != nil || got != want {
+			t.Errorf("docString(%s) = %q, %v; want %q", key, got, err, want)
+		}
+	}
+	if got := docETag([]byte(`not json`)); got != "" {
+		t.Errorf("docETag of a damaged document = %q, want none", got)
+	}
+}

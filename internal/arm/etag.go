@@ -1,7 +1,6 @@
 package arm
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -39,12 +38,10 @@ func etagMatches(header, etag string) bool {
 }
 
 // docETag reads the top-level etag of a stored document.
+// A document that can't be read has none.
 func docETag(raw []byte) string {
-	var doc struct {
-		ETag string `json:"etag"`
-	}
-	_ = json.Unmarshal(raw, &doc)
-	return doc.ETag
+	etag, _ := docString(raw, "etag")
+	return etag
 }
 
 // current reads the target of rt in tx and checks the request's

@@ -2,7 +2,6 @@ package arm
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 
 	"github.com/aksnet/aksnet/internal/store"
@@ -107,10 +106,9 @@ func (s *Server) finalDoc(id string) []byte {
 	return out
 }
 
+// docLocation reads the top-level location of a rendered document; a
+// document that can't be read has none.
 func docLocation(raw []byte) string {
-	var doc struct {
-		Location string `json:"location"`
-	}
-	_ = json.Unmarshal(raw, &doc)
-	return doc.Location
+	loc, _ := docString(raw, "location")
+	return loc
 }

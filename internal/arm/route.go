@@ -227,11 +227,15 @@ func (s *Server) canonicalParent(c *Call, rt route) (string, error) {
 	return id, nil
 }
 
-// docID returns the top-level "id" of a stored document, reading no
-// further than that member. Documents are encoded with their members in key
-// order, so "id" comes before "properties", which for a parent can hold
-// hundreds of inline children.
-func docID(raw []byte) (string, error) {
+// docID returns the top-level "id" of a stored document.
+func docID(raw []byte) (string, error) { return docString(raw, "id") }
+
+// docString returns the top-level string member key of a stored document
+// ("" when it has none), reading no further than that member. Documents are
+// encoded with their members in key order, so "etag", "id" and "location"
+// come before "properties", which for a parent can hold hundreds of inline
+// children.
+func docString(raw []byte, key string) (string, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return "", fmt.Errorf("not a JSON object: %v", err)
@@ -241,10 +245,10 @@ func docID(raw []byte) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if key, _ := t.(string); key == "id" {
-			var id string
-			err := dec.Decode(&id)
-			return id, err
+		if k, _ := t.(string); k == key {
+			var v string
+			err := dec.Decode(&v)
+			return v, err
 		}
 		var skip json.RawMessage
 		if err := dec.Decode(&skip); err != nil {
