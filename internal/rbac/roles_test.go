@@ -1,6 +1,9 @@
 package rbac
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -45,27 +48,33 @@ func TestBuiltIns_IDsAndNames(t *testing.T) {
 	}
 }
 
-func TestBuiltIns_NetworkContributorPermissions(t *testing.T) {
+// TestBuiltIns_NetworkContributor compares the built-in with Azure's
+// published definition (testdata/network-contributor.json, as listed in
+// https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/networking).
+func TestBuiltIns_NetworkContributor(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "network-contributor.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var published struct {
+		Name             string       `json:"name"`
+		RoleName         string       `json:"roleName"`
+		RoleType         string       `json:"roleType"`
+		Description      string       `json:"description"`
+		Permissions      []Permission `json:"permissions"`
+		AssignableScopes []string     `json:"assignableScopes"`
+	}
+	if err := json.Unmarshal(raw, &published); err != nil {
+		t.Fatal(err)
+	}
+	want := RoleDefinition{ID: published.Name, RoleName: published.RoleName, Description: published.Description,
+		RoleType: published.RoleType, Permissions: published.Permissions, AssignableScopes: published.AssignableScopes}
 	d, ok := BuiltInByID(NetworkContributorRoleID)
 	if !ok {
 		t.Fatal("Network Contributor not found")
 	}
-	want := []Permission{{
-		Actions: []string{
-			"Microsoft.Authorization/*/read",
-			"Microsoft.Insights/alertRules/*",
-			"Microsoft.Network/*",
-			"Microsoft.ResourceHealth/availabilityStatuses/read",
-			"Microsoft.Resources/deployments/*",
-			"Microsoft.Resources/subscriptions/resourceGroups/read",
-			"Microsoft.Support/*",
-		},
-		NotActions:     []string{},
-		DataActions:    []string{},
-		NotDataActions: []string{},
-	}}
-	if diff := cmp.Diff(want, d.Permissions); diff != "" {
-		t.Errorf("Network Contributor permissions (-want +got):\n%s", diff)
+	if diff := cmp.Diff(want, d); diff != "" {
+		t.Errorf("Network Contributor (-published +built-in):\n%s", diff)
 	}
 }
 
