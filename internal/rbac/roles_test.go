@@ -56,19 +56,13 @@ func TestBuiltIns_NetworkContributor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var published struct {
-		Name             string       `json:"name"`
-		RoleName         string       `json:"roleName"`
-		RoleType         string       `json:"roleType"`
-		Description      string       `json:"description"`
-		Permissions      []Permission `json:"permissions"`
-		AssignableScopes []string     `json:"assignableScopes"`
-	}
-	if err := json.Unmarshal(raw, &published); err != nil {
+	// The published fields decode by name (ignoring case); its id is the
+	// full role definition id, whose GUID is the built-in's ID.
+	var want RoleDefinition
+	if err := json.Unmarshal(raw, &want); err != nil {
 		t.Fatal(err)
 	}
-	want := RoleDefinition{ID: published.Name, RoleName: published.RoleName, Description: published.Description,
-		RoleType: published.RoleType, Permissions: published.Permissions, AssignableScopes: published.AssignableScopes}
+	want.ID, _ = RoleDefinitionGUID(want.ID)
 	d, ok := BuiltInByID(NetworkContributorRoleID)
 	if !ok {
 		t.Fatal("Network Contributor not found")
