@@ -20,15 +20,18 @@ import (
 // The data-plane controller keeps a dataplane.Plane equal to the store: it
 // builds the Desired data plane (VNets, subnets with their effective routes
 // and NSGs, NICs, clusters with their nodes, pods and services) and calls
-// Set right after every commit that the ARM server reports (Watch) and
-// every DataplaneResync besides, which repairs drift: a route or namespace
-// deleted by hand is back within a resync.
+// Update right after every commit that the ARM server reports (Watch) and
+// every DataplaneResync besides. Update reads back and changes only the
+// namespaces whose desired state changed, plus a rotating share of the
+// rest, which repairs drift: a namespace deleted by hand is back at the
+// next pass, a route deleted by hand within the plane's resync spread
+// (dataplane.Options.ResyncSpread passes).
 //
-// Races: a commit that lands while Set runs leaves a wake-up pending, so
+// Races: a commit that lands while Update runs leaves a wake-up pending, so
 // the next pass sees it; passes never overlap because one goroutine runs
-// them. Set itself reads the kernel back each time, so a pass after a
-// failed one starts from what the kernel holds, not from what the last pass
-// believed.
+// them. A namespace whose pass failed is read back in full on the next
+// one, so a pass after a failed one starts from what the kernel holds, not
+// from what the last pass believed.
 
 // defaultDataplaneResync is how often the controller repairs drift.
 const defaultDataplaneResync = time.Second
@@ -173,7 +176,9 @@ func (dc *dataplaneController) pass(ctx context.Context) {
 	}
 	sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	if err := dc.plane.Set(sctx, d); err != nil && ctx.Err() == nil {
+	// Update reads back only what changed, plus a rotating share of the
+	// rest: an idle pass costs a fraction of a full one.
+	if err := dc.plane.Update(sctx, d); err != nil && ctx.Err() == nil {
 		dc.log.Error("dataplane: set", "err", err)
 	}
 }

@@ -26,11 +26,14 @@ func NewFake(opts Options) (*Fake, error) {
 		return nil, err
 	}
 	k := &fakeKernel{ns: map[string]*fakeNS{}}
-	return &Fake{reconciler: &reconciler{k: k, names: Names{Prefix: opts.Prefix}, log: opts.Logger, workers: opts.Workers}, k: k}, nil
+	return &Fake{reconciler: &reconciler{k: k, names: Names{Prefix: opts.Prefix}, log: opts.Logger, workers: opts.Workers, spread: opts.ResyncSpread}, k: k}, nil
 }
 
 // Set implements Plane.
 func (f *Fake) Set(ctx context.Context, d Desired) error { return f.set(ctx, d) }
+
+// Update implements Plane.
+func (f *Fake) Update(ctx context.Context, d Desired) error { return f.update(ctx, d) }
 
 // Close implements Plane: the fake's workloads stop, its namespaces stay.
 func (f *Fake) Close() error {

@@ -39,11 +39,14 @@ func NewLinux(opts Options) (*Linux, error) {
 		return nil, err
 	}
 	k := &linuxKernel{handles: map[string]*nsHandle{}, work: newWorkloads(opts.Logger)}
-	return &Linux{reconciler: &reconciler{k: k, names: Names{Prefix: opts.Prefix}, log: opts.Logger, workers: opts.Workers}, k: k}, nil
+	return &Linux{reconciler: &reconciler{k: k, names: Names{Prefix: opts.Prefix}, log: opts.Logger, workers: opts.Workers, spread: opts.ResyncSpread}, k: k}, nil
 }
 
 // Set implements Plane.
 func (l *Linux) Set(ctx context.Context, d Desired) error { return l.set(ctx, d) }
+
+// Update implements Plane.
+func (l *Linux) Update(ctx context.Context, d Desired) error { return l.update(ctx, d) }
 
 // Close implements Plane: workloads stop and handles close; namespaces stay
 // for the next process to adopt. A raised neighbour table is restored.

@@ -13,6 +13,12 @@ type Plane interface {
 	// again with the same d changes nothing. On error, what could be applied
 	// is applied and the error lists what could not.
 	Set(ctx context.Context, d Desired) error
+	// Update makes the data plane d as Set does, but reads back and
+	// changes only the namespaces whose desired state changed since they
+	// last converged, those that are missing or whose peers were
+	// re-created, and a rotating share of the rest (1/ResyncSpread of
+	// them), which repairs drift over ResyncSpread calls.
+	Update(ctx context.Context, d Desired) error
 	// Close stops the workloads this process runs and releases handles. The
 	// namespaces stay, for the next process to adopt; Cleanup removes them.
 	Close() error
@@ -26,6 +32,10 @@ type Options struct {
 	// Workers is the number of namespaces configured at once (default 8).
 	Workers int
 	Logger  *slog.Logger
+	// ResyncSpread is over how many Update calls every namespace is read
+	// back once when nothing changes (default 30: with a pass a second,
+	// drift is repaired within 30 s). 1 reads every namespace every time.
+	ResyncSpread int
 }
 
 func (o *Options) fill() error {
@@ -37,6 +47,9 @@ func (o *Options) fill() error {
 	}
 	if o.Workers <= 0 {
 		o.Workers = 8
+	}
+	if o.ResyncSpread <= 0 {
+		o.ResyncSpread = 30
 	}
 	return nil
 }

@@ -163,6 +163,15 @@ type reconciler struct {
 	mu      sync.Mutex   // serialises set and cleanup
 	applied atomic.Int64 // operations applied since the start
 	last    Stats
+
+	// spread is Options.ResyncSpread. converged holds, for each namespace
+	// that converged without error, the fingerprint of the state it
+	// converged to; update skips a namespace whose wanted state still has
+	// that fingerprint (but for its share of the resync). cursor is where
+	// the next resync share starts, in name order.
+	spread    int
+	converged map[string]string
+	cursor    int
 }
 
 // Stats describes the last Set: how many namespaces it deleted and
@@ -175,6 +184,8 @@ type Stats struct {
 	// namespaces: internet; nodes; fabrics and pods.
 	Levels [levelLast + 1]time.Duration
 	Total  time.Duration
+	// Read is how many namespaces the pass read back and converged.
+	Read int
 }
 
 // LastStats returns the statistics of the last Set.
@@ -185,9 +196,15 @@ func (r *reconciler) LastStats() Stats {
 }
 
 // set makes the kernel hold exactly what d describes, for the namespaces
-// carrying the reconciler's prefix. It goes on past errors and reports all
-// of them; what succeeded stays applied.
-func (r *reconciler) set(ctx context.Context, d Desired) error {
+// carrying the reconciler's prefix, reading back every one of them. It goes
+// on past errors and reports all of them; what succeeded stays applied.
+func (r *reconciler) set(ctx context.Context, d Desired) error { return r.pass(ctx, d, true) }
+
+// update is set for the namespaces that need it (see Plane.Update).
+func (r *reconciler) update(ctx context.Context, d Desired) error { return r.pass(ctx, d, false) }
+
+// pass is set (full) or update.
+func (r *reconciler) pass(ctx context.Context, d Desired, full bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	t0 := time.Now()
@@ -217,6 +234,9 @@ func (r *reconciler) set(ctx context.Context, d Desired) error {
 	}
 	st.Deleted = len(gone)
 	tp := time.Now()
+	for _, name := range gone {
+		delete(r.converged, name)
+	}
 	r.parallel(ctx, gone, func(name string) {
 		if err := r.k.DeleteNS(name); err != nil {
 			fail(fmt.Errorf("delete namespace %s: %w", name, err))
@@ -247,9 +267,11 @@ func (r *reconciler) set(ctx context.Context, d Desired) error {
 		r.count(1)
 	})
 	st.Create = time.Since(tp)
+	todo := r.selectNS(world, recreated, full)
+	st.Read = len(todo)
 	for level := levelInet; level <= levelLast; level++ {
 		tp = time.Now()
-		r.converge(ctx, world, level, recreated, fail)
+		r.converge(ctx, world, level, todo, recreated, fail)
 		st.Levels[level] = time.Since(tp)
 	}
 	if err := ctx.Err(); err != nil {
@@ -258,34 +280,90 @@ func (r *reconciler) set(ctx context.Context, d Desired) error {
 	return errors.Join(errs...)
 }
 
-// converge reads back every namespace of world on level, in parallel, and
-// applies the diff to what it wants. Levels run in order because a veth is
-// made by its owner, on a lower level, before the other end configures it.
-func (r *reconciler) converge(ctx context.Context, world World, level int, recreated map[string]bool, fail func(error)) {
+// selectNS returns the namespaces of world a pass reads back and
+// converges, with the fingerprint each should converge to: all of them for
+// a full pass; otherwise those created in this pass, those whose wanted
+// state differs from the one they last converged to, the owners of veths
+// towards a re-created namespace (their end went with it), and the next
+// 1/spread of the others in name order, the resync that repairs drift.
+func (r *reconciler) selectNS(world World, recreated map[string]bool, full bool) map[string]string {
+	if r.converged == nil {
+		r.converged = map[string]string{}
+	}
+	names := slices.Sorted(maps.Keys(world))
+	todo := map[string]string{}
+	var rest []string
+	for _, name := range names {
+		ns := world[name]
+		fp := ns.fingerprint()
+		dirty := full || recreated[name] || r.converged[name] != fp
+		for _, l := range ns.Links {
+			dirty = dirty || (l.Owner && recreated[l.PeerNS])
+		}
+		if dirty {
+			todo[name] = fp
+		} else {
+			rest = append(rest, name)
+		}
+	}
+	if len(rest) == 0 {
+		return todo
+	}
+	share := (len(rest) + r.spread - 1) / max(r.spread, 1)
+	start := r.cursor % len(rest)
+	for i := range share {
+		name := rest[(start+i)%len(rest)]
+		todo[name] = r.converged[name]
+	}
+	r.cursor = (start + share) % len(rest)
+	return todo
+}
+
+// converge reads back the namespaces of todo on level, in parallel, and
+// applies the diff to what world wants; a namespace that converged without
+// error records its fingerprint from todo. Levels run in order because a
+// veth is made by its owner, on a lower level, before the other end
+// configures it.
+func (r *reconciler) converge(ctx context.Context, world World, level int, todo map[string]string, recreated map[string]bool, fail func(error)) {
 	var names []string
 	for name, ns := range world {
-		if ns.Level == level {
+		if _, ok := todo[name]; ok && ns.Level == level {
 			names = append(names, name)
 		}
 	}
 	slices.Sort(names)
+	var cmu sync.Mutex
+	done := func(name string, ok bool) {
+		cmu.Lock()
+		defer cmu.Unlock()
+		if ok {
+			r.converged[name] = todo[name]
+		} else {
+			delete(r.converged, name)
+		}
+	}
 	r.parallel(ctx, names, func(name string) {
 		want := world[name]
 		have, err := r.k.Read(name, want, recreated[name])
 		if err != nil {
+			done(name, false)
 			fail(fmt.Errorf("read namespace %s: %w", name, err))
 			return
 		}
 		ops := diff(want, have, recreated)
 		if len(ops) == 0 {
+			done(name, true)
 			return
 		}
 		if r.log != nil {
 			r.log.Debug("dataplane apply", "netns", name, "ops", len(ops))
 		}
 		if err := r.k.Apply(name, ops); err != nil {
+			done(name, false)
 			fail(fmt.Errorf("namespace %s: %w", name, err))
+			return
 		}
+		done(name, true)
 		r.count(len(ops))
 	})
 }

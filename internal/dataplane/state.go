@@ -2,6 +2,9 @@ package dataplane
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -247,4 +250,26 @@ func (w World) String() string {
 		}
 	}
 	return b.String()
+}
+
+// fingerprint identifies s's content: two states with the same fingerprint
+// converge a namespace to the same kernel objects. Lists are compared in
+// canonical order; the nftables table by its own fingerprint.
+func (s *NSState) fingerprint() string {
+	c := s.clone()
+	c.sortState()
+	nft := c.NFT
+	c.NFT = nil
+	b, err := json.Marshal(c)
+	if err != nil {
+		// Every field is plain data; a failure would be a bug, and an
+		// empty fingerprint makes the namespace always converge.
+		return ""
+	}
+	h := sha256.New()
+	h.Write(b)
+	if nft != nil {
+		h.Write([]byte(nft.Fingerprint()))
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

@@ -39,7 +39,15 @@ type recorder struct {
 }
 
 func (r *recorder) Set(ctx context.Context, d dataplane.Desired) error {
-	err := r.Linux.Set(ctx, d)
+	return r.applied(d, r.Linux.Set(ctx, d))
+}
+
+func (r *recorder) Update(ctx context.Context, d dataplane.Desired) error {
+	return r.applied(d, r.Linux.Update(ctx, d))
+}
+
+// applied runs the test's hook after d was applied, and passes err on.
+func (r *recorder) applied(d dataplane.Desired, err error) error {
 	r.mu.Lock()
 	fn := r.after
 	r.mu.Unlock()

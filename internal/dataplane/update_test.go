@@ -1,0 +1,97 @@
+package dataplane
+
+import (
+	"context"
+	"slices"
+	"testing"
+)
+
+// TestUpdate_Incremental: Update reads back only what changed, plus a
+// rotating 1/ResyncSpread share of the rest, and still repairs drift: a
+// namespace deleted by hand at the next Update, a route deleted by hand in
+// an unchanged namespace within ResyncSpread Updates.
+func TestUpdate_Incremental(t *testing.T) {
+	const spread = 4
+	f, err := NewFake(Options{Prefix: "aksnet-", ResyncSpread: spread})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	podA := Pod{Name: "pod-a", Node: nodeName(0), IP: podIP(0, 2)}
+	podB := Pod{Name: "pod-b", Node: nodeName(1), IP: podIP(1, 2)}
+	base := fixture{nodes: 10, skipNode: -1, pods: []Pod{podA}}.desired()
+	if err := f.Update(ctx, base); err != nil {
+		t.Fatal(err)
+	}
+	all := len(f.Namespaces())
+	if got := f.LastStats().Read; got != all {
+		t.Fatalf("the first Update read %d namespaces, want all %d", got, all)
+	}
+	want := f.String()
+
+	// Nothing changed: a share of the namespaces, and every one of them
+	// within spread Updates.
+	for range spread {
+		if err := f.Update(ctx, base); err != nil {
+			t.Fatal(err)
+		}
+		share := (all + spread - 1) / spread
+		if got := f.LastStats().Read; got != share {
+			t.Errorf("an idle Update read %d of %d namespaces, want %d", got, all, share)
+		}
+	}
+	if f.String() != want {
+		t.Errorf("idle Updates changed the plane")
+	}
+
+	// A pod on node 1: its namespace, node 1's (its veth and bridge port)
+	// and the resync share; nothing else is read.
+	withB := fixture{nodes: 10, skipNode: -1, pods: []Pod{podA, podB}}.desired()
+	if err := f.Update(ctx, withB); err != nil {
+		t.Fatal(err)
+	}
+	share := (all + 1 - 2 + spread - 1) / spread
+	if got := f.LastStats().Read; got > 2+share+1 {
+		t.Errorf("adding a pod read %d namespaces, want at most the pod's, its node's, the DNS pod's and a share of %d", got, share)
+	}
+	full, err := NewFake(Options{Prefix: "aksnet-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := full.Set(ctx, withB); err != nil {
+		t.Fatal(err)
+	}
+	if f.String() != full.String() {
+		t.Errorf("Update after a pod add differs from a full Set:\n%s\nwant\n%s", f.String(), full.String())
+	}
+
+	// Drift: a namespace deleted by hand is back at the next Update.
+	victim := f.names.Pod(testCluster, "pod-b")
+	f.DeleteNamespace(victim)
+	if err := f.Update(ctx, withB); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(f.Namespaces(), victim) || f.String() != full.String() {
+		t.Errorf("a namespace deleted by hand was not restored by the next Update")
+	}
+
+	// Drift in a namespace nobody changes: repaired within spread Updates.
+	fabric := f.names.VNet(testVNet)
+	if !f.Mutate(fabric, func(s *NSState) { s.Routes = s.Routes[:len(s.Routes)-1] }) {
+		t.Fatalf("no fabric namespace among %v", f.Namespaces())
+	}
+	repaired := -1
+	for i := range spread + 1 {
+		if err := f.Update(ctx, withB); err != nil {
+			t.Fatal(err)
+		}
+		if f.String() == full.String() {
+			repaired = i + 1
+			break
+		}
+	}
+	if repaired < 0 {
+		t.Errorf("a route deleted by hand was not repaired within %d Updates", spread+1)
+	}
+	t.Logf("route drift repaired after %d Updates", repaired)
+}
