@@ -186,7 +186,8 @@ func TestRoleDefinitionFilter_Matches(t *testing.T) {
 		{"type eq 'CustomRole'", []string{"Subnet joiner"}},
 		{"type eq 'builtinrole' and roleName eq 'Reader'", []string{"Reader"}},
 		{"type eq 'CustomRole' and roleName eq 'Reader'", nil},
-		{"", []string{"Owner", "Contributor", "Reader", "User Access Administrator", "Network Contributor", "Managed Identity Operator", "Azure Kubernetes Service Contributor Role", "Subnet joiner"}},
+		{"", []string{"Owner", "Contributor", "Reader", "User Access Administrator", "Network Contributor", "Managed Identity Operator", "Azure Kubernetes Service Contributor Role",
+			"Azure Kubernetes Service Cluster Admin Role", "Azure Kubernetes Service Cluster User Role", "Azure Kubernetes Service Cluster Monitoring User", "Subnet joiner"}},
 	}
 	for _, tt := range tests {
 		f, err := ParseRoleDefinitionFilter(tt.filter)

@@ -18,6 +18,9 @@ const (
 	NetworkContributorRoleID      = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 	ManagedIdentityOperatorRoleID = "f1a07417-d97a-45cb-824c-7a7467783830"
 	AKSContributorRoleID          = "ed7f3fbd-7b88-4dd4-9017-9adb7ce333f8"
+	AKSClusterAdminRoleID         = "0ab0b1a8-8aac-4efd-b8c2-3ee1fb270be8"
+	AKSClusterUserRoleID          = "4abbcc35-e782-43d8-92c5-2d3f1bd2253f"
+	AKSClusterMonitoringUserID    = "1afdec4b-e479-420e-99e7-f82237c7c5e6"
 )
 
 // roleDefinitionsPath is the path segment that precedes a role definition GUID
@@ -147,6 +150,38 @@ var builtIns = []RoleDefinition{
 			"Microsoft.Resources/deployments/*",
 		}}},
 	},
+	// The roles that may fetch a cluster's kubeconfigs (learn.microsoft.com,
+	// azure/aks/concepts-identity "AKS cluster identity permissions", and the
+	// built-in roles reference).
+	{
+		ID:          AKSClusterAdminRoleID,
+		RoleName:    "Azure Kubernetes Service Cluster Admin Role",
+		Description: "List cluster admin credential action.",
+		Permissions: []Permission{{Actions: []string{
+			"Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action",
+			"Microsoft.ContainerService/managedClusters/accessProfiles/listCredential/action",
+			"Microsoft.ContainerService/managedClusters/read",
+			"Microsoft.ContainerService/managedClusters/runcommand/action",
+		}}},
+	},
+	{
+		ID:          AKSClusterUserRoleID,
+		RoleName:    "Azure Kubernetes Service Cluster User Role",
+		Description: "List cluster user credential action.",
+		Permissions: []Permission{{Actions: []string{
+			"Microsoft.ContainerService/managedClusters/listClusterUserCredential/action",
+			"Microsoft.ContainerService/managedClusters/read",
+		}}},
+	},
+	{
+		ID:          AKSClusterMonitoringUserID,
+		RoleName:    "Azure Kubernetes Service Cluster Monitoring User",
+		Description: "List cluster monitoring user credential action.",
+		Permissions: []Permission{{Actions: []string{
+			"Microsoft.ContainerService/managedClusters/listClusterMonitoringUserCredential/action",
+			"Microsoft.ContainerService/managedClusters/read",
+		}}},
+	},
 }
 
 func init() {
@@ -199,8 +234,8 @@ func cloneStrings(s []string) []string {
 
 // BuiltIns returns the built-in role definitions this package knows (Owner,
 // Contributor, Reader, User Access Administrator, Network Contributor, Managed
-// Identity Operator and Azure Kubernetes Service Contributor Role), in that
-// fixed order. The result is a fresh deep copy on every call.
+// Identity Operator, Azure Kubernetes Service Contributor Role, Cluster Admin
+// Role, Cluster User Role and Cluster Monitoring User), in that fixed order. The result is a fresh deep copy on every call.
 func BuiltIns() []RoleDefinition {
 	out := make([]RoleDefinition, len(builtIns))
 	for i, d := range builtIns {

@@ -17,7 +17,10 @@ func TestBuiltIns_IDsAndNames(t *testing.T) {
 		"User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
 		"Network Contributor":       "4d97b98b-1d4f-4787-a291-c67834d212e7",
 		"Managed Identity Operator": "f1a07417-d97a-45cb-824c-7a7467783830",
-		"Azure Kubernetes Service Contributor Role": "ed7f3fbd-7b88-4dd4-9017-9adb7ce333f8",
+		"Azure Kubernetes Service Contributor Role":        "ed7f3fbd-7b88-4dd4-9017-9adb7ce333f8",
+		"Azure Kubernetes Service Cluster Admin Role":      "0ab0b1a8-8aac-4efd-b8c2-3ee1fb270be8",
+		"Azure Kubernetes Service Cluster User Role":       "4abbcc35-e782-43d8-92c5-2d3f1bd2253f",
+		"Azure Kubernetes Service Cluster Monitoring User": "1afdec4b-e479-420e-99e7-f82237c7c5e6",
 	}
 	got := map[string]string{}
 	for _, d := range BuiltIns() {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -285,6 +286,18 @@ func TestCredentialsBadInput(t *testing.T) {
 		armtest.WantError{Status: http.StatusForbidden, Code: "AuthorizationFailed",
 			Mentions: []string{armtest.Fold("Microsoft.ContainerService/managedClusters/" + action + "/action")}}.Check(t, r.APIErr(t))
 	}
+
+	// With Azure Kubernetes Service Cluster User Role on the cluster the same principal gets the user
+	// credential, and still not the admin one.
+	h.Grant(h.RGID(rg)+"/providers/Microsoft.ContainerService/managedClusters/c1", sp.ID, "4abbcc35-e782-43d8-92c5-2d3f1bd2253f")
+	armtest.Eventually(t, 10*time.Second, func() string {
+		if r := reader.credential(rg, "c1", "listClusterUserCredential"); r.Status != http.StatusOK {
+			return fmt.Sprintf("Cluster User Role: user credential %d %s", r.Status, r.Body)
+		}
+		return ""
+	})
+	r = reader.credential(rg, "c1", "listClusterAdminCredential")
+	armtest.WantError{Status: http.StatusForbidden, Code: "AuthorizationFailed"}.Check(t, r.APIErr(t))
 
 	// No aksnet-kube: a clear error, 409 not 500.
 	e := armtest.Plane(t, "kube-missing", armtest.Options{Kube: kubesup.Options{Binary: filepath.Join(t.TempDir(), "aksnet-kube")}})

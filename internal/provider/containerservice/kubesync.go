@@ -31,12 +31,12 @@ type kubeSync struct {
 	p       *Provider
 	srv     *arm.Server
 	mu      sync.Mutex
-	pending map[string]bool
+	pending map[string]string // lower-cased id → id as stored
 	wake    chan struct{}
 }
 
 func (p *Provider) startKubeSync(ctx context.Context, srv *arm.Server) {
-	k := &kubeSync{p: p, srv: srv, pending: map[string]bool{}, wake: make(chan struct{}, 1)}
+	k := &kubeSync{p: p, srv: srv, pending: map[string]string{}, wake: make(chan struct{}, 1)}
 	// The ports of clusters that had a control plane before a restart.
 	var all []kubesup.Cluster
 	_ = srv.View(func(c *arm.Call) error {
@@ -60,9 +60,9 @@ func (k *kubeSync) onChange(ids []string) {
 	for _, id := range ids {
 		switch t := strings.ToLower(arm.TypeOfID(id)); t {
 		case strings.ToLower(TypeManagedCluster):
-			k.pending[strings.ToLower(id)], queued = true, true
+			k.pending[strings.ToLower(id)], queued = id, true
 		case strings.ToLower(TypeAgentPool):
-			k.pending[strings.ToLower(arm.ParentOf(id))], queued = true, true
+			k.pending[strings.ToLower(arm.ParentOf(id))], queued = arm.ParentOf(id), true
 		}
 	}
 	k.mu.Unlock()
@@ -83,9 +83,9 @@ func (k *kubeSync) run(ctx context.Context) {
 		}
 		k.mu.Lock()
 		ids := k.pending
-		k.pending = map[string]bool{}
+		k.pending = map[string]string{}
 		k.mu.Unlock()
-		for id := range ids {
+		for _, id := range ids {
 			var kc kubesup.Cluster
 			var found bool
 			err := k.srv.View(func(c *arm.Call) error {
