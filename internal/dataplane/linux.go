@@ -421,6 +421,12 @@ type linkCache struct {
 	links map[string]netlink.Link
 }
 
+// linkGone reports whether err says the link does not exist (any more).
+func linkGone(err error) bool {
+	var nf netlink.LinkNotFoundError
+	return errors.As(err, &nf) || errors.Is(err, unix.ENODEV)
+}
+
 func (c *linkCache) get(name string) (netlink.Link, error) {
 	if c.links == nil {
 		ls, err := c.h.nl.LinkList()
@@ -453,12 +459,22 @@ func (c *linkCache) drop(name string) {
 func (k *linuxKernel) apply(name string, h *nsHandle, lc *linkCache, op nsOp) error {
 	switch op.Kind {
 	case opDelLink:
+		// A veth whose peer's namespace was deleted goes with it, but the
+		// kernel tears namespaces down in the background: the link read
+		// back a moment ago may be gone by now. Deleting is idempotent.
 		l, err := lc.get(op.Link.Name)
+		if linkGone(err) {
+			lc.drop(op.Link.Name)
+			return nil
+		}
 		if err != nil {
 			return err
 		}
 		lc.drop(op.Link.Name)
-		return h.nl.LinkDel(l)
+		if err := h.nl.LinkDel(l); err != nil && !linkGone(err) {
+			return err
+		}
+		return nil
 	case opAddLink:
 		l, err := k.addLink(h, lc, op.Link)
 		if err == nil {
