@@ -3,6 +3,7 @@ package arm
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -23,7 +24,9 @@ func (s *Server) serveDelete(w http.ResponseWriter, r *http.Request, c *Call, rt
 			ID       string `json:"id"`
 			Location string `json:"location"`
 		}
-		_ = json.Unmarshal(existing, &doc)
+		if err := json.Unmarshal(existing, &doc); err != nil {
+			return fmt.Errorf("decode stored document %s: %w", Key(rt.path), err)
+		}
 		// A copy: the store's bytes are valid only inside the transaction,
 		// and a synchronous delete answers with them after it.
 		c.ID, c.Existing, location = doc.ID, bytes.Clone(existing), doc.Location
@@ -62,11 +65,14 @@ func (s *Server) deleteResource(c *Call, id, outer string) error {
 	keys := subtreeKeys(c.Tx, KeyOf(id))
 	ids := make([]string, 0, len(keys))
 	for _, k := range keys {
+		// k comes from the scan of this same transaction, so it is present.
 		raw, _ := c.Tx.Get(k)
 		var doc struct {
 			ID string `json:"id"`
 		}
-		_ = json.Unmarshal(raw, &doc)
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			return fmt.Errorf("decode stored document %s: %w", k, err)
+		}
 		if doc.ID == "" {
 			continue
 		}
@@ -75,12 +81,14 @@ func (s *Server) deleteResource(c *Call, id, outer string) error {
 			return err
 		}
 	}
+	// An absent id leaves existing nil, which is what Call.Existing means
+	// for an absent target; the found flag adds nothing.
 	existing, _ := c.Tx.Get(KeyOf(id))
 	existing = append([]byte(nil), existing...)
 	if k, ok := s.reg.Lookup(typeOfID(id)); ok && k.Delete != nil {
 		sub := *c
 		sub.Kind, sub.ID, sub.Parent = k, id, ParentOf(id)
-		sub.Existing, _ = c.Tx.Get(KeyOf(id))
+		sub.Existing = existing
 		if err := k.Delete(&sub); err != nil {
 			return err
 		}
