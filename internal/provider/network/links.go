@@ -2,6 +2,7 @@ package network
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
 	"github.com/aksnet/aksnet/internal/arm"
@@ -21,13 +22,15 @@ const (
 
 // subnetLinks are the links of subnet properties props, to be stored at id;
 // target is the subnet's JSON path in the request ("" for a subnet body).
-func subnetLinks(c *arm.Call, id string, props *armnetwork.SubnetPropertiesFormat, target string) []arm.Link {
+func subnetLinks(c *arm.Call, id string, props *armnetwork.SubnetPropertiesFormat, target string) ([]arm.Link, error) {
 	if props == nil || props.RouteTable == nil && props.NetworkSecurityGroup == nil {
-		return nil // no link: spare the read of the stored subnet
+		return nil, nil // no link: spare the read of the stored subnet
 	}
 	var old armnetwork.Subnet
 	if raw := c.StoredDoc(id); raw != nil {
-		_ = json.Unmarshal(raw, &old)
+		if err := json.Unmarshal(raw, &old); err != nil {
+			return nil, fmt.Errorf("decode stored subnet %s: %w", id, err)
+		}
 	}
 	var oldRT, oldNSG string
 	if old.Properties != nil {
@@ -47,7 +50,7 @@ func subnetLinks(c *arm.Call, id string, props *armnetwork.SubnetPropertiesForma
 		links = append(links, arm.Link{Action: ActionJoinNSG, ID: deref(props.NetworkSecurityGroup.ID), Was: oldNSG,
 			Target: joinTarget(target, "properties.networkSecurityGroup.id")})
 	}
-	return links
+	return links, nil
 }
 
 // nicLinks are the links of network interface n, stored at c.ID: the subnet

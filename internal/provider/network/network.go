@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -98,7 +99,9 @@ func trackedEnvelope(c *arm.Call, loc *string) (string, error) {
 		var old struct {
 			Location string `json:"location"`
 		}
-		_ = json.Unmarshal(c.Existing, &old)
+		if err := json.Unmarshal(c.Existing, &old); err != nil {
+			return "", fmt.Errorf("decode stored %s: %w", c.ID, err)
+		}
 		if old.Location != "" && old.Location != l {
 			return "", azerr.BadRequest("InvalidResourceLocation", "location",
 				"The resource '%s' already exists in location '%s'. A resource with the same name cannot be created in location '%s'.", c.Name, old.Location, l)
@@ -123,7 +126,9 @@ func parseRefID(c *arm.Call, id, target, wantType, owner string) (string, error)
 	var doc struct {
 		ID string `json:"id"`
 	}
-	_ = json.Unmarshal(raw, &doc)
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return "", fmt.Errorf("decode stored %s: %w", id, err)
+	}
 	return doc.ID, nil
 }
 
@@ -160,10 +165,7 @@ func prefixesOf(ss []*string, target string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-func itoa(i int) string {
-	b, _ := json.Marshal(i)
-	return string(b)
-}
+func itoa(i int) string { return strconv.Itoa(i) }
 
 // childDocs decodes the stored children of parent with the given type
 // segment, for rendering them inline; the list is never nil, as ARM prints

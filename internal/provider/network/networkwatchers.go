@@ -2,6 +2,7 @@ package network
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -165,7 +166,10 @@ func targetNIC(c *arm.Call, targetID, nicID string, src netip.Addr) (string, err
 	if raw == nil {
 		return "", azerr.NotFound("NotFound", "targetResourceId", "Resource %s not found.", targetID)
 	}
-	nics := vmNICs(c, raw)
+	nics, err := vmNICs(c, raw)
+	if err != nil {
+		return "", fmt.Errorf("resource %s: %w", targetID, err)
+	}
 	if len(nics) == 0 {
 		return "", azerr.BadRequest("InvalidParameter", "targetResourceId", "Resource %s has no network interface.", targetID)
 	}
@@ -190,7 +194,7 @@ func targetNIC(c *arm.Call, targetID, nicID string, src netip.Addr) (string, err
 // vmNICs lists the NICs of a stored virtual machine document: those its
 // network profile names, else those that refer to it, else those that name
 // it as their virtual machine.
-func vmNICs(c *arm.Call, raw []byte) []string {
+func vmNICs(c *arm.Call, raw []byte) ([]string, error) {
 	var vm struct {
 		ID         string `json:"id"`
 		Properties struct {
@@ -201,7 +205,9 @@ func vmNICs(c *arm.Call, raw []byte) []string {
 			} `json:"networkProfile"`
 		} `json:"properties"`
 	}
-	_ = json.Unmarshal(raw, &vm)
+	if err := json.Unmarshal(raw, &vm); err != nil {
+		return nil, fmt.Errorf("decode stored document: %w", err)
+	}
 	var nics []string
 	for _, n := range vm.Properties.NetworkProfile.NetworkInterfaces {
 		if n.ID != "" {
@@ -209,11 +215,12 @@ func vmNICs(c *arm.Call, raw []byte) []string {
 		}
 	}
 	if len(nics) > 0 {
-		return nics
+		return nics, nil
 	}
 	if nics = refsOfType(c, vm.ID, TypeNetworkInterface); len(nics) > 0 {
-		return nics
+		return nics, nil
 	}
+	var scanErr error
 	c.ScanType(TypeNetworkInterface, arm.SubscriptionID(c.Parsed.Subscription)+"/", func(id string, raw []byte) bool {
 		var n struct {
 			Properties struct {
@@ -222,10 +229,17 @@ func vmNICs(c *arm.Call, raw []byte) []string {
 				} `json:"virtualMachine"`
 			} `json:"properties"`
 		}
-		if json.Unmarshal(raw, &n) == nil && n.Properties.VirtualMachine != nil && strings.EqualFold(n.Properties.VirtualMachine.ID, vm.ID) {
+		if err := json.Unmarshal(raw, &n); err != nil {
+			scanErr = fmt.Errorf("decode stored network interface %s: %w", id, err)
+			return false
+		}
+		if n.Properties.VirtualMachine != nil && strings.EqualFold(n.Properties.VirtualMachine.ID, vm.ID) {
 			nics = append(nics, id)
 		}
 		return true
 	})
-	return nics
+	if scanErr != nil {
+		return nil, scanErr
+	}
+	return nics, nil
 }

@@ -47,7 +47,11 @@ func (p *Provider) putSubnet(c *arm.Call) ([]byte, error) {
 	if err := c.Decode(&s); err != nil {
 		return nil, err
 	}
-	if err := c.AuthorizeLinked(subnetLinks(c, c.ID, s.Properties, "")...); err != nil {
+	links, err := subnetLinks(c, c.ID, s.Properties, "")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.AuthorizeLinked(links...); err != nil {
 		return nil, err
 	}
 	vnetID := c.Parent
@@ -133,7 +137,12 @@ func (p *Provider) writeSubnet(c *arm.Call, vnetName, id string, s *armnetwork.S
 	var old armnetwork.Subnet
 	existing := c.StoredDoc(id)
 	if existing != nil {
-		_ = json.Unmarshal(existing, &old)
+		if err := json.Unmarshal(existing, &old); err != nil {
+			return fmt.Errorf("decode stored subnet %s: %w", id, err)
+		}
+		if old.ID == nil {
+			return fmt.Errorf("stored subnet %s has no id", id)
+		}
 		id = *old.ID
 		if err := checkSubnetInUseChange(c, &old, pref, rtID, target); err != nil {
 			return err

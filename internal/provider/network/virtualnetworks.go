@@ -117,7 +117,11 @@ func authorizeSubnetLinks(c *arm.Call, props *armnetwork.VirtualNetworkPropertie
 	var links []arm.Link
 	for i, s := range props.Subnets {
 		if s != nil && s.Name != nil && *s.Name != "" {
-			links = append(links, subnetLinks(c, c.ID+"/subnets/"+*s.Name, s.Properties, subnetList.path+"["+itoa(i)+"]")...)
+			l, err := subnetLinks(c, c.ID+"/subnets/"+*s.Name, s.Properties, subnetList.path+"["+itoa(i)+"]")
+			if err != nil {
+				return err
+			}
+			links = append(links, l...)
 		}
 	}
 	return c.AuthorizeLinked(links...)
