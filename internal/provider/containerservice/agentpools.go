@@ -79,7 +79,9 @@ func (p *Provider) putAgentPool(c *arm.Call) ([]byte, error) {
 	if _, err := p.reconcile(c, st, time.Now()); err != nil {
 		return nil, err
 	}
-	saveState(c.Tx, st)
+	if err := saveState(c.Tx, st); err != nil {
+		return nil, err
+	}
 	c.AfterCommit(func() { p.ctrl.enqueue(clusterID) })
 	if _, err := p.renderCluster(c, st, nil); err != nil {
 		return nil, err
@@ -143,9 +145,14 @@ func (p *Provider) addPool(c *arm.Call, st *clusterState, props *armcontainerser
 		c.SetRefs(st.ClusterID, st.SubnetIDs...)
 	}
 	// Record the request's profile so the rendered pool keeps its fields.
-	raw, _ := json.Marshal(props)
+	raw, err := json.Marshal(props)
+	if err != nil {
+		return fmt.Errorf("encode agent pool %s: %w", c.ID, err)
+	}
 	var prof2 armcontainerservice.ManagedClusterAgentPoolProfile
-	_ = json.Unmarshal(raw, &prof2)
+	if err := json.Unmarshal(raw, &prof2); err != nil {
+		return fmt.Errorf("agent pool %s as a cluster profile: %w", c.ID, err)
+	}
 	prof2.Name = to.Ptr(c.Name)
 	old.Properties.AgentPoolProfiles = append(old.Properties.AgentPoolProfiles, &prof2)
 	return c.Save(st.ClusterID, old)
@@ -237,7 +244,9 @@ func (p *Provider) deleteAgentPool(c *arm.Call) error {
 	if _, err := p.reconcile(c, st, time.Now()); err != nil {
 		return err
 	}
-	saveState(c.Tx, st)
+	if err := saveState(c.Tx, st); err != nil {
+		return err
+	}
 	_, err := p.renderCluster(c, st, &mc)
 	return err
 }

@@ -262,7 +262,9 @@ func (k *controller) reconcileOne(ctx context.Context, id string) error {
 		if err != nil || !changed {
 			return err
 		}
-		saveState(c.Tx, st)
+		if err := saveState(c.Tx, st); err != nil {
+			return err
+		}
 		_, err = k.p.renderCluster(c, st, nil)
 		return err
 	})

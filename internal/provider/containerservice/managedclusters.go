@@ -354,7 +354,9 @@ func (p *Provider) createCluster(c *arm.Call, mc *armcontainerservice.ManagedClu
 	if _, err := p.reconcile(c, st, time.Now()); err != nil {
 		return nil, err
 	}
-	saveState(c.Tx, st)
+	if err := saveState(c.Tx, st); err != nil {
+		return nil, err
+	}
 	c.AfterCommit(func() { p.ctrl.enqueue(c.ID) })
 	return p.renderCluster(c, st, mc)
 }

@@ -1,7 +1,7 @@
 package containerservice
 
 import (
-	"encoding/json"
+	"fmt"
 	"net/netip"
 	"strings"
 	"time"
@@ -83,9 +83,12 @@ func loadState(r store.Reader, clusterID string) (*clusterState, bool) {
 	return store.GetJSON[clusterState](r, stateKey(clusterID))
 }
 
-func saveState(tx store.Tx, st *clusterState) {
-	raw, _ := json.Marshal(st)
-	tx.Put(stateKey(st.ClusterID), raw)
+// saveState stores st at its cluster's state key.
+func saveState(tx store.Tx, st *clusterState) error {
+	if err := store.PutJSON(tx, stateKey(st.ClusterID), st); err != nil {
+		return fmt.Errorf("cluster %s: %w", st.ClusterID, err)
+	}
+	return nil
 }
 
 func (st *clusterState) pool(name string) *poolState {
