@@ -141,14 +141,20 @@ func roleDefinitionKind() *arm.Kind {
 			var out [][]byte
 			for _, d := range rbac.BuiltIns() {
 				if f.Matches(d) {
-					raw, _ := json.Marshal(docOf(d, c.Parsed.Subscription))
+					raw, err := json.Marshal(docOf(d, c.Parsed.Subscription))
+					if err != nil {
+						return nil, fmt.Errorf("encode built-in role %s: %w", d.RoleName, err)
+					}
 					out = append(out, raw)
 				}
 			}
 			scope := readScope(c)
 			for _, doc := range customRoles(c.R) {
 				if d := defOf(doc); f.Matches(d) && d.VisibleAt(scope) {
-					raw, _ := json.Marshal(doc)
+					raw, err := json.Marshal(doc)
+					if err != nil {
+						return nil, fmt.Errorf("encode role definition %s: %w", doc.ID, err)
+					}
 					out = append(out, raw)
 				}
 			}
