@@ -28,12 +28,14 @@ func bootstrapWith(ctx context.Context, srv *arm.Server, dir string, register fu
 	credPath := filepath.Join(dir, statedir.CredentialsFile)
 	var creds statedir.Credentials
 	var stored []byte
-	_ = srv.Store().View(func(r store.Reader) error {
+	if err := srv.Store().View(func(r store.Reader) error {
 		if raw, ok := r.Get(bootstrapKey); ok {
 			stored = append([]byte(nil), raw...)
 		}
 		return nil
-	})
+	}); err != nil {
+		return nil, fmt.Errorf("bootstrap: read stored ids: %w", err)
+	}
 	if stored != nil {
 		if err := json.Unmarshal(stored, &creds); err != nil {
 			return nil, fmt.Errorf("bootstrap: decode stored ids: %w", err)
@@ -79,9 +81,7 @@ func bootstrapWith(ctx context.Context, srv *arm.Server, dir string, register fu
 		// the credentials file alone.
 		ids := creds
 		ids.Password = ""
-		raw, _ := json.Marshal(ids)
-		c.Tx.Put(bootstrapKey, raw)
-		return nil
+		return store.PutJSON(c.Tx, bootstrapKey, ids)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bootstrap: %w", err)
