@@ -126,13 +126,20 @@ func Setup(ctx context.Context, o Options) (*Env, error) {
 		}
 	}
 	cloudPath := filepath.Join(configDir, "aksnet-cloud.json")
-	if err := os.WriteFile(cloudPath, cloudConfig(o.Endpoint), 0o600); err != nil {
+	cloud, err := cloudConfig(o.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(cloudPath, cloud, 0o600); err != nil {
 		return nil, err
 	}
 	if err := configure(ctx, azPath, env.Apply(o.Env), cloudPath, o); err != nil {
 		return nil, err
 	}
-	raw, _ := json.Marshal(want)
+	raw, err := json.Marshal(want)
+	if err != nil {
+		return nil, fmt.Errorf("encode configuration marker: %w", err)
+	}
 	if err := os.WriteFile(markerPath, raw, 0o600); err != nil {
 		return nil, err
 	}
@@ -163,7 +170,7 @@ func markerMatches(path string, want marker) bool {
 
 // cloudConfig is the cloud definition az registers for the endpoint: every
 // ARM and identity endpoint at aksnet, the ADFS authority under /adfs.
-func cloudConfig(endpoint string) []byte {
+func cloudConfig(endpoint string) ([]byte, error) {
 	base := strings.TrimRight(endpoint, "/")
 	cloud := map[string]any{
 		"endpoints": map[string]string{
@@ -177,8 +184,11 @@ func cloudConfig(endpoint string) []byte {
 		"suffixes": map[string]string{"storageEndpoint": "core.windows.net", "keyvaultDns": ".vault.azure.net", "acrLoginServerEndpoint": ".azurecr.io"},
 		"profile":  "latest",
 	}
-	cloudJSON, _ := json.MarshalIndent(cloud, "", "  ")
-	return cloudJSON
+	cloudJSON, err := json.MarshalIndent(cloud, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode cloud definition: %w", err)
+	}
+	return cloudJSON, nil
 }
 
 // configure runs the az commands that set up its configuration: quiet

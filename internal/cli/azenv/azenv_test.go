@@ -13,7 +13,11 @@ func TestCloudConfig(t *testing.T) {
 			Endpoints map[string]string `json:"endpoints"`
 			Profile   string            `json:"profile"`
 		}
-		if err := json.Unmarshal(cloudConfig(endpoint), &cloud); err != nil {
+		raw, err := cloudConfig(endpoint)
+		if err != nil {
+			t.Fatalf("cloudConfig(%q): %v", endpoint, err)
+		}
+		if err := json.Unmarshal(raw, &cloud); err != nil {
 			t.Fatalf("cloudConfig(%q) is not JSON: %v", endpoint, err)
 		}
 		if got := cloud.Endpoints["resourceManager"]; got != "https://localhost:8443/" {

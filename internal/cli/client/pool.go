@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/aksnet/aksnet/internal/cli/output"
@@ -112,10 +113,7 @@ func (c *Client) ScaledPool(path string, count int) (map[string]any, error) {
 	return pool, nil
 }
 
-func jsonInt(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
-}
+func jsonInt(n int) string { return strconv.Itoa(n) }
 
 // enum is az's get_enum_type (see flags.Enum).
 func enum(prog, option, value string, choices []string) (string, error) {

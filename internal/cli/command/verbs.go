@@ -65,7 +65,10 @@ func (e *Env) List(path, api string) error {
 	if err != nil {
 		return err
 	}
-	raw, _ := json.Marshal(items)
+	raw, err := json.Marshal(items)
+	if err != nil {
+		return fmt.Errorf("encode the items of %s: %w", path, err)
+	}
 	return e.Print(raw)
 }
 

@@ -152,8 +152,14 @@ func printAnswer(e *command.Env, raw []byte, ver *verification) error {
 		return fmt.Errorf("decode response: %w", err)
 	}
 	if o, ok := v.(*output.Object); ok && ver != nil {
-		vraw, _ := json.Marshal(ver)
-		vv, _ := output.Decode(vraw)
+		vraw, err := json.Marshal(ver)
+		if err != nil {
+			return fmt.Errorf("encode verification: %w", err)
+		}
+		vv, err := output.Decode(vraw)
+		if err != nil {
+			return fmt.Errorf("decode verification: %w", err)
+		}
 		o.Set("verification", vv)
 	}
 	return e.PrintValue(v)

@@ -142,7 +142,10 @@ func nsgRuleListCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		if rules == nil {
 			rules = []json.RawMessage{}
 		}
-		raw, _ := json.Marshal(rules)
+		raw, err := json.Marshal(rules)
+		if err != nil {
+			return fmt.Errorf("encode rules: %w", err)
+		}
 		return e.Print(raw)
 	})
 }

@@ -117,7 +117,9 @@ func watcherTarget(e *command.Env, rg, vm string) (id, location string, err erro
 				ID       string `json:"id"`
 				Location string `json:"location"`
 			}
-			_ = json.Unmarshal(r.Body, &doc)
+			if err := json.Unmarshal(r.Body, &doc); err != nil {
+				return "", "", fmt.Errorf("decode %s: %w", c, err)
+			}
 			return doc.ID, doc.Location, nil
 		}
 		if firstErr == nil {
@@ -141,7 +143,10 @@ func watcherTarget(e *command.Env, rg, vm string) (id, location string, err erro
 				Name     string `json:"name"`
 				Location string `json:"location"`
 			}
-			if json.Unmarshal(it, &doc) == nil && strings.EqualFold(doc.Name, vm) {
+			if err := json.Unmarshal(it, &doc); err != nil {
+				return "", "", fmt.Errorf("decode a network interface of the list: %w", err)
+			}
+			if strings.EqualFold(doc.Name, vm) {
 				found = append(found, doc.ID)
 				loc = doc.Location
 			}
