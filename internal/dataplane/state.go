@@ -2,13 +2,13 @@ package dataplane
 
 import (
 	"cmp"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"maps"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -252,24 +252,23 @@ func (w World) String() string {
 	return b.String()
 }
 
-// fingerprint identifies s's content: two states with the same fingerprint
-// converge a namespace to the same kernel objects. Lists are compared in
-// canonical order; the nftables table by its own fingerprint.
+// fingerprint identifies s's content within this process: two states with
+// the same fingerprint converge a namespace to the same kernel objects.
+// Lists are compared in canonical order. It streams s's JSON into a fast
+// non-cryptographic hash: it runs for every namespace on every pass, and
+// collisions only matter against the state last converged.
 func (s *NSState) fingerprint() string {
 	c := s.clone()
 	c.sortState()
-	nft := c.NFT
-	c.NFT = nil
-	b, err := json.Marshal(c)
-	if err != nil {
+	var h maphash.Hash
+	h.SetSeed(fingerprintSeed)
+	if err := json.NewEncoder(&h).Encode(c); err != nil {
 		// Every field is plain data; a failure would be a bug, and an
 		// empty fingerprint makes the namespace always converge.
 		return ""
 	}
-	h := sha256.New()
-	h.Write(b)
-	if nft != nil {
-		h.Write([]byte(nft.Fingerprint()))
-	}
-	return hex.EncodeToString(h.Sum(nil))
+	return strconv.FormatUint(h.Sum64(), 16)
 }
+
+// fingerprintSeed keys fingerprint for the process's lifetime.
+var fingerprintSeed = maphash.MakeSeed()

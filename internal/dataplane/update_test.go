@@ -2,6 +2,7 @@ package dataplane
 
 import (
 	"context"
+	"net/netip"
 	"slices"
 	"testing"
 )
@@ -94,4 +95,37 @@ func TestUpdate_Incremental(t *testing.T) {
 		t.Errorf("a route deleted by hand was not repaired within %d Updates", spread+1)
 	}
 	t.Logf("route drift repaired after %d Updates", repaired)
+}
+
+// TestFingerprint: every part of a namespace's state is in its
+// fingerprint, and list order is not.
+func TestFingerprint(t *testing.T) {
+	base := func() *NSState {
+		return &NSState{Level: levelNode, Sysctls: map[string]string{sysForward: "1"},
+			Links:      []Link{{Name: "a", Kind: KindVeth}, {Name: "b", Kind: KindBridge}},
+			Routes:     []Route{{Table: MainTable, Dst: mp("10.0.0.0/8"), Type: RouteUnicast, Dev: "a"}},
+			NFT:        &Ruleset{Chains: []*Chain{{Name: "c", Rules: []NFRule{{Match: []Match{saddr(mp("10.0.0.0/8"))}, Action: Action{Verdict: VDrop}}}}}},
+			Workloads:  []Workload{{Kind: WorkDNS, Port: DNSPort, Zone: map[string]netip.Addr{"a.": ma("10.0.0.1")}}},
+			ResolvConf: "nameserver 10.0.0.10\n"}
+	}
+	fp := base().fingerprint()
+	reordered := base()
+	reordered.Links[0], reordered.Links[1] = reordered.Links[1], reordered.Links[0]
+	if reordered.fingerprint() != fp {
+		t.Error("link order changes the fingerprint")
+	}
+	for name, change := range map[string]func(s *NSState){
+		"sysctl":      func(s *NSState) { s.Sysctls[sysForward] = "0" },
+		"link":        func(s *NSState) { s.Links[0].MTU = 1400 },
+		"route":       func(s *NSState) { s.Routes[0].Dst = mp("10.1.0.0/16") },
+		"nft rule":    func(s *NSState) { s.NFT.Chains[0].Rules[0].Action.Verdict = VAccept },
+		"dns zone":    func(s *NSState) { s.Workloads[0].Zone["b."] = ma("10.0.0.2") },
+		"resolv.conf": func(s *NSState) { s.ResolvConf = "" },
+	} {
+		s := base()
+		change(s)
+		if s.fingerprint() == fp {
+			t.Errorf("a %s change keeps the fingerprint", name)
+		}
+	}
 }
