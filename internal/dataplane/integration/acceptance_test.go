@@ -251,7 +251,10 @@ func TestIntegrationDriftRestartCleanup(t *testing.T) {
 	must(t, deleteNetns(names.Pod(c.id, "pod-b")))
 	must(t, deleteFabricRoute(names.VNet(strings.TrimSuffix(c.subnet, "/subnets/myAKSSubnet")), c.nodes[1].podCIDR))
 	start := time.Now()
-	eventually(t, 2*time.Second, "drift repaired", func() error {
+	// The namespace comes back at the next pass; the fabric's route with
+	// the resync share that reaches the fabric's namespace, within one
+	// pass a second × dataplane.Options.ResyncSpread (30) at the most.
+	eventually(t, 35*time.Second, "drift repaired", func() error {
 		// Unbinding does not end the namespace while pod-b's echo holds
 		// it: the echo can still answer before the repair, so the
 		// repair is the namespace bound again.
