@@ -2,17 +2,14 @@ package controlplane
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
 	"github.com/aksnet/aksnet/internal/arm"
 	"github.com/aksnet/aksnet/internal/dataplane"
-	"github.com/aksnet/aksnet/internal/fabric"
 	"github.com/aksnet/aksnet/internal/provider/containerservice"
 	"github.com/aksnet/aksnet/internal/provider/network"
 )
@@ -208,18 +205,9 @@ func buildDesired(c *arm.Call) dataplane.Desired {
 	var d dataplane.Desired
 	vnets := map[string]int{}
 	subnets := map[string]bool{}
-	// The subnets (and their VNets' prefixes) are looked up once per pass,
-	// not once per node: a pool's nodes all share one subnet.
-	lookups := map[string]subnetLookup{}
-	lookupSubnet := func(id string) (network.SubnetInfo, error) {
-		k := strings.ToLower(id)
-		l, ok := lookups[k]
-		if !ok {
-			l.info, l.err = network.LookupSubnet(c, id, "")
-			lookups[k] = l
-		}
-		return l.info, l.err
-	}
+	// The network provider's routing model, memoised per subnet: a pool's
+	// nodes share one subnet, whose routes are worked out once a pass.
+	routing := network.NewRouting(c)
 	for _, id := range ids {
 		info, ok := containerservice.Lookup(c.R, id)
 		if !ok || len(info.Nodes) == 0 {
@@ -229,10 +217,11 @@ func buildDesired(c *arm.Call) dataplane.Desired {
 			PublicIP: containerservice.OutboundIP(c, info.ID)}
 		nodes := map[string]dataplane.Node{}
 		for _, n := range info.Nodes {
-			sn, err := lookupSubnet(n.SubnetID)
-			if err != nil || !n.IP.IsValid() || !n.PodCIDR.IsValid() {
+			nic, err := routing.NIC(n.NICID, "")
+			if err != nil || !n.PodCIDR.IsValid() {
 				continue
 			}
+			sn := nic.Subnet
 			vi, ok := vnets[strings.ToLower(sn.VNetID)]
 			if !ok {
 				vi = len(d.VNets)
@@ -242,12 +231,11 @@ func buildDesired(c *arm.Call) dataplane.Desired {
 			v := &d.VNets[vi]
 			if !subnets[strings.ToLower(sn.ID)] {
 				subnets[strings.ToLower(sn.ID)] = true
-				v.Subnets = append(v.Subnets, dataplane.Subnet{ID: sn.ID, Prefix: sn.Prefix, Routes: effectiveRoutes(c, sn), NSG: nsgOf(c, sn.NSGID)})
+				v.Subnets = append(v.Subnets, dataplane.Subnet{ID: sn.ID, Prefix: sn.Prefix, Routes: nic.Routes, NSG: nsgOf(c, sn.NSGID)})
 			}
-			fwd, nsgID := nicOf(c, n.NICID)
-			v.NICs = append(v.NICs, dataplane.NIC{ID: n.NICID, Subnet: sn.ID, IP: n.IP, IPForwarding: fwd, NSG: nsgOf(c, nsgID)})
+			v.NICs = append(v.NICs, dataplane.NIC{ID: n.NICID, Subnet: sn.ID, IP: nic.IP, IPForwarding: nic.IPForwarding, NSG: nsgOf(c, nic.NSGID)})
 			cl.VNet = sn.VNetID
-			node := dataplane.Node{Name: n.Name, NIC: n.NICID, IP: n.IP, PodCIDR: n.PodCIDR, Gateway: sn.Prefix.Masked().Addr().Next()}
+			node := dataplane.Node{Name: n.Name, NIC: n.NICID, IP: nic.IP, PodCIDR: n.PodCIDR, Gateway: sn.Prefix.Masked().Addr().Next()}
 			cl.Nodes = append(cl.Nodes, node)
 			nodes[n.Name] = node
 		}
@@ -289,61 +277,10 @@ func clusterServices(c *arm.Call, info containerservice.ClusterInfo) []dataplane
 	return services
 }
 
-// subnetLookup is one subnet's network.LookupSubnet answer.
-type subnetLookup struct {
-	info network.SubnetInfo
-	err  error
-}
-
-// effectiveRoutes is the subnet's effective route table: system routes and
-// the UDRs of its route table.
-func effectiveRoutes(c *arm.Call, sn network.SubnetInfo) []fabric.Route {
-	var udrs []fabric.Route
-	if sn.RouteTableID != "" {
-		if rt, ok := network.LookupRouteTable(c, sn.RouteTableID); ok {
-			for _, r := range rt.Routes {
-				if !r.AddressPrefix.IsValid() {
-					continue
-				}
-				udrs = append(udrs, fabric.Route{Name: r.Name, Source: fabric.SourceUser, Prefix: r.AddressPrefix,
-					NextHopType: nextHopType(r.NextHopType), NextHopIP: r.NextHopIP, RouteTableID: rt.ID})
-			}
-		}
-	}
-	return fabric.EffectiveRoutes(sn.VNetPrefixes, udrs)
-}
-
-func nextHopType(s string) fabric.NextHopType {
-	for _, t := range []fabric.NextHopType{fabric.VirtualAppliance, fabric.VnetLocal, fabric.Internet, fabric.VirtualNetworkGateway, fabric.None} {
-		if strings.EqualFold(s, string(t)) {
-			return t
-		}
-	}
-	return fabric.None
-}
-
+// nsgOf is NSG id in the data plane's model, nil when there is none.
 func nsgOf(c *arm.Call, id string) *dataplane.NSG {
 	if id == "" || !c.Exists(id) {
 		return nil
 	}
 	return &dataplane.NSG{ID: id, Rules: network.NSGRules(c, id)}
-}
-
-// nicOf reads a NIC's IP forwarding flag and NSG.
-func nicOf(c *arm.Call, id string) (ipForwarding bool, nsgID string) {
-	raw := c.StoredDoc(id)
-	if raw == nil {
-		return false, ""
-	}
-	var n armnetwork.Interface
-	if json.Unmarshal(raw, &n) != nil || n.Properties == nil {
-		return false, ""
-	}
-	if n.Properties.EnableIPForwarding != nil {
-		ipForwarding = *n.Properties.EnableIPForwarding
-	}
-	if g := n.Properties.NetworkSecurityGroup; g != nil && g.ID != nil {
-		nsgID = *g.ID
-	}
-	return ipForwarding, nsgID
 }
