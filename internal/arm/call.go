@@ -117,6 +117,8 @@ func (c *Call) AfterCommit(fn func()) { c.after = append(c.after, fn) }
 // NewETag returns a fresh ETag value, quoted as ARM sends it.
 func NewETag() string {
 	var b [16]byte
+	// crypto/rand.Read never returns an error: it crashes the program
+	// instead (Go 1.24 and later).
 	_, _ = rand.Read(b[:])
 	return `W/"` + formatUUID(b) + `"`
 }
@@ -124,6 +126,8 @@ func NewETag() string {
 // NewUUID returns a random RFC 4122 version 4 UUID.
 func NewUUID() string {
 	var b [16]byte
+	// crypto/rand.Read never returns an error: it crashes the program
+	// instead (Go 1.24 and later).
 	_, _ = rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80

@@ -34,7 +34,9 @@ func (s *Server) serveDelete(w http.ResponseWriter, r *http.Request, c *Call, rt
 			return err
 		}
 		if !c.Kind.SyncDelete {
-			c.putOperation(NewUUID(), location, StatusSucceeded, nil)
+			if err := c.putOperation(NewUUID(), location, StatusSucceeded, nil); err != nil {
+				return err
+			}
 		}
 		deleted = true
 		return nil

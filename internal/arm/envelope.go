@@ -34,6 +34,8 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="`+externalBase(r)+`/adfs", error="invalid_token"`)
 	}
+	// An azerr.Error is strings and a list of azerr.Errors: it always
+	// encodes.
 	body, _ := json.Marshal(envelope{Error: e})
 	w.Header().Set("x-ms-failure-cause", "gateway")
 	writeBody(w, status, body)

@@ -82,6 +82,7 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, items [][]byt
 		q := r.URL.Query()
 		q.Set("$skiptoken", base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(end))))
 		link := externalBase(r) + r.URL.Path + "?" + q.Encode()
+		// A string always encodes.
 		lb, _ := json.Marshal(link)
 		buf.WriteString(`,"nextLink":`)
 		buf.Write(lb)

@@ -46,14 +46,15 @@ func opKey(name string) string { return "o/" + strings.ToLower(name) }
 // StartOperation records a new in-progress operation on the call's target and
 // makes the response carry its Azure-AsyncOperation and Location headers. It
 // returns the operation's name, which controllers pass to FinishOperation.
-func (c *Call) StartOperation(location string) string {
+func (c *Call) StartOperation(location string) (string, error) {
 	name := NewUUID()
-	c.putOperation(name, location, StatusInProgress, nil)
-	c.operationID = name
-	return name
+	if err := c.putOperation(name, location, StatusInProgress, nil); err != nil {
+		return "", err
+	}
+	return name, nil
 }
 
-func (c *Call) putOperation(name, location, status string, opErr *azerr.Error) {
+func (c *Call) putOperation(name, location, status string, opErr *azerr.Error) error {
 	if location == "" {
 		location = "global"
 	}
@@ -76,9 +77,13 @@ func (c *Call) putOperation(name, location, status string, opErr *azerr.Error) {
 	if status != StatusInProgress {
 		op.EndTime = &now
 	}
-	raw, _ := json.Marshal(op)
+	raw, err := json.Marshal(op)
+	if err != nil {
+		return fmt.Errorf("encode operation %s: %w", name, err)
+	}
 	c.Tx.Put(opKey(name), raw)
 	c.operationID = name
+	return nil
 }
 
 // FinishOperation marks operation name as Succeeded (err nil) or Failed.
@@ -117,7 +122,10 @@ func endOperation(tx store.Tx, name string, set func(op *storedOperation)) error
 	now := time.Now().UTC()
 	op.EndTime = &now
 	set(&op)
-	out, _ := json.Marshal(op)
+	out, err := json.Marshal(op)
+	if err != nil {
+		return fmt.Errorf("encode operation %s: %w", name, err)
+	}
 	tx.Put(opKey(name), out)
 	return nil
 }

@@ -63,11 +63,17 @@ func patchTags(c *Call) ([]byte, error) {
 		return nil, fmt.Errorf("decode stored %s: %w", c.ID, err)
 	}
 	if req.Tags != nil {
-		t, _ := json.Marshal(*req.Tags)
+		t, err := json.Marshal(*req.Tags)
+		if err != nil {
+			return nil, fmt.Errorf("encode tags of %s: %w", c.ID, err)
+		}
 		doc["tags"] = t
 	}
 	if _, ok := doc["etag"]; ok {
-		e, _ := json.Marshal(NewETag())
+		e, err := json.Marshal(NewETag())
+		if err != nil {
+			return nil, fmt.Errorf("encode etag of %s: %w", c.ID, err)
+		}
 		doc["etag"] = e
 	}
 	return json.Marshal(doc)

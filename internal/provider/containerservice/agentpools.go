@@ -74,7 +74,11 @@ func (p *Provider) putAgentPool(c *arm.Call) ([]byte, error) {
 		return nil, err
 	}
 	if st.Operation == "" {
-		st.Operation, st.OperationKind = c.StartOperation(st.Location), "Updating"
+		op, err := c.StartOperation(st.Location)
+		if err != nil {
+			return nil, err
+		}
+		st.Operation, st.OperationKind = op, "Updating"
 	}
 	if _, err := p.reconcile(c, st, time.Now()); err != nil {
 		return nil, err

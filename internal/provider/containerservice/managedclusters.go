@@ -349,7 +349,11 @@ func (p *Provider) createCluster(c *arm.Call, mc *armcontainerservice.ManagedClu
 	}
 	st.PermissionsOK = userAssigned || req.managedVNet
 	st.PermissionDeadline = time.Now().Add(p.opts.PermissionWait)
-	st.Operation, st.OperationKind = c.StartOperation(loc), "Creating"
+	op, err := c.StartOperation(loc)
+	if err != nil {
+		return nil, err
+	}
+	st.Operation, st.OperationKind = op, "Creating"
 	p.fillDefaults(c, mc, req.prof, loc, st)
 	if _, err := p.reconcile(c, st, time.Now()); err != nil {
 		return nil, err

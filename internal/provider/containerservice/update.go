@@ -63,8 +63,11 @@ func (p *Provider) updateCluster(c *arm.Call, mc *armcontainerservice.ManagedClu
 	// Keep the stored document, taking the request's tags.
 	old.Tags = mc.Tags
 	if st.Operation == "" {
-		st.Operation = c.StartOperation(st.Location)
-		st.OperationKind = "Updating"
+		op, err := c.StartOperation(st.Location)
+		if err != nil {
+			return nil, err
+		}
+		st.Operation, st.OperationKind = op, "Updating"
 	}
 	if _, err := p.reconcile(c, st, time.Now()); err != nil {
 		return nil, err
@@ -111,8 +114,11 @@ func (p *Provider) scale(c *arm.Call, st *clusterState, counts map[string]int, t
 			return err
 		}
 	}
-	st.Operation = c.StartOperation(st.Location)
-	st.OperationKind = "Scaling"
+	op, err := c.StartOperation(st.Location)
+	if err != nil {
+		return err
+	}
+	st.Operation, st.OperationKind = op, "Scaling"
 	return nil
 }
 
