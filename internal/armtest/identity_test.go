@@ -173,6 +173,21 @@ func TestGraph_ApplicationsAndServicePrincipals(t *testing.T) {
 	if r.Status != http.StatusBadRequest {
 		t.Errorf("malformed JSON: %d %s", r.Status, r.Body)
 	}
+	// JSON of the wrong shape is refused too, not read as an empty request
+	// (an addPassword would add a nameless secret).
+	for path, body := range map[string]string{
+		"/v1.0/applications/" + app.ID + "/removePassword": `{"keyId": 5}`,
+		"/v1.0/applications/" + app.ID + "/addPassword":    `{"passwordCredential": 7}`,
+		"/v1.0/applications/" + app.ID:                     `{"displayName": ["x"]}`,
+	} {
+		method := http.MethodPost
+		if !strings.Contains(path, "Password") {
+			method = http.MethodPatch
+		}
+		if r := h.Do(method, path, body); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "Unable to read JSON request payload") {
+			t.Errorf("%s %s %s: %d %s", method, path, body, r.Status, r.Body)
+		}
+	}
 
 	// Deleting the application removes its principal.
 	if r := h.Do(http.MethodDelete, "/v1.0/applications/"+app.ID, nil); r.Status != http.StatusNoContent {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
@@ -124,6 +125,7 @@ type call struct {
 // fail writes Graph's error envelope with status, code and message. Graph
 // puts the time (without zone) and the request ids in innerError.
 func (c *call) fail(status int, code, format string, args ...any) {
+	// Maps of strings always encode.
 	body, _ := json.Marshal(map[string]any{"error": map[string]any{
 		"code":    code,
 		"message": fmt.Sprintf(format, args...),
@@ -138,6 +140,20 @@ func (c *call) fail(status int, code, format string, args ...any) {
 	_, _ = c.w.Write(body)
 }
 
+// decode reads the request body, valid JSON already, into v; an empty body
+// leaves v zero. A body of another shape than v answers Graph's 400 and
+// reports false.
+func (c *call) decode(v any) bool {
+	if len(c.body) == 0 {
+		return true
+	}
+	if err := json.Unmarshal(c.body, v); err != nil {
+		c.fail(http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload.")
+		return false
+	}
+	return true
+}
+
 // failWith writes err: an *azerr.Error as itself, anything else as a 500
 // that names what could not be done (the cause stays on the server).
 func (c *call) failWith(err error, what string) {
@@ -149,7 +165,12 @@ func (c *call) failWith(err error, what string) {
 }
 
 func (c *call) write(status int, v any) {
-	body, _ := json.Marshal(v)
+	body, err := json.Marshal(v)
+	if err != nil {
+		slog.Error("graph: encode the answer", "requestId", c.requestID, "err", err)
+		c.fail(http.StatusInternalServerError, "InternalServerError", "The answer could not be encoded.")
+		return
+	}
 	c.w.Header().Set("Content-Type", "application/json;odata.metadata=minimal")
 	c.w.WriteHeader(status)
 	_, _ = c.w.Write(body)
@@ -307,7 +328,9 @@ func (g *Graph) createSP(c *call, _ []string) {
 	var req struct {
 		AppID string `json:"appId"`
 	}
-	_ = json.Unmarshal(c.body, &req)
+	if !c.decode(&req) {
+		return
+	}
 	var out *identity.Principal
 	g.change(c, "The service principal", func(tx store.Tx) error {
 		app, ok := ApplicationByAppID(tx, req.AppID)
@@ -462,7 +485,9 @@ func (g *Graph) createApp(c *call, _ []string) {
 	var req struct {
 		DisplayName string `json:"displayName"`
 	}
-	_ = json.Unmarshal(c.body, &req)
+	if !c.decode(&req) {
+		return
+	}
 	if strings.TrimSpace(req.DisplayName) == "" {
 		c.fail(http.StatusBadRequest, "Request_BadRequest", "Property 'displayName' is required.")
 		return
@@ -490,7 +515,9 @@ func (g *Graph) patchApp(c *call, rest []string) {
 	var req struct {
 		DisplayName *string `json:"displayName"`
 	}
-	_ = json.Unmarshal(c.body, &req)
+	if !c.decode(&req) {
+		return
+	}
 	if req.DisplayName != nil && strings.TrimSpace(*req.DisplayName) == "" {
 		c.fail(http.StatusBadRequest, "Request_BadRequest", "Property 'displayName' cannot be empty.")
 		return
@@ -528,7 +555,9 @@ func (g *Graph) removePassword(c *call, rest []string) {
 	var req struct {
 		KeyID string `json:"keyId"`
 	}
-	_ = json.Unmarshal(c.body, &req)
+	if !c.decode(&req) {
+		return
+	}
 	g.changeApp(c, rest[0], func(_ store.Tx, a *Application) (bool, error) {
 		kept := make([]identity.Secret, 0, len(a.Secrets))
 		for _, sec := range a.Secrets {
@@ -553,7 +582,9 @@ func (g *Graph) addPassword(c *call, rest []string) {
 			EndDateTime time.Time `json:"endDateTime"`
 		} `json:"passwordCredential"`
 	}
-	_ = json.Unmarshal(c.body, &req)
+	if !c.decode(&req) {
+		return
+	}
 	plain, secret := identity.NewSecret()
 	secret.DisplayName = req.PasswordCredential.DisplayName
 	secret.EndDateTime = req.PasswordCredential.EndDateTime
@@ -613,7 +644,9 @@ func (g *Graph) addOwner(c *call, id string) {
 	var req struct {
 		ODataID string `json:"@odata.id"`
 	}
-	_ = json.Unmarshal(c.body, &req)
+	if !c.decode(&req) {
+		return
+	}
 	i := strings.LastIndex(req.ODataID, "/")
 	owner := req.ODataID[i+1:]
 	if owner == "" {
