@@ -112,6 +112,8 @@ func DefaultDNSPrefix(name, rg, sub string) string {
 // assignment.
 func NewUUID() string {
 	var b [16]byte
+	// crypto/rand.Read never returns an error: it crashes the program
+	// instead (Go 1.24 and later).
 	_, _ = rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
@@ -141,7 +143,9 @@ func (c *Client) UserAssignedIdentity(id string) (string, error) {
 			PrincipalID string `json:"principalId"`
 		} `json:"properties"`
 	}
-	_ = json.Unmarshal(r.Body, &doc)
+	if err := json.Unmarshal(r.Body, &doc); err != nil {
+		return "", fmt.Errorf("decode identity %s: %w", m[3], err)
+	}
 	return doc.Properties.PrincipalID, nil
 }
 

@@ -79,6 +79,8 @@ func (c *Client) RGLocation(rg string) (string, error) {
 	var doc struct {
 		Location string `json:"location"`
 	}
-	_ = json.Unmarshal(r.Body, &doc)
+	if err := json.Unmarshal(r.Body, &doc); err != nil {
+		return "", fmt.Errorf("decode resource group %s: %w", rg, err)
+	}
 	return doc.Location, nil
 }

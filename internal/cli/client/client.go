@@ -125,11 +125,24 @@ func (c *Client) token() (string, error) {
 		return "", &output.Error{Code: 1, Message: fmt.Sprintf("sign-in as %s failed: %s %s. Run 'aksnet login' again or 'aksnet logout' to use the admin principal.", c.prof.AppID, tr.Error, tr.Description)}
 	}
 	ct = cachedToken{Endpoint: c.Endpoint, AppID: c.prof.AppID, Token: tr.AccessToken, ExpiresOn: time.Now().Add(time.Duration(tr.ExpiresIn) * time.Second)}
-	if raw, err := json.Marshal(ct); err == nil {
-		_ = os.MkdirAll(Dir(c.StateDir), 0o700)
-		_ = os.WriteFile(cachePath, raw, 0o600)
+	// The cache only spares the next command a sign-in: failing to write it
+	// is worth a warning, not this command's failure.
+	if err := writeTokenCache(cachePath, ct); err != nil {
+		c.log.Warn("Could not cache the access token: %v", err)
 	}
 	return ct.Token, nil
+}
+
+// writeTokenCache stores ct at path, readable by its owner only.
+func writeTokenCache(path string, ct cachedToken) error {
+	raw, err := json.Marshal(ct)
+	if err != nil {
+		return fmt.Errorf("encode token cache: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(path, raw, 0o600)
 }
 
 // tokenResponse is the token endpoint's answer, or its OAuth error.
@@ -156,8 +169,13 @@ func (c *Client) requestToken(appID, secret string) (tokenResponse, int, error) 
 		return tr, 0, c.unreachable(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	_ = json.Unmarshal(body, &tr)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return tr, 0, fmt.Errorf("read the token endpoint's answer: %w", err)
+	}
+	if err := json.Unmarshal(body, &tr); err != nil {
+		return tr, 0, fmt.Errorf("decode the token endpoint's answer (status %d): %w", resp.StatusCode, err)
+	}
 	return tr, resp.StatusCode, nil
 }
 
@@ -257,7 +275,9 @@ func (c *Client) Wait(r *Response, progress func(status string)) error {
 			Status string          `json:"status"`
 			Error  json.RawMessage `json:"error"`
 		}
-		_ = json.Unmarshal(pr.Body, &st)
+		if err := json.Unmarshal(pr.Body, &st); err != nil {
+			return fmt.Errorf("decode operation status %s (status %d): %w", op, pr.Status, err)
+		}
 		if progress != nil {
 			progress(st.Status)
 		}

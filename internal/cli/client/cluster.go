@@ -248,7 +248,9 @@ func (c *Client) grantClusterIdentity(path, subnet string) error {
 			PrincipalID string `json:"principalId"`
 		} `json:"identity"`
 	}
-	_ = json.Unmarshal(gr.Body, &doc)
+	if err := json.Unmarshal(gr.Body, &doc); err != nil {
+		return fmt.Errorf("decode cluster %s: %w", path, err)
+	}
 	if doc.Identity.PrincipalID != "" {
 		c.EnsureSubnetRole(subnet, doc.Identity.PrincipalID)
 	}
