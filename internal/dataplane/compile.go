@@ -420,7 +420,15 @@ func nodeRules(c *Cluster, n *Node) *Ruleset {
 		{Match: []Match{saddr(c.PodCIDR.Masked()), {Kind: MDaddr, Neg: true, Prefix: c.PodCIDR.Masked()}}, Action: Action{Verdict: VMasquerade}},
 	}}
 	hairpin := map[netip.Addr]bool{}
+	refuse := &Chain{Name: "no-endpoints"}
 	for _, b := range backends(c) {
+		if len(b.endpoints) == 0 {
+			// As kube-proxy: a service without endpoints refuses at
+			// once rather than leaving the client to time out.
+			refuse.Rules = append(refuse.Rules, NFRule{Match: []Match{daddr(host(b.vip)), {Kind: MProto, Proto: b.proto}, {Kind: MDport, Lo: b.port, Hi: b.port}},
+				Action: Action{Verdict: VReject}})
+			continue
+		}
 		k := len(b.endpoints)
 		for i, ep := range b.endpoints {
 			m := []Match{daddr(host(b.vip)), {Kind: MProto, Proto: b.proto}, {Kind: MDport, Lo: b.port, Hi: b.port}}
@@ -439,5 +447,14 @@ func nodeRules(c *Cluster, n *Node) *Ruleset {
 		&Chain{Name: "prerouting", Type: "nat", Hook: "prerouting", Priority: -100, Rules: []NFRule{{Action: Action{Verdict: VJump, Chain: "services"}}}},
 		&Chain{Name: "output", Type: "nat", Hook: "output", Priority: -100, Rules: []NFRule{{Action: Action{Verdict: VJump, Chain: "services"}}}},
 		post, svc)
+	if len(refuse.Rules) > 0 {
+		// Filter hooks: reject is not allowed in nat chains. Pods' traffic
+		// to a service is forwarded by the node, the node's own is output.
+		jump := []NFRule{{Action: Action{Verdict: VJump, Chain: refuse.Name}}}
+		rs.Chains = append(rs.Chains,
+			&Chain{Name: "filter-forward", Type: "filter", Hook: "forward", Priority: 0, Rules: jump},
+			&Chain{Name: "filter-output", Type: "filter", Hook: "output", Priority: 0, Rules: jump},
+			refuse)
+	}
 	return rs
 }

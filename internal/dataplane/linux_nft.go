@@ -212,6 +212,8 @@ func actionExprs(a Action) ([]expr.Any, error) {
 		out = append(out, &expr.Verdict{Kind: expr.VerdictAccept})
 	case VDrop:
 		out = append(out, &expr.Verdict{Kind: expr.VerdictDrop})
+	case VReject:
+		out = append(out, &expr.Reject{Type: unix.NFT_REJECT_ICMP_UNREACH, Code: 3}) // ICMP port unreachable
 	case VReturn:
 		out = append(out, &expr.Verdict{Kind: expr.VerdictReturn})
 	case VJump:

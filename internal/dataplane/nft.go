@@ -123,6 +123,10 @@ const (
 	VMasquerade = "masquerade"
 	VSNAT       = "snat"
 	VDNAT       = "dnat"
+	// VReject answers with ICMP port unreachable, which a TCP client sees
+	// as "connection refused" (kube-proxy's answer for a service without
+	// endpoints).
+	VReject = "reject"
 )
 
 // Action is what a rule does once every match holds.

@@ -19,6 +19,10 @@ const (
 	OutcomeBlackholed = "Blackholed"
 	// OutcomeInternet: the packet left Azure for the Internet.
 	OutcomeInternet = "Internet"
+	// OutcomeRefused: the sending node refused the packet at once (ICMP
+	// port unreachable, "connection refused"), as kube-proxy does for a
+	// service port without endpoints.
+	OutcomeRefused = "Refused"
 )
 
 // Hop steps, in the order a packet can meet them.

@@ -84,6 +84,13 @@ func TestIntegrationTraceVerify(t *testing.T) {
 	c.verified(t, "pod-c", svc.ClusterIP+":80", "Tcp", "Delivered", pc.PodIP)
 	c.verified(t, "pod-b", svc.ClusterIP+":80", "Tcp", "Delivered", strings.TrimSuffix(c.nodes[1].podCIDR, "0/24")+"1")
 	c.verified(t, "pod-a", "10.0.0.10:53", "Udp", "Delivered", "")
+	// A service without endpoints: the node's service rules refuse at once.
+	var idle struct {
+		ClusterIP string `json:"clusterIP"`
+	}
+	must(t, json.Unmarshal([]byte(e.az("aks", "service", "create", "-g", rg, "-n", c.name, "--name", "idle", "--selector", "nobody-",
+		"--port", "80", "--target-port", "8080")), &idle))
+	c.verified(t, "pod-a", idle.ClusterIP+":80", "Tcp", "Refused", "")
 	// No rule for another port of the service: the packet is routed to the
 	// fabric, which drops 10/8.
 	c.verified(t, "pod-a", svc.ClusterIP+":81", "Tcp", "Blackholed", "")

@@ -120,6 +120,9 @@ type tracer struct {
 	services []ServiceInfo
 	podsKind bool
 	publicIP netip.Addr
+	// refused is set when the sending node's service rules reject the
+	// traced packet (a service port without endpoints).
+	refused bool
 }
 
 func newTracer(c *arm.Call, info ClusterInfo) (*tracer, error) {
@@ -354,6 +357,13 @@ func (t *tracer) run(req TraceRequest) (TraceAnswer, error) {
 		ans.Hops = slices.Insert(ans.Hops, min(at, len(ans.Hops)), *svcHop)
 	}
 	ans.Outcome = res.Outcome
+	if t.refused && svcHop != nil {
+		// The node answers before routing: nothing after its service
+		// rules happens.
+		at := slices.IndexFunc(ans.Hops, func(h fabric.Hop) bool { return h.Step == StepKubeProxy })
+		ans.Hops, ans.Outcome = ans.Hops[:at+1], fabric.OutcomeRefused
+		return ans, nil
+	}
 	if res.TranslatedSource.IsValid() {
 		ans.TranslatedSource = res.TranslatedSource.String()
 	}
@@ -456,8 +466,9 @@ func (t *tracer) serviceDNAT(n *traceNode, s ServiceInfo, dst netip.Addr, port i
 		}
 	}
 	if len(eps) == 0 {
-		return kubeProxyHop(n, fmt.Sprintf("service %s %s:%d has no endpoints", s.Name, dst, port),
-			"no pod matches selector %q of service %s, so there is no DNAT rule: the packet is routed like any address", s.Selector, s.Name), dst, port, false
+		t.refused = true
+		return kubeProxyHop(n, fmt.Sprintf("service %s %s:%d has no endpoints: reject", s.Name, dst, port),
+			"no pod matches selector %q of service %s, so kube-proxy rejects the packet (ICMP port unreachable): the client sees connection refused", s.Selector, s.Name), dst, port, false
 	}
 	ep := eps[0]
 	return kubeProxyHop(n, fmt.Sprintf("service %s %s:%d DNAT", s.Name, dst, port), "DNATs %s:%d to endpoint %s %s:%d on %s (the rules pick one of %d endpoints at random; the trace follows the first)",

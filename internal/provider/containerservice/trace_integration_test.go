@@ -243,7 +243,14 @@ func TestIntegrationTrace(t *testing.T) {
 		}
 		h.putJSON(clusterPath+"/services/web", map[string]any{"properties": map[string]any{"selector": "web-", "port": 80, "targetPort": 8080}}, &svc)
 		vip := svc.Properties.ClusterIP
+		h.putJSON(clusterPath+"/services/idle", map[string]any{"properties": map[string]any{"selector": "nobody-", "port": 80, "targetPort": 8080}}, &svc)
+		idle := svc.Properties.ClusterIP
 		run(t, []tc{
+			// kube-proxy rejects a service port without endpoints at the
+			// sending node: the client sees connection refused at once.
+			{name: "ServiceWithoutEndpointsRefuses", req: containerservice.TraceRequest{From: "client", To: idle + ":80"},
+				outcome: "Refused", toKind: "service",
+				stepsHave: []string{"kube-proxy: service idle " + idle + ":80 has no endpoints: reject"}},
 			{name: "PodNameToPodName", req: containerservice.TraceRequest{From: "client", To: "web-1", Port: 8080},
 				outcome: "Delivered", src: ips["client"], fromKind: "pod", toKind: "pod",
 				stepsHave: []string{"route: " + route(n2) + " 10.244.2.0/24 (User)"}},

@@ -30,6 +30,10 @@ type probeResult struct {
 	// Reached is true when the destination answered (an echo reply, a DNS
 	// answer, or a TCP reset from a host without a listener).
 	Reached bool `json:"reached"`
+	// Refused is true when the connection was refused (a TCP reset or an
+	// ICMP port unreachable): by a host without a listener, or by a node's
+	// service rules for a port without endpoints.
+	Refused bool `json:"refused,omitempty"`
 	// SeenSource is the source address the destination saw, when it says
 	// (the HTTP echo does).
 	SeenSource string `json:"seenSource,omitempty"`
@@ -48,12 +52,17 @@ type verification struct {
 
 // compareProbe decides whether a probe agrees with the trace: a packet
 // predicted Delivered or Internet must reach its destination, one predicted
-// Dropped or Blackholed must not; when the destination reports the source
-// it saw, that must be the predicted translated source.
+// Dropped or Blackholed must not, one predicted Refused must be refused;
+// when the destination reports the source it saw, that must be the
+// predicted translated source.
 func compareProbe(outcome, translatedSource string, p probeResult) verification {
 	v := verification{probeResult: p}
 	predicted := outcome == fabric.OutcomeDelivered || outcome == fabric.OutcomeInternet
 	switch {
+	case outcome == fabric.OutcomeRefused && p.Refused:
+		v.Match, v.Verdict = true, "verified: "+p.Detail+", as predicted (Refused)"
+	case outcome == fabric.OutcomeRefused:
+		v.Verdict = fmt.Sprintf("MISMATCH: the trace predicts Refused, but the probe was not refused (%s)", p.Detail)
 	case predicted && !p.Reached:
 		v.Verdict = fmt.Sprintf("MISMATCH: the trace predicts %s, but the probe did not get through (%s)", outcome, p.Detail)
 	case !predicted && p.Reached:
@@ -157,7 +166,7 @@ func probe(netns, ip string, port int, protocol string) (probeResult, error) {
 				r.Detail = "the echo at " + addr + " answered"
 			}
 		case errors.Is(err, syscall.ECONNREFUSED):
-			r.Reached, r.Detail = true, addr+" refused the connection (reached, nothing listens there)"
+			r.Reached, r.Refused, r.Detail = true, true, addr+" refused the connection"
 		default:
 			r.Detail = "no answer: " + err.Error()
 		}

@@ -18,7 +18,10 @@ func TestCompareProbe(t *testing.T) {
 		{"DeliveredButLost", "Delivered", "10.244.0.7", probeResult{Detail: "no answer: i/o timeout"}, false, "MISMATCH: the trace predicts Delivered, but the probe did not get through (no answer: i/o timeout)"},
 		{"DroppedAndLost", "Dropped", "10.244.0.7", probeResult{Detail: "no answer: i/o timeout"}, true, "verified: no answer: i/o timeout, as predicted (Dropped)"},
 		{"BlackholedButReached", "Blackholed", "192.168.1.4", probeResult{Reached: true, Detail: "refused"}, false, "MISMATCH: the trace predicts Blackholed, but the probe got through (refused)"},
-		{"RefusedCountsAsReached", "Delivered", "192.168.1.4", probeResult{Reached: true, Detail: "refused"}, true, "verified: refused, as predicted"},
+		{"RefusedCountsAsReached", "Delivered", "192.168.1.4", probeResult{Reached: true, Refused: true, Detail: "refused"}, true, "verified: refused, as predicted"},
+		{"RefusedAsPredicted", "Refused", "", probeResult{Reached: true, Refused: true, Detail: "10.0.0.9:80 refused the connection"}, true, "verified: 10.0.0.9:80 refused the connection, as predicted (Refused)"},
+		{"RefusedButTimedOut", "Refused", "", probeResult{Detail: "no answer: i/o timeout"}, false, "MISMATCH: the trace predicts Refused, but the probe was not refused (no answer: i/o timeout)"},
+		{"RefusedButAnswered", "Refused", "", probeResult{Reached: true, Detail: "the echo of b answered"}, false, "MISMATCH: the trace predicts Refused"},
 	} {
 		v := compareProbe(c.outcome, c.src, c.p)
 		if v.Match != c.match || !strings.HasPrefix(v.Verdict, c.verdict) {
