@@ -165,7 +165,7 @@ func (dc *dataplaneController) pass(ctx context.Context) {
 	defer dc.finished(seen)
 	var d dataplane.Desired
 	if err := dc.srv.View(func(c *arm.Call) error {
-		d = buildDesired(c)
+		d = buildDesired(c, dc.log)
 		return nil
 	}); err != nil {
 		dc.log.Error("dataplane: read store", "err", err)
@@ -196,7 +196,10 @@ func (dc *dataplaneController) finished(seen uint64) {
 // cluster with nodes, the VNets and subnets its nodes are in, their
 // effective routes and NSGs, the nodes' NICs, the cluster's pods (plus its
 // cluster-DNS pod on the first node) and services.
-func buildDesired(c *arm.Call) dataplane.Desired {
+//
+// A cluster whose stored state does not decode is logged and left out: one
+// damaged record must not stop the data plane of every other cluster.
+func buildDesired(c *arm.Call, log *slog.Logger) dataplane.Desired {
 	var ids []string
 	c.ScanType(containerservice.TypeManagedCluster, "", func(id string, _ []byte) bool {
 		ids = append(ids, id)
@@ -209,12 +212,21 @@ func buildDesired(c *arm.Call) dataplane.Desired {
 	// nodes share one subnet, whose routes are worked out once a pass.
 	routing := network.NewRouting(c)
 	for _, id := range ids {
-		info, ok := containerservice.Lookup(c.R, id)
+		info, ok, err := containerservice.Lookup(c.R, id)
+		if err != nil {
+			log.Error("dataplane: cluster state unreadable, the cluster is left out of the desired state", "cluster", id, "err", err)
+			continue
+		}
 		if !ok || len(info.Nodes) == 0 {
 			continue
 		}
+		publicIP, err := containerservice.OutboundIP(c, info.ID)
+		if err != nil {
+			log.Error("dataplane: outbound IP unreadable, the cluster is left out of the desired state", "cluster", id, "err", err)
+			continue
+		}
 		cl := dataplane.Cluster{ID: info.ID, PodCIDR: info.PodCIDR, ServiceCIDR: info.ServiceCIDR, DNSServiceIP: info.DNSServiceIP,
-			PublicIP: containerservice.OutboundIP(c, info.ID)}
+			PublicIP: publicIP}
 		nodes := map[string]dataplane.Node{}
 		for _, n := range info.Nodes {
 			nic, err := routing.NIC(n.NICID, "")

@@ -83,6 +83,21 @@ func GetJSON[T any](r Reader, key string) (*T, bool) {
 	return &v, true
 }
 
+// LoadJSON decodes the JSON value stored at key into a new T. It reports
+// false, and no error, when key is absent; a value that does not decode as
+// a T is an error naming key.
+func LoadJSON[T any](r Reader, key string) (*T, bool, error) {
+	raw, ok := r.Get(key)
+	if !ok {
+		return nil, false, nil
+	}
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, false, fmt.Errorf("decode %s: %w", key, err)
+	}
+	return &v, true, nil
+}
+
 // PutJSON stores v, encoded as JSON, at key.
 func PutJSON(tx Tx, key string, v any) error {
 	raw, err := json.Marshal(v)

@@ -99,8 +99,9 @@ func TestIntegrationBYORouteTableDefaultNone(t *testing.T) {
 func (c cluster) publicIP() string {
 	var ip netip.Addr
 	must(c.e.t, c.e.arm.Plane.ARM.View(func(call *arm.Call) error {
-		ip = containerservice.OutboundIP(call, c.id)
-		return nil
+		var err error
+		ip, err = containerservice.OutboundIP(call, c.id)
+		return err
 	}))
 	return ip.String()
 }

@@ -47,7 +47,10 @@ func (p *Provider) putAgentPool(c *arm.Call) ([]byte, error) {
 		return nil, err
 	}
 	clusterID := c.Parent
-	st, ok := loadState(c.R, clusterID)
+	st, ok, err := loadState(c.R, clusterID)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		return nil, fmt.Errorf("cluster %s has no state", clusterID)
 	}
@@ -207,9 +210,9 @@ func containsFold(ss []string, s string) bool {
 // go, as in AKS.
 func (p *Provider) deleteAgentPool(c *arm.Call) error {
 	clusterID := arm.ParentOf(c.ID)
-	st, ok := loadState(c.R, clusterID)
-	if !ok {
-		return nil
+	st, ok, err := loadState(c.R, clusterID)
+	if err != nil || !ok {
+		return err
 	}
 	if st.Operation != "" {
 		return operationInProgress(st)
@@ -251,7 +254,7 @@ func (p *Provider) deleteAgentPool(c *arm.Call) error {
 	if err := saveState(c.Tx, st); err != nil {
 		return err
 	}
-	_, err := p.renderCluster(c, st, &mc)
+	_, err = p.renderCluster(c, st, &mc)
 	return err
 }
 

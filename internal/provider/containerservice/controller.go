@@ -254,9 +254,9 @@ func (k *controller) run(ctx context.Context) {
 // controller's own writes settle after one more pass.
 func (k *controller) reconcileOne(ctx context.Context, id string) error {
 	return k.srv.Update(ctx, func(c *arm.Call) error {
-		st, ok := loadState(c.R, id)
-		if !ok {
-			return nil
+		st, ok, err := loadState(c.R, id)
+		if err != nil || !ok {
+			return err
 		}
 		changed, err := k.p.reconcile(c, st, time.Now())
 		if err != nil || !changed {

@@ -110,9 +110,9 @@ func (p *Provider) credentials(kind credentialKind) func(*arm.Call) (int, any, e
 // kubeClusterOf describes cluster id for its control plane: name, fqdn,
 // service CIDR and one Node per VMSS instance.
 func kubeClusterOf(c *arm.Call, id string) (kubesup.Cluster, bool, error) {
-	st, ok := loadState(c.R, id)
-	if !ok {
-		return kubesup.Cluster{}, false, nil
+	st, ok, err := loadState(c.R, id)
+	if err != nil || !ok {
+		return kubesup.Cluster{}, false, err
 	}
 	var mc armcontainerservice.ManagedCluster
 	if ok, err := c.Load(st.ClusterID, &mc); err != nil || !ok {

@@ -727,9 +727,9 @@ func nodeRGOf(props *armcontainerservice.ManagedClusterProperties) string {
 }
 
 func (p *Provider) deleteManagedCluster(c *arm.Call) error {
-	st, ok := loadState(c.R, c.ID)
-	if !ok {
-		return nil
+	st, ok, err := loadState(c.R, c.ID)
+	if err != nil || !ok {
+		return err
 	}
 	if st.Operation != "" {
 		if err := arm.FinishOperationStatus(c.Tx, st.Operation, arm.StatusCanceled); err != nil {

@@ -39,7 +39,10 @@ func (w *workloads) putPod(c *arm.Call) ([]byte, error) {
 	if strings.EqualFold(c.Name, DNSPodName) {
 		return nil, azerr.BadRequest(CodeReservedName, "name", "Pod name '%s' is reserved for the cluster-DNS pod.", c.Name)
 	}
-	info, ok := Lookup(c.R, c.Parent)
+	info, ok, err := Lookup(c.R, c.Parent)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		return nil, azerr.BadRequest(CodeNotKubenetCluster, "name", "Cluster %s has no kubenet layout to run pods on.", arm.LastName(c.Parent))
 	}

@@ -23,7 +23,10 @@ func (w *workloads) putService(c *arm.Call) ([]byte, error) {
 	case "kubernetes", "kube-dns":
 		return nil, azerr.BadRequest(CodeReservedName, "name", "Service name '%s' is reserved for the cluster's own services.", c.Name)
 	}
-	info, ok := Lookup(c.R, c.Parent)
+	info, ok, err := Lookup(c.R, c.Parent)
+	if err != nil {
+		return nil, err
+	}
 	if !ok || !info.ServiceCIDR.IsValid() {
 		return nil, azerr.BadRequest(CodeNotKubenetCluster, "name", "Cluster %s has no service CIDR.", arm.LastName(c.Parent))
 	}

@@ -79,8 +79,14 @@ func subnetOwnerKey(subnetID string) string { return "cs-subnet/" + strings.ToLo
 // routeTableOwnerKey records which cluster uses a route table.
 func routeTableOwnerKey(rtID string) string { return "cs-rt/" + strings.ToLower(rtID) }
 
-func loadState(r store.Reader, clusterID string) (*clusterState, bool) {
-	return store.GetJSON[clusterState](r, stateKey(clusterID))
+// loadState reads the state of cluster clusterID: false when it has none,
+// an error when the stored state does not decode.
+func loadState(r store.Reader, clusterID string) (*clusterState, bool, error) {
+	st, ok, err := store.LoadJSON[clusterState](r, stateKey(clusterID))
+	if err != nil {
+		return nil, false, fmt.Errorf("cluster %s: %w", clusterID, err)
+	}
+	return st, ok, nil
 }
 
 // saveState stores st at its cluster's state key.
@@ -136,11 +142,12 @@ type ClusterInfo struct {
 	Nodes        []Node
 }
 
-// Lookup returns the layout of the cluster id as stored in r.
-func Lookup(r store.Reader, id string) (ClusterInfo, bool) {
-	st, ok := loadState(r, id)
-	if !ok {
-		return ClusterInfo{}, false
+// Lookup returns the layout of the cluster id as stored in r: false when
+// id has no state, an error when its state does not decode.
+func Lookup(r store.Reader, id string) (ClusterInfo, bool, error) {
+	st, ok, err := loadState(r, id)
+	if err != nil || !ok {
+		return ClusterInfo{}, false, err
 	}
 	info := ClusterInfo{ID: st.ClusterID, PodCIDR: st.PodCIDR, ServiceCIDR: st.ServiceCIDR, DNSServiceIP: st.DNSServiceIP,
 		RouteTableID: st.RouteTableID, NSGID: st.NSGID, NodeRGID: st.NodeRGID}
@@ -149,5 +156,5 @@ func Lookup(r store.Reader, id string) (ClusterInfo, bool) {
 			info.Nodes = append(info.Nodes, Node{Name: n.Name, Pool: p.Name, IP: n.IP, PodCIDR: n.PodCIDR, NICID: n.NICID, SubnetID: p.SubnetID})
 		}
 	}
-	return info, true
+	return info, true, nil
 }

@@ -94,7 +94,10 @@ func (p *Provider) trace(c *arm.Call) (int, any, error) {
 	if err := c.Decode(&req); err != nil {
 		return 0, nil, err
 	}
-	info, ok := Lookup(c.R, c.ID)
+	info, ok, err := Lookup(c.R, c.ID)
+	if err != nil {
+		return 0, nil, err
+	}
 	if !ok {
 		return 0, nil, azerr.BadRequest("OperationNotAllowed", "", "Cluster %s has no kubenet network model to trace.", arm.LastName(c.ID))
 	}
@@ -150,7 +153,11 @@ func newTracer(c *arm.Call, info ClusterInfo) (*tracer, error) {
 	}
 	t.pods = append(t.pods, Pods(c.R, info.ID)...)
 	t.services = Services(c.R, info.ID)
-	t.publicIP = OutboundIP(c, info.ID)
+	ip, err := OutboundIP(c, info.ID)
+	if err != nil {
+		return nil, err
+	}
+	t.publicIP = ip
 	return t, nil
 }
 

@@ -25,7 +25,10 @@ func operationInProgress(st *clusterState) error {
 // counts (scale). The network ranges, plugin and the pools' subnets are fixed
 // at creation.
 func (p *Provider) updateCluster(c *arm.Call, mc *armcontainerservice.ManagedCluster) ([]byte, error) {
-	st, ok := loadState(c.R, c.ID)
+	st, ok, err := loadState(c.R, c.ID)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		return nil, fmt.Errorf("cluster %s has no state", c.ID)
 	}

@@ -3,6 +3,7 @@ package containerservice
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"regexp"
 	"sort"
@@ -182,23 +183,31 @@ type publicIPDoc struct {
 
 // OutboundIP returns the address of the cluster's outbound public IP (the
 // load balancer's frontend AKS creates in the node resource group).
-func OutboundIP(c *arm.Call, clusterID string) netip.Addr {
-	info, ok := Lookup(c.R, clusterID)
-	if !ok {
-		return netip.Addr{}
+// A cluster without state has none; a stored state or public IP that does
+// not decode is an error.
+func OutboundIP(c *arm.Call, clusterID string) (netip.Addr, error) {
+	info, ok, err := Lookup(c.R, clusterID)
+	if err != nil || !ok {
+		return netip.Addr{}, err
 	}
 	var best netip.Addr
+	var decodeErr error
 	c.ScanTopLevel(info.NodeRGID, func(id string, raw []byte) bool {
 		if !strings.EqualFold(arm.TypeOfID(id), network.TypePublicIP) {
 			return true
 		}
 		var doc publicIPDoc
-		if json.Unmarshal(raw, &doc) == nil {
-			if a := doc.Properties.IPAddress; a.IsValid() && (!best.IsValid() || a.Less(best)) {
-				best = a
-			}
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			decodeErr = fmt.Errorf("decode stored public IP %s: %w", id, err)
+			return false
+		}
+		if a := doc.Properties.IPAddress; a.IsValid() && (!best.IsValid() || a.Less(best)) {
+			best = a
 		}
 		return true
 	})
-	return best
+	if decodeErr != nil {
+		return netip.Addr{}, decodeErr
+	}
+	return best, nil
 }
