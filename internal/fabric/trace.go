@@ -90,8 +90,10 @@ type NSG struct {
 // the packet. Routes is the effective route table of the source node's subnet.
 // SourceNICNSG and SourceSubnetNSG filter the packet leaving the source NIC;
 // DestSubnetNSG and DestNICNSG filter it arriving at the destination NIC.
-// Tags expands service tags in both. Nodes maps node IPs to nodes, for
-// delivering VirtualAppliance next hops and VnetLocal destinations.
+// Tags expands service tags in both. Nodes maps the address of every NIC in
+// the VNet to its node — any cluster's kubenet node, with its pod CIDR, or
+// any other NIC, without one — for delivering VirtualAppliance next hops
+// and VnetLocal destinations; a VNet address no NIC has is dropped.
 // OutboundPublicIP is the public IP Internet-bound traffic is SNATed to.
 type TraceInput struct {
 	Source           netip.Addr
@@ -185,8 +187,8 @@ func (t *tracer) end(outcome string) TraceResult {
 //     Azure drops the packet unless IP forwarding is enabled), then the node
 //     delivers to itself or through cbr0 to a pod in its pod CIDR. Any other
 //     destination, or a next hop that is not a node, is dropped.
-//     - VnetLocal: inbound NSGs at the destination, then delivery to the node
-//     with that IP, or to the VNet address.
+//     - VnetLocal: inbound NSGs at the destination, then delivery to the NIC
+//     with that IP; an address no NIC in the VNet has is dropped.
 //     - Internet: SNAT to OutboundPublicIP (left at the node IP when none is
 //     given); outcome Internet.
 //     - VirtualNetworkGateway: the model has no gateway; dropped.
@@ -299,8 +301,8 @@ func (t *tracer) fabric() TraceResult {
 		if dn, ok := in.Nodes[t.dst]; ok {
 			return t.deliverToNode(dn)
 		}
-		t.hop(StepVNet, "VNet address", "%s receives the packet (a VNet address that is not a cluster node)", t.dst)
-		return t.end(OutcomeDelivered)
+		t.hop(StepVNet, "no NIC has "+t.dst.String(), "no network interface in the VNet has address %s; the fabric drops the packet", t.dst)
+		return t.end(OutcomeDropped)
 	case Internet:
 		return t.toInternet()
 	case VirtualNetworkGateway:
@@ -322,7 +324,7 @@ func (t *tracer) inboundNSGs() bool {
 func (t *tracer) toAppliance(r Route) TraceResult {
 	dn, ok := t.in.Nodes[r.NextHopIP.Unmap()]
 	if !ok {
-		t.hop(StepNode, "next hop "+r.NextHopIP.String(), "next hop %s is not a cluster node; the packet is lost", r.NextHopIP)
+		t.hop(StepNode, "next hop "+r.NextHopIP.String(), "no network interface in the VNet has next hop %s; the packet is lost", r.NextHopIP)
 		return t.end(OutcomeDropped)
 	}
 	if !t.inboundNSGs() {

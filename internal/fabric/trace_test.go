@@ -242,10 +242,36 @@ func TestTrace(t *testing.T) {
 			steps: []string{StepNode, StepBridge, StepPod},
 		},
 		{
-			name:    "pod to a VNet address that is not a node",
-			build:   func(c *cluster) TraceInput { return c.input("10.244.0.5", "192.168.2.50", 5432) },
+			name: "pod to a VNet NIC that is not a node",
+			build: func(c *cluster) TraceInput {
+				in := c.input("10.244.0.5", "192.168.2.50", 5432)
+				in.Nodes[addr("192.168.2.50")] = Node{Name: "db-nic", IP: addr("192.168.2.50")}
+				return in
+			},
 			outcome: OutcomeDelivered, source: "192.168.1.4",
+			steps: []string{StepPod, StepBridge, StepNode, StepMasquerade, StepNICForwarding, StepNICNSGOut, StepRoute, StepNICNSGIn, StepNode},
+		},
+		{
+			// Nothing answers for an unused VNet address: the fabric has
+			// no NIC to deliver it to.
+			name:    "pod to an unused VNet address",
+			build:   func(c *cluster) TraceInput { return c.input("10.244.0.5", "192.168.2.51", 5432) },
+			outcome: OutcomeDropped, source: "192.168.1.4",
 			steps: []string{StepPod, StepBridge, StepNode, StepMasquerade, StepNICForwarding, StepNICNSGOut, StepRoute, StepNICNSGIn, StepVNet},
+		},
+		{
+			// A VirtualAppliance next hop at another cluster's node: that
+			// node forwards into its own pod CIDR.
+			name: "VirtualAppliance next hop at another cluster's node",
+			build: func(c *cluster) TraceInput {
+				other := Node{Name: "aks-other-vmss000000", IP: addr("192.168.2.4"), PodCIDR: pfx("10.245.0.0/24"), IPForwarding: true}
+				c.udrs = append(c.udrs, Route{Name: "other", Prefix: pfx("10.245.0.0/24"), NextHopType: VirtualAppliance, NextHopIP: other.IP, RouteTableID: rtID})
+				in := c.input("10.244.0.5", "10.245.0.9", 8080)
+				in.Nodes[other.IP] = other
+				return in
+			},
+			outcome: OutcomeDelivered, source: "192.168.1.4",
+			decisions: map[string][]string{StepRoute: {"other"}},
 		},
 		{
 			name:    "unrouted private address is blackholed by a system route",

@@ -115,3 +115,39 @@ func TestIntegrationTraceVerify(t *testing.T) {
 	gone := strings.TrimSuffix(c.nodes[2].podCIDR, "0/24") + "9:8080"
 	c.verified(t, "pod-a", gone, "Tcp", "Blackholed", "")
 }
+
+// TestIntegrationTraceVerifyVNet: the trace resolves destinations and next
+// hops against every NIC in the VNet, as the fabric (and the kernel) do:
+// an unused VNet address is dropped, and a user route whose next hop is a
+// node of another cluster in the VNet delivers into that cluster's pods.
+func TestIntegrationTraceVerifyVNet(t *testing.T) {
+	rg := "rg-trace-vnet"
+	e, a := startArticle(t, rg)
+	a.run("pod-a", 0, false)
+	a.verified(t, "pod-a", "192.168.1.200:8080", "Tcp", "Dropped", "")
+
+	// Cluster "other" in a second subnet of the same VNet, with its own
+	// pod CIDR and route table.
+	e.az("network", "vnet", "subnet", "create", "-g", rg, "--vnet-name", "myAKSVnet", "-n", "other", "--address-prefixes", "192.168.2.0/24")
+	subnet := e.query("id", "network", "vnet", "subnet", "show", "-g", rg, "--vnet-name", "myAKSVnet", "-n", "other")
+	e.az("aks", "create", "-g", rg, "-n", "other", "--network-plugin", "kubenet", "--service-cidr", "10.1.0.0/16",
+		"--dns-service-ip", "10.1.0.10", "--pod-cidr", "10.245.0.0/16", "--vnet-subnet-id", subnet, "--no-ssh-key", "--node-count", "1")
+	rt := strings.Split(e.query("routeTable.id", "network", "vnet", "subnet", "show", "--ids", subnet), "/")
+	if len(rt) < 9 {
+		t.Fatalf("subnet other's route table: %v", rt)
+	}
+	var routes []struct {
+		Prefix  string `json:"addressPrefix"`
+		NextHop string `json:"nextHopIpAddress"`
+	}
+	must(t, json.Unmarshal([]byte(e.az("network", "route-table", "route", "list", "-g", rt[4], "--route-table-name", rt[8])), &routes))
+	if len(routes) != 1 || routes[0].Prefix != "10.245.0.0/24" {
+		t.Fatalf("cluster other's routes: %+v", routes)
+	}
+	web := cluster{e: e, rg: rg, name: "other"}.run("web", -1, false)
+
+	// Cluster A's route table sends other's first /24 to other's node.
+	e.az("network", "route-table", "route", "create", "-g", a.routeTableRG, "--route-table-name", a.routeTable, "-n", "to-other",
+		"--address-prefix", "10.245.0.0/24", "--next-hop-type", "VirtualAppliance", "--next-hop-ip-address", routes[0].NextHop)
+	a.verified(t, "pod-a", web.PodIP+":8080", "Tcp", "Delivered", a.nodes[0].ip)
+}

@@ -126,6 +126,9 @@ type tracer struct {
 	// refused is set when the sending node's service rules reject the
 	// traced packet (a service port without endpoints).
 	refused bool
+	// vnet holds every network interface in the cluster's VNets, by
+	// address (vnetNICs).
+	vnet map[netip.Addr]*vnetNIC
 }
 
 func newTracer(c *arm.Call, info ClusterInfo) (*tracer, error) {
@@ -141,6 +144,7 @@ func newTracer(c *arm.Call, info ClusterInfo) (*tracer, error) {
 	for i := range t.nodes {
 		t.byIP[t.nodes[i].IP] = &t.nodes[i]
 	}
+	t.vnetNICs(routing)
 	_, t.podsKind = c.Server.Registry().Lookup(TypePod)
 	// The cluster-DNS pod runs on the first node, at the last address of
 	// its pod CIDR, as the data plane places it.
@@ -346,10 +350,10 @@ func (t *tracer) run(req TraceRequest) (TraceAnswer, error) {
 	// The sending node's service rules (prerouting for pods, output for
 	// the node itself) run before it routes the packet.
 	svcHop, dnat := t.serviceRules(srcNode, &in, ans.Protocol)
-	for _, n := range t.nodes {
-		in.Nodes[n.IP] = t.fabricNode(&n)
+	for ip, n := range t.vnet {
+		in.Nodes[ip] = n.node
 	}
-	if dn := t.receivingNode(in.Routes, in.Dst); dn != nil {
+	if dn := t.receivingNIC(in.Routes, in.Dst); dn != nil {
 		in.DestSubnetNSG, in.DestNICNSG = t.nsg(dn.nic.Subnet.NSGID), t.nsg(dn.nic.NSGID)
 	}
 	res := fabric.Trace(in)
@@ -487,18 +491,60 @@ func (t *tracer) fabricNode(n *traceNode) fabric.Node {
 }
 
 // receivingNode is the node the fabric hands a packet to dst to, if any.
-func (t *tracer) receivingNode(tbl *fabric.Table, dst netip.Addr) *traceNode {
+func (t *tracer) receivingNIC(tbl *fabric.Table, dst netip.Addr) *vnetNIC {
 	r, ok := tbl.Lookup(dst)
 	if !ok {
 		return nil
 	}
 	switch r.NextHopType {
 	case fabric.VirtualAppliance:
-		return t.byIP[r.NextHopIP]
+		return t.vnet[r.NextHopIP]
 	case fabric.VnetLocal:
-		return t.byIP[dst]
+		return t.vnet[dst]
 	}
 	return nil
+}
+
+// vnetNIC is a network interface in the traced cluster's VNet: a node of
+// this or another cluster, or any other NIC.
+type vnetNIC struct {
+	nic  network.NICRouting
+	node fabric.Node
+}
+
+// vnetNICs finds every network interface in the VNets of the cluster's
+// nodes: the other clusters' nodes, with their pod CIDRs, and every other
+// NIC, so that a destination or next hop anywhere in the VNet resolves as
+// the fabric resolves it.
+func (t *tracer) vnetNICs(routing *network.Routing) {
+	t.vnet = map[netip.Addr]*vnetNIC{}
+	vnets := map[string]bool{}
+	for i := range t.nodes {
+		n := &t.nodes[i]
+		vnets[strings.ToLower(n.nic.Subnet.VNetID)] = true
+		t.vnet[n.IP] = &vnetNIC{nic: n.nic, node: t.fabricNode(n)}
+	}
+	nodeOf := map[string]Node{} // NIC id → node, for every cluster
+	t.c.ScanType(TypeManagedCluster, "", func(id string, _ []byte) bool {
+		if info, ok := Lookup(t.c.R, id); ok {
+			for _, n := range info.Nodes {
+				nodeOf[strings.ToLower(n.NICID)] = n
+			}
+		}
+		return true
+	})
+	t.c.ScanType(network.TypeNetworkInterface, "", func(id string, _ []byte) bool {
+		nic, err := routing.NIC(id, "")
+		if err != nil || !vnets[strings.ToLower(nic.Subnet.VNetID)] || t.vnet[nic.IP] != nil {
+			return true
+		}
+		fn := fabric.Node{Name: arm.LastName(nic.ID), IP: nic.IP, IPForwarding: nic.IPForwarding}
+		if n, ok := nodeOf[strings.ToLower(nic.ID)]; ok {
+			fn.Name, fn.PodCIDR = n.Name, n.PodCIDR
+		}
+		t.vnet[nic.IP] = &vnetNIC{nic: nic, node: fn}
+		return true
+	})
 }
 
 // nsg loads an NSG for the fabric; nil when id is empty or gone.
