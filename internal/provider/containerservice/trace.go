@@ -526,7 +526,9 @@ func (t *tracer) vnetNICs(routing *network.Routing) {
 	}
 	nodeOf := map[string]Node{} // NIC id → node, for every cluster
 	t.c.ScanType(TypeManagedCluster, "", func(id string, _ []byte) bool {
-		if info, ok := Lookup(t.c.R, id); ok {
+		// A cluster whose state does not decode has no nodes to offer;
+		// its own requests report the damage.
+		if info, ok, err := Lookup(t.c.R, id); err == nil && ok {
 			for _, n := range info.Nodes {
 				nodeOf[strings.ToLower(n.NICID)] = n
 			}
