@@ -81,7 +81,10 @@ const (
 // AssignDirectoryRole gives the principal objectID the directory role
 // roleID (a template id), once.
 func AssignDirectoryRole(tx store.Tx, objectID, roleID string) error {
-	roles := DirectoryRoles(tx, objectID)
+	roles, err := DirectoryRoles(tx, objectID)
+	if err != nil {
+		return err
+	}
 	for _, r := range roles {
 		if strings.EqualFold(r, roleID) {
 			return nil
@@ -91,40 +94,46 @@ func AssignDirectoryRole(tx store.Tx, objectID, roleID string) error {
 }
 
 // DirectoryRoles returns the template ids of the directory roles objectID
-// holds.
-func DirectoryRoles(r store.Reader, objectID string) []string {
-	if roles, ok := store.GetJSON[[]string](r, dirRoleKey(objectID)); ok {
-		return *roles
+// holds; a stored list that does not decode is an error, never "no roles"
+// (AssignDirectoryRole would overwrite it).
+func DirectoryRoles(r store.Reader, objectID string) ([]string, error) {
+	roles, ok, err := store.LoadJSON[[]string](r, dirRoleKey(objectID))
+	if err != nil || !ok {
+		return nil, err
 	}
-	return nil
+	return *roles, nil
 }
 
 // ManagesApplications reports whether objectID holds a directory role that
 // may change every application and service principal: Global
 // Administrator, Application Administrator or Cloud Application
 // Administrator.
-func ManagesApplications(r store.Reader, objectID string) bool {
-	for _, role := range DirectoryRoles(r, objectID) {
+func ManagesApplications(r store.Reader, objectID string) (bool, error) {
+	roles, err := DirectoryRoles(r, objectID)
+	if err != nil {
+		return false, err
+	}
+	for _, role := range roles {
 		switch strings.ToLower(role) {
 		case GlobalAdministratorRoleID, ApplicationAdministratorRoleID, CloudApplicationAdministratorRoleID:
-			return true
+			return true, nil
 		}
 	}
-	return false
+	return false, nil
 }
 
 // MayChange reports whether caller may change or delete app and its
 // service principal: it owns app or manages every application. app is nil
 // for a service principal that has no application object; only an
 // administrator may change one.
-func MayChange(r store.Reader, caller string, app *Application) bool {
+func MayChange(r store.Reader, caller string, app *Application) (bool, error) {
 	if caller == "" {
-		return false
+		return false, nil
 	}
-	if ManagesApplications(r, caller) {
-		return true
+	if admin, err := ManagesApplications(r, caller); err != nil || admin {
+		return admin, err
 	}
-	return app != nil && app.OwnedBy(caller)
+	return app != nil && app.OwnedBy(caller), nil
 }
 
 // OwnedBy reports whether objectID is one of a's owners.

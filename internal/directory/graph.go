@@ -337,7 +337,9 @@ func (g *Graph) createSP(c *call, _ []string) {
 		if !ok {
 			return azerr.BadRequest("Request_BadRequest", "appId", "The appId '%s' of the service principal does not reference a valid application object.", req.AppID)
 		}
-		if !MayChange(tx, c.caller, app) {
+		if ok, err := MayChange(tx, c.caller, app); err != nil {
+			return err
+		} else if !ok {
 			return denied()
 		}
 		if existing := PrincipalByAppID(tx, req.AppID); existing != nil {
@@ -371,7 +373,9 @@ func (g *Graph) deleteSP(c *call, rest []string) {
 		// none (the admin, a managed identity) only an administrator
 		// may delete.
 		app, _ := ApplicationByAppID(tx, p.AppID)
-		if !MayChange(tx, c.caller, app) {
+		if ok, err := MayChange(tx, c.caller, app); err != nil {
+			return err
+		} else if !ok {
 			return denied()
 		}
 		DeletePrincipal(tx, p.ObjectID)
@@ -425,7 +429,9 @@ func (g *Graph) changeApp(c *call, id string, fn func(tx store.Tx, a *Applicatio
 		if !found {
 			return notFound(id)
 		}
-		if !MayChange(tx, c.caller, a) {
+		if ok, err := MayChange(tx, c.caller, a); err != nil {
+			return err
+		} else if !ok {
 			return denied()
 		}
 		save, err := fn(tx, a)
@@ -538,7 +544,9 @@ func (g *Graph) deleteApp(c *call, rest []string) {
 		if !ok {
 			return notFound(rest[0])
 		}
-		if !MayChange(tx, c.caller, a) {
+		if ok, err := MayChange(tx, c.caller, a); err != nil {
+			return err
+		} else if !ok {
 			return denied()
 		}
 		if p := PrincipalByAppID(tx, a.AppID); p != nil {
