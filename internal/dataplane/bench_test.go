@@ -416,7 +416,7 @@ func BenchmarkPodThroughput(b *testing.B) {
 }
 
 // BenchmarkIdlePass times one drift-repair pass over a realised cluster in
-// which nothing changed, at 3 and 100 nodes: a full Set, which reads every
+// which nothing changed, at 3, 100 and 400 nodes: a full Set, which reads every
 // namespace back (the baseline; what every pass cost before Update), and an
 // Update, which reads a 1/ResyncSpread share. cpu-ms/op is the process's
 // CPU per pass; at the controller's one pass a second, cpu-ms/op ÷ 10 is
@@ -424,7 +424,7 @@ func BenchmarkPodThroughput(b *testing.B) {
 func BenchmarkIdlePass(b *testing.B) {
 	privtest.RequireRoot(b)
 	ctx := context.Background()
-	for _, nodes := range []int{3, 100} {
+	for _, nodes := range []int{3, 100, 400} {
 		d := fixture{nodes: nodes, skipNode: -1, big: nodes > 200}.desired()
 		for _, mode := range []string{"set", "update"} {
 			b.Run(fmt.Sprintf("nodes=%d/%s", nodes, mode), func(b *testing.B) {
@@ -458,7 +458,7 @@ func BenchmarkIdlePass(b *testing.B) {
 }
 
 // BenchmarkUpdateChange times the Update that carries one change into a
-// realised cluster, at 3 and 100 nodes: a pod added on node 1 (the pod is
+// realised cluster, at 3, 100 and 400 nodes: a pod added on node 1 (the pod is
 // ready, its echo listening, when Update returns; each iteration adds a pod
 // and the next removes it), and an NSG rule flipped between Deny and Allow
 // on the subnet. The goals: pod ready at 100 nodes ≤ 1.5× at 3
@@ -473,15 +473,16 @@ func BenchmarkUpdateChange(b *testing.B) {
 	}
 	podA := Pod{Name: "pod-a", Node: nodeName(0), IP: podIP(0, 2)}
 	podB := Pod{Name: "pod-b", Node: nodeName(1), IP: podIP(1, 2)}
-	for _, nodes := range []int{3, 100} {
+	for _, nodes := range []int{3, 100, 400} {
+		big := nodes > 200
 		states := map[string][2]Desired{
 			"pod-add": {
-				fixture{nodes: nodes, skipNode: -1, pods: []Pod{podA}, subnetNSG: nsg(fabric.Allow)}.desired(),
-				fixture{nodes: nodes, skipNode: -1, pods: []Pod{podA, podB}, subnetNSG: nsg(fabric.Allow)}.desired(),
+				fixture{nodes: nodes, skipNode: -1, big: big, pods: []Pod{podA}, subnetNSG: nsg(fabric.Allow)}.desired(),
+				fixture{nodes: nodes, skipNode: -1, big: big, pods: []Pod{podA, podB}, subnetNSG: nsg(fabric.Allow)}.desired(),
 			},
 			"nsg-change": {
-				fixture{nodes: nodes, skipNode: -1, pods: []Pod{podA}, subnetNSG: nsg(fabric.Allow)}.desired(),
-				fixture{nodes: nodes, skipNode: -1, pods: []Pod{podA}, subnetNSG: nsg(fabric.Deny)}.desired(),
+				fixture{nodes: nodes, skipNode: -1, big: big, pods: []Pod{podA}, subnetNSG: nsg(fabric.Allow)}.desired(),
+				fixture{nodes: nodes, skipNode: -1, big: big, pods: []Pod{podA}, subnetNSG: nsg(fabric.Deny)}.desired(),
 			},
 		}
 		for _, change := range []string{"pod-add", "nsg-change"} {
