@@ -26,6 +26,7 @@ package directory
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/aksnet/aksnet/internal/arm"
@@ -58,8 +59,9 @@ func New(s store.Store) *Store { return &Store{s: s} }
 func (d *Store) PrincipalByAppID(_ context.Context, appID string) (*identity.Principal, error) {
 	var p *identity.Principal
 	err := d.s.View(func(r store.Reader) error {
-		p = PrincipalByAppID(r, appID)
-		return nil
+		var err error
+		p, err = PrincipalByAppID(r, appID)
+		return err
 	})
 	return p, err
 }
@@ -155,9 +157,14 @@ func PutPrincipal(tx store.Tx, p *identity.Principal) error {
 	return nil
 }
 
-// GetPrincipal returns the principal with objectID.
-func GetPrincipal(r store.Reader, objectID string) (*identity.Principal, bool) {
-	return store.GetJSON[identity.Principal](r, spKey(objectID))
+// GetPrincipal returns the principal with objectID: false when there is
+// none, an error when its record does not decode.
+func GetPrincipal(r store.Reader, objectID string) (*identity.Principal, bool, error) {
+	p, ok, err := store.LoadJSON[identity.Principal](r, spKey(objectID))
+	if err != nil {
+		return nil, false, fmt.Errorf("principal %s: %w", objectID, err)
+	}
+	return p, ok, nil
 }
 
 // PrincipalExists reports whether a principal with objectID exists,
@@ -168,41 +175,56 @@ func PrincipalExists(r store.Reader, objectID string) bool {
 }
 
 // PrincipalByAppID returns the principal signing in with appID, with its
-// application's secrets merged in, or nil.
-func PrincipalByAppID(r store.Reader, appID string) *identity.Principal {
+// application's secrets merged in, or nil; a record that does not decode is
+// an error.
+func PrincipalByAppID(r store.Reader, appID string) (*identity.Principal, error) {
 	oid, ok := r.Get(appIDKey(appID))
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	p, ok := GetPrincipal(r, string(oid))
-	if !ok {
-		return nil
+	p, ok, err := GetPrincipal(r, string(oid))
+	if err != nil || !ok {
+		return nil, err
 	}
-	if app, ok := ApplicationByAppID(r, appID); ok {
+	app, ok, err := ApplicationByAppID(r, appID)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
 		p.Secrets = append(p.Secrets, app.Secrets...)
 	}
-	return p
+	return p, nil
 }
 
 // DeletePrincipal removes the principal with objectID and its directory
-// roles.
-func DeletePrincipal(tx store.Tx, objectID string) {
-	if p, ok := GetPrincipal(tx, objectID); ok {
+// roles. A record that does not decode is an error: its appId index could
+// not be removed with it.
+func DeletePrincipal(tx store.Tx, objectID string) error {
+	p, ok, err := GetPrincipal(tx, objectID)
+	if err != nil {
+		return err
+	}
+	if ok {
 		tx.Delete(appIDKey(p.AppID))
 	}
 	tx.Delete(spKey(objectID))
 	tx.Delete(dirRoleKey(objectID))
+	return nil
 }
 
-// Principals calls fn for every principal.
-func Principals(r store.Reader, fn func(*identity.Principal) bool) {
-	r.Scan("d/sp/", func(_ string, v []byte) bool {
+// Principals calls fn for every principal, until fn returns false; a record
+// that does not decode stops the scan with an error.
+func Principals(r store.Reader, fn func(*identity.Principal) bool) error {
+	var err error
+	r.Scan("d/sp/", func(k string, v []byte) bool {
 		var p identity.Principal
-		if json.Unmarshal(v, &p) != nil {
-			return true
+		if e := json.Unmarshal(v, &p); e != nil {
+			err = fmt.Errorf("decode %s: %w", k, e)
+			return false
 		}
 		return fn(&p)
 	})
+	return err
 }
 
 // NewManagedPrincipal returns the service principal behind a managed
@@ -229,35 +251,50 @@ func PutApplication(tx store.Tx, a *Application) error {
 	return nil
 }
 
-// GetApplication returns the application with object id.
-func GetApplication(r store.Reader, id string) (*Application, bool) {
-	return store.GetJSON[Application](r, applicationKey(id))
+// GetApplication returns the application with object id: false when there
+// is none, an error when its record does not decode.
+func GetApplication(r store.Reader, id string) (*Application, bool, error) {
+	a, ok, err := store.LoadJSON[Application](r, applicationKey(id))
+	if err != nil {
+		return nil, false, fmt.Errorf("application %s: %w", id, err)
+	}
+	return a, ok, nil
 }
 
-// ApplicationByAppID returns the application with appID.
-func ApplicationByAppID(r store.Reader, appID string) (*Application, bool) {
+// ApplicationByAppID returns the application with appID, as GetApplication.
+func ApplicationByAppID(r store.Reader, appID string) (*Application, bool, error) {
 	id, ok := r.Get(appRegKey(appID))
 	if !ok {
-		return nil, false
+		return nil, false, nil
 	}
 	return GetApplication(r, string(id))
 }
 
-// Applications calls fn for every application.
-func Applications(r store.Reader, fn func(*Application) bool) {
-	r.Scan("d/application/", func(_ string, v []byte) bool {
+// Applications calls fn for every application, until fn returns false; a
+// record that does not decode stops the scan with an error.
+func Applications(r store.Reader, fn func(*Application) bool) error {
+	var err error
+	r.Scan("d/application/", func(k string, v []byte) bool {
 		var a Application
-		if json.Unmarshal(v, &a) != nil {
-			return true
+		if e := json.Unmarshal(v, &a); e != nil {
+			err = fmt.Errorf("decode %s: %w", k, e)
+			return false
 		}
 		return fn(&a)
 	})
+	return err
 }
 
-// DeleteApplication removes the application with object id.
-func DeleteApplication(tx store.Tx, id string) {
-	if a, ok := GetApplication(tx, id); ok {
+// DeleteApplication removes the application with object id, as
+// DeletePrincipal.
+func DeleteApplication(tx store.Tx, id string) error {
+	a, ok, err := GetApplication(tx, id)
+	if err != nil {
+		return err
+	}
+	if ok {
 		tx.Delete(appRegKey(a.AppID))
 	}
 	tx.Delete(applicationKey(id))
+	return nil
 }

@@ -247,8 +247,15 @@ func isGUIDish(s string) bool {
 	return true
 }
 
-func (g *Graph) view(fn func(store.Reader)) {
-	_ = g.Store.View(func(r store.Reader) error { fn(r); return nil })
+// view runs fn in a read transaction; on an error it answers a 500 (the
+// cause stays on the server) and reports false.
+func (g *Graph) view(c *call, fn func(store.Reader) error) bool {
+	if err := g.Store.View(fn); err != nil {
+		slog.Error("graph: read the directory", "requestId", c.requestID, "err", err)
+		c.fail(http.StatusInternalServerError, "InternalServerError", "The directory could not be read.")
+		return false
+	}
+	return true
 }
 
 // change runs fn in a transaction and answers err's status, or ok when fn
@@ -311,14 +318,16 @@ func (g *Graph) listSPs(c *call, _ []string) {
 		return
 	}
 	out := []graphSP{}
-	g.view(func(rd store.Reader) {
-		Principals(rd, func(p *identity.Principal) bool {
+	if !g.view(c, func(rd store.Reader) error {
+		return Principals(rd, func(p *identity.Principal) bool {
 			if m == nil || matchSP(m, p) {
 				out = append(out, spJSON(p, false))
 			}
 			return true
 		})
-	})
+	}) {
+		return
+	}
 	c.write(http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals", "value": out})
 }
 
@@ -333,7 +342,10 @@ func (g *Graph) createSP(c *call, _ []string) {
 	}
 	var out *identity.Principal
 	g.change(c, "The service principal", func(tx store.Tx) error {
-		app, ok := ApplicationByAppID(tx, req.AppID)
+		app, ok, err := ApplicationByAppID(tx, req.AppID)
+		if err != nil {
+			return err
+		}
 		if !ok {
 			return azerr.BadRequest("Request_BadRequest", "appId", "The appId '%s' of the service principal does not reference a valid application object.", req.AppID)
 		}
@@ -342,7 +354,9 @@ func (g *Graph) createSP(c *call, _ []string) {
 		} else if !ok {
 			return denied()
 		}
-		if existing := PrincipalByAppID(tx, req.AppID); existing != nil {
+		if existing, err := PrincipalByAppID(tx, req.AppID); err != nil {
+			return err
+		} else if existing != nil {
 			return azerr.Conflict("Request_MultipleObjectsWithSameKeyValue", "appId", "The service principal cannot be created, updated, or restored because the service principal name %s is already in use.", req.AppID)
 		}
 		out = &identity.Principal{ObjectID: arm.NewUUID(), AppID: app.AppID, DisplayName: app.DisplayName, Type: identity.PrincipalTypeServicePrincipal,
@@ -354,7 +368,9 @@ func (g *Graph) createSP(c *call, _ []string) {
 // getSP answers the service principal with object ID rest[0].
 func (g *Graph) getSP(c *call, rest []string) {
 	var p *identity.Principal
-	g.view(func(rd store.Reader) { p, _ = GetPrincipal(rd, rest[0]) })
+	if !g.view(c, func(rd store.Reader) (err error) { p, _, err = GetPrincipal(rd, rest[0]); return err }) {
+		return
+	}
 	if p == nil {
 		c.failWith(notFound(rest[0]), "")
 		return
@@ -365,21 +381,26 @@ func (g *Graph) getSP(c *call, rest []string) {
 // deleteSP deletes the service principal with object ID rest[0].
 func (g *Graph) deleteSP(c *call, rest []string) {
 	g.change(c, "The service principal", func(tx store.Tx) error {
-		p, ok := GetPrincipal(tx, rest[0])
+		p, ok, err := GetPrincipal(tx, rest[0])
+		if err != nil {
+			return err
+		}
 		if !ok {
 			return notFound(rest[0])
 		}
 		// The principal's application decides who owns it; one with
 		// none (the admin, a managed identity) only an administrator
 		// may delete.
-		app, _ := ApplicationByAppID(tx, p.AppID)
+		app, _, err := ApplicationByAppID(tx, p.AppID)
+		if err != nil {
+			return err
+		}
 		if ok, err := MayChange(tx, c.caller, app); err != nil {
 			return err
 		} else if !ok {
 			return denied()
 		}
-		DeletePrincipal(tx, p.ObjectID)
-		return nil
+		return DeletePrincipal(tx, p.ObjectID)
 	}, noContent(c))
 }
 
@@ -410,13 +431,20 @@ func (g *Graph) getByIDs(c *call) {
 		return
 	}
 	out := []graphSP{}
-	g.view(func(rd store.Reader) {
+	if !g.view(c, func(rd store.Reader) error {
 		for _, id := range req.IDs {
-			if p, ok := GetPrincipal(rd, id); ok {
+			p, ok, err := GetPrincipal(rd, id)
+			if err != nil {
+				return err
+			}
+			if ok {
 				out = append(out, spJSON(p, true))
 			}
 		}
-	})
+		return nil
+	}) {
+		return
+	}
 	c.write(http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#directoryObjects", "value": out})
 }
 
@@ -425,7 +453,10 @@ func (g *Graph) getByIDs(c *call) {
 // the application again.
 func (g *Graph) changeApp(c *call, id string, fn func(tx store.Tx, a *Application) (bool, error), ok func()) {
 	g.change(c, "The application", func(tx store.Tx) error {
-		a, found := GetApplication(tx, id)
+		a, found, err := GetApplication(tx, id)
+		if err != nil {
+			return err
+		}
 		if !found {
 			return notFound(id)
 		}
@@ -468,14 +499,16 @@ func (g *Graph) listApps(c *call, _ []string) {
 		return
 	}
 	out := []graphApp{}
-	g.view(func(rd store.Reader) {
-		Applications(rd, func(a *Application) bool {
+	if !g.view(c, func(rd store.Reader) error {
+		return Applications(rd, func(a *Application) bool {
 			if m == nil || matchApp(m, a) {
 				out = append(out, appJSON(a))
 			}
 			return true
 		})
-	})
+	}) {
+		return
+	}
 	c.write(http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#applications", "value": out})
 }
 
@@ -508,7 +541,9 @@ func (g *Graph) createApp(c *call, _ []string) {
 // getApp answers the application with object ID rest[0].
 func (g *Graph) getApp(c *call, rest []string) {
 	var a *Application
-	g.view(func(rd store.Reader) { a, _ = GetApplication(rd, rest[0]) })
+	if !g.view(c, func(rd store.Reader) (err error) { a, _, err = GetApplication(rd, rest[0]); return err }) {
+		return
+	}
 	if a == nil {
 		c.failWith(notFound(rest[0]), "")
 		return
@@ -540,7 +575,10 @@ func (g *Graph) patchApp(c *call, rest []string) {
 // service principal.
 func (g *Graph) deleteApp(c *call, rest []string) {
 	g.change(c, "The application", func(tx store.Tx) error {
-		a, ok := GetApplication(tx, rest[0])
+		a, ok, err := GetApplication(tx, rest[0])
+		if err != nil {
+			return err
+		}
 		if !ok {
 			return notFound(rest[0])
 		}
@@ -549,11 +587,16 @@ func (g *Graph) deleteApp(c *call, rest []string) {
 		} else if !ok {
 			return denied()
 		}
-		if p := PrincipalByAppID(tx, a.AppID); p != nil {
-			DeletePrincipal(tx, p.ObjectID)
+		p, err := PrincipalByAppID(tx, a.AppID)
+		if err != nil {
+			return err
 		}
-		DeleteApplication(tx, a.ID)
-		return nil
+		if p != nil {
+			if err := DeletePrincipal(tx, p.ObjectID); err != nil {
+				return err
+			}
+		}
+		return DeleteApplication(tx, a.ID)
 	}, noContent(c))
 }
 
@@ -629,16 +672,24 @@ func (g *Graph) removeOwner(c *call, rest []string) {
 func (g *Graph) listOwners(c *call, id string) {
 	var a *Application
 	out := []graphSP{}
-	g.view(func(rd store.Reader) {
-		if a, _ = GetApplication(rd, id); a == nil {
-			return
+	if !g.view(c, func(rd store.Reader) error {
+		var err error
+		if a, _, err = GetApplication(rd, id); err != nil || a == nil {
+			return err
 		}
 		for _, o := range a.Owners {
-			if p, ok := GetPrincipal(rd, o); ok {
+			p, ok, err := GetPrincipal(rd, o)
+			if err != nil {
+				return err
+			}
+			if ok {
 				out = append(out, spJSON(p, true))
 			}
 		}
-	})
+		return nil
+	}) {
+		return
+	}
 	if a == nil {
 		c.failWith(notFound(id), "")
 		return
@@ -662,7 +713,10 @@ func (g *Graph) addOwner(c *call, id string) {
 		return
 	}
 	g.changeApp(c, id, func(tx store.Tx, a *Application) (bool, error) {
-		p, ok := GetPrincipal(tx, owner)
+		p, ok, err := GetPrincipal(tx, owner)
+		if err != nil {
+			return false, err
+		}
 		if !ok {
 			return false, notFound(owner)
 		}

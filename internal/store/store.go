@@ -69,20 +69,6 @@ type Optimistic interface {
 	UpdateOptimistic(ctx context.Context, fn func(Tx) error) error
 }
 
-// GetJSON decodes the JSON value stored at key into a new T. It reports
-// false when key is absent or its value does not decode as a T.
-func GetJSON[T any](r Reader, key string) (*T, bool) {
-	raw, ok := r.Get(key)
-	if !ok {
-		return nil, false
-	}
-	var v T
-	if json.Unmarshal(raw, &v) != nil {
-		return nil, false
-	}
-	return &v, true
-}
-
 // LoadJSON decodes the JSON value stored at key into a new T. It reports
 // false, and no error, when key is absent; a value that does not decode as
 // a T is an error naming key.

@@ -119,7 +119,10 @@ func putAssignment(c *arm.Call, tenantID string) ([]byte, error) {
 	if !ok {
 		return nil, azerr.BadRequest(rbac.CodeRoleDefinitionDoesNotExist, "properties.roleDefinitionId", "The specified role definition with ID '%s' does not exist.", guid)
 	}
-	principal, ok := directory.GetPrincipal(c.R, p.PrincipalID)
+	principal, ok, err := directory.GetPrincipal(c.R, p.PrincipalID)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		return nil, azerr.BadRequest("PrincipalNotFound", "properties.principalId",
 			"Principal %s does not exist in the directory %s. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype",

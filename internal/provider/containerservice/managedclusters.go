@@ -761,7 +761,9 @@ func (p *Provider) deleteManagedCluster(c *arm.Call) error {
 		return err
 	}
 	if !st.UserAssigned {
-		directory.DeletePrincipal(c.Tx, st.PrincipalID)
+		if err := directory.DeletePrincipal(c.Tx, st.PrincipalID); err != nil {
+			return err
+		}
 	}
 	c.Tx.Delete(stateKey(c.ID))
 	return nil

@@ -2,6 +2,7 @@ package managedidentity
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -38,9 +39,15 @@ func Register(reg *arm.Registry, tenantID string) {
 			return putIdentity(c, tenantID)
 		},
 		AfterDelete: func(c *arm.Call) error {
+			if c.Existing == nil {
+				return nil // nothing was stored, so no principal either
+			}
 			var old armmsi.Identity
-			if json.Unmarshal(c.Existing, &old) == nil && old.Properties != nil && old.Properties.PrincipalID != nil {
-				directory.DeletePrincipal(c.Tx, *old.Properties.PrincipalID)
+			if err := json.Unmarshal(c.Existing, &old); err != nil {
+				return fmt.Errorf("decode stored identity %s: %w", c.ID, err)
+			}
+			if old.Properties != nil && old.Properties.PrincipalID != nil {
+				return directory.DeletePrincipal(c.Tx, *old.Properties.PrincipalID)
 			}
 			return nil
 		},
