@@ -2,6 +2,7 @@ package authorization
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -92,7 +93,14 @@ func readAuthorizer(st store.Store) (*rbac.Authorizer, error) {
 		// Custom roles are resolved now, so the snapshot never reads a
 		// closed transaction.
 		customs := map[string]rbac.RoleDefinition{}
-		for _, d := range customRoles(r) {
+		// A custom role that does not decode grants nothing (fails closed)
+		// and is logged. Failing the whole snapshot instead would refuse
+		// every request, the delete that could remove the role included.
+		roles, err := customRoles(r)
+		if err != nil {
+			slog.Error("authorization: custom roles unreadable, they grant nothing", "err", err)
+		}
+		for _, d := range roles {
 			customs[strings.ToLower(d.Name)] = defOf(d)
 		}
 		az = rbac.NewAuthorizer(assignments(r), func(guid string) (rbac.RoleDefinition, bool) {

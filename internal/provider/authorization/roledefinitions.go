@@ -2,6 +2,7 @@ package authorization
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -88,27 +89,34 @@ func resolver(r store.Reader) rbac.Resolver {
 		if d, ok := rbac.BuiltInByID(guid); ok {
 			return d, true
 		}
-		doc, ok := customRole(r, guid)
-		if !ok {
+		// rbac.Resolver has no error: a custom role whose record does not
+		// decode grants nothing (fails closed); the role definition API
+		// itself reports the damage.
+		doc, ok, err := customRole(r, guid)
+		if err != nil || !ok {
 			return rbac.RoleDefinition{}, false
 		}
 		return defOf(doc), true
 	}
 }
 
-// customRoles returns the custom role definitions in r.
-func customRoles(r store.Reader) []roleDefinitionDoc {
+// customRoles returns the custom role definitions in r that decode, and an
+// error naming each one that does not.
+func customRoles(r store.Reader) ([]roleDefinitionDoc, error) {
 	var out []roleDefinitionDoc
+	var errs []error
 	r.Scan("rd/", func(_ string, v []byte) bool {
 		if raw, ok := r.Get(arm.KeyOf(string(v))); ok {
 			var doc roleDefinitionDoc
-			if json.Unmarshal(raw, &doc) == nil {
-				out = append(out, doc)
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				errs = append(errs, fmt.Errorf("decode stored role definition %s: %w", v, err))
+				return true
 			}
+			out = append(out, doc)
 		}
 		return true
 	})
-	return out
+	return out, errors.Join(errs...)
 }
 
 func roleDefinitionKind() *arm.Kind {
@@ -128,7 +136,11 @@ func roleDefinitionKind() *arm.Kind {
 			}
 			// A custom role is seen within its assignable scopes (and from
 			// above them) only, as ARM resolves roles at a scope.
-			if doc, ok := customRole(c.R, name); ok && defOf(doc).VisibleAt(readScope(c)) {
+			doc, ok, err := customRole(c.R, name)
+			if err != nil {
+				return nil, err
+			}
+			if ok && defOf(doc).VisibleAt(readScope(c)) {
 				return c.StoredDoc(doc.ID), nil
 			}
 			return nil, azerr.NotFound(rbac.CodeRoleDefinitionDoesNotExist, "name", "The specified role definition with ID '%s' does not exist.", name)
@@ -149,7 +161,11 @@ func roleDefinitionKind() *arm.Kind {
 				}
 			}
 			scope := readScope(c)
-			for _, doc := range customRoles(c.R) {
+			customs, err := customRoles(c.R)
+			if err != nil {
+				return nil, err
+			}
+			for _, doc := range customs {
 				if d := defOf(doc); f.Matches(d) && d.VisibleAt(scope) {
 					raw, err := json.Marshal(doc)
 					if err != nil {
@@ -195,20 +211,20 @@ func scopeOf(id string) string {
 
 // customRole returns the stored custom role with guid, wherever it is
 // defined.
-func customRole(r store.Reader, guid string) (roleDefinitionDoc, bool) {
+func customRole(r store.Reader, guid string) (roleDefinitionDoc, bool, error) {
 	id, ok := r.Get(customKey(guid))
 	if !ok {
-		return roleDefinitionDoc{}, false
+		return roleDefinitionDoc{}, false, nil
 	}
 	raw, ok := r.Get(arm.KeyOf(string(id)))
 	if !ok {
-		return roleDefinitionDoc{}, false
+		return roleDefinitionDoc{}, false, nil
 	}
 	var doc roleDefinitionDoc
-	if json.Unmarshal(raw, &doc) != nil {
-		return roleDefinitionDoc{}, false
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return roleDefinitionDoc{}, false, fmt.Errorf("decode stored role definition %s: %w", id, err)
 	}
-	return doc, true
+	return doc, true, nil
 }
 
 // requireEverywhere returns ARM's 403 unless the caller holds action at
@@ -260,7 +276,11 @@ func checkRoleNameFree(r store.Reader, roleName, guid string) error {
 	if d, ok := rbac.BuiltInByName(roleName); ok {
 		return azerr.Conflict("RoleDefinitionWithSameNameExists", "properties.roleName", "A role definition named '%s' already exists (%s).", roleName, d.ID)
 	}
-	for _, other := range customRoles(r) {
+	customs, err := customRoles(r)
+	if err != nil {
+		return err
+	}
+	for _, other := range customs {
 		if strings.EqualFold(other.Properties.RoleName, roleName) && !strings.EqualFold(other.Name, guid) {
 			return azerr.Conflict("RoleDefinitionWithSameNameExists", "properties.roleName", "A role definition named '%s' already exists (%s).", roleName, other.Name)
 		}
@@ -306,7 +326,10 @@ func putCustomRole(c *arm.Call) ([]byte, error) {
 		return nil, err
 	}
 	var oldScopes []string
-	existing, updating := customRole(c.R, c.Name)
+	existing, updating, err := customRole(c.R, c.Name)
+	if err != nil {
+		return nil, err
+	}
 	if updating {
 		if !strings.EqualFold(existing.ID, c.ID) {
 			return nil, rbac.RoleDefinitionExists(c.Name, scopeOf(existing.ID), false)
