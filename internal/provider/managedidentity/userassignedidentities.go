@@ -70,7 +70,13 @@ func putIdentity(c *arm.Call, tenantID string) ([]byte, error) {
 		Tags:     in.Tags,
 	}
 	var old armmsi.Identity
-	if c.Existing != nil && json.Unmarshal(c.Existing, &old) == nil && old.Properties != nil {
+	if c.Existing != nil {
+		// An identity that does not decode must not get a second principal.
+		if err := json.Unmarshal(c.Existing, &old); err != nil {
+			return nil, fmt.Errorf("decode stored identity %s: %w", c.ID, err)
+		}
+	}
+	if old.Properties != nil {
 		// The principal behind an identity never changes.
 		out.Properties = old.Properties
 		raw, err := json.Marshal(out)

@@ -62,14 +62,22 @@ func (p *Provider) putNetworkWatcher(c *arm.Call) ([]byte, error) {
 	}
 	sub := c.Parsed.Subscription
 	var other string
+	var decodeErr error
 	c.ScanType(TypeNetworkWatcher, arm.SubscriptionID(sub)+"/", func(id string, raw []byte) bool {
 		var w watcherDoc
-		if json.Unmarshal(raw, &w) == nil && strings.EqualFold(w.Location, loc) && !strings.EqualFold(id, c.ID) {
+		if err := json.Unmarshal(raw, &w); err != nil {
+			decodeErr = fmt.Errorf("decode stored network watcher %s: %w", id, err)
+			return false
+		}
+		if strings.EqualFold(w.Location, loc) && !strings.EqualFold(id, c.ID) {
 			other = id
 			return false
 		}
 		return true
 	})
+	if decodeErr != nil {
+		return nil, decodeErr
+	}
 	if other != "" {
 		return nil, azerr.BadRequest("NetworkWatcherCountLimitReached", "location",
 			"Cannot create more than 1 network watchers for this subscription in this region (%s); %s already exists.", loc, other)

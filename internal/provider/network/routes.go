@@ -2,6 +2,7 @@ package network
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"strings"
 
@@ -172,6 +173,7 @@ func (p *Provider) putRoute(c *arm.Call) ([]byte, error) {
 	table := arm.LastName(c.Parent)
 	specs := []RouteSpec{}
 	count := 0
+	var decodeErr error
 	c.ScanChildren(c.Parent, "routes", func(raw []byte) bool {
 		// Only what the checks below need: the SDK's Route decoder would
 		// cost more than the rest of the PUT in a table of many routes.
@@ -181,12 +183,21 @@ func (p *Provider) putRoute(c *arm.Call) ([]byte, error) {
 				AddressPrefix netip.Prefix `json:"addressPrefix"`
 			} `json:"properties"`
 		}
-		if json.Unmarshal(raw, &o) == nil && !strings.EqualFold(o.Name, c.Name) {
+		if err := json.Unmarshal(raw, &o); err != nil {
+			// A route left out would escape the count limit and the
+			// overlap checks.
+			decodeErr = fmt.Errorf("decode a stored route of %s: %w", c.Parent, err)
+			return false
+		}
+		if !strings.EqualFold(o.Name, c.Name) {
 			specs = append(specs, RouteSpec{Name: o.Name, AddressPrefix: o.Properties.AddressPrefix})
 			count++
 		}
 		return true
 	})
+	if decodeErr != nil {
+		return nil, decodeErr
+	}
 	if count+1 > p.opts.MaxRoutesPerTable {
 		return nil, routeLimitError(table, count+1, p.opts.MaxRoutesPerTable, "name")
 	}

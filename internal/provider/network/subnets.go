@@ -68,15 +68,24 @@ func (p *Provider) putSubnet(c *arm.Call) ([]byte, error) {
 		return nil, err
 	}
 	siblings := map[string]namedPrefix{strings.ToLower(c.Name): {c.Name, pref}}
+	var decodeErr error
 	c.ScanChildren(vnetID, "subnets", func(raw []byte) bool {
 		var o armnetwork.Subnet
-		if json.Unmarshal(raw, &o) == nil && o.Name != nil && !strings.EqualFold(*o.Name, c.Name) {
+		if err := json.Unmarshal(raw, &o); err != nil {
+			// A sibling left out would escape the overlap check.
+			decodeErr = fmt.Errorf("decode a stored subnet of %s: %w", vnetID, err)
+			return false
+		}
+		if o.Name != nil && !strings.EqualFold(*o.Name, c.Name) {
 			if op, err := subnetPrefix(o.Properties, ""); err == nil {
 				siblings[strings.ToLower(*o.Name)] = namedPrefix{*o.Name, op}
 			}
 		}
 		return true
 	})
+	if decodeErr != nil {
+		return nil, decodeErr
+	}
 	if err := p.writeSubnet(c, *vnet.Name, c.ID, &s, "", vnetPrefixes, siblings); err != nil {
 		return nil, err
 	}
