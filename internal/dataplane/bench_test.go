@@ -507,6 +507,7 @@ func BenchmarkUpdateChange(b *testing.B) {
 					}
 					timed += time.Since(start)
 				}
+				b.Logf("last change: %+v", l.LastStats())
 				b.ReportMetric(float64(timed.Microseconds())/1000/float64(b.N), "ms/change")
 				b.ReportMetric(float64(l.LastStats().Read), "namespaces-read/op")
 			})

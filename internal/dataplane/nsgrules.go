@@ -33,13 +33,16 @@ func fabricRules(nics []nicRef, used map[string]*Node, nodeCluster map[string]*C
 	}
 	fwd.Rules = append(fwd.Rules, NFRule{Match: []Match{{Kind: MCtState}}, Action: Action{Verdict: VAccept}})
 	var nsgChains []*Chain
+	// One chain per NSG, subnet and direction, however many NICs use it;
+	// the memo keeps the name's hash to one per chain, not one per NIC.
+	chains := map[[3]string]string{}
 	chainFor := func(g *NSG, s *Subnet, dir string) string {
-		name := "nsg-" + strings.ToLower(dir[:1]) + "-" + hash8(g.ID+"|"+s.ID)
-		for _, c := range nsgChains {
-			if c.Name == name {
-				return name
-			}
+		key := [3]string{strings.ToLower(g.ID), strings.ToLower(s.ID), dir}
+		if name, ok := chains[key]; ok {
+			return name
 		}
+		name := "nsg-" + strings.ToLower(dir[:1]) + "-" + hash8(g.ID+"|"+s.ID)
+		chains[key] = name
 		nsgChains = append(nsgChains, nsgChain(name, g, tagsOf(s), dir))
 		return name
 	}

@@ -293,11 +293,19 @@ func (r *reconciler) selectNS(world World, recreated map[string]bool, full bool)
 		r.converged = map[string]string{}
 	}
 	names := slices.Sorted(maps.Keys(world))
+	// Fingerprinting is most of a quiet pass's CPU: spread it over the
+	// workers. Each writes only its own slot.
+	fps := make([]string, len(names))
+	idx := make(map[string]int, len(names))
+	for i, name := range names {
+		idx[name] = i
+	}
+	r.parallel(context.Background(), names, func(name string) { fps[idx[name]] = world[name].fingerprint() })
 	todo := map[string]string{}
 	var rest []string
-	for _, name := range names {
+	for i, name := range names {
 		ns := world[name]
-		fp := ns.fingerprint()
+		fp := fps[i]
 		dirty := full || recreated[name] || r.converged[name] != fp
 		for _, l := range ns.Links {
 			dirty = dirty || (l.Owner && recreated[l.PeerNS])
