@@ -268,7 +268,7 @@ func (r *reconciler) pass(ctx context.Context, d Desired, full bool) error {
 		r.count(1)
 	})
 	st.Create = time.Since(tp)
-	todo := r.selectNS(world, recreated, full)
+	todo := r.selectNS(ctx, world, recreated, full)
 	st.Read = len(todo)
 	for level := levelInet; level <= levelLast; level++ {
 		tp = time.Now()
@@ -288,7 +288,7 @@ func (r *reconciler) pass(ctx context.Context, d Desired, full bool) error {
 // towards a re-created namespace (their end went with it), and the next
 // 1/spread of the others in name order, the resync that repairs drift
 // (deferred by one pass when there is a change to apply).
-func (r *reconciler) selectNS(world World, recreated map[string]bool, full bool) map[string]string {
+func (r *reconciler) selectNS(ctx context.Context, world World, recreated map[string]bool, full bool) map[string]string {
 	if r.converged == nil {
 		r.converged = map[string]string{}
 	}
@@ -300,7 +300,9 @@ func (r *reconciler) selectNS(world World, recreated map[string]bool, full bool)
 	for i, name := range names {
 		idx[name] = i
 	}
-	r.parallel(context.Background(), names, func(name string) { fps[idx[name]] = world[name].fingerprint() })
+	// A namespace left unfingerprinted by a cancelled pass has fingerprint
+	// "", so it counts as changed next time.
+	r.parallel(ctx, names, func(name string) { fps[idx[name]] = world[name].fingerprint() })
 	todo := map[string]string{}
 	var rest []string
 	for i, name := range names {
