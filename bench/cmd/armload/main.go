@@ -26,7 +26,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -34,10 +33,8 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,8 +43,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aksnet/aksnet/bench/cmd/internal/armconn"
 	"github.com/aksnet/aksnet/internal/pki"
-	"github.com/aksnet/aksnet/internal/statedir"
 )
 
 type options struct {
@@ -223,7 +220,8 @@ func load(o options) error {
 	if err != nil {
 		return err
 	}
-	hc, err := newClient(o.stateDir, o.conc)
+	// One idle connection per worker, twice over.
+	hc, err := armconn.Client(o.stateDir, o.conc*2, 30*time.Second)
 	if err != nil {
 		return err
 	}
@@ -254,22 +252,18 @@ func load(o options) error {
 }
 
 // authorization is the Authorization header for the load: a bearer token
-// for the admin of the state directory, from the token endpoint at
-// -token-url or the target's host; none without a state directory or with
+// for the admin of the state directory, from the token endpoint of the
+// server at -token-url or -url; none without a state directory or with
 // -no-auth.
 func authorization(hc *http.Client, o options) (string, error) {
-	u, err := url.Parse(o.url)
-	if err != nil {
-		return "", err
-	}
-	base := u.Scheme + "://" + u.Host
-	if o.tokenURL != "" {
-		base = strings.TrimRight(o.tokenURL, "/")
-	}
 	if o.stateDir == "" || o.noAuth {
 		return "", nil
 	}
-	tok, err := token(hc, base, o.stateDir, o.wait)
+	server := o.url
+	if o.tokenURL != "" {
+		server = o.tokenURL
+	}
+	tok, err := armconn.AdminToken(hc, server, o.stateDir, o.wait)
 	if err != nil {
 		return "", err
 	}
@@ -291,47 +285,6 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// newClient returns a client trusting the state dir's CA (or the system
-// roots without one), with room for one idle connection per worker.
-func newClient(stateDir string, conc int) (*http.Client, error) {
-	tc := &tls.Config{MinVersion: tls.VersionTLS12}
-	if stateDir != "" {
-		caPEM, err := os.ReadFile(filepath.Join(stateDir, pki.CAFile))
-		if err != nil {
-			return nil, err
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(caPEM) {
-			return nil, fmt.Errorf("no certificate in %s", pki.CAFile)
-		}
-		tc.RootCAs = pool
-	}
-	return &http.Client{Transport: &http.Transport{
-		TLSClientConfig:     tc,
-		MaxIdleConns:        conc * 2,
-		MaxIdleConnsPerHost: conc * 2,
-	}, Timeout: 30 * time.Second}, nil
-}
-
-// token signs in as the state dir's admin principal, retrying for up to wait
-// while the server at base is unreachable (still starting).
-func token(hc *http.Client, base, stateDir string, wait time.Duration) (string, error) {
-	creds, err := statedir.LoadCredentials(stateDir)
-	if err != nil {
-		return "", fmt.Errorf("admin credentials: %w", err)
-	}
-	deadline := time.Now().Add(wait)
-	for {
-		tok, err := creds.Token(hc, base)
-		var unreachable *url.Error
-		if errors.As(err, &unreachable) && time.Now().Before(deadline) {
-			time.Sleep(50 * time.Millisecond)
-			continue
-		}
-		return tok, err
-	}
 }
 
 type loader struct {

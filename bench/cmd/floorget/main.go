@@ -1,6 +1,6 @@
 // Command floorget is bench/cli.sh's floor: the least a Go program must do
 // for one CLI command, with the libraries an HTTPS client needs and nothing
-// of aksnet. It reads the CA and the aksnet CLI's cached token from the
+// of aksnet's CLI (armconn links no more than those libraries). It reads the CA and the aksnet CLI's cached token from the
 // state dir, makes one TLS connection to the server (X25519 on loopback,
 // as the aksnet CLI does) and GETs path, writing the body to stdout.
 //
@@ -14,17 +14,15 @@ package main
 
 import (
 	"bufio"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
+
+	"github.com/aksnet/aksnet/bench/cmd/internal/armconn"
 )
 
 func main() {
@@ -42,10 +40,6 @@ func main() {
 }
 
 func get(endpoint, stateDir, path string) error {
-	ca, err := os.ReadFile(filepath.Join(stateDir, "ca.pem"))
-	if err != nil {
-		return err
-	}
 	var tok struct {
 		Token string `json:"accessToken"`
 	}
@@ -56,14 +50,7 @@ func get(endpoint, stateDir, path string) error {
 	if err := json.Unmarshal(raw, &tok); err != nil {
 		return err
 	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(ca)
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return err
-	}
-	cfg := &tls.Config{RootCAs: pool, ServerName: u.Hostname(), CurvePreferences: []tls.CurveID{tls.X25519}}
-	conn, err := tls.Dial("tcp", net.JoinHostPort("127.0.0.1", u.Port()), cfg)
+	conn, err := armconn.Dial(endpoint, stateDir)
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -17,13 +15,13 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/aksnet/aksnet/bench/cmd/internal/armconn"
 	"github.com/aksnet/aksnet/internal/statedir"
 )
 
@@ -178,11 +176,9 @@ func (c *client) waitReady(dir string, timeout time.Duration) (*statedir.Credent
 	deadline := time.Now().Add(timeout)
 	for {
 		creds, rerr := statedir.LoadCredentials(dir)
-		ca, cerr := os.ReadFile(filepath.Join(dir, statedir.CAFile))
+		hc, cerr := armconn.Client(dir, 32, 0)
 		if rerr == nil && cerr == nil {
-			pool := x509.NewCertPool()
-			pool.AppendCertsFromPEM(ca)
-			c.http = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, MaxIdleConnsPerHost: 32}}
+			c.http = hc
 			if resp, herr := c.http.Get(c.base + "/healthz"); herr == nil {
 				resp.Body.Close()
 				return creds, nil
