@@ -25,7 +25,6 @@ package directory
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -66,11 +65,71 @@ func (d *Store) PrincipalByAppID(_ context.Context, appID string) (*identity.Pri
 	return p, err
 }
 
-func spKey(objectID string) string      { return "d/sp/" + strings.ToLower(objectID) }
-func appIDKey(appID string) string      { return "d/app/" + strings.ToLower(appID) }
-func applicationKey(id string) string   { return "d/application/" + strings.ToLower(id) }
-func appRegKey(appID string) string     { return "d/appid/" + strings.ToLower(appID) }
 func dirRoleKey(objectID string) string { return "d/role/" + strings.ToLower(objectID) }
+
+// indexed is how one kind of directory object is stored: as JSON at prefix
+// plus its lower-cased id, with an index from indexPrefix plus its
+// lower-cased appId to its id.
+type indexed[T any] struct {
+	what        string // names a record in errors
+	prefix      string
+	indexPrefix string
+	ids         func(*T) (id, appID string)
+}
+
+var (
+	principals = indexed[identity.Principal]{what: "principal", prefix: "d/sp/", indexPrefix: "d/app/",
+		ids: func(p *identity.Principal) (string, string) { return p.ObjectID, p.AppID }}
+	applications = indexed[Application]{what: "application", prefix: "d/application/", indexPrefix: "d/appid/",
+		ids: func(a *Application) (string, string) { return a.ID, a.AppID }}
+)
+
+func (x indexed[T]) key(id string) string         { return x.prefix + strings.ToLower(id) }
+func (x indexed[T]) indexKey(appID string) string { return x.indexPrefix + strings.ToLower(appID) }
+
+// put stores v and its appId index.
+func (x indexed[T]) put(tx store.Tx, v *T) error {
+	id, appID := x.ids(v)
+	if err := store.PutJSON(tx, x.key(id), v); err != nil {
+		return err
+	}
+	tx.Put(x.indexKey(appID), []byte(id))
+	return nil
+}
+
+// get returns the object with id: false when there is none, an error when
+// its record does not decode.
+func (x indexed[T]) get(r store.Reader, id string) (*T, bool, error) {
+	v, ok, err := store.LoadJSON[T](r, x.key(id))
+	if err != nil {
+		return nil, false, fmt.Errorf("%s %s: %w", x.what, id, err)
+	}
+	return v, ok, nil
+}
+
+// byAppID returns the object the appId index names, as get.
+func (x indexed[T]) byAppID(r store.Reader, appID string) (*T, bool, error) {
+	id, ok := r.Get(x.indexKey(appID))
+	if !ok {
+		return nil, false, nil
+	}
+	return x.get(r, string(id))
+}
+
+// remove deletes the object with id and its appId index. A record that does
+// not decode is an error: its index could not be removed with it.
+func (x indexed[T]) remove(tx store.Tx, id string) error {
+	v, ok, err := x.get(tx, id)
+	if err != nil {
+		return err
+	}
+	if ok {
+		_, appID := x.ids(v)
+		tx.Delete(x.indexKey(appID))
+	}
+	tx.Delete(x.key(id))
+	return nil
+}
 
 // Template ids of the Entra ID directory roles aksnet knows. They are
 // Microsoft's own and the same in every tenant.
@@ -149,28 +208,18 @@ func (a *Application) OwnedBy(objectID string) bool {
 }
 
 // PutPrincipal stores p and its appId index.
-func PutPrincipal(tx store.Tx, p *identity.Principal) error {
-	if err := store.PutJSON(tx, spKey(p.ObjectID), p); err != nil {
-		return err
-	}
-	tx.Put(appIDKey(p.AppID), []byte(p.ObjectID))
-	return nil
-}
+func PutPrincipal(tx store.Tx, p *identity.Principal) error { return principals.put(tx, p) }
 
 // GetPrincipal returns the principal with objectID: false when there is
 // none, an error when its record does not decode.
 func GetPrincipal(r store.Reader, objectID string) (*identity.Principal, bool, error) {
-	p, ok, err := store.LoadJSON[identity.Principal](r, spKey(objectID))
-	if err != nil {
-		return nil, false, fmt.Errorf("principal %s: %w", objectID, err)
-	}
-	return p, ok, nil
+	return principals.get(r, objectID)
 }
 
 // PrincipalExists reports whether a principal with objectID exists,
 // without decoding it (the token check asks on every request).
 func PrincipalExists(r store.Reader, objectID string) bool {
-	_, ok := r.Get(spKey(objectID))
+	_, ok := r.Get(principals.key(objectID))
 	return ok
 }
 
@@ -178,11 +227,7 @@ func PrincipalExists(r store.Reader, objectID string) bool {
 // application's secrets merged in, or nil; a record that does not decode is
 // an error.
 func PrincipalByAppID(r store.Reader, appID string) (*identity.Principal, error) {
-	oid, ok := r.Get(appIDKey(appID))
-	if !ok {
-		return nil, nil
-	}
-	p, ok, err := GetPrincipal(r, string(oid))
+	p, ok, err := principals.byAppID(r, appID)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -200,14 +245,9 @@ func PrincipalByAppID(r store.Reader, appID string) (*identity.Principal, error)
 // roles. A record that does not decode is an error: its appId index could
 // not be removed with it.
 func DeletePrincipal(tx store.Tx, objectID string) error {
-	p, ok, err := GetPrincipal(tx, objectID)
-	if err != nil {
+	if err := principals.remove(tx, objectID); err != nil {
 		return err
 	}
-	if ok {
-		tx.Delete(appIDKey(p.AppID))
-	}
-	tx.Delete(spKey(objectID))
 	tx.Delete(dirRoleKey(objectID))
 	return nil
 }
@@ -215,16 +255,7 @@ func DeletePrincipal(tx store.Tx, objectID string) error {
 // Principals calls fn for every principal, until fn returns false; a record
 // that does not decode stops the scan with an error.
 func Principals(r store.Reader, fn func(*identity.Principal) bool) error {
-	var err error
-	r.Scan("d/sp/", func(k string, v []byte) bool {
-		var p identity.Principal
-		if e := json.Unmarshal(v, &p); e != nil {
-			err = fmt.Errorf("decode %s: %w", k, e)
-			return false
-		}
-		return fn(&p)
-	})
-	return err
+	return store.ScanJSON(r, principals.prefix, fn)
 }
 
 // NewManagedPrincipal returns the service principal behind a managed
@@ -243,58 +274,25 @@ func NewManagedPrincipal(tenantID, displayName, resourceID string) *identity.Pri
 }
 
 // PutApplication stores an application and its appId index.
-func PutApplication(tx store.Tx, a *Application) error {
-	if err := store.PutJSON(tx, applicationKey(a.ID), a); err != nil {
-		return err
-	}
-	tx.Put(appRegKey(a.AppID), []byte(a.ID))
-	return nil
-}
+func PutApplication(tx store.Tx, a *Application) error { return applications.put(tx, a) }
 
 // GetApplication returns the application with object id: false when there
 // is none, an error when its record does not decode.
 func GetApplication(r store.Reader, id string) (*Application, bool, error) {
-	a, ok, err := store.LoadJSON[Application](r, applicationKey(id))
-	if err != nil {
-		return nil, false, fmt.Errorf("application %s: %w", id, err)
-	}
-	return a, ok, nil
+	return applications.get(r, id)
 }
 
 // ApplicationByAppID returns the application with appID, as GetApplication.
 func ApplicationByAppID(r store.Reader, appID string) (*Application, bool, error) {
-	id, ok := r.Get(appRegKey(appID))
-	if !ok {
-		return nil, false, nil
-	}
-	return GetApplication(r, string(id))
+	return applications.byAppID(r, appID)
 }
 
 // Applications calls fn for every application, until fn returns false; a
 // record that does not decode stops the scan with an error.
 func Applications(r store.Reader, fn func(*Application) bool) error {
-	var err error
-	r.Scan("d/application/", func(k string, v []byte) bool {
-		var a Application
-		if e := json.Unmarshal(v, &a); e != nil {
-			err = fmt.Errorf("decode %s: %w", k, e)
-			return false
-		}
-		return fn(&a)
-	})
-	return err
+	return store.ScanJSON(r, applications.prefix, fn)
 }
 
 // DeleteApplication removes the application with object id, as
 // DeletePrincipal.
-func DeleteApplication(tx store.Tx, id string) error {
-	a, ok, err := GetApplication(tx, id)
-	if err != nil {
-		return err
-	}
-	if ok {
-		tx.Delete(appRegKey(a.AppID))
-	}
-	tx.Delete(applicationKey(id))
-	return nil
-}
+func DeleteApplication(tx store.Tx, id string) error { return applications.remove(tx, id) }

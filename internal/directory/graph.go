@@ -176,6 +176,12 @@ func (c *call) write(status int, v any) {
 	_, _ = c.w.Write(body)
 }
 
+// writeCollection answers the objects in value as a Graph collection whose
+// @odata.context names entitySet (servicePrincipals, directoryObjects…).
+func (c *call) writeCollection(entitySet string, value any) {
+	c.write(http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#" + entitySet, "value": value})
+}
+
 // notFound is Graph's answer for an object id that names nothing.
 func notFound(id string) *azerr.Error {
 	return azerr.NotFound("Request_ResourceNotFound", "",
@@ -185,6 +191,19 @@ func notFound(id string) *azerr.Error {
 // denied is Graph's answer to a change the caller may not make.
 func denied() *azerr.Error {
 	return azerr.Forbidden("Authorization_RequestDenied", "", "Insufficient privileges to complete the operation.")
+}
+
+// checkMayChange answers denied unless caller may change app and its
+// service principal (see MayChange).
+func checkMayChange(r store.Reader, caller string, app *Application) error {
+	ok, err := MayChange(r, caller, app)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return denied()
+	}
+	return nil
 }
 
 // eqFilter matches the $filter clauses az sends; startswith is what az ad
@@ -328,7 +347,7 @@ func (g *Graph) listSPs(c *call, _ []string) {
 	}) {
 		return
 	}
-	c.write(http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals", "value": out})
+	c.writeCollection("servicePrincipals", out)
 }
 
 // createSP creates the service principal of an application the caller may
@@ -349,10 +368,8 @@ func (g *Graph) createSP(c *call, _ []string) {
 		if !ok {
 			return azerr.BadRequest("Request_BadRequest", "appId", "The appId '%s' of the service principal does not reference a valid application object.", req.AppID)
 		}
-		if ok, err := MayChange(tx, c.caller, app); err != nil {
+		if err := checkMayChange(tx, c.caller, app); err != nil {
 			return err
-		} else if !ok {
-			return denied()
 		}
 		if existing, err := PrincipalByAppID(tx, req.AppID); err != nil {
 			return err
@@ -395,10 +412,8 @@ func (g *Graph) deleteSP(c *call, rest []string) {
 		if err != nil {
 			return err
 		}
-		if ok, err := MayChange(tx, c.caller, app); err != nil {
+		if err := checkMayChange(tx, c.caller, app); err != nil {
 			return err
-		} else if !ok {
-			return denied()
 		}
 		return DeletePrincipal(tx, p.ObjectID)
 	}, noContent(c))
@@ -430,27 +445,32 @@ func (g *Graph) getByIDs(c *call) {
 		c.fail(http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload.")
 		return
 	}
-	out := []graphSP{}
-	if !g.view(c, func(rd store.Reader) error {
-		for _, id := range req.IDs {
-			p, ok, err := GetPrincipal(rd, id)
-			if err != nil {
-				return err
-			}
-			if ok {
-				out = append(out, spJSON(p, true))
-			}
-		}
-		return nil
-	}) {
+	var out []graphSP
+	if !g.view(c, func(rd store.Reader) (err error) { out, err = directoryObjects(rd, req.IDs); return err }) {
 		return
 	}
-	c.write(http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#directoryObjects", "value": out})
+	c.writeCollection("directoryObjects", out)
+}
+
+// directoryObjects returns, typed, the service principals of ids that are
+// in the directory, as getByIds and the owners list answer them.
+func directoryObjects(rd store.Reader, ids []string) ([]graphSP, error) {
+	out := []graphSP{}
+	for _, id := range ids {
+		p, ok, err := GetPrincipal(rd, id)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, spJSON(p, true))
+		}
+	}
+	return out, nil
 }
 
 // changeApp loads the application with id inside a transaction, checks that
 // the caller may change it, and runs fn on it; fn returns whether to store
-// the application again.
+// the application again (false when it changed nothing or deleted it).
 func (g *Graph) changeApp(c *call, id string, fn func(tx store.Tx, a *Application) (bool, error), ok func()) {
 	g.change(c, "The application", func(tx store.Tx) error {
 		a, found, err := GetApplication(tx, id)
@@ -460,10 +480,8 @@ func (g *Graph) changeApp(c *call, id string, fn func(tx store.Tx, a *Applicatio
 		if !found {
 			return notFound(id)
 		}
-		if ok, err := MayChange(tx, c.caller, a); err != nil {
+		if err := checkMayChange(tx, c.caller, a); err != nil {
 			return err
-		} else if !ok {
-			return denied()
 		}
 		save, err := fn(tx, a)
 		if err != nil || !save {
@@ -509,7 +527,7 @@ func (g *Graph) listApps(c *call, _ []string) {
 	}) {
 		return
 	}
-	c.write(http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#applications", "value": out})
+	c.writeCollection("applications", out)
 }
 
 // matchApp reports whether a matches the appId or displayName clause m
@@ -574,29 +592,17 @@ func (g *Graph) patchApp(c *call, rest []string) {
 // deleteApp deletes the application with object ID rest[0] and its
 // service principal.
 func (g *Graph) deleteApp(c *call, rest []string) {
-	g.change(c, "The application", func(tx store.Tx) error {
-		a, ok, err := GetApplication(tx, rest[0])
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return notFound(rest[0])
-		}
-		if ok, err := MayChange(tx, c.caller, a); err != nil {
-			return err
-		} else if !ok {
-			return denied()
-		}
+	g.changeApp(c, rest[0], func(tx store.Tx, a *Application) (bool, error) {
 		p, err := PrincipalByAppID(tx, a.AppID)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if p != nil {
 			if err := DeletePrincipal(tx, p.ObjectID); err != nil {
-				return err
+				return false, err
 			}
 		}
-		return DeleteApplication(tx, a.ID)
+		return false, DeleteApplication(tx, a.ID)
 	}, noContent(c))
 }
 
@@ -671,22 +677,14 @@ func (g *Graph) removeOwner(c *call, rest []string) {
 // directory.
 func (g *Graph) listOwners(c *call, id string) {
 	var a *Application
-	out := []graphSP{}
+	var out []graphSP
 	if !g.view(c, func(rd store.Reader) error {
 		var err error
 		if a, _, err = GetApplication(rd, id); err != nil || a == nil {
 			return err
 		}
-		for _, o := range a.Owners {
-			p, ok, err := GetPrincipal(rd, o)
-			if err != nil {
-				return err
-			}
-			if ok {
-				out = append(out, spJSON(p, true))
-			}
-		}
-		return nil
+		out, err = directoryObjects(rd, a.Owners)
+		return err
 	}) {
 		return
 	}
@@ -694,7 +692,7 @@ func (g *Graph) listOwners(c *call, id string) {
 		c.failWith(notFound(id), "")
 		return
 	}
-	c.write(http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#directoryObjects", "value": out})
+	c.writeCollection("directoryObjects", out)
 }
 
 // addOwner adds the directory object the body's @odata.id names as an owner

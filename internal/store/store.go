@@ -84,6 +84,23 @@ func LoadJSON[T any](r Reader, key string) (*T, bool, error) {
 	return &v, true, nil
 }
 
+// ScanJSON decodes, in key order, the JSON value of every key that starts
+// with prefix into a new T and calls fn with it, until fn returns false. A
+// value that does not decode as a T stops the scan with an error naming its
+// key.
+func ScanJSON[T any](r Reader, prefix string, fn func(*T) bool) error {
+	var err error
+	r.Scan(prefix, func(k string, raw []byte) bool {
+		var v T
+		if e := json.Unmarshal(raw, &v); e != nil {
+			err = fmt.Errorf("decode %s: %w", k, e)
+			return false
+		}
+		return fn(&v)
+	})
+	return err
+}
+
 // PutJSON stores v, encoded as JSON, at key.
 func PutJSON(tx Tx, key string, v any) error {
 	raw, err := json.Marshal(v)
