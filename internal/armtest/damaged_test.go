@@ -18,19 +18,7 @@ func TestGraph_DamagedApplicationRecord(t *testing.T) {
 	e := Plane(t, "damaged-directory", Options{})
 	h := NewHarness(t, e, e.Credential(t))
 	app, _, _ := h.newServicePrincipal("damaged-app")
-	key := "d/application/" + strings.ToLower(app.ID)
-	var saved []byte
-	if err := e.Plane.ARM.Update(h.Ctx, func(c *arm.Call) error {
-		raw, ok := c.Tx.Get(key)
-		if !ok {
-			t.Fatalf("no application record at %s", key)
-		}
-		saved = bytes.Clone(raw)
-		c.Tx.Put(key, []byte(`{"secrets":"not a list"}`))
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	repair := h.Damage("d/application/"+strings.ToLower(app.ID), []byte(`{"secrets":"not a list"}`))
 
 	for _, tc := range []struct{ method, path string }{
 		{http.MethodGet, "/v1.0/applications"},
@@ -43,12 +31,7 @@ func TestGraph_DamagedApplicationRecord(t *testing.T) {
 		}
 	}
 
-	if err := e.Plane.ARM.Update(h.Ctx, func(c *arm.Call) error {
-		c.Tx.Put(key, saved)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	repair()
 	r := h.Do(http.MethodGet, "/v1.0/applications/"+app.ID, nil)
 	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), app.AppID) {
 		t.Errorf("application after the refused delete and the repair: %d %s", r.Status, r.Body)
@@ -67,19 +50,7 @@ func TestRoleDefinition_DamagedCustomRole(t *testing.T) {
 	const guid = "5d1c6c2f-2b0e-4c0a-9a51-7d1f3f0e6a01"
 	sub := "/subscriptions/" + h.Sub
 	id := h.mustPutRoleDef(sub, guid, roleDef("damaged-role", []string{"Microsoft.Network/*/read"}, sub))
-	key := arm.KeyOf(id)
-	var saved []byte
-	if err := e.Plane.ARM.Update(h.Ctx, func(c *arm.Call) error {
-		raw, ok := c.Tx.Get(key)
-		if !ok {
-			t.Fatalf("no role definition at %s", key)
-		}
-		saved = bytes.Clone(raw)
-		c.Tx.Put(key, []byte(`{"id":"`+id+`","name":"`+guid+`","properties":"not an object"}`))
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	repair := h.Damage(arm.KeyOf(id), []byte(`{"id":"`+id+`","name":"`+guid+`","properties":"not an object"}`))
 
 	const api = "?api-version=2022-04-01"
 	if r := h.Do(http.MethodGet, id+api, nil); r.Status != http.StatusInternalServerError {
@@ -91,15 +62,8 @@ func TestRoleDefinition_DamagedCustomRole(t *testing.T) {
 		t.Errorf("PUT over a damaged role: %d %s, want 500", r.Status, r.Body)
 	}
 
-	if err := e.Plane.ARM.Update(h.Ctx, func(c *arm.Call) error {
-		raw, _ := c.Tx.Get(key)
-		if !bytes.Contains(raw, []byte(`"not an object"`)) {
-			t.Errorf("the refused PUT changed the stored role: %s", raw)
-		}
-		c.Tx.Put(key, saved)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
+	if raw := repair(); !bytes.Contains(raw, []byte(`"not an object"`)) {
+		t.Errorf("the refused PUT changed the stored role: %s", raw)
 	}
 	if r := h.Do(http.MethodGet, id+api, nil); r.Status != http.StatusOK {
 		t.Errorf("GET of the repaired role: %d %s", r.Status, r.Body)

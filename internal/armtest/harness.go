@@ -25,6 +25,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/msi/armmsi"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
+	"github.com/aksnet/aksnet/internal/arm"
 	"github.com/google/uuid"
 )
 
@@ -420,6 +421,39 @@ func (h *Harness) Unchanged(before map[string]string) {
 			h.T.Errorf("refused write changed %s:\nbefore %s\nafter  %s", id, doc, now)
 		}
 	}
+}
+
+// Damage stores damaged at key in place of the record there, for tests of a
+// stored record that does not decode. It fails the test when key holds
+// nothing. The returned repair puts the record back and returns what key
+// held just before, so that a test can check that no refused write replaced
+// the damage.
+func (h *Harness) Damage(key string, damaged []byte) (repair func() []byte) {
+	h.T.Helper()
+	saved := h.swapRecord(key, damaged)
+	return func() []byte {
+		h.T.Helper()
+		return h.swapRecord(key, saved)
+	}
+}
+
+// swapRecord stores value at key, which must hold a record, and returns the
+// record it replaced.
+func (h *Harness) swapRecord(key string, value []byte) []byte {
+	h.T.Helper()
+	var old []byte
+	if err := h.Env.Plane.ARM.Update(h.Ctx, func(c *arm.Call) error {
+		raw, ok := c.Tx.Get(key)
+		if !ok {
+			return fmt.Errorf("no record at %s", key)
+		}
+		old = bytes.Clone(raw)
+		c.Tx.Put(key, value)
+		return nil
+	}); err != nil {
+		h.T.Fatal(err)
+	}
+	return old
 }
 
 // Raw sends a plain HTTP request without a body with h's token and returns
