@@ -36,67 +36,76 @@ var addrSeeds = []string{
 // prefix whose String parses back to itself, and the CIDR helpers agree on
 // it.
 func FuzzParsePrefix(f *testing.F) {
-	for _, s := range prefixSeeds {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		const target = "properties.networkProfile.podCidr"
-		p, err := ParsePrefix(s, target)
-		if err != nil {
-			checkBadRequest(t, err, s, target)
+	const target = "properties.networkProfile.podCidr"
+	fuzzParse(f, "ParsePrefix", ParsePrefix, target, prefixSeeds,
+		func(t *testing.T, s string, err error) {
 			if np, nerr := netip.ParsePrefix(s); nerr == nil && np.Addr().Is4() && np.Masked() == np {
 				t.Fatalf("ParsePrefix(%q) refused a canonical IPv4 prefix: %v", s, err)
 			}
-			return
-		}
-		if !p.IsValid() || !p.Addr().Is4() || p.Masked() != p {
-			t.Fatalf("ParsePrefix(%q) = %v: not a canonical IPv4 prefix", s, p)
-		}
-		q, err := ParsePrefix(p.String(), target)
-		if err != nil || q != p {
-			t.Fatalf("ParsePrefix(%q) = %v, but ParsePrefix(%q) = %v, %v", s, p, p.String(), q, err)
-		}
-		n := Size(p)
-		if n != 1<<(32-p.Bits()) {
-			t.Fatalf("Size(%v) = %d", p, n)
-		}
-		last := LastAddr(p)
-		if nth, ok := NthAddr(p, int(n-1)); !ok || nth != last || !p.Contains(last) {
-			t.Fatalf("LastAddr(%v) = %v, NthAddr(size-1) = %v, %v", p, last, nth, ok)
-		}
-		if _, ok := NthAddr(p, int(n)); ok {
-			t.Fatalf("NthAddr(%v, %d) is inside the prefix", p, n)
-		}
-		if !Contains(p, p) || !Overlaps(p, p) {
-			t.Fatalf("%v does not contain or overlap itself", p)
-		}
-	})
+		},
+		func(t *testing.T, s string, p netip.Prefix) {
+			if !p.IsValid() || !p.Addr().Is4() || p.Masked() != p {
+				t.Fatalf("ParsePrefix(%q) = %v: not a canonical IPv4 prefix", s, p)
+			}
+			n := Size(p)
+			if n != 1<<(32-p.Bits()) {
+				t.Fatalf("Size(%v) = %d", p, n)
+			}
+			last := LastAddr(p)
+			if nth, ok := NthAddr(p, int(n-1)); !ok || nth != last || !p.Contains(last) {
+				t.Fatalf("LastAddr(%v) = %v, NthAddr(size-1) = %v, %v", p, last, nth, ok)
+			}
+			if _, ok := NthAddr(p, int(n)); ok {
+				t.Fatalf("NthAddr(%v, %d) is inside the prefix", p, n)
+			}
+			if !Contains(p, p) || !Overlaps(p, p) {
+				t.Fatalf("%v does not contain or overlap itself", p)
+			}
+		})
 }
 
 // FuzzParseAddr checks ParseAddr on any string: it never panics; a failure
 // is a 400 azerr naming the value; a success is an IPv4 address whose String
 // parses back to itself, and its /32 is a valid prefix.
 func FuzzParseAddr(f *testing.F) {
-	for _, s := range addrSeeds {
+	const target = "properties.networkProfile.dnsServiceIP"
+	fuzzParse(f, "ParseAddr", ParseAddr, target, addrSeeds, nil,
+		func(t *testing.T, s string, a netip.Addr) {
+			if !a.Is4() || a.Zone() != "" {
+				t.Fatalf("ParseAddr(%q) = %v: not an IPv4 address", s, a)
+			}
+			p := netip.PrefixFrom(a, 32)
+			if q, err := ParsePrefix(p.String(), target); err != nil || q != p {
+				t.Fatalf("ParsePrefix(%q) = %v, %v; want %v", p.String(), q, err, p)
+			}
+		})
+}
+
+// fuzzParse fuzzes parse, named name, from seeds. On every string parse must
+// not panic. A failure is a 400 azerr naming the value with target, and
+// refused (when set) checks that the value deserved it. A success parses
+// back to itself from its String, and accepted checks the rest of what
+// holds of it.
+func fuzzParse[T interface {
+	comparable
+	String() string
+}](f *testing.F, name string, parse func(s, target string) (T, error), target string, seeds []string,
+	refused func(t *testing.T, s string, err error), accepted func(t *testing.T, s string, v T)) {
+	for _, s := range seeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		const target = "properties.networkProfile.dnsServiceIP"
-		a, err := ParseAddr(s, target)
+		v, err := parse(s, target)
 		if err != nil {
 			checkBadRequest(t, err, s, target)
+			if refused != nil {
+				refused(t, s, err)
+			}
 			return
 		}
-		if !a.Is4() || a.Zone() != "" {
-			t.Fatalf("ParseAddr(%q) = %v: not an IPv4 address", s, a)
-		}
-		b, err := ParseAddr(a.String(), target)
-		if err != nil || b != a {
-			t.Fatalf("ParseAddr(%q) = %v, but ParseAddr(%q) = %v, %v", s, a, a.String(), b, err)
-		}
-		p := netip.PrefixFrom(a, 32)
-		if q, err := ParsePrefix(p.String(), target); err != nil || q != p {
-			t.Fatalf("ParsePrefix(%q) = %v, %v; want %v", p.String(), q, err, p)
+		accepted(t, s, v)
+		if w, err := parse(v.String(), target); err != nil || w != v {
+			t.Fatalf("%s(%q) = %v, but %s(%q) = %v, %v", name, s, v, name, v.String(), w, err)
 		}
 	})
 }
