@@ -76,20 +76,9 @@ func (p *Provider) putAgentPool(c *arm.Call) ([]byte, error) {
 	} else if err := p.addPool(c, st, props); err != nil {
 		return nil, err
 	}
-	if st.Operation == "" {
-		op, err := c.StartOperation(st.Location)
-		if err != nil {
-			return nil, err
-		}
-		st.Operation, st.OperationKind = op, "Updating"
-	}
-	if _, err := p.reconcile(c, st, time.Now()); err != nil {
+	if err := p.commitChange(c, st); err != nil {
 		return nil, err
 	}
-	if err := saveState(c.Tx, st); err != nil {
-		return nil, err
-	}
-	c.AfterCommit(func() { p.ctrl.enqueue(clusterID) })
 	if _, err := p.renderCluster(c, st, nil); err != nil {
 		return nil, err
 	}

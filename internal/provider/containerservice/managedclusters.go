@@ -349,19 +349,13 @@ func (p *Provider) createCluster(c *arm.Call, mc *armcontainerservice.ManagedClu
 	}
 	st.PermissionsOK = userAssigned || req.managedVNet
 	st.PermissionDeadline = time.Now().Add(p.opts.PermissionWait)
-	op, err := c.StartOperation(loc)
-	if err != nil {
+	if err := beginOperation(c, st, "Creating"); err != nil {
 		return nil, err
 	}
-	st.Operation, st.OperationKind = op, "Creating"
 	p.fillDefaults(c, mc, req.prof, loc, st)
-	if _, err := p.reconcile(c, st, time.Now()); err != nil {
+	if err := p.commit(c, st); err != nil {
 		return nil, err
 	}
-	if err := saveState(c.Tx, st); err != nil {
-		return nil, err
-	}
-	c.AfterCommit(func() { p.ctrl.enqueue(c.ID) })
 	return p.renderCluster(c, st, mc)
 }
 

@@ -65,21 +65,47 @@ func (p *Provider) updateCluster(c *arm.Call, mc *armcontainerservice.ManagedClu
 	}
 	// Keep the stored document, taking the request's tags.
 	old.Tags = mc.Tags
-	if st.Operation == "" {
-		op, err := c.StartOperation(st.Location)
-		if err != nil {
-			return nil, err
-		}
-		st.Operation, st.OperationKind = op, "Updating"
-	}
-	if _, err := p.reconcile(c, st, time.Now()); err != nil {
+	if err := p.commitChange(c, st); err != nil {
 		return nil, err
+	}
+	return p.renderCluster(c, st, &old)
+}
+
+// beginOperation starts the cluster's operation of kind (Creating,
+// Scaling…), the one its Azure-AsyncOperation URL reports.
+func beginOperation(c *arm.Call, st *clusterState, kind string) error {
+	op, err := c.StartOperation(st.Location)
+	if err != nil {
+		return err
+	}
+	st.Operation, st.OperationKind = op, kind
+	return nil
+}
+
+// commitChange finishes a change to an existing cluster in the request's
+// transaction: it starts an Updating operation unless one (a scale's)
+// already runs, reconciles and stores st, and has the controller take the
+// cluster on once the transaction commits.
+func (p *Provider) commitChange(c *arm.Call, st *clusterState) error {
+	if st.Operation == "" {
+		if err := beginOperation(c, st, "Updating"); err != nil {
+			return err
+		}
+	}
+	return p.commit(c, st)
+}
+
+// commit reconciles st, stores it and, once the transaction commits, has
+// the controller drive the cluster towards it.
+func (p *Provider) commit(c *arm.Call, st *clusterState) error {
+	if _, err := p.reconcile(c, st, time.Now()); err != nil {
+		return err
 	}
 	if err := saveState(c.Tx, st); err != nil {
-		return nil, err
+		return err
 	}
-	c.AfterCommit(func() { p.ctrl.enqueue(c.ID) })
-	return p.renderCluster(c, st, &old)
+	c.AfterCommit(func() { p.ctrl.enqueue(st.ClusterID) })
+	return nil
 }
 
 // scale sets the node count of the named pools, validating the cluster's
@@ -117,12 +143,7 @@ func (p *Provider) scale(c *arm.Call, st *clusterState, counts map[string]int, t
 			return err
 		}
 	}
-	op, err := c.StartOperation(st.Location)
-	if err != nil {
-		return err
-	}
-	st.Operation, st.OperationKind = op, "Scaling"
-	return nil
+	return beginOperation(c, st, "Scaling")
 }
 
 func poolIndex(st *clusterState, name string) int {
