@@ -1,6 +1,7 @@
 package rbac
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/aksnet/aksnet/internal/azerr"
@@ -36,25 +37,14 @@ type AssignmentFilter struct {
 // (on one line). Azure itself refuses atScope() together with principalId eq;
 // aksnet accepts the combination and applies both.
 func ParseAssignmentFilter(s string) (AssignmentFilter, error) {
-	var f AssignmentFilter
-	clauses, ok := parseFilter(s)
+	found, ok := parseKnownFilter(s,
+		clause{name: "atScope", call: true},
+		clause{name: "assignedTo", call: true, hasArg: true},
+		clause{name: "principalId", hasArg: true})
 	if !ok {
 		return AssignmentFilter{}, unsupportedAssignmentFilter(s)
 	}
-	var seenAtScope, seenPrincipal, seenAssigned bool
-	for _, c := range clauses {
-		switch {
-		case c.call && !c.hasArg && strings.EqualFold(c.name, "atScope") && !seenAtScope:
-			f.AtScope, seenAtScope = true, true
-		case c.call && c.hasArg && strings.EqualFold(c.name, "assignedTo") && !seenAssigned:
-			f.AssignedTo, seenAssigned = c.arg, true
-		case !c.call && strings.EqualFold(c.name, "principalId") && !seenPrincipal:
-			f.PrincipalID, seenPrincipal = c.arg, true
-		default:
-			return AssignmentFilter{}, unsupportedAssignmentFilter(s)
-		}
-	}
-	return f, nil
+	return AssignmentFilter{AtScope: found[0] != nil, AssignedTo: found[1].argOf(), PrincipalID: found[2].argOf()}, nil
 }
 
 func unsupportedAssignmentFilter(s string) *azerr.Error {
@@ -105,23 +95,11 @@ type RoleDefinitionFilter struct {
 //
 // (on one line), shaped like Azure's message for role assignments.
 func ParseRoleDefinitionFilter(s string) (RoleDefinitionFilter, error) {
-	var f RoleDefinitionFilter
-	clauses, ok := parseFilter(s)
+	found, ok := parseKnownFilter(s, clause{name: "roleName", hasArg: true}, clause{name: "type", hasArg: true})
 	if !ok {
 		return RoleDefinitionFilter{}, unsupportedRoleDefinitionFilter(s)
 	}
-	var seenName, seenType bool
-	for _, c := range clauses {
-		switch {
-		case !c.call && strings.EqualFold(c.name, "roleName") && !seenName:
-			f.RoleName, seenName = c.arg, true
-		case !c.call && strings.EqualFold(c.name, "type") && !seenType:
-			f.Type, seenType = c.arg, true
-		default:
-			return RoleDefinitionFilter{}, unsupportedRoleDefinitionFilter(s)
-		}
-	}
-	return f, nil
+	return RoleDefinitionFilter{RoleName: found[0].argOf(), Type: found[1].argOf()}, nil
 }
 
 func unsupportedRoleDefinitionFilter(s string) *azerr.Error {
@@ -149,6 +127,37 @@ type clause struct {
 	call   bool
 	hasArg bool
 	arg    string
+}
+
+// parseKnownFilter parses the filter s, in which each clause must be one of
+// known, at most once. known gives each clause's name (compared ignoring
+// case) and form: call and hasArg as a parsed clause has them. found[i] is
+// the clause of s that matches known[i], or nil when s has none.
+func parseKnownFilter(s string, known ...clause) (found []*clause, ok bool) {
+	clauses, ok := parseFilter(s)
+	if !ok {
+		return nil, false
+	}
+	found = make([]*clause, len(known))
+	for i := range clauses {
+		c := &clauses[i]
+		k := slices.IndexFunc(known, func(k clause) bool {
+			return k.call == c.call && k.hasArg == c.hasArg && strings.EqualFold(k.name, c.name)
+		})
+		if k < 0 || found[k] != nil {
+			return nil, false
+		}
+		found[k] = c
+	}
+	return found, true
+}
+
+// argOf returns c's argument, or "" for no clause.
+func (c *clause) argOf() string {
+	if c == nil {
+		return ""
+	}
+	return c.arg
 }
 
 // parseFilter splits an OData filter made of clauses joined by "and" into its
