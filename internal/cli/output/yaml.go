@@ -464,71 +464,67 @@ func (e *yamlEmitter) writePlain(text []rune, split bool) {
 		e.write(" ")
 	}
 	e.whitespace, e.indention = false, false
-	spaces, breaks := false, false
-	start := 0
-	for end := 0; end <= len(text); end++ {
-		ch := runeAt(text, end)
-		switch {
-		case spaces:
-			if ch != ' ' {
-				e.writePlainSpaces(text[start:end], split)
-				start = end
-			}
-		case breaks:
-			if !isYAMLBreak(ch) {
-				e.writeBreakRun(text[start:end])
-				e.whitespace, e.indention = false, false
-				start = end
-			}
+	yamlRuns(text, -1, func(kind yamlRunKind, start, end int) {
+		switch kind {
+		case yamlSpaces:
+			e.writePlainSpaces(text[start:end], split)
+		case yamlBreaks:
+			e.writeBreakRun(text[start:end])
+			e.whitespace, e.indention = false, false
 		default:
-			if ch == -1 || ch == ' ' || isYAMLBreak(ch) {
-				e.writeRunes(text[start:end])
-				start = end
-			}
+			e.writeRunes(text[start:end])
 		}
-		if ch != -1 {
-			spaces = ch == ' '
-			breaks = isYAMLBreak(ch)
-		}
-	}
+	})
 }
 
 func (e *yamlEmitter) writeSingleQuoted(text []rune, split bool) {
 	e.writeIndicator("'", true, false, false)
-	spaces, breaks := false, false
-	start := 0
-	for end := 0; end <= len(text); end++ {
-		ch := runeAt(text, end)
+	yamlRuns(text, '\'', func(kind yamlRunKind, start, end int) {
 		switch {
-		case spaces:
-			if ch != ' ' { // -1, past the end, is not a space either
-				e.writeSingleQuotedSpaces(text, start, end, split)
-				start = end
-			}
-		case breaks:
-			if !isYAMLBreak(ch) { // nor a break
-				e.writeBreakRun(text[start:end])
-				start = end
-			}
-		default:
-			if ch == -1 || ch == ' ' || isYAMLBreak(ch) || ch == '\'' {
-				if start < end {
-					e.writeRunes(text[start:end])
-					start = end
-				}
-			}
-		}
-		if ch == '\'' {
+		case kind == yamlSpaces:
+			e.writeSingleQuotedSpaces(text, start, end, split)
+		case kind == yamlBreaks:
+			e.writeBreakRun(text[start:end])
+		case text[start] == '\'':
 			e.column += 2
 			e.write("''")
-			start = end + 1
+		default:
+			e.writeRunes(text[start:end])
 		}
-		if ch != -1 {
-			spaces = ch == ' '
-			breaks = isYAMLBreak(ch)
+	})
+	e.writeIndicator("'", false, false, false)
+}
+
+// yamlRunKind is what a run of a scalar's text is made of.
+type yamlRunKind int
+
+const (
+	yamlText yamlRunKind = iota
+	yamlSpaces
+	yamlBreaks
+)
+
+// yamlRuns calls fn, in order, with the bounds of each longest run of
+// spaces, of line breaks and of other runes in text, as the emitters of
+// plain and quoted scalars write them; each lone rune (a quote that must
+// be doubled) is a text run of its own.
+func yamlRuns(text []rune, lone rune, fn func(kind yamlRunKind, start, end int)) {
+	kindOf := func(ch rune) yamlRunKind {
+		switch {
+		case ch == ' ':
+			return yamlSpaces
+		case isYAMLBreak(ch):
+			return yamlBreaks
+		}
+		return yamlText
+	}
+	start := 0
+	for end := 1; end <= len(text); end++ {
+		if end == len(text) || text[end-1] == lone || text[end] == lone || kindOf(text[end]) != kindOf(text[start]) {
+			fn(kindOf(text[start]), start, end)
+			start = end
 		}
 	}
-	e.writeIndicator("'", false, false, false)
 }
 
 var yamlEscapes = map[rune]string{
