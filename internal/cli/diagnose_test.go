@@ -74,9 +74,7 @@ func TestDiagnoseCommands(t *testing.T) {
 			t.Errorf("next hop %v", hop)
 		}
 		// The regional watcher now exists, where Azure keeps it.
-		if got := a.OK("network", "watcher", "list", "--query", "[].[name, resourceGroup, location]", "-o", "tsv"); got != "NetworkWatcher_eastus\tNetworkWatcherRG\teastus\n" {
-			t.Errorf("watchers after: %q", got)
-		}
+		a.Want("NetworkWatcher_eastus\tNetworkWatcherRG\teastus\n", "network", "watcher", "list", "--query", "[].[name, resourceGroup, location]", "-o", "tsv")
 		// A node name in the cluster's resource group, and the other types.
 		for _, c := range []struct{ dst, want string }{
 			{"8.8.8.8", "Internet None System Route"},
@@ -89,9 +87,7 @@ func TestDiagnoseCommands(t *testing.T) {
 				t.Errorf("next hop to %s: %q, want %q", c.dst, got, c.want)
 			}
 		}
-		if got := a.OK("network", "watcher", "list", "--query", "length(@)"); got != "1\n" {
-			t.Errorf("a second watcher was created: %q", got)
-		}
+		a.Want("1\n", "network", "watcher", "list", "--query", "length(@)")
 		_, errs, code := a.Run("network", "watcher", "show-next-hop", "-g", mc, "--vm", n0, "--source-ip", "192.168.1.4")
 		if code != 2 || !strings.Contains(errs, "the following arguments are required: --dest-ip") {
 			t.Errorf("missing --dest-ip: exit %d %q", code, errs)

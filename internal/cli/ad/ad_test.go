@@ -11,9 +11,7 @@ const rbacCredentialWarning = "WARNING: The output includes credentials that you
 	"these credentials in your code or check the credentials into your source control. For more information, see https://aka.ms/azadsp-cli"
 
 func TestADSPCreateForRBAC(t *testing.T) {
-	c := clitest.StartRBAC(t)
-	c.OK("group", "create", "-n", "rg1", "-l", "eastus")
-	c.OK("group", "create", "-n", "rg2", "-l", "eastus")
+	c := clitest.StartRBAC(t, "rg1", "rg2")
 	rg1, rg2 := c.RGID("rg1"), c.RGID("rg2")
 
 	sp, warnings := c.CreateForRBAC("--name", "myAKSClusterSP", "--role", "Contributor", "--scopes", rg1, rg2)
@@ -70,8 +68,7 @@ func TestADSPCreateForRBAC(t *testing.T) {
 }
 
 func TestADSPCreateForRBACErrors(t *testing.T) {
-	c := clitest.StartRBAC(t)
-	c.OK("group", "create", "-n", "rg", "-l", "eastus")
+	c := clitest.StartRBAC(t, "rg")
 	for _, args := range [][]string{
 		{"--role", "Contributor"},
 		{"--scopes", c.RGID("rg")},

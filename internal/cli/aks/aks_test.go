@@ -110,15 +110,9 @@ func TestAKSCreateShowScaleDelete(t *testing.T) {
 		t.Errorf("no Network Contributor assignment for %s on the subnet:\n%s", principal, r.Body)
 	}
 
-	if got := a.OK("aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster", "--query", "nodeResourceGroup", "-o", "tsv"); got != "MC_myResourceGroup_myAKSCluster_eastus\n" {
-		t.Errorf("--query nodeResourceGroup -o tsv = %q", got)
-	}
-	if got := a.OK("aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster", "--query", "networkProfile.dnsServiceIp", "-o", "tsv"); got != "10.0.0.10\n" {
-		t.Errorf("--query networkProfile.dnsServiceIp -o tsv = %q", got)
-	}
-	if got := a.OK("aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster", "--query", "agentPoolProfiles[0].vnetSubnetId", "-o", "tsv"); got != subnet+"\n" {
-		t.Errorf("--query agentPoolProfiles[0].vnetSubnetId -o tsv = %q", got)
-	}
+	a.Want("MC_myResourceGroup_myAKSCluster_eastus\n", "aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster", "--query", "nodeResourceGroup", "-o", "tsv")
+	a.Want("10.0.0.10\n", "aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster", "--query", "networkProfile.dnsServiceIp", "-o", "tsv")
+	a.Want(subnet+"\n", "aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster", "--query", "agentPoolProfiles[0].vnetSubnetId", "-o", "tsv")
 	table := a.OK("aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster", "-o", "table")
 	lines := strings.Split(table, "\n")
 	if hdr := strings.Fields(lines[0]); strings.Join(hdr, " ") != "Name Location ResourceGroup KubernetesVersion CurrentKubernetesVersion ProvisioningState Fqdn" {
@@ -132,9 +126,7 @@ func TestAKSCreateShowScaleDelete(t *testing.T) {
 	if l, _ := list.([]any); len(l) != 1 || clitest.At(l, 0, "name") != "myAKSCluster" || clitest.At(l, 0, "networkProfile", "podCidr") != "10.244.0.0/16" {
 		t.Errorf("aks list -g = %v", list)
 	}
-	if got := a.OK("aks", "list", "--query", "[].name", "-o", "tsv"); got != "myAKSCluster\n" {
-		t.Errorf("aks list --query [].name = %q", got)
-	}
+	a.Want("myAKSCluster\n", "aks", "list", "--query", "[].name", "-o", "tsv")
 
 	// Scale: GET, count, PUT, wait; the output is the scaled cluster.
 	scaled := clitest.DecodeJSON(t, a.OK("aks", "scale", "-g", "myResourceGroup", "-n", "myAKSCluster", "--node-count", "4"))
@@ -171,9 +163,7 @@ func TestAKSCreateShowScaleDelete(t *testing.T) {
 	if hdr := strings.Fields(strings.Split(ptable, "\n")[0]); strings.Join(hdr, " ") != "Name OsType KubernetesVersion VmSize Count MaxPods ProvisioningState Mode" {
 		t.Errorf("nodepool table header = %q", hdr)
 	}
-	if got := a.OK("aks", "nodepool", "scale", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "-n", "userpool", "-c", "3", "--query", "count", "-o", "tsv"); got != "3\n" {
-		t.Errorf("nodepool scale count = %q", got)
-	}
+	a.Want("3\n", "aks", "nodepool", "scale", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "-n", "userpool", "-c", "3", "--query", "count", "-o", "tsv")
 	_, errs, code = a.Run("aks", "nodepool", "scale", "-g", "myResourceGroup", "--cluster-name", "myAKSCluster", "-n", "userpool", "-c", "3")
 	if code != 1 || errs != "ERROR: The new node count is the same as the current node count.\n" {
 		t.Errorf("nodepool scale to the same count: exit %d %q", code, errs)

@@ -67,11 +67,6 @@ func (a *AKS) Put(path, api string, body any) {
 	}
 }
 
-// RGID is the id of resource group rg.
-func (a *AKS) RGID(rg string) string {
-	return "/subscriptions/" + a.Env.Creds.SubscriptionID + "/resourceGroups/" + rg
-}
-
 // Network creates resource group rg in eastus and VNet myAKSVnet
 // 192.168.0.0/16 with the given subnets (name=prefix); it returns the
 // subnet ids by name.
@@ -190,10 +185,20 @@ type CLI struct {
 	Env *armtest.Env
 }
 
-// Start starts a control plane for t's command lines.
-func Start(t *testing.T) *CLI {
+// Start starts a control plane for t's command lines, holding the resource
+// groups groups (in eastus, created by `aksnet group create`).
+func Start(t *testing.T, groups ...string) *CLI {
 	t.Helper()
-	return &CLI{T: t, Env: armtest.Start(t)}
+	c := &CLI{T: t, Env: armtest.Start(t)}
+	for _, g := range groups {
+		c.OK("group", "create", "-n", g, "-l", "eastus", "-o", "none")
+	}
+	return c
+}
+
+// RGID is the id of resource group rg.
+func (c *CLI) RGID(rg string) string {
+	return "/subscriptions/" + c.Env.Creds.SubscriptionID + "/resourceGroups/" + rg
 }
 
 // Run runs `aksnet args...` and returns stdout, stderr and the exit code.
@@ -213,6 +218,27 @@ func (c *CLI) OK(args ...string) string {
 		c.T.Fatalf("aksnet %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errs)
 	}
 	return out
+}
+
+// Want runs a command that must succeed and checks that it prints want.
+func (c *CLI) Want(want string, args ...string) {
+	c.T.Helper()
+	wantText(c.T, "stdout", want, c.OK(args...), args)
+}
+
+// WantFails runs a command that must fail with code and checks that its
+// stderr is want.
+func (c *CLI) WantFails(want string, code int, args ...string) {
+	c.T.Helper()
+	wantText(c.T, "stderr", want, c.Fails(code, args...), args)
+}
+
+// wantText fails t unless the stream what of `aksnet args...` is want.
+func wantText(t *testing.T, what, want, got string, args []string) {
+	t.Helper()
+	if got != want {
+		t.Errorf("aksnet %s: %s\n got  %q\n want %q", strings.Join(args, " "), what, got, want)
+	}
 }
 
 // Object runs a command that must succeed and decodes its JSON object.

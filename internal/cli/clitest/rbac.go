@@ -18,10 +18,11 @@ type RBAC struct {
 	*CLI
 }
 
-// StartRBAC starts a control plane for t's command lines.
-func StartRBAC(t *testing.T) *RBAC {
+// StartRBAC starts a control plane for t's command lines, holding the
+// resource groups groups (see Start).
+func StartRBAC(t *testing.T, groups ...string) *RBAC {
 	t.Helper()
-	return &RBAC{Start(t)}
+	return &RBAC{Start(t, groups...)}
 }
 
 // Obj runs a command printing one JSON object.
@@ -44,11 +45,6 @@ func (c *RBAC) TSV(args ...string) string {
 
 // Sub is the admin's subscription.
 func (c *RBAC) Sub() string { return c.Env.Creds.SubscriptionID }
-
-// RGID is the id of resource group rg.
-func (c *RBAC) RGID(rg string) string {
-	return "/subscriptions/" + c.Sub() + "/resourceGroups/" + rg
-}
 
 // WantExactKeys checks that m has exactly the keys want.
 func WantExactKeys(t *testing.T, what string, m map[string]any, want ...string) {

@@ -9,8 +9,7 @@ import (
 )
 
 func TestIdentityCreateShowListDelete(t *testing.T) {
-	c := clitest.StartRBAC(t)
-	c.OK("group", "create", "-n", "myResourceGroup", "-l", "eastus")
+	c := clitest.StartRBAC(t, "myResourceGroup")
 
 	id := c.Obj("identity", "create", "--name", "myIdentity", "--resource-group", "myResourceGroup")
 	clitest.WantExactKeys(t, "identity create", id, "clientId", "id", "location", "name", "principalId", "resourceGroup", "tags", "tenantId", "type")
@@ -65,8 +64,7 @@ func TestIdentityCreateShowListDelete(t *testing.T) {
 }
 
 func TestIdentityUsageErrors(t *testing.T) {
-	c := clitest.StartRBAC(t)
-	c.OK("group", "create", "-n", "rg", "-l", "eastus")
+	c := clitest.StartRBAC(t, "rg")
 	if errs := c.Fails(2, "identity", "create", "-g", "rg"); !strings.Contains(errs, "the following arguments are required: --name/-n") {
 		t.Errorf("missing --name: %q", errs)
 	}

@@ -10,8 +10,7 @@ import (
 )
 
 func TestLoginAsServicePrincipalAndLogout(t *testing.T) {
-	c := clitest.StartRBAC(t)
-	c.OK("group", "create", "-n", "rg1", "-l", "eastus")
+	c := clitest.StartRBAC(t, "rg1")
 	sp, _ := c.CreateForRBAC("-n", "scoped", "--role", "Contributor", "--scopes", c.RGID("rg1"))
 	appID, password := sp["appId"].(string), sp["password"].(string)
 	tenant := c.Env.Creds.TenantID

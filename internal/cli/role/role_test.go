@@ -16,8 +16,7 @@ var rbacAssignmentKeys = []string{"condition", "conditionVersion", "createdBy", 
 	"description", "id", "name", "principalId", "principalType", "roleDefinitionId", "scope", "type", "updatedBy", "updatedOn"}
 
 func TestRoleAssignmentCreateListDelete(t *testing.T) {
-	c := clitest.StartRBAC(t)
-	c.OK("group", "create", "-n", "myResourceGroup", "-l", "eastus")
+	c := clitest.StartRBAC(t, "myResourceGroup")
 	rg := c.RGID("myResourceGroup")
 	principalID := c.TSV("identity", "create", "-n", "myIdentity", "-g", "myResourceGroup", "--query", "principalId")
 	clientID := c.TSV("identity", "show", "-n", "myIdentity", "-g", "myResourceGroup", "--query", "clientId")
@@ -108,8 +107,7 @@ func TestRoleAssignmentCreateListDelete(t *testing.T) {
 }
 
 func TestRoleAssignmentDefaultScopeAndErrors(t *testing.T) {
-	c := clitest.StartRBAC(t)
-	c.OK("group", "create", "-n", "rg", "-l", "eastus")
+	c := clitest.StartRBAC(t, "rg")
 	principalID := c.TSV("identity", "create", "-n", "id1", "-g", "rg", "--query", "principalId")
 
 	// Without --scope: the subscription, with az's warning.

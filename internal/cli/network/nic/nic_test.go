@@ -11,8 +11,7 @@ import (
 )
 
 func TestNetworkNICGolden(t *testing.T) {
-	c := clitest.Start(t)
-	c.OK("group", "create", "-n", "nicrg", "-l", "eastus", "-o", "none")
+	c := clitest.Start(t, "nicrg")
 	c.OK("network", "vnet", "create", "-g", "nicrg", "-n", "vnet", "--address-prefixes", "192.168.0.0/16",
 		"--subnet-name", "nodes", "--subnet-prefixes", "192.168.1.0/24", "-o", "none")
 	subnetID := c.OK("network", "vnet", "subnet", "show", "-g", "nicrg", "--vnet-name", "vnet", "-n", "nodes", "--query", "id", "-o", "tsv")
@@ -69,24 +68,16 @@ func TestNetworkNICGolden(t *testing.T) {
 		t.Errorf("ip configuration not flattened: %v", clitest.Keys(ipc))
 	}
 	// The first node is .4: Azure reserves .0 to .3.
-	if got := c.OK("network", "nic", "list", "-g", "nicrg", "--query", "[].ipConfigurations[0].privateIpAddress", "-o", "tsv"); got != "192.168.1.4\n192.168.1.5\n" {
-		t.Errorf("node IPs = %q", got)
-	}
-	if got := c.OK("network", "nic", "list", "--query", "length(@)"); got != "2\n" {
-		t.Errorf("subscription nic list = %q", got)
-	}
+	c.Want("192.168.1.4\n192.168.1.5\n", "network", "nic", "list", "-g", "nicrg", "--query", "[].ipConfigurations[0].privateIpAddress", "-o", "tsv")
+	c.Want("2\n", "network", "nic", "list", "--query", "length(@)")
 	show := c.Object("network", "nic", "show", "-g", "nicrg", "-n", "aks-nodepool1-12345678-vmss000000-nic")
 	if show["name"] != "aks-nodepool1-12345678-vmss000000-nic" || show["resourceGroup"] != "nicrg" {
 		t.Errorf("nic show = %v", show)
 	}
 	id := show["id"].(string)
-	if got := c.OK("network", "nic", "show", "--ids", id, "--query", "id", "-o", "tsv"); got != id+"\n" {
-		t.Errorf("nic show --ids = %q", got)
-	}
+	c.Want(id+"\n", "network", "nic", "show", "--ids", id, "--query", "id", "-o", "tsv")
 	c.Fails(3, "network", "nic", "show", "-g", "nicrg", "-n", "nope")
-	if got := c.Fails(1, "network", "nic", "show", "-g", "nicrg"); got != "ERROR: (-n | --ids) are required\n" {
-		t.Errorf("nic show required: %q", got)
-	}
+	c.WantFails("ERROR: (-n | --ids) are required\n", 1, "network", "nic", "show", "-g", "nicrg")
 	// A subnet with NICs can't be deleted.
 	clitest.WantARMError(t, c.Fails(1, "network", "vnet", "subnet", "delete", "-g", "nicrg", "--vnet-name", "vnet", "-n", "nodes"), "InUseSubnetCannotBeDeleted")
 }

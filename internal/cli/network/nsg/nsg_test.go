@@ -7,9 +7,8 @@ import (
 )
 
 func TestNetworkNSGGolden(t *testing.T) {
-	c := clitest.Start(t)
-	c.OK("group", "create", "-n", "nsgrg", "-l", "eastus", "-o", "none")
-	prefix := "/subscriptions/" + c.Env.Creds.SubscriptionID + "/resourceGroups/nsgrg/providers/Microsoft.Network/networkSecurityGroups/"
+	c := clitest.Start(t, "nsgrg")
+	prefix := c.RGID("nsgrg") + "/providers/Microsoft.Network/networkSecurityGroups/"
 
 	// az's NSGCreate wraps the result in NewNSG.
 	out := c.Object("network", "nsg", "create", "-g", "nsgrg", "-n", "myNsg")
@@ -27,12 +26,8 @@ func TestNetworkNSGGolden(t *testing.T) {
 	clitest.WantKeys(t, "default rule", clitest.Obj(t, defaults[0], "default rule"), "access", "description", "destinationAddressPrefix",
 		"destinationPortRange", "direction", "etag", "id", "name", "priority", "protocol", "provisioningState",
 		"resourceGroup", "sourceAddressPrefix", "sourcePortRange", "type")
-	if got := c.OK("network", "nsg", "show", "-g", "nsgrg", "-n", "myNsg", "--query", "id", "-o", "tsv"); got != prefix+"myNsg\n" {
-		t.Errorf("show id = %q", got)
-	}
-	if got := c.OK("network", "nsg", "list", "--query", "[].name", "-o", "tsv"); got != "myNsg\n" {
-		t.Errorf("list = %q", got)
-	}
+	c.Want(prefix+"myNsg\n", "network", "nsg", "show", "-g", "nsgrg", "-n", "myNsg", "--query", "id", "-o", "tsv")
+	c.Want("myNsg\n", "network", "nsg", "list", "--query", "[].name", "-o", "tsv")
 
 	// az's defaults: Allow, Inbound, *, source * and *, destination * and 80;
 	// one value goes in the singular property.
@@ -56,24 +51,16 @@ func TestNetworkNSGGolden(t *testing.T) {
 			t.Errorf("rule %s = %v, want %v", k, rule[k], want)
 		}
 	}
-	if got := c.OK("network", "nsg", "rule", "list", "-g", "nsgrg", "--nsg-name", "myNsg", "--query", "[?name=='pods'].sourceAddressPrefixes[]", "-o", "tsv"); got != "10.244.0.0/16\n192.168.0.0/16\n" {
-		t.Errorf("plural prefixes = %q", got)
-	}
+	c.Want("10.244.0.0/16\n192.168.0.0/16\n", "network", "nsg", "rule", "list", "-g", "nsgrg", "--nsg-name", "myNsg", "--query", "[?name=='pods'].sourceAddressPrefixes[]", "-o", "tsv")
 
 	// list: az's table transformer for NSG rules.
 	wantTable := "Name        ResourceGroup    Priority    SourcePortRanges    SourceAddressPrefixes         SourceASG    Access    Protocol    Direction    DestinationPortRanges    DestinationAddressPrefixes    DestinationASG\n" +
 		"----------  ---------------  ----------  ------------------  ----------------------------  -----------  --------  ----------  -----------  -----------------------  ----------------------------  ----------------\n" +
 		"allow-http  nsgrg            100         *                   *                             None         Allow     *           Inbound      80                       *                             None\n" +
 		"pods        nsgrg            200         *                   10.244.0.0/16 192.168.0.0/16  None         Deny      Tcp         Outbound     80 443                   *                             None\n"
-	if got := c.OK("network", "nsg", "rule", "list", "-g", "nsgrg", "--nsg-name", "myNsg", "-o", "table"); got != wantTable {
-		t.Errorf("rule list -o table:\n%s\nwant:\n%s", got, wantTable)
-	}
-	if got := c.OK("network", "nsg", "rule", "list", "-g", "nsgrg", "--nsg-name", "myNsg", "--include-default", "--query", "length(@)"); got != "8\n" {
-		t.Errorf("with defaults = %q", got)
-	}
-	if got := c.OK("network", "nsg", "rule", "list", "--ids", prefix+"myNsg", "--query", "[].name", "-o", "tsv"); got != "allow-http\npods\n" {
-		t.Errorf("list --ids = %q", got)
-	}
+	c.Want(wantTable, "network", "nsg", "rule", "list", "-g", "nsgrg", "--nsg-name", "myNsg", "-o", "table")
+	c.Want("8\n", "network", "nsg", "rule", "list", "-g", "nsgrg", "--nsg-name", "myNsg", "--include-default", "--query", "length(@)")
+	c.Want("allow-http\npods\n", "network", "nsg", "rule", "list", "--ids", prefix+"myNsg", "--query", "[].name", "-o", "tsv")
 
 	// Server validation.
 	clitest.WantARMError(t, c.Fails(1, "network", "nsg", "rule", "create", "-g", "nsgrg", "--nsg-name", "myNsg", "-n", "dup", "--priority", "100"), "SecurityRuleConflict")
@@ -97,25 +84,19 @@ func TestNetworkNSGGolden(t *testing.T) {
 		{[]string{"network", "nsg", "rule", "delete", "-g", "nsgrg"}, 1, "ERROR: (--nsg-name -n | --ids) are required\n"},
 		{[]string{"network", "nsg", "show"}, 1, "ERROR: (--resource-group -n | --ids) are required\n"},
 	} {
-		if got := c.Fails(tc.code, tc.args...); got != tc.want {
-			t.Errorf("%v:\n got  %q\n want %q", tc.args, got, tc.want)
-		}
+		c.WantFails(tc.want, tc.code, tc.args...)
 	}
 	c.Fails(3, "network", "nsg", "show", "-g", "nsgrg", "-n", "nope")
 	c.Fails(3, "network", "nsg", "rule", "list", "-g", "nsgrg", "--nsg-name", "nope")
 
 	// An NSG on a subnet is in use.
 	c.OK("network", "vnet", "create", "-g", "nsgrg", "-n", "vnet", "--subnet-name", "nodes", "--nsg", "myNsg", "-o", "none")
-	if got := c.OK("network", "vnet", "subnet", "show", "-g", "nsgrg", "--vnet-name", "vnet", "-n", "nodes", "--query", "networkSecurityGroup.id", "-o", "tsv"); got != prefix+"myNsg\n" {
-		t.Errorf("subnet nsg = %q", got)
-	}
+	c.Want(prefix+"myNsg\n", "network", "vnet", "subnet", "show", "-g", "nsgrg", "--vnet-name", "vnet", "-n", "nodes", "--query", "networkSecurityGroup.id", "-o", "tsv")
 	clitest.WantARMError(t, c.Fails(1, "network", "nsg", "delete", "-g", "nsgrg", "-n", "myNsg"), "InUseNetworkSecurityGroupCannotBeDeleted")
 
 	// Delete.
 	c.OK("network", "nsg", "rule", "delete", "-g", "nsgrg", "--nsg-name", "myNsg", "-n", "pods")
-	if got := c.OK("network", "nsg", "rule", "list", "-g", "nsgrg", "--nsg-name", "myNsg", "--query", "[].name", "-o", "tsv"); got != "allow-http\n" {
-		t.Errorf("rules after delete = %q", got)
-	}
+	c.Want("allow-http\n", "network", "nsg", "rule", "list", "-g", "nsgrg", "--nsg-name", "myNsg", "--query", "[].name", "-o", "tsv")
 	c.OK("network", "vnet", "delete", "-g", "nsgrg", "-n", "vnet")
 	c.OK("network", "nsg", "delete", "-g", "nsgrg", "-n", "myNsg")
 	c.Fails(3, "network", "nsg", "show", "-g", "nsgrg", "-n", "myNsg")

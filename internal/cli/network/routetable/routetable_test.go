@@ -8,9 +8,8 @@ import (
 )
 
 func TestNetworkRouteTableGolden(t *testing.T) {
-	c := clitest.Start(t)
-	c.OK("group", "create", "-n", "rtrg", "-l", "eastus", "-o", "none")
-	prefix := "/subscriptions/" + c.Env.Creds.SubscriptionID + "/resourceGroups/rtrg/providers/Microsoft.Network/routeTables/"
+	c := clitest.Start(t, "rtrg")
+	prefix := c.RGID("rtrg") + "/providers/Microsoft.Network/routeTables/"
 
 	rt := c.Object("network", "route-table", "create", "-g", "rtrg", "-n", "myRouteTable", "--tags", "owner=net")
 	clitest.WantKeys(t, "route-table create", rt, "disableBgpRoutePropagation", "etag", "id", "location", "name",
@@ -31,22 +30,12 @@ func TestNetworkRouteTableGolden(t *testing.T) {
 		{"bgp4", []string{"--disable-bgp-route-propagation", "yes", "-l", "westus"}, "true\n"},
 	} {
 		args := append([]string{"network", "route-table", "create", "-g", "rtrg", "-n", tc.name, "--query", "disableBgpRoutePropagation"}, tc.args...)
-		if got := c.OK(args...); got != tc.want {
-			t.Errorf("%v: %q, want %q", tc.args, got, tc.want)
-		}
+		c.Want(tc.want, args...)
 	}
-	if got := c.OK("network", "route-table", "show", "-g", "rtrg", "-n", "bgp4", "--query", "location", "-o", "tsv"); got != "westus\n" {
-		t.Errorf("location = %q", got)
-	}
-	if got := c.OK("network", "route-table", "show", "-g", "rtrg", "-n", "myRouteTable", "--query", "id", "-o", "tsv"); got != prefix+"myRouteTable\n" {
-		t.Errorf("show id = %q", got)
-	}
-	if got := c.OK("network", "route-table", "list", "-g", "rtrg", "--query", "length(@)"); got != "5\n" {
-		t.Errorf("list length = %q", got)
-	}
-	if got := c.OK("network", "route-table", "list", "--query", "[?name=='myRouteTable'].resourceGroup", "-o", "tsv"); got != "rtrg\n" {
-		t.Errorf("subscription list = %q", got)
-	}
+	c.Want("westus\n", "network", "route-table", "show", "-g", "rtrg", "-n", "bgp4", "--query", "location", "-o", "tsv")
+	c.Want(prefix+"myRouteTable\n", "network", "route-table", "show", "-g", "rtrg", "-n", "myRouteTable", "--query", "id", "-o", "tsv")
+	c.Want("5\n", "network", "route-table", "list", "-g", "rtrg", "--query", "length(@)")
+	c.Want("rtrg\n", "network", "route-table", "list", "--query", "[?name=='myRouteTable'].resourceGroup", "-o", "tsv")
 
 	// Routes. --next-hop-type is matched without regard to case.
 	r := c.Object("network", "route-table", "route", "create", "-g", "rtrg", "--route-table-name", "myRouteTable", "-n", "toAppliance",
@@ -64,15 +53,11 @@ func TestNetworkRouteTableGolden(t *testing.T) {
 		"---------------  ----------------  -----------  ----------------  -------------------  ---------------  ------------------\n" +
 		"0.0.0.0/0        False             internet     Internet          Succeeded            rtrg\n" +
 		"10.244.0.0/24    False             toAppliance  VirtualAppliance  Succeeded            rtrg             192.168.1.4\n"
-	if got := c.OK("network", "route-table", "route", "list", "-g", "rtrg", "--route-table-name", "myRouteTable", "-o", "table"); got != wantTable {
-		t.Errorf("route list -o table:\n%s\nwant:\n%s", got, wantTable)
-	}
+	c.Want(wantTable, "network", "route-table", "route", "list", "-g", "rtrg", "--route-table-name", "myRouteTable", "-o", "table")
 	show := c.Object("network", "route-table", "route", "show", "-g", "rtrg", "--route-table-name", "myRouteTable", "-n", "internet")
 	clitest.WantKeys(t, "route show", show, "addressPrefix", "etag", "hasBgpOverride", "id", "name", "nextHopType",
 		"provisioningState", "resourceGroup", "type")
-	if got := c.OK("network", "route-table", "show", "-g", "rtrg", "-n", "myRouteTable", "--query", "routes[].name", "-o", "tsv"); got != "internet\ntoAppliance\n" {
-		t.Errorf("table's routes = %q", got)
-	}
+	c.Want("internet\ntoAppliance\n", "network", "route-table", "show", "-g", "rtrg", "-n", "myRouteTable", "--query", "routes[].name", "-o", "tsv")
 
 	// Server validation.
 	clitest.WantARMError(t, c.Fails(1, "network", "route-table", "route", "create", "-g", "rtrg", "--route-table-name", "myRouteTable", "-n", "noip",
@@ -86,25 +71,13 @@ func TestNetworkRouteTableGolden(t *testing.T) {
 	}
 
 	// az's usage errors.
-	if got := c.Fails(2, "network", "route-table", "route", "create", "-g", "rtrg", "--route-table-name", "myRouteTable", "-n", "x",
-		"--next-hop-type", "Bogus"); got != "ERROR: aksnet network route-table route create: 'Bogus' is not a valid value for '--next-hop-type'. Allowed values: Internet, None, VirtualAppliance, VirtualNetworkGateway, VnetLocal.\n" {
-		t.Errorf("bad next hop type: %q", got)
-	}
-	if got := c.Fails(2, "network", "route-table", "route", "create", "-g", "rtrg"); got != "ERROR: the following arguments are required: -n/--name, --route-table-name\n" {
-		t.Errorf("route create required: %q", got)
-	}
-	if got := c.Fails(2, "network", "route-table", "create"); got != "ERROR: the following arguments are required: --resource-group/-g, -n/--name\n" {
-		t.Errorf("route-table create required: %q", got)
-	}
-	if got := c.Fails(2, "network", "route-table", "route", "list", "-g", "rtrg"); got != "ERROR: the following arguments are required: --route-table-name\n" {
-		t.Errorf("route list required: %q", got)
-	}
-	if got := c.Fails(1, "network", "route-table", "route", "show", "-g", "rtrg"); got != "ERROR: (-n --route-table-name | --ids) are required\n" {
-		t.Errorf("route show required: %q", got)
-	}
-	if got := c.Fails(2, "network", "route-table", "create", "-g", "rtrg", "-n", "x", "--disable-bgp-route-propagation", "maybe"); got != "ERROR: unrecognized arguments: maybe\n" {
-		t.Errorf("bad boolean: %q", got)
-	}
+	c.WantFails("ERROR: aksnet network route-table route create: 'Bogus' is not a valid value for '--next-hop-type'. Allowed values: Internet, None, VirtualAppliance, VirtualNetworkGateway, VnetLocal.\n", 2, "network", "route-table", "route", "create", "-g", "rtrg", "--route-table-name", "myRouteTable", "-n", "x",
+		"--next-hop-type", "Bogus")
+	c.WantFails("ERROR: the following arguments are required: -n/--name, --route-table-name\n", 2, "network", "route-table", "route", "create", "-g", "rtrg")
+	c.WantFails("ERROR: the following arguments are required: --resource-group/-g, -n/--name\n", 2, "network", "route-table", "create")
+	c.WantFails("ERROR: the following arguments are required: --route-table-name\n", 2, "network", "route-table", "route", "list", "-g", "rtrg")
+	c.WantFails("ERROR: (-n --route-table-name | --ids) are required\n", 1, "network", "route-table", "route", "show", "-g", "rtrg")
+	c.WantFails("ERROR: unrecognized arguments: maybe\n", 2, "network", "route-table", "create", "-g", "rtrg", "-n", "x", "--disable-bgp-route-propagation", "maybe")
 
 	// Missing resources.
 	c.Fails(3, "network", "route-table", "show", "-g", "rtrg", "-n", "nope")
@@ -113,9 +86,7 @@ func TestNetworkRouteTableGolden(t *testing.T) {
 	// Delete.
 	c.OK("network", "route-table", "route", "delete", "-g", "rtrg", "--route-table-name", "myRouteTable", "-n", "internet")
 	c.OK("network", "route-table", "route", "delete", "--ids", prefix+"myRouteTable/routes/toAppliance")
-	if got := c.OK("network", "route-table", "route", "list", "-g", "rtrg", "--route-table-name", "myRouteTable"); got != "[]\n" {
-		t.Errorf("routes after delete = %q", got)
-	}
+	c.Want("[]\n", "network", "route-table", "route", "list", "-g", "rtrg", "--route-table-name", "myRouteTable")
 	c.OK("network", "route-table", "delete", "-g", "rtrg", "-n", "myRouteTable")
 	c.Fails(3, "network", "route-table", "show", "-g", "rtrg", "-n", "myRouteTable")
 }

@@ -14,8 +14,7 @@ var subnetKeys = []string{"addressPrefix", "etag", "id", "ipConfigurations", "na
 	"resourceGroup", "type"}
 
 func TestNetworkVNetGolden(t *testing.T) {
-	c := clitest.Start(t)
-	c.OK("group", "create", "-n", "netrg", "-l", "eastus", "-o", "none")
+	c := clitest.Start(t, "netrg")
 
 	// The article's command: --subnet-prefix is argparse's abbreviation of
 	// --subnet-prefixes; -l defaults to the group's location.
@@ -39,35 +38,25 @@ func TestNetworkVNetGolden(t *testing.T) {
 	}
 
 	// SUBNET_ID=$(aksnet network vnet subnet show ... --query id -o tsv)
-	wantID := "/subscriptions/" + c.Env.Creds.SubscriptionID + "/resourceGroups/netrg/providers/Microsoft.Network/virtualNetworks/myAKSVnet/subnets/myAKSSubnet"
-	if got := c.OK("network", "vnet", "subnet", "show", "--resource-group", "netrg", "--vnet-name", "myAKSVnet",
-		"--name", "myAKSSubnet", "--query", "id", "-o", "tsv"); got != wantID+"\n" {
-		t.Errorf("subnet id tsv = %q, want %q", got, wantID+"\n")
-	}
+	wantID := c.RGID("netrg") + "/providers/Microsoft.Network/virtualNetworks/myAKSVnet/subnets/myAKSSubnet"
+	c.Want(wantID+"\n", "network", "vnet", "subnet", "show", "--resource-group", "netrg", "--vnet-name", "myAKSVnet",
+		"--name", "myAKSSubnet", "--query", "id", "-o", "tsv")
 	show := c.Object("network", "vnet", "subnet", "show", "-g", "netrg", "--vnet-name", "myAKSVnet", "-n", "myAKSSubnet")
 	clitest.WantKeys(t, "subnet show", show, subnetKeys...)
 	if show["resourceGroup"] != "netrg" || show["type"] != "Microsoft.Network/virtualNetworks/subnets" {
 		t.Errorf("subnet show = %v", show)
 	}
 	// --ids stands for -g, --vnet-name and -n.
-	if got := c.OK("network", "vnet", "subnet", "show", "--ids", wantID, "--query", "name", "-o", "tsv"); got != "myAKSSubnet\n" {
-		t.Errorf("show --ids = %q", got)
-	}
+	c.Want("myAKSSubnet\n", "network", "vnet", "subnet", "show", "--ids", wantID, "--query", "name", "-o", "tsv")
 	vnetID := strings.TrimSuffix(wantID, "/subnets/myAKSSubnet")
-	if got := c.OK("network", "vnet", "show", "-g", "netrg", "-n", "myAKSVnet", "--query", "id", "-o", "tsv"); got != vnetID+"\n" {
-		t.Errorf("vnet id tsv = %q", got)
-	}
+	c.Want(vnetID+"\n", "network", "vnet", "show", "-g", "netrg", "-n", "myAKSVnet", "--query", "id", "-o", "tsv")
 
 	// nargs='+': several space-separated prefixes; the default subnet
 	// prefix is the first prefix's address with /24.
 	v2 := clitest.Obj(t, c.Object("network", "vnet", "create", "-g", "netrg", "-n", "v2", "--address-prefixes", "10.0.0.0/16", "10.1.0.0/16",
 		"--subnet-name", "default", "--tags", "env=test", "team")["newVNet"], "newVNet")
-	if got := c.OK("network", "vnet", "show", "-g", "netrg", "-n", "v2", "--query", "addressSpace.addressPrefixes", "-o", "tsv"); got != "10.0.0.0/16\n10.1.0.0/16\n" {
-		t.Errorf("prefixes tsv = %q", got)
-	}
-	if got := c.OK("network", "vnet", "subnet", "list", "-g", "netrg", "--vnet-name", "v2", "--query", "[].addressPrefix", "-o", "tsv"); got != "10.0.0.0/24\n" {
-		t.Errorf("default subnet prefix = %q", got)
-	}
+	c.Want("10.0.0.0/16\n10.1.0.0/16\n", "network", "vnet", "show", "-g", "netrg", "-n", "v2", "--query", "addressSpace.addressPrefixes", "-o", "tsv")
+	c.Want("10.0.0.0/24\n", "network", "vnet", "subnet", "list", "-g", "netrg", "--vnet-name", "v2", "--query", "[].addressPrefix", "-o", "tsv")
 	tags := clitest.Obj(t, v2["tags"], "tags")
 	if tags["env"] != "test" || tags["team"] != "" {
 		t.Errorf("tags = %v", tags)
@@ -85,13 +74,9 @@ func TestNetworkVNetGolden(t *testing.T) {
 		"myAKSVnet  netrg            eastus      1             192.168.0.0/16                          False             False\n" +
 		"v2         netrg            eastus      1             10.0.0.0/16, 10.1.0.0/16                False             False\n" +
 		"v3         netrg            westus      0             10.0.0.0/16                             False             False\n"
-	if got := c.OK("network", "vnet", "list", "-g", "netrg", "-o", "table"); got != wantTable {
-		t.Errorf("vnet list -o table:\n%s\nwant:\n%s", got, wantTable)
-	}
+	c.Want(wantTable, "network", "vnet", "list", "-g", "netrg", "-o", "table")
 	// Without -g, the subscription's VNets.
-	if got := c.OK("network", "vnet", "list", "--query", "length(@)"); got != "3\n" {
-		t.Errorf("subscription list length = %q", got)
-	}
+	c.Want("3\n", "network", "vnet", "list", "--query", "length(@)")
 	for _, item := range c.Array("network", "vnet", "list", "-g", "netrg") {
 		m := clitest.Obj(t, item, "vnet list item")
 		if m["name"] == "myAKSVnet" {
@@ -122,20 +107,17 @@ func TestNetworkVNetGolden(t *testing.T) {
 	s2 := c.Object("network", "vnet", "subnet", "create", "-g", "netrg", "--vnet-name", "myAKSVnet", "-n", "s2", "--address-prefixes", "192.168.2.0/24")
 	clitest.WantKeys(t, "subnet create", s2, subnetKeys...)
 	c.OK("network", "vnet", "subnet", "delete", "-g", "netrg", "--vnet-name", "myAKSVnet", "-n", "s2")
-	if got := c.OK("network", "vnet", "subnet", "list", "-g", "netrg", "--vnet-name", "myAKSVnet", "--query", "[].name", "-o", "tsv"); got != "myAKSSubnet\n" {
-		t.Errorf("subnets after delete = %q", got)
-	}
+	c.Want("myAKSSubnet\n", "network", "vnet", "subnet", "list", "-g", "netrg", "--vnet-name", "myAKSVnet", "--query", "[].name", "-o", "tsv")
 	c.OK("network", "vnet", "delete", "-g", "netrg", "-n", "v3")
 	c.Fails(3, "network", "vnet", "show", "-g", "netrg", "-n", "v3")
 }
 
 func TestNetworkSubnetUpdate(t *testing.T) {
-	c := clitest.Start(t)
-	c.OK("group", "create", "-n", "updrg", "-l", "eastus", "-o", "none")
+	c := clitest.Start(t, "updrg")
 	c.OK("network", "vnet", "create", "-g", "updrg", "-n", "vnet", "--subnet-name", "nodes", "-o", "none")
 	c.OK("network", "route-table", "create", "-g", "updrg", "-n", "rt", "-o", "none")
 	c.OK("network", "nsg", "create", "-g", "updrg", "-n", "nsg", "-o", "none")
-	prefix := "/subscriptions/" + c.Env.Creds.SubscriptionID + "/resourceGroups/updrg/providers/Microsoft.Network/"
+	prefix := c.RGID("updrg") + "/providers/Microsoft.Network/"
 
 	// By name: az builds the ids in the subnet's resource group.
 	got := c.Object("network", "vnet", "subnet", "update", "-g", "updrg", "--vnet-name", "vnet", "-n", "nodes",
@@ -199,9 +181,7 @@ func TestNetworkVNetUsageErrors(t *testing.T) {
 			"ERROR: argument --vnet-name: expected one argument\n"},
 	}
 	for _, tc := range cases {
-		if got := c.Fails(tc.code, tc.args...); got != tc.want {
-			t.Errorf("aksnet %s:\n got  %q\n want %q", strings.Join(tc.args, " "), got, tc.want)
-		}
+		c.WantFails(tc.want, tc.code, tc.args...)
 	}
 	// An ambiguous abbreviation is not expanded: --address-prefix could be
 	// --address-prefix or --address-prefixes for subnet create, so it is
