@@ -3,6 +3,7 @@ package rbac
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/aksnet/aksnet/internal/azerr"
@@ -68,45 +69,22 @@ func TestParseAssignmentFilter_Unsupported(t *testing.T) {
 		"\x00",
 		"atScope() and \xff",
 	}
-	for _, in := range bad {
-		f, err := ParseAssignmentFilter(in)
-		e, ok := azerr.As(err)
-		if !ok {
-			t.Errorf("ParseAssignmentFilter(%q) = %+v, %v; want an *azerr.Error", in, f, err)
-			continue
-		}
-		want := &azerr.Error{
-			Status:  http.StatusBadRequest,
-			Code:    "UnsupportedQuery",
-			Target:  "$filter",
-			Message: "The filter '" + in + "' is not supported. Supported filters are either 'atScope()' or 'principalId eq '{value}' or assignedTo('{value}')'.",
-		}
-		if diff := cmp.Diff(want, e); diff != "" {
-			t.Errorf("ParseAssignmentFilter(%q) error (-want +got):\n%s", in, diff)
-		}
-		if f != (AssignmentFilter{}) {
-			t.Errorf("ParseAssignmentFilter(%q) returned %+v with its error; want the zero filter", in, f)
-		}
-	}
+	checkUnsupported(t, "ParseAssignmentFilter", ParseAssignmentFilter,
+		"'atScope()' or 'principalId eq '{value}' or assignedTo('{value}')'", bad)
 }
 
 func TestAssignmentFilter_Matches(t *testing.T) {
-	const (
-		sub    = "/subscriptions/s"
-		rg     = sub + "/resourceGroups/rg"
-		vnet   = rg + "/providers/Microsoft.Network/virtualNetworks/v"
-		subnet = vnet + "/subnets/sn"
-		other  = sub + "/resourceGroups/rg2"
-		p1     = "11111111-1111-1111-1111-111111111111"
-		p2     = "2222aaaa-2222-2222-2222-222222222222"
-	)
+	// The scopes and principals are authorize_test.go's; p1 and p2 are two
+	// principals, and the vnet's assignment is stored in another case with a
+	// trailing slash.
+	sub, rg, vnet, subnet, p1, p2 := testSub, testRG, testVNet, testSubnet, admin, cluster
 	all := []Assignment{
 		{Name: "root", Scope: "/", PrincipalID: p1},
 		{Name: "sub", Scope: sub, PrincipalID: p1},
 		{Name: "rg", Scope: rg, PrincipalID: p2},
-		{Name: "vnet", Scope: "/SUBSCRIPTIONS/S/resourcegroups/RG/providers/Microsoft.Network/virtualNetworks/v/", PrincipalID: p1},
+		{Name: "vnet", Scope: strings.ToUpper(vnet) + "/", PrincipalID: p1},
 		{Name: "subnet", Scope: subnet, PrincipalID: p2},
-		{Name: "other", Scope: other, PrincipalID: p1},
+		{Name: "other", Scope: sub + "/resourceGroups/rg2", PrincipalID: p1},
 	}
 	tests := []struct {
 		name   string
@@ -120,7 +98,7 @@ func TestAssignmentFilter_Matches(t *testing.T) {
 		{"atScope on the subnet (az aks create)", AssignmentFilter{AtScope: true}, subnet, []string{"root", "sub", "rg", "vnet", "subnet"}},
 		{"atScope at the root", AssignmentFilter{AtScope: true}, "/", []string{"root"}},
 		{"principalId", AssignmentFilter{PrincipalID: p2}, sub, []string{"rg", "subnet"}},
-		{"principalId ignores case", AssignmentFilter{PrincipalID: "2222AAAA-2222-2222-2222-222222222222"}, sub, []string{"rg", "subnet"}},
+		{"principalId ignores case", AssignmentFilter{PrincipalID: strings.ToUpper(p2)}, sub, []string{"rg", "subnet"}},
 		{"assignedTo with atScope", AssignmentFilter{AtScope: true, AssignedTo: p1}, subnet, []string{"root", "sub", "vnet"}},
 		{"unknown principal", AssignmentFilter{PrincipalID: "nobody"}, sub, nil},
 	}
@@ -163,15 +141,8 @@ func TestParseRoleDefinitionFilter_Unsupported(t *testing.T) {
 		"type eq 'BuiltInRole' or type eq 'CustomRole'",
 		"contains(roleName, 'Network')",
 	}
-	for _, in := range bad {
-		_, err := ParseRoleDefinitionFilter(in)
-		checkError(t, fmt.Sprintf("ParseRoleDefinitionFilter(%q)", in), err, &azerr.Error{
-			Status:  http.StatusBadRequest,
-			Code:    "UnsupportedQuery",
-			Target:  "$filter",
-			Message: "The filter '" + in + "' is not supported. Supported filters are either 'roleName eq '{value}'' or 'type eq '{value}''.",
-		})
-	}
+	checkUnsupported(t, "ParseRoleDefinitionFilter", ParseRoleDefinitionFilter,
+		"'roleName eq '{value}'' or 'type eq '{value}''", bad)
 }
 
 func TestRoleDefinitionFilter_Matches(t *testing.T) {
@@ -245,6 +216,26 @@ func checkParses[F any](t *testing.T, name string, parse func(string) (F, error)
 		}
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("%s(%q) (-want +got):\n%s", name, tt.in, diff)
+		}
+	}
+}
+
+// checkUnsupported checks that parse, named name, refuses each of bad with
+// ARM's 400 UnsupportedQuery on $filter, whose message names the filter and
+// the supported ones, and returns the zero filter with its error.
+func checkUnsupported[F comparable](t *testing.T, name string, parse func(string) (F, error), supported string, bad []string) {
+	t.Helper()
+	for _, in := range bad {
+		f, err := parse(in)
+		checkError(t, fmt.Sprintf("%s(%q)", name, in), err, &azerr.Error{
+			Status:  http.StatusBadRequest,
+			Code:    "UnsupportedQuery",
+			Target:  "$filter",
+			Message: "The filter '" + in + "' is not supported. Supported filters are either " + supported + ".",
+		})
+		var zero F
+		if f != zero {
+			t.Errorf("%s(%q) returned %+v with its error; want the zero filter", name, in, f)
 		}
 	}
 }

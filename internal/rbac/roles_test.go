@@ -96,31 +96,35 @@ func TestBuiltIns_ReturnsCopies(t *testing.T) {
 // not spacing, and by id, bare (any case) or as a role definition id.
 func TestBuiltInLookups(t *testing.T) {
 	tests := []struct {
-		by     string
-		lookup func(string) (RoleDefinition, bool)
-		in     string
-		wantID string // "" for not found
+		by      string
+		lookup  func(string) (RoleDefinition, bool)
+		found   map[string]string // input: the role's id
+		missing []string
 	}{
-		{"name", BuiltInByName, "Network Contributor", NetworkContributorRoleID},
-		{"name", BuiltInByName, "network contributor", NetworkContributorRoleID},
-		{"name", BuiltInByName, "NETWORK CONTRIBUTOR", NetworkContributorRoleID},
-		{"name", BuiltInByName, "Owner", OwnerRoleID},
-		{"name", BuiltInByName, "azure kubernetes service contributor role", AKSContributorRoleID},
-		{"name", BuiltInByName, "Network  Contributor", ""},
-		{"name", BuiltInByName, "Network", ""},
-		{"name", BuiltInByName, "", ""},
-		{"id", BuiltInByID, "4d97b98b-1d4f-4787-a291-c67834d212e7", NetworkContributorRoleID},
-		{"id", BuiltInByID, "4D97B98B-1D4F-4787-A291-C67834D212E7", NetworkContributorRoleID},
-		{"id", BuiltInByID, "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7", NetworkContributorRoleID},
-		{"id", BuiltInByID, "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7", ReaderRoleID},
-		{"id", BuiltInByID, "00000000-0000-0000-0000-000000000000", ""},
-		{"id", BuiltInByID, "Reader", ""},
-		{"id", BuiltInByID, "", ""},
+		{"name", BuiltInByName, map[string]string{
+			"Network Contributor": NetworkContributorRoleID,
+			"network contributor": NetworkContributorRoleID,
+			"NETWORK CONTRIBUTOR": NetworkContributorRoleID,
+			"Owner":               OwnerRoleID,
+			"azure kubernetes service contributor role": AKSContributorRoleID,
+		}, []string{"Network  Contributor", "Network", ""}},
+		{"id", BuiltInByID, map[string]string{
+			"4d97b98b-1d4f-4787-a291-c67834d212e7": NetworkContributorRoleID,
+			"4D97B98B-1D4F-4787-A291-C67834D212E7": NetworkContributorRoleID,
+			"/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7": NetworkContributorRoleID,
+			"/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7":                 ReaderRoleID,
+		}, []string{"00000000-0000-0000-0000-000000000000", "Reader", ""}},
 	}
 	for _, tt := range tests {
-		d, ok := tt.lookup(tt.in)
-		if ok != (tt.wantID != "") || d.ID != tt.wantID {
-			t.Errorf("BuiltIn by %s %q = %q, %v; want %q", tt.by, tt.in, d.ID, ok, tt.wantID)
+		for in, wantID := range tt.found {
+			if d, ok := tt.lookup(in); !ok || d.ID != wantID {
+				t.Errorf("BuiltIn by %s %q = %q, %v; want %q", tt.by, in, d.ID, ok, wantID)
+			}
+		}
+		for _, in := range tt.missing {
+			if d, ok := tt.lookup(in); ok {
+				t.Errorf("BuiltIn by %s %q = %q; want not found", tt.by, in, d.ID)
+			}
 		}
 	}
 }

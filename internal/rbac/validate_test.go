@@ -48,11 +48,12 @@ func TestValidateAssignmentName(t *testing.T) {
 }
 
 func TestFindDuplicate(t *testing.T) {
+	// The assignments are of principal cluster at testSubnet
+	// (authorize_test.go's); n1 and n2 are assignment names.
 	const (
-		scope = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/sn"
-		p     = "b39f8f85-4b70-4a83-87c3-41b02f3a86eb"
-		n1    = "96291bca-61a2-4141-b027-b32bee16a3fe"
-		n2    = "e0d006ce-3db5-43f0-a196-a4d6e57dc1ec"
+		scope, p = testSubnet, cluster
+		n1       = "96291bca-61a2-4141-b027-b32bee16a3fe"
+		n2       = "e0d006ce-3db5-43f0-a196-a4d6e57dc1ec"
 	)
 	existing := []Assignment{
 		{Name: "11111111-1111-1111-1111-111111111111", Scope: scope, RoleDefinitionID: ReaderRoleID, PrincipalID: p},
@@ -71,7 +72,7 @@ func TestFindDuplicate(t *testing.T) {
 			return a
 		}, n1},
 		{"scope with other case and trailing slash", func(a Assignment) Assignment {
-			a.Scope = "/SUBSCRIPTIONS/s/resourcegroups/RG/providers/Microsoft.Network/virtualNetworks/v/subnets/sn/"
+			a.Scope = "/SUBSCRIPTIONS/0B1F6471-1BF0-4DDA-AEC3-CB9272F09590/resourcegroups/MYRESOURCEGROUP/providers/Microsoft.Network/virtualNetworks/myAKSVnet/subnets/myAKSSubnet/"
 			return a
 		}, n1},
 		{"principal in upper case", func(a Assignment) Assignment { a.PrincipalID = "B39F8F85-4B70-4A83-87C3-41B02F3A86EB"; return a }, n1},
@@ -79,7 +80,7 @@ func TestFindDuplicate(t *testing.T) {
 		{"same name in other case", func(a Assignment) Assignment { a.Name = "96291BCA-61A2-4141-B027-B32BEE16A3FE"; return a }, ""},
 		{"other role", func(a Assignment) Assignment { a.RoleDefinitionID = ContributorRoleID; return a }, ""},
 		{"other principal", func(a Assignment) Assignment { a.PrincipalID = "x"; return a }, ""},
-		{"parent scope", func(a Assignment) Assignment { a.Scope = "/subscriptions/s/resourceGroups/rg"; return a }, ""},
+		{"parent scope", func(a Assignment) Assignment { a.Scope = testRG; return a }, ""},
 		{"malformed role id", func(a Assignment) Assignment { a.RoleDefinitionID = "Network Contributor"; return a }, ""},
 	}
 	for _, tt := range tests {
