@@ -92,17 +92,14 @@ func TestIntegrationConcurrency(t *testing.T) {
 				distinct(t, ips, str(c.Properties.PrivateIPAddress), "NIC "+str(nic.Name), "address")
 			}
 		}
-		if len(ips) != 3 {
-			t.Errorf("%d node IPs anywhere, want 3: %v", len(ips), ips)
-		}
 		cidrs := map[string]string{}
 		for _, rt := range listAll(h, h.Net.NewRouteTablesClient().NewListAllPager(nil), routeTableItems) {
 			for _, r := range rt.Properties.Routes {
 				distinct(t, cidrs, str(r.Properties.AddressPrefix), "route "+str(r.Name), "address prefix")
 			}
 		}
-		if len(cidrs) != 3 {
-			t.Errorf("%d routes anywhere, want 3: %v", len(cidrs), cidrs)
+		if len(ips) != 3 || len(cidrs) != 3 {
+			t.Errorf("%d node IPs and %d routes anywhere, want 3 of each: %v, %v", len(ips), len(cidrs), ips, cidrs)
 		}
 		l := h.layoutOf(n.rg, winner)
 		l.check(t, 3)
