@@ -42,13 +42,24 @@ func validRule() SecurityRule {
 }
 
 func TestValidateRule(t *testing.T) {
-	tests := []struct {
+	type ruleCase struct {
 		name       string
 		mut        func(*SecurityRule)
 		base       string
 		wantCode   string
 		wantTarget string
-	}{
+	}
+	// badDestPort is a rule whose one destination port Azure refuses.
+	badDestPort := func(name, port string) ruleCase {
+		return ruleCase{name: name, mut: func(r *SecurityRule) { r.DestPorts = []string{port} },
+			wantCode: "SecurityRuleInvalidPortRange", wantTarget: "properties.destinationPortRange"}
+	}
+	// badDestPrefix is a rule whose one destination prefix Azure refuses.
+	badDestPrefix := func(name, prefix string) ruleCase {
+		return ruleCase{name: name, mut: func(r *SecurityRule) { r.DestPrefixes = []string{prefix} },
+			wantCode: "SecurityRuleInvalidAddressPrefix", wantTarget: "properties.destinationAddressPrefix"}
+	}
+	tests := []ruleCase{
 		{name: "valid", mut: func(*SecurityRule) {}},
 		{name: "valid at the top of the range, lower-case enums, every prefix form", mut: func(r *SecurityRule) {
 			r.Priority, r.Direction, r.Access, r.Protocol = 4096, "outbound", "deny", "icmp"
@@ -75,26 +86,19 @@ func TestValidateRule(t *testing.T) {
 			wantCode: "SecurityRuleParametersMissing", wantTarget: "properties.sourceAddressPrefix"},
 		{name: "no destination port", mut: func(r *SecurityRule) { r.DestPorts = nil },
 			wantCode: "SecurityRuleParametersMissing", wantTarget: "properties.destinationPortRange"},
-		{name: "CIDR with host bits", mut: func(r *SecurityRule) { r.DestPrefixes = []string{"10.244.0.1/16"} },
-			wantCode: "SecurityRuleInvalidAddressPrefix", wantTarget: "properties.destinationAddressPrefix"},
+		badDestPrefix("CIDR with host bits", "10.244.0.1/16"),
 		{name: "'any' is not a prefix", mut: func(r *SecurityRule) { r.SourcePrefixes = []string{"10.0.0.0/8", "any"} },
 			wantCode: "SecurityRuleInvalidAddressPrefix", wantTarget: "properties.sourceAddressPrefixes"},
-		{name: "unmodelled service tag", mut: func(r *SecurityRule) { r.DestPrefixes = []string{"Storage"} },
-			wantCode: "SecurityRuleInvalidAddressPrefix", wantTarget: "properties.destinationAddressPrefix"},
-		{name: "bad CIDR length", mut: func(r *SecurityRule) { r.DestPrefixes = []string{"10.0.0.0/33"} },
-			wantCode: "SecurityRuleInvalidAddressPrefix", wantTarget: "properties.destinationAddressPrefix"},
-		{name: "port above 65535", mut: func(r *SecurityRule) { r.DestPorts = []string{"65536"} },
-			wantCode: "SecurityRuleInvalidPortRange", wantTarget: "properties.destinationPortRange"},
+		badDestPrefix("unmodelled service tag", "Storage"),
+		badDestPrefix("bad CIDR length", "10.0.0.0/33"),
+		badDestPort("port above 65535", "65536"),
 		{name: "reversed range", mut: func(r *SecurityRule) { r.SourcePorts = []string{"2000-1000"} },
 			wantCode: "SecurityRuleInvalidPortRange", wantTarget: "properties.sourcePortRange"},
 		{name: "three-part range", mut: func(r *SecurityRule) { r.DestPorts = []string{"80", "1-2-3"} },
 			wantCode: "SecurityRuleInvalidPortRange", wantTarget: "properties.destinationPortRanges"},
-		{name: "word port", mut: func(r *SecurityRule) { r.DestPorts = []string{"http"} },
-			wantCode: "SecurityRuleInvalidPortRange", wantTarget: "properties.destinationPortRange"},
-		{name: "signed port", mut: func(r *SecurityRule) { r.DestPorts = []string{"+80"} },
-			wantCode: "SecurityRuleInvalidPortRange", wantTarget: "properties.destinationPortRange"},
-		{name: "empty port", mut: func(r *SecurityRule) { r.DestPorts = []string{""} },
-			wantCode: "SecurityRuleInvalidPortRange", wantTarget: "properties.destinationPortRange"},
+		badDestPort("word port", "http"),
+		badDestPort("signed port", "+80"),
+		badDestPort("empty port", ""),
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
