@@ -27,16 +27,27 @@ func (p *Provider) agentPoolKind() *arm.Kind {
 
 // savePoolDoc stores the agentPools child document of a pool profile.
 func (p *Provider) savePoolDoc(c *arm.Call, st *clusterState, ap *armcontainerservice.ManagedClusterAgentPoolProfile) error {
-	raw, err := json.Marshal(ap)
+	props, err := reshape[armcontainerservice.ManagedClusterAgentPoolProfileProperties](ap)
 	if err != nil {
 		return err
 	}
-	var props armcontainerservice.ManagedClusterAgentPoolProfileProperties
-	if err := json.Unmarshal(raw, &props); err != nil {
-		return err
-	}
 	id := st.ClusterID + "/agentPools/" + str(ap.Name)
-	return c.Save(id, armcontainerservice.AgentPool{ID: to.Ptr(id), Name: ap.Name, Type: to.Ptr(TypeAgentPool), Properties: &props})
+	return c.Save(id, armcontainerservice.AgentPool{ID: to.Ptr(id), Name: ap.Name, Type: to.Ptr(TypeAgentPool), Properties: props})
+}
+
+// reshape copies from into a new T field by field, by their JSON names: a
+// cluster's agent pool profile and an agent pool resource's properties are
+// the same fields in two SDK types.
+func reshape[T any](from any) (*T, error) {
+	raw, err := json.Marshal(from)
+	if err != nil {
+		return nil, err
+	}
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
 }
 
 // putAgentPool adds a pool (az aks nodepool add) or changes a pool's count
@@ -67,8 +78,7 @@ func (p *Provider) putAgentPool(c *arm.Call) ([]byte, error) {
 	}
 	if pool := st.pool(c.Name); pool != nil {
 		if s := str(props.VnetSubnetID); s != "" && !strings.EqualFold(s, pool.SubnetID) {
-			return nil, azerr.BadRequest(kubenet.CodePropertyChangeNotAllowed, "properties.vnetSubnetID",
-				"Changing property 'vnetSubnetID' of agent pool %s from '%s' to '%s' is not allowed.", pool.Name, pool.SubnetID, s)
+			return nil, subnetChangeNotAllowed(pool, s, "properties.vnetSubnetID")
 		}
 		if err := p.scale(c, st, map[string]int{pool.Name: i32(props.Count, len(pool.Nodes))}, "properties"); err != nil {
 			return nil, err
@@ -83,6 +93,13 @@ func (p *Provider) putAgentPool(c *arm.Call) ([]byte, error) {
 		return nil, err
 	}
 	return c.StoredDoc(c.ID), nil
+}
+
+// subnetChangeNotAllowed is AKS's answer to a request that moves pool to
+// another subnet, at target.
+func subnetChangeNotAllowed(pool *poolState, subnetID, target string) error {
+	return azerr.BadRequest(kubenet.CodePropertyChangeNotAllowed, target,
+		"Changing property 'vnetSubnetID' of agent pool %s from '%s' to '%s' is not allowed.", pool.Name, pool.SubnetID, subnetID)
 }
 
 // addPool adds a new agent pool to the cluster, in the cluster's subnet
@@ -141,16 +158,12 @@ func (p *Provider) addPool(c *arm.Call, st *clusterState, props *armcontainerser
 		c.SetRefs(st.ClusterID, st.SubnetIDs...)
 	}
 	// Record the request's profile so the rendered pool keeps its fields.
-	raw, err := json.Marshal(props)
+	prof, err := reshape[armcontainerservice.ManagedClusterAgentPoolProfile](props)
 	if err != nil {
-		return fmt.Errorf("encode agent pool %s: %w", c.ID, err)
-	}
-	var prof2 armcontainerservice.ManagedClusterAgentPoolProfile
-	if err := json.Unmarshal(raw, &prof2); err != nil {
 		return fmt.Errorf("agent pool %s as a cluster profile: %w", c.ID, err)
 	}
-	prof2.Name = to.Ptr(c.Name)
-	old.Properties.AgentPoolProfiles = append(old.Properties.AgentPoolProfiles, &prof2)
+	prof.Name = to.Ptr(c.Name)
+	old.Properties.AgentPoolProfiles = append(old.Properties.AgentPoolProfiles, prof)
 	return c.Save(st.ClusterID, old)
 }
 

@@ -55,8 +55,7 @@ func (p *Provider) updateCluster(c *arm.Call, mc *armcontainerservice.ManagedClu
 				"Agent pool '%s' does not exist; add agent pools through the agentPools resource (az aks nodepool add).", str(ap.Name))
 		}
 		if s := str(ap.VnetSubnetID); s != "" && pool.SubnetID != "" && !strings.EqualFold(s, pool.SubnetID) {
-			return nil, azerr.BadRequest(kubenet.CodePropertyChangeNotAllowed, t+".vnetSubnetID",
-				"Changing property 'vnetSubnetID' of agent pool %s from '%s' to '%s' is not allowed.", pool.Name, pool.SubnetID, s)
+			return nil, subnetChangeNotAllowed(pool, s, t+".vnetSubnetID")
 		}
 		counts[pool.Name] = i32(ap.Count, len(pool.Nodes))
 	}
