@@ -75,20 +75,11 @@ func (e *Env) List(path, api string) error {
 // Put PUTs body, waits for a long-running operation unless noWait, and
 // prints the final resource (nothing with --no-wait, as az).
 func (e *Env) Put(path, api string, body any, noWait bool) error {
-	r, err := e.Client.Call(http.MethodPut, path, api, body)
-	if err != nil {
+	raw, err := e.PutResource(path, api, body, noWait)
+	if err != nil || raw == nil {
 		return err
 	}
-	if noWait {
-		return nil
-	}
-	if err := e.Wait(r); err != nil {
-		return err
-	}
-	if r.Header.Get("Azure-AsyncOperation") != "" {
-		return e.Show(path, api)
-	}
-	return e.Print(r.Body)
+	return e.Print(raw)
 }
 
 // PutResource PUTs body and returns the final resource, following a

@@ -20,7 +20,7 @@ func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	return command.Group("nsg", "Manage Azure Network Security Groups (NSGs).",
 		nsgCreateCommand(s, g), nsgs.Show(s, g), nsgs.List(s, g), nsgs.Delete(s, g),
 		command.Group("rule", "Manage network security group rules.",
-			nsgRuleCreateCommand(s, g), nsgRuleListCommand(s, g), nsgRuleDeleteCommand(s, g)))
+			nsgRuleCreateCommand(s, g), nsgRuleListCommand(s, g), rules.Delete(s, g)))
 }
 
 func nsgCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
@@ -61,16 +61,11 @@ func nsgRuleProp(props map[string]any, plural, singular string, values []string)
 }
 
 func nsgRuleCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	var nsg, rg, name, priority, description string
+	var priority, description string
 	access, direction, protocol := "Allow", "Inbound", "*"
 	srcAddr, srcPorts := []string{"*"}, []string{"*"}
 	dstAddr, dstPorts := []string{"*"}, []string{"80"}
-	var noWait bool
-	c := &cobra.Command{Use: "create", Short: "Create a network security group rule."}
-	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
-		a.String(&nsg, "Name of the network security group.", "--nsg-name").Required()
-		a.ResourceGroup(&rg).Required()
-		a.String(&name, "Name of the network security group rule.", "-n", "--name").Required()
+	return rules.Create(s, g, "Create a network security group rule.", func(a *flags.Set) {
 		a.List(&dstAddr, "Space-separated list of CIDR prefixes or IP ranges. Alternatively, specify ONE of 'VirtualNetwork', 'AzureLoadBalancer', 'Internet' or '*' to match all IPs. Default: *.", "--destination-address-prefixes")
 		a.List(&dstPorts, "Space-separated list of ports or port ranges between 0-65535. Use '*' to match all ports.  Default: 80.", "--destination-port-ranges")
 		a.Choice(&access, []string{"Allow", "Deny"}, "Default: Allow.", "--access")
@@ -80,11 +75,10 @@ func nsgRuleCreateCommand(s command.Streams, g *command.Globals) *cobra.Command 
 		a.Choice(&protocol, []string{"*", "Ah", "Esp", "Icmp", "Tcp", "Udp"}, "Network protocol this rule applies to. Default: *.", "--protocol")
 		a.List(&srcAddr, "Space-separated list of CIDR prefixes or IP ranges. Alternatively, specify ONE of 'VirtualNetwork', 'AzureLoadBalancer', 'Internet' or '*' to match all IPs. Default: *.", "--source-address-prefixes")
 		a.List(&srcPorts, "Space-separated list of ports or port ranges between 0-65535. Use '*' to match all ports.  Default: *.", "--source-port-ranges")
-		a.NoWait(&noWait)
-	}, func(e *command.Env) error {
+	}, func(*command.Env, string) (map[string]any, error) {
 		p, err := strconv.Atoi(strings.TrimSpace(priority))
 		if err != nil {
-			return output.UsageError(fmt.Sprintf("argument --priority: invalid int value: '%s'", priority))
+			return nil, output.UsageError(fmt.Sprintf("argument --priority: invalid int value: '%s'", priority))
 		}
 		props := map[string]any{
 			"access":    access,
@@ -97,12 +91,7 @@ func nsgRuleCreateCommand(s command.Streams, g *command.Globals) *cobra.Command 
 		nsgRuleProp(props, "sourcePortRanges", "sourcePortRange", srcPorts)
 		nsgRuleProp(props, "destinationAddressPrefixes", "destinationAddressPrefix", dstAddr)
 		nsgRuleProp(props, "destinationPortRanges", "destinationPortRange", dstPorts)
-		path := e.Client.NetPath(rg, "networkSecurityGroups", nsg, "securityRules", name)
-		raw, err := e.PutResource(path, client.APINetwork, map[string]any{"name": name, "properties": props}, noWait)
-		if err != nil || raw == nil {
-			return err
-		}
-		return e.Print(raw)
+		return props, nil
 	})
 }
 
@@ -165,54 +154,47 @@ func nsgRuleTable(result any) any {
 			continue
 		}
 		get := func(k string) any { v, _ := o.Get(k); return v }
-		oneOrJoined := func(one, many string) any {
-			if v, ok := o.Get(one); ok && v != nil {
-				return v
-			}
-			return strings.Join(resource.Strings(get(many)), " ")
-		}
-		orNone := func(k string) any {
-			if v, ok := o.Get(k); ok && v != nil {
-				return v
-			}
-			return "None"
-		}
 		r := output.NewObject()
 		r.Set("Name", get("name"))
 		r.Set("ResourceGroup", get("resourceGroup"))
 		r.Set("Priority", get("priority"))
-		r.Set("SourcePortRanges", oneOrJoined("sourcePortRange", "sourcePortRanges"))
-		r.Set("SourceAddressPrefixes", oneOrJoined("sourceAddressPrefix", "sourceAddressPrefixes"))
-		r.Set("SourceASG", orNone("sourceApplicationSecurityGroups"))
+		side(r, o, "Source", "source")
 		r.Set("Access", get("access"))
 		r.Set("Protocol", get("protocol"))
 		r.Set("Direction", get("direction"))
-		r.Set("DestinationPortRanges", oneOrJoined("destinationPortRange", "destinationPortRanges"))
-		r.Set("DestinationAddressPrefixes", oneOrJoined("destinationAddressPrefix", "destinationAddressPrefixes"))
-		r.Set("DestinationASG", orNone("destinationApplicationSecurityGroups"))
+		side(r, o, "Destination", "destination")
 		out[i] = r
 	}
 	return out
 }
 
-func nsgRuleDeleteCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	var nsg, rg, name string
-	var ids []string
-	var noWait bool
-	c := &cobra.Command{Use: "delete", Short: "Delete a network security group rule."}
-	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
-		a.String(&nsg, "Name of the network security group.", "--nsg-name").Required().ID()
-		a.ResourceGroup(&rg).Required().ID()
-		a.String(&name, "Name of the network security group rule.", "-n", "--name").Required().ID()
-		a.IDs(&ids)
-		a.NoWait(&noWait)
-	}, func(e *command.Env) error {
-		return e.DeleteAll(flags.Targets(ids, func() string {
-			return e.Client.NetPath(rg, "networkSecurityGroups", nsg, "securityRules", name)
-		}), client.APINetwork, noWait)
-	})
+// side sets the columns of one side of a rule in az's table: column's
+// port ranges, address prefixes and application security groups, from the
+// rule's properties named after key (the singular one when set, else the
+// plural joined) or "None".
+func side(r, rule *output.Object, column, key string) {
+	oneOrJoined := func(one, many string) any {
+		if v, ok := rule.Get(one); ok && v != nil {
+			return v
+		}
+		v, _ := rule.Get(many)
+		return strings.Join(resource.Strings(v), " ")
+	}
+	r.Set(column+"PortRanges", oneOrJoined(key+"PortRange", key+"PortRanges"))
+	r.Set(column+"AddressPrefixes", oneOrJoined(key+"AddressPrefix", key+"AddressPrefixes"))
+	asg := any("None")
+	if v, ok := rule.Get(key + "ApplicationSecurityGroups"); ok && v != nil {
+		asg = v
+	}
+	r.Set(column+"ASG", asg)
 }
 
 // nsgs is az network nsg's show, list and delete.
 var nsgs = resource.TopLevel{Type: "networkSecurityGroups", NameHelp: "Name of the network security group.",
 	ShowShort: "Get information about a network security group.", ListShort: "List network security groups.", DelShort: "Delete a network security group."}
+
+// rules is az network nsg rule's create and delete (az declares --nsg-name
+// first).
+var rules = resource.Child{ParentType: "networkSecurityGroups", ParentOpt: "--nsg-name", ParentHelp: "Name of the network security group.",
+	Type: "securityRules", NameHelp: "Name of the network security group rule.", ParentFirst: true,
+	DelShort: "Delete a network security group rule."}

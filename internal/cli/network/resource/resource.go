@@ -103,6 +103,9 @@ type Child struct {
 	ParentHelp string // its help
 	Type       string // ARM type segment, e.g. "routes"
 	NameHelp   string // help of -n/--name
+	// ParentFirst puts the parent's option before -g and -n, where az
+	// declares it first (it orders az's "are required" messages).
+	ParentFirst bool
 
 	ShowShort, ListShort, DelShort string
 }
@@ -116,21 +119,50 @@ func (r Child) Path(e *command.Env, rg, parent, name string) string {
 // --ids.
 func (r Child) idArgs(rg, name, parent *string, ids *[]string) func(*flags.Set) {
 	return func(a *flags.Set) {
+		if r.ParentFirst {
+			a.String(parent, r.ParentHelp, r.ParentOpt).Required().ID()
+		}
 		a.ResourceGroup(rg).Required().ID()
 		a.String(name, r.NameHelp, "-n", "--name").Required().ID()
-		a.String(parent, r.ParentHelp, r.ParentOpt).Required().ID()
+		if !r.ParentFirst {
+			a.String(parent, r.ParentHelp, r.ParentOpt).Required().ID()
+		}
 		a.IDs(ids)
 	}
 }
 
-// CreateArgs declares the arguments that name a new child: -g, -n and the
-// parent's name, all required.
-func (r Child) CreateArgs(rg, name, parent *string) func(*flags.Set) {
-	return func(a *flags.Set) {
-		a.ResourceGroup(rg).Required()
-		a.String(name, r.NameHelp, "-n", "--name").Required()
-		a.String(parent, r.ParentHelp, r.ParentOpt).Required()
-	}
+// Create is az network <parent> <child> create: -g, -n and the parent's
+// name (all required), the arguments args declares, and --no-wait. It PUTs
+// the properties props builds from them (see Put); rg is -g's value.
+func (r Child) Create(s command.Streams, g *command.Globals, short string, args func(*flags.Set), props func(e *command.Env, rg string) (map[string]any, error)) *cobra.Command {
+	var rg, name, parent string
+	var noWait bool
+	c := &cobra.Command{Use: "create", Short: short}
+	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
+		if r.ParentFirst {
+			a.String(&parent, r.ParentHelp, r.ParentOpt).Required()
+		}
+		a.ResourceGroup(&rg).Required()
+		a.String(&name, r.NameHelp, "-n", "--name").Required()
+		if !r.ParentFirst {
+			a.String(&parent, r.ParentHelp, r.ParentOpt).Required()
+		}
+		args(a)
+		a.NoWait(&noWait)
+	}, func(e *command.Env) error {
+		p, err := props(e, rg)
+		if err != nil {
+			return err
+		}
+		return r.Put(e, rg, parent, name, p, noWait)
+	})
+}
+
+// Put is az network <parent> <child> create's request: a PUT of the child
+// name of parent in rg with props. It prints the final resource (nothing
+// with noWait).
+func (r Child) Put(e *command.Env, rg, parent, name string, props map[string]any, noWait bool) error {
+	return e.Put(r.Path(e, rg, parent, name), client.APINetwork, map[string]any{"name": name, "properties": props}, noWait)
 }
 
 // Show is az network <parent> <child> show.

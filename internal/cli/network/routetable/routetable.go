@@ -47,25 +47,17 @@ func routeTableCreateCommand(s command.Streams, g *command.Globals) *cobra.Comma
 }
 
 func routeCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	var rg, name, table, prefix, hopType, hopIP string
-	var noWait bool
-	c := &cobra.Command{Use: "create", Short: "Create a route in a route table."}
-	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
-		routes.CreateArgs(&rg, &name, &table)(a)
+	var prefix, hopType, hopIP string
+	return routes.Create(s, g, "Create a route in a route table.", func(a *flags.Set) {
 		a.String(&prefix, "The destination CIDR to which the route applies.", "--address-prefix")
 		a.String(&hopIP, "The IP address packets should be forwarded to when using the VirtualAppliance hop type.", "--next-hop-ip-address")
 		a.Choice(&hopType, routeNextHopTypes, "The type of Azure hop the packet should be sent to.", "--next-hop-type")
-		a.NoWait(&noWait)
-	}, func(e *command.Env) error {
+	}, func(*command.Env, string) (map[string]any, error) {
 		props := map[string]any{}
 		client.SetGiven(props, "addressPrefix", prefix)
 		client.SetGiven(props, "nextHopType", hopType)
 		client.SetGiven(props, "nextHopIpAddress", hopIP)
-		raw, err := e.PutResource(routes.Path(e, rg, table, name), client.APINetwork, map[string]any{"name": name, "properties": props}, noWait)
-		if err != nil || raw == nil {
-			return err
-		}
-		return e.Print(raw)
+		return props, nil
 	})
 }
 

@@ -181,18 +181,14 @@ func netBoolOr(v any) any {
 }
 
 func subnetCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	var rg, name, vnet, prefix, nsg, rt string
+	var prefix, nsg, rt string
 	var prefixes []string
-	var noWait bool
-	c := &cobra.Command{Use: "create", Short: "Create a subnet and associate an existing NSG and route table."}
-	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
-		subnets.CreateArgs(&rg, &name, &vnet)(a)
+	return subnets.Create(s, g, "Create a subnet and associate an existing NSG and route table.", func(a *flags.Set) {
 		a.String(&prefix, "The address prefix for the subnet.", "--address-prefix")
 		a.List(&prefixes, "Space-separated list of address prefixes in CIDR format.", "--address-prefixes")
 		a.String(&nsg, "Name or ID of a network security group (NSG).", "--nsg", "--network-security-group")
 		a.String(&rt, "Name or ID of a route table to associate with the subnet.", "--route-table")
-		a.NoWait(&noWait)
-	}, func(e *command.Env) error {
+	}, func(e *command.Env, rg string) (map[string]any, error) {
 		props := map[string]any{
 			"privateEndpointNetworkPolicies":    "Disabled",
 			"privateLinkServiceNetworkPolicies": "Enabled",
@@ -213,11 +209,7 @@ func subnetCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		if rt != "" {
 			props["routeTable"] = map[string]any{"id": e.Client.NetRef(rt, rg, "routeTables")}
 		}
-		raw, err := e.PutResource(subnets.Path(e, rg, vnet, name), client.APINetwork, map[string]any{"name": name, "properties": props}, noWait)
-		if err != nil || raw == nil {
-			return err
-		}
-		return e.Print(raw)
+		return props, nil
 	})
 }
 
