@@ -23,9 +23,9 @@ import (
 	"github.com/aksnet/aksnet/internal/cli/output"
 )
 
-// AKS is a control plane for aks command tests, with a client for
-// setting up what the aks commands need (resource groups, VNets) without
-// going through other command groups.
+// AKS is a control plane for aks command tests (and others), with a client
+// for setting up what the commands need (resource groups, VNets, NICs)
+// without going through other command groups.
 type AKS struct {
 	*CLI
 	C *client.Client

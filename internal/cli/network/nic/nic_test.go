@@ -1,44 +1,26 @@
 package nic_test
 
 import (
-	"io"
-	"net/http"
 	"testing"
 
 	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/clitest"
-	"github.com/aksnet/aksnet/internal/cli/output"
 )
 
 func TestNetworkNICGolden(t *testing.T) {
-	c := clitest.Start(t, "nicrg")
-	c.OK("network", "vnet", "create", "-g", "nicrg", "-n", "vnet", "--address-prefixes", "192.168.0.0/16",
-		"--subnet-name", "nodes", "--subnet-prefixes", "192.168.1.0/24", "-o", "none")
-	subnetID := c.OK("network", "vnet", "subnet", "show", "-g", "nicrg", "--vnet-name", "vnet", "-n", "nodes", "--query", "id", "-o", "tsv")
-	subnetID = subnetID[:len(subnetID)-1]
+	c := clitest.New(t)
+	subnetID := c.Network("nicrg", "nodes=192.168.1.0/24")["nodes"]
 
-	// NICs are the cluster provisioner's; put two as it would, through the
-	// CLI's own client.
-	cl, err := client.New(c.Env.URL, c.Env.StateDir, "", output.NewLogger(io.Discard, output.LevelWarning, false))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// NICs are the cluster provisioner's; put two as it would.
 	for _, name := range []string{"aks-nodepool1-12345678-vmss000000-nic", "aks-nodepool1-12345678-vmss000001-nic"} {
-		body := map[string]any{"location": "eastus", "properties": map[string]any{
+		c.Put(c.RGID("nicrg")+"/providers/Microsoft.Network/networkInterfaces/"+name, client.APINetwork, map[string]any{"location": "eastus", "properties": map[string]any{
 			"enableIPForwarding": true,
 			"ipConfigurations": []any{map[string]any{"name": "ipconfig1", "properties": map[string]any{
 				"subnet":                    map[string]any{"id": subnetID},
 				"privateIPAllocationMethod": "Dynamic",
 				"primary":                   true,
 			}}},
-		}}
-		r, err := cl.Call(http.MethodPut, "/subscriptions/"+cl.Subscription+"/resourceGroups/nicrg/providers/Microsoft.Network/networkInterfaces/"+name, client.APINetwork, body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cl.Wait(r, nil); err != nil {
-			t.Fatal(err)
-		}
+		}})
 	}
 
 	// az's casing: privateIPAddress prints as privateIpAddress,
@@ -79,5 +61,5 @@ func TestNetworkNICGolden(t *testing.T) {
 	c.Fails(3, "network", "nic", "show", "-g", "nicrg", "-n", "nope")
 	c.WantFails("ERROR: (-n | --ids) are required\n", 1, "network", "nic", "show", "-g", "nicrg")
 	// A subnet with NICs can't be deleted.
-	clitest.WantARMError(t, c.Fails(1, "network", "vnet", "subnet", "delete", "-g", "nicrg", "--vnet-name", "vnet", "-n", "nodes"), "InUseSubnetCannotBeDeleted")
+	clitest.WantARMError(t, c.Fails(1, "network", "vnet", "subnet", "delete", "-g", "nicrg", "--vnet-name", "myAKSVnet", "-n", "nodes"), "InUseSubnetCannotBeDeleted")
 }
