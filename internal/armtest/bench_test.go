@@ -1,6 +1,7 @@
 package armtest
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -8,7 +9,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -81,17 +81,9 @@ func (e *benchEnv) routeTablePath(name string) string {
 // do sends one authenticated request, drains the answer and returns its
 // status and body.
 func (e *benchEnv) do(method, path, body string) (int, []byte, error) {
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, e.URL+path, rd)
+	req, err := bearerRequest(context.Background(), method, e.URL+path, e.token, body)
 	if err != nil {
 		return 0, nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+e.token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := e.HTTP.Do(req)
 	if err != nil {
@@ -106,17 +98,9 @@ func (e *benchEnv) do(method, path, body string) (int, []byte, error) {
 // the same headers (bearer token included), the answer drained and
 // discarded, an error unless the status is want.
 func (e *benchEnv) hit(method, url, body string, want int) error {
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, url, rd)
+	req, err := bearerRequest(context.Background(), method, url, e.token, body)
 	if err != nil {
 		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+e.token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := e.HTTP.Do(req)
 	if err != nil {

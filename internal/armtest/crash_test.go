@@ -307,17 +307,9 @@ func (c *procClient) put(ctx context.Context, path, body string) (int, string) {
 }
 
 func (c *procClient) do(ctx context.Context, method, path, body string) (int, string) {
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	req, err := bearerRequest(ctx, method, c.base+path, c.token, body)
 	if err != nil {
 		return 0, err.Error()
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -358,4 +350,23 @@ func (c *procClient) missing(t testing.TB, paths []string) []string {
 	close(next)
 	wg.Wait()
 	return out
+}
+
+// bearerRequest is a request of method to url with token as its bearer
+// token and, unless body is empty, body as its JSON content: the request of
+// the crash test's and the benchmarks' clients.
+func bearerRequest(ctx context.Context, method, url, token, body string) (*http.Request, error) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
 }
