@@ -16,7 +16,6 @@ package kubesup
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -31,16 +30,17 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aksnet/aksnet/internal/kubenodes"
 	"github.com/aksnet/aksnet/internal/pki"
 )
 
 // BinaryName is the control plane program's name.
 const BinaryName = "aksnet-kube"
 
-// Files in a cluster's directory. nodes.json and ready are aksnet-kube's
-// contract (kube/nodes.FileName and kube/cmd/aksnet-kube's ReadyFile).
+// Files in a cluster's directory. The data dir's nodes.json
+// (kubenodes.FileName) and ready are aksnet-kube's contract; ready is
+// kube/cmd/aksnet-kube's ReadyFile.
 const (
-	nodesFile = "nodes.json"
 	readyFile = "ready"
 	portFile  = "port"
 	logFile   = "aksnet-kube.log"
@@ -51,17 +51,10 @@ const (
 // ErrNoBinary is returned when aksnet-kube cannot be found.
 var ErrNoBinary = errors.New("the Kubernetes control plane program aksnet-kube was not found; build it with 'make -C kube build' (it lands in bin/, next to aksnetd) or pass --kube-binary")
 
-// Node is one desired Node, in the schema of aksnet-kube's nodes.json
-// (kube/nodes.Node).
-type Node struct {
-	Name       string            `json:"name"`
-	Pool       string            `json:"pool"`
-	InternalIP netip.Addr        `json:"internalIP"`
-	PodCIDR    netip.Prefix      `json:"podCIDR"`
-	ProviderID string            `json:"providerID"`
-	MaxPods    int               `json:"maxPods"`
-	Labels     map[string]string `json:"labels,omitempty"`
-}
+// Node is one desired Node, an entry of aksnet-kube's nodes.json. It is
+// kubenodes.Node, the schema's one declaration, named here for the
+// supervisor's callers.
+type Node = kubenodes.Node
 
 // Cluster is what the supervisor needs of a cluster.
 type Cluster struct {
@@ -348,18 +341,13 @@ func listenKept(path string) (net.Listener, int, error) {
 
 // writeNodes writes nodes.json atomically (aksnet-kube polls it).
 func (cl *cluster) writeNodes(nodes []Node) error {
-	if nodes == nil {
-		nodes = []Node{}
-	}
-	b, err := json.MarshalIndent(struct {
-		Nodes []Node `json:"nodes"`
-	}{nodes}, "", " ")
+	b, err := kubenodes.Marshal(kubenodes.File{Nodes: nodes})
 	if err != nil {
-		return fmt.Errorf("kube: nodes: %w", err)
+		return fmt.Errorf("kube: %w", err)
 	}
 	cl.nodesMu.Lock()
 	defer cl.nodesMu.Unlock()
-	path := filepath.Join(cl.dir, dataDir, nodesFile)
+	path := filepath.Join(cl.dir, dataDir, kubenodes.FileName)
 	if old, err := os.ReadFile(path); err == nil && string(old) == string(b) {
 		return nil
 	}
