@@ -182,6 +182,40 @@ func childDocs[T any](c *arm.Call, parent, childType string) []*T {
 	return out
 }
 
+// eachChild decodes the stored children of parent with the given type
+// segment into Ts and calls fn with each, until fn returns false. A document
+// that does not decode stops the scan with an error: a sibling left out
+// would escape the checks a PUT runs over its siblings (limits, overlaps).
+func eachChild[T any](c *arm.Call, parent, childType string, fn func(*T) bool) error {
+	var err error
+	c.ScanChildren(parent, childType, func(raw []byte) bool {
+		var v T
+		if e := json.Unmarshal(raw, &v); e != nil {
+			err = fmt.Errorf("decode a stored child of %s in %s: %w", parent, childType, e)
+			return false
+		}
+		return fn(&v)
+	})
+	return err
+}
+
+// eachOfType decodes into Ts the stored resources of fullType whose ids
+// start with idPrefix (see arm.Call.ScanType) and calls fn with each id and
+// value, until fn returns false. A document that does not decode stops the
+// scan with an error, as in eachChild.
+func eachOfType[T any](c *arm.Call, fullType, idPrefix string, fn func(id string, v *T) bool) error {
+	var err error
+	c.ScanType(fullType, idPrefix, func(id string, raw []byte) bool {
+		var v T
+		if e := json.Unmarshal(raw, &v); e != nil {
+			err = fmt.Errorf("decode stored %s: %w", id, e)
+			return false
+		}
+		return fn(id, &v)
+	})
+	return err
+}
+
 // saveWithChildren stores v, whose field key is an empty (not nil) list, as
 // the document of id with that list holding the stored documents of id's
 // children of childType, and returns the document. The children go in as

@@ -62,21 +62,14 @@ func (p *Provider) putNetworkWatcher(c *arm.Call) ([]byte, error) {
 	}
 	sub := c.Parsed.Subscription
 	var other string
-	var decodeErr error
-	c.ScanType(TypeNetworkWatcher, arm.SubscriptionID(sub)+"/", func(id string, raw []byte) bool {
-		var w watcherDoc
-		if err := json.Unmarshal(raw, &w); err != nil {
-			decodeErr = fmt.Errorf("decode stored network watcher %s: %w", id, err)
-			return false
-		}
+	if err := eachOfType(c, TypeNetworkWatcher, arm.SubscriptionID(sub)+"/", func(id string, w *watcherDoc) bool {
 		if strings.EqualFold(w.Location, loc) && !strings.EqualFold(id, c.ID) {
 			other = id
 			return false
 		}
 		return true
-	})
-	if decodeErr != nil {
-		return nil, decodeErr
+	}); err != nil {
+		return nil, err
 	}
 	if other != "" {
 		return nil, azerr.BadRequest("NetworkWatcherCountLimitReached", "location",
@@ -199,6 +192,15 @@ func targetNIC(c *arm.Call, targetID, nicID string, src netip.Addr) (string, err
 	return nics[0], nil
 }
 
+// nicVM is what vmNICs reads of a stored NIC: the VM it belongs to.
+type nicVM struct {
+	Properties struct {
+		VirtualMachine *struct {
+			ID string `json:"id"`
+		} `json:"virtualMachine"`
+	} `json:"properties"`
+}
+
 // vmNICs lists the NICs of a stored virtual machine document: those its
 // network profile names, else those that refer to it, else those that name
 // it as their virtual machine.
@@ -228,26 +230,13 @@ func vmNICs(c *arm.Call, raw []byte) ([]string, error) {
 	if nics = refsOfType(c, vm.ID, TypeNetworkInterface); len(nics) > 0 {
 		return nics, nil
 	}
-	var scanErr error
-	c.ScanType(TypeNetworkInterface, arm.SubscriptionID(c.Parsed.Subscription)+"/", func(id string, raw []byte) bool {
-		var n struct {
-			Properties struct {
-				VirtualMachine *struct {
-					ID string `json:"id"`
-				} `json:"virtualMachine"`
-			} `json:"properties"`
-		}
-		if err := json.Unmarshal(raw, &n); err != nil {
-			scanErr = fmt.Errorf("decode stored network interface %s: %w", id, err)
-			return false
-		}
+	if err := eachOfType(c, TypeNetworkInterface, arm.SubscriptionID(c.Parsed.Subscription)+"/", func(id string, n *nicVM) bool {
 		if n.Properties.VirtualMachine != nil && strings.EqualFold(n.Properties.VirtualMachine.ID, vm.ID) {
 			nics = append(nics, id)
 		}
 		return true
-	})
-	if scanErr != nil {
-		return nil, scanErr
+	}); err != nil {
+		return nil, err
 	}
 	return nics, nil
 }

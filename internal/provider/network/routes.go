@@ -1,8 +1,6 @@
 package network
 
 import (
-	"encoding/json"
-	"fmt"
 	"net/netip"
 	"strings"
 
@@ -161,6 +159,16 @@ func (p *Provider) routeKind() *arm.Kind {
 	}
 }
 
+// routeBrief is what a route PUT reads of its stored siblings: the SDK's
+// Route decoder would cost more than the rest of the PUT in a table of many
+// routes.
+type routeBrief struct {
+	Name       string `json:"name"`
+	Properties struct {
+		AddressPrefix netip.Prefix `json:"addressPrefix"`
+	} `json:"properties"`
+}
+
 func (p *Provider) putRoute(c *arm.Call) ([]byte, error) {
 	var r armnetwork.Route
 	if err := c.Decode(&r); err != nil {
@@ -172,34 +180,16 @@ func (p *Provider) putRoute(c *arm.Call) ([]byte, error) {
 	}
 	table := arm.LastName(c.Parent)
 	specs := []RouteSpec{}
-	count := 0
-	var decodeErr error
-	c.ScanChildren(c.Parent, "routes", func(raw []byte) bool {
-		// Only what the checks below need: the SDK's Route decoder would
-		// cost more than the rest of the PUT in a table of many routes.
-		var o struct {
-			Name       string `json:"name"`
-			Properties struct {
-				AddressPrefix netip.Prefix `json:"addressPrefix"`
-			} `json:"properties"`
-		}
-		if err := json.Unmarshal(raw, &o); err != nil {
-			// A route left out would escape the count limit and the
-			// overlap checks.
-			decodeErr = fmt.Errorf("decode a stored route of %s: %w", c.Parent, err)
-			return false
-		}
+	if err := eachChild(c, c.Parent, "routes", func(o *routeBrief) bool {
 		if !strings.EqualFold(o.Name, c.Name) {
 			specs = append(specs, RouteSpec{Name: o.Name, AddressPrefix: o.Properties.AddressPrefix})
-			count++
 		}
 		return true
-	})
-	if decodeErr != nil {
-		return nil, decodeErr
+	}); err != nil {
+		return nil, err
 	}
-	if count+1 > p.opts.MaxRoutesPerTable {
-		return nil, routeLimitError(table, count+1, p.opts.MaxRoutesPerTable, "name")
+	if n := len(specs) + 1; n > p.opts.MaxRoutesPerTable {
+		return nil, routeLimitError(table, n, p.opts.MaxRoutesPerTable, "name")
 	}
 	for _, o := range specs {
 		if o.AddressPrefix == s.AddressPrefix {

@@ -68,23 +68,15 @@ func (p *Provider) putSubnet(c *arm.Call) ([]byte, error) {
 		return nil, err
 	}
 	siblings := map[string]namedPrefix{strings.ToLower(c.Name): {c.Name, pref}}
-	var decodeErr error
-	c.ScanChildren(vnetID, "subnets", func(raw []byte) bool {
-		var o armnetwork.Subnet
-		if err := json.Unmarshal(raw, &o); err != nil {
-			// A sibling left out would escape the overlap check.
-			decodeErr = fmt.Errorf("decode a stored subnet of %s: %w", vnetID, err)
-			return false
-		}
+	if err := eachChild(c, vnetID, "subnets", func(o *armnetwork.Subnet) bool {
 		if o.Name != nil && !strings.EqualFold(*o.Name, c.Name) {
 			if op, err := subnetPrefix(o.Properties, ""); err == nil {
 				siblings[strings.ToLower(*o.Name)] = namedPrefix{*o.Name, op}
 			}
 		}
 		return true
-	})
-	if decodeErr != nil {
-		return nil, decodeErr
+	}); err != nil {
+		return nil, err
 	}
 	if err := p.writeSubnet(c, *vnet.Name, c.ID, &s, "", vnetPrefixes, siblings); err != nil {
 		return nil, err
