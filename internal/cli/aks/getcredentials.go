@@ -1,16 +1,12 @@
 package aks
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 
-	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/flags"
 	"github.com/aksnet/aksnet/internal/cli/output"
@@ -46,26 +42,9 @@ func newGetCredentialsCommand(s command.Streams, g *command.Globals) *cobra.Comm
 			}
 			path = filepath.Join(home, ".kube", "config")
 		}
-		action := "listClusterUserCredential"
-		if f.admin {
-			action = "listClusterAdminCredential"
-		}
-		r, err := e.Client.Call(http.MethodPost, e.Client.ClusterPath(f.rg, f.name)+"/"+action, client.APIAKS, nil)
+		cfg, err := e.Client.ClusterCredential(f.rg, f.name, f.admin)
 		if err != nil {
 			return err
-		}
-		var res struct {
-			Kubeconfigs []struct {
-				Name  string `json:"name"`
-				Value string `json:"value"`
-			} `json:"kubeconfigs"`
-		}
-		if err := json.Unmarshal(r.Body, &res); err != nil || len(res.Kubeconfigs) == 0 {
-			return &output.Error{Code: 1, Message: "No Kubernetes credentials found."}
-		}
-		cfg, err := base64.StdEncoding.DecodeString(res.Kubeconfigs[0].Value)
-		if err != nil {
-			return &output.Error{Code: 1, Message: fmt.Sprintf("The credentials of cluster %s are not valid base64: %v", f.name, err)}
 		}
 		if path == "-" {
 			_, err := fmt.Fprintln(s.Out, string(cfg))

@@ -2,6 +2,7 @@ package client
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -29,6 +30,34 @@ func (c *Client) ClusterPath(rg, name string) string {
 // PoolsPath is the agentPools collection of a cluster.
 func (c *Client) PoolsPath(rg, cluster string) string {
 	return c.ClusterPath(rg, cluster) + "/agentPools"
+}
+
+// ClusterCredential is the kubeconfig of cluster name in rg: its user
+// credential, or with admin its admin credential (POST
+// listClusterUserCredential or listClusterAdminCredential).
+func (c *Client) ClusterCredential(rg, name string, admin bool) ([]byte, error) {
+	action := "listClusterUserCredential"
+	if admin {
+		action = "listClusterAdminCredential"
+	}
+	r, err := c.Call(http.MethodPost, c.ClusterPath(rg, name)+"/"+action, APIAKS, nil)
+	if err != nil {
+		return nil, err
+	}
+	var res struct {
+		Kubeconfigs []struct {
+			Name  string `json:"name"`
+			Value string `json:"value"`
+		} `json:"kubeconfigs"`
+	}
+	if err := json.Unmarshal(r.Body, &res); err != nil || len(res.Kubeconfigs) == 0 {
+		return nil, &output.Error{Code: 1, Message: "No Kubernetes credentials found."}
+	}
+	cfg, err := base64.StdEncoding.DecodeString(res.Kubeconfigs[0].Value)
+	if err != nil {
+		return nil, &output.Error{Code: 1, Message: fmt.Sprintf("The credentials of cluster %s are not valid base64: %v", name, err)}
+	}
+	return cfg, nil
 }
 
 // ValidLinuxHostName is az's validate_linux_host_name. The pattern is

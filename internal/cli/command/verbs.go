@@ -115,19 +115,34 @@ func (e *Env) ShowIDs(paths []string, api string) error {
 
 // ShowEach is ShowIDs with shape shaping each resource.
 func (e *Env) ShowEach(paths []string, api string, shape func(raw []byte) (any, error)) error {
-	var out []any
-	for _, p := range paths {
+	return e.PrintEach(paths, func(p string) (any, error) {
 		raw, err := e.Get(p, api)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		v, err := shape(raw)
+		return shape(raw)
+	})
+}
+
+// PrintEach prints what get returns for each of paths, as az prints the
+// results of a command given --ids: one object for one path, a list for
+// several. A nil result (a PUT with --no-wait) is left out; nothing at all
+// prints nothing.
+func (e *Env) PrintEach(paths []string, get func(path string) (any, error)) error {
+	var out []any
+	for _, p := range paths {
+		v, err := get(p)
 		if err != nil {
 			return err
 		}
-		out = append(out, v)
+		if v != nil {
+			out = append(out, v)
+		}
 	}
-	if len(out) == 1 {
+	switch len(out) {
+	case 0:
+		return nil
+	case 1:
 		return e.PrintValue(out[0])
 	}
 	return e.PrintValue(out)

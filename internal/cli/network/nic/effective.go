@@ -8,6 +8,7 @@ import (
 	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/flags"
+	"github.com/aksnet/aksnet/internal/cli/network/resource"
 	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 )
@@ -27,22 +28,18 @@ func newNICShowEffectiveRouteTableCommand(s command.Streams, g *command.Globals)
 		a.IDs(&ids)
 	}, func(e *command.Env) error {
 		e.Table = effectiveRouteTable
-		var out []any
-		for _, nic := range flags.Targets(ids, func() string { return e.Client.NetPath(rg, "networkInterfaces", name) }) {
+		nics := flags.Targets(ids, func() string { return e.Client.NetPath(rg, "networkInterfaces", name) })
+		return e.PrintEach(nics, func(nic string) (any, error) {
 			raw, err := e.PostAction(nic+"/effectiveRouteTable", client.APINetwork, nil)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			v, err := output.Decode(effectiveRouteListShape(raw))
 			if err != nil {
-				return fmt.Errorf("decode response: %w", err)
+				return nil, fmt.Errorf("decode response: %w", err)
 			}
-			out = append(out, v)
-		}
-		if len(out) == 1 {
-			return e.PrintValue(out[0])
-		}
-		return e.PrintValue(out)
+			return v, nil
+		})
 	})
 }
 
@@ -75,16 +72,7 @@ func effectiveRouteTable(v any) any {
 	routes, _ := list.Get("value")
 	items, _ := routes.([]any)
 	rows := make([]any, 0, len(items))
-	join := func(x any) string {
-		l, _ := x.([]any)
-		parts := make([]string, 0, len(l))
-		for _, p := range l {
-			if s, ok := p.(string); ok {
-				parts = append(parts, s)
-			}
-		}
-		return strings.Join(parts, " ")
-	}
+	join := func(x any) string { return strings.Join(resource.Strings(x), " ") }
 	for _, it := range items {
 		o, ok := it.(*output.Object)
 		if !ok {

@@ -249,40 +249,25 @@ func subnetUpdateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		f.rtArg = a.String(&f.rt, "Name or ID of a route table to associate with the subnet. Use \"\" to detach it.", "--route-table")
 		a.NoWait(&f.noWait)
 	}, func(e *command.Env) error {
-		var out []any
-		for _, path := range flags.Targets(f.ids, func() string { return subnets.Path(e, f.rg, f.vnet, f.name) }) {
-			v, put, err := f.update(e, path)
-			if err != nil {
-				return err
-			}
-			if put {
-				out = append(out, v)
-			}
-		}
-		switch len(out) {
-		case 0:
-			return nil
-		case 1:
-			return e.PrintValue(out[0])
-		}
-		return e.PrintValue(out)
+		targets := flags.Targets(f.ids, func() string { return subnets.Path(e, f.rg, f.vnet, f.name) })
+		return e.PrintEach(targets, func(path string) (any, error) { return f.update(e, path) })
 	})
 }
 
 // update is az's generic update of the subnet at path: GET it, change it,
-// PUT it back; it returns the shaped result, and false with --no-wait.
-func (f *updateFlags) update(e *command.Env, path string) (any, bool, error) {
+// PUT it back; it returns the shaped result, nil with --no-wait.
+func (f *updateFlags) update(e *command.Env, path string) (any, error) {
 	group := f.rg
 	if len(f.ids) > 0 {
 		group = netRGOf(path)
 	}
 	raw, err := e.Get(path, client.APINetwork)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	doc, err := command.Object(raw)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	props, _ := doc["properties"].(map[string]any)
 	if props == nil {
@@ -292,10 +277,9 @@ func (f *updateFlags) update(e *command.Env, path string) (any, bool, error) {
 	f.apply(props, func(v, t string) string { return e.Client.NetRef(v, group, t) })
 	res, err := e.PutResource(path, client.APINetwork, doc, f.noWait)
 	if err != nil || res == nil {
-		return nil, false, err
+		return nil, err
 	}
-	v, err := command.Shape(res)
-	return v, err == nil, err
+	return command.Shape(res)
 }
 
 // apply sets or clears, in the subnet's properties, what the command line
