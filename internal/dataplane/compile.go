@@ -2,7 +2,6 @@ package dataplane
 
 import (
 	"cmp"
-	"fmt"
 	"hash/fnv"
 	"net/netip"
 	"slices"
@@ -35,12 +34,12 @@ const ruleBase = 1000
 
 // sysctl keys (paths below /proc/sys).
 const (
-	sysForward       = "net/ipv4/ip_forward"
-	sysBridgeNFCall  = "net/bridge/bridge-nf-call-iptables" // bridged IPv4 through the ip hooks, for conntrack
-	sysRPFilterAll   = "net/ipv4/conf/all/rp_filter"
-	sysRPFilterDef   = "net/ipv4/conf/default/rp_filter"
-	sysProxyARPAll   = "net/ipv4/conf/all/proxy_arp"
-	sysProxyDelayFmt = "net/ipv4/neigh/%s/proxy_delay"
+	sysForward      = "net/ipv4/ip_forward"
+	sysBridgeNFCall = "net/bridge/bridge-nf-call-iptables" // bridged IPv4 through the ip hooks, for conntrack
+	sysRPFilterAll  = "net/ipv4/conf/all/rp_filter"
+	sysRPFilterDef  = "net/ipv4/conf/default/rp_filter"
+	sysProxyARPAll  = "net/ipv4/conf/all/proxy_arp"
+	sysNeighDir     = "net/ipv4/neigh/" // + link + "/proxy_delay"
 	// IPv6 is off in every namespace: the model is IPv4, and IPv6
 	// autoconfiguration of every new link (link-local addresses, DAD,
 	// router solicitations) would only slow the kernel's rtnl work down.
@@ -49,19 +48,23 @@ const (
 )
 
 // compile turns d into the state of every namespace.
-func compile(d Desired, names Names) (World, error) {
+func compile(d Desired, names Names) (World, error) { return compileMemo(d, names, nil) }
+
+// compileMemo is compile reusing, from memo (nil: none), the fabric
+// namespaces whose inputs did not change, and recording those it builds.
+// A reused state is shared with the last World: neither may be changed.
+func compileMemo(d Desired, names Names, memo fabricMemo) (World, error) {
 	if err := d.Validate(); err != nil {
 		return nil, err
 	}
 	w := World{}
-	// Which NICs are realised: those of nodes.
-	used := map[string]*Node{}
-	nodeCluster := map[string]*Cluster{}
+	// Which NICs are realised: those of nodes. IDs compare case-blind;
+	// each is lowered once here, not at every lookup.
+	used := map[string]nodeRef{}
 	for ci := range d.Clusters {
 		c := &d.Clusters[ci]
 		for ni := range c.Nodes {
-			used[strings.ToLower(c.Nodes[ni].NIC)] = &c.Nodes[ni]
-			nodeCluster[strings.ToLower(c.Nodes[ni].NIC)] = c
+			used[strings.ToLower(c.Nodes[ni].NIC)] = nodeRef{&c.Nodes[ni], c}
 		}
 	}
 	subnetOfNIC := map[string]*Subnet{}
@@ -79,12 +82,14 @@ func compile(d Desired, names Names) (World, error) {
 		}
 		for i := range v.NICs {
 			n := &v.NICs[i]
-			if used[strings.ToLower(n.ID)] == nil {
+			id := strings.ToLower(n.ID)
+			ref, ok := used[id]
+			if !ok {
 				continue
 			}
 			s := subnets[strings.ToLower(n.Subnet)]
-			nics = append(nics, nicRef{n, s})
-			subnetOfNIC[strings.ToLower(n.ID)] = s
+			nics = append(nics, nicRef{nic: n, subnet: s, cluster: ref.cluster})
+			subnetOfNIC[id] = s
 		}
 		if len(nics) == 0 {
 			continue
@@ -94,8 +99,7 @@ func compile(d Desired, names Names) (World, error) {
 		for _, r := range nics {
 			fabricOfNIC[strings.ToLower(r.nic.ID)] = fname
 		}
-		f := compileFabric(nics, subnets, used, nodeCluster)
-		w[fname] = f
+		w[fname] = memo.fabric(fname, v, nics, subnets)
 		linkInternet(inet, v.ID, fname, d.Clusters)
 	}
 	if len(w) > 0 {
@@ -109,14 +113,21 @@ func compile(d Desired, names Names) (World, error) {
 		compileCluster(w, c, names, subnetOfNIC, fabricOfNIC)
 	}
 	for _, ns := range w {
+		if ns.InitSysctls != nil {
+			continue // reused from memo, finished already
+		}
 		if ns.Sysctls == nil {
 			ns.Sysctls = map[string]string{}
 		}
 		ns.InitSysctls = map[string]string{sysIPv6OffAll: "1", sysIPv6OffDef: "1"}
 		ns.sortState()
 	}
+	memo.keep(w)
 	return w, nil
 }
+
+// proxyDelayKey is the proxy_delay sysctl of link l.
+func proxyDelayKey(l string) string { return sysNeighDir + l + "/proxy_delay" }
 
 // linkInternet gives the internet namespace its side of the link to VNet
 // vnetID's fabric namespace fname, and a route through it to the public IP
@@ -137,7 +148,7 @@ func linkInternet(inet *NSState, vnetID, fname string, clusters []Cluster) {
 // nics (sorted by address) in subnets: one veth per NIC with the subnet's
 // gateway on it, a /32 route to every NIC, and one routing table per subnet,
 // chosen by ingress interface, holding the subnet's effective routes.
-func compileFabric(nics []nicRef, subnets map[string]*Subnet, used map[string]*Node, nodeCluster map[string]*Cluster) *NSState {
+func compileFabric(nics []nicRef, subnets map[string]*Subnet) *NSState {
 	f := &NSState{Level: levelFabric, Sysctls: map[string]string{
 		sysForward: "1", sysRPFilterAll: "0", sysRPFilterDef: "0", sysProxyARPAll: "1",
 	}}
@@ -151,7 +162,7 @@ func compileFabric(nics []nicRef, subnets map[string]*Subnet, used map[string]*N
 		// The node creates this veth (it owns the pair); the fabric
 		// configures its end.
 		f.Links = append(f.Links, Link{Name: l, Kind: KindVeth, MTU: MTU})
-		f.Sysctls[fmt.Sprintf(sysProxyDelayFmt, l)] = "0"
+		f.Sysctls[proxyDelayKey(l)] = "0"
 		f.Addrs = append(f.Addrs, Addr{Dev: l, Prefix: host(gatewayOf(r.subnet.Prefix))})
 		f.Routes = append(f.Routes, Route{Table: MainTable, Dst: host(r.nic.IP), Type: RouteUnicast, Dev: l})
 	}
@@ -162,17 +173,27 @@ func compileFabric(nics []nicRef, subnets map[string]*Subnet, used map[string]*N
 		f.Routes = append(f.Routes, lpmRoutes(s.Routes, tid, byIP)...)
 	}
 	for i, r := range nics {
-		f.Rules = append(f.Rules, Rule{Priority: ruleBase + i%1000, IIF: addrLink(r.nic.IP), Table: tables[strings.ToLower(r.subnet.ID)]})
+		f.Rules = append(f.Rules, Rule{Priority: ruleBase + i%1000, IIF: byIP[r.nic.IP], Table: tables[strings.ToLower(r.subnet.ID)]})
 	}
-	f.NFT = fabricRules(nics, used, nodeCluster)
+	f.NFT = fabricRules(nics)
 	return f
 }
 
-// nicRef is a realised NIC and its subnet.
+// nicRef is a realised NIC, its subnet and the cluster of its node.
 type nicRef struct {
-	nic    *NIC
-	subnet *Subnet
+	nic     *NIC
+	subnet  *Subnet
+	cluster *Cluster
 }
+
+// nodeRef is a node and its cluster.
+type nodeRef struct {
+	node    *Node
+	cluster *Cluster
+}
+
+// defaultRoute is 0.0.0.0/0.
+var defaultRoute = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
 
 // gatewayOf is a subnet's gateway, its first address after the network (.1).
 func gatewayOf(p netip.Prefix) netip.Addr { return p.Masked().Addr().Next() }
@@ -285,10 +306,13 @@ func lpmRoutes(routes []fabric.Route, tid int, byIP map[netip.Addr]string) []Rou
 func compileCluster(w World, c *Cluster, names Names, subnetOfNIC map[string]*Subnet, fabricOfNIC map[string]string) {
 	nodeNS := map[string]*NSState{}
 	nodes := map[string]*Node{}
+	// The cluster's services, resolved once for all its nodes.
+	svcs := backends(c)
 	for i := range c.Nodes {
 		n := &c.Nodes[i]
 		nodes[n.Name] = n
-		s := subnetOfNIC[strings.ToLower(n.NIC)]
+		nic := strings.ToLower(n.NIC)
+		s := subnetOfNIC[nic]
 		bits := 24
 		if s != nil {
 			bits = s.Prefix.Bits()
@@ -299,10 +323,10 @@ func compileCluster(w World, c *Cluster, names Names, subnetOfNIC map[string]*Su
 		}
 		ns := &NSState{Level: levelNode, Sysctls: map[string]string{sysForward: "1", sysRPFilterAll: "0", sysRPFilterDef: "0", sysBridgeNFCall: "1"}}
 		ns.Links = []Link{{Name: linkLo, Kind: "loopback", MTU: 65536}, {Name: linkCbr0, Kind: KindBridge, MTU: MTU},
-			{Name: linkEth0, Kind: KindVeth, Owner: true, PeerNS: fabricOfNIC[strings.ToLower(n.NIC)], Peer: addrLink(n.IP), MTU: MTU}}
+			{Name: linkEth0, Kind: KindVeth, Owner: true, PeerNS: fabricOfNIC[nic], Peer: addrLink(n.IP), MTU: MTU}}
 		ns.Addrs = []Addr{{Dev: linkEth0, Prefix: netip.PrefixFrom(n.IP, bits)}, {Dev: linkCbr0, Prefix: netip.PrefixFrom(gatewayOf(n.PodCIDR), n.PodCIDR.Bits())}}
-		ns.Routes = []Route{{Table: MainTable, Dst: netip.MustParsePrefix("0.0.0.0/0"), Type: RouteUnicast, Gw: gw, Dev: linkEth0}}
-		ns.NFT = nodeRules(c, n)
+		ns.Routes = []Route{{Table: MainTable, Dst: defaultRoute, Type: RouteUnicast, Gw: gw, Dev: linkEth0}}
+		ns.NFT = nodeRules(c, n, svcs)
 		nodeNS[n.Name] = ns
 		w[names.Node(n.Name)] = ns
 	}
@@ -320,7 +344,7 @@ func compileCluster(w World, c *Cluster, names Names, subnetOfNIC map[string]*Su
 		ps := &NSState{Level: levelPod, Sysctls: map[string]string{}}
 		ps.Links = []Link{{Name: linkLo, Kind: "loopback", MTU: 65536}, {Name: linkEth0, Kind: KindVeth, MTU: MTU}}
 		ps.Addrs = []Addr{{Dev: linkEth0, Prefix: netip.PrefixFrom(p.IP, n.PodCIDR.Bits())}}
-		ps.Routes = []Route{{Table: MainTable, Dst: netip.MustParsePrefix("0.0.0.0/0"), Type: RouteUnicast, Gw: gatewayOf(n.PodCIDR), Dev: linkEth0}}
+		ps.Routes = []Route{{Table: MainTable, Dst: defaultRoute, Type: RouteUnicast, Gw: gatewayOf(n.PodCIDR), Dev: linkEth0}}
 		ps.Workloads = []Workload{echo}
 		ps.ResolvConf = podResolvConf(c)
 		if p.DNS {
@@ -387,10 +411,10 @@ func backends(c *Cluster) []serviceBackend {
 			out = append(out, serviceBackend{vip: c.DNSServiceIP, proto: proto, port: DNSPort, tp: DNSPort, endpoints: dnsPods, name: "kube-dns"})
 		}
 	}
+	pods := slices.Clone(c.Pods)
+	slices.SortFunc(pods, func(a, b Pod) int { return cmp.Compare(a.Name, b.Name) })
 	for _, s := range c.Services {
 		var eps []netip.Addr
-		pods := slices.Clone(c.Pods)
-		slices.SortFunc(pods, func(a, b Pod) int { return cmp.Compare(a.Name, b.Name) })
 		for _, p := range pods {
 			if !p.DNS && s.Selector != "" && strings.HasPrefix(p.Name, s.Selector) {
 				eps = append(eps, p.IP)
@@ -405,7 +429,8 @@ func backends(c *Cluster) []serviceBackend {
 	return out
 }
 
-// nodeRules is a node's nftables table: masquerade of pod traffic leaving
+// nodeRules is a node's nftables table, for the cluster's service ports
+// svcs (backends(c)): masquerade of pod traffic leaving
 // the cluster's pod CIDR, ClusterIP DNAT for pods (prerouting) and the node
 // itself (output), and, as kube-proxy does, masquerade of service traffic
 // only where it hairpins: a pod that reaches itself through a service would
@@ -413,7 +438,7 @@ func backends(c *Cluster) []serviceBackend {
 // Other same-node service traffic keeps the client's address: the node
 // namespace has bridge-nf-call-iptables on (as kubenet requires), so the
 // bridged reply passes conntrack and is un-DNATed.
-func nodeRules(c *Cluster, n *Node) *Ruleset {
+func nodeRules(c *Cluster, n *Node, svcs []serviceBackend) *Ruleset {
 	rs := &Ruleset{}
 	svc := &Chain{Name: "services"}
 	post := &Chain{Name: "postrouting", Type: "nat", Hook: "postrouting", Priority: 100, Rules: []NFRule{
@@ -421,7 +446,7 @@ func nodeRules(c *Cluster, n *Node) *Ruleset {
 	}}
 	hairpin := map[netip.Addr]bool{}
 	refuse := &Chain{Name: "no-endpoints"}
-	for _, b := range backends(c) {
+	for _, b := range svcs {
 		if len(b.endpoints) == 0 {
 			// As kube-proxy: a service without endpoints refuses at
 			// once rather than leaving the client to time out.

@@ -127,7 +127,12 @@ func (k *linuxKernel) handle(name string) (*nsHandle, error) {
 		return h, nil
 	}
 	if h != nil {
+		// Deleted, or unbound, by hand: its workloads hold the old
+		// namespace alive until they stop.
 		k.forget(name)
+		if err := removeUnbound(name); err != nil {
+			return nil, err // missing now: the next pass makes it again
+		}
 	}
 	fd, err := netns.GetFromPath(filepath.Join(NetnsDir, name))
 	if err != nil {
@@ -194,26 +199,31 @@ func closeRemoved[V interface{ close() }](mu *sync.Mutex, m map[string]V, match 
 	}
 }
 
+// ListNS lists the namespaces, checking the binding of those the kernel
+// holds no handle to: handle checks a namespace's binding when it is next
+// read, which for one untouched by changes is its turn in the resync.
+// Handles to namespaces no longer listed (deleted by hand) are released,
+// with their workloads, which would keep them alive.
 func (k *linuxKernel) ListNS(prefix string) ([]string, error) {
-	names, err := listNamedNS(prefix)
-	if err != nil {
-		return nil, err
-	}
 	k.mu.Lock()
-	var stale []string
-	for name, h := range k.handles {
-		if !strings.HasPrefix(name, prefix) {
-			continue
+	names, err := listNamedNSKnown(prefix, func(name string) bool { return k.handles[name] != nil })
+	var gone []string
+	if err == nil {
+		listed := make(map[string]bool, len(names))
+		for _, n := range names {
+			listed[n] = true
 		}
-		if ino, err := nsInode(name); err != nil || ino != h.ino {
-			stale = append(stale, name)
+		for name := range k.handles {
+			if strings.HasPrefix(name, prefix) && !listed[name] {
+				gone = append(gone, name)
+			}
 		}
 	}
 	k.mu.Unlock()
-	for _, name := range stale {
+	for _, name := range gone {
 		k.forget(name)
 	}
-	return names, nil
+	return names, err
 }
 
 func (k *linuxKernel) CreateNS(name string, sysctls map[string]string) error {

@@ -150,9 +150,18 @@ func deleteNamedNS(name string) error {
 const maxStackedMounts = 64
 
 // listNamedNS lists the bound namespaces in NetnsDir starting with prefix.
-// A file left without its bind mount (a crash between create and bind) is
-// removed; one that can't be is reported in the error, beside the list.
+// A file left unbound (by a crash between creating and binding it, or an
+// umount by hand) is removed, not listed, so that the namespace counts as
+// missing and is made again.
 func listNamedNS(prefix string) ([]string, error) {
+	return listNamedNSKnown(prefix, nil)
+}
+
+// listNamedNSKnown is listNamedNS that trusts the names known says are
+// bound (they are checked when next opened; see linuxKernel.handle):
+// checking every file on every pass would cost a system call per
+// namespace.
+func listNamedNSKnown(prefix string, known func(string) bool) ([]string, error) {
 	entries, err := os.ReadDir(NetnsDir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -166,17 +175,34 @@ func listNamedNS(prefix string) ([]string, error) {
 		if !strings.HasPrefix(e.Name(), prefix) {
 			continue
 		}
-		var st unix.Statfs_t
-		path := filepath.Join(NetnsDir, e.Name())
-		if err := unix.Statfs(path, &st); err == nil && st.Type != nsfsMagic {
-			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-				stale = append(stale, fmt.Errorf("remove unbound namespace file: %w", err))
+		if known == nil || !known(e.Name()) {
+			if err := removeUnbound(e.Name()); err != nil {
+				if !errors.Is(err, errUnbound) {
+					stale = append(stale, err)
+				}
+				continue
 			}
-			continue
 		}
 		out = append(out, e.Name())
 	}
 	return out, errors.Join(stale...)
+}
+
+// errUnbound says a namespace file holds no namespace (and was removed).
+var errUnbound = errors.New("namespace file is not bound to a namespace")
+
+// removeUnbound removes NetnsDir/name when no namespace is bound to it, and
+// then returns errUnbound.
+func removeUnbound(name string) error {
+	var st unix.Statfs_t
+	path := filepath.Join(NetnsDir, name)
+	if err := unix.Statfs(path, &st); err != nil || st.Type == nsfsMagic {
+		return nil // gone already, or bound
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove unbound namespace file: %w", err)
+	}
+	return fmt.Errorf("%s: %w", name, errUnbound)
 }
 
 // nsInode identifies the namespace bound at NetnsDir/name.

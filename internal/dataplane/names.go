@@ -3,7 +3,6 @@ package dataplane
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"net/netip"
 	"strings"
 
@@ -64,7 +63,7 @@ const (
 // a NIC's veth, or the node's end of a pod's veth (aksnet + 8 hex digits).
 func addrLink(a netip.Addr) string {
 	b := a.As4()
-	return fmt.Sprintf("aksnet%02x%02x%02x%02x", b[0], b[1], b[2], b[3])
+	return "aksnet" + hex.EncodeToString(b[:])
 }
 
 // vnetLink names the internet namespace's end of a fabric's link.

@@ -18,7 +18,7 @@ import (
 //     order). An NSG chain returns on Allow and drops on Deny.
 //   - postrouting: the outbound load balancer SNATs node traffic to the
 //     internet to the cluster's public IP.
-func fabricRules(nics []nicRef, used map[string]*Node, nodeCluster map[string]*Cluster) *Ruleset {
+func fabricRules(nics []nicRef) *Ruleset {
 	rs := &Ruleset{}
 	fwd := &Chain{Name: "forward", Type: "filter", Hook: "forward", Priority: 0}
 	// IP forwarding comes before conntrack: Azure checks every packet, so a
@@ -35,14 +35,23 @@ func fabricRules(nics []nicRef, used map[string]*Node, nodeCluster map[string]*C
 	var nsgChains []*Chain
 	// One chain per NSG, subnet and direction, however many NICs use it;
 	// the memo keeps the name's hash to one per chain, not one per NIC.
+	// IDs compare case-blind; the NSG and subnet objects themselves are
+	// looked up first, so that IDs are lowered once per object, not per NIC.
 	chains := map[[3]string]string{}
+	byObject := map[nsgSubnet]string{}
 	chainFor := func(g *NSG, s *Subnet, dir string) string {
+		obj := nsgSubnet{g, s, dir}
+		if name, ok := byObject[obj]; ok {
+			return name
+		}
 		key := [3]string{strings.ToLower(g.ID), strings.ToLower(s.ID), dir}
 		if name, ok := chains[key]; ok {
+			byObject[obj] = name
 			return name
 		}
 		name := "nsg-" + strings.ToLower(dir[:1]) + "-" + hash8(g.ID+"|"+s.ID)
 		chains[key] = name
+		byObject[obj] = name
 		nsgChains = append(nsgChains, nsgChain(name, g, tagsOf(s), dir))
 		return name
 	}
@@ -65,14 +74,20 @@ func fabricRules(nics []nicRef, used map[string]*Node, nodeCluster map[string]*C
 	}
 	post := &Chain{Name: "postrouting", Type: "nat", Hook: "postrouting", Priority: 100}
 	for _, r := range nics {
-		c := nodeCluster[strings.ToLower(r.nic.ID)]
-		if c != nil && c.PublicIP.IsValid() {
+		if c := r.cluster; c != nil && c.PublicIP.IsValid() {
 			post.Rules = append(post.Rules, NFRule{Match: []Match{oif(linkInet), saddr(host(r.nic.IP))}, Action: Action{Verdict: VSNAT, Addr: c.PublicIP}})
 		}
 	}
 	rs.Chains = append(rs.Chains, fwd, post)
 	rs.Chains = append(rs.Chains, nsgChains...)
 	return rs
+}
+
+// nsgSubnet is an NSG evaluated in a subnet for a direction.
+type nsgSubnet struct {
+	nsg    *NSG
+	subnet *Subnet
+	dir    string
 }
 
 // tagsOf is the service-tag context of a subnet: the VirtualNetwork tag

@@ -124,7 +124,7 @@ func TestFabricRules_IPForwardingBeforeConntrack(t *testing.T) {
 	subnet := &Subnet{ID: testSubnet}
 	on := &NIC{ID: "on", IP: ma("192.168.1.4"), IPForwarding: true}
 	off := &NIC{ID: "off", IP: ma("192.168.1.5")}
-	rs := fabricRules([]nicRef{{on, subnet}, {off, subnet}}, nil, nil)
+	rs := fabricRules([]nicRef{{nic: on, subnet: subnet}, {nic: off, subnet: subnet}})
 	var got []string
 	for _, r := range rs.Chains[0].Rules {
 		got = append(got, r.String())

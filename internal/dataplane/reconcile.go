@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -173,6 +174,12 @@ type reconciler struct {
 	converged map[string]string
 	cursor    int
 	deferred  bool // the last pass skipped its resync share
+
+	// memo keeps the fabric namespaces of the last compile, and fps the
+	// fingerprints of the last pass's states: a reused state keeps its
+	// fingerprint.
+	memo fabricMemo
+	fps  map[*NSState]string
 }
 
 // Stats describes the last Set: how many namespaces it deleted and
@@ -180,7 +187,10 @@ type reconciler struct {
 type Stats struct {
 	Deleted, Created int
 	Compile          time.Duration
-	Delete, Create   time.Duration
+	// List is the time spent listing the namespaces there are, Select
+	// choosing (and fingerprinting) those the pass reads back.
+	List, Select   time.Duration
+	Delete, Create time.Duration
 	// Levels is the time spent reading back and applying each level of
 	// namespaces: internet; nodes; fabrics and pods.
 	Levels [levelLast + 1]time.Duration
@@ -211,15 +221,20 @@ func (r *reconciler) pass(ctx context.Context, d Desired, full bool) error {
 	t0 := time.Now()
 	st := Stats{}
 	defer func() { st.Total = time.Since(t0); r.last = st }()
-	world, err := compile(d, r.names)
+	if r.memo == nil {
+		r.memo = fabricMemo{}
+	}
+	world, err := compileMemo(d, r.names, r.memo)
 	if err != nil {
 		return fmt.Errorf("dataplane: %w", err)
 	}
 	st.Compile = time.Since(t0)
+	tp := time.Now()
 	existing, err := r.k.ListNS(r.names.Prefix)
 	if err != nil {
 		return fmt.Errorf("dataplane: list namespaces: %w", err)
 	}
+	st.List = time.Since(tp)
 	var errs []error
 	var emu sync.Mutex
 	fail := func(err error) {
@@ -234,7 +249,7 @@ func (r *reconciler) pass(ctx context.Context, d Desired, full bool) error {
 		}
 	}
 	st.Deleted = len(gone)
-	tp := time.Now()
+	tp = time.Now()
 	for _, name := range gone {
 		delete(r.converged, name)
 	}
@@ -268,7 +283,9 @@ func (r *reconciler) pass(ctx context.Context, d Desired, full bool) error {
 		r.count(1)
 	})
 	st.Create = time.Since(tp)
+	tp = time.Now()
 	todo := r.selectNS(ctx, world, recreated, full)
+	st.Select = time.Since(tp)
 	st.Read = len(todo)
 	for level := levelInet; level <= levelLast; level++ {
 		tp = time.Now()
@@ -285,7 +302,8 @@ func (r *reconciler) pass(ctx context.Context, d Desired, full bool) error {
 // converges, with the fingerprint each should converge to: all of them for
 // a full pass; otherwise those created in this pass, those whose wanted
 // state differs from the one they last converged to, the owners of veths
-// towards a re-created namespace (their end went with it), and the next
+// towards a re-created namespace and the far ends of the veths a
+// re-created namespace owns (both ends go with either), and the next
 // 1/spread of the others in name order, the resync that repairs drift
 // (deferred by one pass when there is a change to apply).
 func (r *reconciler) selectNS(ctx context.Context, world World, recreated map[string]bool, full bool) map[string]string {
@@ -293,22 +311,26 @@ func (r *reconciler) selectNS(ctx context.Context, world World, recreated map[st
 		r.converged = map[string]string{}
 	}
 	names := slices.Sorted(maps.Keys(world))
-	// Fingerprinting is most of a quiet pass's CPU: spread it over the
-	// workers. Each writes only its own slot.
-	fps := make([]string, len(names))
-	idx := make(map[string]int, len(names))
-	for i, name := range names {
-		idx[name] = i
+	fps := r.fingerprints(ctx, world, names)
+	// The far ends of the veths a re-created namespace owns went with it
+	// (the pods of a node, the fabric's end of its NIC): they are made
+	// again, so the namespaces holding them configure them again.
+	peers := map[string]bool{}
+	for name := range recreated {
+		if ns := world[name]; ns != nil {
+			for _, l := range ns.Links {
+				if l.Owner {
+					peers[l.PeerNS] = true
+				}
+			}
+		}
 	}
-	// A namespace left unfingerprinted by a cancelled pass has fingerprint
-	// "", so it counts as changed next time.
-	r.parallel(ctx, names, func(name string) { fps[idx[name]] = world[name].fingerprint() })
 	todo := map[string]string{}
 	var rest []string
 	for i, name := range names {
 		ns := world[name]
 		fp := fps[i]
-		dirty := full || recreated[name] || r.converged[name] != fp
+		dirty := full || recreated[name] || peers[name] || r.converged[name] != fp
 		for _, l := range ns.Links {
 			dirty = dirty || (l.Owner && recreated[l.PeerNS])
 		}
@@ -334,6 +356,40 @@ func (r *reconciler) selectNS(ctx context.Context, world World, recreated map[st
 	}
 	r.cursor = (start + share) % len(rest)
 	return todo
+}
+
+// fingerprints returns the fingerprint of world[names[i]] at i, reusing
+// those of states the last pass had (a fabric compile reused), and keeps
+// them for the next pass. The rest are spread over the processors in
+// contiguous chunks: on a quiet pass this is most of the CPU.
+func (r *reconciler) fingerprints(ctx context.Context, world World, names []string) []string {
+	fps := make([]string, len(names))
+	n := min(max(r.workers, 1), runtime.GOMAXPROCS(0), len(names))
+	var wg sync.WaitGroup
+	for c := range n {
+		lo, hi := c*len(names)/n, (c+1)*len(names)/n
+		wg.Go(func() {
+			for i := lo; i < hi && ctx.Err() == nil; i++ {
+				ns := world[names[i]]
+				if fp, ok := r.fps[ns]; ok {
+					fps[i] = fp
+				} else {
+					fps[i] = ns.fingerprint()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// A namespace left unfingerprinted by a cancelled pass has fingerprint
+	// "", so it counts as changed next time; it is not kept.
+	next := make(map[*NSState]string, len(names))
+	for i, name := range names {
+		if fps[i] != "" {
+			next[world[name]] = fps[i]
+		}
+	}
+	r.fps = next
+	return fps
 }
 
 // converge reads back the namespaces of todo on level, in parallel, and

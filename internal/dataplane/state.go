@@ -2,13 +2,10 @@ package dataplane
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
-	"hash/maphash"
 	"maps"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -251,24 +248,3 @@ func (w World) String() string {
 	}
 	return b.String()
 }
-
-// fingerprint identifies s's content within this process: two states with
-// the same fingerprint converge a namespace to the same kernel objects.
-// Lists are compared in canonical order. It streams s's JSON into a fast
-// non-cryptographic hash: it runs for every namespace on every pass, and
-// collisions only matter against the state last converged.
-func (s *NSState) fingerprint() string {
-	c := s.clone()
-	c.sortState()
-	var h maphash.Hash
-	h.SetSeed(fingerprintSeed)
-	if err := json.NewEncoder(&h).Encode(c); err != nil {
-		// Every field is plain data; a failure would be a bug, and an
-		// empty fingerprint makes the namespace always converge.
-		return ""
-	}
-	return strconv.FormatUint(h.Sum64(), 16)
-}
-
-// fingerprintSeed keys fingerprint for the process's lifetime.
-var fingerprintSeed = maphash.MakeSeed()

@@ -102,17 +102,25 @@ func TestUpdate_Incremental(t *testing.T) {
 func TestFingerprint(t *testing.T) {
 	base := func() *NSState {
 		return &NSState{Level: levelNode, Sysctls: map[string]string{sysForward: "1"},
-			Links:      []Link{{Name: "a", Kind: KindVeth}, {Name: "b", Kind: KindBridge}},
-			Routes:     []Route{{Table: MainTable, Dst: mp("10.0.0.0/8"), Type: RouteUnicast, Dev: "a"}},
-			NFT:        &Ruleset{Chains: []*Chain{{Name: "c", Rules: []NFRule{{Match: []Match{saddr(mp("10.0.0.0/8"))}, Action: Action{Verdict: VDrop}}}}}},
-			Workloads:  []Workload{{Kind: WorkDNS, Port: DNSPort, Zone: map[string]netip.Addr{"a.": ma("10.0.0.1")}}},
+			InitSysctls: map[string]string{sysIPv6OffAll: "1"},
+			Links:       []Link{{Name: "a", Kind: KindVeth}, {Name: "b", Kind: KindBridge}},
+			Addrs:       []Addr{{Dev: "a", Prefix: mp("10.1.0.1/24")}, {Dev: "b", Prefix: mp("10.2.0.1/24")}},
+			Routes:      []Route{{Table: MainTable, Dst: mp("10.0.0.0/8"), Type: RouteUnicast, Dev: "a"}},
+			Rules:       []Rule{{Priority: 1000, IIF: "a", Table: 10001}},
+			NFT: &Ruleset{Chains: []*Chain{{Name: "c", Type: "filter", Hook: "forward", Rules: []NFRule{
+				{Match: []Match{saddr(mp("10.0.0.0/8"))}, Action: Action{Verdict: VDrop}},
+				{Match: []Match{{Kind: MDaddr, Set: []netip.Prefix{mp("10.0.0.0/8"), mp("10.3.0.0/16")}}}, Action: Action{Verdict: VDNAT, Addr: ma("10.0.0.9"), Port: 80}}}}}},
+			Workloads: []Workload{{Kind: WorkDNS, Port: DNSPort, Zone: map[string]netip.Addr{"a.": ma("10.0.0.1")}},
+				{Kind: WorkEcho, Port: EchoPort, Name: "web"}},
 			ResolvConf: "nameserver 10.0.0.10\n"}
 	}
 	fp := base().fingerprint()
 	reordered := base()
 	reordered.Links[0], reordered.Links[1] = reordered.Links[1], reordered.Links[0]
+	reordered.Addrs[0], reordered.Addrs[1] = reordered.Addrs[1], reordered.Addrs[0]
+	reordered.Workloads[0], reordered.Workloads[1] = reordered.Workloads[1], reordered.Workloads[0]
 	if reordered.fingerprint() != fp {
-		t.Error("link order changes the fingerprint")
+		t.Error("list order changes the fingerprint")
 	}
 	for name, change := range map[string]func(s *NSState){
 		"sysctl":      func(s *NSState) { s.Sysctls[sysForward] = "0" },
@@ -121,6 +129,25 @@ func TestFingerprint(t *testing.T) {
 		"nft rule":    func(s *NSState) { s.NFT.Chains[0].Rules[0].Action.Verdict = VAccept },
 		"dns zone":    func(s *NSState) { s.Workloads[0].Zone["b."] = ma("10.0.0.2") },
 		"resolv.conf": func(s *NSState) { s.ResolvConf = "" },
+		"level":       func(s *NSState) { s.Level = levelPod },
+		"init sysctl": func(s *NSState) { s.InitSysctls[sysIPv6OffAll] = "0" },
+		"link owner":  func(s *NSState) { s.Links[0].Owner = true },
+		"link master": func(s *NSState) { s.Links[0].Master = "b" },
+		"addr":        func(s *NSState) { s.Addrs[0].Prefix = mp("10.1.0.2/24") },
+		"route gw":    func(s *NSState) { s.Routes[0].Gw = ma("10.0.0.1") },
+		"rule table":  func(s *NSState) { s.Rules[0].Table = 10002 },
+		"chain hook":  func(s *NSState) { s.NFT.Chains[0].Hook = "input" },
+		"rule order": func(s *NSState) {
+			r := s.NFT.Chains[0].Rules
+			r[0], r[1] = r[1], r[0]
+		},
+		"match set":        func(s *NSState) { s.NFT.Chains[0].Rules[1].Match[0].Set[1] = mp("10.4.0.0/16") },
+		"match negation":   func(s *NSState) { s.NFT.Chains[0].Rules[0].Match[0].Neg = true },
+		"dnat port":        func(s *NSState) { s.NFT.Chains[0].Rules[1].Action.Port = 81 },
+		"dnat address":     func(s *NSState) { s.NFT.Chains[0].Rules[1].Action.Addr = ma("10.0.0.8") },
+		"no table":         func(s *NSState) { s.NFT = nil },
+		"echo name":        func(s *NSState) { s.Workloads[1].Name = "api" },
+		"workload removed": func(s *NSState) { s.Workloads = s.Workloads[:1] },
 	} {
 		s := base()
 		change(s)
