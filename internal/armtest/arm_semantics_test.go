@@ -229,7 +229,7 @@ func TestARM_Paging(t *testing.T) {
 
 	// The SDK pagers walk every page.
 	var names []string
-	sdkPages := allPages(h, h.RG.NewListPager(nil))
+	sdkPages := AllPages(h, h.RG.NewListPager(nil))
 	for _, page := range sdkPages {
 		for _, g := range page.Value {
 			names = append(names, *g.Name)
@@ -273,7 +273,7 @@ func TestARM_Paging(t *testing.T) {
 	// nextLink keeps the $filter.
 	var builtins []string
 	dp := h.Auth.NewRoleDefinitionsClient().NewListPager("/subscriptions/"+h.Sub, &armauthorization.RoleDefinitionsClientListOptions{Filter: to.Ptr("type eq 'BuiltInRole'")})
-	for _, page := range allPages(h, dp) {
+	for _, page := range AllPages(h, dp) {
 		for _, d := range page.Value {
 			if *d.Properties.RoleType != "BuiltInRole" {
 				t.Errorf("filtered page holds %s (%s)", *d.Properties.RoleName, *d.Properties.RoleType)
@@ -295,7 +295,7 @@ func TestARM_Paging(t *testing.T) {
 		}
 	}
 	n := 0
-	for _, page := range allPages(h, up.NewListPager("grüße", nil)) {
+	for _, page := range AllPages(h, up.NewListPager("grüße", nil)) {
 		n += len(page.Value)
 	}
 	if n != 3 {

@@ -36,7 +36,7 @@ func filterOpt(filter string) *string {
 // roleDefs lists the role definitions at scope with filter, walking every page.
 func (h *Harness) roleDefs(scope, filter string) ([]*armauthorization.RoleDefinition, error) {
 	pages, err := Pages(h.Ctx, h.Auth.NewRoleDefinitionsClient().NewListPager(scope, &armauthorization.RoleDefinitionsClientListOptions{Filter: filterOpt(filter)}))
-	return flatten(pages, func(p armauthorization.RoleDefinitionsClientListResponse) []*armauthorization.RoleDefinition {
+	return Flatten(pages, func(p armauthorization.RoleDefinitionsClientListResponse) []*armauthorization.RoleDefinition {
 		return p.Value
 	}), err
 }
@@ -44,7 +44,7 @@ func (h *Harness) roleDefs(scope, filter string) ([]*armauthorization.RoleDefini
 // assignmentsAt lists role assignments at scope with filter, walking every page.
 func (h *Harness) assignmentsAt(scope, filter string) ([]*armauthorization.RoleAssignment, error) {
 	pages, err := Pages(h.Ctx, h.Auth.NewRoleAssignmentsClient().NewListForScopePager(scope, &armauthorization.RoleAssignmentsClientListForScopeOptions{Filter: filterOpt(filter)}))
-	return flatten(pages, func(p armauthorization.RoleAssignmentsClientListForScopeResponse) []*armauthorization.RoleAssignment {
+	return Flatten(pages, func(p armauthorization.RoleAssignmentsClientListForScopeResponse) []*armauthorization.RoleAssignment {
 		return p.Value
 	}), err
 }
@@ -216,7 +216,7 @@ func TestRoleAssignments_ScopesFiltersDuplicates(t *testing.T) {
 	}
 	// principalId eq finds the principal's three, at any scope.
 	var mine []string
-	for _, page := range allPages(h, h.Auth.NewRoleAssignmentsClient().NewListForSubscriptionPager(&armauthorization.RoleAssignmentsClientListForSubscriptionOptions{Filter: to.Ptr("principalId eq '" + pid + "'")})) {
+	for _, page := range AllPages(h, h.Auth.NewRoleAssignmentsClient().NewListForSubscriptionPager(&armauthorization.RoleAssignmentsClientListForSubscriptionOptions{Filter: to.Ptr("principalId eq '" + pid + "'")})) {
 		mine = append(mine, assignmentIDs(page.Value)...)
 	}
 	slices.Sort(mine)

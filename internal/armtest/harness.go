@@ -289,6 +289,33 @@ func Pages[T any](ctx context.Context, p *runtime.Pager[T]) ([]T, error) {
 	return out, nil
 }
 
+// AllPages reads pager to its end with h's context, failing the test on an
+// error.
+func AllPages[T any](h *Harness, pager *runtime.Pager[T]) []T {
+	h.T.Helper()
+	pages, err := Pages(h.Ctx, pager)
+	if err != nil {
+		h.T.Fatal(err)
+	}
+	return pages
+}
+
+// Flatten joins the items that values picks from each page, in order.
+func Flatten[P, T any](pages []P, values func(P) []T) []T {
+	var out []T
+	for _, p := range pages {
+		out = append(out, values(p)...)
+	}
+	return out
+}
+
+// ListAll returns the items that values picks from every page of pager, in
+// order, failing the test on an error.
+func ListAll[P, T any](h *Harness, pager *runtime.Pager[P], values func(P) []T) []T {
+	h.T.Helper()
+	return Flatten(AllPages(h, pager), values)
+}
+
 // DeleteLRO runs a Begin…Delete poller to the end.
 func DeleteLRO[T any](ctx context.Context, p *runtime.Poller[T], err error) error {
 	_, err = LRO(ctx, p, err)

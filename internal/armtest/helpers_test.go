@@ -82,17 +82,6 @@ func untilDone[T any](t testing.TB, ctx context.Context, p *runtime.Poller[T]) T
 	return res
 }
 
-// allPages reads pager to its end with h's context, failing the test on an
-// error.
-func allPages[T any](h *Harness, pager *runtime.Pager[T]) []T {
-	h.T.Helper()
-	pages, err := Pages(h.Ctx, pager)
-	if err != nil {
-		h.T.Fatal(err)
-	}
-	return pages
-}
-
 func names[T any](items []*T, name func(*T) *string) []string {
 	var out []string
 	for _, it := range items {
@@ -129,15 +118,6 @@ func (h *Harness) nsgWithRule(rg, name string, prio int32) armnetwork.SecurityGr
 		h.T.Fatalf("create NSG nsg1: %v", err)
 	}
 	return g
-}
-
-// flatten joins the items that values picks from each page, in order.
-func flatten[P, T any](pages []P, values func(P) []T) []T {
-	var out []T
-	for _, p := range pages {
-		out = append(out, values(p)...)
-	}
-	return out
 }
 
 func mustRead(t testing.TB, path string) []byte {

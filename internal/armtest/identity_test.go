@@ -101,7 +101,7 @@ func TestUserAssignedIdentity_Lifecycle(t *testing.T) {
 	}
 
 	var listed []string
-	for _, page := range allPages(h, h.MSI.NewListByResourceGroupPager(rg, nil)) {
+	for _, page := range AllPages(h, h.MSI.NewListByResourceGroupPager(rg, nil)) {
 		listed = append(listed, names(page.Value, func(i *armmsi.Identity) *string { return i.ID })...)
 	}
 	if len(listed) != 1 || listed[0] != id {

@@ -51,7 +51,7 @@ func TestVirtualNetwork_InlineAndChildSubnets(t *testing.T) {
 		t.Errorf("VNet lists subnets %v, want s1, s2 and s3", ids)
 	}
 	var listed []string
-	for _, page := range allPages(h, subnets.NewListPager(rg, "vnet1", nil)) {
+	for _, page := range AllPages(h, subnets.NewListPager(rg, "vnet1", nil)) {
 		listed = append(listed, subnetIDs(page.Value)...)
 	}
 	if len(listed) != 3 {

@@ -280,7 +280,7 @@ func TestNetworkWatcher_Lifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	var names []string
-	for _, page := range allPages(h, w.NewListAllPager(nil)) {
+	for _, page := range AllPages(h, w.NewListAllPager(nil)) {
 		for _, x := range page.Value {
 			names = append(names, *x.Name)
 		}

@@ -75,7 +75,7 @@ func TestNSG_DefaultAndCustomRules(t *testing.T) {
 	if *dr.Properties.Priority != 65500 || *dr.Properties.Access != armnetwork.SecurityRuleAccessDeny {
 		t.Errorf("DenyAllInBound: %+v", dr.Properties)
 	}
-	checkDefaults(flatten(allPages(h, h.Net.NewDefaultSecurityRulesClient().NewListPager(rg, "nsg1", nil)),
+	checkDefaults(ListAll(h, h.Net.NewDefaultSecurityRulesClient().NewListPager(rg, "nsg1", nil),
 		func(p armnetwork.DefaultSecurityRulesClientListResponse) []*armnetwork.SecurityRule { return p.Value }))
 
 	// Rules as child resources join the NSG; an update keeps the defaults.

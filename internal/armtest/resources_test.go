@@ -105,7 +105,7 @@ func TestResourceGroups_Lifecycle(t *testing.T) {
 	}
 
 	var listed []string
-	for _, page := range allPages(h, h.RG.NewListPager(nil)) {
+	for _, page := range AllPages(h, h.RG.NewListPager(nil)) {
 		listed = append(listed, names(page.Value, func(g *armresources.ResourceGroup) *string { return g.Name })...)
 	}
 	if !slices.Contains(listed, name) {
@@ -135,7 +135,7 @@ func TestResourceGroups_DeleteRemovesContents(t *testing.T) {
 	otherVNet := h.VNet(other, "vnet1", "10.10.0.0/16")
 
 	var inRG []string
-	for _, page := range allPages(h, h.Res.NewListByResourceGroupPager(rg, nil)) {
+	for _, page := range AllPages(h, h.Res.NewListByResourceGroupPager(rg, nil)) {
 		inRG = append(inRG, names(page.Value, func(r *armresources.GenericResourceExpanded) *string { return r.ID })...)
 	}
 	for _, id := range []string{*v.ID, *rt.ID, *nsg.ID, *nic.ID} {
@@ -156,7 +156,7 @@ func TestResourceGroups_DeleteRemovesContents(t *testing.T) {
 
 	// Subscription-wide lists no longer show the group's contents.
 	var vnets []string
-	for _, page := range allPages(h, h.Net.NewVirtualNetworksClient().NewListAllPager(nil)) {
+	for _, page := range AllPages(h, h.Net.NewVirtualNetworksClient().NewListAllPager(nil)) {
 		vnets = append(vnets, names(page.Value, func(v *armnetwork.VirtualNetwork) *string { return v.ID })...)
 	}
 	if slices.Contains(vnets, *v.ID) {
@@ -300,7 +300,7 @@ func TestResourceIDs_CaseInsensitive(t *testing.T) {
 		t.Errorf("after update: id %q subnets %v", *res.ID, names(res.Properties.Subnets, func(s *armnetwork.Subnet) *string { return s.ID }))
 	}
 	var all []string
-	for _, page := range allPages(h, h.Net.NewVirtualNetworksClient().NewListPager(rg, nil)) {
+	for _, page := range AllPages(h, h.Net.NewVirtualNetworksClient().NewListPager(rg, nil)) {
 		all = append(all, names(page.Value, func(v *armnetwork.VirtualNetwork) *string { return v.ID })...)
 	}
 	if len(all) != 1 || all[0] != canonVNet {

@@ -14,7 +14,7 @@ import (
 	"github.com/aksnet/aksnet/internal/armtest"
 )
 
-// The items of a page of the SDK's list pagers (see listAll).
+// The items of a page of the SDK's list pagers (see armtest.ListAll).
 var (
 	clusterItems = func(p armcontainerservice.ManagedClustersClientListResponse) []*armcontainerservice.ManagedCluster {
 		return p.Value
@@ -71,14 +71,14 @@ func TestIntegrationConcurrency(t *testing.T) {
 		// Exactly one cluster, one node resource group, three NICs and
 		// three routes anywhere, with distinct IPs and pod CIDRs.
 		var clusters []string
-		for _, c := range listAll(h, h.AKS.NewListPager(nil), clusterItems) {
+		for _, c := range armtest.ListAll(h.Harness, h.AKS.NewListPager(nil), clusterItems) {
 			clusters = append(clusters, str(c.Name))
 		}
 		if len(clusters) != 1 || clusters[0] != winner {
 			t.Errorf("clusters %v, want only %s", clusters, winner)
 		}
 		var nodeRGs []string
-		for _, g := range listAll(h, h.RG.NewListPager(nil), groupItems) {
+		for _, g := range armtest.ListAll(h.Harness, h.RG.NewListPager(nil), groupItems) {
 			if strings.HasPrefix(str(g.Name), "MC_") {
 				nodeRGs = append(nodeRGs, str(g.Name))
 			}
@@ -87,13 +87,13 @@ func TestIntegrationConcurrency(t *testing.T) {
 			t.Errorf("node resource groups %v, want one", nodeRGs)
 		}
 		ips := map[string]string{}
-		for _, nic := range listAll(h, h.Net.NewInterfacesClient().NewListAllPager(nil), nicItems) {
+		for _, nic := range armtest.ListAll(h.Harness, h.Net.NewInterfacesClient().NewListAllPager(nil), nicItems) {
 			for _, c := range nic.Properties.IPConfigurations {
 				distinct(t, ips, str(c.Properties.PrivateIPAddress), "NIC "+str(nic.Name), "address")
 			}
 		}
 		cidrs := map[string]string{}
-		for _, rt := range listAll(h, h.Net.NewRouteTablesClient().NewListAllPager(nil), routeTableItems) {
+		for _, rt := range armtest.ListAll(h.Harness, h.Net.NewRouteTablesClient().NewListAllPager(nil), routeTableItems) {
 			for _, r := range rt.Properties.Routes {
 				distinct(t, cidrs, str(r.Properties.AddressPrefix), "route "+str(r.Name), "address prefix")
 			}

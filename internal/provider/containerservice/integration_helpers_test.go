@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
@@ -47,24 +46,9 @@ func newHarness(t testing.TB) *harness {
 	return harnessOn(t, armtest.Plane(t, "default", armtest.Options{}))
 }
 
-// listAll returns the items of every page of pager, which items picks out
-// of a page, failing the test on an error.
-func listAll[P, T any](h *harness, pager *runtime.Pager[P], items func(P) []*T) []*T {
-	h.T.Helper()
-	var out []*T
-	for pager.More() {
-		page, err := pager.NextPage(h.Ctx)
-		if err != nil {
-			h.T.Fatal(err)
-		}
-		out = append(out, items(page)...)
-	}
-	return out
-}
-
 // publicIPs lists the public IPs of resource group rg.
 func publicIPs(h *harness, rg string) []*armnetwork.PublicIPAddress {
-	return listAll(h, h.Net.NewPublicIPAddressesClient().NewListPager(rg, nil), func(p armnetwork.PublicIPAddressesClientListResponse) []*armnetwork.PublicIPAddress { return p.Value })
+	return armtest.ListAll(h.Harness, h.Net.NewPublicIPAddressesClient().NewListPager(rg, nil), func(p armnetwork.PublicIPAddressesClientListResponse) []*armnetwork.PublicIPAddress { return p.Value })
 }
 
 // distinct records owner under key in seen, failing the test when another
