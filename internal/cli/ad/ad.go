@@ -35,19 +35,16 @@ type createFlags struct {
 func newADSPCreateForRBACCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	f := &createFlags{}
 	cmd := &cobra.Command{Use: "create-for-rbac", Short: "Create an application and its associated service principal, optionally configure the service principal's RBAC role assignments."}
-	a := flags.New(cmd, flags.Knack)
-	a.String(&f.name, "Display name of the service principal. If not present, default to azure-cli-%Y-%m-%d-%H-%M-%S where the suffix is the time of creation.", "--name", "-n")
-	a.String(&f.name, "Display name of the service principal (same as --name).", "--display-name")
-	a.String(&f.role, "Role of the service principal.", "--role")
-	a.List(&f.scopes, "Space-separated list of scopes the service principal's role assignment applies to. e.g., "+
-		"subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/myGroup, "+
-		"/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/myGroup/providers/Microsoft.Compute/virtualMachines/myVM", "--scopes")
-	a.Int(&f.years, "Number of years for which the credentials will be valid. Default: 1 year", "--years")
-	a.Bool(&f.skipAssignment, "No-op.", "--skip-assignment")
-	_ = cmd.Flags().MarkHidden("skip-assignment")
-	_ = cmd.Flags().MarkHidden("display-name")
-	a.Done()
-	cmd.RunE = command.Run(s, g, func(e *command.Env, _ *cobra.Command, _ []string) error {
+	return command.Leaf(s, g, cmd, flags.Knack, func(a *flags.Set) {
+		a.String(&f.name, "Display name of the service principal. If not present, default to azure-cli-%Y-%m-%d-%H-%M-%S where the suffix is the time of creation.", "--name", "-n")
+		a.String(&f.name, "Display name of the service principal (same as --name).", "--display-name").Hidden()
+		a.String(&f.role, "Role of the service principal.", "--role")
+		a.List(&f.scopes, "Space-separated list of scopes the service principal's role assignment applies to. e.g., "+
+			"subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/myGroup, "+
+			"/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/myGroup/providers/Microsoft.Compute/virtualMachines/myVM", "--scopes")
+		a.Int(&f.years, "Number of years for which the credentials will be valid. Default: 1 year", "--years")
+		a.Bool(&f.skipAssignment, "No-op.", "--skip-assignment").Hidden()
+	}, func(e *command.Env) error {
 		if (f.role != "") != (len(f.scopes) > 0) {
 			// az raises ArgumentUsageError from the command: exit code 1.
 			return output.CLIError("Usage error: To create role assignments, specify both --role and --scopes.")
@@ -84,7 +81,6 @@ func newADSPCreateForRBACCommand(s command.Streams, g *command.Globals) *cobra.C
 			e.ProgName(), appID, tenant)
 		return e.PrintValue(map[string]any{"appId": appID, "password": password, "displayName": displayName, "tenant": tenant})
 	})
-	return cmd
 }
 
 // displayName is --name, or az's azure-cli-<time> default; for a given

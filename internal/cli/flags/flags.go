@@ -220,6 +220,15 @@ func (x *Flag) Required() *Flag { x.required = true; return x }
 // ID marks x as part of the resource id, so that --ids can stand for it.
 func (x *Flag) ID() *Flag { x.idPart = true; return x }
 
+// Hidden leaves x out of the help, as az does with its deprecated
+// arguments; it is still parsed.
+func (x *Flag) Hidden() *Flag {
+	for _, f := range x.flags {
+		f.Hidden = true
+	}
+	return x
+}
+
 // display is how az names the argument in "the following arguments are
 // required": its options joined by "/", as declared in AAZ style, long
 // options first in the others.

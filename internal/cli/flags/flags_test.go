@@ -169,3 +169,23 @@ func TestTags(t *testing.T) {
 		t.Errorf("Tags = %v", m)
 	}
 }
+
+func TestHiddenFlagIsParsedButNotInHelp(t *testing.T) {
+	for _, style := range []Style{Cobra, Knack, AAZ} {
+		var name, shown string
+		c := &cobra.Command{Use: "x", RunE: func(*cobra.Command, []string) error { return nil }}
+		a := New(c, style)
+		a.String(&shown, "shown", "--shown")
+		a.String(&name, "secret", "--display-name").Hidden()
+		a.Done()
+		if err := c.ParseFlags([]string{"--display-name", "v"}); err != nil {
+			t.Fatalf("style %d: %v", style, err)
+		}
+		if name != "v" {
+			t.Errorf("style %d: --display-name = %q, want v", style, name)
+		}
+		if usage := c.Flags().FlagUsages(); strings.Contains(usage, "display-name") || !strings.Contains(usage, "--shown") {
+			t.Errorf("style %d: usage lists the hidden flag or misses the shown one:\n%s", style, usage)
+		}
+	}
+}

@@ -47,12 +47,10 @@ func newShowCommand(s command.Streams, g *command.Globals) *cobra.Command {
 }
 
 func newListCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	return &cobra.Command{
-		Use: "list", Short: "List resource groups.", Args: cobra.NoArgs,
-		RunE: command.Run(s, g, func(e *command.Env, _ *cobra.Command, _ []string) error {
-			return e.List(e.Client.SubscriptionPath()+"/resourcegroups", client.APIResources)
-		}),
-	}
+	cmd := &cobra.Command{Use: "list", Short: "List resource groups.", Args: cobra.NoArgs}
+	return command.Leaf(s, g, cmd, flags.Cobra, func(*flags.Set) {}, func(e *command.Env) error {
+		return e.List(e.Client.SubscriptionPath()+"/resourcegroups", client.APIResources)
+	})
 }
 
 type deleteFlags struct {

@@ -147,17 +147,16 @@ func newRoleAssignmentListCommand(s command.Streams, g *command.Globals) *cobra.
 	var assignee, role, scope, rg string
 	var inherited, all, groups, classic bool
 	cmd := &cobra.Command{Use: "list", Short: "List role assignments."}
-	a := flags.New(cmd, flags.Knack)
-	a.String(&assignee, rbacAssigneeHelp, "--assignee")
-	a.String(&role, "Role name or id.", "--role")
-	a.String(&scope, rbacScopeHelp, "--scope")
-	a.String(&rg, rbacGroupHelp, "--resource-group", "-g")
-	a.Switch(&inherited, "Include assignments applied on parent scopes.", "--include-inherited")
-	a.Switch(&all, "Show all assignments under the current subscription.", "--all")
-	a.Switch(&groups, "Include extra assignments to the groups of which the user is a member(transitively).", "--include-groups")
-	a.Bool(&classic, "List default role assignments for subscription classic administrators, aka co-admins.", "--include-classic-administrators")
-	a.Done()
-	cmd.RunE = command.Run(s, g, func(e *command.Env, _ *cobra.Command, _ []string) error {
+	return command.Leaf(s, g, cmd, flags.Knack, func(a *flags.Set) {
+		a.String(&assignee, rbacAssigneeHelp, "--assignee")
+		a.String(&role, "Role name or id.", "--role")
+		a.String(&scope, rbacScopeHelp, "--scope")
+		a.String(&rg, rbacGroupHelp, "--resource-group", "-g")
+		a.Switch(&inherited, "Include assignments applied on parent scopes.", "--include-inherited")
+		a.Switch(&all, "Show all assignments under the current subscription.", "--all")
+		a.Switch(&groups, "Include extra assignments to the groups of which the user is a member(transitively).", "--include-groups")
+		a.Bool(&classic, "List default role assignments for subscription classic administrators, aka co-admins.", "--include-classic-administrators")
+	}, func(e *command.Env) error {
 		out, err := e.Client.ListAssignments(assignee, role, rg, scope, inherited, all, groups)
 		if err != nil {
 			return err
@@ -170,7 +169,6 @@ func newRoleAssignmentListCommand(s command.Streams, g *command.Globals) *cobra.
 		}
 		return e.PrintValue(list)
 	})
-	return cmd
 }
 
 // deleteFlags are the arguments of `az role assignment delete`.
@@ -183,16 +181,15 @@ type deleteFlags struct {
 func newRoleAssignmentDeleteCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	f := &deleteFlags{}
 	cmd := &cobra.Command{Use: "delete", Short: "Delete role assignments."}
-	a := flags.New(cmd, flags.Knack)
-	a.List(&f.ids, "Space-separated role assignment ids.", "--ids")
-	a.String(&f.assignee, rbacAssigneeHelp, "--assignee")
-	a.String(&f.role, "Role name or id.", "--role")
-	a.String(&f.scope, rbacScopeHelp, "--scope")
-	a.String(&f.rg, rbacGroupHelp, "--resource-group", "-g")
-	a.Switch(&f.inherited, "Include assignments applied on parent scopes.", "--include-inherited")
-	a.Switch(&f.yes, "Continue to delete all assignments under the subscription.", "--yes", "-y")
-	a.Done()
-	cmd.RunE = command.Run(s, g, func(e *command.Env, _ *cobra.Command, _ []string) error {
+	return command.Leaf(s, g, cmd, flags.Knack, func(a *flags.Set) {
+		a.List(&f.ids, "Space-separated role assignment ids.", "--ids")
+		a.String(&f.assignee, rbacAssigneeHelp, "--assignee")
+		a.String(&f.role, "Role name or id.", "--role")
+		a.String(&f.scope, rbacScopeHelp, "--scope")
+		a.String(&f.rg, rbacGroupHelp, "--resource-group", "-g")
+		a.Switch(&f.inherited, "Include assignments applied on parent scopes.", "--include-inherited")
+		a.Switch(&f.yes, "Continue to delete all assignments under the subscription.", "--yes", "-y")
+	}, func(e *command.Env) error {
 		if len(f.ids) > 0 {
 			return f.deleteIDs(e)
 		}
@@ -217,7 +214,6 @@ func newRoleAssignmentDeleteCommand(s command.Streams, g *command.Globals) *cobr
 		}
 		return nil
 	})
-	return cmd
 }
 
 // deleteIDs deletes the assignments --ids names, warning about the
@@ -259,13 +255,12 @@ func newRoleDefinitionListCommand(s command.Streams, g *command.Globals) *cobra.
 	var name, scope, rg string
 	var customOnly bool
 	cmd := &cobra.Command{Use: "list", Short: "List role definitions."}
-	a := flags.New(cmd, flags.Knack)
-	a.String(&name, "The role's name.", "--name", "-n")
-	a.String(&scope, rbacScopeHelp, "--scope")
-	a.String(&rg, rbacGroupHelp, "--resource-group", "-g")
-	a.Bool(&customOnly, "Custom roles only(vs. build-in ones).", "--custom-role-only")
-	a.Done()
-	cmd.RunE = command.Run(s, g, func(e *command.Env, _ *cobra.Command, _ []string) error {
+	return command.Leaf(s, g, cmd, flags.Knack, func(a *flags.Set) {
+		a.String(&name, "The role's name.", "--name", "-n")
+		a.String(&scope, rbacScopeHelp, "--scope")
+		a.String(&rg, rbacGroupHelp, "--resource-group", "-g")
+		a.Bool(&customOnly, "Custom roles only(vs. build-in ones).", "--custom-role-only")
+	}, func(e *command.Env) error {
 		sc, err := e.Client.BuildScope(rg, scope)
 		if err != nil {
 			return err
@@ -287,7 +282,6 @@ func newRoleDefinitionListCommand(s command.Streams, g *command.Globals) *cobra.
 		e.Table = rbacTable([2]string{"Name", "roleName"}, [2]string{"Type", "type"}, [2]string{"Description", "description"})
 		return e.PrintValue(out)
 	})
-	return cmd
 }
 
 // rbacTable is an az table transformer that picks keys into named columns.
