@@ -37,17 +37,14 @@ func (p *Provider) savePoolDoc(c *arm.Call, st *clusterState, ap *armcontainerse
 
 // reshape copies from into a new T field by field, by their JSON names: a
 // cluster's agent pool profile and an agent pool resource's properties are
-// the same fields in two SDK types.
+// the same fields in two SDK types. On an error the result is unusable.
 func reshape[T any](from any) (*T, error) {
 	raw, err := json.Marshal(from)
 	if err != nil {
 		return nil, err
 	}
-	var v T
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, err
-	}
-	return &v, nil
+	v := new(T)
+	return v, json.Unmarshal(raw, v)
 }
 
 // putAgentPool adds a pool (az aks nodepool add) or changes a pool's count
