@@ -7,6 +7,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -56,14 +57,20 @@ type client struct {
 func (c *client) do(method, path string, body any) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
-		raw, _ := json.Marshal(body)
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return 0, nil, fmt.Errorf("encode the body of %s %s: %w", method, path, err)
+		}
 		rd = bytes.NewReader(raw)
 	}
 	sep := "?"
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	req, _ := http.NewRequest(method, c.base+path+sep+"api-version=2024-05-01", rd)
+	req, err := http.NewRequest(method, c.base+path+sep+"api-version=2024-05-01", rd)
+	if err != nil {
+		return 0, nil, err
+	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.http.Do(req)
@@ -71,8 +78,8 @@ func (c *client) do(method, path string, body any) (int, []byte, error) {
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, nil
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
 }
 
 func (c *client) must(method, path string, body any) []byte {
@@ -290,9 +297,7 @@ func countResources(c *client, n int) int {
 
 func uuid() string {
 	var b [16]byte
-	f, _ := os.Open("/dev/urandom")
-	_, _ = io.ReadFull(f, b[:])
-	f.Close()
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
