@@ -58,48 +58,43 @@ func checkParse[T comparable](t *testing.T, name string, parse func(s, target st
 	}
 }
 
-func TestOverlaps(t *testing.T) {
-	checkPrefixPair(t, "Overlaps", Overlaps, []prefixPairCase{
-		{"Same", mp("10.0.0.0/16"), mp("10.0.0.0/16"), true},
-		{"Inside", mp("10.0.0.0/8"), mp("10.244.0.0/16"), true},
-		{"InsideReversed", mp("10.244.0.0/16"), mp("10.0.0.0/8"), true},
-		{"Adjacent", mp("10.0.0.0/16"), mp("10.1.0.0/16"), false},
-		{"Disjoint", mp("192.168.0.0/16"), mp("10.0.0.0/8"), false},
-		{"LastAddress", mp("10.0.255.255/32"), mp("10.0.0.0/16"), true},
-		{"HostBitsIgnored", mp("10.0.0.5/24"), mp("10.0.0.128/25"), true},
-		{"Invalid", netip.Prefix{}, mp("0.0.0.0/0"), false},
-		{"Families", mp("::/0"), mp("0.0.0.0/0"), false},
-	})
-}
-
-func TestContains(t *testing.T) {
-	// a is the outer prefix, b the inner.
-	checkPrefixPair(t, "Contains", Contains, []prefixPairCase{
-		{"Itself", mp("10.0.0.0/16"), mp("10.0.0.0/16"), true},
-		{"Subnet", mp("192.168.0.0/16"), mp("192.168.1.0/24"), true},
-		{"Reversed", mp("192.168.1.0/24"), mp("192.168.0.0/16"), false},
-		{"Outside", mp("192.168.0.0/16"), mp("192.169.0.0/24"), false},
-		{"PartlyOutside", mp("10.0.0.0/24"), mp("10.0.0.0/23"), false},
-		{"Host", mp("10.0.0.0/24"), mp("10.0.0.255/32"), true},
-		{"Everything", mp("0.0.0.0/0"), mp("203.0.113.0/24"), true},
-		{"Invalid", mp("10.0.0.0/8"), netip.Prefix{}, false},
-		{"Families", mp("0.0.0.0/0"), mp("fd00::/64"), false},
-	})
-}
-
-// prefixPairCase is a case of a predicate of two prefixes.
-type prefixPairCase struct {
-	name string
-	a, b netip.Prefix
-	want bool
-}
-
-func checkPrefixPair(t *testing.T, name string, f func(a, b netip.Prefix) bool, tests []prefixPairCase) {
-	t.Helper()
+// TestOverlapsAndContains checks both predicates on each pair of prefixes:
+// Contains(a, b) (a is the outer prefix, b the inner) implies Overlaps(a, b),
+// and Overlaps is symmetric.
+func TestOverlapsAndContains(t *testing.T) {
+	tests := []struct {
+		name               string
+		a, b               netip.Prefix
+		overlaps, contains bool
+	}{
+		{"Same", mp("10.0.0.0/16"), mp("10.0.0.0/16"), true, true},
+		{"Inside", mp("10.0.0.0/8"), mp("10.244.0.0/16"), true, true},
+		{"InsideReversed", mp("10.244.0.0/16"), mp("10.0.0.0/8"), true, false},
+		{"Subnet", mp("192.168.0.0/16"), mp("192.168.1.0/24"), true, true},
+		{"SubnetReversed", mp("192.168.1.0/24"), mp("192.168.0.0/16"), true, false},
+		{"Adjacent", mp("10.0.0.0/16"), mp("10.1.0.0/16"), false, false},
+		{"Disjoint", mp("192.168.0.0/16"), mp("10.0.0.0/8"), false, false},
+		{"Outside", mp("192.168.0.0/16"), mp("192.169.0.0/24"), false, false},
+		{"PartlyOutside", mp("10.0.0.0/24"), mp("10.0.0.0/23"), true, false},
+		{"LastAddress", mp("10.0.255.255/32"), mp("10.0.0.0/16"), true, false},
+		{"Host", mp("10.0.0.0/24"), mp("10.0.0.255/32"), true, true},
+		{"HostBitsIgnored", mp("10.0.0.5/24"), mp("10.0.0.128/25"), true, true},
+		{"Everything", mp("0.0.0.0/0"), mp("203.0.113.0/24"), true, true},
+		{"InvalidOuter", netip.Prefix{}, mp("0.0.0.0/0"), false, false},
+		{"InvalidInner", mp("10.0.0.0/8"), netip.Prefix{}, false, false},
+		{"FamiliesV6InV4", mp("::/0"), mp("0.0.0.0/0"), false, false},
+		{"FamiliesV4InV6", mp("0.0.0.0/0"), mp("fd00::/64"), false, false},
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := f(tt.a, tt.b); got != tt.want {
-				t.Errorf("%s(%v, %v) = %v, want %v", name, tt.a, tt.b, got, tt.want)
+			if got := Overlaps(tt.a, tt.b); got != tt.overlaps {
+				t.Errorf("Overlaps(%v, %v) = %v, want %v", tt.a, tt.b, got, tt.overlaps)
+			}
+			if got := Overlaps(tt.b, tt.a); got != tt.overlaps {
+				t.Errorf("Overlaps(%v, %v) = %v, want %v", tt.b, tt.a, got, tt.overlaps)
+			}
+			if got := Contains(tt.a, tt.b); got != tt.contains {
+				t.Errorf("Contains(%v, %v) = %v, want %v", tt.a, tt.b, got, tt.contains)
 			}
 		})
 	}
