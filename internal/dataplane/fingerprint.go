@@ -23,17 +23,12 @@ func (s *NSState) fingerprint() string {
 	defer fpPool.Put(f)
 	f.b = f.b[:0]
 	f.int(s.Level)
-	f.strMap(s.Sysctls)
-	f.strMap(s.InitSysctls)
+	entries(f, s.Sysctls, (*fpHash).str)
+	entries(f, s.InitSysctls, (*fpHash).str)
 	f.set(len(s.Links), func(e *fpHash, i int) {
 		l := s.Links[i]
-		e.str(l.Name)
-		e.str(l.Kind)
-		e.bool(l.Owner)
-		e.str(l.PeerNS)
-		e.str(l.Peer)
-		e.str(l.Master)
-		e.int(l.MTU)
+		e.strs(l.Name, l.Kind, l.PeerNS, l.Peer, l.Master)
+		e.ints(l.MTU, b2i(l.Owner))
 	})
 	f.set(len(s.Addrs), func(e *fpHash, i int) {
 		e.str(s.Addrs[i].Dev)
@@ -41,25 +36,22 @@ func (s *NSState) fingerprint() string {
 	})
 	f.set(len(s.Routes), func(e *fpHash, i int) {
 		r := s.Routes[i]
-		e.int(r.Table)
+		e.ints(r.Table)
 		e.prefix(r.Dst)
-		e.str(r.Type)
 		e.addr(r.Gw)
-		e.str(r.Dev)
+		e.strs(r.Type, r.Dev)
 	})
 	f.set(len(s.Rules), func(e *fpHash, i int) {
 		r := s.Rules[i]
-		e.int(r.Priority)
+		e.ints(r.Priority, r.Table)
 		e.str(r.IIF)
-		e.int(r.Table)
 	})
 	f.ruleset(s.NFT)
 	f.set(len(s.Workloads), func(e *fpHash, i int) {
 		w := s.Workloads[i]
-		e.str(w.Kind)
-		e.int(w.Port)
-		e.str(w.Name)
-		e.zone(w.Zone)
+		e.strs(w.Kind, w.Name)
+		e.ints(w.Port)
+		entries(e, w.Zone, (*fpHash).addr)
 	})
 	f.str(s.ResolvConf)
 	return strconv.FormatUint(maphash.Bytes(fingerprintSeed, f.b), 16)
@@ -86,11 +78,17 @@ func (f *fpHash) u64(v uint64) { f.b = binary.LittleEndian.AppendUint64(f.b, v) 
 
 func (f *fpHash) int(v int) { f.u64(uint64(v)) }
 
-func (f *fpHash) bool(v bool) {
-	if v {
-		f.b = append(f.b, 1)
-	} else {
-		f.b = append(f.b, 0)
+// ints writes several integers.
+func (f *fpHash) ints(vs ...int) {
+	for _, v := range vs {
+		f.int(v)
+	}
+}
+
+// strs writes several strings.
+func (f *fpHash) strs(ss ...string) {
+	for _, s := range ss {
+		f.str(s)
 	}
 }
 
@@ -136,25 +134,15 @@ func (f *fpHash) set(n int, write func(*fpHash, int)) {
 	f.u64(sum)
 }
 
-func (f *fpHash) strMap(m map[string]string) {
+// entries writes map m as the set of its entries, each value written by
+// val.
+func entries[V any](f *fpHash, m map[string]V, val func(*fpHash, V)) {
 	f.int(len(m))
 	var sum uint64
 	for k, v := range m {
 		e := f.element()
 		e.str(k)
-		e.str(v)
-		sum += e.sum()
-	}
-	f.u64(sum)
-}
-
-func (f *fpHash) zone(m map[string]netip.Addr) {
-	f.int(len(m))
-	var sum uint64
-	for k, v := range m {
-		e := f.element()
-		e.str(k)
-		e.addr(v)
+		val(e, v)
 		sum += e.sum()
 	}
 	f.u64(sum)
@@ -168,31 +156,21 @@ func (f *fpHash) ruleset(rs *Ruleset) {
 	}
 	f.int(len(rs.Chains))
 	for _, c := range rs.Chains {
-		f.str(c.Name)
-		f.str(c.Type)
-		f.str(c.Hook)
-		f.int(c.Priority)
-		f.int(len(c.Rules))
+		f.strs(c.Name, c.Type, c.Hook)
+		f.ints(c.Priority, len(c.Rules))
 		for _, r := range c.Rules {
 			f.int(len(r.Match))
 			for _, m := range r.Match {
-				f.str(m.Kind)
-				f.bool(m.Neg)
-				f.str(m.Str)
+				f.strs(m.Kind, m.Str)
 				f.prefix(m.Prefix)
-				f.int(len(m.Set))
+				f.ints(b2i(m.Neg), int(m.Proto), int(m.Lo), int(m.Hi), int(m.Mod), len(m.Set))
 				for _, p := range m.Set {
 					f.prefix(p)
 				}
-				f.int(int(m.Proto))
-				f.int(int(m.Lo))
-				f.int(int(m.Hi))
-				f.u64(uint64(m.Mod))
 			}
-			f.str(r.Action.Verdict)
-			f.str(r.Action.Chain)
+			f.strs(r.Action.Verdict, r.Action.Chain)
 			f.addr(r.Action.Addr)
-			f.int(int(r.Action.Port))
+			f.ints(int(r.Action.Port))
 		}
 	}
 }

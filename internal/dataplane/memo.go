@@ -95,7 +95,7 @@ func (f *fpHash) value(v reflect.Value) bool {
 	}
 	switch v.Kind() {
 	case reflect.Bool:
-		f.bool(v.Bool())
+		f.int(b2i(v.Bool()))
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		f.int(int(v.Int()))
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
