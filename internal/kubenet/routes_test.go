@@ -64,26 +64,27 @@ func TestIsManagedRouteName(t *testing.T) {
 }
 
 func TestBelongsToCluster(t *testing.T) {
+	// Every name is checked against the cluster whose id8 is 12345678.
+	const id8 = "12345678"
 	tests := []struct {
 		name string
-		id8  string
 		want bool
 	}{
-		{"aks-nodepool1-12345678-vmss000000____102440024", "12345678", true},
-		{"aks-nodepool1-12345678-vmss00000z____102440024", "12345678", true},
-		{"aks-user2-12345678-vmss0000a1____102440524", "12345678", true},
-		{"aks-nodepool1-87654321-vmss000000____102440024", "12345678", false},
-		{"aks-nodepool1-12345678-vmss00000____102440024", "12345678", false},
-		{"aks-nodepool1-12345678-vmss0000000____102440024", "12345678", false},
-		{"aks--12345678-vmss000000____102440024", "12345678", false},
-		{"aks-Pool-12345678-vmss000000____102440024", "12345678", false},
-		{"aks-nodepool1-12345678-vmss000000", "12345678", false},
-		{"other-nodepool1-12345678-vmss000000____102440024", "12345678", false},
-		{"custom-route", "12345678", false},
+		{"aks-nodepool1-12345678-vmss000000____102440024", true},
+		{"aks-nodepool1-12345678-vmss00000z____102440024", true},
+		{"aks-user2-12345678-vmss0000a1____102440524", true},
+		{"aks-nodepool1-87654321-vmss000000____102440024", false},
+		{"aks-nodepool1-12345678-vmss00000____102440024", false},
+		{"aks-nodepool1-12345678-vmss0000000____102440024", false},
+		{"aks--12345678-vmss000000____102440024", false},
+		{"aks-Pool-12345678-vmss000000____102440024", false},
+		{"aks-nodepool1-12345678-vmss000000", false},
+		{"other-nodepool1-12345678-vmss000000____102440024", false},
+		{"custom-route", false},
 	}
 	for _, tt := range tests {
-		if got := BelongsToCluster(tt.name, tt.id8); got != tt.want {
-			t.Errorf("BelongsToCluster(%q, %q) = %v, want %v", tt.name, tt.id8, got, tt.want)
+		if got := BelongsToCluster(tt.name, id8); got != tt.want {
+			t.Errorf("BelongsToCluster(%q, %q) = %v, want %v", tt.name, id8, got, tt.want)
 		}
 	}
 }
