@@ -18,6 +18,17 @@
 // WithNetNSFd, never shelling out) and over an in-memory fake (fake.go) that
 // prints its state as `ip route`-like lines for table tests.
 //
+// Plane.Update is Set for a control plane that calls it on every change and
+// every idle second, at hundreds of nodes: its cost follows the change, not
+// the cluster. compile reuses a VNet's fabric namespace, the largest state,
+// when a digest of everything it is built from is unchanged (memo.go); each
+// namespace's state gets a structural fingerprint (fingerprint.go), and
+// only those whose fingerprint differs from the one they last converged to,
+// those (re)created, the ends of veths towards them and a rotating
+// 1/ResyncSpread share of the rest (the resync that repairs drift) are read
+// back and diffed. Namespaces are listed by name alone; a namespace's
+// binding is checked when it is next read.
+//
 // The topology, per VNet and cluster:
 //
 //   - a fabric namespace per VNet (<prefix>vnet-<hash>) playing Azure's SDN:
