@@ -126,7 +126,7 @@ func (r *Routing) NIC(id, target string) (NICRouting, error) {
 	key := strings.ToLower(subnetID)
 	sr, ok := r.subnets[key]
 	if !ok {
-		sr.info, sr.err = routingSubnet(r.c, subnetID, target)
+		sr.info, sr.err = LookupSubnet(r.c, subnetID, target)
 		if sr.err == nil {
 			sr.routes, sr.udrs, sr.table = subnetRouting3(r.c, sr.info)
 		}
@@ -137,50 +137,6 @@ func (r *Routing) NIC(id, target string) (NICRouting, error) {
 	}
 	out.Subnet, out.Routes, out.UDRs, out.table = sr.info, sr.routes, sr.udrs, sr.table
 	return out, nil
-}
-
-// routingSubnet is LookupSubnet reading only what routing needs: decoding
-// the full documents of a busy subnet and its VNet (every IP configuration
-// of every node) would cost more than the route lookup itself.
-func routingSubnet(c *arm.Call, id, target string) (SubnetInfo, error) {
-	type ref struct {
-		ID string `json:"id"`
-	}
-	var s struct {
-		ID         string `json:"id"`
-		Name       string `json:"name"`
-		Properties *struct {
-			AddressPrefix        netip.Prefix `json:"addressPrefix"`
-			RouteTable           *ref         `json:"routeTable"`
-			NetworkSecurityGroup *ref         `json:"networkSecurityGroup"`
-		} `json:"properties"`
-	}
-	ok, err := c.Load(id, &s)
-	if err != nil {
-		return SubnetInfo{}, err
-	}
-	if !ok || s.Properties == nil {
-		return SubnetInfo{}, azerr.BadRequest("InvalidResourceReference", target, "Subnet %s referenced at %s was not found.", id, target)
-	}
-	info := SubnetInfo{ID: s.ID, Name: s.Name, VNetID: arm.ParentOf(s.ID), Prefix: s.Properties.AddressPrefix}
-	if s.Properties.RouteTable != nil {
-		info.RouteTableID = s.Properties.RouteTable.ID
-	}
-	if s.Properties.NetworkSecurityGroup != nil {
-		info.NSGID = s.Properties.NetworkSecurityGroup.ID
-	}
-	var v struct {
-		Properties struct {
-			AddressSpace struct {
-				AddressPrefixes []netip.Prefix `json:"addressPrefixes"`
-			} `json:"addressSpace"`
-		} `json:"properties"`
-	}
-	if _, err := c.Load(info.VNetID, &v); err != nil {
-		return SubnetInfo{}, err
-	}
-	info.VNetPrefixes = v.Properties.AddressSpace.AddressPrefixes
-	return info, nil
 }
 
 // subnetRouting3 returns a subnet's effective routes, its UDRs and the

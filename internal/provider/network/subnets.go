@@ -339,8 +339,23 @@ type SubnetInfo struct {
 
 // LookupSubnet reads the subnet id (any casing). It returns a 400
 // InvalidResourceReference naming target when the subnet does not exist.
+//
+// It decodes only what SubnetInfo holds, of the subnet and of its VNet:
+// their full documents (every IP configuration of every node) would cost
+// more than the lookup itself, which routing does for every NIC.
 func LookupSubnet(c *arm.Call, id, target string) (SubnetInfo, error) {
-	var s armnetwork.Subnet
+	type ref struct {
+		ID string `json:"id"`
+	}
+	var s struct {
+		ID         string `json:"id"`
+		Name       string `json:"name"`
+		Properties *struct {
+			AddressPrefix        *string `json:"addressPrefix"`
+			RouteTable           *ref    `json:"routeTable"`
+			NetworkSecurityGroup *ref    `json:"networkSecurityGroup"`
+		} `json:"properties"`
+	}
 	ok, err := c.Load(id, &s)
 	if err != nil {
 		return SubnetInfo{}, err
@@ -348,19 +363,19 @@ func LookupSubnet(c *arm.Call, id, target string) (SubnetInfo, error) {
 	if !ok || s.Properties == nil {
 		return SubnetInfo{}, azerr.BadRequest("InvalidResourceReference", target, "Subnet %s referenced at %s was not found.", id, target)
 	}
-	info := SubnetInfo{ID: *s.ID, Name: *s.Name, VNetID: arm.ParentOf(*s.ID)}
+	info := SubnetInfo{ID: s.ID, Name: s.Name, VNetID: arm.ParentOf(s.ID)}
 	if s.Properties.AddressPrefix != nil {
 		// Stored prefixes were validated on PUT; one that does not parse is
 		// a damaged record, reported rather than read as no prefix.
 		if info.Prefix, err = netip.ParsePrefix(*s.Properties.AddressPrefix); err != nil {
-			return SubnetInfo{}, fmt.Errorf("subnet %s: stored address prefix: %w", *s.ID, err)
+			return SubnetInfo{}, fmt.Errorf("subnet %s: stored address prefix: %w", s.ID, err)
 		}
 	}
-	if s.Properties.RouteTable != nil && s.Properties.RouteTable.ID != nil {
-		info.RouteTableID = *s.Properties.RouteTable.ID
+	if s.Properties.RouteTable != nil {
+		info.RouteTableID = s.Properties.RouteTable.ID
 	}
-	if s.Properties.NetworkSecurityGroup != nil && s.Properties.NetworkSecurityGroup.ID != nil {
-		info.NSGID = *s.Properties.NetworkSecurityGroup.ID
+	if s.Properties.NetworkSecurityGroup != nil {
+		info.NSGID = s.Properties.NetworkSecurityGroup.ID
 	}
 	if info.VNetPrefixes, err = VNetPrefixes(c, info.VNetID); err != nil {
 		return SubnetInfo{}, err

@@ -232,7 +232,15 @@ func RenderVirtualNetwork(c *arm.Call, id string) error {
 // VNetPrefixes returns the address prefixes of the stored VNet id: none
 // when it does not exist, and an error when its document can't be read.
 func VNetPrefixes(c *arm.Call, id string) ([]netip.Prefix, error) {
-	var v armnetwork.VirtualNetwork
+	// Only the address space: the VNet's document holds every subnet, with
+	// every IP configuration of every node.
+	var v struct {
+		Properties *struct {
+			AddressSpace *struct {
+				AddressPrefixes []*string `json:"addressPrefixes"`
+			} `json:"addressSpace"`
+		} `json:"properties"`
+	}
 	ok, err := c.Load(id, &v)
 	if err != nil {
 		return nil, err
