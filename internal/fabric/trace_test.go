@@ -80,6 +80,18 @@ func TestTrace(t *testing.T) {
 		return SecurityRule{Name: name, Priority: prio, Direction: dir, Access: Deny, Protocol: "Tcp",
 			SourcePrefixes: []string{"*"}, DestPrefixes: []string{dst}, SourcePorts: []string{"*"}, DestPorts: []string{port}}
 	}
+	nsg := func(name string, rules ...SecurityRule) *NSG { return &NSG{Name: name, Rules: rules} }
+	// blackhole is a UDR that sends 0.0.0.0/0 to None.
+	blackhole := Route{Name: "blackhole", Prefix: pfx("0.0.0.0/0"), NextHopType: None, RouteTableID: rtID}
+	// podToPod builds the cross-node pod-to-pod trace (10.244.0.5 on node 0
+	// to 10.244.1.7:80 on node 1) and applies set to it.
+	podToPod := func(set func(in *TraceInput)) func(c *cluster) TraceInput {
+		return func(c *cluster) TraceInput {
+			in := c.input("10.244.0.5", "10.244.1.7", 80)
+			set(&in)
+			return in
+		}
+	}
 	tests := []struct {
 		name    string
 		build   func(c *cluster) TraceInput
@@ -123,34 +135,28 @@ func TestTrace(t *testing.T) {
 		},
 		{
 			name: "outbound NSG deny on the source NIC names rule and priority",
-			build: func(c *cluster) TraceInput {
-				in := c.input("10.244.0.5", "10.244.1.7", 80)
-				in.SourceNICNSG = &NSG{Name: "nic-nsg", Rules: []SecurityRule{denyRule("DenyPodHttp", 200, Outbound, "10.244.0.0/16", "80")}}
-				return in
-			},
+			build: podToPod(func(in *TraceInput) {
+				in.SourceNICNSG = nsg("nic-nsg", denyRule("DenyPodHttp", 200, Outbound, "10.244.0.0/16", "80"))
+			}),
 			outcome: OutcomeDropped, source: "10.244.0.5",
 			steps:     []string{StepPod, StepBridge, StepNode, StepMasquerade, StepNICForwarding, StepNICNSGOut},
 			decisions: map[string][]string{StepNICNSGOut: {"nic-nsg", "DenyPodHttp", "priority 200", "Deny"}},
 		},
 		{
 			name: "outbound: the NIC NSG is evaluated before the subnet NSG",
-			build: func(c *cluster) TraceInput {
-				in := c.input("10.244.0.5", "10.244.1.7", 80)
-				in.SourceNICNSG = &NSG{Name: "nic-nsg", Rules: []SecurityRule{denyRule("NicDeny", 300, Outbound, "*", "80")}}
-				in.SourceSubnetNSG = &NSG{Name: "subnet-nsg", Rules: []SecurityRule{denyRule("SubnetDeny", 100, Outbound, "*", "80")}}
-				return in
-			},
+			build: podToPod(func(in *TraceInput) {
+				in.SourceNICNSG = nsg("nic-nsg", denyRule("NicDeny", 300, Outbound, "*", "80"))
+				in.SourceSubnetNSG = nsg("subnet-nsg", denyRule("SubnetDeny", 100, Outbound, "*", "80"))
+			}),
 			outcome: OutcomeDropped, source: "10.244.0.5",
 			decisions: map[string][]string{StepNICNSGOut: {"nic-nsg", "NicDeny", "priority 300"}},
 		},
 		{
 			name: "inbound NSG deny on the destination subnet, evaluated before the NIC",
-			build: func(c *cluster) TraceInput {
-				in := c.input("10.244.0.5", "10.244.1.7", 80)
-				in.DestSubnetNSG = &NSG{Name: "subnet-nsg", Rules: []SecurityRule{denyRule("DenyInboundHttp", 310, Inbound, "10.244.1.0/24", "80")}}
-				in.DestNICNSG = &NSG{Name: "nic-nsg", Rules: []SecurityRule{denyRule("NicDeny", 100, Inbound, "*", "*")}}
-				return in
-			},
+			build: podToPod(func(in *TraceInput) {
+				in.DestSubnetNSG = nsg("subnet-nsg", denyRule("DenyInboundHttp", 310, Inbound, "10.244.1.0/24", "80"))
+				in.DestNICNSG = nsg("nic-nsg", denyRule("NicDeny", 100, Inbound, "*", "*"))
+			}),
 			outcome: OutcomeDropped, source: "10.244.0.5",
 			steps: []string{StepPod, StepBridge, StepNode, StepMasquerade, StepNICForwarding, StepNICNSGOut, StepRoute, StepSubnetNSGIn},
 			decisions: map[string][]string{
@@ -160,7 +166,7 @@ func TestTrace(t *testing.T) {
 		{
 			name: "UDR 0/0 None blocks the Internet",
 			build: func(c *cluster) TraceInput {
-				c.udrs = append(c.udrs, Route{Name: "blackhole", Prefix: pfx("0.0.0.0/0"), NextHopType: None, RouteTableID: rtID})
+				c.udrs = append(c.udrs, blackhole)
 				return c.input("10.244.0.5", "93.184.216.34", 443)
 			},
 			outcome: OutcomeBlackholed, source: "192.168.1.4",
@@ -169,7 +175,7 @@ func TestTrace(t *testing.T) {
 		{
 			name: "UDR 0/0 None leaves pod to pod working",
 			build: func(c *cluster) TraceInput {
-				c.udrs = append(c.udrs, Route{Name: "blackhole", Prefix: pfx("0.0.0.0/0"), NextHopType: None, RouteTableID: rtID})
+				c.udrs = append(c.udrs, blackhole)
 				return c.input("10.244.0.5", "10.244.2.9", 80)
 			},
 			outcome: OutcomeDelivered, source: "10.244.0.5", steps: podToPodPath,
@@ -177,7 +183,7 @@ func TestTrace(t *testing.T) {
 		{
 			name: "UDR 0/0 None leaves the VNet working (VnetLocal wins by LPM)",
 			build: func(c *cluster) TraceInput {
-				c.udrs = append(c.udrs, Route{Name: "blackhole", Prefix: pfx("0.0.0.0/0"), NextHopType: None, RouteTableID: rtID})
+				c.udrs = append(c.udrs, blackhole)
 				return c.input("10.244.0.5", "192.168.1.6", 10250)
 			},
 			outcome: OutcomeDelivered, source: "192.168.1.4",
@@ -315,11 +321,9 @@ func TestTrace(t *testing.T) {
 		},
 		{
 			name: "no NSGs at all",
-			build: func(c *cluster) TraceInput {
-				in := c.input("10.244.0.5", "10.244.1.7", 80)
+			build: podToPod(func(in *TraceInput) {
 				in.SourceNICNSG, in.DestNICNSG = nil, nil
-				return in
-			},
+			}),
 			outcome: OutcomeDelivered, source: "10.244.0.5",
 			steps: []string{StepPod, StepBridge, StepNode, StepMasquerade, StepNICForwarding, StepRoute, StepNICForwarding, StepNode, StepBridge, StepPod},
 		},
