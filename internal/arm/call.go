@@ -110,6 +110,16 @@ func (c *Call) Decode(v any) error {
 	return nil
 }
 
+// DecodeExisting unmarshals the target's stored document (Existing) into v.
+// The server wrote that document, so one that does not decode is a damaged
+// record: an error naming it, never a document to overwrite.
+func (c *Call) DecodeExisting(v any) error {
+	if err := json.Unmarshal(c.Existing, v); err != nil {
+		return fmt.Errorf("decode stored %s: %w", c.ID, err)
+	}
+	return nil
+}
+
 // AfterCommit registers fn to run once the write is durable, for side effects
 // that must not happen for a transaction that is rolled back.
 func (c *Call) AfterCommit(fn func()) { c.after = append(c.after, fn) }

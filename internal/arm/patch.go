@@ -59,8 +59,8 @@ func patchTags(c *Call) ([]byte, error) {
 		return nil, err
 	}
 	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(c.Existing, &doc); err != nil {
-		return nil, fmt.Errorf("decode stored %s: %w", c.ID, err)
+	if err := c.DecodeExisting(&doc); err != nil {
+		return nil, err
 	}
 	if req.Tags != nil {
 		t, err := json.Marshal(*req.Tags)

@@ -2,7 +2,6 @@ package authorization
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -142,8 +141,8 @@ func putAssignment(c *arm.Call, tenantID string) ([]byte, error) {
 	a := rbac.Assignment{ID: c.ID, Name: arm.LastName(c.ID), Scope: scope, RoleDefinitionID: rbac.RoleDefinitionID(sub, guid), PrincipalID: principal.ObjectID}
 	if c.Existing != nil {
 		var old assignmentDoc
-		if err := json.Unmarshal(c.Existing, &old); err != nil {
-			return nil, fmt.Errorf("decode stored role assignment %s: %w", c.ID, err)
+		if err := c.DecodeExisting(&old); err != nil {
+			return nil, err
 		}
 		og, _ := rbac.RoleDefinitionGUID(old.Properties.RoleDefinitionID)
 		if !strings.EqualFold(og, guid) || !strings.EqualFold(old.Properties.PrincipalID, principal.ObjectID) {

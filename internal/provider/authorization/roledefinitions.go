@@ -292,8 +292,8 @@ func checkRoleNameFree(r store.Reader, roleName, guid string) error {
 // at every assignable scope and no assignment uses it.
 func deleteCustomRole(c *arm.Call) error {
 	var doc roleDefinitionDoc
-	if err := json.Unmarshal(c.Existing, &doc); err != nil {
-		return fmt.Errorf("decode stored role definition %s: %w", c.ID, err)
+	if err := c.DecodeExisting(&doc); err != nil {
+		return err
 	}
 	if err := requireEverywhere(c, rbac.ActionRoleDefinitionsDelete, doc.Properties.AssignableScopes); err != nil {
 		return err

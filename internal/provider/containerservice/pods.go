@@ -49,7 +49,7 @@ func (w *workloads) putPod(c *arm.Call) ([]byte, error) {
 	p := req.Properties
 	if c.Existing != nil {
 		var old podDoc
-		if err := json.Unmarshal(c.Existing, &old); err != nil {
+		if err := c.DecodeExisting(&old); err != nil {
 			return nil, err
 		}
 		if (p.NodeName != "" && !strings.EqualFold(p.NodeName, old.Properties.NodeName)) || p.HostNetwork != old.Properties.HostNetwork {

@@ -75,7 +75,7 @@ func (p *serviceProps) normalize() error {
 func serviceClusterIP(c *arm.Call, info ClusterInfo, asked netip.Addr) (netip.Addr, error) {
 	if c.Existing != nil {
 		var old serviceDoc
-		if err := json.Unmarshal(c.Existing, &old); err != nil {
+		if err := c.DecodeExisting(&old); err != nil {
 			return netip.Addr{}, err
 		}
 		ip := old.Properties.ClusterIP

@@ -1,7 +1,6 @@
 package containerservice
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -36,8 +35,8 @@ func (p *Provider) updateCluster(c *arm.Call, mc *armcontainerservice.ManagedClu
 		return nil, operationInProgress(st)
 	}
 	var old armcontainerservice.ManagedCluster
-	if err := json.Unmarshal(c.Existing, &old); err != nil {
-		return nil, fmt.Errorf("decode stored cluster: %w", err)
+	if err := c.DecodeExisting(&old); err != nil {
+		return nil, err
 	}
 	oldProf := networkProfileOf(old.Properties.NetworkProfile)
 	if err := kubenet.ValidateUpdate(oldProf, networkProfileOf(mc.Properties.NetworkProfile)); err != nil {

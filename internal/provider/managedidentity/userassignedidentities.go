@@ -2,7 +2,6 @@ package managedidentity
 
 import (
 	"encoding/json"
-	"fmt"
 	"regexp"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -43,8 +42,8 @@ func Register(reg *arm.Registry, tenantID string) {
 				return nil // nothing was stored, so no principal either
 			}
 			var old armmsi.Identity
-			if err := json.Unmarshal(c.Existing, &old); err != nil {
-				return fmt.Errorf("decode stored identity %s: %w", c.ID, err)
+			if err := c.DecodeExisting(&old); err != nil {
+				return err
 			}
 			if old.Properties != nil && old.Properties.PrincipalID != nil {
 				return directory.DeletePrincipal(c.Tx, *old.Properties.PrincipalID)
@@ -72,8 +71,8 @@ func putIdentity(c *arm.Call, tenantID string) ([]byte, error) {
 	var old armmsi.Identity
 	if c.Existing != nil {
 		// An identity that does not decode must not get a second principal.
-		if err := json.Unmarshal(c.Existing, &old); err != nil {
-			return nil, fmt.Errorf("decode stored identity %s: %w", c.ID, err)
+		if err := c.DecodeExisting(&old); err != nil {
+			return nil, err
 		}
 	}
 	if old.Properties != nil {

@@ -99,8 +99,8 @@ func trackedEnvelope(c *arm.Call, loc *string) (string, error) {
 		var old struct {
 			Location string `json:"location"`
 		}
-		if err := json.Unmarshal(c.Existing, &old); err != nil {
-			return "", fmt.Errorf("decode stored %s: %w", c.ID, err)
+		if err := c.DecodeExisting(&old); err != nil {
+			return "", err
 		}
 		if old.Location != "" && old.Location != l {
 			return "", azerr.BadRequest("InvalidResourceLocation", "location",
