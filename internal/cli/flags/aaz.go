@@ -40,6 +40,8 @@ func (v aazValue) Type() string {
 		return "strings"
 	case kindBool:
 		return "bool"
+	case kindInt:
+		return "int"
 	}
 	return "string"
 }
@@ -57,6 +59,11 @@ func (v aazValue) String() string {
 			return "false"
 		}
 		return strconv.FormatBool(*x.boolean)
+	case kindInt:
+		if x.num == nil {
+			return "0"
+		}
+		return strconv.Itoa(*x.num)
 	}
 	if x.str == nil {
 		return ""
@@ -92,6 +99,13 @@ func (v aazValue) Set(val string) error {
 			return fmt.Errorf("invalid boolean value %q", val)
 		}
 		*x.boolean = b
+	case kindInt:
+		// argparse's type=int, which fails the parse: a usage error.
+		n, err := strconv.Atoi(strings.TrimSpace(val))
+		if err != nil && s.parseErr == nil {
+			s.parseErr = output.UsageError(fmt.Sprintf("argument %s: invalid int value: '%s'", x.display(), val))
+		}
+		*x.num = n
 	default:
 		*x.str = val
 	}

@@ -1,6 +1,7 @@
 package flags
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -186,6 +187,40 @@ func TestHiddenFlagIsParsedButNotInHelp(t *testing.T) {
 		}
 		if usage := c.Flags().FlagUsages(); strings.Contains(usage, "display-name") || !strings.Contains(usage, "--shown") {
 			t.Errorf("style %d: usage lists the hidden flag or misses the shown one:\n%s", style, usage)
+		}
+	}
+}
+
+// An AAZ int is argparse's type=int: a word that is not one fails the
+// parse with argparse's message, before the required check.
+func TestAAZInt(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want int
+		err  string
+	}{
+		{[]string{"--priority", "100"}, 100, ""},
+		{[]string{"--priority", " 4096 "}, 4096, ""},
+		{[]string{"--priority", "high"}, 0, "argument --priority: invalid int value: 'high'"},
+		{[]string{"--priority", "1.5", "--name", "n"}, 0, "argument --priority: invalid int value: '1.5'"},
+		{nil, 0, "the following arguments are required: --priority"},
+	} {
+		var priority int
+		var name string
+		c := &cobra.Command{Use: "x"}
+		a := New(c, AAZ)
+		a.String(&name, "", "--name")
+		a.Int(&priority, "", "--priority").Required()
+		a.Done()
+		if err := c.ParseFlags(tc.args); err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		err := a.Check("aksnet x", c.Flags().Args())
+		if got := fmt.Sprint(err); (tc.err == "" && err != nil) || (tc.err != "" && !strings.Contains(got, tc.err)) {
+			t.Errorf("%v: error %v, want %q", tc.args, err, tc.err)
+		}
+		if tc.err == "" && priority != tc.want {
+			t.Errorf("%v: priority %d, want %d", tc.args, priority, tc.want)
 		}
 	}
 }

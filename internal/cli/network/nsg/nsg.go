@@ -2,9 +2,6 @@
 package nsg
 
 import (
-	"encoding/json"
-	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/aksnet/aksnet/internal/cli/client"
@@ -61,7 +58,8 @@ func nsgRuleProp(props map[string]any, plural, singular string, values []string)
 }
 
 func nsgRuleCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	var priority, description string
+	var priority int
+	var description string
 	access, direction, protocol := "Allow", "Inbound", "*"
 	srcAddr, srcPorts := []string{"*"}, []string{"*"}
 	dstAddr, dstPorts := []string{"*"}, []string{"80"}
@@ -71,19 +69,15 @@ func nsgRuleCreateCommand(s command.Streams, g *command.Globals) *cobra.Command 
 		a.Choice(&access, []string{"Allow", "Deny"}, "Default: Allow.", "--access")
 		a.String(&description, "Rule description.", "--description")
 		a.Choice(&direction, []string{"Inbound", "Outbound"}, "Default: Inbound.", "--direction")
-		a.String(&priority, "Rule priority, between 100 (highest priority) and 4096 (lowest priority). Must be unique for each rule in the collection.", "--priority").Required()
+		a.Int(&priority, "Rule priority, between 100 (highest priority) and 4096 (lowest priority). Must be unique for each rule in the collection.", "--priority").Required()
 		a.Choice(&protocol, []string{"*", "Ah", "Esp", "Icmp", "Tcp", "Udp"}, "Network protocol this rule applies to. Default: *.", "--protocol")
 		a.List(&srcAddr, "Space-separated list of CIDR prefixes or IP ranges. Alternatively, specify ONE of 'VirtualNetwork', 'AzureLoadBalancer', 'Internet' or '*' to match all IPs. Default: *.", "--source-address-prefixes")
 		a.List(&srcPorts, "Space-separated list of ports or port ranges between 0-65535. Use '*' to match all ports.  Default: *.", "--source-port-ranges")
 	}, func(*command.Env, string) (map[string]any, error) {
-		p, err := strconv.Atoi(strings.TrimSpace(priority))
-		if err != nil {
-			return nil, output.UsageError(fmt.Sprintf("argument --priority: invalid int value: '%s'", priority))
-		}
 		props := map[string]any{
 			"access":    access,
 			"direction": direction,
-			"priority":  p,
+			"priority":  priority,
 			"protocol":  protocol,
 		}
 		client.SetGiven(props, "description", description)
@@ -108,34 +102,12 @@ func nsgRuleListCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	}, func(e *command.Env) error {
 		e.Table = nsgRuleTable
 		// az's list_nsg_rules reads the rules from the NSG.
-		var rules []json.RawMessage
-		for _, path := range flags.Targets(ids, func() string { return e.Client.NetPath(rg, "networkSecurityGroups", nsg) }) {
-			raw, err := e.Get(path, client.APINetwork)
-			if err != nil {
-				return err
-			}
-			var doc struct {
-				Properties struct {
-					SecurityRules        []json.RawMessage `json:"securityRules"`
-					DefaultSecurityRules []json.RawMessage `json:"defaultSecurityRules"`
-				} `json:"properties"`
-			}
-			if err := json.Unmarshal(raw, &doc); err != nil {
-				return fmt.Errorf("decode response: %w", err)
-			}
-			rules = append(rules, doc.Properties.SecurityRules...)
-			if includeDefault {
-				rules = append(rules, doc.Properties.DefaultSecurityRules...)
-			}
-		}
-		if rules == nil {
-			rules = []json.RawMessage{}
-		}
-		raw, err := json.Marshal(rules)
+		nsgs := flags.Targets(ids, func() string { return e.Client.NetPath(rg, "networkSecurityGroups", nsg) })
+		rules, err := e.Client.SecurityRules(nsgs, includeDefault)
 		if err != nil {
-			return fmt.Errorf("encode rules: %w", err)
+			return err
 		}
-		return e.Print(raw)
+		return e.Print(rules)
 	})
 }
 
