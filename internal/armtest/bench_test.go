@@ -81,17 +81,7 @@ func (e *benchEnv) routeTablePath(name string) string {
 // do sends one authenticated request, drains the answer and returns its
 // status and body.
 func (e *benchEnv) do(method, path, body string) (int, []byte, error) {
-	req, err := bearerRequest(context.Background(), method, e.URL+path, e.token, body)
-	if err != nil {
-		return 0, nil, err
-	}
-	resp, err := e.HTTP.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, out, err
+	return bearerDo(context.Background(), e.HTTP, method, e.URL+path, e.token, body)
 }
 
 // hit is the measured request of every benchmark, ARM and baseline alike:

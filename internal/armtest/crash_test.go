@@ -1,7 +1,6 @@
 package armtest
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -307,20 +306,13 @@ func (c *procClient) put(ctx context.Context, path, body string) (int, string) {
 }
 
 func (c *procClient) do(ctx context.Context, method, path, body string) (int, string) {
-	req, err := bearerRequest(ctx, method, c.base+path, c.token, body)
-	if err != nil {
+	code, out, err := bearerDo(ctx, c.hc, method, c.base+path, c.token, body)
+	if code == 0 {
 		return 0, err.Error()
 	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
 	// A status that arrived counts even if the body was cut short: the
 	// server answers only after the write is durable.
-	var buf bytes.Buffer
-	_, _ = io.Copy(&buf, resp.Body)
-	return resp.StatusCode, buf.String()
+	return code, string(out)
 }
 
 // missing GETs every path from 8 goroutines and returns those not found.
@@ -369,4 +361,21 @@ func bearerRequest(ctx context.Context, method, url, token, body string) (*http.
 		req.Header.Set("Content-Type", "application/json")
 	}
 	return req, nil
+}
+
+// bearerDo sends bearerRequest's request with hc and returns the status and
+// the body. The status is 0 when no answer came back; an error reading the
+// body comes with the status and the part of the body that was read.
+func bearerDo(ctx context.Context, hc *http.Client, method, url, token, body string) (int, []byte, error) {
+	req, err := bearerRequest(ctx, method, url, token, body)
+	if err != nil {
+		return 0, nil, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, out, err
 }
