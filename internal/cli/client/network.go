@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+
+	"github.com/aksnet/aksnet/internal/cli/output"
 )
 
 // SecurityRules are the rules of the network security groups at nsgs, in
@@ -36,4 +38,27 @@ func (c *Client) SecurityRules(nsgs []string, includeDefault bool) ([]byte, erro
 		return nil, fmt.Errorf("encode rules: %w", err)
 	}
 	return raw, nil
+}
+
+// DecodeEffectiveRoutes decodes a NIC's effectiveRouteTable answer with
+// the keys az's model prints: nextLink (null) next to value ([] when
+// absent).
+func DecodeEffectiveRoutes(raw []byte) (any, error) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) == nil {
+		if _, ok := m["nextLink"]; !ok {
+			m["nextLink"] = json.RawMessage("null")
+		}
+		if _, ok := m["value"]; !ok {
+			m["value"] = json.RawMessage("[]")
+		}
+		if shaped, err := json.Marshal(m); err == nil {
+			raw = shaped
+		}
+	}
+	v, err := output.Decode(raw)
+	if err != nil {
+		return nil, fmt.Errorf("decode response: %w", err)
+	}
+	return v, nil
 }

@@ -1,8 +1,6 @@
 package nic
 
 import (
-	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/aksnet/aksnet/internal/cli/client"
@@ -34,33 +32,9 @@ func newNICShowEffectiveRouteTableCommand(s command.Streams, g *command.Globals)
 			if err != nil {
 				return nil, err
 			}
-			v, err := output.Decode(effectiveRouteListShape(raw))
-			if err != nil {
-				return nil, fmt.Errorf("decode response: %w", err)
-			}
-			return v, nil
+			return client.DecodeEffectiveRoutes(raw)
 		})
 	})
-}
-
-// effectiveRouteListShape gives the answer the keys az's model prints:
-// nextLink (null) next to value.
-func effectiveRouteListShape(raw []byte) []byte {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return raw
-	}
-	if _, ok := m["nextLink"]; !ok {
-		m["nextLink"] = json.RawMessage("null")
-	}
-	if _, ok := m["value"]; !ok {
-		m["value"] = json.RawMessage("[]")
-	}
-	out, err := json.Marshal(m)
-	if err != nil {
-		return raw
-	}
-	return out
 }
 
 // effectiveRouteTable is az's transform_effective_route_table.
