@@ -150,6 +150,17 @@ func refsOfType(c *arm.Call, target, t string) []string {
 	return sortedIDs(out)
 }
 
+// subnetRefs lists the subnets that refer to target (those associated with
+// a route table or NSG) as {"id": …} sub-resources, sorted; the list is
+// never nil, as ARM prints an empty array.
+func subnetRefs(c *arm.Call, target string) []*armnetwork.Subnet {
+	out := []*armnetwork.Subnet{}
+	for _, id := range refsOfType(c, target, TypeSubnet) {
+		out = append(out, &armnetwork.Subnet{ID: to.Ptr(id)})
+	}
+	return out
+}
+
 func prefixesOf(ss []*string, target string) ([]netip.Prefix, error) {
 	out := make([]netip.Prefix, 0, len(ss))
 	for i, s := range ss {

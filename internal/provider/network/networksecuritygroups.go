@@ -188,15 +188,11 @@ func renderNSG(c *arm.Call, g *armnetwork.SecurityGroup) ([]byte, error) {
 	}
 	g.Properties.SecurityRules = childDocs[armnetwork.SecurityRule](c, *g.ID, "securityRules")
 	g.Properties.DefaultSecurityRules = childDocs[armnetwork.SecurityRule](c, *g.ID, "defaultSecurityRules")
-	subnets := []*armnetwork.Subnet{}
-	for _, id := range refsOfType(c, *g.ID, TypeSubnet) {
-		subnets = append(subnets, &armnetwork.Subnet{ID: to.Ptr(id)})
-	}
-	nics := []*armnetwork.Interface{}
+	g.Properties.Subnets = subnetRefs(c, *g.ID)
+	g.Properties.NetworkInterfaces = []*armnetwork.Interface{}
 	for _, id := range refsOfType(c, *g.ID, TypeNetworkInterface) {
-		nics = append(nics, &armnetwork.Interface{ID: to.Ptr(id)})
+		g.Properties.NetworkInterfaces = append(g.Properties.NetworkInterfaces, &armnetwork.Interface{ID: to.Ptr(id)})
 	}
-	g.Properties.Subnets, g.Properties.NetworkInterfaces = subnets, nics
 	return saveDoc(c, *g.ID, g)
 }
 

@@ -78,11 +78,7 @@ func renderRouteTable(c *arm.Call, rt *armnetwork.RouteTable) ([]byte, error) {
 		rt.Properties = &armnetwork.RouteTablePropertiesFormat{}
 	}
 	rt.Properties.Routes = []*armnetwork.Route{}
-	subnets := []*armnetwork.Subnet{}
-	for _, id := range refsOfType(c, *rt.ID, TypeSubnet) {
-		subnets = append(subnets, &armnetwork.Subnet{ID: to.Ptr(id)})
-	}
-	rt.Properties.Subnets = subnets
+	rt.Properties.Subnets = subnetRefs(c, *rt.ID)
 	return saveWithChildren(c, *rt.ID, rt, "routes", "routes")
 }
 
