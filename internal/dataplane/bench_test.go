@@ -493,7 +493,9 @@ func BenchmarkUpdateChange(b *testing.B) {
 					b.Fatal(err)
 				}
 				// Realising the cluster is setup: counted, it would hold b.N
-				// at 1 or 2 for the large clusters, a median of noise.
+				// at 1 or 2 for the large clusters, a median of noise. So is
+				// the kernel's teardown of the last run's namespaces.
+				waitQuiet(b, l.names.Prefix)
 				b.ResetTimer()
 				var timed time.Duration
 				for range b.N {
