@@ -235,13 +235,8 @@ func (r *reconciler) pass(ctx context.Context, d Desired, full bool) error {
 		return fmt.Errorf("dataplane: list namespaces: %w", err)
 	}
 	st.List = time.Since(tp)
-	var errs []error
-	var emu sync.Mutex
-	fail := func(err error) {
-		emu.Lock()
-		errs = append(errs, err)
-		emu.Unlock()
-	}
+	var errs errorList
+	fail := errs.add
 	var gone []string
 	for _, name := range existing {
 		if _, ok := world[name]; !ok {
@@ -293,9 +288,9 @@ func (r *reconciler) pass(ctx context.Context, d Desired, full bool) error {
 		st.Levels[level] = time.Since(tp)
 	}
 	if err := ctx.Err(); err != nil {
-		errs = append(errs, err)
+		fail(err)
 	}
-	return errors.Join(errs...)
+	return errs.join()
 }
 
 // selectNS returns the namespaces of world a pass reads back and
@@ -493,14 +488,30 @@ func (r *reconciler) cleanup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var errs []error
-	var emu sync.Mutex
+	var errs errorList
 	r.parallel(ctx, existing, func(name string) {
 		if err := r.k.DeleteNS(name); err != nil {
-			emu.Lock()
-			errs = append(errs, fmt.Errorf("delete namespace %s: %w", name, err))
-			emu.Unlock()
+			errs.add(fmt.Errorf("delete namespace %s: %w", name, err))
 		}
 	})
-	return errors.Join(errs...)
+	return errs.join()
+}
+
+// errorList collects the errors of parallel work.
+type errorList struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (l *errorList) add(err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.errs = append(l.errs, err)
+}
+
+// join returns the errors added, joined; nil when there were none.
+func (l *errorList) join() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return errors.Join(l.errs...)
 }
