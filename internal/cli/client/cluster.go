@@ -235,6 +235,29 @@ func object(raw []byte) (map[string]any, error) {
 	return m, d.Decode(&m)
 }
 
+// Changed GETs the resource at path and returns it with change applied to
+// its properties (added when missing): the body of the PUT of az's generic
+// update (GET, change, PUT back).
+func (c *Client) Changed(path, api string, change func(props map[string]any) error) (map[string]any, error) {
+	r, err := c.Call(http.MethodGet, path, api, nil)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := object(r.Body)
+	if err != nil {
+		return nil, fmt.Errorf("decode response: %w", err)
+	}
+	props, _ := doc["properties"].(map[string]any)
+	if props == nil {
+		props = map[string]any{}
+		doc["properties"] = props
+	}
+	if err := change(props); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
 // grantClusterIdentity grants the system-assigned identity of the cluster
 // at path the subnet role. The identity exists only once the cluster is
 // put: read its principal and grant it right away, while AKS waits for it.

@@ -3,7 +3,6 @@ package client
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -90,27 +89,16 @@ func (s *PoolSpec) Body(existing []string) (map[string]any, error) {
 // to count, as az's aks_agentpool_scale: a pool with the autoscaler, or
 // already at count, is an error.
 func (c *Client) ScaledPool(path string, count int) (map[string]any, error) {
-	r, err := c.Call(http.MethodGet, path, APIAKS, nil)
-	if err != nil {
-		return nil, err
-	}
-	pool, err := object(r.Body)
-	if err != nil {
-		return nil, err
-	}
-	props, _ := pool["properties"].(map[string]any)
-	if props == nil {
-		props = map[string]any{}
-		pool["properties"] = props
-	}
-	if auto, _ := props["enableAutoScaling"].(bool); auto {
-		return nil, output.CLIError("Cannot scale cluster autoscaler enabled node pool.")
-	}
-	if n, ok := props["count"].(json.Number); ok && n.String() == jsonInt(count) {
-		return nil, output.CLIError("The new node count is the same as the current node count.")
-	}
-	props["count"] = count
-	return pool, nil
+	return c.Changed(path, APIAKS, func(props map[string]any) error {
+		if auto, _ := props["enableAutoScaling"].(bool); auto {
+			return output.CLIError("Cannot scale cluster autoscaler enabled node pool.")
+		}
+		if n, ok := props["count"].(json.Number); ok && n.String() == jsonInt(count) {
+			return output.CLIError("The new node count is the same as the current node count.")
+		}
+		props["count"] = count
+		return nil
+	})
 }
 
 func jsonInt(n int) string { return strconv.Itoa(n) }

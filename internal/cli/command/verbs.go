@@ -39,17 +39,6 @@ func Shape(raw []byte) (any, error) {
 	return v, nil
 }
 
-// Object decodes raw into a generic object, keeping numbers as written.
-func Object(raw []byte) (map[string]any, error) {
-	var m map[string]any
-	d := json.NewDecoder(strings.NewReader(string(raw)))
-	d.UseNumber()
-	if err := d.Decode(&m); err != nil {
-		return nil, fmt.Errorf("decode response: %w", err)
-	}
-	return m, nil
-}
-
 // Show GETs path and prints it.
 func (e *Env) Show(path, api string) error {
 	r, err := e.Client.Call(http.MethodGet, path, api, nil)

@@ -1,7 +1,6 @@
 package flags
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -12,16 +11,18 @@ func TestNetworkArgParsing(t *testing.T) {
 	var prefixes, tags []string
 	var name string
 	var flag, other bool
+	var priority int
 	c := &cobra.Command{Use: "x"}
 	a := New(c, AAZ)
 	a.String(&name, "", "-n", "--name")
+	a.Int(&priority, "", "--priority")
 	a.List(&prefixes, "", "--address-prefixes")
 	a.List(&tags, "", "--tags")
 	bf := a.Bool(&flag, "", "--disable-bgp-route-propagation")
 	a.Bool(&other, "", "--no-wait")
 	a.Done()
 	parse := func(args ...string) error {
-		prefixes, tags, name, flag, other = nil, nil, "", false, false
+		prefixes, tags, name, flag, other, priority = nil, nil, "", false, false, 0
 		a.sets, a.parseErr = nil, nil
 		for _, x := range a.args {
 			x.set, x.blank, x.took = false, false, false
@@ -59,6 +60,15 @@ func TestNetworkArgParsing(t *testing.T) {
 	// Negative numbers are values.
 	if err := parse("-n", "-1"); err != nil || name != "-1" {
 		t.Errorf("negative number: %q %v", name, err)
+	}
+	// An int is argparse's type=int: anything else fails the parse.
+	if err := parse("--priority", " 4096 "); err != nil || priority != 4096 {
+		t.Errorf("int: %d %v", priority, err)
+	}
+	for _, v := range []string{"high", "1.5"} {
+		if err := parse("--priority", v); err == nil || err.Error() != "argument --priority: invalid int value: '"+v+"'" {
+			t.Errorf("int %q: %v", v, err)
+		}
 	}
 }
 
@@ -187,40 +197,6 @@ func TestHiddenFlagIsParsedButNotInHelp(t *testing.T) {
 		}
 		if usage := c.Flags().FlagUsages(); strings.Contains(usage, "display-name") || !strings.Contains(usage, "--shown") {
 			t.Errorf("style %d: usage lists the hidden flag or misses the shown one:\n%s", style, usage)
-		}
-	}
-}
-
-// An AAZ int is argparse's type=int: a word that is not one fails the
-// parse with argparse's message, before the required check.
-func TestAAZInt(t *testing.T) {
-	for _, tc := range []struct {
-		args []string
-		want int
-		err  string
-	}{
-		{[]string{"--priority", "100"}, 100, ""},
-		{[]string{"--priority", " 4096 "}, 4096, ""},
-		{[]string{"--priority", "high"}, 0, "argument --priority: invalid int value: 'high'"},
-		{[]string{"--priority", "1.5", "--name", "n"}, 0, "argument --priority: invalid int value: '1.5'"},
-		{nil, 0, "the following arguments are required: --priority"},
-	} {
-		var priority int
-		var name string
-		c := &cobra.Command{Use: "x"}
-		a := New(c, AAZ)
-		a.String(&name, "", "--name")
-		a.Int(&priority, "", "--priority").Required()
-		a.Done()
-		if err := c.ParseFlags(tc.args); err != nil {
-			t.Fatalf("%v: %v", tc.args, err)
-		}
-		err := a.Check("aksnet x", c.Flags().Args())
-		if got := fmt.Sprint(err); (tc.err == "" && err != nil) || (tc.err != "" && !strings.Contains(got, tc.err)) {
-			t.Errorf("%v: error %v, want %q", tc.args, err, tc.err)
-		}
-		if tc.err == "" && priority != tc.want {
-			t.Errorf("%v: priority %d, want %d", tc.args, priority, tc.want)
 		}
 	}
 }

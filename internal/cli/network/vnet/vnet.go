@@ -261,20 +261,13 @@ func (f *updateFlags) update(e *command.Env, path string) (any, error) {
 	if len(f.ids) > 0 {
 		group = netRGOf(path)
 	}
-	raw, err := e.Get(path, client.APINetwork)
+	doc, err := e.Client.Changed(path, client.APINetwork, func(props map[string]any) error {
+		f.apply(props, func(v, t string) string { return e.Client.NetRef(v, group, t) })
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	doc, err := command.Object(raw)
-	if err != nil {
-		return nil, err
-	}
-	props, _ := doc["properties"].(map[string]any)
-	if props == nil {
-		props = map[string]any{}
-		doc["properties"] = props
-	}
-	f.apply(props, func(v, t string) string { return e.Client.NetRef(v, group, t) })
 	res, err := e.PutResource(path, client.APINetwork, doc, f.noWait)
 	if err != nil || res == nil {
 		return nil, err
