@@ -85,6 +85,39 @@ func (s *PoolSpec) Body(existing []string) (map[string]any, error) {
 	return map[string]any{"properties": props}, nil
 }
 
+// PoolNames lists the names of a cluster's pools.
+func (c *Client) PoolNames(rg, cluster string) ([]string, error) {
+	items, err := c.ListItems(c.PoolsPath(rg, cluster), APIAKS)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, raw := range items {
+		var p struct {
+			Name string `json:"name"`
+		}
+		if json.Unmarshal(raw, &p) == nil {
+			names = append(names, p.Name)
+		}
+	}
+	return names, nil
+}
+
+// PoolExists is az's check before deleting a node pool: an error unless
+// the cluster has a pool of that name (in any case).
+func (c *Client) PoolExists(rg, cluster, name string) error {
+	names, err := c.PoolNames(rg, cluster)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if strings.EqualFold(n, name) {
+			return nil
+		}
+	}
+	return output.CLIError("Node pool %s doesnt exist, use 'aks nodepool list' to get current node pool list", name)
+}
+
 // ScaledPool GETs the agent pool at path and returns it with its count set
 // to count, as az's aks_agentpool_scale: a pool with the autoscaler, or
 // already at count, is an error.

@@ -36,7 +36,7 @@ func newAddCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		if err := spec.Validate(e.Prog); err != nil {
 			return err
 		}
-		names, err := poolNames(e, f.rg, f.cluster)
+		names, err := e.Client.PoolNames(f.rg, f.cluster)
 		if err != nil {
 			return err
 		}

@@ -3,9 +3,6 @@
 package nodepool
 
 import (
-	"encoding/json"
-	"strings"
-
 	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/flags"
@@ -57,24 +54,6 @@ func poolTable(v any) any {
 		return r
 	}
 	return output.Rows(v, row)
-}
-
-// poolNames lists the names of a cluster's pools.
-func poolNames(e *command.Env, rg, cluster string) ([]string, error) {
-	items, err := e.Client.ListItems(e.Client.PoolsPath(rg, cluster), client.APIAKS)
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, raw := range items {
-		var p struct {
-			Name string `json:"name"`
-		}
-		if json.Unmarshal(raw, &p) == nil {
-			names = append(names, p.Name)
-		}
-	}
-	return names, nil
 }
 
 func newListCommand(s command.Streams, g *command.Globals) *cobra.Command {
@@ -130,18 +109,8 @@ func newDeleteCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		if err := client.ValidNodepoolName(p.name); err != nil {
 			return err
 		}
-		names, err := poolNames(e, p.rg, p.cluster)
-		if err != nil {
+		if err := e.Client.PoolExists(p.rg, p.cluster, p.name); err != nil {
 			return err
-		}
-		found := false
-		for _, n := range names {
-			if strings.EqualFold(n, p.name) {
-				found = true
-			}
-		}
-		if !found {
-			return output.CLIError("Node pool %s doesnt exist, use 'aks nodepool list' to get current node pool list", p.name)
 		}
 		return e.Delete(p.path(e), client.APIAKS, noWait)
 	})
