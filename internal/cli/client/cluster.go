@@ -179,7 +179,7 @@ func (s *ClusterSpec) Body(location, sub string) map[string]any {
 // returns the final cluster; nil with NoWait. wait follows the
 // long-running operation.
 func (c *Client) CreateCluster(s *ClusterSpec, wait func(*Response) error) ([]byte, error) {
-	location, err := c.locationOr(s.Location, s.ResourceGroup)
+	location, err := c.Location(s.Location, s.ResourceGroup)
 	if err != nil {
 		return nil, err
 	}
@@ -280,8 +280,9 @@ func (c *Client) grantClusterIdentity(path, subnet string) error {
 	return nil
 }
 
-// locationOr returns l, or the location of resource group rg.
-func (c *Client) locationOr(l, rg string) (string, error) {
+// Location returns l, or the location of resource group rg, as az
+// defaults --location.
+func (c *Client) Location(l, rg string) (string, error) {
 	if l != "" {
 		return l, nil
 	}

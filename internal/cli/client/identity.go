@@ -43,7 +43,7 @@ func (c *Client) IdentityIDs(ids []string, rg, name string) ([]string, error) {
 // "", as az's get_default_location_from_resource_group) with tags, and
 // returns it as az prints it.
 func (c *Client) CreateIdentity(rg, name, location string, tags map[string]string) (any, error) {
-	loc, err := c.locationOr(location, rg)
+	loc, err := c.Location(location, rg)
 	if err != nil {
 		return nil, err
 	}

@@ -184,14 +184,6 @@ func (e *Env) DeleteAll(paths []string, api string, noWait bool) error {
 	return nil
 }
 
-// Location returns l, or the resource group's location as az defaults it.
-func (e *Env) Location(l, rg string) (string, error) {
-	if l != "" {
-		return l, nil
-	}
-	return e.Client.RGLocation(rg)
-}
-
 // Confirm asks az's question unless yes; without a terminal it fails as az
 // does.
 func (e *Env) Confirm(yes bool) error {

@@ -68,7 +68,7 @@ func (r TopLevel) Delete(s command.Streams, g *command.Globals) *cobra.Command {
 // "", as az defaults it) and with the tags. It returns the final resource,
 // or nil with noWait.
 func (r TopLevel) Put(e *command.Env, rg, name, location string, tags []string, props map[string]any, noWait bool) ([]byte, error) {
-	loc, err := e.Location(location, rg)
+	loc, err := e.Client.Location(location, rg)
 	if err != nil {
 		return nil, err
 	}
