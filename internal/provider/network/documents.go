@@ -1,0 +1,181 @@
+package network
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/aksnet/aksnet/internal/arm"
+)
+
+// childDocs decodes the stored children of parent with the given type
+// segment, for rendering them inline; the list is never nil, as ARM prints
+// an empty array.
+func childDocs[T any](c *arm.Call, parent, childType string) []*T {
+	out := []*T{}
+	c.ScanChildren(parent, childType, func(raw []byte) bool {
+		var v T
+		if json.Unmarshal(raw, &v) == nil {
+			out = append(out, &v)
+		}
+		return true
+	})
+	return out
+}
+
+// eachChild decodes the stored children of parent with the given type
+// segment into Ts and calls fn with each, until fn returns false. A document
+// that does not decode stops the scan with an error: a sibling left out
+// would escape the checks a PUT runs over its siblings (limits, overlaps).
+func eachChild[T any](c *arm.Call, parent, childType string, fn func(*T) bool) error {
+	var err error
+	c.ScanChildren(parent, childType, func(raw []byte) bool {
+		var v T
+		if e := json.Unmarshal(raw, &v); e != nil {
+			err = fmt.Errorf("decode a stored child of %s in %s: %w", parent, childType, e)
+			return false
+		}
+		return fn(&v)
+	})
+	return err
+}
+
+// eachOfType decodes into Ts the stored resources of fullType whose ids
+// start with idPrefix (see arm.Call.ScanType) and calls fn with each id and
+// value, until fn returns false. A document that does not decode stops the
+// scan with an error, as in eachChild.
+func eachOfType[T any](c *arm.Call, fullType, idPrefix string, fn func(id string, v *T) bool) error {
+	var err error
+	c.ScanType(fullType, idPrefix, func(id string, raw []byte) bool {
+		var v T
+		if e := json.Unmarshal(raw, &v); e != nil {
+			err = fmt.Errorf("decode stored %s: %w", id, e)
+			return false
+		}
+		return fn(id, &v)
+	})
+	return err
+}
+
+// saveWithChildren stores v, whose field key is an empty (not nil) list, as
+// the document of id with that list holding the stored documents of id's
+// children of childType, and returns the document. The children go in as
+// stored, not decoded and encoded again: stored documents are the SDK
+// model's compact encoding already, and the SDK's decoder is the dearest
+// part of a render.
+func saveWithChildren(c *arm.Call, id string, v any, key, childType string) ([]byte, error) {
+	doc, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", id, err)
+	}
+	// encoding/json escapes every quote inside a string, so the marker can
+	// only be the key itself; a document where it is not unique is a bug.
+	marker := []byte(`"` + key + `":[]`)
+	i := bytes.Index(doc, marker)
+	if i < 0 || bytes.Contains(doc[i+len(marker):], marker) {
+		return nil, fmt.Errorf("encode %s: no single empty %q list to fill", id, key)
+	}
+	tail := doc[i+len(marker)-1:] // from the closing bracket on
+	out := make([]byte, 0, len(doc)+1024)
+	out = append(out, doc[:i+len(marker)-1]...)
+	n := 0
+	c.ScanChildren(id, childType, func(raw []byte) bool {
+		if n > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, raw...)
+		n++
+		return true
+	})
+	out = append(out, tail...)
+	c.SaveRaw(id, out)
+	return out, nil
+}
+
+// rerender renders the stored document id again, at most once per
+// transaction (see arm.Call.Once): it loads the document into a T and hands
+// it to render. A document that is gone is skipped.
+//
+// drop names properties the render replaces whatever they held (a parent's
+// inline children): they are cut from the stored document before it is
+// decoded, since decoding a few hundred inline routes with the SDK's model
+// would cost more than all the rest of the render.
+func rerender[T any](c *arm.Call, id string, render func(*arm.Call, *T) ([]byte, error), drop ...string) error {
+	return c.Once("render "+strings.ToLower(id), func() error {
+		raw := c.StoredDoc(id)
+		if raw == nil {
+			return nil
+		}
+		if len(drop) > 0 {
+			var err error
+			if raw, err = withoutProperties(raw, drop); err != nil {
+				return fmt.Errorf("decode stored %s: %w", id, err)
+			}
+		}
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return fmt.Errorf("decode stored %s: %w", id, err)
+		}
+		_, err := render(c, &v)
+		return err
+	})
+}
+
+// withoutProperties returns doc without the named members of its
+// "properties" object. The values of the other members are kept as they are.
+func withoutProperties(doc []byte, names []string) ([]byte, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &top); err != nil {
+		return nil, err
+	}
+	if len(top["properties"]) == 0 || string(top["properties"]) == "null" {
+		return doc, nil
+	}
+	var props map[string]json.RawMessage
+	if err := json.Unmarshal(top["properties"], &props); err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		delete(props, n)
+	}
+	p, err := json.Marshal(props)
+	if err != nil {
+		return nil, err
+	}
+	top["properties"] = p
+	return json.Marshal(top)
+}
+
+// saveDoc stores v as the document of id and returns its bytes.
+func saveDoc(c *arm.Call, id string, v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", id, err)
+	}
+	c.SaveRaw(id, raw)
+	return raw, nil
+}
+
+// deleteChildrenExcept deletes the children of c.ID of the given type whose
+// lowercased names are not in keep: a parent PUT's inline children are the
+// complete set, as in Azure. outer is passed to Call.Delete.
+func deleteChildrenExcept(c *arm.Call, childType string, keep map[string]bool, outer string) error {
+	var drop []string
+	c.ScanChildren(c.ID, childType, func(raw []byte) bool {
+		var doc struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		}
+		if json.Unmarshal(raw, &doc) == nil && doc.Name != "" && !keep[strings.ToLower(doc.Name)] {
+			drop = append(drop, doc.ID)
+		}
+		return true
+	})
+	for _, id := range drop {
+		if err := c.Delete(id, outer); err != nil {
+			return err
+		}
+	}
+	return nil
+}
