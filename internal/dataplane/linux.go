@@ -326,9 +326,12 @@ func readRoutes(h *nsHandle, byIndex map[int]string) ([]Route, error) {
 	}
 	var out []Route
 	for _, r := range routes {
-		kr := Route{Table: r.Table, Type: RouteUnicast, Dev: byIndex[r.LinkIndex], Dst: netip.MustParsePrefix("0.0.0.0/0")}
+		kr := Route{Table: r.Table, Type: RouteUnicast, Dev: byIndex[r.LinkIndex], Dst: defaultRoute}
 		if r.Dst != nil {
-			ip, _ := netip.AddrFromSlice(r.Dst.IP.To4())
+			ip, ok := netip.AddrFromSlice(r.Dst.IP.To4())
+			if !ok {
+				return nil, fmt.Errorf("routes: an IPv4 route to %v", r.Dst)
+			}
 			ones, _ := r.Dst.Mask.Size()
 			kr.Dst = netip.PrefixFrom(ip, ones)
 		}
