@@ -66,7 +66,7 @@ func shapeObject(m map[string]any) any {
 		out[Key(k)] = shapeValue(k, v)
 	}
 	if id, ok := m["id"].(string); ok {
-		if rg := resourceGroupOf(id); rg != "" {
+		if rg := ResourceGroupOf(id); rg != "" {
 			if _, has := out["resourceGroup"]; !has {
 				out["resourceGroup"] = rg
 			}
@@ -100,10 +100,10 @@ func isResource(m map[string]any) bool {
 	return hasID || hasName
 }
 
-// resourceGroupOf extracts the resource group of an id, as az's
+// ResourceGroupOf extracts the resource group of an id, as az's
 // parse_resource_id does: only ids that name a provider's resource have
 // one (a resource group's own id does not).
-func resourceGroupOf(id string) string {
+func ResourceGroupOf(id string) string {
 	if !strings.Contains(strings.ToLower(id), "/providers/") {
 		return ""
 	}

@@ -4,6 +4,7 @@ package vnet
 import (
 	"strings"
 
+	"github.com/aksnet/aksnet/internal/cli/azshape"
 	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/flags"
@@ -213,17 +214,6 @@ func subnetCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	})
 }
 
-// netRGOf returns the resource group named in a resource id.
-func netRGOf(id string) string {
-	segs := strings.Split(strings.Trim(id, "/"), "/")
-	for i := 0; i+1 < len(segs); i++ {
-		if strings.EqualFold(segs[i], "resourceGroups") {
-			return segs[i+1]
-		}
-	}
-	return ""
-}
-
 // netClears reports whether an AAZ nullable reference argument asks to
 // remove the reference ("" or null).
 func netClears(v string) bool { return v == "" || strings.EqualFold(v, "null") }
@@ -259,7 +249,7 @@ func subnetUpdateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 func (f *updateFlags) update(e *command.Env, path string) (any, error) {
 	group := f.rg
 	if len(f.ids) > 0 {
-		group = netRGOf(path)
+		group = azshape.ResourceGroupOf(path)
 	}
 	doc, err := e.Client.Changed(path, client.APINetwork, func(props map[string]any) error {
 		f.apply(props, func(v, t string) string { return e.Client.NetRef(v, group, t) })
