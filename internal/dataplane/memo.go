@@ -80,19 +80,24 @@ var (
 // not plain data (functions, channels).
 func (f *fpHash) value(v reflect.Value) bool {
 	switch v.Type() {
-	case addrType, prefixType:
+	case addrType:
 		if !v.CanInterface() {
 			return false
 		}
-	}
-	switch v.Type() {
-	case addrType:
 		f.addr(v.Interface().(netip.Addr))
 		return true
 	case prefixType:
+		if !v.CanInterface() {
+			return false
+		}
 		f.prefix(v.Interface().(netip.Prefix))
 		return true
 	}
+	return f.scalar(v) || f.composite(v)
+}
+
+// scalar writes v when it is a boolean, number or string.
+func (f *fpHash) scalar(v reflect.Value) bool {
 	switch v.Kind() {
 	case reflect.Bool:
 		f.int(b2i(v.Bool()))
@@ -104,6 +109,16 @@ func (f *fpHash) value(v reflect.Value) bool {
 		f.u64(math.Float64bits(v.Float()))
 	case reflect.String:
 		f.str(v.String())
+	default:
+		return false
+	}
+	return true
+}
+
+// composite writes a list, struct, pointer, interface or map, element by
+// element; false for any other kind, or an element that is not plain data.
+func (f *fpHash) composite(v reflect.Value) bool {
+	switch v.Kind() {
 	case reflect.Slice, reflect.Array:
 		f.int(v.Len())
 		for i := range v.Len() {
@@ -125,19 +140,25 @@ func (f *fpHash) value(v reflect.Value) bool {
 		f.int(1)
 		return f.value(v.Elem())
 	case reflect.Map:
-		f.int(v.Len())
-		var sum uint64
-		it := v.MapRange()
-		for it.Next() {
-			e := f.element()
-			if !e.value(it.Key()) || !e.value(it.Value()) {
-				return false
-			}
-			sum += e.sum()
-		}
-		f.u64(sum)
+		return f.mapValue(v)
 	default:
 		return false
 	}
+	return true
+}
+
+// mapValue writes a map as the set of its entries.
+func (f *fpHash) mapValue(v reflect.Value) bool {
+	f.int(v.Len())
+	var sum uint64
+	it := v.MapRange()
+	for it.Next() {
+		e := f.element()
+		if !e.value(it.Key()) || !e.value(it.Value()) {
+			return false
+		}
+		sum += e.sum()
+	}
+	f.u64(sum)
 	return true
 }
