@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -85,36 +84,28 @@ type traceFlags struct {
 	verify                       bool
 }
 
-// body is the trace request.
-func (f *traceFlags) body() map[string]any {
-	body := map[string]any{"from": f.from, "to": f.to}
-	if f.port != 0 {
-		body["port"] = f.port
-	}
-	if f.sourcePort != 0 {
-		body["sourcePort"] = f.sourcePort
-	}
-	client.SetGiven(body, "protocol", f.protocol)
-	return body
+// request is the trace request.
+func (f *traceFlags) request() client.TraceRequest {
+	return client.TraceRequest{From: f.from, To: f.to, Port: f.port, SourcePort: f.sourcePort, Protocol: f.protocol}
 }
 
 // run asks the server for the trace, verifies it with --verify, and prints
 // it; a verification that does not match the prediction exits 1.
 func run(e *command.Env, f *traceFlags) error {
-	r, err := e.Client.Call(http.MethodPost, e.Client.ClusterPath(f.rg, f.name)+"/trace", client.APIAKS, f.body())
+	raw, answer, err := e.Client.Trace(f.rg, f.name, f.request())
 	if err != nil {
 		return err
 	}
 	var ver *verification
 	if f.verify {
-		if ver, err = verifyAnswer(e, f, r.Body); err != nil {
+		if ver, err = verifyAnswer(e, f, answer); err != nil {
 			return err
 		}
 	}
 	if e.Format == output.Table && e.Globals.Query == "" {
-		err = writeTraceTable(e, r.Body, ver)
+		err = writeTraceTable(e, answer, ver)
 	} else {
-		err = printAnswer(e, r.Body, ver)
+		err = printAnswer(e, raw, ver)
 	}
 	if err != nil {
 		return err
@@ -127,11 +118,7 @@ func run(e *command.Env, f *traceFlags) error {
 
 // verifyAnswer sends the traced packet for real (see verifyTrace); errors
 // that are not already az's come out as "ERROR: …", exit 1.
-func verifyAnswer(e *command.Env, f *traceFlags, raw []byte) (*verification, error) {
-	var a traceAnswer
-	if err := json.Unmarshal(raw, &a); err != nil {
-		return nil, fmt.Errorf("decode response: %w", err)
-	}
+func verifyAnswer(e *command.Env, f *traceFlags, a client.TraceAnswer) (*verification, error) {
 	v, err := verifyTrace(e, f.rg, f.name, a, a.Protocol)
 	if err != nil {
 		var oe *output.Error
@@ -165,25 +152,6 @@ func printAnswer(e *command.Env, raw []byte, ver *verification) error {
 	return e.PrintValue(v)
 }
 
-// traceAnswer is the part of the server's answer the table shows.
-type traceAnswer struct {
-	From struct {
-		Kind, Name, IP, Node string
-		Port                 int
-	} `json:"from"`
-	To struct {
-		Kind, Name, IP, Node string
-		Port                 int
-	} `json:"to"`
-	Protocol string `json:"protocol"`
-	Hops     []struct {
-		Step, Detail, Decision string
-	} `json:"hops"`
-	Outcome          string   `json:"outcome"`
-	TranslatedSource string   `json:"translatedSource"`
-	Notes            []string `json:"notes"`
-}
-
 // routeTableID matches a route table id in a decision, which the table
 // shortens to the table's name.
 // It is compiled on first use: package-level work slows every command.
@@ -191,11 +159,7 @@ var routeTableID = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`/subscriptions/[^ ]+/providers/Microsoft\.Network/routeTables/([^ /]+)`)
 })
 
-func writeTraceTable(e *command.Env, raw []byte, ver *verification) error {
-	var a traceAnswer
-	if err := json.Unmarshal(raw, &a); err != nil {
-		return fmt.Errorf("decode response: %w", err)
-	}
+func writeTraceTable(e *command.Env, a client.TraceAnswer, ver *verification) error {
 	rows := make([]any, 0, len(a.Hops))
 	for i, h := range a.Hops {
 		r := output.NewObject()

@@ -85,16 +85,10 @@ type tracePod = client.Pod
 // verifyTrace sends the traced packet for real from the source's network
 // namespace (the netns data plane must be on, and the command must run as
 // root) and compares the outcome with the trace's prediction.
-func verifyTrace(e *command.Env, rg, cluster string, a traceAnswer, protocol string) (verification, error) {
-	items, err := e.Client.ListItems(e.Client.ClusterPath(rg, cluster)+"/pods", client.APIAKS)
+func verifyTrace(e *command.Env, rg, cluster string, a client.TraceAnswer, protocol string) (verification, error) {
+	pods, err := e.Client.ClusterPods(rg, cluster)
 	if err != nil {
 		return verification{}, err
-	}
-	var pods []tracePod
-	for _, it := range items {
-		if p, err := client.DecodePod(it); err == nil {
-			pods = append(pods, p)
-		}
 	}
 	netns, err := sourceNetns(a, pods)
 	if err != nil {
@@ -113,7 +107,7 @@ func verifyTrace(e *command.Env, rg, cluster string, a traceAnswer, protocol str
 // sourceNetns finds the network namespace the trace's source sends from: a
 // pod's own (or its node's, for a host-network pod), or a node's, named
 // after the namespaces of the cluster's pods.
-func sourceNetns(a traceAnswer, pods []tracePod) (string, error) {
+func sourceNetns(a client.TraceAnswer, pods []tracePod) (string, error) {
 	noDataplane := errors.New("--verify needs the netns data plane: the cluster's pods have no network namespace (start the server with aksnet serve --dataplane netns)")
 	if a.From.Kind == "pod" {
 		for _, p := range pods {

@@ -3,6 +3,8 @@ package trace
 import (
 	"strings"
 	"testing"
+
+	"github.com/aksnet/aksnet/internal/cli/client"
 )
 
 func TestCompareProbe(t *testing.T) {
@@ -35,7 +37,7 @@ func TestSourceNetns(t *testing.T) {
 		{Name: "a", Node: "n0", IP: "10.244.0.2", Netns: "/run/netns/aksnet-i0a1b2c-pod-123456-a"},
 		{Name: "h", Node: "n1", IP: "192.168.1.5", HostNetwork: true, Netns: "/run/netns/aksnet-i0a1b2c-node-n1"},
 	}
-	var a traceAnswer
+	var a client.TraceAnswer
 	a.From.Kind, a.From.IP, a.From.Node = "pod", "10.244.0.2", "n0"
 	if got, err := sourceNetns(a, pods); err != nil || got != pods[0].Netns {
 		t.Errorf("pod by IP: %q %v", got, err)
