@@ -16,10 +16,11 @@ import (
 	"time"
 )
 
-// File names of a Kubernetes cluster's PKI directory. The layout is the one
-// aksnet-kube reads (kube/pki in the kube module): aksnetd writes the files
-// and aksnet-kube only generates what is absent. The two modules share the
-// layout, not code: the root module must not require Kubernetes.
+// File names of a Kubernetes cluster's PKI directory, the one layout of it:
+// aksnetd creates the files (internal/kubesup) and aksnet-kube (the kube
+// module, which requires this one) calls EnsureCluster on the same
+// directory at every start, so it also runs on its own. The root module
+// never imports the kube module, so it stays free of Kubernetes.
 const (
 	ClusterCACert        = "ca.crt"
 	ClusterCAKey         = "ca.key"

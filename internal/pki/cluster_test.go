@@ -3,6 +3,7 @@ package pki
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -17,7 +18,7 @@ func TestEnsureCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The layout aksnet-kube reads (kube/pki), keys private.
+	// The layout aksnet-kube reads (its --pki-dir), keys private.
 	for f, mode := range map[string]os.FileMode{ClusterCACert: 0o644, ClusterCAKey: 0o600, ClusterAPIServerCert: 0o644,
 		ClusterAPIServerKey: 0o600, ClusterSAKey: 0o600, ClusterSAPub: 0o644} {
 		st, err := os.Stat(filepath.Join(dir, f))
@@ -85,5 +86,45 @@ func TestEnsureCluster(t *testing.T) {
 	}
 	if _, err := EnsureCluster(dir, names); err == nil {
 		t.Error("EnsureCluster accepted a damaged CA")
+	}
+}
+
+// TestEnsureClusterKeepsAProvidedKey checks that a file someone provided is
+// kept and what derives from it follows: a service-account key given
+// without its public half gets that half, not a new pair.
+func TestEnsureClusterKeepsAProvidedKey(t *testing.T) {
+	dir := t.TempDir()
+	keyPEM, err := newRSAKeyPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ClusterSAKey), keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := EnsureCluster(dir, ClusterNames{ClusterName: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.ReadFile(filepath.Join(dir, ClusterSAKey))
+	if err != nil || string(after) != string(keyPEM) {
+		t.Fatalf("the provided %s was replaced (%v)", ClusterSAKey, err)
+	}
+	key, err := parseKey(keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubPEM, err := os.ReadFile(filepath.Join(dir, ClusterSAPub))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(pubPEM)
+	if block == nil || block.Type != "PUBLIC KEY" {
+		t.Fatalf("%s is not a PUBLIC KEY PEM: %s", ClusterSAPub, pubPEM)
+	}
+	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !publicKeyEqual(pub, key.Public()) {
+		t.Errorf("%s is not the public half of the provided %s", ClusterSAPub, ClusterSAKey)
 	}
 }

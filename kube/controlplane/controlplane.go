@@ -29,14 +29,14 @@ import (
 	schedulerapp "k8s.io/kubernetes/cmd/kube-scheduler/app"
 	scheduleroptions "k8s.io/kubernetes/cmd/kube-scheduler/app/options"
 
-	"github.com/aksnet/aksnet/kube/pki"
+	"github.com/aksnet/aksnet/internal/pki"
 )
 
 // Config is what one cluster's control plane needs.
 type Config struct {
 	// DataDir holds etcd/ (the cluster's state) and kubeconfig/ (internal client credentials).
 	DataDir string
-	// PKIDir holds the files described in package pki.
+	// PKIDir holds the cluster's PKI files (internal/pki's cluster layout: pki.ClusterCACert and the rest).
 	PKIDir string
 	// SecurePort is the apiserver's port on 127.0.0.1.
 	SecurePort int
@@ -158,9 +158,10 @@ type credentials struct {
 // writeCredentials ensures the cluster's PKI and writes the internal components' kubeconfigs
 // under cfg.DataDir/kubeconfig, with certificates fresh from the cluster CA.
 func writeCredentials(cfg Config) (credentials, error) {
-	ca, err := pki.Ensure(cfg.PKIDir, cfg.ClusterName, pki.ServingNames{
-		KubernetesServiceIP: cfg.KubernetesServiceIP(),
-		ExtraDNSNames:       cfg.ExtraSANs,
+	ca, err := pki.EnsureCluster(cfg.PKIDir, pki.ClusterNames{
+		ClusterName: cfg.ClusterName,
+		ServiceIP:   cfg.KubernetesServiceIP(),
+		DNSNames:    cfg.ExtraSANs,
 	})
 	if err != nil {
 		return credentials{}, err
@@ -248,10 +249,10 @@ func controllerManagerOptions(cfg Config, kubeconfig string) (*kcmoptions.KubeCo
 		"--allocate-node-cidrs=false",
 		"--configure-cloud-routes=false",
 		"--use-service-account-credentials=true",
-		"--service-account-private-key-file=" + p(pki.SAKey),
-		"--root-ca-file=" + p(pki.CACert),
-		"--cluster-signing-cert-file=" + p(pki.CACert),
-		"--cluster-signing-key-file=" + p(pki.CAKey),
+		"--service-account-private-key-file=" + p(pki.ClusterSAKey),
+		"--root-ca-file=" + p(pki.ClusterCACert),
+		"--cluster-signing-cert-file=" + p(pki.ClusterCACert),
+		"--cluster-signing-key-file=" + p(pki.ClusterCAKey),
 		"--kube-api-qps=100",
 		"--kube-api-burst=200",
 	})
@@ -265,14 +266,14 @@ func apiServerOptions(cfg Config, etcdURL string) (*apiserveroptions.ServerRunOp
 		"--etcd-servers=" + etcdURL,
 		"--bind-address=127.0.0.1",
 		"--secure-port=" + strconv.Itoa(cfg.SecurePort),
-		"--tls-cert-file=" + p(pki.APIServerCert),
-		"--tls-private-key-file=" + p(pki.APIServerKey),
-		"--client-ca-file=" + p(pki.CACert),
+		"--tls-cert-file=" + p(pki.ClusterAPIServerCert),
+		"--tls-private-key-file=" + p(pki.ClusterAPIServerKey),
+		"--client-ca-file=" + p(pki.ClusterCACert),
 		"--cert-dir=" + filepath.Join(cfg.DataDir, "apiserver"),
 		"--service-cluster-ip-range=" + cfg.ServiceCIDR.String(),
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file=" + p(pki.SAPub),
-		"--service-account-signing-key-file=" + p(pki.SAKey),
+		"--service-account-key-file=" + p(pki.ClusterSAPub),
+		"--service-account-signing-key-file=" + p(pki.ClusterSAKey),
 		"--authorization-mode=Node,RBAC",
 		"--enable-admission-plugins=NodeRestriction",
 		"--allow-privileged=true",
@@ -379,7 +380,7 @@ func parse(component string, sets cliflag.NamedFlagSets, args []string) error {
 }
 
 // writeKubeconfig writes a 0600 kubeconfig for user, with a fresh client certificate from the CA.
-func writeKubeconfig(dir, name, server string, ca *pki.CA, user string) (string, error) {
+func writeKubeconfig(dir, name, server string, ca *pki.ClusterCA, user string) (string, error) {
 	certPEM, keyPEM, err := ca.ClientCert(user)
 	if err != nil {
 		return "", err

@@ -17,6 +17,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
+
+	"github.com/aksnet/aksnet/internal/kubenodes"
 )
 
 // Timing of the mirror. Variables so tests can shorten them.
@@ -43,7 +45,7 @@ type Mirror struct {
 	nodes cache.Indexer
 
 	mu       sync.Mutex
-	desired  []Node
+	desired  []kubenodes.Node
 	draining map[string]bool
 	leases   *leaseRenewer
 	poke     chan struct{}

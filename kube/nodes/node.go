@@ -10,6 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/aksnet/aksnet/internal/kubenodes"
 )
 
 // Annotations the mirror puts on the Nodes it owns.
@@ -31,7 +33,7 @@ var nodeInfo = corev1.NodeSystemInfo{
 }
 
 // Labels returns every label the mirror sets on n: the derived ones, then n.Labels on top.
-func Labels(n Node) map[string]string {
+func Labels(n kubenodes.Node) map[string]string {
 	l := map[string]string{
 		corev1.LabelHostname:             n.Name,
 		"agentpool":                      n.Pool,
@@ -45,14 +47,14 @@ func Labels(n Node) map[string]string {
 
 // Desired builds the Node object for n, status included, as the mirror creates it. kubeletVersion
 // is the served Kubernetes version; now stamps the conditions.
-func Desired(n Node, kubeletVersion string, now time.Time) *corev1.Node {
+func Desired(n kubenodes.Node, kubeletVersion string, now time.Time) *corev1.Node {
 	labels := Labels(n)
 	cpu, mem := n.CPU, n.Memory
 	if cpu == "" {
-		cpu = DefaultCPU
+		cpu = kubenodes.DefaultCPU
 	}
 	if mem == "" {
-		mem = DefaultMemory
+		mem = kubenodes.DefaultMemory
 	}
 	// Validated in Node.validate; MustParse cannot panic on what ReadFile accepted.
 	capacity := corev1.ResourceList{
@@ -122,7 +124,7 @@ func (p Plan) Empty() bool {
 
 // Diff compares desired with actual. Only Nodes carrying AnnotationManaged are removed; a Node of the
 // same name that the mirror did not create is taken over.
-func Diff(desired []Node, actual []*corev1.Node, kubeletVersion string, now time.Time) Plan {
+func Diff(desired []kubenodes.Node, actual []*corev1.Node, kubeletVersion string, now time.Time) Plan {
 	var p Plan
 	byName := make(map[string]*corev1.Node, len(actual))
 	for _, a := range actual {

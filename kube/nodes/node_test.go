@@ -8,17 +8,19 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/aksnet/aksnet/internal/kubenodes"
 )
 
 const sub = "00000000-0000-0000-0000-000000000001"
 
-func specNode(i int) Node {
-	return Node{
+func specNode(i int) kubenodes.Node {
+	return kubenodes.Node{
 		Name:       "aks-nodepool1-12345678-vmss00000" + string(rune('0'+i)),
 		Pool:       "nodepool1",
 		InternalIP: netip.AddrFrom4([4]byte{10, 240, 0, byte(4 + i)}),
 		PodCIDR:    netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 244, byte(i), 0}), 24),
-		ProviderID: ProviderID(sub, "MC_myResourceGroup_myAKSCluster_eastus", "aks-nodepool1-12345678-vmss", i),
+		ProviderID: kubenodes.ProviderID(sub, "MC_myResourceGroup_myAKSCluster_eastus", "aks-nodepool1-12345678-vmss", i),
 		MaxPods:    110,
 		Labels: map[string]string{
 			"kubernetes.azure.com/cluster":     "MC_myResourceGroup_myAKSCluster_eastus",
@@ -27,17 +29,6 @@ func specNode(i int) Node {
 			"topology.kubernetes.io/region":    "eastus",
 			"topology.kubernetes.io/zone":      "0",
 		},
-	}
-}
-
-func TestProviderID(t *testing.T) {
-	// cloud-provider-azure writes the resource group in lower case in a VMSS node's providerID
-	// (e.g. azure:///subscriptions/.../resourceGroups/mc_rg_cluster_eastus/providers/Microsoft.Compute/
-	// virtualMachineScaleSets/aks-nodepool1-...-vmss/virtualMachines/0), and the issue asks for exactly that.
-	got := ProviderID(sub, "MC_myResourceGroup_myAKSCluster_eastus", "aks-nodepool1-12345678-vmss", 3)
-	want := "azure:///subscriptions/" + sub + "/resourceGroups/mc_myresourcegroup_myakscluster_eastus/providers/Microsoft.Compute/virtualMachineScaleSets/aks-nodepool1-12345678-vmss/virtualMachines/3"
-	if got != want {
-		t.Fatalf("ProviderID = %s\nwant %s", got, want)
 	}
 }
 
@@ -105,7 +96,7 @@ func TestDesired(t *testing.T) {
 
 func TestDiff(t *testing.T) {
 	now := time.Now()
-	existing := func(n Node, edit func(*corev1.Node)) *corev1.Node {
+	existing := func(n kubenodes.Node, edit func(*corev1.Node)) *corev1.Node {
 		node := Desired(n, "v1.37.2", now.Add(-time.Hour))
 		node.ResourceVersion = "7"
 		if edit != nil {
@@ -123,30 +114,30 @@ func TestDiff(t *testing.T) {
 
 	tests := []struct {
 		name                                     string
-		desired                                  []Node
+		desired                                  []kubenodes.Node
 		actual                                   []*corev1.Node
 		create, update, status, recreate, remove []string
 	}{
-		{name: "all new", desired: []Node{n0, n1}, create: []string{n0.Name, n1.Name}},
-		{name: "in step (old heartbeats do not count)", desired: []Node{n0, n1},
+		{name: "all new", desired: []kubenodes.Node{n0, n1}, create: []string{n0.Name, n1.Name}},
+		{name: "in step (old heartbeats do not count)", desired: []kubenodes.Node{n0, n1},
 			actual: []*corev1.Node{existing(n0, nil), existing(n1, nil)}},
-		{name: "scale down removes only managed Nodes", desired: []Node{n0},
+		{name: "scale down removes only managed Nodes", desired: []kubenodes.Node{n0},
 			actual: []*corev1.Node{existing(n0, nil), existing(n1, nil), existing(n2, func(n *corev1.Node) { delete(n.Annotations, AnnotationManaged) })},
 			remove: []string{n1.Name}},
-		{name: "pod CIDR changed means recreate", desired: []Node{moved}, actual: []*corev1.Node{existing(n1, nil)},
+		{name: "pod CIDR changed means recreate", desired: []kubenodes.Node{moved}, actual: []*corev1.Node{existing(n1, nil)},
 			recreate: []string{n1.Name}},
-		{name: "labels changed", desired: []Node{relabelled}, actual: []*corev1.Node{existing(n1, nil)},
+		{name: "labels changed", desired: []kubenodes.Node{relabelled}, actual: []*corev1.Node{existing(n1, nil)},
 			update: []string{n1.Name}},
-		{name: "maxPods changed", desired: []Node{bigger}, actual: []*corev1.Node{existing(n1, nil)},
+		{name: "maxPods changed", desired: []kubenodes.Node{bigger}, actual: []*corev1.Node{existing(n1, nil)},
 			status: []string{n1.Name}},
-		{name: "NotReady is put back", desired: []Node{n1}, actual: []*corev1.Node{existing(n1, func(n *corev1.Node) {
+		{name: "NotReady is put back", desired: []kubenodes.Node{n1}, actual: []*corev1.Node{existing(n1, func(n *corev1.Node) {
 			for i := range n.Status.Conditions {
 				if n.Status.Conditions[i].Type == corev1.NodeReady {
 					n.Status.Conditions[i].Status = corev1.ConditionUnknown
 				}
 			}
 		})}, status: []string{n1.Name}},
-		{name: "a Node without podCIDR is taken over", desired: []Node{n1}, actual: []*corev1.Node{existing(n1, func(n *corev1.Node) {
+		{name: "a Node without podCIDR is taken over", desired: []kubenodes.Node{n1}, actual: []*corev1.Node{existing(n1, func(n *corev1.Node) {
 			n.Spec.PodCIDR, n.Spec.PodCIDRs, n.Annotations = "", nil, nil
 		})}, update: []string{n1.Name}},
 	}
@@ -180,7 +171,7 @@ func TestDiffUpdateKeepsUserLabelsAndDropsStaleOnes(t *testing.T) {
 	actual := Desired(n, "v1.37.2", time.Now())
 	actual.Labels["team"] = "blue" // added by a user with kubectl label
 	n.Labels = map[string]string{} // aksnetd dropped every extra label
-	p := Diff([]Node{n}, []*corev1.Node{actual}, "v1.37.2", time.Now())
+	p := Diff([]kubenodes.Node{n}, []*corev1.Node{actual}, "v1.37.2", time.Now())
 	if len(p.Update) != 1 {
 		t.Fatalf("update = %d Nodes, want 1", len(p.Update))
 	}
@@ -196,6 +187,8 @@ func TestDiffUpdateKeepsUserLabelsAndDropsStaleOnes(t *testing.T) {
 	}
 }
 
+// TestParse checks the rules of Kubernetes that Parse adds to the schema's own (internal/kubenodes,
+// tested there), and that the schema's are applied too.
 func TestParse(t *testing.T) {
 	valid := `{"nodes":[{"name":"aks-nodepool1-1-vmss000000","pool":"nodepool1","internalIP":"10.240.0.4","podCIDR":"10.244.0.0/24","providerID":"azure:///x","maxPods":110}]}`
 	tests := []struct {
@@ -203,17 +196,13 @@ func TestParse(t *testing.T) {
 	}{
 		{"valid", valid, ""},
 		{"empty list", `{"nodes":[]}`, ""},
-		{"not json", `{`, "unexpected end"},
-		{"bad ip", strings.Replace(valid, "10.240.0.4", "10.240.0", 1), "10.240.0"},
-		{"host bits", strings.Replace(valid, "10.244.0.0/24", "10.244.0.1/24", 1), "not an IPv4 network prefix"},
+		{"schema rule", strings.Replace(valid, "10.244.0.0/24", "10.244.0.1/24", 1), "not an IPv4 network prefix"},
 		{"bad name", strings.Replace(valid, "aks-nodepool1-1-vmss000000", "Bad_Name", 1), "Bad_Name"},
-		{"max pods", strings.Replace(valid, "110", "0", 1), "maxPods 0"},
-		{"provider id", strings.Replace(valid, "azure:///x", "aws:///x", 1), "aws:///x"},
+		{"bad pool", strings.Replace(valid, `"nodepool1"`, `"Pool_1"`, 1), `pool "Pool_1"`},
 		{"bad label", strings.Replace(valid, `"maxPods"`, `"labels":{"a b":"c"},"maxPods"`, 1), `"a b"`},
+		{"bad label value", strings.Replace(valid, `"maxPods"`, `"labels":{"a":"c d"},"maxPods"`, 1), `"c d"`},
 		{"bad cpu", strings.Replace(valid, `"maxPods"`, `"cpu":"two","maxPods"`, 1), `"two"`},
-		{"duplicate", `{"nodes":[` + valid[10:len(valid)-2] + `,` + valid[10:len(valid)-2] + `]}`, "used twice"},
-		{"overlapping pod CIDRs", `{"nodes":[` + valid[10:len(valid)-2] + `,` +
-			strings.NewReplacer("vmss000000", "vmss000001", "10.240.0.4", "10.240.0.5", "10.244.0.0/24", "10.244.0.0/16").Replace(valid[10:len(valid)-2]) + `]}`, "overlaps"},
+		{"bad memory", strings.Replace(valid, `"maxPods"`, `"memory":"7 GB","maxPods"`, 1), `"7 GB"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

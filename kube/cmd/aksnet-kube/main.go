@@ -28,6 +28,7 @@ import (
 	"k8s.io/component-base/version"
 	"k8s.io/klog/v2"
 
+	"github.com/aksnet/aksnet/internal/kubenodes"
 	"github.com/aksnet/aksnet/kube/controlplane"
 	"github.com/aksnet/aksnet/kube/nodes"
 )
@@ -91,7 +92,7 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		mirror := nodes.NewMirror(client, filepath.Join(cfg.DataDir, nodes.FileName), version.Get().GitVersion)
+		mirror := nodes.NewMirror(client, filepath.Join(cfg.DataDir, kubenodes.FileName), version.Get().GitVersion)
 		synced := make(chan struct{})
 		mirrorErr := make(chan error, 1)
 		go func() { mirrorErr <- mirror.Run(ctx, func() { close(synced) }) }()
