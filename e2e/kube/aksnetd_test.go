@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aksnet/aksnet/internal/armtest"
+	"github.com/aksnet/aksnet/internal/kubenodes"
 )
 
 // TestAksnetdGetCredentialsKubectl runs the real programs as a user would: aksnetd with aksnet-kube,
@@ -174,9 +175,7 @@ func armNodes(t *testing.T, a func(...string) []byte, nodeRG, sub string) []armN
 		if err != nil {
 			t.Fatalf("NIC %s is not named as a VMSS instance", n.Name)
 		}
-		out = append(out, armNode{name: n.Name, ip: ip, podCIDR: prefixOf[ip],
-			providerID: fmt.Sprintf("azure:///subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/virtualMachineScaleSets/%s/virtualMachines/%d",
-				sub, strings.ToLower(nodeRG), vmss, i)})
+		out = append(out, armNode{name: n.Name, ip: ip, podCIDR: prefixOf[ip], providerID: kubenodes.ProviderID(sub, nodeRG, vmss, i)})
 	}
 	slices.SortFunc(out, func(x, y armNode) int { return strings.Compare(x.name, y.name) })
 	return out

@@ -7,18 +7,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,6 +26,9 @@ import (
 	"time"
 
 	"github.com/aksnet/aksnet/internal/armtest"
+	"github.com/aksnet/aksnet/internal/kubeconfig"
+	"github.com/aksnet/aksnet/internal/kubenodes"
+	"github.com/aksnet/aksnet/internal/pki"
 )
 
 const (
@@ -382,7 +378,7 @@ func checkNodes(t *testing.T, k func(...string) []byte, n int) {
 		if it.Metadata.Name != want.Name {
 			t.Errorf("Node %d is %s, want %s", i, it.Metadata.Name, want.Name)
 		}
-		if it.Spec.PodCIDR != want.PodCIDR || !slices.Equal(it.Spec.PodCIDRs, []string{want.PodCIDR}) {
+		if it.Spec.PodCIDR != want.PodCIDR.String() || !slices.Equal(it.Spec.PodCIDRs, []string{want.PodCIDR.String()}) {
 			t.Errorf("%s: podCIDR %q podCIDRs %v, want %s", want.Name, it.Spec.PodCIDR, it.Spec.PodCIDRs, want.PodCIDR)
 		}
 		if it.Spec.ProviderID != want.ProviderID {
@@ -392,7 +388,7 @@ func checkNodes(t *testing.T, k func(...string) []byte, n int) {
 		for _, a := range it.Status.Addresses {
 			addrs[a.Type] = a.Address
 		}
-		if addrs["InternalIP"] != want.InternalIP || addrs["Hostname"] != want.Name {
+		if addrs["InternalIP"] != want.InternalIP.String() || addrs["Hostname"] != want.Name {
 			t.Errorf("%s: addresses %v, want InternalIP %s and Hostname %s", want.Name, addrs, want.InternalIP, want.Name)
 		}
 		if it.Status.Capacity["pods"] != "110" {
@@ -417,28 +413,17 @@ func checkNodes(t *testing.T, k func(...string) []byte, n int) {
 	}
 }
 
-// specNodeJSON is one entry of nodes.json (schema: kube/nodes.File).
-type specNodeJSON struct {
-	Name       string            `json:"name"`
-	Pool       string            `json:"pool"`
-	InternalIP string            `json:"internalIP"`
-	PodCIDR    string            `json:"podCIDR"`
-	ProviderID string            `json:"providerID"`
-	MaxPods    int               `json:"maxPods"`
-	Labels     map[string]string `json:"labels"`
-}
-
 func nodeName(i int) string { return fmt.Sprintf("%s%06d", vmss, i) }
 
-func specNode(i int) specNodeJSON {
-	return specNodeJSON{
+// specNode is node i of nodes.json: instance i of the article's pool.
+func specNode(i int) kubenodes.Node {
+	return kubenodes.Node{
 		Name:       nodeName(i),
 		Pool:       "nodepool1",
-		InternalIP: fmt.Sprintf("192.168.1.%d", 4+i),
-		PodCIDR:    fmt.Sprintf("10.244.%d.0/24", i),
-		ProviderID: fmt.Sprintf("azure:///subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/virtualMachineScaleSets/%s/virtualMachines/%d",
-			sub, strings.ToLower(nodeRG), vmss, i),
-		MaxPods: 110,
+		InternalIP: netip.AddrFrom4([4]byte{192, 168, 1, byte(4 + i)}),
+		PodCIDR:    netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 244, byte(i), 0}), 24),
+		ProviderID: kubenodes.ProviderID(sub, nodeRG, vmss, i),
+		MaxPods:    110,
 		Labels: map[string]string{
 			"kubernetes.azure.com/cluster":     nodeRG,
 			"kubernetes.azure.com/mode":        "system",
@@ -449,82 +434,44 @@ func specNode(i int) specNodeJSON {
 	}
 }
 
-// writeSpec writes nodes.json with nodes 0..n-1, atomically as aksnetd will.
+// writeSpec writes nodes.json with nodes 0..n-1, atomically as aksnetd does.
 func writeSpec(t *testing.T, data string, n int) {
 	t.Helper()
-	var f struct {
-		Nodes []specNodeJSON `json:"nodes"`
-	}
+	var f kubenodes.File
 	for i := range n {
 		f.Nodes = append(f.Nodes, specNode(i))
 	}
-	tmp := filepath.Join(data, "nodes.json.tmp")
-	writeJSON(t, tmp, f)
-	if err := os.Rename(tmp, filepath.Join(data, "nodes.json")); err != nil {
+	b, err := kubenodes.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pki.WriteFileAtomic(filepath.Join(data, kubenodes.FileName), b, 0o600); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// writeKubeconfig writes an admin kubeconfig as listClusterAdminCredential will: a client
-// certificate in system:masters signed by the cluster CA, and the CA embedded (no
-// insecure-skip-tls-verify).
+// writeKubeconfig writes an admin kubeconfig as listClusterAdminCredential does: a client
+// certificate in system:masters signed by the cluster CA that aksnet-kube created in data/pki,
+// and the CA embedded (no insecure-skip-tls-verify).
 func writeKubeconfig(t *testing.T, dir, data string, port int) string {
 	t.Helper()
-	caPEM, err := os.ReadFile(filepath.Join(data, "pki", "ca.crt"))
+	ca, err := pki.EnsureCluster(filepath.Join(data, "pki"), pki.ClusterNames{ClusterName: "myAKSCluster"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	caKeyPEM, err := os.ReadFile(filepath.Join(data, "pki", "ca.key"))
+	certPEM, keyPEM, err := ca.ClientCert("masterclient", "system:masters")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cb, _ := pem.Decode(caPEM)
-	kb, _ := pem.Decode(caKeyPEM)
-	if cb == nil || kb == nil {
-		t.Fatal("pki/ca.crt or pki/ca.key is not PEM")
-	}
-	ca, err := x509.ParseCertificate(cb.Bytes)
+	kc, err := kubeconfig.Build(kubeconfig.Params{Name: "myAKSCluster", User: "clusterAdmin_myResourceGroup_myAKSCluster",
+		Server: fmt.Sprintf("https://127.0.0.1:%d", port), CAPEM: ca.CertPEM, CertPEM: certPEM, KeyPEM: keyPEM})
 	if err != nil {
 		t.Fatal(err)
-	}
-	caKey, err := x509.ParsePKCS8PrivateKey(kb.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: "masterclient", Organization: []string{"system:masters"}},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b64 := func(typ string, der []byte) string {
-		return base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
-	}
-	kc := map[string]any{
-		"apiVersion": "v1", "kind": "Config", "current-context": "myAKSCluster",
-		"clusters": []any{map[string]any{"name": "myAKSCluster", "cluster": map[string]any{
-			"server": fmt.Sprintf("https://127.0.0.1:%d", port), "certificate-authority-data": b64("CERTIFICATE", cb.Bytes)}}},
-		"users": []any{map[string]any{"name": "clusterAdmin_myResourceGroup_myAKSCluster", "user": map[string]any{
-			"client-certificate-data": b64("CERTIFICATE", der), "client-key-data": b64("PRIVATE KEY", keyDER)}}},
-		"contexts": []any{map[string]any{"name": "myAKSCluster", "context": map[string]any{
-			"cluster": "myAKSCluster", "user": "clusterAdmin_myResourceGroup_myAKSCluster"}}},
 	}
 	path := filepath.Join(dir, "kubeconfig")
-	writeJSON(t, path, kc)
+	if err := os.WriteFile(path, kc, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	return path
 }
 
@@ -541,18 +488,6 @@ func needKubectl(t *testing.T) string {
 		t.Skip("kubectl is not installed; this test drives Kubernetes with the real kubectl (1.32 or newer)")
 	}
 	return kubectl
-}
-
-// writeJSON writes v as JSON to path, readable by its owner alone.
-func writeJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func run(t *testing.T, name string, args ...string) []byte {
