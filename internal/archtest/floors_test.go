@@ -27,6 +27,7 @@ var floors = map[string]int{
 	"internal/dataplane/caps":    0,
 	"internal/dataplane/nsprobe": 0,
 	"internal/kubeconfig":        0,
+	"internal/kubenodes":         0,
 
 	// 1 infrastructure over the foundations.
 	"internal/store/bolt": 1,
