@@ -6,15 +6,26 @@ import (
 	"net/http"
 )
 
-// TraceRequest is aksnet's trace query (POST …/managedClusters/{name}/trace):
-// a packet from a node or pod to IP[:PORT] or a node or pod; a zero port
-// or "" protocol is left to the server's defaults.
+// TraceRequest is what `aks trace` asks: a packet from a node or pod to
+// IP[:PORT] or a node or pod; a zero port or "" protocol is left to the
+// server's defaults.
 type TraceRequest struct {
-	From       string `json:"from"`
-	To         string `json:"to"`
-	Port       int    `json:"port,omitempty"`
-	SourcePort int    `json:"sourcePort,omitempty"`
-	Protocol   string `json:"protocol,omitempty"`
+	From, To         string
+	Port, SourcePort int
+	Protocol         string
+}
+
+// body is req as POST …/managedClusters/{name}/trace takes it.
+func (req TraceRequest) body() map[string]any {
+	body := map[string]any{"from": req.From, "to": req.To}
+	if req.Port != 0 {
+		body["port"] = req.Port
+	}
+	if req.SourcePort != 0 {
+		body["sourcePort"] = req.SourcePort
+	}
+	SetGiven(body, "protocol", req.Protocol)
+	return body
 }
 
 // TraceAnswer is the part of the server's trace answer that the table and
@@ -41,7 +52,7 @@ type TraceAnswer struct {
 // in rg. It returns the answer as sent (what -o json prints) and decoded.
 func (c *Client) Trace(rg, name string, req TraceRequest) ([]byte, TraceAnswer, error) {
 	var a TraceAnswer
-	r, err := c.Call(http.MethodPost, c.ClusterPath(rg, name)+"/trace", APIAKS, req)
+	r, err := c.Call(http.MethodPost, c.ClusterPath(rg, name)+"/trace", APIAKS, req.body())
 	if err != nil {
 		return nil, a, err
 	}
