@@ -295,15 +295,8 @@ func (c *Client) Location(l, rg string) (string, error) {
 // noWait.
 func (c *Client) ScaleCluster(rg, name, pool string, count int, noWait bool, wait func(*Response) error) ([]byte, error) {
 	path := c.ClusterPath(rg, name)
-	r, err := c.Call(http.MethodGet, path, APIAKS, nil)
+	mc, err := c.Changed(path, APIAKS, func(props map[string]any) error { return setPoolCount(props, pool, count) })
 	if err != nil {
-		return nil, err
-	}
-	mc, err := object(r.Body)
-	if err != nil {
-		return nil, fmt.Errorf("decode cluster: %w", err)
-	}
-	if err := setPoolCount(mc, pool, count); err != nil {
 		return nil, err
 	}
 	pr, err := c.Call(http.MethodPut, path, APIAKS, mc)
@@ -313,13 +306,9 @@ func (c *Client) ScaleCluster(rg, name, pool string, count int, noWait bool, wai
 	return c.settle(path, pr, noWait, wait)
 }
 
-// setPoolCount sets the count of pool in managed cluster mc and drops the
-// profiles az leaves out of a scale.
-func setPoolCount(mc map[string]any, pool string, count int) error {
-	props, _ := mc["properties"].(map[string]any)
-	if props == nil {
-		props = map[string]any{}
-	}
+// setPoolCount sets the count of pool in the properties of a managed
+// cluster and drops the profiles az leaves out of a scale.
+func setPoolCount(props map[string]any, pool string, count int) error {
 	profiles, _ := props["agentPoolProfiles"].([]any)
 	if len(profiles) > 1 && pool == "" {
 		return output.CLIError("There are more than one node pool in the cluster. Please specify nodepool name or use az aks nodepool command to scale node pool")
