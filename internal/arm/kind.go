@@ -74,7 +74,8 @@ func (k *Kind) ShortType() string { return strings.Join(k.types, "/") }
 // Registry maps type names, case-insensitively, to kinds.
 type Registry struct {
 	kinds      map[string]*Kind
-	namespaces map[string]string // lower → canonical
+	namespaces map[string]string        // lower → canonical
+	locReads   map[string]*LocationRead // lower "ns/type" → read (locationread.go)
 }
 
 // NewRegistry returns an empty registry.

@@ -141,6 +141,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) string {
 		s.serveOperation(w, r, p, caller)
 		return "operations"
 	}
+	if lr, ok := s.reg.locationRead(p); ok {
+		s.serveLocationRead(w, r, caller, p, lr)
+		return lr.Namespace + "/locations/" + lr.Type
+	}
 	rt, err := s.resolve(r, p)
 	if err != nil {
 		WriteError(w, r, err)
