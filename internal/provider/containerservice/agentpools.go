@@ -70,6 +70,9 @@ func (p *Provider) putAgentPool(c *arm.Call) ([]byte, error) {
 	if err := c.AuthorizeLinked(poolLinks(props, st.pool(c.Name))...); err != nil {
 		return nil, err
 	}
+	if err := checkAgentPoolVersion(c, props); err != nil {
+		return nil, err
+	}
 	if st.Operation != "" {
 		return nil, operationInProgress(st)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/aksnet/aksnet/internal/azerr"
 	"github.com/aksnet/aksnet/internal/directory"
 	"github.com/aksnet/aksnet/internal/kubenet"
+	"github.com/aksnet/aksnet/internal/kubesup"
 	"github.com/aksnet/aksnet/internal/provider/authorization"
 	"github.com/aksnet/aksnet/internal/provider/managedidentity"
 	"github.com/aksnet/aksnet/internal/provider/network"
@@ -59,8 +60,6 @@ type Options struct {
 	// minutes to propagate": a permission counts only this long after it is
 	// first seen. Zero by default.
 	PropagationDelay time.Duration
-	// KubernetesVersion is the default version (1.32.7).
-	KubernetesVersion string
 	// Kube runs the clusters' Kubernetes control planes (package kubesup);
 	// nil answers the credential actions with KubernetesControlPlaneUnavailable.
 	Kube KubePlanes
@@ -81,9 +80,6 @@ func Register(reg *arm.Registry, opts Options) *Provider {
 	if opts.PermissionWait <= 0 {
 		opts.PermissionWait = 2 * time.Minute
 	}
-	if opts.KubernetesVersion == "" {
-		opts.KubernetesVersion = "1.32.7"
-	}
 	p := &Provider{opts: opts, tenantID: opts.TenantID}
 	p.ctrl = newController(p)
 	reg.Register(&arm.Kind{
@@ -99,6 +95,7 @@ func Register(reg *arm.Registry, opts Options) *Provider {
 			strings.ToLower(actionListMonitoringCredential): p.credentials(monitoringCredential)},
 	})
 	reg.Register(p.agentPoolKind())
+	registerVersionReads(reg)
 	return p
 }
 
@@ -155,6 +152,9 @@ func (p *Provider) putManagedCluster(c *arm.Call) ([]byte, error) {
 	}
 	if mc.Properties == nil {
 		mc.Properties = &armcontainerservice.ManagedClusterProperties{}
+	}
+	if err := checkClusterVersion(c, &mc); err != nil {
+		return nil, err
 	}
 	if c.Existing != nil {
 		return p.updateCluster(c, &mc)
@@ -558,7 +558,7 @@ func (p *Provider) fillDefaults(c *arm.Call, mc *armcontainerservice.ManagedClus
 	props := mc.Properties
 	name := arm.LastName(c.ID)
 	if str(props.KubernetesVersion) == "" {
-		props.KubernetesVersion = to.Ptr(p.opts.KubernetesVersion)
+		props.KubernetesVersion = to.Ptr(kubesup.Version)
 	}
 	if str(props.DNSPrefix) == "" {
 		props.DNSPrefix = to.Ptr(defaultDNSPrefix(name, c.Parsed.ResourceGroup, c.Parsed.Subscription))
@@ -567,7 +567,7 @@ func (p *Provider) fillDefaults(c *arm.Call, mc *armcontainerservice.ManagedClus
 	props.AzurePortalFQDN = to.Ptr(fmt.Sprintf("%s-%s.portal.hcp.%s.azmk8s.io", *props.DNSPrefix, strings.ToLower(st.ID8), loc))
 	props.NodeResourceGroup = to.Ptr(arm.LastName(st.NodeRGID))
 	props.ServicePrincipalProfile = &armcontainerservice.ManagedClusterServicePrincipalProfile{ClientID: to.Ptr("msi")}
-	props.CurrentKubernetesVersion = props.KubernetesVersion
+	props.CurrentKubernetesVersion = to.Ptr(kubesup.Version) // what aksnet-kube serves, whatever the alias asked for
 	if props.EnableRBAC == nil {
 		props.EnableRBAC = to.Ptr(true)
 	}
@@ -696,7 +696,7 @@ func (p *Provider) poolProfile(props *armcontainerservice.ManagedClusterProperti
 	if str(ap.OrchestratorVersion) == "" {
 		ap.OrchestratorVersion = props.KubernetesVersion
 	}
-	ap.CurrentOrchestratorVersion = ap.OrchestratorVersion
+	ap.CurrentOrchestratorVersion = to.Ptr(kubesup.Version)
 	ap.NodeImageVersion = to.Ptr("AKSUbuntu-2204gen2containerd-202411.12.0")
 	// A pool in a subnet the user brought names it; one in the VNet AKS
 	// made does not, as in AKS.
