@@ -65,7 +65,7 @@ up first and gets the same role unless it already holds it there.`,
 		a.String(&f.adminUsername, "User account to create on node VMs for SSH access.", "--admin-username", "-u")
 		a.NoWait(&f.noWait)
 		a.String(&f.nodeVMSize, "Size of Virtual Machines to create as Kubernetes nodes.", "--node-vm-size", "-s")
-		a.String(&f.kubernetesVersion, "Version of Kubernetes to use for creating the cluster, such as \"1.32.7\".", "--kubernetes-version", "-k")
+		a.String(&f.kubernetesVersion, "Version of Kubernetes to use for creating the cluster, <major.minor.patch> or <major.minor>; `aksnet aks get-versions -l <location>` lists the one aksnet serves.", "--kubernetes-version", "-k")
 		a.String(&f.nodepoolName, "Node pool name, up to 12 alphanumeric characters.", "--nodepool-name")
 		f.dnsPrefix = a.String(&f.dnsNamePrefix, "Prefix for hostnames that are created. If not specified, generate a hostname using the managed cluster and resource group names.", "--dns-name-prefix", "-p")
 		a.List(&f.tags, "Space-separated tags: key[=value].", "--tags")
