@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/aksnet/aksnet/internal/cli/output"
 )
@@ -61,4 +62,63 @@ func DecodeEffectiveRoutes(raw []byte) (any, error) {
 		return nil, fmt.Errorf("decode response: %w", err)
 	}
 	return v, nil
+}
+
+// SetOneOrMany sets az's singular property for one value and the plural
+// one for several (_handle_plural_or_singular); no value sets neither.
+func SetOneOrMany(props map[string]any, singular, plural string, values []string) {
+	switch len(values) {
+	case 0:
+	case 1:
+		props[singular] = values[0]
+	default:
+		props[plural] = values
+	}
+}
+
+// SubnetSpec is a new subnet as az network vnet create and vnet subnet
+// create ask for it.
+type SubnetSpec struct {
+	Prefixes []string
+	// NSG and RouteTable are names (in the subnet's resource group) or
+	// ids; "" for none.
+	NSG, RouteTable string
+}
+
+// SubnetProperties are the properties of the PUT of spec's subnet in rg,
+// with az's defaults for the private endpoint and link service policies.
+func (c *Client) SubnetProperties(rg string, spec SubnetSpec) map[string]any {
+	props := map[string]any{
+		"privateEndpointNetworkPolicies":    "Disabled",
+		"privateLinkServiceNetworkPolicies": "Enabled",
+	}
+	SetOneOrMany(props, "addressPrefix", "addressPrefixes", spec.Prefixes)
+	if spec.NSG != "" {
+		props["networkSecurityGroup"] = map[string]any{"id": c.NetRef(spec.NSG, rg, "networkSecurityGroups")}
+	}
+	if spec.RouteTable != "" {
+		props["routeTable"] = map[string]any{"id": c.NetRef(spec.RouteTable, rg, "routeTables")}
+	}
+	return props
+}
+
+// DefaultSubnetPrefix is az's default for vnet create's --subnet-prefixes:
+// the VNet's first address prefix's address with a /24, or the prefix
+// itself when it is already /24 or longer.
+func DefaultSubnetPrefix(vnetPrefix string) string {
+	addr, bits, ok := strings.Cut(vnetPrefix, "/")
+	if !ok {
+		return vnetPrefix
+	}
+	n := 0
+	for _, c := range bits {
+		if c < '0' || c > '9' {
+			return vnetPrefix
+		}
+		n = n*10 + int(c-'0')
+	}
+	if n < 24 {
+		return addr + "/24"
+	}
+	return addr + "/" + bits
 }

@@ -45,18 +45,6 @@ func nsgCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	})
 }
 
-// nsgRuleProp sets az's singular property for one value and the plural
-// one for several (_handle_plural_or_singular).
-func nsgRuleProp(props map[string]any, plural, singular string, values []string) {
-	switch len(values) {
-	case 0:
-	case 1:
-		props[singular] = values[0]
-	default:
-		props[plural] = values
-	}
-}
-
 func nsgRuleCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	var priority int
 	var description string
@@ -81,10 +69,10 @@ func nsgRuleCreateCommand(s command.Streams, g *command.Globals) *cobra.Command 
 			"protocol":  protocol,
 		}
 		client.SetGiven(props, "description", description)
-		nsgRuleProp(props, "sourceAddressPrefixes", "sourceAddressPrefix", srcAddr)
-		nsgRuleProp(props, "sourcePortRanges", "sourcePortRange", srcPorts)
-		nsgRuleProp(props, "destinationAddressPrefixes", "destinationAddressPrefix", dstAddr)
-		nsgRuleProp(props, "destinationPortRanges", "destinationPortRange", dstPorts)
+		client.SetOneOrMany(props, "sourceAddressPrefix", "sourceAddressPrefixes", srcAddr)
+		client.SetOneOrMany(props, "sourcePortRange", "sourcePortRanges", srcPorts)
+		client.SetOneOrMany(props, "destinationAddressPrefix", "destinationAddressPrefixes", dstAddr)
+		client.SetOneOrMany(props, "destinationPortRange", "destinationPortRanges", dstPorts)
 		return props, nil
 	})
 }

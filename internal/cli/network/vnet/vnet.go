@@ -22,27 +22,6 @@ func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
 			subnetUpdateCommand(s, g), subnets.Delete(s, g)))
 }
 
-// vnetDefaultSubnetPrefix is az's default for --subnet-prefixes: the first
-// address prefix's address with a /24, or the prefix itself when it is
-// already /24 or longer.
-func vnetDefaultSubnetPrefix(vnetPrefix string) string {
-	addr, bits, ok := strings.Cut(vnetPrefix, "/")
-	if !ok {
-		return vnetPrefix
-	}
-	n := 0
-	for _, c := range bits {
-		if c < '0' || c > '9' {
-			return vnetPrefix
-		}
-		n = n*10 + int(c-'0')
-	}
-	if n < 24 {
-		return addr + "/24"
-	}
-	return addr + "/" + bits
-}
-
 // createFlags are the arguments of `az network vnet create`.
 type createFlags struct {
 	rg, name, location, subnetName, nsg        string
@@ -65,8 +44,7 @@ func vnetCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		a.String(&f.nsg, "Name or ID of a network security group (NSG) for the new subnet.", "--nsg", "--network-security-group")
 		a.NoWait(&f.noWait)
 	}, func(e *command.Env) error {
-		props := f.props(func(nsg string) string { return e.Client.NetRef(nsg, f.rg, "networkSecurityGroups") })
-		raw, err := vnets.Put(e, f.rg, f.name, f.location, f.tags, props, f.noWait)
+		raw, err := vnets.Put(e, f.rg, f.name, f.location, f.tags, f.props(e.Client), f.noWait)
 		if err != nil || raw == nil {
 			return err
 		}
@@ -80,7 +58,7 @@ func vnetCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 
 // props are the properties of the VNet PUT az sends, with the subnet
 // --subnet-name asks for; nsgID resolves --nsg to an id.
-func (f *createFlags) props(nsgID func(string) string) map[string]any {
+func (f *createFlags) props(c *client.Client) map[string]any {
 	props := map[string]any{
 		"addressSpace":         map[string]any{"addressPrefixes": f.prefixes},
 		"enableDdosProtection": false,
@@ -90,21 +68,11 @@ func (f *createFlags) props(nsgID func(string) string) map[string]any {
 		props["dhcpOptions"] = map[string]any{"dnsServers": f.dnsServers}
 	}
 	if f.subnetName != "" {
-		sp := map[string]any{
-			"privateEndpointNetworkPolicies":    "Disabled",
-			"privateLinkServiceNetworkPolicies": "Enabled",
+		prefixes := f.subnetPrefixes
+		if len(prefixes) == 0 {
+			prefixes = []string{client.DefaultSubnetPrefix(f.prefixes[0])}
 		}
-		switch {
-		case len(f.subnetPrefixes) == 0:
-			sp["addressPrefix"] = vnetDefaultSubnetPrefix(f.prefixes[0])
-		case len(f.subnetPrefixes) == 1:
-			sp["addressPrefix"] = f.subnetPrefixes[0]
-		default:
-			sp["addressPrefixes"] = f.subnetPrefixes
-		}
-		if f.nsg != "" {
-			sp["networkSecurityGroup"] = map[string]any{"id": nsgID(f.nsg)}
-		}
+		sp := c.SubnetProperties(f.rg, client.SubnetSpec{Prefixes: prefixes, NSG: f.nsg})
 		props["subnets"] = []any{map[string]any{"name": f.subnetName, "properties": sp}}
 	}
 	return props
@@ -190,27 +158,11 @@ func subnetCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		a.String(&nsg, "Name or ID of a network security group (NSG).", "--nsg", "--network-security-group")
 		a.String(&rt, "Name or ID of a route table to associate with the subnet.", "--route-table")
 	}, func(e *command.Env, rg string) (map[string]any, error) {
-		props := map[string]any{
-			"privateEndpointNetworkPolicies":    "Disabled",
-			"privateLinkServiceNetworkPolicies": "Enabled",
-		}
 		all := prefixes
 		if prefix != "" {
 			all = append([]string{prefix}, prefixes...)
 		}
-		switch {
-		case len(all) == 1:
-			props["addressPrefix"] = all[0]
-		case len(all) > 1:
-			props["addressPrefixes"] = all
-		}
-		if nsg != "" {
-			props["networkSecurityGroup"] = map[string]any{"id": e.Client.NetRef(nsg, rg, "networkSecurityGroups")}
-		}
-		if rt != "" {
-			props["routeTable"] = map[string]any{"id": e.Client.NetRef(rt, rg, "routeTables")}
-		}
-		return props, nil
+		return e.Client.SubnetProperties(rg, client.SubnetSpec{Prefixes: all, NSG: nsg, RouteTable: rt}), nil
 	})
 }
 
