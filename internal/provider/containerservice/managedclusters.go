@@ -567,7 +567,6 @@ func (p *Provider) fillDefaults(c *arm.Call, mc *armcontainerservice.ManagedClus
 	props.AzurePortalFQDN = to.Ptr(fmt.Sprintf("%s-%s.portal.hcp.%s.azmk8s.io", *props.DNSPrefix, strings.ToLower(st.ID8), loc))
 	props.NodeResourceGroup = to.Ptr(arm.LastName(st.NodeRGID))
 	props.ServicePrincipalProfile = &armcontainerservice.ManagedClusterServicePrincipalProfile{ClientID: to.Ptr("msi")}
-	props.CurrentKubernetesVersion = to.Ptr(kubesup.Version) // what aksnet-kube serves, whatever the alias asked for
 	if props.EnableRBAC == nil {
 		props.EnableRBAC = to.Ptr(true)
 	}
@@ -645,6 +644,9 @@ func (p *Provider) renderCluster(c *arm.Call, st *clusterState, base *armcontain
 	props := mc.Properties
 	props.ProvisioningState = to.Ptr(state)
 	props.PowerState = &armcontainerservice.PowerState{Code: to.Ptr(armcontainerservice.CodeRunning)}
+	// What aksnet-kube serves, whatever alias was asked for, and for a
+	// cluster stored before a version bump once it next changes.
+	props.CurrentKubernetesVersion = to.Ptr(kubesup.Version)
 	profiles := make([]*armcontainerservice.ManagedClusterAgentPoolProfile, 0, len(st.Pools))
 	for i := range st.Pools {
 		ap := p.poolProfile(props, &st.Pools[i], state)

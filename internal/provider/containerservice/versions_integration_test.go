@@ -2,6 +2,7 @@ package containerservice_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
+	"github.com/aksnet/aksnet/internal/arm"
 	"github.com/aksnet/aksnet/internal/armtest"
 	"github.com/aksnet/aksnet/internal/kubesup"
 )
@@ -247,4 +249,46 @@ func checkVersions(t *testing.T, mc armcontainerservice.ManagedCluster, asked, p
 func isNotFound(err error) bool {
 	var re *azcore.ResponseError
 	return errors.As(err, &re) && re.StatusCode == http.StatusNotFound
+}
+
+// TestClusterVersionsBeforeABump: a cluster stored with a version aksnet
+// no longer serves (made before kubesup.Version changed) can still be
+// updated with that version unchanged — az aks update sends it back, and
+// that is no upgrade — and its currentKubernetesVersion then says what is
+// served; changing it to another unserved version is refused.
+func TestClusterVersionsBeforeABump(t *testing.T) {
+	h, rg := newHarnessRG(t)
+	n := h.articleNetwork(rg)
+	mc := h.mustPutCluster(rg, "c1", kubenetCluster(n.subnetID, n.identityID, 1))
+	const before = "1.32.7"
+	if err := h.Env.Plane.ARM.Update(h.Ctx, func(c *arm.Call) error {
+		var doc armcontainerservice.ManagedCluster
+		if ok, err := c.Load(*mc.ID, &doc); err != nil || !ok {
+			return fmt.Errorf("load %s: %v %v", *mc.ID, ok, err)
+		}
+		doc.Properties.KubernetesVersion, doc.Properties.CurrentKubernetesVersion = to.Ptr(before), to.Ptr(before)
+		for _, ap := range doc.Properties.AgentPoolProfiles {
+			ap.OrchestratorVersion, ap.CurrentOrchestratorVersion = to.Ptr(before), to.Ptr(before)
+		}
+		return c.Save(*mc.ID, doc)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	stored := h.cluster(rg, "c1")
+	if str(stored.Properties.KubernetesVersion) != before {
+		t.Fatalf("the stored cluster says %q, want %s", str(stored.Properties.KubernetesVersion), before)
+	}
+	stored.Properties.AgentPoolProfiles[0].Count = to.Ptr[int32](2)
+	mc, err := h.putCluster(rg, "c1", stored)
+	if err != nil {
+		t.Fatalf("update at the stored version %s: %v", before, err)
+	}
+	checkVersions(t, mc, before, before)
+
+	mc.Properties.KubernetesVersion = to.Ptr("1.33.0")
+	_, err = h.putCluster(rg, "c1", mc)
+	want{Status: http.StatusBadRequest, Code: "K8sVersionNotSupported", Target: "properties.kubernetesVersion", Mentions: []string{"1.33.0", "c1"}}.CheckSDK(t, err)
+	if got := str(h.cluster(rg, "c1").Properties.KubernetesVersion); got != before {
+		t.Errorf("after the refused change the cluster says %q, want %s", got, before)
+	}
 }
