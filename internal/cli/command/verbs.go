@@ -184,22 +184,33 @@ func (e *Env) DeleteAll(paths []string, api string, noWait bool) error {
 	return nil
 }
 
-// Confirm asks az's question unless yes; without a terminal it fails as az
-// does.
+// Confirm asks az's question unless yes; an answer other than yes is
+// "Operation cancelled.".
 func (e *Env) Confirm(yes bool) error {
 	if yes {
 		return nil
 	}
-	if !IsTerminal(e.Streams.In) {
-		return &output.Error{Code: 1, Message: "Unable to prompt for confirmation as no tty available. Use --yes."}
+	ok, err := e.Ask("Are you sure you want to perform this operation? (y/n): ")
+	if err != nil {
+		return err
 	}
-	fmt.Fprint(e.Streams.Err, "Are you sure you want to perform this operation? (y/n): ")
-	var answer string
-	_, _ = fmt.Fscanln(e.Streams.In, &answer)
-	if !strings.EqualFold(strings.TrimSpace(answer), "y") && !strings.EqualFold(strings.TrimSpace(answer), "yes") {
+	if !ok {
 		return &output.Error{Code: 1, Message: "Operation cancelled."}
 	}
 	return nil
+}
+
+// Ask asks question on the terminal and reports whether the answer is y or
+// yes (in any case); without a terminal it fails as az's prompts do.
+func (e *Env) Ask(question string) (bool, error) {
+	if !IsTerminal(e.Streams.In) {
+		return false, &output.Error{Code: 1, Message: "Unable to prompt for confirmation as no tty available. Use --yes."}
+	}
+	fmt.Fprint(e.Streams.Err, question)
+	var answer string
+	_, _ = fmt.Fscanln(e.Streams.In, &answer) // no answer is no
+	answer = strings.TrimSpace(answer)
+	return strings.EqualFold(answer, "y") || strings.EqualFold(answer, "yes"), nil
 }
 
 // PostAction POSTs a resource action and returns its result. A 200 carries the result; a 202 (Azure's long-running

@@ -3,7 +3,6 @@
 package role
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/aksnet/aksnet/internal/cli/client"
@@ -241,14 +240,7 @@ func (f *deleteFlags) confirmAll(e *command.Env) (bool, error) {
 	if f.assignee != "" || f.role != "" || f.rg != "" || f.scope != "" || f.yes {
 		return true, nil
 	}
-	if !command.IsTerminal(e.Streams.In) {
-		return false, output.CLIError("Unable to prompt for confirmation as no tty available. Use --yes.")
-	}
-	fmt.Fprint(e.Streams.Err, "This will delete all role assignments under the subscription. Are you sure? (y/N): ")
-	var answer string
-	_, _ = fmt.Fscanln(e.Streams.In, &answer)
-	a := strings.ToLower(strings.TrimSpace(answer))
-	return a == "y" || a == "yes", nil
+	return e.Ask("This will delete all role assignments under the subscription. Are you sure? (y/N): ")
 }
 
 func newRoleDefinitionListCommand(s command.Streams, g *command.Globals) *cobra.Command {
