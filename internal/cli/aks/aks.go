@@ -71,10 +71,7 @@ func newListCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		a.String(&rg, "Name of resource group. You can configure the default group using `az configure --defaults group=<name>`.", "--resource-group", "-g")
 	}, func(e *command.Env) error {
 		e.Table = aksClusterTable
-		if rg != "" {
-			return e.List(e.Client.RGPath(rg)+"/providers/Microsoft.ContainerService/managedClusters", client.APIAKS)
-		}
-		return e.List(e.Client.SubscriptionPath()+"/providers/Microsoft.ContainerService/managedClusters", client.APIAKS)
+		return e.List(e.Client.ListPath(rg, "Microsoft.ContainerService/managedClusters"), client.APIAKS)
 	})
 }
 

@@ -21,6 +21,16 @@ func (c *Client) ResourcePath(rg, t, name string) string {
 	return c.RGPath(rg) + "/providers/" + t + "/" + name
 }
 
+// ListPath returns the collection of resources of type t
+// ("Microsoft.Network/virtualNetworks") in rg, or in the whole subscription
+// when rg is "", as az's list commands take an optional -g.
+func (c *Client) ListPath(rg, t string) string {
+	if rg == "" {
+		return c.SubscriptionPath() + "/providers/" + t
+	}
+	return c.RGPath(rg) + "/providers/" + t
+}
+
 // NetPath returns the id of a Microsoft.Network resource in rg from the
 // path pieces after the provider: "virtualNetworks", vnet, "subnets", name.
 func (c *Client) NetPath(rg string, parts ...string) string {

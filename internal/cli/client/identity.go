@@ -66,11 +66,7 @@ func (c *Client) Identity(id string) (any, error) {
 // Identities are the user-assigned identities of rg, or of the
 // subscription when rg is "", as az prints them.
 func (c *Client) Identities(rg string) ([]any, error) {
-	path := c.SubscriptionPath() + "/providers/" + TypeUserAssignedIdentity
-	if rg != "" {
-		path = c.RGPath(rg) + "/providers/" + TypeUserAssignedIdentity
-	}
-	items, err := c.ListItems(path, APIMSI)
+	items, err := c.ListItems(c.ListPath(rg, TypeUserAssignedIdentity), APIMSI)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,8 @@ type TopLevel struct {
 	Type                           string // ARM type segment, e.g. "routeTables"
 	NameHelp                       string // help of -n/--name
 	ShowShort, ListShort, DelShort string
+	// ListTable is az's table transformer of the list, if it has one.
+	ListTable func(any) any
 }
 
 // Show is az network <type> show.
@@ -40,10 +42,8 @@ func (r TopLevel) List(s command.Streams, g *command.Globals) *cobra.Command {
 	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
 		a.ResourceGroup(&rg)
 	}, func(e *command.Env) error {
-		if rg == "" {
-			return e.List(e.Client.NetSubscriptionPath(r.Type), client.APINetwork)
-		}
-		return e.List(e.Client.NetPath(rg, r.Type), client.APINetwork)
+		e.Table = r.ListTable
+		return e.List(e.Client.ListPath(rg, "Microsoft.Network/"+r.Type), client.APINetwork)
 	})
 }
 

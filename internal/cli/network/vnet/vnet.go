@@ -16,7 +16,7 @@ import (
 // NewCommand mirrors `az network vnet`.
 func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	return command.Group("vnet", "Manage Azure Virtual Networks.",
-		vnetCreateCommand(s, g), vnets.Show(s, g), vnetListCommand(s, g), vnets.Delete(s, g),
+		vnetCreateCommand(s, g), vnets.Show(s, g), vnets.List(s, g), vnets.Delete(s, g),
 		command.Group("subnet", "Manage subnets in an Azure Virtual Network.",
 			subnetCreateCommand(s, g), subnets.Show(s, g), subnets.List(s, g),
 			subnetUpdateCommand(s, g), subnets.Delete(s, g)))
@@ -76,20 +76,6 @@ func (f *createFlags) props(c *client.Client) map[string]any {
 		props["subnets"] = []any{map[string]any{"name": f.subnetName, "properties": sp}}
 	}
 	return props
-}
-
-func vnetListCommand(s command.Streams, g *command.Globals) *cobra.Command {
-	var rg string
-	c := &cobra.Command{Use: "list", Short: "List virtual networks."}
-	return command.Leaf(s, g, c, flags.AAZ, func(a *flags.Set) {
-		a.ResourceGroup(&rg)
-	}, func(e *command.Env) error {
-		e.Table = vnetTable
-		if rg == "" {
-			return e.List(e.Client.NetSubscriptionPath("virtualNetworks"), client.APINetwork)
-		}
-		return e.List(e.Client.NetPath(rg, "virtualNetworks"), client.APINetwork)
-	})
 }
 
 // vnetTable is az's transform_vnet_table_output.
@@ -245,9 +231,10 @@ func (f *updateFlags) apply(props map[string]any, ref func(v, t string) string) 
 	}
 }
 
-// vnets is az network vnet's show and delete.
+// vnets is az network vnet's show, list and delete.
 var vnets = resource.TopLevel{Type: "virtualNetworks", NameHelp: "The virtual network (VNet) name.",
-	ShowShort: "Get the details of a virtual network.", DelShort: "Delete a virtual network."}
+	ShowShort: "Get the details of a virtual network.", ListShort: "List virtual networks.", DelShort: "Delete a virtual network.",
+	ListTable: vnetTable}
 
 // subnets is az network vnet subnet's show, list and delete.
 var subnets = resource.Child{ParentType: "virtualNetworks", ParentOpt: "--vnet-name", ParentHelp: "The virtual network (VNet) name.",
