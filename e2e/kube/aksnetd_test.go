@@ -63,6 +63,12 @@ func TestAksnetdGetCredentialsKubectl(t *testing.T) {
 			t.Logf("measured: aksnet-kube RSS with 3 Nodes: %d MB", rss)
 		}
 	}
+	// ARM's currentKubernetesVersion is what the apiserver says it serves (kubesup.Version, held to kube/go.mod).
+	var kv struct{ ServerVersion struct{ GitVersion string } }
+	decode(t, k("version", "-o", "json"), &kv)
+	if cur := strings.TrimSpace(string(a("aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster", "--query", "currentKubernetesVersion", "-o", "tsv"))); "v"+cur != kv.ServerVersion.GitVersion {
+		t.Errorf("ARM's currentKubernetesVersion is %q, the apiserver serves %q", cur, kv.ServerVersion.GitVersion)
+	}
 	sub := strings.Split(clusterID, "/")[2]
 	check := func(n int) {
 		t.Helper()
