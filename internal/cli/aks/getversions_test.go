@@ -40,3 +40,21 @@ func TestAKSGetVersions(t *testing.T) {
 	}
 	c.WantFails("ERROR: the following arguments are required: --location/-l\n", 2, "aks", "get-versions")
 }
+
+// TestAKSCreateUnservedVersion: `aks create -k` with a version aksnet does
+// not serve fails with AKS's code and nothing is created; the served
+// version's <major.minor> alias is taken, and shown as asked.
+func TestAKSCreateUnservedVersion(t *testing.T) {
+	a := clitest.New(t)
+	a.SSHKeys()
+	subnets := a.Network("rg", "s1=192.168.1.0/24", "s2=192.168.2.0/24")
+	errs := a.Fails(1, "aks", "create", "-g", "rg", "-n", "old", "--network-plugin", "kubenet", "--vnet-subnet-id", subnets["s1"],
+		"--generate-ssh-keys", "-k", "1.20.7")
+	if !strings.HasPrefix(errs, "ERROR: (K8sVersionNotSupported) Managed cluster old has invalid version 1.20.7.") {
+		t.Errorf("aks create -k 1.20.7: %s", errs)
+	}
+	a.Fails(3, "aks", "show", "-g", "rg", "-n", "old")
+	a.Want(kubesup.MinorVersion()+"\n"+kubesup.Version+"\n", "aks", "create", "-g", "rg", "-n", "new", "--network-plugin", "kubenet",
+		"--vnet-subnet-id", subnets["s2"], "--generate-ssh-keys", "-k", kubesup.MinorVersion(),
+		"--query", "[kubernetesVersion, currentKubernetesVersion]", "-o", "tsv")
+}
