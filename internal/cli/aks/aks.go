@@ -24,11 +24,7 @@ func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
 
 // aksClusterTable is az's aks_show_table_format / aks_list_table_format.
 func aksClusterTable(v any) any {
-	row := func(item any) any {
-		o, ok := item.(*output.Object)
-		if !ok {
-			return item
-		}
+	return output.Rows(v, func(o *output.Object) any {
 		get := func(k string) any { x, _ := o.Get(k); return x }
 		r := output.NewObject()
 		for _, k := range []string{"name", "location", "resourceGroup", "kubernetesVersion", "currentKubernetesVersion", "provisioningState"} {
@@ -40,8 +36,7 @@ func aksClusterTable(v any) any {
 		}
 		r.Set("fqdn", fqdn)
 		return r
-	}
-	return output.Rows(v, row)
+	})
 }
 
 // clusterFlags are the -g and -n that name a cluster.

@@ -257,3 +257,27 @@ func TestQueryFunctionNumbers(t *testing.T) {
 		t.Errorf("weights = %q, %v", got, err)
 	}
 }
+
+// Rows applies a transformer's row to each object, a single result making
+// a one-row list; Columns picks and renames keys, null for a missing one.
+func TestRowsAndColumns(t *testing.T) {
+	row := func(o *Object) any { return Columns(o, [2]string{"Name", "name"}, [2]string{"Count", "count"}) }
+	for _, tc := range []struct{ in, want string }{
+		{`[{"name":"a","count":3,"x":1},{"name":"b"}]`, `[{"Name":"a","Count":3},{"Name":"b","Count":null}]`},
+		{`{"name":"a","count":1}`, `[{"Name":"a","Count":1}]`},
+		{`["kept",{"name":"c"}]`, `["kept",{"Name":"c","Count":null}]`},
+		{`[]`, `[]`},
+	} {
+		v, err := Decode([]byte(tc.in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := json.Marshal(Rows(v, row))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != tc.want {
+			t.Errorf("Rows(%s) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}

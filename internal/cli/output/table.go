@@ -297,16 +297,32 @@ func wcswidth(s string) int {
 	return n
 }
 
-// Rows is the rows of an az table transformer: row of each item of a
-// list, or of the single result as a one-row list.
-func Rows(v any, row func(any) any) []any {
+// Rows is the rows of an az table transformer: row of each object of a
+// list, or of the single result as a one-row list; an item that is not an
+// object stays as it is.
+func Rows(v any, row func(o *Object) any) []any {
 	l, ok := v.([]any)
 	if !ok {
-		return []any{row(v)}
+		l = []any{v}
 	}
 	out := make([]any, len(l))
 	for i, x := range l {
-		out[i] = row(x)
+		out[i] = x
+		if o, ok := x.(*Object); ok {
+			out[i] = row(o)
+		}
 	}
 	return out
+}
+
+// Columns is the table row of o that az's key-picking transformers make:
+// each column (the first of a pair) holds o's key (the second), null when
+// o has none.
+func Columns(o *Object, cols ...[2]string) *Object {
+	r := NewObject()
+	for _, c := range cols {
+		x, _ := o.Get(c[1])
+		r.Set(c[0], x)
+	}
+	return r
 }

@@ -279,23 +279,6 @@ func newRoleDefinitionListCommand(s command.Streams, g *command.Globals) *cobra.
 // rbacTable is an az table transformer that picks keys into named columns.
 func rbacTable(cols ...[2]string) func(any) any {
 	return func(v any) any {
-		list, ok := v.([]any)
-		if !ok {
-			return v
-		}
-		out := make([]any, 0, len(list))
-		for _, item := range list {
-			o, ok := item.(*output.Object)
-			if !ok {
-				continue
-			}
-			row := output.NewObject()
-			for _, c := range cols {
-				x, _ := o.Get(c[1])
-				row.Set(c[0], x)
-			}
-			out = append(out, row)
-		}
-		return out
+		return output.Rows(v, func(o *output.Object) any { return output.Columns(o, cols...) })
 	}
 }

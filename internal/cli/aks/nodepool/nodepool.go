@@ -39,21 +39,11 @@ func (p *poolFlags) path(e *command.Env) string {
 // poolTable is az's aks_agentpool_show_table_format. Like az it asks for
 // osDiskSizeGB, a key the printed pool spells osDiskSizeGb.
 func poolTable(v any) any {
-	row := func(item any) any {
-		o, ok := item.(*output.Object)
-		if !ok {
-			return item
-		}
-		r := output.NewObject()
-		for _, kv := range [][2]string{{"name", "name"}, {"osType", "osType"}, {"kubernetesVersion", "orchestratorVersion"},
-			{"vmSize", "vmSize"}, {"osDiskSizeGB", "osDiskSizeGB"}, {"count", "count"}, {"maxPods", "maxPods"},
-			{"provisioningState", "provisioningState"}, {"mode", "mode"}} {
-			x, _ := o.Get(kv[1])
-			r.Set(kv[0], x)
-		}
-		return r
-	}
-	return output.Rows(v, row)
+	return output.Rows(v, func(o *output.Object) any {
+		return output.Columns(o, [2]string{"name", "name"}, [2]string{"osType", "osType"}, [2]string{"kubernetesVersion", "orchestratorVersion"},
+			[2]string{"vmSize", "vmSize"}, [2]string{"osDiskSizeGB", "osDiskSizeGB"}, [2]string{"count", "count"}, [2]string{"maxPods", "maxPods"},
+			[2]string{"provisioningState", "provisioningState"}, [2]string{"mode", "mode"})
+	})
 }
 
 func newListCommand(s command.Streams, g *command.Globals) *cobra.Command {

@@ -102,17 +102,7 @@ func nsgRuleListCommand(s command.Streams, g *command.Globals) *cobra.Command {
 // nsgRuleTable is az's table for `nsg rule list`, transform_nsg_rule_table_output
 // applied to each rule.
 func nsgRuleTable(result any) any {
-	l, ok := result.([]any)
-	if !ok {
-		return result
-	}
-	out := make([]any, len(l))
-	for i, item := range l {
-		o, ok := item.(*output.Object)
-		if !ok {
-			out[i] = item
-			continue
-		}
+	return output.Rows(result, func(o *output.Object) any {
 		get := func(k string) any { v, _ := o.Get(k); return v }
 		r := output.NewObject()
 		r.Set("Name", get("name"))
@@ -123,9 +113,8 @@ func nsgRuleTable(result any) any {
 		r.Set("Protocol", get("protocol"))
 		r.Set("Direction", get("direction"))
 		side(r, o, "Destination", "destination")
-		out[i] = r
-	}
-	return out
+		return r
+	})
 }
 
 // side sets the columns of one side of a rule in az's table: column's

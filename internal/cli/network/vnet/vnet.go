@@ -80,11 +80,7 @@ func (f *createFlags) props(c *client.Client) map[string]any {
 
 // vnetTable is az's transform_vnet_table_output.
 func vnetTable(result any) any {
-	row := func(item any) any {
-		o, ok := item.(*output.Object)
-		if !ok {
-			return item
-		}
+	return output.Rows(result, func(o *output.Object) any {
 		r := output.NewObject()
 		get := func(k string) any { v, _ := o.Get(k); return v }
 		r.Set("Name", get("name"))
@@ -109,15 +105,7 @@ func vnetTable(result any) any {
 		r.Set("DDOSProtection", netBoolOr(get("enableDdosProtection")))
 		r.Set("VMProtection", netBoolOr(get("enableVmProtection")))
 		return r
-	}
-	if l, ok := result.([]any); ok {
-		out := make([]any, len(l))
-		for i, item := range l {
-			out[i] = row(item)
-		}
-		return out
-	}
-	return row(result)
+	})
 }
 
 func netJoinOrSpace(ss []string, sep string) string {
