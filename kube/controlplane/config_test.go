@@ -21,6 +21,10 @@ func TestConfigValidate(t *testing.T) {
 		{"too small", func(c *Config) { c.ServiceCIDR = netip.MustParsePrefix("10.0.0.0/30") }, "/28 or larger"},
 		{"ipv6", func(c *Config) { c.ServiceCIDR = netip.MustParsePrefix("fd00::/108") }, "IPv4"},
 		{"no name", func(c *Config) { c.ClusterName = "" }, "cluster name"},
+		{"dns IP", func(c *Config) { c.DNSServiceIP = netip.MustParseAddr("10.0.0.10") }, ""},
+		{"dns IP outside", func(c *Config) { c.DNSServiceIP = netip.MustParseAddr("10.1.0.10") }, "not in the service CIDR 10.0.0.0/16"},
+		{"dns IP is kubernetes'", func(c *Config) { c.DNSServiceIP = netip.MustParseAddr("10.0.0.1") }, "default/kubernetes' 10.0.0.1"},
+		{"dns IP is the network", func(c *Config) { c.DNSServiceIP = netip.MustParseAddr("10.0.0.0") }, "network address"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -30,6 +30,7 @@ import (
 	scheduleroptions "k8s.io/kubernetes/cmd/kube-scheduler/app/options"
 
 	"github.com/aksnet/aksnet/internal/pki"
+	"github.com/aksnet/aksnet/kube/addons"
 )
 
 // Config is what one cluster's control plane needs.
@@ -42,6 +43,9 @@ type Config struct {
 	SecurePort int
 	// ServiceCIDR is the apiserver's --service-cluster-ip-range; default/kubernetes gets its .1.
 	ServiceCIDR netip.Prefix
+	// DNSServiceIP is the ClusterIP of kube-system/kube-dns (the cluster's dnsServiceIP), created at
+	// start when missing; the zero value creates no kube-dns Service.
+	DNSServiceIP netip.Addr
 	// ClusterName names the cluster in the controller-manager and the CA's subject.
 	ClusterName string
 	// ExtraSANs are added to a generated serving certificate (e.g. the cluster's fqdn).
@@ -64,6 +68,16 @@ func (c Config) Validate() error {
 	}
 	if c.ClusterName == "" {
 		errs = append(errs, errors.New("cluster name is required"))
+	}
+	// AKS: dnsServiceIP must be inside serviceCidr and is not its first address, which
+	// default/kubernetes takes.
+	if ip := c.DNSServiceIP; ip.IsValid() && c.ServiceCIDR.IsValid() {
+		switch {
+		case !c.ServiceCIDR.Masked().Contains(ip):
+			errs = append(errs, fmt.Errorf("DNS service IP %s is not in the service CIDR %s", ip, c.ServiceCIDR))
+		case ip == c.ServiceCIDR.Masked().Addr() || ip == c.KubernetesServiceIP():
+			errs = append(errs, fmt.Errorf("DNS service IP %s is the service CIDR's network address or default/kubernetes' %s", ip, c.KubernetesServiceIP()))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -89,8 +103,8 @@ type Running struct {
 // shutdownTimeout bounds how long Run waits for the apiserver to drain before closing etcd.
 const shutdownTimeout = 30 * time.Second
 
-// Run starts etcd, the apiserver, the controller-manager and the scheduler, calls ready once
-// /readyz is ok, and returns when ctx is done (nil) or when a component fails (its error). Every
+// Run starts etcd, the apiserver, the controller-manager and the scheduler, creates kube-dns when
+// cfg asks for it and it is missing, calls ready once /readyz is ok, and returns when ctx is done (nil) or when a component fails (its error). Every
 // component stops with ctx; etcd is closed last so the apiserver's final writes land.
 func Run(ctx context.Context, cfg Config, ready func(context.Context, Running) error) (err error) {
 	if err := cfg.Validate(); err != nil {
@@ -135,6 +149,13 @@ func Run(ctx context.Context, cfg Config, ready func(context.Context, Running) e
 	}
 	if err := waitReady(ctx, client); err != nil {
 		return stopReason(ctx, err)
+	}
+	if cfg.DNSServiceIP.IsValid() {
+		// Logged, not fatal: a cluster whose kube-dns IP someone else's Service took still serves
+		// its API, and a control plane that exits would only be restarted into the same state.
+		if err := addons.EnsureKubeDNS(ctx, client, cfg.DNSServiceIP); err != nil {
+			klog.ErrorS(err, "kube-system/kube-dns not created", "clusterIP", cfg.DNSServiceIP)
+		}
 	}
 	if err := startControllers(ctx, cancel, opts); err != nil {
 		return err

@@ -8,7 +8,8 @@
 //
 // Usage:
 //
-//	aksnet-kube --data-dir DIR --secure-port PORT --service-cidr 10.0.0.0/16 --cluster-name NAME [--pki-dir DIR]
+//	aksnet-kube --data-dir DIR --secure-port PORT --service-cidr 10.0.0.0/16 --cluster-name NAME
+//	            [--dns-service-ip 10.0.0.10] [--pki-dir DIR] [--extra-sans FQDN,…]
 package main
 
 import (
@@ -49,6 +50,7 @@ func run() error {
 	pkiDir := fset.String("pki-dir", "", "directory of the cluster's PEM files (ca.crt, ca.key, apiserver.crt, apiserver.key, sa.key, sa.pub); absent files are generated (default <data-dir>/pki)")
 	port := fset.Int("secure-port", 0, "the apiserver's port on 127.0.0.1 (required)")
 	serviceCIDR := fset.String("service-cidr", "10.0.0.0/16", "the cluster's service CIDR; default/kubernetes gets its .1")
+	dnsServiceIP := fset.String("dns-service-ip", "", "the ClusterIP of kube-system/kube-dns (the cluster's dnsServiceIP), created at start when missing; empty: no kube-dns Service")
 	clusterName := fset.String("cluster-name", "", "the cluster's name (required)")
 	sans := fset.String("extra-sans", "", "comma-separated DNS names added to a generated serving certificate (e.g. the cluster's fqdn)")
 	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
@@ -61,12 +63,19 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("--service-cidr: %w", err)
 	}
+	var dnsIP netip.Addr
+	if *dnsServiceIP != "" {
+		if dnsIP, err = netip.ParseAddr(*dnsServiceIP); err != nil {
+			return fmt.Errorf("--dns-service-ip: %w", err)
+		}
+	}
 	cfg := controlplane.Config{
-		DataDir:     *dataDir,
-		PKIDir:      *pkiDir,
-		SecurePort:  *port,
-		ServiceCIDR: cidr,
-		ClusterName: *clusterName,
+		DataDir:      *dataDir,
+		PKIDir:       *pkiDir,
+		SecurePort:   *port,
+		ServiceCIDR:  cidr,
+		DNSServiceIP: dnsIP,
+		ClusterName:  *clusterName,
 	}
 	if *sans != "" {
 		cfg.ExtraSANs = strings.Split(*sans, ",")
