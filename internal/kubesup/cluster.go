@@ -21,14 +21,15 @@ const stopGrace = 30 * time.Second
 
 // cluster is one cluster's port, directory and process.
 type cluster struct {
-	s           *Supervisor
-	id, name    string
-	dir, fqdn   string
-	serviceCIDR netip.Prefix
-	ca          *pki.ClusterCA
-	ln          net.Listener
-	port        int
-	nodesMu     sync.Mutex
+	s            *Supervisor
+	id, name     string
+	dir, fqdn    string
+	serviceCIDR  netip.Prefix
+	dnsServiceIP netip.Addr
+	ca           *pki.ClusterCA
+	ln           net.Listener
+	port         int
+	nodesMu      sync.Mutex
 
 	mu       sync.Mutex
 	cur      *run // the process wanted now; nil when stopped
@@ -110,6 +111,9 @@ func (cl *cluster) launch(bin string, r, prev *run) {
 		"--cluster-name", cl.name}
 	if cl.serviceCIDR.IsValid() {
 		args = append(args, "--service-cidr", cl.serviceCIDR.String())
+	}
+	if cl.dnsServiceIP.IsValid() {
+		args = append(args, "--dns-service-ip", cl.dnsServiceIP.String())
 	}
 	if cl.fqdn != "" {
 		args = append(args, "--extra-sans", cl.fqdn)

@@ -62,9 +62,13 @@ type Cluster struct {
 	ID, Name string
 	// FQDN is the apiserver certificate's extra name, and the kubeconfig's
 	// tls-server-name.
-	FQDN        string
-	ServiceCIDR netip.Prefix
-	Nodes       []Node
+	FQDN string
+	// ServiceCIDR is the apiserver's service range (default/kubernetes
+	// gets its .1); DNSServiceIP is kube-system/kube-dns's ClusterIP. The
+	// zero values leave aksnet-kube's defaults: 10.0.0.0/16, no kube-dns.
+	ServiceCIDR  netip.Prefix
+	DNSServiceIP netip.Addr
+	Nodes        []Node
 }
 
 // Access is how a kubeconfig reaches a cluster.
@@ -305,7 +309,7 @@ func (s *Supervisor) open(c Cluster) (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl := &cluster{s: s, id: c.ID, name: c.Name, dir: dir, serviceCIDR: c.ServiceCIDR, fqdn: c.FQDN, ca: ca, ln: ln, port: port,
+	cl := &cluster{s: s, id: c.ID, name: c.Name, dir: dir, serviceCIDR: c.ServiceCIDR, dnsServiceIP: c.DNSServiceIP, fqdn: c.FQDN, ca: ca, ln: ln, port: port,
 		done: make(chan struct{})}
 	s.clusters[key] = cl
 	go cl.serve()

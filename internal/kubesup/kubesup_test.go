@@ -26,6 +26,7 @@ type echoLauncher struct {
 
 type echoProc struct {
 	n    int
+	args []string
 	ln   net.Listener
 	once sync.Once
 	done chan struct{}
@@ -57,7 +58,7 @@ func (l *echoLauncher) Launch(_ string, args []string, _ io.Writer) (Process, er
 		return nil, err
 	}
 	l.mu.Lock()
-	p := &echoProc{n: len(l.procs) + 1, ln: ln, done: make(chan struct{})}
+	p := &echoProc{n: len(l.procs) + 1, args: args, ln: ln, done: make(chan struct{})}
 	l.procs = append(l.procs, p)
 	l.mu.Unlock()
 	go func() {
@@ -103,7 +104,7 @@ func newTestSupervisor(t *testing.T, idle time.Duration) (*Supervisor, *echoLaun
 
 func testCluster() Cluster {
 	return Cluster{ID: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c1", Name: "c1",
-		FQDN: "c1-rg-s-1234.hcp.eastus.azmk8s.io", ServiceCIDR: netip.MustParsePrefix("10.0.0.0/16"),
+		FQDN: "c1-rg-s-1234.hcp.eastus.azmk8s.io", ServiceCIDR: netip.MustParsePrefix("10.0.0.0/16"), DNSServiceIP: netip.MustParseAddr("10.0.0.10"),
 		Nodes: []Node{{Name: "aks-nodepool1-1-vmss000000", Pool: "nodepool1", InternalIP: netip.MustParseAddr("192.168.1.4"),
 			PodCIDR: netip.MustParsePrefix("10.244.0.0/24"), MaxPods: 110}}}
 }
@@ -160,6 +161,14 @@ func TestAccessPreparesAndProxies(t *testing.T) {
 	}
 	if got := roundTrip(t, acc.Server, "hello"); got != "1:hello" {
 		t.Errorf("through the proxy: %q, want 1:hello", got)
+	}
+	// The apiserver's service range is the cluster's serviceCidr, kube-dns gets its dnsServiceIP.
+	args := l.last().args
+	for flag, want := range map[string]string{"--service-cidr": "10.0.0.0/16", "--dns-service-ip": "10.0.0.10", "--cluster-name": "c1",
+		"--extra-sans": c.FQDN, "--pki-dir": filepath.Join(dir, "pki"), "--data-dir": filepath.Join(dir, "data")} {
+		if got := arg(args, flag); got != want {
+			t.Errorf("aksnet-kube %s %q, want %q (args %v)", flag, got, want, args)
+		}
 	}
 	// A second request reuses the running process, the port and the CA.
 	acc2, err := s.Access(c)

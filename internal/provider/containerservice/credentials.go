@@ -118,7 +118,8 @@ func kubeClusterOf(c *arm.Call, id string) (kubesup.Cluster, bool, error) {
 	if ok, err := c.Load(st.ClusterID, &mc); err != nil || !ok {
 		return kubesup.Cluster{}, false, err
 	}
-	kc := kubesup.Cluster{ID: st.ClusterID, Name: arm.LastName(st.ClusterID), ServiceCIDR: st.ServiceCIDR, Nodes: desiredNodes(st)}
+	kc := kubesup.Cluster{ID: st.ClusterID, Name: arm.LastName(st.ClusterID), ServiceCIDR: st.ServiceCIDR, DNSServiceIP: st.DNSServiceIP,
+		Nodes: desiredNodes(st)}
 	if mc.Properties != nil {
 		kc.FQDN = str(mc.Properties.Fqdn)
 	}
