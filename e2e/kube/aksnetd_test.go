@@ -90,6 +90,7 @@ func TestAksnetdGetCredentialsKubectl(t *testing.T) {
 		}
 	}
 	check(3)
+	checkServices(t, k) // the cluster's serviceCidr and dnsServiceIP, from ARM
 	a("aks", "scale", "-g", "myResourceGroup", "-n", "myAKSCluster", "--node-count", "5", "-o", "none")
 	check(5)
 	a("aks", "scale", "-g", "myResourceGroup", "-n", "myAKSCluster", "--node-count", "2", "-o", "none")

@@ -32,15 +32,17 @@ import (
 )
 
 const (
-	serviceCIDR = "10.0.0.0/16"
-	sub         = "00000000-0000-0000-0000-000000000001"
-	nodeRG      = "MC_myResourceGroup_myAKSCluster_eastus"
-	vmss        = "aks-nodepool1-12345678-vmss"
+	serviceCIDR  = "10.0.0.0/16"
+	dnsServiceIP = "10.0.0.10"
+	sub          = "00000000-0000-0000-0000-000000000001"
+	nodeRG       = "MC_myResourceGroup_myAKSCluster_eastus"
+	vmss         = "aks-nodepool1-12345678-vmss"
 )
 
 // TestKubeControlPlane builds aksnet-kube, starts it with 3 Nodes in its spec file, checks them and
-// default/kubernetes through kubectl, scales the spec 3→5→2, then stops it with SIGTERM and starts it
-// again on the same data dir, checking that a ConfigMap survived.
+// the Services default/kubernetes and kube-system/kube-dns through kubectl, scales the spec 3→5→2,
+// then stops it with SIGTERM and starts it again on the same data dir, checking that a ConfigMap
+// survived.
 func TestKubeControlPlane(t *testing.T) {
 	kubectl := needKubectl(t)
 	bin := buildKube(t)
@@ -70,15 +72,7 @@ func TestKubeControlPlane(t *testing.T) {
 	slices.Sort(lat)
 	t.Logf("measured: kubectl get nodes: median %s, min %s (kubectl's own start-up included)", lat[len(lat)/2].Round(time.Millisecond), lat[0].Round(time.Millisecond))
 
-	var svc struct {
-		Spec struct {
-			ClusterIP string `json:"clusterIP"`
-		} `json:"spec"`
-	}
-	decode(t, k("get", "service", "kubernetes", "-n", "default", "-o", "json"), &svc)
-	if svc.Spec.ClusterIP != "10.0.0.1" {
-		t.Errorf("default/kubernetes ClusterIP = %q, want 10.0.0.1 (the .1 of %s)", svc.Spec.ClusterIP, serviceCIDR)
-	}
+	checkServices(t, k)
 	leases := string(k("get", "leases", "-n", "kube-node-lease", "-o", "name"))
 	for i := range 3 {
 		if !strings.Contains(leases, "/"+nodeName(i)+"\n") {
@@ -140,6 +134,34 @@ func TestKubeControlPlane(t *testing.T) {
 		t.Errorf("ConfigMap after restart has data %v, want k=v", cm.Data)
 	}
 	checkNodes(t, k, 2)
+	checkServices(t, k) // the second start found kube-dns and kept it
+}
+
+// checkServices checks the Services every AKS cluster has, on the article's network profile
+// (serviceCidr 10.0.0.0/16, dnsServiceIP 10.0.0.10): default/kubernetes on the .1 of the service
+// range, which is therefore the apiserver's, and kube-system/kube-dns on the dnsServiceIP with
+// ports dns (53/UDP) and dns-tcp (53/TCP).
+func checkServices(t *testing.T, k func(...string) []byte) {
+	t.Helper()
+	var svc struct {
+		Spec struct {
+			ClusterIP string `json:"clusterIP"`
+			Ports     []struct {
+				Name     string `json:"name"`
+				Protocol string `json:"protocol"`
+				Port     int    `json:"port"`
+			} `json:"ports"`
+		} `json:"spec"`
+	}
+	decode(t, k("get", "service", "kubernetes", "-n", "default", "-o", "json"), &svc)
+	if svc.Spec.ClusterIP != "10.0.0.1" {
+		t.Errorf("default/kubernetes ClusterIP = %q, want 10.0.0.1 (the .1 of %s)", svc.Spec.ClusterIP, serviceCIDR)
+	}
+	decode(t, k("get", "service", "kube-dns", "-n", "kube-system", "-o", "json"), &svc)
+	ports := fmt.Sprint(svc.Spec.Ports)
+	if svc.Spec.ClusterIP != dnsServiceIP || ports != "[{dns UDP 53} {dns-tcp TCP 53}]" {
+		t.Errorf("kube-system/kube-dns: ClusterIP %q ports %s, want %s and [{dns UDP 53} {dns-tcp TCP 53}]", svc.Spec.ClusterIP, ports, dnsServiceIP)
+	}
 }
 
 // The package's tests share one build of aksnet-kube, removed by TestMain.
@@ -244,7 +266,7 @@ type proc struct {
 func start(t *testing.T, bin, data string, port int) *proc {
 	t.Helper()
 	cmd := exec.Command(bin, "--data-dir", data, "--secure-port", strconv.Itoa(port),
-		"--service-cidr", serviceCIDR, "--cluster-name", "myAKSCluster")
+		"--service-cidr", serviceCIDR, "--dns-service-ip", dnsServiceIP, "--cluster-name", "myAKSCluster")
 	logBuf := &armtest.SyncBuffer{}
 	cmd.Stderr = logBuf
 	stdout, err := cmd.StdoutPipe()
