@@ -3,13 +3,10 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
 
-	"github.com/aksnet/aksnet/internal/armtest"
-	"github.com/aksnet/aksnet/internal/cli/azenv"
 	"github.com/aksnet/aksnet/internal/kubesup"
 )
 
@@ -19,14 +16,7 @@ import (
 // -o table the same table, and an unknown region fails in both with ARM's
 // code.
 func TestIntegrationAzGetVersions(t *testing.T) {
-	bin := buildForAz(t)
-	e := armtest.Start(t)
-	env, err := azenv.Setup(t.Context(), azenv.Options{StateDir: e.StateDir, Endpoint: e.URL, TenantID: e.Creds.TenantID, AppID: e.Creds.AppID, Password: e.Creds.Password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := azAndAksnet{t: t, bin: bin, env: env.Apply(os.Environ()),
-		aksEnv: append(os.Environ(), "AKSNET_ENDPOINT="+e.URL, "AKSNET_STATE_DIR="+e.StateDir)}
+	x := startAzAndAksnet(t)
 
 	azOut := x.az("aks", "get-versions", "-l", "eastus", "-o", "json")
 	var doc struct {

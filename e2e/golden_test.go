@@ -23,6 +23,20 @@ type azAndAksnet struct {
 	aksEnv []string
 }
 
+// startAzAndAksnet builds aksnet, starts a server and signs the real az in
+// to it, each with its own environment.
+func startAzAndAksnet(t *testing.T) azAndAksnet {
+	t.Helper()
+	bin := buildForAz(t)
+	e := armtest.Start(t)
+	env, err := azenv.Setup(t.Context(), azenv.Options{StateDir: e.StateDir, Endpoint: e.URL, TenantID: e.Creds.TenantID, AppID: e.Creds.AppID, Password: e.Creds.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return azAndAksnet{t: t, bin: bin, env: env.Apply(os.Environ()),
+		aksEnv: append(os.Environ(), "AKSNET_ENDPOINT="+e.URL, "AKSNET_STATE_DIR="+e.StateDir)}
+}
+
 func (x azAndAksnet) run(name string, env []string, args ...string) []byte {
 	x.t.Helper()
 	cmd := exec.Command(name, args...)
@@ -82,14 +96,7 @@ func keyPaths(t *testing.T, raw []byte) (all, set map[string]bool) {
 // for the same resources: every key aksnet prints is one az prints, with the
 // same casing, and every key az prints with a value is one aksnet prints.
 func TestIntegrationGoldenAgainstAz(t *testing.T) {
-	bin := buildForAz(t)
-	e := armtest.Start(t)
-	env, err := azenv.Setup(t.Context(), azenv.Options{StateDir: e.StateDir, Endpoint: e.URL, TenantID: e.Creds.TenantID, AppID: e.Creds.AppID, Password: e.Creds.Password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := azAndAksnet{t: t, bin: bin, env: env.Apply(os.Environ()),
-		aksEnv: append(os.Environ(), "AKSNET_ENDPOINT="+e.URL, "AKSNET_STATE_DIR="+e.StateDir)}
+	x := startAzAndAksnet(t)
 	g := []string{"-g", "rg"}
 	x.aksnet("group", "create", "-n", "rg", "-l", "eastus", "-o", "none")
 	x.aksnet("network", "vnet", "create", "-g", "rg", "-n", "vnet", "--address-prefixes", "192.168.0.0/16", "--subnet-name", "s1", "--subnet-prefix", "192.168.1.0/24", "-o", "none")

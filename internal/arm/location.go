@@ -120,17 +120,8 @@ type locationMetadata struct {
 // location must be one of. The caller needs read access on the
 // subscription (Microsoft.Resources/subscriptions/locations/read).
 func (s *Server) serveLocations(w http.ResponseWriter, r *http.Request, caller *Caller, p ResourceID) {
-	if r.Method != http.MethodGet {
-		WriteError(w, r, methodNotAllowed(r))
-		return
-	}
-	if err := s.requireSubscription(p.Subscription); err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	scope := SubscriptionID(p.Subscription)
-	if err := s.authz.Authorize(caller, "Microsoft.Resources/subscriptions/locations/read", scope); err != nil {
-		WriteError(w, r, err)
+	scope, ok := s.subscriptionRead(w, r, caller, p.Subscription, "Microsoft.Resources/subscriptions/locations/read")
+	if !ok {
 		return
 	}
 	out := make([]location, len(Regions))
@@ -139,4 +130,25 @@ func (s *Server) serveLocations(w http.ResponseWriter, r *http.Request, caller *
 			RegionalDisplayName: reg.DisplayName, Metadata: locationMetadata{RegionType: "Physical"}}
 	}
 	WriteJSON(w, r, http.StatusOK, map[string]any{"value": out})
+}
+
+// subscriptionRead admits a read of a subscription-wide answer: a GET, of a
+// subscription that exists, by a caller allowed action on it. It answers
+// the request itself and reports false when the read may not go on, and
+// otherwise returns the subscription's scope.
+func (s *Server) subscriptionRead(w http.ResponseWriter, r *http.Request, caller *Caller, sub, action string) (string, bool) {
+	if r.Method != http.MethodGet {
+		WriteError(w, r, methodNotAllowed(r))
+		return "", false
+	}
+	if err := s.requireSubscription(sub); err != nil {
+		WriteError(w, r, err)
+		return "", false
+	}
+	scope := SubscriptionID(sub)
+	if err := s.authz.Authorize(caller, action, scope); err != nil {
+		WriteError(w, r, err)
+		return "", false
+	}
+	return scope, true
 }

@@ -66,16 +66,7 @@ func (g *Registry) locationRead(p ResourceID) (*LocationRead, bool) {
 // NoRegisteredProviderFound (seen from Azure for locations/orchestrators,
 // Azure/azure-cli#10100; the message's shape, Azure/migAz#246).
 func (s *Server) serveLocationRead(w http.ResponseWriter, r *http.Request, caller *Caller, p ResourceID, lr *LocationRead) {
-	if r.Method != http.MethodGet {
-		WriteError(w, r, methodNotAllowed(r))
-		return
-	}
-	if err := s.requireSubscription(p.Subscription); err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	if err := s.authz.Authorize(caller, lr.Namespace+"/locations/"+lr.Type+"/read", SubscriptionID(p.Subscription)); err != nil {
-		WriteError(w, r, err)
+	if _, ok := s.subscriptionRead(w, r, caller, p.Subscription, lr.Namespace+"/locations/"+lr.Type+"/read"); !ok {
 		return
 	}
 	apiVersion := r.URL.Query().Get("api-version")
