@@ -52,6 +52,33 @@ func (x azAndAksnet) run(name string, env []string, args ...string) []byte {
 func (x azAndAksnet) az(args ...string) []byte     { return x.run("az", x.env, args...) }
 func (x azAndAksnet) aksnet(args ...string) []byte { return x.run(x.bin, x.aksEnv, args...) }
 
+// sameKeys checks that aksnet's JSON (ours) prints only keys az's prints,
+// with the same casing and shape, and every key az prints with a value.
+func sameKeys(t *testing.T, az, ours []byte) {
+	t.Helper()
+	azAll, azSet := keyPaths(t, az)
+	ourAll, ourSet := keyPaths(t, ours)
+	var extra, missing []string
+	for k := range ourAll {
+		if !azAll[k] {
+			extra = append(extra, k)
+		}
+	}
+	for k := range azSet {
+		if !ourSet[k] && !ourAll[k] {
+			missing = append(missing, k)
+		}
+	}
+	sort.Strings(extra)
+	sort.Strings(missing)
+	if len(extra) > 0 {
+		t.Errorf("aksnet prints keys az doesn't (casing or shape differs): %v", extra)
+	}
+	if len(missing) > 0 {
+		t.Errorf("az prints keys with values that aksnet lacks: %v", missing)
+	}
+}
+
 // keyPaths lists the key paths of a JSON document ("a.b[].c"), with the
 // paths whose value is null or empty marked, so that keys az prints as null
 // for model attributes aksnet doesn't model can be told apart.
@@ -122,27 +149,7 @@ func TestIntegrationGoldenAgainstAz(t *testing.T) {
 			args = c
 		}
 		t.Run(strings.Join(c[:len(c)-2], "_"), func(t *testing.T) {
-			azAll, azSet := keyPaths(t, x.az(append(args, "-o", "json")...))
-			ourAll, ourSet := keyPaths(t, x.aksnet(append(args, "-o", "json")...))
-			var extra, missing []string
-			for k := range ourAll {
-				if !azAll[k] {
-					extra = append(extra, k)
-				}
-			}
-			for k := range azSet {
-				if !ourSet[k] && !ourAll[k] {
-					missing = append(missing, k)
-				}
-			}
-			sort.Strings(extra)
-			sort.Strings(missing)
-			if len(extra) > 0 {
-				t.Errorf("aksnet prints keys az doesn't (casing or shape differs): %v", extra)
-			}
-			if len(missing) > 0 {
-				t.Errorf("az prints keys with values that aksnet lacks: %v", missing)
-			}
+			sameKeys(t, x.az(append(args, "-o", "json")...), x.aksnet(append(args, "-o", "json")...))
 			azID := strings.TrimSpace(string(x.az(append(args, "--query", "id", "-o", "tsv")...)))
 			ourID := strings.TrimSpace(string(x.aksnet(append(args, "--query", "id", "-o", "tsv")...)))
 			if azID != ourID {
