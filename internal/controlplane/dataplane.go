@@ -10,6 +10,7 @@ import (
 
 	"github.com/aksnet/aksnet/internal/arm"
 	"github.com/aksnet/aksnet/internal/dataplane"
+	"github.com/aksnet/aksnet/internal/kubenet"
 	"github.com/aksnet/aksnet/internal/provider/containerservice"
 	"github.com/aksnet/aksnet/internal/provider/network"
 )
@@ -278,12 +279,11 @@ func clusterPods(c *arm.Call, id string, placed []dataplane.Node, byName map[str
 
 // clusterServices are the cluster's services whose cluster IP is in its
 // service CIDR.
-func clusterServices(c *arm.Call, info containerservice.ClusterInfo) []dataplane.Service {
-	var services []dataplane.Service
+func clusterServices(c *arm.Call, info containerservice.ClusterInfo) []kubenet.Service {
+	var services []kubenet.Service
 	for _, s := range containerservice.Services(c.R, info.ID) {
 		if info.ServiceCIDR.Contains(s.ClusterIP) {
-			services = append(services, dataplane.Service{Name: s.Name, ClusterIP: s.ClusterIP, Protocol: s.Protocol,
-				Port: s.Port, TargetPort: s.TargetPort, Selector: s.Selector})
+			services = append(services, s)
 		}
 	}
 	return services

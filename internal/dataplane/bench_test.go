@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/aksnet/aksnet/internal/dataplane/nsprobe"
 	"io"
 	"net"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aksnet/aksnet/internal/dataplane/nsprobe"
 	"github.com/aksnet/aksnet/internal/fabric"
 	"github.com/aksnet/aksnet/internal/privtest"
 	"github.com/vishvananda/netlink"

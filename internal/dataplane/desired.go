@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aksnet/aksnet/internal/fabric"
+	"github.com/aksnet/aksnet/internal/kubenet"
 )
 
 // Desired is the whole data plane as the control plane wants it.
@@ -66,7 +67,7 @@ type Cluster struct {
 	PublicIP netip.Addr
 	Nodes    []Node
 	Pods     []Pod
-	Services []Service
+	Services []kubenet.Service
 }
 
 // Node is one cluster node.
@@ -90,18 +91,6 @@ type Pod struct {
 	HostNetwork bool
 	// DNS marks the cluster-DNS pod, which serves cluster.local on :53.
 	DNS bool
-}
-
-// Service is a ClusterIP service.
-type Service struct {
-	Name      string
-	ClusterIP netip.Addr
-	// Protocol is "TCP" (default) or "UDP".
-	Protocol   string
-	Port       int
-	TargetPort int
-	// Selector selects the pods whose name starts with it.
-	Selector string
 }
 
 // Validate reports the first inconsistency in d: references to unknown

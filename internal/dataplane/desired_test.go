@@ -4,12 +4,14 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/aksnet/aksnet/internal/kubenet"
 )
 
 func TestDesired_Validate(t *testing.T) {
-	web := Service{Name: "web", ClusterIP: ma("10.0.0.2"), Port: 80, TargetPort: 8080}
+	web := kubenet.Service{Name: "web", ClusterIP: ma("10.0.0.2"), Port: 80, TargetPort: 8080}
 	valid := func() Desired {
-		return fixture{nodes: 2, skipNode: -1, services: []Service{web},
+		return fixture{nodes: 2, skipNode: -1, services: []kubenet.Service{web},
 			pods: []Pod{{Name: "pod-a", Node: nodeName(0), IP: podIP(0, 2)}, {Name: "host", Node: nodeName(1), IP: nodeIP(1), HostNetwork: true}}}.desired()
 	}
 	for _, c := range []struct {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aksnet/aksnet/internal/fabric"
+	"github.com/aksnet/aksnet/internal/kubenet"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -25,14 +26,14 @@ func states() map[string]Desired {
 	podA := Pod{Name: "pod-a", Node: nodeName(0), IP: podIP(0, 2)}
 	podB := Pod{Name: "pod-b", Node: nodeName(1), IP: podIP(1, 2)}
 	hostPod := Pod{Name: "konnectivity", Node: nodeName(2), IP: nodeIP(2), HostNetwork: true}
-	web := Service{Name: "web", ClusterIP: ma("10.0.0.2"), Port: 80, TargetPort: 8080, Selector: "pod-"}
+	web := kubenet.Service{Name: "web", ClusterIP: ma("10.0.0.2"), Port: 80, TargetPort: 8080, Selector: "pod-"}
 	denyPods := &NSG{ID: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/deny", Rules: []fabric.SecurityRule{{
 		Name: "deny-pods", Priority: 100, Direction: fabric.Inbound, Access: fabric.Deny, Protocol: "*",
 		SourcePrefixes: []string{"10.244.0.0/16"}, DestPrefixes: []string{"*"}, SourcePorts: []string{"*"}, DestPorts: []string{"*"}}}}
 	return map[string]Desired{
 		"empty":      {},
 		"three":      fixture{nodes: 3, skipNode: -1}.desired(),
-		"pods":       fixture{nodes: 3, skipNode: -1, pods: []Pod{podA, podB, hostPod}, services: []Service{web}}.desired(),
+		"pods":       fixture{nodes: 3, skipNode: -1, pods: []Pod{podA, podB, hostPod}, services: []kubenet.Service{web}}.desired(),
 		"route-gone": fixture{nodes: 3, skipNode: 1, pods: []Pod{podA, podB}}.desired(),
 		"byo-none":   fixture{nodes: 3, skipNode: -1, udrs: []fabric.Route{{Name: "default", Prefix: mp("0.0.0.0/0"), NextHopType: fabric.None}}}.desired(),
 		"nsg":        fixture{nodes: 3, skipNode: -1, subnetNSG: denyPods, pods: []Pod{podA, podB}}.desired(),

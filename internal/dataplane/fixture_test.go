@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/aksnet/aksnet/internal/fabric"
+	"github.com/aksnet/aksnet/internal/kubenet"
 )
 
 const (
@@ -29,7 +30,7 @@ type fixture struct {
 	skipNode  int // a node whose managed route is missing (-1: none)
 	subnetNSG *NSG
 	pods      []Pod
-	services  []Service
+	services  []kubenet.Service
 	noDNS     bool
 	// big lays nodes out for hundreds of nodes: subnet 192.168.0.0/20 and
 	// pod CIDR 10.244.0.0/14.

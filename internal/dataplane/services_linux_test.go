@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aksnet/aksnet/internal/kubenet"
 )
 
 // TestIntegrationLinux_ClusterIPMasqueradesHairpinOnly: as kube-proxy does,
@@ -23,7 +25,7 @@ func TestIntegrationLinux_ClusterIPMasqueradesHairpinOnly(t *testing.T) {
 		{Name: "local-web", Node: n0, IP: podIP(0, 3)},
 		{Name: "remote-web", Node: n1, IP: podIP(1, 2)},
 	}
-	services := []Service{
+	services := []kubenet.Service{
 		{Name: "local", ClusterIP: ma("10.0.0.20"), Port: 80, TargetPort: 8080, Selector: "local-"},
 		{Name: "remote", ClusterIP: ma("10.0.0.21"), Port: 80, TargetPort: 8080, Selector: "remote-"},
 		{Name: "self", ClusterIP: ma("10.0.0.22"), Port: 80, TargetPort: 8080, Selector: "pod-a"},
@@ -48,7 +50,7 @@ func TestIntegrationLinux_ClusterIPMasqueradesHairpinOnly(t *testing.T) {
 func TestIntegrationLinux_ServiceWithoutEndpointsRefuses(t *testing.T) {
 	l := newLinux(t)
 	n0 := nodeName(0)
-	svc := []Service{{Name: "empty", ClusterIP: ma("10.0.0.30"), Port: 80, TargetPort: 8080, Selector: "web-"}}
+	svc := []kubenet.Service{{Name: "empty", ClusterIP: ma("10.0.0.30"), Port: 80, TargetPort: 8080, Selector: "web-"}}
 	pods := []Pod{{Name: "pod-a", Node: n0, IP: podIP(0, 2)}, {Name: "host", Node: n0, IP: nodeIP(0), HostNetwork: true}}
 	if err := l.Set(context.Background(), fixture{nodes: 2, skipNode: -1, pods: pods, services: svc}.desired()); err != nil {
 		t.Fatal(err)

@@ -120,7 +120,7 @@ type tracer struct {
 	byIP     map[netip.Addr]*traceNode
 	pods     []PodInfo // stored pods, and the cluster-DNS pod
 	dnsPod   PodInfo
-	services []ServiceInfo
+	services []kubenet.Service
 	podsKind bool
 	publicIP netip.Addr
 	// refused is set when the sending node's service rules reject the
@@ -461,7 +461,7 @@ func kubeProxyHop(n *traceNode, decision, format string, args ...any) fabric.Hop
 }
 
 // serviceDNAT is kubeProxy for a packet to service s's ClusterIP dst.
-func (t *tracer) serviceDNAT(n *traceNode, s ServiceInfo, dst netip.Addr, port int, proto string) (fabric.Hop, netip.Addr, int, bool) {
+func (t *tracer) serviceDNAT(n *traceNode, s kubenet.Service, dst netip.Addr, port int, proto string) (fabric.Hop, netip.Addr, int, bool) {
 	sproto := fabric.ProtocolTcp
 	if strings.EqualFold(s.Protocol, "UDP") {
 		sproto = fabric.ProtocolUdp

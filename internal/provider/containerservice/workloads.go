@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/kubenet"
 	"github.com/aksnet/aksnet/internal/provider/network"
 	"github.com/aksnet/aksnet/internal/store"
 )
@@ -92,16 +93,6 @@ type PodInfo struct {
 	HostNetwork bool
 }
 
-// ServiceInfo is a service as the data plane sees it.
-type ServiceInfo struct {
-	Name       string
-	ClusterIP  netip.Addr
-	Protocol   string
-	Port       int
-	TargetPort int
-	Selector   string
-}
-
 type podDoc struct {
 	ID         string   `json:"id"`
 	Name       string   `json:"name"`
@@ -141,11 +132,11 @@ func Pods(r store.Reader, clusterID string) []PodInfo {
 }
 
 // Services lists the services of cluster clusterID, sorted by name.
-func Services(r store.Reader, clusterID string) []ServiceInfo {
-	return listChildren(r, clusterID, "services", func(d *serviceDoc) ServiceInfo {
-		return ServiceInfo{Name: d.Name, ClusterIP: d.Properties.ClusterIP, Protocol: d.Properties.Protocol, Port: d.Properties.Port,
+func Services(r store.Reader, clusterID string) []kubenet.Service {
+	return listChildren(r, clusterID, "services", func(d *serviceDoc) kubenet.Service {
+		return kubenet.Service{Name: d.Name, ClusterIP: d.Properties.ClusterIP, Protocol: d.Properties.Protocol, Port: d.Properties.Port,
 			TargetPort: d.Properties.TargetPort, Selector: d.Properties.Selector}
-	}, func(s ServiceInfo) string { return s.Name })
+	}, func(s kubenet.Service) string { return s.Name })
 }
 
 // listChildren decodes the children of cluster clusterID of childType as D
