@@ -28,6 +28,7 @@ var floors = map[string]int{
 	"internal/dataplane/nsprobe": 0,
 	"internal/kubeconfig":        0,
 	"internal/kubenodes":         0,
+	"internal/loopback":          0,
 
 	// 1 infrastructure over the foundations.
 	"internal/store/bolt": 1,

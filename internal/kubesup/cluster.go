@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aksnet/aksnet/internal/loopback"
 	"github.com/aksnet/aksnet/internal/pki"
 )
 
@@ -94,7 +95,7 @@ func (cl *cluster) launch(bin string, r, prev *run) {
 		fail(err)
 		return
 	}
-	port, err := freePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		fail(err)
 		return
@@ -318,14 +319,4 @@ func (cl *cluster) close() {
 	if prev != nil {
 		<-prev.exited
 	}
-}
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("kube: free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }

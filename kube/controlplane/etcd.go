@@ -3,11 +3,11 @@ package controlplane
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"path/filepath"
 	"time"
 
+	"github.com/aksnet/aksnet/internal/loopback"
 	"go.etcd.io/etcd/server/v3/embed"
 )
 
@@ -18,11 +18,11 @@ const etcdStartTimeout = 60 * time.Second
 // ports. It returns the client URL and the running server; the caller closes it after the apiserver
 // has stopped, so the apiserver's last writes land.
 func startEtcd(ctx context.Context, dir string) (clientURL string, e *embed.Etcd, err error) {
-	clientPort, err := freePort()
+	clientPort, err := loopback.FreePort()
 	if err != nil {
 		return "", nil, err
 	}
-	peerPort, err := freePort()
+	peerPort, err := loopback.FreePort()
 	if err != nil {
 		return "", nil, err
 	}
@@ -62,15 +62,4 @@ func startEtcd(ctx context.Context, dir string) (clientURL string, e *embed.Etcd
 		e.Close()
 		return "", nil, ctx.Err()
 	}
-}
-
-// freePort asks the kernel for a free loopback port. Another process could take it before it is
-// used; the start then fails and the caller (aksnetd) restarts the control plane.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
