@@ -188,29 +188,37 @@ func TestDiffUpdateKeepsUserLabelsAndDropsStaleOnes(t *testing.T) {
 }
 
 // TestParse checks the rules of Kubernetes that Parse adds to the schema's own (internal/kubenodes,
-// tested there), and that the schema's are applied too.
+// tested there): each refused input here is one the schema alone accepts, so the rule is this
+// package's. The schema's rules are applied too.
 func TestParse(t *testing.T) {
 	valid := `{"nodes":[{"name":"aks-nodepool1-1-vmss000000","pool":"nodepool1","internalIP":"10.240.0.4","podCIDR":"10.244.0.0/24","providerID":"azure:///x","maxPods":110}]}`
 	tests := []struct {
 		name, in, wantErr string
+		schemaRule        bool // the schema refuses it already
 	}{
-		{"valid", valid, ""},
-		{"empty list", `{"nodes":[]}`, ""},
-		{"schema rule", strings.Replace(valid, "10.244.0.0/24", "10.244.0.1/24", 1), "not an IPv4 network prefix"},
-		{"bad name", strings.Replace(valid, "aks-nodepool1-1-vmss000000", "Bad_Name", 1), "Bad_Name"},
-		{"bad pool", strings.Replace(valid, `"nodepool1"`, `"Pool_1"`, 1), `pool "Pool_1"`},
-		{"bad label", strings.Replace(valid, `"maxPods"`, `"labels":{"a b":"c"},"maxPods"`, 1), `"a b"`},
-		{"bad label value", strings.Replace(valid, `"maxPods"`, `"labels":{"a":"c d"},"maxPods"`, 1), `"c d"`},
-		{"bad cpu", strings.Replace(valid, `"maxPods"`, `"cpu":"two","maxPods"`, 1), `"two"`},
-		{"bad memory", strings.Replace(valid, `"maxPods"`, `"memory":"7 GB","maxPods"`, 1), `"7 GB"`},
+		{name: "valid", in: valid},
+		{name: "empty list", in: `{"nodes":[]}`},
+		{name: "schema rule", in: strings.Replace(valid, "10.244.0.0/24", "10.244.0.1/24", 1), wantErr: "not an IPv4 network prefix", schemaRule: true},
+		{name: "bad name", in: strings.Replace(valid, "aks-nodepool1-1-vmss000000", "Bad_Name", 1), wantErr: "Bad_Name"},
+		{name: "bad pool", in: strings.Replace(valid, `"nodepool1"`, `"Pool_1"`, 1), wantErr: `pool "Pool_1"`},
+		{name: "bad label", in: strings.Replace(valid, `"maxPods"`, `"labels":{"a b":"c"},"maxPods"`, 1), wantErr: `"a b"`},
+		{name: "bad label value", in: strings.Replace(valid, `"maxPods"`, `"labels":{"a":"c d"},"maxPods"`, 1), wantErr: `"c d"`},
+		{name: "bad cpu", in: strings.Replace(valid, `"maxPods"`, `"cpu":"two","maxPods"`, 1), wantErr: `"two"`},
+		{name: "bad memory", in: strings.Replace(valid, `"maxPods"`, `"memory":"7 GB","maxPods"`, 1), wantErr: `"7 GB"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if _, err := kubenodes.Parse([]byte(tt.in)); (err != nil) != tt.schemaRule {
+				t.Fatalf("the schema alone: error %v, want one: %v", err, tt.schemaRule)
+			}
 			_, err := Parse([]byte(tt.in))
-			switch {
-			case tt.wantErr == "" && err != nil:
-				t.Fatalf("unexpected error: %v", err)
-			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
 			}
 		})
