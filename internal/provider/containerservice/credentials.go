@@ -4,13 +4,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
 	"github.com/aksnet/aksnet/internal/arm"
 	"github.com/aksnet/aksnet/internal/azerr"
 	"github.com/aksnet/aksnet/internal/kubeconfig"
+	"github.com/aksnet/aksnet/internal/kubenodes"
 	"github.com/aksnet/aksnet/internal/kubesup"
 )
 
@@ -141,8 +141,7 @@ func desiredNodes(st *clusterState) []kubesup.Node {
 		for _, n := range pool.Nodes {
 			out = append(out, kubesup.Node{
 				Name: n.Name, Pool: pool.Name, InternalIP: n.IP, PodCIDR: n.PodCIDR, MaxPods: pool.MaxPods,
-				ProviderID: "azure:///subscriptions/" + sub + "/resourceGroups/" + strings.ToLower(nodeRG) +
-					"/providers/Microsoft.Compute/virtualMachineScaleSets/" + vmss + "/virtualMachines/" + strconv.Itoa(n.Index),
+				ProviderID: kubenodes.ProviderID(sub, nodeRG, vmss, n.Index),
 				Labels: map[string]string{
 					"kubernetes.azure.com/cluster":     nodeRG,
 					"kubernetes.azure.com/mode":        strings.ToLower(pool.Mode),
