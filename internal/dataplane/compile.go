@@ -58,13 +58,14 @@ func compileMemo(d Desired, names Names, memo fabricMemo) (World, error) {
 		return nil, err
 	}
 	w := World{}
-	// Which NICs are realised: those of nodes. IDs compare case-blind;
-	// each is lowered once here, not at every lookup.
-	used := map[string]nodeRef{}
+	// Which NICs are realised: those of nodes, with their node's cluster.
+	// IDs compare case-blind; each is lowered once here, not at every
+	// lookup.
+	clusterOfNIC := map[string]*Cluster{}
 	for ci := range d.Clusters {
 		c := &d.Clusters[ci]
 		for ni := range c.Nodes {
-			used[strings.ToLower(c.Nodes[ni].NIC)] = nodeRef{&c.Nodes[ni], c}
+			clusterOfNIC[strings.ToLower(c.Nodes[ni].NIC)] = c
 		}
 	}
 	subnetOfNIC := map[string]*Subnet{}
@@ -83,12 +84,12 @@ func compileMemo(d Desired, names Names, memo fabricMemo) (World, error) {
 		for i := range v.NICs {
 			n := &v.NICs[i]
 			id := strings.ToLower(n.ID)
-			ref, ok := used[id]
+			c, ok := clusterOfNIC[id]
 			if !ok {
 				continue
 			}
 			s := subnets[strings.ToLower(n.Subnet)]
-			nics = append(nics, nicRef{nic: n, subnet: s, cluster: ref.cluster})
+			nics = append(nics, nicRef{nic: n, subnet: s, cluster: c})
 			subnetOfNIC[id] = s
 		}
 		if len(nics) == 0 {
@@ -183,12 +184,6 @@ func compileFabric(nics []nicRef, subnets map[string]*Subnet) *NSState {
 type nicRef struct {
 	nic     *NIC
 	subnet  *Subnet
-	cluster *Cluster
-}
-
-// nodeRef is a node and its cluster.
-type nodeRef struct {
-	node    *Node
 	cluster *Cluster
 }
 

@@ -255,9 +255,13 @@ func (r *reconciler) pass(ctx context.Context, d Desired, full bool) error {
 		r.count(1)
 	})
 	st.Delete = time.Since(tp)
+	there := make(map[string]bool, len(existing))
+	for _, name := range existing {
+		there[name] = true
+	}
 	var missing []string
 	for name := range world {
-		if !slices.Contains(existing, name) {
+		if !there[name] {
 			missing = append(missing, name)
 		}
 	}
