@@ -179,18 +179,26 @@ func (c *Call) Save(id string, v any) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", id, err)
 	}
-	c.SaveRaw(id, raw)
-	return nil
+	return c.SaveRaw(id, raw)
 }
 
-// SaveRaw stores raw as the document of id.
-func (c *Call) SaveRaw(id string, raw []byte) {
+// SaveRaw stores raw as the document of id, with the fields a client sent
+// that the kind's model does not know (see passthrough.go) put back.
+func (c *Call) SaveRaw(id string, raw []byte) error {
+	if kept, ok := c.Tx.Get(passthroughKey(id)); ok {
+		full, err := fillAbsent(raw, kept)
+		if err != nil {
+			return fmt.Errorf("keep the fields sent for %s: %w", id, err)
+		}
+		raw = full
+	}
 	key := KeyOf(id)
 	if _, existed := c.Tx.Get(key); !existed {
 		c.Tx.Put(typeIndexKey(id), []byte(id))
 	}
 	c.Tx.Put(key, raw)
 	c.changed = append(c.changed, id)
+	return nil
 }
 
 // Delete removes the resource id and everything under it, after the usual

@@ -101,6 +101,7 @@ func (s *Server) deleteResource(c *Call, id, outer string) error {
 	}
 	for _, d := range ids {
 		c.Tx.Delete(typeIndexKey(d))
+		c.Tx.Delete(passthroughKey(d))
 		setRefs(c.Tx, d)
 		c.changed = append(c.changed, d)
 	}

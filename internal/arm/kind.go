@@ -60,6 +60,10 @@ type Kind struct {
 	SyncDelete bool
 	// Tracked kinds carry location and tags (top-level resources).
 	Tracked bool
+	// Model is a zero value of the SDK model a PUT body decodes into (say
+	// armnetwork.VirtualNetwork{}). When set, the body's properties that the
+	// model does not know are kept and served (see passthrough.go).
+	Model any
 
 	ns    string
 	types []string

@@ -40,8 +40,7 @@ func (s *Server) servePatch(w http.ResponseWriter, r *http.Request, c *Call, rt 
 		if err != nil {
 			return err
 		}
-		c.SaveRaw(c.ID, out)
-		return nil
+		return c.SaveRaw(c.ID, out)
 	})
 	if err != nil {
 		WriteError(w, r, err)

@@ -37,7 +37,14 @@ func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 		if err != nil {
 			return err
 		}
-		c.SaveRaw(c.ID, out)
+		if c.Kind.Model != nil {
+			if err := keepUnknown(c); err != nil {
+				return err
+			}
+		}
+		if err := c.SaveRaw(c.ID, out); err != nil {
+			return err
+		}
 		// out may be a stored document (an unchanged re-PUT), valid only
 		// inside the transaction; the answer is written after it.
 		out = bytes.Clone(out)

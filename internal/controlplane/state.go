@@ -23,7 +23,7 @@ const DatabaseFile = "aksnet.db"
 
 // jsonKinds are the key prefixes whose values are JSON documents; every
 // other kind holds a plain string (an id, an owner, a name).
-var jsonKinds = []string{"r/", "o/", "m/", "d/sp/", "d/application/", "d/role/", "cs/"}
+var jsonKinds = []string{"r/", "o/", "m/", "d/sp/", "d/application/", "d/role/", "cs/", "u/"}
 
 // checkRecord reports a stored value that its kind cannot read. Open runs
 // it over every record before anything is served.

@@ -19,6 +19,7 @@ import (
 func (p *Provider) agentPoolKind() *arm.Kind {
 	return &arm.Kind{
 		Type:      TypeAgentPool,
+		Model:     armcontainerservice.AgentPool{},
 		ValidName: arm.NameRule{Type: "agent pool", Min: 1, Max: 12, Pattern: regexp.MustCompile(`^[a-z][a-z0-9]*$`), Explain: "lowercase letters and digits, starting with a letter"}.Check,
 		Put:       p.putAgentPool,
 		Delete:    p.deleteAgentPool,

@@ -84,6 +84,7 @@ func Register(reg *arm.Registry, opts Options) *Provider {
 	p.ctrl = newController(p)
 	reg.Register(&arm.Kind{
 		Type:               TypeManagedCluster,
+		Model:              armcontainerservice.ManagedCluster{},
 		Tracked:            true,
 		ListBySubscription: true,
 		ValidName:          clusterNameRule.Check,
@@ -660,7 +661,9 @@ func (p *Provider) renderCluster(c *arm.Call, st *clusterState, base *armcontain
 	if err != nil {
 		return nil, err
 	}
-	c.SaveRaw(st.ClusterID, raw)
+	if err := c.SaveRaw(st.ClusterID, raw); err != nil {
+		return nil, err
+	}
 	return raw, nil
 }
 

@@ -28,6 +28,7 @@ var nameRule = arm.NameRule{Type: "user-assigned identity", Min: 3, Max: 128,
 func Register(reg *arm.Registry, tenantID string) {
 	reg.Register(&arm.Kind{
 		Type:               TypeUserAssignedIdentity,
+		Model:              armmsi.Identity{},
 		Tracked:            true,
 		ListBySubscription: true,
 		ValidName:          nameRule.Check,

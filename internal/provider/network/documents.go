@@ -89,7 +89,9 @@ func saveWithChildren(c *arm.Call, id string, v any, key, childType string) ([]b
 		return true
 	})
 	out = append(out, tail...)
-	c.SaveRaw(id, out)
+	if err := c.SaveRaw(id, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -153,7 +155,9 @@ func saveDoc(c *arm.Call, id string, v any) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", id, err)
 	}
-	c.SaveRaw(id, raw)
+	if err := c.SaveRaw(id, raw); err != nil {
+		return nil, err
+	}
 	return raw, nil
 }
 

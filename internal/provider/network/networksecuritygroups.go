@@ -14,6 +14,7 @@ import (
 func (p *Provider) nsgKind() *arm.Kind {
 	k := trackedKind(TypeNSG, nsgNameRule, p.putNSG)
 	k.Display, k.InUseCode = "Network security group", "InUseNetworkSecurityGroupCannotBeDeleted"
+	k.Model = armnetwork.SecurityGroup{}
 	return k
 }
 
@@ -215,6 +216,7 @@ func NSGRules(c *arm.Call, id string) []fabric.SecurityRule {
 func (p *Provider) securityRuleKind() *arm.Kind {
 	return &arm.Kind{
 		Type:         TypeSecurityRule,
+		Model:        armnetwork.SecurityRule{},
 		ValidName:    ruleNameRule.Check,
 		NotFoundCode: "NotFound",
 		Put: func(c *arm.Call) ([]byte, error) {

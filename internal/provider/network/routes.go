@@ -151,6 +151,7 @@ func SaveRoute(c *arm.Call, rtID string, s RouteSpec) error {
 func (p *Provider) routeKind() *arm.Kind {
 	return &arm.Kind{
 		Type:         TypeRoute,
+		Model:        armnetwork.Route{},
 		ValidName:    routeNameRule.Check,
 		NotFoundCode: "NotFound",
 		Put:          p.putRoute,

@@ -13,6 +13,7 @@ import (
 func (p *Provider) routeTableKind() *arm.Kind {
 	k := trackedKind(TypeRouteTable, rtNameRule, p.putRouteTable)
 	k.Display, k.InUseCode = "Route table", "InUseRouteTableCannotBeDeleted"
+	k.Model = armnetwork.RouteTable{}
 	return k
 }
 

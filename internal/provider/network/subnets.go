@@ -25,6 +25,7 @@ const MinSubnetBits = 29
 func (p *Provider) subnetKind() *arm.Kind {
 	return &arm.Kind{
 		Type:         TypeSubnet,
+		Model:        armnetwork.Subnet{},
 		ValidName:    subnetNameRule.Check,
 		Display:      "Subnet",
 		InUseCode:    "InUseSubnetCannotBeDeleted",

@@ -16,6 +16,7 @@ import (
 func (p *Provider) virtualNetworkKind() *arm.Kind {
 	k := trackedKind(TypeVirtualNetwork, vnetNameRule, p.putVirtualNetwork)
 	k.AfterDelete = afterDeleteVirtualNetwork
+	k.Model = armnetwork.VirtualNetwork{}
 	return k
 }
 
@@ -103,9 +104,28 @@ func (p *Provider) putVirtualNetwork(c *arm.Call) ([]byte, error) {
 			EnableDdosProtection: to.Ptr(false),
 			ProvisioningState:    succeeded(),
 			ResourceGUID:         to.Ptr(resourceGUID(c)),
+			// Settings with no effect here are kept as sent, so a client
+			// reads back what it wrote (Terraform plans no change). Links
+			// to resources aksnet does not serve (a DDoS plan, IP
+			// allocations) are not: they could not be authorized.
+			BgpCommunities:              writableBgpCommunities(v.Properties.BgpCommunities),
+			EnableVMProtection:          v.Properties.EnableVMProtection,
+			Encryption:                  v.Properties.Encryption,
+			FlowTimeoutInMinutes:        v.Properties.FlowTimeoutInMinutes,
+			PrivateEndpointVNetPolicies: v.Properties.PrivateEndpointVNetPolicies,
 		},
 	}
+
 	return renderVirtualNetwork(c, &out)
+}
+
+// writableBgpCommunities is the part of a body's BGP communities a client
+// sets: the regional community is Azure's, read-only.
+func writableBgpCommunities(b *armnetwork.VirtualNetworkBgpCommunities) *armnetwork.VirtualNetworkBgpCommunities {
+	if b == nil || b.VirtualNetworkCommunity == nil {
+		return nil
+	}
+	return &armnetwork.VirtualNetworkBgpCommunities{VirtualNetworkCommunity: b.VirtualNetworkCommunity}
 }
 
 // authorizeSubnetLinks checks the caller's access to the route tables and
