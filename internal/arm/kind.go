@@ -43,7 +43,18 @@ type Kind struct {
 	// List answers a collection read; nil scans the stored documents.
 	List func(c *Call) ([][]byte, error)
 	// Actions are POST operations on an instance, keyed by lowercased name.
+	// They read: the hook runs in a read-only view and its result is the
+	// answer.
 	Actions map[string]func(c *Call) (int, any, error)
+	// OperationActions are POST operations that change the instance as a
+	// long-running operation (AKS's stop and start), keyed by lowercased
+	// name. The hook runs in a write transaction with c.ID and c.Existing
+	// set; when it starts an operation (Call.StartOperation or
+	// Call.SucceedOperation) the answer is 202 Accepted with the
+	// operation's Azure-AsyncOperation and Location headers, else 204 No
+	// Content. The operation's result (its Location) is 204 No Content once
+	// it succeeds: the actions have no response body.
+	OperationActions map[string]func(c *Call) error
 	// Display names the type in messages ("Route table"); the last type
 	// segment when empty.
 	Display string

@@ -54,6 +54,14 @@ func (c *Call) StartOperation(location string) (string, error) {
 	return name, nil
 }
 
+// SucceedOperation records an operation on the call's target that has
+// already succeeded (work done inside the request's transaction, as a
+// delete's), so the response still carries its headers and a poller
+// finds it finished at once.
+func (c *Call) SucceedOperation(location string) error {
+	return c.putOperation(NewUUID(), location, StatusSucceeded, nil)
+}
+
 func (c *Call) putOperation(name, location, status string, opErr *azerr.Error) error {
 	if location == "" {
 		location = "global"
@@ -207,7 +215,9 @@ func (s *Server) writeOperationResult(w http.ResponseWriter, r *http.Request, op
 	switch {
 	case op.Status == StatusFailed && op.Error != nil:
 		WriteError(w, r, op.Error)
-	case op.Method == http.MethodDelete:
+	case op.Method == http.MethodDelete, op.Method == http.MethodPost:
+		// A delete leaves nothing, and an operation action (stop, start)
+		// has no response body.
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		var raw []byte

@@ -46,7 +46,9 @@ func (s *Server) resolve(r *http.Request, p ResourceID) (route, error) {
 	}
 	rt.kind = k
 	if rt.action != "" {
-		if _, ok := k.Actions[rt.action]; !ok {
+		_, read := k.Actions[rt.action]
+		_, write := k.OperationActions[rt.action]
+		if !read && !write {
 			return rt, azerr.BadRequest("InvalidResourceType", "type", "The resource type '%s/%s' could not be found in the namespace '%s'.", k.ShortType(), p.Types[len(p.Types)-1], p.Namespace)
 		}
 	}

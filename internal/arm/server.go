@@ -205,6 +205,10 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 			WriteError(w, r, methodNotAllowed(r))
 			break
 		}
+		if hook, ok := rt.kind.OperationActions[rt.action]; ok {
+			s.serveOperationAction(w, r, c, rt, hook)
+			break
+		}
 		s.serveAction(w, r, c, rt)
 	case rt.collection:
 		if r.Method != http.MethodGet {
