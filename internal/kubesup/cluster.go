@@ -40,6 +40,9 @@ type cluster struct {
 	restarts int
 	closed   bool
 	done     chan struct{}
+	// after, when not nil, is closed once the process of the cluster's
+	// previous entry (before a stop) has exited; the first launch waits.
+	after chan struct{}
 }
 
 // run is one start of aksnet-kube.
@@ -83,6 +86,9 @@ func (cl *cluster) startLocked(bin string) {
 func (cl *cluster) launch(bin string, r, prev *run) {
 	if prev != nil {
 		<-prev.exited
+	}
+	if cl.after != nil {
+		<-cl.after
 	}
 	fail := func(err error) {
 		r.err = err

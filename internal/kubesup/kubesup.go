@@ -11,6 +11,11 @@
 // across idle stops and aksnetd restarts, and a cluster nobody uses costs
 // no Kubernetes memory. A process that dies without being asked is started
 // again (logged), with a growing delay.
+//
+// A stopped cluster (az aks stop, Cluster.Stopped) is different from an
+// idle one: its process is stopped and its port closed, so a connection is
+// refused at once (kubectl's "connection refused") instead of starting it;
+// its directory, etcd data and port number are kept for when it starts.
 package kubesup
 
 import (
@@ -31,6 +36,7 @@ import (
 	"time"
 
 	"github.com/aksnet/aksnet/internal/kubenodes"
+	"github.com/aksnet/aksnet/internal/loopback"
 	"github.com/aksnet/aksnet/internal/pki"
 )
 
@@ -69,6 +75,9 @@ type Cluster struct {
 	ServiceCIDR  netip.Prefix
 	DNSServiceIP netip.Addr
 	Nodes        []Node
+	// Stopped: the cluster is stopped (az aks stop). Its port is closed
+	// and nothing starts its control plane until a call without Stopped.
+	Stopped bool
 }
 
 // Access is how a kubeconfig reaches a cluster.
@@ -118,7 +127,11 @@ type Supervisor struct {
 	log      *slog.Logger
 	mu       sync.Mutex
 	clusters map[string]*cluster
-	closed   bool
+	// exiting holds, per lower-cased id, a channel closed once a stopped
+	// cluster's last process has exited: a start that comes sooner waits
+	// for it (two processes must never share the etcd data).
+	exiting map[string]chan struct{}
+	closed  bool
 }
 
 // New returns a supervisor; Close stops everything it started.
@@ -132,7 +145,7 @@ func New(opts Options) *Supervisor {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Supervisor{opts: opts, log: opts.Logger, clusters: map[string]*cluster{}}
+	return &Supervisor{opts: opts, log: opts.Logger, clusters: map[string]*cluster{}, exiting: map[string]chan struct{}{}}
 }
 
 // FindBinary looks for aksnet-kube next to the running executable, then on
@@ -179,11 +192,15 @@ func DirOf(dir, id, name string) string {
 // Access prepares cluster c (its PKI, its port and nodes.json), starts its
 // control plane in the background when it is not running, and returns how
 // to reach it. It does not wait for the control plane: the first
-// connection to the port does.
+// connection to the port does. For a stopped cluster it prepares the same
+// and starts nothing: the port stays closed until the cluster starts.
 func (s *Supervisor) Access(c Cluster) (Access, error) {
 	bin, err := s.binary()
 	if err != nil {
 		return Access{}, err
+	}
+	if c.Stopped {
+		return s.accessStopped(c)
 	}
 	cl, err := s.open(c)
 	if err != nil {
@@ -197,10 +214,36 @@ func (s *Supervisor) Access(c Cluster) (Access, error) {
 	return Access{Server: "https://127.0.0.1:" + strconv.Itoa(cl.port), TLSServerName: c.FQDN, CA: cl.ca}, nil
 }
 
+// accessStopped is Access for a stopped cluster: directory, PKI, port
+// number and nodes.json, and no listener.
+func (s *Supervisor) accessStopped(c Cluster) (Access, error) {
+	dir, ca, err := s.prepare(c)
+	if err != nil {
+		return Access{}, err
+	}
+	port, err := keptPort(filepath.Join(dir, portFile))
+	if err != nil {
+		return Access{}, err
+	}
+	if err := writeNodesFile(dir, c.Nodes); err != nil {
+		return Access{}, err
+	}
+	return Access{Server: "https://127.0.0.1:" + strconv.Itoa(port), TLSServerName: c.FQDN, CA: ca}, nil
+}
+
 // SetNodes rewrites the desired Nodes of cluster c, if it has a control
 // plane (it was asked for credentials once); aksnet-kube picks the file up
-// within half a second. It starts nothing.
+// within half a second. It starts no process, but it brings the port to
+// c's power state: a stopped cluster's process is stopped (SetNodes waits
+// for it to exit) and its port closed; a running cluster's port is open.
 func (s *Supervisor) SetNodes(c Cluster) error {
+	if c.Stopped {
+		s.stop(c.ID)
+		if _, err := os.Stat(DirOf(s.opts.Dir, c.ID, c.Name)); err != nil {
+			return nil
+		}
+		return writeNodesFile(DirOf(s.opts.Dir, c.ID, c.Name), c.Nodes)
+	}
 	s.mu.Lock()
 	cl := s.clusters[strings.ToLower(c.ID)]
 	s.mu.Unlock()
@@ -228,6 +271,30 @@ func (s *Supervisor) Resume(clusters []Cluster) {
 			s.log.Error("kube: resume cluster", "cluster", c.ID, "err", err)
 		}
 	}
+}
+
+// stop stops cluster id's control plane and closes its port, keeping its
+// directory; it returns once the process has exited.
+func (s *Supervisor) stop(id string) {
+	key := strings.ToLower(id)
+	s.mu.Lock()
+	cl := s.clusters[key]
+	if cl == nil {
+		s.mu.Unlock()
+		return
+	}
+	delete(s.clusters, key)
+	gone := make(chan struct{})
+	s.exiting[key] = gone
+	s.mu.Unlock()
+	cl.close()
+	close(gone)
+	s.mu.Lock()
+	if s.exiting[key] == gone {
+		delete(s.exiting, key)
+	}
+	s.mu.Unlock()
+	s.log.Info("kube: control plane stopped, port closed (cluster stopped)", "cluster", id, "port", cl.port)
 }
 
 // Remove stops cluster id's control plane, closes its port and deletes its
@@ -290,9 +357,29 @@ func (s *Supervisor) open(c Cluster) (*cluster, error) {
 	if cl := s.clusters[key]; cl != nil {
 		return cl, nil
 	}
+	dir, ca, err := s.prepare(c)
+	if err != nil {
+		return nil, err
+	}
+	ln, port, err := listenKept(filepath.Join(dir, portFile))
+	if err != nil {
+		return nil, err
+	}
+	cl := &cluster{s: s, id: c.ID, name: c.Name, dir: dir, serviceCIDR: c.ServiceCIDR, dnsServiceIP: c.DNSServiceIP, fqdn: c.FQDN, ca: ca, ln: ln, port: port,
+		done: make(chan struct{}), after: s.exiting[key]}
+	s.clusters[key] = cl
+	go cl.serve()
+	if s.opts.Idle > 0 {
+		go cl.idleLoop(s.opts.Idle)
+	}
+	return cl, nil
+}
+
+// prepare creates cluster c's directory and PKI.
+func (s *Supervisor) prepare(c Cluster) (string, *pki.ClusterCA, error) {
 	dir := DirOf(s.opts.Dir, c.ID, c.Name)
 	if err := os.MkdirAll(filepath.Join(dir, dataDir), 0o700); err != nil {
-		return nil, fmt.Errorf("kube: %w", err)
+		return "", nil, fmt.Errorf("kube: %w", err)
 	}
 	names := pki.ClusterNames{ClusterName: c.Name}
 	if c.FQDN != "" {
@@ -303,20 +390,27 @@ func (s *Supervisor) open(c Cluster) (*cluster, error) {
 	}
 	ca, err := pki.EnsureCluster(filepath.Join(dir, pkiDir), names)
 	if err != nil {
-		return nil, fmt.Errorf("kube: cluster PKI: %w", err)
+		return "", nil, fmt.Errorf("kube: cluster PKI: %w", err)
 	}
-	ln, port, err := listenKept(filepath.Join(dir, portFile))
+	return dir, ca, nil
+}
+
+// keptPort is the port recorded in path, or a free one it records, for a
+// stopped cluster's kubeconfig: the port it will listen on once started.
+func keptPort(path string) (int, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		if port, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && port > 0 && port < 65536 {
+			return port, nil
+		}
+	}
+	port, err := loopback.FreePort()
 	if err != nil {
-		return nil, err
+		return 0, fmt.Errorf("kube: %w", err)
 	}
-	cl := &cluster{s: s, id: c.ID, name: c.Name, dir: dir, serviceCIDR: c.ServiceCIDR, dnsServiceIP: c.DNSServiceIP, fqdn: c.FQDN, ca: ca, ln: ln, port: port,
-		done: make(chan struct{})}
-	s.clusters[key] = cl
-	go cl.serve()
-	if s.opts.Idle > 0 {
-		go cl.idleLoop(s.opts.Idle)
+	if err := pki.WriteFileAtomic(path, []byte(strconv.Itoa(port)+"\n"), 0o600); err != nil {
+		return 0, err
 	}
-	return cl, nil
+	return port, nil
 }
 
 // listenKept listens on the port recorded in path, or on a new one that
@@ -345,13 +439,19 @@ func listenKept(path string) (net.Listener, int, error) {
 
 // writeNodes writes nodes.json atomically (aksnet-kube polls it).
 func (cl *cluster) writeNodes(nodes []Node) error {
+	cl.nodesMu.Lock()
+	defer cl.nodesMu.Unlock()
+	return writeNodesFile(cl.dir, nodes)
+}
+
+// writeNodesFile writes the nodes.json of cluster directory dir, unless it
+// already says the same.
+func writeNodesFile(dir string, nodes []Node) error {
 	b, err := kubenodes.Marshal(kubenodes.File{Nodes: nodes})
 	if err != nil {
 		return fmt.Errorf("kube: %w", err)
 	}
-	cl.nodesMu.Lock()
-	defer cl.nodesMu.Unlock()
-	path := filepath.Join(cl.dir, dataDir, kubenodes.FileName)
+	path := filepath.Join(dir, dataDir, kubenodes.FileName)
 	if old, err := os.ReadFile(path); err == nil && string(old) == string(b) {
 		return nil
 	}

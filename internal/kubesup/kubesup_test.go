@@ -279,3 +279,151 @@ func TestMissingBinary(t *testing.T) {
 		t.Errorf("err = %v, want ErrNoBinary naming the build command", err)
 	}
 }
+
+// refused reports whether a connection to server is refused at once, as
+// kubectl finds a stopped AKS cluster's API server unreachable.
+func refused(t *testing.T, server string) bool {
+	t.Helper()
+	start := time.Now()
+	c, err := net.DialTimeout("tcp", strings.TrimPrefix(server, "https://"), 2*time.Second)
+	if err == nil {
+		c.Close()
+		return false
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("the refusal took %s; a stopped cluster's port must refuse at once", d)
+	}
+	return true
+}
+
+func TestStopClosesThePortAndStartReopensIt(t *testing.T) {
+	s, l := newTestSupervisor(t, 0)
+	c := testCluster()
+	acc, err := s.Access(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := roundTrip(t, acc.Server, "a"); got != "1:a" {
+		t.Fatalf("got %q", got)
+	}
+	first := l.last()
+
+	// az aks stop: SetNodes with Stopped returns once the process is gone
+	// and the port is closed; the nodes still follow the cluster.
+	c.Stopped = true
+	c.Nodes = append(c.Nodes, Node{Name: "aks-nodepool1-1-vmss000001", Pool: "nodepool1", InternalIP: netip.MustParseAddr("192.168.1.5"),
+		PodCIDR: netip.MustParsePrefix("10.244.1.0/24"), MaxPods: 110})
+	if err := s.SetNodes(c); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-first.done:
+	default:
+		t.Error("the process still runs after the cluster stopped")
+	}
+	if s.Running(c.ID) {
+		t.Error("Running after the cluster stopped")
+	}
+	if !refused(t, acc.Server) {
+		t.Fatal("a stopped cluster's port accepts connections")
+	}
+	dir := DirOf(s.opts.Dir, c.ID, c.Name)
+	if spec, _ := os.ReadFile(filepath.Join(dir, "data", "nodes.json")); !strings.Contains(string(spec), "10.244.1.0/24") {
+		t.Errorf("nodes.json of the stopped cluster: %s", spec)
+	}
+	// Credentials of a stopped cluster name the same port and CA, and
+	// start nothing: the port stays closed.
+	acc2, err := s.Access(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc2.Server != acc.Server || string(acc2.CA.CertPEM) != string(acc.CA.CertPEM) {
+		t.Errorf("stopped access %s, want %s and the same CA", acc2.Server, acc.Server)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if !refused(t, acc.Server) || l.count() != 1 {
+		t.Fatalf("after a stopped cluster's credentials: port open or %d launches, want closed and 1", l.count())
+	}
+	// A second stop is a no-op.
+	if err := s.SetNodes(c); err != nil {
+		t.Fatal(err)
+	}
+
+	// az aks start: the port answers again and the first connection starts
+	// a new process, on the same data.
+	c.Stopped = false
+	if err := s.SetNodes(c); err != nil {
+		t.Fatal(err)
+	}
+	if got := roundTrip(t, acc.Server, "b"); got != "2:b" {
+		t.Errorf("after start: %q, want 2:b", got)
+	}
+	if got := arg(l.last().args, "--data-dir"); got != filepath.Join(dir, "data") {
+		t.Errorf("restarted on %s, want the cluster's data %s", got, filepath.Join(dir, "data"))
+	}
+}
+
+// A stopped cluster stays stopped across an aksnetd restart: Resume keeps
+// its port closed, and a later start opens the same port.
+func TestResumeKeepsAStoppedClusterClosed(t *testing.T) {
+	dir := t.TempDir()
+	l := &echoLauncher{}
+	self, _ := os.Executable()
+	opts := Options{Dir: dir, Binary: self, Launcher: l, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s := New(opts)
+	c := testCluster()
+	acc, err := s.Access(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := roundTrip(t, acc.Server, "a"); got != "1:a" {
+		t.Fatalf("got %q", got)
+	}
+	c.Stopped = true
+	if err := s.SetNodes(c); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s2 := New(opts)
+	defer s2.Close()
+	s2.Resume([]Cluster{c})
+	if !refused(t, acc.Server) {
+		t.Fatal("a stopped cluster's port accepts connections after a restart")
+	}
+	if l.count() != 1 {
+		t.Errorf("%d launches, want 1", l.count())
+	}
+	c.Stopped = false
+	if err := s2.SetNodes(c); err != nil {
+		t.Fatal(err)
+	}
+	if got := roundTrip(t, acc.Server, "x"); got != "2:x" {
+		t.Errorf("after start: %q, want 2:x", got)
+	}
+}
+
+// A stopped cluster that never had credentials gets a kubeconfig whose
+// port is recorded but closed; it opens on start.
+func TestAccessOfAStoppedClusterStartsNothing(t *testing.T) {
+	s, l := newTestSupervisor(t, 0)
+	c := testCluster()
+	c.Stopped = true
+	acc, err := s.Access(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(acc.Server, "https://127.0.0.1:") || len(acc.CA.CertPEM) == 0 {
+		t.Fatalf("access %+v", acc)
+	}
+	if !refused(t, acc.Server) || l.count() != 0 {
+		t.Fatalf("stopped cluster: port open or %d launches", l.count())
+	}
+	c.Stopped = false
+	if err := s.SetNodes(c); err != nil {
+		t.Fatal(err)
+	}
+	if got := roundTrip(t, acc.Server, "y"); got != "1:y" {
+		t.Errorf("after start: %q, want 1:y", got)
+	}
+}
