@@ -84,6 +84,8 @@ func (p *Provider) putAgentPool(c *arm.Call) ([]byte, error) {
 		if err := p.scale(c, st, map[string]int{pool.Name: i32(props.Count, len(pool.Nodes))}, "properties"); err != nil {
 			return nil, err
 		}
+	} else if st.Stopped {
+		return nil, stoppedNotAllowed(st, "adding agent pool "+c.Name)
 	} else if err := p.addPool(c, st, props); err != nil {
 		return nil, err
 	}
@@ -223,6 +225,9 @@ func (p *Provider) deleteAgentPool(c *arm.Call) error {
 	pool := st.pool(c.Name)
 	if pool == nil {
 		return nil
+	}
+	if st.Stopped {
+		return stoppedNotAllowed(st, "deleting agent pool "+pool.Name)
 	}
 	if st.onlySystemPool(pool) {
 		return azerr.BadRequest("OperationNotAllowed", "name", "Agent pool %s is the cluster's only System pool and can't be deleted.", pool.Name)

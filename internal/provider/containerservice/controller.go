@@ -23,6 +23,19 @@ import (
 // the operation in flight once every node has its route. It reports whether
 // st changed; the caller saves it.
 func (p *Provider) reconcile(c *arm.Call, st *clusterState, now time.Time) (bool, error) {
+	if st.Stopped {
+		// A stopped AKS cluster runs no route controller: its table keeps
+		// whatever it has until start. A change it accepts (tags) has
+		// nothing to wait for.
+		if st.Operation == "" {
+			return false, nil
+		}
+		if err := arm.FinishOperation(c.Tx, st.Operation, nil); err != nil {
+			return false, err
+		}
+		st.Operation, st.OperationKind, st.Failed = "", "", false
+		return true, nil
+	}
 	proceed, changed, err := p.awaitPermissions(c, st, now)
 	if !proceed || err != nil {
 		return changed, err

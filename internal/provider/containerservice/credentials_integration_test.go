@@ -260,21 +260,7 @@ func TestCredentialsBadInput(t *testing.T) {
 	r := h.credential(rg, "nope", "listClusterUserCredential")
 	armtest.WantError{Status: http.StatusNotFound, Code: "ResourceNotFound", Mentions: []string{"nope"}}.Check(t, r.APIErr(t))
 
-	// A Reader on the group.
-	app := h.Do(http.MethodPost, "/v1.0/applications", map[string]string{"displayName": "reader-" + strings.ToLower(rg)})
-	var a struct{ ID, AppID string }
-	app.Decode(t, &a)
-	spr := h.Do(http.MethodPost, "/v1.0/servicePrincipals", map[string]string{"appId": a.AppID})
-	var sp struct{ ID string }
-	spr.Decode(t, &sp)
-	pw := h.Do(http.MethodPost, "/v1.0/applications/"+a.ID+"/addPassword", map[string]any{"passwordCredential": map[string]string{"displayName": "t"}})
-	var secret struct{ SecretText string }
-	pw.Decode(t, &secret)
-	if a.AppID == "" || sp.ID == "" || secret.SecretText == "" {
-		t.Fatalf("service principal not created: %s %s %s", app.Body, spr.Body, pw.Body)
-	}
-	h.Grant(h.RGID(rg), sp.ID, readerRole)
-	reader := &harness{h.As(h.Env.CredentialFor(t, a.AppID, secret.SecretText))}
+	reader, spID := h.reader(rg)
 	armtest.Eventually(t, 10*time.Second, func() string {
 		if reader.clusterStatus(rg, "c1") != http.StatusOK {
 			return "the Reader cannot read the cluster yet"
@@ -289,7 +275,7 @@ func TestCredentialsBadInput(t *testing.T) {
 
 	// With Azure Kubernetes Service Cluster User Role on the cluster the same principal gets the user
 	// credential, and still not the admin one.
-	h.Grant(h.RGID(rg)+"/providers/Microsoft.ContainerService/managedClusters/c1", sp.ID, "4abbcc35-e782-43d8-92c5-2d3f1bd2253f")
+	h.Grant(h.RGID(rg)+"/providers/Microsoft.ContainerService/managedClusters/c1", spID, "4abbcc35-e782-43d8-92c5-2d3f1bd2253f")
 	armtest.Eventually(t, 10*time.Second, func() string {
 		if r := reader.credential(rg, "c1", "listClusterUserCredential"); r.Status != http.StatusOK {
 			return fmt.Sprintf("Cluster User Role: user credential %d %s", r.Status, r.Body)
@@ -306,4 +292,25 @@ func TestCredentialsBadInput(t *testing.T) {
 	h2.mustPutCluster(rg, "c1", kubenetCluster(n2.subnetID, n2.identityID, 1))
 	r = h2.credential(rg, "c1", "listClusterAdminCredential")
 	armtest.WantError{Status: http.StatusConflict, Code: "KubernetesControlPlaneUnavailable", Mentions: []string{"make -C kube build", "aksnet-kube"}}.Check(t, r.APIErr(t))
+}
+
+// reader creates a service principal with the Reader role on group rg and
+// returns a harness acting as it, and its object id.
+func (h *harness) reader(rg string) (*harness, string) {
+	t := h.T
+	t.Helper()
+	app := h.Do(http.MethodPost, "/v1.0/applications", map[string]string{"displayName": "reader-" + strings.ToLower(rg)})
+	var a struct{ ID, AppID string }
+	app.Decode(t, &a)
+	spr := h.Do(http.MethodPost, "/v1.0/servicePrincipals", map[string]string{"appId": a.AppID})
+	var sp struct{ ID string }
+	spr.Decode(t, &sp)
+	pw := h.Do(http.MethodPost, "/v1.0/applications/"+a.ID+"/addPassword", map[string]any{"passwordCredential": map[string]string{"displayName": "t"}})
+	var secret struct{ SecretText string }
+	pw.Decode(t, &secret)
+	if a.AppID == "" || sp.ID == "" || secret.SecretText == "" {
+		t.Fatalf("service principal not created: %s %s %s", app.Body, spr.Body, pw.Body)
+	}
+	h.Grant(h.RGID(rg), sp.ID, readerRole)
+	return &harness{h.As(h.Env.CredentialFor(t, a.AppID, secret.SecretText))}, sp.ID
 }

@@ -90,6 +90,7 @@ func Register(reg *arm.Registry, opts Options) *Provider {
 		ValidName:          clusterNameRule.Check,
 		Put:                p.putManagedCluster,
 		Delete:             p.deleteManagedCluster,
+		OperationActions:   map[string]func(*arm.Call) error{actionStop: p.stopCluster, actionStart: p.startCluster},
 		Actions: map[string]func(*arm.Call) (int, any, error){"trace": p.trace,
 			strings.ToLower(actionListUserCredential):       p.credentials(userCredential),
 			strings.ToLower(actionListAdminCredential):      p.credentials(adminCredential),
@@ -633,24 +634,18 @@ func (p *Provider) renderCluster(c *arm.Call, st *clusterState, base *armcontain
 			return nil, err
 		}
 	}
-	state := "Succeeded"
-	switch {
-	case st.Operation != "":
-		state = st.OperationKind
-	case st.Failed:
-		state = "Failed"
-	}
+	state := st.provisioningState()
 	mc.ID, mc.Name, mc.Type = to.Ptr(st.ClusterID), to.Ptr(arm.LastName(st.ClusterID)), to.Ptr(docType)
 	mc.ETag = to.Ptr(arm.NewETag())
 	props := mc.Properties
 	props.ProvisioningState = to.Ptr(state)
-	props.PowerState = &armcontainerservice.PowerState{Code: to.Ptr(armcontainerservice.CodeRunning)}
+	props.PowerState = st.powerState()
 	// What aksnet-kube serves, whatever alias was asked for, and for a
 	// cluster stored before a version bump once it next changes.
 	props.CurrentKubernetesVersion = to.Ptr(kubesup.Version)
 	profiles := make([]*armcontainerservice.ManagedClusterAgentPoolProfile, 0, len(st.Pools))
 	for i := range st.Pools {
-		ap := p.poolProfile(props, &st.Pools[i], state)
+		ap := p.poolProfile(props, &st.Pools[i], state, st.powerState())
 		profiles = append(profiles, ap)
 		if err := p.savePoolDoc(c, st, ap); err != nil {
 			return nil, err
@@ -669,7 +664,7 @@ func (p *Provider) renderCluster(c *arm.Call, st *clusterState, base *armcontain
 
 // poolProfile renders pool as an agentPoolProfiles entry, keeping what the
 // stored document says of it.
-func (p *Provider) poolProfile(props *armcontainerservice.ManagedClusterProperties, pool *poolState, state string) *armcontainerservice.ManagedClusterAgentPoolProfile {
+func (p *Provider) poolProfile(props *armcontainerservice.ManagedClusterProperties, pool *poolState, state string, power *armcontainerservice.PowerState) *armcontainerservice.ManagedClusterAgentPoolProfile {
 	var ap *armcontainerservice.ManagedClusterAgentPoolProfile
 	for _, existing := range props.AgentPoolProfiles {
 		if existing != nil && strings.EqualFold(str(existing.Name), pool.Name) {
@@ -685,7 +680,7 @@ func (p *Provider) poolProfile(props *armcontainerservice.ManagedClusterProperti
 	ap.MaxPods = to.Ptr(int32(pool.MaxPods))
 	ap.Mode = to.Ptr(armcontainerservice.AgentPoolMode(pool.Mode))
 	ap.ProvisioningState = to.Ptr(state)
-	ap.PowerState = &armcontainerservice.PowerState{Code: to.Ptr(armcontainerservice.CodeRunning)}
+	ap.PowerState = power
 	ap.Type = to.Ptr(armcontainerservice.AgentPoolTypeVirtualMachineScaleSets)
 	if ap.OSType == nil {
 		ap.OSType = to.Ptr(armcontainerservice.OSTypeLinux)

@@ -45,6 +45,9 @@ type clusterState struct {
 	PermissionDeadline time.Time `json:"permissionDeadline,omitzero"`
 	// Failed is the provisioning state after a failed operation.
 	Failed bool `json:"failed,omitempty"`
+	// Stopped: the cluster was stopped (az aks stop) and not started
+	// since; its powerState is Stopped and its control plane is down.
+	Stopped bool `json:"stopped,omitempty"`
 }
 
 // poolState is one agent pool's nodes.

@@ -118,6 +118,9 @@ func (p *Provider) scale(c *arm.Call, st *clusterState, counts map[string]int, t
 	if !changed {
 		return nil
 	}
+	if st.Stopped {
+		return stoppedNotAllowed(st, "scaling")
+	}
 	if err := p.validateCapacity(c, st, counts, target); err != nil {
 		return err
 	}
