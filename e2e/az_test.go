@@ -47,12 +47,7 @@ func TestIntegrationAzArticle(t *testing.T) {
 // and otherwise builds the aksnet binary and returns its path.
 func buildForAz(t *testing.T) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test: skipped with -short")
-	}
-	if _, err := exec.LookPath("az"); err != nil {
-		t.Skip("the Azure CLI is not installed (apt-get install azure-cli); .ci/run installs it")
-	}
+	armtest.NeedAz(t)
 	bin := filepath.Join(t.TempDir(), "aksnet")
 	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/aksnet").CombinedOutput(); err != nil {
 		t.Fatalf("build aksnet: %v\n%s", err, out)

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/aksnet/aksnet/internal/armtest"
-	"github.com/aksnet/aksnet/internal/cli/azenv"
 )
 
 // azAndAksnet runs the same command line with the real az and with aksnet
@@ -29,11 +28,7 @@ func startAzAndAksnet(t *testing.T) azAndAksnet {
 	t.Helper()
 	bin := buildForAz(t)
 	e := armtest.Start(t)
-	env, err := azenv.Setup(t.Context(), azenv.Options{StateDir: e.StateDir, Endpoint: e.URL, TenantID: e.Creds.TenantID, AppID: e.Creds.AppID, Password: e.Creds.Password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return azAndAksnet{t: t, bin: bin, env: env.Apply(os.Environ()),
+	return azAndAksnet{t: t, bin: bin, env: armtest.AzEnv(t, e.StateDir, e.URL),
 		aksEnv: append(os.Environ(), "AKSNET_ENDPOINT="+e.URL, "AKSNET_STATE_DIR="+e.StateDir)}
 }
 
