@@ -24,17 +24,13 @@ import (
 // plane.
 func TestAksnetdGetCredentialsKubectl(t *testing.T) {
 	kubectl := needKubectl(t)
-	kubeBin := buildKube(t)
-	bin := buildAksnet(t)
-	dir := t.TempDir()
-	state, home := filepath.Join(dir, "state"), filepath.Join(dir, "home")
+	s := startServer(t)
+	bin, state := s.bin, s.state
+	home := filepath.Join(t.TempDir(), "home")
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
-	daemonArgs := []string{"--state-dir", state, "--listen", "127.0.0.1:" + strconv.Itoa(port), "--kube-binary", kubeBin, "--kube-idle", "0"}
-	d := startAksnetd(t, filepath.Join(bin, "aksnetd"), daemonArgs...)
-	env := append(os.Environ(), "HOME="+home, "AKSNET_ENDPOINT=https://127.0.0.1:"+strconv.Itoa(port), "AKSNET_STATE_DIR="+state, "KUBECONFIG=")
+	env := append(os.Environ(), "HOME="+home, "AKSNET_ENDPOINT="+s.endpoint, "AKSNET_STATE_DIR="+state, "KUBECONFIG=")
 	a := func(args ...string) []byte { return runEnv(t, env, filepath.Join(bin, "aksnet"), args...) }
 	kubeconfig := filepath.Join(home, ".kube", "config")
 	k := func(args ...string) []byte {
@@ -72,22 +68,7 @@ func TestAksnetdGetCredentialsKubectl(t *testing.T) {
 	sub := strings.Split(clusterID, "/")[2]
 	check := func(n int) {
 		t.Helper()
-		want := armNodes(t, a, nodeRG, sub)
-		if len(want) != n {
-			t.Fatalf("ARM has %d instances, want %d", len(want), n)
-		}
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			got := getNodes(t, k)
-			msg := compareNodes(got, want)
-			if msg == "" {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("Nodes differ from ARM: %s", msg)
-			}
-			time.Sleep(250 * time.Millisecond)
-		}
+		checkNodesARM(t, a, k, nodeRG, sub, n)
 	}
 	check(3)
 	checkServices(t, k) // the cluster's serviceCidr and dnsServiceIP, from ARM
@@ -124,11 +105,11 @@ func TestAksnetdGetCredentialsKubectl(t *testing.T) {
 	// aksnetd restarts: the kubeconfig's port answers again (the control plane starts on the first
 	// connection) and a ConfigMap made before is still there.
 	k("create", "configmap", "before-restart", "--from-literal=k=v")
-	d.stop(t)
+	s.d.stop(t)
 	if pid := kubePID(t, state); pid != 0 {
 		t.Errorf("aksnet-kube (pid %d) still runs after aksnetd stopped", pid)
 	}
-	d = startAksnetd(t, filepath.Join(bin, "aksnetd"), daemonArgs...)
+	s.restart(t)
 	t0 = time.Now()
 	if v := strings.TrimSpace(string(k("get", "configmap", "before-restart", "-o", "jsonpath={.data.k}"))); v != "v" {
 		t.Errorf("ConfigMap after the restart: %q, want v", v)
@@ -137,10 +118,66 @@ func TestAksnetdGetCredentialsKubectl(t *testing.T) {
 	check(2)
 
 	a("aks", "delete", "-g", "myResourceGroup", "-n", "myAKSCluster", "--yes", "-o", "none")
+	s.waitNoControlPlane(t, "after the delete")
+}
+
+// server is an aksnetd run by a test, with the aksnet-kube it starts per cluster.
+type server struct {
+	bin      string // the directory holding aksnet and aksnetd
+	state    string
+	endpoint string
+	args     []string
+	d        *daemon
+}
+
+// startServer builds aksnet-kube, aksnet and aksnetd, and runs aksnetd on a free loopback port
+// with control planes that never idle out.
+func startServer(t *testing.T) *server {
+	t.Helper()
+	kubeBin := buildKube(t)
+	s := &server{bin: buildAksnet(t), state: filepath.Join(t.TempDir(), "state")}
+	port := freePort(t)
+	s.endpoint = "https://127.0.0.1:" + strconv.Itoa(port)
+	s.args = []string{"--state-dir", s.state, "--listen", "127.0.0.1:" + strconv.Itoa(port), "--kube-binary", kubeBin, "--kube-idle", "0"}
+	s.d = startAksnetd(t, filepath.Join(s.bin, "aksnetd"), s.args...)
+	return s
+}
+
+// restart starts aksnetd again, once the previous one stopped, on the same state and port.
+func (s *server) restart(t *testing.T) *daemon {
+	t.Helper()
+	s.d = startAksnetd(t, filepath.Join(s.bin, "aksnetd"), s.args...)
+	return s.d
+}
+
+// waitNoControlPlane waits until no aksnet-kube runs for the server and its cluster directories are gone.
+func (s *server) waitNoControlPlane(t *testing.T, when string) {
+	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
-	for kubePID(t, state) > 0 || kubeDirs(t, state) > 0 {
+	for kubePID(t, s.state) > 0 || kubeDirs(t, s.state) > 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("after the delete: aksnet-kube pid %d, %d cluster directories\n%s", kubePID(t, state), kubeDirs(t, state), d.String())
+			t.Fatalf("%s: aksnet-kube pid %d, %d cluster directories\n%s", when, kubePID(t, s.state), kubeDirs(t, s.state), s.d.String())
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// checkNodesARM waits (up to a minute) until kubectl's Nodes match the n instances ARM has, read
+// through read (the aksnet CLI or az): names, podCIDRs, InternalIPs, providerIDs, and all Ready.
+func checkNodesARM(t *testing.T, read, k func(...string) []byte, nodeRG, sub string, n int) {
+	t.Helper()
+	want := armNodes(t, read, nodeRG, sub)
+	if len(want) != n {
+		t.Fatalf("ARM has %d instances, want %d", len(want), n)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		msg := compareNodes(getNodes(t, k), want)
+		if msg == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Nodes differ from ARM: %s", msg)
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
