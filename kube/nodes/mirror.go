@@ -65,7 +65,8 @@ func NewMirror(client kubernetes.Interface, path, kubeletVersion string) *Mirror
 }
 
 // Run starts the Node informer, reconciles once, calls synced (which may be nil) after that first
-// reconcile, and then keeps reconciling until ctx is done. It returns an error when the first
+// reconcile once its Nodes are schedulable (see waitSchedulable), and then keeps reconciling until
+// ctx is done. It returns an error when the first
 // reconcile fails; later failures are logged and retried.
 func (m *Mirror) Run(ctx context.Context, synced func()) error {
 	factory := informers.NewSharedInformerFactory(m.client, 0)
@@ -90,6 +91,7 @@ func (m *Mirror) Run(ctx context.Context, synced func()) error {
 	if err := m.reconcile(ctx); err != nil {
 		return err
 	}
+	m.waitSchedulable(ctx)
 	if synced != nil {
 		synced()
 	}
@@ -115,6 +117,59 @@ func (m *Mirror) Run(ctx context.Context, synced func()) error {
 			klog.ErrorS(err, "node reconcile")
 		}
 	}
+}
+
+// schedulableTimeout bounds the wait for the not-ready taints of new Nodes to be lifted.
+const schedulableTimeout = 30 * time.Second
+
+// waitSchedulable waits until every desired Node is in the informer's cache without the
+// node.kubernetes.io/not-ready:NoSchedule taint. The apiserver's TaintNodesByCondition admission
+// puts that taint on every Node created, and the controller-manager's node lifecycle controller
+// lifts it once it sees the Node Ready, well under a second later. Until then no pod can be
+// scheduled: a Deployment created at once would see all its pods pending, then all bound to the
+// first Node lifted. So Run reports synced only after this. Past schedulableTimeout it logs and
+// returns: the API still serves, and the Nodes become schedulable when the controller catches up.
+func (m *Mirror) waitSchedulable(ctx context.Context) {
+	m.mu.Lock()
+	var names []string
+	for _, n := range m.desired {
+		names = append(names, n.Name)
+	}
+	m.mu.Unlock()
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	deadline := time.After(schedulableTimeout)
+	for {
+		tainted := ""
+		for _, name := range names {
+			obj, ok, _ := m.nodes.GetByKey(name)
+			if node, isNode := obj.(*corev1.Node); !ok || !isNode || notReadyTainted(node) {
+				tainted = name
+				break
+			}
+		}
+		if tainted == "" {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-deadline:
+			klog.InfoS("Node still has the not-ready taint; reporting ready anyway", "node", tainted, "after", schedulableTimeout)
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// notReadyTainted reports whether node has the taint that keeps pods off a Node not yet Ready.
+func notReadyTainted(node *corev1.Node) bool {
+	for _, t := range node.Spec.Taints {
+		if t.Key == corev1.TaintNodeNotReady && t.Effect == corev1.TaintEffectNoSchedule {
+			return true
+		}
+	}
+	return false
 }
 
 // reload reads the spec file unless its bytes equal last, and says whether it holds a new desired

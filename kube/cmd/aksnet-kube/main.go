@@ -3,7 +3,8 @@
 // plus the node mirror that keeps the Nodes in step with <data-dir>/nodes.json.
 //
 // aksnetd starts one per cluster. The process prints the line "ready" on stdout (and creates
-// <data-dir>/ready) once the apiserver answers /readyz and the Nodes of the spec file exist. SIGTERM
+// <data-dir>/ready) once the apiserver answers /readyz and the Nodes of the spec file exist and are
+// schedulable (the not-ready taint every new Node gets has been lifted). SIGTERM
 // or SIGINT stops every component; the process then exits 0.
 //
 // Usage:
@@ -83,6 +84,18 @@ func run() error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	// The only signal handler in the process: every component stops with this one context.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	err = serve(ctx, cfg)
+	klog.Flush()
+	return err
+}
+
+// serve runs the control plane of cfg and the node mirror of <data-dir>/nodes.json until ctx is
+// done (nil) or a component fails (its error). Once the Nodes of the spec file exist it creates
+// <data-dir>/ready and prints "ready"; the ready file is removed when serve returns.
+func serve(ctx context.Context, cfg controlplane.Config) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err
 	}
@@ -92,11 +105,7 @@ func run() error {
 	}
 	defer os.Remove(readyPath)
 
-	// The only signal handler in the process: every component stops with this one context.
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-
-	err = controlplane.Run(ctx, cfg, func(ctx context.Context, r controlplane.Running) error {
+	return controlplane.Run(ctx, cfg, func(ctx context.Context, r controlplane.Running) error {
 		client, err := kubernetes.NewForConfig(r.Admin)
 		if err != nil {
 			return err
@@ -119,8 +128,6 @@ func run() error {
 		fmt.Println("ready")
 		return nil
 	})
-	klog.Flush()
-	return err
 }
 
 // klogValue exposes klog's -v in our flag set.
