@@ -97,6 +97,7 @@ func Register(reg *arm.Registry, opts Options) *Provider {
 			strings.ToLower(actionListMonitoringCredential): p.credentials(monitoringCredential)},
 	})
 	reg.Register(p.agentPoolKind())
+	reg.Register(p.maintenanceConfigurationKind())
 	registerVersionReads(reg)
 	return p
 }
