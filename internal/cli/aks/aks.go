@@ -17,7 +17,7 @@ import (
 func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	aks := command.Group("aks", "Manage Azure Kubernetes Services.",
 		newCreateCommand(s, g), newShowCommand(s, g), newListCommand(s, g),
-		newScaleCommand(s, g), newDeleteCommand(s, g), newGetCredentialsCommand(s, g), newGetVersionsCommand(s, g), nodepool.NewCommand(s, g), trace.NewCommand(s, g))
+		newScaleCommand(s, g), newDeleteCommand(s, g), newStopCommand(s, g), newStartCommand(s, g), newGetCredentialsCommand(s, g), newGetVersionsCommand(s, g), nodepool.NewCommand(s, g), trace.NewCommand(s, g))
 	aks.AddCommand(workload.NewCommands(s, g)...)
 	return aks
 }
