@@ -19,8 +19,9 @@ import (
 // (az group create, az network vnet create, az aks create --network-plugin kubenet), az aks
 // get-credentials (plain, --admin, --file, --context, --overwrite-existing, --file -) and kubectl
 // on what az merged, the Nodes checked against ARM as az reads it (the NICs and the route table's
-// routes) after the create, az aks scale to 5 and back to 2, a ConfigMap across an aksnetd
-// restart, and az aks delete --yes, which removes the control plane.
+// routes) after the create, az aks scale to 5 and back to 2, az aks stop (kubectl is refused) and
+// az aks start (the objects are back), a ConfigMap across an aksnetd restart, and az aks delete
+// --yes, which removes the control plane.
 func TestAksnetdAzKubectl(t *testing.T) {
 	kubectl := needKubectl(t)
 	armtest.NeedAz(t)
@@ -167,6 +168,41 @@ func TestAksnetdAzKubectl(t *testing.T) {
 		check(n)
 		t.Logf("measured: az aks scale to %d → kubectl shows the Nodes as ARM has them: %s", n, time.Since(t0).Round(time.Millisecond))
 	}
+
+	// 4. az aks stop: powerState Stopped on the cluster and its pool, and the API server is gone, so
+	// kubectl fails at once (a refused connection, not a timeout). Only start and delete are allowed
+	// on a stopped cluster. az aks start brings the API back with its objects.
+	k("create", "configmap", "before-stop", "--from-literal=k=v")
+	t0 = time.Now()
+	az(aks("stop")...)
+	t.Logf("measured: az aks stop %s", time.Since(t0).Round(time.Millisecond))
+	if got := tsv(aks("show", "--query", "[powerState.code, agentPoolProfiles[0].powerState.code, provisioningState]")...); strings.Join(strings.Fields(got), " ") != "Stopped Stopped Succeeded" {
+		t.Errorf("after az aks stop, az aks show prints %q, want Stopped Stopped Succeeded", got)
+	}
+	t0 = time.Now()
+	out, err := runFails(nil, kubectl, "--kubeconfig", kubeconfig, "--request-timeout=20s", "get", "nodes")
+	took := time.Since(t0)
+	switch {
+	case err == nil:
+		t.Errorf("kubectl get nodes on a stopped cluster succeeded:\n%s", out)
+	case took > 10*time.Second:
+		t.Errorf("kubectl on a stopped cluster took %s to fail, want a prompt refusal: %s", took, out)
+	default:
+		t.Logf("measured: kubectl on the stopped cluster failed in %s: %s", took.Round(time.Millisecond), strings.TrimSpace(out))
+	}
+	if msg := azFails(aks("scale", "--node-count", "3")...); !strings.Contains(msg, "(OperationNotAllowed)") {
+		t.Errorf("az aks scale of a stopped cluster printed:\n%s", msg)
+	}
+	t0 = time.Now()
+	az(aks("start")...)
+	t.Logf("measured: az aks start %s", time.Since(t0).Round(time.Millisecond))
+	if got := tsv(aks("show", "--query", "[powerState.code, agentPoolProfiles[0].powerState.code]")...); strings.Join(strings.Fields(got), " ") != "Running Running" {
+		t.Errorf("after az aks start, az aks show prints %q, want Running Running", got)
+	}
+	if v := strings.TrimSpace(string(k("get", "configmap", "before-stop", "-o", "jsonpath={.data.k}"))); v != "v" {
+		t.Errorf("ConfigMap after stop and start: %q, want v", v)
+	}
+	check(2)
 
 	// 5. aksnetd restarts: the kubeconfig az merged answers again and the ConfigMap is still there.
 	k("create", "configmap", "before-restart", "--from-literal=k=v")
