@@ -20,8 +20,8 @@ import (
 // TestAksnetdGetCredentialsKubectl runs the real programs as a user would: aksnetd with aksnet-kube,
 // the article's cluster of 3 nodes through the aksnet CLI, `aksnet aks get-credentials`, then the
 // preinstalled kubectl. The Nodes are checked against ARM (the VMSS instances' NICs and the route
-// table's routes) after the create, a scale to 5 and one back to 2; the delete removes the control
-// plane.
+// table's routes) after the create, a scale to 5 and one back to 2; then aks stop and aks start
+// (stopAndStart); the delete removes the control plane.
 func TestAksnetdGetCredentialsKubectl(t *testing.T) {
 	kubectl := needKubectl(t)
 	s := startServer(t)
@@ -102,6 +102,8 @@ func TestAksnetdGetCredentialsKubectl(t *testing.T) {
 	}
 	k("get", "nodes")
 
+	stopAndStart(t, s, env, a, kubectl, kubeconfig, check)
+
 	// aksnetd restarts: the kubeconfig's port answers again (the control plane starts on the first
 	// connection) and a ConfigMap made before is still there.
 	k("create", "configmap", "before-restart", "--from-literal=k=v")
@@ -119,6 +121,77 @@ func TestAksnetdGetCredentialsKubectl(t *testing.T) {
 
 	a("aks", "delete", "-g", "myResourceGroup", "-n", "myAKSCluster", "--yes", "-o", "none")
 	s.waitNoControlPlane(t, "after the delete")
+}
+
+// stopAndStart is the acceptance's step 4, `aks stop` and `aks start` as AKS does them
+// (learn.microsoft.com/azure/aks/start-stop-cluster: stopping stops the control plane and the
+// nodes and keeps every object; powerState.code is Stopped on the cluster and its pools). While
+// stopped, kubectl is refused at once (a stopped AKS cluster's API server is unreachable, a
+// connection error, not a hang), the control plane does not run, a scale is AKS's
+// OperationNotAllowed, and the state survives an aksnetd restart; after start, kubectl works and
+// the ConfigMap and Nodes made before are there.
+func stopAndStart(t *testing.T, s *server, env []string, a func(...string) []byte, kubectl, kubeconfig string, check func(int)) {
+	t.Helper()
+	k := func(args ...string) []byte {
+		return run(t, kubectl, append([]string{"--kubeconfig", kubeconfig}, args...)...)
+	}
+	power := func() string {
+		return strings.TrimSpace(string(a("aks", "show", "-g", "myResourceGroup", "-n", "myAKSCluster", "--query",
+			"[powerState.code, agentPoolProfiles[0].powerState.code] | join(',', @)", "-o", "tsv")))
+	}
+	refused := func(when string) {
+		t.Helper()
+		t0 := time.Now()
+		out, err := runFails(nil, kubectl, "--kubeconfig", kubeconfig, "--request-timeout", "20s", "get", "configmap", "before-stop")
+		d := time.Since(t0)
+		if err == nil || !strings.Contains(out, "refused") {
+			t.Errorf("%s: kubectl against the stopped cluster: %v\n%s", when, err, out)
+		}
+		if d > 5*time.Second {
+			t.Errorf("%s: kubectl took %s to fail; a stopped cluster refuses at once", when, d.Round(time.Millisecond))
+		}
+		t.Logf("measured: kubectl against the stopped cluster failed in %s: %s", d.Round(time.Millisecond), strings.TrimSpace(out))
+	}
+
+	k("create", "configmap", "before-stop", "--from-literal=k=v")
+	if out := a("aks", "stop", "-g", "myResourceGroup", "-n", "myAKSCluster"); len(out) != 0 {
+		t.Errorf("aks stop printed %q", out)
+	}
+	if p := power(); p != "Stopped,Stopped" {
+		t.Errorf("after stop: cluster,pool powerState %q, want Stopped,Stopped", p)
+	}
+	if pid := kubePID(t, s.state); pid != 0 {
+		t.Errorf("aksnet-kube (pid %d) still runs after aks stop", pid)
+	}
+	refused("after stop")
+	// Credentials of a stopped cluster start nothing; a scale is refused.
+	a("aks", "get-credentials", "-g", "myResourceGroup", "-n", "myAKSCluster", "--admin")
+	refused("after get-credentials")
+	if out, err := runFails(env, filepath.Join(s.bin, "aksnet"), "aks", "scale", "-g", "myResourceGroup", "-n", "myAKSCluster",
+		"--node-count", "3"); err == nil || !strings.Contains(out, "(OperationNotAllowed)") {
+		t.Errorf("scale of a stopped cluster: %v\n%s", err, out)
+	}
+	// A stopped cluster stays stopped across an aksnetd restart.
+	s.d.stop(t)
+	s.restart(t)
+	if p := power(); p != "Stopped,Stopped" {
+		t.Errorf("after an aksnetd restart: powerState %q, want Stopped,Stopped", p)
+	}
+	refused("after an aksnetd restart")
+	if pid := kubePID(t, s.state); pid != 0 {
+		t.Errorf("aksnet-kube (pid %d) runs for the stopped cluster after an aksnetd restart", pid)
+	}
+
+	a("aks", "start", "-g", "myResourceGroup", "-n", "myAKSCluster")
+	if p := power(); p != "Running,Running" {
+		t.Errorf("after start: powerState %q, want Running,Running", p)
+	}
+	t0 := time.Now()
+	if v := strings.TrimSpace(string(k("get", "configmap", "before-stop", "-o", "jsonpath={.data.k}"))); v != "v" {
+		t.Errorf("ConfigMap after stop and start: %q, want v", v)
+	}
+	t.Logf("measured: first kubectl answer after aks start: %s", time.Since(t0).Round(time.Millisecond))
+	check(2)
 }
 
 // server is an aksnetd run by a test, with the aksnet-kube it starts per cluster.
