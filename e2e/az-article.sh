@@ -100,6 +100,16 @@ expect_eq "$(check network route-table route list -g $RG --route-table-name myRo
 expect_eq "$(az aks show -g $RG -n myAKSCluster --query servicePrincipalProfile.clientId -o tsv)" msi "aks show"
 expect_eq "$(az aks scale -g $RG -n myAKSCluster --node-count 5 --query 'agentPoolProfiles[0].count' -o tsv)" 5 "aks scale"
 expect_eq "$(check network route-table route list -g $MC --route-table-name $RT --query 'length(@)' -o tsv)" 5 "routes after scale"
+
+# Stop and start (az's aks_stop / aks_start: the operation followed to its end, nothing printed).
+expect_eq "$(az aks stop -g $RG -n myAKSCluster)" "" "aks stop prints nothing"
+expect_eq "$(check aks show -g $RG -n myAKSCluster --query '[powerState.code, agentPoolProfiles[0].powerState.code]' -o tsv | tr '\n\t' '  ')" "Stopped Stopped " "power state after aks stop"
+if err=$(az aks stop -g $RG -n myAKSCluster 2>&1 >/dev/null); then fail "a second aks stop was accepted"; fi
+[[ $err == *"(OperationNotAllowed) managed cluster is not currently running, stopping cannot be performed"* ]] || fail "second aks stop: $err"
+pass "a second aks stop is AKS's OperationNotAllowed"
+expect_eq "$(az aks start -g $RG -n myAKSCluster)" "" "aks start prints nothing"
+expect_eq "$(check aks show -g $RG -n myAKSCluster --query powerState.code -o tsv)" Running "power state after aks start"
+expect_eq "$(check network route-table route list -g $MC --route-table-name $RT --query 'length(@)' -o tsv)" 5 "routes kept across stop and start"
 check aks delete -g $RG -n myManagedCluster --yes
 expect_eq "$(check network route-table route list -g $RG --route-table-name myRouteTable --query 'length(@)' -o tsv)" 0 "managed routes removed from the bring-your-own table"
 az aks delete -g $RG -n myAKSCluster --yes
