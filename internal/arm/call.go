@@ -53,6 +53,7 @@ type Call struct {
 	base        string
 	apiVersion  string
 	operationID string
+	keptFor     string // the id whose kept fields this call wrote (passthrough.go)
 	after       []func()
 	changed     []string
 	deferred    *deferredWork
@@ -185,15 +186,20 @@ func (c *Call) Save(id string, v any) error {
 // SaveRaw stores raw as the document of id, with the fields a client sent
 // that the kind's model does not know (see passthrough.go) put back.
 func (c *Call) SaveRaw(id string, raw []byte) error {
-	if kept, ok := c.Tx.Get(passthroughKey(id)); ok {
-		full, err := fillAbsent(raw, kept)
-		if err != nil {
-			return fmt.Errorf("keep the fields sent for %s: %w", id, err)
-		}
-		raw = full
-	}
 	key := KeyOf(id)
-	if _, existed := c.Tx.Get(key); !existed {
+	_, existed := c.Tx.Get(key)
+	// Kept fields exist only for a stored resource, or for the one this
+	// call's PUT is creating: a new child skips the read.
+	if existed || id == c.keptFor {
+		if kept, ok := c.Tx.Get(passthroughKey(id)); ok {
+			full, err := fillAbsent(raw, kept)
+			if err != nil {
+				return fmt.Errorf("keep the fields sent for %s: %w", id, err)
+			}
+			raw = full
+		}
+	}
+	if !existed {
 		c.Tx.Put(typeIndexKey(id), []byte(id))
 	}
 	c.Tx.Put(key, raw)

@@ -78,6 +78,7 @@ type Kind struct {
 
 	ns    string
 	types []string
+	known knownPaths // Model's key paths seen, see passthrough.go
 }
 
 // Namespace returns the kind's resource provider namespace.
