@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -18,7 +19,7 @@ import (
 // every ARM step, signed in through aksnet az-env's setup: the article's cluster of 3 nodes
 // (az group create, az network vnet create, az aks create --network-plugin kubenet), az aks
 // get-credentials (plain, --admin, --file, --context, --overwrite-existing, --file -) and kubectl
-// on what az merged, the Nodes checked against ARM as az reads it (the NICs and the route table's
+// on what az merged, its refusal for a cluster created with --disable-local-accounts, the Nodes checked against ARM as az reads it (the NICs and the route table's
 // routes) after the create, az aks scale to 5 and back to 2, az aks stop (kubectl is refused) and
 // az aks start (the objects are back), a ConfigMap across an aksnetd restart, and az aks delete
 // --yes, which removes the control plane.
@@ -158,6 +159,22 @@ func TestAksnetdAzKubectl(t *testing.T) {
 	if msg := azFails("aks", "get-credentials", "-g", rg, "-n", "nope", "--file", filepath.Join(t.TempDir(), "nope")); !strings.Contains(msg, "(ResourceNotFound)") {
 		t.Errorf("get-credentials of a missing cluster printed:\n%s", msg)
 	}
+
+	// A cluster created with --disable-local-accounts has no static credential to give, user or admin
+	// (AKS's 400 BadRequest), and az writes no kubeconfig.
+	az("aks", "create", "-g", rg, "-n", "noLocal", "--node-count", "1", "--network-plugin", "kubenet",
+		"--disable-local-accounts", "--generate-ssh-keys", "-o", "none")
+	noLocal := filepath.Join(t.TempDir(), "nolocal")
+	for _, extra := range [][]string{nil, {"--admin"}} {
+		msg := azFails(append([]string{"aks", "get-credentials", "-g", rg, "-n", "noLocal", "--file", noLocal}, extra...)...)
+		if !strings.Contains(msg, "(BadRequest) Getting static credential is not allowed because this cluster is set to disable local accounts.") {
+			t.Errorf("az aks get-credentials %v of a cluster without local accounts printed:\n%s", extra, msg)
+		}
+	}
+	if _, err := os.Stat(noLocal); !os.IsNotExist(err) {
+		t.Errorf("the refused get-credentials left %s: %v", noLocal, err)
+	}
+	az("aks", "delete", "-g", rg, "-n", "noLocal", "--yes")
 
 	// 3. Scale to 5 and back to 2.
 	for _, n := range []int{5, 2} {

@@ -73,6 +73,9 @@ type CredentialResult struct {
 // running (kubectl's first request waits for it).
 func (p *Provider) credentials(kind credentialKind) func(*arm.Call) (int, any, error) {
 	return func(c *arm.Call) (int, any, error) {
+		if err := checkLocalAccounts(c); err != nil {
+			return 0, nil, err
+		}
 		if p.opts.Kube == nil {
 			return 0, nil, azerr.New(http.StatusConflict, CodeKubeUnavailable, "", "This aksnet server runs without Kubernetes control planes.")
 		}
@@ -105,6 +108,31 @@ func (p *Provider) credentials(kind credentialKind) func(*arm.Call) (int, any, e
 		}
 		return http.StatusOK, CredentialResults{Kubeconfigs: []CredentialResult{{Name: kind.result, Value: base64.StdEncoding.EncodeToString(cfg)}}}, nil
 	}
+}
+
+// checkLocalAccounts refuses the credential actions of a cluster created
+// with properties.disableLocalAccounts, as AKS does: 400 BadRequest,
+// "Getting static credential is not allowed because this cluster is set
+// to disable local accounts." (the answer quoted in
+// hashicorp/terraform-provider-azurerm#15489 and Azure/bicep#11601). On a
+// cluster without Microsoft Entra integration, which is every aksnet
+// cluster, that holds for the user credential too, not only --admin
+// (learn.microsoft.com/azure/aks/manage-local-accounts-managed-azure-ad:
+// "any attempt to authenticate with user or admin credentials will
+// fail"), and for the monitoring user's certificate.
+func checkLocalAccounts(c *arm.Call) error {
+	var mc struct {
+		Properties struct {
+			DisableLocalAccounts *bool `json:"disableLocalAccounts"`
+		} `json:"properties"`
+	}
+	if err := c.DecodeExisting(&mc); err != nil {
+		return err
+	}
+	if d := mc.Properties.DisableLocalAccounts; d != nil && *d {
+		return azerr.BadRequest("BadRequest", "", "Getting static credential is not allowed because this cluster is set to disable local accounts.")
+	}
+	return nil
 }
 
 // kubeClusterOf describes cluster id for its control plane: name, fqdn,

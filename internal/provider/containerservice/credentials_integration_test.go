@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/aksnet/aksnet/internal/armtest"
 	"github.com/aksnet/aksnet/internal/kubesup"
 	"go.yaml.in/yaml/v2"
@@ -259,6 +260,17 @@ func TestCredentialsBadInput(t *testing.T) {
 
 	r := h.credential(rg, "nope", "listClusterUserCredential")
 	armtest.WantError{Status: http.StatusNotFound, Code: "ResourceNotFound", Mentions: []string{"nope"}}.Check(t, r.APIErr(t))
+
+	// A cluster created with disableLocalAccounts: AKS refuses every static credential, the user one
+	// too on a cluster without Entra integration (see checkLocalAccounts for the sources).
+	noLocal := kubenetCluster("", "", 1)
+	noLocal.Properties.DisableLocalAccounts = to.Ptr(true)
+	h.mustPutCluster(rg, "nolocal", noLocal)
+	for _, action := range []string{"listClusterUserCredential", "listClusterAdminCredential", "listClusterMonitoringUserCredential"} {
+		r := h.credential(rg, "nolocal", action)
+		armtest.WantError{Status: http.StatusBadRequest, Code: "BadRequest",
+			Mentions: []string{"Getting static credential is not allowed because this cluster is set to disable local accounts."}}.Check(t, r.APIErr(t))
+	}
 
 	reader, spID := h.reader(rg)
 	armtest.Eventually(t, 10*time.Second, func() string {
