@@ -233,41 +233,53 @@ func (s *Supervisor) accessStopped(c Cluster) (Access, error) {
 
 // SetNodes rewrites the desired Nodes of cluster c, if it has a control
 // plane (it was asked for credentials once); aksnet-kube picks the file up
-// within half a second. It starts no process, but it brings the port to
-// c's power state: a stopped cluster's process is stopped (SetNodes waits
-// for it to exit) and its port closed; a running cluster's port is open.
+// within half a second. It starts nothing and leaves the port as it is:
+// only Access, SetPower and Resume open or close it, so a caller that read
+// c a moment ago (ARM's watch) cannot undo a stop or a start.
 func (s *Supervisor) SetNodes(c Cluster) error {
-	if c.Stopped {
-		s.stop(c.ID)
-		if _, err := os.Stat(DirOf(s.opts.Dir, c.ID, c.Name)); err != nil {
-			return nil
-		}
-		return writeNodesFile(DirOf(s.opts.Dir, c.ID, c.Name), c.Nodes)
-	}
 	s.mu.Lock()
 	cl := s.clusters[strings.ToLower(c.ID)]
 	s.mu.Unlock()
-	if cl == nil {
-		if _, err := os.Stat(DirOf(s.opts.Dir, c.ID, c.Name)); err != nil {
-			return nil
-		}
-		var err error
-		if cl, err = s.open(c); err != nil {
-			return err
-		}
+	if cl != nil {
+		return cl.writeNodes(c.Nodes)
+	}
+	dir := DirOf(s.opts.Dir, c.ID, c.Name)
+	if _, err := os.Stat(dir); err != nil {
+		return nil
+	}
+	return writeNodesFile(dir, c.Nodes)
+}
+
+// SetPower brings cluster c's control plane to its power state, if it has
+// one: for a stopped cluster (az aks stop) the process is stopped (SetPower
+// returns once it has exited) and the port closed; for a running one (az
+// aks start) the port is open again and the next connection starts the
+// process on the same data. The Nodes are rewritten either way.
+func (s *Supervisor) SetPower(c Cluster) error {
+	if c.Stopped {
+		s.stop(c.ID)
+		return s.SetNodes(c)
+	}
+	if _, err := os.Stat(DirOf(s.opts.Dir, c.ID, c.Name)); err != nil {
+		return nil
+	}
+	cl, err := s.open(c)
+	if err != nil {
+		return err
 	}
 	return cl.writeNodes(c.Nodes)
 }
 
-// Resume opens the port of every cluster that has a directory, so that
-// kubeconfigs handed out before aksnetd restarted work again; processes
-// start on the first connection.
+// Resume opens the port of every running cluster that has a directory, so
+// that kubeconfigs handed out before aksnetd restarted work again
+// (processes start on the first connection); a stopped cluster's stays
+// closed.
 func (s *Supervisor) Resume(clusters []Cluster) {
 	for _, c := range clusters {
 		if _, err := os.Stat(DirOf(s.opts.Dir, c.ID, c.Name)); err != nil {
 			continue
 		}
-		if err := s.SetNodes(c); err != nil {
+		if err := s.SetPower(c); err != nil {
 			s.log.Error("kube: resume cluster", "cluster", c.ID, "err", err)
 		}
 	}

@@ -308,12 +308,12 @@ func TestStopClosesThePortAndStartReopensIt(t *testing.T) {
 	}
 	first := l.last()
 
-	// az aks stop: SetNodes with Stopped returns once the process is gone
+	// az aks stop: SetPower with Stopped returns once the process is gone
 	// and the port is closed; the nodes still follow the cluster.
 	c.Stopped = true
 	c.Nodes = append(c.Nodes, Node{Name: "aks-nodepool1-1-vmss000001", Pool: "nodepool1", InternalIP: netip.MustParseAddr("192.168.1.5"),
 		PodCIDR: netip.MustParsePrefix("10.244.1.0/24"), MaxPods: 110})
-	if err := s.SetNodes(c); err != nil {
+	if err := s.SetPower(c); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -345,14 +345,24 @@ func TestStopClosesThePortAndStartReopensIt(t *testing.T) {
 		t.Fatalf("after a stopped cluster's credentials: port open or %d launches, want closed and 1", l.count())
 	}
 	// A second stop is a no-op.
-	if err := s.SetNodes(c); err != nil {
+	if err := s.SetPower(c); err != nil {
 		t.Fatal(err)
+	}
+	// A stale view of the cluster (ARM's watch read it running a moment
+	// before the stop) updates the nodes and does not reopen the port.
+	stale := c
+	stale.Stopped = false
+	if err := s.SetNodes(stale); err != nil {
+		t.Fatal(err)
+	}
+	if !refused(t, acc.Server) {
+		t.Fatal("SetNodes reopened a stopped cluster's port")
 	}
 
 	// az aks start: the port answers again and the first connection starts
 	// a new process, on the same data.
 	c.Stopped = false
-	if err := s.SetNodes(c); err != nil {
+	if err := s.SetPower(c); err != nil {
 		t.Fatal(err)
 	}
 	if got := roundTrip(t, acc.Server, "b"); got != "2:b" {
@@ -380,7 +390,7 @@ func TestResumeKeepsAStoppedClusterClosed(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 	c.Stopped = true
-	if err := s.SetNodes(c); err != nil {
+	if err := s.SetPower(c); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -395,7 +405,7 @@ func TestResumeKeepsAStoppedClusterClosed(t *testing.T) {
 		t.Errorf("%d launches, want 1", l.count())
 	}
 	c.Stopped = false
-	if err := s2.SetNodes(c); err != nil {
+	if err := s2.SetPower(c); err != nil {
 		t.Fatal(err)
 	}
 	if got := roundTrip(t, acc.Server, "x"); got != "2:x" {
@@ -420,7 +430,7 @@ func TestAccessOfAStoppedClusterStartsNothing(t *testing.T) {
 		t.Fatalf("stopped cluster: port open or %d launches", l.count())
 	}
 	c.Stopped = false
-	if err := s.SetNodes(c); err != nil {
+	if err := s.SetPower(c); err != nil {
 		t.Fatal(err)
 	}
 	if got := roundTrip(t, acc.Server, "y"); got != "1:y" {

@@ -17,9 +17,11 @@ type KubePlanes interface {
 	Access(c kubesup.Cluster) (kubesup.Access, error)
 	// SetNodes updates the Nodes of a cluster that has a control plane.
 	SetNodes(c kubesup.Cluster) error
+	// SetPower stops (c.Stopped) or starts a cluster's control plane.
+	SetPower(c kubesup.Cluster) error
 	// Remove stops a deleted cluster's control plane and deletes its data.
 	Remove(id, name string) error
-	// Resume reopens the ports of clusters that had a control plane.
+	// Resume reopens the ports of running clusters that had a control plane.
 	Resume(clusters []kubesup.Cluster)
 }
 

@@ -161,7 +161,7 @@ func (p *Provider) finishPower(c *arm.Call, st *clusterState) error {
 
 // applyPower brings cluster kc's control plane to its power state.
 func (p *Provider) applyPower(kc kubesup.Cluster) {
-	if err := p.opts.Kube.SetNodes(kc); err != nil {
+	if err := p.opts.Kube.SetPower(kc); err != nil {
 		slog.Error("kube: power", "cluster", kc.ID, "stopped", kc.Stopped, "err", err)
 	}
 }

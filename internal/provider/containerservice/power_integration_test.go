@@ -254,10 +254,14 @@ func TestStopStartBadInput(t *testing.T) {
 	}
 	wantPower(t, h, rg, "c1", "Running")
 
+	if _, err := h.putPool(rg, "c1", "userpool", armcontainerservice.AgentPool{Properties: &armcontainerservice.ManagedClusterAgentPoolProfileProperties{
+		Count: to.Ptr[int32](1), Mode: to.Ptr(armcontainerservice.AgentPoolModeUser)}}); err != nil {
+		t.Fatal(err)
+	}
 	if err := h.stopCluster(rg, "c1"); err != nil {
 		t.Fatal(err)
 	}
-	snap := h.Snapshot(clusterID, clusterID+"/agentPools/nodepool1")
+	snap := h.Snapshot(clusterID, clusterID+"/agentPools/nodepool1", clusterID+"/agentPools/userpool")
 
 	// Stop twice.
 	armtest.WantError{Status: http.StatusConflict, Code: "OperationNotAllowed",
@@ -272,12 +276,16 @@ func TestStopStartBadInput(t *testing.T) {
 	_, err = h.putPool(rg, "c1", "user1", armcontainerservice.AgentPool{Properties: &armcontainerservice.ManagedClusterAgentPoolProfileProperties{
 		Count: to.Ptr[int32](1), Mode: to.Ptr(armcontainerservice.AgentPoolModeUser)}})
 	armtest.WantError{Status: http.StatusConflict, Code: "OperationNotAllowed", Mentions: []string{"Power State(Stopped)", "user1"}}.CheckSDK(t, err)
+	// Delete a pool (a second one exists: the refusal is the stop's, not
+	// the last System pool's).
+	armtest.WantError{Status: http.StatusConflict, Code: "OperationNotAllowed", Mentions: []string{"Power State(Stopped)", "userpool"}}.CheckSDK(t,
+		h.deletePool(rg, "c1", "userpool"))
 	h.Unchanged(snap)
 	if h.Exists(clusterID + "/agentPools/user1") {
 		t.Error("a pool was added to the stopped cluster")
 	}
-	if l := h.layoutOf(rg, "c1"); len(l.Nodes) != 2 {
-		t.Errorf("%d nodes after the refused changes, want 2", len(l.Nodes))
+	if l := h.layoutOf(rg, "c1"); len(l.Nodes) != 3 {
+		t.Errorf("%d nodes after the refused changes, want 3", len(l.Nodes))
 	}
 	// A tags-only change is no scale: it goes through.
 	mc := h.cluster(rg, "c1")
@@ -293,4 +301,39 @@ func TestStopStartBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantPower(t, h, rg, "c1", "Running")
+}
+
+// TestStopStartDuringAnOperation: while the cluster's create waits for the
+// role assignment of its system-assigned identity, stop and start are
+// refused with AKS's message naming the provisioning state (Microsoft's
+// "Cluster pending operation (OperationNotAllowed) errors": "managed
+// cluster is in Provisioning State(Updating) and Power State(Running),
+// starting cannot be performed").
+func TestStopStartDuringAnOperation(t *testing.T) {
+	h := kubeHarness(t)
+	rg := armtest.RGName(t)
+	h.MkRG(rg)
+	ids := h.vnet(rg, "myAKSVnet", "192.168.0.0/16", "myAKSSubnet=192.168.1.0/24")
+	poller, err := h.AKS.BeginCreateOrUpdate(h.Ctx, rg, "c1", kubenetCluster(ids["myAKSSubnet"], "", 1), nil)
+	if err != nil {
+		t.Fatalf("PUT: %v", err)
+	}
+	if got := str(h.cluster(rg, "c1").Properties.ProvisioningState); got != "Creating" {
+		t.Fatalf("provisioningState %q, want Creating while the role assignment is missing", got)
+	}
+	armtest.WantError{Status: http.StatusConflict, Code: "OperationNotAllowed",
+		Mentions: []string{"Provisioning State(Creating)", "Power State(Running)", "stopping cannot be performed"}}.CheckSDK(t, h.stopCluster(rg, "c1"))
+	armtest.WantError{Status: http.StatusConflict, Code: "OperationNotAllowed",
+		Mentions: []string{"Provisioning State(Creating)", "Power State(Running)", "starting cannot be performed"}}.CheckSDK(t, h.startCluster(rg, "c1"))
+	// The create is undisturbed: with the role it finishes, and the
+	// cluster stops.
+	h.Grant(ids["myAKSSubnet"], str(h.cluster(rg, "c1").Identity.PrincipalID), networkContributor)
+	if _, err := armtest.PollDone(h.Ctx, poller); err != nil {
+		t.Fatal(err)
+	}
+	wantPower(t, h, rg, "c1", "Running")
+	if err := h.stopCluster(rg, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	wantPower(t, h, rg, "c1", "Stopped")
 }
