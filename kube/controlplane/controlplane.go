@@ -50,6 +50,10 @@ type Config struct {
 	ClusterName string
 	// ExtraSANs are added to a generated serving certificate (e.g. the cluster's fqdn).
 	ExtraSANs []string
+	// Bare runs etcd and the apiserver only, with the same options: no controller-manager, no
+	// scheduler, no kube-dns. It is the baseline the benchmarks compare a cluster's control plane
+	// with ("a bare kube-apiserver started from the same build").
+	Bare bool
 }
 
 // Validate checks the values a caller passed in.
@@ -103,8 +107,9 @@ type Running struct {
 // shutdownTimeout bounds how long Run waits for the apiserver to drain before closing etcd.
 const shutdownTimeout = 30 * time.Second
 
-// Run starts etcd, the apiserver, the controller-manager and the scheduler, creates kube-dns when
-// cfg asks for it and it is missing, calls ready once /readyz is ok, and returns when ctx is done (nil) or when a component fails (its error). Every
+// Run starts etcd, the apiserver, the controller-manager and the scheduler (etcd and the apiserver
+// only when cfg.Bare), creates kube-dns when cfg asks for it and it is missing, calls ready once
+// /readyz is ok, and returns when ctx is done (nil) or when a component fails (its error). Every
 // component stops with ctx; etcd is closed last so the apiserver's final writes land.
 func Run(ctx context.Context, cfg Config, ready func(context.Context, Running) error) (err error) {
 	if err := cfg.Validate(); err != nil {
@@ -150,15 +155,17 @@ func Run(ctx context.Context, cfg Config, ready func(context.Context, Running) e
 	if err := waitReady(ctx, client); err != nil {
 		return stopReason(ctx, err)
 	}
-	if cfg.DNSServiceIP.IsValid() {
-		// Logged, not fatal: a cluster whose kube-dns IP someone else's Service took still serves
-		// its API, and a control plane that exits would only be restarted into the same state.
-		if err := addons.EnsureKubeDNS(ctx, client, cfg.DNSServiceIP); err != nil {
-			klog.ErrorS(err, "kube-system/kube-dns not created", "clusterIP", cfg.DNSServiceIP)
+	if !cfg.Bare {
+		if cfg.DNSServiceIP.IsValid() {
+			// Logged, not fatal: a cluster whose kube-dns IP someone else's Service took still serves
+			// its API, and a control plane that exits would only be restarted into the same state.
+			if err := addons.EnsureKubeDNS(ctx, client, cfg.DNSServiceIP); err != nil {
+				klog.ErrorS(err, "kube-system/kube-dns not created", "clusterIP", cfg.DNSServiceIP)
+			}
 		}
-	}
-	if err := startControllers(ctx, cancel, opts); err != nil {
-		return err
+		if err := startControllers(ctx, cancel, opts); err != nil {
+			return err
+		}
 	}
 	if err := ready(ctx, Running{Admin: creds.admin}); err != nil {
 		return stopReason(ctx, err)

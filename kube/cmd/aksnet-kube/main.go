@@ -10,7 +10,10 @@
 // Usage:
 //
 //	aksnet-kube --data-dir DIR --secure-port PORT --service-cidr 10.0.0.0/16 --cluster-name NAME
-//	            [--dns-service-ip 10.0.0.10] [--pki-dir DIR] [--extra-sans FQDN,…]
+//	            [--dns-service-ip 10.0.0.10] [--pki-dir DIR] [--extra-sans FQDN,…] [--bare]
+//
+// --bare runs etcd and kube-apiserver alone, with the same options: the benchmarks' baseline. Once
+// ready, the process lowers its GC goal (steadyGCPercent) unless GOGC is set.
 package main
 
 import (
@@ -23,6 +26,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -54,6 +58,7 @@ func run() error {
 	dnsServiceIP := fset.String("dns-service-ip", "", "the ClusterIP of kube-system/kube-dns (the cluster's dnsServiceIP), created at start when missing; empty: no kube-dns Service")
 	clusterName := fset.String("cluster-name", "", "the cluster's name (required)")
 	sans := fset.String("extra-sans", "", "comma-separated DNS names added to a generated serving certificate (e.g. the cluster's fqdn)")
+	bare := fset.Bool("bare", false, "run etcd and kube-apiserver only (no controller-manager, scheduler, kube-dns or node mirror): the benchmarks' baseline")
 	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
 	klog.InitFlags(klogFlags)
 	fset.Var(klogValue{klogFlags.Lookup("v")}, "v", "log verbosity of the Kubernetes components")
@@ -77,6 +82,7 @@ func run() error {
 		ServiceCIDR:  cidr,
 		DNSServiceIP: dnsIP,
 		ClusterName:  *clusterName,
+		Bare:         *bare,
 	}
 	if *sans != "" {
 		cfg.ExtraSANs = strings.Split(*sans, ",")
@@ -106,6 +112,9 @@ func serve(ctx context.Context, cfg controlplane.Config) error {
 	defer os.Remove(readyPath)
 
 	return controlplane.Run(ctx, cfg, func(ctx context.Context, r controlplane.Running) error {
+		if cfg.Bare {
+			return announceReady(readyPath)
+		}
 		client, err := kubernetes.NewForConfig(r.Admin)
 		if err != nil {
 			return err
@@ -122,12 +131,36 @@ func serve(ctx context.Context, cfg controlplane.Config) error {
 			}
 			return fmt.Errorf("node mirror: %w", err)
 		}
-		if err := os.WriteFile(readyPath, nil, 0o644); err != nil {
-			return err
-		}
-		fmt.Println("ready")
-		return nil
+		return announceReady(readyPath)
 	})
+}
+
+// announceReady creates the ready file, prints "ready" and settles the heap (settleHeap).
+func announceReady(path string) error {
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		return err
+	}
+	fmt.Println("ready")
+	settleHeap()
+	return nil
+}
+
+// steadyGCPercent is the GOGC the process runs with once it is ready, unless the environment sets
+// GOGC. Start-up keeps Go's default (100): building the apiserver's handlers and OpenAPI specs
+// allocates several times the live heap, and fewer collections start the cluster sooner. Once
+// ready, the live heap is about 110 MB (mostly what the apiserver built: OpenAPI v2 and v3 specs and
+// definitions, REST handlers; then the controller-manager's controllers and informers) and the
+// allocation rate is low, so a heap goal of 1.25× the live heap instead of 2× costs little CPU and
+// keeps about 50 MB less resident (docs/performance-notes.md has the measurements).
+const steadyGCPercent = 25
+
+// settleHeap lowers the GC goal to steadyGCPercent (when GOGC is not set) and returns the garbage of
+// start-up to the OS.
+func settleHeap() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(steadyGCPercent)
+	}
+	debug.FreeOSMemory()
 }
 
 // klogValue exposes klog's -v in our flag set.
