@@ -336,7 +336,7 @@ func compareNodes(got []nodeJSON, want []armNode) string {
 }
 
 // buildAksnet builds aksnet and aksnetd into a temporary directory.
-func buildAksnet(t *testing.T) string {
+func buildAksnet(t testing.TB) string {
 	t.Helper()
 	root, err := filepath.Abs("../..")
 	if err != nil {
@@ -362,7 +362,7 @@ type daemon struct {
 func (d *daemon) String() string { return d.out.String() }
 
 // stop sends SIGINT and waits for aksnetd (and so the control planes it runs) to exit.
-func (d *daemon) stop(t *testing.T) {
+func (d *daemon) stop(t testing.TB) {
 	t.Helper()
 	_ = d.cmd.Process.Signal(os.Interrupt)
 	select {
@@ -378,7 +378,7 @@ func (d *daemon) stop(t *testing.T) {
 }
 
 // startAksnetd runs aksnetd until the test ends, once it says it serves.
-func startAksnetd(t *testing.T, bin string, args ...string) *daemon {
+func startAksnetd(t testing.TB, bin string, args ...string) *daemon {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	out := &armtest.SyncBuffer{}
@@ -418,7 +418,7 @@ func startAksnetd(t *testing.T, bin string, args ...string) *daemon {
 	return d
 }
 
-func runEnv(t *testing.T, env []string, name string, args ...string) []byte {
+func runEnv(t testing.TB, env []string, name string, args ...string) []byte {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -442,7 +442,7 @@ func runFails(env []string, name string, args ...string) (string, error) {
 }
 
 // kubePID finds the aksnet-kube process that works under state (0 when none).
-func kubePID(t *testing.T, state string) int {
+func kubePID(t testing.TB, state string) int {
 	t.Helper()
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
@@ -468,7 +468,7 @@ func kubePID(t *testing.T, state string) int {
 }
 
 // kubeDirs counts the cluster directories aksnetd keeps for the control planes.
-func kubeDirs(t *testing.T, state string) int {
+func kubeDirs(t testing.TB, state string) int {
 	t.Helper()
 	entries, err := os.ReadDir(filepath.Join(state, "kube"))
 	if err != nil {

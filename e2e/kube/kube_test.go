@@ -169,18 +169,22 @@ var (
 	kubeOnce  sync.Once
 	kubeDir   string
 	kubeBuilt string
+	// extraDirs are more build directories for TestMain to remove (the benchmarks' aksnet build).
+	extraDirs []string
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if kubeDir != "" {
-		os.RemoveAll(kubeDir)
+	for _, dir := range append(extraDirs, kubeDir) {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
 	}
 	os.Exit(code)
 }
 
 // buildKube builds kube/cmd/aksnet-kube with the version linker flags kubectl needs, once per run.
-func buildKube(t *testing.T) string {
+func buildKube(t testing.TB) string {
 	t.Helper()
 	kubeOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "aksnet-kube-e2e-")
@@ -196,7 +200,7 @@ func buildKube(t *testing.T) string {
 	return kubeBuilt
 }
 
-func buildKubeInto(t *testing.T, dir string) string {
+func buildKubeInto(t testing.TB, dir string) string {
 	t.Helper()
 	modDir, err := filepath.Abs("../../kube")
 	if err != nil {
@@ -249,7 +253,7 @@ func buildKubeInto(t *testing.T, dir string) string {
 }
 
 // progress logs now on stderr (go test shows it while the test runs) and in the test log.
-func progress(t *testing.T, format string, args ...any) {
+func progress(t testing.TB, format string, args ...any) {
 	t.Helper()
 	fmt.Fprintf(os.Stderr, "kube e2e: "+format+"\n", args...)
 	t.Logf(format, args...)
@@ -262,11 +266,12 @@ type proc struct {
 	startup time.Duration
 }
 
-// start runs aksnet-kube and waits for its "ready" line. t.Cleanup kills it if the test did not stop it.
-func start(t *testing.T, bin, data string, port int) *proc {
+// start runs aksnet-kube (with extra flags after the usual ones) and waits for its "ready" line.
+// t.Cleanup kills it if the test did not stop it.
+func start(t testing.TB, bin, data string, port int, extra ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(bin, "--data-dir", data, "--secure-port", strconv.Itoa(port),
-		"--service-cidr", serviceCIDR, "--dns-service-ip", dnsServiceIP, "--cluster-name", "myAKSCluster")
+	cmd := exec.Command(bin, append([]string{"--data-dir", data, "--secure-port", strconv.Itoa(port),
+		"--service-cidr", serviceCIDR, "--dns-service-ip", dnsServiceIP, "--cluster-name", "myAKSCluster"}, extra...)...)
 	logBuf := &armtest.SyncBuffer{}
 	cmd.Stderr = logBuf
 	stdout, err := cmd.StdoutPipe()
@@ -307,7 +312,7 @@ func start(t *testing.T, bin, data string, port int) *proc {
 }
 
 // stop sends SIGTERM and expects a clean exit.
-func (p *proc) stop(t *testing.T) {
+func (p *proc) stop(t testing.TB) {
 	t.Helper()
 	t0 := time.Now()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -355,7 +360,7 @@ type nodeJSON struct {
 	} `json:"status"`
 }
 
-func getNodes(t *testing.T, k func(...string) []byte) []nodeJSON {
+func getNodes(t testing.TB, k func(...string) []byte) []nodeJSON {
 	var list struct {
 		Items []nodeJSON `json:"items"`
 	}
@@ -457,7 +462,7 @@ func specNode(i int) kubenodes.Node {
 }
 
 // writeSpec writes nodes.json with nodes 0..n-1, atomically as aksnetd does.
-func writeSpec(t *testing.T, data string, n int) {
+func writeSpec(t testing.TB, data string, n int) {
 	t.Helper()
 	var f kubenodes.File
 	for i := range n {
@@ -475,7 +480,7 @@ func writeSpec(t *testing.T, data string, n int) {
 // writeKubeconfig writes an admin kubeconfig as listClusterAdminCredential does: a client
 // certificate in system:masters signed by the cluster CA that aksnet-kube created in data/pki,
 // and the CA embedded (no insecure-skip-tls-verify).
-func writeKubeconfig(t *testing.T, dir, data string, port int) string {
+func writeKubeconfig(t testing.TB, dir, data string, port int) string {
 	t.Helper()
 	ca, err := pki.EnsureCluster(filepath.Join(data, "pki"), pki.ClusterNames{ClusterName: "myAKSCluster"})
 	if err != nil {
@@ -512,7 +517,7 @@ func needKubectl(t *testing.T) string {
 	return kubectl
 }
 
-func run(t *testing.T, name string, args ...string) []byte {
+func run(t testing.TB, name string, args ...string) []byte {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -526,14 +531,14 @@ func run(t *testing.T, name string, args ...string) []byte {
 	return out
 }
 
-func decode(t *testing.T, b []byte, v any) {
+func decode(t testing.TB, b []byte, v any) {
 	t.Helper()
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("decode %s: %v", b, err)
 	}
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -22,7 +22,34 @@ func figures() []figure {
 		return figure{Issue: 19, Name: name, Value: source{Pkg: dp, Bench: "BenchmarkUpdateChange/nodes=" + nodes + "/" + change, Metric: "ms/change"},
 			Baseline: &source{Pkg: dp, Bench: "BenchmarkUpdateChange/nodes=3/" + change, Metric: "ms/change"}, Goal: goal, Pass: pass, RootOnly: true}
 	}
+	// kube is a figure of issue 16, measured by e2e/kube's benchmarks against
+	// aksnet-kube --bare (etcd and kube-apiserver only, reached directly).
+	const kube = "./e2e/kube"
+	kubeBare := func(metric string) *source { return &source{Pkg: kube, Bench: "BenchmarkKube/bare", Metric: metric} }
 	return []figure{
+		{Issue: 16, Name: "Kubernetes cold start: credentials request → first kubectl get nodes answer through aksnetd (ms), vs bare kube-apiserver start → first answer",
+			Value: source{Pkg: kube, Bench: "BenchmarkKube/aksnet", Metric: "cold-ms"}, Baseline: kubeBare("cold-ms"), Goal: "≤ 4,000 ms", Pass: atMost(4000)},
+		{Issue: 16, Name: "Kubernetes RSS per active cluster, 3 Nodes (MB), vs bare kube-apiserver",
+			Value: source{Pkg: kube, Bench: "BenchmarkKube/aksnet", Metric: "rss-MB"}, Baseline: kubeBare("rss-MB"), Goal: "≤ 300 MB", Pass: atMost(300)},
+		{Issue: 16, Name: "Kubernetes RSS per active cluster: anonymous part (MB; the rest is the binary's text, shared), vs bare kube-apiserver",
+			Value: source{Pkg: kube, Bench: "BenchmarkKube/aksnet", Metric: "anon-MB"}, Baseline: kubeBare("anon-MB"), Goal: "recorded", Pass: atLeast(0)},
+		{Issue: 16, Name: "Kubernetes kubectl get nodes, 3 Nodes, through aksnetd's port (ms, kubectl's start included), vs bare kube-apiserver directly",
+			Value: source{Pkg: kube, Bench: "BenchmarkKube/aksnet", Metric: "getnodes-ms"}, Baseline: kubeBare("getnodes-ms"), Goal: "≤ 1.2× bare", Pass: ratioAtMost(1.2)},
+		{Issue: 16, Name: "Kubernetes 20 clusters created, 5 used at once: slowest credentials request → first kubectl answer (ms)",
+			Value: source{Pkg: kube, Bench: "BenchmarkKubeClusters", Metric: "first-ms"}, Goal: "recorded", Pass: atLeast(0)},
+		{Issue: 16, Name: "Kubernetes 20 clusters created, 5 used at once: total RSS of the control planes (MB)",
+			Value: source{Pkg: kube, Bench: "BenchmarkKubeClusters", Metric: "total-rss-MB"}, Goal: "recorded (≤ 5 × 300 MB)", Pass: atMost(1500)},
+		{Issue: 16, Name: "Kubernetes 20 clusters created, 5 used at once: total Pss of the control planes (MB; the binary's text counted once)",
+			Value: source{Pkg: kube, Bench: "BenchmarkKubeClusters", Metric: "total-pss-MB"}, Goal: "recorded", Pass: atLeast(0)},
+		{Issue: 16, Name: "Kubernetes 20 clusters created, 5 used at once: control planes running for the 15 idle clusters",
+			Value: source{Pkg: kube, Bench: "BenchmarkKubeClusters", Metric: "idle-procs"}, Goal: "0 (idle clusters cost nothing)", Pass: atMost(0)},
+		{Issue: 16, Name: "Kubernetes 400 Nodes: control plane start → all 400 Nodes Ready in kubectl (ms)",
+			Value: source{Pkg: kube, Bench: "BenchmarkKube400Nodes", Metric: "ready-ms"}, Goal: "≤ 10,000 ms", Pass: atMost(10000)},
+		{Issue: 16, Name: "Kubernetes 400 Nodes: CPU of keeping their Leases (% of a core: the process at 400 Nodes minus at 3)",
+			Value: source{Pkg: kube, Bench: "BenchmarkKube400Nodes", Metric: "lease-cpu-pct"}, Goal: "≤ 5% of a core", Pass: atMost(5)},
+		{Issue: 16, Name: "Kubernetes 400 Nodes: process CPU (% of a core), vs the same process at 3 Nodes",
+			Value:    source{Pkg: kube, Bench: "BenchmarkKube400Nodes", Metric: "cpu-pct"},
+			Baseline: &source{Pkg: kube, Bench: "BenchmarkKube400Nodes", Metric: "idle-cpu-pct"}, Goal: "recorded", Pass: atLeast(0)},
 		{Issue: 2, Name: "ARM GET of a VNet (TLS, auth, store), 32 clients, vs bare Go TLS handler (req/s)", Value: source{Pkg: arm, Bench: "BenchmarkARM_GetVNet/c32", Metric: "req/s"},
 			Baseline: &source{Pkg: arm, Bench: "BenchmarkBareTLS_Get/c32", Metric: "req/s"}, Higher: true, Goal: "≥ 50% of bare", Pass: ratioAtLeast(0.5)},
 		{Issue: 2, Name: "ARM GET allocations (one client)", Value: source{Pkg: arm, Bench: "BenchmarkARM_GetVNet/c1", Metric: "allocs/op"}, Goal: "recorded", Pass: atLeast(0)},
