@@ -57,6 +57,9 @@ func (w *workloads) putPod(c *arm.Call) ([]byte, error) {
 		}
 		return w.render(c.Existing), nil
 	}
+	if info.Stopped {
+		return nil, workloadOnStopped(info, "pod", c.Name)
+	}
 	pods := Pods(c.R, c.Parent)
 	node, err := podNode(arm.LastName(c.Parent), info.Nodes, pods, p.NodeName)
 	if err != nil {

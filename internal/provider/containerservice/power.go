@@ -79,6 +79,16 @@ func stoppedNotAllowed(st *clusterState, what string) error {
 		arm.LastName(st.ClusterID), st.provisioningState(), st.powerCode(), what)
 }
 
+// workloadOnStopped refuses a new pod or service (aksnet's workload
+// kinds, which stand for Kubernetes objects) on a stopped cluster: on AKS
+// creating one needs the Kubernetes API, which a stopped cluster does not
+// serve.
+func workloadOnStopped(info ClusterInfo, kind, name string) error {
+	return azerr.New(http.StatusConflict, "OperationNotAllowed", "",
+		"managed cluster %s is stopped (Power State(Stopped)): its Kubernetes API is unreachable, so %s %s cannot be created; start the cluster first (az aks start)",
+		arm.LastName(info.ID), kind, name)
+}
+
 // stopCluster is POST …/stop: the cluster and its pools become Stopped,
 // its Kubernetes control plane is stopped and its port closed, so kubectl
 // is refused at once, as it cannot reach a stopped AKS cluster's API

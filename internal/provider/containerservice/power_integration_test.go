@@ -287,6 +287,16 @@ func TestStopStartBadInput(t *testing.T) {
 	if l := h.layoutOf(rg, "c1"); len(l.Nodes) != 3 {
 		t.Errorf("%d nodes after the refused changes, want 3", len(l.Nodes))
 	}
+	// aksnet's workload kinds stand for Kubernetes objects, which a stopped
+	// cluster's unreachable API cannot take.
+	for _, kind := range []string{"pods", "services"} {
+		r := h.Do(http.MethodPut, clusterID+"/"+kind+"/web?api-version=2024-05-01",
+			map[string]any{"properties": map[string]any{"selector": "web", "port": 80}})
+		armtest.WantError{Status: http.StatusConflict, Code: "OperationNotAllowed", Mentions: []string{"Power State(Stopped)", "web"}}.Check(t, r.APIErr(t))
+		if h.Exists(clusterID + "/" + kind + "/web") {
+			t.Errorf("%s/web was created on the stopped cluster", kind)
+		}
+	}
 	// A tags-only change is no scale: it goes through.
 	mc := h.cluster(rg, "c1")
 	mc.Tags = map[string]*string{"env": to.Ptr("dev")}

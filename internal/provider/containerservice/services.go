@@ -30,6 +30,9 @@ func (w *workloads) putService(c *arm.Call) ([]byte, error) {
 	if !ok || !info.ServiceCIDR.IsValid() {
 		return nil, azerr.BadRequest(CodeNotKubenetCluster, "name", "Cluster %s has no service CIDR.", arm.LastName(c.Parent))
 	}
+	if info.Stopped {
+		return nil, workloadOnStopped(info, "service", c.Name)
+	}
 	p := req.Properties
 	if err := p.normalize(); err != nil {
 		return nil, err

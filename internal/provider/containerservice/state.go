@@ -143,6 +143,9 @@ type ClusterInfo struct {
 	NSGID        string
 	NodeRGID     string
 	Nodes        []Node
+	// Stopped: the cluster is stopped (az aks stop); its nodes and routes
+	// are kept, its Kubernetes API is down.
+	Stopped bool
 }
 
 // Lookup returns the layout of the cluster id as stored in r: false when
@@ -153,7 +156,7 @@ func Lookup(r store.Reader, id string) (ClusterInfo, bool, error) {
 		return ClusterInfo{}, false, err
 	}
 	info := ClusterInfo{ID: st.ClusterID, PodCIDR: st.PodCIDR, ServiceCIDR: st.ServiceCIDR, DNSServiceIP: st.DNSServiceIP,
-		RouteTableID: st.RouteTableID, NSGID: st.NSGID, NodeRGID: st.NodeRGID}
+		RouteTableID: st.RouteTableID, NSGID: st.NSGID, NodeRGID: st.NodeRGID, Stopped: st.Stopped}
 	for _, p := range st.Pools {
 		for _, n := range p.Nodes {
 			info.Nodes = append(info.Nodes, Node{Name: n.Name, Pool: p.Name, IP: n.IP, PodCIDR: n.PodCIDR, NICID: n.NICID, SubnetID: p.SubnetID})
