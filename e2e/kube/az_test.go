@@ -174,6 +174,10 @@ func TestAksnetdAzKubectl(t *testing.T) {
 	if _, err := os.Stat(noLocal); !os.IsNotExist(err) {
 		t.Errorf("the refused get-credentials left %s: %v", noLocal, err)
 	}
+	// az aks update --enable-local-accounts turns them back on (the provider's tests fetch the credential then).
+	if got := tsv("aks", "update", "-g", rg, "-n", "noLocal", "--enable-local-accounts", "--query", "disableLocalAccounts"); got != "false" {
+		t.Errorf("az aks update --enable-local-accounts: disableLocalAccounts %s", got)
+	}
 	az("aks", "delete", "-g", rg, "-n", "noLocal", "--yes")
 
 	// 3. Scale to 5 and back to 2.

@@ -271,6 +271,17 @@ func TestCredentialsBadInput(t *testing.T) {
 		armtest.WantError{Status: http.StatusBadRequest, Code: "BadRequest",
 			Mentions: []string{"Getting static credential is not allowed because this cluster is set to disable local accounts."}}.Check(t, r.APIErr(t))
 	}
+	// An update turns local accounts back on (az aks update --enable-local-accounts) and off again.
+	for _, disable := range []bool{false, true} {
+		mc := h.cluster(rg, "nolocal")
+		mc.Properties.DisableLocalAccounts = to.Ptr(disable)
+		if got := h.mustPutCluster(rg, "nolocal", mc); got.Properties.DisableLocalAccounts == nil || *got.Properties.DisableLocalAccounts != disable {
+			t.Fatalf("after a PUT with disableLocalAccounts %v the cluster has %v", disable, got.Properties.DisableLocalAccounts)
+		}
+		if r := h.credential(rg, "nolocal", "listClusterAdminCredential"); (r.Status == http.StatusOK) == disable {
+			t.Errorf("disableLocalAccounts %v: the admin credential answers %d %s", disable, r.Status, r.Body)
+		}
+	}
 
 	reader, spID := h.reader(rg)
 	armtest.Eventually(t, 10*time.Second, func() string {

@@ -20,8 +20,8 @@ func operationInProgress(st *clusterState) error {
 		strings.ToLower(st.OperationKind), arm.LastName(st.ClusterID))
 }
 
-// updateCluster applies a PUT to an existing cluster: tags, and agent pool
-// counts (scale). The network ranges, plugin and the pools' subnets are fixed
+// updateCluster applies a PUT to an existing cluster: tags,
+// disableLocalAccounts, and agent pool counts (scale). The network ranges, plugin and the pools' subnets are fixed
 // at creation.
 func (p *Provider) updateCluster(c *arm.Call, mc *armcontainerservice.ManagedCluster) ([]byte, error) {
 	st, ok, err := loadState(c.R, c.ID)
@@ -61,8 +61,15 @@ func (p *Provider) updateCluster(c *arm.Call, mc *armcontainerservice.ManagedClu
 	if err := p.scale(c, st, counts, "properties.agentPoolProfiles"); err != nil {
 		return nil, err
 	}
-	// Keep the stored document, taking the request's tags.
+	// Keep the stored document, taking the request's tags and, when the
+	// request has it, disableLocalAccounts: az aks update
+	// --disable-local-accounts and --enable-local-accounts change it on an
+	// existing cluster (learn.microsoft.com/azure/aks/manage-local-accounts-managed-azure-ad),
+	// and the credential actions follow it (checkLocalAccounts).
 	old.Tags = mc.Tags
+	if d := mc.Properties.DisableLocalAccounts; d != nil {
+		old.Properties.DisableLocalAccounts = d
+	}
 	if err := p.commitChange(c, st); err != nil {
 		return nil, err
 	}
