@@ -78,6 +78,11 @@ type Cluster struct {
 	// Stopped: the cluster is stopped (az aks stop). Its port is closed
 	// and nothing starts its control plane until a call without Stopped.
 	Stopped bool
+	// PowerSeq numbers the cluster's stops and starts in the order ARM
+	// committed them; SetPower ignores one older than the last it applied
+	// (two requests' after-commit calls can arrive in either order). 0 is
+	// always applied.
+	PowerSeq int64
 }
 
 // Access is how a kubeconfig reaches a cluster.
@@ -131,7 +136,16 @@ type Supervisor struct {
 	// cluster's last process has exited: a start that comes sooner waits
 	// for it (two processes must never share the etcd data).
 	exiting map[string]chan struct{}
-	closed  bool
+	// power serialises SetPower per lower-cased id and remembers the
+	// newest PowerSeq applied.
+	power  map[string]*powerLock
+	closed bool
+}
+
+// powerLock is one cluster's SetPower lock and newest applied PowerSeq.
+type powerLock struct {
+	mu  sync.Mutex
+	seq int64
 }
 
 // New returns a supervisor; Close stops everything it started.
@@ -145,7 +159,8 @@ func New(opts Options) *Supervisor {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Supervisor{opts: opts, log: opts.Logger, clusters: map[string]*cluster{}, exiting: map[string]chan struct{}{}}
+	return &Supervisor{opts: opts, log: opts.Logger, clusters: map[string]*cluster{}, exiting: map[string]chan struct{}{},
+		power: map[string]*powerLock{}}
 }
 
 // FindBinary looks for aksnet-kube next to the running executable, then on
@@ -256,6 +271,20 @@ func (s *Supervisor) SetNodes(c Cluster) error {
 // aks start) the port is open again and the next connection starts the
 // process on the same data. The Nodes are rewritten either way.
 func (s *Supervisor) SetPower(c Cluster) error {
+	key := strings.ToLower(c.ID)
+	s.mu.Lock()
+	pl := s.power[key]
+	if pl == nil {
+		pl = &powerLock{}
+		s.power[key] = pl
+	}
+	s.mu.Unlock()
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	if c.PowerSeq != 0 && c.PowerSeq < pl.seq {
+		return s.SetNodes(c) // a later stop or start was applied already
+	}
+	pl.seq = max(pl.seq, c.PowerSeq)
 	if c.Stopped {
 		s.stop(c.ID)
 		return s.SetNodes(c)

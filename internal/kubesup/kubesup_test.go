@@ -437,3 +437,33 @@ func TestAccessOfAStoppedClusterStartsNothing(t *testing.T) {
 		t.Errorf("after start: %q, want 1:y", got)
 	}
 }
+
+// Two requests' after-commit calls may arrive out of order: a start
+// committed after a stop wins even when its SetPower comes first.
+func TestSetPowerKeepsTheNewest(t *testing.T) {
+	s, _ := newTestSupervisor(t, 0)
+	c := testCluster()
+	acc, err := s.Access(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, start := c, c
+	stop.Stopped, stop.PowerSeq = true, 1
+	start.PowerSeq = 2
+	if err := s.SetPower(start); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPower(stop); err != nil {
+		t.Fatal(err)
+	}
+	if refused(t, acc.Server) {
+		t.Fatal("an older stop closed the port a newer start opened")
+	}
+	stop.PowerSeq = 3
+	if err := s.SetPower(stop); err != nil {
+		t.Fatal(err)
+	}
+	if !refused(t, acc.Server) {
+		t.Fatal("a newer stop left the port open")
+	}
+}

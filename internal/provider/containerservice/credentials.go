@@ -147,7 +147,7 @@ func kubeClusterOf(c *arm.Call, id string) (kubesup.Cluster, bool, error) {
 		return kubesup.Cluster{}, false, err
 	}
 	kc := kubesup.Cluster{ID: st.ClusterID, Name: arm.LastName(st.ClusterID), ServiceCIDR: st.ServiceCIDR, DNSServiceIP: st.DNSServiceIP,
-		Nodes: desiredNodes(st), Stopped: st.Stopped}
+		Nodes: desiredNodes(st), Stopped: st.Stopped, PowerSeq: st.PowerSeq}
 	if mc.Properties != nil {
 		kc.FQDN = str(mc.Properties.Fqdn)
 	}

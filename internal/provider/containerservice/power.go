@@ -149,6 +149,7 @@ func powerState(c *arm.Call) (*clusterState, error) {
 // the succeeded operation and, once committed, stops or starts the control
 // plane before the response is written.
 func (p *Provider) finishPower(c *arm.Call, st *clusterState) error {
+	st.PowerSeq++
 	if err := p.commit(c, st); err != nil {
 		return err
 	}

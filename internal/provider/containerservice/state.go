@@ -48,6 +48,8 @@ type clusterState struct {
 	// Stopped: the cluster was stopped (az aks stop) and not started
 	// since; its powerState is Stopped and its control plane is down.
 	Stopped bool `json:"stopped,omitempty"`
+	// PowerSeq counts the cluster's stops and starts (kubesup.Cluster.PowerSeq).
+	PowerSeq int64 `json:"powerSeq,omitempty"`
 }
 
 // poolState is one agent pool's nodes.
