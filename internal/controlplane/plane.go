@@ -259,12 +259,26 @@ func (p *Plane) routes(authn *authenticator, az *authorization.Authorizer, promR
 			p.tokenService(r.Host).Handler().ServeHTTP(w, r)
 		case directory.IsGraphPath(r.URL.Path):
 			graph.ServeHTTP(w, r)
+		case isMetadataPath(r.URL.Path):
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				mux.ServeHTTP(w, r) // the mux answers 405
+				return
+			}
+			p.serveMetadata(w, r)
 		case isPlanePath(r.URL.Path):
 			mux.ServeHTTP(w, r)
 		default:
 			srv.ServeHTTP(w, r)
 		}
 	}))
+}
+
+// isMetadataPath reports whether path is ARM's metadata endpoint. Clients
+// that join "/metadata/endpoints" to a resource manager URL ending in a
+// slash, as Azure's own does ("https://management.azure.com/"), ask for
+// //metadata/endpoints, which Azure answers; so does aksnet.
+func isMetadataPath(path string) bool {
+	return strings.HasPrefix(path, "/") && strings.TrimLeft(path, "/") == "metadata/endpoints"
 }
 
 // isPlanePath reports whether path is one of the plane's own endpoints.
@@ -338,11 +352,29 @@ func (p *Plane) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// serveMetadata answers the ARM metadata endpoint that `az cloud register
-// --endpoint-resource-manager` reads: a list of clouds for api-version
-// 2019-05-01 and later, one cloud object for older versions.
+// serveMetadata answers ARM's metadata endpoint in the shape each
+// api-version has on Azure, so that every client that reads it configures
+// itself for aksnet:
+//   - before 2019-05-01, one object with galleryEndpoint, graphEndpoint and
+//     an ADFS login endpoint: what az 2.45 reads on `az cloud register
+//     --endpoint-resource-manager` (msrestazure asks for 2015-01-01);
+//   - from 2019-05-01, a list of clouds, the ADFS shape az relies on;
+//   - from 2022-09-01, one cloud object, as Azure answers it, with Entra
+//     ID's authentication block (identityProvider AAD, tenant common).
+//     azurerm (go-azure-sdk's environments.FromEndpoint, via metadata_host)
+//     asks for exactly this version, wants name, resourceManager and
+//     microsoftGraphResourceId, and treats a cloud whose identity provider is
+//     not AAD as Azure Stack, which it refuses. Its tokens then come from
+//     <loginEndpoint>/{tenant}/oauth2/v2.0/token, which the token service
+//     serves at the root.
 func (p *Plane) serveMetadata(w http.ResponseWriter, r *http.Request) {
 	base := "https://" + r.Host
+	auth := map[string]any{
+		"loginEndpoint":    base + "/adfs",
+		"audiences":        []string{base + "/"},
+		"tenant":           "adfs",
+		"identityProvider": "ADFS",
+	}
 	cloud := map[string]any{
 		"name":                     "aksnet",
 		"portal":                   base,
@@ -354,24 +386,28 @@ func (p *Plane) serveMetadata(w http.ResponseWriter, r *http.Request) {
 		"batch":                    "",
 		"sqlManagement":            "",
 		"activeDirectoryDataLake":  "",
-		"authentication": map[string]any{
-			"loginEndpoint":    base + "/adfs",
-			"audiences":        []string{base + "/"},
-			"tenant":           "adfs",
-			"identityProvider": "ADFS",
-		},
+		"authentication":           auth,
 		"suffixes": map[string]any{
 			"storage": "core.windows.net", "keyVaultDns": "vault.azure.net", "acrLoginServer": "azurecr.io",
 			"sqlServerHostname": "database.windows.net", "azureDataLakeStoreFileSystem": "", "azureDataLakeAnalyticsCatalogAndJob": "",
 		},
 	}
 	v := r.URL.Query().Get("api-version")
-	if v == "" || strings.Compare(v, "2019-05-01") < 0 {
+	switch {
+	case v == "" || v < "2019-05-01":
 		arm.WriteJSON(w, r, http.StatusOK, map[string]any{
 			"galleryEndpoint": "", "graphEndpoint": base + "/", "portalEndpoint": base,
 			"authentication": map[string]any{"loginEndpoint": base + "/adfs", "audiences": []string{base + "/"}},
 		})
-		return
+	case v < "2022-09-01":
+		arm.WriteJSON(w, r, http.StatusOK, []any{cloud})
+	default:
+		cloud["authentication"] = map[string]any{
+			"loginEndpoint":    base,
+			"audiences":        []string{base + "/"},
+			"tenant":           "common",
+			"identityProvider": "AAD",
+		}
+		arm.WriteJSON(w, r, http.StatusOK, cloud)
 	}
-	arm.WriteJSON(w, r, http.StatusOK, []any{cloud})
 }
