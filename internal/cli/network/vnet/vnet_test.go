@@ -22,7 +22,7 @@ func TestNetworkVNetGolden(t *testing.T) {
 		"--address-prefixes", "192.168.0.0/16", "--subnet-name", "myAKSSubnet", "--subnet-prefix", "192.168.1.0/24")
 	clitest.WantKeys(t, "vnet create", out, "newVNet")
 	vnet := clitest.Obj(t, out["newVNet"], "newVNet")
-	clitest.WantKeys(t, "newVNet", vnet, "addressSpace", "enableDdosProtection", "etag", "id", "location", "name",
+	clitest.WantKeys(t, "newVNet", vnet, "addressSpace", "enableDdosProtection", "enableVmProtection", "etag", "id", "location", "name",
 		"provisioningState", "resourceGroup", "resourceGuid", "subnets", "type")
 	if vnet["location"] != "eastus" || vnet["resourceGroup"] != "netrg" || vnet["type"] != "Microsoft.Network/virtualNetworks" {
 		t.Errorf("newVNet = %v", vnet)
@@ -80,7 +80,7 @@ func TestNetworkVNetGolden(t *testing.T) {
 	for _, item := range c.Array("network", "vnet", "list", "-g", "netrg") {
 		m := clitest.Obj(t, item, "vnet list item")
 		if m["name"] == "myAKSVnet" {
-			clitest.WantKeys(t, "vnet list item", m, "addressSpace", "enableDdosProtection", "etag", "id", "location", "name",
+			clitest.WantKeys(t, "vnet list item", m, "addressSpace", "enableDdosProtection", "enableVmProtection", "etag", "id", "location", "name",
 				"provisioningState", "resourceGroup", "resourceGuid", "subnets", "type")
 		}
 	}
