@@ -39,7 +39,11 @@ type cluster struct {
 	last     time.Time
 	restarts int
 	closed   bool
-	done     chan struct{}
+	// refusal is aksnet-kube's last refusal of the cluster's etcd data
+	// (ExitDataUnusable), "" when none; refusedAt is when it came.
+	refusal   string
+	refusedAt time.Time
+	done      chan struct{}
 	// after, when not nil, is closed once the process of the cluster's
 	// previous entry (before a stop) has exited; the first launch waits.
 	after chan struct{}
@@ -53,6 +57,7 @@ type run struct {
 	ready   chan struct{} // closed once <data>/ready exists
 	exited  chan struct{} // closed once the process is gone (or never started)
 	err     error         // why it is gone, once exited is closed
+	refusal string        // set before exited closes when the process refused its etcd data
 }
 
 func (cl *cluster) touch() {
@@ -61,17 +66,22 @@ func (cl *cluster) touch() {
 	cl.mu.Unlock()
 }
 
-// ensureStarted starts the process unless one runs or is starting.
-func (cl *cluster) ensureStarted(bin string) *run {
+// ensureStarted starts the process unless one runs or is starting, and
+// returns it. While the last start refused the cluster's etcd data, less
+// than refusalRetry ago, it starts nothing and returns that refusal.
+func (cl *cluster) ensureStarted(bin string) (*run, string) {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	if cl.closed {
-		return nil
+		return nil, ""
 	}
 	if cl.cur == nil {
+		if cl.refusal != "" && time.Since(cl.refusedAt) < refusalRetry {
+			return nil, cl.refusal
+		}
 		cl.startLocked(bin)
 	}
-	return cl.cur
+	return cl.cur, ""
 }
 
 // startLocked begins a new run; the launch happens in the background once
@@ -132,7 +142,8 @@ func (cl *cluster) launch(bin string, r, prev *run) {
 		fail(errors.New("stopped before it started"))
 		return
 	}
-	proc, err := cl.s.opts.Launcher.Launch(bin, args, logf)
+	last := &lastLine{}
+	proc, err := cl.s.opts.Launcher.Launch(bin, args, io.MultiWriter(logf, last))
 	if err != nil {
 		cl.mu.Unlock()
 		logf.Close()
@@ -146,6 +157,9 @@ func (cl *cluster) launch(bin string, r, prev *run) {
 	go cl.watchReady(r, data, start)
 	r.err = proc.Wait()
 	logf.Close()
+	if exitCode(r.err) == ExitDataUnusable {
+		r.refusal = refusalMessage(last.String())
+	}
 	close(r.exited)
 	cl.exitedRun(r)
 }
@@ -163,7 +177,12 @@ func (cl *cluster) watchReady(r *run, data string, start time.Time) {
 				close(r.ready)
 				cl.mu.Lock()
 				cl.restarts = 0
+				recovered := cl.refusal != ""
+				cl.refusal = ""
 				cl.mu.Unlock()
+				if recovered {
+					cl.s.log.Info("kube: the control plane starts on its etcd data again", "cluster", cl.id)
+				}
 				cl.s.log.Info("kube: control plane ready", "cluster", cl.id, "after", time.Since(start).Round(time.Millisecond).String())
 				return
 			}
@@ -172,7 +191,9 @@ func (cl *cluster) watchReady(r *run, data string, start time.Time) {
 }
 
 // exitedRun handles the end of run r: a process that was not asked to
-// stop is started again after a delay that doubles up to 30 s.
+// stop is started again after a delay that doubles up to 30 s, unless it
+// refused the cluster's etcd data: that is logged (once while it stays the
+// same) and left to the next connection (ensureStarted).
 func (cl *cluster) exitedRun(r *run) {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
@@ -180,6 +201,14 @@ func (cl *cluster) exitedRun(r *run) {
 		return
 	}
 	cl.cur = nil
+	if r.refusal != "" {
+		if r.refusal != cl.refusal {
+			cl.s.log.Error("kube: aksnet-kube refuses the cluster's etcd data; not restarting it", "cluster", cl.id,
+				"reason", r.refusal, "log", filepath.Join(cl.dir, logFile))
+		}
+		cl.refusal, cl.refusedAt = r.refusal, time.Now()
+		return
+	}
 	if r.stopped || cl.closed {
 		return
 	}
@@ -249,7 +278,11 @@ func (cl *cluster) proxy(c net.Conn) {
 		cl.s.log.Error("kube: connection to a stopped control plane", "cluster", cl.id, "err", err)
 		return
 	}
-	r := cl.ensureStarted(bin)
+	r, refusal := cl.ensureStarted(bin)
+	if refusal != "" {
+		cl.refuse(c, refusal)
+		return
+	}
 	if r == nil {
 		return
 	}
@@ -258,6 +291,9 @@ func (cl *cluster) proxy(c net.Conn) {
 	select {
 	case <-r.ready:
 	case <-r.exited:
+		if r.refusal != "" {
+			cl.refuse(c, r.refusal)
+		}
 		return
 	case <-cl.done:
 		return

@@ -10,7 +10,9 @@
 // process and waits until it is ready. So a kubeconfig keeps working
 // across idle stops and aksnetd restarts, and a cluster nobody uses costs
 // no Kubernetes memory. A process that dies without being asked is started
-// again (logged), with a growing delay.
+// again (logged), with a growing delay; one that refuses its etcd data
+// (ExitDataUnusable) is not, and the port then answers every request with
+// an error saying why (see refuse).
 //
 // A stopped cluster (az aks stop, Cluster.Stopped) is different from an
 // idle one: its process is stopped and its port closed, so a connection is
@@ -53,6 +55,14 @@ const (
 	pkiDir    = "pki"
 	dataDir   = "data"
 )
+
+// ExitDataUnusable is aksnet-kube's exit status when it refuses to start
+// because the cluster's etcd data is missing (the control plane ran
+// before) or damaged; its last line on stderr says which path, what is
+// wrong and how to recover. The supervisor does not restart it: it
+// answers the cluster's port with that line (refusal) until a connection
+// after refusalRetry finds the data repaired.
+const ExitDataUnusable = 3
 
 // ErrNoBinary is returned when aksnet-kube cannot be found.
 var ErrNoBinary = errors.New("the Kubernetes control plane program aksnet-kube was not found; build it with 'make -C kube build' (it lands in bin/, next to aksnetd) or pass --kube-binary")
@@ -225,7 +235,10 @@ func (s *Supervisor) Access(c Cluster) (Access, error) {
 		return Access{}, err
 	}
 	cl.touch()
-	cl.ensureStarted(bin)
+	if _, refusal := cl.ensureStarted(bin); refusal != "" {
+		// The credentials still work; what they reach answers with the refusal.
+		s.log.Warn("kube: credentials for a cluster whose control plane refuses its etcd data", "cluster", c.ID, "reason", refusal)
+	}
 	return Access{Server: "https://127.0.0.1:" + strconv.Itoa(cl.port), TLSServerName: c.FQDN, CA: cl.ca}, nil
 }
 

@@ -2,10 +2,14 @@ package kubesup
 
 import (
 	"bufio"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -22,7 +26,16 @@ import (
 type echoLauncher struct {
 	mu    sync.Mutex
 	procs []*echoProc
+	// refuse, when set, makes each process print it as aksnet-kube's
+	// last line and exit at once with ExitDataUnusable.
+	refuse string
 }
+
+// exitError is a process's exit status, as exec.ExitError reports it.
+type exitError int
+
+func (e exitError) Error() string { return "exit status " + strconv.Itoa(int(e)) }
+func (e exitError) ExitCode() int { return int(e) }
 
 type echoProc struct {
 	n    int
@@ -52,7 +65,19 @@ func arg(args []string, name string) string {
 	return ""
 }
 
-func (l *echoLauncher) Launch(_ string, args []string, _ io.Writer) (Process, error) {
+func (l *echoLauncher) Launch(_ string, args []string, log io.Writer) (Process, error) {
+	l.mu.Lock()
+	refuse := l.refuse
+	l.mu.Unlock()
+	if refuse != "" {
+		l.mu.Lock()
+		p := &echoProc{n: len(l.procs) + 1, args: args, done: make(chan struct{}), err: exitError(ExitDataUnusable)}
+		l.procs = append(l.procs, p)
+		l.mu.Unlock()
+		_, _ = io.WriteString(log, "I1203 some klog line\naksnet-kube: "+refuse+"\n")
+		p.once.Do(func() { close(p.done) })
+		return p, nil
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:"+arg(args, "--secure-port"))
 	if err != nil {
 		return nil, err
@@ -465,5 +490,136 @@ func TestSetPowerKeepsTheNewest(t *testing.T) {
 	}
 	if !refused(t, acc.Server) {
 		t.Fatal("a newer stop left the port open")
+	}
+}
+
+// syncWriter is a log buffer safe for the supervisor's goroutines.
+type syncWriter struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncWriter) String() string { w.mu.Lock(); defer w.mu.Unlock(); return w.b.String() }
+
+// TestUnusableDataIsRefusedNotRestarted: aksnet-kube exiting with
+// ExitDataUnusable is not restarted; the refusal is logged once; the
+// cluster's port answers HTTPS requests, verified against the kubeconfig's
+// CA and server name, with a 500 holding aksnet-kube's line; a
+// connection after refusalRetry tries again, and once the data is repaired
+// the port proxies as before.
+func TestUnusableDataIsRefusedNotRestarted(t *testing.T) {
+	old := refusalRetry
+	refusalRetry = 300 * time.Millisecond
+	t.Cleanup(func() { refusalRetry = old })
+	logs := &syncWriter{}
+	l := &echoLauncher{}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Dir: t.TempDir(), Binary: self, Launcher: l, ReadyTimeout: 5 * time.Second, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	t.Cleanup(s.Close)
+	const refusal = "the etcd data /s/kube/c1/data/etcd of this cluster's Kubernetes control plane is damaged (truncated); it was left untouched. To recover, restore it"
+	l.refuse = refusal
+
+	acc, err := s.Access(testCluster())
+	if err != nil {
+		t.Fatalf("credentials of a cluster whose control plane refuses its data: %v", err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(acc.CA.CertPEM)
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: acc.TLSServerName}}}
+	defer client.CloseIdleConnections()
+	check := func(method, path, body string) {
+		t.Helper()
+		req, err := http.NewRequest(method, acc.Server+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusInternalServerError || resp.Header.Get("Retry-After") != "" {
+			t.Errorf("%s %s: %d (Retry-After %q), want 500 and no Retry-After", method, path, resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+		if path == "/api" || path == "/apis" {
+			// client-go's discovery keeps a 500's text body, never its Status.
+			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") || string(b) != refusal {
+				t.Errorf("%s %s: %s %q, want the refusal as text/plain", method, path, ct, b)
+			}
+			return
+		}
+		var st struct {
+			Kind, APIVersion, Status, Message, Reason string
+			Code                                      int
+		}
+		if err := json.Unmarshal(b, &st); err != nil {
+			t.Fatalf("%s %s: body %q not JSON: %v", method, path, b, err)
+		}
+		if resp.Header.Get("Content-Type") != "application/json" || st.Kind != "Status" || st.APIVersion != "v1" ||
+			st.Status != "Failure" || st.Reason != "InternalError" || st.Code != 500 || st.Message != refusal {
+			t.Errorf("%s %s: %+v; want a Status with reason InternalError and message %q", method, path, st, refusal)
+		}
+	}
+	check("GET", "/api", "")
+	check("GET", "/apis", "")
+	check("GET", "/api/v1/namespaces/default/configmaps", "") // more requests on the same connection
+	check("POST", "/api/v1/namespaces/default/configmaps", `{"metadata":{"name":"x"}}`)
+
+	// No restart on its own: an unexpected exit would be restarted after 1 s.
+	time.Sleep(1500 * time.Millisecond)
+	if n := l.count(); n != 1 || s.Running(testCluster().ID) {
+		t.Errorf("%d launches (running %t) after a refusal and no connection; want 1", n, s.Running(testCluster().ID))
+	}
+	// A connection after refusalRetry tries again, finds the same refusal, and does not log it again.
+	client.CloseIdleConnections()
+	check("GET", "/api", "")
+	if n := l.count(); n != 2 {
+		t.Errorf("%d launches after a connection past refusalRetry; want 2", n)
+	}
+	if n := strings.Count(logs.String(), "refuses the cluster's etcd data; not restarting it"); n != 1 {
+		t.Errorf("the refusal is logged %d times, want once:\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), "damaged (truncated)") {
+		t.Errorf("the log does not hold the refusal:\n%s", logs.String())
+	}
+
+	// The data is repaired: the next connection past refusalRetry starts a control plane that serves.
+	l.mu.Lock()
+	l.refuse = ""
+	l.mu.Unlock()
+	time.Sleep(refusalRetry)
+	if got := roundTrip(t, acc.Server, "x"); got != "3:x" {
+		t.Errorf("after the repair: %q, want 3:x", got)
+	}
+}
+
+func TestLastLine(t *testing.T) {
+	var l lastLine
+	for _, p := range []string{"I1203 first\nsec", "ond\n\n", "  \n"} {
+		_, _ = l.Write([]byte(p))
+	}
+	if got := l.String(); got != "second" {
+		t.Errorf("last line %q, want second", got)
+	}
+	_, _ = l.Write([]byte("aksnet-kube: no newline"))
+	if got := refusalMessage(l.String()); got != "no newline" {
+		t.Errorf("refusal %q, want the unterminated last line without the program's prefix", got)
+	}
+	if got := refusalMessage(""); !strings.Contains(got, logFile) {
+		t.Errorf("refusal of an empty output %q does not point to the log", got)
 	}
 }

@@ -35,7 +35,8 @@ import (
 
 // Config is what one cluster's control plane needs.
 type Config struct {
-	// DataDir holds etcd/ (the cluster's state) and kubeconfig/ (internal client credentials).
+	// DataDir holds etcd/ (the cluster's state), InitializedFile and kubeconfig/ (internal client
+	// credentials).
 	DataDir string
 	// PKIDir holds the cluster's PKI files (internal/pki's cluster layout: pki.ClusterCACert and the rest).
 	PKIDir string
@@ -110,9 +111,15 @@ const shutdownTimeout = 30 * time.Second
 // Run starts etcd, the apiserver, the controller-manager and the scheduler (etcd and the apiserver
 // only when cfg.Bare), creates kube-dns when cfg asks for it and it is missing, calls ready once
 // /readyz is ok, and returns when ctx is done (nil) or when a component fails (its error). Every
-// component stops with ctx; etcd is closed last so the apiserver's final writes land.
+// component stops with ctx; etcd is closed last so the apiserver's final writes land. Etcd data
+// that is missing or damaged (CheckData, or etcd failing on it) is a *DataError, returned before
+// any component starts.
 func Run(ctx context.Context, cfg Config, ready func(context.Context, Running) error) (err error) {
 	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	// Before anything is written: etcd data that is missing or damaged is refused as it is.
+	if err := CheckData(cfg.DataDir); err != nil {
 		return err
 	}
 	if cfg.PKIDir == "" {
@@ -125,7 +132,7 @@ func Run(ctx context.Context, cfg Config, ready func(context.Context, Running) e
 	// The internal components watch every API, deprecated ones included; their warnings are noise.
 	rest.SetDefaultWarningHandler(rest.NoWarnings{})
 
-	etcdURL, etcd, err := startEtcd(ctx, filepath.Join(cfg.DataDir, "etcd"))
+	etcdURL, etcd, err := startEtcd(ctx, cfg.DataDir)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,10 @@
 // aksnetd starts one per cluster. The process prints the line "ready" on stdout (and creates
 // <data-dir>/ready) once the apiserver answers /readyz and the Nodes of the spec file exist and are
 // schedulable (the not-ready taint every new Node gets has been lifted). SIGTERM
-// or SIGINT stops every component; the process then exits 0.
+// or SIGINT stops every component; the process then exits 0. When the data dir's etcd data is
+// missing (the control plane ran before) or damaged, it starts nothing, changes nothing, and exits
+// with kubesup.ExitDataUnusable after one line on stderr naming the path, the problem and the way
+// to recover.
 //
 // Usage:
 //
@@ -35,6 +38,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/aksnet/aksnet/internal/kubenodes"
+	"github.com/aksnet/aksnet/internal/kubesup"
 	"github.com/aksnet/aksnet/kube/controlplane"
 	"github.com/aksnet/aksnet/kube/nodes"
 )
@@ -44,7 +48,12 @@ const ReadyFile = "ready"
 
 func main() {
 	if err := run(); err != nil {
+		// The last line on stderr: the supervisor reports it as it is when the exit status is
+		// kubesup.ExitDataUnusable, and does not restart the process.
 		fmt.Fprintln(os.Stderr, "aksnet-kube:", err)
+		if _, ok := errors.AsType[*controlplane.DataError](err); ok {
+			os.Exit(kubesup.ExitDataUnusable)
+		}
 		os.Exit(1)
 	}
 }
