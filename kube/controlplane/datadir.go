@@ -10,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"go.etcd.io/etcd/server/v3/storage/wal"
+	"go.uber.org/zap"
 )
 
 // Layout of a data dir's etcd part. etcd keeps its state in <etcd>/member: the bolt database
@@ -62,8 +64,8 @@ const boltOpenTimeout = 2 * time.Second
 //   - InitializedFile but no etcd data (the directory, its member directory, database or WAL
 //     gone): a *DataError with Missing set;
 //   - etcd data whose database does not open read-only, is empty or shorter than its own meta
-//     page says, or whose WAL is gone: a *DataError, marker or not (the data exists, so it is
-//     never started over);
+//     page says, or whose WAL is gone or has a record that fails its checksum: a *DataError,
+//     marker or not (the data exists, so it is never started over);
 //   - otherwise nil. Damage this cannot see makes etcd fail at start, which startEtcd turns
 //     into a *DataError too.
 func CheckData(dataDir string) error {
@@ -94,7 +96,28 @@ func CheckData(dataDir string) error {
 	if len(wals) == 0 {
 		return damaged(fmt.Errorf("no write-ahead log in %s: %w", filepath.Join(member, "wal"), fs.ErrNotExist))
 	}
-	return checkBolt(filepath.Join(member, "snap", "db"), damaged)
+	if err := checkBolt(filepath.Join(member, "snap", "db"), damaged); err != nil {
+		return err
+	}
+	if err := checkWAL(filepath.Join(member, "wal")); err != nil {
+		return damaged(err)
+	}
+	return nil
+}
+
+// checkWAL reads the write-ahead log through, read-only, checking every record's checksum: etcd
+// opens its database for writing before it reads the log, so a log it would refuse must be found
+// first. A torn last record (a crash mid-write) is not damage: etcd repairs it at start.
+func checkWAL(dir string) (err error) {
+	defer func() {
+		if r := recover(); r != nil { // a record that passes its checksum yet does not decode
+			err = fmt.Errorf("read the write-ahead log in %s: %v", dir, r)
+		}
+	}()
+	if _, err := wal.ValidSnapshotEntries(zap.NewNop(), dir); err != nil {
+		return fmt.Errorf("read the write-ahead log in %s: %w", dir, err)
+	}
+	return nil
 }
 
 // checkBolt opens etcd's database read-only and checks that the file holds every page its meta

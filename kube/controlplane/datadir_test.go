@@ -160,3 +160,41 @@ func TestStartEtcdKeepsData(t *testing.T) {
 		t.Errorf("Run created %s: %v", filepath.Join(data, EtcdDir), err)
 	}
 }
+
+// TestDamagedWAL: a record of the write-ahead log whose checksum no longer matches is found by
+// CheckData, before etcd, which opens its database for writing before it reads the log, could
+// change anything; etcd refuses it too (startEtcd's *DataError).
+func TestDamagedWAL(t *testing.T) {
+	data := initializedDataDir(t)
+	wals, err := filepath.Glob(filepath.Join(data, EtcdDir, "member", "wal", "*.wal"))
+	if err != nil || len(wals) == 0 {
+		t.Fatalf("no WAL: %v", err)
+	}
+	b, err := os.ReadFile(wals[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 200; i < 240; i++ { // inside the first records, past the file's header
+		b[i] ^= 0xff
+	}
+	if err := os.WriteFile(wals[0], b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := digest(t, data)
+	err = CheckData(data)
+	if de, ok := errors.AsType[*DataError](err); !ok || de.Missing || !strings.Contains(err.Error(), "crc mismatch") {
+		t.Fatalf("CheckData on a damaged WAL: %v; want a *DataError naming the crc mismatch", err)
+	}
+	for p, sum := range digest(t, data) {
+		if before[p] != sum {
+			t.Errorf("CheckData changed %s", p)
+		}
+	}
+	_, e, err := startEtcd(context.Background(), data)
+	if e != nil {
+		e.Close()
+	}
+	if de, ok := errors.AsType[*DataError](err); !ok || de.Missing || strings.Count(err.Error(), "crc mismatch") != 1 {
+		t.Fatalf("startEtcd on a damaged WAL: %v; want a *DataError naming the crc mismatch once", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -110,8 +111,12 @@ type lastError struct {
 func (l *lastError) wrap(err error) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.msg == "" {
+	switch {
+	case l.msg == "":
 		return err
+	case strings.HasSuffix(l.msg, ": "+err.Error()):
+		// etcd logged the error it returns, with its context: keep the context only once.
+		return fmt.Errorf("%s: %w", strings.TrimSuffix(l.msg, ": "+err.Error()), err)
 	}
 	return fmt.Errorf("%w: %s", err, l.msg)
 }
