@@ -319,10 +319,10 @@ func newPutFixture(f *testing.F, kind putKind, suffix string) *putFixture {
 	f.Helper()
 	var e *Env
 	if kind.cluster {
-		// Cluster targets run on a plane of their own: provisioning waits
-		// for a role on a custom subnet, up to 2 minutes by default, and a
-		// short wait keeps an input that never gets the role fast.
-		e = Start(f, Options{PermissionWait: 500 * time.Millisecond})
+		// Cluster targets run on a plane of their own, so that the
+		// clusters the fuzzer makes (and their controller's work) stay
+		// apart from the shared plane.
+		e = Start(f, Options{})
 		f.Cleanup(func() { StopQuickly(e) }) // runs before Start's own cleanup
 	} else {
 		e = Plane(f, "default", Options{})

@@ -45,9 +45,9 @@ type Config struct {
 	MaxRoutesPerTable int
 	// PageSize is the number of items per LIST page (default 100).
 	PageSize int
-	// PermissionWait bounds how long cluster provisioning waits for the role
-	// assignment az makes for a system-assigned identity (default 2m).
-	PermissionWait time.Duration
+	// ProvisioningDelay holds AKS operations in flight at least this long
+	// (containerservice.Options.ProvisioningDelay; default 0).
+	ProvisioningDelay time.Duration
 	// PropagationDelay emulates role assignment propagation: a permission
 	// counts only this long after it first appears (default 0).
 	PropagationDelay time.Duration
@@ -234,7 +234,7 @@ func registerProviders(reg *arm.Registry, cfg Config, tenantID string, kube cont
 	authorization.Register(reg, tenantID)
 	compute.Register(reg)
 	clusters := containerservice.Register(reg, containerservice.Options{TenantID: tenantID, MaxRoutesPerTable: cfg.MaxRoutesPerTable,
-		PermissionWait: cfg.PermissionWait, PropagationDelay: cfg.PropagationDelay, Kube: kube})
+		PropagationDelay: cfg.PropagationDelay, ProvisioningDelay: cfg.ProvisioningDelay, Kube: kube})
 	containerservice.RegisterWorkloads(reg, wopts)
 	return clusters
 }

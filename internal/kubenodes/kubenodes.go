@@ -63,6 +63,10 @@ type Node struct {
 	// CPU and Memory are resource quantities for capacity; "" means DefaultCPU and DefaultMemory.
 	CPU    string `json:"cpu,omitempty"`
 	Memory string `json:"memory,omitempty"`
+	// NoRoute says why the node has no route in the cluster's route table, as the route
+	// controller would report it; "" when it has one. A Node with NoRoute is NetworkUnavailable
+	// (reason NoRouteCreated) and gets a FailedToCreateRoute event with this message.
+	NoRoute string `json:"noRoute,omitempty"`
 }
 
 // Capacity of a Node whose CPU or Memory is "": a Standard_DS2_v2, AKS's default VM size.

@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -278,7 +279,32 @@ func (m *Mirror) reconcile(ctx context.Context) error {
 	for _, name := range append(plan.Recreate, plan.Remove...) {
 		m.startRemoval(ctx, name)
 	}
+	for name, why := range plan.RouteFailures {
+		if err := m.routeFailed(ctx, name, why); err != nil {
+			fail(err)
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// routeFailed records the Warning event the route controller records when it can't create a
+// Node's route (upstream's reason FailedToCreateRoute), so `kubectl describe node` says why the
+// Node is NetworkUnavailable.
+func (m *Mirror) routeFailed(ctx context.Context, name, why string) error {
+	now := metav1.Now()
+	ev := &corev1.Event{
+		ObjectMeta:     metav1.ObjectMeta{GenerateName: name + ".", Namespace: metav1.NamespaceDefault},
+		InvolvedObject: corev1.ObjectReference{Kind: "Node", APIVersion: "v1", Name: name, UID: types.UID(name)},
+		Reason:         "FailedToCreateRoute",
+		Message:        "Could not create route for node " + name + ": " + why,
+		Type:           corev1.EventTypeWarning,
+		Source:         corev1.EventSource{Component: "route_controller"},
+		FirstTimestamp: now, LastTimestamp: now, Count: 1,
+	}
+	if _, err := m.client.CoreV1().Events(metav1.NamespaceDefault).Create(ctx, ev, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("record the route failure of Node %s: %w", name, err)
+	}
+	return nil
 }
 
 // startRemoval drains and deletes a Node in the background, then triggers a reconcile (which

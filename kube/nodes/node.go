@@ -91,7 +91,7 @@ func Desired(n kubenodes.Node, kubeletVersion string, now time.Time) *corev1.Nod
 				{Type: corev1.NodeHostName, Address: n.Name},
 			},
 			Conditions: []corev1.NodeCondition{
-				cond(corev1.NodeNetworkUnavailable, corev1.ConditionFalse, "RouteCreated", "RouteController created a route"),
+				networkCondition(n, cond),
 				cond(corev1.NodeMemoryPressure, corev1.ConditionFalse, "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
 				cond(corev1.NodeDiskPressure, corev1.ConditionFalse, "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
 				cond(corev1.NodePIDPressure, corev1.ConditionFalse, "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
@@ -115,6 +115,28 @@ type Plan struct {
 	Recreate []string
 	// Remove names managed Nodes that are no longer desired: drained, then deleted.
 	Remove []string
+	// RouteFailures are the Nodes that become NetworkUnavailable, by name, with why: each gets a
+	// FailedToCreateRoute event, as the route controller records one.
+	RouteFailures map[string]string
+}
+
+// networkCondition is the NetworkUnavailable condition the route controller sets: False once the
+// node's route exists, True (NoRouteCreated) while it can't be created, in upstream's words.
+func networkCondition(n kubenodes.Node, cond func(corev1.NodeConditionType, corev1.ConditionStatus, string, string) corev1.NodeCondition) corev1.NodeCondition {
+	if n.NoRoute != "" {
+		return cond(corev1.NodeNetworkUnavailable, corev1.ConditionTrue, "NoRouteCreated", "RouteController failed to create a route")
+	}
+	return cond(corev1.NodeNetworkUnavailable, corev1.ConditionFalse, "RouteCreated", "RouteController created a route")
+}
+
+// networkUnavailable reports whether node's NetworkUnavailable condition is True.
+func networkUnavailable(node *corev1.Node) bool {
+	for _, c := range node.Status.Conditions {
+		if c.Type == corev1.NodeNetworkUnavailable {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
 }
 
 // Empty reports whether nothing needs doing.
@@ -135,6 +157,12 @@ func Diff(desired []kubenodes.Node, actual []*corev1.Node, kubeletVersion string
 		want[d.Name] = true
 		node := Desired(d, kubeletVersion, now)
 		a, ok := byName[d.Name]
+		if d.NoRoute != "" && (!ok || !networkUnavailable(a)) {
+			if p.RouteFailures == nil {
+				p.RouteFailures = map[string]string{}
+			}
+			p.RouteFailures[d.Name] = d.NoRoute
+		}
 		switch {
 		case !ok:
 			p.Create = append(p.Create, node)

@@ -224,3 +224,40 @@ func TestParse(t *testing.T) {
 		})
 	}
 }
+
+// A node without its route (the cluster identity can't write it yet) is NetworkUnavailable with the
+// route controller's reason, gets one FailedToCreateRoute event when it becomes so, and is available
+// again once the route exists.
+func TestDiff_NoRoute(t *testing.T) {
+	now := time.Date(2026, 12, 3, 7, 0, 0, 0, time.UTC)
+	network := func(n *corev1.Node) corev1.NodeCondition {
+		for _, c := range n.Status.Conditions {
+			if c.Type == corev1.NodeNetworkUnavailable {
+				return c
+			}
+		}
+		t.Fatalf("Node %s has no NetworkUnavailable condition", n.Name)
+		return corev1.NodeCondition{}
+	}
+	n := specNode(0)
+	n.NoRoute = "the cluster identity lacks Microsoft.Network/virtualNetworks/subnets/join/action"
+	p := Diff([]kubenodes.Node{n}, nil, "v1.37.2", now)
+	if len(p.Create) != 1 || network(p.Create[0]).Status != corev1.ConditionTrue || network(p.Create[0]).Reason != "NoRouteCreated" {
+		t.Fatalf("create: %+v", p.Create)
+	}
+	if p.RouteFailures[n.Name] != n.NoRoute {
+		t.Errorf("route failures %v, want the node's reason", p.RouteFailures)
+	}
+	created := p.Create[0]
+	if p := Diff([]kubenodes.Node{n}, []*corev1.Node{created}, "v1.37.2", now); !p.Empty() || len(p.RouteFailures) != 0 {
+		t.Errorf("an unchanged NetworkUnavailable Node: %+v, want nothing to do and no second event", p)
+	}
+	n.NoRoute = ""
+	p = Diff([]kubenodes.Node{n}, []*corev1.Node{created}, "v1.37.2", now.Add(time.Minute))
+	if len(p.UpdateStatus) != 1 || network(p.UpdateStatus[0]).Status != corev1.ConditionFalse || network(p.UpdateStatus[0]).Reason != "RouteCreated" {
+		t.Fatalf("once routed: %+v", p.UpdateStatus)
+	}
+	if len(p.RouteFailures) != 0 {
+		t.Errorf("route failures %v once routed", p.RouteFailures)
+	}
+}

@@ -190,9 +190,11 @@ func TestIntegrationConcurrency(t *testing.T) {
 
 	t.Run("scales refused while an operation runs", func(t *testing.T) {
 		t.Parallel()
-		h, rg := newHarnessRG(t)
-		ids := h.vnet(rg, "vnet", "192.168.0.0/16", "s1=192.168.1.0/24")
-		poller, err := h.AKS.BeginCreateOrUpdate(h.Ctx, rg, "c", kubenetCluster(ids["s1"], "", 3), nil)
+		h := slowHarness(t) // the create stays in flight for slowProvisioning
+		rg := armtest.RGName(t)
+		n := h.articleNetwork(rg)
+		ids := map[string]string{"s1": n.subnetID}
+		poller, err := h.AKS.BeginCreateOrUpdate(h.Ctx, rg, "c", kubenetCluster(ids["s1"], n.identityID, 3), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,7 +218,7 @@ func TestIntegrationConcurrency(t *testing.T) {
 		}
 		err = h.deletePool(rg, "c", "nodepool1")
 		want{Status: http.StatusConflict, Code: "OperationNotAllowed"}.CheckSDK(t, err)
-		h.Grant(ids["s1"], str(h.cluster(rg, "c").Identity.PrincipalID), networkContributor)
+
 		if _, err := armtest.PollDone(h.Ctx, poller); err != nil {
 			t.Fatalf("create: %v", err)
 		}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aksnet/aksnet/internal/arm"
-	"github.com/aksnet/aksnet/internal/azerr"
 	"github.com/aksnet/aksnet/internal/kubenet"
 	"github.com/aksnet/aksnet/internal/provider/authorization"
 	"github.com/aksnet/aksnet/internal/provider/network"
@@ -44,7 +43,7 @@ func (p *Provider) reconcile(c *arm.Call, st *clusterState, now time.Time) (bool
 	if err != nil {
 		return changed, err
 	}
-	if st.Operation != "" && done {
+	if st.Operation != "" && done && p.operationDue(st, now) {
 		if err := arm.FinishOperation(c.Tx, st.Operation, nil); err != nil {
 			return changed, err
 		}
@@ -56,9 +55,14 @@ func (p *Provider) reconcile(c *arm.Call, st *clusterState, now time.Time) (bool
 
 // awaitPermissions is reconcile's first step: until the cluster identity
 // holds the subnet actions on every subnet (for PropagationDelay past when
-// it was first seen to), it waits, and fails the operation in flight
-// once PermissionDeadline has passed. proceed reports that the permissions
-// hold; changed that st changed.
+// it was first seen to), no route is written. Only a system-assigned
+// identity on a subnet of the user's waits here (a user-assigned one must
+// hold its role before the create). Its principal exists only once the
+// create is accepted, so the role comes after (the Azure CLI grants it once
+// the create has finished, Terraform from identity.principalId): as on AKS,
+// the operation in flight completes without it, and the nodes stay
+// NetworkUnavailable (desiredNodes' NoRoute) until the role arrives.
+// proceed reports that the permissions hold; changed that st changed.
 func (p *Provider) awaitPermissions(c *arm.Call, st *clusterState, now time.Time) (proceed, changed bool, err error) {
 	if st.PermissionsOK {
 		return true, false, nil
@@ -79,19 +83,21 @@ func (p *Provider) awaitPermissions(c *arm.Call, st *clusterState, now time.Time
 	case ok:
 		st.PermissionsOK = true
 		return true, true, nil
-	case st.Operation != "" && now.After(st.PermissionDeadline):
-		err := linkedAuthorizationFailed(st.PrincipalID, subnetActions[0], strings.Join(st.SubnetIDs, ","), "identity")
-		if e, ok := azerr.As(err); ok {
-			e.Message += " No role assignment arrived within " + p.opts.PermissionWait.String() + "."
+	case st.Operation != "" && p.operationDue(st, now):
+		if err := arm.FinishOperation(c.Tx, st.Operation, nil); err != nil {
+			return false, changed, err
 		}
-		if ferr := arm.FinishOperation(c.Tx, st.Operation, err); ferr != nil {
-			return false, changed, ferr
-		}
-		st.Operation, st.Failed = "", true
+		st.Operation, st.OperationKind, st.Failed = "", "", false
 		return false, true, nil
 	default:
 		return false, changed, nil
 	}
+}
+
+// operationDue reports whether st's operation has been in flight for
+// Options.ProvisioningDelay, so it may end.
+func (p *Provider) operationDue(st *clusterState, now time.Time) bool {
+	return !now.Before(st.OperationStarted.Add(p.opts.ProvisioningDelay))
 }
 
 // desiredRoutes lists the route each node needs.
@@ -239,13 +245,14 @@ func (k *controller) run(ctx context.Context) {
 		k.pending, k.all = map[string]bool{}, false
 		k.mu.Unlock()
 		if all {
-			// Clusters whose operation waits (for a role assignment, or to
-			// time out) are looked at on every tick.
+			// Clusters whose operation is in flight, and those waiting for
+			// their identity's role (which counts only PropagationDelay
+			// after it is seen), are looked at on every tick.
 			_ = k.srv.Store().View(func(r store.Reader) error {
 				r.Scan("cs/", func(_ string, v []byte) bool {
-					if strings.Contains(string(v), `"operation":"`) {
+					if strings.Contains(string(v), `"operation":"`) || strings.Contains(string(v), `"permissionsOk":false`) {
 						var st clusterState
-						if json.Unmarshal(v, &st) == nil && st.Operation != "" {
+						if json.Unmarshal(v, &st) == nil && (st.Operation != "" || !st.PermissionsOK && !st.Stopped) {
 							ids[strings.ToLower(st.ClusterID)] = true
 						}
 					}

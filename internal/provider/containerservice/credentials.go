@@ -163,6 +163,13 @@ func desiredNodes(st *clusterState) []kubesup.Node {
 	if id, err := arm.ParseID(st.NodeRGID); err == nil {
 		sub = id.Subscription
 	}
+	// Until the cluster identity holds its role on the subnet, the route
+	// controller can write no route: every Node says why, in the words of
+	// the authorization failure it would meet.
+	noRoute := ""
+	if !st.PermissionsOK {
+		noRoute = linkedAuthorizationFailed(st.PrincipalID, subnetActions[0], strings.Join(st.SubnetIDs, ","), "identity").Error()
+	}
 	out := []kubesup.Node{}
 	for _, pool := range st.Pools {
 		vmss := arm.LastName(pool.VMSSID)
@@ -170,6 +177,7 @@ func desiredNodes(st *clusterState) []kubesup.Node {
 			out = append(out, kubesup.Node{
 				Name: n.Name, Pool: pool.Name, InternalIP: n.IP, PodCIDR: n.PodCIDR, MaxPods: pool.MaxPods,
 				ProviderID: kubenodes.ProviderID(sub, nodeRG, vmss, n.Index),
+				NoRoute:    noRoute,
 				Labels: map[string]string{
 					"kubernetes.azure.com/cluster":     nodeRG,
 					"kubernetes.azure.com/mode":        strings.ToLower(pool.Mode),

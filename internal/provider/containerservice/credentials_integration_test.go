@@ -73,6 +73,52 @@ func kubeHarness(t testing.TB) *harness {
 	return harnessOn(t, armtest.Plane(t, "kube", armtest.Options{Kube: kubesup.Options{Binary: self, Launcher: kubeFake}}))
 }
 
+// checkKubeNodes starts cluster id's control plane (a credentials request)
+// and waits until the nodes.json it is given has count Nodes for which each
+// says "".
+func (h *harness) checkKubeNodes(rg, id, name string, count int, each func(kubesup.Node) string) {
+	h.T.Helper()
+	if r := h.credential(rg, name, "listClusterUserCredential"); r.Status != http.StatusOK {
+		h.T.Fatalf("credentials: %d %s", r.Status, r.Body)
+	}
+	path := filepath.Join(kubesup.DirOf(filepath.Join(h.Env.StateDir, "kube"), id, name), "data", "nodes.json")
+	armtest.Eventually(h.T, 10*time.Second, func() string {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return err.Error()
+		}
+		var spec struct{ Nodes []kubesup.Node }
+		if err := json.Unmarshal(raw, &spec); err != nil {
+			return err.Error()
+		}
+		if len(spec.Nodes) != count {
+			return fmt.Sprintf("nodes.json has %d Nodes, want %d", len(spec.Nodes), count)
+		}
+		for _, n := range spec.Nodes {
+			if msg := each(n); msg != "" {
+				return msg
+			}
+		}
+		return ""
+	})
+}
+
+// slowProvisioning is the slow plane's provisioning delay: long enough for
+// a test to act while an operation is in flight.
+const slowProvisioning = 3 * time.Second
+
+// slowHarness uses a plane that holds AKS operations in flight for
+// slowProvisioning, with kubeFake's control planes.
+func slowHarness(t testing.TB) *harness {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return harnessOn(t, armtest.Plane(t, "slow", armtest.Options{ProvisioningDelay: slowProvisioning,
+		Kube: kubesup.Options{Binary: self, Launcher: kubeFake}}))
+}
+
 type kubeconfigDoc struct {
 	Clusters []struct {
 		Name    string            `yaml:"name"`

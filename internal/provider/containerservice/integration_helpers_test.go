@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -24,9 +23,6 @@ const networkContributor = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 
 // limitedRoutes is the route limit of the limited plane.
 const limitedRoutes = 4
-
-// limitedPermissionWait is the limited plane's permission wait.
-const limitedPermissionWait = time.Second
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -71,10 +67,10 @@ func newHarnessRG(t testing.TB) (*harness, string) {
 	return h, rg
 }
 
-// limitedHarness uses the plane with limitedRoutes and limitedPermissionWait.
+// limitedHarness uses the plane with limitedRoutes.
 func limitedHarness(t testing.TB) *harness {
 	t.Helper()
-	return harnessOn(t, armtest.Plane(t, "limited", armtest.Options{MaxRoutesPerTable: limitedRoutes, PermissionWait: limitedPermissionWait}))
+	return harnessOn(t, armtest.Plane(t, "limited", armtest.Options{MaxRoutesPerTable: limitedRoutes}))
 }
 
 func harnessOn(t testing.TB, e *armtest.Env) *harness {

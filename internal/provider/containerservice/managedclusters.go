@@ -53,9 +53,12 @@ type Options struct {
 	TenantID string
 	// MaxRoutesPerTable is Azure's route limit (400).
 	MaxRoutesPerTable int
-	// PermissionWait bounds how long provisioning waits for the role
-	// assignment the CLI makes for a system-assigned identity (default 2m).
-	PermissionWait time.Duration
+	// ProvisioningDelay holds every create, update and scale operation in
+	// flight for at least this long, as AKS's take minutes: scripts that
+	// poll, and changes refused while an operation runs (OperationNotAllowed),
+	// can be tried against it. Zero by default: operations end as soon as
+	// their work is done.
+	ProvisioningDelay time.Duration
 	// PropagationDelay emulates the article's "permission may take up to 60
 	// minutes to propagate": a permission counts only this long after it is
 	// first seen. Zero by default.
@@ -76,9 +79,6 @@ type Provider struct {
 func Register(reg *arm.Registry, opts Options) *Provider {
 	if opts.MaxRoutesPerTable <= 0 {
 		opts.MaxRoutesPerTable = kubenet.DefaultMaxRoutes
-	}
-	if opts.PermissionWait <= 0 {
-		opts.PermissionWait = 2 * time.Minute
 	}
 	p := &Provider{opts: opts, tenantID: opts.TenantID}
 	p.ctrl = newController(p)
@@ -351,7 +351,6 @@ func (p *Provider) createCluster(c *arm.Call, mc *armcontainerservice.ManagedClu
 		return nil, err
 	}
 	st.PermissionsOK = userAssigned || req.managedVNet
-	st.PermissionDeadline = time.Now().Add(p.opts.PermissionWait)
 	if err := beginOperation(c, st, "Creating"); err != nil {
 		return nil, err
 	}

@@ -313,31 +313,28 @@ func TestStopStartBadInput(t *testing.T) {
 	wantPower(t, h, rg, "c1", "Running")
 }
 
-// TestStopStartDuringAnOperation: while the cluster's create waits for the
-// role assignment of its system-assigned identity, stop and start are
+// TestStopStartDuringAnOperation: while the cluster's create is in flight
+// (held by the plane's provisioning delay), stop and start are
 // refused with AKS's message naming the provisioning state (Microsoft's
 // "Cluster pending operation (OperationNotAllowed) errors": "managed
 // cluster is in Provisioning State(Updating) and Power State(Running),
 // starting cannot be performed").
 func TestStopStartDuringAnOperation(t *testing.T) {
-	h := kubeHarness(t)
+	h := slowHarness(t)
 	rg := armtest.RGName(t)
-	h.MkRG(rg)
-	ids := h.vnet(rg, "myAKSVnet", "192.168.0.0/16", "myAKSSubnet=192.168.1.0/24")
-	poller, err := h.AKS.BeginCreateOrUpdate(h.Ctx, rg, "c1", kubenetCluster(ids["myAKSSubnet"], "", 1), nil)
+	n := h.articleNetwork(rg)
+	poller, err := h.AKS.BeginCreateOrUpdate(h.Ctx, rg, "c1", kubenetCluster(n.subnetID, n.identityID, 1), nil)
 	if err != nil {
 		t.Fatalf("PUT: %v", err)
 	}
 	if got := str(h.cluster(rg, "c1").Properties.ProvisioningState); got != "Creating" {
-		t.Fatalf("provisioningState %q, want Creating while the role assignment is missing", got)
+		t.Fatalf("provisioningState %q, want Creating for the provisioning delay", got)
 	}
 	armtest.WantError{Status: http.StatusConflict, Code: "OperationNotAllowed",
 		Mentions: []string{"Provisioning State(Creating)", "Power State(Running)", "stopping cannot be performed"}}.CheckSDK(t, h.stopCluster(rg, "c1"))
 	armtest.WantError{Status: http.StatusConflict, Code: "OperationNotAllowed",
 		Mentions: []string{"Provisioning State(Creating)", "Power State(Running)", "starting cannot be performed"}}.CheckSDK(t, h.startCluster(rg, "c1"))
-	// The create is undisturbed: with the role it finishes, and the
-	// cluster stops.
-	h.Grant(ids["myAKSSubnet"], str(h.cluster(rg, "c1").Identity.PrincipalID), networkContributor)
+	// The create is undisturbed: it finishes, and the cluster stops.
 	if _, err := armtest.PollDone(h.Ctx, poller); err != nil {
 		t.Fatal(err)
 	}

@@ -36,13 +36,13 @@ type clusterState struct {
 	// OperationKind is the provisioning state shown while it runs
 	// (Creating, Updating, Scaling).
 	OperationKind string `json:"operationKind,omitempty"`
+	// OperationStarted is when it began (Options.ProvisioningDelay).
+	OperationStarted time.Time `json:"operationStarted,omitzero"`
 	// PermissionsOK is set once the cluster identity holds what AKS needs.
 	PermissionsOK bool `json:"permissionsOk"`
 	// PermissionSeen is when the permissions were first seen, for the
 	// optional propagation delay.
 	PermissionSeen time.Time `json:"permissionSeen,omitzero"`
-	// PermissionDeadline is when waiting for a role assignment gives up.
-	PermissionDeadline time.Time `json:"permissionDeadline,omitzero"`
 	// Failed is the provisioning state after a failed operation.
 	Failed bool `json:"failed,omitempty"`
 	// Stopped: the cluster was stopped (az aks stop) and not started

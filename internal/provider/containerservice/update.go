@@ -83,7 +83,7 @@ func beginOperation(c *arm.Call, st *clusterState, kind string) error {
 	if err != nil {
 		return err
 	}
-	st.Operation, st.OperationKind = op, kind
+	st.Operation, st.OperationKind, st.OperationStarted = op, kind, time.Now()
 	return nil
 }
 
