@@ -3,6 +3,7 @@ package containerservice
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/aksnet/aksnet/internal/arm"
 	"github.com/aksnet/aksnet/internal/kubenet"
+	"github.com/aksnet/aksnet/internal/kubesup"
 	"github.com/aksnet/aksnet/internal/provider/authorization"
 	"github.com/aksnet/aksnet/internal/provider/network"
 	"github.com/aksnet/aksnet/internal/store"
@@ -179,12 +181,46 @@ func newController(p *Provider) *controller {
 
 // Start runs the controller until ctx ends.
 func (p *Provider) Start(ctx context.Context, srv *arm.Server) {
+	if err := p.refreshServedVersion(ctx, srv); err != nil {
+		slog.Error("containerservice: refresh the served Kubernetes version", "err", err)
+	}
 	p.ctrl.srv = srv
 	srv.Watch(p.ctrl.onChange)
 	go p.ctrl.run(ctx)
 	if p.opts.Kube != nil {
 		p.startKubeSync(ctx, srv)
 	}
+}
+
+// refreshServedVersion re-renders the clusters stored by an aksnet that
+// served another Kubernetes version, so that their currentKubernetesVersion
+// (and their pools' currentOrchestratorVersion) says what aksnet-kube serves
+// now, from the first read, not from their next change.
+func (p *Provider) refreshServedVersion(ctx context.Context, srv *arm.Server) error {
+	return srv.Update(ctx, func(c *arm.Call) error {
+		var stale []string
+		c.ScanType(TypeManagedCluster, "", func(id string, raw []byte) bool {
+			var doc struct {
+				Properties struct {
+					CurrentKubernetesVersion string `json:"currentKubernetesVersion"`
+				} `json:"properties"`
+			}
+			if json.Unmarshal(raw, &doc) == nil && doc.Properties.CurrentKubernetesVersion != kubesup.Version {
+				stale = append(stale, id)
+			}
+			return true
+		})
+		for _, id := range stale {
+			st, ok, err := loadState(c.R, id)
+			if err != nil || !ok {
+				return err
+			}
+			if _, err := p.renderCluster(c, st, nil); err != nil {
+				return fmt.Errorf("cluster %s: %w", id, err)
+			}
+		}
+		return nil
+	})
 }
 
 func (k *controller) enqueue(id string) {

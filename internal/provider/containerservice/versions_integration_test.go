@@ -292,3 +292,30 @@ func TestClusterVersionsBeforeABump(t *testing.T) {
 		t.Errorf("after the refused change the cluster says %q, want %s", got, before)
 	}
 }
+
+// A cluster stored by an aksnet that served another Kubernetes version
+// shows what aksnet-kube serves now from the first read after the upgrade,
+// not from its next change.
+func TestCurrentVersionAfterAnUpgradeOfAksnet(t *testing.T) {
+	dir := t.TempDir()
+	e := armtest.Start(t, armtest.Options{StateDir: dir})
+	h := harnessOn(t, e)
+	n := h.articleNetwork(armtest.RGName(t))
+	mc := h.mustPutCluster(n.rg, "c", kubenetCluster(n.subnetID, n.identityID, 1))
+	// What an earlier aksnet stored: its served version, on the cluster and its pool.
+	old := strings.ReplaceAll(string(h.Get(*mc.ID)), `"`+kubesup.Version+`"`, `"1.32.7"`)
+	h.Damage(arm.KeyOf(*mc.ID), []byte(old))
+	if got := str(h.cluster(n.rg, "c").Properties.CurrentKubernetesVersion); got != "1.32.7" {
+		t.Fatalf("the stored document says %q", got)
+	}
+	armtest.StopQuickly(e)
+	e = armtest.Start(t, armtest.Options{StateDir: dir})
+	h = harnessOn(t, e)
+	got := h.cluster(n.rg, "c")
+	if v := str(got.Properties.CurrentKubernetesVersion); v != kubesup.Version {
+		t.Errorf("currentKubernetesVersion %q after the restart, want %q", v, kubesup.Version)
+	}
+	if v := str(got.Properties.AgentPoolProfiles[0].CurrentOrchestratorVersion); v != kubesup.Version {
+		t.Errorf("the pool's currentOrchestratorVersion %q after the restart, want %q", v, kubesup.Version)
+	}
+}
