@@ -83,18 +83,11 @@ func (h *harness) checkKubeNodes(rg, id, name string, count int, each func(kubes
 	}
 	path := filepath.Join(kubesup.DirOf(filepath.Join(h.Env.StateDir, "kube"), id, name), "data", "nodes.json")
 	armtest.Eventually(h.T, 10*time.Second, func() string {
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			return err.Error()
+		nodes, msg := readNodesFile(path, count)
+		if msg != "" {
+			return msg
 		}
-		var spec struct{ Nodes []kubesup.Node }
-		if err := json.Unmarshal(raw, &spec); err != nil {
-			return err.Error()
-		}
-		if len(spec.Nodes) != count {
-			return fmt.Sprintf("nodes.json has %d Nodes, want %d", len(spec.Nodes), count)
-		}
-		for _, n := range spec.Nodes {
+		for _, n := range nodes {
 			if msg := each(n); msg != "" {
 				return msg
 			}
@@ -117,6 +110,23 @@ func slowHarness(t testing.TB) *harness {
 	}
 	return harnessOn(t, armtest.Plane(t, "slow", armtest.Options{ProvisioningDelay: slowProvisioning,
 		Kube: kubesup.Options{Binary: self, Launcher: kubeFake}}))
+}
+
+// readNodesFile reads the nodes.json at path; msg says what is wrong with
+// it, or that it has other than count Nodes.
+func readNodesFile(path string, count int) (nodes []kubesup.Node, msg string) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err.Error()
+	}
+	var spec struct{ Nodes []kubesup.Node }
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		return nil, err.Error()
+	}
+	if len(spec.Nodes) != count {
+		return nil, fmt.Sprintf("nodes.json has %d Nodes, want %d: %s", len(spec.Nodes), count, raw)
+	}
+	return spec.Nodes, ""
 }
 
 type kubeconfigDoc struct {
@@ -228,21 +238,14 @@ func TestCredentials(t *testing.T) {
 	l := h.layoutOf(rg, "myAKSCluster")
 	ips, cidrs := l.ipsAndCIDRs()
 	checkSpec := func(count int) string {
-		raw, err := os.ReadFile(filepath.Join(dir, "data", "nodes.json"))
-		if err != nil {
-			return err.Error()
+		nodes, msg := readNodesFile(filepath.Join(dir, "data", "nodes.json"), count)
+		if msg != "" {
+			return msg
 		}
-		var spec struct{ Nodes []kubesup.Node }
-		if err := json.Unmarshal(raw, &spec); err != nil {
-			return err.Error()
-		}
-		if len(spec.Nodes) != count {
-			return "nodes.json has " + string(raw)
-		}
-		for _, n := range spec.Nodes {
+		for _, n := range nodes {
 			if !strings.HasPrefix(n.ProviderID, "azure:///subscriptions/"+h.Sub+"/resourceGroups/mc_"+strings.ToLower(rg)+"_myakscluster_eastus/providers/Microsoft.Compute/virtualMachineScaleSets/aks-nodepool1-") ||
 				n.MaxPods != 110 || n.Labels["kubernetes.azure.com/mode"] != "system" || n.Labels["topology.kubernetes.io/region"] != "eastus" {
-				return "node wrong: " + string(raw)
+				return fmt.Sprintf("node wrong: %+v", n)
 			}
 		}
 		return ""
