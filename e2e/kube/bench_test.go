@@ -132,14 +132,17 @@ func (e *aksnetEnv) firstAnswer(kubectl, name string) (time.Duration, string, er
 	return time.Since(t0), kc, nil
 }
 
-// BenchmarkKube measures one cluster of 3 nodes, against the bare apiserver in the same run:
-//   - cold-ms: aksnet: `aksnet aks get-credentials` of a cluster whose control plane is not running
-//     → the first `kubectl get nodes` answer through aksnetd's port; bare: process start → the
-//     first `kubectl get nodes` answer;
+// BenchmarkKube measures one cluster of 3 nodes and, in the same iteration, the bare apiserver
+// (metrics prefixed bare-):
+//   - cold-ms: `aksnet aks get-credentials` of a cluster whose control plane is not running → the
+//     first `kubectl get nodes` answer through aksnetd's port; bare-cold-ms: process start → the
+//     first `kubectl get nodes` answer. The two start one after the other, in alternating order;
 //   - rss-MB (anon-MB, file-MB): the aksnet-kube process's VmRSS, and its anonymous and file-backed
-//     parts (file: the binary's mapped text, shared by every cluster), settleWait after the answer;
+//     parts (file: the binary's mapped text, shared by every cluster), settle after both answered;
 //   - getnodes-ms: the median wall time of `kubectl get nodes` (kubectl's own start included), 3
-//     Nodes: aksnet through aksnetd's port, bare directly (its Nodes created with kubectl).
+//     Nodes, through aksnetd's port; bare-getnodes-ms directly to the bare apiserver, its Nodes
+//     created with kubectl. The calls alternate between the two, so that the machine's load falls
+//     on both alike.
 func BenchmarkKube(b *testing.B) {
 	kubectl := benchKubectl(b)
 	kubeBin := buildKube(b)
@@ -147,48 +150,67 @@ func BenchmarkKube(b *testing.B) {
 	if benchShort() {
 		settle, gets = 3*time.Second, 5
 	}
-	b.Run("aksnet", func(b *testing.B) {
-		e := startAksnetEnv(b, kubeBin)
-		var cold, rss, anon, file, get float64
-		for i := 0; i < b.N; i++ {
-			name := fmt.Sprintf("c%d", i)
-			e.createCluster(b, name, 3)
-			d, kc, err := e.firstAnswer(kubectl, name)
+	e := startAksnetEnv(b, kubeBin)
+	m := map[string]float64{}
+	for i := 0; i < b.N; i++ {
+		name := fmt.Sprintf("c%d", i)
+		e.createCluster(b, name, 3)
+		dir := b.TempDir()
+		data := filepath.Join(dir, "data")
+		port := freePort(b)
+		// The bare apiserver's PKI and kubeconfig exist before its clock starts, as an aksnet
+		// cluster's do (made with the cluster, before its credentials are asked for).
+		bareKC := writeKubeconfig(b, dir, data, port)
+		var bare *proc
+		startBare := func() {
+			t0 := time.Now()
+			bare = start(b, kubeBin, data, port, "--bare")
+			run(b, kubectl, "--kubeconfig", bareKC, "get", "nodes")
+			m["bare-cold-ms"] += ms(time.Since(t0))
+		}
+		var kc string
+		startAksnet := func() {
+			d, k, err := e.firstAnswer(kubectl, name)
 			if err != nil {
 				b.Fatal(err)
 			}
-			cold += ms(d)
-			time.Sleep(settle)
-			m := memOf(b, kubePID(b, filepath.Join(e.state, "kube", name+"-")))
-			rss, anon, file = rss+m.rss, anon+m.anon, file+m.file
-			get += medianMS(gets, func() { run(b, kubectl, "--kubeconfig", kc, "get", "nodes") })
-			e.a(b, "aks", "delete", "-g", "bench", "-n", name, "--yes", "-o", "none")
+			m["cold-ms"] += ms(d)
+			kc = k
 		}
-		reportPerOp(b, map[string]float64{"cold-ms": cold, "rss-MB": rss, "anon-MB": anon, "file-MB": file, "getnodes-ms": get})
-	})
-	b.Run("bare", func(b *testing.B) {
-		var cold, rss, anon, file, get float64
-		for i := 0; i < b.N; i++ {
-			dir := b.TempDir()
-			data := filepath.Join(dir, "data")
-			port := freePort(b)
-			// The PKI and the kubeconfig exist before the clock starts, as they do for an aksnet
-			// cluster (created with the cluster, before its credentials are asked for).
-			kc := writeKubeconfig(b, dir, data, port)
+		if kubeBenchRuns++; kubeBenchRuns%2 == 0 {
+			startBare()
+			startAksnet()
+		} else {
+			startAksnet()
+			startBare()
+		}
+		createNodes(b, kubectl, bareKC, dir, 3)
+		time.Sleep(settle)
+		for prefix, pid := range map[string]int{"": kubePID(b, filepath.Join(e.state, "kube", name+"-")), "bare-": bare.cmd.Process.Pid} {
+			mem := memOf(b, pid)
+			m[prefix+"rss-MB"] += mem.rss
+			m[prefix+"anon-MB"] += mem.anon
+			m[prefix+"file-MB"] += mem.file
+		}
+		var lat, bareLat []float64
+		for range gets {
 			t0 := time.Now()
-			p := start(b, kubeBin, data, port, "--bare")
 			run(b, kubectl, "--kubeconfig", kc, "get", "nodes")
-			cold += ms(time.Since(t0))
-			createNodes(b, kubectl, kc, dir, 3)
-			time.Sleep(settle)
-			m := memOf(b, p.cmd.Process.Pid)
-			rss, anon, file = rss+m.rss, anon+m.anon, file+m.file
-			get += medianMS(gets, func() { run(b, kubectl, "--kubeconfig", kc, "get", "nodes") })
-			p.stop(b)
+			t1 := time.Now()
+			run(b, kubectl, "--kubeconfig", bareKC, "get", "nodes")
+			lat, bareLat = append(lat, ms(t1.Sub(t0))), append(bareLat, ms(time.Since(t1)))
 		}
-		reportPerOp(b, map[string]float64{"cold-ms": cold, "rss-MB": rss, "anon-MB": anon, "file-MB": file, "getnodes-ms": get})
-	})
+		m["getnodes-ms"] += median(lat)
+		m["bare-getnodes-ms"] += median(bareLat)
+		bare.stop(b)
+		e.a(b, "aks", "delete", "-g", "bench", "-n", name, "--yes", "-o", "none")
+	}
+	reportPerOp(b, m)
 }
+
+// kubeBenchRuns counts BenchmarkKube's iterations over -count, to alternate which of the two
+// control planes starts first.
+var kubeBenchRuns int
 
 // BenchmarkKubeClusters creates 20 clusters of 3 nodes through ARM, then uses 5 of them at once:
 // for each, concurrently, `aksnet aks get-credentials` and the first `kubectl get nodes` answer.
@@ -303,16 +325,10 @@ func reportPerOp(b *testing.B, totals map[string]float64) {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// medianMS runs f n times and returns the median wall time in ms.
-func medianMS(n int, f func()) float64 {
-	d := make([]float64, n)
-	for i := range d {
-		t0 := time.Now()
-		f()
-		d[i] = ms(time.Since(t0))
-	}
-	slices.Sort(d)
-	return d[n/2]
+// median returns the median of v (the upper one of an even count); v is sorted.
+func median(v []float64) float64 {
+	slices.Sort(v)
+	return v[len(v)/2]
 }
 
 // mem is a process's resident memory in MB: VmRSS, its anonymous and file-backed parts, and Pss.
