@@ -82,6 +82,17 @@ func (r *leaseRenewer) renew(ctx context.Context, node *corev1.Node) error {
 			return fmt.Errorf("lease %s: %w", node.Name, err)
 		}
 		// Someone else wrote it, or it is gone: fall through to read or create it.
+	} else {
+		// Not written by this process yet: most often a Node just created, whose Lease does not
+		// exist, so create first; after a restart it does exist, and the Get below reads it.
+		got, err := leases.Create(ctx, newLease(node, now), metav1.CreateOptions{})
+		if err == nil {
+			r.remember(got)
+			return nil
+		}
+		if !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("lease %s: %w", node.Name, err)
+		}
 	}
 	cur, err := leases.Get(ctx, node.Name, metav1.GetOptions{})
 	switch {
