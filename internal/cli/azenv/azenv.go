@@ -221,15 +221,21 @@ var versionRE = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`__version__\s*=\s*["']([^"']+)["']`)
 })
 
-// DetectVersion returns az's version: from azure.cli.core's source when it
-// can be found next to the az script (no Python start-up), else from
-// `az version`. It returns "" when it can't tell.
+// DetectVersion returns the version of the az at azPath: from the
+// azure.cli.core source installed beside that script (a venv's
+// lib/python3.*/site-packages, or Debian's lib/python3/dist-packages under
+// the same prefix, so /usr/bin/az reads /usr/lib/…), which needs no Python
+// start-up, else from `az version`. It never reads another installation's
+// files: a second az (say 2.91 in a venv) next to Debian's 2.45 must not be
+// taken for 2.45. It returns "" when it can't tell.
 func DetectVersion(ctx context.Context, azPath string) string {
-	candidates := []string{"/usr/lib/python3/dist-packages/azure/cli/core/__init__.py"}
+	var candidates []string
 	if real, err := filepath.EvalSymlinks(azPath); err == nil {
 		root := filepath.Dir(filepath.Dir(real))
-		m, _ := filepath.Glob(filepath.Join(root, "lib", "python3*", "site-packages", "azure", "cli", "core", "__init__.py"))
-		candidates = append(m, candidates...)
+		for _, dir := range []string{"python3*/site-packages", "python3/dist-packages"} {
+			m, _ := filepath.Glob(filepath.Join(root, "lib", dir, "azure", "cli", "core", "__init__.py"))
+			candidates = append(candidates, m...)
+		}
 	}
 	for _, c := range candidates {
 		if raw, err := os.ReadFile(c); err == nil {
