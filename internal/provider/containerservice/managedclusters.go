@@ -594,10 +594,7 @@ func (p *Provider) fillDefaults(c *arm.Call, mc *armcontainerservice.ManagedClus
 		}
 		return true
 	})
-	np.LoadBalancerProfile = &armcontainerservice.ManagedClusterLoadBalancerProfile{
-		ManagedOutboundIPs:   &armcontainerservice.ManagedClusterLoadBalancerProfileManagedOutboundIPs{Count: to.Ptr[int32](1)},
-		EffectiveOutboundIPs: pipIDs, BackendPoolType: to.Ptr(armcontainerservice.BackendPoolTypeNodeIPConfiguration),
-	}
+	np.LoadBalancerProfile = loadBalancerProfile(np.LoadBalancerProfile, pipIDs)
 	kid := st.NodeRGID + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/" + name + "-agentpool"
 	if principal, client, canon, ok := managedidentity.Lookup(c, kid); ok {
 		props.IdentityProfile = map[string]*armcontainerservice.UserAssignedIdentity{
@@ -607,6 +604,32 @@ func (p *Provider) fillDefaults(c *arm.Call, mc *armcontainerservice.ManagedClus
 		mc.SKU = &armcontainerservice.ManagedClusterSKU{Name: to.Ptr(armcontainerservice.ManagedClusterSKUNameBase), Tier: to.Ptr(armcontainerservice.ManagedClusterSKUTierFree)}
 	}
 	mc.Location = to.Ptr(loc)
+}
+
+// loadBalancerProfile completes the load balancer profile a client sent
+// (nil for none) with AKS's defaults, keeping every field it set:
+// idleTimeoutInMinutes and allocatedOutboundPorts, which az (--load-balancer-
+// idle-timeout, --load-balancer-outbound-ports) and Terraform send, must come
+// back as sent or IaC tools plan a change forever (issue 17). AKS adds one
+// managed outbound IP when the client names no outbound IPs or prefixes,
+// and sets effectiveOutboundIPs to the IPs it made; it adds no
+// idleTimeoutInMinutes or allocatedOutboundPorts of its own (a kubenet
+// cluster's GET answers loadBalancerProfile {managedOutboundIPs {count 1},
+// effectiveOutboundIPs} only).
+func loadBalancerProfile(sent *armcontainerservice.ManagedClusterLoadBalancerProfile, pipIDs []*armcontainerservice.ResourceReference) *armcontainerservice.ManagedClusterLoadBalancerProfile {
+	lb := &armcontainerservice.ManagedClusterLoadBalancerProfile{}
+	if sent != nil {
+		cp := *sent
+		lb = &cp
+	}
+	if lb.ManagedOutboundIPs == nil && lb.OutboundIPs == nil && lb.OutboundIPPrefixes == nil {
+		lb.ManagedOutboundIPs = &armcontainerservice.ManagedClusterLoadBalancerProfileManagedOutboundIPs{Count: to.Ptr[int32](1)}
+	}
+	if lb.BackendPoolType == nil {
+		lb.BackendPoolType = to.Ptr(armcontainerservice.BackendPoolTypeNodeIPConfiguration)
+	}
+	lb.EffectiveOutboundIPs = pipIDs
+	return lb
 }
 
 // defaultDNSPrefix is az's default: the first 10 characters of the cluster

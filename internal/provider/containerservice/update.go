@@ -70,6 +70,7 @@ func (p *Provider) updateCluster(c *arm.Call, mc *armcontainerservice.ManagedClu
 	if d := mc.Properties.DisableLocalAccounts; d != nil {
 		old.Properties.DisableLocalAccounts = d
 	}
+	takeLoadBalancerSettings(old.Properties.NetworkProfile, mc.Properties.NetworkProfile)
 	if err := p.commitChange(c, st); err != nil {
 		return nil, err
 	}
@@ -195,4 +196,21 @@ func (p *Provider) validateCapacity(c *arm.Call, st *clusterState, counts map[st
 		return err
 	}
 	return nil
+}
+
+// takeLoadBalancerSettings copies into the stored network profile old the
+// outbound settings an update request's profile req sets: az aks update
+// --load-balancer-idle-timeout and --load-balancer-outbound-ports, and
+// Terraform's idle_timeout_in_minutes and outbound_ports_allocated, change
+// them on an existing cluster, and the GET must show the new values.
+func takeLoadBalancerSettings(old, req *armcontainerservice.NetworkProfile) {
+	if old == nil || old.LoadBalancerProfile == nil || req == nil || req.LoadBalancerProfile == nil {
+		return
+	}
+	if v := req.LoadBalancerProfile.IdleTimeoutInMinutes; v != nil {
+		old.LoadBalancerProfile.IdleTimeoutInMinutes = v
+	}
+	if v := req.LoadBalancerProfile.AllocatedOutboundPorts; v != nil {
+		old.LoadBalancerProfile.AllocatedOutboundPorts = v
+	}
 }
