@@ -62,24 +62,36 @@ type Call struct {
 // deferredWork is work registered with Once, shared by a call and the
 // sub-calls its hooks make.
 type deferredWork struct {
-	keys map[string]bool
-	fns  []func() error
+	// pending holds the keys of the work queued and not yet started.
+	pending map[string]bool
+	fns     []keyedWork
 }
 
-// Once registers fn to run once, under key, at the end of the write
-// transaction, after every hook has run and before the commit. Renders of
-// derived documents (a VNet's inline subnets, a route table's routes) use it
-// so that a transaction touching hundreds of children renders each parent
-// once, from the final state.
+type keyedWork struct {
+	key string
+	fn  func() error
+}
+
+// Once registers fn to run under key at the end of the write transaction,
+// after every hook has run and before the commit, unless work under key is
+// already queued and not yet started. Renders of derived documents (a VNet's
+// inline subnets, a route table's routes) use it so that a transaction
+// touching hundreds of children renders each parent once.
+//
+// Work under a key that has already run is queued again: a deferred render
+// of a child (a subnet's ipConfigurations) that runs after its parent's
+// render asks for the parent again, and the parent must then embed the
+// child as it now is. So every render registered this way sees the final
+// state of what it reads, whatever order the hooks registered them in.
 func (c *Call) Once(key string, fn func() error) error {
 	if c.deferred == nil {
 		return fn()
 	}
-	if c.deferred.keys[key] {
+	if c.deferred.pending[key] {
 		return nil
 	}
-	c.deferred.keys[key] = true
-	c.deferred.fns = append(c.deferred.fns, fn)
+	c.deferred.pending[key] = true
+	c.deferred.fns = append(c.deferred.fns, keyedWork{key, fn})
 	return nil
 }
 
@@ -90,9 +102,11 @@ func (c *Call) runDeferred() error {
 		return nil
 	}
 	for len(c.deferred.fns) > 0 {
-		fn := c.deferred.fns[0]
+		w := c.deferred.fns[0]
 		c.deferred.fns = c.deferred.fns[1:]
-		if err := fn(); err != nil {
+		// Started: from here a new request under the key queues it again.
+		delete(c.deferred.pending, w.key)
+		if err := w.fn(); err != nil {
 			return err
 		}
 	}

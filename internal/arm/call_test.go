@@ -40,3 +40,43 @@ func TestCall_DecodeExisting(t *testing.T) {
 		}
 	}
 }
+
+// TestCall_Once: work under a key runs once however often it is asked for
+// while queued; asked for again after it has run (a child rendered after
+// its parent), it runs again, so the last run sees the final state.
+func TestCall_Once(t *testing.T) {
+	c := &Call{deferred: &deferredWork{pending: map[string]bool{}}}
+	var runs []string
+	parent := func() error { runs = append(runs, "parent"); return nil }
+	child := func() error {
+		runs = append(runs, "child")
+		return c.Once("parent", parent)
+	}
+	for _, step := range []struct {
+		key string
+		fn  func() error
+	}{
+		{"parent", parent}, {"child", child}, {"parent", parent}, {"child", child},
+	} {
+		if err := c.Once(step.key, step.fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.runDeferred(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(runs, ","), "parent,child,parent"; got != want {
+		t.Errorf("ran %s, want %s", got, want)
+	}
+	// An error stops the work and is returned.
+	boom := errors.New("boom")
+	_ = c.Once("x", func() error { return boom })
+	if err := c.runDeferred(); !errors.Is(err, boom) {
+		t.Errorf("runDeferred = %v, want %v", err, boom)
+	}
+	// Outside a write transaction the work runs at once.
+	ran := false
+	if err := (&Call{}).Once("k", func() error { ran = true; return nil }); err != nil || !ran {
+		t.Errorf("Once without a transaction: ran %v, err %v", ran, err)
+	}
+}

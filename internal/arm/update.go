@@ -20,7 +20,7 @@ func (s *Server) update(ctx context.Context, c *Call, fn func(store.Tx) error) e
 func (s *Server) updateCall(ctx context.Context, c *Call, fn func(store.Tx) error, optimistic bool) error {
 	run := func(tx store.Tx) error {
 		c.Tx, c.R, c.after, c.changed = tx, tx, nil, nil
-		c.deferred = &deferredWork{keys: map[string]bool{}}
+		c.deferred = &deferredWork{pending: map[string]bool{}}
 		if err := fn(tx); err != nil {
 			return err
 		}
