@@ -573,6 +573,7 @@ func (p *Provider) fillDefaults(c *arm.Call, mc *armcontainerservice.ManagedClus
 		props.EnableRBAC = to.Ptr(true)
 	}
 	props.MaxAgentPools = to.Ptr[int32](100)
+	fillProfileDefaults(props)
 	np := props.NetworkProfile
 	if np == nil {
 		np = &armcontainerservice.NetworkProfile{}
@@ -604,6 +605,33 @@ func (p *Provider) fillDefaults(c *arm.Call, mc *armcontainerservice.ManagedClus
 		mc.SKU = &armcontainerservice.ManagedClusterSKU{Name: to.Ptr(armcontainerservice.ManagedClusterSKUNameBase), Tier: to.Ptr(armcontainerservice.ManagedClusterSKUTierFree)}
 	}
 	mc.Location = to.Ptr(loc)
+}
+
+// fillProfileDefaults sets the profiles AKS fills on a create where the
+// client sent none, as a kubenet cluster's GET shows them: storageProfile
+// with the disk and file CSI drivers and the snapshot controller enabled
+// (no blob driver) and oidcIssuerProfile {enabled: false}. What the client
+// sent is kept. supportPlan (KubernetesOfficial) is not filled: it came
+// with api-version 2023-05-01, older api-versions such as az 2.45's do not
+// return it, and aksnet renders one document for every api-version.
+func fillProfileDefaults(props *armcontainerservice.ManagedClusterProperties) {
+	sp := props.StorageProfile
+	if sp == nil {
+		sp = &armcontainerservice.ManagedClusterStorageProfile{}
+		props.StorageProfile = sp
+	}
+	if sp.DiskCSIDriver == nil {
+		sp.DiskCSIDriver = &armcontainerservice.ManagedClusterStorageProfileDiskCSIDriver{Enabled: to.Ptr(true)}
+	}
+	if sp.FileCSIDriver == nil {
+		sp.FileCSIDriver = &armcontainerservice.ManagedClusterStorageProfileFileCSIDriver{Enabled: to.Ptr(true)}
+	}
+	if sp.SnapshotController == nil {
+		sp.SnapshotController = &armcontainerservice.ManagedClusterStorageProfileSnapshotController{Enabled: to.Ptr(true)}
+	}
+	if props.OidcIssuerProfile == nil {
+		props.OidcIssuerProfile = &armcontainerservice.ManagedClusterOIDCIssuerProfile{Enabled: to.Ptr(false)}
+	}
 }
 
 // loadBalancerProfile completes the load balancer profile a client sent
@@ -729,6 +757,14 @@ func (p *Provider) poolProfile(props *armcontainerservice.ManagedClusterProperti
 	}
 	if ap.EnableNodePublicIP == nil {
 		ap.EnableNodePublicIP = to.Ptr(false)
+	}
+	// AKS's pool defaults, as its GET shows them: no autoscaler, and
+	// nodes removed (not deallocated) on a scale down.
+	if ap.EnableAutoScaling == nil {
+		ap.EnableAutoScaling = to.Ptr(false)
+	}
+	if ap.ScaleDownMode == nil {
+		ap.ScaleDownMode = to.Ptr(armcontainerservice.ScaleDownModeDelete)
 	}
 	if ap.UpgradeSettings == nil || ap.UpgradeSettings.MaxSurge == nil {
 		ap.UpgradeSettings = &armcontainerservice.AgentPoolUpgradeSettings{MaxSurge: to.Ptr("10%")}

@@ -1,6 +1,7 @@
 package containerservice_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -66,4 +67,55 @@ func i32p(p *int32) int32 {
 		return -1
 	}
 	return *p
+}
+
+// A create that sends none of them gets AKS's defaults, as a kubenet
+// cluster's GET shows them (a kubenet cluster's raw GET posted publicly,
+// Kubernetes 1.27.7 in eastus, and the `az aks create` outputs in the AKS
+// quickstarts of MicrosoftDocs/azure-docs):
+// storageProfile {diskCSIDriver, fileCSIDriver, snapshotController:
+// {enabled: true}}, oidcIssuerProfile {enabled: false}, and on each pool enableAutoScaling false and
+// scaleDownMode Delete, both in the cluster and in the agentPools resource.
+// The v6 SDK model has no dockerBridgeCidr (gone from the newer
+// api-versions), so none is filled.
+func TestCluster_AKSDefaults(t *testing.T) {
+	h := newHarness(t)
+	n := h.articleNetwork(armtest.RGName(t))
+	h.mustPutCluster(n.rg, "c", kubenetCluster(n.subnetID, n.identityID, 1))
+	id := h.RGID(n.rg) + "/providers/Microsoft.ContainerService/managedClusters/c"
+	type pool struct {
+		EnableAutoScaling *bool
+		ScaleDownMode     string
+	}
+	var got struct {
+		Properties struct {
+			StorageProfile    map[string]map[string]any
+			OidcIssuerProfile map[string]any
+			AgentPoolProfiles []pool
+		}
+	}
+	if err := json.Unmarshal(h.Get(id), &got); err != nil {
+		t.Fatal(err)
+	}
+	p := got.Properties
+	for _, k := range []string{"diskCSIDriver", "fileCSIDriver", "snapshotController"} {
+		if p.StorageProfile[k]["enabled"] != true {
+			t.Errorf("storageProfile.%s %v, want {enabled: true}", k, p.StorageProfile[k])
+		}
+	}
+	if len(p.StorageProfile) != 3 {
+		t.Errorf("storageProfile %v, want the disk and file drivers and the snapshot controller only", p.StorageProfile)
+	}
+	if len(p.OidcIssuerProfile) != 1 || p.OidcIssuerProfile["enabled"] != false {
+		t.Errorf("oidcIssuerProfile %v, want {enabled: false}", p.OidcIssuerProfile)
+	}
+	var ap struct{ Properties pool }
+	if err := json.Unmarshal(h.Get(id+"/agentPools/nodepool1"), &ap); err != nil {
+		t.Fatal(err)
+	}
+	for what, pl := range map[string]pool{"agentPoolProfiles[0]": p.AgentPoolProfiles[0], "agentPools/nodepool1": ap.Properties} {
+		if pl.EnableAutoScaling == nil || *pl.EnableAutoScaling || pl.ScaleDownMode != "Delete" {
+			t.Errorf("%s: enableAutoScaling %v scaleDownMode %q, want false and Delete", what, pl.EnableAutoScaling, pl.ScaleDownMode)
+		}
+	}
 }
