@@ -3,6 +3,7 @@ package containerservice_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -121,13 +122,26 @@ func TestIntegrationRender_ParentsEmbedFreshChildren(t *testing.T) {
 			}
 		}
 	}
+	// Issue 17, point 3: a scale changes the subnet's ipConfigurations,
+	// so its ETag, and the VNet's, which embeds it.
+	etags := func() (subnet, vnet string) {
+		var s, v struct {
+			Etag string `json:"etag"`
+		}
+		_ = json.Unmarshal(h.Get(n.subnetID), &s)
+		_ = json.Unmarshal(h.Get(n.vnetID), &v)
+		return s.Etag, v.Etag
+	}
 	check("after create", 3)
-	if _, err := h.scaleCluster(n.rg, "c", 5); err != nil {
-		t.Fatalf("scale to 5: %v", err)
+	for _, count := range []int32{5, 2} {
+		se, ve := etags()
+		if _, err := h.scaleCluster(n.rg, "c", count); err != nil {
+			t.Fatalf("scale to %d: %v", count, err)
+		}
+		stage := fmt.Sprintf("after scale to %d", count)
+		check(stage, int(count))
+		if s, v := etags(); s == se || v == ve {
+			t.Errorf("%s: subnet etag %s -> %s, VNet etag %s -> %s; want both changed", stage, se, s, ve, v)
+		}
 	}
-	check("after scale to 5", 5)
-	if _, err := h.scaleCluster(n.rg, "c", 2); err != nil {
-		t.Fatalf("scale to 2: %v", err)
-	}
-	check("after scale to 2", 2)
 }

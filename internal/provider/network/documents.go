@@ -89,10 +89,7 @@ func saveWithChildren(c *arm.Call, id string, v any, key, childType string) ([]b
 		return true
 	})
 	out = append(out, tail...)
-	if err := c.SaveRaw(id, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return saveRendered(c, id, out)
 }
 
 // rerender renders the stored document id again, at most once per
@@ -149,16 +146,67 @@ func withoutProperties(doc []byte, names []string) ([]byte, error) {
 	return json.Marshal(top)
 }
 
-// saveDoc stores v as the document of id and returns its bytes.
+// saveDoc stores v, a rendering of the document of id, as saveRendered
+// does, and returns its bytes.
 func saveDoc(c *arm.Call, id string, v any) ([]byte, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", id, err)
 	}
-	if err := c.SaveRaw(id, raw); err != nil {
+	return saveRendered(c, id, raw)
+}
+
+// saveRendered stores doc, a rendering of the document of id, and returns
+// what it stored. A resource's ETag changes whenever anything in its GET
+// body changes, derived content included (a subnet's ipConfigurations, a
+// route table's routes and subnets, a VNet's inline subnets):
+//   - a rendering identical to the stored document is not written, and its
+//     ETag stays;
+//   - one that differs but still carries the stored ETag (a re-render after
+//     a child or a back-reference changed) gets a new ETag;
+//   - one that carries an ETag of its own (a PUT's) is stored as it is.
+func saveRendered(c *arm.Call, id string, doc []byte) ([]byte, error) {
+	if old := c.StoredDoc(id); old != nil {
+		if bytes.Equal(old, doc) {
+			return doc, nil
+		}
+		if oldTag, _, _ := leadingETag(old); oldTag != "" {
+			if tag, start, end := leadingETag(doc); tag == oldTag {
+				fresh, err := json.Marshal(arm.NewETag())
+				if err != nil {
+					return nil, fmt.Errorf("encode the etag of %s: %w", id, err)
+				}
+				doc = append(append(append(make([]byte, 0, len(doc)+len(fresh)-(end-start)), doc[:start]...), fresh...), doc[end:]...)
+			}
+		}
+	}
+	if err := c.SaveRaw(id, doc); err != nil {
 		return nil, err
 	}
-	return raw, nil
+	return doc, nil
+}
+
+// etagMember opens the documents the SDK's models encode: their members
+// come in alphabetical order, so "etag" is the first.
+var etagMember = []byte(`{"etag":"`)
+
+// leadingETag finds the "etag" member that opens doc and returns its raw
+// JSON string (quotes and escapes included) and where that string starts
+// and ends in doc; "" when doc does not open with one.
+func leadingETag(doc []byte) (tag string, start, end int) {
+	if !bytes.HasPrefix(doc, etagMember) {
+		return "", 0, 0
+	}
+	start = len(etagMember) - 1
+	for i := start + 1; i < len(doc); i++ {
+		switch doc[i] {
+		case '\\':
+			i++
+		case '"':
+			return string(doc[start : i+1]), start, i + 1
+		}
+	}
+	return "", 0, 0
 }
 
 // deleteChildrenExcept deletes the children of c.ID of the given type whose
