@@ -3,6 +3,7 @@ package controlplane
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"io/fs"
 	"net/netip"
@@ -174,8 +175,24 @@ func TestDamagedWAL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 200; i < 240; i++ { // inside the first records, past the file's header
-		b[i] ^= 0xff
+	// Flip the last byte of the second record (the metadata record, whose
+	// data its CRC covers). A fixed offset could land past the records
+	// written so far, in the preallocated zeros, which read as a torn tail.
+	off := 0
+	for i := 0; i < 2; i++ {
+		if off+8 > len(b) {
+			t.Fatalf("WAL too short for two records")
+		}
+		n := int(binary.LittleEndian.Uint64(b[off:]) &^ (uint64(0xff) << 56))
+		pad := 0
+		if lf := binary.LittleEndian.Uint64(b[off:]); lf&(uint64(0x80)<<56) != 0 {
+			pad = int((lf >> 56) & 0x7)
+		}
+		if i == 1 {
+			b[off+8+n-1] ^= 0xff
+			break
+		}
+		off += 8 + n + pad
 	}
 	if err := os.WriteFile(wals[0], b, 0o600); err != nil {
 		t.Fatal(err)
