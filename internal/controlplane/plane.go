@@ -236,6 +236,7 @@ func registerProviders(reg *arm.Registry, cfg Config, tenantID string, kube cont
 	clusters := containerservice.Register(reg, containerservice.Options{TenantID: tenantID, MaxRoutesPerTable: cfg.MaxRoutesPerTable,
 		PropagationDelay: cfg.PropagationDelay, ProvisioningDelay: cfg.ProvisioningDelay, Kube: kube})
 	containerservice.RegisterWorkloads(reg, wopts)
+	authorization.OnAssignment(reg, clusters.RoleAssigned)
 	return clusters
 }
 

@@ -74,6 +74,30 @@ func HasPermissions(r store.Reader, principalID, scope string, actions ...string
 	return rbac.HasPermissions(assignments(r), resolver(r), principalID, scope, actions...)
 }
 
+// OnAssignment has fn run, in the same transaction, after every role
+// assignment PUT registered in reg is stored: a provider whose resources
+// wait for a permission (a cluster identity's role on its subnet) acts on it
+// at once instead of on its next pass.
+func OnAssignment(reg *arm.Registry, fn func(c *arm.Call, principalID string) error) {
+	k, ok := reg.Lookup(TypeRoleAssignment)
+	if !ok {
+		return
+	}
+	prev := k.AfterPut
+	k.AfterPut = func(c *arm.Call) error {
+		if prev != nil {
+			if err := prev(c); err != nil {
+				return err
+			}
+		}
+		var doc assignmentDoc
+		if ok, err := c.Load(c.ID, &doc); err != nil || !ok {
+			return err
+		}
+		return fn(c, doc.Properties.PrincipalID)
+	}
+}
+
 func roleAssignmentKind(tenantID string) *arm.Kind {
 	return &arm.Kind{
 		Type:       TypeRoleAssignment,

@@ -96,6 +96,40 @@ func (p *Provider) awaitPermissions(c *arm.Call, st *clusterState, now time.Time
 	}
 }
 
+// RoleAssigned reconciles, in the role assignment's own transaction, the
+// clusters whose identity principalID waits for its permissions: a
+// system-assigned cluster's routes are written when `az aks create` (or
+// Terraform) grants the role, before the grant's answer, not on the
+// controller's next pass. Wire it with authorization.OnAssignment.
+func (p *Provider) RoleAssigned(c *arm.Call, principalID string) error {
+	var waiting []*clusterState
+	err := store.ScanJSON(c.R, "cs/", func(st *clusterState) bool {
+		if !st.PermissionsOK && !st.Stopped && strings.EqualFold(st.PrincipalID, principalID) {
+			waiting = append(waiting, st)
+		}
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("clusters waiting for %s: %w", principalID, err)
+	}
+	for _, st := range waiting {
+		changed, err := p.reconcile(c, st, time.Now())
+		if err != nil || !changed {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		if err := saveState(c.Tx, st); err != nil {
+			return err
+		}
+		if _, err := p.renderCluster(c, st, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // operationDue reports whether st's operation has been in flight for
 // Options.ProvisioningDelay, so it may end.
 func (p *Provider) operationDue(st *clusterState, now time.Time) bool {
