@@ -54,6 +54,9 @@ func (s *Server) serveDelete(w http.ResponseWriter, r *http.Request, c *Call, rt
 		return
 	}
 	s.setAsyncHeaders(w, r, c.Kind.ns, location, c.operationID, c.Parsed.Subscription)
+	if c.Kind.DeleteLocationOnly {
+		w.Header().Del("Azure-AsyncOperation")
+	}
 	w.WriteHeader(http.StatusAccepted)
 }
 
@@ -63,6 +66,23 @@ func (s *Server) serveDelete(w http.ResponseWriter, r *http.Request, c *Call, rt
 func (s *Server) deleteResource(c *Call, id, outer string) error {
 	if outer == "" {
 		outer = id
+	}
+	// An absent id leaves existing nil, which is what Call.Existing means
+	// for an absent target; the found flag adds nothing.
+	existing, _ := c.Tx.Get(KeyOf(id))
+	existing = append([]byte(nil), existing...)
+	// The kind's hook runs first: it may refuse, or cascade, and what it
+	// removes (a group's cluster, and with it the node resource group whose
+	// NICs use the group's subnets) no longer keeps anything in use. It all
+	// happens in this transaction, so a refusal below undoes the cascade.
+	if k, ok := s.reg.Lookup(typeOfID(id)); ok && k.Delete != nil {
+		sub := *c
+		sub.Kind, sub.ID, sub.Parent = k, id, ParentOf(id)
+		sub.Existing = existing
+		if err := k.Delete(&sub); err != nil {
+			return err
+		}
+		c.after, c.changed = sub.after, sub.changed
 	}
 	keys := subtreeKeys(c.Tx, KeyOf(id))
 	ids := make([]string, 0, len(keys))
@@ -82,19 +102,6 @@ func (s *Server) deleteResource(c *Call, id, outer string) error {
 		if err := s.refuseInUse(c.Tx, doc.ID, id, outer); err != nil {
 			return err
 		}
-	}
-	// An absent id leaves existing nil, which is what Call.Existing means
-	// for an absent target; the found flag adds nothing.
-	existing, _ := c.Tx.Get(KeyOf(id))
-	existing = append([]byte(nil), existing...)
-	if k, ok := s.reg.Lookup(typeOfID(id)); ok && k.Delete != nil {
-		sub := *c
-		sub.Kind, sub.ID, sub.Parent = k, id, ParentOf(id)
-		sub.Existing = existing
-		if err := k.Delete(&sub); err != nil {
-			return err
-		}
-		c.after, c.changed = sub.after, sub.changed
 	}
 	for _, k := range keys {
 		c.Tx.Delete(k)

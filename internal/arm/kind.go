@@ -69,6 +69,9 @@ type Kind struct {
 	// SyncDelete answers a DELETE at once with 200 and the deleted document,
 	// as the authorization provider does, instead of 202 and an operation.
 	SyncDelete bool
+	// DeleteLocationOnly answers a DELETE's 202 with a Location header and
+	// no Azure-AsyncOperation, as ARM does for a resource group.
+	DeleteLocationOnly bool
 	// Tracked kinds carry location and tags (top-level resources).
 	Tracked bool
 	// Model is a zero value of the SDK model a PUT body decodes into (say

@@ -313,6 +313,17 @@ func TestARM_AsyncDelete(t *testing.T) {
 		if r.Status != http.StatusAccepted {
 			t.Fatalf("DELETE %s: %d %s, want 202", what, r.Status, r.Body)
 		}
+		if what == "group" {
+			// ARM answers a group's delete with Location only
+			// (azure-rest-api-specs, ResourceGroups_Delete).
+			if a := r.Header.Get("Azure-AsyncOperation"); a != "" {
+				t.Errorf("DELETE group: Azure-AsyncOperation %q, want none", a)
+			}
+			if loc := h.Do(http.MethodGet, mustRequestURI(t, r.Header.Get("Location")), nil); loc.Status != http.StatusNoContent && loc.Status != http.StatusOK {
+				t.Errorf("DELETE group: Location answered %d %s", loc.Status, loc.Body)
+			}
+			return
+		}
 		for _, hname := range []string{"Azure-AsyncOperation", "Location"} {
 			u, err := url.Parse(r.Header.Get(hname))
 			if err != nil || !u.IsAbs() || u.Scheme != "https" || "https://"+u.Host != h.Env.URL || u.Query().Get("api-version") == "" {

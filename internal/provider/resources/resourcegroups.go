@@ -3,6 +3,7 @@ package resources
 import (
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -48,6 +49,9 @@ func resourceGroupKind() *arm.Kind {
 		Tracked:   true,
 		Put:       putResourceGroup,
 		Delete:    deleteResourceGroup,
+		// azure-rest-api-specs, resources ResourceGroups_Delete: 202 with
+		// a Location header to poll.
+		DeleteLocationOnly: true,
 	}
 }
 
@@ -84,13 +88,21 @@ func putResourceGroup(c *arm.Call) ([]byte, error) {
 
 // deleteResourceGroup deletes every resource in the group through its own
 // kind, so each provider's cascade (a cluster's node resource group, managed
-// routes in a bring-your-own table) runs, then the group itself.
+// routes in a bring-your-own table) runs, then the group itself. ARM deletes
+// in dependency order, consumers before what they use: clusters (whose
+// nodes' NICs, in their node resource group, hold the subnets) first, then
+// the other consumers of subnets (NICs, load balancers), then VNets, then
+// what subnets use (route tables, NSGs), then the rest. So `az group
+// delete` of the article's group finds nothing in use. The whole delete is
+// one transaction: a failure leaves the group as it was, and the same
+// delete can be sent again.
 func deleteResourceGroup(c *arm.Call) error {
 	var tops []string
 	c.ScanTopLevel(c.ID, func(id string, _ []byte) bool {
 		tops = append(tops, id)
 		return true
 	})
+	slices.SortStableFunc(tops, func(a, b string) int { return deleteRank(a) - deleteRank(b) })
 	for _, id := range tops {
 		if !c.Exists(id) {
 			continue // removed by an earlier resource's cascade
@@ -100,6 +112,25 @@ func deleteResourceGroup(c *arm.Call) error {
 		}
 	}
 	return nil
+}
+
+// deleteOrder ranks resource types for a group's delete: lower goes first;
+// types not listed go last.
+var deleteOrder = []string{
+	"microsoft.containerservice/managedclusters",
+	"microsoft.network/networkinterfaces",
+	"microsoft.network/loadbalancers",
+	"microsoft.network/publicipaddresses",
+	"microsoft.network/virtualnetworks",
+	"microsoft.network/routetables",
+	"microsoft.network/networksecuritygroups",
+}
+
+func deleteRank(id string) int {
+	if i := slices.Index(deleteOrder, strings.ToLower(arm.TypeOfID(id))); i >= 0 {
+		return i
+	}
+	return len(deleteOrder)
 }
 
 // Register adds the Microsoft.Resources kinds to reg.
