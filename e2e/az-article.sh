@@ -112,8 +112,11 @@ expect_eq "$(check aks show -g $RG -n myAKSCluster --query powerState.code -o ts
 expect_eq "$(check network route-table route list -g $MC --route-table-name $RT --query 'length(@)' -o tsv)" 5 "routes kept across stop and start"
 check aks delete -g $RG -n myManagedCluster --yes
 expect_eq "$(check network route-table route list -g $RG --route-table-name myRouteTable --query 'length(@)' -o tsv)" 0 "managed routes removed from the bring-your-own table"
-az aks delete -g $RG -n myAKSCluster --yes
-if check group show -n $MC -o none 2>/dev/null; then fail "node resource group survived the cluster"; fi
-pass "aks delete removed $MC"
+# The teardown every CI script ends with: the whole group, the cluster still in it (ARM deletes the cluster,
+# its node resource group, then the VNet, route table, identity and role assignments).
+az group delete -n $RG --yes
+expect_eq "$(az group exists -n $RG)" false "group delete removed $RG"
+if check group show -n $MC -o none 2>/dev/null; then fail "node resource group survived the group delete"; fi
+pass "group delete removed $MC"
 echo "az time: $(awk '{s+=$1} END {print s}' "$AZ_TIMES") ms in $(wc -l <"$AZ_TIMES") az commands"
 echo "walkthrough passed"
