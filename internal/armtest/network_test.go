@@ -103,8 +103,16 @@ func TestVirtualNetwork_LayoutRules(t *testing.T) {
 			want{tooSmall.Status, tooSmall.Code, "properties.subnets[1].properties.addressPrefix", tooSmall.Mentions}},
 		{"space host bits", VNetBody("10.1.0.1/16"),
 			want{http.StatusBadRequest, "InvalidCIDRNotation", "properties.addressSpace.addressPrefixes[0]", []string{"10.1.0.1/16"}}},
+		// The network RP's code for a prefix that is not CIDR notation
+		// (Azure/azure-service-operator#997: subnet prefix "10.1.0.0" gets
+		// InvalidAddressPrefixFormat; hashicorp/terraform-provider-azurerm
+		// reports it for an address space of 10.0.0.0/160).
 		{"not a CIDR", VNetBody("10.1.0.0/16", "a=10.1.0/24"),
-			want{http.StatusBadRequest, "CidrStringParseError", "properties.subnets[0].properties.addressPrefix", []string{"10.1.0/24"}}},
+			want{http.StatusBadRequest, "InvalidAddressPrefixFormat", "properties.subnets[0].properties.addressPrefix", []string{"10.1.0/24", "CIDR notation"}}},
+		{"no prefix length", VNetBody("10.1.0.0/16", "a=10.1.0.0"),
+			want{http.StatusBadRequest, "InvalidAddressPrefixFormat", "properties.subnets[0].properties.addressPrefix", []string{"10.1.0.0"}}},
+		{"space out of range", VNetBody("10.0.0.0/160"),
+			want{http.StatusBadRequest, "InvalidAddressPrefixFormat", "properties.addressSpace.addressPrefixes[0]", []string{"10.0.0.0/160"}}},
 	}
 	for _, tc := range inline {
 		t.Run("inline "+tc.name, func(t *testing.T) {
@@ -129,6 +137,7 @@ func TestVirtualNetwork_LayoutRules(t *testing.T) {
 		{"outside", "10.200.0.0/24", want{http.StatusBadRequest, "NetcfgSubnetRangeOutsideVnet", "properties.addressPrefix", []string{"10.200.0.0/24", "vnet1"}}},
 		{"partly outside", "10.0.0.0/15", want{http.StatusBadRequest, "NetcfgSubnetRangeOutsideVnet", "properties.addressPrefix", []string{"10.0.0.0/15"}}},
 		{"host bits", "10.1.2.5/24", want{http.StatusBadRequest, "InvalidCIDRNotation", "properties.addressPrefix", []string{"10.1.2.5/24"}}},
+		{"not a CIDR", "10.1.2.0", want{http.StatusBadRequest, "InvalidAddressPrefixFormat", "properties.addressPrefix", []string{"10.1.2.0"}}},
 		{"slash 30", "10.1.9.0/30", want{tooSmall.Status, tooSmall.Code, "properties.addressPrefix", tooSmall.Mentions}},
 		{"slash 32", "10.1.9.0/32", want{tooSmall.Status, tooSmall.Code, "properties.addressPrefix", []string{"10.1.9.0/32"}}},
 	}

@@ -83,8 +83,12 @@ func TestRoutes_NextHopTypes(t *testing.T) {
 		props *armnetwork.RoutePropertiesFormat
 		want  want
 	}{
+		// The network RP's code and message, as quoted in
+		// hashicorp/terraform-provider-azurerm#20365: Code="MissingNextHopIpAddress"
+		// Message="NextHopIpAddress cannot be Null or Empty in route route1 when
+		// NextHopType is VirtualAppliance."
 		{"appliance without address", route("10.9.0.0/24", armnetwork.RouteNextHopTypeVirtualAppliance, ""),
-			want{http.StatusBadRequest, "NextHopIpAddressRequired", "properties.nextHopIpAddress", []string{"VirtualAppliance"}}},
+			want{http.StatusBadRequest, "MissingNextHopIpAddress", "properties.nextHopIpAddress", []string{"VirtualAppliance", "cannot be Null or Empty"}}},
 		{"vnetlocal with address", route("10.9.0.0/24", armnetwork.RouteNextHopTypeVnetLocal, "10.0.0.4"),
 			want{http.StatusBadRequest, "NextHopIpAddressNotAllowed", "properties.nextHopIpAddress", []string{"10.0.0.4", "VnetLocal"}}},
 		{"internet with address", route("10.9.0.0/24", armnetwork.RouteNextHopTypeInternet, "10.0.0.4"),
@@ -97,6 +101,8 @@ func TestRoutes_NextHopTypes(t *testing.T) {
 			want{http.StatusBadRequest, "InvalidRouteNextHopType", "properties.nextHopType", []string{"Teleport"}}},
 		{"bad address", route("10.9.0.0/24", armnetwork.RouteNextHopTypeVirtualAppliance, "10.0.0.300"),
 			want{http.StatusBadRequest, "CidrStringParseError", "properties.nextHopIpAddress", []string{"10.0.0.300"}}},
+		{"not a CIDR", route("10.9.0.0/33", armnetwork.RouteNextHopTypeNone, ""),
+			want{http.StatusBadRequest, "InvalidAddressPrefixFormat", "properties.addressPrefix", []string{"10.9.0.0/33"}}},
 		{"host bits", route("10.9.0.1/24", armnetwork.RouteNextHopTypeNone, ""),
 			want{http.StatusBadRequest, "InvalidCIDRNotation", "properties.addressPrefix", []string{"10.9.0.1/24"}}},
 		{"same prefix as another route", route("0.0.0.0/0", armnetwork.RouteNextHopTypeNone, ""),

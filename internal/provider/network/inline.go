@@ -7,7 +7,6 @@ import (
 
 	"github.com/aksnet/aksnet/internal/arm"
 	"github.com/aksnet/aksnet/internal/azerr"
-	"github.com/aksnet/aksnet/internal/kubenet"
 )
 
 // inlineList describes a list of named children inline in a parent's PUT
@@ -103,7 +102,7 @@ func prefixesOf(ss []*string, target string) ([]netip.Prefix, error) {
 		if s == nil {
 			continue
 		}
-		p, err := kubenet.ParsePrefix(*s, target+"["+itoa(i)+"]")
+		p, err := parsePrefix(*s, target+"["+itoa(i)+"]")
 		if err != nil {
 			return nil, err
 		}

@@ -30,18 +30,19 @@ var nextHopTypes = []string{
 	string(armnetwork.RouteNextHopTypeNone),
 }
 
-// routeSpec validates a route body. Codes: InvalidCIDRNotation and
-// CidrStringParseError from the CIDR parser; InvalidRouteNextHopType for an
-// unknown type; NextHopIpAddressRequired and NextHopIpAddressNotAllowed for
-// the rule that only VirtualAppliance routes carry nextHopIpAddress (the
-// network RP's wording; no public code was found, so the codes are named for
-// what they mean).
+// routeSpec validates a route body. Codes: InvalidAddressPrefixFormat and
+// InvalidCIDRNotation from the prefix parser; InvalidRouteNextHopType for an
+// unknown type; MissingNextHopIpAddress for a VirtualAppliance route without
+// nextHopIpAddress (the network RP's code and wording, as quoted in
+// hashicorp/terraform-provider-azurerm#20365) and NextHopIpAddressNotAllowed
+// for an address on any other type (no public code was found, so it is named
+// for what it means).
 func routeSpec(name string, props *armnetwork.RoutePropertiesFormat, target string) (RouteSpec, error) {
 	s := RouteSpec{Name: name}
 	if props == nil || props.AddressPrefix == nil || *props.AddressPrefix == "" {
 		return s, azerr.BadRequest("InvalidRequestFormat", joinTarget(target, "properties.addressPrefix"), "Route %s must have an addressPrefix.", name)
 	}
-	p, err := kubenet.ParsePrefix(*props.AddressPrefix, joinTarget(target, "properties.addressPrefix"))
+	p, err := parsePrefix(*props.AddressPrefix, joinTarget(target, "properties.addressPrefix"))
 	if err != nil {
 		return s, err
 	}
@@ -73,8 +74,8 @@ func routeNextHop(name string, props *armnetwork.RoutePropertiesFormat, target s
 	ipTarget := joinTarget(target, "properties.nextHopIpAddress")
 	switch {
 	case typ == "VirtualAppliance" && ip == "":
-		return typ, netip.Addr{}, azerr.BadRequest("NextHopIpAddressRequired", ipTarget,
-			"NextHopIpAddress cannot be null or empty in route %s when NextHopType is VirtualAppliance.", name)
+		return typ, netip.Addr{}, azerr.BadRequest("MissingNextHopIpAddress", ipTarget,
+			"NextHopIpAddress cannot be Null or Empty in route %s when NextHopType is VirtualAppliance.", name)
 	case typ != "VirtualAppliance" && ip != "":
 		return typ, netip.Addr{}, azerr.BadRequest("NextHopIpAddressNotAllowed", ipTarget,
 			"Route %s has nextHopIpAddress %s, which is only allowed with next hop type VirtualAppliance, not %s.", name, ip, typ)

@@ -98,7 +98,7 @@ func subnetPrefix(props *armnetwork.SubnetPropertiesFormat, target string) (neti
 	default:
 		return netip.Prefix{}, azerr.BadRequest("InvalidRequestFormat", t, "The subnet must have an address prefix in %s.", t)
 	}
-	p, err := kubenet.ParsePrefix(raw, t)
+	p, err := parsePrefix(raw, t)
 	if err != nil {
 		return netip.Prefix{}, err
 	}

@@ -61,7 +61,7 @@ func TestNetworkRouteTableGolden(t *testing.T) {
 
 	// Server validation.
 	clitest.WantARMError(t, c.Fails(1, "network", "route-table", "route", "create", "-g", "rtrg", "--route-table-name", "myRouteTable", "-n", "noip",
-		"--address-prefix", "10.244.1.0/24", "--next-hop-type", "VirtualAppliance"), "NextHopIpAddressRequired")
+		"--address-prefix", "10.244.1.0/24", "--next-hop-type", "VirtualAppliance"), "MissingNextHopIpAddress")
 	clitest.WantARMError(t, c.Fails(1, "network", "route-table", "route", "create", "-g", "rtrg", "--route-table-name", "myRouteTable", "-n", "dup",
 		"--address-prefix", "0.0.0.0/0", "--next-hop-type", "None"), "RouteConflict")
 	errs := c.Fails(1, "network", "route-table", "route", "create", "-g", "rtrg", "--route-table-name", "myRouteTable", "-n", "badcidr",
