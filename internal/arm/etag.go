@@ -1,6 +1,7 @@
 package arm
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -28,7 +29,8 @@ func etagMatches(header, etag string) bool {
 	if etag == "" {
 		return false
 	}
-	norm := func(s string) string { return strings.TrimPrefix(strings.TrimSpace(s), "W/") }
+	// AKS's opaque ETags are sent bare; a client may quote them.
+	norm := func(s string) string { return strings.Trim(strings.TrimPrefix(strings.TrimSpace(s), "W/"), `"`) }
 	for _, h := range strings.Split(header, ",") {
 		if strings.TrimSpace(h) == "*" || norm(h) == norm(etag) {
 			return true
@@ -37,12 +39,31 @@ func etagMatches(header, etag string) bool {
 	return false
 }
 
-// docETag reads the top-level etag of a stored document.
-// A document that can't be read has none.
+// docETag reads the ETag of a stored document: its top-level "etag", as
+// the network RP and ARM spell it, or "eTag", as AKS spells a cluster's, or
+// else "properties.eTag", where AKS keeps an agent pool's. A document that
+// can't be read has none. It runs only for conditional requests.
 func docETag(raw []byte) string {
-	etag, _ := docString(raw, "etag")
-	return etag
+	for _, key := range []string{"etag", "eTag"} {
+		if etag, _ := docString(raw, key); etag != "" {
+			return etag
+		}
+	}
+	var doc struct {
+		Properties struct {
+			ETag string `json:"eTag"`
+		} `json:"properties"`
+	}
+	if json.Unmarshal(raw, &doc) != nil {
+		return ""
+	}
+	return doc.Properties.ETag
 }
+
+// NewOpaqueETag returns a fresh ETag in AKS's form: an opaque string, not
+// a quoted HTTP entity tag (the AKS examples in azure-rest-api-specs show
+// values such as "beywbwei"; aksnet uses a random UUID).
+func NewOpaqueETag() string { return NewUUID() }
 
 // current reads the target of rt in tx and checks the request's
 // preconditions (If-Match, If-None-Match) against it. When the target is

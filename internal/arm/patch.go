@@ -75,5 +75,12 @@ func patchTags(c *Call) ([]byte, error) {
 		}
 		doc["etag"] = e
 	}
+	if _, ok := doc["eTag"]; ok {
+		e, err := json.Marshal(NewOpaqueETag())
+		if err != nil {
+			return nil, fmt.Errorf("encode eTag of %s: %w", c.ID, err)
+		}
+		doc["eTag"] = e
+	}
 	return json.Marshal(doc)
 }

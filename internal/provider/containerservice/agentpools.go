@@ -1,6 +1,8 @@
 package containerservice
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -26,14 +28,48 @@ func (p *Provider) agentPoolKind() *arm.Kind {
 	}
 }
 
-// savePoolDoc stores the agentPools child document of a pool profile.
+// savePoolDoc stores the agentPools child document of a pool profile, and
+// sets the profile's eTag to the pool's: AKS gives each pool an eTag, the
+// same in the cluster's agentPoolProfiles and in the agent pool resource
+// (properties.eTag), which changes when the pool does.
 func (p *Provider) savePoolDoc(c *arm.Call, st *clusterState, ap *armcontainerservice.ManagedClusterAgentPoolProfile) error {
-	props, err := reshape[armcontainerservice.ManagedClusterAgentPoolProfileProperties](ap)
-	if err != nil {
-		return err
-	}
 	id := st.ClusterID + "/agentPools/" + str(ap.Name)
-	return c.Save(id, armcontainerservice.AgentPool{ID: to.Ptr(id), Name: ap.Name, Type: to.Ptr(TypeAgentPool), Properties: props})
+	raw, err := withOpaqueETag(c.StoredDoc(id), func(etag string) ([]byte, error) {
+		ap.ETag = to.Ptr(etag)
+		props, err := reshape[armcontainerservice.ManagedClusterAgentPoolProfileProperties](ap)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(armcontainerservice.AgentPool{ID: to.Ptr(id), Name: ap.Name, Type: to.Ptr(TypeAgentPool), Properties: props})
+	})
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", id, err)
+	}
+	return c.SaveRaw(id, raw)
+}
+
+// withOpaqueETag renders a document with encode, given its eTag, in AKS's
+// opaque form: the stored document's eTag when the rendering is the stored
+// document byte for byte, a new one otherwise, so that the eTag changes
+// exactly when the GET body does.
+func withOpaqueETag(stored []byte, encode func(etag string) ([]byte, error)) ([]byte, error) {
+	if stored != nil {
+		var old struct {
+			ETag       string `json:"eTag"`
+			Properties struct {
+				ETag string `json:"eTag"`
+			} `json:"properties"`
+		}
+		if json.Unmarshal(stored, &old) == nil {
+			if etag := cmp.Or(old.ETag, old.Properties.ETag); etag != "" {
+				raw, err := encode(etag)
+				if err != nil || bytes.Equal(raw, stored) {
+					return raw, err
+				}
+			}
+		}
+	}
+	return encode(arm.NewOpaqueETag())
 }
 
 // reshape copies from into a new T field by field, by their JSON names: a

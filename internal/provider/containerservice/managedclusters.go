@@ -687,7 +687,6 @@ func (p *Provider) renderCluster(c *arm.Call, st *clusterState, base *armcontain
 	}
 	state := st.provisioningState()
 	mc.ID, mc.Name, mc.Type = to.Ptr(st.ClusterID), to.Ptr(arm.LastName(st.ClusterID)), to.Ptr(docType)
-	mc.ETag = to.Ptr(arm.NewETag())
 	props := mc.Properties
 	props.ProvisioningState = to.Ptr(state)
 	props.PowerState = st.powerState()
@@ -703,7 +702,10 @@ func (p *Provider) renderCluster(c *arm.Call, st *clusterState, base *armcontain
 		}
 	}
 	props.AgentPoolProfiles = profiles
-	raw, err := json.Marshal(mc)
+	raw, err := withOpaqueETag(c.StoredDoc(st.ClusterID), func(etag string) ([]byte, error) {
+		mc.ETag = to.Ptr(etag)
+		return json.Marshal(mc)
+	})
 	if err != nil {
 		return nil, err
 	}
