@@ -40,7 +40,7 @@ func findingKeys(r PlanResult) []string {
 
 func TestPlanCapacity(t *testing.T) {
 	const (
-		np    = "properties.networkProfile."
+		np    = "networkProfile."
 		pool0 = "properties.agentPoolProfiles[0]."
 	)
 	// The figures of layouts several cases share: the article's kubenet
@@ -191,29 +191,29 @@ func TestPlanCapacity(t *testing.T) {
 			plan: Plan{SubnetPrefix: mp("192.168.1.0/24"), PodCIDR: mp("10.244.0.0/24"), NodeCount: 2},
 			want: planFigures{MaxNodes: 1, MaxPods: 110, Usable: 251, Used: 2, Free: 249, Low: 0, High: 0,
 				PodCap: 1, RouteLimit: 400, LimitedBy: LimitPodCIDR},
-			findings: []string{"error InsufficientPodCidr " + np + "podCidr"},
+			findings: []string{"error InsufficientPodCidr " + np + "podCIDR"},
 			recs:     []string{"Use a /22 pod CIDR or larger: its 4 /24 node ranges fit 4 nodes (2 plus 2 surge nodes for upgrades)."}},
 		{name: "PodCIDRFullCantUpgrade",
 			plan: Plan{SubnetPrefix: mp("192.168.0.0/23"), VNetPrefixes: vnet("192.168.0.0/16"), NodeCount: 255},
 			want: planFigures{MaxNodes: 256, MaxPods: 28160, Usable: 507, Used: 255, Free: 252, Low: 192, High: 254,
 				PodsLow: 21120, PodsHigh: 27940, PodCap: 256, RouteLimit: 400, LimitedBy: LimitPodCIDR},
-			findings: []string{"warning InsufficientPodCidr " + np + "podCidr"},
+			findings: []string{"warning InsufficientPodCidr " + np + "podCIDR"},
 			recs:     []string{"Use a /15 pod CIDR or larger: its 512 /24 node ranges fit 257 nodes (255 plus 2 surge nodes for upgrades)."}},
 		{name: "ServiceCIDROverlapsSubnet",
 			plan:     Plan{SubnetPrefix: mp("10.0.0.0/24")},
 			want:     kubenet24,
-			findings: []string{"error ServiceCidrOverlapExistingSubnetsCidr " + np + "serviceCidr"},
+			findings: []string{"error ServiceCidrOverlapExistingSubnetsCidr " + np + "serviceCIDR"},
 			recs: []string{"The service CIDR 10.0.0.0/16 can't be used (it overlaps the cluster's network): " +
 				"use 10.1.0.0/16 instead, with DNS service IP 10.1.0.10."}},
 		{name: "PodCIDROverlapsVNet",
 			plan:     Plan{SubnetPrefix: mp("192.168.1.0/24"), VNetPrefixes: vnet("192.168.0.0/16"), PodCIDR: mp("192.168.0.0/16")},
 			want:     kubenet24,
-			findings: []string{"error PodCidrOverlapExistingSubnetsCidr " + np + "podCidr"},
+			findings: []string{"error PodCidrOverlapExistingSubnetsCidr " + np + "podCIDR"},
 			recs:     []string{"The pod CIDR 192.168.0.0/16 can't be used (it overlaps the cluster's network): use 10.1.0.0/16 instead."}},
 		{name: "ReservedServiceCIDR",
 			plan:     Plan{SubnetPrefix: mp("192.168.1.0/24"), VNetPrefixes: vnet("192.168.0.0/16"), ServiceCIDR: mp("172.30.0.0/16")},
 			want:     kubenet24,
-			findings: []string{"error ReservedAddressRangeConflict " + np + "serviceCidr"},
+			findings: []string{"error ReservedAddressRangeConflict " + np + "serviceCIDR"},
 			recs: []string{"The service CIDR 172.30.0.0/16 can't be used (it overlaps a reserved range): " +
 				"use 10.0.0.0/16 instead, with DNS service IP 10.0.0.10."}},
 		{name: "ReservedVNet",
@@ -227,8 +227,8 @@ func TestPlanCapacity(t *testing.T) {
 			want: kubenet24,
 			findings: []string{
 				"warning AddressRangeInUse " + pool0 + "vnetSubnetID",
-				"warning AddressRangeInUse " + np + "podCidr",
-				"warning AddressRangeInUse " + np + "serviceCidr",
+				"warning AddressRangeInUse " + np + "podCIDR",
+				"warning AddressRangeInUse " + np + "serviceCIDR",
 			},
 			recs: []string{
 				"10.0.0.0/8 is in use on-premises: use 172.16.0.0/16 for the virtual network instead of 10.1.0.0/16.",
@@ -244,7 +244,7 @@ func TestPlanCapacity(t *testing.T) {
 			plan: Plan{Plugin: "azure", SubnetPrefix: mp("10.50.0.0/24"), Avoid: vnet("10.50.0.0/20", "10.0.0.0/16", "10.1.0.0/16")},
 			want: planFigures{MaxNodes: 8, MaxPods: 240, Usable: 251, Free: 251, Low: 6, High: 6,
 				PodsLow: 180, PodsHigh: 180, LimitedBy: LimitSubnet},
-			findings: []string{"warning AddressRangeInUse " + pool0 + "vnetSubnetID", "warning AddressRangeInUse " + np + "serviceCidr"},
+			findings: []string{"warning AddressRangeInUse " + pool0 + "vnetSubnetID", "warning AddressRangeInUse " + np + "serviceCIDR"},
 			recs: []string{
 				"10.50.0.0/20 is in use on-premises: use 10.2.0.0/24 for the subnet instead of 10.50.0.0/24.",
 				"10.0.0.0/16 is in use on-premises: use 10.3.0.0/16 for the service CIDR instead of 10.0.0.0/16, with DNS service IP 10.3.0.10.",
@@ -268,7 +268,7 @@ func TestPlanCapacity(t *testing.T) {
 		{name: "IPv6PodCIDR",
 			plan:     Plan{SubnetPrefix: mp("192.168.1.0/24"), PodCIDR: mp("fd00::/56")},
 			want:     planFigures{MaxNodes: 0, Usable: 251, Free: 251, RouteLimit: 400, LimitedBy: LimitPodCIDR},
-			findings: []string{"error CidrStringParseError " + np + "podCidr"}},
+			findings: []string{"error CidrStringParseError " + np + "podCIDR"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 
 // ParsePrefix parses s as an IPv4 CIDR ("10.244.0.0/16") the way Azure
 // validates an address prefix. target is the JSON path of the field s came
-// from (for example "properties.networkProfile.podCidr") and becomes the
+// from (for example "networkProfile.podCIDR", AKS's spelling) and becomes the
 // error's Target.
 //
 // It returns a 400 *azerr.Error with code CidrStringParseError when s is not

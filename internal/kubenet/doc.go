@@ -25,7 +25,7 @@
 // Every rule violation is returned as an *azerr.Error with Azure's error
 // code, a message that names the offending values, and a Target holding the
 // JSON path of the offending request field (for example
-// "properties.networkProfile.podCidr"). The codes are listed in codes.go;
+// "networkProfile.podCIDR", as AKS spells it). The codes are listed in codes.go;
 // where Azure has no public code for a rule, the constant's documentation
 // says so and aksnet names one in Azure's style.
 //

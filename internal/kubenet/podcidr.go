@@ -12,7 +12,7 @@ import (
 const NodePodCIDRBits = 24
 
 // targetPodCIDR is the JSON path of the cluster pod CIDR.
-const targetPodCIDR = "properties.networkProfile.podCidr"
+const targetPodCIDR = targetNetworkProfile + "podCIDR"
 
 // PodCIDRAllocator gives each node the lowest free /24 of the cluster pod
 // CIDR: for 10.244.0.0/16 the first node gets 10.244.0.0/24, the second

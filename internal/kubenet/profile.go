@@ -209,8 +209,8 @@ func ApplyPoolDefaults(p *Pool, plugin string) {
 //  12. kubenet only: nodes plus CustomRoutes fit in MaxRoutes
 //     (RoutesPerRouteTableLimitExceeded).
 //
-// Targets are JSON paths into the managed cluster request, such as
-// "properties.networkProfile.serviceCidr" and
+// Targets are AKS's: "networkProfile.serviceCIDR" for the network profile
+// (see targetNetworkProfile), and JSON paths into the request such as
 // "properties.agentPoolProfiles[1].maxPods" (the index is Pool.Index). A
 // problem with a VNet prefix targets the vnetSubnetID of the first pool whose
 // subnet lies in it, since that is how the VNet enters the request.
@@ -255,13 +255,13 @@ func ValidateRanges(spec ClusterSpec) (Ranges, error) {
 func ValidateUpdate(old, new NetworkProfile) error {
 	ApplyDefaults(&old)
 	fields := []struct {
-		name, old, new string // name is the JSON name under networkProfile
-		equal          func(a, b string) bool
+		name, target, old, new string // name is the JSON name under networkProfile
+		equal                  func(a, b string) bool
 	}{
-		{"networkPlugin", old.NetworkPlugin, new.NetworkPlugin, strings.EqualFold},
-		{"podCidr", old.PodCIDR, new.PodCIDR, samePrefix},
-		{"serviceCidr", old.ServiceCIDR, new.ServiceCIDR, samePrefix},
-		{"dnsServiceIP", old.DNSServiceIP, new.DNSServiceIP, sameAddr},
+		{"networkPlugin", targetNetworkPlugin, old.NetworkPlugin, new.NetworkPlugin, strings.EqualFold},
+		{"podCidr", targetPodCIDR, old.PodCIDR, new.PodCIDR, samePrefix},
+		{"serviceCidr", targetServiceCIDR, old.ServiceCIDR, new.ServiceCIDR, samePrefix},
+		{"dnsServiceIP", targetDNSServiceIP, old.DNSServiceIP, new.DNSServiceIP, sameAddr},
 	}
 	for _, f := range fields {
 		if f.new == "" || f.equal(f.old, f.new) {
@@ -271,7 +271,7 @@ func ValidateUpdate(old, new NetworkProfile) error {
 		if oldShown == "" {
 			oldShown = "not set"
 		}
-		return azerr.BadRequest(CodePropertyChangeNotAllowed, targetNetworkProfile+f.name,
+		return azerr.BadRequest(CodePropertyChangeNotAllowed, f.target,
 			"Changing property '%s' is not allowed: it can't change after the cluster is created (it is %s and the request sets %s).",
 			f.name, oldShown, f.new)
 	}
@@ -296,9 +296,15 @@ func sameAddr(a, b string) bool {
 	return aa == ab
 }
 
+// AKS's error targets name the network profile without "properties." and
+// spell the CIDR fields as AKS's own model does, not as the JSON body:
+// "networkProfile.serviceCIDR" (ServiceCidrOverlapExistingSubnetsCidr, as
+// quoted from AKS in public Terraform runs) and "networkProfile.podCIDR"
+// (NetworkProfileCIDROverlapVNET and InsufficientSubnetSize in
+// Azure/AKS-Construction#403 and #701).
 const (
-	targetNetworkProfile  = "properties.networkProfile."
-	targetServiceCIDR     = targetNetworkProfile + "serviceCidr"
+	targetNetworkProfile  = "networkProfile."
+	targetServiceCIDR     = targetNetworkProfile + "serviceCIDR"
 	targetDNSServiceIP    = targetNetworkProfile + "dnsServiceIP"
 	targetNetworkPlugin   = targetNetworkProfile + "networkPlugin"
 	targetNetworkPolicy   = targetNetworkProfile + "networkPolicy"

@@ -89,7 +89,7 @@ func articleSpec() ClusterSpec {
 
 func TestValidate(t *testing.T) {
 	const (
-		np    = "properties.networkProfile."
+		np    = "networkProfile."
 		pool0 = "properties.agentPoolProfiles[0]."
 		pool1 = "properties.agentPoolProfiles[1]."
 	)
@@ -111,13 +111,13 @@ func TestValidate(t *testing.T) {
 
 		// 2. parsing
 		{name: "PodCIDRUnparsable", mutate: func(s *ClusterSpec) { s.Profile.PodCIDR = "10.244.0.0/33" },
-			err: wantErr{CodeCidrStringParseError, np + "podCidr", []string{"10.244.0.0/33"}}},
+			err: wantErr{CodeCidrStringParseError, np + "podCIDR", []string{"10.244.0.0/33"}}},
 		{name: "PodCIDRHostBits", mutate: func(s *ClusterSpec) { s.Profile.PodCIDR = "10.244.1.0/16" },
-			err: wantErr{CodeInvalidCIDRNotation, np + "podCidr", []string{"did you mean 10.244.0.0/16?"}}},
+			err: wantErr{CodeInvalidCIDRNotation, np + "podCIDR", []string{"did you mean 10.244.0.0/16?"}}},
 		{name: "ServiceCIDRUnparsable", mutate: func(s *ClusterSpec) { s.Profile.ServiceCIDR = "ten/16" },
-			err: wantErr{CodeCidrStringParseError, np + "serviceCidr", []string{`"ten/16"`}}},
+			err: wantErr{CodeCidrStringParseError, np + "serviceCIDR", []string{`"ten/16"`}}},
 		{name: "ServiceCIDRIPv6", mutate: func(s *ClusterSpec) { s.Profile.ServiceCIDR = "fd00::/108" },
-			err: wantErr{CodeCidrStringParseError, np + "serviceCidr", []string{"IPv6"}}},
+			err: wantErr{CodeCidrStringParseError, np + "serviceCIDR", []string{"IPv6"}}},
 		{name: "DNSUnparsable", mutate: func(s *ClusterSpec) { s.Profile.DNSServiceIP = "10.0.0.x" },
 			err: wantErr{CodeCidrStringParseError, np + "dnsServiceIP", []string{`"10.0.0.x"`}}},
 
@@ -150,13 +150,13 @@ func TestValidate(t *testing.T) {
 
 		// 5. reserved ranges
 		{name: "ReservedServiceCIDR", mutate: func(s *ClusterSpec) { s.Profile.ServiceCIDR = "172.30.0.0/16" },
-			err: wantErr{CodeReservedAddressRangeConflict, np + "serviceCidr", []string{"service CIDR 172.30.0.0/16", "reserved range 172.30.0.0/16"}}},
+			err: wantErr{CodeReservedAddressRangeConflict, np + "serviceCIDR", []string{"service CIDR 172.30.0.0/16", "reserved range 172.30.0.0/16"}}},
 		{name: "ReservedServiceCIDRPartly", mutate: func(s *ClusterSpec) { s.Profile.ServiceCIDR = "172.16.0.0/12" },
-			err: wantErr{CodeReservedAddressRangeConflict, np + "serviceCidr", []string{"172.16.0.0/12", "172.30.0.0/16"}}},
+			err: wantErr{CodeReservedAddressRangeConflict, np + "serviceCIDR", []string{"172.16.0.0/12", "172.30.0.0/16"}}},
 		{name: "ReservedPodCIDR", mutate: func(s *ClusterSpec) { s.Profile.PodCIDR = "169.254.0.0/16" },
-			err: wantErr{CodeReservedAddressRangeConflict, np + "podCidr", []string{"pod CIDR 169.254.0.0/16"}}},
+			err: wantErr{CodeReservedAddressRangeConflict, np + "podCIDR", []string{"pod CIDR 169.254.0.0/16"}}},
 		{name: "ReservedPodCIDRInside", mutate: func(s *ClusterSpec) { s.Profile.PodCIDR = "172.31.128.0/17" },
-			err: wantErr{CodeReservedAddressRangeConflict, np + "podCidr", []string{"172.31.0.0/16"}}},
+			err: wantErr{CodeReservedAddressRangeConflict, np + "podCIDR", []string{"172.31.0.0/16"}}},
 		{name: "ReservedVNet", mutate: func(s *ClusterSpec) {
 			s.VNetPrefixes = []netip.Prefix{mp("192.0.2.0/24")}
 			s.Pools[0].SubnetPrefix = mp("192.0.2.0/27")
@@ -170,29 +170,29 @@ func TestValidate(t *testing.T) {
 		// 6. service CIDR overlaps
 		{name: "ServiceCIDROverlapsSubnet", mutate: func(s *ClusterSpec) {
 			s.Profile.ServiceCIDR, s.Profile.DNSServiceIP = "192.168.1.0/24", "192.168.1.10"
-		}, err: wantErr{CodeServiceCidrOverlapExistingSubnetsCidr, np + "serviceCidr",
+		}, err: wantErr{CodeServiceCidrOverlapExistingSubnetsCidr, np + "serviceCIDR",
 			[]string{"service CIDR 192.168.1.0/24", `subnet 192.168.1.0/24 of agent pool "nodepool1"`}}},
 		{name: "ServiceCIDROverlapsVNet", mutate: func(s *ClusterSpec) {
 			s.VNetPrefixes = []netip.Prefix{mp("10.0.0.0/8")}
 			s.Pools[0].SubnetPrefix = mp("10.240.0.0/16")
-		}, err: wantErr{CodeServiceCidrOverlapExistingSubnetsCidr, np + "serviceCidr",
+		}, err: wantErr{CodeServiceCidrOverlapExistingSubnetsCidr, np + "serviceCIDR",
 			[]string{"10.0.0.0/16", "virtual network address prefix 10.0.0.0/8"}}},
 		{name: "ServiceCIDROverlapsSecondVNetPrefix", mutate: func(s *ClusterSpec) {
 			s.VNetPrefixes = append(s.VNetPrefixes, mp("10.0.128.0/17"))
-		}, err: wantErr{CodeServiceCidrOverlapExistingSubnetsCidr, np + "serviceCidr", []string{"10.0.128.0/17"}}},
+		}, err: wantErr{CodeServiceCidrOverlapExistingSubnetsCidr, np + "serviceCIDR", []string{"10.0.128.0/17"}}},
 
 		// 7. pod CIDR overlaps
 		{name: "PodCIDROverlapsVNet", mutate: func(s *ClusterSpec) { s.Profile.PodCIDR = "192.168.0.0/16" },
-			err: wantErr{CodePodCidrOverlapExistingSubnetsCidr, np + "podCidr", []string{"pod CIDR 192.168.0.0/16", "192.168.1.0/24"}}},
+			err: wantErr{CodePodCidrOverlapExistingSubnetsCidr, np + "podCIDR", []string{"pod CIDR 192.168.0.0/16", "192.168.1.0/24"}}},
 		{name: "PodCIDROverlapsOtherPoolSubnet", mutate: func(s *ClusterSpec) {
 			s.Pools = append(s.Pools, Pool{Name: "pool2", Count: 1, Index: 1, SubnetPrefix: mp("10.244.5.0/24")})
 			s.VNetPrefixes = append(s.VNetPrefixes, mp("10.244.5.0/24"))
-		}, err: wantErr{CodePodCidrOverlapExistingSubnetsCidr, np + "podCidr", []string{`subnet 10.244.5.0/24 of agent pool "pool2"`}}},
+		}, err: wantErr{CodePodCidrOverlapExistingSubnetsCidr, np + "podCIDR", []string{`subnet 10.244.5.0/24 of agent pool "pool2"`}}},
 		{name: "PodCIDROverlapsServiceCIDR", mutate: func(s *ClusterSpec) { s.Profile.PodCIDR = "10.0.0.0/16" },
-			err: wantErr{CodePodCidrOverlapServiceCidr, np + "podCidr", []string{"pod CIDR 10.0.0.0/16", "service CIDR 10.0.0.0/16"}}},
+			err: wantErr{CodePodCidrOverlapServiceCidr, np + "podCIDR", []string{"pod CIDR 10.0.0.0/16", "service CIDR 10.0.0.0/16"}}},
 		{name: "PodCIDRInsideServiceCIDR", mutate: func(s *ClusterSpec) {
 			s.Profile.ServiceCIDR, s.Profile.PodCIDR = "10.0.0.0/8", "10.244.0.0/16"
-		}, err: wantErr{CodePodCidrOverlapServiceCidr, np + "podCidr", []string{"10.0.0.0/8"}}},
+		}, err: wantErr{CodePodCidrOverlapServiceCidr, np + "podCIDR", []string{"10.0.0.0/8"}}},
 
 		// 8. DNS service IP
 		{name: "DNSOutsideServiceCIDR", mutate: func(s *ClusterSpec) { s.Profile.DNSServiceIP = "10.1.0.10" },
@@ -254,13 +254,13 @@ func TestValidate(t *testing.T) {
 			s.Profile.PodCIDR = "10.244.0.0/22"
 			s.Pools[0].Count = 3
 			s.Pools = append(s.Pools, Pool{Name: "two", Count: 2, Index: 1})
-		}, err: wantErr{CodeInsufficientPodCidr, np + "podCidr", []string{"10.244.0.0/22", "holds 4", "5 nodes", "/21"}}},
+		}, err: wantErr{CodeInsufficientPodCidr, np + "podCIDR", []string{"10.244.0.0/22", "holds 4", "5 nodes", "/21"}}},
 		{name: "PodCIDRSmallerThan24", mutate: func(s *ClusterSpec) { s.Profile.PodCIDR = "10.244.0.0/25"; s.Pools[0].Count = 0 },
-			err: wantErr{CodeInsufficientPodCidr, np + "podCidr", []string{"10.244.0.0/25", "smaller than a /24"}}},
+			err: wantErr{CodeInsufficientPodCidr, np + "podCIDR", []string{"10.244.0.0/25", "smaller than a /24"}}},
 		{name: "OverlayPodCIDRTooSmall", mutate: func(s *ClusterSpec) {
 			s.Profile.NetworkPlugin, s.Profile.PodCIDR = "azure", "10.244.0.0/24"
 			s.Pools[0].Count = 2
-		}, err: wantErr{CodeInsufficientPodCidr, np + "podCidr", []string{"holds 1"}}},
+		}, err: wantErr{CodeInsufficientPodCidr, np + "podCIDR", []string{"holds 1"}}},
 
 		// 12. routes
 		{name: "RouteLimitExactly", mutate: func(s *ClusterSpec) {
@@ -299,7 +299,7 @@ func TestValidate(t *testing.T) {
 		{name: "OrderReservedBeforeOverlap", mutate: func(s *ClusterSpec) {
 			s.Profile.ServiceCIDR, s.Profile.DNSServiceIP = "192.168.1.0/24", "192.168.1.10"
 			s.Profile.PodCIDR = "169.254.0.0/16"
-		}, err: wantErr{CodeReservedAddressRangeConflict, np + "podCidr", nil}},
+		}, err: wantErr{CodeReservedAddressRangeConflict, np + "podCIDR", nil}},
 		{name: "OrderMaxPodsBeforePodCapacity", mutate: func(s *ClusterSpec) {
 			s.Profile.PodCIDR = "10.244.0.0/24"
 			s.Pools[0].MaxPods = 300
@@ -331,7 +331,7 @@ func TestValidate_DoesNotModifyPools(t *testing.T) {
 }
 
 func TestValidateUpdate(t *testing.T) {
-	const np = "properties.networkProfile."
+	const np = "networkProfile."
 	created := NetworkProfile{NetworkPlugin: "kubenet", PodCIDR: "10.244.0.0/16", ServiceCIDR: "10.0.0.0/16", DNSServiceIP: "10.0.0.10"}
 	tests := []struct {
 		name     string
@@ -344,11 +344,11 @@ func TestValidateUpdate(t *testing.T) {
 		{name: "PluginCase", old: created, new: NetworkProfile{NetworkPlugin: "Kubenet"}},
 		{name: "OldDefaultsApplied", old: NetworkProfile{}, new: created},
 		{name: "PodCIDR", old: created, new: NetworkProfile{PodCIDR: "10.245.0.0/16"},
-			err: wantErr{CodePropertyChangeNotAllowed, np + "podCidr", []string{"'podCidr'", "10.244.0.0/16", "10.245.0.0/16"}}},
+			err: wantErr{CodePropertyChangeNotAllowed, np + "podCIDR", []string{"'podCidr'", "10.244.0.0/16", "10.245.0.0/16"}}},
 		{name: "PodCIDRFromDefault", old: NetworkProfile{}, new: NetworkProfile{PodCIDR: "10.245.0.0/16"},
-			err: wantErr{CodePropertyChangeNotAllowed, np + "podCidr", []string{"10.244.0.0/16", "10.245.0.0/16"}}},
+			err: wantErr{CodePropertyChangeNotAllowed, np + "podCIDR", []string{"10.244.0.0/16", "10.245.0.0/16"}}},
 		{name: "ServiceCIDR", old: created, new: NetworkProfile{ServiceCIDR: "10.1.0.0/16"},
-			err: wantErr{CodePropertyChangeNotAllowed, np + "serviceCidr", []string{"10.0.0.0/16", "10.1.0.0/16"}}},
+			err: wantErr{CodePropertyChangeNotAllowed, np + "serviceCIDR", []string{"10.0.0.0/16", "10.1.0.0/16"}}},
 		{name: "DNSServiceIP", old: created, new: NetworkProfile{DNSServiceIP: "10.0.0.11"},
 			err: wantErr{CodePropertyChangeNotAllowed, np + "dnsServiceIP", []string{"10.0.0.10", "10.0.0.11"}}},
 		{name: "NetworkPlugin", old: created, new: NetworkProfile{NetworkPlugin: "azure"},
@@ -356,9 +356,9 @@ func TestValidateUpdate(t *testing.T) {
 		{name: "PluginReportedFirst", old: created, new: NetworkProfile{NetworkPlugin: "azure", PodCIDR: "10.245.0.0/16"},
 			err: wantErr{CodePropertyChangeNotAllowed, np + "networkPlugin", nil}},
 		{name: "PodCIDRUnparsableDiffers", old: created, new: NetworkProfile{PodCIDR: "garbage"},
-			err: wantErr{CodePropertyChangeNotAllowed, np + "podCidr", []string{"garbage"}}},
+			err: wantErr{CodePropertyChangeNotAllowed, np + "podCIDR", []string{"garbage"}}},
 		{name: "PodCIDRAddedToAzureCNI", old: NetworkProfile{NetworkPlugin: "azure"}, new: NetworkProfile{PodCIDR: "10.244.0.0/16"},
-			err: wantErr{CodePropertyChangeNotAllowed, np + "podCidr", []string{"not set", "10.244.0.0/16"}}},
+			err: wantErr{CodePropertyChangeNotAllowed, np + "podCIDR", []string{"not set", "10.244.0.0/16"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

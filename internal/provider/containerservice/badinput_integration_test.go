@@ -62,10 +62,15 @@ func setCIDRs(svc, dns, pod string) func(*badFixture, *armcontainerservice.Manag
 	}
 }
 
+// AKS's targets for the network profile: no "properties." and the CIDR
+// fields in AKS's spelling, as AKS answers them ("target":
+// "networkProfile.serviceCIDR" on ServiceCidrOverlapExistingSubnetsCidr in
+// public Terraform runs; "networkProfile.podCIDR" in
+// Azure/AKS-Construction#403 and #701).
 const (
-	tSvc  = "properties.networkProfile.serviceCidr"
-	tPod  = "properties.networkProfile.podCidr"
-	tDNS  = "properties.networkProfile.dnsServiceIP"
+	tSvc  = "networkProfile.serviceCIDR"
+	tPod  = "networkProfile.podCIDR"
+	tDNS  = "networkProfile.dnsServiceIP"
 	tSub0 = "properties.agentPoolProfiles[0].vnetSubnetID"
 	tCnt0 = "properties.agentPoolProfiles[0].count"
 )
@@ -144,7 +149,7 @@ func badCreateCases() []badCase {
 		}, want: want{Status: 400, Code: "AzureCNIOnlyForWindows", Target: "properties.agentPoolProfiles[1].osType", Mentions: []string{"win", "kubenet"}}},
 		{name: "network policy azure", mutate: func(_ *badFixture, mc *armcontainerservice.ManagedCluster) {
 			network1(mc).NetworkPolicy = to.Ptr(armcontainerservice.NetworkPolicyAzure)
-		}, want: want{Status: 400, Code: "NetworkPolicyAzureNotSupportedForKubenet", Target: "properties.networkProfile.networkPolicy", Mentions: []string{"azure", "calico"}}},
+		}, want: want{Status: 400, Code: "NetworkPolicyAzureNotSupportedForKubenet", Target: "networkProfile.networkPolicy", Mentions: []string{"azure", "calico"}}},
 		{name: "virtual nodes", mutate: func(_ *badFixture, mc *armcontainerservice.ManagedCluster) {
 			mc.Properties.AddonProfiles = map[string]*armcontainerservice.ManagedClusterAddonProfile{
 				"aciConnectorLinux": {Enabled: to.Ptr(true), Config: map[string]*string{"SubnetName": to.Ptr("s2")}}}
@@ -401,7 +406,7 @@ func testBadUpdates(t *testing.T) {
 			want{Status: 400, Code: "PropertyChangeNotAllowed", Target: tDNS, Mentions: []string{"dnsServiceIP", "10.0.0.10", "10.0.0.20"}}},
 		{"networkPlugin", func(mc *armcontainerservice.ManagedCluster) {
 			mc.Properties.NetworkProfile.NetworkPlugin = to.Ptr(armcontainerservice.NetworkPluginAzure)
-		}, want{Status: 400, Code: "PropertyChangeNotAllowed", Target: "properties.networkProfile.networkPlugin", Mentions: []string{"kubenet", "azure"}}},
+		}, want{Status: 400, Code: "PropertyChangeNotAllowed", Target: "networkProfile.networkPlugin", Mentions: []string{"kubenet", "azure"}}},
 		{"pool subnet", func(mc *armcontainerservice.ManagedCluster) { mc.Properties.AgentPoolProfiles[0].VnetSubnetID = s2.ID },
 			want{Status: 400, Code: "PropertyChangeNotAllowed", Target: tSub0, Mentions: []string{"vnetSubnetID", "myAKSSubnet", "s2"}}},
 		{"pool subnet with a scale", func(mc *armcontainerservice.ManagedCluster) {

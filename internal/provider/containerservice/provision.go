@@ -110,7 +110,7 @@ func (p *Provider) allocatePublicIP(c *arm.Call, st *clusterState) (netip.Addr, 
 			return a, nil
 		}
 	}
-	return netip.Addr{}, azerr.Conflict("PublicIPCountLimitReached", "properties.networkProfile.loadBalancerProfile",
+	return netip.Addr{}, azerr.Conflict("PublicIPCountLimitReached", "networkProfile.loadBalancerProfile",
 		"No free public IP is left in %s for the outbound load balancer of cluster %s.", publicIPRange, arm.LastName(st.ClusterID))
 }
 
