@@ -67,6 +67,19 @@ func TestNSG_DefaultAndCustomRules(t *testing.T) {
 		}
 	}
 	checkDefaults(g.Properties.DefaultSecurityRules)
+	// The NSG lists its default rules in the network RP's order, inbound
+	// then outbound, each by priority, as in the NetworkSecurityGroupCreate
+	// example of azure-rest-api-specs (az network nsg show prints them so).
+	azureOrder := []string{"AllowVnetInBound", "AllowAzureLoadBalancerInBound", "DenyAllInBound",
+		"AllowVnetOutBound", "AllowInternetOutBound", "DenyAllOutBound"}
+	if n := ruleNames(g.Properties.DefaultSecurityRules); !slices.Equal(n, azureOrder) {
+		t.Errorf("defaultSecurityRules in order %v, want %v", n, azureOrder)
+	}
+	if got, err := h.Net.NewSecurityGroupsClient().Get(h.Ctx, rg, "nsg1", nil); err != nil {
+		t.Fatal(err)
+	} else if n := ruleNames(got.Properties.DefaultSecurityRules); !slices.Equal(n, azureOrder) {
+		t.Errorf("GET: defaultSecurityRules in order %v, want %v", n, azureOrder)
+	}
 
 	dr, err := h.Net.NewDefaultSecurityRulesClient().Get(h.Ctx, rg, "nsg1", "DenyAllInBound", nil)
 	if err != nil {

@@ -1,7 +1,9 @@
 package network
 
 import (
+	"cmp"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -188,13 +190,41 @@ func renderNSG(c *arm.Call, g *armnetwork.SecurityGroup) ([]byte, error) {
 		g.Properties = &armnetwork.SecurityGroupPropertiesFormat{}
 	}
 	g.Properties.SecurityRules = childDocs[armnetwork.SecurityRule](c, *g.ID, "securityRules")
-	g.Properties.DefaultSecurityRules = childDocs[armnetwork.SecurityRule](c, *g.ID, "defaultSecurityRules")
+	g.Properties.DefaultSecurityRules = inAzureOrder(childDocs[armnetwork.SecurityRule](c, *g.ID, "defaultSecurityRules"))
 	g.Properties.Subnets = subnetRefs(c, *g.ID)
 	g.Properties.NetworkInterfaces = []*armnetwork.Interface{}
 	for _, id := range refsOfType(c, *g.ID, TypeNetworkInterface) {
 		g.Properties.NetworkInterfaces = append(g.Properties.NetworkInterfaces, &armnetwork.Interface{ID: to.Ptr(id)})
 	}
 	return saveDoc(c, *g.ID, g)
+}
+
+// inAzureOrder sorts default rules as the network RP lists them: inbound
+// before outbound, each by priority (AllowVnetInBound,
+// AllowAzureLoadBalancerInBound, DenyAllInBound, AllowVnetOutBound,
+// AllowInternetOutBound, DenyAllOutBound in the NetworkSecurityGroupCreate
+// example of azure-rest-api-specs), not in the store's name order.
+func inAzureOrder(rules []*armnetwork.SecurityRule) []*armnetwork.SecurityRule {
+	key := func(r *armnetwork.SecurityRule) (int, int32) {
+		if r.Properties == nil {
+			return 2, 0
+		}
+		dir := 1
+		if r.Properties.Direction != nil && *r.Properties.Direction == armnetwork.SecurityRuleDirectionInbound {
+			dir = 0
+		}
+		var prio int32
+		if r.Properties.Priority != nil {
+			prio = *r.Properties.Priority
+		}
+		return dir, prio
+	}
+	slices.SortStableFunc(rules, func(a, b *armnetwork.SecurityRule) int {
+		da, pa := key(a)
+		db, pb := key(b)
+		return cmp.Or(cmp.Compare(da, db), cmp.Compare(pa, pb))
+	})
+	return rules
 }
 
 // RenderNSG re-renders the stored NSG id.
