@@ -1,6 +1,7 @@
 package arm
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -58,6 +59,33 @@ func docETag(raw []byte) string {
 		return ""
 	}
 	return doc.Properties.ETag
+}
+
+// etagMember opens the documents the SDK's network models encode: their
+// members come in alphabetical order, so "etag" is the first.
+var etagMember = []byte(`{"etag":"`)
+
+// leadingETag returns the value of the "etag" member that opens doc, or ""
+// when doc does not open with one. It reads no further than that member, so
+// a GET can answer the ETag header without decoding the document.
+func leadingETag(doc []byte) string {
+	if !bytes.HasPrefix(doc, etagMember) {
+		return ""
+	}
+	start := len(etagMember) - 1
+	for i := start + 1; i < len(doc); i++ {
+		switch doc[i] {
+		case '\\':
+			i++
+		case '"':
+			var tag string
+			if json.Unmarshal(doc[start:i+1], &tag) != nil {
+				return ""
+			}
+			return tag
+		}
+	}
+	return ""
 }
 
 // NewOpaqueETag returns a fresh ETag in AKS's form: an opaque string, not

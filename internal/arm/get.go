@@ -31,6 +31,11 @@ func (s *Server) serveGet(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 			}
 			return s.notFound(c, rt.path)
 		}
+		// The network RP sends a resource's etag as the ETag header of its
+		// GET, on a 304 too (RFC 9110 section 15.4.5).
+		if tag := leadingETag(v); tag != "" {
+			w.Header().Set("ETag", tag)
+		}
 		if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, docETag(v)) {
 			body = nil
 			return errNotModified

@@ -97,3 +97,28 @@ func TestETag_ChangesWithDerivedContent(t *testing.T) {
 	changed("NIC create", subnetID, se)
 	changed("NIC create", vnetID, ve)
 }
+
+// A network RP GET sends the resource's etag as its ETag header too: the
+// azure-cli recording src/azure-cli/azure/cli/command_modules/network/tests/
+// latest/recordings/test_natgateway_basic.yaml shows GET publicIPAddresses/pip
+// answering header etag W/"00271a8e-…" with body "etag":"W/\"00271a8e-…\"".
+// A 304 carries it as well (RFC 9110 section 15.4.5).
+func TestETag_GetSendsTheHeader(t *testing.T) {
+	h, rg := parallelRG(t)
+	const av = "?api-version=2024-05-01"
+	v := h.VNet(rg, "vnet1", "10.71.0.0/16", "s1=10.71.1.0/24")
+	for _, id := range []string{*v.ID, *v.Properties.Subnets[0].ID} {
+		r := h.Do(http.MethodGet, id+av, nil)
+		var doc struct {
+			Etag string `json:"etag"`
+		}
+		r.Decode(t, &doc)
+		if got := r.Header.Get("ETag"); doc.Etag == "" || got != doc.Etag {
+			t.Errorf("GET %s: ETag header %q, body etag %q; want the same", id, got, doc.Etag)
+		}
+		r = h.Do(http.MethodGet, id+av, nil, "If-None-Match", doc.Etag)
+		if r.Status != http.StatusNotModified || r.Header.Get("ETag") != doc.Etag || len(r.Body) != 0 {
+			t.Errorf("GET %s If-None-Match its etag: %d, ETag %q, %d body bytes; want 304 with the ETag and no body", id, r.Status, r.Header.Get("ETag"), len(r.Body))
+		}
+	}
+}
