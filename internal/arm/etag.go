@@ -72,17 +72,21 @@ func leadingETag(doc []byte) string {
 	if !bytes.HasPrefix(doc, etagMember) {
 		return ""
 	}
-	start := len(etagMember) - 1
-	for i := start + 1; i < len(doc); i++ {
-		switch doc[i] {
-		case '\\':
-			i++
+	// The value is read by hand: ETags hold no escapes but \" (W/"…"),
+	// and a GET should not pay a JSON decoder's allocations for it.
+	out := make([]byte, 0, 48)
+	for i := len(etagMember); i < len(doc); i++ {
+		switch c := doc[i]; c {
 		case '"':
-			var tag string
-			if json.Unmarshal(doc[start:i+1], &tag) != nil {
-				return ""
+			return string(out)
+		case '\\':
+			if i+1 >= len(doc) || (doc[i+1] != '"' && doc[i+1] != '\\' && doc[i+1] != '/') {
+				return "" // another escape: not an ETag aksnet writes
 			}
-			return tag
+			i++
+			out = append(out, doc[i])
+		default:
+			out = append(out, c)
 		}
 	}
 	return ""

@@ -34,7 +34,8 @@ func (s *Server) serveGet(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 		// The network RP sends a resource's etag as the ETag header of its
 		// GET, on a 304 too (RFC 9110 section 15.4.5).
 		if tag := leadingETag(v); tag != "" {
-			w.Header().Set("ETag", tag)
+			w.Header()["Etag"] = []string{tag} // canonical already: no Set
+
 		}
 		if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, docETag(v)) {
 			body = nil
