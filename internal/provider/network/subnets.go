@@ -160,8 +160,10 @@ func (p *Provider) writeSubnet(c *arm.Call, vnetName, id string, s *armnetwork.S
 			PrivateEndpointNetworkPolicies:    orDefault(props.PrivateEndpointNetworkPolicies, armnetwork.VirtualNetworkPrivateEndpointNetworkPoliciesDisabled),
 			PrivateLinkServiceNetworkPolicies: orDefault(props.PrivateLinkServiceNetworkPolicies, armnetwork.VirtualNetworkPrivateLinkServiceNetworkPoliciesEnabled),
 			ServiceEndpoints:                  props.ServiceEndpoints,
-			Delegations:                       props.Delegations,
-			ProvisioningState:                 succeeded(),
+			// The network RP always lists a subnet's delegations, [] when
+			// it has none; serviceEndpoints only when the client set them.
+			Delegations:       orEmpty(props.Delegations),
+			ProvisioningState: succeeded(),
 		},
 	}
 	if rtID != "" {
@@ -414,4 +416,13 @@ func SetSubnetRouteTable(c *arm.Call, subnetID, rtID string) error {
 		return err
 	}
 	return RenderVirtualNetwork(c, arm.ParentOf(*s.ID))
+}
+
+// orEmpty returns s, or an empty (not nil) slice for nil, which marshals as
+// [] where the network RP returns an empty list.
+func orEmpty[T any](s []*T) []*T {
+	if s == nil {
+		return []*T{}
+	}
+	return s
 }

@@ -241,6 +241,10 @@ func renderVirtualNetwork(c *arm.Call, v *armnetwork.VirtualNetwork) ([]byte, er
 		v.Properties = &armnetwork.VirtualNetworkPropertiesFormat{}
 	}
 	v.Properties.Subnets = []*armnetwork.Subnet{}
+	// The network RP always lists the VNet's peerings, [] when it has none
+	// (a VNet's exported template and az network vnet show); aksnet serves
+	// no peerings.
+	v.Properties.VirtualNetworkPeerings = []*armnetwork.VirtualNetworkPeering{}
 	return saveWithChildren(c, *v.ID, v, "subnets", "subnets")
 }
 

@@ -9,7 +9,9 @@ import (
 
 // subnetKeys are the keys az prints for a subnet the server has not
 // associated with anything.
-var subnetKeys = []string{"addressPrefix", "etag", "id", "ipConfigurations", "name",
+// subnetKeys: the network RP lists delegations ([] when none), as in a
+// subnet's exported template; serviceEndpoints only when set.
+var subnetKeys = []string{"addressPrefix", "delegations", "etag", "id", "ipConfigurations", "name",
 	"privateEndpointNetworkPolicies", "privateLinkServiceNetworkPolicies", "provisioningState",
 	"resourceGroup", "type"}
 
@@ -23,7 +25,7 @@ func TestNetworkVNetGolden(t *testing.T) {
 	clitest.WantKeys(t, "vnet create", out, "newVNet")
 	vnet := clitest.Obj(t, out["newVNet"], "newVNet")
 	clitest.WantKeys(t, "newVNet", vnet, "addressSpace", "enableDdosProtection", "enableVmProtection", "etag", "id", "location", "name",
-		"provisioningState", "resourceGroup", "resourceGuid", "subnets", "type")
+		"provisioningState", "resourceGroup", "resourceGuid", "subnets", "type", "virtualNetworkPeerings")
 	if vnet["location"] != "eastus" || vnet["resourceGroup"] != "netrg" || vnet["type"] != "Microsoft.Network/virtualNetworks" {
 		t.Errorf("newVNet = %v", vnet)
 	}
@@ -81,7 +83,7 @@ func TestNetworkVNetGolden(t *testing.T) {
 		m := clitest.Obj(t, item, "vnet list item")
 		if m["name"] == "myAKSVnet" {
 			clitest.WantKeys(t, "vnet list item", m, "addressSpace", "enableDdosProtection", "enableVmProtection", "etag", "id", "location", "name",
-				"provisioningState", "resourceGroup", "resourceGuid", "subnets", "type")
+				"provisioningState", "resourceGroup", "resourceGuid", "subnets", "type", "virtualNetworkPeerings")
 		}
 	}
 
