@@ -66,3 +66,35 @@ func TestVNet_EmptyListsAsAzure(t *testing.T) {
 		check("subnet GET", s)
 	}
 }
+
+// An NSG's rules, default and custom, carry sourceAddressPrefixes,
+// destinationAddressPrefixes, sourcePortRanges and destinationPortRanges as
+// [] when they use the singular fields: az network nsg create and nsg rule
+// create print them as [] from Azure, where a field Azure omits prints null
+// (destinationApplicationSecurityGroups).
+func TestNSG_RuleRangesEmptyAsAzure(t *testing.T) {
+	h, rg := parallelRG(t)
+	g := h.nsgWithRule(rg, "allow-https", 100)
+	var got struct {
+		Properties struct {
+			SecurityRules, DefaultSecurityRules []struct {
+				Name       string
+				Properties map[string]json.RawMessage
+			}
+		}
+	}
+	if err := json.Unmarshal(h.Get(*g.ID), &got); err != nil {
+		t.Fatal(err)
+	}
+	rules := append(got.Properties.SecurityRules, got.Properties.DefaultSecurityRules...)
+	if len(rules) != 7 {
+		t.Fatalf("%d rules, want 1 custom and 6 default", len(rules))
+	}
+	for _, r := range rules {
+		for _, k := range []string{"sourceAddressPrefixes", "destinationAddressPrefixes", "sourcePortRanges", "destinationPortRanges"} {
+			if v := string(r.Properties[k]); v != "[]" {
+				t.Errorf("rule %s: %s %q, want []", r.Name, k, v)
+			}
+		}
+	}
+}

@@ -166,6 +166,14 @@ func saveSecurityRule(c *arm.Call, id, typ string, p *armnetwork.SecurityRulePro
 	props.Protocol = to.Ptr(armnetwork.SecurityRuleProtocol(f.Protocol))
 	props.Access = to.Ptr(armnetwork.SecurityRuleAccess(canon(f.Access, "Allow", "Deny")))
 	props.Direction = to.Ptr(armnetwork.SecurityRuleDirection(canon(f.Direction, "Inbound", "Outbound")))
+	// The network RP lists a rule's plural prefixes and port ranges, []
+	// when the rule uses the singular field (az network nsg show and nsg
+	// rule create print "sourceAddressPrefixes": [] for default and custom
+	// rules alike).
+	props.SourceAddressPrefixes = orEmpty(props.SourceAddressPrefixes)
+	props.DestinationAddressPrefixes = orEmpty(props.DestinationAddressPrefixes)
+	props.SourcePortRanges = orEmpty(props.SourcePortRanges)
+	props.DestinationPortRanges = orEmpty(props.DestinationPortRanges)
 	return c.Save(id, armnetwork.SecurityRule{
 		ID:         to.Ptr(id),
 		Name:       to.Ptr(arm.LastName(id)),

@@ -23,17 +23,20 @@ func TestNetworkNSGGolden(t *testing.T) {
 	if len(defaults) != 6 {
 		t.Fatalf("default rules = %v", nsg["defaultSecurityRules"])
 	}
+	// The plural prefixes and ranges come as [], as az network nsg create
+	// prints them from Azure.
 	clitest.WantKeys(t, "default rule", clitest.Obj(t, defaults[0], "default rule"), "access", "description", "destinationAddressPrefix",
-		"destinationPortRange", "direction", "etag", "id", "name", "priority", "protocol", "provisioningState",
-		"resourceGroup", "sourceAddressPrefix", "sourcePortRange", "type")
+		"destinationAddressPrefixes", "destinationPortRange", "destinationPortRanges", "direction", "etag", "id", "name", "priority", "protocol", "provisioningState",
+		"resourceGroup", "sourceAddressPrefix", "sourceAddressPrefixes", "sourcePortRange", "sourcePortRanges", "type")
 	c.Want(prefix+"myNsg\n", "network", "nsg", "show", "-g", "nsgrg", "-n", "myNsg", "--query", "id", "-o", "tsv")
 	c.Want("myNsg\n", "network", "nsg", "list", "--query", "[].name", "-o", "tsv")
 
 	// az's defaults: Allow, Inbound, *, source * and *, destination * and 80;
 	// one value goes in the singular property.
 	rule := c.Object("network", "nsg", "rule", "create", "-g", "nsgrg", "--nsg-name", "myNsg", "-n", "allow-http", "--priority", "100")
-	clitest.WantKeys(t, "rule create", rule, "access", "destinationAddressPrefix", "destinationPortRange", "direction", "etag", "id",
-		"name", "priority", "protocol", "provisioningState", "resourceGroup", "sourceAddressPrefix", "sourcePortRange", "type")
+	clitest.WantKeys(t, "rule create", rule, "access", "destinationAddressPrefix", "destinationAddressPrefixes", "destinationPortRange",
+		"destinationPortRanges", "direction", "etag", "id", "name", "priority", "protocol", "provisioningState", "resourceGroup",
+		"sourceAddressPrefix", "sourceAddressPrefixes", "sourcePortRange", "sourcePortRanges", "type")
 	for k, want := range map[string]any{"access": "Allow", "direction": "Inbound", "protocol": "*", "sourceAddressPrefix": "*",
 		"sourcePortRange": "*", "destinationAddressPrefix": "*", "destinationPortRange": "80", "priority": float64(100),
 		"type": "Microsoft.Network/networkSecurityGroups/securityRules", "id": prefix + "myNsg/securityRules/allow-http"} {
