@@ -510,4 +510,8 @@ func TestDeleteCluster_DamagedStateFails(t *testing.T) {
 	if got := h.clusterStatus(n.rg, "c"); got != http.StatusOK {
 		t.Errorf("cluster after the refused delete: GET %d, want 200", got)
 	}
+	// Another cluster's damage does not fail an unrelated role assignment
+	// (RoleAssigned looks for clusters waiting for the principal).
+	_, principal := h.Identity(n.rg, "unrelated")
+	h.Grant(n.vnetID, principal, networkContributor)
 }

@@ -103,15 +103,23 @@ func (p *Provider) awaitPermissions(c *arm.Call, st *clusterState, now time.Time
 // controller's next pass. Wire it with authorization.OnAssignment.
 func (p *Provider) RoleAssigned(c *arm.Call, principalID string) error {
 	var waiting []*clusterState
-	err := store.ScanJSON(c.R, "cs/", func(st *clusterState) bool {
+	c.R.Scan("cs/", func(key string, raw []byte) bool {
+		// Only states naming the principal are decoded. One that does not
+		// decode is another cluster's damage, reported when that cluster is
+		// read: it must not fail an unrelated role assignment.
+		if !strings.Contains(strings.ToLower(string(raw)), strings.ToLower(principalID)) {
+			return true
+		}
+		var st clusterState
+		if err := json.Unmarshal(raw, &st); err != nil {
+			slog.Warn("containerservice: skip a cluster state that does not decode", "key", key, "err", err)
+			return true
+		}
 		if !st.PermissionsOK && !st.Stopped && strings.EqualFold(st.PrincipalID, principalID) {
-			waiting = append(waiting, st)
+			waiting = append(waiting, &st)
 		}
 		return true
 	})
-	if err != nil {
-		return fmt.Errorf("clusters waiting for %s: %w", principalID, err)
-	}
 	for _, st := range waiting {
 		changed, err := p.reconcile(c, st, time.Now())
 		if err != nil || !changed {
