@@ -444,25 +444,8 @@ func runFails(env []string, name string, args ...string) (string, error) {
 // kubePID finds the aksnet-kube process that works under state (0 when none).
 func kubePID(t testing.TB, state string) int {
 	t.Helper()
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil {
-			continue
-		}
-		if args := strings.Split(string(b), "\x00"); strings.HasSuffix(args[0], "aksnet-kube") && strings.Contains(string(b), state) {
-			if st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); err == nil && strings.Contains(string(st), ") Z ") {
-				continue // exited, not reaped yet
-			}
-			return pid
-		}
+	if pids := kubePIDs(t, state); len(pids) > 0 {
+		return pids[0]
 	}
 	return 0
 }
