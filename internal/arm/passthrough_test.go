@@ -1,9 +1,11 @@
 package arm
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
 )
@@ -162,6 +164,13 @@ func FuzzScanKeyPaths(f *testing.F) {
 		got := scanned(doc) // must not panic on anything
 		var v map[string]any
 		if json.Unmarshal(doc, &v) != nil {
+			return
+		}
+		// Decoding rewrites an escaped or invalid-UTF-8 key, the scan hashes
+		// it as written: such a key's path is never among the learned ones
+		// (the model writes plain names), so its body takes the exact round
+		// trip. The property below is for keys written plainly.
+		if !utf8.Valid(doc) || bytes.ContainsRune(doc, '\\') {
 			return
 		}
 		// A duplicate key's earlier value is discarded by decoding but
