@@ -335,12 +335,9 @@ func TestStopClosesThePortAndStartReopensIt(t *testing.T) {
 
 	// az aks stop: SetPower with Stopped returns once the process is gone
 	// and the port is closed; the nodes still follow the cluster.
-	c.Stopped = true
 	c.Nodes = append(c.Nodes, Node{Name: "aks-nodepool1-1-vmss000001", Pool: "nodepool1", InternalIP: netip.MustParseAddr("192.168.1.5"),
 		PodCIDR: netip.MustParsePrefix("10.244.1.0/24"), MaxPods: 110})
-	if err := s.SetPower(c); err != nil {
-		t.Fatal(err)
-	}
+	setPower(t, s, &c, true)
 	select {
 	case <-first.done:
 	default:
@@ -370,9 +367,7 @@ func TestStopClosesThePortAndStartReopensIt(t *testing.T) {
 		t.Fatalf("after a stopped cluster's credentials: port open or %d launches, want closed and 1", l.count())
 	}
 	// A second stop is a no-op.
-	if err := s.SetPower(c); err != nil {
-		t.Fatal(err)
-	}
+	setPower(t, s, &c, true)
 	// A stale view of the cluster (ARM's watch read it running a moment
 	// before the stop) updates the nodes and does not reopen the port.
 	stale := c
@@ -386,10 +381,7 @@ func TestStopClosesThePortAndStartReopensIt(t *testing.T) {
 
 	// az aks start: the port answers again and the first connection starts
 	// a new process, on the same data.
-	c.Stopped = false
-	if err := s.SetPower(c); err != nil {
-		t.Fatal(err)
-	}
+	setPower(t, s, &c, false)
 	if got := roundTrip(t, acc.Server, "b"); got != "2:b" {
 		t.Errorf("after start: %q, want 2:b", got)
 	}
@@ -414,10 +406,7 @@ func TestResumeKeepsAStoppedClusterClosed(t *testing.T) {
 	if got := roundTrip(t, acc.Server, "a"); got != "1:a" {
 		t.Fatalf("got %q", got)
 	}
-	c.Stopped = true
-	if err := s.SetPower(c); err != nil {
-		t.Fatal(err)
-	}
+	setPower(t, s, &c, true)
 	s.Close()
 
 	s2 := New(opts)
@@ -429,10 +418,7 @@ func TestResumeKeepsAStoppedClusterClosed(t *testing.T) {
 	if l.count() != 1 {
 		t.Errorf("%d launches, want 1", l.count())
 	}
-	c.Stopped = false
-	if err := s2.SetPower(c); err != nil {
-		t.Fatal(err)
-	}
+	setPower(t, s2, &c, false)
 	if got := roundTrip(t, acc.Server, "x"); got != "2:x" {
 		t.Errorf("after start: %q, want 2:x", got)
 	}
@@ -454,10 +440,7 @@ func TestAccessOfAStoppedClusterStartsNothing(t *testing.T) {
 	if !refused(t, acc.Server) || l.count() != 0 {
 		t.Fatalf("stopped cluster: port open or %d launches", l.count())
 	}
-	c.Stopped = false
-	if err := s.SetPower(c); err != nil {
-		t.Fatal(err)
-	}
+	setPower(t, s, &c, false)
 	if got := roundTrip(t, acc.Server, "y"); got != "1:y" {
 		t.Errorf("after start: %q, want 1:y", got)
 	}
@@ -490,6 +473,16 @@ func TestSetPowerKeepsTheNewest(t *testing.T) {
 	}
 	if !refused(t, acc.Server) {
 		t.Fatal("a newer stop left the port open")
+	}
+}
+
+// setPower stops (stopped) or starts cluster c as the stop and start
+// actions do, and fails the test when SetPower does.
+func setPower(t *testing.T, s *Supervisor, c *Cluster, stopped bool) {
+	t.Helper()
+	c.Stopped = stopped
+	if err := s.SetPower(*c); err != nil {
+		t.Fatal(err)
 	}
 }
 
