@@ -44,7 +44,6 @@ func (s *Server) serveOperationAction(w http.ResponseWriter, r *http.Request, c 
 	}
 	c.Body = body
 	c.Name = c.Parsed.lastName()
-	var location string
 	err = s.update(r.Context(), c, func(tx store.Tx) error {
 		existing, ok := tx.Get(Key(rt.path))
 		if !ok {
@@ -55,7 +54,6 @@ func (s *Server) serveOperationAction(w http.ResponseWriter, r *http.Request, c 
 		}
 		c.Existing = existing
 		c.ID, _ = docID(existing) // stored documents are valid JSON
-		location = docLocation(existing)
 		return hook(c)
 	})
 	if err != nil {
@@ -66,6 +64,6 @@ func (s *Server) serveOperationAction(w http.ResponseWriter, r *http.Request, c 
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	s.setAsyncHeaders(w, r, c.Kind.ns, location, c.operationID, c.Parsed.Subscription)
+	s.setAsyncHeaders(w, r, c.Kind.ns, c.operationLocation, c.operationID, c.Parsed.Subscription)
 	w.WriteHeader(http.StatusAccepted)
 }

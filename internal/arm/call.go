@@ -53,10 +53,12 @@ type Call struct {
 	base        string
 	apiVersion  string
 	operationID string
-	keptFor     string // the id whose kept fields this call wrote (passthrough.go)
-	after       []func()
-	changed     []string
-	deferred    *deferredWork
+	// operationLocation is the region in operationID's URLs.
+	operationLocation string
+	keptFor           string // the id whose kept fields this call wrote (passthrough.go)
+	after             []func()
+	changed           []string
+	deferred          *deferredWork
 }
 
 // deferredWork is work registered with Once, shared by a call and the

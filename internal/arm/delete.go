@@ -53,7 +53,7 @@ func (s *Server) serveDelete(w http.ResponseWriter, r *http.Request, c *Call, rt
 		writeBody(w, http.StatusOK, c.Existing)
 		return
 	}
-	s.setAsyncHeaders(w, r, c.Kind.ns, location, c.operationID, c.Parsed.Subscription)
+	s.setAsyncHeaders(w, r, c.Kind.ns, c.operationLocation, c.operationID, c.Parsed.Subscription)
 	if c.Kind.DeleteLocationOnly {
 		w.Header().Del("Azure-AsyncOperation")
 	}

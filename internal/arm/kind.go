@@ -72,6 +72,15 @@ type Kind struct {
 	// DeleteLocationOnly answers a DELETE's 202 with a Location header and
 	// no Azure-AsyncOperation, as ARM does for a resource group.
 	DeleteLocationOnly bool
+	// PutOperation makes every PUT a long-running operation as the network
+	// RP runs its PUTs (swagger: x-ms-long-running-operation with
+	// final-state-via azure-async-operation): the answer (201 or 200)
+	// carries Azure-AsyncOperation and no Location, and its body shows
+	// properties.provisioningState "Updating", as the network RP's answers
+	// do. The work is done inside the request's transaction, so the
+	// operation has already succeeded: a poller finds it Succeeded at once
+	// and its final GET of the resource shows Succeeded.
+	PutOperation bool
 	// Tracked kinds carry location and tags (top-level resources).
 	Tracked bool
 	// Model is a zero value of the SDK model a PUT body decodes into (say

@@ -64,7 +64,7 @@ func (c *Call) SucceedOperation(location string) error {
 
 func (c *Call) putOperation(name, location, status string, opErr *azerr.Error) error {
 	if location == "" {
-		location = "global"
+		location = resourceLocation(c.R, c.ID)
 	}
 	ns := c.Kind.ns
 	sub := c.Parsed.Subscription
@@ -90,8 +90,28 @@ func (c *Call) putOperation(name, location, status string, opErr *azerr.Error) e
 		return fmt.Errorf("encode operation %s: %w", name, err)
 	}
 	c.Tx.Put(opKey(name), raw)
-	c.operationID = name
+	c.operationID, c.operationLocation = name, location
 	return nil
+}
+
+// resourceLocation is the region an operation on id runs in: the location
+// of id or of its nearest stored ancestor that has one, so that a subnet's
+// or a route's operation URL names its VNet's or route table's region, as
+// the network RP's Azure-AsyncOperation URLs do
+// (…/providers/Microsoft.Network/locations/eastus/operations/…, in the
+// azure-rest-api-specs and azure-cli recordings). A resource with no
+// located ancestor (a subscription-level one) runs in "global".
+func resourceLocation(r store.Reader, id string) string {
+	for cur := id; cur != "" && cur != "/"; cur = ParentOf(cur) {
+		raw, ok := r.Get(KeyOf(cur))
+		if !ok {
+			continue
+		}
+		if loc := docLocation(raw); loc != "" {
+			return loc
+		}
+	}
+	return "global"
 }
 
 // FinishOperation marks operation name as Succeeded (err nil) or Failed.
@@ -257,7 +277,7 @@ func (op *storedOperation) readAction() (action, scope string) {
 
 func (s *Server) setAsyncHeaders(w http.ResponseWriter, r *http.Request, ns, location, name, sub string) {
 	if location == "" {
-		location = "global" // as putOperation records it (child resources have none)
+		location = "global" // as resourceLocation falls back
 	}
 	v := r.URL.Query().Get("api-version")
 	base := externalBase(r)

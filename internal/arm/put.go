@@ -2,6 +2,7 @@ package arm
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 
 	"github.com/aksnet/aksnet/internal/store"
@@ -49,7 +50,12 @@ func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 		// inside the transaction; the answer is written after it.
 		out = bytes.Clone(out)
 		if c.Kind.AfterPut != nil {
-			return c.Kind.AfterPut(c)
+			if err := c.Kind.AfterPut(c); err != nil {
+				return err
+			}
+		}
+		if c.Kind.PutOperation && c.operationID == "" {
+			return c.SucceedOperation("")
 		}
 		return nil
 	}, true)
@@ -61,10 +67,44 @@ func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 		out = final
 	}
 	if c.operationID != "" {
-		s.setAsyncHeaders(w, r, c.Kind.ns, docLocation(out), c.operationID, c.Parsed.Subscription)
+		s.setAsyncHeaders(w, r, c.Kind.ns, c.operationLocation, c.operationID, c.Parsed.Subscription)
 		w.Header().Del("Location")
 	}
+	if c.Kind.PutOperation {
+		out = withProvisioningState(out, "Updating")
+	}
 	writeBody(w, putStatus(c, created), out)
+}
+
+// withProvisioningState returns doc with properties.provisioningState set
+// to state, for the answer of a PUT that runs as an operation. A document
+// that does not decode as an object with object properties is returned as
+// it is.
+func withProvisioningState(doc []byte, state string) []byte {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(doc, &top) != nil {
+		return doc
+	}
+	var props map[string]json.RawMessage
+	if raw, ok := top["properties"]; ok {
+		if json.Unmarshal(raw, &props) != nil || props == nil {
+			return doc
+		}
+	} else {
+		props = map[string]json.RawMessage{}
+	}
+	v, _ := json.Marshal(state) // a string always encodes
+	props["provisioningState"] = v
+	raw, err := json.Marshal(props)
+	if err != nil {
+		return doc
+	}
+	top["properties"] = raw
+	out, err := json.Marshal(top)
+	if err != nil {
+		return doc
+	}
+	return out
 }
 
 // readPut reads a PUT's body and name into c and checks them, before any

@@ -60,6 +60,8 @@ type Server struct {
 	watchers []func(ids []string)
 
 	knownSubs sync.Map // lowercased subscription id → true
+
+	budget remaining // the x-ms-ratelimit-remaining-… counts
 }
 
 // NewServer returns a Server.
@@ -115,6 +117,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	setRequestIDs(w, r)
+	s.budget.take(w, r, start)
 	kindName = s.serve(w, r)
 }
 

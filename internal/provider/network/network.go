@@ -38,17 +38,20 @@ func Register(reg *arm.Registry, opts Options) *Provider {
 		opts.MaxRoutesPerTable = 400
 	}
 	p := &Provider{opts: opts}
-	reg.Register(p.virtualNetworkKind())
-	reg.Register(p.subnetKind())
-	reg.Register(p.routeTableKind())
-	reg.Register(p.routeKind())
-	reg.Register(p.nsgKind())
-	reg.Register(p.securityRuleKind())
+	// The network RP's PUTs are long-running operations (swagger:
+	// x-ms-long-running-operation, final-state-via azure-async-operation, on
+	// VirtualNetworks_, Subnets_, RouteTables_, Routes_,
+	// NetworkSecurityGroups_, SecurityRules_, NetworkInterfaces_,
+	// LoadBalancers_ and PublicIPAddresses_CreateOrUpdate); a network
+	// watcher's PUT answers at once (NetworkWatchers_CreateOrUpdate is not
+	// long-running) and default rules are read-only.
+	for _, k := range []*arm.Kind{p.virtualNetworkKind(), p.subnetKind(), p.routeTableKind(), p.routeKind(), p.nsgKind(),
+		p.securityRuleKind(), p.networkInterfaceKind(), asGivenKind(TypeLoadBalancer, lbNameRule), asGivenKind(TypePublicIP, pipNameRule)} {
+		k.PutOperation = true
+		reg.Register(k)
+	}
 	reg.Register(p.defaultSecurityRuleKind())
-	reg.Register(p.networkInterfaceKind())
 	reg.Register(p.networkWatcherKind())
-	reg.Register(asGivenKind(TypeLoadBalancer, lbNameRule))
-	reg.Register(asGivenKind(TypePublicIP, pipNameRule))
 	return p
 }
 
