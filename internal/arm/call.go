@@ -218,6 +218,7 @@ func (c *Call) SaveRaw(id string, raw []byte) error {
 	if !existed {
 		c.Tx.Put(typeIndexKey(id), []byte(id))
 	}
+	touchTimes(c.Tx, id, !existed)
 	c.Tx.Put(key, raw)
 	c.changed = append(c.changed, id)
 	return nil

@@ -109,6 +109,7 @@ func (s *Server) deleteResource(c *Call, id, outer string) error {
 	for _, d := range ids {
 		c.Tx.Delete(typeIndexKey(d))
 		c.Tx.Delete(passthroughKey(d))
+		c.Tx.Delete(timesKey(d))
 		setRefs(c.Tx, d)
 		c.changed = append(c.changed, d)
 	}

@@ -83,10 +83,21 @@ type Kind struct {
 	PutOperation bool
 	// Tracked kinds carry location and tags (top-level resources).
 	Tracked bool
+	// Top makes the kind's list honour $top: at most that many items per
+	// page (1 to 1000), each page with a nextLink to the rest, as ARM's
+	// generic resource and resource group lists do
+	// (Azure/azure-sdk-for-python#541; above 1000, InvalidTopInQueryString,
+	// Azure/azure-sdk-for-js#18535).
+	Top bool
 	// Model is a zero value of the SDK model a PUT body decodes into (say
 	// armnetwork.VirtualNetwork{}). When set, the body's properties that the
 	// model does not know are kept and served (see passthrough.go).
 	Model any
+	// APIVersions are the api-versions the type is served at, oldest
+	// first; nil means its namespace's (NamespaceVersions). The providers
+	// API lists them and a request with another version is refused
+	// (checkTypeVersion).
+	APIVersions []string
 
 	ns    string
 	types []string

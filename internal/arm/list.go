@@ -50,11 +50,42 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, c *Call, rt r
 		WriteError(w, r, err)
 		return
 	}
-	s.writePage(w, r, items)
+	size := s.pageSize
+	if c.Kind.Top {
+		top, err := parseTop(r.URL.Query().Get("$top"))
+		if err != nil {
+			WriteError(w, r, err)
+			return
+		}
+		if top > 0 {
+			size = min(size, top)
+		}
+	}
+	s.writePageOf(w, r, items, size)
+}
+
+// maxTop is the largest $top ARM takes.
+const maxTop = 1000
+
+// parseTop reads a $top: 0 when absent, else an integer from 1 to 1000.
+func parseTop(v string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxTop {
+		return 0, azerr.BadRequest("InvalidTopInQueryString", "$top", "The $top query parameter value '%s' is invalid. It must be an integer from 1 to %d.", v, maxTop)
+	}
+	return n, nil
 }
 
 // writePage answers one page of items as {"value":[…],"nextLink":…}.
 func (s *Server) writePage(w http.ResponseWriter, r *http.Request, items [][]byte) {
+	s.writePageOf(w, r, items, s.pageSize)
+}
+
+// writePageOf answers one page of at most size items.
+func (s *Server) writePageOf(w http.ResponseWriter, r *http.Request, items [][]byte, size int) {
 	offset := 0
 	if tok := r.URL.Query().Get("$skiptoken"); tok != "" {
 		b, err := base64.RawURLEncoding.DecodeString(tok)
@@ -68,7 +99,7 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, items [][]byt
 	if offset > len(items) {
 		offset = len(items)
 	}
-	end := min(offset+s.pageSize, len(items))
+	end := min(offset+size, len(items))
 	var buf bytes.Buffer
 	buf.WriteString(`{"value":[`)
 	for i, it := range items[offset:end] {

@@ -76,6 +76,10 @@ func resolveBuiltin(r *http.Request, rt *route) (string, error) {
 	case p.ResourceGroup != "" && len(p.Types) == 0:
 		rt.parentPath = SubscriptionID(p.Subscription)
 		return resourceGroupType, nil
+	case p.Subscription != "" && p.ResourceGroup == "" && len(p.Types) == 1 && strings.EqualFold(p.Types[0], "resources"):
+		// GET /subscriptions/{s}/resources: az resource list
+		rt.collection, rt.parentPath = true, SubscriptionID(p.Subscription)
+		return "Microsoft.Resources/resources", nil
 	case p.ResourceGroup != "" && len(p.Types) == 1 && strings.EqualFold(p.Types[0], "resources"):
 		rt.collection, rt.parentPath = true, ResourceGroupID(p.Subscription, p.ResourceGroup)
 		return "Microsoft.Resources/resources", nil

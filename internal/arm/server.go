@@ -122,6 +122,10 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) string {
+	if pp, ok := parseProviderPath(r.URL.Path); ok {
+		s.serveProviders(w, r, pp)
+		return "Microsoft.Resources/providers"
+	}
 	p, err := ParseID(r.URL.Path)
 	if err != nil {
 		WriteError(w, r, err)
@@ -137,14 +141,26 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) string {
 		return ""
 	}
 	if isLocationList(p) {
+		if err := s.checkVersion(r, p, "Microsoft.Resources", "locations", armVersions); err != nil {
+			WriteError(w, r, err)
+			return "locations"
+		}
 		s.serveLocations(w, r, caller, p)
 		return "locations"
 	}
 	if isOperationPath(p) {
+		if err := s.checkVersion(r, p, p.Namespace, "locations/"+strings.ToLower(p.Types[1]), NamespaceVersions(p.Namespace)); err != nil {
+			WriteError(w, r, err)
+			return "operations"
+		}
 		s.serveOperation(w, r, p, caller)
 		return "operations"
 	}
 	if lr, ok := s.reg.locationRead(p); ok {
+		if err := s.checkVersion(r, p, lr.Namespace, "locations/"+lr.Type, NamespaceVersions(lr.Namespace)); err != nil {
+			WriteError(w, r, err)
+			return lr.Namespace + "/locations/" + lr.Type
+		}
 		s.serveLocationRead(w, r, caller, p, lr)
 		return lr.Namespace + "/locations/" + lr.Type
 	}
@@ -153,6 +169,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) string {
 		WriteError(w, r, err)
 		return ""
 	}
+	if err := s.checkVersion(r, p, rt.kind.ns, rt.kind.ShortType(), rt.kind.APIVersionList()); err != nil {
+		WriteError(w, r, err)
+		return rt.kind.Type
+	}
 	if p.Subscription != "" && !(rt.kind.Type == subscriptionType && r.Method == http.MethodPut) {
 		if err := s.requireSubscription(p.Subscription); err != nil {
 			WriteError(w, r, err)
@@ -160,6 +180,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) string {
 		}
 	}
 	if err := s.authz.Authorize(caller, actionFor(r.Method, rt), authScope(rt)); err != nil {
+		WriteError(w, r, err)
+		return rt.kind.Type
+	}
+	if err := s.requireRegistered(r, p.Subscription, rt.kind.ns); err != nil {
 		WriteError(w, r, err)
 		return rt.kind.Type
 	}
@@ -177,6 +201,27 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) string {
 	}
 	s.dispatch(w, r, c, rt)
 	return rt.kind.Type
+}
+
+// checkVersion refuses the request's api-version when the type it
+// names, shortType in namespace ns served at versions vs, does not serve
+// it (checkTypeVersion). The location in the refusal is the resource
+// group's, read only then; "*" outside a group.
+func (s *Server) checkVersion(r *http.Request, p ResourceID, ns, shortType string, vs []string) error {
+	v := r.URL.Query().Get("api-version")
+	if typeServes(v, ns, vs) {
+		return nil
+	}
+	loc := ""
+	if p.ResourceGroup != "" {
+		_ = s.store.View(func(rd store.Reader) error {
+			if raw, ok := rd.Get(KeyOf(ResourceGroupID(p.Subscription, p.ResourceGroup))); ok {
+				loc = docLocation(raw)
+			}
+			return nil
+		})
+	}
+	return checkTypeVersion(v, ns, shortType, vs, loc)
 }
 
 // isOperationPath reports whether p names an async operation's status or

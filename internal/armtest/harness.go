@@ -404,10 +404,11 @@ func DoRaw(t testing.TB, e *Env, method, pathQuery string, body any, headers ...
 	return RawResp{Status: resp.StatusCode, Header: resp.Header, Body: out}
 }
 
-// Get reads the stored document at id (any api-version works).
+// Get reads the stored document at id, with an api-version its type
+// serves (ReadVersion).
 func (h *Harness) Get(id string) []byte {
 	h.T.Helper()
-	r := h.Do(http.MethodGet, id+"?api-version=2024-05-01", nil)
+	r := h.Do(http.MethodGet, id+"?api-version="+ReadVersion(id), nil)
 	if r.Status != http.StatusOK {
 		h.T.Fatalf("GET %s: %d %s", id, r.Status, r.Body)
 	}
@@ -417,7 +418,7 @@ func (h *Harness) Get(id string) []byte {
 // Exists reports whether GET id answers 200 (false on 404).
 func (h *Harness) Exists(id string) bool {
 	h.T.Helper()
-	r := h.Do(http.MethodGet, id+"?api-version=2024-05-01", nil)
+	r := h.Do(http.MethodGet, id+"?api-version="+ReadVersion(id), nil)
 	switch r.Status {
 	case http.StatusOK:
 		return true
@@ -626,4 +627,17 @@ func (h *Harness) ResourcesIn(rg string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// ReadVersion is an api-version the type of id is served at: the network
+// RP's and AKS's 2024-05-01, except for namespaces that have no such
+// version (identities 2023-01-31, authorization 2022-04-01).
+func ReadVersion(id string) string {
+	switch strings.ToLower(arm.TypeOfID(id)[:max(0, strings.IndexByte(arm.TypeOfID(id), '/'))]) {
+	case "microsoft.managedidentity":
+		return "2023-01-31"
+	case "microsoft.authorization":
+		return "2022-04-01"
+	}
+	return "2024-05-01"
 }

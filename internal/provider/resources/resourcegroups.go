@@ -2,6 +2,7 @@ package resources
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -52,7 +53,38 @@ func resourceGroupKind() *arm.Kind {
 		// azure-rest-api-specs, resources ResourceGroups_Delete: 202 with
 		// a Location header to poll.
 		DeleteLocationOnly: true,
+		Top:                true,
+		List:               listResourceGroups,
 	}
+}
+
+// listResourceGroups answers GET /subscriptions/{s}/resourcegroups, with
+// $filter by tag (ParseGroupFilter) and $top.
+func listResourceGroups(c *arm.Call) ([][]byte, error) {
+	f, err := ParseGroupFilter(c.Query.Get("$filter"))
+	if err != nil {
+		return nil, err
+	}
+	var out [][]byte
+	c.ScanChildren(arm.SubscriptionID(c.Parsed.Subscription), "resourceGroups", func(raw []byte) bool {
+		if f.IsTag() {
+			var g struct {
+				Tags map[string]string `json:"tags"`
+			}
+			if err = json.Unmarshal(raw, &g); err != nil {
+				return false
+			}
+			if !f.Matches(Item{Tags: g.Tags}) {
+				return true
+			}
+		}
+		out = append(out, append([]byte(nil), raw...))
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("decode a stored resource group: %w", err)
+	}
+	return out, nil
 }
 
 func putResourceGroup(c *arm.Call) ([]byte, error) {
@@ -138,21 +170,4 @@ func Register(reg *arm.Registry) {
 	reg.Register(subscriptionKind())
 	reg.Register(resourceGroupKind())
 	reg.Register(genericResourcesKind())
-}
-
-func genericResourcesKind() *arm.Kind {
-	return &arm.Kind{
-		Type: "Microsoft.Resources/resources",
-		List: func(c *arm.Call) ([][]byte, error) {
-			if !c.Exists(c.Parent) {
-				return nil, azerr.NotFound("ResourceGroupNotFound", "resourceGroupName", "Resource group '%s' could not be found.", c.Parsed.ResourceGroup)
-			}
-			var out [][]byte
-			c.ScanTopLevel(c.Parent, func(_ string, raw []byte) bool {
-				out = append(out, append([]byte(nil), raw...))
-				return true
-			})
-			return out, nil
-		},
-	}
 }
