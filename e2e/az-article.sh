@@ -3,10 +3,13 @@
 # running aksnet server. Every step is asserted on what az printed.
 #
 # Needs: AKSNET (the aksnet binary), AKSNET_ENDPOINT and AKSNET_STATE_DIR of a
-# running server, and az on PATH.
+# running server, and the Azure CLI: AZ (default az on PATH; e2e/az291/install.sh
+# prints the path of az 2.91).
 set -euo pipefail
 AKSNET=${AKSNET:-aksnet}
-eval "$("$AKSNET" az-env)"
+AZ=${AZ:-az}
+eval "$("$AKSNET" az-env --az "$AZ")"
+echo "az $(command "$AZ" version --query '"azure-cli"' -o tsv)"
 
 # Every az invocation goes through the az function, which records its wall time in
 # a file; assertions that only read state use aksnet (same server,
@@ -16,7 +19,7 @@ trap 'rm -f "$AZ_TIMES"' EXIT
 az() {
   local t0 t1 rc=0
   t0=$(date +%s%N)
-  command az "$@" || rc=$?
+  command "$AZ" "$@" || rc=$?
   t1=$(date +%s%N)
   echo $(( (t1 - t0) / 1000000 )) >>"$AZ_TIMES"  # a file: most calls run in subshells
   return $rc

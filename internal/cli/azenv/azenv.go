@@ -4,9 +4,12 @@
 //
 // Setup runs az itself (cloud register, config set, login) once per state
 // dir, endpoint and principal, and records what it did; later runs find the
-// record and return at once. For Debian's azure-cli 2.45.0 it also writes
-// the compatibility layer in sitecustomize.py (see that file for why) and
-// adds it to PYTHONPATH; for any other az version the layer is absent.
+// record and return at once. What it does depends on the version of the az
+// it is given (read beside that az, see DetectVersion): for Debian's
+// azure-cli 2.45.0 it also writes the compatibility layer in
+// sitecustomize.py (see that file for why) and adds it to PYTHONPATH, and for
+// any other version the layer is absent; from az 2.75.0 on, the cloud is
+// registered without endpoint discovery (see registerArgs).
 package azenv
 
 import (
@@ -21,6 +24,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -133,7 +137,7 @@ func Setup(ctx context.Context, o Options) (*Env, error) {
 	if err := os.WriteFile(cloudPath, cloud, 0o600); err != nil {
 		return nil, err
 	}
-	if err := configure(ctx, azPath, env.Apply(o.Env), cloudPath, o); err != nil {
+	if err := configure(ctx, azPath, version, env.Apply(o.Env), cloudPath, o); err != nil {
 		return nil, err
 	}
 	raw, err := json.Marshal(want)
@@ -194,10 +198,10 @@ func cloudConfig(endpoint string) ([]byte, error) {
 // configure runs the az commands that set up its configuration: quiet
 // defaults, the aksnet cloud from cloudPath, and the service principal's
 // login. The password never appears in an error.
-func configure(ctx context.Context, azPath string, runEnv []string, cloudPath string, o Options) error {
+func configure(ctx context.Context, azPath, version string, runEnv []string, cloudPath string, o Options) error {
 	steps := [][]string{
 		{"config", "set", "core.collect_telemetry=false", "core.error_recommendation=off", "core.survey_message=false", "core.no_color=true", "--only-show-errors"},
-		{"cloud", "register", "-n", CloudName, "--cloud-config", "@" + cloudPath, "--only-show-errors"},
+		registerArgs(cloudPath, version),
 		{"cloud", "set", "-n", CloudName, "--only-show-errors"},
 		{"login", "--service-principal", "-u", o.AppID, "-p", o.Password, "--tenant", o.TenantID, "-o", "none", "--only-show-errors"},
 	}
@@ -213,6 +217,56 @@ func configure(ctx context.Context, azPath string, runEnv []string, cloudPath st
 		}
 	}
 	return nil
+}
+
+// SkipDiscoveryVersion is the first az with `az cloud register
+// --skip-endpoint-discovery` (azure-cli HISTORY.rst, 2.75.0: "Add
+// `--skip-endpoint-discovery` to allow skipping cloud endpoints' auto
+// discovery (#31651)"). Without it, az register fetches
+// <resourceManager>/metadata/endpoints (api-version 2015-01-01 before 2.73.0,
+// 2022-09-01 since #30682) and overwrites what it found with the cloud
+// config, which names every endpoint az needs.
+const SkipDiscoveryVersion = "2.75.0"
+
+// registerArgs is the az cloud register command for the cloud config at
+// cloudPath, given az's version: where az has --skip-endpoint-discovery it
+// is passed, so that az-env does not depend on the discovery request (aksnet
+// answers it in every shape az asks for; e2e/az_test.go checks that with the
+// newest az). An unknown version is treated as an old one.
+func registerArgs(cloudPath, version string) []string {
+	args := []string{"cloud", "register", "-n", CloudName, "--cloud-config", "@" + cloudPath}
+	if versionAtLeast(version, SkipDiscoveryVersion) {
+		args = append(args, "--skip-endpoint-discovery")
+	}
+	return append(args, "--only-show-errors")
+}
+
+// versionAtLeast reports whether the dotted version v (az's, such as
+// "2.91.0") is min or later, comparing numerically part by part up to the
+// first difference (a missing part is 0). A v that is "" counts as older than
+// min, and so does one whose compared part is not a number ("2.75.0b1").
+func versionAtLeast(v, min string) bool {
+	if v == "" {
+		return false
+	}
+	have, want := strings.Split(v, "."), strings.Split(min, ".")
+	for i := range max(len(have), len(want)) {
+		h, w := 0, 0
+		if i < len(have) {
+			n, err := strconv.Atoi(have[i])
+			if err != nil {
+				return false
+			}
+			h = n
+		}
+		if i < len(want) {
+			w, _ = strconv.Atoi(want[i])
+		}
+		if h != w {
+			return h > w
+		}
+	}
+	return true
 }
 
 // versionRE is compiled on first use: the aksnet CLI links this package, and
