@@ -58,6 +58,10 @@ type figure struct {
 	Goal     string
 	Pass     func(v, ratio float64) bool
 	RootOnly bool
+	// Needs, when set, names what builds the tools the benchmark needs
+	// (e2e/terraform/install.sh); a benchmark that skipped for want of them
+	// is reported as skipped, not as a missing value.
+	Needs string
 	// Previous, when not zero, is the figure an earlier report measured
 	// (in the value's unit) and PreviousNote says where it came from; the
 	// report shows the value as a multiple of it too.
@@ -372,6 +376,10 @@ func render(figs []figure, kept *keptReport, got samples, count int, short, root
 			continue
 		}
 		v := got[f.Value.String()]
+		if len(v) == 0 && f.Needs != "" {
+			fmt.Fprintf(&b, "| %s | – | – | – | – | %s | skipped (needs `%s`) |\n", f.Name, f.Goal, f.Needs)
+			continue
+		}
 		if len(v) == 0 {
 			missing = append(missing, "no value for "+f.Name)
 			fmt.Fprintf(&b, "| %s | missing | | | | %s | FAIL |\n", f.Name, f.Goal)

@@ -1,0 +1,93 @@
+package terraform
+
+import (
+	"bufio"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkTerraformApply measures terraform apply of the article's
+// system-assigned configuration (testdata/system-assigned) against aksnetd:
+//   - apply-ms: the wall time of terraform apply;
+//   - aksnet-ms: the time aksnetd spent answering the apply's ARM requests
+//     (the growth of aksnet_arm_request_duration_seconds_sum in /metrics,
+//     an upper bound of aksnet's share: concurrent requests add up);
+//   - terraform-ms: apply-ms less aksnet-ms, the time spent inside
+//     Terraform and the provider (plan walk, plugin RPC, the SDK's own
+//     waits), the least it could be with an infinitely fast server;
+//   - requests: ARM requests the apply made.
+//
+// Each run destroys what it applied, untimed.
+func BenchmarkTerraformApply(b *testing.B) {
+	tl := needTools(b)
+	s := startServer(b)
+	w := newWorkdir(b, s, tl, "system-assigned")
+	w.run(b, "init", "-no-color", "-input=false")
+	var apply, aksnet time.Duration
+	var requests float64
+	for range b.N {
+		sum0, n0 := s.armTime(b)
+		start := time.Now()
+		w.run(b, "apply", "-no-color", "-input=false", "-auto-approve")
+		apply += time.Since(start)
+		sum1, n1 := s.armTime(b)
+		aksnet += sum1 - sum0
+		requests += n1 - n0
+		w.run(b, "destroy", "-no-color", "-input=false", "-auto-approve")
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(apply.Milliseconds())/n, "apply-ms")
+	b.ReportMetric(float64(aksnet.Milliseconds())/n, "aksnet-ms")
+	b.ReportMetric(float64((apply-aksnet).Milliseconds())/n, "terraform-ms")
+	b.ReportMetric(requests/n, "requests")
+}
+
+// armTime reads aksnetd's /metrics: the total time spent answering ARM
+// requests and their number so far.
+func (s *server) armTime(t testing.TB) (time.Duration, float64) {
+	t.Helper()
+	resp, err := s.http.Get(s.endpoint + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics: %s", resp.Status)
+	}
+	return parseARMTime(t, resp.Body)
+}
+
+// parseARMTime adds up aksnet_arm_request_duration_seconds_sum and _count
+// over every method in a Prometheus text exposition.
+func parseARMTime(t testing.TB, r io.Reader) (time.Duration, float64) {
+	t.Helper()
+	var sum, count float64
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := sc.Text()
+		name, rest, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		name, _, _ = strings.Cut(name, "{")
+		if i := strings.LastIndexByte(line, ' '); i > 0 {
+			rest = line[i+1:]
+		}
+		v, err := strconv.ParseFloat(rest, 64)
+		switch {
+		case err != nil:
+		case name == "aksnet_arm_request_duration_seconds_sum":
+			sum += v
+		case name == "aksnet_arm_request_duration_seconds_count":
+			count += v
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(sum * float64(time.Second)), count
+}

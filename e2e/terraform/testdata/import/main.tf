@@ -1,0 +1,82 @@
+terraform {
+  required_providers {
+    azurerm = {
+      source = "hashicorp/azurerm"
+    }
+  }
+}
+
+# metadata_host, the credentials and the subscription come from the
+# environment (ARM_METADATA_HOSTNAME, ARM_CLIENT_ID, ARM_CLIENT_SECRET,
+# ARM_TENANT_ID, ARM_SUBSCRIPTION_ID); aksnet registers no resource providers.
+provider "azurerm" {
+  features {}
+  resource_provider_registrations = "none"
+}
+
+variable "node_count" {
+  type    = number
+  default = 3
+}
+
+# The article's cluster as `aksnet aks create` made it, imported with
+# terraform import: the values the CLI chose (DNS prefix, SSH key) come in
+# as variables.
+variable "dns_prefix" {
+  type = string
+}
+
+variable "ssh_key" {
+  type = string
+}
+
+resource "azurerm_resource_group" "rg" {
+  name     = "tf-import-rg"
+  location = "eastus"
+}
+
+resource "azurerm_virtual_network" "vnet" {
+  name                = "myAKSVnet"
+  location            = azurerm_resource_group.rg.location
+  resource_group_name = azurerm_resource_group.rg.name
+  address_space       = ["192.168.0.0/16"]
+}
+
+resource "azurerm_subnet" "subnet" {
+  name                 = "myAKSSubnet"
+  resource_group_name  = azurerm_resource_group.rg.name
+  virtual_network_name = azurerm_virtual_network.vnet.name
+  address_prefixes     = ["192.168.1.0/24"]
+}
+
+resource "azurerm_kubernetes_cluster" "aks" {
+  name                = "myAKSCluster"
+  location            = azurerm_resource_group.rg.location
+  resource_group_name = azurerm_resource_group.rg.name
+  dns_prefix          = var.dns_prefix
+
+  default_node_pool {
+    name           = "nodepool1"
+    node_count     = var.node_count
+    vm_size        = "Standard_DS2_v2"
+    vnet_subnet_id = azurerm_subnet.subnet.id
+  }
+
+  linux_profile {
+    admin_username = "azureuser"
+    ssh_key {
+      key_data = var.ssh_key
+    }
+  }
+
+  identity {
+    type = "SystemAssigned"
+  }
+
+  network_profile {
+    network_plugin = "kubenet"
+    service_cidr   = "10.0.0.0/16"
+    dns_service_ip = "10.0.0.10"
+    pod_cidr       = "10.244.0.0/16"
+  }
+}
