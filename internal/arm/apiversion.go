@@ -53,7 +53,10 @@ func plausibleVersion(v string) bool {
 // Azure/azure-cli#28496, for managedClusters in Azure/azure-cli#28368;
 // InvalidApiVersionParameter for Microsoft.Resources in Azure/azure-cli#28038
 // and ansible-collections/azure#1739). They include what the clients aksnet
-// is driven by send: az 2.45 (/work/shared/reference/az-cli.md: resources
+// is driven by send (az 2.91's newer ones, read from its install by
+// e2e/az291, are served as newer than the lists: network 2025-09-01, AKS
+// 2026-03-02-preview, resources 2025-11-01, identities 2025-05-31-preview,
+// authorization's 2024-09-01-preview; its others are listed): az 2.45 (/work/shared/reference/az-cli.md: resources
 // 2021-04-01, subscriptions 2019-11-01, network 2022-01-01 and 2021-08-01,
 // AKS 2022-11-01, its operations 2016-03-30, get-versions 2019-04-01,
 // identities 2022-01-31-preview, role assignments 2020-04-01-preview, role
@@ -92,7 +95,7 @@ var namespaceVersions = map[string][]string{
 		"2017-05-01", "2018-01-01-preview", "2018-07-01", "2018-09-01-preview", "2018-12-01-preview",
 		"2019-08-01-preview", "2020-03-01-preview", "2020-04-01-preview", "2020-08-01-preview",
 		"2020-10-01", "2020-10-01-preview", "2021-03-01-preview", "2021-07-01-preview",
-		"2022-01-01-preview", "2022-04-01", "2022-04-01-preview", "2022-05-01-preview",
+		"2021-12-01-preview", "2022-01-01-preview", "2022-04-01", "2022-04-01-preview", "2022-05-01-preview",
 		"2022-08-01-preview",
 	},
 	"microsoft.compute": {
@@ -166,8 +169,24 @@ func (k *Kind) APIVersionList() []string {
 	if len(k.APIVersions) > 0 {
 		return k.APIVersions
 	}
+	if strings.EqualFold(k.ns, "Microsoft.Compute") && slices.ContainsFunc(k.types, func(t string) bool {
+		return strings.EqualFold(t, "networkInterfaces") || strings.EqualFold(t, "publicIPAddresses")
+	}) {
+		return scaleSetNetworkVersions
+	}
 	return namespaceVersions[strings.ToLower(k.ns)]
 }
+
+// scaleSetNetworkVersions serve the network interfaces and public
+// addresses of scale set VMs, which live under Microsoft.Compute's path
+// but are the network RP's: clients send either namespace's version (az
+// 2.45's vmss nic list 2016-03-30, az 2.91's 2023-09-01, armnetwork/v6's
+// 2018-10-01).
+var scaleSetNetworkVersions = func() []string {
+	all := slices.Concat(namespaceVersions["microsoft.compute"], namespaceVersions["microsoft.network"])
+	slices.Sort(all)
+	return slices.Compact(all)
+}()
 
 // NamespaceVersions returns the api-versions of the namespace ns, oldest
 // first, or nil for a namespace aksnet has no list for.

@@ -29,6 +29,20 @@ func TestTypeServes(t *testing.T) {
 		{"2022-01-31-preview", "Microsoft.ManagedIdentity", NamespaceVersions("Microsoft.ManagedIdentity"), true},
 		{"2024-05-01", "Microsoft.ManagedIdentity", NamespaceVersions("Microsoft.ManagedIdentity"), false},
 		{"2020-01-01", "Microsoft.Unknown", nil, true},
+		// az 2.91 (e2e/az291's install): network's aaz vnet and route
+		// table, AKS's SDK default, resources, identities, role
+		// assignments.
+		{"2025-07-01", "Microsoft.Network", net, true},
+		{"2025-09-01", "Microsoft.Network", net, true},
+		{"2026-03-02-preview", "Microsoft.ContainerService", NamespaceVersions("Microsoft.ContainerService"), true},
+		{"2025-04-01", "Microsoft.Resources", armVersions, true},
+		{"2025-11-01", "Microsoft.Resources", armVersions, true},
+		{"2025-05-31-preview", "Microsoft.ManagedIdentity", NamespaceVersions("Microsoft.ManagedIdentity"), true},
+		{"2022-04-01", "Microsoft.Authorization", NamespaceVersions("Microsoft.Authorization"), true},
+		// terraform azurerm's go-azure-sdk: AKS, resource groups.
+		{"2025-10-01", "Microsoft.ContainerService", NamespaceVersions("Microsoft.ContainerService"), true},
+		{"2023-04-02-preview", "Microsoft.ContainerService", NamespaceVersions("Microsoft.ContainerService"), true},
+		{"2023-07-01", "Microsoft.Resources", armVersions, true},
 	} {
 		if got := typeServes(tc.v, tc.ns, tc.vs); got != tc.want {
 			t.Errorf("typeServes(%s, %s) = %v, want %v", tc.v, tc.ns, got, tc.want)
@@ -79,5 +93,25 @@ func TestParseProviderPath(t *testing.T) {
 		if ok != tc.ok || ok && got != tc.want {
 			t.Errorf("parseProviderPath(%q) = %+v, %v; want %+v, %v", tc.path, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// A scale set VM's network interfaces are the network RP's under
+// Microsoft.Compute's path: either namespace's versions serve them (az
+// 2.45's vmss nic list sends 2016-03-30, az 2.91's 2023-09-01,
+// armnetwork/v6 2018-10-01, the network RP's own 2024-05-01).
+func TestAPIVersionList_ScaleSetNICs(t *testing.T) {
+	reg := NewRegistry()
+	nic := &Kind{Type: "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/networkInterfaces"}
+	vmss := &Kind{Type: "Microsoft.Compute/virtualMachineScaleSets"}
+	reg.Register(nic)
+	reg.Register(vmss)
+	for _, v := range []string{"2016-03-30", "2023-09-01", "2018-10-01", "2024-05-01", "2022-01-01"} {
+		if !typeServes(v, "Microsoft.Compute", nic.APIVersionList()) {
+			t.Errorf("scale set NICs refuse %s", v)
+		}
+	}
+	if typeServes("2024-05-01", "Microsoft.Compute", vmss.APIVersionList()) {
+		t.Error("scale sets serve the network RP's 2024-05-01")
 	}
 }
