@@ -56,9 +56,26 @@ type Call struct {
 	// operationLocation is the region in operationID's URLs.
 	operationLocation string
 	keptFor           string // the id whose kept fields this call wrote (passthrough.go)
-	after             []func()
-	changed           []string
+	fx                *effects
 	deferred          *deferredWork
+}
+
+// effects are what a write transaction's hooks leave for after its commit:
+// the after-commit functions and the ids stored or deleted. Like
+// deferredWork, they are shared by a call and the sub-calls its hooks make
+// (a cascade's deletes), so that work a sub-call deferred with Once and runs
+// at the end still reports to the one list.
+type effects struct {
+	after   []func()
+	changed []string
+}
+
+// effects returns the call's shared effects, made on first use.
+func (c *Call) effects() *effects {
+	if c.fx == nil {
+		c.fx = &effects{}
+	}
+	return c.fx
 }
 
 // deferredWork is work registered with Once, shared by a call and the
@@ -139,7 +156,7 @@ func (c *Call) DecodeExisting(v any) error {
 
 // AfterCommit registers fn to run once the write is durable, for side effects
 // that must not happen for a transaction that is rolled back.
-func (c *Call) AfterCommit(fn func()) { c.after = append(c.after, fn) }
+func (c *Call) AfterCommit(fn func()) { c.effects().after = append(c.effects().after, fn) }
 
 // NewETag returns a fresh ETag value, quoted as ARM sends it.
 func NewETag() string {
@@ -220,7 +237,7 @@ func (c *Call) SaveRaw(id string, raw []byte) error {
 	}
 	touchTimes(c.Tx, id, !existed)
 	c.Tx.Put(key, raw)
-	c.changed = append(c.changed, id)
+	c.effects().changed = append(c.effects().changed, id)
 	return nil
 }
 

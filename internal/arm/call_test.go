@@ -80,3 +80,25 @@ func TestCall_Once(t *testing.T) {
 		t.Errorf("Once without a transaction: ran %v, err %v", ran, err)
 	}
 }
+
+// TestCall_EffectsShared: a sub-call (a cascade's delete, made as a copy of
+// its caller) and its caller report to one list of changed ids and
+// after-commit hooks, even when the sub-call's deferred work runs after
+// the caller has gone on: with a copied slice, that work once overwrote the
+// caller's later entries (a deleted cluster's id, so its control plane was
+// never removed).
+func TestCall_EffectsShared(t *testing.T) {
+	c := &Call{fx: &effects{}}
+	sub := *c
+	sub.effects().changed = append(sub.effects().changed, "nic")
+	c.effects().changed = append(c.effects().changed, "cluster")
+	stale := &sub // as a closure queued with Once holds it
+	stale.effects().changed = append(stale.effects().changed, "subnet")
+	stale.AfterCommit(func() {})
+	if got := strings.Join(c.effects().changed, ","); got != "nic,cluster,subnet" {
+		t.Errorf("changed = %s, want nic,cluster,subnet", got)
+	}
+	if len(c.effects().after) != 1 {
+		t.Errorf("%d after-commit hooks, want 1", len(c.effects().after))
+	}
+}

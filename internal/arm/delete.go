@@ -82,7 +82,6 @@ func (s *Server) deleteResource(c *Call, id, outer string) error {
 		if err := k.Delete(&sub); err != nil {
 			return err
 		}
-		c.after, c.changed = sub.after, sub.changed
 	}
 	keys := subtreeKeys(c.Tx, KeyOf(id))
 	ids := make([]string, 0, len(keys))
@@ -111,7 +110,7 @@ func (s *Server) deleteResource(c *Call, id, outer string) error {
 		c.Tx.Delete(passthroughKey(d))
 		c.Tx.Delete(timesKey(d))
 		setRefs(c.Tx, d)
-		c.changed = append(c.changed, d)
+		c.effects().changed = append(c.effects().changed, d)
 	}
 	if k, ok := s.reg.Lookup(typeOfID(id)); ok && k.AfterDelete != nil {
 		sub := *c
@@ -119,7 +118,6 @@ func (s *Server) deleteResource(c *Call, id, outer string) error {
 		if err := k.AfterDelete(&sub); err != nil {
 			return err
 		}
-		c.after, c.changed = sub.after, sub.changed
 	}
 	return nil
 }

@@ -19,7 +19,7 @@ func (s *Server) update(ctx context.Context, c *Call, fn func(store.Tx) error) e
 // before the first.
 func (s *Server) updateCall(ctx context.Context, c *Call, fn func(store.Tx) error, optimistic bool) error {
 	run := func(tx store.Tx) error {
-		c.Tx, c.R, c.after, c.changed = tx, tx, nil, nil
+		c.Tx, c.R, c.fx = tx, tx, &effects{}
 		c.deferred = &deferredWork{pending: map[string]bool{}}
 		if err := fn(tx); err != nil {
 			return err
@@ -39,10 +39,10 @@ func (s *Server) updateCall(ctx context.Context, c *Call, fn func(store.Tx) erro
 	if err != nil {
 		return err
 	}
-	for _, f := range c.after {
+	for _, f := range c.effects().after {
 		f()
 	}
-	s.notify(c.changed)
+	s.notify(c.effects().changed)
 	return nil
 }
 
