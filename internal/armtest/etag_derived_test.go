@@ -122,3 +122,129 @@ func TestETag_GetSendsTheHeader(t *testing.T) {
 		}
 	}
 }
+
+// Issue 17, point 3: children carry their parent's etag, as the network RP
+// does. azure-powershell's recorded sessions (src/Network/Network.Test/
+// SessionRecords/…): in TestVirtualNetworkSubnetRouteTableCRUD a VNet GET
+// (api-version 2020-08-01) answers ETag W/"48698969-…" and each of its
+// three inline subnets has etag W/"48698969-…"; in TestRouteTableRouteCRUD
+// adding route2 to a table gives route1 and route2 alike the table's new
+// etag W/"c61fcdb8-…"; in TestNetworkSecurityGroupSecurityRuleCRUD an NSG's
+// securityRules and defaultSecurityRules all carry its etag
+// W/"12dd4c38-…". So a child's If-Match and If-None-Match are its
+// parent's etag: 412 PreconditionFailed and 304 Not Modified follow it.
+func TestETag_ChildrenCarryTheParentsETag(t *testing.T) {
+	h, rg := parallelRG(t)
+	const av = "?api-version=2024-05-01"
+	vn := h.VNet(rg, "vnet1", "10.72.0.0/16", "s1=10.72.1.0/24", "s2=10.72.2.0/24")
+	vnetID := *vn.ID
+	s1, s2 := vnetID+"/subnets/s1", vnetID+"/subnets/s2"
+	rt, err := h.PutRouteTable(rg, "rt1", armnetwork.RouteTable{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rtID := *rt.ID
+	if _, err := h.PutRoute(rg, "rt1", "r1", armnetwork.Route{Properties: route("10.244.0.0/24", armnetwork.RouteNextHopTypeNone, "")}); err != nil {
+		t.Fatal(err)
+	}
+	g := h.nsgWithRule(rg, "web", 200)
+	nsgID := *g.ID
+
+	// family checks that the parent's GET and each child's GET (header and
+	// body) and the parent's inline children carry one etag, and returns it.
+	family := func(what, parentID string, lists []string, children ...string) string {
+		t.Helper()
+		r := h.Do(http.MethodGet, parentID+av, nil)
+		var top struct {
+			Etag       string                     `json:"etag"`
+			Properties map[string]json.RawMessage `json:"properties"`
+		}
+		r.Decode(t, &top)
+		if top.Etag == "" || r.Header.Get("ETag") != top.Etag {
+			t.Fatalf("%s: GET %s: ETag header %q, body etag %q", what, parentID, r.Header.Get("ETag"), top.Etag)
+		}
+		for _, l := range lists {
+			var items []struct{ Etag, ID string }
+			if err := json.Unmarshal(top.Properties[l], &items); err != nil || len(items) == 0 {
+				t.Fatalf("%s: GET %s: properties.%s: %v (%s)", what, parentID, l, err, top.Properties[l])
+			}
+			for _, it := range items {
+				if it.Etag != top.Etag {
+					t.Errorf("%s: GET %s: properties.%s %s has etag %q, want the parent's %q", what, parentID, l, it.ID, it.Etag, top.Etag)
+				}
+			}
+		}
+		for _, id := range children {
+			r := h.Do(http.MethodGet, id+av, nil)
+			var child struct{ Etag string }
+			r.Decode(t, &child)
+			if child.Etag != top.Etag || r.Header.Get("ETag") != top.Etag {
+				t.Errorf("%s: GET %s: etag %q, header %q; want the parent's %q", what, id, child.Etag, r.Header.Get("ETag"), top.Etag)
+			}
+		}
+		return top.Etag
+	}
+
+	ve := family("VNet", vnetID, []string{"subnets"}, s1, s2)
+	re := family("route table", rtID, []string{"routes"}, rtID+"/routes/r1")
+	ne := family("NSG", nsgID, []string{"securityRules", "defaultSecurityRules"},
+		nsgID+"/securityRules/web", nsgID+"/defaultSecurityRules/DenyAllInBound")
+
+	// A conditional GET of a child answers 304 on the parent's etag.
+	if r := h.Do(http.MethodGet, s1+av, nil, "If-None-Match", ve); r.Status != http.StatusNotModified || r.Header.Get("ETag") != ve {
+		t.Errorf("GET subnet If-None-Match the VNet's etag: %d, ETag %q; want 304 with it", r.Status, r.Header.Get("ETag"))
+	}
+
+	// A sibling's change gives every child, and the parent, a new etag.
+	if _, err := h.PutRoute(rg, "rt1", "r2", armnetwork.Route{Properties: route("10.244.1.0/24", armnetwork.RouteNextHopTypeNone, "")}); err != nil {
+		t.Fatal(err)
+	}
+	re2 := family("route table after r2", rtID, []string{"routes"}, rtID+"/routes/r1", rtID+"/routes/r2")
+	if re2 == re {
+		t.Errorf("route table: the etag stayed %s after a route PUT", re)
+	}
+	if r := h.Do(http.MethodGet, rtID+"/routes/r1"+av, nil, "If-None-Match", re); r.Status != http.StatusOK {
+		t.Errorf("GET r1 If-None-Match the table's old etag: %d, want 200", r.Status)
+	}
+	// If-Match on a child: the parent's old etag is refused with 412, its
+	// current one goes through.
+	body := map[string]any{"properties": map[string]string{"addressPrefix": "10.244.0.0/24", "nextHopType": "None"}}
+	if r := h.Do(http.MethodPut, rtID+"/routes/r1"+av, body, "If-Match", re); r.Status != http.StatusPreconditionFailed || r.APIErr(t).Code != "PreconditionFailed" {
+		t.Errorf("PUT r1 If-Match the table's old etag: %d %s; want 412 PreconditionFailed", r.Status, r.Body)
+	}
+	if r := h.Do(http.MethodDelete, rtID+"/routes/r2"+av, nil, "If-Match", re); r.Status != http.StatusPreconditionFailed {
+		t.Errorf("DELETE r2 If-Match the table's old etag: %d %s; want 412", r.Status, r.Body)
+	}
+	if r := h.Do(http.MethodPut, rtID+"/routes/r1"+av, body, "If-Match", re2); r.Status != http.StatusOK {
+		t.Errorf("PUT r1 If-Match the table's etag: %d %s; want 200", r.Status, r.Body)
+	}
+	// A route PUT is a write of its table, as in the network RP: even the
+	// same route again gives the table and all its routes a new etag.
+	if got := family("route table after the same r1", rtID, []string{"routes"}, rtID+"/routes/r1", rtID+"/routes/r2"); got == re2 {
+		t.Errorf("route table: a route PUT kept the etag %s", re2)
+	}
+
+	// A subnet PUT conditioned on the VNet's etag; afterwards its sibling
+	// carries the VNet's new etag too.
+	sub := armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr("10.72.2.0/24"), RouteTable: &armnetwork.RouteTable{ID: to.Ptr(rtID)}}}
+	if r := h.Do(http.MethodPut, s2+av, sub, "If-Match", ve); r.Status != http.StatusOK {
+		t.Fatalf("PUT s2 If-Match the VNet's etag: %d %s", r.Status, r.Body)
+	}
+	if ve2 := family("VNet after s2", vnetID, []string{"subnets"}, s1, s2); ve2 == ve {
+		t.Errorf("VNet: the etag stayed %s after a subnet changed", ve)
+	}
+	if r := h.Do(http.MethodPut, s1+av, map[string]any{"properties": map[string]string{"addressPrefix": "10.72.1.0/24"}}, "If-Match", ve); r.Status != http.StatusPreconditionFailed {
+		t.Errorf("PUT s1 If-Match the VNet's old etag: %d %s; want 412", r.Status, r.Body)
+	}
+
+	// An NSG rule PUT gives the default rules the NSG's new etag.
+	if _, err := h.PutSecurityRule(rg, "nsg1", "extra", armnetwork.SecurityRule{Properties: &armnetwork.SecurityRulePropertiesFormat{
+		Protocol: to.Ptr(armnetwork.SecurityRuleProtocolTCP), Access: to.Ptr(armnetwork.SecurityRuleAccessDeny), Direction: to.Ptr(armnetwork.SecurityRuleDirectionInbound),
+		Priority: to.Ptr[int32](300), SourceAddressPrefix: to.Ptr("*"), DestinationAddressPrefix: to.Ptr("*"), SourcePortRange: to.Ptr("*"), DestinationPortRange: to.Ptr("22"),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if ne2 := family("NSG after a rule", nsgID, []string{"securityRules", "defaultSecurityRules"}, nsgID+"/securityRules/extra", nsgID+"/defaultSecurityRules/AllowVnetInBound"); ne2 == ne {
+		t.Errorf("NSG: the etag stayed %s after a rule PUT", ne)
+	}
+}

@@ -63,7 +63,7 @@ func eachOfType[T any](c *arm.Call, fullType, idPrefix string, fn func(id string
 // children of childType, and returns the document. The children go in as
 // stored, not decoded and encoded again: stored documents are the SDK
 // model's compact encoding already, and the SDK's decoder is the dearest
-// part of a render.
+// part of a render. The children carry the parent's etag (see saveRendered).
 func saveWithChildren(c *arm.Call, id string, v any, key, childType string) ([]byte, error) {
 	doc, err := json.Marshal(v)
 	if err != nil {
@@ -76,20 +76,18 @@ func saveWithChildren(c *arm.Call, id string, v any, key, childType string) ([]b
 	if i < 0 || bytes.Contains(doc[i+len(marker):], marker) {
 		return nil, fmt.Errorf("encode %s: no single empty %q list to fill", id, key)
 	}
+	kids := storedChildren(c, id, childType)
 	tail := doc[i+len(marker)-1:] // from the closing bracket on
 	out := make([]byte, 0, len(doc)+1024)
 	out = append(out, doc[:i+len(marker)-1]...)
-	n := 0
-	c.ScanChildren(id, childType, func(raw []byte) bool {
+	for n, k := range kids {
 		if n > 0 {
 			out = append(out, ',')
 		}
-		out = append(out, raw...)
-		n++
-		return true
-	})
+		out = append(out, k.raw...)
+	}
 	out = append(out, tail...)
-	return saveRendered(c, id, out)
+	return saveFamily(c, id, out, kids)
 }
 
 // rerender renders the stored document id again, at most once per
@@ -147,13 +145,17 @@ func withoutProperties(doc []byte, names []string) ([]byte, error) {
 }
 
 // saveDoc stores v, a rendering of the document of id, as saveRendered
-// does, and returns its bytes.
-func saveDoc(c *arm.Call, id string, v any) ([]byte, error) {
+// does, and returns its bytes. v embeds id's children of childTypes, which
+// carry the parent's etag.
+func saveDoc(c *arm.Call, id string, v any, childTypes ...string) ([]byte, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", id, err)
 	}
-	return saveRendered(c, id, raw)
+	if len(childTypes) == 0 {
+		return saveRendered(c, id, raw)
+	}
+	return saveFamily(c, id, raw, storedChildren(c, id, childTypes...))
 }
 
 // saveRendered stores doc, a rendering of the document of id, and returns
@@ -166,24 +168,122 @@ func saveDoc(c *arm.Call, id string, v any) ([]byte, error) {
 //     a child or a back-reference changed) gets a new ETag;
 //   - one that carries an ETag of its own (a PUT's) is stored as it is.
 func saveRendered(c *arm.Call, id string, doc []byte) ([]byte, error) {
+	return saveFamily(c, id, doc, nil)
+}
+
+// storedChild is a child document of a parent being rendered: its stored
+// bytes (a copy) and the raw JSON string of its etag.
+type storedChild struct {
+	raw []byte
+	tag string
+}
+
+// storedChildren returns the stored children of parent of childTypes, in
+// store order within each type.
+func storedChildren(c *arm.Call, parent string, childTypes ...string) []storedChild {
+	var out []storedChild
+	for _, t := range childTypes {
+		c.ScanChildren(parent, t, func(raw []byte) bool {
+			tag, _, _ := leadingETag(raw)
+			out = append(out, storedChild{raw: bytes.Clone(raw), tag: tag})
+			return true
+		})
+	}
+	return out
+}
+
+// saveFamily stores doc, the rendering of parent id that embeds kids (its
+// stored children), as saveRendered describes, and makes the children carry
+// the parent's etag, inline and stored, as the network RP does: a VNet's
+// subnets, a route table's routes and an NSG's rules show their parent's
+// etag in their own GET and in the parent's, and it changes for all of
+// them when any of them changes (azure-powershell's recorded sessions
+// TestVirtualNetworkSubnetRouteTableCRUD, TestRouteTableRouteCRUD and
+// TestNetworkSecurityGroupSecurityRuleCRUD, src/Network/Network.Test/
+// SessionRecords). So a child's If-Match is its parent's etag.
+func saveFamily(c *arm.Call, id string, doc []byte, kids []storedChild) ([]byte, error) {
+	tag, start, end := leadingETag(doc)
+	if tag != "" {
+		// Inline children show the parent's etag, whatever their stored
+		// one (a child written by this request has a fresh one).
+		for _, k := range kids {
+			if k.tag != "" && k.tag != tag {
+				doc = bytes.ReplaceAll(doc, []byte(k.tag), []byte(tag))
+			}
+		}
+	}
 	if old := c.StoredDoc(id); old != nil {
 		if bytes.Equal(old, doc) {
-			return doc, nil
+			return doc, followParentTag(c, kids, tag)
 		}
-		if oldTag, _, _ := leadingETag(old); oldTag != "" {
-			if tag, start, end := leadingETag(doc); tag == oldTag {
-				fresh, err := json.Marshal(arm.NewETag())
-				if err != nil {
-					return nil, fmt.Errorf("encode the etag of %s: %w", id, err)
-				}
-				doc = append(append(append(make([]byte, 0, len(doc)+len(fresh)-(end-start)), doc[:start]...), fresh...), doc[end:]...)
+		if oldTag, _, _ := leadingETag(old); oldTag != "" && oldTag == tag {
+			fresh, err := json.Marshal(arm.NewETag())
+			if err != nil {
+				return nil, fmt.Errorf("encode the etag of %s: %w", id, err)
 			}
+			if len(kids) == 0 {
+				doc = append(append(append(make([]byte, 0, len(doc)+len(fresh)-(end-start)), doc[:start]...), fresh...), doc[end:]...)
+			} else {
+				// The parent's and its inline children's.
+				doc = bytes.ReplaceAll(doc, []byte(tag), fresh)
+			}
+			tag = string(fresh)
 		}
 	}
 	if err := c.SaveRaw(id, doc); err != nil {
 		return nil, err
 	}
-	return doc, nil
+	return doc, followParentTag(c, kids, tag)
+}
+
+// followParentTag stores again, with the etag tag (a raw JSON string), the
+// children of kids whose stored etag differs.
+func followParentTag(c *arm.Call, kids []storedChild, tag string) error {
+	if tag == "" {
+		return nil
+	}
+	for _, k := range kids {
+		if k.tag == tag {
+			continue
+		}
+		_, start, end := leadingETag(k.raw)
+		if end == 0 {
+			continue // a child without an etag: nothing to follow
+		}
+		var child struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(k.raw, &child); err != nil {
+			return fmt.Errorf("decode a stored child: %w", err)
+		}
+		if child.ID == "" {
+			return fmt.Errorf("a stored child has no id: %.80s", k.raw)
+		}
+		raw := append(append(append(make([]byte, 0, len(k.raw)+len(tag)-(end-start)), k.raw[:start]...), tag...), k.raw[end:]...)
+		if err := c.SaveRaw(child.ID, raw); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// renewETag gives the stored document id a fresh etag. A PUT of a child (a
+// subnet, a route, a security rule) is a write of its parent in the network
+// RP: the parent's etag, and so every child's, changes even when the PUT
+// changed nothing. The parent's deferred render then carries it to the
+// children.
+func renewETag(c *arm.Call, id string) error {
+	raw := c.StoredDoc(id)
+	_, start, end := leadingETag(raw)
+	if end == 0 {
+		return nil // gone, or no etag to renew
+	}
+	fresh, err := json.Marshal(arm.NewETag())
+	if err != nil {
+		return fmt.Errorf("encode the etag of %s: %w", id, err)
+	}
+	doc := append(append(append(make([]byte, 0, len(raw)+len(fresh)-(end-start)), raw[:start]...), fresh...), raw[end:]...)
+	return c.SaveRaw(id, doc)
 }
 
 // etagMember opens the documents the SDK's models encode: their members

@@ -204,7 +204,7 @@ func renderNSG(c *arm.Call, g *armnetwork.SecurityGroup) ([]byte, error) {
 	for _, id := range refsOfType(c, *g.ID, TypeNetworkInterface) {
 		g.Properties.NetworkInterfaces = append(g.Properties.NetworkInterfaces, &armnetwork.Interface{ID: to.Ptr(id)})
 	}
-	return saveDoc(c, *g.ID, g)
+	return saveDoc(c, *g.ID, g, "securityRules", "defaultSecurityRules")
 }
 
 // inAzureOrder sorts default rules as the network RP lists them: inbound
@@ -284,7 +284,12 @@ func (p *Provider) securityRuleKind() *arm.Kind {
 			}
 			return c.StoredDoc(c.ID), nil
 		},
-		AfterPut:    func(c *arm.Call) error { return RenderNSG(c, c.Parent) },
+		AfterPut: func(c *arm.Call) error {
+			if err := renewETag(c, c.Parent); err != nil {
+				return err
+			}
+			return RenderNSG(c, c.Parent)
+		},
 		AfterDelete: func(c *arm.Call) error { return RenderNSG(c, c.Parent) },
 	}
 }

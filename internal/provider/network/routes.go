@@ -156,8 +156,13 @@ func (p *Provider) routeKind() *arm.Kind {
 		ValidName:    routeNameRule.Check,
 		NotFoundCode: "NotFound",
 		Put:          p.putRoute,
-		AfterPut:     func(c *arm.Call) error { return RenderRouteTable(c, c.Parent) },
-		AfterDelete:  func(c *arm.Call) error { return RenderRouteTable(c, c.Parent) },
+		AfterPut: func(c *arm.Call) error {
+			if err := renewETag(c, c.Parent); err != nil {
+				return err
+			}
+			return RenderRouteTable(c, c.Parent)
+		},
+		AfterDelete: func(c *arm.Call) error { return RenderRouteTable(c, c.Parent) },
 	}
 }
 

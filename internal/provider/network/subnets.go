@@ -32,6 +32,9 @@ func (p *Provider) subnetKind() *arm.Kind {
 		NotFoundCode: "NotFound",
 		Put:          p.putSubnet,
 		AfterPut: func(c *arm.Call) error {
+			if err := renewETag(c, c.Parent); err != nil {
+				return err
+			}
 			return RenderVirtualNetwork(c, c.Parent)
 		},
 		AfterDelete: func(c *arm.Call) error {
