@@ -57,6 +57,10 @@ func (s *Server) serveGet(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	if body, err = c.Kind.Shape(c.apiVersion, body); err != nil {
+		WriteError(w, r, err)
+		return
+	}
 	writeBody(w, http.StatusOK, body)
 }
 

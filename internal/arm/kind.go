@@ -98,6 +98,11 @@ type Kind struct {
 	// API lists them and a request with another version is refused
 	// (checkTypeVersion).
 	APIVersions []string
+	// VersionedFields are the members of the kind's documents that only
+	// some api-versions have; every answer carrying a document (GET, LIST,
+	// PUT, PATCH, an operation's result) leaves out those its api-version
+	// lacks (see versioned.go).
+	VersionedFields []VersionedField
 
 	ns    string
 	types []string

@@ -46,6 +46,9 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, c *Call, rt r
 		})
 		return nil
 	})
+	if err == nil {
+		err = c.Kind.shapeItems(c.apiVersion, items)
+	}
 	if err != nil {
 		WriteError(w, r, err)
 		return

@@ -251,6 +251,13 @@ func (s *Server) writeOperationResult(w http.ResponseWriter, r *http.Request, op
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
+		if k, ok := s.reg.Lookup(typeOfID(op.ResourceID)); ok {
+			var err error
+			if raw, err = k.Shape(r.URL.Query().Get("api-version"), raw); err != nil {
+				WriteError(w, r, err)
+				return
+			}
+		}
 		writeBody(w, http.StatusOK, raw)
 	}
 }

@@ -42,6 +42,9 @@ func (s *Server) servePatch(w http.ResponseWriter, r *http.Request, c *Call, rt 
 		}
 		return c.SaveRaw(c.ID, out)
 	})
+	if err == nil {
+		out, err = c.Kind.Shape(c.apiVersion, out)
+	}
 	if err != nil {
 		WriteError(w, r, err)
 		return

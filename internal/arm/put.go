@@ -66,6 +66,10 @@ func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 	if final := s.finalDoc(c.ID); final != nil {
 		out = final
 	}
+	if out, err = c.Kind.Shape(c.apiVersion, out); err != nil {
+		WriteError(w, r, err)
+		return
+	}
 	if c.operationID != "" {
 		s.setAsyncHeaders(w, r, c.Kind.ns, c.operationLocation, c.operationID, c.Parsed.Subscription)
 		w.Header().Del("Location")

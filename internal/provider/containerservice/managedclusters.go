@@ -90,6 +90,7 @@ func Register(reg *arm.Registry, opts Options) *Provider {
 		ValidName:          clusterNameRule.Check,
 		Put:                p.putManagedCluster,
 		Delete:             p.deleteManagedCluster,
+		VersionedFields:    clusterVersionedFields,
 		OperationActions:   map[string]func(*arm.Call) error{actionStop: p.stopCluster, actionStart: p.startCluster},
 		Actions: map[string]func(*arm.Call) (int, any, error){"trace": p.trace,
 			strings.ToLower(actionListUserCredential):       p.credentials(userCredential),
@@ -100,6 +101,21 @@ func Register(reg *arm.Registry, opts Options) *Provider {
 	reg.Register(p.maintenanceConfigurationKind())
 	registerVersionReads(reg)
 	return p
+}
+
+// clusterVersionedFields are the members of a cluster's document that only
+// some api-versions have (the managedClusters change log of the REST API):
+//   - properties.supportPlan came with 2023-05-01; aksnet stores AKS's
+//     default, KubernetesOfficial, and older api-versions (az 2.45's
+//     2022-11-01) do not show it;
+//   - networkProfile.dockerBridgeCidr went with 2023-04-01 (Azure/AKS#3534):
+//     older api-versions show it, with the swagger's default 172.17.0.1/16
+//     when the client sent none; the SDK model aksnet stores (2025-02-01)
+//     has no such field, so a sent value is kept as the client's
+//     (passthrough) and shown to the api-versions that have it.
+var clusterVersionedFields = []arm.VersionedField{
+	{Path: "properties.supportPlan", Since: "2023-05-01"},
+	{Path: "properties.networkProfile.dockerBridgeCidr", Before: "2023-04-01", Default: json.RawMessage(`"172.17.0.1/16"`)},
 }
 
 var clusterNameRule = arm.NameRule{Type: "managed cluster", Min: 1, Max: 63,
@@ -610,11 +626,13 @@ func (p *Provider) fillDefaults(c *arm.Call, mc *armcontainerservice.ManagedClus
 // fillProfileDefaults sets the profiles AKS fills on a create where the
 // client sent none, as a kubenet cluster's GET shows them: storageProfile
 // with the disk and file CSI drivers and the snapshot controller enabled
-// (no blob driver) and oidcIssuerProfile {enabled: false}. What the client
-// sent is kept. supportPlan (KubernetesOfficial) is not filled: it came
-// with api-version 2023-05-01, older api-versions such as az 2.45's do not
-// return it, and aksnet renders one document for every api-version.
+// (no blob driver), oidcIssuerProfile {enabled: false} and supportPlan
+// KubernetesOfficial (which answers to api-versions before 2023-05-01 leave
+// out, see clusterVersionedFields). What the client sent is kept.
 func fillProfileDefaults(props *armcontainerservice.ManagedClusterProperties) {
+	if props.SupportPlan == nil {
+		props.SupportPlan = to.Ptr(armcontainerservice.KubernetesSupportPlanKubernetesOfficial)
+	}
 	sp := props.StorageProfile
 	if sp == nil {
 		sp = &armcontainerservice.ManagedClusterStorageProfile{}

@@ -2,7 +2,9 @@ package containerservice_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
@@ -76,8 +78,8 @@ func i32p(p *int32) int32 {
 // storageProfile {diskCSIDriver, fileCSIDriver, snapshotController:
 // {enabled: true}}, oidcIssuerProfile {enabled: false}, and on each pool enableAutoScaling false and
 // scaleDownMode Delete, both in the cluster and in the agentPools resource.
-// The v6 SDK model has no dockerBridgeCidr (gone from the newer
-// api-versions), so none is filled.
+// supportPlan and dockerBridgeCidr depend on the api-version: see
+// TestCluster_VersionedFields.
 func TestCluster_AKSDefaults(t *testing.T) {
 	h := newHarness(t)
 	n := h.articleNetwork(armtest.RGName(t))
@@ -118,4 +120,91 @@ func TestCluster_AKSDefaults(t *testing.T) {
 			t.Errorf("%s: enableAutoScaling %v scaleDownMode %q, want false and Delete", what, pl.EnableAutoScaling, pl.ScaleDownMode)
 		}
 	}
+}
+
+// The members only some api-versions have, through the HTTPS API (issue 17,
+// point 6). supportPlan came with 2023-05-01: from there on a cluster
+// created without it shows AKS's default KubernetesOfficial (the swagger of
+// 2023-05-01, the Go SDK's KubernetesSupportPlan), and az 2.45's 2022-11-01
+// shows none. networkProfile.dockerBridgeCidr went with 2023-04-01
+// (Azure/AKS#3534, "Starting from April 2023 with the release of the
+// 2023-04-01 AKS API version, the Docker Bridge CIDR field functionality
+// will be removed"): 2022-11-01 shows it, 172.17.0.1/16 (the swagger's
+// default) or what the client sent, and later api-versions do not. GET,
+// LIST and the PUT's answer alike.
+func TestCluster_VersionedFields(t *testing.T) {
+	h := newHarness(t)
+	n := h.articleNetwork(armtest.RGName(t))
+	h.mustPutCluster(n.rg, "c", kubenetCluster(n.subnetID, n.identityID, 1))
+	id := h.RGID(n.rg) + "/providers/Microsoft.ContainerService/managedClusters/c"
+	type shape struct {
+		Properties struct {
+			SupportPlan    *string
+			NetworkProfile map[string]any
+		}
+	}
+	check := func(what string, raw []byte, plan, bridge string) {
+		t.Helper()
+		var got shape
+		if err := json.Unmarshal(raw, &got); err != nil {
+			t.Fatalf("%s: %v (%s)", what, err, raw)
+		}
+		gotPlan := "<none>"
+		if got.Properties.SupportPlan != nil {
+			gotPlan = *got.Properties.SupportPlan
+		}
+		gotBridge, ok := got.Properties.NetworkProfile["dockerBridgeCidr"].(string)
+		if !ok {
+			gotBridge = "<none>"
+		}
+		if gotPlan != plan || gotBridge != bridge {
+			t.Errorf("%s: supportPlan %s dockerBridgeCidr %s, want %s and %s", what, gotPlan, gotBridge, plan, bridge)
+		}
+	}
+	for _, tc := range []struct{ version, plan, bridge string }{
+		{"2022-11-01", "<none>", "172.17.0.1/16"},
+		{"2023-03-02-preview", "<none>", "172.17.0.1/16"},
+		{"2023-04-01", "<none>", "<none>"},
+		{"2023-05-01", "KubernetesOfficial", "<none>"},
+		{"2025-02-01", "KubernetesOfficial", "<none>"},
+	} {
+		r := h.Do(http.MethodGet, id+"?api-version="+tc.version, nil)
+		if r.Status != http.StatusOK {
+			t.Fatalf("GET at %s: %d %s", tc.version, r.Status, r.Body)
+		}
+		check("GET at "+tc.version, r.Body, tc.plan, tc.bridge)
+		r = h.Do(http.MethodGet, h.RGID(n.rg)+"/providers/Microsoft.ContainerService/managedClusters?api-version="+tc.version, nil)
+		var list struct{ Value []json.RawMessage }
+		r.Decode(t, &list)
+		if len(list.Value) != 1 {
+			t.Fatalf("LIST at %s: %d clusters", tc.version, len(list.Value))
+		}
+		check("LIST at "+tc.version, list.Value[0], tc.plan, tc.bridge)
+	}
+
+	// A client of 2022-11-01 that sends a dockerBridgeCidr reads it back
+	// there, in the PUT's answer and the GET, and not at 2025-02-01.
+	raw := h.Do(http.MethodGet, id+"?api-version=2022-11-01", nil).Body
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["properties"].(map[string]any)["networkProfile"].(map[string]any)["dockerBridgeCidr"] = "172.18.0.1/16"
+	r := h.Do(http.MethodPut, id+"?api-version=2022-11-01", doc)
+	if r.Status != http.StatusOK {
+		t.Fatalf("PUT at 2022-11-01: %d %s", r.Status, r.Body)
+	}
+	check("PUT answer at 2022-11-01", r.Body, "<none>", "172.18.0.1/16")
+	armtest.Eventually(t, 10*time.Second, func() string {
+		var st struct {
+			Properties struct{ ProvisioningState string }
+		}
+		_ = json.Unmarshal(h.Do(http.MethodGet, id+"?api-version=2025-02-01", nil).Body, &st)
+		if st.Properties.ProvisioningState != "Succeeded" {
+			return "provisioningState " + st.Properties.ProvisioningState
+		}
+		return ""
+	})
+	check("GET at 2022-11-01 after the PUT", h.Do(http.MethodGet, id+"?api-version=2022-11-01", nil).Body, "<none>", "172.18.0.1/16")
+	check("GET at 2025-02-01 after the PUT", h.Do(http.MethodGet, id+"?api-version=2025-02-01", nil).Body, "KubernetesOfficial", "<none>")
 }

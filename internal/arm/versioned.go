@@ -1,0 +1,122 @@
+package arm
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// A VersionedField is a member of a kind's documents that only some
+// api-versions have. aksnet stores one document per resource, with every
+// member it serves; an answer to an api-version without the member leaves
+// it out, as the service does (AKS added properties.supportPlan in
+// 2023-05-01 and removed networkProfile.dockerBridgeCidr in 2023-04-01).
+type VersionedField struct {
+	// Path is the member's dotted JSON path in the document, e.g.
+	// "properties.networkProfile.dockerBridgeCidr". Every step but the last
+	// names an object.
+	Path string
+	// Since is the first api-version with the member ("" for every one
+	// before Before).
+	Since string
+	// Before is the first api-version without it again ("" for every one
+	// from Since on).
+	Before string
+	// Default, when set, is the member's JSON value in an answer to an
+	// api-version that has the member, for a document without it (whose
+	// enclosing object exists): the service's default for a member the
+	// stored model does not carry.
+	Default json.RawMessage
+}
+
+// in reports whether api-version v has the field. Versions compare by
+// their date: a preview shows what the stable version of its date shows.
+func (f VersionedField) in(v string) bool {
+	d := apiDate(v)
+	return (f.Since == "" || d >= apiDate(f.Since)) && (f.Before == "" || d < apiDate(f.Before))
+}
+
+// apiDate is the yyyy-mm-dd of an api-version ("2023-04-02-preview" →
+// "2023-04-02"); checkAPIVersion has already refused any other shape.
+func apiDate(v string) string {
+	if len(v) >= 10 {
+		return v[:10]
+	}
+	return v
+}
+
+// Shape returns doc, a stored document of k, as api-version v shows it:
+// without the versioned fields v does not have, and with the defaults of
+// those it has and doc lacks. A document with nothing to change is returned
+// as it is, unread beyond a scan for the members' names.
+func (k *Kind) Shape(v string, doc []byte) ([]byte, error) {
+	for _, f := range k.VersionedFields {
+		path := strings.Split(f.Path, ".")
+		named := bytes.Contains(doc, []byte(`"`+path[len(path)-1]+`"`))
+		var out []byte
+		var err error
+		switch in := f.in(v); {
+		case !in && named:
+			out, err = editPath(doc, path, nil)
+		case in && !named && f.Default != nil:
+			out, err = editPath(doc, path, f.Default)
+		default:
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("shape a %s document for api-version %s: %w", k.Type, v, err)
+		}
+		doc = out
+	}
+	return doc, nil
+}
+
+// editPath removes the member at path from the JSON object doc (value
+// nil), or sets it to value where it is absent. A path whose enclosing
+// objects are not all there leaves doc as it is. The objects along the path
+// are encoded again (members in key order, as the SDK's models write them);
+// the rest of the document is copied as it is.
+func editPath(doc []byte, path []string, value json.RawMessage) ([]byte, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &obj); err != nil {
+		return nil, err
+	}
+	if len(path) == 1 {
+		_, ok := obj[path[0]]
+		switch {
+		case value == nil && ok:
+			delete(obj, path[0])
+		case value != nil && !ok:
+			obj[path[0]] = value
+		default:
+			return doc, nil
+		}
+		return json.Marshal(obj)
+	}
+	inner, ok := obj[path[0]]
+	if t := bytes.TrimSpace(inner); !ok || len(t) == 0 || t[0] != '{' {
+		return doc, nil
+	}
+	out, err := editPath(inner, path[1:], value)
+	if err != nil {
+		return nil, err
+	}
+	obj[path[0]] = out
+	return json.Marshal(obj)
+}
+
+// shapeItems shapes each of a list's items for api-version v.
+func (k *Kind) shapeItems(v string, items [][]byte) error {
+	if len(k.VersionedFields) == 0 {
+		return nil
+	}
+	for i, it := range items {
+		out, err := k.Shape(v, it)
+		if err != nil {
+			return err
+		}
+		items[i] = out
+	}
+	return nil
+}
