@@ -14,7 +14,9 @@
 # - patches/*.sh fix two bugs of Debian's 2.91 build, in the venv copy only
 #   (see each file).
 #
-# Prints the venv's az path on stdout last; progress goes to stderr.
+# Prints the venv's az path on stdout last; progress goes to stderr. Exits 3
+# when the mirror no longer has azure-cli 2.91.0-1 (sid moved on), 1 on any
+# other failure.
 # Environment: AKSNET_AZ291_DIR (default ${XDG_CACHE_HOME:-$HOME/.cache}/aksnet/az291),
 # PYTHON (default python3.11 from /usr/bin, then PATH), AKSNET_DEBIAN_MIRROR
 # (default http://deb.debian.org/debian; once sid moves past 2.91.0-1 point it
@@ -29,7 +31,7 @@ venv=$dir/venv
 stamp=$venv/.aksnet-installed
 start=$SECONDS
 
-say() { printf 'az291: %s\n' "$*" >&2; }
+say() { printf 'az291: [%3d s] %s\n' $((SECONDS - start)) "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 # The stamp records the version and the patches' content: a changed patch
@@ -78,7 +80,10 @@ say "apt-get update (sid and bookworm, private lists in $apt_dir)"
 apt-get "${apt_opts[@]}" -qq update >&2 || die "apt-get update failed"
 
 have=$(apt-cache "${apt_opts[@]}" show "azure-cli=$AZ_VERSION" 2>/dev/null | awk '/^Version:/{print $2; exit}')
-[[ $have == "$AZ_VERSION" ]] || die "sid no longer has azure-cli $AZ_VERSION: set AKSNET_DEBIAN_MIRROR to a snapshot of sid that has it"
+if [[ $have != "$AZ_VERSION" ]]; then
+  say "error: $mirror's sid no longer has azure-cli $AZ_VERSION: set AKSNET_DEBIAN_MIRROR to a snapshot of sid that has it"
+  exit 3
+fi
 
 # The closure of azure-cli's Depends (no Recommends), with the newest (sid)
 # candidates: pure-Python packages from sid.
@@ -109,14 +114,16 @@ say "downloading ${#sid_pkgs[@]} packages from sid and ${#bookworm_pkgs[@]} from
 
 say "unpacking into a venv at $venv ($python, Python $pyver)"
 rm -rf "$venv" "$dir/root"
-"$python" -m venv --without-pip "$venv"
+"$python" -m venv --without-pip "$venv" || die "$python -m venv failed (Debian: apt-get install python3.11-venv)"
 site=$venv/lib/python$pyver/site-packages
 for deb in "$debs"/*.deb; do
   dpkg-deb -x "$deb" "$dir/root"
 done
-for src in "$dir/root/usr/lib/python3/dist-packages" "$dir/root/usr/lib/python$pyver/dist-packages"; do
-  [[ -d $src ]] && cp -a "$src/." "$site/"
-done
+# Every package lands in one dist-packages: it becomes the site-packages
+# (a rename, not a copy of 600 MB).
+[[ -d $dir/root/usr/lib/python3/dist-packages ]] || die "no dist-packages in the unpacked packages"
+rmdir "$site"
+mv "$dir/root/usr/lib/python3/dist-packages" "$site"
 rm -rf "$dir/root"
 cat >"$venv/bin/az" <<EOF
 #!/bin/sh
