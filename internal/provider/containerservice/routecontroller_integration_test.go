@@ -1,10 +1,13 @@
 package containerservice_test
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
 	"github.com/aksnet/aksnet/internal/armtest"
@@ -70,6 +73,13 @@ func TestIntegrationRouteController(t *testing.T) {
 				AddressPrefix: to.Ptr(prefix), NextHopType: to.Ptr(armnetwork.RouteNextHopTypeVirtualAppliance), NextHopIPAddress: to.Ptr(hop)}}, nil)
 			if err == nil {
 				_, err = armtest.PollDone(h.Ctx, p)
+			}
+			// The poller ends with a GET of the route, which the route
+			// controller may already have removed (a stray managed route):
+			// that 404 is the outcome checked below, not a failed PUT.
+			var re *azcore.ResponseError
+			if errors.As(err, &re) && re.StatusCode == http.StatusNotFound && strings.Contains(name, "____") {
+				err = nil
 			}
 			if err != nil {
 				t.Fatalf("put route %s: %v", name, err)
