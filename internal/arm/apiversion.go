@@ -63,9 +63,11 @@ func plausibleVersion(v string) bool {
 // definitions 2018-01-01-preview); the Go SDK modules go.mod pins (network
 // 2024-05-01 and 2018-10-01, AKS 2025-02-01, identities 2024-11-30,
 // authorization 2022-04-01, 2020-10-01 and 2015-07-01, resources
-// 2021-04-01); and terraform azurerm's go-azure-sdk (resource groups and
-// providers 2022-09-01, AKS 2024-09-01 and 2025-02-01, network 2024-05-01,
-// identities 2023-01-31, authorization 2022-04-01 and 2022-05-01-preview).
+// 2021-04-01); and terraform azurerm's go-azure-sdk, as the azurerm that
+// e2e/terraform builds imports it (resource groups 2023-07-01, providers
+// 2022-09-01, AKS 2025-10-01 and 2026-04-01, network 2025-01-01, 2023-11-01
+// and 2023-09-01, scale sets 2025-04-01, identities 2024-11-30,
+// authorization 2022-04-01 and 2022-05-01-preview).
 //
 // A version newer than a namespace's newest is served too (see
 // versionServed): a client released after this table (az 2.91 and later)

@@ -39,10 +39,21 @@ func TestTypeServes(t *testing.T) {
 		{"2025-11-01", "Microsoft.Resources", armVersions, true},
 		{"2025-05-31-preview", "Microsoft.ManagedIdentity", NamespaceVersions("Microsoft.ManagedIdentity"), true},
 		{"2022-04-01", "Microsoft.Authorization", NamespaceVersions("Microsoft.Authorization"), true},
-		// terraform azurerm's go-azure-sdk: AKS, resource groups.
+		// terraform azurerm's go-azure-sdk (the azurerm e2e/terraform builds,
+		// its imports): AKS, network, compute, resource groups, providers,
+		// role assignments and definitions, identities.
 		{"2025-10-01", "Microsoft.ContainerService", NamespaceVersions("Microsoft.ContainerService"), true},
+		{"2026-04-01", "Microsoft.ContainerService", NamespaceVersions("Microsoft.ContainerService"), true},
 		{"2023-04-02-preview", "Microsoft.ContainerService", NamespaceVersions("Microsoft.ContainerService"), true},
+		{"2025-01-01", "Microsoft.Network", net, true},
+		{"2023-11-01", "Microsoft.Network", net, true},
+		{"2023-09-01", "Microsoft.Network", net, true},
+		{"2025-04-01", "Microsoft.Compute", NamespaceVersions("Microsoft.Compute"), true},
 		{"2023-07-01", "Microsoft.Resources", armVersions, true},
+		{"2022-09-01", "Microsoft.Resources", armVersions, true},
+		{"2015-11-01", "Microsoft.Resources", armVersions, true},
+		{"2022-05-01-preview", "Microsoft.Authorization", NamespaceVersions("Microsoft.Authorization"), true},
+		{"2024-11-30", "Microsoft.ManagedIdentity", NamespaceVersions("Microsoft.ManagedIdentity"), true},
 	} {
 		if got := typeServes(tc.v, tc.ns, tc.vs); got != tc.want {
 			t.Errorf("typeServes(%s, %s) = %v, want %v", tc.v, tc.ns, got, tc.want)
