@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aksnet/aksnet/internal/armtest"
 )
 
 // TestIntegrationAzResourceList runs the real az 2.45's generic resource
@@ -17,6 +21,33 @@ import (
 // az resource list answered InvalidResourceId.
 func TestIntegrationAzResourceList(t *testing.T) {
 	x := startAzAndAksnet(t)
+	azResourceList(t, x.az)
+}
+
+// TestIntegrationAz291ResourceList runs the same commands with az 2.91
+// (e2e/az291), whose resource commands send 2025-04-01 and whose network
+// ones 2025-07-01.
+func TestIntegrationAz291ResourceList(t *testing.T) {
+	az := armtest.Az291(t)
+	e := armtest.Start(t)
+	env := armtest.AzEnvFor(t, az, e.StateDir, e.URL)
+	azResourceList(t, func(args ...string) []byte {
+		t.Helper()
+		cmd := exec.Command(az, args...)
+		cmd.Env = env
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("az %s: %v\n%s", strings.Join(args, " "), err, errb.String())
+		}
+		return out.Bytes()
+	})
+}
+
+// azResourceList runs the generic resource and provider commands with the
+// az that runAz runs.
+func azResourceList(t *testing.T, runAz func(args ...string) []byte) {
+	x := struct{ az func(args ...string) []byte }{runAz}
 	x.az("group", "create", "-n", "rg-res", "-l", "eastus", "-o", "none")
 	x.az("network", "vnet", "create", "-g", "rg-res", "-n", "vnet1", "--address-prefixes", "10.90.0.0/16", "--tags", "team=blue", "-o", "none")
 	x.az("network", "route-table", "create", "-g", "rg-res", "-n", "rt1", "-o", "none")
