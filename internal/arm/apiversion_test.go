@@ -126,3 +126,20 @@ func TestAPIVersionList_ScaleSetNICs(t *testing.T) {
 		t.Error("scale sets serve the network RP's 2024-05-01")
 	}
 }
+
+// BenchmarkTypeServes: the per-request cost of the api-version check, for
+// a listed version and for the slowest case, a group read with another
+// namespace's version.
+func BenchmarkTypeServes(b *testing.B) {
+	net := NamespaceVersions("Microsoft.Network")
+	b.Run("listed", func(b *testing.B) {
+		for b.Loop() {
+			typeServes("2024-05-01", "Microsoft.Network", net)
+		}
+	})
+	b.Run("group-with-network-version", func(b *testing.B) {
+		for b.Loop() {
+			typeServes("2024-05-01", "Microsoft.Resources", armVersions)
+		}
+	})
+}

@@ -142,3 +142,11 @@ func FuzzParseFilter(f *testing.F) {
 		got.Matches(it)
 	})
 }
+
+func BenchmarkParseFilter(b *testing.B) {
+	for b.Loop() {
+		if _, err := ParseFilter("resourceType eq 'Microsoft.Network/virtualNetworks' and substringof('aks', name)"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
