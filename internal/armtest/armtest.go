@@ -44,6 +44,9 @@ type Options struct {
 	// PropagationDelay and ProvisioningDelay are passed to controlplane.Config.
 	PropagationDelay  time.Duration
 	ProvisioningDelay time.Duration
+	// RouteReconcilePeriod is passed to controlplane.Config; zero, the
+	// default of tests, reconciles routes at every change.
+	RouteReconcilePeriod time.Duration
 	// Dataplane turns the data plane on (see controlplane.Config).
 	Dataplane dataplane.Plane
 	// HTTP, TokenRate and TokenBurst are passed to controlplane.Config.
@@ -76,7 +79,7 @@ func Start(t testing.TB, opts ...Options) *Env {
 func StartDir(o Options) (*Env, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	plane, err := controlplane.Open(ctx, controlplane.Config{StateDir: o.StateDir, MaxRoutesPerTable: o.MaxRoutesPerTable, PageSize: o.PageSize,
-		PropagationDelay: o.PropagationDelay, ProvisioningDelay: o.ProvisioningDelay, Dataplane: o.Dataplane,
+		PropagationDelay: o.PropagationDelay, ProvisioningDelay: o.ProvisioningDelay, RouteReconcilePeriod: o.RouteReconcilePeriod, Dataplane: o.Dataplane,
 		HTTP: o.HTTP, TokenRate: o.TokenRate, TokenBurst: o.TokenBurst, Kube: o.Kube})
 	if err != nil {
 		cancel()

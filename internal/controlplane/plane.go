@@ -48,6 +48,10 @@ type Config struct {
 	// ProvisioningDelay holds AKS operations in flight at least this long
 	// (containerservice.Options.ProvisioningDelay; default 0).
 	ProvisioningDelay time.Duration
+	// RouteReconcilePeriod is how often the route controller restores the
+	// clusters' routes (containerservice.Options.RouteReconcilePeriod;
+	// aksnetd's default is AKS's 10 s; 0 reconciles at every change).
+	RouteReconcilePeriod time.Duration
 	// PropagationDelay emulates role assignment propagation: a permission
 	// counts only this long after it first appears (default 0).
 	PropagationDelay time.Duration
@@ -234,7 +238,8 @@ func registerProviders(reg *arm.Registry, cfg Config, tenantID string, kube cont
 	authorization.Register(reg, tenantID)
 	compute.Register(reg)
 	clusters := containerservice.Register(reg, containerservice.Options{TenantID: tenantID, MaxRoutesPerTable: cfg.MaxRoutesPerTable,
-		PropagationDelay: cfg.PropagationDelay, ProvisioningDelay: cfg.ProvisioningDelay, Kube: kube})
+		PropagationDelay: cfg.PropagationDelay, ProvisioningDelay: cfg.ProvisioningDelay,
+		RouteReconcilePeriod: cfg.RouteReconcilePeriod, Kube: kube})
 	containerservice.RegisterWorkloads(reg, wopts)
 	authorization.OnAssignment(reg, clusters.RoleAssigned)
 	return clusters

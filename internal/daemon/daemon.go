@@ -29,16 +29,17 @@ import (
 )
 
 type serveFlags struct {
-	listen    string
-	stateDir  string
-	maxRoutes int
-	logLevel  string
-	restore   string
-	reset     bool
-	kubeBin   string
-	kubeIdle  time.Duration
-	provDelay time.Duration
-	dp        dataplaneFlags
+	listen     string
+	stateDir   string
+	maxRoutes  int
+	logLevel   string
+	restore    string
+	reset      bool
+	kubeBin    string
+	kubeIdle   time.Duration
+	provDelay  time.Duration
+	routeEvery time.Duration
+	dp         dataplaneFlags
 }
 
 // Main runs aksnetd with args (without the program name) and returns the
@@ -93,6 +94,7 @@ tenant, --reset-state (the old database and admin.json are moved aside).`,
 	cmd.Flags().StringVar(&f.restore, "restore", "", "replace the state database with this backup (made by 'aksnet state backup'), keeping the previous one beside it, then serve")
 	cmd.Flags().BoolVar(&f.reset, "reset-state", false, "move the database and admin.json aside (never deleted) and start a new tenant, then serve")
 	cmd.Flags().StringVar(&f.kubeBin, "kube-binary", "", "the aksnet-kube program that runs each cluster's Kubernetes control plane (default: next to aksnetd, then on PATH, then ./bin; build it with 'make -C kube build')")
+	cmd.Flags().DurationVar(&f.routeEvery, "route-reconciliation-period", 10*time.Second, "how often the route controller restores every cluster's routes, as AKS's kube-controller-manager --route-reconciliation-period (0: at every change, the fast mode for tests)")
 	cmd.Flags().DurationVar(&f.provDelay, "provisioning-delay", 0, "hold every AKS create, update and scale operation in flight at least this long, as AKS's take minutes (0: end them as soon as their work is done)")
 	cmd.Flags().DurationVar(&f.kubeIdle, "kube-idle", 10*time.Minute, "stop a cluster's Kubernetes control plane after this long without connections (0: never); the next connection starts it again")
 	f.dp.bind(cmd)
@@ -105,6 +107,9 @@ func run(ctx context.Context, out, errw io.Writer, f *serveFlags) error {
 	}
 	if f.kubeIdle < 0 {
 		return output.UsageError(fmt.Sprintf("argument --kube-idle: must not be negative: '%s'", f.kubeIdle))
+	}
+	if f.routeEvery < 0 {
+		return output.UsageError(fmt.Sprintf("argument --route-reconciliation-period: must not be negative: '%s'", f.routeEvery))
 	}
 	if f.provDelay < 0 {
 		return output.UsageError(fmt.Sprintf("argument --provisioning-delay: must not be negative: '%s'", f.provDelay))
@@ -128,7 +133,7 @@ func run(ctx context.Context, out, errw io.Writer, f *serveFlags) error {
 		defer dp.Close()
 	}
 	plane, err := controlplane.Open(ctx, controlplane.Config{StateDir: f.stateDir, MaxRoutesPerTable: f.maxRoutes, Logger: log, Dataplane: dp,
-		Restore: f.restore, ResetState: f.reset, ProvisioningDelay: f.provDelay, Kube: kubesup.Options{Binary: f.kubeBin, Idle: f.kubeIdle}})
+		Restore: f.restore, ResetState: f.reset, ProvisioningDelay: f.provDelay, RouteReconcilePeriod: f.routeEvery, Kube: kubesup.Options{Binary: f.kubeBin, Idle: f.kubeIdle}})
 	if err != nil {
 		return &output.Error{Code: 1, Message: err.Error()}
 	}

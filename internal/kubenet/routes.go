@@ -113,71 +113,96 @@ func DesiredRoute(nr NodeRoute) Route {
 
 // Reconcile compares the routes the cluster's nodes need with the routes
 // observed in its route table and returns what to do, as the Kubernetes
-// route controller does:
+// route controller does over the Azure cloud provider's routes
+// (k8s.io/cloud-provider controllers/route/route_controller.go: reconcile,
+// getRouteAction and isResponsibleForRoute; kubernetes-sigs/cloud-provider-azure
+// pkg/provider/azure_routes.go: ListRoutes, processRoutes and
+// MapRouteNameToNodeName):
 //
-//   - add: desired routes with no observed route of the same name;
-//   - update: desired routes whose observed route of the same name differs
-//     in address prefix, next-hop type or next-hop IP (a user changed it);
-//     the returned route is the desired one, restoring it;
-//   - remove: names of observed routes that have the managed pattern
-//     (IsManagedRouteName) but are not desired: routes of deleted nodes, or
-//     of a node's previous pod CIDR.
+//   - Every observed route stands for a node and a prefix: the node is its
+//     name up to ManagedRouteSeparator (the whole name when it has none),
+//     the prefix its address prefix. Routes are matched on those two only,
+//     never on the next hop: a managed route whose next hop a user changed
+//     is kept as it is.
+//   - add: the desired routes (DesiredRoute) whose node and pod CIDR no
+//     observed route stands for. An add replaces an observed route of the
+//     same name, as the cloud provider's route updater drops the route named
+//     alike before it appends the new one.
+//   - remove: names of the observed routes the cluster is responsible for
+//     (the first or the last address of the prefix lies in clusterCIDR)
+//     that stand for no desired node and prefix: routes of deleted nodes, of
+//     a node's previous pod CIDR, or any other route into the pod CIDR.
+//     Routes outside clusterCIDR (a default route to a firewall, on-premises
+//     ranges) are never touched, nor are any when clusterCIDR is not valid.
+//     A name that add writes is not listed: the add replaces it.
 //
-// Observed routes without the managed pattern are custom routes and are
-// never touched. Desired entries without a valid pod CIDR or node IP are
-// skipped (as the route controller skips nodes without a pod CIDR), and of
-// two desired entries with the same route name the first wins. Each list is
-// sorted by route name. Address prefixes and IPs are compared by value and
-// next-hop types case-insensitively.
-func Reconcile(desired []NodeRoute, observed []Route) (add []Route, update []Route, remove []string) {
-	want := make(map[string]Route, len(desired))
+// Desired entries without a node, a valid pod CIDR or a node IP are skipped
+// (as the route controller skips nodes without a pod CIDR), and of two
+// desired entries with the same route name the first wins. Both lists are
+// sorted by route name. Node names compare case-insensitively, prefixes by
+// value: an observed prefix with host bits set is not the pod CIDR.
+func Reconcile(desired []NodeRoute, observed []Route, clusterCIDR netip.Prefix) (add []Route, remove []string) {
+	type key struct {
+		node   string
+		prefix netip.Prefix
+	}
+	want := make(map[key]Route, len(desired))
+	names := make(map[string]bool, len(desired))
 	for _, d := range desired {
 		if d.Node == "" || !d.PodCIDR.IsValid() || !d.NodeIP.IsValid() {
 			continue
 		}
 		r := DesiredRoute(d)
-		if _, dup := want[r.Name]; !dup {
-			want[r.Name] = r
+		if names[r.Name] {
+			continue
 		}
+		names[r.Name] = true
+		want[key{strings.ToLower(d.Node), r.AddressPrefix}] = r
 	}
-	seen := make(map[string]bool, len(observed))
+	have := make(map[key]bool, len(observed))
 	for _, o := range observed {
-		if seen[o.Name] {
-			continue
-		}
-		seen[o.Name] = true
-		if w, ok := want[o.Name]; ok {
-			if !sameRoute(o, w) {
-				update = append(update, w)
-			}
-			continue
-		}
-		if IsManagedRouteName(o.Name) {
-			remove = append(remove, o.Name)
-		}
+		have[key{strings.ToLower(RouteTargetNode(o.Name)), o.AddressPrefix}] = true
 	}
-	for name, w := range want {
-		if !seen[name] {
+	for k, w := range want {
+		if !have[k] {
 			add = append(add, w)
 		}
 	}
-	byName := func(a, b Route) int { return strings.Compare(a.Name, b.Name) }
-	slices.SortFunc(add, byName)
-	slices.SortFunc(update, byName)
+	added := make(map[string]bool, len(add))
+	for _, a := range add {
+		added[a.Name] = true
+	}
+	seen := make(map[string]bool, len(observed))
+	for _, o := range observed {
+		if seen[o.Name] || added[o.Name] || !responsibleFor(clusterCIDR, o.AddressPrefix) {
+			continue
+		}
+		seen[o.Name] = true
+		if _, ok := want[key{strings.ToLower(RouteTargetNode(o.Name)), o.AddressPrefix}]; !ok {
+			remove = append(remove, o.Name)
+		}
+	}
+	slices.SortFunc(add, func(a, b Route) int { return strings.Compare(a.Name, b.Name) })
 	slices.Sort(remove)
-	return add, update, remove
+	return add, remove
 }
 
-// sameRoute reports whether observed route o has the target of desired
-// route w.
-func sameRoute(o, w Route) bool {
-	if !strings.EqualFold(o.NextHopType, w.NextHopType) {
+// RouteTargetNode is the node a route of the cluster's table stands for, as
+// the Azure cloud provider reads it back (MapRouteNameToNodeName): the name
+// up to ManagedRouteSeparator, or the whole name when it has none.
+func RouteTargetNode(name string) string {
+	node, _, _ := strings.Cut(name, ManagedRouteSeparator)
+	return node
+}
+
+// responsibleFor reports whether the route controller of a cluster whose
+// pod range is clusterCIDR manages a route to prefix: the prefix's first or
+// last address lies in clusterCIDR (isResponsibleForRoute). A prefix that
+// is not valid is ignored, as the controller ignores an unparsable one.
+func responsibleFor(clusterCIDR, prefix netip.Prefix) bool {
+	if !clusterCIDR.IsValid() || !prefix.IsValid() {
 		return false
 	}
-	// An observed prefix with host bits set differs, even when its masked
-	// form is the desired one: the route controller rewrites it.
-	if !o.AddressPrefix.IsValid() || o.AddressPrefix != o.AddressPrefix.Masked() || o.AddressPrefix != w.AddressPrefix {
-		return false
-	}
-	return o.NextHopIP.IsValid() && o.NextHopIP == w.NextHopIP
+	m := prefix.Masked()
+	return clusterCIDR.Contains(m.Addr()) || clusterCIDR.Contains(LastAddr(m))
 }

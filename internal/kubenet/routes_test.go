@@ -94,7 +94,7 @@ func managed(node, cidr, ip string) Route {
 }
 
 // apply performs Reconcile's actions on a route table.
-func apply(observed []Route, add, update []Route, remove []string) []Route {
+func apply(observed []Route, add []Route, remove []string) []Route {
 	table := map[string]Route{}
 	for _, r := range observed {
 		table[r.Name] = r
@@ -102,7 +102,7 @@ func apply(observed []Route, add, update []Route, remove []string) []Route {
 	for _, name := range remove {
 		delete(table, name)
 	}
-	for _, r := range slices.Concat(add, update) {
+	for _, r := range add {
 		table[r.Name] = r
 	}
 	return slices.SortedFunc(maps.Values(table), func(a, b Route) int {
@@ -116,7 +116,16 @@ func apply(observed []Route, add, update []Route, remove []string) []Route {
 	})
 }
 
+// TestReconcile: routes are matched by node and prefix, as the Kubernetes
+// route controller matches the routes cloud-provider-azure lists
+// (azure_routes.go: processRoutes names each route's TargetNode with
+// MapRouteNameToNodeName and its DestinationCIDR with its addressPrefix;
+// route_controller.go's getRouteAction keeps a route whose DestinationCIDR
+// is the node's pod CIDR and never looks at the next hop), and only routes
+// into the cluster CIDR are the controller's to delete
+// (isResponsibleForRoute).
 func TestReconcile(t *testing.T) {
+	cluster := mp("10.244.0.0/16")
 	desired3 := []NodeRoute{
 		{node2, mp("10.244.2.0/24"), ma("192.168.1.6")},
 		{node0, mp("10.244.0.0/24"), ma("192.168.1.4")},
@@ -127,12 +136,16 @@ func TestReconcile(t *testing.T) {
 	r0 := managed(node0, "10.244.0.0/24", "192.168.1.4")
 	r1 := managed(node1, "10.244.1.0/24", "192.168.1.5")
 	r2 := managed(node2, "10.244.2.0/24", "192.168.1.6")
+	wrongHop := managed(node1, "10.244.1.0/24", "192.168.1.99")
+	hopNone := Route{Name: r2.Name, AddressPrefix: mp("10.244.2.0/24"), NextHopType: "None"}
+	renamed := Route{Name: node0 + "____mine", AddressPrefix: mp("10.244.0.0/24"), NextHopType: "VirtualAppliance", NextHopIP: ma("192.168.1.4")}
+	stray := Route{Name: "my-pods", AddressPrefix: mp("10.244.9.0/24"), NextHopType: "VirtualAppliance", NextHopIP: ma("192.168.1.9")}
 	tests := []struct {
 		name     string
 		desired  []NodeRoute
 		observed []Route
+		noCIDR   bool
 		add      []Route
-		update   []Route
 		remove   []string
 		final    []Route
 	}{
@@ -142,26 +155,26 @@ func TestReconcile(t *testing.T) {
 			final: []Route{r0, r1, r2}},
 		{name: "NothingDesiredKeepsCustom", observed: []Route{firewall, onprem},
 			final: []Route{firewall, onprem}},
-		{name: "CustomRoutesUntouched", desired: desired3, observed: []Route{firewall, r0, onprem},
+		{name: "CustomRoutesOutsideTheClusterCIDRUntouched", desired: desired3, observed: []Route{firewall, r0, onprem},
 			add: []Route{r1, r2}, final: []Route{r0, r1, r2, firewall, onprem}},
-		{name: "UserChangedNextHopIP", desired: desired3,
-			observed: []Route{r0, managed(node1, "10.244.1.0/24", "192.168.1.99"), r2},
-			update:   []Route{r1}, final: []Route{r0, r1, r2}},
-		{name: "UserChangedNextHopType", desired: desired3,
-			observed: []Route{r0, r1, {Name: r2.Name, AddressPrefix: mp("10.244.2.0/24"), NextHopType: "None"}},
-			update:   []Route{r2}, final: []Route{r0, r1, r2}},
-		{name: "UserChangedOnlyNextHopType", desired: desired3,
-			observed: []Route{r0, r1, {Name: r2.Name, AddressPrefix: mp("10.244.2.0/24"), NextHopType: "Internet", NextHopIP: ma("192.168.1.6")}},
-			update:   []Route{r2}, final: []Route{r0, r1, r2}},
-		{name: "UserChangedAddressPrefix", desired: desired3,
+		{name: "RouteIntoThePodCIDRForNoNodeRemoved", desired: desired3, observed: []Route{r0, r1, r2, stray},
+			remove: []string{stray.Name}, final: []Route{r0, r1, r2}},
+		{name: "NoClusterCIDRRemovesNothing", desired: desired3[1:2], observed: []Route{r0, r1, stray}, noCIDR: true,
+			add: []Route{}, final: []Route{r0, r1, stray}},
+		{name: "ChangedNextHopIPKept", desired: desired3, observed: []Route{r0, wrongHop, r2},
+			final: []Route{r0, wrongHop, r2}},
+		{name: "ChangedNextHopTypeKept", desired: desired3, observed: []Route{r0, r1, hopNone},
+			final: []Route{r0, r1, hopNone}},
+		{name: "OtherNameForTheNodeAndPrefixKept", desired: desired3, observed: []Route{renamed, r1, r2},
+			final: []Route{renamed, r1, r2}},
+		{name: "ChangedAddressPrefixReplaced", desired: desired3,
 			observed: []Route{{Name: r0.Name, AddressPrefix: mp("10.244.0.0/16"), NextHopType: "VirtualAppliance", NextHopIP: ma("192.168.1.4")}, r1, r2},
-			update:   []Route{r0}, final: []Route{r0, r1, r2}},
-		{name: "GarbledAddressPrefix", desired: desired3,
+			add:      []Route{r0}, final: []Route{r0, r1, r2}},
+		{name: "PrefixWithHostBitsReplaced", desired: desired3,
 			observed: []Route{{Name: r0.Name, AddressPrefix: mp("10.244.0.9/24"), NextHopType: "VirtualAppliance", NextHopIP: ma("192.168.1.4")}, r1, r2},
-			update:   []Route{r0}, final: []Route{r0, r1, r2}},
-		{name: "NextHopTypeCaseIgnored", desired: desired3,
-			observed: []Route{{Name: r0.Name, AddressPrefix: mp("10.244.0.0/24"), NextHopType: "virtualappliance", NextHopIP: ma("192.168.1.4")}, r1, r2},
-			final:    []Route{{Name: r0.Name, AddressPrefix: mp("10.244.0.0/24"), NextHopType: "virtualappliance", NextHopIP: ma("192.168.1.4")}, r1, r2}},
+			add:      []Route{r0}, final: []Route{r0, r1, r2}},
+		{name: "DeletedRouteAdded", desired: desired3, observed: []Route{r0, r2},
+			add: []Route{r1}, final: []Route{r0, r1, r2}},
 		{name: "DeletedNode", desired: desired3[1:], observed: []Route{r0, r1, r2, firewall},
 			remove: []string{r2.Name}, final: []Route{r0, r1, firewall}},
 		{name: "ScaleDownToZero", observed: []Route{r0, firewall, r1},
@@ -198,25 +211,26 @@ func TestReconcile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			add, update, remove := Reconcile(tt.desired, tt.observed)
+			cidr := cluster
+			if tt.noCIDR {
+				cidr = netip.Prefix{}
+			}
+			add, remove := Reconcile(tt.desired, tt.observed, cidr)
 			opt := cmp.Options{cmpopts.EquateEmpty(), cmpopts.EquateComparable(netip.Prefix{}, netip.Addr{})}
 			if diff := cmp.Diff(tt.add, add, opt); diff != "" {
 				t.Errorf("add (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tt.update, update, opt); diff != "" {
-				t.Errorf("update (-want +got):\n%s", diff)
-			}
 			if diff := cmp.Diff(tt.remove, remove, opt); diff != "" {
 				t.Errorf("remove (-want +got):\n%s", diff)
 			}
-			final := apply(tt.observed, add, update, remove)
+			final := apply(tt.observed, add, remove)
 			if diff := cmp.Diff(tt.final, final, opt); diff != "" {
 				t.Errorf("route table after reconciling (-want +got):\n%s", diff)
 			}
 			// Reconciling the result again changes nothing.
-			a2, u2, r2 := Reconcile(tt.desired, final)
-			if len(a2)+len(u2)+len(r2) != 0 {
-				t.Errorf("second pass not idempotent: add %v, update %v, remove %v", a2, u2, r2)
+			a2, r2 := Reconcile(tt.desired, final, cidr)
+			if len(a2)+len(r2) != 0 {
+				t.Errorf("second pass not idempotent: add %v, remove %v", a2, r2)
 			}
 		})
 	}

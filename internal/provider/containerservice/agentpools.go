@@ -113,6 +113,9 @@ func (p *Provider) putAgentPool(c *arm.Call) ([]byte, error) {
 	if st.Operation != "" {
 		return nil, operationInProgress(st)
 	}
+	if err := checkRouteTableAssociation(c, st); err != nil {
+		return nil, err
+	}
 	if pool := st.pool(c.Name); pool != nil {
 		if s := str(props.VnetSubnetID); s != "" && !strings.EqualFold(s, pool.SubnetID) {
 			return nil, subnetChangeNotAllowed(pool, s, "properties.vnetSubnetID")

@@ -431,19 +431,40 @@ func testBadUpdates(t *testing.T) {
 		want{Status: 400, Code: "PropertyChangeNotAllowed", Target: "properties.vnetSubnetID", Mentions: []string{"s2"}}.CheckSDK(t, err)
 		unchanged(t)
 	})
-	t.Run("subnet route table", func(t *testing.T) {
+	// The network RP lets a user detach or replace the subnet's route table
+	// (the subnet PUT succeeds); AKS then refuses its own operations on the
+	// cluster with CustomRouteTableInvalidUpdateAttempt until the
+	// association is restored (docs: "Bring your own subnet and route
+	// table with kubenet": the route table must stay associated; the code
+	// comes from AKS operations, not from the subnet PUT).
+	refusedUntilRestored := func(t *testing.T, mentions ...string) {
+		t.Helper()
 		h := h.withT(t)
-		_, err := h.putSubnet(rg, "myAKSVnet", "myAKSSubnet", "192.168.1.0/24", other)
-		want{Status: 400, Code: "CustomRouteTableInvalidUpdateAttempt", Target: "properties.routeTable.id", Mentions: []string{"myAKSSubnet", base.RouteID, other}}.CheckSDK(t, err)
-		unchanged(t)
-	})
-	t.Run("subnet route table removed", func(t *testing.T) {
-		h := h.withT(t)
-		_, err := h.putSubnet(rg, "myAKSVnet", "myAKSSubnet", "192.168.1.0/24", "")
+		mc := h.cluster(rg, "c")
+		mc.Properties.AgentPoolProfiles[0].Count = to.Ptr[int32](4)
+		_, err := h.putCluster(rg, "c", mc)
+		want{Status: 400, Code: "CustomRouteTableInvalidUpdateAttempt", Mentions: append([]string{"myAKSSubnet", base.RouteID}, mentions...)}.CheckSDK(t, err)
+		_, err = h.putPool(rg, "c", "nodepool1", armcontainerservice.AgentPool{Properties: &armcontainerservice.ManagedClusterAgentPoolProfileProperties{
+			Count: to.Ptr[int32](4), Mode: to.Ptr(armcontainerservice.AgentPoolModeSystem)}})
 		want{Status: 400, Code: "CustomRouteTableInvalidUpdateAttempt", Mentions: []string{"myAKSSubnet", base.RouteID}}.CheckSDK(t, err)
+		h.mustPutSubnet(rg, "myAKSVnet", "myAKSSubnet", "192.168.1.0/24", base.RouteID)
 		unchanged(t)
+	}
+	t.Run("subnet route table replaced", func(t *testing.T) {
+		h := h.withT(t)
+		if sn, err := h.putSubnet(rg, "myAKSVnet", "myAKSSubnet", "192.168.1.0/24", other); err != nil || !strings.EqualFold(str(sn.Properties.RouteTable.ID), other) {
+			t.Fatalf("the network RP refused to replace the subnet's route table: %v", err)
+		}
+		refusedUntilRestored(t, other)
 	})
-	t.Run("subnet route table through the vnet", func(t *testing.T) {
+	t.Run("subnet route table detached", func(t *testing.T) {
+		h := h.withT(t)
+		if sn, err := h.putSubnet(rg, "myAKSVnet", "myAKSSubnet", "192.168.1.0/24", ""); err != nil || sn.Properties.RouteTable != nil {
+			t.Fatalf("the network RP refused to detach the subnet's route table: %v", err)
+		}
+		refusedUntilRestored(t, "no route table")
+	})
+	t.Run("subnet route table replaced through the vnet", func(t *testing.T) {
 		h := h.withT(t)
 		v, err := h.Net.NewVirtualNetworksClient().Get(h.Ctx, rg, "myAKSVnet", nil)
 		if err != nil {
@@ -458,8 +479,10 @@ func testBadUpdates(t *testing.T) {
 		if err == nil {
 			_, err = armtest.PollDone(h.Ctx, p)
 		}
-		want{Status: 400, Code: "CustomRouteTableInvalidUpdateAttempt", Mentions: []string{"myAKSSubnet", other}}.CheckSDK(t, err)
-		unchanged(t)
+		if err != nil {
+			t.Fatalf("the network RP refused the VNet PUT that replaces the subnet's route table: %v", err)
+		}
+		refusedUntilRestored(t, other)
 	})
 	t.Run("delete the subnet", func(t *testing.T) {
 		h := h.withT(t)

@@ -167,8 +167,8 @@ func (p *Provider) reconcileRoutes(c *arm.Call, st *clusterState) (done, wrote b
 	for _, r := range info.Routes {
 		observed = append(observed, kubenet.Route{Name: r.Name, AddressPrefix: r.AddressPrefix, NextHopType: r.NextHopType, NextHopIP: r.NextHopIP})
 	}
-	add, update, remove := kubenet.Reconcile(desiredRoutes(st), observed)
-	for _, r := range append(add, update...) {
+	add, remove := kubenet.Reconcile(desiredRoutes(st), observed, st.PodCIDR)
+	for _, r := range add {
 		if err := network.SaveRoute(c, st.RouteTableID, network.RouteSpec{Name: r.Name, AddressPrefix: r.AddressPrefix, NextHopType: r.NextHopType, NextHopIP: r.NextHopIP}); err != nil {
 			return false, false, err
 		}
@@ -178,7 +178,7 @@ func (p *Provider) reconcileRoutes(c *arm.Call, st *clusterState) (done, wrote b
 			return false, false, err
 		}
 	}
-	wrote = len(add)+len(update)+len(remove) > 0
+	wrote = len(add)+len(remove) > 0
 	if wrote {
 		if err := network.RenderRouteTable(c, st.RouteTableID); err != nil {
 			return false, false, err
@@ -203,9 +203,13 @@ func (p *Provider) removeRoutes(c *arm.Call, st *clusterState) error {
 	return network.RenderRouteTable(c, st.RouteTableID)
 }
 
-// controller runs reconcile outside requests: when a route table, route,
-// role assignment or cluster changes, and every resyncEvery while an
-// operation waits.
+// controller runs reconcile outside requests: when a role assignment or a
+// cluster changes, every resyncEvery while an operation waits, and, as the
+// route controller of AKS's kube-controller-manager does, every
+// Options.RouteReconcilePeriod for every running cluster, so that a route a
+// user deleted stays deleted until the next period, as on AKS. With a
+// period of 0 (the fast mode of tests) a change to a cluster's route table
+// or routes is reconciled at once instead.
 type controller struct {
 	p       *Provider
 	srv     *arm.Server
@@ -283,6 +287,9 @@ func (k *controller) onChange(ids []string) {
 		case strings.ToLower(TypeManagedCluster):
 			k.enqueue(id)
 		case strings.ToLower(network.TypeRoute), strings.ToLower(network.TypeRouteTable):
+			if k.p.opts.RouteReconcilePeriod > 0 {
+				continue // the next period's pass looks at it
+			}
 			rt := id
 			if t == strings.ToLower(network.TypeRoute) {
 				rt = arm.ParentOf(id)
@@ -308,20 +315,31 @@ func (k *controller) onChange(ids []string) {
 func (k *controller) run(ctx context.Context) {
 	t := time.NewTicker(resyncEvery)
 	defer t.Stop()
+	var period <-chan time.Time
+	if d := k.p.opts.RouteReconcilePeriod; d > 0 {
+		pt := time.NewTicker(d)
+		defer pt.Stop()
+		period = pt.C
+	}
 	for {
-		tick := false
+		tick, routes := false, false
 		select {
 		case <-ctx.Done():
 			return
 		case <-k.wake:
 		case <-t.C:
 			tick = true
+		case <-period:
+			routes = true
 		}
 		k.mu.Lock()
 		ids := k.pending
 		all := k.all || tick
 		k.pending, k.all = map[string]bool{}, false
 		k.mu.Unlock()
+		if routes {
+			k.addRunningClusters(ids)
+		}
 		if all {
 			// Clusters whose operation is in flight, and those waiting for
 			// their identity's role (which counts only PropagationDelay
@@ -345,6 +363,24 @@ func (k *controller) run(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// addRunningClusters adds every cluster that is not stopped to ids: the
+// route controller's periodic pass (a stopped cluster runs none).
+func (k *controller) addRunningClusters(ids map[string]bool) {
+	_ = k.srv.Store().View(func(r store.Reader) error {
+		r.Scan("cs/", func(_ string, v []byte) bool {
+			var st struct {
+				ClusterID string `json:"clusterId"`
+				Stopped   bool   `json:"stopped"`
+			}
+			if json.Unmarshal(v, &st) == nil && st.ClusterID != "" && !st.Stopped {
+				ids[strings.ToLower(st.ClusterID)] = true
+			}
+			return true
+		})
+		return nil
+	})
 }
 
 // reconcileOne reconciles one cluster in its own transaction. When nothing

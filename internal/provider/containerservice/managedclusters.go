@@ -63,6 +63,14 @@ type Options struct {
 	// minutes to propagate": a permission counts only this long after it is
 	// first seen. Zero by default.
 	PropagationDelay time.Duration
+	// RouteReconcilePeriod is how often the route controller brings every
+	// running cluster's route table back to one route per node, as AKS's
+	// kube-controller-manager does every --route-reconciliation-period (10 s
+	// by default): between two passes a deleted managed route stays
+	// deleted, an outage users can observe. Zero is the fast mode of tests:
+	// a change to a cluster's route table is reconciled at once. Operations
+	// (create, scale) write their nodes' routes themselves either way.
+	RouteReconcilePeriod time.Duration
 	// Kube runs the clusters' Kubernetes control planes (package kubesup);
 	// nil answers the credential actions with KubernetesControlPlaneUnavailable.
 	Kube KubePlanes

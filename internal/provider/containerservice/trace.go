@@ -557,19 +557,32 @@ func (t *tracer) nsg(id string) *fabric.NSG {
 	return &fabric.NSG{Name: arm.LastName(id), Rules: network.NSGRules(t.c, id)}
 }
 
-// notes explain an outcome the hops alone leave puzzling.
+// notes explain an outcome the hops alone leave puzzling. The first cause
+// named is the association: a subnet whose route table was detached or
+// replaced at the network RP (which Azure allows; only AKS's own
+// operations refuse it) has none of the cluster's routes, whatever the
+// route controller writes to the cluster's table.
 func (t *tracer) notes(res fabric.TraceResult, src *traceNode, dst netip.Addr) []string {
 	var out []string
-	if res.Outcome == fabric.OutcomeBlackholed && t.info.PodCIDR.IsValid() && t.info.PodCIDR.Contains(dst) {
+	inPods := t.info.PodCIDR.IsValid() && t.info.PodCIDR.Contains(dst)
+	subnetRT := src.nic.Subnet.RouteTableID
+	detached := inPods && t.info.RouteTableID != "" && !strings.EqualFold(subnetRT, t.info.RouteTableID)
+	switch {
+	case detached && subnetRT == "":
+		out = append(out, fmt.Sprintf("Subnet %s has no route table: the cluster's route table %s was detached from it, so none of the nodes' pod CIDR routes apply and pod traffic between nodes is dropped. Associate it again (az network vnet subnet update --route-table %s).",
+			src.nic.Subnet.Name, arm.LastName(t.info.RouteTableID), t.info.RouteTableID))
+	case detached:
+		out = append(out, fmt.Sprintf("Subnet %s uses route table %s, not the cluster's route table %s: the association was replaced, so the nodes' pod CIDR routes the route controller keeps in %s do not apply and pod traffic between nodes fails. Associate %s again (az network vnet subnet update --route-table %s).",
+			src.nic.Subnet.Name, arm.LastName(subnetRT), arm.LastName(t.info.RouteTableID), arm.LastName(t.info.RouteTableID), arm.LastName(t.info.RouteTableID), t.info.RouteTableID))
+	case res.Outcome == fabric.OutcomeBlackholed && inPods:
 		if owner := t.nodeOwning(dst); owner != nil {
 			name := kubenet.RouteName(owner.Name, owner.PodCIDR)
-			out = append(out, fmt.Sprintf("%s is in node %s's pod CIDR %s, but route table %s has no route %s for it: the route was deleted or not written yet (the route controller restores managed routes).",
-				dst, owner.Name, owner.PodCIDR, arm.LastName(src.nic.Subnet.RouteTableID), name))
+			out = append(out, fmt.Sprintf("%s is in node %s's pod CIDR %s, but route table %s has no route %s for it: the route was deleted or not written yet (the route controller restores managed routes on its next reconcile).",
+				dst, owner.Name, owner.PodCIDR, arm.LastName(subnetRT), name))
 		} else {
 			out = append(out, fmt.Sprintf("%s is in the cluster pod CIDR %s, but no node holds the /24 around it: the node that had it is gone, and its route with it.", dst, t.info.PodCIDR))
 		}
-	}
-	if src.nic.Subnet.RouteTableID == "" && t.info.PodCIDR.IsValid() && t.info.PodCIDR.Contains(dst) {
+	case subnetRT == "" && inPods:
 		out = append(out, fmt.Sprintf("Subnet %s has no route table: pod traffic between nodes needs the cluster's routes.", src.nic.Subnet.Name))
 	}
 	return out

@@ -34,6 +34,9 @@ func (p *Provider) updateCluster(c *arm.Call, mc *armcontainerservice.ManagedClu
 	if st.Operation != "" {
 		return nil, operationInProgress(st)
 	}
+	if err := checkRouteTableAssociation(c, st); err != nil {
+		return nil, err
+	}
 	var old armcontainerservice.ManagedCluster
 	if err := c.DecodeExisting(&old); err != nil {
 		return nil, err
@@ -75,6 +78,36 @@ func (p *Provider) updateCluster(c *arm.Call, mc *armcontainerservice.ManagedClu
 		return nil, err
 	}
 	return p.renderCluster(c, st, &old)
+}
+
+// checkRouteTableAssociation is AKS's refusal of an operation on a kubenet
+// cluster whose subnet no longer has the cluster's route table: the network
+// RP lets a user detach or replace a subnet's route table, but AKS then
+// refuses to update, scale or add pools to the cluster with
+// CustomRouteTableInvalidUpdateAttempt until the association is restored
+// (the code is AKS's, not the network RP's: the subnet PUT succeeds). A
+// subnet that is gone is left to the operation's own checks.
+func checkRouteTableAssociation(c *arm.Call, st *clusterState) error {
+	if st.RouteTableID == "" {
+		return nil
+	}
+	for _, id := range st.SubnetIDs {
+		sn, err := network.LookupSubnet(c, id, "")
+		if err != nil {
+			continue
+		}
+		if strings.EqualFold(sn.RouteTableID, st.RouteTableID) {
+			continue
+		}
+		now := "no route table"
+		if sn.RouteTableID != "" {
+			now = "route table '" + sn.RouteTableID + "'"
+		}
+		return azerr.BadRequest("CustomRouteTableInvalidUpdateAttempt", "",
+			"Updating the route table associated with the cluster's subnet is not allowed: subnet %s has %s, but managed cluster %s was created with route table '%s'. Associate '%s' with the subnet again (az network vnet subnet update --route-table) before changing the cluster.",
+			sn.Name, now, arm.LastName(st.ClusterID), st.RouteTableID, st.RouteTableID)
+	}
+	return nil
 }
 
 // beginOperation starts the cluster's operation of kind (Creating,

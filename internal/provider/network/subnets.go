@@ -149,7 +149,7 @@ func (p *Provider) writeSubnet(c *arm.Call, vnetName, id string, s *armnetwork.S
 			return fmt.Errorf("stored subnet %s has no id", id)
 		}
 		id = *old.ID
-		if err := checkSubnetInUseChange(c, &old, pref, rtID, target); err != nil {
+		if err := checkSubnetInUseChange(c, &old, pref, target); err != nil {
 			return err
 		}
 	}
@@ -229,17 +229,16 @@ func subnetRefIDs(c *arm.Call, id string, props *armnetwork.SubnetPropertiesForm
 }
 
 // checkSubnetInUseChange enforces what may not change while a subnet is in
-// use: its prefix while NICs or a kubenet cluster sit in it, and its route
-// table while a kubenet cluster uses it (CustomRouteTableInvalidUpdateAttempt).
-func checkSubnetInUseChange(c *arm.Call, old *armnetwork.Subnet, pref netip.Prefix, rtID, target string) error {
-	var oldPref, oldRT string
-	if old.Properties != nil {
-		if old.Properties.AddressPrefix != nil {
-			oldPref = *old.Properties.AddressPrefix
-		}
-		if old.Properties.RouteTable != nil && old.Properties.RouteTable.ID != nil {
-			oldRT = *old.Properties.RouteTable.ID
-		}
+// use: its prefix while NICs or a kubenet cluster sit in it. Its route table
+// may be detached or replaced even while a kubenet cluster uses it, as the
+// network RP allows: cross-node pod traffic then breaks, a real outage users
+// can rehearse. Only AKS's own operations refuse the changed association
+// afterwards (CustomRouteTableInvalidUpdateAttempt, in the containerservice
+// provider).
+func checkSubnetInUseChange(c *arm.Call, old *armnetwork.Subnet, pref netip.Prefix, target string) error {
+	var oldPref string
+	if old.Properties != nil && old.Properties.AddressPrefix != nil {
+		oldPref = *old.Properties.AddressPrefix
 	}
 	clusters := refsOfType(c, *old.ID, typeManagedCluster)
 	nics := refsOfType(c, *old.ID, TypeNetworkInterface)
@@ -247,10 +246,6 @@ func checkSubnetInUseChange(c *arm.Call, old *armnetwork.Subnet, pref netip.Pref
 		user := append(clusters, nics...)[0]
 		return azerr.BadRequest("InUseSubnetCannotBeUpdated", joinTarget(target, "properties.addressPrefix"),
 			"Subnet %s is in use by %s and its address prefix can't change from %s to %s.", *old.Name, user, oldPref, pref)
-	}
-	if len(clusters) > 0 && !strings.EqualFold(oldRT, rtID) {
-		return azerr.BadRequest("CustomRouteTableInvalidUpdateAttempt", joinTarget(target, "properties.routeTable.id"),
-			"The route table of subnet %s can't change from '%s' to '%s' while kubenet cluster %s uses the subnet.", *old.Name, oldRT, rtID, clusters[0])
 	}
 	return nil
 }
