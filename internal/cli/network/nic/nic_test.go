@@ -63,3 +63,33 @@ func TestNetworkNICGolden(t *testing.T) {
 	// A subnet with NICs can't be deleted.
 	clitest.WantARMError(t, c.Fails(1, "network", "vnet", "subnet", "delete", "-g", "nicrg", "--vnet-name", "myAKSVnet", "-n", "nodes"), "InUseSubnetCannotBeDeleted")
 }
+
+// TestNetworkNICUpdate: az network nic update --ip-forwarding through the
+// server, by name and by --ids; a missing NIC exits 3.
+func TestNetworkNICUpdate(t *testing.T) {
+	c := clitest.New(t)
+	subnetID := c.Network("nicupd", "nodes=192.168.1.0/24")["nodes"]
+	id := c.RGID("nicupd") + "/providers/Microsoft.Network/networkInterfaces/nva"
+	c.Put(id, client.APINetwork, map[string]any{"location": "eastus", "properties": map[string]any{
+		"ipConfigurations": []any{map[string]any{"name": "ipconfig1", "properties": map[string]any{
+			"subnet": map[string]any{"id": subnetID}, "privateIPAllocationMethod": "Dynamic", "primary": true}}},
+	}})
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"on", []string{"-g", "nicupd", "-n", "nva", "--ip-forwarding", "true"}, "true\n"},
+		{"off by id", []string{"--ids", id, "--ip-forwarding", "false"}, "false\n"},
+		{"bare flag", []string{"-g", "nicupd", "-n", "nva", "--ip-forwarding"}, "true\n"},
+		{"tags only keep forwarding", []string{"-g", "nicupd", "-n", "nva", "--tags", "role=nva"}, "true\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c.Want(tc.want, append(append([]string{"network", "nic", "update"}, tc.args...), "--query", "enableIpForwarding")...)
+		})
+	}
+	// The address and the tags stay as they were.
+	c.Want("192.168.1.4\nnva\n", "network", "nic", "show", "--ids", id, "--query", "[ipConfigurations[0].privateIpAddress, tags.role]", "-o", "tsv")
+	c.Fails(3, "network", "nic", "update", "-g", "nicupd", "-n", "nope", "--ip-forwarding")
+	c.WantFails("ERROR: (-n | --ids) are required\n", 1, "network", "nic", "update", "-g", "nicupd")
+}

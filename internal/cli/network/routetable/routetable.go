@@ -15,9 +15,52 @@ var routeNextHopTypes = []string{"Internet", "None", "VirtualAppliance", "Virtua
 // NewCommand mirrors `az network route-table`.
 func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	return command.Group("route-table", "Manage route tables.",
-		routeTableCreateCommand(s, g), routeTables.Show(s, g), routeTables.List(s, g), routeTables.Delete(s, g),
+		routeTableCreateCommand(s, g), routeTables.Show(s, g), routeTables.List(s, g), routeTableUpdateCommand(s, g), routeTables.Delete(s, g),
 		command.Group("route", "Manage routes in a route table.",
-			routeCreateCommand(s, g), routes.Show(s, g), routes.List(s, g), routes.Delete(s, g)))
+			routeCreateCommand(s, g), routes.Show(s, g), routes.List(s, g), routeUpdateCommand(s, g), routes.Delete(s, g)))
+}
+
+// routeTableUpdateCommand is az network route-table update: the BGP
+// setting and the tags; the routes and subnets stay as they are.
+func routeTableUpdateCommand(s command.Streams, g *command.Globals) *cobra.Command {
+	var disableBGP bool
+	var bgp *flags.Flag
+	return routeTables.Update(s, g, "Update a route table.", func(a *flags.Set) {
+		bgp = a.Bool(&disableBGP, "Disable routes learned by BGP.  Allowed values: false, true.", "--disable-bgp-route-propagation")
+	}, func(_ *command.Env, _, props map[string]any) error {
+		if bgp.Changed() {
+			props["disableBgpRoutePropagation"] = disableBGP
+		}
+		return nil
+	})
+}
+
+// routeUpdateCommand is az network route-table route update: the prefix
+// and next hop given change, the rest stays; --next-hop-ip-address ""
+// removes the address (for a next hop type that takes none).
+func routeUpdateCommand(s command.Streams, g *command.Globals) *cobra.Command {
+	var prefix, hopType, hopIP string
+	var prefixArg, typeArg, ipArg *flags.Flag
+	return routes.Update(s, g, "Update a route in a route table.", func(a *flags.Set) {
+		prefixArg = a.String(&prefix, "The destination CIDR to which the route applies.", "--address-prefix")
+		ipArg = a.String(&hopIP, "The IP address packets should be forwarded to when using the VirtualAppliance hop type.", "--next-hop-ip-address")
+		typeArg = a.Choice(&hopType, routeNextHopTypes, "The type of Azure hop the packet should be sent to.", "--next-hop-type")
+	}, func(_ *command.Env, _, props map[string]any) error {
+		if prefixArg.Changed() {
+			props["addressPrefix"] = prefix
+		}
+		if typeArg.Changed() {
+			props["nextHopType"] = hopType
+		}
+		if ipArg.Changed() {
+			if hopIP == "" {
+				delete(props, "nextHopIpAddress")
+			} else {
+				props["nextHopIpAddress"] = hopIP
+			}
+		}
+		return nil
+	})
 }
 
 func routeTableCreateCommand(s command.Streams, g *command.Globals) *cobra.Command {

@@ -90,3 +90,57 @@ func TestNetworkRouteTableGolden(t *testing.T) {
 	c.OK("network", "route-table", "delete", "-g", "rtrg", "-n", "myRouteTable")
 	c.Fails(3, "network", "route-table", "show", "-g", "rtrg", "-n", "myRouteTable")
 }
+
+// TestNetworkRouteTableUpdate: az network route-table update and
+// az network route-table route update, through the server: each GETs the
+// resource, changes what the command line gave, PUTs it back (the network
+// RP's long-running PUT, followed to the final GET) and prints the result;
+// --no-wait prints nothing, a missing resource exits 3, the server's
+// refusals exit 1 with its code.
+func TestNetworkRouteTableUpdate(t *testing.T) {
+	c := clitest.Start(t, "updrt")
+	prefix := c.RGID("updrt") + "/providers/Microsoft.Network/routeTables/"
+	c.OK("network", "route-table", "create", "-g", "updrt", "-n", "rt", "--tags", "owner=net", "-o", "none")
+	c.OK("network", "route-table", "route", "create", "-g", "updrt", "--route-table-name", "rt", "-n", "r1",
+		"--address-prefix", "10.244.0.0/24", "--next-hop-type", "VirtualAppliance", "--next-hop-ip-address", "192.168.1.4", "-o", "none")
+
+	rt := c.Object("network", "route-table", "update", "-g", "updrt", "-n", "rt", "--disable-bgp-route-propagation", "true", "--tags", "env=prod")
+	if rt["disableBgpRoutePropagation"] != true || rt["provisioningState"] != "Succeeded" || len(rt["routes"].([]any)) != 1 {
+		t.Errorf("route-table update = %v", rt)
+	}
+	if tags, _ := rt["tags"].(map[string]any); len(tags) != 1 || tags["env"] != "prod" {
+		t.Errorf("route-table update --tags: tags %v, want only env=prod (az replaces them)", rt["tags"])
+	}
+	c.Want("false\n", "network", "route-table", "update", "--ids", prefix+"rt", "--disable-bgp-route-propagation", "false", "--query", "disableBgpRoutePropagation")
+	c.Want("{}\n", "network", "route-table", "update", "-g", "updrt", "-n", "rt", "--tags", "", "--query", "tags")
+	c.Want("", "network", "route-table", "update", "-g", "updrt", "-n", "rt", "--disable-bgp-route-propagation", "--no-wait")
+	c.Want("true\n", "network", "route-table", "show", "-g", "updrt", "-n", "rt", "--query", "disableBgpRoutePropagation")
+
+	route := []string{"network", "route-table", "route", "update", "-g", "updrt", "--route-table-name", "rt", "-n", "r1"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string // [addressPrefix, nextHopType, nextHopIpAddress] as az prints a list in tsv: one per line
+	}{
+		{"next hop address", []string{"--next-hop-ip-address", "192.168.1.5"}, "10.244.0.0/24\nVirtualAppliance\n192.168.1.5\n"},
+		{"prefix only", []string{"--address-prefix", "10.244.7.0/24"}, "10.244.7.0/24\nVirtualAppliance\n192.168.1.5\n"},
+		{"to the internet, address removed", []string{"--next-hop-type", "internet", "--next-hop-ip-address", ""}, "10.244.7.0/24\nInternet\nNone\n"},
+		{"back to an appliance", []string{"--next-hop-type", "VirtualAppliance", "--next-hop-ip-address", "192.168.1.4", "--address-prefix", "10.244.0.0/24"}, "10.244.0.0/24\nVirtualAppliance\n192.168.1.4\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append(append(append([]string{}, route...), tc.args...), "--query", "[addressPrefix, nextHopType, nextHopIpAddress]", "-o", "tsv")
+			c.Want(tc.want, args...)
+		})
+	}
+	c.Want("192.168.1.9\n", "network", "route-table", "route", "update", "--ids", prefix+"rt/routes/r1", "--next-hop-ip-address", "192.168.1.9",
+		"--query", "nextHopIpAddress", "-o", "tsv")
+	c.Want("", append(append([]string{}, route...), "--next-hop-ip-address", "192.168.1.10", "--no-wait")...)
+	c.Want("192.168.1.10\n", "network", "route-table", "route", "show", "-g", "updrt", "--route-table-name", "rt", "-n", "r1", "--query", "nextHopIpAddress", "-o", "tsv")
+
+	// The server's checks and az's errors.
+	clitest.WantARMError(t, c.Fails(1, append(append([]string{}, route...), "--next-hop-ip-address", "")...), "MissingNextHopIpAddress")
+	clitest.WantARMError(t, c.Fails(1, append(append([]string{}, route...), "--address-prefix", "10.244.0.0")...), "InvalidAddressPrefixFormat")
+	c.Fails(3, "network", "route-table", "update", "-g", "updrt", "-n", "nope", "--disable-bgp-route-propagation")
+	c.Fails(3, "network", "route-table", "route", "update", "-g", "updrt", "--route-table-name", "rt", "-n", "nope", "--next-hop-type", "None")
+	c.WantFails("ERROR: (-n --route-table-name | --ids) are required\n", 1, "network", "route-table", "route", "update", "-g", "updrt")
+}
