@@ -341,3 +341,31 @@ func TestIntegrationScaleDownRemovesPods(t *testing.T) {
 		sees(t, keep, p.PodIP+":8080", p.Name, keep.PodIP)
 	}
 }
+
+// TestIntegrationDetachedRouteTable: the network RP lets a user detach the
+// subnet's route table while the cluster uses it (Azure allows it; only
+// AKS's own operations refuse the changed association). In the kernel, pod
+// traffic between nodes then stops, `aks trace` names the detached table
+// as the cause, AKS refuses a scale with CustomRouteTableInvalidUpdateAttempt,
+// and associating the table again brings the traffic back.
+func TestIntegrationDetachedRouteTable(t *testing.T) {
+	e, c := startArticle(t, "rg-detach")
+	a, b := c.podPair()
+	sees(t, a, b.PodIP+":8080", "pod-b", a.PodIP)
+
+	e.az("network", "vnet", "subnet", "update", "-g", c.rg, "--vnet-name", "myAKSVnet", "-n", "myAKSSubnet", "--route-table", "")
+	blocked(t, a, b.PodIP+":8080")
+	trace := e.az("aks", "trace", "-g", c.rg, "-n", c.name, "--from", a.PodIP, "--to", b.PodIP+":8080", "-o", "json")
+	if !strings.Contains(trace, "was detached from it") || !strings.Contains(trace, c.routeTable) {
+		t.Errorf("aks trace does not name the detached route table %s:\n%s", c.routeTable, trace)
+	}
+	_, stderr, code := e.try("aks", "scale", "-g", c.rg, "-n", c.name, "--node-count", "4")
+	if code != 1 {
+		t.Errorf("aks scale with the route table detached: exit %d, want 1", code)
+	}
+	wantCode(t, stderr, "CustomRouteTableInvalidUpdateAttempt")
+
+	e.az("network", "vnet", "subnet", "update", "-g", c.rg, "--vnet-name", "myAKSVnet", "-n", "myAKSSubnet",
+		"--route-table", "/subscriptions/"+strings.Split(c.id, "/")[2]+"/resourceGroups/"+c.routeTableRG+"/providers/Microsoft.Network/routeTables/"+c.routeTable)
+	sees(t, a, b.PodIP+":8080", "pod-b", a.PodIP)
+}
