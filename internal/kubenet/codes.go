@@ -48,6 +48,10 @@ const (
 
 	// CodeInsufficientMaxPods: maxPods is below MinMaxPods.
 	CodeInsufficientMaxPods = "InsufficientMaxPods"
+	// CodeInsufficientPodsPerNodePool: maxPods × count of a pool with nodes
+	// is below MinPodsPerPool. No public source gives AKS's code for it, so
+	// aksnet names it in the style of the codes above.
+	CodeInsufficientPodsPerNodePool = "InsufficientPodsPerNodePool"
 	// CodeMaxPodsLimitExceeded: maxPods is above MaxMaxPods.
 	CodeMaxPodsLimitExceeded = "MaxPodsLimitExceeded"
 

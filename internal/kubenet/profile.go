@@ -38,6 +38,13 @@ const (
 	// MinMaxPods and MaxMaxPods bound maxPods per node.
 	MinMaxPods = 10
 	MaxMaxPods = 250
+	// MinPodsPerPool is AKS's floor for a pool's room for pods, maxPods ×
+	// count: "The minimum value that can be set for maximum pods per node is
+	// 10 if and only if the configuration of each node pool has space for a
+	// minimum of 30 pods" (AKS's Azure CNI configuration docs, quoted in
+	// Azure/AKS#1422). A pool of 0 nodes (a user pool scaled to zero) has no
+	// system pods to hold and is not held to it.
+	MinPodsPerPool = 30
 
 	// DefaultMaxRoutes is how many routes an Azure route table may hold, so
 	// how many nodes a kubenet cluster may have. ClusterSpec.MaxRoutes and
@@ -607,6 +614,10 @@ func (v *validation) checkPools() {
 			v.add(azerr.BadRequest(CodeMaxPodsLimitExceeded, poolTarget(p, "maxPods"),
 				"maxPods %d of agent pool %q exceeds the maximum of %d pods per node with network plugin %s.",
 				p.MaxPods, p.Name, MaxMaxPods, v.spec.Profile.NetworkPlugin))
+		case p.Count > 0 && p.MaxPods*p.Count < MinPodsPerPool:
+			v.add(azerr.BadRequest(CodeInsufficientPodsPerNodePool, poolTarget(p, "count"),
+				"Agent pool %q has room for %d pods (maxPods %d × count %d); each node pool must have room for at least %d pods, for the system pods.",
+				p.Name, p.MaxPods*p.Count, p.MaxPods, p.Count, MinPodsPerPool))
 		}
 	}
 }

@@ -119,6 +119,12 @@ func badCreateCases() []badCase {
 		{name: "maxPods 9", mutate: func(_ *badFixture, mc *armcontainerservice.ManagedCluster) {
 			mc.Properties.AgentPoolProfiles[0].MaxPods = to.Ptr[int32](9)
 		}, want: want{Status: 400, Code: "InsufficientMaxPods", Target: "properties.agentPoolProfiles[0].maxPods", Mentions: []string{"9", "10"}}},
+		// AKS's floor of 30 pods per pool (maxPods × count), see
+		// TestMinPodsPerPool.
+		{name: "maxPods 10 on 2 nodes", mutate: func(_ *badFixture, mc *armcontainerservice.ManagedCluster) {
+			mc.Properties.AgentPoolProfiles[0].MaxPods = to.Ptr[int32](10)
+			mc.Properties.AgentPoolProfiles[0].Count = to.Ptr[int32](2)
+		}, want: want{Status: 400, Code: "InsufficientPodsPerNodePool", Target: "properties.agentPoolProfiles[0].count", Mentions: []string{"20", "30"}}},
 		{name: "maxPods 251", mutate: func(_ *badFixture, mc *armcontainerservice.ManagedCluster) {
 			mc.Properties.AgentPoolProfiles[0].MaxPods = to.Ptr[int32](251)
 		}, want: want{Status: 400, Code: "MaxPodsLimitExceeded", Target: "properties.agentPoolProfiles[0].maxPods", Mentions: []string{"251", "250"}}},
@@ -537,4 +543,33 @@ func TestDeleteCluster_DamagedStateFails(t *testing.T) {
 	// (RoleAssigned looks for clusters waiting for the principal).
 	_, principal := h.Identity(n.rg, "unrelated")
 	h.Grant(n.vnetID, principal, networkContributor)
+}
+
+// AKS holds every node pool to room for at least 30 pods, maxPods × count:
+// "The minimum value that can be set for maximum pods per node is 10 if and
+// only if the configuration of each node pool has space for a minimum of 30
+// pods" (AKS's Azure CNI configuration docs, quoted in Azure/AKS#1422,
+// which reports that a scale could once break it). aksnet refuses it on
+// create (the table above), on scale and on a pool add. No public source
+// gives AKS's code; aksnet answers InsufficientPodsPerNodePool.
+func TestMinPodsPerPool(t *testing.T) {
+	h := newHarness(t)
+	n := h.articleNetwork(armtest.RGName(t))
+	mc := kubenetCluster(n.subnetID, n.identityID, 3)
+	mc.Properties.AgentPoolProfiles[0].MaxPods = to.Ptr[int32](10)
+	h.mustPutCluster(n.rg, "c", mc) // 10 × 3 = 30: allowed
+	_, err := h.scaleCluster(n.rg, "c", 2)
+	want{Status: http.StatusBadRequest, Code: "InsufficientPodsPerNodePool", Target: "properties.agentPoolProfiles[0].count", Mentions: []string{"20", "30"}}.CheckSDK(t, err)
+	if got := len(h.layoutOf(n.rg, "c").Nodes); got != 3 {
+		t.Errorf("%d nodes after the refused scale, want 3", got)
+	}
+	_, err = h.putPool(n.rg, "c", "small", armcontainerservice.AgentPool{Properties: &armcontainerservice.ManagedClusterAgentPoolProfileProperties{
+		Count: to.Ptr[int32](1), MaxPods: to.Ptr[int32](20), VMSize: to.Ptr("Standard_DS2_v2"), Mode: to.Ptr(armcontainerservice.AgentPoolModeUser),
+	}})
+	want{Status: http.StatusBadRequest, Code: "InsufficientPodsPerNodePool", Target: "properties.count", Mentions: []string{"small", "20", "30"}}.CheckSDK(t, err)
+	if _, err := h.putPool(n.rg, "c", "enough", armcontainerservice.AgentPool{Properties: &armcontainerservice.ManagedClusterAgentPoolProfileProperties{
+		Count: to.Ptr[int32](2), MaxPods: to.Ptr[int32](15), VMSize: to.Ptr("Standard_DS2_v2"), Mode: to.Ptr(armcontainerservice.AgentPoolModeUser),
+	}}); err != nil {
+		t.Errorf("pool add with 15 × 2 = 30 pods: %v", err)
+	}
 }
