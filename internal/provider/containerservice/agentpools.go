@@ -295,7 +295,7 @@ func (p *Provider) deleteAgentPool(c *arm.Call) error {
 		}
 	}
 	mc.Properties.AgentPoolProfiles = profiles
-	if _, err := p.reconcile(c, st, time.Now()); err != nil {
+	if _, err := p.reconcile(c, st, time.Now(), true); err != nil {
 		return err
 	}
 	if err := saveState(c.Tx, st); err != nil {

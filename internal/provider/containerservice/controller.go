@@ -22,8 +22,11 @@ import (
 // cluster's route table (restoring edited or deleted managed routes,
 // removing those of deleted nodes, never touching custom routes), and ends
 // the operation in flight once every node has its route. It reports whether
-// st changed; the caller saves it.
-func (p *Provider) reconcile(c *arm.Call, st *clusterState, now time.Time) (bool, error) {
+// st changed; the caller saves it. Outside an operation, routes are
+// restored only when routes is set (the route controller's periodic pass,
+// or the fast mode) or when the identity's permissions have just arrived,
+// so that a route deleted by a user stays deleted until the next period.
+func (p *Provider) reconcile(c *arm.Call, st *clusterState, now time.Time, routes bool) (bool, error) {
 	if st.Stopped {
 		// A stopped AKS cluster runs no route controller: its table keeps
 		// whatever it has until start. A change it accepts (tags) has
@@ -37,9 +40,13 @@ func (p *Provider) reconcile(c *arm.Call, st *clusterState, now time.Time) (bool
 		st.Operation, st.OperationKind, st.Failed = "", "", false
 		return true, nil
 	}
+	hadPermissions := st.PermissionsOK
 	proceed, changed, err := p.awaitPermissions(c, st, now)
 	if !proceed || err != nil {
 		return changed, err
+	}
+	if !routes && st.Operation == "" && hadPermissions {
+		return changed, nil
 	}
 	done, routesChanged, err := p.reconcileRoutes(c, st)
 	if err != nil {
@@ -121,7 +128,7 @@ func (p *Provider) RoleAssigned(c *arm.Call, principalID string) error {
 		return true
 	})
 	for _, st := range waiting {
-		changed, err := p.reconcile(c, st, time.Now())
+		changed, err := p.reconcile(c, st, time.Now(), true)
 		if err != nil || !changed {
 			if err != nil {
 				return err
@@ -358,7 +365,7 @@ func (k *controller) run(ctx context.Context) {
 			})
 		}
 		for id := range ids {
-			if err := k.reconcileOne(ctx, id); err != nil && ctx.Err() == nil {
+			if err := k.reconcileOne(ctx, id, routes || k.p.opts.RouteReconcilePeriod <= 0); err != nil && ctx.Err() == nil {
 				slog.Error("reconcile cluster", "cluster", id, "err", err)
 			}
 		}
@@ -386,13 +393,13 @@ func (k *controller) addRunningClusters(ids map[string]bool) {
 // reconcileOne reconciles one cluster in its own transaction. When nothing
 // changes the transaction writes nothing, so the notifications of the
 // controller's own writes settle after one more pass.
-func (k *controller) reconcileOne(ctx context.Context, id string) error {
+func (k *controller) reconcileOne(ctx context.Context, id string, routes bool) error {
 	return k.srv.Update(ctx, func(c *arm.Call) error {
 		st, ok, err := loadState(c.R, id)
 		if err != nil || !ok {
 			return err
 		}
-		changed, err := k.p.reconcile(c, st, time.Now())
+		changed, err := k.p.reconcile(c, st, time.Now(), routes)
 		if err != nil || !changed {
 			return err
 		}

@@ -137,7 +137,7 @@ func (p *Provider) commitChange(c *arm.Call, st *clusterState) error {
 // commit reconciles st, stores it and, once the transaction commits, has
 // the controller drive the cluster towards it.
 func (p *Provider) commit(c *arm.Call, st *clusterState) error {
-	if _, err := p.reconcile(c, st, time.Now()); err != nil {
+	if _, err := p.reconcile(c, st, time.Now(), true); err != nil {
 		return err
 	}
 	if err := saveState(c.Tx, st); err != nil {
