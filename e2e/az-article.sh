@@ -51,8 +51,23 @@ assigned=$(check role assignment list --scope "$SUBNET_ID" --assignee "$principa
 expect_eq "$assigned" 1 "Network Contributor assignment az made on the subnet"
 MC=$(check aks show -g $RG -n myAKSCluster --query nodeResourceGroup -o tsv)
 expect_eq "$MC" MC_${RG}_myAKSCluster_eastus "node resource group"
-expect_eq "$(check network nic list -g $MC --query "sort([].ipConfigurations[0].privateIpAddress) | join(',', @)" -o tsv)" \
-  "192.168.1.4,192.168.1.5,192.168.1.6" "node IPs"
+# The nodes are VM scale set instances, as on AKS: their NICs live under the instances, so a plain NIC list of
+# the node resource group is empty, and the subnet lists the instances' IP configurations as the network RP
+# spells them (upper case but resourceGroups and ipConfigurations).
+VMSS=$(az vmss list -g $MC --query '[0].name' -o tsv)
+[[ $VMSS =~ ^aks-nodepool1-[0-9]{8}-vmss$ ]] || fail "scale set name $VMSS"
+pass "vmss list: $VMSS"
+expect_eq "$(az vmss list-instances -g $MC -n $VMSS --query "sort([].osProfile.computerName) | join(',', @)" -o tsv)" \
+  "${VMSS}000000,${VMSS}000001,${VMSS}000002" "vmss list-instances"
+expect_eq "$(az vmss nic list -g $MC --vmss-name $VMSS --query "sort([].ipConfigurations[0].privateIpAddress) | join(',', @)" -o tsv)" \
+  "192.168.1.4,192.168.1.5,192.168.1.6" "node IPs (vmss nic list)"
+expect_eq "$(az vmss nic list -g $MC --vmss-name $VMSS --query "[].name | sort(@) | join(',', @)" -o tsv)" "$VMSS,$VMSS,$VMSS" \
+  "NICs named after the scale set"
+expect_eq "$(az network nic list -g $MC --query 'length(@)' -o tsv)" 0 "network nic list -g $MC (no VMSS NICs)"
+UP=$(tr '[:lower:]' '[:upper:]' <<<"$VMSS")
+expect_eq "$(az network vnet subnet show --ids "$SUBNET_ID" --query "ipConfigurations[].id | sort(@) | join(' ', @)" -o tsv | sed 's#^/subscriptions/[^/]*/##; s# /subscriptions/[^/]*/# #g')" \
+  "$(for i in 0 1 2; do printf '%s' "resourceGroups/${MC^^}/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/$UP/VIRTUALMACHINES/$i/NETWORKINTERFACES/$UP/ipConfigurations/IPCONFIG1"; ((i < 2)) && printf ' '; done)" \
+  "subnet ipConfigurations"
 RT=$(check network route-table list -g $MC --query [0].name -o tsv)
 [[ $RT =~ ^aks-agentpool-[0-9]{8}-routetable$ ]] || fail "route table name $RT"
 expect_eq "$(check network route-table route list -g $MC --route-table-name $RT --query "sort([].addressPrefix) | join(',', @)" -o tsv)" \
@@ -103,6 +118,8 @@ expect_eq "$(check network route-table route list -g $RG --route-table-name myRo
 expect_eq "$(az aks show -g $RG -n myAKSCluster --query servicePrincipalProfile.clientId -o tsv)" msi "aks show"
 expect_eq "$(az aks scale -g $RG -n myAKSCluster --node-count 5 --query 'agentPoolProfiles[0].count' -o tsv)" 5 "aks scale"
 expect_eq "$(check network route-table route list -g $MC --route-table-name $RT --query 'length(@)' -o tsv)" 5 "routes after scale"
+expect_eq "$(az vmss list-instances -g $MC -n $VMSS --query 'length(@)' -o tsv)/$(az vmss nic list -g $MC --vmss-name $VMSS --query 'length(@)' -o tsv)" \
+  5/5 "instances/NICs after scale"
 
 # Stop and start (az's aks_stop / aks_start: the operation followed to its end, nothing printed).
 expect_eq "$(az aks stop -g $RG -n myAKSCluster)" "" "aks stop prints nothing"
@@ -121,5 +138,6 @@ az group delete -n $RG --yes
 expect_eq "$(az group exists -n $RG)" false "group delete removed $RG"
 if check group show -n $MC -o none 2>/dev/null; then fail "node resource group survived the group delete"; fi
 pass "group delete removed $MC"
+expect_eq "$(az vmss list --query 'length(@)' -o tsv)/$(az resource list --query 'length(@)' -o tsv)" 0/0 "scale sets and resources left after group delete"
 echo "az time: $(awk '{s+=$1} END {print s}' "$AZ_TIMES") ms in $(wc -l <"$AZ_TIMES") az commands"
 echo "walkthrough passed"

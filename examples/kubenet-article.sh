@@ -33,13 +33,25 @@ step() { printf '\n### %s\n' "$*"; }
 # sorted_lines prints its arguments one per line, sorted.
 sorted_lines() { printf '%s\n' "$@" | sort; }
 
+# node_ips NODE_RG [POOL]: the addresses of the NICs of the scale set
+# instances (the nodes) in NODE_RG, of every pool or of POOL only. The NICs
+# live under their instances: a plain network nic list of the group shows
+# none of them, as on Azure.
+node_ips() {
+	local noderg=$1 filter='[].name' v
+	[[ -n ${2:-} ]] && filter="[?tags.\"aks-managed-poolName\"=='$2'].name"
+	for v in $(aksnet vmss list -g "$noderg" --query "$filter" -o tsv); do
+		aksnet vmss nic list -g "$noderg" --vmss-name "$v" --query '[].ipConfigurations[0].privateIpAddress' -o tsv
+	done
+}
+
 # check_nodes CLUSTER NODE_RG PREFIX COUNT: the cluster's NICs hold
 # PREFIX.4, PREFIX.5, ... (Azure reserves .0-.3 of every subnet).
 check_nodes() {
 	local cluster=$1 noderg=$2 prefix=$3 count=$4 want=() i
 	for ((i = 0; i < count; i++)); do want+=("$prefix.$((4 + i))"); done
-	check "$cluster node IPs (network nic list -g $noderg)" \
-		"$(aksnet network nic list -g "$noderg" --query '[].ipConfigurations[0].privateIpAddress' -o tsv | sort -V)" \
+	check "$cluster node IPs (vmss nic list -g $noderg)" \
+		"$(node_ips "$noderg" | sort -V)" \
 		"$(sorted_lines "${want[@]}" | sort -V)"
 }
 
@@ -87,6 +99,8 @@ check "myAKSCluster network profile" \
 	"$(aksnet aks show -g myResourceGroup -n myAKSCluster --query '{plugin: networkProfile.networkPlugin, pods: networkProfile.podCidr, services: networkProfile.serviceCidr, dns: networkProfile.dnsServiceIp}' -o tsv)" \
 	"kubenet	10.244.0.0/16	10.0.0.0/16	10.0.0.10"
 check_nodes myAKSCluster "$NODE_RG" 192.168.1 3
+check "myAKSCluster's nodes are scale set instances (network nic list -g $NODE_RG shows none)" \
+	"$(aksnet network nic list -g "$NODE_RG" --query 'length(@)' -o tsv)" "0"
 RT1=$(aksnet network route-table list -g "$NODE_RG" --query '[0].name' -o tsv)
 check_routes myAKSCluster "$NODE_RG" "$RT1" 192.168.1 3
 check "myAKSSubnet uses the cluster's route table" \
@@ -161,7 +175,7 @@ check_routes myAKSCluster "$NODE_RG" "$RT1" 192.168.1 5
 aksnet aks nodepool add --resource-group myResourceGroup --cluster-name myAKSCluster --name userpool --node-count 1 --max-pods 50
 aksnet aks nodepool list --resource-group myResourceGroup --cluster-name myAKSCluster -o table
 check "userpool node" \
-	"$(aksnet network nic list -g "$NODE_RG" --query "[?tags.\"aks-managed-poolName\"=='userpool'].ipConfigurations[0].privateIpAddress" -o tsv)" "192.168.1.9"
+	"$(node_ips "$NODE_RG" userpool)" "192.168.1.9"
 aksnet aks nodepool delete --resource-group myResourceGroup --cluster-name myAKSCluster --name userpool
 
 aksnet aks delete --resource-group myResourceGroup --name myManagedCluster --yes

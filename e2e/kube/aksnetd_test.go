@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aksnet/aksnet/internal/armtest"
+	"github.com/aksnet/aksnet/internal/kubenet"
 	"github.com/aksnet/aksnet/internal/kubenodes"
 )
 
@@ -261,16 +262,24 @@ type armNode struct {
 	name, ip, podCIDR, providerID string
 }
 
-// armNodes reads the node resource group's NICs and the cluster route table's routes.
+// armNodes reads the NICs of the node resource group's scale set instances
+// and the cluster route table's routes.
 func armNodes(t *testing.T, a func(...string) []byte, nodeRG, sub string) []armNode {
 	t.Helper()
-	var nics []struct {
-		Name             string `json:"name"`
+	type vmssNIC struct {
+		VirtualMachine struct {
+			ID string `json:"id"`
+		} `json:"virtualMachine"`
 		IPConfigurations []struct {
 			PrivateIPAddress string `json:"privateIPAddress"`
 		} `json:"ipConfigurations"`
 	}
-	decode(t, a("network", "nic", "list", "-g", nodeRG, "-o", "json"), &nics)
+	var nics []vmssNIC
+	for _, vmss := range strings.Fields(string(a("vmss", "list", "-g", nodeRG, "--query", "[].name", "-o", "tsv"))) {
+		var some []vmssNIC
+		decode(t, a("vmss", "nic", "list", "-g", nodeRG, "--vmss-name", vmss, "-o", "json"), &some)
+		nics = append(nics, some...)
+	}
 	rt := strings.TrimSpace(string(a("network", "route-table", "list", "-g", nodeRG, "--query", "[0].name", "-o", "tsv")))
 	var routes []struct {
 		AddressPrefix    string `json:"addressPrefix"`
@@ -283,16 +292,20 @@ func armNodes(t *testing.T, a func(...string) []byte, nodeRG, sub string) []armN
 	}
 	var out []armNode
 	for _, n := range nics {
-		if len(n.IPConfigurations) == 0 || len(n.Name) < 7 {
+		if len(n.IPConfigurations) == 0 {
 			continue
 		}
 		ip := n.IPConfigurations[0].PrivateIPAddress
-		vmss, idx := n.Name[:len(n.Name)-6], n.Name[len(n.Name)-6:]
-		i, err := strconv.Atoi(idx)
-		if err != nil {
-			t.Fatalf("NIC %s is not named as a VMSS instance", n.Name)
+		name, ok := kubenet.InstanceNameOf(n.VirtualMachine.ID)
+		segs := strings.Split(n.VirtualMachine.ID, "/")
+		if !ok {
+			t.Fatalf("NIC's virtual machine %q is no scale set instance", n.VirtualMachine.ID)
 		}
-		out = append(out, armNode{name: n.Name, ip: ip, podCIDR: prefixOf[ip], providerID: kubenodes.ProviderID(sub, nodeRG, vmss, i)})
+		i, err := strconv.Atoi(segs[len(segs)-1])
+		if err != nil {
+			t.Fatalf("NIC's virtual machine %q: %v", n.VirtualMachine.ID, err)
+		}
+		out = append(out, armNode{name: name, ip: ip, podCIDR: prefixOf[ip], providerID: kubenodes.ProviderID(sub, nodeRG, segs[len(segs)-3], i)})
 	}
 	slices.SortFunc(out, func(x, y armNode) int { return strings.Compare(x.name, y.name) })
 	return out

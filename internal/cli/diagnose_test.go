@@ -19,14 +19,20 @@ func TestDiagnoseCommands(t *testing.T) {
 	a.OK("aks", "create", "-g", "myResourceGroup", "-n", "myAKSCluster", "--network-plugin", "kubenet", "--service-cidr", "10.0.0.0/16",
 		"--dns-service-ip", "10.0.0.10", "--pod-cidr", "10.244.0.0/16", "--vnet-subnet-id", subnet, "--generate-ssh-keys", "-o", "none")
 	const mc = "MC_myResourceGroup_myAKSCluster_eastus"
-	nics := strings.Fields(a.OK("network", "nic", "list", "-g", mc, "--query", "sort([].name)", "-o", "tsv"))
-	if len(nics) != 3 {
-		t.Fatalf("nodes %q", nics)
+	// The nodes are the scale set's instances; their NICs are the
+	// instances' (network nic list -g MC_… shows none, as on Azure).
+	vmss := strings.TrimSpace(a.OK("vmss", "list", "-g", mc, "--query", "[0].name", "-o", "tsv"))
+	nodes := strings.Fields(a.OK("vmss", "list-instances", "-g", mc, "-n", vmss, "--query", "sort([].osProfile.computerName)", "-o", "tsv"))
+	nicIDs := strings.Fields(a.OK("vmss", "nic", "list", "-g", mc, "--vmss-name", vmss, "--query", "[].id", "-o", "tsv"))
+	if len(nodes) != 3 || len(nicIDs) != 3 {
+		t.Fatalf("nodes %q, NICs %q", nodes, nicIDs)
 	}
-	n0, n1 := nics[0], nics[1]
+	a.Want("0\n", "network", "nic", "list", "-g", mc, "--query", "length(@)")
+	n0, n1 := nodes[0], nodes[1]
+	nic0 := nicIDs[0]
 
 	t.Run("EffectiveRouteTable", func(t *testing.T) {
-		table := a.OK("network", "nic", "show-effective-route-table", "-g", mc, "-n", n0, "-o", "table")
+		table := a.OK("network", "nic", "show-effective-route-table", "--ids", nic0, "-o", "table")
 		lines := strings.Split(strings.TrimRight(table, "\n"), "\n")
 		want := []string{
 			"Source    State    Address Prefix    Next Hop Type     Next Hop IP",
@@ -47,12 +53,12 @@ func TestDiagnoseCommands(t *testing.T) {
 			NextLink *string          `json:"nextLink"`
 			Value    []map[string]any `json:"value"`
 		}
-		out := a.OK("network", "nic", "show-effective-route-table", "-g", mc, "-n", n0)
+		out := a.OK("network", "nic", "show-effective-route-table", "--ids", nic0)
 		if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Value) != 8 || !strings.Contains(out, `"nextLink": null`) {
 			t.Fatalf("json output (%v):\n%s", err, out)
 		}
 		last := res.Value[7]
-		if last["name"] != nics[2]+"____102442024" || last["source"] != "User" || last["state"] != "Active" {
+		if last["name"] != nodes[2]+"____102442024" || last["source"] != "User" || last["state"] != "Active" {
 			t.Errorf("last route %v", last)
 		}
 		_, errs, code := a.Run("network", "nic", "show-effective-route-table", "-g", mc)

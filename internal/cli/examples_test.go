@@ -120,7 +120,7 @@ func TestIntegrationExampleScript(t *testing.T) {
 		t.Errorf("script reported %s checks, printed %d", m[1], oks)
 	}
 	for _, want := range []string{
-		"CHECK ok: myAKSCluster node IPs (network nic list -g MC_myResourceGroup_myAKSCluster_eastus): 192.168.1.4 192.168.1.5 192.168.1.6\n",
+		"CHECK ok: myAKSCluster node IPs (vmss nic list -g MC_myResourceGroup_myAKSCluster_eastus): 192.168.1.4 192.168.1.5 192.168.1.6\n",
 		"10.244.0.0/24 VirtualAppliance 192.168.1.4 10.244.1.0/24 VirtualAppliance 192.168.1.5 10.244.2.0/24 VirtualAppliance 192.168.1.6\n",
 		"CHECK ok: myManagedCluster pod CIDRs and routes (network route-table route list -g myResourceGroup --route-table-name myRouteTable): ",
 		"192.168.1.7 192.168.1.8\n",

@@ -18,6 +18,7 @@ import (
 	"github.com/aksnet/aksnet/internal/cli/role"
 	"github.com/aksnet/aksnet/internal/cli/serve"
 	"github.com/aksnet/aksnet/internal/cli/state"
+	"github.com/aksnet/aksnet/internal/cli/vmss"
 	"github.com/aksnet/aksnet/internal/statedir"
 	"github.com/spf13/cobra"
 )
@@ -111,5 +112,6 @@ var (
 		{Name: "plan", Build: plan.NewCommand},
 		{Name: "role", Build: role.NewCommand},
 		{Name: "state", Build: state.NewCommand},
+		{Name: "vmss", Build: vmss.NewCommand},
 	}
 )

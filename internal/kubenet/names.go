@@ -53,3 +53,19 @@ func InstanceName(vmss string, n int) string {
 	}
 	return vmss + id
 }
+
+// InstanceNameOf returns the computer (and Kubernetes node) name of the
+// scale set instance whose id is vmID
+// (…/virtualMachineScaleSets/{vmss}/virtualMachines/{n}): InstanceName of
+// vmss and n. ok is false when vmID is not such an id.
+func InstanceNameOf(vmID string) (name string, ok bool) {
+	segs := strings.Split(strings.TrimRight(vmID, "/"), "/")
+	if len(segs) < 4 || !strings.EqualFold(segs[len(segs)-4], "virtualMachineScaleSets") || !strings.EqualFold(segs[len(segs)-2], "virtualMachines") {
+		return "", false
+	}
+	n, err := strconv.Atoi(segs[len(segs)-1])
+	if err != nil || n < 0 || segs[len(segs)-3] == "" {
+		return "", false
+	}
+	return InstanceName(segs[len(segs)-3], n), true
+}

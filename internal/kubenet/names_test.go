@@ -3,6 +3,7 @@ package kubenet
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -96,4 +97,26 @@ func TestInstanceName_NegativePanics(t *testing.T) {
 		}
 	}()
 	InstanceName("vmss", -1)
+}
+
+func TestInstanceNameOf(t *testing.T) {
+	const vmss = "/subscriptions/s/resourceGroups/MC_rg_c_eastus/providers/Microsoft.Compute/virtualMachineScaleSets/aks-nodepool1-12345678-vmss"
+	tests := []struct {
+		id, want string
+		ok       bool
+	}{
+		{vmss + "/virtualMachines/0", "aks-nodepool1-12345678-vmss000000", true},
+		{vmss + "/virtualMachines/36/", "aks-nodepool1-12345678-vmss000010", true},
+		{strings.ToUpper(vmss) + "/VIRTUALMACHINES/2", "AKS-NODEPOOL1-12345678-VMSS000002", true},
+		{vmss, "", false},
+		{vmss + "/virtualMachines/x", "", false},
+		{vmss + "/virtualMachines/-1", "", false},
+		{"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1", "", false},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		if got, ok := InstanceNameOf(tt.id); got != tt.want || ok != tt.ok {
+			t.Errorf("InstanceNameOf(%q) = %q, %v; want %q, %v", tt.id, got, ok, tt.want, tt.ok)
+		}
+	}
 }

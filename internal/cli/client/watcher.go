@@ -15,9 +15,6 @@ const (
 	watcherPrefix = "NetworkWatcher_"
 )
 
-// apiCompute is the api-version the CLI reads VMs with.
-const apiCompute = "2023-03-01"
-
 // NextHopQuery is what az network watcher show-next-hop asks: the regional
 // watcher to POST nextHop to (see RegionalWatcher) and the parameters, for
 // a packet from src to dst leaving vm (see WatcherTarget) through nic (a
@@ -39,9 +36,9 @@ func (c *Client) NextHopQuery(rg, vm, src, dst, nic string) (watcher string, par
 }
 
 // WatcherTarget resolves az network watcher's --vm to a resource id and its
-// location: an id as given; a name as a VM, then a NIC, in rg, then (an
-// AKS node, whose NIC is named after it) as the one NIC of that name in
-// the subscription.
+// location: an id as given; a name as a VM, then a NIC, in rg, then as the
+// one NIC of that name in the subscription, then (an AKS node) as the one
+// scale set instance of that computer name in the subscription.
 func (c *Client) WatcherTarget(rg, vm string) (id, location string, err error) {
 	var cands []string
 	if strings.HasPrefix(vm, "/") {
@@ -99,14 +96,61 @@ func (c *Client) WatcherTarget(rg, vm string) (id, location string, err error) {
 		if len(found) == 1 {
 			return found[0], loc, nil
 		}
+		if id, loc, ok, err := c.instanceNamed(vm); err != nil || ok {
+			return id, loc, err
+		}
 	}
 	return "", "", firstErr
+}
+
+// instanceNamed finds the one VM scale set instance of the subscription
+// whose computer name is name (an AKS node name, such as
+// aks-nodepool1-12345678-vmss000000), and returns its id and location.
+func (c *Client) instanceNamed(name string) (id, location string, ok bool, err error) {
+	sets, err := c.ListItems(c.SubscriptionPath()+"/providers/Microsoft.Compute/virtualMachineScaleSets", APICompute)
+	if err != nil {
+		return "", "", false, err
+	}
+	var found []string
+	for _, raw := range sets {
+		var ss struct {
+			ID       string `json:"id"`
+			Location string `json:"location"`
+		}
+		if err := json.Unmarshal(raw, &ss); err != nil || ss.ID == "" {
+			return "", "", false, fmt.Errorf("decode a scale set of the list: %v", err)
+		}
+		vms, err := c.ListItems(ss.ID+"/virtualMachines", APICompute)
+		if err != nil {
+			return "", "", false, err
+		}
+		for _, v := range vms {
+			var vm struct {
+				ID         string `json:"id"`
+				Properties struct {
+					OSProfile struct {
+						ComputerName string `json:"computerName"`
+					} `json:"osProfile"`
+				} `json:"properties"`
+			}
+			if err := json.Unmarshal(v, &vm); err != nil {
+				return "", "", false, fmt.Errorf("decode an instance of %s: %w", ss.ID, err)
+			}
+			if strings.EqualFold(vm.Properties.OSProfile.ComputerName, name) {
+				found, location = append(found, vm.ID), ss.Location
+			}
+		}
+	}
+	if len(found) != 1 {
+		return "", "", false, nil
+	}
+	return found[0], location, true, nil
 }
 
 // apiForID picks the API version for reading a resource id.
 func apiForID(id string) string {
 	if strings.Contains(strings.ToLower(id), "/providers/microsoft.compute/") {
-		return apiCompute
+		return APICompute
 	}
 	return APINetwork
 }

@@ -186,12 +186,13 @@ func readVNet(e *command.Env, subnetID, subnetName string, in *planInput) error 
 	return nil
 }
 
-// clusterNodes lists the nodes (NICs) of a node resource group with the pod
-// CIDRs the route table's managed routes give them.
+// clusterNodes lists the nodes (the scale set instances' NICs) of a node
+// resource group with the pod CIDRs the route table's managed routes give
+// them.
 func clusterNodes(e *command.Env, nodeRG string, rt *struct {
 	ID string `json:"id"`
 }) ([]planview.Node, error) {
-	items, err := e.Client.ListItems(e.Client.NetPath(nodeRG, "networkInterfaces"), client.APINetwork)
+	items, err := e.Client.ScaleSetNICs(nodeRG)
 	if err != nil {
 		return nil, err
 	}
@@ -226,8 +227,10 @@ func clusterNodes(e *command.Env, nodeRG string, rt *struct {
 	nodes := []planview.Node{}
 	for _, it := range items {
 		var nic struct {
-			Name       string `json:"name"`
 			Properties struct {
+				VirtualMachine struct {
+					ID string `json:"id"`
+				} `json:"virtualMachine"`
 				IPConfigurations []struct {
 					Properties struct {
 						PrivateIPAddress string `json:"privateIPAddress"`
@@ -242,7 +245,11 @@ func clusterNodes(e *command.Env, nodeRG string, rt *struct {
 		if err != nil {
 			continue
 		}
-		nodes = append(nodes, planview.Node{Name: nic.Name, IP: ip, PodCIDR: podCIDRs[ip.String()]})
+		name, ok := kubenet.InstanceNameOf(nic.Properties.VirtualMachine.ID)
+		if !ok {
+			continue
+		}
+		nodes = append(nodes, planview.Node{Name: name, IP: ip, PodCIDR: podCIDRs[ip.String()]})
 	}
 	sort.Slice(nodes, func(i, j int) bool { return nodes[i].IP.Less(nodes[j].IP) })
 	return nodes, nil

@@ -20,7 +20,6 @@ var (
 		return p.Value
 	}
 	groupItems      = func(p armresources.ResourceGroupsClientListResponse) []*armresources.ResourceGroup { return p.Value }
-	nicItems        = func(p armnetwork.InterfacesClientListAllResponse) []*armnetwork.Interface { return p.Value }
 	routeTableItems = func(p armnetwork.RouteTablesClientListAllResponse) []*armnetwork.RouteTable { return p.Value }
 )
 
@@ -87,9 +86,11 @@ func TestIntegrationConcurrency(t *testing.T) {
 			t.Errorf("node resource groups %v, want one", nodeRGs)
 		}
 		ips := map[string]string{}
-		for _, nic := range armtest.ListAll(h.Harness, h.Net.NewInterfacesClient().NewListAllPager(nil), nicItems) {
-			for _, c := range nic.Properties.IPConfigurations {
-				distinct(t, ips, str(c.Properties.PrivateIPAddress), "NIC "+str(nic.Name), "address")
+		for _, rg := range nodeRGs {
+			for _, nic := range h.scaleSetNICs(rg) {
+				for _, c := range nic.Properties.IPConfigurations {
+					distinct(t, ips, str(c.Properties.PrivateIPAddress), "NIC "+str(nic.ID), "address")
+				}
 			}
 		}
 		cidrs := map[string]string{}

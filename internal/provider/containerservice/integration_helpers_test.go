@@ -16,6 +16,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
 	"github.com/aksnet/aksnet/internal/armtest"
+	"github.com/aksnet/aksnet/internal/kubenet"
 )
 
 // networkContributor is the built-in Network Contributor role.
@@ -350,34 +351,57 @@ type layout struct {
 
 var instanceName = regexp.MustCompile(`^aks-([a-z0-9]+)-(\d{8})-vmss[0-9a-z]{6}$`)
 
-// layoutOf reads a cluster, the NICs in its node resource group and the
-// routes of its route table. Pod CIDRs come from the routes named for the
-// nodes.
+// scaleSetNICs lists the network interfaces of every VM scale set instance
+// in the node resource group nodeRG, through the SDK's VMSS pager
+// (InterfacesClient.NewListVirtualMachineScaleSetNetworkInterfacesPager,
+// api-version 2018-10-01).
+func (h *harness) scaleSetNICs(nodeRG string) []*armnetwork.Interface {
+	h.T.Helper()
+	var out []*armnetwork.Interface
+	for _, r := range h.ResourcesIn(nodeRG) {
+		vmss, ok := strings.CutPrefix(r, "Microsoft.Compute/virtualMachineScaleSets/")
+		if !ok {
+			continue
+		}
+		pages, err := armtest.Pages(h.Ctx, h.Net.NewInterfacesClient().NewListVirtualMachineScaleSetNetworkInterfacesPager(nodeRG, vmss, nil))
+		if err != nil {
+			h.T.Fatalf("list the NICs of scale set %s in %s: %v", vmss, nodeRG, err)
+		}
+		for _, p := range pages {
+			out = append(out, p.Value...)
+		}
+	}
+	return out
+}
+
+// layoutOf reads a cluster, its nodes' NICs (the scale set instances' in
+// its node resource group) and the routes of its route table. Pod CIDRs
+// come from the routes named for the nodes.
 func (h *harness) layoutOf(rg, name string) layout {
 	h.T.Helper()
 	l := layout{Cluster: h.cluster(rg, name)}
 	l.NodeRG = str(l.Cluster.Properties.NodeResourceGroup)
-	pager := h.Net.NewInterfacesClient().NewListPager(l.NodeRG, nil)
-	for pager.More() {
-		page, err := pager.NextPage(h.Ctx)
-		if err != nil {
-			h.T.Fatalf("list NICs in %s: %v", l.NodeRG, err)
+	for _, nic := range h.scaleSetNICs(l.NodeRG) {
+		if nic.Properties.VirtualMachine == nil {
+			h.T.Fatalf("NIC %s names no instance", str(nic.ID))
 		}
-		for _, nic := range page.Value {
-			n := node{Name: *nic.Name, NICID: *nic.ID, IPForwarding: nic.Properties.EnableIPForwarding != nil && *nic.Properties.EnableIPForwarding}
-			if len(nic.Properties.IPConfigurations) != 1 {
-				h.T.Fatalf("NIC %s has %d IP configurations, want 1", n.Name, len(nic.Properties.IPConfigurations))
-			}
-			ipc := nic.Properties.IPConfigurations[0].Properties
-			n.IP = str(ipc.PrivateIPAddress)
-			if ipc.Subnet != nil {
-				n.SubnetID = str(ipc.Subnet.ID)
-			}
-			if nic.Properties.NetworkSecurityGroup != nil {
-				n.NSGID = str(nic.Properties.NetworkSecurityGroup.ID)
-			}
-			l.Nodes = append(l.Nodes, n)
+		nodeName, ok := kubenet.InstanceNameOf(str(nic.Properties.VirtualMachine.ID))
+		if !ok {
+			h.T.Fatalf("NIC %s: %q is no scale set instance", str(nic.ID), str(nic.Properties.VirtualMachine.ID))
 		}
+		n := node{Name: nodeName, NICID: *nic.ID, IPForwarding: nic.Properties.EnableIPForwarding != nil && *nic.Properties.EnableIPForwarding}
+		if len(nic.Properties.IPConfigurations) != 1 {
+			h.T.Fatalf("NIC %s has %d IP configurations, want 1", n.Name, len(nic.Properties.IPConfigurations))
+		}
+		ipc := nic.Properties.IPConfigurations[0].Properties
+		n.IP = str(ipc.PrivateIPAddress)
+		if ipc.Subnet != nil {
+			n.SubnetID = str(ipc.Subnet.ID)
+		}
+		if nic.Properties.NetworkSecurityGroup != nil {
+			n.NSGID = str(nic.Properties.NetworkSecurityGroup.ID)
+		}
+		l.Nodes = append(l.Nodes, n)
 	}
 	slices.SortFunc(l.Nodes, func(a, b node) int { return strings.Compare(a.Name, b.Name) })
 	if len(l.Nodes) > 0 {

@@ -145,7 +145,8 @@ func (p *Provider) addNodes(c *arm.Call, st *clusterState, pool *poolState, n in
 	owners := make([]string, n)
 	for i := range n {
 		names[i] = kubenet.InstanceName(vmss, pool.NextIndex+i)
-		owners[i] = st.NodeRGID + "/providers/Microsoft.Network/networkInterfaces/" + names[i] + "/ipConfigurations/ipconfig1"
+		vmID := pool.VMSSID + "/virtualMachines/" + strconv.Itoa(pool.NextIndex+i)
+		owners[i] = network.VMSSIPConfigRef(compute.NICID(vmID, vmss) + "/ipConfigurations/ipconfig1")
 	}
 	ips, err := network.AllocateIPs(c, sn, owners, target)
 	if err != nil {
@@ -170,13 +171,14 @@ func (p *Provider) addNodes(c *arm.Call, st *clusterState, pool *poolState, n in
 		}
 		idx := pool.NextIndex
 		pool.NextIndex++
-		nicID := st.NodeRGID + "/providers/Microsoft.Network/networkInterfaces/" + names[i]
-		vm := compute.NewInstance(pool.VMSSID, strconv.Itoa(idx), names[i], st.Location, pool.VMSize, nicID)
-		if err := network.SaveNIC(c, network.NICSpec{ID: nicID, Location: st.Location, SubnetID: sn.ID, IP: ips[i], IPForwarding: true,
-			NSGID: st.NSGID, VirtualMachID: vm.ID, Tags: map[string]*string{"aks-managed-poolName": to.Ptr(pool.Name)}}); err != nil {
+		vm := compute.NewInstance(pool.VMSSID, strconv.Itoa(idx), names[i], st.Location, pool.VMSize)
+		nicID := compute.NICID(vm.ID, vmss)
+		// The instance first: the NIC is its child.
+		if err := c.Save(vm.ID, vm); err != nil {
 			return err
 		}
-		if err := c.Save(vm.ID, vm); err != nil {
+		if err := network.SaveNIC(c, network.NICSpec{ID: nicID, Location: st.Location, SubnetID: sn.ID, IP: ips[i], IPForwarding: true,
+			NSGID: st.NSGID, VirtualMachID: vm.ID, Tags: map[string]*string{"aks-managed-poolName": to.Ptr(pool.Name)}}); err != nil {
 			return err
 		}
 		pool.Nodes = append(pool.Nodes, nodeState{Name: names[i], Index: idx, IP: ips[i], PodCIDR: block, NICID: nicID, VMID: vm.ID})
@@ -206,10 +208,12 @@ func (p *Provider) removeNodes(c *arm.Call, st *clusterState, pool *poolState, n
 				}
 			}
 		}
-		if err := c.Delete(last.VMID, ""); err != nil {
+		// The NIC first (a node made before nodes were scale set
+		// instances has a standalone one), then the instance.
+		if err := c.Delete(last.NICID, ""); err != nil {
 			return err
 		}
-		if err := c.Delete(last.NICID, ""); err != nil {
+		if err := c.Delete(last.VMID, ""); err != nil {
 			return err
 		}
 		pool.Nodes = pool.Nodes[:len(pool.Nodes)-1]
@@ -218,7 +222,7 @@ func (p *Provider) removeNodes(c *arm.Call, st *clusterState, pool *poolState, n
 }
 
 func (p *Provider) saveScaleSet(c *arm.Call, st *clusterState, pool *poolState) error {
-	ss := compute.NewScaleSet(pool.VMSSID, st.Location, pool.VMSize, pool.Name, len(pool.Nodes))
+	ss := compute.NewScaleSet(pool.VMSSID, st.Location, pool.VMSize, pool.Name, pool.SubnetID, st.NSGID, len(pool.Nodes))
 	var old compute.ScaleSet
 	if ok, _ := c.Load(pool.VMSSID, &old); ok {
 		ss.Properties.UniqueID, ss.Tags = old.Properties.UniqueID, old.Tags

@@ -535,18 +535,21 @@ func (t *tracer) vnetNICs(routing *network.Routing) {
 		}
 		return true
 	})
-	t.c.ScanType(network.TypeNetworkInterface, "", func(id string, _ []byte) bool {
-		nic, err := routing.NIC(id, "")
-		if err != nil || !vnets[strings.ToLower(nic.Subnet.VNetID)] || t.vnet[nic.IP] != nil {
+	// Standalone NICs and scale set instances' NICs alike.
+	for _, typ := range []string{network.TypeNetworkInterface, network.TypeVMSSNetworkInterface} {
+		t.c.ScanType(typ, "", func(id string, _ []byte) bool {
+			nic, err := routing.NIC(id, "")
+			if err != nil || !vnets[strings.ToLower(nic.Subnet.VNetID)] || t.vnet[nic.IP] != nil {
+				return true
+			}
+			fn := fabric.Node{Name: arm.LastName(nic.ID), IP: nic.IP, IPForwarding: nic.IPForwarding}
+			if n, ok := nodeOf[strings.ToLower(nic.ID)]; ok {
+				fn.Name, fn.PodCIDR = n.Name, n.PodCIDR
+			}
+			t.vnet[nic.IP] = &vnetNIC{nic: nic, node: fn}
 			return true
-		}
-		fn := fabric.Node{Name: arm.LastName(nic.ID), IP: nic.IP, IPForwarding: nic.IPForwarding}
-		if n, ok := nodeOf[strings.ToLower(nic.ID)]; ok {
-			fn.Name, fn.PodCIDR = n.Name, n.PodCIDR
-		}
-		t.vnet[nic.IP] = &vnetNIC{nic: nic, node: fn}
-		return true
-	})
+		})
+	}
 }
 
 // nsg loads an NSG for the fabric; nil when id is empty or gone.

@@ -280,7 +280,11 @@ func TestIntegrationTrace(t *testing.T) {
 	// the node's NIC is found through the instance's network profile.
 	t.Run("NextHopFromScaleSetInstance", func(t *testing.T) {
 		h := h.withT(t)
-		nic, err := h.Net.NewInterfacesClient().Get(h.Ctx, l.NodeRG, n1.Name, nil)
+		id, err := arm.ParseID(n1.NICID)
+		if err != nil || len(id.Names) != 3 {
+			t.Fatalf("NIC id %s of %s is no scale set instance's: %v", n1.NICID, n1.Name, err)
+		}
+		nic, err := h.Net.NewInterfacesClient().GetVirtualMachineScaleSetNetworkInterface(h.Ctx, l.NodeRG, id.Names[0], id.Names[1], id.Names[2], nil)
 		if err != nil || nic.Properties.VirtualMachine == nil {
 			t.Fatalf("NIC of %s: %v", n1.Name, err)
 		}

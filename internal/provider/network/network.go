@@ -51,6 +51,8 @@ func Register(reg *arm.Registry, opts Options) *Provider {
 		reg.Register(k)
 	}
 	reg.Register(p.defaultSecurityRuleKind())
+	reg.Register(p.vmssNetworkInterfaceKind())
+	reg.Register(p.vmssNetworkInterfacesKind())
 	reg.Register(p.networkWatcherKind())
 	return p
 }

@@ -201,7 +201,7 @@ func renderNSG(c *arm.Call, g *armnetwork.SecurityGroup) ([]byte, error) {
 	g.Properties.DefaultSecurityRules = inAzureOrder(childDocs[armnetwork.SecurityRule](c, *g.ID, "defaultSecurityRules"))
 	g.Properties.Subnets = subnetRefs(c, *g.ID)
 	g.Properties.NetworkInterfaces = []*armnetwork.Interface{}
-	for _, id := range refsOfType(c, *g.ID, TypeNetworkInterface) {
+	for _, id := range nicRefs(c, *g.ID) {
 		g.Properties.NetworkInterfaces = append(g.Properties.NetworkInterfaces, &armnetwork.Interface{ID: to.Ptr(id)})
 	}
 	return saveDoc(c, *g.ID, g, "securityRules", "defaultSecurityRules")

@@ -152,11 +152,11 @@ func targetNIC(c *arm.Call, targetID, nicID string, src netip.Addr) (string, err
 		return "", azerr.BadRequest("LinkedInvalidPropertyId", "targetResourceId",
 			"Property id '%s' at path 'targetResourceId' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{subscriptionId}'.", targetID)
 	}
-	if nicID != "" && !strings.EqualFold(arm.TypeOfID(nicID), TypeNetworkInterface) {
+	if nicID != "" && !IsNetworkInterface(nicID) {
 		return "", azerr.BadRequest("LinkedInvalidPropertyId", "targetNicResourceId",
 			"Property id '%s' at path 'targetNicResourceId' is not a network interface id.", nicID)
 	}
-	if strings.EqualFold(typ, TypeNetworkInterface) {
+	if IsNetworkInterface(targetID) {
 		if nicID != "" && !strings.EqualFold(strings.TrimRight(nicID, "/"), strings.TrimRight(targetID, "/")) {
 			return "", azerr.BadRequest("InvalidParameter", "targetNicResourceId",
 				"targetNicResourceId %s is not the target network interface %s.", nicID, targetID)
@@ -227,7 +227,7 @@ func vmNICs(c *arm.Call, raw []byte) ([]string, error) {
 	if len(nics) > 0 {
 		return nics, nil
 	}
-	if nics = refsOfType(c, vm.ID, TypeNetworkInterface); len(nics) > 0 {
+	if nics = nicRefs(c, vm.ID); len(nics) > 0 {
 		return nics, nil
 	}
 	if err := eachOfType(c, TypeNetworkInterface, arm.SubscriptionID(c.Parsed.Subscription)+"/", func(id string, n *nicVM) bool {

@@ -241,7 +241,7 @@ func checkSubnetInUseChange(c *arm.Call, old *armnetwork.Subnet, pref netip.Pref
 		oldPref = *old.Properties.AddressPrefix
 	}
 	clusters := refsOfType(c, *old.ID, typeManagedCluster)
-	nics := refsOfType(c, *old.ID, TypeNetworkInterface)
+	nics := nicRefs(c, *old.ID)
 	if oldPref != pref.String() && (len(nics) > 0 || len(clusters) > 0) {
 		user := append(clusters, nics...)[0]
 		return azerr.BadRequest("InUseSubnetCannotBeUpdated", joinTarget(target, "properties.addressPrefix"),

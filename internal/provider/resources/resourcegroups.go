@@ -151,6 +151,7 @@ func deleteResourceGroup(c *arm.Call) error {
 var deleteOrder = []string{
 	"microsoft.containerservice/managedclusters",
 	"microsoft.network/networkinterfaces",
+	"microsoft.compute/virtualmachinescalesets",
 	"microsoft.network/loadbalancers",
 	"microsoft.network/publicipaddresses",
 	"microsoft.network/virtualnetworks",
