@@ -30,6 +30,28 @@ pass() { printf 'ok   %s\n' "$*"; }
 fail() { printf 'FAIL %s\n' "$*" >&2; exit 1; }
 expect_eq() { [[ "$1" == "$2" ]] || fail "$3: got '$1', want '$2'"; pass "$3 = $2"; }
 
+# az_vmss_read VERB RG NAME QUERY runs `az vmss list -g RG` (VERB list) or `az vmss list-instances -g RG -n NAME`
+# (VERB list-instances) with --query QUERY -o tsv. az 2.45 as Debian packages it lacks the compute SDK of the
+# api-version its profile picks (2022-11-01): both commands then fail inside az ("does not have operation
+# group", "No module named 'azure.mgmt.compute.v2022_11_01'"), before any request. Only then the same read goes
+# through az rest, with that api-version.
+az_vmss_read() {
+  local verb=$1 rg=$2 name=$3 query=$4 out path
+  local args=(vmss "$verb" -g "$rg")
+  [[ $verb == list-instances ]] && args+=(-n "$name")
+  if out=$(az "${args[@]}" --query "$query" -o tsv 2>&1); then
+    printf '%s\n' "$out"
+    return
+  fi
+  [[ $out == *"does not have operation group"* || $out == *"No module named 'azure.mgmt.compute.v2022_11_01'"* ]] ||
+    fail "az ${args[*]}: $out"
+  echo "note: az ${args[*]}: this az's packaged compute SDK lacks api-version 2022-11-01; reading with az rest" >&2
+  path="/subscriptions/$(az account show --query id -o tsv)/resourceGroups/$rg/providers/Microsoft.Compute/virtualMachineScaleSets"
+  [[ $verb == list-instances ]] && path+="/$name/virtualMachines"
+  # az's SDK output lifts each item's properties to the top (osProfile, not properties.osProfile).
+  az rest --method get --url "$path?api-version=2022-11-01" --query "value[].merge(@, properties) | $query" -o tsv
+}
+
 RG=myResourceGroup
 az group create --name $RG --location eastus --query properties.provisioningState -o tsv | grep -qx Succeeded || fail "group create"
 pass "group create"
@@ -54,12 +76,12 @@ expect_eq "$MC" MC_${RG}_myAKSCluster_eastus "node resource group"
 # The nodes are VM scale set instances, as on AKS: their NICs live under the instances, so a plain NIC list of
 # the node resource group is empty, and the subnet lists the instances' IP configurations as the network RP
 # spells them (upper case but resourceGroups and ipConfigurations).
-VMSS=$(az vmss list -g $MC --query '[0].name' -o tsv)
+VMSS=$(az_vmss_read list $MC "" '[0].name')
 [[ $VMSS =~ ^aks-nodepool1-[0-9]{8}-vmss$ ]] || fail "scale set name $VMSS"
 pass "vmss list: $VMSS"
-expect_eq "$(az vmss list-instances -g $MC -n $VMSS --query "sort([].osProfile.computerName) | join(',', @)" -o tsv)" \
+expect_eq "$(az_vmss_read list-instances $MC $VMSS "sort([].osProfile.computerName) | join(',', @)")" \
   "${VMSS}000000,${VMSS}000001,${VMSS}000002" "vmss list-instances"
-expect_eq "$(az vmss nic list -g $MC --vmss-name $VMSS --query "sort([].ipConfigurations[0].privateIpAddress) | join(',', @)" -o tsv)" \
+expect_eq "$(az vmss nic list -g $MC --vmss-name $VMSS --query "sort([].ipConfigurations[0].privateIPAddress) | join(',', @)" -o tsv)" \
   "192.168.1.4,192.168.1.5,192.168.1.6" "node IPs (vmss nic list)"
 expect_eq "$(az vmss nic list -g $MC --vmss-name $VMSS --query "[].name | sort(@) | join(',', @)" -o tsv)" "$VMSS,$VMSS,$VMSS" \
   "NICs named after the scale set"
@@ -118,7 +140,7 @@ expect_eq "$(check network route-table route list -g $RG --route-table-name myRo
 expect_eq "$(az aks show -g $RG -n myAKSCluster --query servicePrincipalProfile.clientId -o tsv)" msi "aks show"
 expect_eq "$(az aks scale -g $RG -n myAKSCluster --node-count 5 --query 'agentPoolProfiles[0].count' -o tsv)" 5 "aks scale"
 expect_eq "$(check network route-table route list -g $MC --route-table-name $RT --query 'length(@)' -o tsv)" 5 "routes after scale"
-expect_eq "$(az vmss list-instances -g $MC -n $VMSS --query 'length(@)' -o tsv)/$(az vmss nic list -g $MC --vmss-name $VMSS --query 'length(@)' -o tsv)" \
+expect_eq "$(az_vmss_read list-instances $MC $VMSS 'length(@)')/$(az vmss nic list -g $MC --vmss-name $VMSS --query 'length(@)' -o tsv)" \
   5/5 "instances/NICs after scale"
 
 # Stop and start (az's aks_stop / aks_start: the operation followed to its end, nothing printed).
@@ -138,6 +160,6 @@ az group delete -n $RG --yes
 expect_eq "$(az group exists -n $RG)" false "group delete removed $RG"
 if check group show -n $MC -o none 2>/dev/null; then fail "node resource group survived the group delete"; fi
 pass "group delete removed $MC"
-expect_eq "$(az vmss list --query 'length(@)' -o tsv)/$(az resource list --query 'length(@)' -o tsv)" 0/0 "scale sets and resources left after group delete"
+expect_eq "$(check vmss list --query 'length(@)' -o tsv)/$(az resource list --query 'length(@)' -o tsv)" 0/0 "scale sets and resources left after group delete"
 echo "az time: $(awk '{s+=$1} END {print s}' "$AZ_TIMES") ms in $(wc -l <"$AZ_TIMES") az commands"
 echo "walkthrough passed"

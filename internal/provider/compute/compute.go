@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v7"
 	"github.com/aksnet/aksnet/internal/arm"
 	"github.com/aksnet/aksnet/internal/azerr"
 )
@@ -18,147 +20,57 @@ const (
 	TypeVMSSVM = "Microsoft.Compute/virtualMachineScaleSets/virtualMachines"
 )
 
-// ScaleSet is the document of a node pool's scale set.
-type ScaleSet struct {
-	ID         string            `json:"id"`
-	Name       string            `json:"name"`
-	Type       string            `json:"type"`
-	Location   string            `json:"location"`
-	Tags       map[string]string `json:"tags"`
-	SKU        SKU               `json:"sku"`
-	Properties ScaleSetProps     `json:"properties"`
-}
-
-// SKU is a scale set's size and capacity.
-type SKU struct {
-	Name     string `json:"name"`
-	Tier     string `json:"tier"`
-	Capacity int    `json:"capacity"`
-}
-
-// ScaleSetProps are a scale set's properties.
-type ScaleSetProps struct {
-	ProvisioningState     string             `json:"provisioningState"`
-	OrchestrationMode     string             `json:"orchestrationMode"`
-	UniqueID              string             `json:"uniqueId"`
-	Overprovision         bool               `json:"overprovision"`
-	VirtualMachineProfile *ScaleSetVMProfile `json:"virtualMachineProfile,omitempty"`
-}
-
-// ScaleSetVMProfile is the model of the scale set's instances; aksnet keeps
-// its network profile, the one network interface configuration every
-// instance's NIC is made from.
-type ScaleSetVMProfile struct {
-	NetworkProfile ScaleSetNetworkProfile `json:"networkProfile"`
-}
-
-// ScaleSetNetworkProfile lists the scale set's network interface
-// configurations.
-type ScaleSetNetworkProfile struct {
-	NetworkInterfaceConfigurations []NICConfig `json:"networkInterfaceConfigurations"`
-}
-
-// NICConfig is a scale set network interface configuration (the compute
-// swagger's VirtualMachineScaleSetNetworkConfiguration).
-type NICConfig struct {
-	Name       string         `json:"name"`
-	Properties NICConfigProps `json:"properties"`
-}
-
-// NICConfigProps are a network interface configuration's properties.
-type NICConfigProps struct {
-	Primary                     bool         `json:"primary"`
-	EnableAcceleratedNetworking bool         `json:"enableAcceleratedNetworking"`
-	EnableIPForwarding          bool         `json:"enableIPForwarding"`
-	NetworkSecurityGroup        *SubResource `json:"networkSecurityGroup,omitempty"`
-	IPConfigurations            []IPConfig   `json:"ipConfigurations"`
-}
-
-// IPConfig is a scale set IP configuration.
-type IPConfig struct {
-	Name       string        `json:"name"`
-	Properties IPConfigProps `json:"properties"`
-}
-
-// IPConfigProps are an IP configuration's properties.
-type IPConfigProps struct {
-	Primary                 bool        `json:"primary"`
-	PrivateIPAddressVersion string      `json:"privateIPAddressVersion"`
-	Subnet                  SubResource `json:"subnet"`
-}
-
-// SubResource references another resource by id.
-type SubResource struct {
-	ID string `json:"id"`
-}
-
-// Instance is the document of one node (a scale set VM).
-type Instance struct {
-	ID         string            `json:"id"`
-	Name       string            `json:"name"`
-	Type       string            `json:"type"`
-	Location   string            `json:"location"`
-	InstanceID string            `json:"instanceId"`
-	Tags       map[string]string `json:"tags,omitempty"`
-	SKU        *SKU              `json:"sku,omitempty"`
-	Properties InstanceProps     `json:"properties"`
-}
-
-// InstanceProps are an instance's properties.
-type InstanceProps struct {
-	ProvisioningState  string         `json:"provisioningState"`
-	LatestModelApplied bool           `json:"latestModelApplied"`
-	VMID               string         `json:"vmId"`
-	OSProfile          OSProfile      `json:"osProfile"`
-	NetworkProfile     NetworkProfile `json:"networkProfile"`
-}
-
-// OSProfile carries the node's computer name, which Kubernetes uses as the
-// node name.
-type OSProfile struct {
-	ComputerName  string `json:"computerName"`
-	AdminUsername string `json:"adminUsername"`
-}
-
-// NetworkProfile lists an instance's NICs.
-type NetworkProfile struct {
-	NetworkInterfaces []NICRef `json:"networkInterfaces"`
-}
-
-// NICRef references a NIC.
-type NICRef struct {
-	ID         string          `json:"id"`
-	Properties map[string]bool `json:"properties,omitempty"`
-}
-
-// NewScaleSet returns a scale set document: capacity instances whose NICs
-// (one each, named after the scale set, with IP configuration ipconfig1 as
-// AKS names them) sit in subnetID, forward IP (kubenet's nodes route pod
-// traffic) and carry NSG nsgID ("" for none).
-func NewScaleSet(id, location, vmSize, pool, subnetID, nsgID string, capacity int) ScaleSet {
-	nic := NICConfig{Name: NICName(arm.LastName(id)), Properties: NICConfigProps{Primary: true, EnableIPForwarding: true,
-		IPConfigurations: []IPConfig{{Name: "ipconfig1", Properties: IPConfigProps{Primary: true, PrivateIPAddressVersion: "IPv4", Subnet: SubResource{ID: subnetID}}}}}}
-	if nsgID != "" {
-		nic.Properties.NetworkSecurityGroup = &SubResource{ID: nsgID}
+// NewScaleSet returns the document of a node pool's scale set (the SDK's
+// model, as the compute RP answers it): capacity instances of size vmSize
+// whose NICs (one each, named after the scale set, with IP configuration
+// ipconfig1, as AKS names them) sit in subnetID, forward IP (kubenet's nodes
+// route pod traffic) and carry NSG nsgID ("" for none).
+func NewScaleSet(id, location, vmSize, pool, subnetID, nsgID string, capacity int) armcompute.VirtualMachineScaleSet {
+	nic := &armcompute.VirtualMachineScaleSetNetworkConfiguration{
+		Name: to.Ptr(NICName(arm.LastName(id))),
+		Properties: &armcompute.VirtualMachineScaleSetNetworkConfigurationProperties{
+			Primary: to.Ptr(true), EnableIPForwarding: to.Ptr(true), EnableAcceleratedNetworking: to.Ptr(false),
+			IPConfigurations: []*armcompute.VirtualMachineScaleSetIPConfiguration{{
+				Name: to.Ptr("ipconfig1"),
+				Properties: &armcompute.VirtualMachineScaleSetIPConfigurationProperties{Primary: to.Ptr(true),
+					PrivateIPAddressVersion: to.Ptr(armcompute.IPVersionIPv4), Subnet: &armcompute.APIEntityReference{ID: to.Ptr(subnetID)}},
+			}},
+		},
 	}
-	return ScaleSet{ID: id, Name: arm.LastName(id), Type: TypeVMSS, Location: location,
-		Tags: map[string]string{"aks-managed-poolName": pool, "aks-managed-createOperationID": arm.NewUUID()},
-		SKU:  SKU{Name: vmSize, Tier: "Standard", Capacity: capacity},
-		Properties: ScaleSetProps{ProvisioningState: "Succeeded", OrchestrationMode: "Uniform", UniqueID: arm.NewUUID(),
-			VirtualMachineProfile: &ScaleSetVMProfile{NetworkProfile: ScaleSetNetworkProfile{NetworkInterfaceConfigurations: []NICConfig{nic}}}}}
+	if nsgID != "" {
+		nic.Properties.NetworkSecurityGroup = &armcompute.SubResource{ID: to.Ptr(nsgID)}
+	}
+	return armcompute.VirtualMachineScaleSet{
+		ID: to.Ptr(id), Name: to.Ptr(arm.LastName(id)), Type: to.Ptr(TypeVMSS), Location: to.Ptr(location),
+		Tags: map[string]*string{"aks-managed-poolName": to.Ptr(pool), "aks-managed-createOperationID": to.Ptr(arm.NewUUID())},
+		SKU:  &armcompute.SKU{Name: to.Ptr(vmSize), Tier: to.Ptr("Standard"), Capacity: to.Ptr(int64(capacity))},
+		Properties: &armcompute.VirtualMachineScaleSetProperties{
+			ProvisioningState: to.Ptr("Succeeded"), OrchestrationMode: to.Ptr(armcompute.OrchestrationModeUniform),
+			UniqueID: to.Ptr(arm.NewUUID()), Overprovision: to.Ptr(false),
+			VirtualMachineProfile: &armcompute.VirtualMachineScaleSetVMProfile{
+				NetworkProfile: &armcompute.VirtualMachineScaleSetNetworkProfile{
+					NetworkInterfaceConfigurations: []*armcompute.VirtualMachineScaleSetNetworkConfiguration{nic},
+				},
+			},
+		},
+	}
 }
 
 // NewInstance returns the document of instance instanceID of scale set
-// vmssID, whose computer (node) name is computerName; its NIC is
-// NICID(its id, the scale set's name).
-func NewInstance(vmssID, instanceID, computerName, location, vmSize string) Instance {
-	nicID := NICID(vmssID+"/virtualMachines/"+instanceID, arm.LastName(vmssID))
-	return Instance{
-		ID: vmssID + "/virtualMachines/" + instanceID, Name: arm.LastName(vmssID) + "_" + instanceID, Type: TypeVMSSVM,
-		Location: location, InstanceID: instanceID, SKU: &SKU{Name: vmSize, Tier: "Standard"},
-		Properties: InstanceProps{ProvisioningState: "Succeeded", LatestModelApplied: true, VMID: arm.NewUUID(),
-			OSProfile:      OSProfile{ComputerName: computerName, AdminUsername: "azureuser"},
-			NetworkProfile: NetworkProfile{NetworkInterfaces: []NICRef{{ID: nicID, Properties: map[string]bool{"primary": true}}}}},
+// vmssID (the SDK's model), whose computer (node) name is computerName; its
+// NIC is NICID(its id, the scale set's name).
+func NewInstance(vmssID, instanceID, computerName, location, vmSize string) armcompute.VirtualMachineScaleSetVM {
+	id := vmssID + "/virtualMachines/" + instanceID
+	return armcompute.VirtualMachineScaleSetVM{
+		ID: to.Ptr(id), Name: to.Ptr(arm.LastName(vmssID) + "_" + instanceID), Type: to.Ptr(TypeVMSSVM),
+		Location: to.Ptr(location), InstanceID: to.Ptr(instanceID), SKU: &armcompute.SKU{Name: to.Ptr(vmSize), Tier: to.Ptr("Standard")},
+		Properties: &armcompute.VirtualMachineScaleSetVMProperties{
+			ProvisioningState: to.Ptr("Succeeded"), LatestModelApplied: to.Ptr(true), VMID: to.Ptr(arm.NewUUID()),
+			OSProfile: &armcompute.OSProfile{ComputerName: to.Ptr(computerName), AdminUsername: to.Ptr("azureuser")},
+			NetworkProfile: &armcompute.NetworkProfile{NetworkInterfaces: []*armcompute.NetworkInterfaceReference{{
+				ID: to.Ptr(NICID(id, arm.LastName(vmssID))), Properties: &armcompute.NetworkInterfaceReferenceProperties{Primary: to.Ptr(true)},
+			}}},
+		},
 	}
 }
 

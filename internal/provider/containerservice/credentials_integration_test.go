@@ -369,9 +369,17 @@ func TestCredentialsBadInput(t *testing.T) {
 // reader creates a service principal with the Reader role on group rg and
 // returns a harness acting as it, and its object id.
 func (h *harness) reader(rg string) (*harness, string) {
+	h.T.Helper()
+	return h.withRole(rg, "reader", readerRole)
+}
+
+// withRole creates a service principal (its application named after name
+// and rg) with role on resource group rg, and returns a harness signed in
+// as it and its object id.
+func (h *harness) withRole(rg, name, role string) (*harness, string) {
 	t := h.T
 	t.Helper()
-	app := h.Do(http.MethodPost, "/v1.0/applications", map[string]string{"displayName": "reader-" + strings.ToLower(rg)})
+	app := h.Do(http.MethodPost, "/v1.0/applications", map[string]string{"displayName": name + "-" + strings.ToLower(rg)})
 	var a struct{ ID, AppID string }
 	app.Decode(t, &a)
 	spr := h.Do(http.MethodPost, "/v1.0/servicePrincipals", map[string]string{"appId": a.AppID})
@@ -383,6 +391,6 @@ func (h *harness) reader(rg string) (*harness, string) {
 	if a.AppID == "" || sp.ID == "" || secret.SecretText == "" {
 		t.Fatalf("service principal not created: %s %s %s", app.Body, spr.Body, pw.Body)
 	}
-	h.Grant(h.RGID(rg), sp.ID, readerRole)
+	h.Grant(h.RGID(rg), sp.ID, role)
 	return &harness{h.As(h.Env.CredentialFor(t, a.AppID, secret.SecretText))}, sp.ID
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v7"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
 	"github.com/aksnet/aksnet/internal/arm"
@@ -172,16 +173,17 @@ func (p *Provider) addNodes(c *arm.Call, st *clusterState, pool *poolState, n in
 		idx := pool.NextIndex
 		pool.NextIndex++
 		vm := compute.NewInstance(pool.VMSSID, strconv.Itoa(idx), names[i], st.Location, pool.VMSize)
-		nicID := compute.NICID(vm.ID, vmss)
+		vmID := *vm.ID
+		nicID := compute.NICID(vmID, vmss)
 		// The instance first: the NIC is its child.
-		if err := c.Save(vm.ID, vm); err != nil {
+		if err := c.Save(vmID, vm); err != nil {
 			return err
 		}
 		if err := network.SaveNIC(c, network.NICSpec{ID: nicID, Location: st.Location, SubnetID: sn.ID, IP: ips[i], IPForwarding: true,
-			NSGID: st.NSGID, VirtualMachID: vm.ID, Tags: map[string]*string{"aks-managed-poolName": to.Ptr(pool.Name)}}); err != nil {
+			NSGID: st.NSGID, VirtualMachID: vmID, Tags: map[string]*string{"aks-managed-poolName": to.Ptr(pool.Name)}}); err != nil {
 			return err
 		}
-		pool.Nodes = append(pool.Nodes, nodeState{Name: names[i], Index: idx, IP: ips[i], PodCIDR: block, NICID: nicID, VMID: vm.ID})
+		pool.Nodes = append(pool.Nodes, nodeState{Name: names[i], Index: idx, IP: ips[i], PodCIDR: block, NICID: nicID, VMID: vmID})
 	}
 	if err := network.RenderSubnet(c, sn.ID); err != nil {
 		return err
@@ -223,8 +225,12 @@ func (p *Provider) removeNodes(c *arm.Call, st *clusterState, pool *poolState, n
 
 func (p *Provider) saveScaleSet(c *arm.Call, st *clusterState, pool *poolState) error {
 	ss := compute.NewScaleSet(pool.VMSSID, st.Location, pool.VMSize, pool.Name, pool.SubnetID, st.NSGID, len(pool.Nodes))
-	var old compute.ScaleSet
-	if ok, _ := c.Load(pool.VMSSID, &old); ok {
+	var old armcompute.VirtualMachineScaleSet
+	ok, err := c.Load(pool.VMSSID, &old)
+	if err != nil {
+		return err
+	}
+	if ok && old.Properties != nil {
 		ss.Properties.UniqueID, ss.Tags = old.Properties.UniqueID, old.Tags
 	}
 	return c.Save(pool.VMSSID, ss)
