@@ -61,6 +61,7 @@ func (s *Server) serveOperationAction(w http.ResponseWriter, r *http.Request, c 
 		return
 	}
 	if c.operationID == "" {
+		skipPollingDelay(w)
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}

@@ -46,10 +46,12 @@ func (s *Server) serveDelete(w http.ResponseWriter, r *http.Request, c *Call, rt
 		return
 	}
 	if !deleted {
+		skipPollingDelay(w)
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	if c.Kind.SyncDelete {
+		skipPollingDelay(w)
 		writeBody(w, http.StatusOK, c.Existing)
 		return
 	}

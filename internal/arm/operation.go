@@ -294,11 +294,30 @@ func (s *Server) setAsyncHeaders(w http.ResponseWriter, r *http.Request, ns, loc
 	s.setRetryAfter(w, name)
 }
 
+// SkipPollingDelayHeader is go-azure-sdk's hint that its poller need not
+// wait before polling (hashicorp/go-azure-sdk sdk/client/client.go,
+// SkipPollingDelayHeader): its LRO, provisioningState and delete pollers
+// (sdk/client/resourcemanager/poller_*.go) read it on the response that
+// starts them, and pollers.Poller.skipPollingDelay on every poll. Without
+// it, Terraform's azurerm waits the Retry-After seconds (at least 1 here)
+// before an LRO's first poll, and 10 s (DefaultPollingInterval) before the
+// first poll of a PUT answered 200/201 without Azure-AsyncOperation or of
+// any DELETE, even when the work is done. aksnet sends it only when nothing
+// is left to wait for, so a poller never spins while work runs.
+const SkipPollingDelayHeader = "X-Go-Azure-Sdk-Skip-Polling-Delay"
+
+// skipPollingDelay marks a response whose work has ended (see
+// SkipPollingDelayHeader).
+func skipPollingDelay(w http.ResponseWriter) {
+	w.Header().Set(SkipPollingDelayHeader, "true")
+}
+
 // setRetryAfter tells pollers when to come back. Python's azure-core (az)
 // reads Retry-After first and needs it to be at least 1: without it, or at
 // 0, it waits its 30 s default. The Go SDK reads retry-after-ms first, so it
 // gets a short delay: 1 ms when the operation has already ended (a delete,
-// or a create that finished inside its PUT), 50 ms while it runs.
+// or a create that finished inside its PUT), 50 ms while it runs. An ended
+// operation also skips go-azure-sdk's delay (SkipPollingDelayHeader).
 func (s *Server) setRetryAfter(w http.ResponseWriter, opName string) {
 	w.Header().Set("Retry-After", "1")
 	ms := "50"
@@ -310,6 +329,7 @@ func (s *Server) setRetryAfter(w http.ResponseWriter, opName string) {
 	})
 	if done {
 		ms = "1"
+		skipPollingDelay(w)
 	}
 	w.Header().Set("retry-after-ms", ms)
 }

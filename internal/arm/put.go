@@ -73,6 +73,8 @@ func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 	if c.operationID != "" {
 		s.setAsyncHeaders(w, r, c.Kind.ns, c.operationLocation, c.operationID, c.Parsed.Subscription)
 		w.Header().Del("Location")
+	} else {
+		skipPollingDelay(w) // a synchronous PUT's resource is final
 	}
 	if c.Kind.PutOperation {
 		out = withProvisioningState(out, "Updating")
