@@ -164,14 +164,23 @@ func Run(ctx context.Context, cfg Config, ready func(context.Context, Running) e
 		return stopReason(ctx, err)
 	}
 	if !cfg.Bare {
-		if cfg.DNSServiceIP.IsValid() {
+		// kube-dns is created while the controllers start (both wait on the apiserver, not on
+		// each other), and exists before ready is called.
+		dns := make(chan struct{})
+		go func() {
+			defer close(dns)
+			if !cfg.DNSServiceIP.IsValid() {
+				return
+			}
 			// Logged, not fatal: a cluster whose kube-dns IP someone else's Service took still serves
 			// its API, and a control plane that exits would only be restarted into the same state.
 			if err := addons.EnsureKubeDNS(ctx, client, cfg.DNSServiceIP); err != nil {
 				klog.ErrorS(err, "kube-system/kube-dns not created", "clusterIP", cfg.DNSServiceIP)
 			}
-		}
-		if err := startControllers(ctx, cancel, opts); err != nil {
+		}()
+		err := startControllers(ctx, cancel, opts)
+		<-dns
+		if err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -125,8 +126,8 @@ const schedulableTimeout = 30 * time.Second
 
 // waitSchedulable waits until every desired Node is in the informer's cache without the
 // node.kubernetes.io/not-ready:NoSchedule taint. The apiserver's TaintNodesByCondition admission
-// puts that taint on every Node created, and the controller-manager's node lifecycle controller
-// lifts it once it sees the Node Ready, well under a second later. Until then no pod can be
+// puts that taint on every Node created; reconcile lifts it right after the create (LiftNotReady),
+// and otherwise the controller-manager's node lifecycle controller does. Until then no pod can be
 // scheduled: a Deployment created at once would see all its pods pending, then all bound to the
 // first Node lifted. So Run reports synced only after this. Past schedulableTimeout it logs and
 // returns: the API still serves, and the Nodes become schedulable when the controller catches up.
@@ -165,12 +166,7 @@ func (m *Mirror) waitSchedulable(ctx context.Context) {
 
 // notReadyTainted reports whether node has the taint that keeps pods off a Node not yet Ready.
 func notReadyTainted(node *corev1.Node) bool {
-	for _, t := range node.Spec.Taints {
-		if t.Key == corev1.TaintNodeNotReady && t.Effect == corev1.TaintEffectNoSchedule {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(node.Spec.Taints, isNotReadyTaint)
 }
 
 // reload reads the spec file unless its bytes equal last, and says whether it holds a new desired
@@ -257,6 +253,15 @@ func (m *Mirror) reconcile(ctx context.Context) error {
 		// Lease is what keeps the Node Ready: write it now rather than in up to leaseInterval.
 		if err := m.leases.renew(ctx, created); err != nil {
 			fail(err)
+		}
+		// The Node is Ready from its first write, so lift the not-ready taint now, as the node
+		// lifecycle controller would: on a cold start that controller runs about a second after the
+		// Nodes exist, and until the taint goes no pod can be scheduled (see waitSchedulable). A
+		// conflict means someone (that controller) wrote the Node first; it lifts the taint then.
+		if lifted, ok := LiftNotReady(created); ok {
+			if _, err := m.client.CoreV1().Nodes().Update(ctx, lifted, metav1.UpdateOptions{}); err != nil && !apierrors.IsConflict(err) {
+				fail(fmt.Errorf("lift the not-ready taint of Node %s: %w", n.Name, err))
+			}
 		}
 	})
 	parallel(plan.Update, func(n *corev1.Node) {

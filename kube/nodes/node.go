@@ -102,6 +102,38 @@ func Desired(n kubenodes.Node, kubeletVersion string, now time.Time) *corev1.Nod
 	}
 }
 
+// LiftNotReady returns a copy of node without the node.kubernetes.io/not-ready:NoSchedule taint,
+// and true, when node's Ready condition is True and it carries that taint; otherwise nil and false.
+// The apiserver's TaintNodesByCondition admission puts the taint on every Node created; the
+// controller-manager's node lifecycle controller lifts it once it sees the Node Ready, which is the
+// same end state this gives.
+func LiftNotReady(node *corev1.Node) (*corev1.Node, bool) {
+	if !isReady(node) || !slices.ContainsFunc(node.Spec.Taints, isNotReadyTaint) {
+		return nil, false
+	}
+	out := node.DeepCopy()
+	out.Spec.Taints = slices.DeleteFunc(out.Spec.Taints, isNotReadyTaint)
+	if len(out.Spec.Taints) == 0 {
+		out.Spec.Taints = nil
+	}
+	return out, true
+}
+
+// isNotReadyTaint reports whether t keeps pods off a Node that is not yet Ready.
+func isNotReadyTaint(t corev1.Taint) bool {
+	return t.Key == corev1.TaintNodeNotReady && t.Effect == corev1.TaintEffectNoSchedule
+}
+
+// isReady reports whether node's Ready condition is True.
+func isReady(node *corev1.Node) bool {
+	for _, c := range node.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
 // Plan is what it takes to bring the actual Nodes to the desired ones.
 type Plan struct {
 	// Create holds new Nodes, status included.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/aksnet/aksnet/internal/kubenodes"
@@ -259,5 +260,54 @@ func TestDiff_NoRoute(t *testing.T) {
 	}
 	if len(p.RouteFailures) != 0 {
 		t.Errorf("route failures %v once routed", p.RouteFailures)
+	}
+}
+
+func TestLiftNotReady(t *testing.T) {
+	notReady := corev1.Taint{Key: corev1.TaintNodeNotReady, Effect: corev1.TaintEffectNoSchedule}
+	notReadyExec := corev1.Taint{Key: corev1.TaintNodeNotReady, Effect: corev1.TaintEffectNoExecute}
+	netUnavailable := corev1.Taint{Key: corev1.TaintNodeNetworkUnavailable, Effect: corev1.TaintEffectNoSchedule}
+	node := func(ready corev1.ConditionStatus, taints ...corev1.Taint) *corev1.Node {
+		n := Desired(specNode(0), "v1.37.2", time.Unix(0, 0))
+		for i, c := range n.Status.Conditions {
+			if c.Type == corev1.NodeReady {
+				n.Status.Conditions[i].Status = ready
+			}
+		}
+		n.Spec.Taints = taints
+		return n
+	}
+	for _, tc := range []struct {
+		name string
+		in   *corev1.Node
+		want []corev1.Taint // nil with lifted false: nothing to do
+		lift bool
+	}{
+		{"ready with the taint", node(corev1.ConditionTrue, notReady), nil, true},
+		{"ready, other taints kept", node(corev1.ConditionTrue, netUnavailable, notReady), []corev1.Taint{netUnavailable}, true},
+		{"ready without the taint", node(corev1.ConditionTrue, netUnavailable), nil, false},
+		{"not ready keeps the taint", node(corev1.ConditionFalse, notReady), nil, false},
+		{"unknown keeps the taint", node(corev1.ConditionUnknown, notReady), nil, false},
+		{"the NoExecute taint is not ours", node(corev1.ConditionTrue, notReadyExec), nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := tc.in.DeepCopy()
+			got, lifted := LiftNotReady(tc.in)
+			if lifted != tc.lift {
+				t.Fatalf("lifted = %v, want %v", lifted, tc.lift)
+			}
+			if !equality.Semantic.DeepEqual(tc.in, before) {
+				t.Fatal("LiftNotReady changed its argument")
+			}
+			if !lifted {
+				if got != nil {
+					t.Fatalf("got %v with lifted false", got)
+				}
+				return
+			}
+			if !equality.Semantic.DeepEqual(got.Spec.Taints, tc.want) {
+				t.Fatalf("taints = %v, want %v", got.Spec.Taints, tc.want)
+			}
+		})
 	}
 }

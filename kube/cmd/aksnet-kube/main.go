@@ -14,6 +14,7 @@
 //
 //	aksnet-kube --data-dir DIR --secure-port PORT --service-cidr 10.0.0.0/16 --cluster-name NAME
 //	            [--dns-service-ip 10.0.0.10] [--pki-dir DIR] [--extra-sans FQDN,…] [--bare]
+//	            [--pprof-address 127.0.0.1:PORT]
 //
 // --bare runs etcd and kube-apiserver alone, with the same options: the benchmarks' baseline. Once
 // ready, the process lowers its GC goal (steadyGCPercent) unless GOGC is set.
@@ -25,6 +26,9 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -32,6 +36,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/component-base/version"
@@ -67,6 +72,7 @@ func run() error {
 	dnsServiceIP := fset.String("dns-service-ip", "", "the ClusterIP of kube-system/kube-dns (the cluster's dnsServiceIP), created at start when missing; empty: no kube-dns Service")
 	clusterName := fset.String("cluster-name", "", "the cluster's name (required)")
 	sans := fset.String("extra-sans", "", "comma-separated DNS names added to a generated serving certificate (e.g. the cluster's fqdn)")
+	pprofAddr := fset.String("pprof-address", "", "serve Go's pprof profiles on this loopback host:port, to diagnose the control plane's CPU and memory; empty: off")
 	bare := fset.Bool("bare", false, "run etcd and kube-apiserver only (no controller-manager, scheduler, kube-dns or node mirror): the benchmarks' baseline")
 	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
 	klog.InitFlags(klogFlags)
@@ -102,6 +108,11 @@ func run() error {
 	// The only signal handler in the process: every component stops with this one context.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	if *pprofAddr != "" {
+		if err := servePprof(ctx, *pprofAddr); err != nil {
+			return fmt.Errorf("--pprof-address: %w", err)
+		}
+	}
 	err = serve(ctx, cfg)
 	klog.Flush()
 	return err
@@ -170,6 +181,37 @@ func settleHeap() {
 		debug.SetGCPercent(steadyGCPercent)
 	}
 	debug.FreeOSMemory()
+}
+
+// servePprof serves net/http/pprof's handlers on addr, which must be a loopback address, until ctx
+// is done. The handlers are mounted on their own mux: the apiserver's --profiling stays off.
+func servePprof(ctx context.Context, addr string) error {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return err
+	}
+	if !ap.Addr().IsLoopback() {
+		return fmt.Errorf("%s is not a loopback address", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			klog.ErrorS(err, "pprof server stopped", "address", addr)
+		}
+	}()
+	return nil
 }
 
 // klogValue exposes klog's -v in our flag set.
