@@ -32,7 +32,7 @@ func TestIntegrationAzGetVersions(t *testing.T) {
 		doc.Orchestrators[0].OrchestratorType != "Kubernetes" {
 		t.Errorf("az lists %+v, want Kubernetes %s as the default\n%s", doc.Orchestrators, kubesup.Version, azOut)
 	}
-	sameKeys(t, azOut, x.aksnet("aks", "get-versions", "-l", "eastus", "-o", "json"))
+	sameKeys(t, azOut, x.aksnet("aks", "get-versions", "-l", "eastus", "-o", "json"), nil)
 
 	azTable := x.az("aks", "get-versions", "-l", "eastus", "-o", "table")
 	if !bytes.Contains(azTable, []byte(kubesup.Version)) {

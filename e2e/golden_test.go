@@ -49,10 +49,16 @@ func (x azAndAksnet) aksnet(args ...string) []byte { return x.run(x.bin, x.aksEn
 
 // sameKeys checks that aksnet's JSON (ours) prints only keys az's prints,
 // with the same casing and shape, and every key az prints with a value.
-func sameKeys(t *testing.T, az, ours []byte) {
+func sameKeys(t *testing.T, az, ours []byte, byAPIVersion map[string]bool) {
 	t.Helper()
 	azAll, azSet := keyPaths(t, az)
 	ourAll, ourSet := keyPaths(t, ours)
+	for k := range byAPIVersion {
+		delete(azAll, k)
+		delete(azSet, k)
+		delete(ourAll, k)
+		delete(ourSet, k)
+	}
 	var extra, missing []string
 	for k := range ourAll {
 		if !azAll[k] {
@@ -114,6 +120,14 @@ func keyPaths(t *testing.T, raw []byte) (all, set map[string]bool) {
 	return all, set
 }
 
+// byAPIVersion lists, per command group, the keys the server shows or not by the api-version a client
+// asks for (arm.VersionedFields): az 2.45 reads clusters at an older api-version than aksnet's CLI, so
+// it sees dockerBridgeCidr (before 2023-04-01) and not supportPlan (from 2023-05-01). Both sides are
+// checked per api-version in containerservice's TestCluster_VersionedFields.
+var byAPIVersion = map[string]map[string]bool{
+	"aks": {"supportPlan": true, "networkProfile.dockerBridgeCidr": true},
+}
+
 // TestIntegrationGoldenAgainstAz compares aksnet's output with the real az's
 // for the same resources: every key aksnet prints is one az prints, with the
 // same casing, and every key az prints with a value is one aksnet prints.
@@ -144,7 +158,7 @@ func TestIntegrationGoldenAgainstAz(t *testing.T) {
 			args = c
 		}
 		t.Run(strings.Join(c[:len(c)-2], "_"), func(t *testing.T) {
-			sameKeys(t, x.az(append(args, "-o", "json")...), x.aksnet(append(args, "-o", "json")...))
+			sameKeys(t, x.az(append(args, "-o", "json")...), x.aksnet(append(args, "-o", "json")...), byAPIVersion[c[0]])
 			azID := strings.TrimSpace(string(x.az(append(args, "--query", "id", "-o", "tsv")...)))
 			ourID := strings.TrimSpace(string(x.aksnet(append(args, "--query", "id", "-o", "tsv")...)))
 			if azID != ourID {
