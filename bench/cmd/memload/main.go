@@ -67,7 +67,12 @@ func (c *client) do(method, path string, body any) (int, []byte, error) {
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	req, err := http.NewRequest(method, c.base+path+sep+"api-version=2024-05-01", rd)
+	// Each provider checks the api-version against its own list: the identity RP has no 2024-05-01.
+	version := "2024-05-01"
+	if strings.Contains(path, "/Microsoft.ManagedIdentity/") {
+		version = "2023-01-31"
+	}
+	req, err := http.NewRequest(method, c.base+path+sep+"api-version="+version, rd)
 	if err != nil {
 		return 0, nil, err
 	}
