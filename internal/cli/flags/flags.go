@@ -142,6 +142,10 @@ func split(opts []string) (longs, shorts []string) {
 
 func (s *Set) add(x *Flag) *Flag {
 	x.s = s
+	// pflag reads a back-quoted word of a usage as the flag's value name
+	// ("--vmss-name az configure --defaults vmss=<name>"); az's help quotes
+	// commands that way, so show them in single quotes instead.
+	x.help = strings.ReplaceAll(x.help, "`", "'")
 	s.args = append(s.args, x)
 	longs, shorts := split(x.opts)
 	for i, l := range longs {
