@@ -172,15 +172,26 @@ func (s *server) checkNodes(t *testing.T, rg, name string, n int) {
 	prefix := netip.MustParsePrefix(subnet.AddressPrefix)
 	pods := netip.MustParsePrefix(mc.NetworkProfile.PodCIDR)
 
-	var nics []struct {
+	// Nodes are scale set instances: their NICs are listed per scale set
+	// (network nic list -g MC_… returns none, as on Azure).
+	var sets []struct {
+		Name string `json:"name"`
+	}
+	s.json(t, &sets, "vmss", "list", "-g", mc.NodeResourceGroup)
+	type nicView struct {
 		Name             string `json:"name"`
 		IPConfigurations []struct {
 			PrivateIPAddress string `json:"privateIPAddress"`
 		} `json:"ipConfigurations"`
 	}
-	s.json(t, &nics, "network", "nic", "list", "-g", mc.NodeResourceGroup)
+	var nics []nicView
+	for _, set := range sets {
+		var some []nicView
+		s.json(t, &some, "vmss", "nic", "list", "-g", mc.NodeResourceGroup, "--vmss-name", set.Name)
+		nics = append(nics, some...)
+	}
 	if len(nics) != n {
-		t.Fatalf("node resource group %s has %d NICs, want %d", mc.NodeResourceGroup, len(nics), n)
+		t.Fatalf("node resource group %s has %d scale set NICs over %d scale sets, want %d", mc.NodeResourceGroup, len(nics), len(sets), n)
 	}
 	ips := map[string]string{}
 	for _, nic := range nics {
