@@ -3,6 +3,7 @@ package arm
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -41,6 +42,12 @@ func (s *Server) serveDelete(w http.ResponseWriter, r *http.Request, c *Call, rt
 		deleted = true
 		return nil
 	})
+	if err != nil && c.Kind.DeleteLocationOnly && c.ID != "" {
+		if blocked, ok := deletionBlocked(c.ID, RequestID(w), err); ok {
+			s.failDelete(w, r, c, location, blocked)
+			return
+		}
+	}
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -61,6 +68,78 @@ func (s *Server) serveDelete(w http.ResponseWriter, r *http.Request, c *Call, rt
 	}
 	w.WriteHeader(http.StatusAccepted)
 }
+
+// failDelete answers a resource group delete that its transaction refused
+// as ARM does: the DELETE is accepted (202, Location only) and the failure
+// is the operation's result, which the Location poll answers with
+// ResourceGroupDeletionBlocked. The transaction was rolled back, so the
+// group and everything in it are as before, and a delete retried once the
+// blocker is gone finishes the job.
+func (s *Server) failDelete(w http.ResponseWriter, r *http.Request, c *Call, location string, blocked *azerr.Error) {
+	err := s.update(r.Context(), c, func(store.Tx) error {
+		return c.putOperation(NewUUID(), location, StatusFailed, blocked)
+	})
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	s.setAsyncHeaders(w, r, c.Kind.ns, c.operationLocation, c.operationID, c.Parsed.Subscription)
+	w.Header().Del("Azure-AsyncOperation")
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// deletionBlocked is ARM's report of a resource group delete that err
+// refused: ResourceGroupDeletionBlocked naming the top-level resource that
+// could not be deleted, with that resource's own error as the detail's
+// message, as ARM writes it (MicrosoftDocs/azure-docs#52282,
+// Azure/bicep-registry-modules#1607). Only a refusal of the request (400 or
+// 409) is reported so; authorization and server errors answer as they are.
+func deletionBlocked(groupID, trackingID string, err error) (*azerr.Error, bool) {
+	e, ok := azerr.As(err)
+	if !ok || (e.Status != 0 && e.Status != http.StatusBadRequest && e.Status != http.StatusConflict) {
+		return nil, false
+	}
+	target := groupID
+	var b *blockedDelete
+	if errors.As(err, &b) {
+		target = topLevel(b.id)
+	}
+	inner, merr := json.Marshal(envelope{Error: e})
+	if merr != nil {
+		return nil, false
+	}
+	ident := target
+	if i := strings.Index(strings.ToLower(target), "/providers/"); i >= 0 {
+		ident = target[i+len("/providers/"):]
+	}
+	out := azerr.Conflict("ResourceGroupDeletionBlocked", "",
+		"Deletion of resource group '%s' failed as resources with identifiers '%s' could not be deleted. The provisioning state of the resource group will be rolled back. The tracking Id is '%s'. Please check audit logs for more details.",
+		LastName(groupID), ident, trackingID)
+	out.Details = []*azerr.Error{{Target: target, Message: string(inner)}}
+	return out, true
+}
+
+// topLevel is the id of the top-level resource that id is, or is under:
+// …/providers/{namespace}/{type}/{name}.
+func topLevel(id string) string {
+	parts := strings.Split(id, "/")
+	for i, p := range parts {
+		if strings.EqualFold(p, "providers") && i+3 < len(parts) {
+			return strings.Join(parts[:i+4], "/")
+		}
+	}
+	return id
+}
+
+// blockedDelete is an in-use refusal inside a delete's tree; id is the
+// resource that could not be deleted.
+type blockedDelete struct {
+	id  string
+	err *azerr.Error
+}
+
+func (b *blockedDelete) Error() string { return b.err.Error() }
+func (b *blockedDelete) Unwrap() error { return b.err }
 
 // deleteResource removes id and everything under it. References into the
 // deleted tree from outside outer (or outside id itself) refuse the delete
@@ -154,7 +233,7 @@ func (s *Server) refuseInUse(r store.Reader, target, id, outer string) error {
 				display = k.Display
 			}
 		}
-		return azerr.BadRequest(code, "id", "%s %s is in use by %s and cannot be deleted.", display, LastName(target), src)
+		return &blockedDelete{id: target, err: azerr.BadRequest(code, "id", "%s %s is in use by %s and cannot be deleted.", display, LastName(target), src)}
 	}
 	return nil
 }

@@ -39,6 +39,9 @@ type storedOperation struct {
 	Method     string `json:"method"`
 	Namespace  string `json:"namespace"`
 	Location   string `json:"location"`
+	// HTTPStatus is a failed operation's status, which its operationresults
+	// poll answers with (azerr.Error does not encode it).
+	HTTPStatus int `json:"httpStatus,omitempty"`
 }
 
 func opKey(name string) string { return "o/" + strings.ToLower(name) }
@@ -84,6 +87,9 @@ func (c *Call) putOperation(name, location, status string, opErr *azerr.Error) e
 	}
 	if status != StatusInProgress {
 		op.EndTime = &now
+	}
+	if opErr != nil {
+		op.HTTPStatus = opErr.Status
 	}
 	raw, err := json.Marshal(op)
 	if err != nil {
@@ -222,6 +228,9 @@ func (s *Server) loadOperation(name string) (op storedOperation, found bool) {
 		raw, ok := rd.Get(opKey(name))
 		if ok && json.Unmarshal(raw, &op) == nil {
 			found = true
+			if op.Error != nil {
+				op.Error.Status = op.HTTPStatus
+			}
 		}
 		return nil
 	})

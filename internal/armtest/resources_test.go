@@ -1,6 +1,7 @@
 package armtest
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -305,5 +306,75 @@ func TestResourceIDs_CaseInsensitive(t *testing.T) {
 	}
 	if len(all) != 1 || all[0] != canonVNet {
 		t.Errorf("group lists %v, want only %s", all, canonVNet)
+	}
+}
+
+// A group delete that a resource outside the group blocks (a NIC of
+// another group on the group's subnet) is accepted as ARM accepts it, 202
+// with a Location header only, and its failure is the operation's result:
+// ResourceGroupDeletionBlocked naming the VNet, with the network RP's own
+// error as the detail (the shape of MicrosoftDocs/azure-docs#52282 and
+// Azure/bicep-registry-modules#1607). Nothing is lost: the group and its
+// resources stay, and the delete retried once the NIC is gone finishes.
+func TestResourceGroups_DeleteBlockedIsReportedAndRetried(t *testing.T) {
+	h, rg := parallelRG(t)
+	other := uniqueRG(t) + "-nics"
+	h.MkRG(other)
+	v := h.VNet(rg, "vnet1", "10.20.0.0/16", "s1=10.20.1.0/24")
+	nic, err := h.PutNIC(other, "nic1", *v.Properties.Subnets[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := h.Snapshot(*v.ID, *v.Properties.Subnets[0].ID)
+
+	resp := h.Do(http.MethodDelete, h.RGID(rg)+"?api-version=2021-04-01", nil)
+	if resp.Status != http.StatusAccepted {
+		t.Fatalf("DELETE group: %d %s, want 202", resp.Status, resp.Body)
+	}
+	loc := resp.Header.Get("Location")
+	if loc == "" || resp.Header.Get("Azure-AsyncOperation") != "" {
+		t.Fatalf("DELETE group headers: Location %q, Azure-AsyncOperation %q; want Location only", loc, resp.Header.Get("Azure-AsyncOperation"))
+	}
+	poll := h.Do(http.MethodGet, strings.TrimPrefix(loc, h.Env.URL), nil)
+	got := poll.APIErr(t)
+	WantError{Status: http.StatusConflict, Code: "ResourceGroupDeletionBlocked",
+		Mentions: []string{rg, "Microsoft.Network/virtualNetworks/vnet1"}}.Check(t, got)
+	var env struct {
+		Error struct {
+			Details []struct {
+				Target  string `json:"target"`
+				Message string `json:"message"`
+			} `json:"details"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(poll.Body, &env); err != nil || len(env.Error.Details) != 1 {
+		t.Fatalf("poll body %s: want one detail (%v)", poll.Body, err)
+	}
+	d := env.Error.Details[0]
+	if !strings.EqualFold(d.Target, *v.ID) || !strings.Contains(d.Message, "InUseSubnetCannotBeDeleted") || !strings.Contains(d.Message, *nic.ID) {
+		t.Errorf("detail %+v: want the VNet as target and the subnet's in-use error naming %s", d, *nic.ID)
+	}
+
+	// The SDK's poller reports the same failure.
+	p, err := h.RG.BeginDelete(h.Ctx, rg, nil)
+	wantSDKErr(t, DeleteLRO(h.Ctx, p, err), want{Status: http.StatusConflict, Code: "ResourceGroupDeletionBlocked"})
+
+	// Rolled back: the group, its VNet and subnet are as they were.
+	if !h.RGExists(rg) {
+		t.Fatalf("group %s is gone after a blocked delete", rg)
+	}
+	h.Unchanged(before)
+
+	// Retried once the blocker is gone, the delete finishes.
+	np, err := h.Net.NewInterfacesClient().BeginDelete(h.Ctx, other, "nic1", nil)
+	if err := DeleteLRO(h.Ctx, np, err); err != nil {
+		t.Fatal(err)
+	}
+	p, err = h.RG.BeginDelete(h.Ctx, rg, nil)
+	if err := DeleteLRO(h.Ctx, p, err); err != nil {
+		t.Fatalf("retried group delete: %v", err)
+	}
+	if h.RGExists(rg) || h.Exists(*v.ID) {
+		t.Errorf("group %s or its VNet is left after the retried delete", rg)
 	}
 }

@@ -258,11 +258,40 @@ func (c *Client) Call(method, path, apiVersion string, body any) (*Response, err
 	return r, nil
 }
 
+// waitLocation polls an operation that only a Location header names (a
+// resource group delete): 202 while it runs, then its result, an ARM error
+// when it failed.
+func (c *Client) waitLocation(loc string) error {
+	delay := 10 * time.Millisecond
+	for {
+		pr, err := c.Do(http.MethodGet, loc, "", nil)
+		if err != nil {
+			return err
+		}
+		if pr.Status >= 400 {
+			return output.ParseARMError(pr.Status, pr.Body)
+		}
+		if pr.Status != http.StatusAccepted {
+			return nil
+		}
+		if next := pr.Header.Get("Location"); next != "" {
+			loc = next
+		}
+		time.Sleep(delay)
+		if delay < 500*time.Millisecond {
+			delay *= 2
+		}
+	}
+}
+
 // Wait polls a long-running operation until it ends, returning its error
 // when it failed. progress, when set, is told the status after each poll.
 func (c *Client) Wait(r *Response, progress func(status string)) error {
 	op := r.Header.Get("Azure-AsyncOperation")
 	if op == "" {
+		if loc := r.Header.Get("Location"); loc != "" && r.Status == http.StatusAccepted {
+			return c.waitLocation(loc)
+		}
 		return nil
 	}
 	delay := 10 * time.Millisecond

@@ -2,16 +2,19 @@
 package group
 
 import (
+	"net/http"
+
 	"github.com/aksnet/aksnet/internal/cli/client"
 	"github.com/aksnet/aksnet/internal/cli/command"
 	"github.com/aksnet/aksnet/internal/cli/flags"
+	"github.com/aksnet/aksnet/internal/cli/output"
 	"github.com/spf13/cobra"
 )
 
 // NewCommand mirrors `az group`.
 func NewCommand(s command.Streams, g *command.Globals) *cobra.Command {
 	return command.Group("group", "Manage resource groups.",
-		newCreateCommand(s, g), newShowCommand(s, g), newListCommand(s, g), newDeleteCommand(s, g))
+		newCreateCommand(s, g), newShowCommand(s, g), newListCommand(s, g), newDeleteCommand(s, g), newExistsCommand(s, g))
 }
 
 type createFlags struct {
@@ -70,5 +73,25 @@ func newDeleteCommand(s command.Streams, g *command.Globals) *cobra.Command {
 			return err
 		}
 		return e.Delete(e.Client.RGPath(f.name), client.APIResources, f.noWait)
+	})
+}
+
+// newExistsCommand is az group exists: HEAD on the group (204 or 404, as
+// az's check_existence sends it), printing true or false.
+func newExistsCommand(s command.Streams, g *command.Globals) *cobra.Command {
+	var name string
+	cmd := &cobra.Command{Use: "exists", Short: "Check if a resource group exists.", Args: cobra.NoArgs}
+	return command.Leaf(s, g, cmd, flags.Cobra, nameArg(&name), func(e *command.Env) error {
+		r, err := e.Client.Do(http.MethodHead, e.Client.RGPath(name), client.APIResources, nil)
+		if err != nil {
+			return err
+		}
+		switch {
+		case r.Status == http.StatusNotFound:
+			return e.PrintValue(false)
+		case r.Status >= 400:
+			return output.ParseARMError(r.Status, r.Body)
+		}
+		return e.PrintValue(true)
 	})
 }
