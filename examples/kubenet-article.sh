@@ -41,7 +41,7 @@ node_ips() {
 	local noderg=$1 filter='[].name' v
 	[[ -n ${2:-} ]] && filter="[?tags.\"aks-managed-poolName\"=='$2'].name"
 	for v in $(aksnet vmss list -g "$noderg" --query "$filter" -o tsv); do
-		aksnet vmss nic list -g "$noderg" --vmss-name "$v" --query '[].ipConfigurations[0].privateIpAddress' -o tsv
+		aksnet vmss nic list -g "$noderg" --vmss-name "$v" --query '[].ipConfigurations[0].privateIPAddress' -o tsv
 	done
 }
 

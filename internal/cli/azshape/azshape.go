@@ -15,6 +15,7 @@
 package azshape
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"unicode"
@@ -23,17 +24,28 @@ import (
 // Shape converts one decoded ARM JSON value (maps, slices, scalars as
 // encoding/json produces them) to az's shape.
 func Shape(v any) any {
-	return shape(v)
+	return shaper{key: Key}.shape(v)
 }
 
-func shape(v any) any {
+// ShapeAAZ converts a decoded ARM JSON value to the shape az's AAZ commands
+// print (az vmss nic list in az 2.45 and later): flattened, with
+// resourceGroup keys, but with the wire's key casing (privateIPAddress),
+// since AAZ serializes its models by their wire names.
+func ShapeAAZ(v any) any {
+	return shaper{key: func(k string) string { return k }}.shape(v)
+}
+
+// shaper shapes values with key as its re-casing of keys.
+type shaper struct{ key func(string) string }
+
+func (sh shaper) shape(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
-		return shapeObject(t)
+		return sh.shapeObject(t)
 	case []any:
 		out := make([]any, len(t))
 		for i, e := range t {
-			out[i] = shape(e)
+			out[i] = sh.shape(e)
 		}
 		return out
 	default:
@@ -45,13 +57,13 @@ func shape(v any) any {
 // attributes: their keys are printed as they are.
 var keepNested = map[string]bool{"tags": true, "userAssignedIdentities": true, "addonProfiles": false, "nodeLabels": true, "identityProfile": false}
 
-func shapeObject(m map[string]any) any {
+func (sh shaper) shapeObject(m map[string]any) any {
 	out := make(map[string]any, len(m))
 	flatten := false
 	if props, ok := m["properties"].(map[string]any); ok && isResource(m) {
 		flatten = true
 		for k, v := range props {
-			out[Key(k)] = shapeValue(k, v)
+			out[sh.key(k)] = sh.shapeValue(k, v)
 		}
 	}
 	for k, v := range m {
@@ -63,7 +75,7 @@ func shapeObject(m map[string]any) any {
 			out["type"] = v
 			continue
 		}
-		out[Key(k)] = shapeValue(k, v)
+		out[sh.key(k)] = sh.shapeValue(k, v)
 	}
 	if id, ok := m["id"].(string); ok {
 		if rg := ResourceGroupOf(id); rg != "" {
@@ -75,17 +87,17 @@ func shapeObject(m map[string]any) any {
 	return out
 }
 
-func shapeValue(key string, v any) any {
+func (sh shaper) shapeValue(key string, v any) any {
 	if keepNested[key] {
 		if mm, ok := v.(map[string]any); ok {
 			cp := make(map[string]any, len(mm))
 			for k, x := range mm {
-				cp[k] = shape(x)
+				cp[k] = sh.shape(x)
 			}
 			return cp
 		}
 	}
-	return shape(v)
+	return sh.shape(v)
 }
 
 // isResource reports whether m is an ARM resource or sub-resource whose
@@ -152,11 +164,20 @@ func Key(k string) string {
 
 // ShapeJSON decodes raw ARM JSON and shapes it.
 func ShapeJSON(raw []byte) (any, error) {
+	v, err := Decode(raw)
+	if err != nil {
+		return nil, err
+	}
+	return Shape(v), nil
+}
+
+// Decode decodes JSON with numbers kept as written (json.Number).
+func Decode(raw []byte) (any, error) {
 	var v any
-	d := json.NewDecoder(strings.NewReader(string(raw)))
+	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	if err := d.Decode(&v); err != nil {
 		return nil, err
 	}
-	return Shape(v), nil
+	return v, nil
 }

@@ -61,6 +61,24 @@ func (e *Env) List(path, api string) error {
 	return e.Print(raw)
 }
 
+// ListAAZ is List for a command that az implements with AAZ, which prints
+// keys in their wire casing (azshape.ShapeAAZ).
+func (e *Env) ListAAZ(path, api string) error {
+	items, err := e.Client.ListItems(path, api)
+	if err != nil {
+		return err
+	}
+	shaped := make([]any, 0, len(items))
+	for _, it := range items {
+		v, err := azshape.Decode(it)
+		if err != nil {
+			return fmt.Errorf("decode an item of %s: %w", path, err)
+		}
+		shaped = append(shaped, azshape.ShapeAAZ(v))
+	}
+	return e.PrintValue(shaped)
+}
+
 // Put PUTs body, waits for a long-running operation unless noWait, and
 // prints the final resource (nothing with --no-wait, as az).
 func (e *Env) Put(path, api string, body any, noWait bool) error {

@@ -52,6 +52,6 @@ func newNICListCommand(s command.Streams, g *command.Globals) *cobra.Command {
 		a.ResourceGroup(&rg).Required()
 		a.String(&name, "Scale set name. You can configure the default using `az configure --defaults vmss=<name>`", "--vmss-name", "--virtual-machine-scale-set-name").Required()
 	}, func(e *command.Env) error {
-		return e.List(e.Client.ComputePath(rg, "virtualMachineScaleSets", name, "networkInterfaces"), client.APIVMSSNIC)
+		return e.ListAAZ(e.Client.ComputePath(rg, "virtualMachineScaleSets", name, "networkInterfaces"), client.APIVMSSNIC)
 	})
 }
