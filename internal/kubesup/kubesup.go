@@ -242,6 +242,32 @@ func (s *Supervisor) Access(c Cluster) (Access, error) {
 	return Access{Server: "https://127.0.0.1:" + strconv.Itoa(cl.port), TLSServerName: c.FQDN, CA: cl.ca}, nil
 }
 
+// Provision makes cluster c's Kubernetes API exist without starting it:
+// its directory, PKI and nodes.json, and, for a running cluster, its port,
+// whose first connection starts the process. AKS reports a cluster
+// Succeeded once its API server answers; aksnet does once Provision has
+// returned (Provisioned), and the process itself starts lazily. It is
+// idempotent, and it needs no aksnet-kube binary: a missing one is
+// reported when the port is first used.
+func (s *Supervisor) Provision(c Cluster) error {
+	if c.Stopped {
+		_, err := s.accessStopped(c)
+		return err
+	}
+	cl, err := s.open(c)
+	if err != nil {
+		return err
+	}
+	return cl.writeNodes(c.Nodes)
+}
+
+// Provisioned reports whether cluster id (named name) has been provisioned:
+// its port file, which Provision and Access write last, exists.
+func (s *Supervisor) Provisioned(id, name string) bool {
+	_, err := os.Stat(filepath.Join(DirOf(s.opts.Dir, id, name), portFile))
+	return err == nil
+}
+
 // accessStopped is Access for a stopped cluster: directory, PKI, port
 // number and nodes.json, and no listener.
 func (s *Supervisor) accessStopped(c Cluster) (Access, error) {

@@ -147,7 +147,15 @@ func (p *Provider) RoleAssigned(c *arm.Call, principalID string) error {
 
 // operationDue reports whether st's operation has been in flight for
 // Options.ProvisioningDelay, so it may end.
+//
+// An operation is due once ProvisioningDelay has passed and the cluster's
+// Kubernetes API exists (kubesup's Provisioned: its PKI and port, which
+// the kube sync provisions after the create commits), so that Succeeded
+// means get-credentials and kubectl work, as on AKS.
 func (p *Provider) operationDue(st *clusterState, now time.Time) bool {
+	if p.opts.Kube != nil && !p.opts.Kube.Provisioned(st.ClusterID, arm.LastName(st.ClusterID)) {
+		return false
+	}
 	return !now.Before(st.OperationStarted.Add(p.opts.ProvisioningDelay))
 }
 

@@ -23,12 +23,17 @@ type KubePlanes interface {
 	Remove(id, name string) error
 	// Resume reopens the ports of running clusters that had a control plane.
 	Resume(clusters []kubesup.Cluster)
+	// Provision makes a new cluster's Kubernetes API exist (PKI, port),
+	// starting nothing; Provisioned reports that it has.
+	Provision(c kubesup.Cluster) error
+	Provisioned(id, name string) bool
 }
 
 // kubeSync keeps the control planes in step with ARM: after every commit
-// that touches a cluster or an agent pool, the cluster's nodes.json is
-// rewritten from its state (scale, nodepool add/delete), and a deleted
-// cluster's control plane is stopped and its data removed.
+// that touches a cluster or an agent pool, a new cluster's control plane is
+// provisioned, an existing one's nodes.json is rewritten from its state
+// (scale, nodepool add/delete), and a deleted cluster's control plane is
+// stopped and its data removed.
 type kubeSync struct {
 	p       *Provider
 	srv     *arm.Server
@@ -98,6 +103,12 @@ func (k *kubeSync) run(ctx context.Context) {
 			switch {
 			case err != nil:
 				slog.Error("kube: read cluster", "cluster", id, "err", err)
+			case found && !k.p.opts.Kube.Provisioned(kc.ID, kc.Name):
+				// A new cluster: its operation ends once its API exists
+				// (operationDue), so the controller looks again now.
+				if err = k.p.opts.Kube.Provision(kc); err == nil {
+					k.p.ctrl.enqueue(kc.ID)
+				}
 			case found:
 				err = k.p.opts.Kube.SetNodes(kc)
 			default:
