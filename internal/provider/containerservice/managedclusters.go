@@ -623,7 +623,7 @@ func (p *Provider) fillDefaults(c *arm.Call, mc *armcontainerservice.ManagedClus
 	kid := st.NodeRGID + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/" + name + "-agentpool"
 	if principal, client, canon, ok := managedidentity.Lookup(c, kid); ok {
 		props.IdentityProfile = map[string]*armcontainerservice.UserAssignedIdentity{
-			"kubeletidentity": {ResourceID: to.Ptr(canon), ClientID: to.Ptr(client), ObjectID: to.Ptr(principal)}}
+			"kubeletidentity": {ResourceID: to.Ptr(aksIDCase(canon)), ClientID: to.Ptr(client), ObjectID: to.Ptr(principal)}}
 	}
 	if mc.SKU == nil {
 		mc.SKU = &armcontainerservice.ManagedClusterSKU{Name: to.Ptr(armcontainerservice.ManagedClusterSKUNameBase), Tier: to.Ptr(armcontainerservice.ManagedClusterSKUTierFree)}
@@ -848,4 +848,17 @@ func (p *Provider) deleteManagedCluster(c *arm.Call) error {
 	}
 	c.Tx.Delete(stateKey(c.ID))
 	return nil
+}
+
+// aksIDCase writes a resource id as AKS writes the ids it generates into a
+// cluster (identityProfile.kubeletidentity.resourceId): the resourceGroups
+// segment in lower case, "/subscriptions/…/resourcegroups/MC_…/providers/…",
+// as in every public `az aks show` and `az aks create` output. The rest
+// keeps its casing.
+func aksIDCase(id string) string {
+	parts := strings.Split(id, "/")
+	if len(parts) > 3 && strings.EqualFold(parts[3], "resourceGroups") {
+		parts[3] = "resourcegroups"
+	}
+	return strings.Join(parts, "/")
 }

@@ -3,6 +3,7 @@ package containerservice_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -207,4 +208,31 @@ func TestCluster_VersionedFields(t *testing.T) {
 	})
 	check("GET at 2022-11-01 after the PUT", h.Do(http.MethodGet, id+"?api-version=2022-11-01", nil).Body, "<none>", "172.18.0.1/16")
 	check("GET at 2025-02-01 after the PUT", h.Do(http.MethodGet, id+"?api-version=2025-02-01", nil).Body, "KubernetesOfficial", "<none>")
+}
+
+// Ids AKS generates into a cluster keep AKS's casing (issue 17, point 6):
+// identityProfile.kubeletidentity.resourceId names the node resource
+// group's kubelet identity with the resourceGroups segment in lower case
+// ("/subscriptions/…/resourcegroups/MC_…/providers/Microsoft.ManagedIdentity/
+// userAssignedIdentities/<cluster>-agentpool", as public az aks create and
+// az aks show outputs print it), while effectiveOutboundIPs keep
+// resourceGroups, as the same outputs do.
+func TestCluster_GeneratedIDCasing(t *testing.T) {
+	h := newHarness(t)
+	n := h.articleNetwork(armtest.RGName(t))
+	mc := h.mustPutCluster(n.rg, "casing", kubenetCluster(n.subnetID, n.identityID, 1))
+	p := mc.Properties
+	kid := p.IdentityProfile["kubeletidentity"]
+	want := "/subscriptions/" + h.Env.Creds.SubscriptionID + "/resourcegroups/" + *p.NodeResourceGroup +
+		"/providers/Microsoft.ManagedIdentity/userAssignedIdentities/casing-agentpool"
+	if kid == nil || str(kid.ResourceID) != want {
+		t.Errorf("kubeletidentity %+v, want resourceId %s", kid, want)
+	}
+	if kid != nil && !h.Exists(str(kid.ResourceID)) {
+		t.Errorf("the kubelet identity %s does not resolve", str(kid.ResourceID))
+	}
+	ips := p.NetworkProfile.LoadBalancerProfile.EffectiveOutboundIPs
+	if len(ips) != 1 || !strings.Contains(str(ips[0].ID), "/resourceGroups/"+*p.NodeResourceGroup+"/") {
+		t.Errorf("effectiveOutboundIPs %v, want one id with resourceGroups", ips)
+	}
 }
