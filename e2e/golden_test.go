@@ -122,10 +122,11 @@ func keyPaths(t *testing.T, raw []byte) (all, set map[string]bool) {
 
 // byAPIVersion lists, per command group, the keys the server shows or not by the api-version a client
 // asks for (arm.VersionedFields): az 2.45 reads clusters at an older api-version than aksnet's CLI, so
-// it sees dockerBridgeCidr (before 2023-04-01) and not supportPlan (from 2023-05-01). Both sides are
+// it sees dockerBridgeCidr (before 2023-04-01) and not supportPlan (from 2023-05-01) or
+// autoUpgradeProfile.nodeOSUpgradeChannel (from 2023-06-01). Both sides are
 // checked per api-version in containerservice's TestCluster_VersionedFields.
 var byAPIVersion = map[string]map[string]bool{
-	"aks": {"supportPlan": true, "networkProfile.dockerBridgeCidr": true},
+	"aks": {"supportPlan": true, "networkProfile.dockerBridgeCidr": true, "autoUpgradeProfile.nodeOsUpgradeChannel": true},
 }
 
 // TestIntegrationGoldenAgainstAz compares aksnet's output with the real az's

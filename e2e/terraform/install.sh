@@ -118,6 +118,6 @@ disable_checkpoint = true
 RC
 
 echo "== ready"
-echo "   terraform:          $bin/terraform ($("$bin/terraform" version | head -1))"
+echo "   terraform:          $bin/terraform ($(TF_CLI_CONFIG_FILE=$cache/terraformrc "$bin/terraform" version | head -1))"
 echo "   azurerm:            $resolved, offered as $pv"
 echo "   TF_CLI_CONFIG_FILE: $cache/terraformrc"

@@ -28,6 +28,11 @@ type VersionedField struct {
 	// enclosing object exists): the service's default for a member the
 	// stored model does not carry.
 	Default json.RawMessage
+	// DropEmptyParent removes the enclosing object too when removing the
+	// member leaves it empty ({}): for an api-version without the member,
+	// an object that held only it is absent (autoUpgradeProfile holding
+	// only nodeOSUpgradeChannel, to api-versions before that member).
+	DropEmptyParent bool
 }
 
 // in reports whether api-version v has the field. Versions compare by
@@ -58,9 +63,9 @@ func (k *Kind) Shape(v string, doc []byte) ([]byte, error) {
 		var err error
 		switch in := f.in(v); {
 		case !in && named:
-			out, err = editPath(doc, path, nil)
+			out, err = editPath(doc, path, nil, f.DropEmptyParent)
 		case in && !named && f.Default != nil:
-			out, err = editPath(doc, path, f.Default)
+			out, err = editPath(doc, path, f.Default, false)
 		default:
 			continue
 		}
@@ -76,8 +81,9 @@ func (k *Kind) Shape(v string, doc []byte) ([]byte, error) {
 // nil), or sets it to value where it is absent. A path whose enclosing
 // objects are not all there leaves doc as it is. The objects along the path
 // are encoded again (members in key order, as the SDK's models write them);
-// the rest of the document is copied as it is.
-func editPath(doc []byte, path []string, value json.RawMessage) ([]byte, error) {
+// the rest of the document is copied as it is. With dropEmpty, a removal
+// that leaves the member's enclosing object empty removes that object.
+func editPath(doc []byte, path []string, value json.RawMessage, dropEmpty bool) ([]byte, error) {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(doc, &obj); err != nil {
 		return nil, err
@@ -98,11 +104,15 @@ func editPath(doc []byte, path []string, value json.RawMessage) ([]byte, error) 
 	if t := bytes.TrimSpace(inner); !ok || len(t) == 0 || t[0] != '{' {
 		return doc, nil
 	}
-	out, err := editPath(inner, path[1:], value)
+	out, err := editPath(inner, path[1:], value, dropEmpty)
 	if err != nil {
 		return nil, err
 	}
-	obj[path[0]] = out
+	if dropEmpty && len(path) == 2 && value == nil && string(out) == "{}" {
+		delete(obj, path[0])
+	} else {
+		obj[path[0]] = out
+	}
 	return json.Marshal(obj)
 }
 

@@ -14,6 +14,7 @@ func TestKind_Shape(t *testing.T) {
 	k := &Kind{Type: "Microsoft.ContainerService/managedClusters", VersionedFields: []VersionedField{
 		{Path: "properties.supportPlan", Since: "2023-05-01"},
 		{Path: "properties.networkProfile.dockerBridgeCidr", Before: "2023-04-01", Default: json.RawMessage(`"172.17.0.1/16"`)},
+		{Path: "properties.autoUpgradeProfile.nodeOSUpgradeChannel", Since: "2023-06-01", DropEmptyParent: true},
 	}}
 	stored := `{"name":"c","properties":{"networkProfile":{"podCidr":"10.244.0.0/16"},"supportPlan":"KubernetesOfficial"}}`
 	sent := `{"name":"c","properties":{"networkProfile":{"dockerBridgeCidr":"172.18.0.1/16"},"supportPlan":"KubernetesOfficial"}}`
@@ -32,6 +33,12 @@ func TestKind_Shape(t *testing.T) {
 		{"2025-02-01", stored, "2025-02-01", stored},
 		{"no network profile: no default", `{"name":"c","properties":{}}`, "2022-11-01", `{"name":"c","properties":{}}`},
 		{"no properties", `{"name":"c"}`, "2022-11-01", `{"name":"c"}`},
+		{"an object left empty goes with its member", `{"name":"c","properties":{"autoUpgradeProfile":{"nodeOSUpgradeChannel":"NodeImage"}}}`, "2023-05-01",
+			`{"name":"c","properties":{}}`},
+		{"an object left with others stays", `{"name":"c","properties":{"autoUpgradeProfile":{"nodeOSUpgradeChannel":"NodeImage","upgradeChannel":"stable"}}}`, "2023-05-01",
+			`{"name":"c","properties":{"autoUpgradeProfile":{"upgradeChannel":"stable"}}}`},
+		{"2023-06-01: the channel, as stored", `{"name":"c","properties":{"autoUpgradeProfile":{"nodeOSUpgradeChannel":"NodeImage"}}}`, "2023-06-01",
+			`{"name":"c","properties":{"autoUpgradeProfile":{"nodeOSUpgradeChannel":"NodeImage"}}}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := k.Shape(tc.version, []byte(tc.doc))

@@ -3,6 +3,7 @@ package armtest
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -20,7 +21,7 @@ func TestPassthrough_FieldsAClientSentAreKept(t *testing.T) {
 	id := h.RGID(rg) + "/providers/Microsoft.Network/virtualNetworks/vnet1"
 	body := map[string]any{"location": "eastus", "properties": map[string]any{
 		"addressSpace":                map[string]any{"addressPrefixes": []string{"10.1.0.0/16"}, "futureNested": []any{map[string]any{"size": "256"}}},
-		"privateEndpointVNetPolicies": "Disabled",
+		"privateEndpointVNetPolicies": "Basic",
 		"flowTimeoutInMinutes":        10,
 		"futureSetting":               map[string]any{"mode": "Manual", "nested": map[string]any{"a": 1}},
 	}}
@@ -50,8 +51,8 @@ func TestPassthrough_FieldsAClientSentAreKept(t *testing.T) {
 	check := func(when string, v vnet) {
 		t.Helper()
 		p := v.Properties
-		if p.PrivateEndpointVNetPolicies != "Disabled" || p.FlowTimeoutInMinutes != 10 {
-			t.Errorf("%s: privateEndpointVNetPolicies %q, flowTimeoutInMinutes %d; want Disabled, 10", when, p.PrivateEndpointVNetPolicies, p.FlowTimeoutInMinutes)
+		if p.PrivateEndpointVNetPolicies != "Basic" || p.FlowTimeoutInMinutes != 10 {
+			t.Errorf("%s: privateEndpointVNetPolicies %q, flowTimeoutInMinutes %d; want Basic, 10", when, p.PrivateEndpointVNetPolicies, p.FlowTimeoutInMinutes)
 		}
 		if p.FutureSetting["mode"] != "Manual" || p.FutureSetting["nested"] == nil {
 			t.Errorf("%s: futureSetting %v, want it as sent", when, p.FutureSetting)
@@ -85,7 +86,13 @@ func TestPassthrough_FieldsAClientSentAreKept(t *testing.T) {
 	if _, err := h.PutSubnet(rg, "vnet1", "s2", armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr("10.1.1.0/24")}}); err != nil {
 		t.Fatal(err)
 	}
-	if p := read().Properties; p.FutureSetting != nil || p.PrivateEndpointVNetPolicies != "" || p.AddressSpace.FutureNested != nil {
-		t.Errorf("after a PUT without them: %+v", p)
+	// privateEndpointVNetPolicies falls back to the network RP's default.
+	if p := read().Properties; p.FutureSetting != nil || p.PrivateEndpointVNetPolicies != "Disabled" || p.AddressSpace.FutureNested != nil {
+		t.Errorf("after a PUT without them: %+v, want no future fields and privateEndpointVNetPolicies Disabled", p)
+	}
+	// An api-version before the member's (2024-05-01) does not show it: az
+	// 2.45 reads VNets at 2022-01-01.
+	if r := h.Do(http.MethodGet, id+"?api-version=2022-01-01", nil); r.Status != http.StatusOK || strings.Contains(string(r.Body), "privateEndpointVNetPolicies") {
+		t.Errorf("GET at 2022-01-01: %d %s, want no privateEndpointVNetPolicies", r.Status, r.Body)
 	}
 }

@@ -121,8 +121,19 @@ func Register(reg *arm.Registry, opts Options) *Provider {
 //     when the client sent none; the SDK model aksnet stores (2025-02-01)
 //     has no such field, so a sent value is kept as the client's
 //     (passthrough) and shown to the api-versions that have it.
+//   - autoUpgradeProfile.nodeOSUpgradeChannel came with 2023-06-01; aksnet
+//     stores AKS's default for a new cluster, NodeImage (as az aks create's
+//     output shows it), and older api-versions do not show it;
+//   - nodeProvisioningProfile {mode, defaultNodePools} came with 2025-05-01
+//     (go-azure-sdk's containerservice/2025-05-01 is the first to have it);
+//     for a cluster created without one, those api-versions show AKS's
+//     default {mode: Manual, defaultNodePools: Auto} (what azurerm 5.x sends
+//     and reads back; a cluster made by az or the aksnet CLI imported into
+//     Terraform must show it too, or every plan drifts).
 var clusterVersionedFields = []arm.VersionedField{
 	{Path: "properties.supportPlan", Since: "2023-05-01"},
+	{Path: "properties.autoUpgradeProfile.nodeOSUpgradeChannel", Since: "2023-06-01", DropEmptyParent: true},
+	{Path: "properties.nodeProvisioningProfile", Since: "2025-05-01", Default: json.RawMessage(`{"defaultNodePools":"Auto","mode":"Manual"}`)},
 	{Path: "properties.networkProfile.dockerBridgeCidr", Before: "2023-04-01", Default: json.RawMessage(`"172.17.0.1/16"`)},
 }
 
@@ -657,6 +668,12 @@ func fillProfileDefaults(props *armcontainerservice.ManagedClusterProperties) {
 	}
 	if props.OidcIssuerProfile == nil {
 		props.OidcIssuerProfile = &armcontainerservice.ManagedClusterOIDCIssuerProfile{Enabled: to.Ptr(false)}
+	}
+	if props.AutoUpgradeProfile == nil {
+		props.AutoUpgradeProfile = &armcontainerservice.ManagedClusterAutoUpgradeProfile{}
+	}
+	if props.AutoUpgradeProfile.NodeOSUpgradeChannel == nil {
+		props.AutoUpgradeProfile.NodeOSUpgradeChannel = to.Ptr(armcontainerservice.NodeOSUpgradeChannelNodeImage)
 	}
 }
 

@@ -14,9 +14,13 @@ import (
 
 // azurerm 5.x sends properties.nodeProvisioningProfile {mode: Manual,
 // defaultNodePools: Auto}, from an AKS api-version newer than aksnet's SDK
-// model, which has no such field. Azure returns it; aksnet must too, after
-// the create's operation and after a scale re-renders the cluster, or
-// Terraform plans a change on every run (issue 18).
+// model, which has no such field. Azure returns it to the api-versions that
+// have it (2025-05-01 on, azurerm's 2025-10-01); aksnet must too, after the
+// create's operation and after a scale re-renders the cluster, or Terraform
+// plans a change on every run (issue 18). Older api-versions (the Go SDK's
+// 2025-02-01) do not show it; and a cluster created without one shows AKS's
+// default, the same {Manual, Auto}, so that a cluster made by az and
+// imported into Terraform does not drift either.
 func TestCluster_KeepsFieldsOfNewerAPIVersions(t *testing.T) {
 	h := newHarness(t)
 	n := h.articleNetwork(armtest.RGName(t))
@@ -40,14 +44,17 @@ func TestCluster_KeepsFieldsOfNewerAPIVersions(t *testing.T) {
 			AgentPoolProfiles       []struct{ Count int }
 		}
 	}
-	read := func() cluster {
+	readAt := func(id, version string) cluster {
 		t.Helper()
+		r := h.Do(http.MethodGet, id+"?api-version="+version, nil)
 		var c cluster
-		if err := json.Unmarshal(h.Get(id), &c); err != nil {
-			t.Fatal(err)
+		if r.Status != http.StatusOK {
+			t.Fatalf("GET %s at %s: %d %s", id, version, r.Status, r.Body)
 		}
+		r.Decode(t, &c)
 		return c
 	}
+	read := func() cluster { t.Helper(); return readAt(id, "2025-10-01") }
 	armtest.Eventually(t, 30*time.Second, func() string {
 		if s := read().Properties.ProvisioningState; s != "Succeeded" {
 			return "provisioningState " + s
@@ -73,4 +80,16 @@ func TestCluster_KeepsFieldsOfNewerAPIVersions(t *testing.T) {
 		t.Fatalf("after the pool scale: %+v", c.Properties.AgentPoolProfiles)
 	}
 	check("after a pool scale re-rendered the cluster")
+	if got := readAt(id, "2025-02-01").Properties.NodeProvisioningProfile; got != nil {
+		t.Errorf("api-version 2025-02-01 shows nodeProvisioningProfile %v, a member it does not have", got)
+	}
+
+	// A cluster created without one shows AKS's default.
+	m2 := h.vnet(n.rg, "v2", "10.60.0.0/16", "s=10.60.1.0/24")
+	h.Grant(m2[""], n.principal, networkContributor)
+	h.mustPutCluster(n.rg, "plain", kubenetCluster(m2["s"], n.identityID, 1))
+	got := readAt(h.RGID(n.rg)+"/providers/Microsoft.ContainerService/managedClusters/plain", "2025-10-01").Properties.NodeProvisioningProfile
+	if len(got) != 2 || got["mode"] != "Manual" || got["defaultNodePools"] != "Auto" {
+		t.Errorf("a cluster created without nodeProvisioningProfile shows %v, want AKS's default %v", got, want)
+	}
 }

@@ -17,6 +17,14 @@ func (p *Provider) virtualNetworkKind() *arm.Kind {
 	k := trackedKind(TypeVirtualNetwork, vnetNameRule, p.putVirtualNetwork)
 	k.AfterDelete = afterDeleteVirtualNetwork
 	k.Model = armnetwork.VirtualNetwork{}
+	// privateEndpointVNetPolicies came with 2024-05-01 (go-azure-sdk's
+	// network/2024-05-01 is the first with it); a VNet created without it
+	// shows the network RP's default, Disabled, to those api-versions, so a
+	// VNet made by az and imported into Terraform (azurerm's
+	// private_endpoint_vnet_policies defaults to Disabled) plans no change.
+	k.VersionedFields = []arm.VersionedField{
+		{Path: "properties.privateEndpointVNetPolicies", Since: "2024-05-01", Default: json.RawMessage(`"Disabled"`)},
+	}
 	return k
 }
 

@@ -63,11 +63,24 @@ resource "azurerm_kubernetes_cluster" "aks" {
     node_count     = var.node_count
     vm_size        = "Standard_DS2_v2"
     vnet_subnet_id = azurerm_subnet.subnet.id
+
+    # AKS answers maxSurge 10% for a pool created without one, and azurerm
+    # plans to remove it on every run unless the configuration says so
+    # (hashicorp/terraform-provider-azurerm#24020): on Azure as on aksnet.
+    upgrade_settings {
+      max_surge = "10%"
+    }
   }
 
   identity {
     type         = "UserAssigned"
     identity_ids = [azurerm_user_assigned_identity.id.id]
+  }
+
+  # azurerm 5.x requires the block; Manual is AKS's default (node
+  # autoprovisioning off), and the cluster's GET answers it back.
+  node_provisioning_profile {
+    mode = "Manual"
   }
 
   network_profile {
