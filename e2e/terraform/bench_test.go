@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,12 +15,15 @@ import (
 // BenchmarkTerraformApply measures terraform apply of the article's
 // system-assigned configuration (testdata/system-assigned) against aksnetd:
 //   - apply-ms: the wall time of terraform apply;
-//   - aksnet-ms: the time aksnetd spent answering the apply's ARM requests
-//     (the growth of aksnet_arm_request_duration_seconds_sum in /metrics,
-//     an upper bound of aksnet's share: concurrent requests add up);
-//   - terraform-ms: apply-ms less aksnet-ms, the time spent inside
-//     Terraform and the provider (plan walk, plugin RPC, the SDK's own
-//     waits), the least it could be with an infinitely fast server;
+//   - http-ms: from the apply's own debug log (TF_LOG=DEBUG), the time the
+//     provider waited on HTTP answers, each request to its response,
+//     overlapping waits counted once (httpWait);
+//   - terraform-ms: apply-ms less http-ms, the time spent inside Terraform
+//     and the provider (plan walk, plugin RPC, the provider's own sleeps and
+//     polling intervals), which no server could shorten;
+//   - aksnet-ms: the time aksnetd itself spent answering the apply's ARM
+//     requests (the growth of aksnet_arm_request_duration_seconds_sum in
+//     /metrics; concurrent requests add up);
 //   - requests: ARM requests the apply made.
 //
 // Each run destroys what it applied, untimed.
@@ -27,22 +32,53 @@ func BenchmarkTerraformApply(b *testing.B) {
 	s := startServer(b)
 	w := newWorkdir(b, s, tl, "system-assigned")
 	w.run(b, "init", "-no-color", "-input=false")
-	var apply, aksnet time.Duration
+	var apply, aksnet, wait time.Duration
 	var requests float64
+	logPath := filepath.Join(b.TempDir(), "apply.log")
+	if keep := os.Getenv("AKSNET_TF_APPLY_LOG"); keep != "" {
+		logPath = keep // kept for reading where the time goes
+	}
 	for range b.N {
+		_ = os.Remove(logPath)
 		sum0, n0 := s.armTime(b)
 		start := time.Now()
-		w.run(b, "apply", "-no-color", "-input=false", "-auto-approve")
+		if out, err := w.exec([]string{"TF_LOG=DEBUG", "TF_LOG_PATH=" + logPath}, "apply", "-no-color", "-input=false", "-auto-approve"); err != nil {
+			b.Fatalf("terraform apply: %v\n%s", err, out)
+		}
 		apply += time.Since(start)
 		sum1, n1 := s.armTime(b)
 		aksnet += sum1 - sum0
 		requests += n1 - n0
+		f, err := os.Open(logPath)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d, paired, err := httpWait(f)
+		_ = f.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if paired == 0 {
+			raw, _ := os.ReadFile(logPath)
+			var sample []string
+			for _, l := range strings.Split(string(raw), "\n") {
+				if strings.Contains(l, "Request") || strings.Contains(l, "Response") {
+					sample = append(sample, l)
+				}
+				if len(sample) == 6 {
+					break
+				}
+			}
+			b.Fatalf("no request and response pairs in the apply's debug log; its request lines:\n%s", strings.Join(sample, "\n"))
+		}
+		wait += d
 		w.run(b, "destroy", "-no-color", "-input=false", "-auto-approve")
 	}
 	n := float64(b.N)
 	b.ReportMetric(float64(apply.Milliseconds())/n, "apply-ms")
+	b.ReportMetric(float64(wait.Milliseconds())/n, "http-ms")
+	b.ReportMetric(float64((apply-wait).Milliseconds())/n, "terraform-ms")
 	b.ReportMetric(float64(aksnet.Milliseconds())/n, "aksnet-ms")
-	b.ReportMetric(float64((apply-aksnet).Milliseconds())/n, "terraform-ms")
 	b.ReportMetric(requests/n, "requests")
 }
 
