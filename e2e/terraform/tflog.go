@@ -66,7 +66,9 @@ func httpWait(r io.Reader) (time.Duration, int, error) {
 			}
 			key := u.RequestURI()
 			if q := open[key]; len(q) > 0 {
-				spans = append(spans, span{q[0], ts})
+				if !ts.Before(q[0]) { // a response logged before its request counts nothing
+					spans = append(spans, span{q[0], ts})
+				}
 				open[key] = q[1:]
 			}
 		}

@@ -35,3 +35,24 @@ HTTP/1.1 200 OK
 		t.Errorf("httpWait = %s over %d requests, want %s over 3", got, n, want)
 	}
 }
+
+// FuzzHTTPWait: any log, however cut or garbled, reads without a panic,
+// and the wait it reports is never negative nor pairs more requests than
+// the log has responses.
+func FuzzHTTPWait(f *testing.F) {
+	f.Add("2026-12-03T21:45:02.000Z [DEBUG] provider.p: [DEBUG] AzureRM Request: \n2026-12-03T21:45:02.000Z [DEBUG] provider.p: GET /a?x=1 HTTP/1.1\n2026-12-03T21:45:03.000Z [DEBUG] provider.p: [DEBUG] AzureRM Response for https://h/a?x=1: \n")
+	f.Add("2026-12-03T21:45:05.000Z [DEBUG] AzureRM Request: GET to https://h/x\n2026-12-03T21:45:04.000Z [DEBUG] AzureRM Response for https://h/x: \n")
+	f.Add("2026-13-99T99:99:99.999Z AzureRM Response for %zz:\nGET / HTTP/1.1\n")
+	f.Fuzz(func(t *testing.T, log string) {
+		d, n, err := httpWait(strings.NewReader(log))
+		if err != nil {
+			return // a line over the scanner's 16 MB limit
+		}
+		if n > strings.Count(log, "AzureRM Response for ") {
+			t.Errorf("paired %d requests, more than the log's responses", n)
+		}
+		if d < 0 {
+			t.Errorf("a negative wait, %s", d)
+		}
+	})
+}
