@@ -227,11 +227,8 @@ func (s *Supervisor) Access(c Cluster) (Access, error) {
 	if c.Stopped {
 		return s.accessStopped(c)
 	}
-	cl, err := s.open(c)
+	cl, err := s.openWithNodes(c)
 	if err != nil {
-		return Access{}, err
-	}
-	if err := cl.writeNodes(c.Nodes); err != nil {
 		return Access{}, err
 	}
 	cl.touch()
@@ -254,11 +251,17 @@ func (s *Supervisor) Provision(c Cluster) error {
 		_, err := s.accessStopped(c)
 		return err
 	}
+	_, err := s.openWithNodes(c)
+	return err
+}
+
+// openWithNodes opens running cluster c (open) and writes its nodes.json.
+func (s *Supervisor) openWithNodes(c Cluster) (*cluster, error) {
 	cl, err := s.open(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return cl.writeNodes(c.Nodes)
+	return cl, cl.writeNodes(c.Nodes)
 }
 
 // Provisioned reports whether cluster id (named name) has been provisioned:

@@ -277,11 +277,18 @@ func (c *Client) waitLocation(loc string) error {
 		if next := pr.Header.Get("Location"); next != "" {
 			loc = next
 		}
-		time.Sleep(delay)
-		if delay < 500*time.Millisecond {
-			delay *= 2
-		}
+		delay = backoff(delay)
 	}
+}
+
+// backoff sleeps for delay and returns the next poll's: doubled, up to
+// half a second.
+func backoff(delay time.Duration) time.Duration {
+	time.Sleep(delay)
+	if delay < 500*time.Millisecond {
+		delay *= 2
+	}
+	return delay
 }
 
 // Wait polls a long-running operation until it ends, returning its error
@@ -320,9 +327,6 @@ func (c *Client) Wait(r *Response, progress func(status string)) error {
 			}
 			return e
 		}
-		time.Sleep(delay)
-		if delay < 500*time.Millisecond {
-			delay *= 2
-		}
+		delay = backoff(delay)
 	}
 }

@@ -49,7 +49,14 @@ func (e *Env) Show(path, api string) error {
 }
 
 // List GETs every page of a collection and prints the items as one list.
-func (e *Env) List(path, api string) error {
+func (e *Env) List(path, api string) error { return e.list(path, api, azshape.Shape) }
+
+// ListAAZ is List for a command that az implements with AAZ, which prints
+// keys in their wire casing (azshape.ShapeAAZ).
+func (e *Env) ListAAZ(path, api string) error { return e.list(path, api, azshape.ShapeAAZ) }
+
+// list prints every item of a collection as one list, in shape's form.
+func (e *Env) list(path, api string, shape func(any) any) error {
 	items, err := e.Client.ListItems(path, api)
 	if err != nil {
 		return err
@@ -58,25 +65,11 @@ func (e *Env) List(path, api string) error {
 	if err != nil {
 		return fmt.Errorf("encode the items of %s: %w", path, err)
 	}
-	return e.Print(raw)
-}
-
-// ListAAZ is List for a command that az implements with AAZ, which prints
-// keys in their wire casing (azshape.ShapeAAZ).
-func (e *Env) ListAAZ(path, api string) error {
-	items, err := e.Client.ListItems(path, api)
+	v, err := azshape.Decode(raw)
 	if err != nil {
-		return err
+		return fmt.Errorf("decode the items of %s: %w", path, err)
 	}
-	shaped := make([]any, 0, len(items))
-	for _, it := range items {
-		v, err := azshape.Decode(it)
-		if err != nil {
-			return fmt.Errorf("decode an item of %s: %w", path, err)
-		}
-		shaped = append(shaped, azshape.ShapeAAZ(v))
-	}
-	return e.PrintValue(shaped)
+	return e.PrintValue(shape(v))
 }
 
 // Put PUTs body, waits for a long-running operation unless noWait, and

@@ -153,10 +153,11 @@ func (p *Provider) RoleAssigned(c *arm.Call, principalID string) error {
 // the kube sync provisions after the create commits), so that Succeeded
 // means get-credentials and kubectl work, as on AKS.
 func (p *Provider) operationDue(st *clusterState, now time.Time) bool {
-	if p.opts.Kube != nil && !p.opts.Kube.Provisioned(st.ClusterID, arm.LastName(st.ClusterID)) {
+	if now.Before(st.OperationStarted.Add(p.opts.ProvisioningDelay)) {
 		return false
 	}
-	return !now.Before(st.OperationStarted.Add(p.opts.ProvisioningDelay))
+	// The delay first: Provisioned reads the file system.
+	return p.opts.Kube == nil || p.opts.Kube.Provisioned(st.ClusterID, arm.LastName(st.ClusterID))
 }
 
 // desiredRoutes lists the route each node needs.
