@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -275,7 +277,9 @@ func BenchmarkKubeClusters(b *testing.B) {
 //   - lease-cpu-pct: cpu-pct − idle-cpu-pct, the CPU that keeping the 400 Leases costs;
 //   - rss-MB: VmRSS at the end of the window.
 //
-// BENCH_SHORT: 50 nodes and a 5 s window.
+// BENCH_SHORT: 50 nodes and a 5 s window. AKSNET_KUBE_PROFILE_DIR=DIR also writes the 400-node
+// process's CPU and allocation profiles over the window (cpu.pprof, allocs.pprof) and its heap
+// profile after it (heap.pprof).
 func BenchmarkKube400Nodes(b *testing.B) {
 	kubectl := benchKubectl(b)
 	kubeBin := buildKube(b)
@@ -312,10 +316,14 @@ func BenchmarkKube400Nodes(b *testing.B) {
 			}
 			allReady <- time.Since(t0)
 		}()
-		p = start(b, kubeBin, data, port)
+		prof := newProfiler(b)
+		p = start(b, kubeBin, data, port, prof.args()...)
 		ready += ms(<-allReady)
 		time.Sleep(5 * time.Second)
+		done := prof.cpu(b, window)
 		cpu += cpuPercent(b, p.cmd.Process.Pid, window)
+		<-done
+		prof.heap(b)
 		rss += memOf(b, p.cmd.Process.Pid).rss
 		p.stop(b)
 	}
@@ -506,4 +514,71 @@ func createNodes(b testing.TB, kubectl, kc, dir string, n int) {
 		b.Fatal(err)
 	}
 	run(b, kubectl, "--kubeconfig", kc, "create", "-f", path)
+}
+
+// profiler fetches Go profiles from the aksnet-kube under benchmark when AKSNET_KUBE_PROFILE_DIR
+// names a directory; otherwise every method does nothing.
+type profiler struct {
+	dir  string
+	addr string
+}
+
+func newProfiler(b testing.TB) *profiler {
+	dir := os.Getenv("AKSNET_KUBE_PROFILE_DIR")
+	if dir == "" {
+		return &profiler{}
+	}
+	return &profiler{dir: dir, addr: "127.0.0.1:" + strconv.Itoa(freePort(b))}
+}
+
+// args are aksnet-kube's flags that serve the profiles.
+func (p *profiler) args() []string {
+	if p.dir == "" {
+		return nil
+	}
+	return []string{"--pprof-address", p.addr}
+}
+
+// cpu starts a CPU profile and an allocation profile of window's length; the channel is closed
+// once both are written.
+func (p *profiler) cpu(b testing.TB, window time.Duration) <-chan struct{} {
+	done := make(chan struct{})
+	if p.dir == "" {
+		close(done)
+		return done
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { p.fetch(b, fmt.Sprintf("profile?seconds=%d", int(window.Seconds())), "cpu.pprof") })
+	wg.Go(func() { p.fetch(b, fmt.Sprintf("allocs?seconds=%d", int(window.Seconds())), "allocs.pprof") })
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	return done
+}
+
+// heap writes a heap profile.
+func (p *profiler) heap(b testing.TB) {
+	if p.dir != "" {
+		p.fetch(b, "heap?gc=1", "heap.pprof")
+	}
+}
+
+func (p *profiler) fetch(b testing.TB, query, name string) {
+	resp, err := http.Get("http://" + p.addr + "/debug/pprof/" + query)
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("%s: %s: %s", query, resp.Status, raw)
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(p.dir, name), raw, 0o644)
+	}
+	if err != nil {
+		b.Error(err)
+	}
 }
