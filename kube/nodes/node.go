@@ -32,7 +32,20 @@ var nodeInfo = corev1.NodeSystemInfo{
 	ContainerRuntimeVersion: "containerd://1.7.27-1",
 }
 
-// Labels returns every label the mirror sets on n: the derived ones, then n.Labels on top.
+// betaTwins maps each stable node label to the deprecated beta label that AKS nodes still carry
+// beside it: the kubelet writes the os and arch twins, cloud-provider-azure the others. Without them
+// the controller-manager's node lifecycle controller would patch the os and arch twins onto every
+// new Node, one GET and one PATCH each.
+var betaTwins = map[string]string{
+	corev1.LabelOSStable:           "beta.kubernetes.io/os",
+	corev1.LabelArchStable:         "beta.kubernetes.io/arch",
+	corev1.LabelInstanceTypeStable: corev1.LabelInstanceType,
+	corev1.LabelTopologyRegion:     corev1.LabelFailureDomainBetaRegion,
+	corev1.LabelTopologyZone:       corev1.LabelFailureDomainBetaZone,
+}
+
+// Labels returns every label the mirror sets on n: the derived ones, then n.Labels on top, then the
+// beta twin of each stable label present (betaTwins), with the stable label's value.
 func Labels(n kubenodes.Node) map[string]string {
 	l := map[string]string{
 		corev1.LabelHostname:             n.Name,
@@ -40,8 +53,17 @@ func Labels(n kubenodes.Node) map[string]string {
 		"kubernetes.azure.com/agentpool": n.Pool,
 		corev1.LabelOSStable:             "linux",
 		corev1.LabelArchStable:           "amd64",
+		// The role labels AKS's kubelets are started with; kubectl get nodes shows ROLES "agent".
+		"kubernetes.azure.com/role":     "agent",
+		"kubernetes.io/role":            "agent",
+		"node-role.kubernetes.io/agent": "",
 	}
 	maps.Copy(l, n.Labels)
+	for stable, beta := range betaTwins {
+		if v, ok := l[stable]; ok {
+			l[beta] = v
+		}
+	}
 	return l
 }
 

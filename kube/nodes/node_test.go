@@ -56,6 +56,15 @@ func TestDesired(t *testing.T) {
 		"node.kubernetes.io/instance-type": "Standard_DS2_v2",
 		"topology.kubernetes.io/region":    "eastus",
 		"topology.kubernetes.io/zone":      "0",
+		// The beta twins, with the stable labels' values, and the role labels.
+		"beta.kubernetes.io/os":                    "linux",
+		"beta.kubernetes.io/arch":                  "amd64",
+		"beta.kubernetes.io/instance-type":         "Standard_DS2_v2",
+		"failure-domain.beta.kubernetes.io/region": "eastus",
+		"failure-domain.beta.kubernetes.io/zone":   "0",
+		"kubernetes.azure.com/role":                "agent",
+		"kubernetes.io/role":                       "agent",
+		"node-role.kubernetes.io/agent":            "",
 	}
 	for k, v := range wantLabels {
 		if got.Labels[k] != v {
