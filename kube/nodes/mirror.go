@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -35,8 +36,13 @@ var (
 	leaseInterval = 10 * time.Second
 )
 
-// workers bounds the concurrent API calls of one reconcile or lease round.
-const workers = 16
+// workers bounds the concurrent API calls of one reconcile or lease round. A round's writes are
+// cheaper together than spread out: etcd puts the proposals that arrive during one WAL fsync into
+// the next one, and HTTP/2 frames and watch events go out in fewer, larger writes. At 400 Nodes,
+// 128 workers against 16 cut the CPU of keeping the Leases from 5.4–6.4% of a core to 3.7–4.2%,
+// and all 400 Nodes were Ready in 5.6 s instead of 7.4–8.3 s (docs/performance-notes.md).
+// Renewing each Lease in its own phase instead, as independent kubelets do, cost more: 6.3%.
+const workers = 128
 
 // Mirror keeps the Nodes in step with the spec file. Create one with NewMirror, then Run it.
 type Mirror struct {
@@ -51,6 +57,12 @@ type Mirror struct {
 	draining map[string]bool
 	leases   *leaseRenewer
 	poke     chan struct{}
+	// lastStat is the spec file as load last read it; only Run's goroutine uses it.
+	lastStat fileStat
+
+	// Sized, when set before Run, is called with the number of desired Nodes each time a spec
+	// file is loaded, from Run's goroutine.
+	Sized func(nodes int)
 }
 
 // NewMirror returns a mirror of the spec file at path. kubeletVersion is reported in every Node's
@@ -186,13 +198,51 @@ func (m *Mirror) reload(last []byte) ([]byte, bool) {
 
 var errUnchanged = errors.New("unchanged")
 
+// fileStat is what load remembers of the spec file it last read.
+type fileStat struct {
+	ino     uint64
+	size    int64
+	modTime time.Time
+}
+
+func statOf(info fs.FileInfo) fileStat {
+	st := fileStat{size: info.Size(), modTime: info.ModTime()}
+	if sys, ok := info.Sys().(*syscall.Stat_t); ok {
+		st.ino = sys.Ino
+	}
+	return st
+}
+
+// statSettle is how old a modification time must be before an unchanged stat is trusted: the
+// file system's clock is coarser than a nanosecond, so two writes of the same size within one of
+// its ticks would otherwise look alike.
+const statSettle = time.Second
+
+// same reports whether info describes the file last read, unchanged since: the same inode (the
+// writer replaces the file by renaming), size and modification time, older than statSettle.
+func (st fileStat) same(info fs.FileInfo, now time.Time) bool {
+	cur := statOf(info)
+	return cur.ino == st.ino && cur.size == st.size && cur.modTime.Equal(st.modTime) &&
+		now.Sub(st.modTime) > statSettle
+}
+
 // load reads the spec file; when its bytes equal last it returns errUnchanged. On success the new
 // desired list is stored. It returns the bytes read, so a rejected file is not reported twice.
 func (m *Mirror) load(last []byte) ([]byte, error) {
+	// The file is polled twice a second, and at 400 Nodes it is 150 KB: skip the read while the
+	// file's identity, size and modification time are those of the last read.
+	info, err := os.Stat(m.path)
+	if err != nil {
+		return last, fmt.Errorf("node spec: %w", err)
+	}
+	if last != nil && m.lastStat.same(info, time.Now()) {
+		return last, errUnchanged
+	}
 	b, err := os.ReadFile(m.path)
 	if err != nil {
 		return last, fmt.Errorf("node spec: %w", err)
 	}
+	m.lastStat = statOf(info)
 	if last != nil && bytes.Equal(b, last) {
 		return last, errUnchanged
 	}
@@ -203,6 +253,9 @@ func (m *Mirror) load(last []byte) ([]byte, error) {
 	m.mu.Lock()
 	m.desired = f.Nodes
 	m.mu.Unlock()
+	if m.Sized != nil {
+		m.Sized(len(f.Nodes))
+	}
 	return b, nil
 }
 

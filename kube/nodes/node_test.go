@@ -1,7 +1,10 @@
 package nodes
 
 import (
+	"io/fs"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -318,5 +321,50 @@ func TestLiftNotReady(t *testing.T) {
 				t.Fatalf("taints = %v, want %v", got.Spec.Taints, tc.want)
 			}
 		})
+	}
+}
+
+func TestFileStatSame(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "nodes.json")
+	write := func(body string, mod time.Time) fs.FileInfo {
+		t.Helper()
+		// As aksnetd writes it: a new file renamed over the old one.
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(tmp, mod, mod); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			t.Fatal(err)
+		}
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info
+	}
+	now := time.Now()
+	old := now.Add(-time.Minute)
+	read := statOf(write(`{"a":1}`, old))
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !read.same(info, now) {
+		t.Error("an unchanged file, last modified a minute ago, is not the same")
+	}
+	if recent := statOf(info); recent.same(info, old.Add(statSettle/2)) {
+		t.Error("a file modified within statSettle is trusted unread")
+	}
+	// Same size and modification time, new inode: a rewrite.
+	if read.same(write(`{"a":2}`, old), now) {
+		t.Error("a replaced file of the same size and time is the same")
+	}
+	read = statOf(write(`{"a":2}`, old))
+	if read.same(write(`{"a":22}`, old), now) {
+		t.Error("a file of another size is the same")
 	}
 }

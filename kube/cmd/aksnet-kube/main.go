@@ -17,7 +17,7 @@
 //	            [--pprof-address 127.0.0.1:PORT]
 //
 // --bare runs etcd and kube-apiserver alone, with the same options: the benchmarks' baseline. Once
-// ready, the process lowers its GC goal (steadyGCPercent) unless GOGC is set.
+// ready, the process sets its GC goal by its Node count (steadyGCPercent) unless GOGC is set.
 package main
 
 import (
@@ -35,6 +35,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -131,15 +132,17 @@ func serve(ctx context.Context, cfg controlplane.Config) error {
 	}
 	defer os.Remove(readyPath)
 
+	var heap heapPolicy
 	return controlplane.Run(ctx, cfg, func(ctx context.Context, r controlplane.Running) error {
 		if cfg.Bare {
-			return announceReady(readyPath)
+			return announceReady(readyPath, &heap)
 		}
 		client, err := kubernetes.NewForConfig(r.Admin)
 		if err != nil {
 			return err
 		}
 		mirror := nodes.NewMirror(client, filepath.Join(cfg.DataDir, kubenodes.FileName), version.Get().GitVersion)
+		mirror.Sized = heap.sized
 		synced := make(chan struct{})
 		mirrorErr := make(chan error, 1)
 		go func() { mirrorErr <- mirror.Run(ctx, func() { close(synced) }) }()
@@ -151,36 +154,68 @@ func serve(ctx context.Context, cfg controlplane.Config) error {
 			}
 			return fmt.Errorf("node mirror: %w", err)
 		}
-		return announceReady(readyPath)
+		return announceReady(readyPath, &heap)
 	})
 }
 
-// announceReady creates the ready file, prints "ready" and settles the heap (settleHeap).
-func announceReady(path string) error {
+// announceReady creates the ready file, prints "ready" and settles the heap.
+func announceReady(path string, heap *heapPolicy) error {
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		return err
 	}
 	fmt.Println("ready")
-	settleHeap()
+	heap.settle()
 	return nil
 }
 
-// steadyGCPercent is the GOGC the process runs with once it is ready, unless the environment sets
-// GOGC. Start-up keeps Go's default (100): building the apiserver's handlers and OpenAPI specs
-// allocates several times the live heap, and fewer collections start the cluster sooner. Once
-// ready, the live heap is about 110 MB (mostly what the apiserver built: OpenAPI v2 and v3 specs and
-// definitions, REST handlers; then the controller-manager's controllers and informers) and the
-// allocation rate is low, so a heap goal of 1.25× the live heap instead of 2× costs little CPU and
-// keeps about 50 MB less resident (docs/performance-notes.md has the measurements).
-const steadyGCPercent = 25
+// steadyGCPercent returns the GOGC the process runs with once it is ready, for a cluster of nodes
+// Nodes, unless the environment sets GOGC. Start-up keeps Go's default (100): building the
+// apiserver's handlers and OpenAPI specs allocates several times the live heap, and fewer
+// collections start the cluster sooner.
+//
+// Once ready, a small cluster's live heap is about 110 MB (mostly what the apiserver built: OpenAPI
+// specs and definitions, REST handlers; then the controllers and their informers) and it allocates
+// little, so a heap goal of 1.25× the live heap instead of 2× costs little CPU and keeps about 50 MB
+// less resident. Each Node adds allocation, though: its Lease is rewritten every 10 s, and every
+// write goes through the apiserver, etcd and the controller-manager's watches. The GC's CPU grows
+// with the allocation rate over the heap goal's headroom, so the headroom grows with the Nodes:
+// a quarter of a percent of GOGC per Node, up to 125 at the article's largest cluster, 400 Nodes
+// (docs/performance-notes.md has the measurements).
+func steadyGCPercent(nodes int) int {
+	return min(25+max(nodes, 0)/4, 125)
+}
 
-// settleHeap lowers the GC goal to steadyGCPercent (when GOGC is not set) and returns the garbage of
-// start-up to the OS.
-func settleHeap() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(steadyGCPercent)
+// heapPolicy applies steadyGCPercent once the process is ready and whenever the Node count
+// changes, unless GOGC is set in the environment.
+type heapPolicy struct {
+	mu    sync.Mutex
+	ready bool
+	nodes int
+}
+
+// sized records the desired Node count (nodes.Mirror.Sized).
+func (h *heapPolicy) sized(nodes int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.nodes = nodes
+	if h.ready {
+		h.apply()
 	}
+}
+
+// settle applies the steady GC goal and returns the garbage of start-up to the OS.
+func (h *heapPolicy) settle() {
+	h.mu.Lock()
+	h.ready = true
+	h.apply()
+	h.mu.Unlock()
 	debug.FreeOSMemory()
+}
+
+func (h *heapPolicy) apply() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(steadyGCPercent(h.nodes))
+	}
 }
 
 // servePprof serves net/http/pprof's handlers on addr, which must be a loopback address, until ctx
