@@ -3,10 +3,12 @@ package containerservice
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 
 	"github.com/aksnet/aksnet/internal/arm"
+	"github.com/aksnet/aksnet/internal/azerr"
 	"github.com/aksnet/aksnet/internal/kubesup"
 )
 
@@ -108,6 +110,8 @@ func (k *kubeSync) run(ctx context.Context) {
 				// (operationDue), so the controller looks again now.
 				if err = k.p.opts.Kube.Provision(kc); err == nil {
 					k.p.ctrl.enqueue(kc.ID)
+				} else if ferr := k.failOperation(ctx, kc.ID, err); ferr != nil {
+					slog.Error("kube: fail the cluster's operation", "cluster", id, "err", ferr)
 				}
 			case found:
 				err = k.p.opts.Kube.SetNodes(kc)
@@ -119,4 +123,31 @@ func (k *kubeSync) run(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// failOperation ends the operation in flight of cluster id as Failed, with
+// why its Kubernetes API could not be provisioned, and shows the cluster's
+// provisioningState as Failed, as AKS does when a control plane fails to
+// come up. Without it the operation would never be due (operationDue), and
+// the caller's poller would wait forever. The next operation on the cluster
+// (an update, a scale) provisions again.
+func (k *kubeSync) failOperation(ctx context.Context, id string, cause error) error {
+	return k.srv.Update(ctx, func(c *arm.Call) error {
+		st, ok, err := loadState(c.R, id)
+		if err != nil || !ok || st.Operation == "" {
+			return err
+		}
+		fail := azerr.New(http.StatusInternalServerError, "InternalOperationError", "",
+			"The Kubernetes API of managed cluster %s could not be provisioned: %v. Fix the cause, then retry the operation (for example az aks update), which provisions it again.",
+			arm.LastName(id), cause)
+		if err := arm.FinishOperation(c.Tx, st.Operation, fail); err != nil {
+			return err
+		}
+		st.Operation, st.OperationKind, st.Failed = "", "", true
+		if err := saveState(c.Tx, st); err != nil {
+			return err
+		}
+		_, err = k.p.renderCluster(c, st, nil)
+		return err
+	})
 }

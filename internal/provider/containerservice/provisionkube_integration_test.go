@@ -63,3 +63,41 @@ func TestCreateSucceedsOnceKubernetesAPIExists(t *testing.T) {
 		t.Errorf("the kubeconfig does not name the provisioned port %s:\n%s", want, raw)
 	}
 }
+
+// A create whose Kubernetes API cannot be provisioned (here: a file stands
+// where the cluster's directory goes, which fails even as root) ends as
+// Failed with the cause, instead of staying Creating forever; once the cause
+// is gone, the next operation on the cluster provisions it and succeeds.
+func TestCreateFailsWhenKubernetesAPICannotBeProvisioned(t *testing.T) {
+	h := kubeHarness(t)
+	rg := armtest.RGName(t)
+	n := h.articleNetwork(rg)
+	id := "/subscriptions/" + h.Sub + "/resourceGroups/" + rg + "/providers/Microsoft.ContainerService/managedClusters/myAKSCluster"
+	dir := kubesup.DirOf(filepath.Join(h.Env.StateDir, "kube"), id, "myAKSCluster")
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir, []byte("in the way"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := h.putCluster(rg, "myAKSCluster", kubenetCluster(n.subnetID, n.identityID, 3))
+	if err == nil {
+		t.Fatal("the create succeeded although its Kubernetes API could not be provisioned")
+	}
+	for _, want := range []string{"InternalOperationError", "could not be provisioned", "myAKSCluster"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the create's error does not say %q:\n%v", want, err)
+		}
+	}
+	if got := str(h.cluster(rg, "myAKSCluster").Properties.ProvisioningState); got != "Failed" {
+		t.Errorf("provisioningState %q after the failed create, want Failed", got)
+	}
+
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	mc := h.mustPutCluster(rg, "myAKSCluster", kubenetCluster(n.subnetID, n.identityID, 3))
+	if _, err := os.Stat(filepath.Join(kubesup.DirOf(filepath.Join(h.Env.StateDir, "kube"), *mc.ID, "myAKSCluster"), "port")); err != nil {
+		t.Errorf("the retried create succeeded without a Kubernetes API: %v", err)
+	}
+}
