@@ -118,6 +118,9 @@ func buildForAz(t *testing.T) string {
 func buildAksnet(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "aksnet")
+	if err := armtest.DependOnSources(); err != nil {
+		t.Fatal(err)
+	}
 	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/aksnet").CombinedOutput(); err != nil {
 		t.Fatalf("build aksnet: %v\n%s", err, out)
 	}

@@ -356,6 +356,9 @@ func buildAksnet(t testing.TB) string {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
+	if err := armtest.DependOnSources(); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command("go", "build", "-o", out+"/", "./cmd/aksnet", "./cmd/aksnetd")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")

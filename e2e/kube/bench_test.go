@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aksnet/aksnet/internal/armtest"
 	"github.com/aksnet/aksnet/internal/kubenodes"
 	"github.com/aksnet/aksnet/internal/pki"
 )
@@ -60,6 +61,9 @@ func buildAksnetOnce(b *testing.B) string {
 		extraDirs = append(extraDirs, dir)
 		root, err := filepath.Abs("../..")
 		if err != nil {
+			b.Fatal(err)
+		}
+		if err := armtest.DependOnSources(); err != nil {
 			b.Fatal(err)
 		}
 		cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/aksnet", "./cmd/aksnetd")

@@ -221,6 +221,9 @@ func buildKubeInto(t testing.TB, dir string) string {
 			"-X", pkg+".gitMinor="+string(m[2]), "-X", pkg+".gitTreeState=clean")
 	}
 	bin := filepath.Join(dir, "aksnet-kube")
+	if err := armtest.DependOnSources(); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command("go", "build", "-ldflags", strings.Join(ldflags, " "), "-o", bin, "./cmd/aksnet-kube")
 	cmd.Dir = modDir
 	var out bytes.Buffer

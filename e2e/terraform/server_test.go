@@ -90,6 +90,9 @@ func startServer(t testing.TB) *server {
 		t.Fatal(err)
 	}
 	s := &server{bin: t.TempDir(), state: filepath.Join(t.TempDir(), "state"), out: &armtest.SyncBuffer{}}
+	if err := armtest.DependOnSources(); err != nil {
+		t.Fatal(err)
+	}
 	build := exec.Command("go", "build", "-o", s.bin+"/", "./cmd/aksnet", "./cmd/aksnetd")
 	build.Dir = root
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")

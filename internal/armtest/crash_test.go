@@ -143,6 +143,9 @@ func buildAksnetd(t testing.TB) string {
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
 	}
+	if err := DependOnSources(); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command("go", "build", "-o", bin, "github.com/aksnet/aksnet/cmd/aksnetd")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

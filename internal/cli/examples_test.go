@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aksnet/aksnet/internal/armtest"
 )
 
 // TestIntegrationExampleScript runs examples/kubenet-article.sh — every
@@ -36,6 +38,9 @@ func TestIntegrationExampleScript(t *testing.T) {
 	bin := filepath.Join(work, "aksnet")
 	// Both programs in one directory: `aksnet serve` runs the aksnetd next
 	// to it.
+	if err := armtest.DependOnSources(); err != nil {
+		t.Fatal(err)
+	}
 	build := exec.Command("go", "build", "-o", work+string(filepath.Separator), "./cmd/aksnet", "./cmd/aksnetd")
 	build.Dir = root
 	build.Env = append(os.Environ(), "CGO_ENABLED=0") // as the README builds them

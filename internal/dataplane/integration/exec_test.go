@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aksnet/aksnet/internal/armtest"
 )
 
 // TestIntegrationPodExec runs the aksnet binary's `aks pod exec`: the
@@ -22,6 +24,7 @@ func TestIntegrationPodExec(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "aksnet")
 	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
 	must(t, err)
+	must(t, armtest.DependOnSources())
 	build := exec.Command("go", "build", "-o", bin, "./cmd/aksnet")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
