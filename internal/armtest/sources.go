@@ -48,8 +48,8 @@ func DependOnSources() error {
 }
 
 // moduleRoot is the nearest directory at or above the working directory
-// whose go.mod declares the root module (a nested module's, kube's, is
-// passed over).
+// with a go.mod and aksnetd's sources: the root module (kube's nested module
+// is passed over).
 func moduleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
