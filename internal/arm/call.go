@@ -241,6 +241,22 @@ func (c *Call) SaveRaw(id string, raw []byte) error {
 	return nil
 }
 
+// RestampRaw stores raw in place of the stored document of id when raw is
+// that document with only its etag changed, as a child's follows its
+// parent's (the network RP's subnets, routes and security rules). It skips
+// what SaveRaw does for a change: raw already holds the kept fields, the
+// resource's change time stays, and no watcher hears of it, since nothing a
+// client sent or a controller acts on changed. It refuses an id with no
+// stored document.
+func (c *Call) RestampRaw(id string, raw []byte) error {
+	key := KeyOf(id)
+	if _, ok := c.Tx.Get(key); !ok {
+		return fmt.Errorf("restamp %s: no stored document", id)
+	}
+	c.Tx.Put(key, raw)
+	return nil
+}
+
 // Delete removes the resource id and everything under it, after the usual
 // in-use check and the kind's Delete hook. outerID, when not empty, is an
 // enclosing resource being deleted in the same call: references from inside
