@@ -203,7 +203,7 @@ func storedChildren(c *arm.Call, parent string, childTypes ...string) []storedCh
 // SessionRecords). So a child's If-Match is its parent's etag.
 func saveFamily(c *arm.Call, id string, doc []byte, kids []storedChild) ([]byte, error) {
 	tag, start, end := leadingETag(doc)
-	if tag != "" {
+	if tag != "" && len(kids) > 0 {
 		// Inline children show the parent's etag, whatever their stored
 		// one (a child written by this request has a fresh one). Most
 		// children share one stale tag (the parent's before a change), so
