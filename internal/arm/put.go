@@ -2,8 +2,9 @@ package arm
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
+
+	"github.com/tidwall/gjson"
 
 	"github.com/aksnet/aksnet/internal/store"
 )
@@ -83,34 +84,33 @@ func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 }
 
 // withProvisioningState returns doc with properties.provisioningState set
-// to state, for the answer of a PUT that runs as an operation. A document
-// that does not decode as an object with object properties is returned as
-// it is.
+// to state, for the answer of a PUT that runs as an operation; a document
+// without properties gets them. A document that is not a JSON object, or
+// whose properties are not an object, is returned as it is.
 func withProvisioningState(doc []byte, state string) []byte {
-	var top map[string]json.RawMessage
-	if json.Unmarshal(doc, &top) != nil {
+	s := string(doc)
+	if !gjson.Valid(s) {
 		return doc
 	}
-	var props map[string]json.RawMessage
-	if raw, ok := top["properties"]; ok {
-		if json.Unmarshal(raw, &props) != nil || props == nil {
-			return doc
-		}
-	} else {
-		props = map[string]json.RawMessage{}
-	}
-	v, _ := json.Marshal(state) // a string always encodes
-	props["provisioningState"] = v
-	raw, err := json.Marshal(props)
-	if err != nil {
+	top, ok := walk(s, []string{"properties"})
+	if !ok {
 		return doc
 	}
-	top["properties"] = raw
-	out, err := json.Marshal(top)
-	if err != nil {
+	v := jsonString(state)
+	i := top.find("properties")
+	if i < 0 {
+		return insertMember(s, top, "properties", `{"provisioningState":`+v+`}`)
+	}
+	if s[top.members[i].val] != '{' {
 		return doc
 	}
-	return out
+	props := readObject(s, top.members[i].val, top.members[i].end)
+	j := props.find("provisioningState")
+	if j < 0 {
+		return insertMember(s, props, "provisioningState", v)
+	}
+	m := props.members[j]
+	return splice(s, m.val, m.end, v)
 }
 
 // readPut reads a PUT's body and name into c and checks them, before any

@@ -53,67 +53,23 @@ func apiDate(v string) string {
 
 // Shape returns doc, a stored document of k, as api-version v shows it:
 // without the versioned fields v does not have, and with the defaults of
-// those it has and doc lacks. A document with nothing to change is returned
-// as it is, unread beyond a scan for the members' names.
+// those it has and doc lacks. The members around an edit are copied as they
+// are (docedit.go); a document with nothing to change is returned as it is.
 func (k *Kind) Shape(v string, doc []byte) ([]byte, error) {
 	for _, f := range k.VersionedFields {
 		path := strings.Split(f.Path, ".")
-		named := bytes.Contains(doc, []byte(`"`+path[len(path)-1]+`"`))
-		var out []byte
 		var err error
 		switch in := f.in(v); {
-		case !in && named:
-			out, err = editPath(doc, path, nil, f.DropEmptyParent)
-		case in && !named && f.Default != nil:
-			out, err = editPath(doc, path, f.Default, false)
-		default:
-			continue
+		case !in && bytes.Contains(doc, []byte(`"`+path[len(path)-1]+`"`)):
+			doc, err = deleteMember(doc, path, f.DropEmptyParent)
+		case in && f.Default != nil:
+			doc, err = addMissingMember(doc, path, string(f.Default))
 		}
 		if err != nil {
 			return nil, fmt.Errorf("shape a %s document for api-version %s: %w", k.Type, v, err)
 		}
-		doc = out
 	}
 	return doc, nil
-}
-
-// editPath removes the member at path from the JSON object doc (value
-// nil), or sets it to value where it is absent. A path whose enclosing
-// objects are not all there leaves doc as it is. The objects along the path
-// are encoded again (members in key order, as the SDK's models write them);
-// the rest of the document is copied as it is. With dropEmpty, a removal
-// that leaves the member's enclosing object empty removes that object.
-func editPath(doc []byte, path []string, value json.RawMessage, dropEmpty bool) ([]byte, error) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(doc, &obj); err != nil {
-		return nil, err
-	}
-	if len(path) == 1 {
-		_, ok := obj[path[0]]
-		switch {
-		case value == nil && ok:
-			delete(obj, path[0])
-		case value != nil && !ok:
-			obj[path[0]] = value
-		default:
-			return doc, nil
-		}
-		return json.Marshal(obj)
-	}
-	inner, ok := obj[path[0]]
-	if t := bytes.TrimSpace(inner); !ok || len(t) == 0 || t[0] != '{' {
-		return doc, nil
-	}
-	out, err := editPath(inner, path[1:], value, dropEmpty)
-	if err != nil {
-		return nil, err
-	}
-	if dropEmpty && len(path) == 2 && value == nil && string(out) == "{}" {
-		delete(obj, path[0])
-	} else {
-		obj[path[0]] = out
-	}
-	return json.Marshal(obj)
 }
 
 // shapeItems shapes each of a list's items for api-version v.
