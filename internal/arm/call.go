@@ -307,7 +307,7 @@ func scanType(r store.Reader, fullType, idPrefix string, fn func(string, []byte)
 // typeIndexKey is the key of id in the per-type index, which makes listing a
 // type across a subscription a prefix scan.
 func typeIndexKey(id string) string {
-	return "t/" + strings.ToLower(typeOfID(id)) + "|" + strings.ToLower(id)
+	return lowerKey("t/"+strings.ToLower(typeOfID(id))+"|", id)
 }
 
 // typeOfID derives the full type of a canonical id, e.g.

@@ -1,6 +1,9 @@
 package arm
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestDocID(t *testing.T) {
 	tests := []struct {
@@ -35,5 +38,36 @@ func TestDocString(t *testing.T) {
 	}
 	if got := docETag([]byte(`not json`)); got != "" {
 		t.Errorf("docETag of a damaged document = %q, want none", got)
+	}
+}
+
+// TestLowerKey: a store key is its prefix and the lower-cased id, for ids
+// in ASCII (the one-allocation path) and beyond it (strings.ToLower).
+func TestLowerKey(t *testing.T) {
+	for _, s := range []string{"", "/Subscriptions/ABC/resourceGroups/RG1", "already/lower", "Ünïcode/ÄKS", "mixed-Ω-Name", "\xff\xfeBAD"} {
+		if got, want := lowerKey("r/", s), "r/"+strings.ToLower(s); got != want {
+			t.Errorf("lowerKey(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestCheckUserAssignedIdentities_AnyCase: encoding/json reads a member
+// name in any case, so the check that skips bodies without an identity must
+// too: a bad key is refused however "identity" is written.
+func TestCheckUserAssignedIdentities_AnyCase(t *testing.T) {
+	for _, body := range []string{
+		`{"identity":{"userAssignedIdentities":{"bad":{}}}}`,
+		`{"IDENTITY":{"userAssignedIdentities":{"bad":{}}}}`,
+		`{"IdEnTiTy":{"userAssignedIdentities":{"bad":{}}}}`,
+		`{"\u0069dentity":{"userAssignedIdentities":{"bad":{}}}}`,
+	} {
+		if err := checkUserAssignedIdentities([]byte(body)); err == nil {
+			t.Errorf("checkUserAssignedIdentities(%s): no error", body)
+		}
+	}
+	for _, body := range []string{`{"location":"eastus"}`, `{"properties":{"identityish":1}}`, ``} {
+		if err := checkUserAssignedIdentities([]byte(body)); err != nil {
+			t.Errorf("checkUserAssignedIdentities(%s) = %v", body, err)
+		}
 	}
 }

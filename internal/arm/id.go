@@ -2,6 +2,7 @@ package arm
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aksnet/aksnet/internal/azerr"
 )
@@ -161,7 +162,26 @@ func (id ResourceID) IsCollection() bool { return len(id.Types) > len(id.Names) 
 // Key returns the store key of the resource or collection named by path: the
 // lowercased, slash-trimmed path, so that lookups are case-insensitive.
 func Key(path string) string {
-	return "r/" + strings.ToLower(strings.Trim(path, "/"))
+	return lowerKey("r/", strings.Trim(path, "/"))
+}
+
+// lowerKey returns prefix followed by s in lower case, as one allocation
+// for ASCII s (store keys are built from ids on every request, several
+// times each).
+func lowerKey(prefix, s string) string {
+	b := make([]byte, len(prefix), len(prefix)+len(s))
+	copy(b, prefix)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return prefix + strings.ToLower(s)
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return string(b)
 }
 
 // KeyOf returns the store key of a canonical resource id string.

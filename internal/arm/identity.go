@@ -1,6 +1,7 @@
 package arm
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 
@@ -29,7 +30,10 @@ func checkRequestBody(k *Kind, body []byte) error {
 // as seen in MicrosoftDocs/azure-docs#112377); a well-formed id of another
 // type gets the same code, since it doesn't name an identity either.
 func checkUserAssignedIdentities(body []byte) error {
-	if len(body) == 0 {
+	// A body that names no identity has nothing to check: skip decoding it
+	// again on every PUT. encoding/json matches member names without
+	// regard to case, and a backslash may escape any of the name's letters.
+	if len(body) == 0 || !containsFoldASCII(body, "identity") && bytes.IndexByte(body, '\\') < 0 {
 		return nil
 	}
 	var doc struct {
@@ -82,4 +86,15 @@ func validIDSegments(id string) bool {
 		}
 	}
 	return true
+}
+
+// containsFoldASCII reports whether b holds word, an ASCII lower-case word,
+// in any mix of case.
+func containsFoldASCII(b []byte, word string) bool {
+	for i := 0; i+len(word) <= len(b); i++ {
+		if b[i]|0x20 == word[0] && bytes.EqualFold(b[i:i+len(word)], []byte(word)) {
+			return true
+		}
+	}
+	return false
 }

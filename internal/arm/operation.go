@@ -44,7 +44,7 @@ type storedOperation struct {
 	HTTPStatus int `json:"httpStatus,omitempty"`
 }
 
-func opKey(name string) string { return "o/" + strings.ToLower(name) }
+func opKey(name string) string { return lowerKey("o/", name) }
 
 // StartOperation records a new in-progress operation on the call's target and
 // makes the response carry its Azure-AsyncOperation and Location headers. It

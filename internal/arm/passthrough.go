@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"strings"
 	"sync"
 )
 
@@ -32,7 +31,7 @@ import (
 
 // passthroughKey is the store key of id's kept fields, a JSON object in
 // the document's shape.
-func passthroughKey(id string) string { return "u/" + strings.ToLower(id) }
+func passthroughKey(id string) string { return lowerKey("u/", id) }
 
 // unknownFields returns the body's fields under "properties" that a round
 // trip through a fresh value of model's type loses, as a JSON document in

@@ -88,7 +88,7 @@ func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 // without properties gets them. A document that is not a JSON object, or
 // whose properties are not an object, is returned as it is.
 func withProvisioningState(doc []byte, state string) []byte {
-	s := string(doc)
+	s := bytesView(doc)
 	if !gjson.Valid(s) {
 		return doc
 	}

@@ -14,7 +14,7 @@ import (
 // creation and change times in RFC 3339 with nanoseconds, "|" between them.
 
 // timesKey is the store key of id's creation and change times.
-func timesKey(id string) string { return "rt/" + strings.ToLower(id) }
+func timesKey(id string) string { return lowerKey("rt/", id) }
 
 // touchTimes records that id was written now: a new document (created)
 // starts both times, any other write moves the change time.

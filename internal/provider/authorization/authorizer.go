@@ -54,11 +54,27 @@ func newAuthorizer(build func() (*rbac.Authorizer, error)) *Authorizer {
 // the write is answered.
 func (a *Authorizer) changed(ids []string) {
 	for _, id := range ids {
-		if strings.Contains(strings.ToLower(id), "/providers/microsoft.authorization/") {
+		if hasAuthorizationProvider(id) {
 			a.gen.Add(1)
 			return
 		}
 	}
+}
+
+// authorizationProvider is the provider section of every id under
+// Microsoft.Authorization.
+const authorizationProvider = "/providers/microsoft.authorization/"
+
+// hasAuthorizationProvider reports whether id, in any case, holds
+// authorizationProvider. It runs for every id every write changes, so it
+// compares in place at each slash instead of lower-casing a copy of id.
+func hasAuthorizationProvider(id string) bool {
+	for i := 0; i+len(authorizationProvider) <= len(id); i++ {
+		if id[i] == '/' && strings.EqualFold(id[i:i+len(authorizationProvider)], authorizationProvider) {
+			return true
+		}
+	}
+	return false
 }
 
 // current returns a snapshot at least as new as every write acknowledged

@@ -127,3 +127,21 @@ func TestAuthorizer_StoreErrorIsReturned(t *testing.T) {
 		t.Errorf("Authorize = %v, want %v", err, boom)
 	}
 }
+
+// TestHasAuthorizationProvider: a write under Microsoft.Authorization, in
+// any case, invalidates the snapshot; other ids, and a name that merely
+// contains the words, do not.
+func TestHasAuthorizationProvider(t *testing.T) {
+	for id, want := range map[string]bool{
+		testScope + "/providers/Microsoft.Authorization/roleAssignments/x":                           true,
+		"/subscriptions/s/providers/MICROSOFT.AUTHORIZATION/roleDefinitions/y":                       true,
+		"/providers/microsoft.authorization/roleDefinitions/z":                                       true,
+		testScope + "/providers/Microsoft.Network/virtualNetworks/v":                                 false,
+		testScope + "/providers/Microsoft.Network/virtualNetworks/providers.Microsoft.Authorization": false,
+		"": false,
+	} {
+		if got := hasAuthorizationProvider(id); got != want {
+			t.Errorf("hasAuthorizationProvider(%q) = %v, want %v", id, got, want)
+		}
+	}
+}
