@@ -82,7 +82,8 @@ func (p *Provider) putSubnet(c *arm.Call) ([]byte, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := p.writeSubnet(c, *vnet.Name, c.ID, &s, "", vnetPrefixes, siblings); err != nil {
+	// The VNet's render that follows gives the subnet the VNet's new etag.
+	if err := p.writeSubnet(c, *vnet.Name, c.ID, &s, "", vnetPrefixes, siblings, arm.NewETag()); err != nil {
 		return nil, err
 	}
 	return c.StoredDoc(c.ID), nil
@@ -123,9 +124,9 @@ func joinTarget(base, field string) string {
 
 // writeSubnet validates subnet s (to be stored at id in the VNet named
 // vnetName) against the VNet's prefixes and its siblings' (keyed by
-// lowercased name, including s itself), stores it with its references, and
-// re-renders the route tables and NSGs it joins or leaves.
-func (p *Provider) writeSubnet(c *arm.Call, vnetName, id string, s *armnetwork.Subnet, target string, vnetPrefixes []netip.Prefix, siblings map[string]namedPrefix) error {
+// lowercased name, including s itself), stores it with etag and its
+// references, and re-renders the route tables and NSGs it joins or leaves.
+func (p *Provider) writeSubnet(c *arm.Call, vnetName, id string, s *armnetwork.Subnet, target string, vnetPrefixes []netip.Prefix, siblings map[string]namedPrefix, etag string) error {
 	name := arm.LastName(id)
 	pref := siblings[strings.ToLower(name)].prefix
 	if err := checkSubnetPlace(name, pref, joinTarget(target, "properties.addressPrefix"), vnetName, vnetPrefixes, siblings); err != nil {
@@ -157,7 +158,7 @@ func (p *Provider) writeSubnet(c *arm.Call, vnetName, id string, s *armnetwork.S
 		ID:   to.Ptr(id),
 		Name: to.Ptr(arm.LastName(id)),
 		Type: to.Ptr(TypeSubnet),
-		Etag: to.Ptr(arm.NewETag()),
+		Etag: to.Ptr(etag),
 		Properties: &armnetwork.SubnetPropertiesFormat{
 			AddressPrefix:                     to.Ptr(pref.String()),
 			PrivateEndpointNetworkPolicies:    orDefault(props.PrivateEndpointNetworkPolicies, armnetwork.VirtualNetworkPrivateEndpointNetworkPoliciesDisabled),

@@ -92,10 +92,13 @@ func (p *Provider) putVirtualNetwork(c *arm.Call) ([]byte, error) {
 	if err := deleteChildrenExcept(c, "subnets", keep, ""); err != nil {
 		return nil, err
 	}
+	// The subnets are stored with the VNet's new etag, which they show
+	// (saveFamily): none of them is stored a second time to follow it.
+	etag := arm.NewETag()
 	for i, s := range inline {
 		t := subnetList.path + "[" + itoa(i) + "]"
 		id := c.ID + "/subnets/" + *s.Name
-		if err := p.writeSubnet(c, c.Name, id, s, t, prefixes, final); err != nil {
+		if err := p.writeSubnet(c, c.Name, id, s, t, prefixes, final, etag); err != nil {
 			return nil, err
 		}
 	}
@@ -105,7 +108,7 @@ func (p *Provider) putVirtualNetwork(c *arm.Call) ([]byte, error) {
 		Type:     to.Ptr(TypeVirtualNetwork),
 		Location: to.Ptr(loc),
 		Tags:     v.Tags,
-		Etag:     to.Ptr(arm.NewETag()),
+		Etag:     to.Ptr(etag),
 		Properties: &armnetwork.VirtualNetworkPropertiesFormat{
 			AddressSpace:         &armnetwork.AddressSpace{AddressPrefixes: toPtrs(prefixStrings(prefixes))},
 			DhcpOptions:          v.Properties.DhcpOptions,
