@@ -36,13 +36,26 @@ type fakeLauncher struct {
 type fakeProc struct {
 	once sync.Once
 	done chan struct{}
+	args []string
 }
 
-func (p *fakeProc) Wait() error          { <-p.done; return nil }
-func (p *fakeProc) Stop(time.Duration)   { p.once.Do(func() { close(p.done) }) }
-func (l *fakeLauncher) running() (n int) { l.mu.Lock(); defer l.mu.Unlock(); return l.countRunning() }
-func (l *fakeLauncher) countRunning() (n int) {
+func (p *fakeProc) Wait() error        { <-p.done; return nil }
+func (p *fakeProc) Stop(time.Duration) { p.once.Do(func() { close(p.done) }) }
+
+// runningIn counts the running control planes whose directory is under
+// dir: a test's own cluster's, whatever other tests, or earlier runs of
+// the same test (go test -count), left running on the shared planes.
+func (l *fakeLauncher) runningIn(dir string) (n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.countRunning(dir)
+}
+
+func (l *fakeLauncher) countRunning(dir string) (n int) {
 	for _, p := range l.procs {
+		if dir != "" && !slices.ContainsFunc(p.args, func(a string) bool { return strings.HasPrefix(a, dir+string(filepath.Separator)) }) {
+			continue
+		}
 		select {
 		case <-p.done:
 		default:
@@ -55,7 +68,7 @@ func (l *fakeLauncher) countRunning() (n int) {
 func (l *fakeLauncher) Launch(path string, args []string, _ io.Writer) (kubesup.Process, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	p := &fakeProc{done: make(chan struct{})}
+	p := &fakeProc{done: make(chan struct{}), args: args}
 	l.argv = append(l.argv, append([]string{path}, args...))
 	l.procs = append(l.procs, p)
 	return p, nil
@@ -265,7 +278,7 @@ func TestCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	armtest.Eventually(t, 5*time.Second, func() string { return checkSpec(5) })
-	if kubeFake.running() == 0 {
+	if kubeFake.runningIn(dir) == 0 {
 		t.Error("no control plane runs after the credentials request")
 	}
 	h.deleteCluster(rg, "myAKSCluster")
@@ -273,7 +286,7 @@ func TestCredentials(t *testing.T) {
 		if _, err := os.Stat(dir); err == nil {
 			return "the cluster's kube directory is still there"
 		}
-		if n := kubeFake.running(); n != 0 {
+		if n := kubeFake.runningIn(dir); n != 0 {
 			return "a control plane still runs after the delete"
 		}
 		return ""
