@@ -296,6 +296,68 @@ func BenchmarkARM_PutRouteParallel(b *testing.B) {
 	})
 }
 
+// BenchmarkBareTLS_DurablePut is the floor of any durable PUT over HTTPS on
+// this machine: a bare net/http handler, behind aksnet's certificate and
+// TLS settings, that reads the VNet body and stores it as a stored VNet's
+// bytes under a new key with bbolt's batching tuned as in
+// BenchmarkBoltBatch_Put, answering 201 with the stored document once it is
+// durable; the same 32 clients drive it. No authentication, validation or
+// rendering: what aksnet's PUT adds is its rate against this one.
+func BenchmarkBareTLS_DurablePut(b *testing.B) {
+	e := startBench(b)
+	e.mustDo(b, http.MethodPut, e.vnetPath("vnet1"), benchVNetBody)
+	doc := e.mustDo(b, http.MethodGet, e.vnetPath("vnet1"), "")
+	db := openBatchDB(b)
+	bucket := []byte("bench")
+	var seq atomic.Int64
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, err := io.ReadAll(r.Body); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			key := fmt.Appendf(nil, "vnet-%08d", seq.Add(1))
+			if err := db.Batch(func(tx *bbolt.Tx) error { return tx.Bucket(bucket).Put(key, doc) }); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write(doc)
+		}),
+		TLSConfig:         e.Plane.TLSConfig(),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() { _ = hs.Serve(tls.NewListener(ln, hs.TLSConfig)) }()
+	b.Cleanup(func() { _ = hs.Close() })
+	base := "https://localhost:" + portOf(ln.Addr())
+	var n atomic.Int64
+	runClients(b, benchClients, func() error {
+		return e.hit(http.MethodPut, base+e.vnetPath(fmt.Sprintf("vnet-%08d", n.Add(1))), benchVNetBody, http.StatusCreated)
+	})
+}
+
+// openBatchDB opens a bbolt database in a temporary directory with a
+// bucket "bench", its batching tuned for benchClients writers: MaxBatchSize
+// the number of writers and a 1 ms MaxBatchDelay.
+func openBatchDB(b *testing.B) *bbolt.DB {
+	b.Helper()
+	db, err := bbolt.Open(filepath.Join(b.TempDir(), "batch.db"), 0o600, &bbolt.Options{FreelistType: bbolt.FreelistMapType})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = db.Close() })
+	db.MaxBatchSize, db.MaxBatchDelay = benchClients, time.Millisecond
+	if err := db.Update(func(tx *bbolt.Tx) error { _, err := tx.CreateBucketIfNotExists([]byte("bench")); return err }); err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
 // BenchmarkBoltBatch_Put is the same-run baseline of the durable PUT
 // benchmarks: bbolt alone, tuned for this load, with nothing of aksnet. Its
 // benchClients writers each put one new key whose value is as large as a
@@ -306,16 +368,8 @@ func BenchmarkBoltBatch_Put(b *testing.B) {
 	e := startBench(b)
 	e.mustDo(b, http.MethodPut, e.vnetPath("vnet1"), benchVNetBody)
 	val := e.mustDo(b, http.MethodGet, e.vnetPath("vnet1"), "")
-	db, err := bbolt.Open(filepath.Join(b.TempDir(), "batch.db"), 0o600, &bbolt.Options{FreelistType: bbolt.FreelistMapType})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = db.Close() })
-	db.MaxBatchSize, db.MaxBatchDelay = benchClients, time.Millisecond
+	db := openBatchDB(b)
 	bucket := []byte("bench")
-	if err := db.Update(func(tx *bbolt.Tx) error { _, err := tx.CreateBucketIfNotExists(bucket); return err }); err != nil {
-		b.Fatal(err)
-	}
 	var seq atomic.Int64
 	runClients(b, benchClients, func() error {
 		key := fmt.Appendf(nil, "vnet-%08d", seq.Add(1))
