@@ -407,3 +407,68 @@ func (h *harness) withRole(rg, name, role string) (*harness, string) {
 	h.Grant(h.RGID(rg), sp.ID, role)
 	return &harness{h.As(h.Env.CredentialFor(t, a.AppID, secret.SecretText))}, sp.ID
 }
+
+// TestCredentialsDuringScale: a credentials request while a scale is in
+// flight. AKS answers it (the credential actions are not operations, and no
+// operation in flight refuses them: az aks get-credentials works while a
+// cluster is Scaling), so aksnet does too, with the same kubeconfig as
+// before; the scale is not disturbed and ends with its nodes.
+func TestCredentialsDuringScale(t *testing.T) {
+	h := slowHarness(t)
+	rg := armtest.RGName(t)
+	n := h.articleNetwork(rg)
+	h.mustPutCluster(rg, "c", kubenetCluster(n.subnetID, n.identityID, 3))
+	before := h.credential(rg, "c", "listClusterUserCredential")
+	if before.Status != http.StatusOK {
+		t.Fatalf("credentials: %d %s", before.Status, before.Body)
+	}
+	mc := h.cluster(rg, "c")
+	mc.Properties.AgentPoolProfiles[0].Count = to.Ptr(int32(5))
+	poller, err := h.AKS.BeginCreateOrUpdate(h.Ctx, rg, "c", mc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := str(h.cluster(rg, "c").Properties.ProvisioningState); got != "Scaling" {
+		t.Fatalf("provisioningState %q while the scale runs, want Scaling (the scale ended too early to test)", got)
+	}
+	during := h.credential(rg, "c", "listClusterUserCredential")
+	if during.Status != http.StatusOK {
+		t.Fatalf("credentials during a scale: %d %s", during.Status, during.Body)
+	}
+	var a, b struct {
+		Kubeconfigs []struct{ Name, Value string } `json:"kubeconfigs"`
+	}
+	before.Decode(t, &a)
+	during.Decode(t, &b)
+	if len(a.Kubeconfigs) != 1 || len(b.Kubeconfigs) != 1 || kubeServer(t, a.Kubeconfigs[0].Value) != kubeServer(t, b.Kubeconfigs[0].Value) {
+		t.Errorf("the kubeconfig during the scale names another server: %+v, before %+v", b.Kubeconfigs, a.Kubeconfigs)
+	}
+	if got := str(h.cluster(rg, "c").Properties.ProvisioningState); got != "Scaling" {
+		t.Errorf("provisioningState %q after the credentials request, want Scaling still", got)
+	}
+	if _, err := armtest.PollDone(h.Ctx, poller); err != nil {
+		t.Fatalf("scale: %v", err)
+	}
+	h.layoutOf(rg, "c").check(t, 5)
+}
+
+// kubeServer returns the server of the one cluster in the base64
+// kubeconfig value.
+func kubeServer(t *testing.T, value string) string {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(value)
+	if err != nil {
+		t.Fatalf("kubeconfig is not base64: %v", err)
+	}
+	var cfg struct {
+		Clusters []struct {
+			Cluster struct {
+				Server string `yaml:"server"`
+			} `yaml:"cluster"`
+		} `yaml:"clusters"`
+	}
+	if err := yaml.Unmarshal(raw, &cfg); err != nil || len(cfg.Clusters) != 1 || cfg.Clusters[0].Cluster.Server == "" {
+		t.Fatalf("kubeconfig without one cluster's server (%v): %s", err, raw)
+	}
+	return cfg.Clusters[0].Cluster.Server
+}
