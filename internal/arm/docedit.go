@@ -215,3 +215,15 @@ func jsonString(s string) string {
 	b, _ := json.Marshal(s) // a string always encodes
 	return string(b)
 }
+
+// DeleteMember returns doc, a stored document, without the member at path
+// (member names from the top), editing it in place: the rest of doc is
+// copied byte for byte. A document without the member, or in which an
+// object on the way is absent or not an object, is returned as it is; one
+// that is not valid JSON is an error.
+func DeleteMember(doc []byte, path ...string) ([]byte, error) {
+	if len(path) == 0 {
+		return doc, nil
+	}
+	return deleteMember(doc, path, false)
+}

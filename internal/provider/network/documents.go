@@ -120,28 +120,17 @@ func rerender[T any](c *arm.Call, id string, render func(*arm.Call, *T) ([]byte,
 }
 
 // withoutProperties returns doc without the named members of its
-// "properties" object. The values of the other members are kept as they are.
+// "properties" object. The rest of the document is kept as it is, byte for
+// byte (a route table's other members are not decoded and encoded again
+// to drop its hundreds of routes).
 func withoutProperties(doc []byte, names []string) ([]byte, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(doc, &top); err != nil {
-		return nil, err
-	}
-	if len(top["properties"]) == 0 || string(top["properties"]) == "null" {
-		return doc, nil
-	}
-	var props map[string]json.RawMessage
-	if err := json.Unmarshal(top["properties"], &props); err != nil {
-		return nil, err
-	}
 	for _, n := range names {
-		delete(props, n)
+		var err error
+		if doc, err = arm.DeleteMember(doc, "properties", n); err != nil {
+			return nil, err
+		}
 	}
-	p, err := json.Marshal(props)
-	if err != nil {
-		return nil, err
-	}
-	top["properties"] = p
-	return json.Marshal(top)
+	return doc, nil
 }
 
 // saveDoc stores v, a rendering of the document of id, as saveRendered

@@ -35,3 +35,28 @@ func TestChildID(t *testing.T) {
 		})
 	}
 }
+
+// TestWithoutProperties: a re-render drops a parent's inline children from
+// its stored document before decoding it; everything else stays as stored.
+func TestWithoutProperties(t *testing.T) {
+	rt := `{"etag":"W/\"1\"","id":"/rt","properties":{"disableBgpRoutePropagation":false,"routes":[{"name":"r1"},{"name":"r2"}],"subnets":[{"id":"/s"}]},"type":"T"}`
+	for _, tc := range []struct {
+		doc   string
+		names []string
+		want  string
+	}{
+		{rt, []string{"routes"}, `{"etag":"W/\"1\"","id":"/rt","properties":{"disableBgpRoutePropagation":false,"subnets":[{"id":"/s"}]},"type":"T"}`},
+		{rt, []string{"routes", "subnets"}, `{"etag":"W/\"1\"","id":"/rt","properties":{"disableBgpRoutePropagation":false},"type":"T"}`},
+		{rt, []string{"securityRules"}, rt},
+		{`{"id":"/x"}`, []string{"routes"}, `{"id":"/x"}`},
+		{`{"id":"/x","properties":null}`, []string{"routes"}, `{"id":"/x","properties":null}`},
+	} {
+		got, err := withoutProperties([]byte(tc.doc), tc.names)
+		if err != nil || string(got) != tc.want {
+			t.Errorf("withoutProperties(%s, %v) = %s, %v; want %s", tc.doc, tc.names, got, err, tc.want)
+		}
+	}
+	if _, err := withoutProperties([]byte(`{"properties":{"routes":[`), []string{"routes"}); err == nil {
+		t.Error("withoutProperties of a damaged document: no error")
+	}
+}
