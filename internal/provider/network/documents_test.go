@@ -60,3 +60,34 @@ func TestWithoutProperties(t *testing.T) {
 		t.Error("withoutProperties of a damaged document: no error")
 	}
 }
+
+// TestReadRouteBrief: a route PUT reads each sibling's name and prefix
+// alone; a damaged sibling is an error, never a route left out of the
+// checks.
+func TestReadRouteBrief(t *testing.T) {
+	stored := `{"etag":"W/\"1\"","id":"/rt/routes/r1","name":"r1","properties":{"addressPrefix":"10.244.1.0/24","nextHopIpAddress":"10.240.0.5","nextHopType":"VirtualAppliance","provisioningState":"Succeeded"},"type":"Microsoft.Network/routeTables/routes"}`
+	for _, tc := range []struct {
+		doc, name, prefix string
+		bad               bool
+	}{
+		{doc: stored, name: "r1", prefix: "10.244.1.0/24"},
+		{doc: `{"name":"x","properties":{"addressPrefix":"Internet"}}`, bad: true}, // service tags are refused on PUT, never stored
+		{doc: `{"name":"x"}`, name: "x"},
+		{doc: `{"name":"x","properties":{"addressPrefix":""}}`, name: "x"},
+		{doc: `{"name":1}`, bad: true},
+		{doc: `{"name":"x","properties":{"addressPrefix":7}}`, bad: true},
+		{doc: `{"name":"x","properties":{"addressPrefix":"10.0.0.0/33"}}`, bad: true},
+		{doc: `{"name":"x","prop`, bad: true},
+	} {
+		b, err := readRouteBrief([]byte(tc.doc))
+		if tc.bad {
+			if err == nil {
+				t.Errorf("readRouteBrief(%s) = %+v, want an error", tc.doc, b)
+			}
+			continue
+		}
+		if err != nil || b.Name != tc.name || (tc.prefix == "") != !b.AddressPrefix.IsValid() || tc.prefix != "" && b.AddressPrefix.String() != tc.prefix {
+			t.Errorf("readRouteBrief(%s) = %+v, %v; want %s %s", tc.doc, b, err, tc.name, tc.prefix)
+		}
+	}
+}
