@@ -150,13 +150,9 @@ func removeMember(doc string, o object, i int) []byte {
 // changed is false, and doc is returned as it is, when an enclosing object
 // is absent or not an object, or the member already holds value.
 func setMember(doc []byte, path []string, value string) (out []byte, changed bool, err error) {
-	s := bytesView(doc)
-	if !gjson.Valid(s) {
-		return nil, false, errNotJSON
-	}
-	o, ok := walk(s, path)
-	if !ok {
-		return doc, false, nil
+	s, o, ok, err := locate(doc, path)
+	if err != nil || !ok {
+		return doc, false, err
 	}
 	name := path[len(path)-1]
 	i := o.find(name)
@@ -173,13 +169,9 @@ func setMember(doc []byte, path []string, value string) (out []byte, changed boo
 // addMissingMember is setMember for a member that is absent: one that
 // exists keeps its value.
 func addMissingMember(doc []byte, path []string, value string) ([]byte, error) {
-	s := bytesView(doc)
-	if !gjson.Valid(s) {
-		return nil, errNotJSON
-	}
-	o, ok := walk(s, path)
-	if !ok {
-		return doc, nil
+	s, o, ok, err := locate(doc, path)
+	if err != nil || !ok {
+		return doc, err
 	}
 	name := path[len(path)-1]
 	if o.find(name) >= 0 {
@@ -192,13 +184,9 @@ func addMissingMember(doc []byte, path []string, value string) ([]byte, error) {
 // there is none. With dropEmpty, an enclosing object (not the document)
 // that the removal leaves empty goes too.
 func deleteMember(doc []byte, path []string, dropEmpty bool) ([]byte, error) {
-	s := bytesView(doc)
-	if !gjson.Valid(s) {
-		return nil, errNotJSON
-	}
-	o, ok := walk(s, path)
-	if !ok {
-		return doc, nil
+	s, o, ok, err := locate(doc, path)
+	if err != nil || !ok {
+		return doc, err
 	}
 	i := o.find(path[len(path)-1])
 	if i < 0 {
@@ -208,6 +196,18 @@ func deleteMember(doc []byte, path []string, dropEmpty bool) ([]byte, error) {
 		return deleteMember(doc, path[:len(path)-1], false)
 	}
 	return removeMember(s, o, i), nil
+}
+
+// locate checks that doc is valid JSON and walks path in it (see walk): s
+// is doc as a string, o the object that holds, or would hold, the path's
+// last member, and ok false when there is no such object.
+func locate(doc []byte, path []string) (s string, o object, ok bool, err error) {
+	s = bytesView(doc)
+	if !gjson.Valid(s) {
+		return "", object{}, false, errNotJSON
+	}
+	o, ok = walk(s, path)
+	return s, o, ok, nil
 }
 
 // jsonString is s as a JSON string, escaped as encoding/json escapes it.

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"net/http"
 
-	"github.com/tidwall/gjson"
-
 	"github.com/aksnet/aksnet/internal/store"
 )
 
@@ -88,29 +86,19 @@ func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 // without properties gets them. A document that is not a JSON object, or
 // whose properties are not an object, is returned as it is.
 func withProvisioningState(doc []byte, state string) []byte {
-	s := bytesView(doc)
-	if !gjson.Valid(s) {
-		return doc
-	}
-	top, ok := walk(s, []string{"properties"})
-	if !ok {
-		return doc
-	}
 	v := jsonString(state)
-	i := top.find("properties")
-	if i < 0 {
+	s, top, ok, err := locate(doc, []string{"properties"})
+	if err != nil || !ok {
+		return doc
+	}
+	if top.find("properties") < 0 {
 		return insertMember(s, top, "properties", `{"provisioningState":`+v+`}`)
 	}
-	if s[top.members[i].val] != '{' {
+	out, _, err := setMember(doc, []string{"properties", "provisioningState"}, v)
+	if err != nil {
 		return doc
 	}
-	props := readObject(s, top.members[i].val, top.members[i].end)
-	j := props.find("provisioningState")
-	if j < 0 {
-		return insertMember(s, props, "provisioningState", v)
-	}
-	m := props.members[j]
-	return splice(s, m.val, m.end, v)
+	return out
 }
 
 // readPut reads a PUT's body and name into c and checks them, before any

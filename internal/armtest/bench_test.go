@@ -211,19 +211,21 @@ func BenchmarkBareTLS_Get(b *testing.B) {
 // startBareTLS serves body, whatever the path, on loopback with e's TLS
 // configuration and returns its base URL.
 func startBareTLS(b *testing.B, e *Env, body []byte) string {
+	return serveBareTLS(b, e, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write(body)
+	}))
+}
+
+// serveBareTLS serves h on loopback with e's TLS configuration and returns
+// its base URL.
+func serveBareTLS(b *testing.B, e *Env, h http.Handler) string {
 	b.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
-	hs := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			_, _ = w.Write(body)
-		}),
-		TLSConfig:         e.Plane.TLSConfig(),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
+	hs := &http.Server{Handler: h, TLSConfig: e.Plane.TLSConfig(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(tls.NewListener(ln, hs.TLSConfig)) }()
 	b.Cleanup(func() { _ = hs.Close() })
 	return "https://localhost:" + portOf(ln.Addr())
@@ -310,31 +312,20 @@ func BenchmarkBareTLS_DurablePut(b *testing.B) {
 	db := openBatchDB(b)
 	bucket := []byte("bench")
 	var seq atomic.Int64
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	hs := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if _, err := io.ReadAll(r.Body); err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			key := fmt.Appendf(nil, "vnet-%08d", seq.Add(1))
-			if err := db.Batch(func(tx *bbolt.Tx) error { return tx.Bucket(bucket).Put(key, doc) }); err != nil {
-				http.Error(w, err.Error(), http.StatusInternalServerError)
-				return
-			}
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			w.WriteHeader(http.StatusCreated)
-			_, _ = w.Write(doc)
-		}),
-		TLSConfig:         e.Plane.TLSConfig(),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
-	go func() { _ = hs.Serve(tls.NewListener(ln, hs.TLSConfig)) }()
-	b.Cleanup(func() { _ = hs.Close() })
-	base := "https://localhost:" + portOf(ln.Addr())
+	base := serveBareTLS(b, e.Env, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		key := fmt.Appendf(nil, "vnet-%08d", seq.Add(1))
+		if err := db.Batch(func(tx *bbolt.Tx) error { return tx.Bucket(bucket).Put(key, doc) }); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write(doc)
+	}))
 	var n atomic.Int64
 	runClients(b, benchClients, func() error {
 		return e.hit(http.MethodPut, base+e.vnetPath(fmt.Sprintf("vnet-%08d", n.Add(1))), benchVNetBody, http.StatusCreated)
