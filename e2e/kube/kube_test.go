@@ -174,8 +174,18 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// kubectl keeps its discovery and HTTP caches under ~/.kube/cache
+	// unless KUBECACHEDIR names another place: the tests' kubectl, and the
+	// commands that inherit their environment, use one of their own, so a
+	// run leaves nothing in the home of whoever runs it.
+	cache, err := os.MkdirTemp("", "aksnet-kubectl-cache-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kubectl cache:", err)
+		os.Exit(1)
+	}
+	os.Setenv("KUBECACHEDIR", cache)
 	code := m.Run()
-	for _, dir := range append(extraDirs, kubeDir) {
+	for _, dir := range append(extraDirs, kubeDir, cache) {
 		if dir != "" {
 			os.RemoveAll(dir)
 		}
