@@ -193,8 +193,8 @@ func (dc *dataplaneController) finished(seen uint64) {
 	dc.passed = make(chan struct{})
 }
 
-// buildDesired reads the data plane the store describes: every kubenet
-// cluster with nodes, the VNets and subnets its nodes are in, their
+// buildDesired reads the data plane the store describes: every running
+// kubenet cluster with nodes, the VNets and subnets its nodes are in, their
 // effective routes and NSGs, the nodes' NICs, the cluster's pods (plus its
 // cluster-DNS pod on the first node) and services.
 //
@@ -218,7 +218,10 @@ func buildDesired(c *arm.Call, log *slog.Logger) dataplane.Desired {
 			log.Error("dataplane: cluster state unreadable, the cluster is left out of the desired state", "cluster", id, "err", err)
 			continue
 		}
-		if !ok || len(info.Nodes) == 0 {
+		// A stopped cluster's nodes are deallocated, as az aks stop
+		// deallocates an AKS cluster's VMs: nothing of it runs, and its
+		// pods answer nothing, until az aks start brings them back.
+		if !ok || len(info.Nodes) == 0 || info.Stopped {
 			continue
 		}
 		publicIP, err := containerservice.OutboundIP(c, info.ID)

@@ -75,8 +75,8 @@ func (e *dpEnv) lacks(line string) func() string {
 
 // TestDataplaneController_FollowsTheStore checks that the controller turns
 // the store into the data plane within a second of each change: a cluster,
-// a pod, a route deleted (and restored by the route controller), an NSG on
-// the subnet, and the cluster's deletion.
+// a pod, a route deleted (and restored by the route controller), a stop and
+// a start, an NSG on the subnet, and the cluster's deletion.
 func TestDataplaneController_FollowsTheStore(t *testing.T) {
 	e := startWithFake(t)
 	e.az("group", "create", "--name", "rg", "--location", "eastus")
@@ -105,6 +105,16 @@ func TestDataplaneController_FollowsTheStore(t *testing.T) {
 	e.within(time.Second, "pod realised", e.contains("workload echo :8080 web-1"))
 	e.az("aks", "service", "create", "-g", "rg", "-n", "myAKSCluster", "--name", "web", "--selector", "web-", "--port", "80")
 	e.within(time.Second, "service DNAT", e.contains("ip daddr 10.0.0.2 ip protocol tcp th dport 80 dnat to 10.244.1.2:8080"))
+
+	// az aks stop deallocates the nodes: the cluster's namespaces go, its
+	// pod with them; az aks start brings them back, the pod included.
+	e.az("aks", "stop", "-g", "rg", "-n", "myAKSCluster")
+	e.within(time.Second, "stopped cluster's nodes gone", e.lacks("addr 192.168.1.6/24 dev eth0"))
+	e.within(time.Second, "stopped cluster's pod gone", e.lacks("workload echo :8080 web-1"))
+	e.az("aks", "start", "-g", "rg", "-n", "myAKSCluster")
+	e.within(time.Second, "started cluster's nodes back", e.contains("addr 192.168.1.6/24 dev eth0"))
+	e.within(time.Second, "started cluster's pod back", e.contains("workload echo :8080 web-1"))
+	e.within(time.Second, "service DNAT back", e.contains("ip daddr 10.0.0.2 ip protocol tcp th dport 80 dnat to 10.244.1.2:8080"))
 
 	e.az("network", "nsg", "create", "-g", "rg", "-n", "deny-pods")
 	e.az("network", "nsg", "rule", "create", "-g", "rg", "--nsg-name", "deny-pods", "-n", "deny", "--priority", "100",

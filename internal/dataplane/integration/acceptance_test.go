@@ -369,3 +369,32 @@ func TestIntegrationDetachedRouteTable(t *testing.T) {
 		"--route-table", "/subscriptions/"+strings.Split(c.id, "/")[2]+"/resourceGroups/"+c.routeTableRG+"/providers/Microsoft.Network/routeTables/"+c.routeTable)
 	sees(t, a, b.PodIP+":8080", "pod-b", a.PodIP)
 }
+
+// TestIntegrationStopStart: az aks stop deallocates the nodes, so in the
+// kernel the cluster's node and pod namespaces go and nothing of it answers;
+// az aks start realises them again, with the same addresses, and pod traffic
+// between nodes works as before.
+func TestIntegrationStopStart(t *testing.T) {
+	e, c := startArticle(t, "rg-stop")
+	a, b := c.run("a", 0, false), c.run("b", 1, false)
+	sees(t, a, b.PodIP+":8080", b.Name, a.PodIP)
+
+	e.az("aks", "stop", "-g", c.rg, "-n", c.name)
+	for _, p := range []pod{a, b} {
+		eventually(t, 5*time.Second, "pod "+p.Name+"'s namespace removed by the stop", func() error {
+			if _, err := os.Stat(p.Netns); !os.IsNotExist(err) {
+				return fmt.Errorf("%s is still there on a stopped cluster: %v", p.Netns, err)
+			}
+			return nil
+		})
+	}
+
+	e.az("aks", "start", "-g", c.rg, "-n", c.name)
+	for _, p := range []pod{a, b} {
+		eventually(t, 5*time.Second, "pod "+p.Name+"'s namespace back after the start", func() error {
+			_, err := os.Stat(p.Netns)
+			return err
+		})
+	}
+	sees(t, a, b.PodIP+":8080", b.Name, a.PodIP)
+}
