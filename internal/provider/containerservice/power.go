@@ -95,11 +95,13 @@ func workloadOnStopped(info ClusterInfo, kind, name string) error {
 // server. The operation is done inside the request; the response carries
 // its headers as AKS's 202 does.
 //
-// The data plane is left as it is: on AKS the scale sets' instances are
-// deallocated but keep their NICs and addresses, and the route table keeps
-// the nodes' routes (no route controller runs to remove them), which is
-// what ARM shows here too. While stopped, the route controller leaves the
-// table alone; start restores any managed route changed meanwhile.
+// ARM's node resources are left as they are: on AKS the scale sets'
+// instances are deallocated but keep their NICs and addresses, and the
+// route table keeps the nodes' routes (no route controller runs to remove
+// them), which is what ARM shows here too. While stopped, the route
+// controller leaves the table alone; start restores any managed route
+// changed meanwhile. The data plane deallocates the nodes (see
+// controlplane's buildDesired), and the trace refuses a stopped cluster.
 func (p *Provider) stopCluster(c *arm.Call) error {
 	st, err := powerState(c)
 	if err != nil {

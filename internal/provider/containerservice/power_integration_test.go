@@ -12,6 +12,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
 	"github.com/aksnet/aksnet/internal/armtest"
+	"github.com/aksnet/aksnet/internal/provider/containerservice"
 	"go.yaml.in/yaml/v2"
 )
 
@@ -152,6 +153,12 @@ func TestStopStart(t *testing.T) {
 	}
 	stopped.check(t, 4)
 
+	// Its nodes are deallocated, so there is no path to trace.
+	between := containerservice.TraceRequest{From: stopped.Nodes[0].Name, To: stopped.Nodes[1].IP, Port: 10250}
+	if st, _, e := h.traceCall(rg, "c1", between); st != http.StatusConflict || e.Code != "OperationNotAllowed" || !strings.Contains(e.Message, "stopped") {
+		t.Errorf("trace on a stopped cluster: %d %+v, want 409 OperationNotAllowed naming the stop", st, e)
+	}
+
 	// No route controller runs on a stopped cluster: a deleted managed
 	// route stays deleted until start puts it back.
 	var victim string
@@ -182,6 +189,7 @@ func TestStopStart(t *testing.T) {
 	if !dials(addr) {
 		t.Error("the started cluster's API port refuses connections")
 	}
+	h.mustTrace(rg, "c1", between)
 	if a, b := nodesOf(before), nodesOf(h.layoutOf(rg, "c1")); a != b {
 		t.Errorf("nodes changed by stop and start:\n%s\nwant\n%s", b, a)
 	}

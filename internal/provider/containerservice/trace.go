@@ -101,6 +101,13 @@ func (p *Provider) trace(c *arm.Call) (int, any, error) {
 	if !ok {
 		return 0, nil, azerr.BadRequest("OperationNotAllowed", "", "Cluster %s has no kubenet network model to trace.", arm.LastName(c.ID))
 	}
+	if info.Stopped {
+		// Its nodes are deallocated (the data plane has none of them): no
+		// packet leaves or reaches them, so there is no path to predict.
+		return 0, nil, azerr.New(http.StatusConflict, "OperationNotAllowed", "",
+			"managed cluster %s is stopped (Power State(Stopped)): its nodes are deallocated, so no packet leaves or reaches them; start the cluster first (az aks start)",
+			arm.LastName(c.ID))
+	}
 	t, err := newTracer(c, info)
 	if err != nil {
 		return 0, nil, err
