@@ -145,69 +145,72 @@ func removeMember(doc string, o object, i int) []byte {
 	}
 }
 
-// setMember returns doc with the member at path set to value, a JSON
-// value: replaced where it exists, added where its enclosing object does.
-// changed is false, and doc is returned as it is, when an enclosing object
-// is absent or not an object, or the member already holds value.
-func setMember(doc []byte, path []string, value string) (out []byte, changed bool, err error) {
-	s, o, ok, err := locate(doc, path)
-	if err != nil || !ok {
-		return doc, false, err
+// checkedDoc is a document known to be valid JSON, and its bytes seen as
+// a string. An edit of a valid document is valid (FuzzDocEdits), so a chain
+// of edits checks the document once, not once per edit.
+type checkedDoc struct {
+	b []byte
+	s string
+}
+
+// check checks that doc is valid JSON.
+func check(doc []byte) (checkedDoc, error) {
+	s := bytesView(doc)
+	if !gjson.Valid(s) {
+		return checkedDoc{}, errNotJSON
+	}
+	return checkedDoc{b: doc, s: s}, nil
+}
+
+func edited(out []byte) checkedDoc { return checkedDoc{b: out, s: bytesView(out)} }
+
+// set sets the member at path to value, a JSON value: replaced where it
+// exists, added where its enclosing object does. changed is false, and d is
+// returned as it is, when an enclosing object is absent or not an object,
+// or the member already holds value.
+func (d checkedDoc) set(path []string, value string) (out checkedDoc, changed bool) {
+	o, ok := walk(d.s, path)
+	if !ok {
+		return d, false
 	}
 	name := path[len(path)-1]
 	i := o.find(name)
 	if i < 0 {
-		return insertMember(s, o, name, value), true, nil
+		return edited(insertMember(d.s, o, name, value)), true
 	}
 	m := o.members[i]
-	if s[m.val:m.end] == value {
-		return doc, false, nil
+	if d.s[m.val:m.end] == value {
+		return d, false
 	}
-	return splice(s, m.val, m.end, value), true, nil
+	return edited(splice(d.s, m.val, m.end, value)), true
 }
 
-// addMissingMember is setMember for a member that is absent: one that
-// exists keeps its value.
-func addMissingMember(doc []byte, path []string, value string) ([]byte, error) {
-	s, o, ok, err := locate(doc, path)
-	if err != nil || !ok {
-		return doc, err
+// addMissing is set for a member that is absent: one that exists keeps
+// its value.
+func (d checkedDoc) addMissing(path []string, value string) checkedDoc {
+	o, ok := walk(d.s, path)
+	if !ok || o.find(path[len(path)-1]) >= 0 {
+		return d
 	}
-	name := path[len(path)-1]
-	if o.find(name) >= 0 {
-		return doc, nil
-	}
-	return insertMember(s, o, name, value), nil
+	return edited(insertMember(d.s, o, path[len(path)-1], value))
 }
 
-// deleteMember returns doc without the member at path; doc as it is when
-// there is none. With dropEmpty, an enclosing object (not the document)
-// that the removal leaves empty goes too.
-func deleteMember(doc []byte, path []string, dropEmpty bool) ([]byte, error) {
-	s, o, ok, err := locate(doc, path)
-	if err != nil || !ok {
-		return doc, err
+// remove removes the member at path; d as it is when there is none. With
+// dropEmpty, an enclosing object (not the document) that the removal leaves
+// empty goes too.
+func (d checkedDoc) remove(path []string, dropEmpty bool) checkedDoc {
+	o, ok := walk(d.s, path)
+	if !ok {
+		return d
 	}
 	i := o.find(path[len(path)-1])
 	if i < 0 {
-		return doc, nil
+		return d
 	}
 	if dropEmpty && len(path) > 1 && len(o.members) == 1 {
-		return deleteMember(doc, path[:len(path)-1], false)
+		return d.remove(path[:len(path)-1], false)
 	}
-	return removeMember(s, o, i), nil
-}
-
-// locate checks that doc is valid JSON and walks path in it (see walk): s
-// is doc as a string, o the object that holds, or would hold, the path's
-// last member, and ok false when there is no such object.
-func locate(doc []byte, path []string) (s string, o object, ok bool, err error) {
-	s = bytesView(doc)
-	if !gjson.Valid(s) {
-		return "", object{}, false, errNotJSON
-	}
-	o, ok = walk(s, path)
-	return s, o, ok, nil
+	return edited(removeMember(d.s, o, i))
 }
 
 // jsonString is s as a JSON string, escaped as encoding/json escapes it.
@@ -216,14 +219,18 @@ func jsonString(s string) string {
 	return string(b)
 }
 
-// DeleteMember returns doc, a stored document, without the member at path
-// (member names from the top), editing it in place: the rest of doc is
-// copied byte for byte. A document without the member, or in which an
-// object on the way is absent or not an object, is returned as it is; one
-// that is not valid JSON is an error.
-func DeleteMember(doc []byte, path ...string) ([]byte, error) {
-	if len(path) == 0 {
-		return doc, nil
+// DeleteMembers returns doc, a stored document, without the named members
+// of its object at path (member names from the top; none for the document
+// itself), editing it in place: the rest of doc is copied byte for byte. A
+// document without them, or in which an object on the way is absent or not
+// an object, is returned as it is; one that is not valid JSON is an error.
+func DeleteMembers(doc []byte, path []string, names ...string) ([]byte, error) {
+	d, err := check(doc)
+	if err != nil {
+		return nil, err
 	}
-	return deleteMember(doc, path, false)
+	for _, n := range names {
+		d = d.remove(append(path[:len(path):len(path)], n), false)
+	}
+	return d.b, nil
 }

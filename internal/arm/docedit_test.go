@@ -190,3 +190,30 @@ func FuzzDocEdits(f *testing.F) {
 		check("setMember", got, err, want, ok)
 	})
 }
+
+// setMember, addMissingMember and deleteMember are the checkedDoc edits on
+// a document they check first, as the tests drive them.
+func setMember(doc []byte, path []string, value string) (out []byte, changed bool, err error) {
+	d, err := check(doc)
+	if err != nil {
+		return nil, false, err
+	}
+	d, changed = d.set(path, value)
+	return d.b, changed, nil
+}
+
+func addMissingMember(doc []byte, path []string, value string) ([]byte, error) {
+	d, err := check(doc)
+	if err != nil {
+		return nil, err
+	}
+	return d.addMissing(path, value).b, nil
+}
+
+func deleteMember(doc []byte, path []string, dropEmpty bool) ([]byte, error) {
+	d, err := check(doc)
+	if err != nil {
+		return nil, err
+	}
+	return d.remove(path, dropEmpty).b, nil
+}

@@ -86,19 +86,20 @@ func (s *Server) servePut(w http.ResponseWriter, r *http.Request, c *Call, rt ro
 // without properties gets them. A document that is not a JSON object, or
 // whose properties are not an object, is returned as it is.
 func withProvisioningState(doc []byte, state string) []byte {
-	v := jsonString(state)
-	s, top, ok, err := locate(doc, []string{"properties"})
-	if err != nil || !ok {
-		return doc
-	}
-	if top.find("properties") < 0 {
-		return insertMember(s, top, "properties", `{"provisioningState":`+v+`}`)
-	}
-	out, _, err := setMember(doc, []string{"properties", "provisioningState"}, v)
+	d, err := check(doc)
 	if err != nil {
 		return doc
 	}
-	return out
+	top, ok := walk(d.s, []string{"properties"})
+	if !ok {
+		return doc
+	}
+	v := jsonString(state)
+	if top.find("properties") < 0 {
+		return insertMember(d.s, top, "properties", `{"provisioningState":`+v+`}`)
+	}
+	d, _ = d.set([]string{"properties", "provisioningState"}, v)
+	return d.b
 }
 
 // readPut reads a PUT's body and name into c and checks them, before any

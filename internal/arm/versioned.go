@@ -56,18 +56,28 @@ func apiDate(v string) string {
 // those it has and doc lacks. The members around an edit are copied as they
 // are (docedit.go); a document with nothing to change is returned as it is.
 func (k *Kind) Shape(v string, doc []byte) ([]byte, error) {
+	var d checkedDoc
+	checked := false
 	for _, f := range k.VersionedFields {
 		path := strings.Split(f.Path, ".")
-		var err error
-		switch in := f.in(v); {
-		case !in && bytes.Contains(doc, []byte(`"`+path[len(path)-1]+`"`)):
-			doc, err = deleteMember(doc, path, f.DropEmptyParent)
-		case in && f.Default != nil:
-			doc, err = addMissingMember(doc, path, string(f.Default))
+		in := f.in(v)
+		remove := !in && bytes.Contains(doc, []byte(`"`+path[len(path)-1]+`"`))
+		if !remove && (!in || f.Default == nil) {
+			continue
 		}
-		if err != nil {
-			return nil, fmt.Errorf("shape a %s document for api-version %s: %w", k.Type, v, err)
+		if !checked {
+			var err error
+			if d, err = check(doc); err != nil {
+				return nil, fmt.Errorf("shape a %s document for api-version %s: %w", k.Type, v, err)
+			}
+			checked = true
 		}
+		if remove {
+			d = d.remove(path, f.DropEmptyParent)
+		} else {
+			d = d.addMissing(path, string(f.Default))
+		}
+		doc = d.b
 	}
 	return doc, nil
 }

@@ -306,19 +306,13 @@ func BenchmarkARM_PutRouteParallel(b *testing.B) {
 // durable; the same 32 clients drive it. No authentication, validation or
 // rendering: what aksnet's PUT adds is its rate against this one.
 func BenchmarkBareTLS_DurablePut(b *testing.B) {
-	e := startBench(b)
-	e.mustDo(b, http.MethodPut, e.vnetPath("vnet1"), benchVNetBody)
-	doc := e.mustDo(b, http.MethodGet, e.vnetPath("vnet1"), "")
-	db := openBatchDB(b)
-	bucket := []byte("bench")
-	var seq atomic.Int64
+	e, doc, store := batchStore(b)
 	base := serveBareTLS(b, e.Env, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := io.ReadAll(r.Body); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		key := fmt.Appendf(nil, "vnet-%08d", seq.Add(1))
-		if err := db.Batch(func(tx *bbolt.Tx) error { return tx.Bucket(bucket).Put(key, doc) }); err != nil {
+		if err := store(); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
@@ -332,21 +326,32 @@ func BenchmarkBareTLS_DurablePut(b *testing.B) {
 	})
 }
 
-// openBatchDB opens a bbolt database in a temporary directory with a
-// bucket "bench", its batching tuned for benchClients writers: MaxBatchSize
-// the number of writers and a 1 ms MaxBatchDelay.
-func openBatchDB(b *testing.B) *bbolt.DB {
+// batchStore starts a bench environment holding one stored VNet with two
+// subnets, doc, and returns store, which puts doc under a new key of a
+// bbolt database in a temporary directory with bbolt's batching tuned for
+// benchClients writers (MaxBatchSize the number of writers, a 1 ms
+// MaxBatchDelay): each put is durable when store returns, and concurrent
+// puts share an fsync.
+func batchStore(b *testing.B) (e *benchEnv, doc []byte, store func() error) {
 	b.Helper()
+	e = startBench(b)
+	e.mustDo(b, http.MethodPut, e.vnetPath("vnet1"), benchVNetBody)
+	doc = e.mustDo(b, http.MethodGet, e.vnetPath("vnet1"), "")
 	db, err := bbolt.Open(filepath.Join(b.TempDir(), "batch.db"), 0o600, &bbolt.Options{FreelistType: bbolt.FreelistMapType})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = db.Close() })
 	db.MaxBatchSize, db.MaxBatchDelay = benchClients, time.Millisecond
-	if err := db.Update(func(tx *bbolt.Tx) error { _, err := tx.CreateBucketIfNotExists([]byte("bench")); return err }); err != nil {
+	bucket := []byte("bench")
+	if err := db.Update(func(tx *bbolt.Tx) error { _, err := tx.CreateBucketIfNotExists(bucket); return err }); err != nil {
 		b.Fatal(err)
 	}
-	return db
+	var seq atomic.Int64
+	return e, doc, func() error {
+		key := fmt.Appendf(nil, "vnet-%08d", seq.Add(1))
+		return db.Batch(func(tx *bbolt.Tx) error { return tx.Bucket(bucket).Put(key, doc) })
+	}
 }
 
 // BenchmarkBoltBatch_Put is the same-run baseline of the durable PUT
@@ -356,14 +361,6 @@ func openBatchDB(b *testing.B) *bbolt.DB {
 // the number of writers and a 1 ms MaxBatchDelay: every put is durable when
 // Batch returns, and concurrent puts share an fsync.
 func BenchmarkBoltBatch_Put(b *testing.B) {
-	e := startBench(b)
-	e.mustDo(b, http.MethodPut, e.vnetPath("vnet1"), benchVNetBody)
-	val := e.mustDo(b, http.MethodGet, e.vnetPath("vnet1"), "")
-	db := openBatchDB(b)
-	bucket := []byte("bench")
-	var seq atomic.Int64
-	runClients(b, benchClients, func() error {
-		key := fmt.Appendf(nil, "vnet-%08d", seq.Add(1))
-		return db.Batch(func(tx *bbolt.Tx) error { return tx.Bucket(bucket).Put(key, val) })
-	})
+	_, _, store := batchStore(b)
+	runClients(b, benchClients, store)
 }

@@ -124,13 +124,7 @@ func rerender[T any](c *arm.Call, id string, render func(*arm.Call, *T) ([]byte,
 // byte (a route table's other members are not decoded and encoded again
 // to drop its hundreds of routes).
 func withoutProperties(doc []byte, names []string) ([]byte, error) {
-	for _, n := range names {
-		var err error
-		if doc, err = arm.DeleteMember(doc, "properties", n); err != nil {
-			return nil, err
-		}
-	}
-	return doc, nil
+	return arm.DeleteMembers(doc, []string{"properties"}, names...)
 }
 
 // saveDoc stores v, a rendering of the document of id, as saveRendered
