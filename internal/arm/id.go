@@ -169,8 +169,9 @@ func Key(path string) string {
 // for ASCII s (store keys are built from ids on every request, several
 // times each).
 func lowerKey(prefix, s string) string {
-	b := make([]byte, len(prefix), len(prefix)+len(s))
-	copy(b, prefix)
+	var b strings.Builder // String() hands over its buffer without a copy
+	b.Grow(len(prefix) + len(s))
+	b.WriteString(prefix)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= utf8.RuneSelf {
@@ -179,9 +180,9 @@ func lowerKey(prefix, s string) string {
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		b = append(b, c)
+		b.WriteByte(c)
 	}
-	return string(b)
+	return b.String()
 }
 
 // KeyOf returns the store key of a canonical resource id string.
