@@ -220,13 +220,19 @@ func startBareTLS(b *testing.B, e *Env, body []byte) string {
 // serveBareTLS serves h on loopback with e's TLS configuration and returns
 // its base URL.
 func serveBareTLS(b *testing.B, e *Env, h http.Handler) string {
+	return serveBare(b, e.Plane.TLSConfig(), nil, h)
+}
+
+// serveBare serves h on loopback with cfg and the server's protocols
+// (net/http's default when nil) and returns its base URL.
+func serveBare(b *testing.B, cfg *tls.Config, protos *http.Protocols, h http.Handler) string {
 	b.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
-	hs := &http.Server{Handler: h, TLSConfig: e.Plane.TLSConfig(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(tls.NewListener(ln, hs.TLSConfig)) }()
+	hs := &http.Server{Handler: h, TLSConfig: cfg, Protocols: protos, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(tls.NewListener(ln, cfg)) }()
 	b.Cleanup(func() { _ = hs.Close() })
 	return "https://localhost:" + portOf(ln.Addr())
 }
@@ -307,11 +313,7 @@ func BenchmarkARM_PutRouteParallel(b *testing.B) {
 // rendering: what aksnet's PUT adds is its rate against this one.
 func BenchmarkBareTLS_DurablePut(b *testing.B) {
 	e, doc, store := batchStore(b)
-	base := serveBareTLS(b, e.Env, durablePutHandler(doc, store))
-	var n atomic.Int64
-	runClients(b, benchClients, func() error {
-		return e.hit(http.MethodPut, base+e.vnetPath(fmt.Sprintf("vnet-%08d", n.Add(1))), benchVNetBody, http.StatusCreated)
-	})
+	putNewVNets(b, e, serveBareTLS(b, e.Env, durablePutHandler(doc, store)))
 }
 
 // BenchmarkBareH2_DurablePut is BenchmarkBareTLS_DurablePut over HTTP/2,
@@ -321,25 +323,18 @@ func BenchmarkBareTLS_DurablePut(b *testing.B) {
 // raise the floor (aksnetd serves HTTP/1.1 only).
 func BenchmarkBareH2_DurablePut(b *testing.B) {
 	e, doc, store := batchStore(b)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
 	cfg := e.Plane.TLSConfig().Clone()
 	cfg.NextProtos = []string{"h2", "http/1.1"}
 	var protos http.Protocols
 	protos.SetHTTP1(true)
 	protos.SetHTTP2(true)
-	hs := &http.Server{Handler: durablePutHandler(doc, store), TLSConfig: cfg, Protocols: &protos, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(tls.NewListener(ln, cfg)) }()
-	b.Cleanup(func() { _ = hs.Close() })
+	base := serveBare(b, cfg, &protos, durablePutHandler(doc, store))
 	tr := &http.Transport{
 		TLSClientConfig:   &tls.Config{RootCAs: e.Plane.TLS.CertPool(), MinVersion: tls.VersionTLS12},
 		ForceAttemptHTTP2: true,
 	}
 	b.Cleanup(tr.CloseIdleConnections)
 	e.HTTP = &http.Client{Transport: tr, Timeout: time.Minute}
-	base := "https://localhost:" + portOf(ln.Addr())
 	resp, err := e.HTTP.Get(base + "/")
 	if err != nil {
 		b.Fatal(err)
@@ -348,6 +343,12 @@ func BenchmarkBareH2_DurablePut(b *testing.B) {
 	if resp.ProtoMajor != 2 {
 		b.Fatalf("the client spoke %s, not HTTP/2", resp.Proto)
 	}
+	putNewVNets(b, e, base)
+}
+
+// putNewVNets is the floors' measured load: benchClients clients PUT VNets
+// with new names to base, each expecting 201.
+func putNewVNets(b *testing.B, e *benchEnv, base string) {
 	var n atomic.Int64
 	runClients(b, benchClients, func() error {
 		return e.hit(http.MethodPut, base+e.vnetPath(fmt.Sprintf("vnet-%08d", n.Add(1))), benchVNetBody, http.StatusCreated)
