@@ -329,10 +329,8 @@ func BenchmarkBareH2_DurablePut(b *testing.B) {
 	protos.SetHTTP1(true)
 	protos.SetHTTP2(true)
 	base := serveBare(b, cfg, &protos, durablePutHandler(doc, store))
-	tr := &http.Transport{
-		TLSClientConfig:   &tls.Config{RootCAs: e.Plane.TLS.CertPool(), MinVersion: tls.VersionTLS12},
-		ForceAttemptHTTP2: true,
-	}
+	tr := e.HTTP.Transport.(*http.Transport).Clone() // the other benchmarks' client, asking for h2
+	tr.ForceAttemptHTTP2 = true
 	b.Cleanup(tr.CloseIdleConnections)
 	e.HTTP = &http.Client{Transport: tr, Timeout: time.Minute}
 	resp, err := e.HTTP.Get(base + "/")
